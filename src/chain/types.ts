@@ -1,0 +1,50 @@
+import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+
+/** Names of the contracts a deployment may hold (DESIGN §6). */
+export type ContractName = "ObolToken" | "RelayRegistry" | "PaymentChannels" | "TicketBank" | "ShopperAudit";
+
+/**
+ * What `obol deploy` (Ignition) writes to `<dataDir>/deployment.json` and every
+ * CLI command reads. Schemes whose contract is absent are simply unavailable.
+ */
+export type Deployment = {
+  chainId: number;
+  rpcUrl: string;
+  /** Block the deployment landed in: event readers start here. */
+  startBlock: bigint;
+  contracts: { ObolToken: Address; RelayRegistry: Address } & Partial<Record<ContractName, Address>>;
+};
+
+/** Connected chain access handed to services (relay, client, schemes, CLI). */
+export type ChainClients = {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+  /** `walletClient.account.address`, repeated because it is used everywhere. */
+  account: Address;
+  deployment: Deployment;
+};
+
+/** Relay role in the stratified topology (DESIGN §4). */
+export type RelayRole = "gateway" | "mix";
+
+/** One relay as the RelayRegistry directory lists it. */
+export type DirectoryEntry = {
+  /** Registry id: the operator address. */
+  relay: Address;
+  role: RelayRole;
+  /** 32-byte X25519 mix public key. */
+  mixKey: Uint8Array;
+  /** BLS12-381 / VRF public key bytes (empty when unset). */
+  blsKey: Uint8Array;
+  /** libp2p multiaddr including `/p2p/<peerId>`. */
+  multiaddr: string;
+  stake: bigint;
+  /** Layer for the snapshot's epoch: 0 entry gateway, 1..3 mix, 4 exit gateway. */
+  layer: number;
+};
+
+/** The directory at one epoch; what route selection and forwarding read. */
+export type DirectorySnapshot = {
+  epoch: bigint;
+  entries: DirectoryEntry[];
+};

@@ -1,0 +1,130 @@
+/**
+ * The one interface every accounting scheme implements (DESIGN §5).
+ *
+ * The relay pipeline (frame → replay check → Sphinx peel → payment check →
+ * delay queue → forward → receipt back) calls only what is declared here, so
+ * `free`, `channels`, `tickets` and `shopper` plug in without touching it.
+ *
+ * Bytes a scheme may put on the wire, all of a size fixed per scheme so every
+ * packet of a network has the same length:
+ * - `slot`: inside each hop's Sphinx hop payload (encrypted to that hop only),
+ *   written by the client when it builds the packet;
+ * - `attachment`: outside the onion, sent with the packet frame to the next hop
+ *   and rewritten at every hop (e.g. a channel ticket from hop i−1 to hop i);
+ * - `receipt`: sent one hop back after a relay has processed a packet.
+ */
+import type { Address, Hex } from "viem";
+import type { DatabaseSync } from "node:sqlite";
+import type { Logger } from "../log.js";
+import type { ChainClients } from "../chain/types.js";
+
+export type SchemeName = "free" | "channels" | "tickets" | "shopper";
+
+/** Why the client sends a packet (Loopix streams). Never visible on the wire. */
+export type PacketKind = "payload" | "loop" | "drop" | "reply";
+
+/** One hop of a route, as read from the RelayRegistry directory. */
+export type RouteHop = {
+  /** Registry id of the relay: its operator address. */
+  relay: Address;
+  /** 32-byte X25519 mix public key. */
+  mixKey: Uint8Array;
+  /** 0 = entry gateway, 1..3 = mix layers, 4 = exit gateway. */
+  layer: number;
+};
+
+export type ClientPaymentParameters = {
+  route: readonly RouteHop[];
+  /** Sphinx shared secret `ss` of every hop, in route order. */
+  secrets: readonly Uint8Array[];
+  epoch: bigint;
+  kind: PacketKind;
+  signal?: AbortSignal | undefined;
+};
+
+export type ClientPayment = {
+  /** One slot per hop, each exactly `slotSize` bytes. */
+  slots: Uint8Array[];
+  /** Exactly `attachmentSize` bytes for the first hop. */
+  attachment: Uint8Array;
+};
+
+export interface ClientScheme {
+  /** Produces the payment bytes for one packet whose secrets are known. */
+  pay(parameters: ClientPaymentParameters): Promise<ClientPayment>;
+}
+
+export type IncomingPacket = {
+  slot: Uint8Array;
+  attachment: Uint8Array;
+  /** This hop's Sphinx shared secret. */
+  ss: Uint8Array;
+  /** `HMAC("obol-replay", ss)`: key of the replay database. */
+  replayTag: Uint8Array;
+  /** 32 bytes naming this packet between the previous hop and us (its header MAC). */
+  packetRef: Uint8Array;
+  /** libp2p peer id string of whoever sent us the frame. */
+  fromPeer: string;
+  /** Registry id of the next relay, or null when this hop is the last one. */
+  nextHop: Address | null;
+  epoch: bigint;
+};
+
+export type PacketVerdict =
+  | {
+      accept: true;
+      /** Attachment for the next hop (`attachmentSize` bytes); empty when last hop. */
+      attachment: Uint8Array;
+    }
+  | { accept: false; reason: string };
+
+export interface RelayScheme {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Payment check of one peeled packet, before it is queued. Anything earned
+   * must be written durably before this resolves with `accept: true`.
+   */
+  onPacket(packet: IncomingPacket): Promise<PacketVerdict>;
+  /** The delivery receipt this hop sends back (`receiptSize` bytes). */
+  receipt(parameters: { ss: Uint8Array; packetRef: Uint8Array }): Uint8Array;
+  /** A receipt from the next hop for a packet we forwarded. */
+  onReceipt(parameters: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void>;
+  /** Called once when the chain enters `epoch` (commitments, redemptions). */
+  onEpoch(epoch: bigint): Promise<void>;
+}
+
+export type ClaimResult = {
+  scheme: SchemeName;
+  relay: Address;
+  /** Token units transferred to the relay by this claim. */
+  paid: bigint;
+  /** Sum of `gasUsed` over the receipts of `transactions`. */
+  gasUsed: bigint;
+  transactions: Hex[];
+  /** Scheme-specific figures (tickets redeemed, tokens, routes audited…). */
+  details: Record<string, string | number | bigint | boolean>;
+};
+
+export interface SettleScheme {
+  /** Turns everything this relay has earned so far into an on-chain payout. */
+  claim(parameters?: { signal?: AbortSignal }): Promise<ClaimResult>;
+}
+
+/** Dependencies a scheme may use; injected, never global. */
+export type SchemeDeps = {
+  chain: ChainClients;
+  /** Durable store of this process (node:sqlite, WAL); schemes own their tables. */
+  db: DatabaseSync;
+  log: Logger;
+};
+
+export interface AccountingScheme {
+  readonly name: SchemeName;
+  readonly slotSize: number;
+  readonly attachmentSize: number;
+  readonly receiptSize: number;
+  client(deps: SchemeDeps): ClientScheme;
+  relay(deps: SchemeDeps & { relay: Address }): RelayScheme;
+  settle(deps: SchemeDeps & { relay: Address }): SettleScheme;
+}
