@@ -16,6 +16,7 @@
 import type { Address, Hex } from "viem";
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../log.js";
+import type { Libp2p } from "@libp2p/interface";
 import type { ChainClients } from "../chain/types.js";
 
 export type SchemeName = "free" | "channels" | "tickets" | "shopper";
@@ -117,6 +118,8 @@ export type SchemeDeps = {
   /** Durable store of this process (node:sqlite, WAL); schemes own their tables. */
   db: DatabaseSync;
   log: Logger;
+  /** This process's libp2p node, for schemes with their own protocols (issuer, proofs). */
+  libp2p: Libp2p;
 };
 
 export interface AccountingScheme {
