@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/**
+ * @title IRelayRegistry
+ * @notice The on-chain directory of the Obol mix network (DESIGN §2, §4, §6):
+ * staked relays, their keys, multiaddrs and per-epoch layers. The model
+ * (epochs, key activation, layer assignment, unbonding, faults) is specified
+ * in docs/registry.md.
+ */
+interface IRelayRegistry {
+    /// @notice One relay record, as kept while the relay is registered or unbonding.
+    struct RelayInfo {
+        /// Registry id of the relay: its operator address.
+        address relay;
+        /// 0 = gateway (entry and exit), 1 = mix.
+        uint8 role;
+        /// 0 = none (never registered or withdrawn), 1 = active, 2 = unbonding.
+        uint8 status;
+        /// ObolToken units currently staked.
+        uint256 stake;
+        /// First epoch the relay is listed in.
+        uint64 activeFrom;
+        /// First epoch the relay is no longer listed in (type(uint64).max while active).
+        uint64 exitEpoch;
+        /// Timestamp from which `withdraw` succeeds (0 while active).
+        uint64 unlockAt;
+        /// libp2p multiaddr including `/p2p/<peerId>`.
+        string multiaddr;
+    }
+
+    /// @notice One relay as the directory of one epoch shows it.
+    struct DirectoryEntry {
+        address relay;
+        /// 0 = gateway, 1 = mix.
+        uint8 role;
+        /// Whether the relay is in the directory of the queried epoch.
+        bool listed;
+        /// 0 for gateways (they serve layers 0 and 4), 1..3 for mixes; 0 when not listed.
+        uint8 layer;
+        /// X25519 mix key in force at the queried epoch (zero when not listed).
+        bytes32 mixKey;
+        /// BLS12-381 / VRF key in force at the queried epoch (empty when unset or not listed).
+        bytes blsKey;
+        string multiaddr;
+        uint256 stake;
+    }
+
+    /**
+     * @notice A relay joined the directory; it is listed from epoch `activeFrom`.
+     * @param relay Operator address (registry id).
+     * @param role 0 = gateway, 1 = mix.
+     * @param stake Stake pulled from the relay.
+     * @param activeFrom First epoch the relay is listed in (the next epoch).
+     * @param mixKey X25519 public key.
+     * @param blsKey BLS12-381 / VRF public key bytes.
+     * @param multiaddr libp2p multiaddr.
+     */
+    event RelayRegistered(
+        address indexed relay,
+        uint8 role,
+        uint256 stake,
+        uint64 activeFrom,
+        bytes32 mixKey,
+        bytes blsKey,
+        string multiaddr
+    );
+
+    /// @notice New keys were committed; they are in force from `fromEpoch` on.
+    event KeysUpdated(address indexed relay, bytes32 mixKey, bytes blsKey, uint64 fromEpoch);
+
+    /// @notice The relay's multiaddr changed (takes effect at once).
+    event MultiaddrUpdated(address indexed relay, string multiaddr);
+
+    /// @notice `amount` was added to the relay's stake, now `newStake`.
+    event StakeAdded(address indexed relay, uint256 amount, uint256 newStake);
+
+    /// @notice The relay leaves the directory from `exitEpoch`; its stake unlocks at `unlockAt`.
+    event Unbonded(address indexed relay, uint64 exitEpoch, uint64 unlockAt);
+
+    /// @notice The relay took back `amount` and its record was removed.
+    event Withdrawn(address indexed relay, uint256 amount);
+
+    /// @notice The randomness of `epoch` was fixed to `seed`.
+    event EpochOpened(uint64 indexed epoch, bytes32 seed);
+
+    /// @notice `recorder` recorded a fault against `relay` in `epoch`; `count` is its total.
+    event FaultRecorded(address indexed relay, uint64 indexed epoch, bytes32 reason, address recorder, uint256 count);
+
+    /// @notice `amount` of the relay's stake moved to `sink` because of `reason`.
+    event Slashed(address indexed relay, uint256 amount, address sink, bytes32 reason);
+
+    /// @notice A constructor argument is unusable. @param field Its name.
+    error RelayRegistryInvalidConfiguration(string field);
+    /// @notice `role` is neither 0 (gateway) nor 1 (mix).
+    error RelayRegistryInvalidRole(uint8 role);
+    /// @notice The mix key is zero.
+    error RelayRegistryInvalidMixKey();
+    /// @notice The BLS/VRF key is longer than `MAX_BLS_KEY_LENGTH`. @param length Its length.
+    error RelayRegistryInvalidBlsKey(uint256 length);
+    /// @notice The multiaddr is empty or longer than `MAX_MULTIADDR_LENGTH`. @param length Its length.
+    error RelayRegistryInvalidMultiaddr(uint256 length);
+    /// @notice The stake offered is below the minimum.
+    /// @param stake Amount offered. @param minimum Required minimum.
+    error RelayRegistryStakeTooLow(uint256 stake, uint256 minimum);
+    /// @notice An amount of zero was given.
+    error RelayRegistryZeroAmount();
+    /// @notice `relay` already has a record (active or unbonding).
+    error RelayRegistryAlreadyRegistered(address relay);
+    /// @notice `relay` has no record.
+    error RelayRegistryNotRegistered(address relay);
+    /// @notice `relay` is unbonding, so it cannot change stake or keys or unbond again.
+    error RelayRegistryIsUnbonding(address relay);
+    /// @notice `relay` has not called `unbond`.
+    error RelayRegistryNotUnbonding(address relay);
+    /// @notice The stake of `relay` is locked until `unlockAt`.
+    error RelayRegistryStillLocked(address relay, uint64 unlockAt);
+    /// @notice The randomness of `epoch` is not fixed yet (future epoch, or nobody opened it).
+    error RelayRegistryEpochNotOpen(uint64 epoch);
+    /// @notice `epoch` lies after the current epoch `current`.
+    error RelayRegistryFutureEpoch(uint64 epoch, uint64 current);
+    /// @notice `relay` is not in the directory of `epoch`.
+    error RelayRegistryNotListed(address relay, uint64 epoch);
+    /// @notice No keys of `relay` were in force at `epoch`.
+    error RelayRegistryKeysNotAvailable(address relay, uint64 epoch);
+    /// @notice The relay address is zero.
+    error RelayRegistryInvalidRelay();
+    /// @notice `index` is not below `count`.
+    error RelayRegistryIndexOutOfRange(uint256 index, uint256 count);
+    /// @notice Slashing `amount` exceeds the relay's `stake`.
+    error RelayRegistrySlashExceedsStake(address relay, uint256 amount, uint256 stake);
+
+    /**
+     * @notice Joins the directory from the next epoch, pulling `stake` ObolToken.
+     * @param role 0 = gateway, 1 = mix.
+     * @param mixKey X25519 public key (non-zero).
+     * @param blsKey BLS12-381 / VRF public key bytes (may be empty).
+     * @param multiaddr libp2p multiaddr including `/p2p/<peerId>`.
+     * @param stake Token units; at least `minStake()`; approved beforehand.
+     */
+    function register(uint8 role, bytes32 mixKey, bytes calldata blsKey, string calldata multiaddr, uint256 stake)
+        external;
+
+    /// @notice Commits new keys, in force from the next epoch.
+    function updateKeys(bytes32 mixKey, bytes calldata blsKey) external;
+
+    /// @notice Replaces the caller's multiaddr at once.
+    function updateMultiaddr(string calldata multiaddr) external;
+
+    /// @notice Adds `amount` ObolToken to the caller's stake.
+    function addStake(uint256 amount) external;
+
+    /// @notice Leaves the directory from the next epoch and starts the unbonding delay.
+    function unbond() external;
+
+    /// @notice Returns the whole stake once unlocked and deletes the record.
+    function withdraw() external;
+
+    /// @notice Fixes the current epoch's randomness if nobody has yet; returns it.
+    function openEpoch() external returns (bytes32 seed);
+
+    /// @notice Records a fault of `relay` in `epoch` (FAULT_RECORDER_ROLE only).
+    function recordFault(address relay, uint64 epoch, bytes32 reason) external;
+
+    /// @notice Moves `amount` of `relay`'s stake to the slash sink (FAULT_RECORDER_ROLE only).
+    function slash(address relay, uint256 amount, bytes32 reason) external;
+
+    /// @notice The staking token.
+    function token() external view returns (address);
+    /// @notice Timestamp at which epoch 0 starts.
+    function genesis() external view returns (uint64);
+    /// @notice Length of an epoch in seconds.
+    function epochDuration() external view returns (uint64);
+    /// @notice Minimum stake to register.
+    function minStake() external view returns (uint256);
+    /// @notice Seconds after the exit epoch starts before stake can be withdrawn.
+    function unbondingDelay() external view returns (uint64);
+    /// @notice Receiver of slashed stake.
+    function slashSink() external view returns (address);
+    /// @notice The epoch containing `block.timestamp`.
+    function currentEpoch() external view returns (uint64);
+    /// @notice The randomness of `epoch`; reverts when not fixed yet.
+    function epochSeed(uint64 epoch) external view returns (bytes32);
+    /// @notice Keys of `relay` in force at `epoch`.
+    function keysAt(address relay, uint64 epoch) external view returns (bytes32 mixKey, bytes memory blsKey);
+    /// @notice Layer of `relay` at `epoch`: 0 gateway, 1..3 mix.
+    function layerOf(address relay, uint64 epoch) external view returns (uint8);
+    /// @notice Whether `relay` is in the directory of `epoch`.
+    function isListed(address relay, uint64 epoch) external view returns (bool);
+    /// @notice Faults recorded against `relay` so far.
+    function faults(address relay) external view returns (uint256);
+    /// @notice Number of relay records (active or unbonding).
+    function relayCount() external view returns (uint256);
+    /// @notice Address of the record at `index`.
+    function relayAt(uint256 index) external view returns (address);
+    /// @notice The record of `relay` (status 0 when none).
+    function relayInfo(address relay) external view returns (RelayInfo memory);
+    /// @notice Records `[offset, offset + limit)`, clipped to `relayCount()`.
+    function relays(uint256 offset, uint256 limit) external view returns (RelayInfo[] memory);
+    /// @notice The directory of `epoch` over records `[offset, offset + limit)`.
+    function directory(uint64 epoch, uint256 offset, uint256 limit) external view returns (DirectoryEntry[] memory);
+}
