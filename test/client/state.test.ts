@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { bytesToHex } from "viem";
+import { bytesToHex, getAddress } from "viem";
 import { ClientState } from "../../src/client/state.js";
 import { ClientStateError } from "../../src/client/errors.js";
 import { decodeEnvelope, encodeEnvelope } from "../../src/client/envelope.js";
@@ -25,7 +25,7 @@ describe("client state", () => {
       const again = b.identity();
       expect(again.sealSecretKey).toEqual(first.sealSecretKey);
       expect(again.mailbox).toEqual(first.mailbox);
-      expect(again.gateway).toBe("0x00000000000000000000000000000000000000aA");
+      expect(again.gateway).toBe(getAddress("0x00000000000000000000000000000000000000aa"));
       b.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
