@@ -1,0 +1,60 @@
+/** Errors of accounting scheme A (payment channels); see docs/channels.md. */
+import { ObolError, InvalidInputError, type ObolErrorOptions } from "../../errors.js";
+
+/** Why a relay refuses a ticket off chain; each maps to the contract's custom error, if any. */
+export type TicketRejection =
+  | "malformed"
+  | "wrong-channel"
+  | "channel-not-open"
+  | "stale-epoch"
+  | "reused-index"
+  | "underpaid"
+  | "above-balance"
+  | "unanswerable-challenge"
+  | "forged-signature"
+  | "no-onward-channel"
+  | "onward-channel-underfunded";
+
+/** A ticket (attachment) failed a relay's per-packet check. */
+export class TicketRejectedError extends ObolError {
+  override name = "TicketRejectedError";
+  readonly reason: TicketRejection;
+  constructor(reason: TicketRejection, details: string, options: ObolErrorOptions = {}) {
+    super(`Ticket rejected: ${reason}`, {
+      details,
+      hint: options.hint ?? "the previous hop (or client) must send a ticket signed on its open channel to this relay",
+      cause: options.cause,
+    });
+    this.reason = reason;
+  }
+}
+
+/** Bad argument to a channels function; names the field. */
+export class ChannelsInputError extends InvalidInputError {
+  override name = "ChannelsInputError";
+}
+
+/** The deployment has no PaymentChannels contract. */
+export class ChannelsNotDeployedError extends ObolError {
+  override name = "ChannelsNotDeployedError";
+  constructor() {
+    super("PaymentChannels is not deployed on this chain", {
+      hint: "deploy it with the Ignition module ignition/modules/PaymentChannels.ts (`obol deploy`)",
+    });
+  }
+}
+
+/** The client or relay has no open channel where it needs one. */
+export class ChannelMissingError extends ObolError {
+  override name = "ChannelMissingError";
+  constructor(source: string, destination: string) {
+    super(`No open channel ${source} → ${destination}`, {
+      hint: "open one with `obol channels open --to <relay> --amount <OBOL>`",
+    });
+  }
+}
+
+/** A redemption transaction reverted or could not be confirmed. */
+export class RedemptionFailedError extends ObolError {
+  override name = "RedemptionFailedError";
+}

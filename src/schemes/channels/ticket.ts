@@ -1,0 +1,289 @@
+/**
+ * Channel tickets: EIP-712 typed data `Ticket{channel, amount, index, epoch,
+ * winProb, challenge}` (EIP-712, https://eips.ethereum.org/EIPS/eip-712), the
+ * 144-byte attachment that carries one, its signature in EIP-2098 compact form
+ * (r ‖ vs), and the win rule shared with `PaymentChannels._redeem`.
+ *
+ * Digests are computed by hand (a fixed 224-byte `abi.encode`) instead of
+ * through viem's generic `hashTypedData`: a relay hashes a ticket per packet.
+ */
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
+import { ATTACHMENT_SIZE, EIP712_NAME, EIP712_VERSION, FIELD, MAX, TICKET_TYPE } from "./constants.js";
+import { ChannelsInputError, TicketRejectedError } from "./errors.js";
+
+export type Ticket = {
+  /** `keccak256(abi.encode(source, destination))`. */
+  channel: Hex;
+  amount: bigint;
+  index: bigint;
+  /** Channel epoch (changes on every reopening), not the network epoch. */
+  epoch: bigint;
+  winProb: bigint;
+  /** Address of the point response·G. */
+  challenge: Address;
+};
+
+export type SignedTicket = Ticket & {
+  /** 64 bytes, EIP-2098: r ‖ (yParity << 255 | s). */
+  signature: Uint8Array;
+};
+
+/** Signs 32-byte digests with a secp256k1 key; returns the 64-byte compact signature. */
+export type TicketSigner = { address: Address; signDigest(digest: Uint8Array): Promise<Uint8Array> | Uint8Array };
+
+const enc = new TextEncoder();
+const HALF_N = secp256k1.Point.CURVE().n >> 1n;
+const TYPEHASH = keccak_256(enc.encode(TICKET_TYPE));
+const DOMAIN_TYPEHASH = keccak_256(
+  enc.encode("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+);
+
+/** Big-endian `value` into `out[offset .. offset+size)`. */
+function putUint(out: Uint8Array, offset: number, size: number, value: bigint): void {
+  let v = value;
+  for (let i = offset + size - 1; i >= offset; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+function getUint(bytes: Uint8Array, offset: number, size: number): bigint {
+  let v = 0n;
+  for (let i = offset; i < offset + size; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  return v;
+}
+
+/**
+ * EIP-712 domain separator of a PaymentChannels deployment (EIP-712 §Definition of domainSeparator).
+ *
+ * @param chainId the chain's id
+ * @param verifyingContract the PaymentChannels address
+ * @returns 32 bytes
+ * @example
+ * const ds = domainSeparator(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+ */
+export function domainSeparator(chainId: number | bigint, verifyingContract: Address): Uint8Array {
+  const buf = new Uint8Array(160);
+  buf.set(DOMAIN_TYPEHASH, 0);
+  buf.set(keccak_256(enc.encode(EIP712_NAME)), 32);
+  buf.set(keccak_256(enc.encode(EIP712_VERSION)), 64);
+  putUint(buf, 96, 32, BigInt(chainId));
+  buf.set(hexToBytes(verifyingContract), 140);
+  return keccak_256(buf);
+}
+
+/** Throws unless every field fits its Solidity type. */
+export function validateTicket(t: Ticket): void {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(t.channel)) throw new ChannelsInputError("ticket.channel", "must be 32 bytes hex");
+  if (!/^0x[0-9a-fA-F]{40}$/.test(t.challenge)) throw new ChannelsInputError("ticket.challenge", "must be an address");
+  for (const f of ["amount", "index", "epoch", "winProb"] as const)
+    if (typeof t[f] !== "bigint" || t[f] < 0n || t[f] > MAX[f])
+      throw new ChannelsInputError(`ticket.${f}`, `must be a bigint in [0, ${MAX[f]}]`);
+}
+
+/**
+ * EIP-712 digest the channel source signs (`\x19\x01 ‖ domainSeparator ‖ hashStruct(ticket)`).
+ *
+ * @param ticket the ticket fields
+ * @param domain `domainSeparator(chainId, contract)`
+ * @returns 32 bytes, equal to `PaymentChannels.ticketDigest(...)`
+ * @example
+ * const digest = ticketDigest(ticket, domainSeparator(31337, channels));
+ */
+export function ticketDigest(ticket: Ticket, domain: Uint8Array): Uint8Array {
+  const s = new Uint8Array(224);
+  s.set(TYPEHASH, 0);
+  s.set(hexToBytes(ticket.channel), 32);
+  putUint(s, 64, 32, ticket.amount);
+  putUint(s, 96, 32, ticket.index);
+  putUint(s, 128, 32, ticket.epoch);
+  putUint(s, 160, 32, ticket.winProb);
+  s.set(hexToBytes(ticket.challenge), 204);
+  const m = new Uint8Array(66);
+  m[0] = 0x19;
+  m[1] = 0x01;
+  m.set(domain, 2);
+  m.set(keccak_256(s), 34);
+  return keccak_256(m);
+}
+
+/**
+ * A signer over a raw secp256k1 private key (noble, RFC 6979 deterministic, low-s).
+ *
+ * @param privateKey 32 bytes or 0x-hex
+ * @returns the signer and its Ethereum address
+ * @example
+ * const signer = privateKeySigner(generatePrivateKey());
+ */
+export function privateKeySigner(privateKey: Uint8Array | Hex): TicketSigner {
+  const sk = typeof privateKey === "string" ? hexToBytes(privateKey) : privateKey;
+  if (sk.length !== 32) throw new ChannelsInputError("privateKey", "must be 32 bytes");
+  const address = publicKeyToAddress(secp256k1.getPublicKey(sk, false));
+  return {
+    address,
+    signDigest(digest) {
+      const rec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
+      return toCompact(rec);
+    },
+  };
+}
+
+/** noble "recovered" format (recovery ‖ r ‖ s) → EIP-2098 (r ‖ yParity<<255 | s). */
+function toCompact(rec: Uint8Array): Uint8Array {
+  const out = rec.slice(1, 65);
+  if (rec[0]! & 1) out[32]! |= 0x80;
+  return out;
+}
+
+/** 65-byte Ethereum signature (r ‖ s ‖ v) → EIP-2098 compact. */
+export function compactFromRsv(sig: Uint8Array): Uint8Array {
+  if (sig.length !== 65) throw new ChannelsInputError("signature", "must be 65 bytes r‖s‖v");
+  const out = sig.slice(0, 64);
+  const v = sig[64]!;
+  if ((v === 28 || v === 1) && out[32]! & 0x80) throw new ChannelsInputError("signature", "s is not low");
+  if (v === 28 || v === 1) out[32]! |= 0x80;
+  return out;
+}
+
+/** Ethereum address of an uncompressed (65-byte) public key. */
+export function publicKeyToAddress(uncompressed: Uint8Array): Address {
+  return bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12)) as Address;
+}
+
+/**
+ * Signs a ticket with its channel source's key.
+ *
+ * @param ticket fields (validated first)
+ * @param domain domain separator of the deployment
+ * @param signer the channel source
+ * @returns the ticket with its compact signature
+ * @example
+ * const signed = await signTicket(ticket, domain, privateKeySigner(key));
+ */
+export async function signTicket(ticket: Ticket, domain: Uint8Array, signer: TicketSigner): Promise<SignedTicket> {
+  validateTicket(ticket);
+  const signature = await signer.signDigest(ticketDigest(ticket, domain));
+  return { ...ticket, signature };
+}
+
+/**
+ * Recovers who signed a ticket digest, or null for a malformed signature.
+ *
+ * @param digest `ticketDigest(...)`
+ * @param signature 64-byte compact signature
+ * @returns the signer's address
+ */
+export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Address | null {
+  if (signature.length !== 64) return null;
+  const rec = new Uint8Array(65);
+  rec[0] = signature[32]! >> 7;
+  rec.set(signature, 1);
+  rec[33]! &= 0x7f;
+  // OpenZeppelin's ECDSA rejects high-s signatures (EIP-2); so must we, or a
+  // ticket accepted here would revert on chain.
+  if (getUint(rec, 33, 32) > HALF_N) return null;
+  try {
+    const point = secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(digest);
+    return publicKeyToAddress(point.toBytes(false));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The ticket's 56-bit luck: top 56 bits of keccak256(digest ‖ response), as `_redeem` computes it.
+ *
+ * @param digest ticket digest
+ * @param response the proof-of-relay scalar
+ * @returns luck in [0, 2^56)
+ */
+export function ticketLuck(digest: Uint8Array, response: bigint): bigint {
+  const m = new Uint8Array(64);
+  m.set(digest, 0);
+  putUint(m, 32, 32, response);
+  return getUint(keccak_256(m), 0, 7);
+}
+
+/** True when the ticket wins: luck ≤ winProb (probability (winProb+1)/2^56). */
+export function isWinning(digest: Uint8Array, response: bigint, winProb: bigint): boolean {
+  return ticketLuck(digest, response) <= winProb;
+}
+
+/**
+ * Serialises a signed ticket into the 144-byte attachment.
+ *
+ * @param t signed ticket
+ * @returns channel‖amount‖index‖epoch‖winProb‖challenge‖signature
+ */
+export function encodeAttachment(t: SignedTicket): Uint8Array {
+  validateTicket(t);
+  if (t.signature.length !== FIELD.signature) throw new ChannelsInputError("ticket.signature", "must be 64 bytes");
+  const out = new Uint8Array(ATTACHMENT_SIZE);
+  out.set(hexToBytes(t.channel), 0);
+  putUint(out, 32, FIELD.amount, t.amount);
+  putUint(out, 44, FIELD.index, t.index);
+  putUint(out, 50, FIELD.epoch, t.epoch);
+  putUint(out, 53, FIELD.winProb, t.winProb);
+  out.set(hexToBytes(t.challenge), 60);
+  out.set(t.signature, 80);
+  return out;
+}
+
+/**
+ * Parses a 144-byte attachment.
+ *
+ * @param bytes attachment
+ * @returns the signed ticket
+ * @throws TicketRejectedError("malformed") on a wrong length
+ */
+export function decodeAttachment(bytes: Uint8Array): SignedTicket {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== ATTACHMENT_SIZE)
+    throw new TicketRejectedError("malformed", `attachment must be ${ATTACHMENT_SIZE} bytes, got ${bytes?.length}`);
+  return {
+    channel: bytesToHex(bytes.subarray(0, 32)),
+    amount: getUint(bytes, 32, FIELD.amount),
+    index: getUint(bytes, 44, FIELD.index),
+    epoch: getUint(bytes, 50, FIELD.epoch),
+    winProb: getUint(bytes, 53, FIELD.winProb),
+    challenge: bytesToHex(bytes.subarray(60, 80)) as Address,
+    signature: bytes.slice(80, 144),
+  };
+}
+
+/** Argument for `PaymentChannels.redeemTicket(s)`. */
+export type RedeemableTicket = {
+  source: Address;
+  channel: Hex;
+  amount: bigint;
+  index: number;
+  epoch: number;
+  winProb: bigint;
+  challenge: Address;
+  response: bigint;
+  r: Hex;
+  vs: Hex;
+};
+
+/**
+ * Builds the contract argument for a winning ticket.
+ *
+ * @param t the signed ticket
+ * @param source the channel source (the signer)
+ * @param response the unlocked proof-of-relay scalar
+ */
+export function toRedeemable(t: SignedTicket, source: Address, response: bigint): RedeemableTicket {
+  return {
+    source,
+    channel: t.channel,
+    amount: t.amount,
+    index: Number(t.index),
+    epoch: Number(t.epoch),
+    winProb: t.winProb,
+    challenge: t.challenge,
+    response,
+    r: bytesToHex(t.signature.subarray(0, 32)),
+    vs: bytesToHex(t.signature.subarray(32, 64)),
+  };
+}

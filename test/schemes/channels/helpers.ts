@@ -1,0 +1,53 @@
+/**
+ * Shared fixture for the channels tests: ObolToken + PaymentChannels on
+ * Hardhat's in-process chain, and the default accounts with their private
+ * keys (Hardhat's well-known test mnemonic) so tickets can be signed locally.
+ */
+import hre from "hardhat";
+import { mnemonicToAccount } from "viem/accounts";
+import { bytesToHex, type Address } from "viem";
+import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type Ticket, type TicketSigner } from "../../../src/schemes/channels/ticket.js";
+import { pointAddress } from "../../../src/schemes/channels/por.js";
+
+export const OBOL = 10n ** 18n;
+export const NOTICE = 3600;
+export const MAX_WIN = (1n << 56n) - 1n;
+const MNEMONIC = "test test test test test test test test test test test junk";
+
+export function hardhatKey(index: number): Uint8Array {
+  return mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey().privateKey!;
+}
+
+export async function connect() {
+  const conn = await hre.network.connect();
+  const { viem, networkHelpers } = conn;
+  const publicClient = await viem.getPublicClient();
+  const wallets = await viem.getWalletClients();
+  const signers: TicketSigner[] = wallets.map((_, i) => privateKeySigner(hardhatKey(i)));
+  async function deploy() {
+    const token = await viem.deployContract("ObolToken", [10n ** 9n * OBOL]);
+    const channels = await viem.deployContract("PaymentChannels", [token.address, NOTICE]);
+    for (const w of wallets.slice(1, 8)) {
+      await token.write.transfer([w.account.address, 1_000_000n * OBOL]);
+      await token.write.approve([channels.address, 2n ** 255n], { account: w.account });
+    }
+    const chainId = await publicClient.getChainId();
+    const domain = domainSeparator(chainId, channels.address);
+    return { token, channels, domain, chainId };
+  }
+  return { conn, viem, networkHelpers, publicClient, wallets, signers, deploy };
+}
+
+/** A ticket whose response is `response`, signed by `signer`. */
+export async function makeTicket(
+  domain: Uint8Array,
+  signer: TicketSigner,
+  fields: Omit<Ticket, "challenge"> & { response: bigint; challenge?: Address },
+) {
+  const { response, ...rest } = fields;
+  const ticket: Ticket = { ...rest, challenge: fields.challenge ?? pointAddress(response) };
+  const signed = await signTicket(ticket, domain, signer);
+  return { signed, redeemable: toRedeemable(signed, signer.address, response) };
+}
+
+export const hex = bytesToHex;
