@@ -5,7 +5,9 @@
  */
 import hre from "hardhat";
 import { mnemonicToAccount } from "viem/accounts";
-import { bytesToHex, type Address } from "viem";
+import { bytesToHex, getContract, type Address } from "viem";
+import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
+import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
 import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type Ticket, type TicketSigner } from "../../../src/schemes/channels/ticket.js";
 import { pointAddress } from "../../../src/schemes/channels/por.js";
 
@@ -25,8 +27,12 @@ export async function connect() {
   const wallets = await viem.getWalletClients();
   const signers: TicketSigner[] = wallets.map((_, i) => privateKeySigner(hardhatKey(i)));
   async function deploy() {
-    const token = await viem.deployContract("ObolToken", [10n ** 9n * OBOL]);
-    const channels = await viem.deployContract("PaymentChannels", [token.address, NOTICE]);
+    // Typed through the generated ABIs (artifacts' .d.ts are outside tsconfig).
+    const client = { public: publicClient, wallet: wallets[0]! };
+    const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
+    const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
+    const channelsAddress = (await viem.deployContract("PaymentChannels", [tokenAddress, NOTICE])).address;
+    const channels = getContract({ address: channelsAddress, abi: paymentChannelsAbi, client });
     for (const w of wallets.slice(1, 8)) {
       await token.write.transfer([w.account.address, 1_000_000n * OBOL]);
       await token.write.approve([channels.address, 2n ** 255n], { account: w.account });
