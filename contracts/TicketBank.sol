@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ITicketBank} from "./interfaces/ITicketBank.sol";
+import {BLS12381} from "./lib/BLS12381.sol";
+import {HashToG1} from "./lib/HashToG1.sol";
+
+/**
+ * @title TicketBank
+ * @notice Deposits for blind BLS12-381 tokens and their batched redemption by
+ * relays (accounting scheme B). See docs/tickets.md for the construction.
+ * @dev Money model: every deposit goes to the pool of (issuer, epoch). A
+ * redemption pays price·2^winBits per token from that pool, then from the
+ * issuer's stake; it reverts beyond both, so relays can never take more than
+ * an epoch's deposits plus the issuer's stake. After the redemption window,
+ * depositors take back the pool remainder pro rata (rounding dust stays).
+ * Soundness of the 2-pair check: all tokens of a batch are signed under one
+ * key and their messages are pairwise distinct (distinct nullifiers), so
+ * e(Σσ_i, g2) = e(ΣH(m_i), pk) is plain same-key aggregate BLS; a relay that
+ * lacks any σ_i must compute sk·H(m_i) for a fresh random-oracle point (CDH).
+ */
+contract TicketBank is ITicketBank, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /// @notice Hash-to-curve DST of token messages (RFC 9380 §3.1 naming).
+    bytes public constant DST = "OBOL_TICKETS_V1_BLS12381G1_XMD:SHA-256_SSWU_RO_";
+    /// @notice Deposits may be made for at most this many epochs ahead.
+    uint64 public constant MAX_EPOCHS_AHEAD = 8;
+    /// @notice Largest token count of one deposit.
+    uint32 public constant MAX_DEPOSIT_COUNT = 1_000_000;
+    /// @notice Largest lottery exponent (p = 2^-16).
+    uint8 public constant MAX_WIN_BITS = 16;
+    /// @notice Largest batch of one redemption.
+    uint256 public constant MAX_BATCH = 512;
+
+    /// @dev −g2 (negated G2 generator), EIP-2537 encoding, for e(σ, −g2)·e(H, pk) = 1.
+    bytes private constant _NEG_G2 =
+        hex"00000000000000000000000000000000024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"
+        hex"0000000000000000000000000000000013e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
+        hex"000000000000000000000000000000000d1b3cc2c7027888be51d9ef691d77bcb679afda66c73f17f9ee3837a55024f78c71363275a75d75d86bab79f74782aa"
+        hex"0000000000000000000000000000000013fa4d4a0ad8b1ce186ed5061789213d993923066dddaf1040bc3ff59f825c78df74f2d75467e25e0f55f8a00fa030ed";
+    /// @dev The G1 generator, EIP-2537 encoding (used to subgroup-check keys via PAIRING_CHECK).
+    bytes private constant _G1 =
+        hex"0000000000000000000000000000000017f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
+        hex"0000000000000000000000000000000008b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1";
+
+    IERC20 private immutable _token;
+    uint64 private immutable _genesis;
+    uint64 private immutable _epochDuration;
+    uint64 private immutable _redeemWindow;
+    uint128 private immutable _minIssuerStake;
+
+    mapping(address account => Issuer) private _issuers;
+    mapping(bytes32 keyHash => address) private _keyOwner;
+    mapping(address issuer => mapping(uint64 epoch => Pool)) private _pools;
+    mapping(uint256 depositId => Deposit) private _deposits;
+    mapping(bytes32 nullifier => bool) private _spent;
+    mapping(uint64 epoch => bytes32) private _beacons;
+    uint256 private _depositCount;
+
+    /**
+     * @param token_ The ObolToken.
+     * @param genesis_ Start of epoch 0 (same as RelayRegistry's).
+     * @param epochDuration_ Seconds per epoch (same as RelayRegistry's).
+     * @param redeemWindow_ Epochs after the grace epoch during which tokens stay redeemable.
+     * @param minIssuerStake_ Minimum issuer stake.
+     */
+    constructor(IERC20 token_, uint64 genesis_, uint64 epochDuration_, uint64 redeemWindow_, uint128 minIssuerStake_) {
+        if (address(token_) == address(0)) revert TicketBankInvalidParameter("token");
+        if (epochDuration_ == 0) revert TicketBankInvalidParameter("epochDuration");
+        if (redeemWindow_ == 0 || redeemWindow_ > 1_000) revert TicketBankInvalidParameter("redeemWindow");
+        _token = token_;
+        _genesis = genesis_;
+        _epochDuration = epochDuration_;
+        _redeemWindow = redeemWindow_;
+        _minIssuerStake = minIssuerStake_;
+    }
+
+    /// @inheritdoc ITicketBank
+    function registerIssuer(bytes calldata publicKey, uint128 price, uint8 winBits, uint128 stake) external nonReentrant {
+        Issuer storage record = _issuers[msg.sender];
+        if (record.publicKey.length != 0) revert TicketBankIssuerExists(msg.sender);
+        if (price == 0 || winBits > MAX_WIN_BITS) revert TicketBankInvalidTerms(price, winBits);
+        // price·2^winBits·MAX_BATCH must fit the pool arithmetic (uint128).
+        if (price > type(uint96).max) revert TicketBankInvalidTerms(price, winBits);
+        if (stake < _minIssuerStake) revert TicketBankStakeTooLow(stake, _minIssuerStake);
+        bytes memory key = publicKey;
+        BLS12381.checkG2(key);
+        // PAIRING_CHECK subgroup-checks every input: it fails unless key ∈ G2.
+        BLS12381.pairingCheck(bytes.concat(_G1, key));
+        bytes32 keyHash = keccak256(key);
+        if (_keyOwner[keyHash] != address(0)) revert TicketBankDuplicateKey(keyHash);
+        _keyOwner[keyHash] = msg.sender;
+        record.publicKey = key;
+        record.price = price;
+        record.winBits = winBits;
+        record.stake = stake;
+        emit IssuerRegistered(msg.sender, keyHash, price, winBits, stake);
+        _token.safeTransferFrom(msg.sender, address(this), stake);
+    }
+
+    /// @inheritdoc ITicketBank
+    function addStake(uint128 amount) external nonReentrant {
+        Issuer storage record = _requireIssuer(msg.sender);
+        record.stake += amount;
+        emit IssuerStakeAdded(msg.sender, amount, record.stake);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc ITicketBank
+    function unbondIssuer() external {
+        Issuer storage record = _requireIssuer(msg.sender);
+        if (record.unbonding) revert TicketBankIssuerUnbonding(msg.sender);
+        record.unbonding = true;
+        emit IssuerUnbonding(msg.sender, redeemDeadline(record.lastDepositEpoch));
+    }
+
+    /// @inheritdoc ITicketBank
+    function withdrawStake() external nonReentrant {
+        Issuer storage record = _requireIssuer(msg.sender);
+        uint256 availableAt = redeemDeadline(record.lastDepositEpoch);
+        if (!record.unbonding || block.timestamp < availableAt) revert TicketBankStakeLocked(availableAt);
+        uint256 amount = record.stake;
+        record.stake = 0;
+        emit IssuerStakeWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc ITicketBank
+    function deposit(address issuer_, uint64 epoch, uint32 count) external nonReentrant returns (uint256 depositId) {
+        Issuer storage record = _requireIssuer(issuer_);
+        if (record.unbonding) revert TicketBankIssuerUnbonding(issuer_);
+        if (count == 0 || count > MAX_DEPOSIT_COUNT) revert TicketBankInvalidCount(count);
+        uint64 current = currentEpoch();
+        if (epoch < current || epoch > current + MAX_EPOCHS_AHEAD) revert TicketBankInvalidEpoch(epoch, current);
+        // price < 2^96 and count ≤ 10^6 < 2^20: the product fits uint128.
+        uint128 amount = record.price * count;
+        depositId = ++_depositCount;
+        _deposits[depositId] = Deposit(msg.sender, issuer_, epoch, count, false, amount);
+        Pool storage p = _pools[issuer_][epoch];
+        p.deposited += amount;
+        p.tokens += count;
+        if (epoch > record.lastDepositEpoch) record.lastDepositEpoch = epoch;
+        emit Deposited(depositId, msg.sender, issuer_, epoch, count, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc ITicketBank
+    function redeem(address issuer_, uint64 epoch, bytes calldata serials, bytes calldata signature)
+        external
+        nonReentrant
+        returns (uint256 paid)
+    {
+        Issuer storage record = _requireIssuer(issuer_);
+        uint256 deadline = redeemDeadline(epoch);
+        if (block.timestamp >= deadline) revert TicketBankRedemptionClosed(deadline);
+        uint8 winBits = record.winBits;
+        (bytes memory hashSum, uint256 n) = _spendAndHash(issuer_, epoch, serials, winBits);
+        if (!_pairing(signature, hashSum, record.publicKey)) revert TicketBankInvalidSignature();
+        paid = (uint256(record.price) << winBits) * n;
+        uint256 fromStake = _pay(record, issuer_, epoch, paid);
+        emit Redeemed(msg.sender, issuer_, epoch, n, paid, fromStake);
+        _token.safeTransfer(msg.sender, paid);
+    }
+
+    /// @inheritdoc ITicketBank
+    function setBeacon(uint64 epoch) external {
+        uint256 readyAt = _epochStart(uint256(epoch) + 2);
+        if (block.timestamp < readyAt) revert TicketBankBeaconNotReady(epoch, readyAt);
+        if (_beacons[epoch] != 0) revert TicketBankBeaconAlreadySet(epoch);
+        bytes32 value = keccak256(abi.encodePacked(block.prevrandao, blockhash(block.number - 1), epoch));
+        _beacons[epoch] = value;
+        emit BeaconSet(epoch, value);
+    }
+
+    /// @inheritdoc ITicketBank
+    function refund(uint256 depositId) external nonReentrant returns (uint256 amount) {
+        Deposit storage d = _deposits[depositId];
+        if (d.owner == address(0)) revert TicketBankUnknownDeposit(depositId);
+        if (d.owner != msg.sender) revert TicketBankNotDepositOwner(depositId, msg.sender);
+        if (d.refunded) revert TicketBankAlreadyRefunded(depositId);
+        uint256 deadline = redeemDeadline(d.epoch);
+        if (block.timestamp < deadline) revert TicketBankRedemptionOpen(deadline);
+        Pool storage p = _pools[d.issuer][d.epoch];
+        // The pool is frozen after the deadline, so every owner gets the same share; floor rounding.
+        amount = (uint256(d.amount) * (p.deposited - p.paid)) / p.deposited;
+        d.refunded = true;
+        emit Refunded(depositId, msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc ITicketBank
+    function verifyBatch(address issuer_, address relay, uint64 epoch, bytes calldata serials, bytes calldata signature)
+        external
+        view
+        returns (bool valid)
+    {
+        Issuer storage record = _requireIssuer(issuer_);
+        uint256 n = _batchSize(serials);
+        bytes memory message = _newMessage(relay, epoch);
+        bytes memory hashSum = new bytes(BLS12381.G1_SIZE);
+        bytes memory dst = DST;
+        for (uint256 i = 0; i < n; ++i) {
+            _setSerial(message, serials, i);
+            HashToG1.addHashToG1(hashSum, message, dst);
+        }
+        valid = _pairing(signature, hashSum, record.publicKey);
+    }
+
+    /// @inheritdoc ITicketBank
+    function hashToG1Batch(bytes[] calldata messages) external view returns (bytes[] memory points) {
+        bytes memory dst = DST;
+        points = new bytes[](messages.length);
+        for (uint256 i = 0; i < messages.length; ++i) points[i] = HashToG1.hashToG1(messages[i], dst);
+    }
+
+    /// @inheritdoc ITicketBank
+    function isSpent(address issuer_, address relay, uint64 epoch, bytes16 serial) external view returns (bool) {
+        return _spent[_nullifier(issuer_, _messageOf(relay, epoch, serial))];
+    }
+
+    /// @inheritdoc ITicketBank
+    function isWinner(address issuer_, address relay, uint64 epoch, bytes16 serial) external view returns (bool) {
+        bytes32 epochBeacon = _beacons[epoch];
+        uint8 winBits = _issuers[issuer_].winBits;
+        if (winBits == 0) return true;
+        if (epochBeacon == 0) return false;
+        return _wins(epochBeacon, _nullifier(issuer_, _messageOf(relay, epoch, serial)), winBits);
+    }
+
+    /// @inheritdoc ITicketBank
+    function issuer(address account) external view returns (Issuer memory) {
+        return _issuers[account];
+    }
+
+    /// @inheritdoc ITicketBank
+    function pool(address issuer_, uint64 epoch) external view returns (Pool memory) {
+        return _pools[issuer_][epoch];
+    }
+
+    /// @inheritdoc ITicketBank
+    function depositOf(uint256 depositId) external view returns (Deposit memory) {
+        return _deposits[depositId];
+    }
+
+    /// @inheritdoc ITicketBank
+    function beacon(uint64 epoch) external view returns (bytes32) {
+        return _beacons[epoch];
+    }
+
+    /// @notice Token, genesis, epoch duration, redemption window and minimum issuer stake.
+    function parameters() external view returns (address, uint64, uint64, uint64, uint128) {
+        return (address(_token), _genesis, _epochDuration, _redeemWindow, _minIssuerStake);
+    }
+
+    /// @inheritdoc ITicketBank
+    function currentEpoch() public view returns (uint64) {
+        if (block.timestamp < _genesis) return 0;
+        return uint64((block.timestamp - _genesis) / _epochDuration);
+    }
+
+    /// @inheritdoc ITicketBank
+    function redeemDeadline(uint64 epoch) public view returns (uint256) {
+        // Tokens of epoch e are spent during e and the grace epoch e+1, then redeemable for the window.
+        return _epochStart(uint256(epoch) + 2 + _redeemWindow);
+    }
+
+    // ───────────────────────────── internals ─────────────────────────────
+
+    /// @dev Sets every token's nullifier (reverting on a spent one or, in lottery mode, a loser)
+    /// and returns Σ H(m_i) over the caller's token messages.
+    function _spendAndHash(address issuer_, uint64 epoch, bytes calldata serials, uint8 winBits)
+        private
+        returns (bytes memory hashSum, uint256 n)
+    {
+        n = _batchSize(serials);
+        bytes32 epochBeacon;
+        if (winBits != 0) {
+            epochBeacon = _beacons[epoch];
+            if (epochBeacon == 0) revert TicketBankBeaconNotReady(epoch, _epochStart(uint256(epoch) + 2));
+        }
+        bytes memory message = _newMessage(msg.sender, epoch);
+        bytes memory dst = DST;
+        hashSum = new bytes(BLS12381.G1_SIZE);
+        for (uint256 i = 0; i < n; ++i) {
+            bytes16 serial = _setSerial(message, serials, i);
+            bytes32 nullifier = _nullifier(issuer_, message);
+            if (_spent[nullifier]) revert TicketBankTokenSpent(serial);
+            _spent[nullifier] = true;
+            if (winBits != 0 && !_wins(epochBeacon, nullifier, winBits)) revert TicketBankTokenNotWinner(serial);
+            HashToG1.addHashToG1(hashSum, message, dst);
+        }
+    }
+
+    /// @dev Books `payout` against the pool, then the stake; reverts beyond both. Returns the stake part.
+    function _pay(Issuer storage record, address issuer_, uint64 epoch, uint256 payout)
+        private
+        returns (uint256 fromStake)
+    {
+        Pool storage p = _pools[issuer_][epoch];
+        uint256 fromPool = p.deposited - p.paid;
+        if (fromPool > payout) fromPool = payout;
+        fromStake = payout - fromPool;
+        if (fromStake > record.stake) revert TicketBankIssuerOverdrawn(issuer_, epoch, payout, fromPool + record.stake);
+        // fromPool ≤ deposited − paid and fromStake ≤ stake, both uint128: no overflow or underflow.
+        p.paid += uint128(fromPool);
+        if (fromStake != 0) {
+            record.stake -= uint128(fromStake);
+            emit IssuerStakeDrawn(issuer_, epoch, fromStake);
+        }
+    }
+
+    /// @dev e(signature, −g2) · e(hashSum, pk) = 1, after checking the signature encoding.
+    function _pairing(bytes calldata signature, bytes memory hashSum, bytes storage publicKey)
+        private
+        view
+        returns (bool)
+    {
+        bytes memory sig = signature;
+        BLS12381.checkG1(sig);
+        return BLS12381.pairingCheck(bytes.concat(sig, _NEG_G2, hashSum, publicKey));
+    }
+
+    function _requireIssuer(address account) private view returns (Issuer storage record) {
+        record = _issuers[account];
+        if (record.publicKey.length == 0) revert TicketBankUnknownIssuer(account);
+    }
+
+    function _batchSize(bytes calldata serials) private pure returns (uint256 n) {
+        if (serials.length == 0 || serials.length % 16 != 0) revert TicketBankInvalidSerials(serials.length);
+        n = serials.length / 16;
+        if (n > MAX_BATCH) revert TicketBankInvalidSerials(serials.length);
+    }
+
+    function _epochStart(uint256 epoch) private view returns (uint256) {
+        return uint256(_genesis) + epoch * _epochDuration;
+    }
+
+    /// @dev A 44-byte token message buffer `relay ‖ epoch ‖ serial` with a zero serial.
+    function _newMessage(address relay, uint64 epoch) private pure returns (bytes memory message) {
+        // 64 bytes allocated so the word writes below stay inside the buffer; length set to 44.
+        message = new bytes(64);
+        assembly ("memory-safe") {
+            mstore(add(message, 0x20), shl(96, relay))
+            mstore(add(message, 0x34), shl(192, epoch))
+            mstore(message, 44)
+        }
+    }
+
+    function _messageOf(address relay, uint64 epoch, bytes16 serial) private pure returns (bytes memory message) {
+        message = _newMessage(relay, epoch);
+        assembly ("memory-safe") {
+            mstore(add(message, 0x3c), serial)
+        }
+    }
+
+    /// @dev Writes serial `i` of the packed list into bytes [28, 44) of `message`.
+    function _setSerial(bytes memory message, bytes calldata serials, uint256 i) private pure returns (bytes16 serial) {
+        assembly ("memory-safe") {
+            serial := and(calldataload(add(serials.offset, mul(i, 16))), not(sub(shl(128, 1), 1)))
+            mstore(add(message, 0x3c), serial)
+        }
+    }
+
+    /// @dev keccak256(issuer ‖ message): 20 + 44 = 64 bytes, hashed in the scratch space.
+    function _nullifier(address issuer_, bytes memory message) private pure returns (bytes32 nullifier) {
+        assembly ("memory-safe") {
+            mstore(0x00, shl(96, issuer_))
+            mcopy(0x14, add(message, 0x20), 44)
+            nullifier := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev A token wins iff the top `winBits` bits of keccak256(beacon ‖ nullifier) are zero.
+    function _wins(bytes32 epochBeacon, bytes32 nullifier, uint8 winBits) private pure returns (bool) {
+        uint256 draw;
+        assembly ("memory-safe") {
+            mstore(0x00, epochBeacon)
+            mstore(0x20, nullifier)
+            draw := keccak256(0x00, 0x40)
+        }
+        return draw >> (256 - uint256(winBits)) == 0;
+    }
+}
