@@ -1,6 +1,6 @@
 /**
  * Durable client state in `<dataDir>/client.sqlite` (`openDatabase`, WAL):
- * the sealing key pair, the mailbox id, the chosen gateway, ids of sent
+ * the sealing key pair, the mailbox pull key, the chosen gateway, ids of sent
  * messages, the secrets of SURBs handed out (to open replies) and received
  * messages with their SURBs (to reply later with `obol inbox --reply`).
  * Schema in docs/client.md §State.
@@ -13,12 +13,16 @@ import { bytesToHex, getAddress, type Address } from "viem";
 import { ClientStateError } from "./errors.js";
 import { generateSealKeyPair, sealPublicKey } from "./seal.js";
 import { MAILBOX_SIZE } from "./address.js";
+import { mailboxId } from "../net/inbox.js";
 
 export const CLIENT_DB_FILE = "client.sqlite";
 
 export type ClientIdentity = {
   sealSecretKey: Uint8Array;
   sealPublicKey: Uint8Array;
+  /** Secret key that empties the mailbox at the gateway (`/obol/inbox/1`). */
+  pullKey: Uint8Array;
+  /** Public mailbox id, `HMAC-SHA256("obol-mailbox", pullKey)` (docs/wire.md §4). */
   mailbox: Uint8Array;
   /** The gateway this client receives at; null until chosen. */
   gateway: Address | null;
@@ -66,21 +70,22 @@ export class ClientState {
   /** The client's keys and mailbox, created (and stored) on first use. */
   identity(): ClientIdentity {
     let secret = this.meta("sealSecretKey");
-    let mailbox = this.meta("mailbox");
-    if (!secret || !mailbox) {
+    let pullKey = this.meta("pullKey");
+    if (!secret || !pullKey) {
       secret = generateSealKeyPair().secretKey;
-      mailbox = new Uint8Array(randomBytes(MAILBOX_SIZE));
-      const [sk, mb] = [secret, mailbox];
+      pullKey = new Uint8Array(randomBytes(MAILBOX_SIZE));
+      const [sk, pk] = [secret, pullKey];
       transaction(this.db, () => {
         this.setMeta("sealSecretKey", sk);
-        this.setMeta("mailbox", mb);
+        this.setMeta("pullKey", pk);
       });
     }
     const gw = this.meta("gateway");
     return {
       sealSecretKey: secret,
       sealPublicKey: sealPublicKey(secret),
-      mailbox,
+      pullKey,
+      mailbox: mailboxId(pullKey),
       gateway: gw ? getAddress(new TextDecoder().decode(gw)) : null,
     };
   }

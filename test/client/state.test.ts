@@ -25,6 +25,8 @@ describe("client state", () => {
       const again = b.identity();
       expect(again.sealSecretKey).toEqual(first.sealSecretKey);
       expect(again.mailbox).toEqual(first.mailbox);
+      expect(again.pullKey).toEqual(first.pullKey);
+      expect(again.mailbox).not.toEqual(again.pullKey);
       expect(again.gateway).toBe(getAddress("0x00000000000000000000000000000000000000aa"));
       b.close();
     } finally {
