@@ -1,0 +1,70 @@
+/**
+ * One way to send a contract transaction: simulate (so reverts come back
+ * decoded), send, wait for the receipt. Scheme code reuses it for its own
+ * contracts so every failure surfaces as a `ContractRevertError`.
+ */
+import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex } from "viem";
+import { ObolError } from "../errors.js";
+import { rethrowRevert } from "./errors.js";
+import type { ChainClients } from "./types.js";
+
+export type TxOutcome = {
+  hash: Hex;
+  /** Gas used by the transaction, from its receipt. */
+  gasUsed: bigint;
+  blockNumber: bigint;
+};
+
+/** The transaction was mined but reverted although its simulation passed (state changed in between). */
+export class TransactionRevertedError extends ObolError {
+  override name = "TransactionRevertedError";
+  constructor(hash: Hex, action: string) {
+    super(`Transaction ${hash} reverted`, {
+      details: action,
+      hint: "state changed between simulation and mining (e.g. an epoch boundary); retry",
+    });
+  }
+}
+
+export type SendContractTxParameters<
+  abi extends Abi,
+  functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
+> = {
+  address: Address;
+  abi: abi;
+  functionName: functionName;
+  args: ContractFunctionArgs<abi, "nonpayable" | "payable", functionName>;
+  value?: bigint;
+};
+
+/**
+ * Simulates, sends and awaits one contract call from `chain.account`.
+ *
+ * @param chain connected clients.
+ * @param call address, abi, function name, args (typed from the `as const` ABI).
+ * @param action what is attempted, for error details ("register relay").
+ * @returns hash, gas used and block of the mined transaction.
+ * @throws ContractRevertError with the decoded custom error when it would revert.
+ * @example
+ * await sendContractTx(chain, { address, abi: relayRegistryAbi, functionName: "unbond", args: [] }, "unbond");
+ */
+export async function sendContractTx<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
+>(chain: ChainClients, call: SendContractTxParameters<abi, functionName>, action: string): Promise<TxOutcome> {
+  let hash: Hex;
+  try {
+    // viem's generic request types do not survive this level of abstraction; the
+    // call is fully typed at the caller through SendContractTxParameters.
+    const { request } = await chain.publicClient.simulateContract({
+      ...(call as object),
+      account: chain.walletClient.account,
+    } as never);
+    hash = await chain.walletClient.writeContract(request as never);
+  } catch (error) {
+    rethrowRevert(error, action);
+  }
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new TransactionRevertedError(hash, action);
+  return { hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
+}
