@@ -14,10 +14,10 @@
  * `E' = multiply(b, E)` (see `header.ts`).
  */
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { SphinxInputError, SphinxPointError } from "./errors.js";
+import { sodium } from "./sodium.js";
 
 export interface SphinxGroup {
   readonly name: "secp256k1" | "x25519";
@@ -94,17 +94,6 @@ function checkU(element: Uint8Array): void {
   }
 }
 
-/** The subset of sodium-native used here (the package ships no types). */
-type SodiumX25519 = {
-  crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
-  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
-};
-let sodiumLib: SodiumX25519 | undefined;
-/** Loaded on first use so importing this module never needs the native addon. */
-function sodium(): SodiumX25519 {
-  return (sodiumLib ??= createRequire(import.meta.url)("sodium-native") as SodiumX25519);
-}
-
 /** X25519 via libsodium: raw buffers, no key objects (≈ 23k mults/s/core here). */
 export const x25519Group: SphinxGroup = {
   name: "x25519",
@@ -115,7 +104,7 @@ export const x25519Group: SphinxGroup = {
   publicKey(sk) {
     checkBytes("secretKey", sk, 32);
     const out = new Uint8Array(32);
-    sodium().crypto_scalarmult_base(out, sk);
+    sodium.crypto_scalarmult_base(out, sk);
     return out;
   },
   multiply(scalar, element) {
@@ -125,7 +114,7 @@ export const x25519Group: SphinxGroup = {
     try {
       // libsodium clamps the scalar and fails (status -1) for inputs of small
       // order, i.e. whenever the result would be all zero.
-      sodium().crypto_scalarmult(out, scalar, element);
+      sodium.crypto_scalarmult(out, scalar, element);
     } catch (cause) {
       throw new SphinxPointError("X25519 point of low order (all-zero shared secret)", { cause });
     }

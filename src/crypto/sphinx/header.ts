@@ -55,13 +55,18 @@ export function deriveHopSecrets({
       throw new SphinxInputError(`publicKeys[${i}]`, `not a valid ${group.name} public key`, { cause });
     }
   });
-  const ephemeralKey = group.publicKey(sessionKey); // validates sessionKey
+  const ephemeralKey = group.publicKey(sessionKey); // validates sessionKey first
   const scalars: Uint8Array[] = [sessionKey];
   const secrets: Uint8Array[] = [];
   let e = ephemeralKey;
   for (let i = 0; i < publicKeys.length; i++) {
     let point = publicKeys[i]!;
-    for (const s of scalars) point = group.multiply(s, point);
+    try {
+      point = group.multiply(sessionKey, point);
+    } catch (cause) {
+      throw new SphinxInputError(`publicKeys[${i}]`, `not a usable ${group.name} public key (low order?)`, { cause });
+    }
+    for (const s of scalars.slice(1)) point = group.multiply(s, point);
     const ss = sha256(point);
     secrets.push(ss);
     if (i === publicKeys.length - 1) break;
@@ -133,7 +138,7 @@ export function buildHeader({
   // Filler (BOLT #4 "Filler Generation"): what hops 0..n-2 shift in from the
   // zero-extended end of the routing info, so the last hops' HMACs cover it.
   const fillerSize = total - shifts[n - 1]!;
-  const filler = Buffer.alloc(fillerSize);
+  const filler = new Uint8Array(fillerSize);
   let start = size;
   for (let i = 0; i < n - 1; i++) {
     const end = size + shifts[i]!;
@@ -142,7 +147,7 @@ export function buildHeader({
     start -= shifts[i]!;
   }
 
-  let mix: Buffer = padKey ? chacha20Stream(padKey, size) : randomBytes(size);
+  let mix: Uint8Array = padKey ? chacha20Stream(padKey, size) : randomBytes(size);
   let nextMac: Uint8Array = new Uint8Array(HASH_SIZE); // all-zero: marks the final hop
   const macs: Uint8Array[] = new Array(n);
   for (let i = n - 1; i >= 0; i--) {
@@ -221,7 +226,7 @@ export function checkVersion(bytes: Uint8Array): void {
 }
 
 /** ss = SHA256(multiply(sk, E)) (BOLT #4 "Shared Secret"; for X25519 the u-coordinate). */
-export function computeSharedSecret(group: SphinxGroup, secretKey: Uint8Array, ephemeralKey: Uint8Array): Buffer {
+export function computeSharedSecret(group: SphinxGroup, secretKey: Uint8Array, ephemeralKey: Uint8Array): Uint8Array {
   return sha256(group.multiply(secretKey, ephemeralKey));
 }
 
@@ -246,7 +251,7 @@ export function peelWithSecret(
 
   // Decrypt routing info ‖ zeros(size): the zero tail becomes the bytes
   // shifted in, exactly the filler the sender precomputed.
-  const extended = Buffer.alloc(2 * size);
+  const extended = new Uint8Array(2 * size);
   extended.set(routing, 0);
   const plain = chacha20Xor(generateKey(LABELS.rho, ss), extended);
   const prefix = readBigsize(plain, 0);

@@ -6,45 +6,60 @@
  * - the pseudo-random stream: ChaCha20 (RFC 8439) with a 96-bit all-zero
  *   nonce and block counter 0, keyed with a derived key.
  *
- * All primitives come from `node:crypto` (OpenSSL); nothing here is home-made.
+ * HMAC comes from `node:crypto` (OpenSSL), SHA-256 and ChaCha20 from libsodium
+ * (`sodium-native`, faster for short inputs: no per-call objects); nothing
+ * here is home-made.
  */
-import { createCipheriv, createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { HASH_SIZE } from "./constants.js";
 import { SphinxInputError } from "./errors.js";
+import { sodium } from "./sodium.js";
 
-/** ChaCha20 in node:crypto takes a 16-byte IV: 32-bit LE counter ‖ 96-bit nonce; all zero here. */
-const ZERO_IV = Buffer.alloc(16);
+/** 64-bit all-zero nonce of libsodium's original ChaCha20. */
+const ZERO_NONCE = new Uint8Array(8);
 
-/** HMAC-SHA256 over the concatenation of `parts`. */
-export function hmacSha256(key: Uint8Array | string, ...parts: Uint8Array[]): Buffer {
+/** HMAC-SHA256 over the concatenation of `parts` (node:crypto). */
+export function hmacSha256(key: Uint8Array | string, ...parts: Uint8Array[]): Uint8Array {
   const mac = createHmac("sha256", key);
   for (const part of parts) mac.update(part);
-  return mac.digest();
+  return plain(mac.digest());
 }
 
-/** SHA-256 over the concatenation of `parts`. */
-export function sha256(...parts: Uint8Array[]): Buffer {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part);
-  return hash.digest();
+/** A plain Uint8Array view of a Buffer (no copy), so callers never see Buffer semantics. */
+export function plain(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** SHA-256 over the concatenation of `parts` (libsodium). */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(HASH_SIZE);
+  sodium.crypto_hash_sha256(out, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  return out;
 }
 
 /**
- * XORs `data` with the ChaCha20 key stream of `key` (zero nonce, counter 0),
- * i.e. BOLT #4's `generate_cipher_stream` applied to data. Returns a new buffer.
+ * XORs `data` with the ChaCha20 key stream of `key`, i.e. BOLT #4's
+ * `generate_cipher_stream` applied to data. libsodium's original ChaCha20
+ * (64-bit zero nonce, 64-bit counter from 0) produces the same key stream as
+ * RFC 8439 ChaCha20 with a 96-bit zero nonce and counter 0 (the counter never
+ * reaches 2^32 blocks here); the BOLT #4 vector test pins this.
+ * Writes into `out` (may be `data` itself) or a new buffer.
  */
-export function chacha20Xor(key: Uint8Array, data: Uint8Array): Buffer {
-  return createCipheriv("chacha20", key, ZERO_IV).update(data);
+export function chacha20Xor(key: Uint8Array, data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
+  sodium.crypto_stream_chacha20_xor(out, data, ZERO_NONCE, key);
+  return out;
 }
 
 /** `length` bytes of the ChaCha20 key stream of `key` (BOLT #4 `generate_cipher_stream`). */
-export function chacha20Stream(key: Uint8Array, length: number): Buffer {
-  return chacha20Xor(key, Buffer.alloc(length));
+export function chacha20Stream(key: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  sodium.crypto_stream_chacha20(out, ZERO_NONCE, key);
+  return out;
 }
 
 /** BOLT #4 `generate_key`: HMAC-SHA256(key = ASCII label, msg = secret). No validation (hot path). */
-export function generateKey(label: string, secret: Uint8Array): Buffer {
-  return createHmac("sha256", label).update(secret).digest();
+export function generateKey(label: string, secret: Uint8Array): Uint8Array {
+  return plain(createHmac("sha256", label).update(secret).digest());
 }
 
 /**
