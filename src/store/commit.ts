@@ -9,6 +9,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { CommitError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 
 type Item = { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
@@ -17,6 +18,11 @@ export type GroupCommitterParameters = {
   /** Most work items per transaction (bounds the latency one fsync adds). */
   maxBatch?: number;
 };
+
+function checkName(name: string): string {
+  if (!/^[a-z_]{1,32}$/.test(name)) throw new InvalidInputError("name", "savepoint names are 1-32 of [a-z_]");
+  return name;
+}
 
 /**
  * Serialises durable work on one connection and commits it in groups.
@@ -56,6 +62,26 @@ export class GroupCommitter {
         this.#draining = null;
       });
     });
+  }
+
+  /**
+   * Opens a nested savepoint inside the running work item (e.g. around a
+   * scheme call whose writes must be undone if it refuses the packet).
+   * Only valid inside `run`'s work; close it with `release` or `rollbackTo`.
+   */
+  savepoint(name: string): void {
+    this.#db.exec(`SAVEPOINT ${checkName(name)}`);
+  }
+
+  /** Keeps the writes made since `savepoint(name)`. */
+  release(name: string): void {
+    this.#db.exec(`RELEASE ${checkName(name)}`);
+  }
+
+  /** Undoes the writes made since `savepoint(name)` and closes it. */
+  rollbackTo(name: string): void {
+    this.#db.exec(`ROLLBACK TO ${checkName(name)}`);
+    this.#db.exec(`RELEASE ${checkName(name)}`);
   }
 
   /** Resolves when every queued item has committed or failed. */

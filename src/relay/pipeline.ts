@@ -1,0 +1,161 @@
+/**
+ * The per-packet relay pipeline (DESIGN §4, docs/relay.md §Pipeline), without
+ * any networking so it can be tested and benchmarked in-process:
+ *
+ *   shared secret → replay pre-check → peel → hop checks (delay cap, next hop
+ *   known) → durable commit { replay tag, scheme.onPacket, inbox } → outcome
+ *
+ * The durable commit holds the replay tag, the scheme's credit and (for
+ * `deliver`) the inbox row in one transaction, and the outcome is returned
+ * only after it committed, so nothing is forwarded or acknowledged before it
+ * is on disk. Every rejection is returned as a drop with its reason; this
+ * function throws only for bugs outside the inputs' control.
+ */
+import type { Address } from "viem";
+import { getAddress } from "viem";
+import { peelPacket, sharedSecret, replayTag, type PeeledPacket } from "../crypto/sphinx/packet.js";
+import type { SphinxGroup } from "../crypto/sphinx/group.js";
+import { headerSize, type SphinxParams } from "../crypto/sphinx/params.js";
+import type { RelayScheme } from "../schemes/scheme.js";
+import type { GroupCommitter } from "../store/commit.js";
+import type { InboxStore } from "../store/inbox.js";
+import type { ReplayStore } from "../store/replay.js";
+import type { Logger } from "../log.js";
+import { DropReason, reasonOf } from "./drops.js";
+
+/** What the pipeline decided for one packet. */
+export type PipelineOutcome =
+  | { kind: "drop"; reason: DropReason; detail?: string }
+  | {
+      kind: "forward";
+      next: Address;
+      packet: Uint8Array;
+      attachment: Uint8Array;
+      delayMs: number;
+      /** MAC of the outgoing header: how the next hop's receipt names it. */
+      nextRef: Uint8Array;
+      receipt: ReceiptToSend;
+    }
+  | { kind: "deliver" | "loop" | "drop-hop"; receipt: ReceiptToSend; replayTag: Uint8Array };
+
+export type ReceiptToSend = { packetRef: Uint8Array; receipt: Uint8Array };
+
+export type PipelineParameters = {
+  group: SphinxGroup;
+  params: SphinxParams;
+  /** This relay's X25519 mix secret key. */
+  secretKey: Uint8Array;
+  scheme: RelayScheme;
+  replay: ReplayStore;
+  committer: GroupCommitter;
+  /** Present on gateways; `deliver` hops elsewhere are dropped as bad hops. */
+  inbox: InboxStore | null;
+  /** Sender-chosen delays above this are refused. */
+  maxDelayMs: number;
+  /** Whether `address` is in the current directory (forward targets must be). */
+  knowsRelay: (address: Address) => boolean;
+  log: Logger;
+};
+
+export type PacketInput = {
+  packet: Uint8Array;
+  attachment: Uint8Array;
+  fromPeer: string;
+  epoch: bigint;
+};
+
+/**
+ * Runs one packet through the pipeline.
+ *
+ * @param p the relay's fixed context
+ * @param input the packet frame's fields, the sender's peer id and the current epoch
+ * @returns the outcome; a "drop" names its reason
+ * @example
+ * const outcome = await processPacket(context, { packet, attachment, fromPeer, epoch });
+ * if (outcome.kind === "forward") queue.push(outcome, outcome.delayMs);
+ */
+export async function processPacket(p: PipelineParameters, input: PacketInput): Promise<PipelineOutcome> {
+  let peeled: PeeledPacket;
+  try {
+    const ss = sharedSecret({ group: p.group, secretKey: p.secretKey, packet: input.packet });
+    // Cheap non-durable pre-check so replays cost one scalar multiplication, not a peel.
+    if (p.replay.has(replayTag(ss))) return { kind: "drop", reason: DropReason.replay };
+    peeled = peelPacket({ group: p.group, params: p.params, secretKey: p.secretKey, packet: input.packet, ss });
+  } catch (error) {
+    const reason = reasonOf(error);
+    if (reason === null) throw error;
+    return { kind: "drop", reason, detail: (error as Error).message };
+  }
+
+  const { hop } = peeled;
+  if (hop.delayMs > p.maxDelayMs)
+    return { kind: "drop", reason: DropReason.delayTooLarge, detail: `${hop.delayMs} ms > ${p.maxDelayMs} ms` };
+  let next: Address | null = null;
+  if (hop.action === "forward") {
+    next = getAddress(hop.next);
+    if (!p.knowsRelay(next)) return { kind: "drop", reason: DropReason.unknownNextHop, detail: next };
+  }
+  if (hop.action === "deliver" && p.inbox === null)
+    return { kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" };
+
+  let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array };
+  try {
+    committed = await p.committer.run(async () => {
+      if (!p.replay.checkAndInsert(peeled.replayTag, input.epoch)) return { reason: DropReason.replay };
+      if (hop.action === "deliver" && p.inbox!.isFull(hop.mailbox))
+        return { reason: DropReason.inboxFull };
+      // The tag stays recorded even if the scheme refuses: the same onion must not be probed twice.
+      p.committer.savepoint("scheme");
+      let verdict;
+      try {
+        verdict = await p.scheme.onPacket({
+          slot: hop.slot,
+          attachment: input.attachment,
+          ss: peeled.ss,
+          replayTag: peeled.replayTag,
+          packetRef: peeled.mac,
+          fromPeer: input.fromPeer,
+          nextHop: next,
+          epoch: input.epoch,
+        });
+      } catch (error) {
+        p.committer.rollbackTo("scheme");
+        p.log.error({ err: error }, "scheme.onPacket threw; packet dropped");
+        return { reason: DropReason.schemeError, detail: (error as Error).message };
+      }
+      if (!verdict.accept) {
+        p.committer.rollbackTo("scheme");
+        return { reason: DropReason.schemeRejected, detail: verdict.reason };
+      }
+      p.committer.release("scheme");
+      if (hop.action === "deliver") p.inbox!.put(hop.mailbox, peeled.body);
+      return { attachment: verdict.attachment };
+    });
+  } catch (error) {
+    p.log.error({ err: error }, "durable commit failed; packet dropped");
+    return { kind: "drop", reason: DropReason.commitFailed, detail: (error as Error).message };
+  }
+  if ("reason" in committed) return { kind: "drop", ...committed };
+
+  const receipt = { packetRef: peeled.mac, receipt: p.scheme.receipt({ ss: peeled.ss, packetRef: peeled.mac }) };
+  switch (hop.action) {
+    case "forward": {
+      const macOffset = headerSize(p.group, p.params.routingInfoSize) - 32;
+      return {
+        kind: "forward",
+        next: next!,
+        packet: peeled.next!,
+        attachment: committed.attachment,
+        delayMs: hop.delayMs,
+        nextRef: peeled.next!.slice(macOffset, macOffset + 32),
+        receipt,
+      };
+    }
+    case "deliver":
+      return { kind: "deliver", receipt, replayTag: peeled.replayTag };
+    case "loop":
+      return { kind: "loop", receipt, replayTag: peeled.replayTag };
+    case "drop":
+      return { kind: "drop-hop", receipt, replayTag: peeled.replayTag };
+  }
+}

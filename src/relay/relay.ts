@@ -1,0 +1,344 @@
+/**
+ * The Obol relay service (DESIGN §4; docs/relay.md): accepts packet frames on
+ * `/obol/mix/1`, runs them through the pipeline (`pipeline.ts`), holds them in
+ * the Poisson mixing queue, forwards them to the next relay over reused
+ * links, sends a receipt back to the previous hop, hands receipts from the
+ * next hop to the scheme, stores `deliver` bodies in its inbox (gateways,
+ * served on `/obol/inbox/1`) and sends its own cover loops.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { Libp2p } from "@libp2p/interface";
+import { getAddress, type Address } from "viem";
+import type { DirectoryEntry, DirectorySnapshot, RelayRole } from "../chain/types.js";
+import { x25519Group, type SphinxGroup } from "../crypto/sphinx/group.js";
+import { headerSize, packetSize, type SphinxParams } from "../crypto/sphinx/params.js";
+import { forComponent, type Logger } from "../log.js";
+import { INBOX_PROTOCOL, MIX_PROTOCOL } from "../net/constants.js";
+import { encodeFrame, type Frame, type WireLayout } from "../net/frame.js";
+import type { AccountingScheme, ClientScheme, RelayScheme } from "../schemes/scheme.js";
+import { GroupCommitter } from "../store/commit.js";
+import { InboxStore } from "../store/inbox.js";
+import { ReplayStore } from "../store/replay.js";
+import { buildLoopPacket, exponentialDelay, loopRoute } from "./cover.js";
+import { DelayQueue } from "./delay-queue.js";
+import { DropReason, emptyStats, type RelayStats } from "./drops.js";
+import { RelayConfigError } from "./errors.js";
+import { serveInboxPull } from "./inbox-service.js";
+import { LinkPool, type MixLink } from "./links.js";
+import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
+
+/** The current directory (read from the chain by the caller, never inside the pipeline). */
+export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
+/** The current epoch. */
+export type EpochSource = () => bigint | Promise<bigint>;
+
+export type CreateRelayParameters = {
+  libp2p: Libp2p;
+  db: DatabaseSync;
+  log: Logger;
+  /** Registry id (operator address) of this relay. */
+  address: Address;
+  role: RelayRole;
+  /** X25519 mix secret key whose public key is registered. */
+  mixSecretKey: Uint8Array;
+  params: SphinxParams;
+  group?: SphinxGroup;
+  scheme: AccountingScheme;
+  /** `scheme.relay(deps)`, built by the caller who holds the chain clients. */
+  relayScheme: RelayScheme;
+  directory: DirectorySource;
+  epoch: EpochSource;
+  /** Relay cover loops at `ratePerSecond` (λM); off when omitted or 0. */
+  cover?: { ratePerSecond: number; meanDelayMs: number; payer: ClientScheme };
+  /** Highest sender-chosen delay accepted; default 60 s. */
+  maxDelayMs?: number;
+  /** Most packets in the mixing queue; default 50,000. */
+  queueCapacity?: number;
+  inbox?: { ttlMs: number; maxPerMailbox: number };
+  /** How often the directory and epoch are re-read; default 2 s. */
+  refreshMs?: number;
+};
+
+/** Receipts expected back are remembered this long (then a late receipt is "unknown"). */
+const RECEIPT_WINDOW_MS = 120_000;
+
+/**
+ * A relay bound to a libp2p node. Create with {@link createRelay}, then `start()`.
+ *
+ * @example
+ * const relay = createRelay({ libp2p, db, log, address, role: "mix", mixSecretKey, params,
+ *   scheme: free, relayScheme: free.relay(deps), directory: () => snapshot, epoch: () => 1n });
+ * await relay.start();
+ * // … relay.stats.forwarded …
+ * await relay.stop();
+ */
+export class Relay {
+  readonly stats: RelayStats = emptyStats();
+  readonly layout: WireLayout;
+  readonly #p: CreateRelayParameters;
+  readonly #log: Logger;
+  readonly #committer: GroupCommitter;
+  readonly #replay: ReplayStore;
+  readonly #inbox: InboxStore | null;
+  readonly #queue: DelayQueue<Extract<PipelineOutcome, { kind: "forward" }>>;
+  readonly #pool: LinkPool;
+  readonly #pipeline: PipelineParameters;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #awaitingReceipt = new Map<string, { peer: string; at: number }>();
+  readonly #ownLoops = new Map<string, number>();
+  #byAddress = new Map<string, DirectoryEntry>();
+  #snapshot: DirectorySnapshot = { epoch: 0n, entries: [] };
+  #epoch = 0n;
+  #epochKnown = false;
+  #running = false;
+  #refreshTimer: NodeJS.Timeout | null = null;
+  #coverTimer: NodeJS.Timeout | null = null;
+
+  constructor(p: CreateRelayParameters) {
+    const group = p.group ?? x25519Group;
+    if (!(p.mixSecretKey instanceof Uint8Array) || p.mixSecretKey.length !== group.scalarSize)
+      throw new RelayConfigError("mixSecretKey", `must be ${group.scalarSize} bytes`);
+    if (p.params.slotSize !== p.scheme.slotSize)
+      throw new RelayConfigError("params.slotSize", `is ${p.params.slotSize}, scheme ${p.scheme.name} needs ${p.scheme.slotSize}`);
+    this.#p = p;
+    this.#log = forComponent(p.log, "obol:relay");
+    this.layout = {
+      packetSize: packetSize(group, p.params),
+      attachmentSize: p.scheme.attachmentSize,
+      receiptSize: p.scheme.receiptSize,
+      bodySize: p.params.bodySize,
+    };
+    this.#committer = new GroupCommitter({ db: p.db });
+    this.#replay = new ReplayStore(p.db);
+    this.#inbox =
+      p.role === "gateway" ? new InboxStore(p.db, p.inbox ?? { ttlMs: 24 * 3_600_000, maxPerMailbox: 256 }) : null;
+    this.#queue = new DelayQueue({ capacity: p.queueCapacity ?? 50_000, onDue: (item) => this.#track(this.#forward(item)) });
+    this.#pool = new LinkPool({
+      libp2p: p.libp2p,
+      layout: this.layout,
+      log: this.#log,
+      onFrame: (frame, link) => this.#onFrame(frame, link),
+      onBadInput: (reason, peer, error) => this.#drop(reason, peer, (error as Error)?.message),
+    });
+    this.#pipeline = {
+      group,
+      params: p.params,
+      secretKey: p.mixSecretKey,
+      scheme: p.relayScheme,
+      replay: this.#replay,
+      committer: this.#committer,
+      inbox: this.#inbox,
+      maxDelayMs: p.maxDelayMs ?? 60_000,
+      knowsRelay: (address) => this.#byAddress.has(address.toLowerCase()),
+      log: this.#log,
+    };
+  }
+
+  /** The replay store (the secret-shopper scheme reads `tagsForEpoch`). */
+  get replay(): ReplayStore {
+    return this.#replay;
+  }
+
+  /** Packets waiting in the mixing queue. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Registers the protocol handlers and starts the scheme, refresh and cover timers. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.#p.relayScheme.start();
+    await this.#refresh();
+    this.#running = true;
+    await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
+      maxInboundStreams: 1_024,
+    });
+    if (this.#inbox) {
+      const inbox = this.#inbox;
+      await this.#p.libp2p.handle(INBOX_PROTOCOL, (stream, connection) =>
+        serveInboxPull(
+          {
+            inbox,
+            committer: this.#committer,
+            layout: this.layout,
+            log: this.#log,
+            onDrop: (reason, peer, detail) => this.#drop(reason, peer, detail),
+            onServed: () => this.stats.inboxPulls++,
+          },
+          stream,
+          connection,
+        ),
+      );
+    }
+    this.#refreshTimer = setInterval(() => void this.#refresh().catch((err) => this.#log.warn({ err }, "refresh failed")), this.#p.refreshMs ?? 2_000);
+    this.#scheduleCover();
+    this.#log.info({ address: this.#p.address, role: this.#p.role, layout: this.layout }, "relay started");
+  }
+
+  /**
+   * Stops taking input, finishes packets being processed, sends every packet
+   * still in the mixing queue at once (drain), closes links and stops the scheme.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    if (this.#refreshTimer) clearInterval(this.#refreshTimer);
+    if (this.#coverTimer) clearTimeout(this.#coverTimer);
+    await this.#p.libp2p.unhandle(MIX_PROTOCOL);
+    if (this.#inbox) await this.#p.libp2p.unhandle(INBOX_PROTOCOL);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#committer.idle();
+    for (const item of this.#queue.takeAll()) this.#track(this.#forward(item));
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#pool.close();
+    await this.#p.relayScheme.stop();
+    this.#log.info({ stats: this.stats }, "relay stopped");
+  }
+
+  #track<T>(promise: Promise<T>): void {
+    this.#inFlight.add(promise);
+    void promise.finally(() => this.#inFlight.delete(promise));
+  }
+
+  #drop(reason: DropReason, peer: string, detail?: string): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
+    this.#log.warn({ reason, peer, detail }, "dropped");
+  }
+
+  async #refresh(): Promise<void> {
+    const [snapshot, epoch] = await Promise.all([this.#p.directory(), this.#p.epoch()]);
+    if (snapshot !== this.#snapshot) {
+      this.#snapshot = snapshot;
+      this.#byAddress = new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e]));
+    }
+    if (!this.#epochKnown || epoch !== this.#epoch) {
+      this.#epoch = epoch;
+      this.#epochKnown = true;
+      // Not inside the group commit: a scheme may send transactions here and must not stall packets.
+      await this.#p.relayScheme.onEpoch(epoch);
+    }
+    const cutoff = performance.now() - RECEIPT_WINDOW_MS;
+    for (const [ref, entry] of this.#awaitingReceipt) {
+      if (entry.at >= cutoff) break; // insertion order = time order
+      this.#awaitingReceipt.delete(ref);
+    }
+  }
+
+  #onFrame(frame: Frame, link: MixLink): void {
+    if (frame.type === "packet") {
+      this.stats.received++;
+      if (!this.#running) return this.#drop(DropReason.stopping, link.peer);
+      this.#track(this.#onPacket(frame.packet, frame.attachment, link));
+    } else if (frame.type === "receipt") {
+      this.#track(this.#onReceipt(frame.packetRef, frame.receipt, link.peer));
+    }
+  }
+
+  async #onPacket(packet: Uint8Array, attachment: Uint8Array, link: MixLink): Promise<void> {
+    let outcome: PipelineOutcome;
+    try {
+      outcome = await processPacket(this.#pipeline, { packet, attachment, fromPeer: link.peer, epoch: this.#epoch });
+    } catch (error) {
+      this.#log.error({ err: error, peer: link.peer }, "pipeline bug; packet dropped");
+      return this.#drop(DropReason.sphinx, link.peer, (error as Error).message);
+    }
+    if (outcome.kind === "drop") return this.#drop(outcome.reason, link.peer, outcome.detail);
+    this.stats.accepted++;
+    link
+      .send(encodeFrame({ type: "receipt", ...outcome.receipt }, this.layout))
+      .then(() => this.stats.receiptsSent++)
+      .catch((err) => this.#log.debug({ err, peer: link.peer }, "receipt not sent"));
+    switch (outcome.kind) {
+      case "forward":
+        if (!this.#queue.push(outcome, outcome.delayMs)) this.#drop(DropReason.queueFull, link.peer);
+        return;
+      case "deliver":
+        this.stats.delivered++;
+        return;
+      case "drop-hop":
+        this.stats.dropHops++;
+        return;
+      case "loop": {
+        this.stats.loopsEnded++;
+        const key = Buffer.from(outcome.replayTag).toString("hex");
+        if (this.#ownLoops.delete(key)) this.stats.loopsReturned++;
+        return;
+      }
+    }
+  }
+
+  async #forward(item: Extract<PipelineOutcome, { kind: "forward" }>): Promise<void> {
+    const entry = this.#byAddress.get(item.next.toLowerCase());
+    if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
+    try {
+      const link = await this.#pool.linkTo(entry.multiaddr);
+      this.#awaitingReceipt.set(Buffer.from(item.nextRef).toString("hex"), { peer: link.peer, at: performance.now() });
+      await link.send(encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout));
+      this.stats.forwarded++;
+    } catch (error) {
+      this.#drop(DropReason.forwardFailed, entry.multiaddr, (error as Error).message);
+    }
+  }
+
+  async #onReceipt(packetRef: Uint8Array, receipt: Uint8Array, peer: string): Promise<void> {
+    const key = Buffer.from(packetRef).toString("hex");
+    const expected = this.#awaitingReceipt.get(key);
+    if (!expected || expected.peer !== peer) return this.#drop(DropReason.receiptUnknown, peer);
+    this.#awaitingReceipt.delete(key);
+    this.stats.receiptsReceived++;
+    try {
+      await this.#committer.run(() => this.#p.relayScheme.onReceipt({ packetRef, receipt, fromPeer: peer }));
+    } catch (error) {
+      this.#log.error({ err: error, peer }, "scheme.onReceipt failed");
+    }
+  }
+
+  #scheduleCover(): void {
+    const cover = this.#p.cover;
+    if (!cover || cover.ratePerSecond <= 0 || !this.#running) return;
+    const waitMs = exponentialDelay(1_000 / cover.ratePerSecond);
+    this.#coverTimer = setTimeout(() => {
+      this.#track(this.#sendLoop().catch((err) => this.#log.warn({ err }, "cover loop not sent")));
+      this.#scheduleCover();
+    }, waitMs);
+  }
+
+  async #sendLoop(): Promise<void> {
+    const cover = this.#p.cover!;
+    const route = loopRoute(this.#snapshot, getAddress(this.#p.address));
+    if (!route) return void this.#log.debug("no loop route in the current directory");
+    const loop = await buildLoopPacket({
+      group: this.#pipeline.group,
+      params: this.#p.params,
+      route,
+      payer: cover.payer,
+      epoch: this.#epoch,
+      meanDelayMs: cover.meanDelayMs,
+    });
+    this.#ownLoops.set(Buffer.from(loop.returnTag).toString("hex"), performance.now());
+    if (this.#ownLoops.size > 10_000) this.#ownLoops.delete(this.#ownLoops.keys().next().value!);
+    const link = await this.#pool.linkTo(loop.firstHop.multiaddr);
+    this.#awaitingReceipt.set(Buffer.from(headerMac(this.#pipeline, loop.packet)).toString("hex"), {
+      peer: link.peer,
+      at: performance.now(),
+    });
+    await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
+    this.stats.loopsSent++;
+  }
+}
+
+/** The header MAC of a packet: how the next hop's receipt names it. */
+function headerMac(p: PipelineParameters, packet: Uint8Array): Uint8Array {
+  const end = headerSize(p.group, p.params.routingInfoSize);
+  return packet.subarray(end - 32, end);
+}
+
+/**
+ * Creates a relay (not started).
+ *
+ * @param parameters node, store, keys, scheme, directory and epoch sources, tuning
+ * @returns the relay; call `start()` then `stop()`
+ */
+export function createRelay(parameters: CreateRelayParameters): Relay {
+  return new Relay(parameters);
+}
