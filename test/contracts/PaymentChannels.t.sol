@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {PaymentChannels} from "../../contracts/PaymentChannels.sol";
+import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol";
+import {ObolToken} from "../../contracts/ObolToken.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {PaymentChannelsBase} from "./PaymentChannelsBase.sol";
+
+/// @dev Fuzz tests of PaymentChannels: conservation, single payment, and every ticket forgery.
+contract PaymentChannelsFuzzTest is PaymentChannelsBase {
+    ObolToken internal token;
+    PaymentChannels internal pc;
+    uint256 internal constant SOURCE_KEY = 0xA11CE;
+    uint256 internal constant OTHER_KEY = 0xB0B;
+    address internal source;
+    address internal relay = address(0xBEEF);
+
+    function setUp() public {
+        token = new ObolToken(type(uint96).max);
+        pc = new PaymentChannels(IERC20(address(token)), 3600);
+        source = vm.addr(SOURCE_KEY);
+        token.transfer(source, type(uint96).max / 2);
+        vm.prank(source);
+        token.approve(address(pc), type(uint256).max);
+    }
+
+    function open(uint96 amount) internal {
+        vm.prank(source);
+        pc.openChannel(relay, amount);
+    }
+
+    function testFuzz_OpenFundCloseConservesTokens(uint96 a, uint96 b, bool byDestination) public {
+        a = uint96(bound(a, 1, type(uint96).max / 8));
+        b = uint96(bound(b, 1, type(uint96).max / 8));
+        uint256 before = token.balanceOf(source);
+        open(a);
+        vm.prank(source);
+        pc.fundChannel(relay, b);
+        check(token.balanceOf(address(pc)) == uint256(a) + b, "contract holds the funding");
+        if (byDestination) {
+            vm.prank(relay);
+            pc.closeByDestination(source);
+        } else {
+            vm.prank(source);
+            pc.initiateClosure(relay);
+            vm.warp(block.timestamp + 3600);
+            vm.prank(source);
+            pc.finalizeClosure(relay);
+        }
+        check(token.balanceOf(source) == before, "refund returns everything");
+        check(token.balanceOf(address(pc)) == 0, "nothing left behind");
+    }
+
+    function testFuzz_WinningTicketPaysExactlyOnce(uint96 funding, uint96 amount, uint48 index, uint256 response) public {
+        funding = uint96(bound(funding, 1, type(uint96).max / 8));
+        amount = uint96(bound(amount, 1, funding));
+        index = uint48(bound(index, 1, type(uint48).max));
+        response = bound(response, 1, N - 1);
+        open(funding);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, amount, index, 1, ALWAYS, response);
+        vm.prank(relay);
+        pc.redeemTicket(t);
+        check(token.balanceOf(relay) == amount, "paid the amount");
+        check(pc.channel(source, relay).balance == funding - amount, "debited the channel");
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsIndexNotIncreasing.selector, t.channel, index, index));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+
+    function testFuzz_OnlyTheSourceSignatureSpends(uint256 forgerKey, uint96 amount) public {
+        forgerKey = bound(forgerKey, 1, N - 1);
+        if (forgerKey == SOURCE_KEY) return;
+        amount = uint96(bound(amount, 1, 1e24));
+        open(1e24);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, forgerKey, relay, amount, 1, 1, ALWAYS, 7);
+        t.source = source;
+        t.channel = pc.channelId(source, relay);
+        (t.r, t.vs) = signDigest(forgerKey, pc.ticketDigest(t.channel, amount, 1, 1, ALWAYS, t.challenge));
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsInvalidSignature.selector, t.channel, vm.addr(forgerKey)));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+
+    function testFuzz_WrongResponseRejected(uint256 response, uint256 other) public {
+        response = bound(response, 1, N - 1);
+        if (other == response) return;
+        open(1e24);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, response);
+        t.response = other;
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsWrongResponse.selector, t.channel, uint48(1)));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+
+    function testFuzz_TicketAboveBalanceRejected(uint96 funding, uint96 amount) public {
+        funding = uint96(bound(funding, 1, type(uint96).max / 8));
+        amount = uint96(bound(amount, uint256(funding) + 1, type(uint96).max));
+        open(funding);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, amount, 1, 1, ALWAYS, 99);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsInsufficientBalance.selector, t.channel, amount, funding));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+
+    function testFuzz_StaleEpochRejectedAfterReopen(uint256 response) public {
+        response = bound(response, 1, N - 1);
+        open(1e20);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, response);
+        vm.prank(relay);
+        pc.closeByDestination(source);
+        open(1e20);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsWrongEpoch.selector, t.channel, uint24(1), uint24(2)));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+
+    function testFuzz_NearZeroWinProbLoses(uint256 response, uint48 index) public {
+        response = bound(response, 1, N - 1);
+        index = uint48(bound(index, 1, type(uint48).max));
+        open(1e20);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, index, 1, 0, response);
+        // Wins only with luck 0, probability 2^-56; the fuzzer will not find one.
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsTicketNotWinning.selector, t.channel, index));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+}
