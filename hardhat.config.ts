@@ -12,6 +12,11 @@ export default defineConfig({
     settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 10_000 } },
   },
   paths: { tests: { solidity: "test/contracts" } },
+  test: {
+    // Sized so `npm test` stays within minutes on two shared cores; raise locally
+    // (or per test with `/// hardhat-config: fuzz.runs = …`) for deeper searches.
+    solidity: { fuzz: { runs: 256 }, invariant: { runs: 64, depth: 40, failOnRevert: false } },
+  },
   networks: {
     // `obol chain` / devnet: Hardhat's node bound to loopback only.
     localhost: { type: "http", url: process.env.OBOL_RPC_URL ?? "http://127.0.0.1:8545" },
