@@ -1,0 +1,63 @@
+/**
+ * Directory and epoch sources read from the chain, for relays run against a
+ * real RelayRegistry (`obol relay`, devnets). The pipeline never imports the
+ * chain; it only calls these functions, which serve a cached snapshot and
+ * re-read the registry when the epoch changes or the cache is older than
+ * `refreshMs`.
+ */
+import { readDirectory } from "../chain/directory.js";
+import { currentEpoch, ensureEpochOpen } from "../chain/epochs.js";
+import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
+import type { Logger } from "../log.js";
+import type { DirectorySource, EpochSource } from "./relay.js";
+
+export type ChainSourcesParameters = {
+  /** Re-read the directory at least this often (ms); default 10 s. */
+  refreshMs?: number;
+  /** Send `openEpoch()` when entering an epoch nobody opened yet (relays do). */
+  open?: boolean;
+  log: Logger;
+};
+
+/**
+ * Cached directory and epoch sources over a chain connection.
+ *
+ * @param chain the relay operator's chain clients
+ * @returns `directory` and `epoch` functions for `createRelay`
+ * @example
+ * const { directory, epoch } = chainSources(chain, { log, open: true });
+ * createRelay({ …, directory, epoch });
+ */
+export function chainSources(
+  chain: ChainClients,
+  { refreshMs = 10_000, open = true, log }: ChainSourcesParameters,
+): { directory: DirectorySource; epoch: EpochSource } {
+  let snapshot: DirectorySnapshot | null = null;
+  let readAt = 0;
+  let epoch: bigint | null = null;
+  const read = async (): Promise<DirectorySnapshot> => {
+    const now = await currentEpoch(chain);
+    if (snapshot && now === snapshot.epoch && Date.now() - readAt < refreshMs) return snapshot;
+    try {
+      if (open) await ensureEpochOpen(chain);
+      snapshot = await readDirectory(chain, { epoch: now });
+      readAt = Date.now();
+    } catch (error) {
+      if (!snapshot) throw error;
+      log.warn({ err: error }, "directory read failed; keeping the previous snapshot");
+    }
+    return snapshot;
+  };
+  return {
+    directory: read,
+    epoch: async () => {
+      try {
+        epoch = await currentEpoch(chain);
+      } catch (error) {
+        if (epoch === null) throw error;
+        log.warn({ err: error }, "epoch read failed; keeping the previous epoch");
+      }
+      return epoch;
+    },
+  };
+}
