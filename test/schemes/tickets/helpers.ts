@@ -4,7 +4,9 @@
  * blind tokens through the client/issuer crypto.
  */
 import hre from "hardhat";
-import { bytesToHex, type Address } from "viem";
+import { bytesToHex, getContract, type Address } from "viem";
+import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
+import { ticketBankAbi } from "../../../src/chain/abi/TicketBank.js";
 import { loadBlindBls, type BlindBls } from "../../../src/crypto/blind/bls.js";
 import { g1ToEip2537, g2ToEip2537, tokenMessage } from "../../../src/crypto/blind/encoding.js";
 
@@ -23,10 +25,13 @@ export async function connect() {
   const wallets = await viem.getWalletClients();
   const bls = await loadBlindBls();
   async function deploy() {
-    const token = await viem.deployContract("ObolToken", [10n ** 9n * OBOL]);
-    const block = await publicClient.getBlock();
-    const genesis = block.timestamp;
-    const bank = await viem.deployContract("TicketBank", [token.address, genesis, EPOCH, WINDOW, MIN_STAKE]);
+    // Typed through the generated ABIs (artifacts' .d.ts are outside tsconfig).
+    const client = { public: publicClient, wallet: wallets[0]! };
+    const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
+    const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
+    const genesis = (await publicClient.getBlock()).timestamp;
+    const bankAddress = (await viem.deployContract("TicketBank", [tokenAddress, genesis, EPOCH, WINDOW, MIN_STAKE])).address;
+    const bank = getContract({ address: bankAddress, abi: ticketBankAbi, client });
     for (const w of wallets.slice(1, 10)) {
       await token.write.transfer([w.account.address, 1_000_000n * OBOL]);
       await token.write.approve([bank.address, 2n ** 255n], { account: w.account });
