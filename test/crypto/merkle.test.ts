@@ -1,6 +1,7 @@
 /** Sorted-pair Merkle tree (src/crypto/merkle.ts) against contracts/lib/MerkleTags.sol. */
 import { describe, expect, it, beforeAll } from "vitest";
 import hre from "hardhat";
+import { deployHarness, type VrfHarness } from "../schemes/shopper/harness.js";
 import { randomBytes } from "node:crypto";
 import { bytesToHex } from "viem";
 import fc from "fast-check";
@@ -8,9 +9,9 @@ import { buildMerkleTree, merkleLeaf, merkleNode, merkleProof, merkleVerify } fr
 import { InvalidInputError } from "../../src/errors.js";
 
 const { viem } = await hre.network.connect();
-let harness: Awaited<ReturnType<typeof viem.deployContract<"VrfHarness">>>;
+let harness: VrfHarness;
 beforeAll(async () => {
-  harness = await viem.deployContract("VrfHarness");
+  harness = await deployHarness(viem as never);
 });
 const tagArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, beforeAll } from "vitest";
 import hre from "hardhat";
+import { deployHarness, type VrfHarness } from "../schemes/shopper/harness.js";
 import { randomBytes, diffieHellman, createPrivateKey, createPublicKey } from "node:crypto";
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import fc from "fast-check";
@@ -14,9 +15,9 @@ import { x25519Group } from "../../src/crypto/sphinx/group.js";
 import { loopTags } from "../../src/schemes/shopper/loop.js";
 
 const { viem } = await hre.network.connect();
-let harness: Awaited<ReturnType<typeof viem.deployContract<"VrfHarness">>>;
+let harness: VrfHarness;
 beforeAll(async () => {
-  harness = await viem.deployContract("VrfHarness");
+  harness = await deployHarness(viem as never);
 });
 
 const hex = (b: Uint8Array) => bytesToHex(b);

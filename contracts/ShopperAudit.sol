@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IRelayRegistry} from "./interfaces/IRelayRegistry.sol";
+import {IShopperAudit} from "./interfaces/IShopperAudit.sol";
+import {MerkleTags} from "./lib/MerkleTags.sol";
+import {VrfBls} from "./lib/VrfBls.sol";
+import {VrfLoop} from "./lib/VrfLoop.sol";
+
+/**
+ * @title ShopperAudit
+ * @notice Secret-shopper accounting (DESIGN §5.C): relays commit Merkle roots of
+ * the replay tags they processed; a beacon drawn after the commitments selects
+ * verifiable cover loops (VRF-seeded, docs/shopper.md); every hop of a winning
+ * loop proves inclusion; complete routes are paid, broken ones are recorded
+ * against the relays at the first broken link; false tags are disputed by
+ * recomputing them on chain.
+ */
+contract ShopperAudit is IShopperAudit, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    uint256 private constant HOPS = 5;
+    uint8 private constant ALL_PROVEN = 0x1f;
+    /// @notice Fault reasons passed to `RelayRegistry.recordFault`.
+    bytes32 public constant REASON_MISSING_TAG = "shopper:missing-tag";
+    bytes32 public constant REASON_BROKEN_LINK = "shopper:broken-link";
+    bytes32 public constant REASON_FALSE_TAG = "shopper:false-tag";
+
+    IRelayRegistry private immutable _registry;
+    IERC20 private immutable _token;
+    uint32 private immutable _jMax;
+    uint256 private immutable _winThreshold;
+    uint256 private immutable _rewardPerHop;
+
+    struct Commitment {
+        bytes32 root;
+        uint64 tagCount;
+    }
+
+    struct Beacon {
+        uint256 targetBlock;
+        bytes32 value;
+    }
+
+    /// Layer 0 = gateways (also serve layer 4), 1..3 = mixes; members sorted by registry rank key.
+    mapping(uint64 epoch => mapping(uint8 layer => address[] members)) private _layers;
+    mapping(uint64 epoch => bool) private _snapshotted;
+    mapping(uint64 epoch => mapping(address relay => Commitment)) private _commitments;
+    mapping(uint64 epoch => Beacon) private _beacons;
+    mapping(bytes32 auditId => Audit) private _audits;
+    mapping(address relay => uint256 amount) private _owed;
+    uint256 private _pool;
+    uint256 private _reserved;
+    uint256 private _totalOwed;
+
+    /**
+     * @param registry_ RelayRegistry (directory, keys, faults); this contract needs its FAULT_RECORDER_ROLE.
+     * @param token_ Reward token (ObolToken).
+     * @param jMax_ Loops per sender per epoch that may win (indices 0 .. jMax − 1), > 0.
+     * @param winThreshold_ A loop wins when uint256(keccak256(beacon ‖ β)) < winThreshold (ε · 2^256), > 0.
+     * @param rewardPerHop_ Tokens paid to each hop of a complete winning loop, > 0.
+     */
+    constructor(address registry_, address token_, uint32 jMax_, uint256 winThreshold_, uint256 rewardPerHop_) {
+        if (registry_ == address(0)) revert ShopperAuditInvalidConfiguration("registry");
+        if (token_ == address(0)) revert ShopperAuditInvalidConfiguration("token");
+        if (jMax_ == 0) revert ShopperAuditInvalidConfiguration("jMax");
+        if (winThreshold_ == 0) revert ShopperAuditInvalidConfiguration("winThreshold");
+        if (rewardPerHop_ == 0) revert ShopperAuditInvalidConfiguration("rewardPerHop");
+        _registry = IRelayRegistry(registry_);
+        _token = IERC20(token_);
+        _jMax = jMax_;
+        _winThreshold = winThreshold_;
+        _rewardPerHop = rewardPerHop_;
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: `epoch <= currentEpoch()` and the registry's seed of `epoch` fixed
+     * (reverts with the registry's error otherwise). Emits {DirectorySnapshotted} once.
+     * O(n²) in the number of relays through `RelayRegistry.directory`.
+     */
+    function snapshotDirectory(uint64 epoch) public {
+        if (_snapshotted[epoch]) return;
+        uint64 current = _registry.currentEpoch();
+        if (epoch > current) revert ShopperAuditDirectoryUnavailable(epoch, current);
+        bytes32 seed = _registry.epochSeed(epoch);
+        IRelayRegistry.DirectoryEntry[] memory entries =
+            _registry.directory(epoch, 0, _registry.relayCount());
+        uint256[3] memory mixes;
+        for (uint256 i = 0; i < entries.length; ++i) {
+            if (!entries[i].listed) continue;
+            uint8 layer = entries[i].layer; // 0 for gateways, 1..3 for mixes
+            _insertByRank(_layers[epoch][layer], entries[i].relay, seed);
+            if (layer > 0) ++mixes[layer - 1];
+        }
+        _snapshotted[epoch] = true;
+        emit DirectorySnapshotted(epoch, _layers[epoch][0].length, mixes);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: current epoch == epoch + 1; caller listed in `epoch`; first
+     * commitment; non-zero root and count. Snapshots the directory if needed.
+     * Emits {TagsCommitted}.
+     */
+    function commit(uint64 epoch, bytes32 root, uint64 tagCount) external {
+        uint64 current = _registry.currentEpoch();
+        if (current <= epoch) revert ShopperAuditEpochNotOver(epoch, current);
+        if (current > epoch + 1) revert ShopperAuditCommitClosed(epoch, current);
+        if (root == bytes32(0) || tagCount == 0) revert ShopperAuditEmptyCommitment();
+        if (!_registry.isListed(msg.sender, epoch)) revert ShopperAuditNotListed(msg.sender, epoch);
+        Commitment storage c = _commitments[epoch][msg.sender];
+        if (c.root != bytes32(0)) revert ShopperAuditAlreadyCommitted(epoch, msg.sender);
+        snapshotDirectory(epoch);
+        c.root = root;
+        c.tagCount = tagCount;
+        emit TagsCommitted(epoch, msg.sender, root, tagCount);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: current epoch ≥ epoch + 2 (commitments closed); beacon not
+     * fixed; no pending request (or the pending one's block hash expired).
+     * Emits {BeaconRequested}.
+     */
+    function requestBeacon(uint64 epoch) external {
+        uint64 current = _registry.currentEpoch();
+        if (current < epoch + 2) revert ShopperAuditBeaconNotReady(epoch);
+        Beacon storage b = _beacons[epoch];
+        if (b.value != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
+        // A pending request may be replaced only once its block hash is out of reach (256 blocks).
+        if (b.targetBlock != 0 && block.number <= b.targetBlock + 256) revert ShopperAuditBeaconNotReady(epoch);
+        b.targetBlock = block.number + 1;
+        emit BeaconRequested(epoch, b.targetBlock);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: a request whose target block is mined and within the last
+     * 256 blocks. beacon = keccak256(blockhash(target) ‖ epoch ‖ this). Emits {BeaconFixed}.
+     */
+    function fixBeacon(uint64 epoch) external returns (bytes32 beacon) {
+        Beacon storage b = _beacons[epoch];
+        if (b.value != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
+        if (b.targetBlock == 0 || block.number <= b.targetBlock) revert ShopperAuditBeaconNotReady(epoch);
+        bytes32 h = blockhash(b.targetBlock);
+        if (h == bytes32(0)) revert ShopperAuditBeaconNotReady(epoch); // expired: request again
+        beacon = keccak256(abi.encode(h, epoch, address(this)));
+        b.value = beacon;
+        emit BeaconFixed(epoch, beacon);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: current epoch == epoch + 2; beacon fixed; index < jMax; the
+     * sender's VRF key in force at `epoch` verifies `proof` on `loopInput(epoch, index)`;
+     * the output wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
+     * Emits {LoopRevealed}.
+     */
+    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, bytes32[5] calldata tags)
+        external
+        returns (bytes32 auditId)
+    {
+        uint64 current = _registry.currentEpoch();
+        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
+        bytes32 beacon = _beacons[epoch].value;
+        if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
+        if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
+        auditId = keccak256(abi.encode(sender, epoch, index));
+        if (_audits[auditId].status != AuditStatus.None) revert ShopperAuditAlreadyRevealed(auditId);
+
+        bytes memory publicKey = _vrfKey(sender, epoch);
+        (bool valid, bytes32 beta) = VrfBls.verify(publicKey, loopInput(epoch, index), proof);
+        if (!valid) revert ShopperAuditInvalidVrfProof(sender, epoch, index);
+        if (!_wins(beacon, beta)) revert ShopperAuditNotWinner(beta);
+
+        uint256 needed = HOPS * _rewardPerHop;
+        if (_pool < needed) revert ShopperAuditPoolExhausted(needed, _pool);
+        address[5] memory route = loopRoute(epoch, beta);
+        // needed <= _pool checked above.
+        unchecked {
+            _pool -= needed;
+        }
+        _reserved += needed;
+        _audits[auditId] = Audit({
+            sender: sender,
+            epoch: epoch,
+            index: index,
+            status: AuditStatus.Open,
+            provenMask: 0,
+            vrfOutput: beta,
+            tagsHash: keccak256(abi.encode(tags))
+        });
+        emit LoopRevealed(auditId, epoch, sender, index, beta, route, tags);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
+     * `hops.length == proofs.length`; each hop in 0..4, not proven yet, its relay
+     * committed, and its proof valid. Emits {HopProven} per hop.
+     */
+    function proveHops(bytes32 auditId, bytes32[5] calldata tags, uint8[] calldata hops, bytes32[][] calldata proofs)
+        external
+    {
+        Audit storage a = _openAudit(auditId, tags);
+        if (hops.length != proofs.length) revert ShopperAuditInvalidHop(uint8(hops.length % 256));
+        uint8 mask = a.provenMask;
+        for (uint256 i = 0; i < hops.length; ++i) {
+            uint8 hop = hops[i];
+            if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+            if (mask & (uint8(1) << hop) != 0) revert ShopperAuditHopAlreadyProven(auditId, hop);
+            address relay = _hopRelay(a.epoch, a.vrfOutput, hop);
+            bytes32 root = _commitments[a.epoch][relay].root;
+            if (root == bytes32(0)) revert ShopperAuditNoCommitment(a.epoch, relay);
+            if (!MerkleTags.verify(root, tags[hop], proofs[i])) revert ShopperAuditInvalidProof(auditId, hop);
+            mask |= uint8(1) << hop;
+            emit HopProven(auditId, hop, relay);
+        }
+        a.provenMask = mask;
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
+     * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
+     * returns its reserve to the pool and records a fault against the sender.
+     * Emits {AuditDisputed}, {HopFaulted}, {AuditFinalized}.
+     */
+    function dispute(bytes32 auditId, bytes32[5] calldata tags, uint8 hop) external {
+        Audit storage a = _openAudit(auditId, tags);
+        if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+        bytes32 trueTag = loopTag(a.epoch, a.vrfOutput, hop);
+        if (trueTag == tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
+        a.status = AuditStatus.Voided;
+        _release();
+        emit AuditDisputed(auditId, hop, msg.sender, tags[hop], trueTag);
+        _fault(auditId, a.sender, a.epoch, REASON_FALSE_TAG);
+        emit AuditFinalized(auditId, AuditStatus.Voided, 0);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: audit open; current epoch ≥ epoch + 4. When every hop proved,
+     * credits rewardPerHop to each hop (status Paid). Otherwise, with k the first
+     * unproven hop, records REASON_MISSING_TAG against hop k and REASON_BROKEN_LINK
+     * against its predecessor (the sender when k == 0), pays nothing and returns
+     * the reserve to the pool (status Broken). Emits {HopFaulted}…, {AuditFinalized}.
+     */
+    function finalize(bytes32 auditId) external nonReentrant returns (AuditStatus status) {
+        Audit storage a = _audits[auditId];
+        if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
+        if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
+        uint64 current = _registry.currentEpoch();
+        if (current < a.epoch + 4) revert ShopperAuditTooEarly(a.epoch, current);
+        address[5] memory route = loopRoute(a.epoch, a.vrfOutput);
+        uint256 paid;
+        if (a.provenMask == ALL_PROVEN) {
+            status = AuditStatus.Paid;
+            a.status = status;
+            uint256 reward = _rewardPerHop;
+            paid = HOPS * reward;
+            // Moves the audit's own reserve (HOPS × reward, taken at reveal) to the hops.
+            unchecked {
+                _reserved -= paid;
+            }
+            _totalOwed += paid;
+            for (uint256 h = 0; h < HOPS; ++h) {
+                _owed[route[h]] += reward;
+            }
+        } else {
+            status = AuditStatus.Broken;
+            a.status = status;
+            _release();
+            uint256 k = 0;
+            while ((uint256(a.provenMask) >> k) & 1 != 0) ++k; // mask != ALL_PROVEN, so k < 5
+            _fault(auditId, route[k], a.epoch, REASON_MISSING_TAG);
+            _fault(auditId, k == 0 ? a.sender : route[k - 1], a.epoch, REASON_BROKEN_LINK);
+        }
+        emit AuditFinalized(auditId, status, paid);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: amount > 0 and allowance. Emits {PoolFunded}.
+     */
+    function fund(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ShopperAuditZeroAmount();
+        _pool += amount;
+        emit PoolFunded(msg.sender, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: `to` non-zero; something owed. Emits {RewardsClaimed}.
+     */
+    function claim(address to) external nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert ShopperAuditZeroAddress();
+        amount = _owed[msg.sender];
+        if (amount == 0) revert ShopperAuditNothingToClaim(msg.sender);
+        _owed[msg.sender] = 0;
+        // amount is part of _totalOwed.
+        unchecked {
+            _totalOwed -= amount;
+        }
+        emit RewardsClaimed(msg.sender, to, amount);
+        _token.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IShopperAudit
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IShopperAudit
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IShopperAudit
+    function jMax() external view returns (uint32) {
+        return _jMax;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function winThreshold() external view returns (uint256) {
+        return _winThreshold;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function rewardPerHop() external view returns (uint256) {
+        return _rewardPerHop;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function pool() external view returns (uint256) {
+        return _pool;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function reserved() external view returns (uint256) {
+        return _reserved;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function owed(address relay) external view returns (uint256) {
+        return _owed[relay];
+    }
+
+    /// @inheritdoc IShopperAudit
+    function totalOwed() external view returns (uint256) {
+        return _totalOwed;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function commitment(uint64 epoch, address relay) external view returns (bytes32 root, uint64 tagCount) {
+        Commitment storage c = _commitments[epoch][relay];
+        return (c.root, c.tagCount);
+    }
+
+    /// @inheritdoc IShopperAudit
+    function beaconOf(uint64 epoch) external view returns (bytes32) {
+        return _beacons[epoch].value;
+    }
+
+    /// @inheritdoc IShopperAudit
+    function audit(bytes32 auditId) external view returns (Audit memory) {
+        return _audits[auditId];
+    }
+
+    /// @inheritdoc IShopperAudit
+    function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory) {
+        return _layers[epoch][layer == 4 ? 0 : layer];
+    }
+
+    /// @inheritdoc IShopperAudit
+    function loopInput(uint64 epoch, uint32 index) public view returns (bytes memory) {
+        return abi.encodePacked(block.chainid, address(this), epoch, index);
+    }
+
+    /// @inheritdoc IShopperAudit
+    function isWinner(uint64 epoch, bytes32 vrfOutput) external view returns (bool) {
+        bytes32 beacon = _beacons[epoch].value;
+        if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
+        return _wins(beacon, vrfOutput);
+    }
+
+    /// @inheritdoc IShopperAudit
+    function loopRoute(uint64 epoch, bytes32 vrfOutput) public view returns (address[5] memory route) {
+        for (uint8 h = 0; h < HOPS; ++h) {
+            route[h] = _hopRelay(epoch, vrfOutput, h);
+        }
+    }
+
+    /// @inheritdoc IShopperAudit
+    function loopTag(uint64 epoch, bytes32 vrfOutput, uint8 hop) public view returns (bytes32) {
+        if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+        bytes32[5] memory mixKeys;
+        for (uint8 h = 0; h <= hop; ++h) {
+            (mixKeys[h],) = _registry.keysAt(_hopRelay(epoch, vrfOutput, h), epoch);
+        }
+        return VrfLoop.hopTag(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
+    }
+
+    /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4).
+    function _hopRelay(uint64 epoch, bytes32 beta, uint8 hop) private view returns (address) {
+        address[] storage members = _layers[epoch][hop == 4 ? 0 : hop];
+        uint256 n = members.length;
+        if (n == 0) revert ShopperAuditEmptyLayer(epoch, hop);
+        return members[VrfLoop.routeIndex(beta, hop, n)];
+    }
+
+    function _wins(bytes32 beacon, bytes32 beta) private view returns (bool) {
+        return uint256(keccak256(abi.encodePacked(beacon, beta))) < _winThreshold;
+    }
+
+    function _vrfKey(address sender, uint64 epoch) private view returns (bytes memory publicKey) {
+        try _registry.keysAt(sender, epoch) returns (bytes32, bytes memory blsKey) {
+            publicKey = blsKey;
+        } catch {
+            revert ShopperAuditInvalidVrfKey(sender, epoch);
+        }
+        if (publicKey.length != VrfBls.G2_POINT_SIZE) revert ShopperAuditInvalidVrfKey(sender, epoch);
+    }
+
+    function _openAudit(bytes32 auditId, bytes32[5] calldata tags) private view returns (Audit storage a) {
+        a = _audits[auditId];
+        if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
+        if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
+        uint64 current = _registry.currentEpoch();
+        if (current > a.epoch + 3) revert ShopperAuditProofWindowClosed(a.epoch, current);
+        if (keccak256(abi.encode(tags)) != a.tagsHash) revert ShopperAuditTagsMismatch(auditId);
+    }
+
+    /// @dev Returns one audit's reserve to the pool.
+    function _release() private {
+        uint256 amount = HOPS * _rewardPerHop;
+        // Every open audit holds exactly this much of _reserved.
+        unchecked {
+            _reserved -= amount;
+        }
+        _pool += amount;
+    }
+
+    function _fault(bytes32 auditId, address relay, uint64 epoch, bytes32 reason) private {
+        emit HopFaulted(auditId, relay, reason);
+        _registry.recordFault(relay, epoch, reason);
+    }
+
+    /// @dev Inserts `relay` into `members`, kept sorted by keccak256(seed ‖ relay) ascending.
+    function _insertByRank(address[] storage members, address relay, bytes32 seed) private {
+        uint256 key = uint256(keccak256(abi.encodePacked(seed, relay)));
+        members.push(relay);
+        uint256 i = members.length - 1;
+        while (i > 0) {
+            address prev = members[i - 1];
+            if (uint256(keccak256(abi.encodePacked(seed, prev))) <= key) break;
+            members[i] = prev;
+            --i;
+        }
+        members[i] = relay;
+    }
+}

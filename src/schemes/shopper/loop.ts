@@ -1,0 +1,153 @@
+/**
+ * Verifiable cover loops (docs/shopper.md §Loop derivation). Everything random
+ * about a loop comes from its VRF output β through the stream
+ *
+ *   block(k) = SHA-256("obol-shopper-loop-v1" ‖ β ‖ u32be(k))
+ *
+ * - block(0): Sphinx session key (X25519 scalar);
+ * - block(1 + L): relay of layer L = members_L[uint256(block) mod n_L],
+ *   members ordered by keccak256(epochSeed ‖ relay) ascending;
+ * - block(6 + h): delay of hop h: u = (top 53 bits of block) / 2^53,
+ *   delayMs = round(−ln(1 − u) · meanDelayMs) (Exp inverse CDF).
+ *
+ * The packet itself is built by the normal Sphinx code (X25519 group), so on
+ * reveal anyone — and the contract, in a dispute — recomputes every hop's tag.
+ */
+import { createHash } from "node:crypto";
+import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { deriveHopSecrets } from "../../crypto/sphinx/header.js";
+import { x25519Group } from "../../crypto/sphinx/group.js";
+import { createPacket, replayTag } from "../../crypto/sphinx/packet.js";
+import type { SphinxParams } from "../../crypto/sphinx/params.js";
+import type { HopInstruction } from "../../crypto/sphinx/hop.js";
+import { InvalidInputError } from "../../errors.js";
+import type { RouteHop } from "../scheme.js";
+import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, ROUTE_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
+
+/** Members of the five hop layers (index 0 and 4 both the gateways), each in rank order. */
+export type LoopLayers = readonly (readonly RouteHop[])[];
+
+export type Loop = {
+  beta: Uint8Array;
+  sessionKey: Uint8Array;
+  route: RouteHop[];
+  delaysMs: number[];
+  /** Replay tag every hop stores, in route order. */
+  tags: Uint8Array[];
+  /** The Sphinx packet to hand to `route[0]`. */
+  packet: Uint8Array;
+};
+
+function checkBeta(beta: Uint8Array): void {
+  if (!(beta instanceof Uint8Array) || beta.length !== 32) throw new InvalidInputError("beta", "must be 32 bytes");
+}
+
+/**
+ * block(k) of the loop stream.
+ *
+ * @example
+ * const sessionKey = loopBlock(beta, 0);
+ */
+export function loopBlock(beta: Uint8Array, k: number): Uint8Array {
+  checkBeta(beta);
+  const counter = Buffer.alloc(4);
+  counter.writeUInt32BE(k);
+  return new Uint8Array(createHash("sha256").update(LOOP_STREAM_LABEL).update(beta).update(counter).digest());
+}
+
+/**
+ * VRF input α of loop j of an epoch: abi.encodePacked(uint256 chainId, address shopper, uint64 epoch, uint32 j), 64 bytes.
+ *
+ * @example
+ * const alpha = loopInput({ chainId: 31337, shopper, epoch: 3n, index: 0 });
+ */
+export function loopInput({ chainId, shopper, epoch, index }: { chainId: number; shopper: Address; epoch: bigint; index: number }): Uint8Array {
+  return Buffer.from(
+    encodePacked(["uint256", "address", "uint64", "uint32"], [BigInt(chainId), shopper, epoch, index]).slice(2),
+    "hex",
+  );
+}
+
+/** Index chosen in each of the five layers, given their sizes. */
+export function loopRouteIndices(beta: Uint8Array, layerSizes: readonly number[]): number[] {
+  if (layerSizes.length !== LOOP_HOPS) throw new InvalidInputError("layerSizes", `must hold ${LOOP_HOPS} sizes`);
+  return layerSizes.map((n, layer) => {
+    if (!Number.isInteger(n) || n < 1) throw new InvalidInputError(`layerSizes[${layer}]`, "layer is empty");
+    const v = BigInt(`0x${Buffer.from(loopBlock(beta, ROUTE_BLOCK + layer)).toString("hex")}`);
+    return Number(v % BigInt(n));
+  });
+}
+
+/** Exp-distributed per-hop delays (ms) with mean `meanDelayMs`. */
+export function loopDelaysMs(beta: Uint8Array, meanDelayMs: number): number[] {
+  if (!(meanDelayMs >= 0)) throw new InvalidInputError("meanDelayMs", "must be ≥ 0");
+  return Array.from({ length: LOOP_HOPS }, (_, h) => {
+    const block = Buffer.from(loopBlock(beta, DELAY_BLOCK + h));
+    const u = Number(block.readBigUInt64BE(0) >> 11n) / 2 ** 53; // u ∈ [0, 1)
+    return Math.min(0xffffffff, Math.round(-Math.log(1 - u) * meanDelayMs));
+  });
+}
+
+/**
+ * Orders one layer's relays as the contract does: keccak256(epochSeed ‖ relay) ascending.
+ *
+ * @example
+ * const gateways = rankOrder(seed, directoryGateways);
+ */
+export function rankOrder<T extends { relay: Address }>(seed: Hex, members: readonly T[]): T[] {
+  const key = (r: Address) => BigInt(keccak256(encodePacked(["bytes32", "address"], [seed, r])));
+  return [...members].sort((a, b) => {
+    const ka = key(a.relay);
+    const kb = key(b.relay);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/**
+ * The replay tags a loop leaves at each hop (what a dispute recomputes on chain).
+ *
+ * @example
+ * const tags = loopTags(sessionKey, route.map((h) => h.mixKey));
+ */
+export function loopTags(sessionKey: Uint8Array, mixKeys: readonly Uint8Array[]): Uint8Array[] {
+  const { secrets } = deriveHopSecrets({ group: x25519Group, sessionKey, publicKeys: mixKeys });
+  return secrets.map((ss) => replayTag(ss));
+}
+
+/**
+ * Derives and builds the loop seeded by `beta`.
+ *
+ * @param p.beta VRF output of (sender key, epoch, j)
+ * @param p.layers the epoch's five hop layers, each in rank order (`rankOrder`)
+ * @param p.params the network's Sphinx parameters (slot bytes are zero-filled)
+ * @param p.meanDelayMs mean of the Exp per-hop delay (1/μ)
+ * @returns route, delays, tags and the packet
+ * @example
+ * const loop = buildLoop({ beta, layers, params, meanDelayMs: 200 });
+ */
+export function buildLoop({
+  beta,
+  layers,
+  params,
+  meanDelayMs,
+}: {
+  beta: Uint8Array;
+  layers: LoopLayers;
+  params: SphinxParams;
+  meanDelayMs: number;
+}): Loop {
+  if (layers.length !== LOOP_HOPS) throw new InvalidInputError("layers", `must hold ${LOOP_HOPS} layers`);
+  const indices = loopRouteIndices(beta, layers.map((l) => l.length));
+  const route = indices.map((i, layer) => layers[layer]![i]!);
+  const delaysMs = loopDelaysMs(beta, meanDelayMs);
+  const sessionKey = loopBlock(beta, SESSION_KEY_BLOCK);
+  const keys = deriveHopSecrets({ group: x25519Group, sessionKey, publicKeys: route.map((h) => h.mixKey) });
+  const slot = new Uint8Array(params.slotSize);
+  const hops: HopInstruction[] = route.map((_, h) =>
+    h < LOOP_HOPS - 1
+      ? { action: "forward", next: route[h + 1]!.relay, delayMs: delaysMs[h]!, slot }
+      : { action: "loop", delayMs: delaysMs[h]!, slot },
+  );
+  const packet = createPacket({ group: x25519Group, params, ...keys, hops, message: new Uint8Array(0) });
+  return { beta, sessionKey, route, delaysMs, tags: keys.secrets.map((ss) => replayTag(ss)), packet };
+}
