@@ -19,6 +19,13 @@ export const ROLE_CODES: Record<RelayRole, number> = { gateway: 0, mix: 1 };
 export const RELAY_STATUSES = ["none", "active", "unbonding"] as const;
 export type RelayStatus = (typeof RELAY_STATUSES)[number];
 
+/**
+ * The registry's ABI plus the token's custom errors: `register` and `addStake`
+ * call `transferFrom`, whose reverts (ERC20InsufficientBalance …) bubble up
+ * and should decode by name too.
+ */
+const registryCallAbi = [...relayRegistryAbi, ...obolTokenAbi.filter((item) => item.type === "error")] as const;
+
 /** `keccak256("FAULT_RECORDER_ROLE")`, the AccessControl role of scheme contracts. */
 export const FAULT_RECORDER_ROLE = keccak256(toBytes("FAULT_RECORDER_ROLE"));
 
@@ -68,7 +75,7 @@ export async function registerRelay(
     chain,
     {
       address: registry,
-      abi: relayRegistryAbi,
+      abi: registryCallAbi,
       functionName: "register",
       args: [ROLE_CODES[role], bytesToHex(mixKey), bytesToHex(blsKey), multiaddr, amount],
     },
@@ -130,7 +137,7 @@ export async function addRelayStake(chain: ChainClients, amount: bigint): Promis
   await ensureAllowance(chain, amount);
   return sendContractTx(
     chain,
-    { address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "addStake", args: [amount] },
+    { address: chain.deployment.contracts.RelayRegistry, abi: registryCallAbi, functionName: "addStake", args: [amount] },
     "add relay stake",
   );
 }

@@ -5,7 +5,9 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import hre from "hardhat";
-import { encodePacked, getAddress, keccak256, maxUint64, parseEther, zeroAddress, type Address, type Hex } from "viem";
+import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
+import { relayRegistryAbi } from "../../src/chain/abi/RelayRegistry.js";
+import { encodePacked, getAddress, getContract, keccak256, maxUint64, parseEther, zeroAddress, type Address, type Hex } from "viem";
 
 const { viem, networkHelpers } = await hre.network.connect();
 const { assertions } = viem;
@@ -26,9 +28,15 @@ const [admin, r1, r2, r3, outsider] = wallets as [
   (typeof wallets)[number],
 ];
 
+const publicClient = await viem.getPublicClient();
+
+/** Deploys both contracts and wraps them with the committed typed ABIs (src/chain/abi). */
 async function deployCore() {
-  const token = await viem.deployContract("ObolToken", [parseEther("1000000000")]);
-  const registry = await viem.deployContract("RelayRegistry", [token.address, EPOCH, MIN, DELAY, SINK]);
+  const deployedToken = await viem.deployContract("ObolToken", [parseEther("1000000000")]);
+  const deployedRegistry = await viem.deployContract("RelayRegistry", [deployedToken.address, EPOCH, MIN, DELAY, SINK]);
+  const client = { public: publicClient, wallet: admin };
+  const token = getContract({ address: deployedToken.address, abi: obolTokenAbi, client });
+  const registry = getContract({ address: deployedRegistry.address, abi: relayRegistryAbi, client });
   for (const w of wallets.slice(1, 16)) {
     await token.write.transfer([w.account.address, parseEther("10000")]);
     await token.write.approve([registry.address, parseEther("10000")], { account: w.account });
