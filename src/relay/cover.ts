@@ -22,7 +22,7 @@ import type { ClientScheme } from "../schemes/scheme.js";
 
 /** Uniform in [0, 1) from the CSPRNG (2^-48 resolution). */
 export function uniform(): number {
-  return randomInt(0, 2 ** 48) / 2 ** 48;
+  return randomInt(0, 2 ** 48 - 1) / 2 ** 48; // randomInt needs max − min < 2^48
 }
 
 /**

@@ -148,30 +148,38 @@ export class Relay {
   async start(): Promise<void> {
     if (this.#running) return;
     await this.#p.relayScheme.start();
-    await this.#refresh();
     this.#running = true;
-    await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
-      maxInboundStreams: 1_024,
-    });
-    if (this.#inbox) {
-      const inbox = this.#inbox;
-      await this.#p.libp2p.handle(INBOX_PROTOCOL, (stream, connection) =>
-        serveInboxPull(
-          {
-            inbox,
-            committer: this.#committer,
-            layout: this.layout,
-            log: this.#log,
-            onDrop: (reason, peer, detail) => this.#drop(reason, peer, detail),
-            onServed: () => this.stats.inboxPulls++,
-          },
-          stream,
-          connection,
-        ),
+    try {
+      await this.#refresh();
+      await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
+        maxInboundStreams: 1_024,
+      });
+      if (this.#inbox) {
+        const inbox = this.#inbox;
+        await this.#p.libp2p.handle(INBOX_PROTOCOL, (stream, connection) =>
+          serveInboxPull(
+            {
+              inbox,
+              committer: this.#committer,
+              layout: this.layout,
+              log: this.#log,
+              onDrop: (reason, peer, detail) => this.#drop(reason, peer, detail),
+              onServed: () => this.stats.inboxPulls++,
+            },
+            stream,
+            connection,
+          ),
+        );
+      }
+      this.#refreshTimer = setInterval(
+        () => void this.#refresh().catch((err) => this.#log.warn({ err }, "refresh failed")),
+        this.#p.refreshMs ?? 2_000,
       );
+      this.#scheduleCover();
+    } catch (error) {
+      await this.stop(); // undo whatever was started: no timers or handlers left behind
+      throw error;
     }
-    this.#refreshTimer = setInterval(() => void this.#refresh().catch((err) => this.#log.warn({ err }, "refresh failed")), this.#p.refreshMs ?? 2_000);
-    this.#scheduleCover();
     this.#log.info({ address: this.#p.address, role: this.#p.role, layout: this.layout }, "relay started");
   }
 
@@ -184,8 +192,8 @@ export class Relay {
     this.#running = false;
     if (this.#refreshTimer) clearInterval(this.#refreshTimer);
     if (this.#coverTimer) clearTimeout(this.#coverTimer);
-    await this.#p.libp2p.unhandle(MIX_PROTOCOL);
-    if (this.#inbox) await this.#p.libp2p.unhandle(INBOX_PROTOCOL);
+    await this.#p.libp2p.unhandle(MIX_PROTOCOL).catch(() => {});
+    if (this.#inbox) await this.#p.libp2p.unhandle(INBOX_PROTOCOL).catch(() => {});
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     await this.#committer.idle();
     for (const item of this.#queue.takeAll()) this.#track(this.#forward(item));
