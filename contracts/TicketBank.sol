@@ -200,26 +200,24 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     {
         Issuer storage record = _requireIssuer(issuer_);
         uint256 n = _batchSize(serials);
-        bytes memory message = _newMessage(relay, epoch);
+        bytes memory hasher = _newTokenHasher(relay, epoch);
         bytes memory hashSum = new bytes(BLS12381.G1_SIZE);
-        bytes memory dst = DST;
         for (uint256 i = 0; i < n; ++i) {
-            _setSerial(message, serials, i);
-            HashToG1.addHashToG1(hashSum, message, dst);
+            _setSerial(hasher, serials, i);
+            HashToG1.addHash(hasher, hashSum);
         }
         valid = _pairing(signature, hashSum, record.publicKey);
     }
 
     /// @inheritdoc ITicketBank
     function hashToG1Batch(bytes[] calldata messages) external view returns (bytes[] memory points) {
-        bytes memory dst = DST;
         points = new bytes[](messages.length);
-        for (uint256 i = 0; i < messages.length; ++i) points[i] = HashToG1.hashToG1(messages[i], dst);
+        for (uint256 i = 0; i < messages.length; ++i) points[i] = HashToG1.hashToG1(messages[i], DST);
     }
 
     /// @inheritdoc ITicketBank
     function isSpent(address issuer_, address relay, uint64 epoch, bytes16 serial) external view returns (bool) {
-        return _spent[_nullifier(issuer_, _messageOf(relay, epoch, serial))];
+        return _spent[_nullifierOf(issuer_, relay, epoch, serial)];
     }
 
     /// @inheritdoc ITicketBank
@@ -228,7 +226,7 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         uint8 winBits = _issuers[issuer_].winBits;
         if (winBits == 0) return true;
         if (epochBeacon == 0) return false;
-        return _wins(epochBeacon, _nullifier(issuer_, _messageOf(relay, epoch, serial)), winBits);
+        return _wins(epochBeacon, _nullifierOf(issuer_, relay, epoch, serial), winBits);
     }
 
     /// @inheritdoc ITicketBank
@@ -282,16 +280,16 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
             epochBeacon = _beacons[epoch];
             if (epochBeacon == 0) revert TicketBankBeaconNotReady(epoch, _epochStart(uint256(epoch) + 2));
         }
-        bytes memory message = _newMessage(msg.sender, epoch);
-        bytes memory dst = DST;
+        bytes memory hasher = _newTokenHasher(msg.sender, epoch);
         hashSum = new bytes(BLS12381.G1_SIZE);
         for (uint256 i = 0; i < n; ++i) {
-            bytes16 serial = _setSerial(message, serials, i);
-            bytes32 nullifier = _nullifier(issuer_, message);
+            bytes16 serial = _setSerial(hasher, serials, i);
+            bytes32 nullifier = _nullifier(issuer_, hasher);
+            // One slot computation for the check and the write: the nullifier word itself is the key.
             if (_spent[nullifier]) revert TicketBankTokenSpent(serial);
             _spent[nullifier] = true;
             if (winBits != 0 && !_wins(epochBeacon, nullifier, winBits)) revert TicketBankTokenNotWinner(serial);
-            HashToG1.addHashToG1(hashSum, message, dst);
+            HashToG1.addHash(hasher, hashSum);
         }
     }
 
@@ -339,39 +337,44 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         return uint256(_genesis) + epoch * _epochDuration;
     }
 
-    /// @dev A 44-byte token message buffer `relay ‖ epoch ‖ serial` with a zero serial.
-    function _newMessage(address relay, uint64 epoch) private pure returns (bytes memory message) {
-        // 64 bytes allocated so the word writes below stay inside the buffer; length set to 44.
-        message = new bytes(64);
+    /// @dev A hasher for 44-byte token messages `relay ‖ epoch ‖ serial`, relay and epoch written.
+    function _newTokenHasher(address relay, uint64 epoch) private pure returns (bytes memory hasher) {
+        hasher = HashToG1.newHasher(DST, 44);
+        uint256 m = HashToG1.messagePointer(hasher);
         assembly ("memory-safe") {
-            mstore(add(message, 0x20), shl(96, relay))
-            mstore(add(message, 0x34), shl(192, epoch))
-            mstore(message, 44)
+            // The 32-byte writes spill over the serial and the suffix after the message: restore it.
+            let tail := mload(add(m, 44))
+            mstore(m, shl(96, relay))
+            mstore(add(m, 20), shl(192, epoch))
+            mstore(add(m, 44), tail)
         }
     }
 
-    function _messageOf(address relay, uint64 epoch, bytes16 serial) private pure returns (bytes memory message) {
-        message = _newMessage(relay, epoch);
-        assembly ("memory-safe") {
-            mstore(add(message, 0x3c), serial)
-        }
-    }
-
-    /// @dev Writes serial `i` of the packed list into bytes [28, 44) of `message`.
-    function _setSerial(bytes memory message, bytes calldata serials, uint256 i) private pure returns (bytes16 serial) {
+    /// @dev Writes serial `i` of the packed list into bytes [28, 44) of the hasher's message.
+    function _setSerial(bytes memory hasher, bytes calldata serials, uint256 i) private pure returns (bytes16 serial) {
+        uint256 m = HashToG1.messagePointer(hasher);
         assembly ("memory-safe") {
             serial := and(calldataload(add(serials.offset, mul(i, 16))), not(sub(shl(128, 1), 1)))
-            mstore(add(message, 0x3c), serial)
+            // Writes 16 serial bytes then 16 bytes of I2OSP(128,2) ‖ 0x00 ‖ DST_prime: restore them.
+            let tail := mload(add(m, 44))
+            mstore(add(m, 28), serial)
+            mstore(add(m, 44), tail)
         }
     }
 
     /// @dev keccak256(issuer ‖ message): 20 + 44 = 64 bytes, hashed in the scratch space.
-    function _nullifier(address issuer_, bytes memory message) private pure returns (bytes32 nullifier) {
+    function _nullifier(address issuer_, bytes memory hasher) private pure returns (bytes32 nullifier) {
+        uint256 m = HashToG1.messagePointer(hasher);
         assembly ("memory-safe") {
             mstore(0x00, shl(96, issuer_))
-            mcopy(0x14, add(message, 0x20), 44)
+            mcopy(0x14, m, 44)
             nullifier := keccak256(0x00, 0x40)
         }
+    }
+
+    /// @dev keccak256(issuer ‖ relay ‖ epoch ‖ serial) for the views.
+    function _nullifierOf(address issuer_, address relay, uint64 epoch, bytes16 serial) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(issuer_, relay, epoch, serial));
     }
 
     /// @dev A token wins iff the top `winBits` bits of keccak256(beacon ‖ nullifier) are zero.

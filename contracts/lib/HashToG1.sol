@@ -22,9 +22,9 @@ import {BLS12381} from "./BLS12381.sol";
  * Equality with noble's `bls12_381.G1.hashToCurve` is tested on ≥ 1,000
  * random messages (test/crypto/blind-h2c-diff.test.ts).
  *
- * All work happens in scratch memory above the free memory pointer, which is
- * never moved, so hashing n messages in one call costs no memory expansion
- * beyond one scratch area.
+ * A hasher buffer is prepared once per (DST, message length) and reused for
+ * every message of a batch, so hashing n messages costs no memory expansion
+ * beyond one buffer and only the message-dependent writes per message.
  */
 library HashToG1 {
     /**
@@ -33,71 +33,96 @@ library HashToG1 {
      */
     error HashToG1InvalidDst(uint256 length);
 
+    /// @dev Layout of a hasher (offsets into its bytes): a header, then the scratch areas.
+    ///   [0, 32)       message length      [32, 64)   DST length
+    ///   B   [64, 224)     b_0 ‖ b_1 ‖ b_2 ‖ b_3 ‖ b_4
+    ///   H   [224, 544)    strxor(b_0, b_{i-1}) ‖ I2OSP(i, 1) ‖ DST_prime
+    ///   M   [544, 768)    MODEXP input: 64 ‖ 1 ‖ 48 ‖ base(64) ‖ 0x01 ‖ p(48)
+    ///   ADD [768, 1024)   G1ADD input: acc ‖ Q_i
+    ///   U   [1024, 1088)  MAP_FP_TO_G1 input: 16 zero bytes ‖ u_i
+    ///   A   [1088, …)     b_0 input: Z_pad(64) ‖ msg ‖ I2OSP(128, 2) ‖ I2OSP(0, 1) ‖ DST_prime
+    uint256 internal constant MESSAGE_OFFSET = 1088 + 64;
+
     /**
-     * @notice hash_to_curve(message) under `dst`, EIP-2537 encoded.
-     * @param message Arbitrary bytes.
+     * @notice Prepares a reusable hasher for messages of `messageLength` bytes
+     * under `dst`: everything that does not depend on the message (Z_pad,
+     * DST_prime, MODEXP header and modulus) is written once.
      * @param dst Domain separation tag, 1..255 bytes.
-     * @return point 128-byte G1 point.
+     * @param messageLength Length of every message hashed with it.
+     * @return hasher Opaque buffer; write a message at {messagePointer}, then call {addHash}.
      */
-    function hashToG1(bytes memory message, bytes memory dst) internal view returns (bytes memory point) {
-        point = new bytes(BLS12381.G1_SIZE); // all zero: the point at infinity
-        addHashToG1(point, message, dst);
+    function newHasher(bytes memory dst, uint256 messageLength) internal pure returns (bytes memory hasher) {
+        uint256 dstLen = dst.length;
+        if (dstLen == 0 || dstLen > 255) revert HashToG1InvalidDst(dstLen);
+        // new bytes() zero-fills, which provides Z_pad, the message placeholder and U's padding.
+        hasher = new bytes(MESSAGE_OFFSET + messageLength + 4 + dstLen);
+        uint256 pHi = BLS12381.P_HI;
+        uint256 pLo = BLS12381.P_LO;
+        assembly ("memory-safe") {
+            let base := add(hasher, 0x20)
+            mstore(base, messageLength)
+            mstore(add(base, 32), dstLen)
+            // H: DST_prime after the 33 bytes of (strxor ‖ i)
+            let h := add(base, 224)
+            mcopy(add(h, 33), add(dst, 0x20), dstLen)
+            mstore8(add(add(h, 33), dstLen), dstLen)
+            // M: MODEXP header, exponent 1 and modulus p
+            let m := add(base, 544)
+            mstore(m, 64)
+            mstore(add(m, 0x20), 1)
+            mstore(add(m, 0x40), 48)
+            mstore8(add(m, 160), 1)
+            mstore(add(m, 161), shl(128, pHi))
+            mstore(add(m, 177), pLo)
+            // A: suffix after the message: I2OSP(128, 2) ‖ I2OSP(0, 1) ‖ DST_prime
+            let p := add(add(base, MESSAGE_OFFSET), messageLength)
+            mstore8(add(p, 1), 0x80)
+            mcopy(add(p, 3), add(dst, 0x20), dstLen)
+            mstore8(add(add(p, 3), dstLen), dstLen)
+        }
     }
 
     /**
-     * @notice acc ← acc + hash_to_curve(message) under `dst`.
-     * @dev `acc` must be a 128-byte G1 point on the curve (infinity allowed);
-     * it is overwritten in place.
-     * @param acc Accumulator, 128 bytes.
-     * @param message Arbitrary bytes.
-     * @param dst Domain separation tag, 1..255 bytes.
+     * @notice Memory address of the message area of `hasher` (messageLength bytes).
+     * @param hasher A buffer from {newHasher}.
+     * @return ptr Where the caller writes the message before {addHash}.
      */
-    function addHashToG1(bytes memory acc, bytes memory message, bytes memory dst) internal view {
-        uint256 dstLen = dst.length;
-        if (dstLen == 0 || dstLen > 255) revert HashToG1InvalidDst(dstLen);
+    function messagePointer(bytes memory hasher) internal pure returns (uint256 ptr) {
+        assembly ("memory-safe") {
+            ptr := add(add(hasher, 0x20), MESSAGE_OFFSET)
+        }
+    }
+
+    /**
+     * @notice acc ← acc + hash_to_curve(message currently in `hasher`).
+     * @dev `acc` must be a 128-byte G1 point on the curve (infinity allowed).
+     * @param hasher A buffer from {newHasher} holding the message.
+     * @param acc Accumulator, 128 bytes, overwritten in place.
+     */
+    function addHash(bytes memory hasher, bytes memory acc) internal view {
         if (acc.length != BLS12381.G1_SIZE) {
             revert BLS12381.BLS12381InvalidPointLength(BLS12381.G1_SIZE, acc.length);
         }
         bytes4 failSelector = BLS12381.BLS12381PrecompileFailed.selector;
-        uint256 pHi = BLS12381.P_HI;
-        uint256 pLo = BLS12381.P_LO;
         assembly ("memory-safe") {
             function fail(selector, precompile) {
                 mstore(0x00, selector)
                 mstore(0x04, precompile)
                 revert(0x00, 0x24)
             }
-            let f := mload(0x40)
-            // Scratch layout (offsets from f), never allocated:
-            //   B   [0, 160)     b_0 ‖ b_1 ‖ b_2 ‖ b_3 ‖ b_4
-            //   H   [160, 480)   strxor(b_0, b_{i-1}) ‖ I2OSP(i,1) ‖ DST_prime
-            //   M   [480, 704)   MODEXP input: 64 ‖ 1 ‖ 48 ‖ base(64) ‖ 0x01 ‖ p(48)
-            //   ADD [704, 960)   G1ADD input: acc ‖ Q_i
-            //   U   [960, 1024)  MAP_FP_TO_G1 input: 16 zero bytes ‖ u_i
-            //   A   [1024, …)    b_0 input: Z_pad ‖ msg ‖ I2OSP(128,2) ‖ 0x00 ‖ DST_prime
-            let B := f
-            let H := add(f, 160)
-            let M := add(f, 480)
-            let ADD := add(f, 704)
-            let U := add(f, 960)
-            let A := add(f, 1024)
-            let msgLen := mload(message)
-
-            // b_0
-            mstore(A, 0)
-            mstore(add(A, 0x20), 0)
-            mcopy(add(A, 64), add(message, 0x20), msgLen)
-            let p := add(add(A, 64), msgLen)
-            mstore8(p, 0)
-            mstore8(add(p, 1), 0x80)
-            mstore8(add(p, 2), 0)
-            mcopy(add(p, 3), add(dst, 0x20), dstLen)
-            mstore8(add(add(p, 3), dstLen), dstLen)
-            if iszero(staticcall(gas(), 0x02, A, add(add(msgLen, 68), dstLen), B, 0x20)) { fail(failSelector, 0x02) }
-
+            let base := add(hasher, 0x20)
+            let B := add(base, 64)
+            let H := add(base, 224)
+            let M := add(base, 544)
+            let ADD := add(base, 768)
+            let U := add(base, 1024)
+            let A := add(base, 1088)
+            let dstLen := mload(add(base, 32))
+            // b_0 over Z_pad ‖ msg ‖ I2OSP(128,2) ‖ I2OSP(0,1) ‖ DST_prime
+            if iszero(staticcall(gas(), 0x02, A, add(add(mload(base), 68), dstLen), B, 0x20)) {
+                fail(failSelector, 0x02)
+            }
             // b_1 … b_4
-            mcopy(add(H, 33), add(dst, 0x20), dstLen)
-            mstore8(add(add(H, 33), dstLen), dstLen)
             let hLen := add(34, dstLen)
             let b0 := mload(B)
             mstore(H, b0)
@@ -108,16 +133,6 @@ library HashToG1 {
                 mstore8(add(H, 32), i)
                 if iszero(staticcall(gas(), 0x02, H, hLen, add(B, mul(i, 0x20)), 0x20)) { fail(failSelector, 0x02) }
             }
-
-            // MODEXP header, exponent and modulus (written once for both u_i).
-            mstore(M, 64)
-            mstore(add(M, 0x20), 1)
-            mstore(add(M, 0x40), 48)
-            mstore8(add(M, 160), 1)
-            mstore(add(M, 161), shl(128, pHi))
-            mstore(add(M, 177), pLo)
-            mstore(U, 0) // the 16 padding bytes of the Fp encoding stay zero
-
             for { let i := 0 } lt(i, 2) { i := add(i, 1) } {
                 // u_i = OS2IP(uniform_bytes[64i, 64i+64)) mod p
                 mcopy(add(M, 96), add(B, add(0x20, mul(i, 64))), 64)
@@ -129,5 +144,21 @@ library HashToG1 {
                 if iszero(staticcall(gas(), 0x0b, ADD, 256, add(acc, 0x20), 128)) { fail(failSelector, 0x0b) }
             }
         }
+    }
+
+    /**
+     * @notice hash_to_curve(message) under `dst`, EIP-2537 encoded.
+     * @param message Arbitrary bytes.
+     * @param dst Domain separation tag, 1..255 bytes.
+     * @return point 128-byte G1 point.
+     */
+    function hashToG1(bytes memory message, bytes memory dst) internal view returns (bytes memory point) {
+        bytes memory hasher = newHasher(dst, message.length);
+        uint256 ptr = messagePointer(hasher);
+        assembly ("memory-safe") {
+            mcopy(ptr, add(message, 0x20), mload(message))
+        }
+        point = new bytes(BLS12381.G1_SIZE); // all zero: the point at infinity
+        addHash(hasher, point);
     }
 }

@@ -1,0 +1,105 @@
+/**
+ * Scheme B (blind BLS tokens) figures: on-chain gas per redeemed token at
+ * batch sizes 1 / 10 / 100 (from receipts, Hardhat's in-process Prague chain),
+ * relay batch verification rate, issuer signing rate, client cost per token,
+ * and payment bytes per packet. See docs/tickets.md for the goals.
+ */
+import hre from "hardhat";
+import { bytesToHex, getContract } from "viem";
+import type { BenchOptions, Metric } from "./metric.js";
+import { loadBlindBls, type BlindBls } from "../src/crypto/blind/bls.js";
+import { g1ToEip2537, g2ToEip2537, tokenMessage } from "../src/crypto/blind/encoding.js";
+import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
+import { ticketBankAbi } from "../src/chain/abi/TicketBank.js";
+import { SLOT_SIZE } from "../src/schemes/tickets/constants.js";
+import type { Address } from "viem";
+
+const OBOL = 10n ** 18n;
+const HOPS = 5;
+
+type Minted = { serial: Uint8Array; signature: Uint8Array };
+
+function mint(bls: BlindBls, sk: Uint8Array, pk: Uint8Array, relay: Address, epoch: bigint, n: number): Minted[] {
+  return Array.from({ length: n }, () => {
+    const serial = crypto.getRandomValues(new Uint8Array(16));
+    const state = bls.blind(tokenMessage(relay, epoch, serial));
+    return { serial, signature: bls.unblind(state, bls.signBlinded(sk, state.blinded), pk) };
+  });
+}
+
+/**
+ * Gas per token from receipts on a fresh in-process chain. `hardfork` matters:
+ * Osaka (EIP-7883) reprices MODEXP, used twice per token by hash_to_field.
+ */
+async function gasFigures(bls: BlindBls, hardfork: "prague" | "osaka"): Promise<Metric[]> {
+  const { viem } = await hre.network.connect({ override: { hardfork } });
+  const publicClient = await viem.getPublicClient();
+  const [deployer, issuerW, userW, relayW] = await viem.getWalletClients();
+  const client = { public: publicClient, wallet: deployer! };
+  const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
+  const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
+  const genesis = (await publicClient.getBlock()).timestamp;
+  const bankAddress = (await viem.deployContract("TicketBank", [tokenAddress, genesis, 3600n, 4n, OBOL])).address;
+  const bank = getContract({ address: bankAddress, abi: ticketBankAbi, client });
+  for (const w of [issuerW!, userW!]) {
+    await token.write.transfer([w.account.address, 1_000_000n * OBOL]);
+    await token.write.approve([bankAddress, 2n ** 255n], { account: w.account });
+  }
+  const { secretKey, publicKey } = bls.keygen();
+  await bank.write.registerIssuer([bytesToHex(g2ToEip2537(publicKey)), 10n ** 15n, 0, OBOL], { account: issuerW!.account });
+  await bank.write.deposit([issuerW!.account.address, 0n, 1000], { account: userW!.account });
+  const relay = relayW!.account.address;
+  const out: Metric[] = [];
+  // Warm the relay's balance slot first so batch 1 is not charged the first-transfer SSTORE.
+  for (const n of [1, 1, 10, 100]) {
+    const tokens = mint(bls, secretKey, publicKey, relay, 0n, n);
+    const serials = new Uint8Array(16 * n);
+    tokens.forEach((t, i) => serials.set(t.serial, 16 * i));
+    const signature = g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)));
+    const hash = await bank.write.redeem([issuerW!.account.address, 0n, bytesToHex(serials), bytesToHex(signature)], { account: relayW!.account });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const suffix = hardfork === "prague" ? "" : `_${hardfork}`;
+    out.push({ metric: `tickets.gas.redeem_per_token_batch${n}${suffix}`, value: Number(receipt.gasUsed) / n, unit: "gas", note: `${hardfork}; incl. 21k base, calldata, nullifier, one token transfer per batch` });
+  }
+  return out.slice(1);
+}
+
+export async function run(options: BenchOptions): Promise<Metric[]> {
+  const bls = await loadBlindBls();
+  const metrics = [...(await gasFigures(bls, "prague")), ...(await gasFigures(bls, "osaka"))];
+  const batch100 = metrics.find((m) => m.metric === "tickets.gas.redeem_per_token_batch100")!.value;
+  metrics.push({ metric: "tickets.gas.per_paid_hop_lottery_p1_16", value: batch100 / 16, unit: "gas", note: "prague; winners redeemed in batches of 100 at win probability 2^-4 (winBits = 4)" });
+  const ms = options.quick ? 1_000 : 4_000;
+  const { secretKey, publicKey } = bls.keygen();
+  const relay = "0x00000000000000000000000000000000000000aa" as Address;
+  const batch = 64;
+  const pool = mint(bls, secretKey, publicKey, relay, 1n, batch);
+  const items = pool.map((t) => ({ message: tokenMessage(relay, 1n, t.serial), signature: t.signature }));
+  // verify: whole batches, counted per token
+  let n = 0;
+  let start = performance.now();
+  while (performance.now() - start < ms) {
+    if (!bls.verifyBatch(items, publicKey)) throw new Error("batch must verify");
+    n += batch;
+  }
+  metrics.push({ metric: "tickets.verify.per_s", value: (n / (performance.now() - start)) * 1000, unit: "tokens/s", note: `one core, batches of ${batch}, mcl-wasm hash-to-G1 + one 2-pair pairing` });
+  const blinded = bls.blind(tokenMessage(relay, 1n, new Uint8Array(16))).blinded;
+  n = 0;
+  start = performance.now();
+  while (performance.now() - start < ms) {
+    bls.signBlinded(secretKey, blinded);
+    n++;
+  }
+  metrics.push({ metric: "tickets.issue.per_s", value: (n / (performance.now() - start)) * 1000, unit: "tokens/s", note: "subgroup check + sk·B, one core" });
+  n = 0;
+  start = performance.now();
+  while (performance.now() - start < ms) {
+    const state = bls.blind(tokenMessage(relay, 1n, crypto.getRandomValues(new Uint8Array(16))));
+    bls.unblind(state, bls.signBlinded(secretKey, state.blinded), publicKey);
+    n++;
+  }
+  const signUs = 1e6 / metrics[metrics.length - 1]!.value;
+  metrics.push({ metric: "tickets.client_us_per_token", value: ((performance.now() - start) * 1000) / n - signUs, unit: "µs", note: "blind + pairing check + unblind (issuer signing time subtracted)" });
+  metrics.push({ metric: "tickets.bytes_per_packet", value: SLOT_SIZE * HOPS, unit: "bytes", note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt` });
+  return metrics;
+}
