@@ -253,7 +253,7 @@ export function peelWithSecret(
   // shifted in, exactly the filler the sender precomputed.
   const extended = new Uint8Array(2 * size);
   extended.set(routing, 0);
-  const plain = chacha20Xor(generateKey(LABELS.rho, ss), extended);
+  const plain = chacha20Xor(generateKey(LABELS.rho, ss), extended, extended); // in place
   const prefix = readBigsize(plain, 0);
   if (!prefix || prefix.value === 0) throw new SphinxHopPayloadError("invalid or zero bigsize length");
   const payloadEnd = prefix.size + prefix.value;

@@ -144,7 +144,10 @@ export type PeeledPacket = {
   next: Uint8Array | null;
   /** At the final hop: the message when the body passes its integrity check, else null. */
   message: Uint8Array | null;
-  /** The body with this hop's layer removed (a SURB reply's opaque body at the final hop). */
+  /**
+   * The body with this hop's layer removed (a SURB reply's opaque body at the
+   * final hop). Before the final hop it is a view into `next`, not a copy.
+   */
   body: Uint8Array;
 };
 

@@ -63,6 +63,8 @@ export function obolParams({
   checkInteger("maxHops", maxHops, 1, MAX_HOPS_LIMIT);
   checkInteger("bodySize", bodySize, MIN_BODY_SIZE, MAX_BODY_SIZE);
   const routingInfoSize = maxHops * (hopPayloadSize(slotSize) + HASH_SIZE);
+  if (routingInfoSize > 0xffff)
+    throw new SphinxInputError("slotSize", `maxHops × hop payload gives ${routingInfoSize} bytes of routing info, above 65535`);
   return { routingInfoSize, bodySize, maxHops, slotSize };
 }
 
