@@ -22,6 +22,8 @@ import { ReplayStore } from "../../src/store/replay.js";
 import { randomAddress } from "./harness.js";
 
 const params = obolParams({ slotSize: 1 });
+/** A hop instruction without its slot (the test fills the slot byte). */
+type Hop = HopInstruction extends infer H ? (H extends unknown ? Omit<H, "slot"> : never) : never;
 const ACCEPT = 0x01;
 const REFUSE = 0xff;
 const THROW = 0xee;
@@ -67,7 +69,7 @@ function setup(role: "mix" | "gateway", maxPerMailbox = 4) {
     log: silentLogger(),
   };
   const publicKey = x25519Group.publicKey(secretKey);
-  const packet = (first: Omit<HopInstruction, "slot"> & { slot?: Uint8Array }, slotByte = ACCEPT) => {
+  const packet = (first: Hop, slotByte = ACCEPT) => {
     const other = x25519Group.publicKey(x25519Group.randomSecretKey());
     const keys = deriveHopSecrets({ group: x25519Group, sessionKey: x25519Group.randomSecretKey(), publicKeys: [publicKey, other] });
     const hop0 = { ...first, slot: Uint8Array.of(slotByte) } as HopInstruction;
