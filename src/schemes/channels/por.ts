@@ -22,6 +22,8 @@ import { publicKeyToAddress } from "./ticket.js";
 
 const Point = secp256k1.Point;
 const Fn = Point.Fn;
+/** secp256k1 group order n. */
+export const CURVE_ORDER = Fn.ORDER;
 const ZERO_ADDRESS: Address = "0x0000000000000000000000000000000000000000";
 
 /** 32 bytes → non-zero scalar mod n (bias ≤ 2^-128, negligible). */

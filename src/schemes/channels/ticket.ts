@@ -30,8 +30,15 @@ export type SignedTicket = Ticket & {
   signature: Uint8Array;
 };
 
-/** Signs 32-byte digests with a secp256k1 key; returns the 64-byte compact signature. */
-export type TicketSigner = { address: Address; signDigest(digest: Uint8Array): Promise<Uint8Array> | Uint8Array };
+/**
+ * Signs a ticket's 32-byte EIP-712 digest with a secp256k1 key and returns the
+ * 64-byte compact signature. `ticket` is passed too, for signers (JSON-RPC
+ * wallets) that only sign typed data and hash it themselves.
+ */
+export type TicketSigner = {
+  address: Address;
+  signDigest(digest: Uint8Array, ticket: Ticket): Promise<Uint8Array> | Uint8Array;
+};
 
 const enc = new TextEncoder();
 const HALF_N = secp256k1.Point.CURVE().n >> 1n;
@@ -164,7 +171,7 @@ export function publicKeyToAddress(uncompressed: Uint8Array): Address {
  */
 export async function signTicket(ticket: Ticket, domain: Uint8Array, signer: TicketSigner): Promise<SignedTicket> {
   validateTicket(ticket);
-  const signature = await signer.signDigest(ticketDigest(ticket, domain));
+  const signature = await signer.signDigest(ticketDigest(ticket, domain), ticket);
   return { ...ticket, signature };
 }
 

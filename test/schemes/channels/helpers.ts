@@ -4,8 +4,9 @@
  * keys (Hardhat's well-known test mnemonic) so tickets can be signed locally.
  */
 import hre from "hardhat";
-import { mnemonicToAccount } from "viem/accounts";
-import { bytesToHex, getContract, type Address } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { bytesToHex, createWalletClient, custom, getContract, zeroAddress, type Address } from "viem";
+import type { ChainClients } from "../../../src/chain/types.js";
 import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
 import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type Ticket, type TicketSigner } from "../../../src/schemes/channels/ticket.js";
@@ -57,3 +58,28 @@ export async function makeTicket(
 }
 
 export const hex = bytesToHex;
+
+/**
+ * ChainClients for Hardhat account `index` with a LOCAL viem account (it
+ * signs tickets and transactions itself, as a relay or client process does).
+ */
+export async function chainClientsFor(
+  env: Awaited<ReturnType<typeof connect>>,
+  index: number,
+  contracts: { ObolToken: Address; PaymentChannels: Address },
+): Promise<ChainClients> {
+  const publicClient = (await env.viem.getPublicClient()) as unknown as ChainClients["publicClient"];
+  const account = privateKeyToAccount(bytesToHex(hardhatKey(index)));
+  const walletClient = createWalletClient({ account, chain: publicClient.chain, transport: custom(env.conn.provider) });
+  return {
+    publicClient,
+    walletClient,
+    account: account.address,
+    deployment: {
+      chainId: publicClient.chain.id,
+      rpcUrl: "in-process",
+      startBlock: 0n,
+      contracts: { ObolToken: contracts.ObolToken, RelayRegistry: zeroAddress, PaymentChannels: contracts.PaymentChannels },
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Typed access to the PaymentChannels contract for clients, relays and the
+ * CLI: reading channels, listing them from events, and the source's and
+ * destination's transactions (approve + open, fund, close).
+ */
+import { maxUint256, type Address, type Hash, type Hex } from "viem";
+import type { ChainClients } from "../../chain/types.js";
+import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
+import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
+import { ChannelsInputError, ChannelsNotDeployedError } from "./errors.js";
+
+export type ChannelStatus = "closed" | "open" | "pending-to-close";
+const STATUS: readonly ChannelStatus[] = ["closed", "open", "pending-to-close"];
+
+export type ChannelState = {
+  id: Hex;
+  source: Address;
+  destination: Address;
+  balance: bigint;
+  ticketIndex: bigint;
+  epoch: bigint;
+  closureTime: number;
+  status: ChannelStatus;
+};
+
+/** The PaymentChannels address of a deployment, or a clear error. */
+export function channelsAddress(chain: ChainClients): Address {
+  const address = chain.deployment.contracts.PaymentChannels;
+  if (!address) throw new ChannelsNotDeployedError();
+  return address;
+}
+
+/** Reads one channel's state. */
+export async function readChannel(chain: ChainClients, source: Address, destination: Address): Promise<ChannelState> {
+  const address = channelsAddress(chain);
+  const [id, ch] = await Promise.all([
+    chain.publicClient.readContract({ address, abi: paymentChannelsAbi, functionName: "channelId", args: [source, destination] }),
+    chain.publicClient.readContract({ address, abi: paymentChannelsAbi, functionName: "channel", args: [source, destination] }),
+  ]);
+  return {
+    id,
+    source,
+    destination,
+    balance: ch.balance,
+    ticketIndex: BigInt(ch.ticketIndex),
+    epoch: BigInt(ch.epoch),
+    closureTime: ch.closureTime,
+    status: STATUS[ch.status] ?? "closed",
+  };
+}
+
+/**
+ * Every channel that ever had `account` as source or destination (from
+ * `ChannelOpened` events since the deployment block), with its current state.
+ *
+ * @param chain chain clients
+ * @param account whose channels
+ * @param side "source", "destination" or "both"
+ */
+export async function listChannels(
+  chain: ChainClients,
+  account: Address,
+  side: "source" | "destination" | "both" = "both",
+): Promise<ChannelState[]> {
+  const address = channelsAddress(chain);
+  const fromBlock = chain.deployment.startBlock;
+  const pairs = new Map<string, [Address, Address]>();
+  const fetch = async (args: { source?: Address; destination?: Address }) => {
+    const logs = await chain.publicClient.getContractEvents({ address, abi: paymentChannelsAbi, eventName: "ChannelOpened", args, fromBlock });
+    for (const l of logs) pairs.set(`${l.args.source}${l.args.destination}`, [l.args.source!, l.args.destination!]);
+  };
+  if (side !== "destination") await fetch({ source: account });
+  if (side !== "source") await fetch({ destination: account });
+  return Promise.all([...pairs.values()].map(([s, d]) => readChannel(chain, s, d)));
+}
+
+async function send(chain: ChainClients, request: Parameters<ChainClients["walletClient"]["writeContract"]>[0]): Promise<Hash> {
+  const hash = await chain.walletClient.writeContract(request);
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new ChannelsInputError("transaction", `reverted: ${hash}`);
+  return hash;
+}
+
+/** Approves the channels contract for the token once (max allowance) if needed. */
+async function ensureAllowance(chain: ChainClients, amount: bigint): Promise<void> {
+  const token = chain.deployment.contracts.ObolToken;
+  const spender = channelsAddress(chain);
+  const allowance = await chain.publicClient.readContract({ address: token, abi: obolTokenAbi, functionName: "allowance", args: [chain.account, spender] });
+  if (allowance >= amount) return;
+  await send(chain, { address: token, abi: obolTokenAbi, functionName: "approve", args: [spender, maxUint256], account: chain.walletClient.account, chain: chain.walletClient.chain });
+}
+
+function checkAmount(amount: bigint): void {
+  if (typeof amount !== "bigint" || amount <= 0n || amount >= 1n << 96n)
+    throw new ChannelsInputError("amount", "must be a positive token amount below 2^96 units");
+}
+
+/**
+ * Opens `account → destination` with `amount` tokens, approving first if needed.
+ *
+ * @example
+ * await openChannel(chain, gateway, 100n * 10n ** 18n);
+ */
+export async function openChannel(chain: ChainClients, destination: Address, amount: bigint): Promise<Hash> {
+  checkAmount(amount);
+  await ensureAllowance(chain, amount);
+  return send(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "openChannel", args: [destination, amount], account: chain.walletClient.account, chain: chain.walletClient.chain });
+}
+
+/** Tops up `account → destination`. */
+export async function fundChannel(chain: ChainClients, destination: Address, amount: bigint): Promise<Hash> {
+  checkAmount(amount);
+  await ensureAllowance(chain, amount);
+  return send(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "fundChannel", args: [destination, amount], account: chain.walletClient.account, chain: chain.walletClient.chain });
+}
+
+/**
+ * Closes a channel the cleanest way available to `account`: as destination at
+ * once; as source, initiates closure, or finalizes it once the notice elapsed.
+ *
+ * @returns what was done and the transaction
+ */
+export async function closeChannel(
+  chain: ChainClients,
+  counterparty: Address,
+): Promise<{ action: "closed-by-destination" | "closure-initiated" | "closure-finalized"; hash: Hash; closureTime?: number }> {
+  const address = channelsAddress(chain);
+  const asDestination = await readChannel(chain, counterparty, chain.account);
+  const base = { address, abi: paymentChannelsAbi, account: chain.walletClient.account, chain: chain.walletClient.chain } as const;
+  if (asDestination.status !== "closed") {
+    const hash = await send(chain, { ...base, functionName: "closeByDestination", args: [counterparty] });
+    return { action: "closed-by-destination", hash };
+  }
+  const asSource = await readChannel(chain, chain.account, counterparty);
+  if (asSource.status === "open") {
+    const hash = await send(chain, { ...base, functionName: "initiateClosure", args: [counterparty] });
+    const after = await readChannel(chain, chain.account, counterparty);
+    return { action: "closure-initiated", hash, closureTime: after.closureTime };
+  }
+  if (asSource.status === "pending-to-close") {
+    const hash = await send(chain, { ...base, functionName: "finalizeClosure", args: [counterparty] });
+    return { action: "closure-finalized", hash };
+  }
+  throw new ChannelsInputError("counterparty", `no open channel between ${chain.account} and ${counterparty}`);
+}

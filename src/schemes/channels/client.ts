@@ -1,0 +1,85 @@
+/**
+ * Client side of scheme A (docs/channels.md §Client): pays each packet with a
+ * ticket on its channel to the entry gateway worth one unit per hop, and puts
+ * in every hop's slot the hint for its own challenge and the challenge of the
+ * ticket it must issue onward.
+ */
+import { zeroAddress, type Address } from "viem";
+import type { ClientPayment, ClientPaymentParameters, ClientScheme, SchemeDeps } from "../scheme.js";
+import { DEFAULT_PARAMS, type ChannelsParams } from "./constants.js";
+import { ChannelMissingError, ChannelsInputError } from "./errors.js";
+import { channelsAddress, readChannel, type ChannelState } from "./chain.js";
+import { routeChallenges } from "./por.js";
+import { encodeSlot } from "./slot.js";
+import { ChannelsStore } from "./store.js";
+import { chainSigner } from "./signer.js";
+import { domainSeparator, encodeAttachment, signTicket, type TicketSigner } from "./ticket.js";
+import { transaction } from "../../store/db.js";
+
+export type ChannelsClientOptions = {
+  params?: ChannelsParams;
+  signer?: TicketSigner;
+  /** Re-read the channel from the chain after this long (balance, epoch). */
+  cacheMs?: number;
+};
+
+export class ChannelsClient implements ClientScheme {
+  readonly #deps: SchemeDeps;
+  readonly #store: ChannelsStore;
+  readonly #params: ChannelsParams;
+  readonly #signer: TicketSigner;
+  readonly #cacheMs: number;
+  #domain: Uint8Array | null = null;
+  readonly #channels = new Map<string, { state: ChannelState; at: number }>();
+
+  constructor(deps: SchemeDeps, options: ChannelsClientOptions = {}) {
+    this.#deps = deps;
+    this.#store = new ChannelsStore(deps.db);
+    this.#params = options.params ?? DEFAULT_PARAMS;
+    this.#signer = options.signer ?? chainSigner(deps.chain);
+    this.#cacheMs = options.cacheMs ?? 30_000;
+  }
+
+  async #channel(entry: Address): Promise<ChannelState> {
+    const key = entry.toLowerCase();
+    const hit = this.#channels.get(key);
+    if (hit && Date.now() - hit.at < this.#cacheMs) return hit.state;
+    const state = await readChannel(this.#deps.chain, this.#signer.address, entry);
+    if (state.status !== "open") throw new ChannelMissingError(this.#signer.address, entry);
+    this.#channels.set(key, { state, at: Date.now() });
+    return state;
+  }
+
+  /**
+   * Payment bytes for one packet: one slot per hop and the ticket for hop 1.
+   *
+   * @param parameters route (entry gateway first) and each hop's Sphinx shared secret
+   * @returns slots (55 bytes each) and the 144-byte attachment
+   * @throws ChannelMissingError when no open channel to the entry gateway exists
+   * @example
+   * const { slots, attachment } = await scheme.client(deps).pay({ route, secrets, epoch, kind: "payload" });
+   */
+  async pay({ route, secrets }: ClientPaymentParameters): Promise<ClientPayment> {
+    if (!Array.isArray(route) || route.length === 0) throw new ChannelsInputError("route", "must list at least one hop");
+    if (route.length > 255) throw new ChannelsInputError("route", "at most 255 hops");
+    if (secrets.length !== route.length)
+      throw new ChannelsInputError("secrets", `must have one secret per hop (${route.length}), got ${secrets.length}`);
+    const n = route.length;
+    const entry = route[0]!.relay;
+    const ch = await this.#channel(entry);
+    const amount = this.#params.unitAmount * BigInt(n);
+    if (ch.balance < amount) throw new ChannelsInputError("channel", `balance ${ch.balance} below one packet's ticket ${amount}`, { hint: "top it up with `obol channels fund`" });
+    this.#domain ??= domainSeparator(await this.#deps.chain.publicClient.getChainId(), channelsAddress(this.#deps.chain));
+    const hops = routeChallenges(secrets);
+    const slots = hops.map((h, i) =>
+      encodeSlot({ exit: i === n - 1, remaining: n - 1 - i, hint: h.hint, onwardChallenge: hops[i + 1]?.challenge ?? zeroAddress }),
+    );
+    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(ch.id, ch.epoch, ch.ticketIndex));
+    const ticket = await signTicket(
+      { channel: ch.id, amount, index, epoch: ch.epoch, winProb: this.#params.winProb, challenge: hops[0]!.challenge },
+      this.#domain,
+      this.#signer,
+    );
+    return { slots, attachment: encodeAttachment(ticket) };
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Relay side of scheme A (docs/channels.md §Relay): checks the ticket that
+ * pays for each packet, issues the onward ticket from its own channel to the
+ * next hop, turns receipts into responses, keeps winners, redeems them, and
+ * keeps its outgoing channels funded.
+ */
+import type { Address, Hex } from "viem";
+import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../scheme.js";
+import type { Logger } from "../../log.js";
+import { forComponent } from "../../log.js";
+import { transaction } from "../../store/db.js";
+import { DEFAULT_PARAMS, RELAY_DEFAULTS, type ChannelsParams } from "./constants.js";
+import { TicketRejectedError } from "./errors.js";
+import { channelsAddress, fundChannel, listChannels, type ChannelState } from "./chain.js";
+import { ackKey, challengeAnswerable, CURVE_ORDER, exitAckKey, hintOf, ownKey, pointAddress, response as respond } from "./por.js";
+import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
+import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
+import { ChannelsStore } from "./store.js";
+import { chainSigner } from "./signer.js";
+import {
+  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, signTicket, ticketDigest, type TicketSigner,
+} from "./ticket.js";
+
+export type ChannelsRelayOptions = {
+  params?: ChannelsParams;
+  /** Signs onward tickets; defaults to the chain account. */
+  signer?: TicketSigner;
+  /** Redeem as soon as this many winners wait (else at the next epoch). */
+  redeemThreshold?: number;
+  /** Pending tickets whose receipt has not come after this long are given up. */
+  pendingTtlMs?: number;
+  /** Top up outgoing channels below `topUpBelowUnits` unit wins back to `topUpToUnits`; 0n disables. */
+  topUpBelowUnits?: bigint;
+  topUpToUnits?: bigint;
+  settle?: ChannelsSettleOptions;
+  now?: () => number;
+};
+
+/** Per-relay figures (also mirrored in the store's `ch_stats`). */
+export type ChannelsRelayStats = { accepted: number; rejected: Record<string, number>; receipts: number; wins: number; losses: number; badReceipts: number };
+
+export class ChannelsRelay implements RelayScheme {
+  readonly #deps: SchemeDeps & { relay: Address };
+  readonly #store: ChannelsStore;
+  readonly #log: Logger;
+  readonly #params: ChannelsParams;
+  readonly #opts: Required<Omit<ChannelsRelayOptions, "signer" | "settle" | "params">>;
+  readonly #signer: TicketSigner;
+  readonly settle: ChannelsSettle;
+  #domain: Uint8Array | null = null;
+  #incoming = new Map<Hex, ChannelState>();
+  #outgoing = new Map<string, ChannelState>();
+  #lastRefresh = 0;
+  #redeeming: Promise<unknown> | null = null;
+  readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0 };
+
+  constructor(deps: SchemeDeps & { relay: Address }, options: ChannelsRelayOptions = {}) {
+    this.#deps = deps;
+    this.#store = new ChannelsStore(deps.db);
+    this.#log = forComponent(deps.log, "obol:channels:relay");
+    this.#params = options.params ?? DEFAULT_PARAMS;
+    this.#signer = options.signer ?? chainSigner(deps.chain);
+    this.#opts = {
+      redeemThreshold: options.redeemThreshold ?? RELAY_DEFAULTS.redeemThreshold,
+      pendingTtlMs: options.pendingTtlMs ?? 10 * 60_000,
+      topUpBelowUnits: options.topUpBelowUnits ?? RELAY_DEFAULTS.topUpBelowUnits,
+      topUpToUnits: options.topUpToUnits ?? RELAY_DEFAULTS.topUpToUnits,
+      now: options.now ?? Date.now,
+    };
+    this.settle = new ChannelsSettle(deps, options.settle);
+  }
+
+  async start(): Promise<void> {
+    const chain = this.#deps.chain;
+    this.#domain = domainSeparator(await chain.publicClient.getChainId(), channelsAddress(chain));
+    await this.refreshChannels();
+  }
+
+  async stop(): Promise<void> {
+    await this.#redeeming;
+  }
+
+  /** Reloads incoming and outgoing channel states from the chain. */
+  async refreshChannels(): Promise<void> {
+    const all = await listChannels(this.#deps.chain, this.#deps.relay, "both");
+    const me = this.#deps.relay.toLowerCase();
+    this.#incoming = new Map(all.filter((c) => c.destination.toLowerCase() === me).map((c) => [c.id, c]));
+    this.#outgoing = new Map(all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]));
+    this.#lastRefresh = this.#opts.now();
+  }
+
+  async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
+    try {
+      const attachment = await this.#check(packet);
+      this.stats.accepted++;
+      return { accept: true, attachment };
+    } catch (error) {
+      if (!(error instanceof TicketRejectedError)) throw error;
+      this.stats.rejected[error.reason] = (this.stats.rejected[error.reason] ?? 0) + 1;
+      return { accept: false, reason: `${error.reason}: ${error.details}` };
+    }
+  }
+
+  /** Every per-packet check of docs/channels.md, cheapest first; returns the onward attachment. */
+  async #check(packet: IncomingPacket): Promise<Uint8Array> {
+    const domain = this.#domain;
+    if (!domain) throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
+    const slot = decodeSlot(packet.slot);
+    const ticket = decodeAttachment(packet.attachment);
+    let ch = this.#incoming.get(ticket.channel);
+    if (!ch && this.#opts.now() - this.#lastRefresh > 1_000) {
+      await this.refreshChannels(); // a channel opened since the last refresh
+      ch = this.#incoming.get(ticket.channel);
+    }
+    if (!ch) throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay`);
+    if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
+    if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
+    const last = this.#store.lastSeenIndex(ch.id, ch.epoch);
+    const floor = last > ch.ticketIndex ? last : ch.ticketIndex;
+    if (ticket.index <= floor) throw new TicketRejectedError("reused-index", `index ${ticket.index} ≤ last ${floor}`);
+    const required = this.#params.unitAmount * BigInt(slot.remaining + 1);
+    if (ticket.amount < required || ticket.winProb < this.#params.winProb)
+      throw new TicketRejectedError("underpaid", `amount ${ticket.amount} (need ${required}), winProb ${ticket.winProb} (need ${this.#params.winProb})`);
+    const available = ch.balance - this.#store.openWinnings(ch.id);
+    if (ticket.amount > available) throw new TicketRejectedError("above-balance", `amount ${ticket.amount} > unclaimed balance ${available}`);
+    const own = ownKey(packet.ss);
+    if (!challengeAnswerable(own, slot.hint, ticket.challenge))
+      throw new TicketRejectedError("unanswerable-challenge", "challenge ≠ address(own·G + hint)");
+    const digest = ticketDigest(ticket, domain);
+    const signer = recoverSigner(digest, ticket.signature);
+    if (signer === null || signer.toLowerCase() !== ch.source.toLowerCase())
+      throw new TicketRejectedError("forged-signature", `signed by ${signer ?? "nobody"}, channel source ${ch.source}`);
+
+    if (slot.exit) {
+      // Exit hop: no next hop to acknowledge; it derives the ack half itself (docs/channels.md §Exit).
+      const response = respond(own, exitAckKey(packet.ss));
+      transaction(this.#deps.db, () => {
+        this.#store.markSeen(ch.id, ch.epoch, ticket.index);
+        this.#settleResponse(ticket, ch.source, packet.attachment, digest, response);
+      });
+      return new Uint8Array(0);
+    }
+    if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
+    const out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
+    const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
+    if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
+    // Reserve the onward index and record the incoming one before awaiting the signature, so
+    // two packets in flight can never share either.
+    const index = transaction(this.#deps.db, () => {
+      this.#store.markSeen(ch.id, ch.epoch, ticket.index);
+      return this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex);
+    });
+    const onward = await signTicket(
+      { channel: out.id, amount: onwardAmount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge: slot.onwardChallenge },
+      domain,
+      this.#signer,
+    );
+    this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, createdMs: this.#opts.now() });
+    return encodeAttachment(onward);
+  }
+
+  /** Stores a winner or counts a loser once the response is known. */
+  #settleResponse(ticket: ReturnType<typeof decodeAttachment>, source: Address, bytes: Uint8Array, digest: Uint8Array, response: bigint): void {
+    if (isWinning(digest, response, ticket.winProb)) {
+      this.#store.putWon(ticket, source, bytes, response);
+      this.#store.addStat("wins");
+      this.stats.wins++;
+    } else {
+      this.#store.addStat("losses");
+      this.stats.losses++;
+    }
+  }
+
+  receipt({ ss }: { ss: Uint8Array; packetRef: Uint8Array }): Uint8Array {
+    return encodeReceipt(ackKey(ss));
+  }
+
+  /**
+   * A receipt reveals the next hop's ack key; the pending ticket is the one
+   * whose hint is ack·G (so a receipt for a packet we never forwarded, or a
+   * wrong ack, simply matches nothing).
+   */
+  async onReceipt({ receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+    const ack = decodeReceipt(receipt);
+    const domain = this.#domain;
+    if (ack === null || ack <= 0n || ack >= CURVE_ORDER || !domain) return this.#badReceipt("malformed receipt");
+    const hint = hintOf(ack);
+    const pending = this.#store.getPending(hint);
+    if (!pending) return this.#badReceipt("receipt matches no pending ticket");
+    const ticket = decodeAttachment(pending.ticket);
+    const response = respond(pending.own, ack);
+    if (pointAddress(response) !== ticket.challenge.toLowerCase()) return this.#badReceipt("response does not open the challenge");
+    this.stats.receipts++;
+    transaction(this.#deps.db, () => {
+      this.#settleResponse(ticket, pending.source, pending.ticket, ticketDigest(ticket, domain), response);
+      this.#store.deletePending(hint);
+    });
+    if (this.#store.counts().won >= this.#opts.redeemThreshold) this.#redeemSoon();
+  }
+
+  #badReceipt(why: string): void {
+    this.stats.badReceipts++;
+    this.#log.debug({ why }, "receipt ignored");
+  }
+
+  async onEpoch(_epoch: bigint): Promise<void> {
+    const expired = this.#store.expirePending(this.#opts.now() - this.#opts.pendingTtlMs);
+    if (expired > 0) this.#store.addStat("expired", expired);
+    if (this.#store.counts().won > 0) {
+      this.#redeemSoon();
+      await this.#redeeming;
+    }
+    await this.refreshChannels();
+    await this.#topUp();
+  }
+
+  /** Redeems in the background (never inside a packet's commit); one run at a time. */
+  #redeemSoon(): void {
+    if (this.#redeeming) return;
+    this.#redeeming = new Promise((r) => setImmediate(r))
+      .then(() => this.settle.claim())
+      .then(() => this.refreshChannels())
+      .catch((err: unknown) => this.#log.error({ err }, "redemption failed; will retry next epoch"))
+      .finally(() => (this.#redeeming = null));
+  }
+
+  /** Keeps every open outgoing channel above its floor (per-hop liquidity, docs/channels.md). */
+  async #topUp(): Promise<void> {
+    if (this.#opts.topUpBelowUnits === 0n) return;
+    const floor = this.#params.unitAmount * this.#opts.topUpBelowUnits;
+    const target = this.#params.unitAmount * this.#opts.topUpToUnits;
+    for (const out of this.#outgoing.values()) {
+      if (out.status !== "open" || out.balance >= floor) continue;
+      try {
+        await fundChannel(this.#deps.chain, out.destination, target - out.balance);
+        this.#store.addStat("topups");
+        this.#log.info({ to: out.destination, amount: (target - out.balance).toString() }, "topped up channel");
+      } catch (err) {
+        this.#log.warn({ err, to: out.destination }, "top-up failed");
+      }
+    }
+    await this.refreshChannels();
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Redemption of winning tickets (docs/channels.md §Redemption and crash
+ * safety). Every ticket moves won → submitted → redeemed | void in the store;
+ * the chain is the judge: before anything is (re)sent, tickets whose index
+ * the channel already passed are resolved from `TicketRedeemed` events, so a
+ * relay killed at any instant restarts without losing or double-redeeming.
+ */
+import type { Address, Hash, Hex } from "viem";
+import type { ClaimResult, SchemeDeps, SettleScheme } from "../scheme.js";
+import type { Logger } from "../../log.js";
+import { forComponent } from "../../log.js";
+import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
+import { RELAY_DEFAULTS } from "./constants.js";
+import { channelsAddress, readChannel, type ChannelState } from "./chain.js";
+import { ChannelsStore, type WonTicket } from "./store.js";
+import { decodeAttachment, toRedeemable, type RedeemableTicket } from "./ticket.js";
+
+export type ChannelsSettleOptions = {
+  maxBatch?: number;
+  /** Fault injection for crash tests: runs right after a redemption was broadcast. */
+  afterBroadcast?: (hash: Hash) => void | Promise<void>;
+  receiptTimeoutMs?: number;
+};
+
+/** Turns stored winners into on-chain payouts, in batches with one token transfer each. */
+export class ChannelsSettle implements SettleScheme {
+  readonly #deps: SchemeDeps & { relay: Address };
+  readonly #store: ChannelsStore;
+  readonly #log: Logger;
+  readonly #opts: Required<Omit<ChannelsSettleOptions, "afterBroadcast">> & Pick<ChannelsSettleOptions, "afterBroadcast">;
+  #running: Promise<ClaimResult> | null = null;
+
+  constructor(deps: SchemeDeps & { relay: Address }, options: ChannelsSettleOptions = {}) {
+    this.#deps = deps;
+    this.#store = new ChannelsStore(deps.db);
+    this.#log = forComponent(deps.log, "obol:channels:settle");
+    this.#opts = { maxBatch: options.maxBatch ?? RELAY_DEFAULTS.maxBatch, receiptTimeoutMs: options.receiptTimeoutMs ?? 60_000, afterBroadcast: options.afterBroadcast };
+  }
+
+  /**
+   * Redeems every stored winner that is still valid on chain.
+   *
+   * @returns tokens paid, gas, transactions; details: tickets redeemed, voided, recovered
+   * @example
+   * const { paid, gasUsed } = await scheme.settle(deps).claim();
+   */
+  claim(): Promise<ClaimResult> {
+    // One claim at a time per process; concurrent callers share it.
+    this.#running ??= this.#claim().finally(() => (this.#running = null));
+    return this.#running;
+  }
+
+  async #claim(): Promise<ClaimResult> {
+    const chain = this.#deps.chain;
+    const address = channelsAddress(chain);
+    const result = { paid: 0n, gasUsed: 0n, transactions: [] as Hex[], redeemed: 0, voided: 0, recovered: 0 };
+    await this.#reconcile(result);
+
+    const states = new Map<Hex, ChannelState>();
+    const valid: WonTicket[] = [];
+    const remaining = new Map<Hex, bigint>();
+    for (const t of this.#store.won("won")) {
+      let ch = states.get(t.channel);
+      if (!ch) states.set(t.channel, (ch = await readChannel(chain, t.source, this.#deps.relay)));
+      if (ch.status === "closed" || ch.epoch !== t.epoch) {
+        this.#store.setState([t], "void", null, ch.status === "closed" ? "channel closed" : "stale epoch");
+        result.voided++;
+        continue;
+      }
+      if (t.index <= ch.ticketIndex) {
+        result.voided += (await this.#resolveFromEvents(t, result)) ? 0 : 1;
+        continue;
+      }
+      const left = remaining.get(t.channel) ?? ch.balance;
+      if (t.amount > left) {
+        this.#store.setState([t], "void", null, "above channel balance");
+        result.voided++;
+        continue;
+      }
+      remaining.set(t.channel, left - t.amount);
+      valid.push(t);
+    }
+
+    for (let i = 0; i < valid.length; i += this.#opts.maxBatch) {
+      const batch = valid.slice(i, i + this.#opts.maxBatch);
+      const args: RedeemableTicket[] = batch.map((t) => toRedeemable(decodeAttachment(t.ticket), t.source, t.response));
+      // Durable intent first: after a crash these are reconciled, never blindly resent.
+      this.#store.setState(batch, "submitted");
+      let hash: Hash;
+      try {
+        hash = await chain.walletClient.writeContract({
+          address, abi: paymentChannelsAbi, functionName: "redeemTickets", args: [args],
+          account: chain.walletClient.account, chain: chain.walletClient.chain,
+        });
+      } catch (error) {
+        this.#log.warn({ err: error, tickets: batch.length }, "redemption not sent; tickets stay redeemable");
+        this.#store.setState(batch, "won");
+        continue;
+      }
+      this.#store.setState(batch, "submitted", hash);
+      await this.#opts.afterBroadcast?.(hash);
+      const receipt = await chain.publicClient.waitForTransactionReceipt({ hash, timeout: this.#opts.receiptTimeoutMs });
+      result.transactions.push(hash);
+      result.gasUsed += receipt.gasUsed;
+      if (receipt.status === "success") {
+        this.#store.setState(batch, "redeemed", hash);
+        result.redeemed += batch.length;
+        for (const t of batch) result.paid += t.amount;
+      } else {
+        this.#store.setState(batch, "won", null, "batch reverted");
+      }
+    }
+    this.#log.info(result, "claim finished");
+    return {
+      scheme: "channels",
+      relay: this.#deps.relay,
+      paid: result.paid,
+      gasUsed: result.gasUsed,
+      transactions: result.transactions,
+      details: {
+        redeemed: result.redeemed,
+        voided: result.voided,
+        recovered: result.recovered,
+        waiting: this.#store.counts().won,
+      },
+    };
+  }
+
+  /** Resolves tickets left `submitted` by an interrupted claim. */
+  async #reconcile(result: { paid: bigint; gasUsed: bigint; transactions: Hex[]; recovered: number; voided: number }): Promise<void> {
+    const submitted = this.#store.won("submitted");
+    const byHash = new Map<string, WonTicket[]>();
+    for (const t of submitted) byHash.set(t.txHash ?? "", [...(byHash.get(t.txHash ?? "") ?? []), t]);
+    for (const [hash, tickets] of byHash) {
+      if (hash !== "") {
+        const receipt = await this.#deps.chain.publicClient
+          .waitForTransactionReceipt({ hash: hash as Hash, timeout: this.#opts.receiptTimeoutMs })
+          .catch(() => null);
+        if (receipt?.status === "success") {
+          this.#store.setState(tickets, "redeemed", hash as Hash);
+          result.recovered += tickets.length;
+          result.transactions.push(hash as Hash);
+          for (const t of tickets) result.paid += t.amount;
+          continue;
+        }
+      }
+      // No transaction, a reverted one, or one that never landed: ask the chain per ticket.
+      for (const t of tickets) {
+        const ch = await readChannel(this.#deps.chain, t.source, this.#deps.relay);
+        if (ch.epoch === t.epoch && t.index <= ch.ticketIndex) {
+          if (!(await this.#resolveFromEvents(t, result))) result.voided++;
+        } else this.#store.setState([t], "won");
+      }
+    }
+  }
+
+  /** Marks `t` redeemed if a `TicketRedeemed` event shows it paid, else void (superseded). */
+  async #resolveFromEvents(t: WonTicket, result: { paid: bigint; recovered: number }): Promise<boolean> {
+    const chain = this.#deps.chain;
+    const logs = await chain.publicClient.getContractEvents({
+      address: channelsAddress(chain), abi: paymentChannelsAbi, eventName: "TicketRedeemed",
+      args: { channelId: t.channel }, fromBlock: chain.deployment.startBlock,
+    });
+    const hit = logs.find((l) => BigInt(l.args.index!) === t.index && l.args.amount === t.amount);
+    if (hit) {
+      this.#store.setState([t], "redeemed", hit.transactionHash);
+      result.recovered++;
+      result.paid += t.amount;
+      return true;
+    }
+    this.#store.setState([t], "void", null, "index superseded on chain");
+    return false;
+  }
+}

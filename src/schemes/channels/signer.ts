@@ -1,0 +1,60 @@
+/**
+ * Ticket signers backed by the chain account of a process: a local viem
+ * account signs the digest directly (fast path, no RPC); a JSON-RPC account
+ * (e.g. Hardhat's unlocked accounts) signs the same typed data through
+ * `eth_signTypedData_v4`, which yields the same signature.
+ */
+import { hexToBytes, bytesToHex } from "viem";
+import type { ChainClients } from "../../chain/types.js";
+import { EIP712_NAME, EIP712_VERSION } from "./constants.js";
+import { channelsAddress } from "./chain.js";
+import { compactFromRsv, type TicketSigner } from "./ticket.js";
+
+/**
+ * The signer of `chain.walletClient.account`.
+ *
+ * @param chain chain clients of the channel source
+ * @returns a TicketSigner producing EIP-2098 compact signatures
+ * @example
+ * const signed = await signTicket(ticket, domain, chainSigner(chain));
+ */
+export function chainSigner(chain: ChainClients): TicketSigner {
+  const account = chain.walletClient.account;
+  if (account.type === "local" && account.sign) {
+    const sign = account.sign;
+    return {
+      address: account.address,
+      async signDigest(digest) {
+        return compactFromRsv(hexToBytes(await sign({ hash: bytesToHex(digest) })));
+      },
+    };
+  }
+  const domain = {
+    name: EIP712_NAME,
+    version: EIP712_VERSION,
+    chainId: chain.walletClient.chain.id,
+    verifyingContract: channelsAddress(chain),
+  } as const;
+  return {
+    address: account.address,
+    async signDigest(_digest, t) {
+      const sig = await chain.walletClient.signTypedData({
+        account,
+        domain,
+        primaryType: "Ticket",
+        types: {
+          Ticket: [
+            { name: "channel", type: "bytes32" },
+            { name: "amount", type: "uint96" },
+            { name: "index", type: "uint48" },
+            { name: "epoch", type: "uint24" },
+            { name: "winProb", type: "uint56" },
+            { name: "challenge", type: "address" },
+          ],
+        },
+        message: { channel: t.channel, amount: t.amount, index: Number(t.index), epoch: Number(t.epoch), winProb: t.winProb, challenge: t.challenge },
+      });
+      return compactFromRsv(hexToBytes(sig));
+    },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Durable state of the channels scheme in the process's sqlite database
+ * (docs/channels.md §Durable state). Tables are prefixed `ch_` and created on
+ * first use. Every method is synchronous so callers can group writes with
+ * `transaction(db, …)`, which nests inside the relay's group commit.
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
+import { transaction } from "../../store/db.js";
+import type { SignedTicket } from "./ticket.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ch_seen (channel TEXT PRIMARY KEY, epoch INTEGER NOT NULL, last_index INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ch_out (channel TEXT PRIMARY KEY, epoch INTEGER NOT NULL, next_index INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ch_pending (
+  hint BLOB PRIMARY KEY, source TEXT NOT NULL, ticket BLOB NOT NULL, own BLOB NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ch_won (
+  channel TEXT NOT NULL, epoch INTEGER NOT NULL, idx INTEGER NOT NULL, source TEXT NOT NULL,
+  amount TEXT NOT NULL, ticket BLOB NOT NULL, response TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('won','submitted','redeemed','void')),
+  tx_hash TEXT, reason TEXT, PRIMARY KEY (channel, epoch, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ch_won_state ON ch_won (state, channel, idx);
+CREATE TABLE IF NOT EXISTS ch_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+export type WinState = "won" | "submitted" | "redeemed" | "void";
+
+export type WonTicket = {
+  channel: Hex;
+  epoch: bigint;
+  index: bigint;
+  source: Address;
+  amount: bigint;
+  /** The 144-byte attachment encoding of the signed ticket. */
+  ticket: Uint8Array;
+  response: bigint;
+  state: WinState;
+  txHash: Hex | null;
+};
+
+export type PendingTicket = { source: Address; ticket: Uint8Array; own: bigint; hint: Uint8Array; createdMs: number };
+
+/** Typed access to the `ch_` tables of one database connection. */
+export class ChannelsStore {
+  readonly db: DatabaseSync;
+  readonly #s: Record<string, StatementSync>;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    db.exec(SCHEMA);
+    const p = (sql: string) => db.prepare(sql);
+    this.#s = {
+      seenGet: p("SELECT epoch, last_index FROM ch_seen WHERE channel = ?"),
+      seenPut: p("INSERT INTO ch_seen (channel, epoch, last_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, last_index = excluded.last_index"),
+      outGet: p("SELECT epoch, next_index FROM ch_out WHERE channel = ?"),
+      outPut: p("INSERT INTO ch_out (channel, epoch, next_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, next_index = excluded.next_index"),
+      pendingPut: p("INSERT OR REPLACE INTO ch_pending (hint, source, ticket, own, created_ms) VALUES (?, ?, ?, ?, ?)"),
+      pendingGet: p("SELECT source, ticket, own, hint, created_ms FROM ch_pending WHERE hint = ?"),
+      pendingDel: p("DELETE FROM ch_pending WHERE hint = ?"),
+      pendingExpire: p("DELETE FROM ch_pending WHERE created_ms < ?"),
+      pendingCount: p("SELECT COUNT(*) AS n FROM ch_pending"),
+      wonPut: p("INSERT OR IGNORE INTO ch_won (channel, epoch, idx, source, amount, ticket, response, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'won')"),
+      wonByState: p("SELECT * FROM ch_won WHERE state = ? ORDER BY channel, epoch, idx"),
+      wonSetState: p("UPDATE ch_won SET state = ?, tx_hash = COALESCE(?, tx_hash), reason = ? WHERE channel = ? AND epoch = ? AND idx = ?"),
+      wonOpenAmount: p("SELECT amount FROM ch_won WHERE channel = ? AND state IN ('won','submitted')"),
+      wonCount: p("SELECT state, COUNT(*) AS n FROM ch_won GROUP BY state"),
+      statAdd: p("INSERT INTO ch_stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"),
+      statAll: p("SELECT name, value FROM ch_stats"),
+    };
+  }
+
+  /** Highest accepted incoming index of a channel in `epoch` (0 when none). */
+  lastSeenIndex(channel: Hex, epoch: bigint): bigint {
+    const row = this.#s.seenGet!.get(channel) as { epoch: number; last_index: number } | undefined;
+    return row && BigInt(row.epoch) === epoch ? BigInt(row.last_index) : 0n;
+  }
+
+  markSeen(channel: Hex, epoch: bigint, index: bigint): void {
+    this.#s.seenPut!.run(channel, Number(epoch), Number(index));
+  }
+
+  /**
+   * Reserves the next outgoing ticket index on a channel we source. Indices
+   * restart at 1 in a new channel epoch and never repeat within one.
+   */
+  nextOutIndex(channel: Hex, epoch: bigint, chainIndex: bigint): bigint {
+    const row = this.#s.outGet!.get(channel) as { epoch: number; next_index: number } | undefined;
+    let next = row && BigInt(row.epoch) === epoch ? BigInt(row.next_index) : 1n;
+    // After a lost database the chain's redeemed index is the floor.
+    if (next <= chainIndex) next = chainIndex + 1n;
+    this.#s.outPut!.run(channel, Number(epoch), Number(next + 1n));
+    return next;
+  }
+
+  /**
+   * Stores a ticket awaiting the next hop's receipt, keyed by its hint
+   * ack·G: the receipt reveals ack, so the relay finds the ticket by
+   * recomputing ack·G, without knowing how the pipeline names packets.
+   */
+  putPending(p: PendingTicket): void {
+    this.#s.pendingPut!.run(p.hint, p.source, p.ticket, hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`), p.createdMs);
+  }
+
+  getPending(hint: Uint8Array): PendingTicket | null {
+    const r = this.#s.pendingGet!.get(hint) as
+      | { source: string; ticket: Uint8Array; own: Uint8Array; hint: Uint8Array; created_ms: number }
+      | undefined;
+    if (!r) return null;
+    return { source: r.source as Address, ticket: r.ticket, own: BigInt(bytesToHex(r.own)), hint: r.hint, createdMs: r.created_ms };
+  }
+
+  deletePending(hint: Uint8Array): void {
+    this.#s.pendingDel!.run(hint);
+  }
+
+  /** Drops tickets whose receipt never came (the next hop dropped the packet). */
+  expirePending(olderThanMs: number): number {
+    return Number(this.#s.pendingExpire!.run(olderThanMs).changes);
+  }
+
+  pendingCount(): number {
+    return (this.#s.pendingCount!.get() as { n: number }).n;
+  }
+
+  /** Records a winner (idempotent on (channel, epoch, index)). */
+  putWon(t: SignedTicket, source: Address, ticketBytes: Uint8Array, response: bigint): void {
+    this.#s.wonPut!.run(t.channel, Number(t.epoch), Number(t.index), source, t.amount.toString(), ticketBytes, response.toString());
+  }
+
+  won(state: WinState): WonTicket[] {
+    return (this.#s.wonByState!.all(state) as Record<string, unknown>[]).map((r) => ({
+      channel: r.channel as Hex,
+      epoch: BigInt(r.epoch as number),
+      index: BigInt(r.idx as number),
+      source: r.source as Address,
+      amount: BigInt(r.amount as string),
+      ticket: r.ticket as Uint8Array,
+      response: BigInt(r.response as string),
+      state: r.state as WinState,
+      txHash: (r.tx_hash as Hex | null) ?? null,
+    }));
+  }
+
+  setState(tickets: readonly WonTicket[], state: WinState, txHash: Hex | null = null, reason: string | null = null): void {
+    transaction(this.db, () => {
+      for (const t of tickets) this.#s.wonSetState!.run(state, txHash, reason, t.channel, Number(t.epoch), Number(t.index));
+    });
+  }
+
+  /** Sum of winners on `channel` not yet paid out: the channel balance they already claim. */
+  openWinnings(channel: Hex): bigint {
+    let sum = 0n;
+    for (const r of this.#s.wonOpenAmount!.all(channel) as { amount: string }[]) sum += BigInt(r.amount);
+    return sum;
+  }
+
+  counts(): Record<WinState, number> {
+    const out: Record<WinState, number> = { won: 0, submitted: 0, redeemed: 0, void: 0 };
+    for (const r of this.#s.wonCount!.all() as { state: WinState; n: number }[]) out[r.state] = r.n;
+    return out;
+  }
+
+  addStat(name: string, value = 1): void {
+    this.#s.statAdd!.run(name, value);
+  }
+
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.#s.statAll!.all() as { name: string; value: number }[]) out[r.name] = r.value;
+    return out;
+  }
+}

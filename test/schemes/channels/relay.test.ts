@@ -1,0 +1,256 @@
+/**
+ * Client → entry → mix → exit payment flow of scheme A with real parts: the
+ * PaymentChannels contract on Hardhat's in-process chain, node:sqlite stores,
+ * real secp256k1 signatures and proof-of-relay keys from real shared secrets.
+ * Every attack of the issue is one test; token conservation is checked.
+ */
+import { describe, it, expect } from "vitest";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Address } from "viem";
+import type { Libp2p } from "@libp2p/interface";
+import { connect, chainClientsFor, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
+import { openDatabase } from "../../../src/store/db.js";
+import { silentLogger } from "../../../src/log.js";
+import type { ChainClients } from "../../../src/chain/types.js";
+import type { IncomingPacket, RouteHop } from "../../../src/schemes/scheme.js";
+import { ChannelsClient } from "../../../src/schemes/channels/client.js";
+import { ChannelsRelay } from "../../../src/schemes/channels/relay.js";
+import { ChannelsSettle } from "../../../src/schemes/channels/settle.js";
+import { ChannelsStore } from "../../../src/schemes/channels/store.js";
+import { openChannel, readChannel } from "../../../src/schemes/channels/chain.js";
+import { decodeAttachment, encodeAttachment, privateKeySigner, signTicket, domainSeparator } from "../../../src/schemes/channels/ticket.js";
+import { decodeSlot, encodeSlot } from "../../../src/schemes/channels/slot.js";
+import { encodeReceipt } from "../../../src/schemes/channels/slot.js";
+import type { ChannelsParams } from "../../../src/schemes/channels/constants.js";
+
+const UNIT = 10n ** 15n;
+const params: ChannelsParams = { unitAmount: UNIT, winProb: MAX_WIN };
+const env = await connect();
+const noLibp2p = null as unknown as Libp2p; // the channels scheme uses no libp2p protocol of its own
+
+async function world() {
+  const f = await env.deploy();
+  const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
+  const chain: ChainClients[] = [];
+  for (let i = 0; i < 7; i++) chain.push(await chainClientsFor(env, i, contracts));
+  const [, clientChain, aChain, bChain, cChain, malloryChain, dChain] = chain as [ChainClients, ChainClients, ChainClients, ChainClients, ChainClients, ChainClients, ChainClients];
+  await openChannel(clientChain, aChain.account, 10n * OBOL);
+  await openChannel(aChain, bChain.account, 10n * OBOL);
+  await openChannel(bChain, cChain.account, 10n * OBOL);
+  const deps = (c: ChainClients, db = openDatabase(":memory:")) => ({ chain: c, db, log: silentLogger(), libp2p: noLibp2p });
+  const relay = (c: ChainClients, db?: ReturnType<typeof openDatabase>) =>
+    new ChannelsRelay({ ...deps(c, db), relay: c.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1_000 });
+  const [A, B, C] = [relay(aChain), relay(bChain), relay(cChain)];
+  await Promise.all([A.start(), B.start(), C.start()]);
+  const client = new ChannelsClient(deps(clientChain), { params });
+  const hop = (c: ChainClients, layer: number): RouteHop => ({ relay: c.account, mixKey: new Uint8Array(32), layer });
+  const route = [hop(aChain, 0), hop(bChain, 1), hop(cChain, 4)];
+  const domain = domainSeparator(await clientChain.publicClient.getChainId(), f.channels.address);
+  return { f, chain, clientChain, aChain, bChain, cChain, malloryChain, dChain, A, B, C, client, route, domain, deps, relay };
+}
+type World = Awaited<ReturnType<typeof world>>;
+
+const packet = (slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array, nextHop: Address | null): IncomingPacket => ({
+  slot, attachment, ss, nextHop, replayTag: randomBytes(32), packetRef: randomBytes(32), fromPeer: "peer", epoch: 1n,
+});
+
+/** Sends one packet along A → B → C; `dropAt` makes that hop swallow it after accepting. */
+async function send(w: World, options: { dropAt?: "B" } = {}) {
+  const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+  const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+  const va = await w.A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
+  if (!va.accept) throw new Error(`A refused: ${va.reason}`);
+  const vb = await w.B.onPacket(packet(pay.slots[1]!, va.attachment, secrets[1]!, w.cChain.account));
+  if (!vb.accept) throw new Error(`B refused: ${vb.reason}`);
+  // B received it: its receipt goes back to A whatever B does next.
+  await w.A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+  if (options.dropAt === "B") return { pay, secrets };
+  const vc = await w.C.onPacket(packet(pay.slots[2]!, vb.attachment, secrets[2]!, null));
+  if (!vc.accept) throw new Error(`C refused: ${vc.reason}`);
+  expect(vc.attachment.length).toBe(0);
+  await w.B.onReceipt({ packetRef: randomBytes(32), receipt: w.C.receipt({ ss: secrets[2]!, packetRef: new Uint8Array(32) }), fromPeer: "C" });
+  return { pay, secrets };
+}
+
+async function balances(w: World) {
+  const t = (a: Address) => w.f.token.read.balanceOf([a]);
+  return { A: await t(w.aChain.account), B: await t(w.bChain.account), C: await t(w.cChain.account), contract: await t(w.f.channels.address) };
+}
+
+describe("channels scheme: honest flow and redemption", () => {
+  it("pays every hop one unit per packet, redeemed in batches, with no token created or lost", async () => {
+    const w = await world();
+    const before = await balances(w);
+    for (let i = 0; i < 4; i++) await send(w);
+    const claims = [];
+    for (const r of [w.A, w.B, w.C]) claims.push(await r.settle.claim());
+    expect(claims.map((c) => c.paid)).toEqual([4n * 3n * UNIT, 4n * 2n * UNIT, 4n * UNIT]);
+    expect(claims.every((c) => c.transactions.length === 1 && c.gasUsed > 0n)).toBe(true);
+    const after = await balances(w);
+    expect(after.A - before.A).toBe(12n * UNIT); // A's net earning is 4 units once B redeems A's tickets (below)
+    expect(after.contract).toBe(before.contract - 24n * UNIT);
+    const chA = await readChannel(w.aChain, w.aChain.account, w.bChain.account);
+    expect(chA.balance).toBe(10n * OBOL - 8n * UNIT); // what A paid B
+    // A second claim finds nothing: winners pay once.
+    expect((await w.A.settle.claim()).paid).toBe(0n);
+  });
+
+  it("a relay that drops packets earns nothing for them; the hop before it still does", async () => {
+    const w = await world();
+    await send(w, { dropAt: "B" });
+    await send(w);
+    const [a, b, c] = [await w.A.settle.claim(), await w.B.settle.claim(), await w.C.settle.claim()];
+    expect(a.paid).toBe(2n * 3n * UNIT);
+    expect(b.paid).toBe(2n * UNIT); // only the forwarded packet
+    expect(c.paid).toBe(UNIT);
+  });
+});
+
+describe("channels scheme: every bad ticket is refused off chain with its reason", () => {
+  async function firstHop(w: World, slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array) {
+    return w.A.onPacket(packet(slot, attachment, ss, w.bChain.account));
+  }
+  async function paid(w: World) {
+    const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+    const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+    return { secrets, pay, ticket: decodeAttachment(pay.attachment) };
+  }
+  const reason = (v: { accept: boolean; reason?: string }) => (v.accept ? "accepted" : v.reason!.split(":")[0]);
+
+  it("forged signature, wrong channel, stale epoch, reused index, underpaid, above balance, unanswerable challenge, malformed", async () => {
+    const w = await world();
+    const mallory = privateKeySigner(hardhatKey(5));
+    const client = privateKeySigner(hardhatKey(1));
+
+    let p = await paid(w);
+    const forged = await signTicket(p.ticket, w.domain, mallory);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(forged), p.secrets[0]!))).toBe("forged-signature");
+
+    p = await paid(w);
+    const otherChannel = await w.f.channels.read.channelId([w.clientChain.account, w.cChain.account]);
+    const wrong = await signTicket({ ...p.ticket, channel: otherChannel }, w.domain, client);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(wrong), p.secrets[0]!))).toBe("wrong-channel");
+
+    p = await paid(w);
+    const stale = await signTicket({ ...p.ticket, epoch: 7n }, w.domain, client);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(stale), p.secrets[0]!))).toBe("stale-epoch");
+
+    p = await paid(w);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment, p.secrets[0]!))).toBe("accepted");
+    expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment, p.secrets[0]!))).toBe("reused-index");
+
+    p = await paid(w);
+    const cheap = await signTicket({ ...p.ticket, index: p.ticket.index + 10n, amount: 2n * UNIT }, w.domain, client);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(cheap), p.secrets[0]!))).toBe("underpaid");
+    const unlikely = await signTicket({ ...p.ticket, index: p.ticket.index + 11n, winProb: MAX_WIN >> 1n }, w.domain, client);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(unlikely), p.secrets[0]!))).toBe("underpaid");
+
+    const rich = await signTicket({ ...p.ticket, index: p.ticket.index + 12n, amount: 11n * OBOL }, w.domain, client);
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(rich), p.secrets[0]!))).toBe("above-balance");
+
+    p = await paid(w);
+    const slot = decodeSlot(p.pay.slots[0]!);
+    const otherHint = decodeSlot((await paid(w)).pay.slots[0]!).hint;
+    expect(reason(await firstHop(w, encodeSlot({ ...slot, hint: otherHint }), p.pay.attachment, p.secrets[0]!))).toBe("unanswerable-challenge");
+    // The same ticket presented by a hop holding another shared secret cannot answer it either.
+    expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment, new Uint8Array(randomBytes(32))))).toBe("unanswerable-challenge");
+
+    expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment.subarray(1), p.secrets[0]!))).toBe("malformed");
+    expect(reason(await firstHop(w, new Uint8Array(54), p.pay.attachment, p.secrets[0]!))).toBe("malformed");
+
+    expect(w.A.stats.accepted).toBe(1);
+    // Nothing refused left a trace that could later be redeemed.
+    expect((await w.A.settle.claim()).paid).toBe(0n);
+  });
+
+  it("refuses to forward without an open onward channel, and ignores receipts that open nothing", async () => {
+    const w = await world();
+    const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+    const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+    const v = await w.A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.dChain.account));
+    expect(v.accept ? "accepted" : v.reason.split(":")[0]).toBe("no-onward-channel");
+    await w.A.onReceipt({ packetRef: randomBytes(32), receipt: encodeReceipt(12345n), fromPeer: "x" });
+    await w.A.onReceipt({ packetRef: randomBytes(32), receipt: new Uint8Array(31), fromPeer: "x" });
+    expect(w.A.stats.badReceipts).toBe(2);
+    expect(w.A.stats.wins).toBe(0);
+  });
+
+  it("the client refuses to pay without an open channel to the entry gateway", async () => {
+    const w = await world();
+    const route = [{ ...w.route[0]!, relay: w.dChain.account }, ...w.route.slice(1)];
+    await expect(w.client.pay({ route, secrets: route.map(() => new Uint8Array(32).fill(1)), epoch: 1n, kind: "loop" })).rejects.toThrow(/No open channel/);
+  });
+});
+
+describe("channels scheme: crash safety of redemption", () => {
+  it("a relay killed after broadcasting restarts without losing or double-redeeming a ticket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "obol-channels-"));
+    const w = await world();
+    const dbPath = join(dir, "a.sqlite");
+    const A = w.relay(w.aChain, openDatabase(dbPath));
+    await A.start();
+    w.A = A;
+    for (let i = 0; i < 3; i++) await send(w);
+    const before = (await balances(w)).A;
+
+    const crashing = new ChannelsSettle({ ...w.deps(w.aChain, openDatabase(dbPath)), relay: w.aChain.account }, {
+      afterBroadcast: () => {
+        throw new Error("killed");
+      },
+    });
+    await expect(crashing.claim()).rejects.toThrow("killed");
+    // The transaction landed, but the crashed process never recorded it.
+    expect((await balances(w)).A - before).toBe(9n * UNIT);
+
+    const restarted = new ChannelsSettle({ ...w.deps(w.aChain, openDatabase(dbPath)), relay: w.aChain.account });
+    const r = await restarted.claim();
+    expect(r.details.recovered).toBe(3);
+    expect(r.paid).toBe(9n * UNIT); // reported once, now
+    expect((await balances(w)).A - before).toBe(9n * UNIT); // and paid once
+    expect((await restarted.claim()).paid).toBe(0n);
+  });
+
+  it("a relay killed after recording intent but before sending redeems on restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "obol-channels-"));
+    const w = await world();
+    const dbPath = join(dir, "a.sqlite");
+    const A = w.relay(w.aChain, openDatabase(dbPath));
+    await A.start();
+    w.A = A;
+    await send(w);
+    const store = new ChannelsStore(openDatabase(dbPath));
+    store.setState(store.won("won"), "submitted"); // intent recorded, then SIGKILL
+    const before = (await balances(w)).A;
+    const r = await new ChannelsSettle({ ...w.deps(w.aChain, openDatabase(dbPath)), relay: w.aChain.account }).claim();
+    expect(r.paid).toBe(3n * UNIT);
+    expect((await balances(w)).A - before).toBe(3n * UNIT);
+  });
+});
+
+describe("channels scheme: probabilistic tickets", () => {
+  it("off-chain win decisions agree with the contract: every stored winner redeems, losers never go on chain", async () => {
+    const w = await world();
+    const half: ChannelsParams = { unitAmount: UNIT, winProb: (1n << 55n) - 1n };
+    const client = new ChannelsClient(w.deps(w.clientChain), { params: half });
+    const A = new ChannelsRelay({ ...w.deps(w.aChain), relay: w.aChain.account }, { params: half, topUpBelowUnits: 0n, redeemThreshold: 1_000 });
+    const B = new ChannelsRelay({ ...w.deps(w.bChain), relay: w.bChain.account }, { params: half, topUpBelowUnits: 0n });
+    await A.start();
+    await B.start();
+    for (let i = 0; i < 16; i++) {
+      const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+      const pay = await client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+      const v = await A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
+      expect(v.accept).toBe(true);
+      await A.onReceipt({ packetRef: randomBytes(32), receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+    }
+    expect(A.stats.wins + A.stats.losses).toBe(16);
+    expect(A.stats.wins).toBeGreaterThan(0);
+    expect(A.stats.losses).toBeGreaterThan(0);
+    const claim = await A.settle.claim();
+    expect(claim.details.redeemed).toBe(A.stats.wins);
+    expect(claim.paid).toBe(BigInt(A.stats.wins) * 3n * UNIT);
+  });
+});
