@@ -1,0 +1,197 @@
+/**
+ * `npm start` / `obol devnet` (docs/devnet.md): boots a local network
+ * (`network.ts`), starts clients that exchange sealed messages and SURB
+ * replies through 5 hops under Loopix cover traffic, then shuts everything
+ * down and returns the figures. CLI-independent so the comparison reuses it.
+ */
+import { bytesToHex } from "viem";
+import { ObolClient } from "../client/client.js";
+import { DEFAULT_RATES, poissonStream, sleep, type LoopixRates } from "../client/loopix.js";
+import { forComponent, type Logger } from "../log.js";
+import type { DropReason } from "../relay/drops.js";
+import type { SchemeName } from "../schemes/scheme.js";
+import { latencySummary } from "./metrics.js";
+import { startNetwork, type RunningNetwork } from "./network.js";
+import { seededRandom } from "./random.js";
+
+export type DevnetOptions = {
+  scheme: SchemeName;
+  /** Seconds of traffic (then up to `drainS` more for messages in flight). */
+  durationS: number;
+  seed: string | number;
+  dataDir: string;
+  rates?: LoopixRates;
+  /** Workload: real messages per second per client (must stay below λP). */
+  messagesPerS?: number;
+  /** How often clients pull their mailbox (ms). */
+  pollMs?: number;
+  drainS?: number;
+  log: Logger;
+  signal: AbortSignal;
+  onStep?: (step: string) => void;
+  onProgress?: (progress: DevnetProgress) => void;
+};
+
+export type DevnetProgress = { elapsedS: number; durationS: number; sent: number; delivered: number; repliesSent: number; repliesReceived: number; packets: number };
+
+export type DevnetReport = {
+  scheme: SchemeName;
+  seed: string;
+  durationS: number;
+  rates: LoopixRates;
+  messages: { sent: number; delivered: number };
+  replies: { sent: number; received: number };
+  /** Send → pulled by the recipient, 5 hops with mixing delays (ms). */
+  latency: { count: number; p50: number; p95: number; p99: number };
+  replyLatency: { count: number; p50: number; p95: number; p99: number };
+  clients: { name: string; sent: Record<string, number>; receipts: number; unreadable: number; errors: number }[];
+  relays: { name: string; role: string; received: number; forwarded: number; delivered: number; loopsSent: number; loopsReturned: number; dropped: number }[];
+  drops: Partial<Record<DropReason, number>>;
+  /** True when Ctrl-C cut the run short. */
+  aborted: boolean;
+};
+
+/**
+ * Runs a devnet and returns its report. Everything it started is stopped
+ * before it returns or throws (including on abort).
+ *
+ * @example
+ * const report = await runDevnet({ scheme: "free", durationS: 20, seed: 1, dataDir, log, signal });
+ */
+export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
+  const { scheme, durationS, seed, dataDir, log, signal, rates = DEFAULT_RATES, messagesPerS = 0.5, pollMs = 250, drainS = 8 } = options;
+  const onStep = options.onStep ?? (() => {});
+  const net = await startNetwork({ scheme, dataDir, log, signal, onStep, meanDelayMs: rates.meanDelayMs });
+  const clients: ObolClient[] = [];
+  try {
+    onStep(`starting ${net.clients.length} clients`);
+    for (const [c, slot] of net.clients.entries()) {
+      const gateway = net.relays.filter((r) => r.role === "gateway")[c % 2]!.address;
+      clients.push(await ObolClient.create({ dataDir: slot.dataDir, log, network: net.network, chain: slot.chain, directory: net.directory, epoch: net.epoch, gateway, rates }));
+    }
+    onStep(`exchanging messages for ${durationS} s (Ctrl-C stops early)`);
+    const report = await exchange(net, clients, { ...options, rates, messagesPerS, pollMs, drainS, durationS });
+    return report;
+  } finally {
+    onStep("shutting down");
+    for (const client of clients) await client.stop().catch((err) => log.warn({ err }, "client stop failed"));
+    await net.stop();
+  }
+}
+
+async function exchange(
+  net: RunningNetwork,
+  clients: ObolClient[],
+  o: DevnetOptions & { rates: LoopixRates; messagesPerS: number; pollMs: number; drainS: number },
+): Promise<DevnetReport> {
+  const log = forComponent(o.log, "obol:devnet");
+  const random = seededRandom(o.seed);
+  const sentAt = new Map<string, number>();
+  const replySentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const replyLatencies: number[] = [];
+  let repliesReceived = 0;
+  const addresses = clients.map((c) => c.address);
+  const start = Date.now();
+
+  const traffic = new AbortController(); // Loopix streams and polling: until drained
+  const workload = new AbortController(); // new real messages: until durationS
+  const stopAll = () => { traffic.abort(); workload.abort(); };
+  o.signal.addEventListener("abort", stopAll, { once: true });
+  const workloadTimer = setTimeout(() => workload.abort(), o.durationS * 1000);
+
+  const tasks: Promise<void>[] = [];
+  let counter = 0;
+  for (const [i, client] of clients.entries()) {
+    tasks.push(client.run({ signal: traffic.signal }));
+    const to = addresses[(i + 1) % addresses.length]!;
+    tasks.push(poissonStream({
+      ratePerS: o.messagesPerS, signal: workload.signal, random, onError: (err) => log.warn({ err }, "message not queued"),
+      tick: async () => {
+        const n = ++counter;
+        const text = `message ${n} from client-${i} (seed ${o.seed}) ${"·".repeat(Math.floor(random() * 200))}`;
+        void client.enqueue(to, text).then((id) => sentAt.set(bytesToHex(id), Date.now()), (err) => log.debug({ err }, "queued message not sent"));
+      },
+    }));
+    tasks.push((async () => {
+      while (!traffic.signal.aborted) {
+        try {
+          for (const m of await client.pull({ signal: traffic.signal })) {
+            const key = bytesToHex(m.id);
+            if (m.kind === "message") {
+              const t = sentAt.get(key);
+              if (t !== undefined) latencies.push(m.receivedAt - t);
+              if (m.canReply) {
+                await client.reply(key.slice(2), `re: ${new TextDecoder().decode(m.content).slice(0, 40)}`, { signal: traffic.signal });
+                replySentAt.set(key, Date.now());
+              }
+            } else {
+              repliesReceived++;
+              const t = replySentAt.get(key);
+              if (t !== undefined) replyLatencies.push(m.receivedAt - t);
+            }
+          }
+        } catch (err) {
+          if (!traffic.signal.aborted) log.warn({ err }, "pull failed");
+        }
+        await sleep(o.pollMs, traffic.signal);
+      }
+    })());
+  }
+
+  const progress = setInterval(() => o.onProgress?.(snapshot()), 500);
+  const snapshot = (): DevnetProgress => ({
+    elapsedS: (Date.now() - start) / 1000,
+    durationS: o.durationS,
+    sent: sentAt.size,
+    delivered: latencies.length,
+    repliesSent: replySentAt.size,
+    repliesReceived,
+    packets: net.relays.reduce((s, r) => s + r.relay.stats.received, 0),
+  });
+  try {
+    await new Promise<void>((resolve) => (workload.signal.aborted ? resolve() : workload.signal.addEventListener("abort", () => resolve(), { once: true })));
+    // Drain: keep cover traffic and pulls going until in-flight messages and replies land.
+    const drainUntil = Date.now() + o.drainS * 1000;
+    while (!traffic.signal.aborted && Date.now() < drainUntil) {
+      const queued = clients.reduce((s, c) => s + c.queued, 0);
+      if (queued === 0 && latencies.length >= sentAt.size && repliesReceived >= replySentAt.size) break;
+      await sleep(100, traffic.signal);
+    }
+  } finally {
+    clearTimeout(workloadTimer);
+    clearInterval(progress);
+    traffic.abort();
+    workload.abort();
+    o.signal.removeEventListener("abort", stopAll);
+    await Promise.allSettled(tasks);
+  }
+  o.onProgress?.(snapshot());
+
+  const drops: Partial<Record<DropReason, number>> = {};
+  for (const r of net.relays)
+    for (const [reason, n] of Object.entries(r.relay.stats.dropped)) drops[reason as DropReason] = (drops[reason as DropReason] ?? 0) + (n ?? 0);
+  return {
+    scheme: o.scheme,
+    seed: String(o.seed),
+    durationS: o.durationS,
+    rates: o.rates,
+    messages: { sent: sentAt.size, delivered: latencies.length },
+    replies: { sent: replySentAt.size, received: repliesReceived },
+    latency: latencySummary(latencies),
+    replyLatency: latencySummary(replyLatencies),
+    clients: clients.map((c, i) => ({ name: `client-${i}`, sent: { ...c.stats.sent }, receipts: c.stats.receipts, unreadable: c.stats.unreadable, errors: c.stats.errors })),
+    relays: net.relays.map((r) => ({
+      name: r.name,
+      role: r.role,
+      received: r.relay.stats.received,
+      forwarded: r.relay.stats.forwarded,
+      delivered: r.relay.stats.delivered,
+      loopsSent: r.relay.stats.loopsSent,
+      loopsReturned: r.relay.stats.loopsReturned,
+      dropped: Object.values(r.relay.stats.dropped).reduce((s, n) => s + (n ?? 0), 0),
+    })),
+    drops,
+    aborted: o.signal.aborted,
+  };
+}
