@@ -167,9 +167,10 @@ export async function watchEpochs(
       const block = await chain.publicClient.getBlock({ blockTag: "pending" });
       const epoch = epochAt(info, block.timestamp);
       for (let e = last === undefined ? epoch : last + 1n; e <= epoch && !signal?.aborted; e++) {
-        if (open && e === epoch) await ensureEpochOpen(chain);
-        await onEpoch(e);
+        // A failed openEpoch (no gas, a race) must not hold the relay's epoch work back.
+        if (open && e === epoch) await ensureEpochOpen(chain).catch(onError);
         last = e;
+        await onEpoch(e);
       }
       const untilNext = Number(epochStart(info, epoch + 1n) - block.timestamp) * 1_000;
       waitMs = Math.max(50, Math.min(pollMs, untilNext));

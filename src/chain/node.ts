@@ -75,7 +75,13 @@ export async function startLocalChain({
   child.stderr.on("data", keep);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let done = false;
-  void exited.then(() => (done = true));
+  // Never leave an orphaned node behind when this process exits without stop().
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  void exited.then(() => {
+    done = true;
+    process.off("exit", killOnExit);
+  });
 
   const stop = async () => {
     if (done) return;

@@ -39,7 +39,10 @@ export type DirectoryEntry = {
   /** libp2p multiaddr including `/p2p/<peerId>`. */
   multiaddr: string;
   stake: bigint;
-  /** Layer for the snapshot's epoch: 0 entry gateway, 1..3 mix, 4 exit gateway. */
+  /**
+   * Layer for the snapshot's epoch: 1..3 for mixes; 0 for gateways, each of
+   * which serves both as entry (layer 0) and exit (layer 4) of a route.
+   */
   layer: number;
 };
 
