@@ -16,6 +16,6 @@ export async function loadScheme(name: string): Promise<AccountingScheme> {
     throw new InvalidInputError("scheme", `unknown scheme "${name}"`, {
       hint: `choose one of: ${SCHEME_NAMES.join(", ")}`,
     });
-  const mod = (await import(`./${name}/scheme.js`)) as { scheme: AccountingScheme };
+  const mod = (await import(/* @vite-ignore */ `./${name}/scheme.js`)) as { scheme: AccountingScheme };
   return mod.scheme;
 }

@@ -21,7 +21,7 @@ export async function loadSchemeDevnet(name: string): Promise<SchemeDevnet | nul
     throw new InvalidInputError("scheme", `unknown scheme "${name}"`, { hint: `choose one of: ${SCHEME_NAMES.join(", ")}` });
   const url = new URL(`../schemes/${name}/devnet.ts`, import.meta.url);
   if (!existsSync(url) && !existsSync(new URL(`../schemes/${name}/devnet.js`, import.meta.url))) return null;
-  const mod = (await import(`../schemes/${name}/devnet.js`)) as { devnet?: SchemeDevnet };
+  const mod = (await import(/* @vite-ignore */ `../schemes/${name}/devnet.js`)) as { devnet?: SchemeDevnet };
   if (!mod.devnet) throw new InvalidInputError("scheme", `src/schemes/${name}/devnet.ts exports no \`devnet\``);
   return mod.devnet;
 }
