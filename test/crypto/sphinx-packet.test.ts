@@ -238,3 +238,14 @@ describe("rejection", () => {
     expect(() => obolParams({ slotSize: 0, bodySize: 10 })).toThrow(SphinxInputError);
   });
 });
+
+describe("relay key validation", () => {
+  it("names the secretKey field when the relay key is malformed", () => {
+    const relays = makeRelays(x25519Group, 1);
+    const { packet } = build(x25519Group, relays, params, utf8("k"));
+    const call = () => peelPacket({ group: x25519Group, params, secretKey: new Uint8Array(31), packet });
+    expect(call).toThrow(SphinxInputError);
+    expect(call).toThrow(/secretKey/);
+    expect(() => sharedSecret({ group: x25519Group, secretKey: new Uint8Array(33), packet })).toThrow(/secretKey/);
+  });
+});

@@ -55,7 +55,9 @@ export function deriveHopSecrets({
       throw new SphinxInputError(`publicKeys[${i}]`, `not a valid ${group.name} public key`, { cause });
     }
   });
-  const ephemeralKey = group.publicKey(sessionKey); // validates sessionKey first
+  if (!(sessionKey instanceof Uint8Array) || sessionKey.length !== group.scalarSize)
+    throw new SphinxInputError("sessionKey", `must be ${group.scalarSize} bytes`);
+  const ephemeralKey = group.publicKey(sessionKey); // secp256k1: also checks 0 < sessionKey < n
   const scalars: Uint8Array[] = [sessionKey];
   const secrets: Uint8Array[] = [];
   let e = ephemeralKey;
@@ -227,6 +229,8 @@ export function checkVersion(bytes: Uint8Array): void {
 
 /** ss = SHA256(multiply(sk, E)) (BOLT #4 "Shared Secret"; for X25519 the u-coordinate). */
 export function computeSharedSecret(group: SphinxGroup, secretKey: Uint8Array, ephemeralKey: Uint8Array): Uint8Array {
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== group.scalarSize)
+    throw new SphinxInputError("secretKey", `must be ${group.scalarSize} bytes`);
   return sha256(group.multiply(secretKey, ephemeralKey));
 }
 
