@@ -3,14 +3,26 @@
  * in-process chain, relay CPU per packet for payment work, bytes per packet.
  */
 import hre from "hardhat";
-import { getContract, type Address } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import type { BenchOptions, Metric } from "./metric.js";
+import { randomBytes } from "node:crypto";
+import { bytesToHex, createWalletClient, custom, getContract, zeroAddress, type Address } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import type { Libp2p } from "@libp2p/interface";
+import { opsPerSecond, type BenchOptions, type Metric } from "./metric.js";
+import type { ChainClients } from "../src/chain/types.js";
+import type { RouteHop } from "../src/schemes/scheme.js";
+import { openDatabase } from "../src/store/db.js";
+import { silentLogger } from "../src/log.js";
+import { ChannelsClient } from "../src/schemes/channels/client.js";
+import { ChannelsRelay } from "../src/schemes/channels/relay.js";
+import { openChannel } from "../src/schemes/channels/chain.js";
+import { decodeSlot, encodeReceipt } from "../src/schemes/channels/slot.js";
+import { ackKey, challengeAnswerable, ownKey } from "../src/schemes/channels/por.js";
+import { decodeAttachment, recoverSigner } from "../src/schemes/channels/ticket.js";
 import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../src/chain/abi/PaymentChannels.js";
 import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
 import { pointAddress } from "../src/schemes/channels/por.js";
-import { ATTACHMENT_SIZE, RECEIPT_SIZE, SLOT_SIZE } from "../src/schemes/channels/constants.js";
+import { ATTACHMENT_SIZE, DEFAULT_PARAMS, RECEIPT_SIZE, SLOT_SIZE } from "../src/schemes/channels/constants.js";
 
 const OBOL = 10n ** 18n;
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -72,10 +84,83 @@ async function gasFigures(): Promise<Metric[]> {
   ];
 }
 
+/**
+ * Relay CPU for payment work on a middle hop (ticket checks, sqlite writes,
+ * signing the onward ticket) and on receipts; client cost per packet; and the
+ * per-check split, so docs/channels.md can say what per-packet checking costs.
+ */
+async function cpuFigures(quick: boolean): Promise<Metric[]> {
+  const conn = await hre.network.connect();
+  const { viem } = conn;
+  const publicClient = (await viem.getPublicClient()) as unknown as ChainClients["publicClient"];
+  const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
+  const channelsAddress = (await viem.deployContract("PaymentChannels", [tokenAddress, 3600])).address;
+  const chains = [1, 2, 3, 4].map((i): ChainClients => {
+    const account = privateKeyToAccount(bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: i }).getHdKey().privateKey!));
+    return {
+      publicClient,
+      walletClient: createWalletClient({ account, chain: publicClient.chain, transport: custom(conn.provider) }),
+      account: account.address,
+      deployment: { chainId: publicClient.chain.id, rpcUrl: "in-process", startBlock: 0n, contracts: { ObolToken: tokenAddress, RelayRegistry: zeroAddress, PaymentChannels: channelsAddress } },
+    };
+  });
+  const [client, a, b, c] = chains as [ChainClients, ChainClients, ChainClients, ChainClients];
+  const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! } });
+  for (const ch of chains) await token.write.transfer([ch.account, 10_000n * OBOL]);
+  await openChannel(client, a.account, 1000n * OBOL);
+  await openChannel(a, b.account, 1000n * OBOL);
+  const params = DEFAULT_PARAMS;
+  const deps = (ch: ChainClients) => ({ chain: ch, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+  const payer = new ChannelsClient(deps(client), { params });
+  const relayA = new ChannelsRelay({ ...deps(a), relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 });
+  await relayA.start();
+  const route: RouteHop[] = [a, b, c].map((ch, layer) => ({ relay: ch.account, mixKey: new Uint8Array(32), layer }));
+  const n = quick ? 200 : 2000;
+  const packets = [];
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+    packets.push({ secrets, pay: await payer.pay({ route, secrets, epoch: 1n, kind: "payload" }) });
+  }
+  const clientUs = ((performance.now() - t0) * 1000) / n;
+  t0 = performance.now();
+  for (const p of packets) {
+    const v = await relayA.onPacket({
+      slot: p.pay.slots[0]!, attachment: p.pay.attachment, ss: p.secrets[0]!, replayTag: new Uint8Array(32),
+      packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
+    });
+    if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
+  }
+  const relayUs = ((performance.now() - t0) * 1000) / n;
+  const receipts = packets.map((p) => encodeReceipt(ackKey(p.secrets[1]!)));
+  t0 = performance.now();
+  for (const r of receipts) await relayA.onReceipt({ packetRef: new Uint8Array(32), receipt: r, fromPeer: "bench" });
+  const receiptUs = ((performance.now() - t0) * 1000) / n;
+  if (relayA.stats.receipts !== n) throw new Error("bench receipts did not match");
+
+  // Split of the per-packet cost.
+  const ms = quick ? 300 : 1500;
+  const sk = new Uint8Array(randomBytes(32));
+  const signer = privateKeySigner(sk);
+  const digest = new Uint8Array(randomBytes(32));
+  const sig = signer.signDigest(digest, null as never) as Uint8Array;
+  const own = ownKey(packets[0]!.secrets[0]!);
+  const hint = decodeSlot(packets[0]!.pay.slots[0]!).hint;
+  const challenge = decodeAttachment(packets[0]!.pay.attachment).challenge;
+  return [
+    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: "mid hop: all checks + sqlite + signing the onward ticket (in-memory db)" },
+    { metric: "channels.relay_us_per_receipt", value: receiptUs, unit: "µs", note: "ack → response → win decision → store" },
+    { metric: "channels.client_us_per_packet", value: clientUs, unit: "µs", note: "3-hop route: challenges, slots, one signed ticket" },
+    { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: "ECDSA recover (noble)" },
+    { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: "own·G + hint, keccak" },
+    { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: "ECDSA sign (noble, RFC 6979)" },
+  ];
+}
+
 /** Runs the channels benchmarks. */
 export async function run(options: BenchOptions): Promise<Metric[]> {
   const metrics = await gasFigures();
-  void options;
+  metrics.push(...(await cpuFigures(options.quick)));
   metrics.push({ metric: "channels.bytes_per_packet", value: SLOT_SIZE + ATTACHMENT_SIZE + RECEIPT_SIZE, unit: "bytes", note: `per hop: slot ${SLOT_SIZE} + attachment ${ATTACHMENT_SIZE} + receipt ${RECEIPT_SIZE}` });
   return metrics;
 }
