@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
+import fc from "fast-check";
 import type { DatabaseSync } from "node:sqlite";
 import { x25519Group } from "../../src/crypto/sphinx/group.js";
 import { deriveHopSecrets } from "../../src/crypto/sphinx/header.js";
@@ -146,5 +147,39 @@ describe("relay pipeline", () => {
     expect(await run(version)).toMatchObject({ reason: "sphinx-version" });
     expect(await run(point)).toMatchObject({ reason: "bad-point" });
     expect(await run(mac)).toMatchObject({ reason: "bad-hmac" });
+  });
+});
+
+describe("relay pipeline under fuzzing", () => {
+  it("10,000 mutated and random packets: none accepted, none forwarded, no crash, every drop has a reason", async () => {
+    const { packet, run, scheme } = setup("mix");
+    const originals = Array.from({ length: 20 }, () => packet({ action: "loop", delayMs: 0 }));
+    let dropped = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: originals.length - 1 }),
+        fc.oneof(
+          fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+          fc.record({ kind: fc.constant("random" as const) }),
+          fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+        ),
+        async (index, mutation) => {
+          const original = originals[index]!;
+          let input: Uint8Array;
+          if (mutation.kind === "flip") {
+            input = original.slice();
+            input[mutation.at % input.length]! ^= 1 << mutation.bit;
+          } else if (mutation.kind === "random") input = new Uint8Array(randomBytes(original.length));
+          else input = original.slice(0, mutation.at % original.length);
+          const outcome = await run(input);
+          expect(outcome.kind).toBe("drop");
+          if (outcome.kind === "drop") expect(outcome.reason).toMatch(/^[a-z-]+$/);
+          dropped++;
+        },
+      ),
+      { numRuns: 10_000 },
+    );
+    expect(dropped).toBe(10_000);
+    expect(scheme.credits()).toBe(0);
   });
 });

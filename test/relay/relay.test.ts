@@ -123,3 +123,13 @@ describe("relays on loopback", () => {
     link.stream.abort(new Error("done"));
   });
 });
+
+describe("link reuse", () => {
+  it("one connection and one outbound mix stream per next hop, however many packets", async () => {
+    const conns = gwIn.node.getConnections(mix1.node.peerId);
+    expect(conns).toHaveLength(1);
+    const streams = conns[0]!.streams.filter((s) => s.protocol === "/obol/mix/1" && s.direction === "outbound");
+    expect(streams).toHaveLength(1);
+    expect(gwIn.relay.stats.forwarded).toBeGreaterThanOrEqual(2);
+  });
+});
