@@ -1,0 +1,59 @@
+/** `obol inbox`: your address, your messages, and replies through SURBs. */
+import { bytesToHex } from "viem";
+import type { Command } from "../command.js";
+import { COMMON_USAGE, parseCommandArgs } from "../options.js";
+import { openClient } from "../session.js";
+
+export const command: Command = {
+  name: "inbox",
+  summary: "pull and print your messages; --reply <id> <text> answers via SURB; --address",
+  usage: `Usage: obol inbox [--address] [--all]
+       obol inbox --reply <id-prefix> <message>
+
+Pulls your mailbox from your gateway (always 8 padded frames per pull, so
+the gateway's answer does not reveal how many messages wait), opens what
+arrived and prints new messages and replies. --all prints every stored one.
+--address prints your obol1… address (gateway, mailbox, sealing key).
+--reply answers a received message through the SURB it carried (once).
+
+Options:
+  --address          print your address and exit
+  --all              print every stored message, not only new ones
+  --reply <id>       reply to a received message (id prefix as printed)
+${COMMON_USAGE}`,
+  async run(argv, { out, log }) {
+    const { values, positionals, common } = parseCommandArgs("inbox", argv, {
+      options: { address: { type: "boolean", default: false }, all: { type: "boolean", default: false }, reply: { type: "string" } },
+      positionals: 0,
+      maxPositionals: 1,
+    });
+    const client = await openClient(common, log);
+    try {
+      if (values.address) {
+        out.write(common.json ? `${JSON.stringify({ address: client.address })}\n` : `${client.address}\n`);
+        return 0;
+      }
+      if (values.reply !== undefined) {
+        const text = positionals[0];
+        if (text === undefined) throw new (await import("../errors.js")).UsageError("--reply needs the reply text", "inbox");
+        await client.reply(values.reply, text);
+        out.write(common.json ? `${JSON.stringify({ replied: values.reply })}\n` : `replied to ${values.reply}\n`);
+        return 0;
+      }
+      const fresh = await client.pull();
+      const shown = values.all
+        ? client.state.received().map((m) => ({ ...m, canReply: m.surb !== null }))
+        : fresh.map((m) => ({ ...m, canReply: m.kind === "message" && m.canReply }));
+      for (const m of shown) {
+        const id = bytesToHex(m.id).slice(2);
+        const text = new TextDecoder().decode(m.content);
+        if (common.json) out.write(`${JSON.stringify({ kind: m.kind, id, text, canReply: m.canReply, receivedAt: m.receivedAt })}\n`);
+        else out.write(`${m.kind === "reply" ? "reply to" : "message"} ${id.slice(0, 12)}${m.canReply ? " (reply with --reply)" : ""}: ${text}\n`);
+      }
+      if (!common.json && shown.length === 0) out.write("no new messages\n");
+      return 0;
+    } finally {
+      await client.stop();
+    }
+  },
+};
