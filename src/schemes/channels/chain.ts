@@ -8,6 +8,7 @@ import type { ChainClients } from "../../chain/types.js";
 import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { ChannelsInputError, ChannelsNotDeployedError } from "./errors.js";
+import { sendContractTx } from "../../chain/tx.js";
 
 export type ChannelStatus = "closed" | "open" | "pending-to-close";
 const STATUS: readonly ChannelStatus[] = ["closed", "open", "pending-to-close"];
@@ -74,20 +75,13 @@ export async function listChannels(
   return Promise.all([...pairs.values()].map(([s, d]) => readChannel(chain, s, d)));
 }
 
-async function send(chain: ChainClients, request: Parameters<ChainClients["walletClient"]["writeContract"]>[0]): Promise<Hash> {
-  const hash = await chain.walletClient.writeContract(request);
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new ChannelsInputError("transaction", `reverted: ${hash}`);
-  return hash;
-}
-
 /** Approves the channels contract for the token once (max allowance) if needed. */
 async function ensureAllowance(chain: ChainClients, amount: bigint): Promise<void> {
   const token = chain.deployment.contracts.ObolToken;
   const spender = channelsAddress(chain);
   const allowance = await chain.publicClient.readContract({ address: token, abi: obolTokenAbi, functionName: "allowance", args: [chain.account, spender] });
   if (allowance >= amount) return;
-  await send(chain, { address: token, abi: obolTokenAbi, functionName: "approve", args: [spender, maxUint256], account: chain.walletClient.account, chain: chain.walletClient.chain });
+  await sendContractTx(chain, { address: token, abi: obolTokenAbi, functionName: "approve", args: [spender, maxUint256] }, "approve PaymentChannels");
 }
 
 function checkAmount(amount: bigint): void {
@@ -104,14 +98,16 @@ function checkAmount(amount: bigint): void {
 export async function openChannel(chain: ChainClients, destination: Address, amount: bigint): Promise<Hash> {
   checkAmount(amount);
   await ensureAllowance(chain, amount);
-  return send(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "openChannel", args: [destination, amount], account: chain.walletClient.account, chain: chain.walletClient.chain });
+  const tx = await sendContractTx(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "openChannel", args: [destination, amount] }, `open channel to ${destination}`);
+  return tx.hash;
 }
 
 /** Tops up `account → destination`. */
 export async function fundChannel(chain: ChainClients, destination: Address, amount: bigint): Promise<Hash> {
   checkAmount(amount);
   await ensureAllowance(chain, amount);
-  return send(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "fundChannel", args: [destination, amount], account: chain.walletClient.account, chain: chain.walletClient.chain });
+  const tx = await sendContractTx(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "fundChannel", args: [destination, amount] }, `fund channel to ${destination}`);
+  return tx.hash;
 }
 
 /**
@@ -126,19 +122,19 @@ export async function closeChannel(
 ): Promise<{ action: "closed-by-destination" | "closure-initiated" | "closure-finalized"; hash: Hash; closureTime?: number }> {
   const address = channelsAddress(chain);
   const asDestination = await readChannel(chain, counterparty, chain.account);
-  const base = { address, abi: paymentChannelsAbi, account: chain.walletClient.account, chain: chain.walletClient.chain } as const;
+  const abi = paymentChannelsAbi;
   if (asDestination.status !== "closed") {
-    const hash = await send(chain, { ...base, functionName: "closeByDestination", args: [counterparty] });
+    const { hash } = await sendContractTx(chain, { address, abi, functionName: "closeByDestination", args: [counterparty] }, "close channel as destination");
     return { action: "closed-by-destination", hash };
   }
   const asSource = await readChannel(chain, chain.account, counterparty);
   if (asSource.status === "open") {
-    const hash = await send(chain, { ...base, functionName: "initiateClosure", args: [counterparty] });
+    const { hash } = await sendContractTx(chain, { address, abi, functionName: "initiateClosure", args: [counterparty] }, "initiate channel closure");
     const after = await readChannel(chain, chain.account, counterparty);
     return { action: "closure-initiated", hash, closureTime: after.closureTime };
   }
   if (asSource.status === "pending-to-close") {
-    const hash = await send(chain, { ...base, functionName: "finalizeClosure", args: [counterparty] });
+    const { hash } = await sendContractTx(chain, { address, abi, functionName: "finalizeClosure", args: [counterparty] }, "finalize channel closure");
     return { action: "closure-finalized", hash };
   }
   throw new ChannelsInputError("counterparty", `no open channel between ${chain.account} and ${counterparty}`);

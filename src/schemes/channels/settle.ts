@@ -10,6 +10,7 @@ import type { ClaimResult, SchemeDeps, SettleScheme } from "../scheme.js";
 import type { Logger } from "../../log.js";
 import { forComponent } from "../../log.js";
 import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
+import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { RELAY_DEFAULTS } from "./constants.js";
 import { channelsAddress, readChannel, type ChannelState } from "./chain.js";
 import { ChannelsStore, type WonTicket } from "./store.js";
@@ -110,7 +111,10 @@ export class ChannelsSettle implements SettleScheme {
         this.#store.setState(batch, "won", null, "batch reverted");
       }
     }
-    this.#log.info(result, "claim finished");
+    const balanceAfter = await chain.publicClient.readContract({
+      address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [this.#deps.relay],
+    });
+    this.#log.info({ ...result, balanceAfter }, "claim finished");
     return {
       scheme: "channels",
       relay: this.#deps.relay,
@@ -122,6 +126,7 @@ export class ChannelsSettle implements SettleScheme {
         voided: result.voided,
         recovered: result.recovered,
         waiting: this.#store.counts().won,
+        balanceAfter,
       },
     };
   }
