@@ -33,8 +33,8 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     uint32 public constant MAX_DEPOSIT_COUNT = 1_000_000;
     /// @notice Largest lottery exponent (p = 2^-16).
     uint8 public constant MAX_WIN_BITS = 16;
-    /// @notice Largest batch of one redemption.
-    uint256 public constant MAX_BATCH = 512;
+    /// @notice Largest batch of one redemption (≈ 10M gas, under Osaka's 2^24 per-transaction cap).
+    uint256 public constant MAX_BATCH = 256;
 
     /// @dev −g2 (negated G2 generator), EIP-2537 encoding, for e(σ, −g2)·e(H, pk) = 1.
     bytes private constant _NEG_G2 =
