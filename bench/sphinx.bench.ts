@@ -2,9 +2,11 @@
  * Sphinx figures (DESIGN §8): the machine's X25519 rate by two libraries, the
  * relay's full peel (DH, MAC, routing info, blinding, LIONESS body, replay
  * tag) on the libsodium and the noble group, and the client's packet build.
- * Load on a shared machine moves every figure, so the X25519 and peel loops
- * run interleaved (16-call batches in turn) for several rounds: each rate is
- * the best round, the ratio is the median of the rounds' own ratios.
+ * Rates are operations per CPU-second of this process (`process.cpuUsage`),
+ * i.e. per core, so other processes on a shared machine do not count against
+ * them. The X25519 and peel loops run interleaved (16-call batches in turn)
+ * for several rounds: each rate is the best round, the ratio is the median of
+ * the rounds' own ratios.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto";
 import type { BenchOptions, Metric } from "./metric.js";
@@ -91,7 +93,18 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   ];
 }
 
-/** Runs 16-call batches of each function in turn for about `ms` in total; returns ops/s of each. */
+/** CPU time of this process in milliseconds (user + system). */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Runs 16-call batches of each function in turn for about `ms` of wall time;
+ * returns ops per CPU-second of each. CPU time (not wall time) is the
+ * per-core cost: on a shared machine wall time also counts the time other
+ * processes hold the core.
+ */
 function interleaved<K extends string>(fns: Record<K, () => unknown>, ms: number): Record<K, number> {
   const keys = Object.keys(fns) as K[];
   const time = {} as Record<K, number>;
@@ -104,9 +117,9 @@ function interleaved<K extends string>(fns: Record<K, () => unknown>, ms: number
   const start = performance.now();
   while (performance.now() - start < ms) {
     for (const k of keys) {
-      const t = performance.now();
+      const t = cpuMs();
       for (let i = 0; i < 16; i++) fns[k]();
-      time[k] += performance.now() - t;
+      time[k] += cpuMs() - t;
       count[k] += 16;
     }
   }
@@ -115,14 +128,15 @@ function interleaved<K extends string>(fns: Record<K, () => unknown>, ms: number
   return rates;
 }
 
-/** ops/s for operations too slow for `opsPerSecond`'s 64-call batches. */
+/** ops per CPU-second for operations too slow for batches. */
 function measureSlow(fn: () => unknown, ms: number): number {
   fn();
   let n = 0;
   const start = performance.now();
+  const cpu = cpuMs();
   while (performance.now() - start < ms) {
     fn();
     n++;
   }
-  return (n / (performance.now() - start)) * 1000;
+  return (n / (cpuMs() - cpu)) * 1000;
 }

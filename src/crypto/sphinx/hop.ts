@@ -77,13 +77,12 @@ export function decodeHop(b: Uint8Array, params: SphinxParams): HopInstruction {
   if (!(b instanceof Uint8Array) || b.length !== size)
     throw new SphinxHopPayloadError(`expected ${size} bytes, got ${b instanceof Uint8Array ? b.length : typeof b}`);
   const data = HOP_FIXED_SIZE + params.slotSize;
-  const header = new Uint8Array(size - data);
-  writeBigsize(header, 0, data);
-  for (let i = 0; i < header.length; i++)
-    if (b[i] !== header[i]) throw new SphinxHopPayloadError(`length prefix does not announce ${data} bytes`);
-  const o = header.length;
+  const o = size - data; // prefix length: 1, or 3 for 0xfd ‖ u16
+  const prefixOk = o === 1 ? b[0] === data : b[0] === 0xfd && b[1] === data >>> 8 && b[2] === (data & 0xff);
+  if (!prefixOk) throw new SphinxHopPayloadError(`length prefix does not announce ${data} bytes`);
   const next = b.subarray(o + 1, o + 1 + NEXT_FIELD_SIZE);
-  const delayMs = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o + 1 + NEXT_FIELD_SIZE);
+  const d = o + 1 + NEXT_FIELD_SIZE;
+  const delayMs = ((b[d]! << 24) | (b[d + 1]! << 16) | (b[d + 2]! << 8) | b[d + 3]!) >>> 0;
   const slot = b.slice(o + HOP_FIXED_SIZE, o + HOP_FIXED_SIZE + params.slotSize);
   const flags = b[o];
   switch (flags) {

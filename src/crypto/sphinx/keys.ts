@@ -57,9 +57,25 @@ export function chacha20Stream(key: Uint8Array, length: number): Uint8Array {
   return out;
 }
 
+/**
+ * Labels as bytes, encoded once: node:crypto converts a string HMAC key on
+ * every call, which costs as much as the HMAC itself here. Bounded so that
+ * callers inventing labels cannot grow it without limit.
+ */
+const labelBytes = new Map<string, Buffer>();
+const MAX_CACHED_LABELS = 64;
+function labelKey(label: string): Buffer {
+  let key = labelBytes.get(label);
+  if (key === undefined) {
+    key = Buffer.from(label, "latin1");
+    if (labelBytes.size < MAX_CACHED_LABELS) labelBytes.set(label, key);
+  }
+  return key;
+}
+
 /** BOLT #4 `generate_key`: HMAC-SHA256(key = ASCII label, msg = secret). No validation (hot path). */
 export function generateKey(label: string, secret: Uint8Array): Uint8Array {
-  return plain(createHmac("sha256", label).update(secret).digest());
+  return plain(createHmac("sha256", labelKey(label)).update(secret).digest());
 }
 
 /**
