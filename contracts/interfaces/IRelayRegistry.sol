@@ -66,68 +66,116 @@ interface IRelayRegistry {
         string multiaddr
     );
 
-    /// @notice New keys were committed; they are in force from `fromEpoch` on.
+    /// @notice New keys were committed.
+    /// @param relay The operator.
+    /// @param mixKey New X25519 key.
+    /// @param blsKey New BLS12-381 / VRF key bytes.
+    /// @param fromEpoch First epoch they are in force (the next one).
     event KeysUpdated(address indexed relay, bytes32 mixKey, bytes blsKey, uint64 fromEpoch);
 
     /// @notice The relay's multiaddr changed (takes effect at once).
+    /// @param relay The operator.
+    /// @param multiaddr The new multiaddr.
     event MultiaddrUpdated(address indexed relay, string multiaddr);
 
-    /// @notice `amount` was added to the relay's stake, now `newStake`.
+    /// @notice Stake was added.
+    /// @param relay The operator.
+    /// @param amount Tokens added.
+    /// @param newStake The stake after adding.
     event StakeAdded(address indexed relay, uint256 amount, uint256 newStake);
 
-    /// @notice The relay leaves the directory from `exitEpoch`; its stake unlocks at `unlockAt`.
+    /// @notice The relay leaves the directory.
+    /// @param relay The operator.
+    /// @param exitEpoch First epoch it is no longer listed in.
+    /// @param unlockAt Timestamp from which it may withdraw.
     event Unbonded(address indexed relay, uint64 exitEpoch, uint64 unlockAt);
 
-    /// @notice The relay took back `amount` and its record was removed.
+    /// @notice The relay took its stake back and its record was removed.
+    /// @param relay The operator.
+    /// @param amount Tokens returned.
     event Withdrawn(address indexed relay, uint256 amount);
 
-    /// @notice The randomness of `epoch` was fixed to `seed`.
+    /// @notice The randomness of an epoch was fixed.
+    /// @param epoch The epoch.
+    /// @param seed Its seed (docs/registry.md, "Randomness").
     event EpochOpened(uint64 indexed epoch, bytes32 seed);
 
-    /// @notice `recorder` recorded a fault against `relay` in `epoch`; `count` is its total.
+    /// @notice A fault was recorded against a relay.
+    /// @param relay The faulty relay.
+    /// @param epoch Epoch of the fault.
+    /// @param reason Scheme-defined reason code.
+    /// @param recorder The FAULT_RECORDER_ROLE account that recorded it.
+    /// @param count The relay's fault total after this one.
     event FaultRecorded(address indexed relay, uint64 indexed epoch, bytes32 reason, address recorder, uint256 count);
 
-    /// @notice `amount` of the relay's stake moved to `sink` because of `reason`.
+    /// @notice Part of a relay's stake was moved to the slash sink.
+    /// @param relay The slashed relay.
+    /// @param amount Tokens moved.
+    /// @param sink Receiver.
+    /// @param reason Scheme-defined reason code.
     event Slashed(address indexed relay, uint256 amount, address sink, bytes32 reason);
 
-    /// @notice A constructor argument is unusable. @param field Its name.
+    /// @notice A constructor argument is unusable.
+    /// @param field Its name.
     error RelayRegistryInvalidConfiguration(string field);
-    /// @notice `role` is neither 0 (gateway) nor 1 (mix).
+    /// @notice The role is neither 0 (gateway) nor 1 (mix).
+    /// @param role The role given.
     error RelayRegistryInvalidRole(uint8 role);
     /// @notice The mix key is zero.
     error RelayRegistryInvalidMixKey();
-    /// @notice The BLS/VRF key is longer than `MAX_BLS_KEY_LENGTH`. @param length Its length.
+    /// @notice The BLS/VRF key is longer than `MAX_BLS_KEY_LENGTH`.
+    /// @param length Its length in bytes.
     error RelayRegistryInvalidBlsKey(uint256 length);
-    /// @notice The multiaddr is empty or longer than `MAX_MULTIADDR_LENGTH`. @param length Its length.
+    /// @notice The multiaddr is empty or longer than `MAX_MULTIADDR_LENGTH`.
+    /// @param length Its length in bytes.
     error RelayRegistryInvalidMultiaddr(uint256 length);
     /// @notice The stake offered is below the minimum.
-    /// @param stake Amount offered. @param minimum Required minimum.
+    /// @param stake Amount offered.
+    /// @param minimum Required minimum.
     error RelayRegistryStakeTooLow(uint256 stake, uint256 minimum);
     /// @notice An amount of zero was given.
     error RelayRegistryZeroAmount();
-    /// @notice `relay` already has a record (active or unbonding).
+    /// @notice The relay already has a record (active or unbonding).
+    /// @param relay The caller.
     error RelayRegistryAlreadyRegistered(address relay);
-    /// @notice `relay` has no record.
+    /// @notice The relay has no record.
+    /// @param relay The relay named or the caller.
     error RelayRegistryNotRegistered(address relay);
-    /// @notice `relay` is unbonding, so it cannot change stake or keys or unbond again.
+    /// @notice The relay is unbonding, so it cannot change stake or keys or unbond again.
+    /// @param relay The caller.
     error RelayRegistryIsUnbonding(address relay);
-    /// @notice `relay` has not called `unbond`.
+    /// @notice The relay has not called `unbond`.
+    /// @param relay The caller.
     error RelayRegistryNotUnbonding(address relay);
-    /// @notice The stake of `relay` is locked until `unlockAt`.
+    /// @notice The relay's stake is still locked.
+    /// @param relay The caller.
+    /// @param unlockAt Timestamp from which `withdraw` succeeds.
     error RelayRegistryStillLocked(address relay, uint64 unlockAt);
-    /// @notice The randomness of `epoch` is not fixed yet (future epoch, or nobody opened it).
+    /// @notice The randomness of the epoch is not fixed yet (future epoch, or nobody opened it).
+    /// @param epoch The epoch asked for.
     error RelayRegistryEpochNotOpen(uint64 epoch);
-    /// @notice `epoch` lies after the current epoch `current`.
+    /// @notice The epoch lies after the current one.
+    /// @param epoch The epoch given.
+    /// @param current The current epoch.
     error RelayRegistryFutureEpoch(uint64 epoch, uint64 current);
-    /// @notice `relay` is not in the directory of `epoch`.
+    /// @notice The relay is not in the directory of the epoch.
+    /// @param relay The relay asked for.
+    /// @param epoch The epoch asked for.
     error RelayRegistryNotListed(address relay, uint64 epoch);
-    /// @notice No keys of `relay` were in force at `epoch`.
+    /// @notice No keys of the relay were in force at the epoch.
+    /// @param relay The relay asked for.
+    /// @param epoch The epoch asked for.
     error RelayRegistryKeysNotAvailable(address relay, uint64 epoch);
     /// @notice The relay address is zero.
     error RelayRegistryInvalidRelay();
-    /// @notice `index` is not below `count`.
+    /// @notice The index is not below the number of records.
+    /// @param index The index asked for.
+    /// @param count `relayCount()`.
     error RelayRegistryIndexOutOfRange(uint256 index, uint256 count);
-    /// @notice Slashing `amount` exceeds the relay's `stake`.
+    /// @notice Slashing more than the relay's stake.
+    /// @param relay The relay to slash.
+    /// @param amount The amount asked for.
+    /// @param stake The relay's stake.
     error RelayRegistrySlashExceedsStake(address relay, uint256 amount, uint256 stake);
 
     /**
