@@ -11,6 +11,9 @@ import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { Logger } from "../log.js";
 import type { DirectorySource, EpochSource } from "./relay.js";
 
+/** Epoch reads are shared for this long (relays poll every 2 s; epochs last much longer). */
+const EPOCH_CACHE_MS = 500;
+
 export type ChainSourcesParameters = {
   /** Re-read the directory at least this often (ms); default 10 s. */
   refreshMs?: number;
@@ -35,8 +38,29 @@ export function chainSources(
   let snapshot: DirectorySnapshot | null = null;
   let readAt = 0;
   let epoch: bigint | null = null;
+  let epochAt = 0;
+  // Single flight: many relays of one process may share these sources, and
+  // concurrent refreshes would race to send `openEpoch()` from one account.
+  let reading: Promise<DirectorySnapshot> | null = null;
+  let epochReading: Promise<bigint> | null = null;
+
+  const readEpoch = async (): Promise<bigint> => {
+    try {
+      epoch = await currentEpoch(chain);
+      epochAt = Date.now();
+    } catch (error) {
+      if (epoch === null) throw error;
+      log.warn({ err: error }, "epoch read failed; keeping the previous epoch");
+    }
+    return epoch;
+  };
+  const epochSource = (): Promise<bigint> => {
+    if (epoch !== null && Date.now() - epochAt < EPOCH_CACHE_MS) return Promise.resolve(epoch);
+    epochReading ??= readEpoch().finally(() => (epochReading = null));
+    return epochReading;
+  };
   const read = async (): Promise<DirectorySnapshot> => {
-    const now = await currentEpoch(chain);
+    const now = await epochSource();
     if (snapshot && now === snapshot.epoch && Date.now() - readAt < refreshMs) return snapshot;
     try {
       if (open) await ensureEpochOpen(chain);
@@ -49,15 +73,10 @@ export function chainSources(
     return snapshot;
   };
   return {
-    directory: read,
-    epoch: async () => {
-      try {
-        epoch = await currentEpoch(chain);
-      } catch (error) {
-        if (epoch === null) throw error;
-        log.warn({ err: error }, "epoch read failed; keeping the previous epoch");
-      }
-      return epoch;
+    directory: () => {
+      reading ??= read().finally(() => (reading = null));
+      return reading;
     },
+    epoch: epochSource,
   };
 }
