@@ -249,3 +249,36 @@ describe("relay key validation", () => {
     expect(() => sharedSecret({ group: x25519Group, secretKey: new Uint8Array(33), packet })).toThrow(/secretKey/);
   });
 });
+
+describe("group element validation", () => {
+  const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
+  const lowOrder = [
+    new Uint8Array(32),
+    hex("01".padEnd(64, "0")),
+    hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+    hex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+    hex("ec" + "ff".repeat(30) + "7f"),
+  ];
+  const nonCanonical = [hex("ed" + "ff".repeat(30) + "7f"), hex("09".padEnd(62, "0") + "80")];
+
+  it.each([
+    ["libsodium", x25519Group],
+    ["noble", x25519NobleGroup],
+  ] as const)("X25519 (%s) refuses low-order and non-canonical u-coordinates", (_, group) => {
+    const sk = group.randomSecretKey();
+    for (const u of [...lowOrder, ...nonCanonical]) expect(() => group.multiply(sk, u)).toThrow(SphinxPointError);
+    for (const u of nonCanonical) expect(() => group.checkElement(u)).toThrow(SphinxPointError);
+    expect(() => group.multiply(sk, new Uint8Array(31))).toThrow(SphinxInputError);
+  });
+
+  it("secp256k1 refuses points off the curve, bad prefixes and out-of-range scalars", () => {
+    const g = secp256k1Group;
+    const pk = g.publicKey(g.randomSecretKey());
+    const badPrefix = pk.slice();
+    badPrefix[0] = 0x04;
+    expect(() => g.multiply(g.randomSecretKey(), badPrefix)).toThrow(SphinxPointError);
+    expect(() => g.checkElement(hex("02" + "ff".repeat(32)))).toThrow(SphinxPointError);
+    expect(() => g.multiply(hex("ff".repeat(32)), pk)).toThrow(SphinxPointError); // scalar >= n
+    expect(() => g.multiply(new Uint8Array(32), pk)).toThrow(SphinxPointError);
+  });
+});
