@@ -136,7 +136,10 @@ export type WatchEpochsParameters = {
   /** Called when reading the chain or `onEpoch` fails; the watch goes on. */
   onError?: (error: unknown) => void;
   signal?: AbortSignal;
-  /** Also send `openEpoch()` on entering each epoch (relays do; clients don't). */
+  /**
+   * Also send `openEpoch()` on entering each epoch, after a random pause of at
+   * most min(1 s, 5% of an epoch), unless it is open by then (relays do; clients don't).
+   */
   open?: boolean;
   /** Longest sleep between checks, ms. Default 1,000. */
   pollMs?: number;
@@ -160,6 +163,7 @@ export async function watchEpochs(
 ): Promise<void> {
   if (!(pollMs > 0)) throw new InvalidInputError("pollMs", "must be positive");
   const info = await epochInfo(chain);
+  const openJitterMs = Math.min(1_000, Number(info.duration) * 50); // ≤ 1 s and ≤ 5% of an epoch
   let last: bigint | undefined;
   while (!signal?.aborted) {
     let waitMs = pollMs;
@@ -167,8 +171,13 @@ export async function watchEpochs(
       const block = await chain.publicClient.getBlock({ blockTag: "pending" });
       const epoch = epochAt(info, block.timestamp);
       for (let e = last === undefined ? epoch : last + 1n; e <= epoch && !signal?.aborted; e++) {
-        // A failed openEpoch (no gas, a race) must not hold the relay's epoch work back.
-        if (open && e === epoch) await ensureEpochOpen(chain).catch(onError);
+        if (open && e === epoch) {
+          // Relays enter an epoch together; a random pause lets one of them open
+          // it and the others find it open instead of all paying for openEpoch.
+          await sleep(Math.random() * openJitterMs, undefined, { signal }).catch(() => undefined);
+          // A failed openEpoch (no gas, a race) must not hold the relay's epoch work back.
+          await ensureEpochOpen(chain).catch(onError);
+        }
         last = e;
         await onEpoch(e);
       }
