@@ -229,7 +229,7 @@ describe("rejection", () => {
     expect(() => createPacket({ ...base, hops: hops.slice(0, 2) })).toThrow(SphinxInputError); // last hop forwards
     expect(() => createPacket({ ...base, hops: [...hops.slice(0, 2), ...hops] })).toThrow(SphinxInputError); // > maxHops
     expect(() => createPacket({ ...base, secrets: keys.secrets.slice(1) })).toThrow(SphinxInputError);
-    expect(() => createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, slot: new Uint8Array(3) } : h)) })).toThrow(/slot/);
+    expect(() => createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, slot: new Uint8Array(3) } : h)) })).toThrow(/hops\[0\]\.slot/);
     expect(() => createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, delayMs: -1 } : h)) })).toThrow(/delayMs/);
     expect(() => deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: [new Uint8Array(32)] })).toThrow(SphinxInputError);
     expect(() => deriveHopSecrets({ group: secp256k1Group, sessionKey: new Uint8Array(32), publicKeys: [secp256k1Group.publicKey(secp256k1Group.randomSecretKey())] })).toThrow(SphinxPointError);

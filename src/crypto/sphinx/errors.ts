@@ -14,12 +14,14 @@ export class SphinxError extends ObolError {
 export class SphinxInputError extends SphinxError {
   override name = "SphinxInputError";
   readonly field: string;
+  readonly problem: string;
   constructor(field: string, problem: string, options: ObolErrorOptions = {}) {
     super(`Invalid ${field}: ${problem}`, {
       hint: "check the value against the sizes in docs/sphinx.md",
       ...options,
     });
     this.field = field;
+    this.problem = problem;
   }
 }
 

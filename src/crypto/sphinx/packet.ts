@@ -31,6 +31,19 @@ export function checkRoute(hops: readonly HopInstruction[], params: SphinxParams
   });
 }
 
+/** Encodes every hop instruction, naming the hop in validation errors ("hops[2].slot"). */
+export function encodeHops(hops: readonly HopInstruction[], params: SphinxParams): Uint8Array[] {
+  return hops.map((hop, i) => {
+    try {
+      return encodeHop(hop, params);
+    } catch (error) {
+      if (error instanceof SphinxInputError)
+        throw new SphinxInputError(`hops[${i}]${error.field.replace(/^hop/, "")}`, error.problem, { cause: error });
+      throw error;
+    }
+  });
+}
+
 /**
  * Builds a packet carrying `message` along the route whose secrets were derived
  * with `deriveHopSecrets`.
@@ -64,14 +77,7 @@ export function createPacket({
   checkParams(params);
   checkRoute(hops, params);
   const body = frameMessage(message, params.bodySize);
-  const hopPayloads = hops.map((hop, i) => {
-    try {
-      return encodeHop(hop, params);
-    } catch (error) {
-      if (error instanceof SphinxInputError) throw new SphinxInputError(`hops[${i}]: ${error.field}`, error.shortMessage);
-      throw error;
-    }
-  });
+  const hopPayloads = encodeHops(hops, params);
   const { header } = buildHeader({
     group,
     routingInfoSize: params.routingInfoSize,

@@ -17,9 +17,9 @@ import { ADDRESS_SIZE, HASH_SIZE, LABELS, OBOL_ASSOCIATED_DATA, SURB_KEY_SIZE } 
 import { SphinxBodyCorruptedError, SphinxInputError, SphinxSizeError } from "./errors.js";
 import type { SphinxGroup } from "./group.js";
 import { buildHeader, checkVersion } from "./header.js";
-import { encodeHop, type HopInstruction } from "./hop.js";
+import type { HopInstruction } from "./hop.js";
 import { checkSecret, generateKey } from "./keys.js";
-import { checkRoute } from "./packet.js";
+import { checkRoute, encodeHops } from "./packet.js";
 import { checkParams, headerSize, type SphinxParams } from "./params.js";
 
 export type Surb = {
@@ -80,7 +80,7 @@ export function createSurb({
     routingInfoSize: params.routingInfoSize,
     ephemeralKey,
     secrets,
-    hopPayloads: hops.map((hop) => encodeHop(hop, params)),
+    hopPayloads: encodeHops(hops, params),
     associatedData: OBOL_ASSOCIATED_DATA,
     padKey,
   });
