@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { secp256k1Group } from "../../src/crypto/sphinx/group.js";
-import { createHeader, deriveHopSecrets, peelHeader } from "../../src/crypto/sphinx/header.js";
-import { SphinxMacError } from "../../src/crypto/sphinx/errors.js";
+import { computeSharedSecret, createHeader, deriveHopSecrets, peelHeader } from "../../src/crypto/sphinx/header.js";
+import { SphinxInputError, SphinxMacError, SphinxSizeError } from "../../src/crypto/sphinx/errors.js";
 
 type Vector = {
   generate: { session_key: string; associated_data: string; hops: { pubkey: string; payload: string }[] };
@@ -56,5 +56,16 @@ describe("BOLT #4 onion test vector (secp256k1, 1300-byte routing info)", () => 
     expect(() =>
       peelHeader({ ...args, secretKey: hex(vector.decode[0]!), associatedData: new Uint8Array(32) }),
     ).toThrow(SphinxMacError);
+  });
+
+  it("peels with a precomputed ss exactly as with the secret key, and validates its inputs", () => {
+    const onion = hex(vector.onion);
+    const secretKey = hex(vector.decode[0]!);
+    const ss = computeSharedSecret(group, secretKey, onion.subarray(1, 34));
+    const args = { group, routingInfoSize: ROUTING_INFO_SIZE, header: onion, associatedData };
+    expect(peelHeader({ ...args, ss })).toEqual(peelHeader({ ...args, secretKey }));
+    expect(() => peelHeader(args)).toThrow(SphinxInputError);
+    expect(() => peelHeader({ ...args, ss: ss.subarray(1) })).toThrow(SphinxInputError);
+    expect(() => peelHeader({ ...args, secretKey, header: onion.subarray(1) })).toThrow(SphinxSizeError);
   });
 });
