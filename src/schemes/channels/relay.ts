@@ -85,6 +85,7 @@ export class ChannelsRelay implements RelayScheme {
     const all = await listChannels(this.#deps.chain, this.#deps.relay, "both");
     const me = this.#deps.relay.toLowerCase();
     this.#incoming = new Map(all.filter((c) => c.destination.toLowerCase() === me).map((c) => [c.id, c]));
+    for (const c of this.#incoming.values()) this.#store.pruneSeen(c.id, c.epoch, c.ticketIndex);
     this.#outgoing = new Map(all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]));
     this.#lastRefresh = this.#opts.now();
   }
@@ -97,6 +98,7 @@ export class ChannelsRelay implements RelayScheme {
     } catch (error) {
       if (!(error instanceof TicketRejectedError)) throw error;
       this.stats.rejected[error.reason] = (this.stats.rejected[error.reason] ?? 0) + 1;
+      this.#log.debug({ reason: error.reason, details: error.details, from: packet.fromPeer }, "ticket rejected");
       return { accept: false, reason: `${error.reason}: ${error.details}` };
     }
   }
@@ -115,9 +117,10 @@ export class ChannelsRelay implements RelayScheme {
     if (!ch) throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
-    const last = this.#store.lastSeenIndex(ch.id, ch.epoch);
-    const floor = last > ch.ticketIndex ? last : ch.ticketIndex;
-    if (ticket.index <= floor) throw new TicketRejectedError("reused-index", `index ${ticket.index} ≤ last ${floor}`);
+    if (ticket.index <= ch.ticketIndex)
+      throw new TicketRejectedError("reused-index", `index ${ticket.index} ≤ last redeemed ${ch.ticketIndex}`);
+    if (this.#store.seen(ch.id, ch.epoch, ticket.index))
+      throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
     const required = this.#params.unitAmount * BigInt(slot.remaining + 1);
     if (ticket.amount < required || ticket.winProb < this.#params.winProb)
       throw new TicketRejectedError("underpaid", `amount ${ticket.amount} (need ${required}), winProb ${ticket.winProb} (need ${this.#params.winProb})`);
@@ -135,7 +138,8 @@ export class ChannelsRelay implements RelayScheme {
       // Exit hop: no next hop to acknowledge; it derives the ack half itself (docs/channels.md §Exit).
       const response = respond(own, exitAckKey(packet.ss));
       transaction(this.#deps.db, () => {
-        this.#store.markSeen(ch.id, ch.epoch, ticket.index);
+        if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
+          throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
         this.#settleResponse(ticket, ch.source, packet.attachment, digest, response);
       });
       return new Uint8Array(0);
@@ -148,7 +152,8 @@ export class ChannelsRelay implements RelayScheme {
     // Reserve the onward index and record the incoming one before awaiting the signature, so
     // two packets in flight can never share either.
     const index = transaction(this.#deps.db, () => {
-      this.#store.markSeen(ch.id, ch.epoch, ticket.index);
+      if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
+        throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
       return this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex);
     });
     const onward = await signTicket(

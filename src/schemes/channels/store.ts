@@ -10,7 +10,7 @@ import { transaction } from "../../store/db.js";
 import type { SignedTicket } from "./ticket.js";
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS ch_seen (channel TEXT PRIMARY KEY, epoch INTEGER NOT NULL, last_index INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ch_seen (channel TEXT NOT NULL, epoch INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (channel, epoch, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ch_out (channel TEXT PRIMARY KEY, epoch INTEGER NOT NULL, next_index INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ch_pending (
   hint BLOB PRIMARY KEY, source TEXT NOT NULL, ticket BLOB NOT NULL, own BLOB NOT NULL, created_ms INTEGER NOT NULL);
@@ -50,8 +50,9 @@ export class ChannelsStore {
     db.exec(SCHEMA);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
-      seenGet: p("SELECT epoch, last_index FROM ch_seen WHERE channel = ?"),
-      seenPut: p("INSERT INTO ch_seen (channel, epoch, last_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, last_index = excluded.last_index"),
+      seenGet: p("SELECT 1 AS hit FROM ch_seen WHERE channel = ? AND epoch = ? AND idx = ?"),
+      seenPut: p("INSERT OR IGNORE INTO ch_seen (channel, epoch, idx) VALUES (?, ?, ?)"),
+      seenPrune: p("DELETE FROM ch_seen WHERE channel = ? AND (epoch < ? OR (epoch = ? AND idx <= ?))"),
       outGet: p("SELECT epoch, next_index FROM ch_out WHERE channel = ?"),
       outPut: p("INSERT INTO ch_out (channel, epoch, next_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, next_index = excluded.next_index"),
       pendingPut: p("INSERT OR REPLACE INTO ch_pending (hint, source, ticket, own, created_ms) VALUES (?, ?, ?, ?, ?)"),
@@ -69,14 +70,24 @@ export class ChannelsStore {
     };
   }
 
-  /** Highest accepted incoming index of a channel in `epoch` (0 when none). */
-  lastSeenIndex(channel: Hex, epoch: bigint): bigint {
-    const row = this.#s.seenGet!.get(channel) as { epoch: number; last_index: number } | undefined;
-    return row && BigInt(row.epoch) === epoch ? BigInt(row.last_index) : 0n;
+  /**
+   * Whether an incoming ticket index was already accepted. Packets overtake
+   * each other in the mixing delays, so indices arrive out of order: every
+   * accepted index is remembered (until the chain's redeemed index passes it)
+   * instead of keeping only the highest.
+   */
+  seen(channel: Hex, epoch: bigint, index: bigint): boolean {
+    return this.#s.seenGet!.get(channel, Number(epoch), Number(index)) !== undefined;
   }
 
-  markSeen(channel: Hex, epoch: bigint, index: bigint): void {
-    this.#s.seenPut!.run(channel, Number(epoch), Number(index));
+  /** Records an accepted incoming index; false when it was already there. */
+  markSeen(channel: Hex, epoch: bigint, index: bigint): boolean {
+    return Number(this.#s.seenPut!.run(channel, Number(epoch), Number(index)).changes) === 1;
+  }
+
+  /** Forgets indices the chain already made unusable (older epochs, ≤ last redeemed). */
+  pruneSeen(channel: Hex, epoch: bigint, redeemedIndex: bigint): void {
+    this.#s.seenPrune!.run(channel, Number(epoch), Number(epoch), Number(redeemedIndex));
   }
 
   /**

@@ -166,6 +166,15 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
     expect((await w.A.settle.claim()).paid).toBe(0n);
   });
 
+  it("accepts tickets overtaking each other in the mixing delays, but each index only once", async () => {
+    const w = await world();
+    const [p1, p2] = [await paid(w), await paid(w)];
+    expect(p2.ticket.index).toBe(p1.ticket.index + 1n);
+    expect(reason(await firstHop(w, p2.pay.slots[0]!, p2.pay.attachment, p2.secrets[0]!))).toBe("accepted");
+    expect(reason(await firstHop(w, p1.pay.slots[0]!, p1.pay.attachment, p1.secrets[0]!))).toBe("accepted");
+    expect(reason(await firstHop(w, p1.pay.slots[0]!, p1.pay.attachment, p1.secrets[0]!))).toBe("reused-index");
+  });
+
   it("refuses to forward without an open onward channel, and ignores receipts that open nothing", async () => {
     const w = await world();
     const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
