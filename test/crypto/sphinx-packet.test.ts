@@ -3,6 +3,7 @@
  * of the libsodium and noble X25519 groups, and rejection of tampered, mis-keyed
  * and malformed packets with the exact typed error.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   SphinxBodyCorruptedError,
@@ -280,5 +281,42 @@ describe("group element validation", () => {
     expect(() => g.checkElement(hex("02" + "ff".repeat(32)))).toThrow(SphinxPointError);
     expect(() => g.multiply(hex("ff".repeat(32)), pk)).toThrow(SphinxPointError); // scalar >= n
     expect(() => g.multiply(new Uint8Array(32), pk)).toThrow(SphinxPointError);
+  });
+});
+
+describe("round trip property", () => {
+  it("holds for any parameters, route length and message length", () => {
+    const group = x25519Group;
+    const pool = makeRelays(group, 8);
+    fc.assert(
+      fc.property(
+        fc.record({
+          slotSize: fc.nat({ max: 300 }),
+          maxHops: fc.integer({ min: 1, max: 8 }),
+          bodySize: fc.integer({ min: 64, max: 4096 }),
+          hops: fc.integer({ min: 1, max: 8 }),
+          last: fc.constantFrom("deliver" as const, "drop" as const, "loop" as const),
+          fill: fc.nat({ max: 255 }),
+          length: fc.nat(),
+        }),
+        ({ slotSize, maxHops, bodySize, hops, last, fill, length }) => {
+          const p = obolParams({ slotSize, maxHops, bodySize });
+          const route = pool.slice(0, Math.min(hops, maxHops));
+          const message = new Uint8Array(length % (maxMessageSize(p) + 1)).fill(fill);
+          const { packet } = build(group, route, p, message, last);
+          expect(packet.length).toBe(packetSize(group, p));
+          let current: Uint8Array | null = packet;
+          let peeled;
+          for (const relay of route) {
+            peeled = peelPacket({ group, params: p, secretKey: relay.secretKey, packet: current! });
+            current = peeled.next;
+          }
+          expect(current).toBeNull();
+          expect(peeled!.hop.action).toBe(last);
+          expect(peeled!.message).toEqual(message);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
