@@ -1,0 +1,68 @@
+/**
+ * `obol tickets buy`: deposit on the TicketBank, blind one token message per
+ * (relay, serial), get the blinded points signed by the issuer, check and
+ * unblind every signature, store the tokens in the wallet.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { getContract, parseEventLogs, type Address } from "viem";
+import type { ChainClients } from "../../chain/types.js";
+import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
+import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
+import type { BlindBls } from "../../crypto/blind/bls.js";
+import { tokenMessage } from "../../crypto/blind/encoding.js";
+import { InvalidInputError } from "../../errors.js";
+import { SERIAL_SIZE } from "../../crypto/blind/constants.js";
+import { ticketBank, type IssuerInfo } from "./bank.js";
+import { issuanceDigest, MAX_ISSUE_COUNT, type IssueRequest } from "./issuer.js";
+import { TokenWallet } from "./wallet.js";
+
+export type BuyTokensParameters = {
+  epoch: bigint;
+  /** Relays to buy for; `perRelay` tokens each. */
+  relays: readonly Address[];
+  perRelay: number;
+  issuer: IssuerInfo;
+  /** Sends the request to the issuer (e.g. `(r) => requestIssuance(node, peer, r)`). */
+  issue: (request: IssueRequest) => Promise<Uint8Array[]>;
+};
+
+export type BuyTokensReturnType = { depositId: bigint; tokens: number; paid: bigint };
+
+/**
+ * Buys tokens for `relays` × `perRelay` in `epoch`.
+ *
+ * @param chain the buyer's chain clients (its account pays)
+ * @param db the buyer's database (wallet)
+ * @param bls the blind-BLS backend
+ * @param parameters epoch, relays, count per relay, issuer, transport
+ * @returns deposit id, tokens stored, amount paid
+ * @throws IssuanceRefusedError | BlindSignatureRejectedError | InvalidInputError
+ * @example
+ * await buyTokens(chain, db, bls, { epoch, relays, perRelay: 50, issuer, issue: (r) => requestIssuance(node, peer, r) });
+ */
+export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: BlindBls, { epoch, relays, perRelay, issuer, issue }: BuyTokensParameters): Promise<BuyTokensReturnType> {
+  if (relays.length === 0) throw new InvalidInputError("relays", "at least one relay");
+  if (!Number.isInteger(perRelay) || perRelay < 1) throw new InvalidInputError("perRelay", "a positive integer");
+  const count = relays.length * perRelay;
+  if (count > MAX_ISSUE_COUNT) throw new InvalidInputError("count", `at most ${MAX_ISSUE_COUNT} tokens per purchase`);
+  const bank = ticketBank(chain);
+  const token = getContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, client: { public: chain.publicClient, wallet: chain.walletClient } });
+  const amount = issuer.price * BigInt(count);
+  if ((await token.read.allowance([chain.account, bank.address])) < amount) {
+    await chain.publicClient.waitForTransactionReceipt({ hash: await token.write.approve([bank.address, amount]) });
+  }
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: await bank.write.deposit([issuer.address, epoch, count]) });
+  const [event] = parseEventLogs({ abi: ticketBankAbi, logs: receipt.logs, eventName: "Deposited" });
+  if (!event) throw new InvalidInputError("deposit", "no Deposited event in the receipt");
+  const depositId = event.args.depositId;
+  // Random serials, shuffled relay order: the issuer sees only uniformly random points.
+  const plan = relays.flatMap((relay) => Array.from({ length: perRelay }, () => ({ relay, serial: crypto.getRandomValues(new Uint8Array(SERIAL_SIZE)) })));
+  const states = plan.map((p) => bls.blind(tokenMessage(p.relay, epoch, p.serial)));
+  const blinded = states.map((s) => s.blinded);
+  const digest = issuanceDigest(chain.deployment.chainId, bank.address, issuer.address, depositId, blinded);
+  const signature = await chain.walletClient.signMessage({ account: chain.walletClient.account, message: { raw: digest } });
+  const blindSignatures = await issue({ depositId, blinded, signature });
+  const tokens = plan.map((p, i) => ({ relay: p.relay, epoch, serial: p.serial, signature: bls.unblind(states[i]!, blindSignatures[i]!, issuer.publicKey) }));
+  new TokenWallet(db).add(tokens);
+  return { depositId, tokens: tokens.length, paid: event.args.amount };
+}

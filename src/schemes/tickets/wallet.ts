@@ -1,0 +1,58 @@
+/**
+ * The client's durable wallet of unspent tokens per relay and epoch
+ * (`tk_wallet` in the process's sqlite database). A token is marked spent in
+ * the same statement that hands it out, so a crash never spends one twice.
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { getAddress, type Address } from "viem";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tk_wallet (
+  serial BLOB PRIMARY KEY, relay TEXT NOT NULL, epoch INTEGER NOT NULL,
+  signature BLOB NOT NULL, spent INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tk_wallet_unspent ON tk_wallet (relay, epoch, spent);
+`;
+
+export type WalletToken = { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array };
+
+/** Typed access to `tk_wallet`. */
+export class TokenWallet {
+  readonly #insert: StatementSync;
+  readonly #take: StatementSync;
+  readonly #summary: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    db.exec(SCHEMA);
+    this.#insert = db.prepare("INSERT OR IGNORE INTO tk_wallet (serial, relay, epoch, signature) VALUES (?, ?, ?, ?)");
+    this.#take = db.prepare(
+      `UPDATE tk_wallet SET spent = 1 WHERE serial = (
+         SELECT serial FROM tk_wallet WHERE relay = ? AND epoch = ? AND spent = 0 LIMIT 1)
+       RETURNING serial, signature`,
+    );
+    this.#summary = db.prepare(
+      "SELECT relay, epoch, SUM(spent = 0) AS unspent, SUM(spent) AS spent FROM tk_wallet GROUP BY relay, epoch ORDER BY epoch, relay",
+    );
+  }
+
+  /** Stores tokens (idempotent per serial). */
+  add(tokens: readonly WalletToken[]): void {
+    for (const t of tokens) this.#insert.run(t.serial, getAddress(t.relay), Number(t.epoch), t.signature);
+  }
+
+  /** Hands out one unspent token for (relay, epoch) and marks it spent, or null. */
+  take(relay: Address, epoch: bigint): WalletToken | null {
+    const row = this.#take.get(getAddress(relay), Number(epoch)) as { serial: Uint8Array; signature: Uint8Array } | undefined;
+    if (!row) return null;
+    return { relay, epoch, serial: new Uint8Array(row.serial), signature: new Uint8Array(row.signature) };
+  }
+
+  /** Unspent and spent counts per relay and epoch. */
+  summary(): { relay: Address; epoch: bigint; unspent: number; spent: number }[] {
+    return (this.#summary.all() as { relay: string; epoch: number; unspent: number; spent: number }[]).map((r) => ({
+      relay: r.relay as Address,
+      epoch: BigInt(r.epoch),
+      unspent: Number(r.unspent),
+      spent: Number(r.spent),
+    }));
+  }
+}
