@@ -60,8 +60,11 @@ export class MixLink {
 export type LinkPoolParameters = {
   libp2p: Libp2p;
   layout: WireLayout;
-  /** Every well-formed frame read from any link. */
-  onFrame: (frame: Frame, link: MixLink) => void;
+  /**
+   * Every well-formed frame read from any link. When it returns a promise the
+   * link stops reading until it resolves (backpressure on a fast sender).
+   */
+  onFrame: (frame: Frame, link: MixLink) => void | Promise<void>;
   /** A link sent garbage and was reset. */
   onBadInput: (reason: DropReason, peer: string, error: unknown) => void;
   log: Logger;
@@ -134,7 +137,10 @@ export class LinkPool {
     void (async () => {
       try {
         for await (const chunk of stream) {
-          for (const frame of reader.push(chunk)) this.#p.onFrame(frame, link);
+          for (const frame of reader.push(chunk)) {
+            const wait = this.#p.onFrame(frame, link);
+            if (wait) await wait;
+          }
         }
         if (reader.pending !== 0) this.#p.onBadInput("frame-truncated", peer, new StreamClosedError("mix frame"));
       } catch (error) {

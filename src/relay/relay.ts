@@ -26,6 +26,7 @@ import { RelayConfigError } from "./errors.js";
 import { serveInboxPull } from "./inbox-service.js";
 import { LinkPool, type MixLink } from "./links.js";
 import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
+import { InFlight, RecentMap } from "./tracking.js";
 
 /** The current directory (read from the chain by the caller, never inside the pipeline). */
 export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
@@ -61,6 +62,8 @@ export type CreateRelayParameters = {
 
 /** Receipts expected back are remembered this long (then a late receipt is "unknown"). */
 const RECEIPT_WINDOW_MS = 120_000;
+/** Packets being peeled/committed at once before links stop reading (backpressure). */
+const MAX_IN_FLIGHT = 2_048;
 
 /**
  * A relay bound to a libp2p node. Create with {@link createRelay}, then `start()`.
@@ -83,9 +86,11 @@ export class Relay {
   readonly #queue: DelayQueue<Extract<PipelineOutcome, { kind: "forward" }>>;
   readonly #pool: LinkPool;
   readonly #pipeline: PipelineParameters;
-  readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #awaitingReceipt = new Map<string, { peer: string; at: number }>();
-  readonly #ownLoops = new Map<string, number>();
+  readonly #inFlight = new InFlight(MAX_IN_FLIGHT);
+  /** Outgoing header MAC → peer we sent it to, until its receipt comes back. */
+  readonly #awaitingReceipt = new RecentMap<string>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 1_000_000 });
+  /** Replay tags our own cover loops will have when they return. */
+  readonly #ownLoops = new RecentMap<true>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 10_000 });
   #byAddress = new Map<string, DirectoryEntry>();
   #snapshot: DirectorySnapshot = { epoch: 0n, entries: [] };
   #epoch = 0n;
@@ -112,7 +117,7 @@ export class Relay {
     this.#replay = new ReplayStore(p.db);
     this.#inbox =
       p.role === "gateway" ? new InboxStore(p.db, p.inbox ?? { ttlMs: 24 * 3_600_000, maxPerMailbox: 256 }) : null;
-    this.#queue = new DelayQueue({ capacity: p.queueCapacity ?? 50_000, onDue: (item) => this.#track(this.#forward(item)) });
+    this.#queue = new DelayQueue({ capacity: p.queueCapacity ?? 50_000, onDue: (item) => this.#inFlight.track(this.#forward(item)) });
     this.#pool = new LinkPool({
       libp2p: p.libp2p,
       layout: this.layout,
@@ -194,18 +199,13 @@ export class Relay {
     if (this.#coverTimer) clearTimeout(this.#coverTimer);
     await this.#p.libp2p.unhandle(MIX_PROTOCOL).catch(() => {});
     if (this.#inbox) await this.#p.libp2p.unhandle(INBOX_PROTOCOL).catch(() => {});
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settled();
     await this.#committer.idle();
-    for (const item of this.#queue.takeAll()) this.#track(this.#forward(item));
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    for (const item of this.#queue.takeAll()) this.#inFlight.track(this.#forward(item));
+    await this.#inFlight.settled();
     await this.#pool.close();
     await this.#p.relayScheme.stop();
     this.#log.info({ stats: this.stats }, "relay stopped");
-  }
-
-  #track<T>(promise: Promise<T>): void {
-    this.#inFlight.add(promise);
-    void promise.finally(() => this.#inFlight.delete(promise));
   }
 
   #drop(reason: DropReason, peer: string, detail?: string): void {
@@ -225,21 +225,19 @@ export class Relay {
       // Not inside the group commit: a scheme may send transactions here and must not stall packets.
       await this.#p.relayScheme.onEpoch(epoch);
     }
-    const cutoff = performance.now() - RECEIPT_WINDOW_MS;
-    for (const [ref, entry] of this.#awaitingReceipt) {
-      if (entry.at >= cutoff) break; // insertion order = time order
-      this.#awaitingReceipt.delete(ref);
-    }
+    this.#awaitingReceipt.prune();
+    this.#ownLoops.prune();
   }
 
-  #onFrame(frame: Frame, link: MixLink): void {
+  #onFrame(frame: Frame, link: MixLink): Promise<void> | undefined {
     if (frame.type === "packet") {
       this.stats.received++;
-      if (!this.#running) return this.#drop(DropReason.stopping, link.peer);
-      this.#track(this.#onPacket(frame.packet, frame.attachment, link));
+      if (!this.#running) return void this.#drop(DropReason.stopping, link.peer);
+      this.#inFlight.track(this.#onPacket(frame.packet, frame.attachment, link));
     } else if (frame.type === "receipt") {
-      this.#track(this.#onReceipt(frame.packetRef, frame.receipt, link.peer));
+      this.#inFlight.track(this.#onReceipt(frame.packetRef, frame.receipt, link.peer));
     }
+    return this.#inFlight.admit();
   }
 
   async #onPacket(packet: Uint8Array, attachment: Uint8Array, link: MixLink): Promise<void> {
@@ -268,8 +266,7 @@ export class Relay {
         return;
       case "loop": {
         this.stats.loopsEnded++;
-        const key = Buffer.from(outcome.replayTag).toString("hex");
-        if (this.#ownLoops.delete(key)) this.stats.loopsReturned++;
+        if (this.#ownLoops.take(outcome.replayTag)) this.stats.loopsReturned++;
         return;
       }
     }
@@ -280,7 +277,7 @@ export class Relay {
     if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
     try {
       const link = await this.#pool.linkTo(entry.multiaddr);
-      this.#awaitingReceipt.set(Buffer.from(item.nextRef).toString("hex"), { peer: link.peer, at: performance.now() });
+      this.#awaitingReceipt.set(item.nextRef, link.peer);
       await link.send(encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout));
       this.stats.forwarded++;
     } catch (error) {
@@ -289,10 +286,8 @@ export class Relay {
   }
 
   async #onReceipt(packetRef: Uint8Array, receipt: Uint8Array, peer: string): Promise<void> {
-    const key = Buffer.from(packetRef).toString("hex");
-    const expected = this.#awaitingReceipt.get(key);
-    if (!expected || expected.peer !== peer) return this.#drop(DropReason.receiptUnknown, peer);
-    this.#awaitingReceipt.delete(key);
+    const expected = this.#awaitingReceipt.take(packetRef);
+    if (expected !== peer) return this.#drop(DropReason.receiptUnknown, peer);
     this.stats.receiptsReceived++;
     try {
       await this.#committer.run(() => this.#p.relayScheme.onReceipt({ packetRef, receipt, fromPeer: peer }));
@@ -306,7 +301,7 @@ export class Relay {
     if (!cover || cover.ratePerSecond <= 0 || !this.#running) return;
     const waitMs = exponentialDelay(1_000 / cover.ratePerSecond);
     this.#coverTimer = setTimeout(() => {
-      this.#track(this.#sendLoop().catch((err) => this.#log.warn({ err }, "cover loop not sent")));
+      this.#inFlight.track(this.#sendLoop().catch((err) => this.#log.warn({ err }, "cover loop not sent")));
       this.#scheduleCover();
     }, waitMs);
   }
@@ -323,13 +318,9 @@ export class Relay {
       epoch: this.#epoch,
       meanDelayMs: cover.meanDelayMs,
     });
-    this.#ownLoops.set(Buffer.from(loop.returnTag).toString("hex"), performance.now());
-    if (this.#ownLoops.size > 10_000) this.#ownLoops.delete(this.#ownLoops.keys().next().value!);
+    this.#ownLoops.set(loop.returnTag, true);
     const link = await this.#pool.linkTo(loop.firstHop.multiaddr);
-    this.#awaitingReceipt.set(Buffer.from(headerMac(this.#pipeline, loop.packet)).toString("hex"), {
-      peer: link.peer,
-      at: performance.now(),
-    });
+    this.#awaitingReceipt.set(headerMac(this.#pipeline, loop.packet), link.peer);
     await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
     this.stats.loopsSent++;
   }

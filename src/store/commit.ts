@@ -36,7 +36,9 @@ export class GroupCommitter {
   readonly #db: DatabaseSync;
   readonly #maxBatch: number;
   readonly #queue: Item[] = [];
-  #draining: Promise<void> | null = null;
+  /** True from the moment a drain starts until its loop has seen an empty queue. */
+  #active = false;
+  #draining: Promise<void> = Promise.resolve();
   /** Transactions committed so far (for statistics and tests). */
   commits = 0;
 
@@ -58,9 +60,12 @@ export class GroupCommitter {
   run<T>(work: () => T | Promise<T>): Promise<Awaited<T>> {
     return new Promise<Awaited<T>>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.#draining ??= this.#drain().finally(() => {
-        this.#draining = null;
-      });
+      if (!this.#active) {
+        // `#active` is cleared in the same tick as the drain loop's last empty-queue check,
+        // so an item pushed at any later point starts a new drain (none is ever stranded).
+        this.#active = true;
+        this.#draining = this.#drain();
+      }
     });
   }
 
@@ -86,41 +91,57 @@ export class GroupCommitter {
 
   /** Resolves when every queued item has committed or failed. */
   async idle(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    while (this.#active) await this.#draining;
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const done: { item: Item; ok: boolean; value: unknown }[] = [];
-      this.#db.exec("BEGIN IMMEDIATE");
-      // Items that arrive while an earlier one awaits join this same group.
-      while (this.#queue.length > 0 && done.length < this.#maxBatch) {
-        const item = this.#queue.shift()!;
-        this.#db.exec("SAVEPOINT obol_item");
-        try {
-          const value = await item.work();
-          this.#db.exec("RELEASE obol_item");
-          done.push({ item, ok: true, value });
-        } catch (error) {
-          this.#db.exec("ROLLBACK TO obol_item");
-          this.#db.exec("RELEASE obol_item");
-          done.push({ item, ok: false, value: error });
-        }
-      }
-      try {
-        this.#db.exec("COMMIT");
-        this.commits++;
-      } catch (cause) {
-        try {
-          this.#db.exec("ROLLBACK");
-        } catch {
-          // COMMIT failing may already have rolled back; nothing more to undo.
-        }
-        const error = new CommitError(cause);
-        for (const { item } of done) item.reject(error);
-        continue;
-      }
-      for (const { item, ok, value } of done) (ok ? item.resolve : item.reject)(value);
+    // No `await` may sit between the loop's last empty-queue check and the
+    // `finally` below, or an item pushed in that gap would never run.
+    try {
+      while (this.#queue.length > 0) await this.#group();
+    } finally {
+      this.#active = false;
     }
+  }
+
+  /** Runs up to `maxBatch` queued items in one transaction and settles them. */
+  async #group(): Promise<void> {
+    const done: { item: Item; ok: boolean; value: unknown }[] = [];
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+    } catch (cause) {
+      // E.g. another connection held the write lock past the busy timeout.
+      const error = new CommitError(cause);
+      for (const item of this.#queue.splice(0, this.#maxBatch)) item.reject(error);
+      return;
+    }
+    // Items that arrive while an earlier one awaits join this same group.
+    while (this.#queue.length > 0 && done.length < this.#maxBatch) {
+      const item = this.#queue.shift()!;
+      this.#db.exec("SAVEPOINT obol_item");
+      try {
+        const value = await item.work();
+        this.#db.exec("RELEASE obol_item");
+        done.push({ item, ok: true, value });
+      } catch (error) {
+        this.#db.exec("ROLLBACK TO obol_item");
+        this.#db.exec("RELEASE obol_item");
+        done.push({ item, ok: false, value: error });
+      }
+    }
+    try {
+      this.#db.exec("COMMIT");
+      this.commits++;
+    } catch (cause) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch {
+        // COMMIT failing may already have rolled back; nothing more to undo.
+      }
+      const error = new CommitError(cause);
+      for (const { item } of done) item.reject(error);
+      return;
+    }
+    for (const { item, ok, value } of done) (ok ? item.resolve : item.reject)(value);
   }
 }

@@ -99,6 +99,15 @@ describe("transaction and GroupCommitter", () => {
     expect(replay.countForEpoch(0n)).toBe(0);
   });
 
+  it("never strands an item queued by the continuation of the last one committed", async () => {
+    const db = openDatabase(":memory:");
+    const committer = new GroupCommitter({ db });
+    const chained = committer.run(() => 1).then(() => committer.run(() => 2));
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("stranded")), 2_000));
+    expect(await Promise.race([chained, timeout])).toBe(2);
+    await committer.idle();
+  });
+
   it("commits a burst in few transactions and isolates a failing item", async () => {
     const path = tempDb();
     const db = openDatabase(path);
