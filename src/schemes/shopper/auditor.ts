@@ -1,0 +1,229 @@
+/**
+ * The loop sender / auditor (docs/shopper.md §Auditor): during epoch e it
+ * sends up to jMax verifiable cover loops (each stored durably before it is
+ * sent); in e+2 it fixes the beacon and reveals its winners; it collects the
+ * hops' inclusion proofs over `/obol/proof/1` and submits them; from e+4 it
+ * finalizes. Relays run it for their own loops; any registered key holder can.
+ */
+import { bytesToHex, encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+import type { Libp2p } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
+import type { DatabaseSync } from "node:sqlite";
+import type { ChainClients } from "../../chain/types.js";
+import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
+import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
+import { sendContractTx } from "../../chain/tx.js";
+import { ContractRevertError } from "../../chain/errors.js";
+import { forComponent, type Logger } from "../../log.js";
+import type { SphinxParams } from "../../crypto/sphinx/params.js";
+import { vrfProve } from "../../crypto/vrf/bls.js";
+import type { RouteHop } from "../scheme.js";
+import { buildLoop, loopInput } from "./loop.js";
+import { loopLayers, shopperAddress, tags5 } from "./chain.js";
+import { requestProof } from "./proofs.js";
+import { ShopperStore, type StoredLoop } from "./store.js";
+import { FINALIZE_OFFSET, REVEAL_OFFSET } from "./constants.js";
+
+export type AuditorParameters = {
+  chain: ChainClients;
+  db: DatabaseSync;
+  log: Logger;
+  /** The sender's VRF secret key; its public key is the sender's registry blsKey. */
+  vrfSecretKey: Uint8Array;
+  params: SphinxParams;
+  /** Mean per-hop delay of loops (1/μ), ms; same as the network's other traffic. */
+  meanDelayMs: number;
+  /** Hands a built packet to the first hop (the relay's or client's normal send path). */
+  send(packet: Uint8Array, firstHop: RouteHop): Promise<void>;
+  /** Used to fetch proofs from relays; when absent, relays are expected to prove their own hops. */
+  libp2p?: Libp2p;
+};
+
+export class Auditor {
+  readonly store: ShopperStore;
+  readonly #p: AuditorParameters;
+  readonly #log: Logger;
+
+  constructor(p: AuditorParameters) {
+    this.#p = p;
+    this.store = new ShopperStore(p.db);
+    this.#log = forComponent(p.log, "obol:shopper:auditor");
+  }
+
+  /**
+   * Builds and sends loops 0 … count−1 of `epoch` (never more than jMax; loops
+   * already stored are not rebuilt, so a restart never exceeds the cap).
+   *
+   * @returns number of loops sent now
+   */
+  async sendLoops(epoch: bigint, count?: number): Promise<number> {
+    const { chain } = this.#p;
+    const shopper = shopperAddress(chain);
+    const jMax = await chain.publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "jMax" });
+    const n = Math.min(count ?? jMax, jMax);
+    const layers = await loopLayers(chain, epoch);
+    const done = new Set(this.store.loopsOf(epoch).filter((l) => l.state !== "built").map((l) => l.index));
+    const chainId = chain.publicClient.chain.id;
+    let sent = 0;
+    for (let j = 0; j < n; j++) {
+      if (done.has(j)) continue;
+      const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, epoch, index: j }));
+      const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
+      this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, route: loop.route.map((h) => h.relay) });
+      await this.#p.send(loop.packet, loop.route[0]!);
+      this.store.setLoopState(epoch, j, "sent");
+      sent++;
+    }
+    this.#log.info({ epoch, sent }, "sent verifiable loops");
+    return sent;
+  }
+
+  /** Requests and fixes the beacon of `epoch` (idempotent). */
+  async ensureBeacon(epoch: bigint, { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): Promise<Hex> {
+    const { chain } = this.#p;
+    const address = shopperAddress(chain);
+    const read = () => chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "beaconOf", args: [epoch] });
+    let beacon = await read();
+    if (beacon !== `0x${"00".repeat(32)}`) return beacon;
+    try {
+      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "requestBeacon", args: [epoch] }, "request beacon");
+    } catch (error) {
+      if (revertName(error) !== "ShopperAuditBeaconNotReady") throw error; // pending request
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "fixBeacon", args: [epoch] }, "fix beacon");
+        break;
+      } catch (error) {
+        const name = revertName(error);
+        if (name === "ShopperAuditBeaconAlreadyFixed") break;
+        if (name !== "ShopperAuditBeaconNotReady") throw error;
+        // The requested block is not mined yet: on an idle dev chain, mine one by a self-transfer.
+        const hash = await chain.walletClient.sendTransaction({ to: chain.account, value: 0n, account: chain.walletClient.account, chain: chain.publicClient.chain });
+        await chain.publicClient.waitForTransactionReceipt({ hash });
+      }
+    }
+    beacon = await read();
+    return beacon;
+  }
+
+  /**
+   * Reveals every sent loop of `epoch` that wins (call while the current epoch is epoch + 2).
+   *
+   * @returns audit ids of the revealed loops
+   */
+  async revealWinners(epoch: bigint): Promise<Hex[]> {
+    const { chain } = this.#p;
+    const address = shopperAddress(chain);
+    await this.ensureBeacon(epoch);
+    const ids: Hex[] = [];
+    for (const loop of this.store.loopsOf(epoch)) {
+      if (loop.state !== "sent") continue;
+      const wins = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "isWinner", args: [epoch, bytesToHex(loop.beta)] });
+      if (!wins) {
+        this.store.setLoopState(epoch, loop.index, "lost");
+        continue;
+      }
+      const auditId = await this.#revealOne(address, loop);
+      if (auditId) ids.push(auditId);
+    }
+    this.#log.info({ epoch, revealed: ids.length }, "revealed winning loops");
+    return ids;
+  }
+
+  async #revealOne(address: Address, loop: StoredLoop): Promise<Hex | null> {
+    const { chain } = this.#p;
+    try {
+      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "reveal", args: [chain.account, loop.epoch, loop.index, bytesToHex(loop.proof), tags5(loop.tags)] }, "reveal loop");
+    } catch (error) {
+      if (revertName(error) !== "ShopperAuditAlreadyRevealed") {
+        this.#log.warn({ epoch: loop.epoch, index: loop.index, err: error }, "reveal failed");
+        return null;
+      }
+    }
+    const auditId = auditIdOf(chain.account, loop.epoch, loop.index);
+    this.store.setLoopState(loop.epoch, loop.index, "revealed", auditId);
+    return auditId;
+  }
+
+  /**
+   * Fetches missing hops' proofs from the relays over `/obol/proof/1` and submits them.
+   *
+   * @returns number of hops proven by this call
+   */
+  async collectProofs(epoch: bigint): Promise<number> {
+    const { chain, libp2p } = this.#p;
+    if (!libp2p) return 0;
+    const address = shopperAddress(chain);
+    let proven = 0;
+    for (const loop of this.store.loopsOf(epoch)) {
+      if (loop.state !== "revealed" || !loop.auditId) continue;
+      const audit = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
+      if (audit.status !== 1) continue;
+      const hops: number[] = [];
+      const proofs: Hex[][] = [];
+      for (let h = 0; h < 5; h++) {
+        if (((audit.provenMask >> h) & 1) === 1) continue;
+        const info = await chain.publicClient.readContract({ address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "relayInfo", args: [loop.route[h]!] });
+        const proof = await requestProof(libp2p, multiaddr(info.multiaddr), { epoch, tag: loop.tags[h]! }).catch(() => null);
+        if (!proof) continue;
+        hops.push(h);
+        proofs.push(proof.map((p) => bytesToHex(p)));
+      }
+      if (hops.length === 0) continue;
+      try {
+        await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, tags5(loop.tags), hops, proofs] }, "prove hops");
+        proven += hops.length;
+      } catch (error) {
+        this.#log.warn({ auditId: loop.auditId, err: error }, "submitting proofs failed (a relay may have proven meanwhile)");
+      }
+    }
+    return proven;
+  }
+
+  /**
+   * Finalizes the revealed loops of `epoch` (current epoch ≥ epoch + 4).
+   *
+   * @returns statuses by audit id (2 paid, 3 broken)
+   */
+  async finalize(epoch: bigint): Promise<Map<Hex, number>> {
+    const { chain } = this.#p;
+    const address = shopperAddress(chain);
+    const out = new Map<Hex, number>();
+    for (const loop of this.store.loopsOf(epoch)) {
+      if (loop.state !== "revealed" || !loop.auditId) continue;
+      const before = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
+      if (before.status === 1) await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "finalize", args: [loop.auditId] }, "finalize audit");
+      const after = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
+      this.store.setLoopState(epoch, loop.index, "finalized");
+      out.set(loop.auditId, after.status);
+    }
+    return out;
+  }
+
+  /** Everything due on entering `epoch`: reveal e−2 (and collect), collect e−3, finalize e−4. */
+  async onEpoch(epoch: bigint): Promise<void> {
+    if (epoch >= REVEAL_OFFSET) {
+      await this.revealWinners(epoch - REVEAL_OFFSET);
+      await this.collectProofs(epoch - REVEAL_OFFSET);
+    }
+    if (epoch >= REVEAL_OFFSET + 1n) await this.collectProofs(epoch - REVEAL_OFFSET - 1n);
+    if (epoch >= FINALIZE_OFFSET) await this.finalize(epoch - FINALIZE_OFFSET);
+  }
+}
+
+/**
+ * keccak256(abi.encode(sender, epoch, index)), as the contract names audits.
+ *
+ * @example
+ * const id = auditIdOf(relay, 3n, 0);
+ */
+export function auditIdOf(sender: Address, epoch: bigint, index: number): Hex {
+  return keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint64" }, { type: "uint32" }], [sender, epoch, index]));
+}
+
+/** Name of the custom error a `sendContractTx` call reverted with, if any. */
+function revertName(error: unknown): string | undefined {
+  return error instanceof ContractRevertError ? error.errorName : undefined;
+}

@@ -1,0 +1,78 @@
+/**
+ * Chain access of the shopper scheme: the contract address, the epoch's loop
+ * layers as the contract orders them, and the audit events.
+ */
+import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
+import type { ChainClients } from "../../chain/types.js";
+import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
+import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
+import { sendContractTx } from "../../chain/tx.js";
+import type { RouteHop } from "../scheme.js";
+import { ShopperEmptyLayerError, ShopperNotDeployedError } from "./errors.js";
+import type { LoopLayers } from "./loop.js";
+
+/** Address of ShopperAudit in the deployment, or a ShopperNotDeployedError. */
+export function shopperAddress(chain: ChainClients): Address {
+  const address = chain.deployment.contracts.ShopperAudit;
+  if (!address) throw new ShopperNotDeployedError();
+  return address;
+}
+
+/**
+ * The five hop layers of `epoch` as ShopperAudit routes loops: snapshots the
+ * directory on chain when nobody has yet (one transaction per epoch for the
+ * whole network), then reads the members and their mix keys.
+ *
+ * @example
+ * const layers = await loopLayers(chain, epoch);
+ */
+export async function loopLayers(chain: ChainClients, epoch: bigint): Promise<LoopLayers> {
+  const address = shopperAddress(chain);
+  const read = (l: number) =>
+    chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "layerMembers", args: [epoch, l] });
+  if ((await read(0)).length === 0)
+    await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot directory");
+  const layers: RouteHop[][] = [];
+  for (let l = 0; l < 5; l++) {
+    const members = await read(l);
+    if (members.length === 0) throw new ShopperEmptyLayerError(epoch, l);
+    const hops: RouteHop[] = [];
+    for (const relay of members) {
+      const [mixKey] = await chain.publicClient.readContract({
+        address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "keysAt", args: [relay, epoch],
+      });
+      hops.push({ relay, mixKey: hexToBytes(mixKey), layer: l });
+    }
+    layers.push(hops);
+  }
+  return layers;
+}
+
+export type RevealedLoop = {
+  auditId: Hex;
+  epoch: bigint;
+  sender: Address;
+  index: number;
+  vrfOutput: Hex;
+  route: readonly Address[];
+  tags: readonly Hex[];
+};
+
+/** LoopRevealed events of `epoch` since the deployment block. */
+export async function revealedLoops(chain: ChainClients, epoch: bigint): Promise<RevealedLoop[]> {
+  const logs = await chain.publicClient.getContractEvents({
+    address: shopperAddress(chain),
+    abi: shopperAuditAbi,
+    eventName: "LoopRevealed",
+    args: { epoch },
+    fromBlock: chain.deployment.startBlock,
+  });
+  return logs.map((l) => {
+    const a = l.args as { auditId: Hex; epoch: bigint; sender: Address; index: number; vrfOutput: Hex; route: readonly Address[]; tags: readonly Hex[] };
+    return { auditId: a.auditId, epoch: a.epoch, sender: a.sender, index: a.index, vrfOutput: a.vrfOutput, route: a.route, tags: a.tags };
+  });
+}
+
+export const toHex32 = (b: Uint8Array): Hex => bytesToHex(b);
+export const tags5 = (tags: readonly (Hex | Uint8Array)[]) =>
+  tags.map((t) => (typeof t === "string" ? t : bytesToHex(t))) as unknown as readonly [Hex, Hex, Hex, Hex, Hex];

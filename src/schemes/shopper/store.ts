@@ -1,0 +1,150 @@
+/**
+ * Durable state of the shopper scheme in the process's sqlite database
+ * (docs/shopper.md §Durable state). Tables are prefixed `sh_` and created on
+ * first use; every method is synchronous so it can run inside the relay's
+ * group commit (`onPacket` writes the tag before the packet is forwarded).
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { Address, Hex } from "viem";
+import { InvalidInputError } from "../../errors.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sh_tags (epoch INTEGER NOT NULL, tag BLOB NOT NULL, PRIMARY KEY (epoch, tag)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sh_commits (
+  epoch INTEGER PRIMARY KEY, root BLOB NOT NULL, count INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('built','submitted','committed','missed')), tx_hash TEXT);
+CREATE TABLE IF NOT EXISTS sh_loops (
+  epoch INTEGER NOT NULL, idx INTEGER NOT NULL, beta BLOB NOT NULL, proof BLOB NOT NULL, tags BLOB NOT NULL,
+  route TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('built','sent','revealed','lost','finalized')),
+  audit_id TEXT, PRIMARY KEY (epoch, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sh_proved (audit_id TEXT NOT NULL, hop INTEGER NOT NULL, state TEXT NOT NULL, tx_hash TEXT, PRIMARY KEY (audit_id, hop)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sh_claims (tx_hash TEXT PRIMARY KEY, amount TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('submitted','done','failed')));
+`;
+
+export type CommitState = "built" | "submitted" | "committed" | "missed";
+export type LoopState = "built" | "sent" | "revealed" | "lost" | "finalized";
+export type StoredLoop = {
+  epoch: bigint;
+  index: number;
+  beta: Uint8Array;
+  proof: Uint8Array;
+  tags: Uint8Array[];
+  route: Address[];
+  state: LoopState;
+  auditId: Hex | null;
+};
+
+function checkTag(tag: Uint8Array): void {
+  if (!(tag instanceof Uint8Array) || tag.length !== 32) throw new InvalidInputError("tag", "must be 32 bytes");
+}
+
+/** Typed access to the `sh_` tables of one connection. */
+export class ShopperStore {
+  readonly db: DatabaseSync;
+  readonly #s: Record<string, StatementSync>;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    db.exec(SCHEMA);
+    const p = (sql: string) => db.prepare(sql);
+    this.#s = {
+      tagPut: p("INSERT OR IGNORE INTO sh_tags (epoch, tag) VALUES (?, ?)"),
+      tagHas: p("SELECT 1 AS x FROM sh_tags WHERE epoch = ? AND tag = ?"),
+      tagsOf: p("SELECT tag FROM sh_tags WHERE epoch = ? ORDER BY tag"),
+      tagCount: p("SELECT count(*) AS n FROM sh_tags WHERE epoch = ?"),
+      tagPrune: p("DELETE FROM sh_tags WHERE epoch < ?"),
+      commitGet: p("SELECT root, count, state, tx_hash FROM sh_commits WHERE epoch = ?"),
+      commitPut: p("INSERT INTO sh_commits (epoch, root, count, state, tx_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash"),
+      loopPut: p("INSERT OR IGNORE INTO sh_loops (epoch, idx, beta, proof, tags, route, state) VALUES (?, ?, ?, ?, ?, ?, 'built')"),
+      loopState: p("UPDATE sh_loops SET state = ?, audit_id = coalesce(?, audit_id) WHERE epoch = ? AND idx = ?"),
+      loopsOf: p("SELECT epoch, idx, beta, proof, tags, route, state, audit_id FROM sh_loops WHERE epoch = ? ORDER BY idx"),
+      loopsIn: p("SELECT epoch, idx, beta, proof, tags, route, state, audit_id FROM sh_loops WHERE state = ? ORDER BY epoch, idx"),
+      provedGet: p("SELECT state, tx_hash FROM sh_proved WHERE audit_id = ? AND hop = ?"),
+      provedPut: p("INSERT INTO sh_proved (audit_id, hop, state, tx_hash) VALUES (?, ?, ?, ?) ON CONFLICT (audit_id, hop) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash"),
+      claimPut: p("INSERT INTO sh_claims (tx_hash, amount, state) VALUES (?, ?, ?) ON CONFLICT (tx_hash) DO UPDATE SET state = excluded.state"),
+      claimsIn: p("SELECT tx_hash, amount FROM sh_claims WHERE state = ?"),
+    };
+  }
+
+  /** Records a processed packet's replay tag for `epoch` (idempotent). */
+  addTag(epoch: bigint, tag: Uint8Array): void {
+    checkTag(tag);
+    this.#s.tagPut!.run(epoch, tag);
+  }
+
+  hasTag(epoch: bigint, tag: Uint8Array): boolean {
+    checkTag(tag);
+    return this.#s.tagHas!.get(epoch, tag) !== undefined;
+  }
+
+  tagsOf(epoch: bigint): Uint8Array[] {
+    return (this.#s.tagsOf!.all(epoch) as { tag: Uint8Array }[]).map((r) => new Uint8Array(r.tag));
+  }
+
+  tagCount(epoch: bigint): number {
+    return Number((this.#s.tagCount!.get(epoch) as { n: number | bigint }).n);
+  }
+
+  pruneTagsBefore(epoch: bigint): number {
+    return Number(this.#s.tagPrune!.run(epoch).changes);
+  }
+
+  commitOf(epoch: bigint): { root: Uint8Array; count: number; state: CommitState; txHash: Hex | null } | undefined {
+    const r = this.#s.commitGet!.get(epoch) as { root: Uint8Array; count: number; state: CommitState; tx_hash: Hex | null } | undefined;
+    return r && { root: new Uint8Array(r.root), count: Number(r.count), state: r.state, txHash: r.tx_hash };
+  }
+
+  putCommit(epoch: bigint, root: Uint8Array, count: number, state: CommitState, txHash: Hex | null = null): void {
+    this.#s.commitPut!.run(epoch, root, count, state, txHash);
+  }
+
+  addLoop(loop: Omit<StoredLoop, "state" | "auditId">): void {
+    this.#s.loopPut!.run(loop.epoch, loop.index, loop.beta, loop.proof, Buffer.concat(loop.tags), JSON.stringify(loop.route));
+  }
+
+  setLoopState(epoch: bigint, index: number, state: LoopState, auditId: Hex | null = null): void {
+    this.#s.loopState!.run(state, auditId, epoch, index);
+  }
+
+  loopsOf(epoch: bigint): StoredLoop[] {
+    return (this.#s.loopsOf!.all(epoch) as LoopRow[]).map(toLoop);
+  }
+
+  loopsIn(state: LoopState): StoredLoop[] {
+    return (this.#s.loopsIn!.all(state) as LoopRow[]).map(toLoop);
+  }
+
+  provedOf(auditId: Hex, hop: number): { state: string; txHash: Hex | null } | undefined {
+    const r = this.#s.provedGet!.get(auditId, hop) as { state: string; tx_hash: Hex | null } | undefined;
+    return r && { state: r.state, txHash: r.tx_hash };
+  }
+
+  putProved(auditId: Hex, hop: number, state: "submitted" | "proven" | "disputed" | "missing", txHash: Hex | null): void {
+    this.#s.provedPut!.run(auditId, hop, state, txHash);
+  }
+
+  putClaim(txHash: Hex, amount: bigint, state: "submitted" | "done" | "failed"): void {
+    this.#s.claimPut!.run(txHash, amount.toString(), state);
+  }
+
+  claimsIn(state: "submitted" | "done" | "failed"): { txHash: Hex; amount: bigint }[] {
+    return (this.#s.claimsIn!.all(state) as { tx_hash: Hex; amount: string }[]).map((r) => ({ txHash: r.tx_hash, amount: BigInt(r.amount) }));
+  }
+}
+
+type LoopRow = { epoch: number | bigint; idx: number; beta: Uint8Array; proof: Uint8Array; tags: Uint8Array; route: string; state: LoopState; audit_id: Hex | null };
+
+function toLoop(r: LoopRow): StoredLoop {
+  const tags: Uint8Array[] = [];
+  for (let i = 0; i < r.tags.length; i += 32) tags.push(new Uint8Array(r.tags.subarray(i, i + 32)));
+  return {
+    epoch: BigInt(r.epoch),
+    index: Number(r.idx),
+    beta: new Uint8Array(r.beta),
+    proof: new Uint8Array(r.proof),
+    tags,
+    route: JSON.parse(r.route) as Address[],
+    state: r.state,
+    auditId: r.audit_id,
+  };
+}
