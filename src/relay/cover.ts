@@ -19,6 +19,7 @@ import type { HopInstruction } from "../crypto/sphinx/hop.js";
 import { createPacket, replayTag } from "../crypto/sphinx/packet.js";
 import type { SphinxParams } from "../crypto/sphinx/params.js";
 import type { ClientScheme } from "../schemes/scheme.js";
+import { InvalidInputError } from "../errors.js";
 
 /** Uniform in [0, 1) from the CSPRNG (2^-48 resolution). */
 export function uniform(): number {
@@ -106,4 +107,41 @@ export async function buildLoopPacket(p: {
   );
   const packet = createPacket({ group: p.group, params: p.params, ...keys, hops, message: new Uint8Array(0) });
   return { firstHop: route[0]!, packet, attachment: payment.attachment, returnTag: replayTag(keys.secrets.at(-1)!) };
+}
+
+/**
+ * Calls `tick` at the events of a Poisson process of rate `ratePerSecond`
+ * (exponential gaps), until `stop()`.
+ *
+ * @example
+ * const timer = new PoissonTimer(0.5, () => void sendLoop());
+ * timer.start(); … timer.stop();
+ */
+export class PoissonTimer {
+  readonly #meanGapMs: number;
+  readonly #tick: () => void;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(ratePerSecond: number, tick: () => void) {
+    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
+      throw new InvalidInputError("ratePerSecond", "must be a positive finite number");
+    this.#meanGapMs = 1_000 / ratePerSecond;
+    this.#tick = tick;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    const next = () => {
+      this.#timer = setTimeout(() => {
+        this.#tick();
+        if (this.#timer) next();
+      }, exponentialDelay(this.#meanGapMs));
+    };
+    next();
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
 }

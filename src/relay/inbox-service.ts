@@ -5,9 +5,9 @@
  * Messages are removed only after the whole reply was written and the stream
  * closed, so a pull that fails midway loses nothing (it may repeat messages).
  */
-import type { Connection, Stream } from "@libp2p/interface";
+import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import type { Logger } from "../log.js";
-import { INBOX_PULL_TIMEOUT_MS, INBOX_REPLY_FRAMES } from "../net/constants.js";
+import { INBOX_PROTOCOL, INBOX_PULL_TIMEOUT_MS, INBOX_REPLY_FRAMES } from "../net/constants.js";
 import { StreamClosedError } from "../net/errors.js";
 import { encodeFrame, FrameReader, type InboxPullFrame, type WireLayout } from "../net/frame.js";
 import { mailboxId } from "../net/inbox.js";
@@ -77,4 +77,14 @@ export async function serveInboxPull(p: InboxServiceParameters, stream: Stream, 
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Registers the `/obol/inbox/1` handler on `libp2p`.
+ *
+ * @returns a function that unregisters it
+ */
+export async function handleInbox(libp2p: Libp2p, p: InboxServiceParameters): Promise<() => Promise<void>> {
+  await libp2p.handle(INBOX_PROTOCOL, (stream, connection) => serveInboxPull(p, stream, connection));
+  return () => libp2p.unhandle(INBOX_PROTOCOL);
 }

@@ -6,59 +6,27 @@
  * next hop to the scheme, stores `deliver` bodies in its inbox (gateways,
  * served on `/obol/inbox/1`) and sends its own cover loops.
  */
-import type { DatabaseSync } from "node:sqlite";
-import type { Libp2p } from "@libp2p/interface";
-import { getAddress, type Address } from "viem";
-import type { DirectoryEntry, DirectorySnapshot, RelayRole } from "../chain/types.js";
-import { x25519Group, type SphinxGroup } from "../crypto/sphinx/group.js";
-import { headerSize, packetSize, type SphinxParams } from "../crypto/sphinx/params.js";
+import { getAddress } from "viem";
+import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
+import { x25519Group } from "../crypto/sphinx/group.js";
+import { headerSize, packetSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
-import { INBOX_PROTOCOL, MIX_PROTOCOL } from "../net/constants.js";
+import { MIX_PROTOCOL } from "../net/constants.js";
 import { encodeFrame, type Frame, type WireLayout } from "../net/frame.js";
-import type { AccountingScheme, ClientScheme, RelayScheme } from "../schemes/scheme.js";
 import { GroupCommitter } from "../store/commit.js";
 import { InboxStore } from "../store/inbox.js";
 import { ReplayStore } from "../store/replay.js";
-import { buildLoopPacket, exponentialDelay, loopRoute } from "./cover.js";
+import { buildLoopPacket, loopRoute, PoissonTimer } from "./cover.js";
 import { DelayQueue } from "./delay-queue.js";
 import { DropReason, emptyStats, type RelayStats } from "./drops.js";
 import { RelayConfigError } from "./errors.js";
-import { serveInboxPull } from "./inbox-service.js";
+import { handleInbox } from "./inbox-service.js";
 import { LinkPool, type MixLink } from "./links.js";
+import type { CreateRelayParameters } from "./config.js";
 import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
 import { InFlight, RecentMap } from "./tracking.js";
 
-/** The current directory (read from the chain by the caller, never inside the pipeline). */
-export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
-/** The current epoch. */
-export type EpochSource = () => bigint | Promise<bigint>;
-
-export type CreateRelayParameters = {
-  libp2p: Libp2p;
-  db: DatabaseSync;
-  log: Logger;
-  /** Registry id (operator address) of this relay. */
-  address: Address;
-  role: RelayRole;
-  /** X25519 mix secret key whose public key is registered. */
-  mixSecretKey: Uint8Array;
-  params: SphinxParams;
-  group?: SphinxGroup;
-  scheme: AccountingScheme;
-  /** `scheme.relay(deps)`, built by the caller who holds the chain clients. */
-  relayScheme: RelayScheme;
-  directory: DirectorySource;
-  epoch: EpochSource;
-  /** Relay cover loops at `ratePerSecond` (λM); off when omitted or 0. */
-  cover?: { ratePerSecond: number; meanDelayMs: number; payer: ClientScheme };
-  /** Highest sender-chosen delay accepted; default 60 s. */
-  maxDelayMs?: number;
-  /** Most packets in the mixing queue; default 50,000. */
-  queueCapacity?: number;
-  inbox?: { ttlMs: number; maxPerMailbox: number };
-  /** How often the directory and epoch are re-read; default 2 s. */
-  refreshMs?: number;
-};
+export type { CreateRelayParameters, DirectorySource, EpochSource } from "./config.js";
 
 /** Receipts expected back are remembered this long (then a late receipt is "unknown"). */
 const RECEIPT_WINDOW_MS = 120_000;
@@ -97,7 +65,8 @@ export class Relay {
   #epochKnown = false;
   #running = false;
   #refreshTimer: NodeJS.Timeout | null = null;
-  #coverTimer: NodeJS.Timeout | null = null;
+  #cover: PoissonTimer | null = null;
+  #unhandleInbox: (() => Promise<void>) | null = null;
 
   constructor(p: CreateRelayParameters) {
     const group = p.group ?? x25519Group;
@@ -159,28 +128,26 @@ export class Relay {
       await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
         maxInboundStreams: 1_024,
       });
-      if (this.#inbox) {
-        const inbox = this.#inbox;
-        await this.#p.libp2p.handle(INBOX_PROTOCOL, (stream, connection) =>
-          serveInboxPull(
-            {
-              inbox,
-              committer: this.#committer,
-              layout: this.layout,
-              log: this.#log,
-              onDrop: (reason, peer, detail) => this.#drop(reason, peer, detail),
-              onServed: () => this.stats.inboxPulls++,
-            },
-            stream,
-            connection,
-          ),
-        );
-      }
+      if (this.#inbox)
+        this.#unhandleInbox = await handleInbox(this.#p.libp2p, {
+          inbox: this.#inbox,
+          committer: this.#committer,
+          layout: this.layout,
+          log: this.#log,
+          onDrop: (reason, peer, detail) => this.#drop(reason, peer, detail),
+          onServed: () => this.stats.inboxPulls++,
+        });
       this.#refreshTimer = setInterval(
         () => void this.#refresh().catch((err) => this.#log.warn({ err }, "refresh failed")),
         this.#p.refreshMs ?? 2_000,
       );
-      this.#scheduleCover();
+      const cover = this.#p.cover;
+      if (cover && cover.ratePerSecond > 0) {
+        this.#cover = new PoissonTimer(cover.ratePerSecond, () =>
+          this.#inFlight.track(this.#sendLoop(cover).catch((err) => this.#log.warn({ err }, "cover loop not sent"))),
+        );
+        this.#cover.start();
+      }
     } catch (error) {
       await this.stop(); // undo whatever was started: no timers or handlers left behind
       throw error;
@@ -196,9 +163,9 @@ export class Relay {
     if (!this.#running) return;
     this.#running = false;
     if (this.#refreshTimer) clearInterval(this.#refreshTimer);
-    if (this.#coverTimer) clearTimeout(this.#coverTimer);
+    this.#cover?.stop();
     await this.#p.libp2p.unhandle(MIX_PROTOCOL).catch(() => {});
-    if (this.#inbox) await this.#p.libp2p.unhandle(INBOX_PROTOCOL).catch(() => {});
+    await this.#unhandleInbox?.().catch(() => {});
     await this.#inFlight.settled();
     await this.#committer.idle();
     for (const item of this.#queue.takeAll()) this.#inFlight.track(this.#forward(item));
@@ -296,18 +263,7 @@ export class Relay {
     }
   }
 
-  #scheduleCover(): void {
-    const cover = this.#p.cover;
-    if (!cover || cover.ratePerSecond <= 0 || !this.#running) return;
-    const waitMs = exponentialDelay(1_000 / cover.ratePerSecond);
-    this.#coverTimer = setTimeout(() => {
-      this.#inFlight.track(this.#sendLoop().catch((err) => this.#log.warn({ err }, "cover loop not sent")));
-      this.#scheduleCover();
-    }, waitMs);
-  }
-
-  async #sendLoop(): Promise<void> {
-    const cover = this.#p.cover!;
+  async #sendLoop(cover: NonNullable<CreateRelayParameters["cover"]>): Promise<void> {
     const route = loopRoute(this.#snapshot, getAddress(this.#p.address));
     if (!route) return void this.#log.debug("no loop route in the current directory");
     const loop = await buildLoopPacket({
