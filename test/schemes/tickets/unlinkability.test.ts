@@ -79,7 +79,7 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
     });
     for (const r of relaySides) await r.scheme.start();
     const payers = clients.map((c) => new TicketsClient(c));
-    const verdicts = [];
+    const verdicts: Promise<import("../../../src/schemes/scheme.js").PacketVerdict>[] = [];
     for (let round = 0; round < PER_CLIENT / 2; round++) {
       for (const pay of payers) {
         const { slots } = await pay.pay({ route: relays.map((relay) => ({ relay, mixKey: new Uint8Array(32), layer: 1 })), secrets: [], epoch: 0n, kind: "payload" });
@@ -92,11 +92,11 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
     // The adversary's view of redemptions: calldata of every redeem transaction.
     const observed: { serial: string; h: Uint8Array }[] = [];
     for (const hash of txs) {
-      const tx = await s.publicClient.getTransaction({ hash });
+      const tx = await s.publicClient.getTransaction({ hash: hash as `0x${string}` });
       const { functionName, args } = decodeFunctionData({ abi: ticketBankAbi, data: tx.input });
       if (functionName !== "redeem") continue;
       const [, epoch, serials] = args as readonly [Address, bigint, `0x${string}`, `0x${string}`];
-      const bytes = hexToBytes(serials);
+      const bytes = hexToBytes(serials as `0x${string}`);
       for (let i = 0; i < bytes.length; i += 16) {
         const serial = bytes.slice(i, i + 16);
         observed.push({ serial: Buffer.from(serial).toString("hex"), h: s.bls.hashToG1(tokenMessage(getAddress(tx.from), epoch, serial)) });
