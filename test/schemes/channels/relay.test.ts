@@ -5,6 +5,7 @@
  * Every attack of the issue is one test; token conservation is checked.
  */
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -148,6 +149,9 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
     const unlikely = await signTicket({ ...p.ticket, index: p.ticket.index + 11n, winProb: MAX_WIN >> 1n }, w.domain, client);
     expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(unlikely), p.secrets[0]!))).toBe("underpaid");
 
+    const slotMore = decodeSlot(p.pay.slots[0]!);
+    expect(reason(await firstHop(w, encodeSlot({ ...slotMore, remaining: slotMore.remaining + 1 }), p.pay.attachment, p.secrets[0]!))).toBe("underpaid");
+
     const rich = await signTicket({ ...p.ticket, index: p.ticket.index + 12n, amount: 11n * OBOL }, w.domain, client);
     expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(rich), p.secrets[0]!))).toBe("above-balance");
 
@@ -173,6 +177,31 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
     expect(reason(await firstHop(w, p2.pay.slots[0]!, p2.pay.attachment, p2.secrets[0]!))).toBe("accepted");
     expect(reason(await firstHop(w, p1.pay.slots[0]!, p1.pay.attachment, p1.secrets[0]!))).toBe("accepted");
     expect(reason(await firstHop(w, p1.pay.slots[0]!, p1.pay.attachment, p1.secrets[0]!))).toBe("reused-index");
+  });
+
+  it("never accepts a mutated ticket or slot (property: random byte changes, 0 accepted, 0 crashes)", async () => {
+    const w = await world();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+        async (inSlot, flips) => {
+          const p = await paid(w);
+          const slot = p.pay.slots[0]!.slice();
+          const attachment = p.pay.attachment.slice();
+          // In the slot: the flags byte and the hint, what the hop checks its own pay with. (The
+          // onward challenge and `remaining` only shape the ticket it issues; Sphinx's header MAC
+          // is what protects those.) Flips may cancel out, so compare with the original bytes.
+          if (inSlot) for (const [pos, x] of flips) slot[pos % 34 === 1 ? 0 : pos % 34]! ^= x;
+          else for (const [pos, x] of flips) attachment[pos % attachment.length]! ^= x;
+          const unchanged = Buffer.compare(Buffer.from(slot), Buffer.from(p.pay.slots[0]!)) === 0 &&
+            Buffer.compare(Buffer.from(attachment), Buffer.from(p.pay.attachment)) === 0;
+          const v = await firstHop(w, slot, attachment, p.secrets[0]!);
+          expect(v.accept).toBe(unchanged);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it("refuses to forward without an open onward channel, and ignores receipts that open nothing", async () => {
