@@ -7,8 +7,9 @@
  * - block(0): Sphinx session key (X25519 scalar);
  * - block(1 + L): relay of layer L = members_L[uint256(block) mod n_L],
  *   members ordered by keccak256(epochSeed ‖ relay) ascending;
- * - block(6 + h): delay of hop h: u = (top 53 bits of block) / 2^53,
- *   delayMs = round(−ln(1 − u) · meanDelayMs) (Exp inverse CDF).
+ * - block(6 + h): delay of mix hop h ∈ {1, 2, 3}: u = (top 53 bits of block) / 2^53,
+ *   delayMs = round(−ln(1 − u) · meanDelayMs) (Exp inverse CDF); gateways
+ *   (hops 0 and 4) hold no delay, like every client packet (docs/client.md §Loopix).
  *
  * The packet itself is built by the normal Sphinx code (X25519 group), so on
  * reveal anyone — and the contract, in a dispute — recomputes every hop's tag.
@@ -78,10 +79,11 @@ export function loopRouteIndices(beta: Uint8Array, layerSizes: readonly number[]
   });
 }
 
-/** Exp-distributed per-hop delays (ms) with mean `meanDelayMs`. */
+/** Per-hop delays (ms): Exp with mean `meanDelayMs` at the mix layers, 0 at the gateways. */
 export function loopDelaysMs(beta: Uint8Array, meanDelayMs: number): number[] {
   if (!(meanDelayMs >= 0)) throw new InvalidInputError("meanDelayMs", "must be ≥ 0");
   return Array.from({ length: LOOP_HOPS }, (_, h) => {
+    if (h === 0 || h === LOOP_HOPS - 1) return 0;
     const block = Buffer.from(loopBlock(beta, DELAY_BLOCK + h));
     const u = Number(block.readBigUInt64BE(0) >> 11n) / 2 ** 53; // u ∈ [0, 1)
     return Math.min(0xffffffff, Math.round(-Math.log(1 - u) * meanDelayMs));

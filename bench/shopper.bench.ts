@@ -1,0 +1,176 @@
+/**
+ * Secret-shopper figures (docs/shopper.md §Measurements), all on Hardhat's
+ * in-process chain with the real contracts, real VRF proofs and real Sphinx
+ * loop packets:
+ * - shopper.gas.* — gas of each transaction of the audit path;
+ * - shopper.relay_us_per_packet — relay CPU for the scheme per packet: durable
+ *   tag insert (sqlite, WAL, in 100-packet group commits) plus its share of the
+ *   epoch's Merkle tree;
+ * - shopper.epochs_to_catch_10pct_dropper — audited epochs until a relay that
+ *   drops 10 % of packets is first recorded, by simulation, beside the model's
+ *   prediction 1 / (1 − (1 − ε·d / n_L)^(S·J)).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
+import { bytesToHex, type Hex } from "viem";
+import type { BenchOptions, Metric } from "./metric.js";
+import { createWorld, type World } from "../test/schemes/shopper/fixture.js";
+import { deployHarness } from "../test/schemes/shopper/harness.js";
+import { openDatabase, transaction } from "../src/store/db.js";
+import { ShopperStore } from "../src/schemes/shopper/store.js";
+import { buildMerkleTree } from "../src/crypto/merkle.js";
+import { vrfKeygen, vrfProve } from "../src/crypto/vrf/bls.js";
+
+async function gasOf(w: World, hash: Promise<Hex>): Promise<bigint> {
+  return (await w.publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed;
+}
+
+/** Calldata cost (EIP-2028) so a view's estimate can be reduced to execution gas. */
+function calldataGas(data: Hex): bigint {
+  let g = 0n;
+  for (let i = 2; i < data.length; i += 2) g += data.slice(i, i + 2) === "00" ? 4n : 16n;
+  return g;
+}
+
+async function gasFigures(): Promise<Metric[]> {
+  const w = await createWorld({ gateways: 2, mixesPerLayer: 2, jMax: 4 });
+  const E = 1n;
+  await w.gotoEpoch(E);
+  const snapshot = await gasOf(w, w.shopper.write.snapshotDirectory([E]));
+  const sender = w.relays[0]!;
+  const a = await w.loop(sender, E, 0);
+  const b = await w.loop(sender, E, 1);
+  w.carry(E, a.packet, a.route[0]!.relay);
+  w.carry(E, b.packet, b.route[0]!.relay);
+  for (const r of w.relays) w.noise(r, E, 1000); // ~1k tags per relay per epoch: proofs of depth 10
+  await w.gotoEpoch(E + 1n);
+  const commits: bigint[] = [];
+  for (const r of w.relays) {
+    const tree = buildMerkleTree(r.tags.get(E)!);
+    commits.push(await gasOf(w, w.shopper.write.commit([E, bytesToHex(tree.root), BigInt(tree.size)], { account: r.wallet.account })));
+    w.trees.set(`${E}:${r.address}`, tree);
+  }
+  await w.gotoEpoch(E + 2n);
+  await w.fixBeacon(E);
+  const reveal = await gasOf(w, w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.tagsHex(a.tags)]));
+  const id = w.auditIdOf(sender.address, E, 0);
+  const proofs = [0, 1, 2, 3, 4].map((h) => w.proofFor(E, a.route[h]!.relay, a.tags[h]!)!);
+  const prove = await gasOf(w, w.shopper.write.proveHops([id, w.tagsHex(a.tags), [0, 1, 2, 3, 4], proofs]));
+  const lie = [...b.tags];
+  lie[4] = new Uint8Array(32).fill(1);
+  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.tagsHex(lie)]);
+  const dispute = await gasOf(w, w.shopper.write.dispute([w.auditIdOf(sender.address, E, 1), w.tagsHex(lie), 4]));
+  await w.gotoEpoch(E + 4n);
+  const finalize = await gasOf(w, w.shopper.write.finalize([id]));
+
+  const harness = await deployHarness(w.viem as never);
+  const keys = vrfKeygen();
+  const alpha = new Uint8Array(randomBytes(64));
+  const { proof } = vrfProve(keys.secretKey, alpha);
+  const { encodeFunctionData } = await import("viem");
+  const { vrfHarnessAbi } = await import("../test/schemes/shopper/harness.js");
+  const data = encodeFunctionData({ abi: vrfHarnessAbi, functionName: "vrfVerify", args: [bytesToHex(keys.publicKey), bytesToHex(alpha), bytesToHex(proof)] });
+  const vrf = (await w.publicClient.estimateGas({ to: harness.address, data })) - 21_000n - calldataGas(data);
+  const mean = commits.reduce((s, g) => s + g, 0n) / BigInt(commits.length);
+  return [
+    { metric: "shopper.gas.commit", value: Number(mean), unit: "gas", note: "per relay per epoch; the first commit of an epoch also pays the directory snapshot unless done before" },
+    { metric: "shopper.gas.snapshot_directory", value: Number(snapshot), unit: "gas", note: "once per epoch for the network, 8 relays" },
+    { metric: "shopper.gas.audit_route", value: Number(reveal + prove + finalize), unit: "gas", note: `one winning 5-hop loop: reveal ${reveal} + 5 proofs ${prove} + finalize ${finalize}` },
+    { metric: "shopper.gas.reveal", value: Number(reveal), unit: "gas" },
+    { metric: "shopper.gas.prove_5_hops", value: Number(prove), unit: "gas", note: "5 Merkle proofs of depth 10 in one tx" },
+    { metric: "shopper.gas.finalize_paid", value: Number(finalize), unit: "gas" },
+    { metric: "shopper.gas.dispute", value: Number(dispute), unit: "gas", note: "worst case, hop 4: 20 X25519 ladders on chain" },
+    { metric: "shopper.gas.vrf_verify", value: Number(vrf), unit: "gas", note: "execution only: hash to G1 (2 map + add) + 2-pair pairing check" },
+  ];
+}
+
+function relayMicros(quick: boolean): Metric[] {
+  const dir = mkdtempSync(join(tmpdir(), "obol-shopper-bench-"));
+  try {
+    const db = openDatabase(join(dir, "relay.sqlite"));
+    const store = new ShopperStore(db);
+    const n = quick ? 5_000 : 50_000;
+    const tags = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+    const start = performance.now();
+    for (let i = 0; i < n; i += 100) transaction(db, () => { for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!); });
+    const inserted = performance.now();
+    const tree = buildMerkleTree(store.tagsOf(7n));
+    const end = performance.now();
+    db.close();
+    if (tree.size !== n) throw new Error("tree size mismatch");
+    return [
+      { metric: "shopper.relay_us_per_packet", value: ((end - start) * 1000) / n, unit: "µs", note: `${n} tags: store ${(((inserted - start) * 1000) / n).toFixed(1)} µs + Merkle share ${(((end - inserted) * 1000) / n).toFixed(1)} µs` },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Simulation over the real contract: S senders each send J loops per epoch;
+ * a mix drops each packet it receives with probability d (after recording
+ * its tag, the rational strategy); count audited epochs until it is recorded.
+ */
+async function dropperEpochs(quick: boolean): Promise<Metric[]> {
+  const S = 8; // every relay sends loops
+  const J = 4;
+  const epsilon = 1 / 4;
+  const d = 0.1;
+  const nL = 2;
+  const cap = 12;
+  const predicted = 1 / (1 - (1 - (epsilon * d) / nL) ** (S * J));
+  const trials = quick ? 2 : 6;
+  const results: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    const w = await createWorld({ gateways: 2, mixesPerLayer: nL, jMax: J, winThreshold: (1n << 256n) / 4n, pool: 10n ** 24n });
+    const dropper = w.relays[2 + t % 6]!; // a mix
+    let epoch = 1n;
+    let caught = 0;
+    for (let k = 1; k <= cap && caught === 0; k++) {
+      await w.gotoEpoch(epoch);
+      const loops = [];
+      for (const s of w.relays) {
+        for (let j = 0; j < J; j++) {
+          const l = await w.loop(s, epoch, j);
+          const drop = Math.random() < d;
+          w.carry(epoch, l.packet, l.route[0]!.relay, drop ? { dropAt: dropper.address } : {});
+          loops.push({ s, j, l });
+        }
+      }
+      await w.gotoEpoch(epoch + 1n);
+      await w.commitAll(epoch);
+      await w.gotoEpoch(epoch + 2n);
+      await w.fixBeacon(epoch);
+      const ids: Hex[] = [];
+      for (const { s, j, l } of loops) {
+        if (!(await w.shopper.read.isWinner([epoch, bytesToHex(l.beta)]))) continue;
+        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.tagsHex(l.tags)]);
+        const id = w.auditIdOf(s.address, epoch, j);
+        const hops: number[] = [];
+        const proofs: Hex[][] = [];
+        for (let h = 0; h < 5; h++) {
+          const p = w.proofFor(epoch, l.route[h]!.relay, l.tags[h]!);
+          if (p) { hops.push(h); proofs.push(p); }
+        }
+        if (hops.length) await w.shopper.write.proveHops([id, w.tagsHex(l.tags), hops, proofs]);
+        ids.push(id);
+      }
+      await w.gotoEpoch(epoch + 4n);
+      for (const id of ids) await w.shopper.write.finalize([id]);
+      if ((await w.registry.read.faults([dropper.address])) > 0n) caught = k;
+      epoch += 5n;
+    }
+    results.push(caught === 0 ? cap : caught);
+  }
+  const mean = results.reduce((s, x) => s + x, 0) / results.length;
+  return [
+    { metric: "shopper.epochs_to_catch_10pct_dropper", value: mean, unit: "epochs", note: `simulated over ${trials} trials (S=${S}, J=${J}, ε=${epsilon}, n_L=${nL}, d=${d}): ${results.join(",")}; model predicts ${predicted.toFixed(2)}` },
+    { metric: "shopper.epochs_to_catch_10pct_dropper_model", value: predicted, unit: "epochs", note: "1 / (1 − (1 − ε·d/n_L)^(S·J))" },
+  ];
+}
+
+export async function run(options: BenchOptions): Promise<Metric[]> {
+  return [...(await gasFigures()), ...relayMicros(options.quick), ...(await dropperEpochs(options.quick))];
+}
