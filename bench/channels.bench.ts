@@ -138,6 +138,33 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const receiptUs = ((performance.now() - t0) * 1000) / n;
   if (relayA.stats.receipts !== n) throw new Error("bench receipts did not match");
 
+  // Fuzz: random 1–3 byte changes to a valid (attachment, slot) pair, fed to the relay.
+  // Never accepted, never thrown. OBOL_CHANNELS_FUZZ sets the count (DESIGN §8 asks 100k).
+  const fuzzN = Number(process.env.OBOL_CHANNELS_FUZZ ?? (quick ? 300 : 20_000));
+  const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+  const base = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
+  let accepted = 0;
+  let crashes = 0;
+  for (let i = 0; i < fuzzN; i++) {
+    const slot = base.slots[0]!.slice();
+    const attachment = base.attachment.slice();
+    const inSlot = Math.random() < 0.25;
+    const flips = 1 + Math.floor(Math.random() * 3);
+    for (let f = 0; f < flips; f++) {
+      const x = 1 + Math.floor(Math.random() * 255);
+      if (inSlot) slot[Math.floor(Math.random() * 35)]! ^= x; // flags, remaining, hint
+      else attachment[Math.floor(Math.random() * attachment.length)]! ^= x;
+    }
+    if (Buffer.compare(Buffer.from(slot), Buffer.from(base.slots[0]!)) === 0 && Buffer.compare(Buffer.from(attachment), Buffer.from(base.attachment)) === 0) continue;
+    try {
+      const v = await relayA.onPacket({ slot, attachment, ss: secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
+      // Lowering `remaining` only cheapens the onward ticket (the Sphinx MAC protects it on the wire).
+      if (v.accept && !(inSlot && slot[1]! < base.slots[0]![1]! && slot[1]! > 0 && Buffer.compare(Buffer.from(slot.subarray(2)), Buffer.from(base.slots[0]!.subarray(2))) === 0 && slot[0] === 0)) accepted++;
+    } catch {
+      crashes++;
+    }
+  }
+
   // Split of the per-packet cost.
   const ms = quick ? 300 : 1500;
   const sk = new Uint8Array(randomBytes(32));
@@ -151,6 +178,9 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
     { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: "mid hop: all checks + sqlite + signing the onward ticket (in-memory db)" },
     { metric: "channels.relay_us_per_receipt", value: receiptUs, unit: "µs", note: "ack → response → win decision → store" },
     { metric: "channels.client_us_per_packet", value: clientUs, unit: "µs", note: "3-hop route: challenges, slots, one signed ticket" },
+    { metric: "channels.fuzz_tickets", value: fuzzN, unit: "tickets", note: "mutated attachments/slots fed to onPacket" },
+    { metric: "channels.fuzz_tickets_accepted", value: accepted, unit: "tickets", note: "must be 0" },
+    { metric: "channels.fuzz_tickets_crashes", value: crashes, unit: "tickets", note: "must be 0" },
     { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: "ECDSA recover (noble)" },
     { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: "own·G + hint, keccak" },
     { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: "ECDSA sign (noble, RFC 6979)" },
