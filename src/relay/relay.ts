@@ -55,8 +55,11 @@ export class Relay {
   readonly #pool: LinkPool;
   readonly #pipeline: PipelineParameters;
   readonly #inFlight = new InFlight(MAX_IN_FLIGHT);
-  /** Outgoing header MAC → peer we sent it to, until its receipt comes back. */
-  readonly #awaitingReceipt = new RecentMap<string>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 1_000_000 });
+  /**
+   * Outgoing header MAC → the peer we sent it to and the packet's incoming
+   * header MAC (the `packetRef` the scheme saw in `onPacket`), until its receipt comes back.
+   */
+  readonly #awaitingReceipt = new RecentMap<{ peer: string; ref: Uint8Array }>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 1_000_000 });
   /** Replay tags our own cover loops will have when they return. */
   readonly #ownLoops = new RecentMap<true>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 10_000 });
   #byAddress = new Map<string, DirectoryEntry>();
@@ -244,7 +247,7 @@ export class Relay {
     if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
     try {
       const link = await this.#pool.linkTo(entry.multiaddr);
-      this.#awaitingReceipt.set(item.nextRef, link.peer);
+      this.#awaitingReceipt.set(item.nextRef, { peer: link.peer, ref: item.receipt.packetRef });
       await link.send(encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout));
       this.stats.forwarded++;
     } catch (error) {
@@ -254,10 +257,12 @@ export class Relay {
 
   async #onReceipt(packetRef: Uint8Array, receipt: Uint8Array, peer: string): Promise<void> {
     const expected = this.#awaitingReceipt.take(packetRef);
-    if (expected !== peer) return this.#drop(DropReason.receiptUnknown, peer);
+    if (expected?.peer !== peer) return this.#drop(DropReason.receiptUnknown, peer);
     this.stats.receiptsReceived++;
     try {
-      await this.#committer.run(() => this.#p.relayScheme.onReceipt({ packetRef, receipt, fromPeer: peer }));
+      // The scheme gets the packet's ref as it saw it in onPacket, so it can match its own records.
+      const ref = expected.ref;
+      await this.#committer.run(() => this.#p.relayScheme.onReceipt({ packetRef: ref, receipt, fromPeer: peer }));
     } catch (error) {
       this.#log.error({ err: error, peer }, "scheme.onReceipt failed");
     }
@@ -276,7 +281,8 @@ export class Relay {
     });
     this.#ownLoops.set(loop.returnTag, true);
     const link = await this.#pool.linkTo(loop.firstHop.multiaddr);
-    this.#awaitingReceipt.set(headerMac(this.#pipeline, loop.packet), link.peer);
+    const mac = headerMac(this.#pipeline, loop.packet);
+    this.#awaitingReceipt.set(mac, { peer: link.peer, ref: mac }); // our own packet: no incoming ref
     await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
     this.stats.loopsSent++;
   }

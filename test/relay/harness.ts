@@ -21,7 +21,7 @@ import { encodeFrame, FrameReader, type Frame, type WireLayout } from "../../src
 import { createObolNode, type ObolNode } from "../../src/net/node.js";
 import { createRelay, type Relay } from "../../src/relay/relay.js";
 import { scheme as free } from "../../src/schemes/free/scheme.js";
-import type { SchemeDeps } from "../../src/schemes/scheme.js";
+import type { RelayScheme, SchemeDeps } from "../../src/schemes/scheme.js";
 import { openDatabase } from "../../src/store/db.js";
 
 export const params: SphinxParams = obolParams({ slotSize: 0 });
@@ -41,7 +41,13 @@ export function randomAddress(): Address {
 /** Starts relays with the given roles/layers; the directory lists all of them. */
 export async function startRelays(
   specs: { role: RelayRole; layer: number }[],
-  options: { coverRate?: number; maxDelayMs?: number; epoch?: () => bigint } = {},
+  options: {
+    coverRate?: number;
+    maxDelayMs?: number;
+    epoch?: () => bigint;
+    /** Relay side of the scheme per relay (default: the free scheme's). */
+    relayScheme?: (deps: SchemeDeps & { relay: Address }) => RelayScheme;
+  } = {},
 ): Promise<{ relays: TestRelay[]; snapshot: DirectorySnapshot; stop: () => Promise<void> }> {
   const snapshot: DirectorySnapshot = { epoch: 1n, entries: [] };
   const relays: TestRelay[] = [];
@@ -70,7 +76,7 @@ export async function startRelays(
       mixSecretKey: secretKey,
       params,
       scheme: free,
-      relayScheme: free.relay({ ...deps, relay: entry.relay }),
+      relayScheme: (options.relayScheme ?? free.relay)({ ...deps, relay: entry.relay }),
       directory: () => snapshot,
       epoch: options.epoch ?? (() => 1n),
       maxDelayMs: options.maxDelayMs ?? 10_000,
