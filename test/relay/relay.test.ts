@@ -124,6 +124,22 @@ describe("relays on loopback", () => {
   });
 });
 
+describe("inbox protocol abuse", () => {
+  it("counts garbage and truncated pulls by reason and keeps serving", async () => {
+    const d = gwOut.relay.stats.dropped;
+    const before = { version: d["frame-version"] ?? 0, truncated: d["frame-truncated"] ?? 0 };
+    const garbage = await client.dialProtocol(multiaddr(gwOut.entry.multiaddr), "/obol/inbox/1");
+    garbage.send(Uint8Array.of(9, 3, ...randomBytes(32)));
+    await waitFor(() => (d["frame-version"] ?? 0) === before.version + 1);
+    const short = await client.dialProtocol(multiaddr(gwOut.entry.multiaddr), "/obol/inbox/1");
+    short.send(Uint8Array.of(1, 3, 1, 2, 3));
+    await short.close();
+    await waitFor(() => (d["frame-truncated"] ?? 0) === before.truncated + 1);
+    const fine = await pullInbox(client, { gateway: multiaddr(gwOut.entry.multiaddr), pullKey: randomBytes(32), bodySize: layout.bodySize });
+    expect(fine.bodies).toHaveLength(0);
+  });
+});
+
 describe("link reuse", () => {
   it("one connection and one outbound mix stream per next hop, however many packets", async () => {
     const conns = gwIn.node.getConnections(mix1.node.peerId);
