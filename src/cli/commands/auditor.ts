@@ -30,11 +30,9 @@ ${COMMON_USAGE}`,
     const chain = await openChain(common);
     const { openDatabase } = await import("../../store/db.js");
     const { createObolNode, loadOrCreatePeerKey } = await import("../../net/node.js");
-    const { multiaddr } = await import("@multiformats/multiaddr");
     const { loadScheme } = await import("../../schemes/registry.js");
     const { obolNetwork } = await import("../../client/packet.js");
-    const { encodeFrame } = await import("../../net/frame.js");
-    const { MIX_PROTOCOL } = await import("../../net/constants.js");
+    const { mixSender } = await import("../../schemes/shopper/send.js");
     const { relayRegistryAbi } = await import("../../chain/abi/RelayRegistry.js");
     const { sendContractTx } = await import("../../chain/tx.js");
     const { watchEpochs, currentEpoch } = await import("../../chain/epochs.js");
@@ -56,12 +54,7 @@ ${COMMON_USAGE}`,
     const auditor = new Auditor({
       chain, db, log, libp2p, vrfSecretKey: vrf.secretKey, params: network.params,
       meanDelayMs: numberOption(values["mean-delay-ms"], "--mean-delay-ms", "auditor", 200),
-      async send(packet, first) {
-        const info = await chain.publicClient.readContract({ address: registry, abi: relayRegistryAbi, functionName: "relayInfo", args: [first.relay] });
-        const stream = await libp2p.dialProtocol(multiaddr(info.multiaddr), MIX_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
-        stream.send(encodeFrame({ type: "packet", packet, attachment: new Uint8Array(0) }, network.layout));
-        await stream.close({ signal: AbortSignal.timeout(10_000) });
-      },
+      send: mixSender({ chain, libp2p, layout: network.layout }),
     });
     const loops = values.loops === undefined ? undefined : numberOption(values.loops, "--loops", "auditor", 0);
     try {
