@@ -1,0 +1,70 @@
+/**
+ * Devnet hook of scheme B (docs/tickets.md): deploys TicketBank, registers
+ * the deployer as issuer (fresh BLS key), runs the issuer core in this
+ * process, and has every client and relay (relays pay for their own cover
+ * loops) buy tokens for every relay of the current epoch, before traffic.
+ * Counts per relay: {@link DEVNET_TOKENS}, overridable with
+ * `OBOL_TICKETS_PER_GATEWAY` / `OBOL_TICKETS_PER_MIX`.
+ */
+import { join } from "node:path";
+import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
+import { sendContractTx } from "../../chain/tx.js";
+import { forComponent } from "../../log.js";
+import { openDatabase } from "../../store/db.js";
+import { loadBlindBls } from "../../crypto/blind/bls.js";
+import type { SchemeDevnet } from "../../sim/types.js";
+import TicketBankModule from "../../../ignition/modules/TicketBank.js";
+import { readIssuer, setIssuer, ticketBank } from "./bank.js";
+import { buyTokens } from "./buy.js";
+import { Issuer } from "./issuer.js";
+import { ensureIssuerRegistered } from "./setup.js";
+
+const OBOL = 10n ** 18n;
+
+/** Tokens each participant buys per relay (gateways carry every packet twice: entry and exit). */
+export const DEVNET_TOKENS = {
+  perGateway: Number(process.env.OBOL_TICKETS_PER_GATEWAY ?? 150),
+  perMix: Number(process.env.OBOL_TICKETS_PER_MIX ?? 60),
+  price: 10n ** 15n,
+  issuerStake: 1_000n * OBOL,
+} as const;
+
+export const devnet: SchemeDevnet = {
+  module: TicketBankModule,
+  async setup({ deployer, relays, clients, log, signal }) {
+    const l = forComponent(log, "obol:tickets:devnet");
+    const bls = await loadBlindBls();
+    const { secretKey, publicKey } = bls.keygen();
+    await ensureIssuerRegistered(deployer, { publicKey, price: DEVNET_TOKENS.price, winBits: 0, stake: DEVNET_TOKENS.issuerStake });
+    const issuerDb = openDatabase(":memory:");
+    const issuer = new Issuer({ chain: deployer, db: issuerDb, log, bls, secretKey });
+    const info = await readIssuer(deployer, deployer.account);
+    const epoch = await ticketBank(deployer).read.currentEpoch();
+    const participants = [
+      ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
+      ...clients.map((c) => ({ ...c, file: "client.sqlite" })),
+    ];
+    for (const p of participants) {
+      signal.throwIfAborted();
+      const db = openDatabase(join(p.dataDir, p.file));
+      try {
+        setIssuer(db, deployer.account);
+        // Two purchases (gateways, mixes) so each stays under the per-request cap.
+        for (const [role, per] of [["gateway", DEVNET_TOKENS.perGateway], ["mix", DEVNET_TOKENS.perMix]] as const) {
+          const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
+          if (targets.length === 0 || per === 0) continue;
+          const cost = DEVNET_TOKENS.price * BigInt(targets.length * per);
+          await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [p.chain.account, cost] }, `fund ${p.name} for tokens`);
+          await buyTokens(p.chain, db, bls, { epoch, relays: targets, perRelay: per, issuer: info, issue: (r) => issuer.issue(r) });
+        }
+      } finally {
+        db.close();
+      }
+      l.info({ participant: p.name, epoch }, "bought tokens");
+    }
+    // Relays pin the issuer too (they verify against its key).
+    return async () => {
+      issuerDb.close();
+    };
+  },
+};
