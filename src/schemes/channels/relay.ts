@@ -33,6 +33,12 @@ export type ChannelsRelayOptions = {
   topUpBelowUnits?: bigint;
   topUpToUnits?: bigint;
   settle?: ChannelsSettleOptions;
+  /**
+   * "every-packet" (default) recovers the ticket's signer before forwarding;
+   * "winners-only" skips that and verifies only winning tickets, banning the
+   * channel at the first forged winner (docs/channels.md §5 weighs the two).
+   */
+  verifySignature?: "every-packet" | "winners-only";
   now?: () => number;
 };
 
@@ -45,6 +51,11 @@ export class ChannelsRelay implements RelayScheme {
   readonly #log: Logger;
   readonly #params: ChannelsParams;
   readonly #opts: Required<Omit<ChannelsRelayOptions, "signer" | "settle" | "params">>;
+  /**
+   * Peers caught delivering forged winners (winners-only mode); refused until
+   * restart. The peer, not the channel: anyone can name an honest channel.
+   */
+  readonly #banned = new Set<string>();
   readonly #signer: TicketSigner;
   readonly settle: ChannelsSettle;
   #domain: Uint8Array | null = null;
@@ -65,6 +76,7 @@ export class ChannelsRelay implements RelayScheme {
       pendingTtlMs: options.pendingTtlMs ?? 10 * 60_000,
       topUpBelowUnits: options.topUpBelowUnits ?? RELAY_DEFAULTS.topUpBelowUnits,
       topUpToUnits: options.topUpToUnits ?? RELAY_DEFAULTS.topUpToUnits,
+      verifySignature: options.verifySignature ?? "every-packet",
       now: options.now ?? Date.now,
     };
     this.settle = new ChannelsSettle(deps, options.settle);
@@ -115,6 +127,7 @@ export class ChannelsRelay implements RelayScheme {
       ch = this.#incoming.get(ticket.channel);
     }
     if (!ch) throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay`);
+    if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
     if (ticket.index <= ch.ticketIndex)
@@ -130,9 +143,8 @@ export class ChannelsRelay implements RelayScheme {
     if (!challengeAnswerable(own, slot.hint, ticket.challenge))
       throw new TicketRejectedError("unanswerable-challenge", "challenge ≠ address(own·G + hint)");
     const digest = ticketDigest(ticket, domain);
-    const signer = recoverSigner(digest, ticket.signature);
-    if (signer === null || signer.toLowerCase() !== ch.source.toLowerCase())
-      throw new TicketRejectedError("forged-signature", `signed by ${signer ?? "nobody"}, channel source ${ch.source}`);
+    if (this.#opts.verifySignature === "every-packet" && !this.#signedBySource(digest, ticket.signature, ch.source))
+      throw new TicketRejectedError("forged-signature", `not signed by the channel source ${ch.source}`);
 
     if (slot.exit) {
       // Exit hop: no next hop to acknowledge; it derives the ack half itself (docs/channels.md §Exit).
@@ -140,7 +152,7 @@ export class ChannelsRelay implements RelayScheme {
       transaction(this.#deps.db, () => {
         if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
           throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-        this.#settleResponse(ticket, ch.source, packet.attachment, digest, response);
+        this.#settleResponse(ticket, ch.source, packet.attachment, digest, response, packet.fromPeer);
       });
       return new Uint8Array(0);
     }
@@ -161,13 +173,26 @@ export class ChannelsRelay implements RelayScheme {
       domain,
       this.#signer,
     );
-    this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, createdMs: this.#opts.now() });
+    this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
     return encodeAttachment(onward);
   }
 
+  #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
+    const signer = recoverSigner(digest, signature);
+    return signer !== null && signer.toLowerCase() === source.toLowerCase();
+  }
+
   /** Stores a winner or counts a loser once the response is known. */
-  #settleResponse(ticket: ReturnType<typeof decodeAttachment>, source: Address, bytes: Uint8Array, digest: Uint8Array, response: bigint): void {
+  #settleResponse(
+    ticket: ReturnType<typeof decodeAttachment>, source: Address, bytes: Uint8Array, digest: Uint8Array, response: bigint, fromPeer: string,
+  ): void {
     if (isWinning(digest, response, ticket.winProb)) {
+      if (this.#opts.verifySignature === "winners-only" && !this.#signedBySource(digest, ticket.signature, source)) {
+        this.#banned.add(fromPeer);
+        this.#store.addStat("forged_winners");
+        this.#log.warn({ channel: ticket.channel, fromPeer }, "forged winning ticket; peer banned");
+        return;
+      }
       this.#store.putWon(ticket, source, bytes, response);
       this.#store.addStat("wins");
       this.stats.wins++;
@@ -198,7 +223,7 @@ export class ChannelsRelay implements RelayScheme {
     if (pointAddress(response) !== ticket.challenge.toLowerCase()) return this.#badReceipt("response does not open the challenge");
     this.stats.receipts++;
     transaction(this.#deps.db, () => {
-      this.#settleResponse(ticket, pending.source, pending.ticket, ticketDigest(ticket, domain), response);
+      this.#settleResponse(ticket, pending.source, pending.ticket, ticketDigest(ticket, domain), response, pending.fromPeer);
       this.#store.deletePending(hint);
     });
     if (this.#store.counts().won >= this.#opts.redeemThreshold) this.#redeemSoon();

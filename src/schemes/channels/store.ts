@@ -13,7 +13,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ch_seen (channel TEXT NOT NULL, epoch INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (channel, epoch, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ch_out (channel TEXT PRIMARY KEY, epoch INTEGER NOT NULL, next_index INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ch_pending (
-  hint BLOB PRIMARY KEY, source TEXT NOT NULL, ticket BLOB NOT NULL, own BLOB NOT NULL, created_ms INTEGER NOT NULL);
+  hint BLOB PRIMARY KEY, source TEXT NOT NULL, ticket BLOB NOT NULL, own BLOB NOT NULL, from_peer TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ch_won (
   channel TEXT NOT NULL, epoch INTEGER NOT NULL, idx INTEGER NOT NULL, source TEXT NOT NULL,
   amount TEXT NOT NULL, ticket BLOB NOT NULL, response TEXT NOT NULL,
@@ -38,7 +39,7 @@ export type WonTicket = {
   txHash: Hex | null;
 };
 
-export type PendingTicket = { source: Address; ticket: Uint8Array; own: bigint; hint: Uint8Array; createdMs: number };
+export type PendingTicket = { source: Address; ticket: Uint8Array; own: bigint; hint: Uint8Array; fromPeer: string; createdMs: number };
 
 /** Typed access to the `ch_` tables of one database connection. */
 export class ChannelsStore {
@@ -55,8 +56,8 @@ export class ChannelsStore {
       seenPrune: p("DELETE FROM ch_seen WHERE channel = ? AND (epoch < ? OR (epoch = ? AND idx <= ?))"),
       outGet: p("SELECT epoch, next_index FROM ch_out WHERE channel = ?"),
       outPut: p("INSERT INTO ch_out (channel, epoch, next_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, next_index = excluded.next_index"),
-      pendingPut: p("INSERT OR REPLACE INTO ch_pending (hint, source, ticket, own, created_ms) VALUES (?, ?, ?, ?, ?)"),
-      pendingGet: p("SELECT source, ticket, own, hint, created_ms FROM ch_pending WHERE hint = ?"),
+      pendingPut: p("INSERT OR REPLACE INTO ch_pending (hint, source, ticket, own, from_peer, created_ms) VALUES (?, ?, ?, ?, ?, ?)"),
+      pendingGet: p("SELECT source, ticket, own, hint, from_peer, created_ms FROM ch_pending WHERE hint = ?"),
       pendingDel: p("DELETE FROM ch_pending WHERE hint = ?"),
       pendingExpire: p("DELETE FROM ch_pending WHERE created_ms < ?"),
       pendingCount: p("SELECT COUNT(*) AS n FROM ch_pending"),
@@ -109,15 +110,15 @@ export class ChannelsStore {
    * recomputing ack·G, without knowing how the pipeline names packets.
    */
   putPending(p: PendingTicket): void {
-    this.#s.pendingPut!.run(p.hint, p.source, p.ticket, hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`), p.createdMs);
+    this.#s.pendingPut!.run(p.hint, p.source, p.ticket, hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`), p.fromPeer, p.createdMs);
   }
 
   getPending(hint: Uint8Array): PendingTicket | null {
     const r = this.#s.pendingGet!.get(hint) as
-      | { source: string; ticket: Uint8Array; own: Uint8Array; hint: Uint8Array; created_ms: number }
+      | { source: string; ticket: Uint8Array; own: Uint8Array; hint: Uint8Array; from_peer: string; created_ms: number }
       | undefined;
     if (!r) return null;
-    return { source: r.source as Address, ticket: r.ticket, own: BigInt(bytesToHex(r.own)), hint: r.hint, createdMs: r.created_ms };
+    return { source: r.source as Address, ticket: r.ticket, own: BigInt(bytesToHex(r.own)), hint: r.hint, fromPeer: r.from_peer, createdMs: r.created_ms };
   }
 
   deletePending(hint: Uint8Array): void {

@@ -223,6 +223,28 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
   });
 });
 
+describe("channels scheme: verifying signatures only for winners", () => {
+  it("forwards a forged ticket once, never stores it as a winner, then bans the peer that sent it", async () => {
+    const w = await world();
+    const A = new ChannelsRelay({ ...w.deps(w.aChain), relay: w.aChain.account }, { params, topUpBelowUnits: 0n, verifySignature: "winners-only" });
+    await A.start();
+    const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+    const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+    const forged = encodeAttachment(await signTicket(decodeAttachment(pay.attachment), w.domain, privateKeySigner(hardhatKey(5))));
+    const v = await A.onPacket(packet(pay.slots[0]!, forged, secrets[0]!, w.bChain.account));
+    expect(v.accept).toBe(true); // the price of not checking every packet
+    await A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+    expect(A.stats.wins).toBe(0);
+    const next = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+    const v2 = await A.onPacket(packet(next.slots[0]!, next.attachment, secrets[0]!, w.bChain.account));
+    expect(v2.accept ? "accepted" : v2.reason.split(":")[0]).toBe("forged-signature");
+    // The honest client on another link is not hurt by the forgery naming its channel.
+    const v3 = await A.onPacket({ ...packet(next.slots[0]!, next.attachment, secrets[0]!, w.bChain.account), fromPeer: "honest" });
+    expect(v3.accept).toBe(true);
+    expect((await A.settle.claim()).paid).toBe(0n);
+  });
+});
+
 describe("channels scheme: crash safety of redemption", () => {
   it("a relay killed after broadcasting restarts without losing or double-redeeming a ticket", async () => {
     const dir = mkdtempSync(join(tmpdir(), "obol-channels-"));
