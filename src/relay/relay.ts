@@ -30,6 +30,8 @@ export type { CreateRelayParameters, DirectorySource, EpochSource } from "./conf
 
 /** Receipts expected back are remembered this long (then a late receipt is "unknown"). */
 const RECEIPT_WINDOW_MS = 120_000;
+/** Expired inbox messages are deleted at least this often (and on every pull). */
+const INBOX_PURGE_MS = 60_000;
 /** Packets being peeled/committed at once before links stop reading (backpressure). */
 const MAX_IN_FLIGHT = 2_048;
 
@@ -70,6 +72,7 @@ export class Relay {
   #refreshTimer: NodeJS.Timeout | null = null;
   #cover: PoissonTimer | null = null;
   #unhandleInbox: (() => Promise<void>) | null = null;
+  #inboxPurgedAt = 0;
 
   constructor(p: CreateRelayParameters) {
     const group = p.group ?? x25519Group;
@@ -197,6 +200,11 @@ export class Relay {
     }
     this.#awaitingReceipt.prune();
     this.#ownLoops.prune();
+    if (this.#inbox && performance.now() - this.#inboxPurgedAt > INBOX_PURGE_MS) {
+      this.#inboxPurgedAt = performance.now();
+      const inbox = this.#inbox;
+      await this.#committer.run(() => inbox.expire());
+    }
   }
 
   #onFrame(frame: Frame, link: MixLink): Promise<void> | undefined {
