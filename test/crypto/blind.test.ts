@@ -68,6 +68,20 @@ describe("blind BLS tokens", () => {
     expect(() => bls.unblind(state, bls.signBlinded(other.secretKey, state.blinded), publicKey)).toThrow(BlindSignatureRejectedError);
   });
 
+  it("unblindBatch checks a whole purchase with one pairing and names a wrong signature", () => {
+    const states = Array.from({ length: 6 }, (_, i) => bls.blind(tokenMessage(relay, 3n, serial(40 + i))));
+    const blind = states.map((st) => bls.signBlinded(secretKey, st.blinded));
+    const sigs = bls.unblindBatch(states, blind, publicKey);
+    sigs.forEach((sig, i) => expect(bls.verify(tokenMessage(relay, 3n, serial(40 + i)), sig, publicKey)).toBe(true));
+    // A cheating issuer: two signatures whose errors cancel in a plain sum are still caught.
+    const delta = bls12_381.G1.Point.BASE.multiply(7n);
+    const cheat = [...blind];
+    cheat[1] = bls12_381.G1.Point.fromBytes(blind[1]!).add(delta).toBytes(true);
+    cheat[4] = bls12_381.G1.Point.fromBytes(blind[4]!).subtract(delta).toBytes(true);
+    expect(() => bls.unblindBatch(states, cheat, publicKey)).toThrow(/#1 is wrong/);
+    expect(() => bls.unblindBatch(states, blind.slice(1), publicKey)).toThrow(InvalidPointError);
+  });
+
   it("the issuer refuses malformed, infinite and non-subgroup blinded points", () => {
     expect(() => bls.signBlinded(secretKey, new Uint8Array(47))).toThrow(InvalidPointError);
     const inf = new Uint8Array(48);

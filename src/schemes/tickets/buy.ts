@@ -62,7 +62,8 @@ export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: Blin
   const digest = issuanceDigest(chain.deployment.chainId, bank.address, issuer.address, depositId, blinded);
   const signature = await chain.walletClient.signMessage({ account: chain.walletClient.account, message: { raw: digest } });
   const blindSignatures = await issue({ depositId, blinded, signature });
-  const tokens = plan.map((p, i) => ({ relay: p.relay, epoch, serial: p.serial, signature: bls.unblind(states[i]!, blindSignatures[i]!, issuer.publicKey) }));
+  const signatures = bls.unblindBatch(states, blindSignatures, issuer.publicKey);
+  const tokens = plan.map((p, i) => ({ relay: p.relay, epoch, serial: p.serial, signature: signatures[i]! }));
   new TokenWallet(db).add(tokens);
   return { depositId, tokens: tokens.length, paid: event.args.amount };
 }
