@@ -223,6 +223,28 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
   });
 });
 
+describe("channels scheme: liquidity", () => {
+  it("tops up an outgoing channel that fell below its floor at the next epoch, and no other", async () => {
+    const w = await world();
+    const A = new ChannelsRelay({ ...w.deps(w.aChain), relay: w.aChain.account }, { params, topUpBelowUnits: 20_000n, topUpToUnits: 30_000n });
+    await A.start();
+    await A.onEpoch(2n);
+    expect((await readChannel(w.aChain, w.aChain.account, w.bChain.account)).balance).toBe(30_000n * UNIT);
+    await A.onEpoch(3n); // above the floor now: nothing sent
+    expect((await readChannel(w.aChain, w.aChain.account, w.bChain.account)).balance).toBe(30_000n * UNIT);
+    // A's incoming channel (client → A) is not A's to fund.
+    expect((await readChannel(w.aChain, w.clientChain.account, w.aChain.account)).balance).toBe(10n * OBOL);
+  });
+
+  it("redeems waiting winners at the epoch timer", async () => {
+    const w = await world();
+    await send(w);
+    const before = (await balances(w)).A;
+    await w.A.onEpoch(2n);
+    expect((await balances(w)).A - before).toBe(3n * UNIT);
+  });
+});
+
 describe("channels scheme: verifying signatures only for winners", () => {
   it("forwards a forged ticket once, never stores it as a winner, then bans the peer that sent it", async () => {
     const w = await world();
