@@ -109,6 +109,13 @@ function signalAborted(error: unknown): boolean {
 
 // Entry point when run as a script (tsx src/cli/main.ts …), not when imported by tests.
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/cli/main.ts")) {
+  // node:sqlite is stable enough for us; its "experimental" notice on every
+  // command would only confuse users. Every other warning is still printed.
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (warning.name === "ExperimentalWarning" && /SQLite/.test(warning.message)) return;
+    process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  });
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {

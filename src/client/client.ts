@@ -159,6 +159,21 @@ export class ObolClient {
     return this.#gateway;
   }
 
+  /**
+   * Opens the link to the entry gateway ahead of the first packet (it is
+   * otherwise opened on demand).
+   *
+   * @throws GatewayUnreachableError
+   */
+  async connect({ signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    const entry = findGateway(await this.#p.directory(), this.#gateway);
+    try {
+      await this.#pool.linkTo(entry.multiaddr, signal);
+    } catch (cause) {
+      throw new GatewayUnreachableError(entry.relay, { cause, details: (cause as Error).message });
+    }
+  }
+
   /** Messages waiting for the payload stream. */
   get queued(): number {
     return this.#queue.length;

@@ -67,7 +67,9 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
     onStep(`starting ${net.clients.length} clients`);
     for (const [c, slot] of net.clients.entries()) {
       const gateway = net.relays.filter((r) => r.role === "gateway")[c % 2]!.address;
-      clients.push(await ObolClient.create({ dataDir: slot.dataDir, log, network: net.network, chain: slot.chain, directory: net.directory, epoch: net.epoch, gateway, rates }));
+      const client = await ObolClient.create({ dataDir: slot.dataDir, log, network: net.network, chain: slot.chain, directory: net.directory, epoch: net.epoch, gateway, rates });
+      clients.push(client);
+      await client.connect({ signal });
     }
     onStep(`exchanging messages for ${durationS} s (Ctrl-C stops early)`);
     const report = await exchange(net, clients, { ...options, rates, messagesPerS, pollMs, drainS, durationS });

@@ -172,6 +172,12 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     }
     // Protocol handlers first, so no relay dials one that is not listening yet.
     for (const r of relays) await r.relay.start();
+    // A long-running network has its links up; so that the first packets of a
+    // run do not pay every Noise handshake on their path, connect every pair now.
+    onStep("connecting relays to each other");
+    await Promise.allSettled(
+      relays.flatMap((a, i) => relays.slice(i + 1).map((b) => a.node.dial(b.node.getMultiaddrs()[0]!, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }))),
+    );
     return { chain, deployment, deployer, network, relays, clients: clientSlots, directory, epoch, stop };
   } catch (error) {
     await stop();
