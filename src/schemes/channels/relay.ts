@@ -11,7 +11,7 @@ import { forComponent } from "../../log.js";
 import { transaction } from "../../store/db.js";
 import { DEFAULT_PARAMS, RELAY_DEFAULTS, type ChannelsParams } from "./constants.js";
 import { TicketRejectedError } from "./errors.js";
-import { channelsAddress, fundChannel, listChannels, type ChannelState } from "./chain.js";
+import { channelsAddress, closeChannel, fundChannel, listChannels, type ChannelState } from "./chain.js";
 import { ackKey, challengeAnswerable, CURVE_ORDER, exitAckKey, hintOf, ownKey, pointAddress, response as respond } from "./por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
@@ -88,8 +88,37 @@ export class ChannelsRelay implements RelayScheme {
     await this.refreshChannels();
   }
 
+  /** Waits for a redemption in flight; channels stay open (the relay may restart). */
   async stop(): Promise<void> {
     await this.#redeeming;
+  }
+
+  /**
+   * Leaving the network: redeems every winner, then closes incoming channels
+   * as destination (refunding their sources at once) and starts the notice
+   * period on outgoing ones (`obol channels close` finalizes them later).
+   * Tickets still waiting for a receipt are given up.
+   *
+   * @returns what was claimed and how many channels were closed / put in notice
+   */
+  async retire(): Promise<{ claimed: bigint; closed: number; closing: number }> {
+    await this.#redeeming;
+    const { paid } = await this.settle.claim();
+    await this.refreshChannels();
+    let closed = 0;
+    let closing = 0;
+    for (const ch of this.#incoming.values()) {
+      if (ch.status === "closed") continue;
+      await closeChannel(this.#deps.chain, ch.source);
+      closed++;
+    }
+    for (const ch of this.#outgoing.values()) {
+      if (ch.status !== "open") continue;
+      await closeChannel(this.#deps.chain, ch.destination);
+      closing++;
+    }
+    await this.refreshChannels();
+    return { claimed: paid, closed, closing };
   }
 
   /** Reloads incoming and outgoing channel states from the chain. */

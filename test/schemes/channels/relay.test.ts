@@ -236,6 +236,19 @@ describe("channels scheme: liquidity", () => {
     expect((await readChannel(w.aChain, w.clientChain.account, w.aChain.account)).balance).toBe(10n * OBOL);
   });
 
+  it("retires cleanly: redeems winners, closes incoming channels, starts closure of outgoing ones", async () => {
+    const w = await world();
+    await send(w);
+    const before = await balances(w);
+    const r = await w.B.retire();
+    expect(r).toEqual({ claimed: 2n * UNIT, closed: 1, closing: 1 });
+    expect((await balances(w)).B - before.B).toBe(2n * UNIT);
+    expect((await readChannel(w.bChain, w.aChain.account, w.bChain.account)).status).toBe("closed");
+    expect((await readChannel(w.bChain, w.bChain.account, w.cChain.account)).status).toBe("pending-to-close");
+    // C can still redeem what B owes it during the notice period.
+    expect((await w.C.settle.claim()).paid).toBe(UNIT);
+  });
+
   it("redeems waiting winners at the epoch timer", async () => {
     const w = await world();
     await send(w);
