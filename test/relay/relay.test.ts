@@ -124,6 +124,25 @@ describe("relays on loopback", () => {
   });
 });
 
+describe("random packets over the wire", () => {
+  it("500 well-framed random packets: every one dropped with a reason, none forwarded, relay still healthy", async () => {
+    const link = await openClientLink(client, mix2.entry.multiaddr);
+    const stats = mix2.relay.stats;
+    const droppedBefore = Object.values(stats.dropped).reduce((a, b) => a + (b ?? 0), 0);
+    const forwardedBefore = stats.forwarded;
+    for (let i = 0; i < 500; i++) link.send(randomBytes(layout.packetSize));
+    const dropped = () => Object.values(stats.dropped).reduce((a, b) => a + (b ?? 0), 0) - droppedBefore;
+    await waitFor(() => dropped() === 500, 20_000);
+    expect(stats.forwarded).toBe(forwardedBefore);
+    expect(link.received).toHaveLength(0); // no receipt for any of them
+    const pullKey = randomBytes(32);
+    const delivered = gwOut.relay.stats.delivered;
+    link.send(buildPacket([mix2.entry, mix3.entry, gwOut.entry], { action: "deliver", mailbox: mailboxId(pullKey), delayMs: 0, slot: new Uint8Array(0) }));
+    await waitFor(() => gwOut.relay.stats.delivered === delivered + 1);
+    link.stream.abort(new Error("done"));
+  });
+});
+
 describe("inbox protocol abuse", () => {
   it("counts garbage and truncated pulls by reason and keeps serving", async () => {
     const d = gwOut.relay.stats.dropped;
