@@ -149,7 +149,9 @@ export function compactFromRsv(sig: Uint8Array): Uint8Array {
   if (sig.length !== 65) throw new ChannelsInputError("signature", "must be 65 bytes r‖s‖v");
   const out = sig.slice(0, 64);
   const v = sig[64]!;
-  if ((v === 28 || v === 1) && out[32]! & 0x80) throw new ChannelsInputError("signature", "s is not low");
+  if (![0, 1, 27, 28].includes(v)) throw new ChannelsInputError("signature", `v must be 0, 1, 27 or 28, got ${v}`);
+  // Low s (EIP-2) is below 2^255, which leaves the top bit free for yParity.
+  if (out[32]! & 0x80) throw new ChannelsInputError("signature", "s is not low (EIP-2)");
   if (v === 28 || v === 1) out[32]! |= 0x80;
   return out;
 }

@@ -7,6 +7,10 @@ import { parseEventLogs, zeroAddress, type Address } from "viem";
 import { connect, makeTicket, MAX_WIN, NOTICE, OBOL } from "./helpers.js";
 import { ticketDigest, isWinning } from "../../../src/schemes/channels/ticket.js";
 import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
+import { chainSigner } from "../../../src/schemes/channels/signer.js";
+import { signTicket, toRedeemable } from "../../../src/schemes/channels/ticket.js";
+import { pointAddress } from "../../../src/schemes/channels/por.js";
+import type { ChainClients } from "../../../src/chain/types.js";
 
 const env = await connect();
 const { viem, networkHelpers, wallets, signers, publicClient } = env;
@@ -195,6 +199,18 @@ describe("PaymentChannels: tickets", () => {
     const s = await f.channels.read.channel([stranger!.address, relayA!.address]);
     expect(await f.token.read.balanceOf([f.channels.address])).toBe(a.balance + s.balance);
     expect(a.balance + s.balance + (await f.token.read.balanceOf([relayA!.address])) - relayBefore).toBe(20n * OBOL);
+  });
+
+  it("a JSON-RPC wallet (eth_signTypedData_v4) signs tickets the contract accepts", async () => {
+    const f = await opened();
+    const chain = {
+      publicClient, walletClient: wallets[1]!, account: client!.address,
+      deployment: { chainId: 31337, rpcUrl: "", startBlock: 0n, contracts: { ObolToken: f.token.address, RelayRegistry: zeroAddress, PaymentChannels: f.channels.address } },
+    } as unknown as ChainClients;
+    const signer = chainSigner(chain);
+    const response = 987654321n;
+    const signed = await signTicket({ channel: f.id, amount: 7n, index: 3n, epoch: 1n, winProb: MAX_WIN, challenge: pointAddress(response) }, f.domain, signer);
+    await viem.assertions.emitWithArgs(f.channels.write.redeemTicket([toRedeemable(signed, client!.address, response)], { account: relayA }), f.channels, "TicketRedeemed", [f.id, 3, 7n]);
   });
 
   it("exposes token, notice period and a domain separator matching EIP-712", async () => {
