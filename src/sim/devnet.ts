@@ -11,7 +11,7 @@ import { forComponent, type Logger } from "../log.js";
 import type { DropReason } from "../relay/drops.js";
 import type { SchemeName } from "../schemes/scheme.js";
 import { latencySummary } from "./metrics.js";
-import { startNetwork, type RunningNetwork } from "./network.js";
+import { startNetwork, type NetworkOptions, type RunningNetwork } from "./network.js";
 import { seededRandom } from "./random.js";
 
 export type DevnetOptions = {
@@ -30,6 +30,10 @@ export type DevnetOptions = {
   signal: AbortSignal;
   onStep?: (step: string) => void;
   onProgress?: (progress: DevnetProgress) => void;
+  /** Topology, chain and scheme instrumentation passed to `startNetwork` (the comparison sets them). */
+  network?: Pick<NetworkOptions, "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS">;
+  /** Runs after the workload and the relays' claims, while the network is still up (the comparison settles and reads the chain here). */
+  afterTraffic?: (net: RunningNetwork, report: DevnetReport) => Promise<void>;
 };
 
 export type DevnetProgress = { elapsedS: number; durationS: number; sent: number; delivered: number; repliesSent: number; repliesReceived: number; packets: number };
@@ -45,7 +49,11 @@ export type DevnetReport = {
   latency: { count: number; p50: number; p95: number; p99: number };
   replyLatency: { count: number; p50: number; p95: number; p99: number };
   clients: { name: string; sent: Record<string, number>; receipts: number; unreadable: number; errors: number }[];
-  relays: { name: string; role: string; received: number; forwarded: number; delivered: number; loopsSent: number; loopsReturned: number; dropped: number }[];
+  relays: {
+    name: string; role: string; received: number; forwarded: number; delivered: number; loopsSent: number; loopsReturned: number; dropped: number;
+    /** What the relay's `claim()` at the end of the run paid (token units) and cost (gas); `claimError` when it failed. */
+    paid: bigint; claimGas: bigint; claimError?: string;
+  }[];
   drops: Partial<Record<DropReason, number>>;
   /** True when Ctrl-C cut the run short. */
   aborted: boolean;
@@ -61,18 +69,24 @@ export type DevnetReport = {
 export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
   const { scheme, durationS, seed, dataDir, log, signal, rates = DEFAULT_RATES, messagesPerS = 0.5, pollMs = 250, drainS = 8 } = options;
   const onStep = options.onStep ?? (() => {});
-  const net = await startNetwork({ scheme, dataDir, log, signal, onStep, meanDelayMs: rates.meanDelayMs });
+  const net = await startNetwork({ ...options.network, scheme, dataDir, log, signal, onStep, meanDelayMs: rates.meanDelayMs });
   const clients: ObolClient[] = [];
   try {
     onStep(`starting ${net.clients.length} clients`);
     for (const [c, slot] of net.clients.entries()) {
-      const gateway = net.relays.filter((r) => r.role === "gateway")[c % 2]!.address;
+      const gateways = net.relays.filter((r) => r.role === "gateway");
+      const gateway = gateways[c % gateways.length]!.address;
       const client = await ObolClient.create({ dataDir: slot.dataDir, log, network: net.network, chain: slot.chain, directory: net.directory, epoch: net.epoch, gateway, rates });
       clients.push(client);
       await client.connect({ signal });
     }
     onStep(`exchanging messages for ${durationS} s (Ctrl-C stops early)`);
     const report = await exchange(net, clients, { ...options, rates, messagesPerS, pollMs, drainS, durationS });
+    if (!signal.aborted) {
+      onStep("relays claim what they earned");
+      await claimAll(net, report, log, signal);
+    }
+    if (options.afterTraffic && !signal.aborted) await options.afterTraffic(net, report);
     return report;
   } finally {
     onStep("shutting down");
@@ -192,8 +206,26 @@ async function exchange(
       loopsSent: r.relay.stats.loopsSent,
       loopsReturned: r.relay.stats.loopsReturned,
       dropped: Object.values(r.relay.stats.dropped).reduce((s, n) => s + (n ?? 0), 0),
+      paid: 0n,
+      claimGas: 0n,
     })),
     drops,
     aborted: o.signal.aborted,
   };
+}
+
+/** Every relay runs its scheme's settlement once (DESIGN §1: "lets relays claim"); failures are reported, not fatal. */
+async function claimAll(net: RunningNetwork, report: DevnetReport, log: Logger, signal: AbortSignal): Promise<void> {
+  for (const [i, r] of net.relays.entries()) {
+    const row = report.relays[i]!;
+    try {
+      const settle = net.scheme.settle({ chain: r.chain, db: r.db, log, libp2p: r.node, relay: r.address });
+      const result = await settle.claim({ signal });
+      row.paid = result.paid;
+      row.claimGas = result.gasUsed;
+    } catch (error) {
+      row.claimError = (error as Error).message.split("\n")[0]!;
+      forComponent(log, "obol:devnet").warn({ relay: r.name, err: error }, "claim failed");
+    }
+  }
 }

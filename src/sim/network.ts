@@ -6,6 +6,7 @@
  * loopback TCP. Reused by the devnet and the comparison.
  */
 import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import type { Address } from "viem";
 import { obolTokenAbi } from "../chain/abi/ObolToken.js";
 import { connectChain } from "../chain/client.js";
@@ -20,9 +21,9 @@ import { forComponent, type Logger } from "../log.js";
 import { createObolNode, loadOrCreatePeerKey, type ObolNode } from "../net/node.js";
 import { chainSources } from "../relay/chain-sources.js";
 import { loadOrCreateMixKey } from "../relay/keys.js";
-import { createRelay, type DirectorySource, type EpochSource, type Relay } from "../relay/relay.js";
+import { createRelay, type CreateRelayParameters, type DirectorySource, type EpochSource, type Relay } from "../relay/relay.js";
 import { loadScheme } from "../schemes/registry.js";
-import type { SchemeName } from "../schemes/scheme.js";
+import type { AccountingScheme, SchemeName } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
 import { loadSchemeDevnet } from "./schemes.js";
 import type { DevnetContext, DevnetParticipant } from "./types.js";
@@ -39,14 +40,25 @@ export type NetworkOptions = {
   meanDelayMs?: number;
   /** Seconds per epoch; long so a run stays in one epoch (docs/devnet.md). */
   epochDuration?: bigint;
+  /**
+   * JSON-RPC URL of an already running development chain (Hardhat or Anvil
+   * node with the default mnemonic's funded accounts and `evm_*` time
+   * methods) used instead of spawning one; it is left running on stop.
+   */
+  rpcUrl?: string;
+  /** Fault injection per relay name (e.g. a dropping relay in the comparison); none when undefined. */
+  relayFaults?: (name: string) => CreateRelayParameters["faults"];
+  /** Wraps the scheme before clients and relays use it (the comparison instruments it). */
+  wrapScheme?: (scheme: AccountingScheme) => AccountingScheme;
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
 };
 
-export type RunningRelay = DevnetParticipant & { role: RelayRole; relay: Relay; node: ObolNode; address: Address };
+export type RunningRelay = DevnetParticipant & { role: RelayRole; relay: Relay; node: ObolNode; address: Address; db: DatabaseSync };
 
 export type RunningNetwork = {
+  scheme: AccountingScheme;
   chain: LocalChain;
   deployment: Deployment;
   deployer: ChainClients;
@@ -79,12 +91,13 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => log.warn({ err }, "shutdown step failed"));
   };
   try {
-    onStep("starting Hardhat node on 127.0.0.1");
-    const chain = await startLocalChain({ port: 0, signal });
+    onStep(options.rpcUrl ? `using the chain at ${options.rpcUrl}` : "starting Hardhat node on 127.0.0.1");
+    const chain: LocalChain = options.rpcUrl ? { rpcUrl: options.rpcUrl, port: 0, stop: async () => {} } : await startLocalChain({ port: 0, signal });
     cleanups.push(() => chain.stop());
 
     onStep(`deploying ObolCore${schemeName === "free" ? "" : ` + ${schemeName}`} with Ignition`);
-    const scheme = await loadScheme(schemeName);
+    const loaded = await loadScheme(schemeName);
+    const scheme = options.wrapScheme ? options.wrapScheme(loaded) : loaded;
     const hook = await loadSchemeDevnet(schemeName);
     const deployment = await deployObol({
       rpcUrl: chain.rpcUrl,
@@ -167,8 +180,9 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
         directory,
         epoch,
         cover: { ratePerSecond: options.relayLoopPerS ?? 0.2, meanDelayMs: options.meanDelayMs ?? 200, payer: scheme.client(deps) },
+        faults: options.relayFaults?.(p.name),
       });
-      relays.push({ name: p.name, role: p.role, chain: p.chain, dataDir: p.dataDir, relay, node: p.node, address: p.chain.account });
+      relays.push({ name: p.name, role: p.role, chain: p.chain, dataDir: p.dataDir, relay, node: p.node, address: p.chain.account, db });
     }
     // Protocol handlers first, so no relay dials one that is not listening yet.
     for (const r of relays) await r.relay.start();
@@ -178,7 +192,7 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     await Promise.allSettled(
       relays.flatMap((a, i) => relays.slice(i + 1).map((b) => a.node.dial(b.node.getMultiaddrs()[0]!, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }))),
     );
-    return { chain, deployment, deployer, network, relays, clients: clientSlots, directory, epoch, stop };
+    return { scheme, chain, deployment, deployer, network, relays, clients: clientSlots, directory, epoch, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -55,7 +55,7 @@ ${COMMON_USAGE}`,
           live.update(`[${bar(p.elapsedS / Math.max(p.durationS, 1))}] ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s  sent ${p.sent}  delivered ${p.delivered}  replies ${p.repliesReceived}/${p.repliesSent}  relay packets ${p.packets}`),
       });
       live.clear();
-      out.write(common.json ? `${JSON.stringify(report)}\n` : formatDevnetReport(report));
+      out.write(common.json ? `${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n` : formatDevnetReport(report));
       return report.messages.delivered > 0 || report.aborted ? 0 : 1;
     } finally {
       live.clear();
