@@ -38,5 +38,11 @@ export type CreateRelayParameters = {
   inbox?: { ttlMs: number; maxPerMailbox: number };
   /** How often the directory and epoch are re-read; default 2 s. */
   refreshMs?: number;
+  /**
+   * Fault injection for experiments (the scheme comparison's dropping relay):
+   * each accepted packet, already paid for and receipted, is silently not
+   * forwarded with probability `dropForward`, drawn from `random`.
+   */
+  faults?: { dropForward: number; random: () => number };
 };
 

@@ -43,6 +43,8 @@ export function exponentialDelay(meanMs: number): number {
  * or a layer it needs is empty.
  *
  * @returns the hops in order, ending with self's own entry
+ * @example
+ * const route = loopRoute(snapshot, myAddress); // e.g. layers [2, 3, gateway, 1, me] for a layer-1 mix
  */
 export function loopRoute(snapshot: DirectorySnapshot, self: Address): DirectoryEntry[] | null {
   const me = snapshot.entries.find((e) => isAddressEqual(e.relay, self));
@@ -83,6 +85,9 @@ export type LoopPacket = {
  *
  * @param p.meanDelayMs mean of each hop's Exp delay
  * @returns the packet, its first hop, the attachment and the tag to expect back
+ * @example
+ * const loop = await buildLoopPacket({ group, params, route, payer: scheme.client(deps), epoch, meanDelayMs: 50 });
+ * await (await pool.linkTo(loop.firstHop.multiaddr)).send(encodeFrame({ type: "packet", ...loop }, layout));
  */
 export async function buildLoopPacket(p: {
   group: SphinxGroup;

@@ -60,6 +60,8 @@ export const DropReason = {
   receiptUnknown: "receipt-unknown",
   /** Input arrived while the relay was stopping. */
   stopping: "stopping",
+  /** Not forwarded on purpose by fault injection (`faults.dropForward`, experiments only). */
+  faultInjected: "fault-injected",
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 

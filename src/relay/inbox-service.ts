@@ -30,6 +30,8 @@ export type InboxServiceParameters = {
  * @param p the gateway's inbox context
  * @param stream the inbound `/obol/inbox/1` stream
  * @param connection its connection (for the peer id in logs)
+ * @example
+ * await libp2p.handle(INBOX_PROTOCOL, (stream, connection) => serveInboxPull(context, stream, connection));
  */
 export async function serveInboxPull(p: InboxServiceParameters, stream: Stream, connection: Connection): Promise<void> {
   const peer = connection.remotePeer.toString();
@@ -83,6 +85,9 @@ export async function serveInboxPull(p: InboxServiceParameters, stream: Stream, 
  * Registers the `/obol/inbox/1` handler on `libp2p`.
  *
  * @returns a function that unregisters it
+ * @example
+ * const unhandle = await handleInbox(libp2p, { inbox, committer, layout, log, onDrop, onServed });
+ * await unhandle();
  */
 export async function handleInbox(libp2p: Libp2p, p: InboxServiceParameters): Promise<() => Promise<void>> {
   await libp2p.handle(INBOX_PROTOCOL, (stream, connection) => serveInboxPull(p, stream, connection));

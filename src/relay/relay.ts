@@ -251,6 +251,8 @@ export class Relay {
   }
 
   async #forward(item: Extract<PipelineOutcome, { kind: "forward" }>): Promise<void> {
+    const faults = this.#p.faults;
+    if (faults && faults.random() < faults.dropForward) return this.#drop(DropReason.faultInjected, item.next);
     const entry = this.#byAddress.get(item.next.toLowerCase());
     if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
     try {
@@ -307,6 +309,10 @@ function headerMac(p: PipelineParameters, packet: Uint8Array): Uint8Array {
  *
  * @param parameters node, store, keys, scheme, directory and epoch sources, tuning
  * @returns the relay; call `start()` then `stop()`
+ * @example
+ * const relay = createRelay({ libp2p, db, log, address, role: "gateway", mixSecretKey, params,
+ *   scheme, relayScheme: scheme.relay({ ...deps, relay: address }), directory, epoch });
+ * await relay.start();
  */
 export function createRelay(parameters: CreateRelayParameters): Relay {
   return new Relay(parameters);
