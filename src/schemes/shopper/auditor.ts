@@ -78,33 +78,27 @@ export class Auditor {
     return sent;
   }
 
-  /** Requests and fixes the beacon of `epoch` (idempotent). */
+  /**
+   * Requests and fixes the beacon of `epoch` (idempotent). Several auditors
+   * race for it, so every failure is answered by re-reading the chain.
+   */
   async ensureBeacon(epoch: bigint, { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): Promise<Hex> {
     const { chain } = this.#p;
     const address = shopperAddress(chain);
     const read = () => chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "beaconOf", args: [epoch] });
-    let beacon = await read();
-    if (beacon !== `0x${"00".repeat(32)}`) return beacon;
-    try {
-      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "requestBeacon", args: [epoch] }, "request beacon");
-    } catch (error) {
-      if (revertName(error) !== "ShopperAuditBeaconNotReady") throw error; // pending request
-    }
+    const fixed = (b: Hex) => !/^0x0+$/.test(b);
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "fixBeacon", args: [epoch] }, "fix beacon");
-        break;
-      } catch (error) {
-        const name = revertName(error);
-        if (name === "ShopperAuditBeaconAlreadyFixed") break;
-        if (name !== "ShopperAuditBeaconNotReady") throw error;
-        // The requested block is not mined yet: on an idle dev chain, mine one by a self-transfer.
-        const hash = await chain.walletClient.sendTransaction({ to: chain.account, value: 0n, account: chain.walletClient.account, chain: chain.publicClient.chain });
-        await chain.publicClient.waitForTransactionReceipt({ hash });
-      }
+    let beacon = await read();
+    while (!fixed(beacon) && Date.now() < deadline) {
+      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "requestBeacon", args: [epoch] }, "request beacon").catch(() => {});
+      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "fixBeacon", args: [epoch] }, "fix beacon").catch(() => {});
+      beacon = await read();
+      if (fixed(beacon)) break;
+      // The requested block is not mined yet: on an idle dev chain, mine one by a self-transfer.
+      const hash = await chain.walletClient.sendTransaction({ to: chain.account, value: 0n, account: chain.walletClient.account, chain: chain.publicClient.chain });
+      await chain.publicClient.waitForTransactionReceipt({ hash });
+      beacon = await read();
     }
-    beacon = await read();
     return beacon;
   }
 
@@ -116,8 +110,9 @@ export class Auditor {
   async revealWinners(epoch: bigint): Promise<Hex[]> {
     const { chain } = this.#p;
     const address = shopperAddress(chain);
-    await this.ensureBeacon(epoch);
     const ids: Hex[] = [];
+    if (!this.store.loopsOf(epoch).some((l) => l.state === "sent")) return ids;
+    await this.ensureBeacon(epoch);
     for (const loop of this.store.loopsOf(epoch)) {
       if (loop.state !== "sent") continue;
       const wins = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "isWinner", args: [epoch, bytesToHex(loop.beta)] });

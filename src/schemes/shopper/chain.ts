@@ -7,6 +7,7 @@ import type { ChainClients } from "../../chain/types.js";
 import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
 import { sendContractTx } from "../../chain/tx.js";
+import { ensureEpochOpen } from "../../chain/epochs.js";
 import type { RouteHop } from "../scheme.js";
 import { ShopperEmptyLayerError, ShopperNotDeployedError } from "./errors.js";
 import type { LoopLayers } from "./loop.js";
@@ -30,8 +31,13 @@ export async function loopLayers(chain: ChainClients, epoch: bigint): Promise<Lo
   const address = shopperAddress(chain);
   const read = (l: number) =>
     chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "layerMembers", args: [epoch, l] });
-  if ((await read(0)).length === 0)
-    await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot directory");
+  if ((await read(0)).length === 0) {
+    // The registry fixes an epoch's layers when someone opens it; relays do, but maybe not yet.
+    await ensureEpochOpen(chain).catch(() => {});
+    await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot directory").catch(async (error) => {
+      if ((await read(0)).length === 0) throw error; // another sender snapshotted meanwhile otherwise
+    });
+  }
   const layers: RouteHop[][] = [];
   for (let l = 0; l < 5; l++) {
     const members = await read(l);

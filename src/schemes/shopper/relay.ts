@@ -15,6 +15,7 @@ import { forComponent, type Logger } from "../../log.js";
 import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
 import { sendContractTx } from "../../chain/tx.js";
+import { ContractRevertError } from "../../chain/errors.js";
 import { ensureEpochOpen } from "../../chain/epochs.js";
 import { buildMerkleTree, merkleProof, type MerkleTree } from "../../crypto/merkle.js";
 import { loopBlock, loopTags } from "./loop.js";
@@ -88,30 +89,38 @@ export class ShopperRelay implements RelayScheme {
 
   /**
    * Commits the root of `epoch` once (crash safe: the chain decides on restart).
+   * A failed send (e.g. a nonce race with another sender of the same account)
+   * is retried while the commitment window is open.
    *
    * @returns the transaction hash, or null when nothing was sent
    */
-  async commit(epoch: bigint): Promise<Hex | null> {
+  async commit(epoch: bigint, { attempts = 3, retryMs = 1_000 }: { attempts?: number; retryMs?: number } = {}): Promise<Hex | null> {
     const chain = this.#deps.chain;
     const address = shopperAddress(chain);
-    const [onChain] = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "commitment", args: [epoch, this.#deps.relay] });
-    const local = this.store.commitOf(epoch);
-    if (onChain !== `0x${"00".repeat(32)}`) {
-      if (local?.state !== "committed") this.store.putCommit(epoch, hexToBytes(onChain), local?.count ?? 0, "committed", local?.txHash ?? null);
-      return null;
-    }
-    const tree = this.tree(epoch);
-    if (!tree) return null;
-    this.store.putCommit(epoch, tree.root, tree.size, "built");
-    try {
-      const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "commit", args: [epoch, bytesToHex(tree.root), BigInt(tree.size)] }, `commit tags of epoch ${epoch}`);
-      this.store.putCommit(epoch, tree.root, tree.size, "committed", hash);
-      this.#log.info({ epoch, tags: tree.size, hash }, "committed replay tags");
-      return hash;
-    } catch (error) {
-      this.store.putCommit(epoch, tree.root, tree.size, "missed");
-      this.#log.warn({ epoch, err: error }, "commitment failed");
-      return null;
+    for (let attempt = 1; ; attempt++) {
+      const [onChain] = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "commitment", args: [epoch, this.#deps.relay] });
+      const local = this.store.commitOf(epoch);
+      if (onChain !== `0x${"00".repeat(32)}`) {
+        if (local?.state !== "committed") this.store.putCommit(epoch, hexToBytes(onChain), local?.count ?? 0, "committed", local?.txHash ?? null);
+        return null;
+      }
+      const tree = this.tree(epoch);
+      if (!tree) return null;
+      this.store.putCommit(epoch, tree.root, tree.size, "built");
+      try {
+        const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "commit", args: [epoch, bytesToHex(tree.root), BigInt(tree.size)] }, `commit tags of epoch ${epoch}`);
+        this.store.putCommit(epoch, tree.root, tree.size, "committed", hash);
+        this.#log.info({ epoch, tags: tree.size, hash }, "committed replay tags");
+        return hash;
+      } catch (error) {
+        const closed = error instanceof ContractRevertError && error.errorName === "ShopperAuditCommitClosed";
+        if (closed || attempt >= attempts) {
+          this.store.putCommit(epoch, tree.root, tree.size, "missed");
+          this.#log.warn({ epoch, err: error }, "commitment failed");
+          return null;
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+      }
     }
   }
 
