@@ -7,6 +7,66 @@ import {ObolToken} from "../../contracts/ObolToken.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {PaymentChannelsBase} from "./PaymentChannelsBase.sol";
 
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+/// @dev A hostile token that calls back into PaymentChannels from inside every transfer.
+contract ReentrantToken is ERC20 {
+    PaymentChannels public target;
+    bytes public payload;
+    bool public reentered;
+    bytes public revertData;
+
+    constructor() ERC20("Evil", "EVIL") {
+        _mint(msg.sender, 1e30);
+    }
+
+    function arm(PaymentChannels target_, bytes calldata payload_) external {
+        target = target_;
+        payload = payload_;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (address(target) != address(0) && payload.length > 0 && !reentered) {
+            reentered = true;
+            (bool ok, bytes memory data) = address(target).call(payload);
+            if (ok) revert("reentry succeeded");
+            revertData = data;
+        }
+    }
+}
+
+/// @dev Reentrancy: a token calling back during payouts and refunds is stopped by the guard.
+contract PaymentChannelsReentrancyTest is PaymentChannelsBase {
+    function test_TokenCallbackCannotReenter() public {
+        ReentrantToken evil = new ReentrantToken();
+        PaymentChannels pc = new PaymentChannels(IERC20(address(evil)), 3600);
+        uint256 key = 0xC0FFEE;
+        address src = vm.addr(key);
+        address dst = address(this);
+        evil.transfer(src, 1e24);
+        vm.prank(src);
+        evil.approve(address(pc), type(uint256).max);
+        vm.prank(src);
+        pc.openChannel(dst, 1e24);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, key, dst, 1e20, 1, 1, ALWAYS, 5);
+        IPaymentChannels.RedeemableTicket[] memory batch = new IPaymentChannels.RedeemableTicket[](1);
+        batch[0] = t;
+        // During the payout transfer the token tries to redeem the same ticket again.
+        evil.arm(pc, abi.encodeCall(PaymentChannels.redeemTickets, (batch)));
+        uint256 before = evil.balanceOf(dst);
+        pc.redeemTickets(batch);
+        check(evil.reentered(), "the callback ran");
+        check(
+            keccak256(evil.revertData()) == keccak256(abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)),
+            "reentry refused by the guard"
+        );
+        check(evil.balanceOf(dst) - before == 1e20, "paid exactly once");
+        check(pc.channel(src, dst).balance == 1e24 - 1e20, "debited exactly once");
+    }
+}
+
 /// @dev Fuzz tests of PaymentChannels: conservation, single payment, and every ticket forgery.
 contract PaymentChannelsFuzzTest is PaymentChannelsBase {
     ObolToken internal token;
