@@ -25,18 +25,17 @@ import {
   buildPacket,
   buildReplyBlock,
   checkContentSize,
-  decodeSurbSecret,
   encodeSurbSecret,
   hopDelays,
   replyPacket,
   type FinalAction,
   type Network,
 } from "./packet.js";
-import { decodeDelivered } from "./receive.js";
-import { findGateway, selectRoute } from "./route.js";
+import { absorbDelivered, type InboxMessage } from "./receive.js";
+import { chooseGateway, findGateway, selectRoute } from "./route.js";
 import { seal } from "./seal.js";
 import { ClientState } from "./state.js";
-import { EmptyLayerError, GatewayUnreachableError } from "./errors.js";
+import { GatewayUnreachableError } from "./errors.js";
 
 export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
 export type EpochSource = () => bigint | Promise<bigint>;
@@ -56,11 +55,7 @@ export type CreateClientParameters = {
   libp2p?: Libp2p | undefined;
 };
 
-/** A message or reply read from the mailbox. */
-export type InboxMessage =
-  | { kind: "message"; id: Uint8Array; content: Uint8Array; canReply: boolean; receivedAt: number }
-  /** `id` is the id of our message this answers. */
-  | { kind: "reply"; id: Uint8Array; content: Uint8Array; receivedAt: number };
+export type { InboxMessage };
 
 export type ClientStats = {
   sent: Record<PacketKind, number>;
@@ -132,14 +127,7 @@ export class ObolClient {
     try {
       const directory = await p.directory();
       const stored = state.identity().gateway;
-      let gateway = p.gateway ?? stored;
-      if (gateway) findGateway(directory, gateway); // still bonded?
-      else {
-        const gateways = directory.entries.filter((e) => e.role === "gateway" && e.stake > 0n);
-        const chosen = gateways[Math.floor(Math.random() * gateways.length)];
-        if (!chosen) throw new EmptyLayerError(0);
-        gateway = chosen.relay;
-      }
+      const gateway = chooseGateway(directory, p.gateway ?? stored ?? undefined);
       if (!stored || !isAddressEqual(stored, gateway)) state.setGateway(gateway);
       const libp2p = p.libp2p ?? (await createObolNode({ listen: [] }));
       return new ObolClient(p, state, libp2p, p.libp2p === undefined, gateway);
@@ -248,28 +236,10 @@ export class ObolClient {
       } catch (cause) {
         throw new GatewayUnreachableError(entry.relay, { cause, details: (cause as Error).message });
       }
-      const surbs = result.bodies.length > 0 ? this.state.openSurbs().map((s) => ({ id: s.id, secret: decodeSurbSecret(s.secret) })) : [];
-      for (const body of result.bodies) {
-        const got = decodeDelivered({ network: this.#p.network, body, secretKey: sealSecretKey, surbs });
-        const receivedAt = Date.now();
-        if (got.kind === "unreadable") {
-          this.stats.unreadable++;
-          this.#log.debug({ reason: got.reason }, "unreadable body in mailbox");
-        } else if (got.kind === "message") {
-          const { id, content, surb } = got.envelope;
-          if (this.state.saveReceived({ id, kind: "message", content, surb, receivedAt })) {
-            this.stats.received++;
-            out.push({ kind: "message", id, content, canReply: surb !== null, receivedAt });
-          }
-        } else {
-          const { id, content } = got.envelope;
-          this.state.markSurbUsed(got.surbId);
-          if (this.state.saveReceived({ id, kind: "reply", content, surb: null, receivedAt })) {
-            this.stats.replies++;
-            out.push({ kind: "reply", id, content, receivedAt });
-          }
-        }
-      }
+      const { messages, unreadable } = absorbDelivered({ network: this.#p.network, state: this.state, bodies: result.bodies, secretKey: sealSecretKey });
+      this.stats.unreadable += unreadable;
+      for (const m of messages) m.kind === "message" ? this.stats.received++ : this.stats.replies++;
+      out.push(...messages);
       if (result.remaining === 0) break;
     }
     return out;

@@ -7,7 +7,8 @@ import { unframeMessage } from "../crypto/sphinx/body.js";
 import { openReply, type SurbSecret } from "../crypto/sphinx/surb.js";
 import { decodeEnvelope, type Envelope } from "./envelope.js";
 import { openSealed } from "./seal.js";
-import type { Network } from "./packet.js";
+import { decodeSurbSecret, type Network } from "./packet.js";
+import type { ClientState } from "./state.js";
 
 export type Received =
   | { kind: "message"; envelope: Extract<Envelope, { type: "message" }> }
@@ -63,4 +64,50 @@ export function decodeDelivered({
     }
   }
   return { kind: "unreadable", reason: "no open SURB opens this body" };
+}
+
+/** A message or reply read from the mailbox. */
+export type InboxMessage =
+  | { kind: "message"; id: Uint8Array; content: Uint8Array; canReply: boolean; receivedAt: number }
+  /** `id` is the id of our message this answers. */
+  | { kind: "reply"; id: Uint8Array; content: Uint8Array; receivedAt: number };
+
+/**
+ * Decodes pulled bodies and stores what is new: messages (with their reply
+ * blocks) and replies (closing the SURB that opened them).
+ *
+ * @returns the new messages and replies, and how many bodies were unreadable.
+ * @example
+ * const { messages } = absorbDelivered({ network, state, bodies, secretKey });
+ */
+export function absorbDelivered({
+  network,
+  state,
+  bodies,
+  secretKey,
+}: {
+  network: Network;
+  state: ClientState;
+  bodies: readonly Uint8Array[];
+  secretKey: Uint8Array;
+}): { messages: InboxMessage[]; unreadable: number } {
+  const messages: InboxMessage[] = [];
+  let unreadable = 0;
+  if (bodies.length === 0) return { messages, unreadable };
+  const surbs = state.openSurbs().map((s) => ({ id: s.id, secret: decodeSurbSecret(s.secret) }));
+  for (const body of bodies) {
+    const got = decodeDelivered({ network, body, secretKey, surbs });
+    const receivedAt = Date.now();
+    if (got.kind === "unreadable") unreadable++;
+    else if (got.kind === "message") {
+      const { id, content, surb } = got.envelope;
+      if (state.saveReceived({ id, kind: "message", content, surb, receivedAt }))
+        messages.push({ kind: "message", id, content, canReply: surb !== null, receivedAt });
+    } else {
+      const { id, content } = got.envelope;
+      state.markSurbUsed(got.surbId);
+      if (state.saveReceived({ id, kind: "reply", content, surb: null, receivedAt })) messages.push({ kind: "reply", id, content, receivedAt });
+    }
+  }
+  return { messages, unreadable };
 }

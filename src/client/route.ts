@@ -88,3 +88,18 @@ function pick<T>(items: readonly T[], random: RandomInt): T {
 function toHop(entry: DirectoryEntry, layer: number): RouteHop {
   return { relay: entry.relay, mixKey: entry.mixKey, layer };
 }
+
+/**
+ * The gateway a client uses: `preferred` when it is a bonded gateway, else one
+ * chosen uniformly (CSPRNG) among the bonded gateways.
+ *
+ * @throws UnknownGatewayError when `preferred` is not bonded; EmptyLayerError when there is no gateway.
+ * @example
+ * const gateway = chooseGateway(directory, state.identity().gateway ?? undefined);
+ */
+export function chooseGateway(directory: DirectorySnapshot, preferred?: Address, random: RandomInt = randomInt): Address {
+  if (preferred !== undefined) return findGateway(directory, preferred).relay;
+  const gateways = eligible(directory, (e) => e.role === "gateway");
+  if (gateways.length === 0) throw new EmptyLayerError(ENTRY_LAYER);
+  return pick(gateways, random).relay;
+}
