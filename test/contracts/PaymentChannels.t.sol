@@ -175,6 +175,27 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         pc.redeemTicket(t);
     }
 
+    function testFuzz_DomainFollowsChainId(uint64 newChainId) public {
+        if (newChainId == block.chainid || newChainId == 0) return;
+        open(1e20);
+        bytes32 oldDomain = pc.domainSeparator();
+        IPaymentChannels.RedeemableTicket memory old = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, 11);
+        vm.chainId(newChainId);
+        check(pc.domainSeparator() != oldDomain, "separator rebuilt for the new chain id");
+        // A ticket signed for the old chain does not verify on the new one (replay across forks).
+        // (It recovers to some unrelated address, so only the selector is fixed.)
+        vm.prank(relay);
+        try pc.redeemTicket(old) {
+            check(false, "old-chain ticket paid");
+        } catch (bytes memory err) {
+            check(bytes4(err) == IPaymentChannels.PaymentChannelsInvalidSignature.selector, "InvalidSignature");
+        }
+        IPaymentChannels.RedeemableTicket memory fresh = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, 11);
+        vm.prank(relay);
+        pc.redeemTicket(fresh);
+        check(token.balanceOf(relay) == 1, "a ticket for the new chain id pays");
+    }
+
     function testFuzz_NearZeroWinProbLoses(uint256 response, uint48 index) public {
         response = bound(response, 1, N - 1);
         index = uint48(bound(index, 1, type(uint48).max));
