@@ -21,13 +21,17 @@ import { ensureIssuerRegistered } from "./setup.js";
 
 const OBOL = 10n ** 18n;
 
-/** Tokens each participant buys per relay (gateways carry every packet twice: entry and exit). */
-export const DEVNET_TOKENS = {
-  perGateway: Number(process.env.OBOL_TICKETS_PER_GATEWAY ?? 150),
-  perMix: Number(process.env.OBOL_TICKETS_PER_MIX ?? 60),
-  price: 10n ** 15n,
-  issuerStake: 1_000n * OBOL,
-} as const;
+/** Price, stake and default tokens each participant buys per relay (gateways carry every packet twice). */
+export const DEVNET_TOKENS = { perGateway: 150, perMix: 60, price: 10n ** 15n, issuerStake: 1_000n * OBOL } as const;
+
+/** Counts per relay, read when the devnet starts (environment overrides). */
+function tokenCounts(): { gateway: number; mix: number } {
+  const read = (name: string, fallback: number) => {
+    const n = Number(process.env[name] ?? fallback);
+    return Number.isInteger(n) && n >= 0 ? n : fallback;
+  };
+  return { gateway: read("OBOL_TICKETS_PER_GATEWAY", DEVNET_TOKENS.perGateway), mix: read("OBOL_TICKETS_PER_MIX", DEVNET_TOKENS.perMix) };
+}
 
 export const devnet: SchemeDevnet = {
   module: TicketBankModule,
@@ -40,6 +44,7 @@ export const devnet: SchemeDevnet = {
     const issuer = new Issuer({ chain: deployer, db: issuerDb, log, bls, secretKey });
     const info = await readIssuer(deployer, deployer.account);
     const epoch = await ticketBank(deployer).read.currentEpoch();
+    const counts = tokenCounts();
     const participants = [
       ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
       ...clients.map((c) => ({ ...c, file: "client.sqlite" })),
@@ -50,7 +55,7 @@ export const devnet: SchemeDevnet = {
       try {
         setIssuer(db, deployer.account);
         // Two purchases (gateways, mixes) so each stays under the per-request cap.
-        for (const [role, per] of [["gateway", DEVNET_TOKENS.perGateway], ["mix", DEVNET_TOKENS.perMix]] as const) {
+        for (const [role, per] of [["gateway", counts.gateway], ["mix", counts.mix]] as const) {
           const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
           if (targets.length === 0 || per === 0) continue;
           const cost = DEVNET_TOKENS.price * BigInt(targets.length * per);
