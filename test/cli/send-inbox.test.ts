@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { silentLogger } from "../../src/log.js";
+import { devPrivateKey } from "../../src/chain/node.js";
 import { startNetwork, type RunningNetwork } from "../../src/sim/network.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -50,7 +51,31 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("obol send / inbox on a live network", () => {
+describe("obol send / inbox / status on a live network", () => {
+  it("status lists the epoch and the 5 relays by layer", async () => {
+    const r = await obol(["status", "--data-dir", join(dir, "alice"), "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(r.stdout);
+    expect(Number(status.epoch)).toBeGreaterThan(0);
+    expect(status.relays).toHaveLength(5);
+    expect(status.relays.map((x: { layer: number }) => x.layer).sort()).toEqual([0, 0, 1, 2, 3]);
+    const human = await obol(["status", "--data-dir", join(dir, "alice")]);
+    expect(human.stdout).toMatch(/5 relays listed/);
+  }, 60_000);
+
+  it("claim runs the relay's settlement and prints paid, gas and balance (free: nothing owed)", async () => {
+    const gatewayDir = join(dir, "net", "gateway-0");
+    copyFileSync(join(dir, "net/deployer/deployment.json"), join(gatewayDir, "deployment.json"));
+    const r = await obol(["claim", "--scheme", "free", "--key", devPrivateKey(1), "--data-dir", gatewayDir, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const claim = JSON.parse(r.stdout);
+    expect(claim).toMatchObject({ scheme: "free", relay: net.relays[0]!.address, paid: "0", gasUsed: "0", transactions: [] });
+    expect(BigInt(claim.balance)).toBeGreaterThanOrEqual(0n);
+    const noKey = await obol(["claim", "--scheme", "free", "--data-dir", gatewayDir]);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/a private key is required/);
+  }, 60_000);
+
   it("Bob prints his address, Alice sends, Bob reads and replies through the SURB, Alice reads the reply", async () => {
     const bob = join(dir, "bob");
     const alice = join(dir, "alice");
