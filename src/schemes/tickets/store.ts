@@ -34,7 +34,12 @@ export class RelayTokenStore {
     this.db = db;
     db.exec(SCHEMA);
     this.#s = {
-      claim: db.prepare("INSERT INTO tk_tokens (epoch, serial, signature, state, received_ms) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING"),
+      // An 'invalid' row does not block the serial: a forged copy must not burn the genuine token.
+      claim: db.prepare(
+        `INSERT INTO tk_tokens (epoch, serial, signature, state, received_ms) VALUES (?, ?, ?, 'pending', ?)
+         ON CONFLICT (epoch, serial) DO UPDATE SET signature = excluded.signature, state = 'pending', received_ms = excluded.received_ms
+         WHERE tk_tokens.state = 'invalid'`,
+      ),
       setState: db.prepare("UPDATE tk_tokens SET state = ?, tx_hash = ? WHERE epoch = ? AND serial = ?"),
       setTx: db.prepare("UPDATE tk_tokens SET tx_hash = ? WHERE epoch = ? AND serial = ? AND state = 'submitted'"),
       byState: db.prepare("SELECT epoch, serial, signature, state, tx_hash FROM tk_tokens WHERE state = ? ORDER BY epoch, received_ms"),
@@ -42,7 +47,11 @@ export class RelayTokenStore {
     };
   }
 
-  /** Claims a token (state pending). False when (epoch, serial) was seen before: a double spend. */
+  /**
+   * Claims a token (state pending). False when (epoch, serial) is already held
+   * pending, valid or beyond: a double spend. A serial whose earlier copy was
+   * invalid can be claimed again, so garbage with a guessed serial cannot burn it.
+   */
   claim(epoch: bigint, serial: Uint8Array, signature: Uint8Array): boolean {
     return this.#s.claim.run(Number(epoch), serial, signature, Date.now()).changes === 1;
   }
