@@ -9,15 +9,16 @@ import type { ObolClient } from "../client/client.js";
 import type { CommonOptions } from "./options.js";
 
 /**
- * Connects with `--key` (or, for read-only and free-scheme use, a throwaway key).
+ * Connects with `--key` (or, for read-only and free-scheme use, a throwaway key)
+ * to the deployment in `<deploymentDir>/deployment.json` (default `--data-dir`).
  *
  * @throws DeploymentNotFoundError (hint: deploy first), ChainUnreachableError.
  */
-export async function openChain(common: CommonOptions): Promise<ChainClients> {
+export async function openChain(common: CommonOptions, deploymentDir: string = common.dataDir): Promise<ChainClients> {
   const { readDeployment } = await import("../chain/deployment-file.js");
   const { connectChain } = await import("../chain/client.js");
   const { generatePrivateKey } = await import("viem/accounts");
-  const deployment = readDeployment(common.dataDir);
+  const deployment = readDeployment(deploymentDir);
   return connectChain({ rpcUrl: common.rpcUrl, deployment, privateKey: common.key ?? generatePrivateKey() });
 }
 
@@ -28,8 +29,8 @@ export async function openChain(common: CommonOptions): Promise<ChainClients> {
  * const client = await openClient(common, log);
  * try { await client.send(to, text); } finally { await client.stop(); }
  */
-export async function openClient(common: CommonOptions, log: Logger): Promise<ObolClient> {
-  const chain = await openChain(common);
+export async function openClient(common: CommonOptions, log: Logger, deploymentDir?: string): Promise<ObolClient> {
+  const chain = await openChain(common, deploymentDir);
   const { loadScheme } = await import("../schemes/registry.js");
   const { obolNetwork } = await import("../client/packet.js");
   const { chainSources } = await import("../relay/chain-sources.js");

@@ -16,11 +16,13 @@ writes it): redeems tickets, tokens or audited routes on chain, then prints
 what was paid, the gas used and the relay's token balance after the claim.
 Safe to re-run: nothing is claimed twice.
 
+Options:
+  --deployment-dir <dir> where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out, log, signal }) {
-    const { common } = parseCommandArgs("claim", argv, { options: {} });
+    const { common, values } = parseCommandArgs("claim", argv, { options: { "deployment-dir": { type: "string" } } });
     requireKey(common, "claim");
-    const chain = await openChain(common);
+    const chain = await openChain(common, values["deployment-dir"]);
     const { loadScheme } = await import("../../schemes/registry.js");
     const { openDatabase } = await import("../../store/db.js");
     const { createObolNode } = await import("../../net/node.js");

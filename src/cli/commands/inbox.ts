@@ -17,17 +17,18 @@ arrived and prints new messages and replies. --all prints every stored one.
 --reply answers a received message through the SURB it carried (once).
 
 Options:
+  --deployment-dir <dir> where deployment.json is (default: --data-dir)
   --address          print your address and exit
   --all              print every stored message, not only new ones
   --reply <id>       reply to a received message (id prefix as printed)
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, positionals, common } = parseCommandArgs("inbox", argv, {
-      options: { address: { type: "boolean", default: false }, all: { type: "boolean", default: false }, reply: { type: "string" } },
+      options: { "deployment-dir": { type: "string" }, address: { type: "boolean", default: false }, all: { type: "boolean", default: false }, reply: { type: "string" } },
       positionals: 0,
       maxPositionals: 1,
     });
-    const client = await openClient(common, log);
+    const client = await openClient(common, log, values["deployment-dir"]);
     try {
       if (values.address) {
         out.write(common.json ? `${JSON.stringify({ address: client.address })}\n` : `${client.address}\n`);

@@ -17,17 +17,18 @@ The client state (keys, mailbox, SURB secrets) lives in --data-dir, which
 must also hold deployment.json.
 
 Options:
+  --deployment-dir <dir> where deployment.json is (default: --data-dir)
   --no-reply         do not embed a SURB
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, positionals, common } = parseCommandArgs("send", argv, {
-      options: { "no-reply": { type: "boolean", default: false } },
+      options: { "no-reply": { type: "boolean", default: false }, "deployment-dir": { type: "string" } },
       positionals: 2,
     });
     const [to, message] = positionals as [string, string];
     const { parseAddress } = await import("../../client/address.js");
     parseAddress(to); // fail on a bad address before touching the network
-    const client = await openClient(common, log);
+    const client = await openClient(common, log, values["deployment-dir"]);
     try {
       const id = await client.send(to, message, { reply: !values["no-reply"] });
       const hex = bytesToHex(id).slice(2);

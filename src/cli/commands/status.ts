@@ -13,10 +13,12 @@ Reads the deployment in --data-dir, then prints the current epoch, every
 listed relay (role, layer, stake, multiaddr, token balance) and, with
 --key, your account's balance.
 
+Options:
+  --deployment-dir <dir> where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
-    const { common } = parseCommandArgs("status", argv, { options: {} });
-    const chain = await openChain(common);
+    const { common, values } = parseCommandArgs("status", argv, { options: { "deployment-dir": { type: "string" } } });
+    const chain = await openChain(common, values["deployment-dir"]);
     const { readDirectory } = await import("../../chain/directory.js");
     const { currentEpoch } = await import("../../chain/epochs.js");
     const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
