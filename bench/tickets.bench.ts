@@ -12,6 +12,10 @@ import { g1ToEip2537, g2ToEip2537, tokenMessage } from "../src/crypto/blind/enco
 import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { ticketBankAbi } from "../src/chain/abi/TicketBank.js";
 import { SLOT_SIZE } from "../src/schemes/tickets/constants.js";
+import { decodeSlot, encodeSlot } from "../src/schemes/tickets/slot.js";
+import { RelayTokenStore } from "../src/schemes/tickets/store.js";
+import { BatchVerifier } from "../src/schemes/tickets/verifier.js";
+import { openDatabase } from "../src/store/db.js";
 import type { Address } from "viem";
 
 const OBOL = 10n ** 18n;
@@ -120,6 +124,56 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   }
   const signUs = 1e6 / metrics.find((m) => m.metric === "tickets.issue.per_s")!.value;
   metrics.push({ metric: "tickets.client_us_per_token_single", value: ((performance.now() - start) * 1000) / n - signUs, unit: "µs", note: "one token at a time: blind + pairing check + unblind (issuer signing subtracted)" });
+  metrics.push(...(await fuzz(bls, secretKey, publicKey, options.quick ? 10_000 : 100_000)));
   metrics.push({ metric: "tickets.bytes_per_packet", value: SLOT_SIZE * HOPS, unit: "bytes", note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt` });
   return metrics;
+}
+
+/**
+ * Fuzzes the relay's token check (decode → spent set → batch verifier →
+ * verdict stored) with `n` inputs: half uniformly random slots, half
+ * single-bit mutations of valid slots. Figures: inputs, accepted (must be 0),
+ * crashes (must be 0).
+ */
+async function fuzz(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array, n: number): Promise<Metric[]> {
+  const relay = "0x00000000000000000000000000000000000000f2" as Address;
+  const store = new RelayTokenStore(openDatabase(":memory:"));
+  const verifier = new BatchVerifier({ bls, relay, publicKey, maxBatch: 64, maxDelayMs: 1 });
+  const valid = mint(bls, secretKey, publicKey, relay, 7n, 16).map((t) => encodeSlot({ epoch: 7n, ...t }));
+  let accepted = 0;
+  let crashes = 0;
+  const one = async (slot: Uint8Array) => {
+    try {
+      const t = decodeSlot(slot);
+      if (t.epoch !== 7n || !store.claim(t.epoch, t.serial, t.signature)) return;
+      const ok = await verifier.check(t);
+      store.setState([t], ok ? "valid" : "invalid");
+      if (ok) accepted++;
+    } catch {
+      crashes++;
+    }
+  };
+  const start = performance.now();
+  for (let i = 0; i < n; i += 256) {
+    const wave: Promise<void>[] = [];
+    for (let j = i; j < Math.min(n, i + 256); j++) {
+      let slot: Uint8Array;
+      if (j % 2 === 0) {
+        slot = crypto.getRandomValues(new Uint8Array(SLOT_SIZE));
+        slot.set([0, 0, 0, 0, 0, 0, 0, 7], 0); // right epoch, so the input reaches the BLS check
+      } else {
+        slot = Uint8Array.from(valid[j % valid.length]!);
+        const bit = (j * 7919) % (SLOT_SIZE * 8);
+        slot[bit >> 3]! ^= 1 << (bit & 7);
+      }
+      wave.push(one(slot));
+    }
+    await Promise.all(wave);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return [
+    { metric: "tickets.fuzz.inputs", value: n, unit: "slots", note: `random + bit-flipped valid slots through the relay's check, ${(n / seconds).toFixed(0)}/s` },
+    { metric: "tickets.fuzz.accepted", value: accepted, unit: "slots", note: "must be 0" },
+    { metric: "tickets.fuzz.crashes", value: crashes, unit: "slots", note: "must be 0" },
+  ];
 }
