@@ -48,6 +48,8 @@ export type DevnetReport = {
   /** Send → pulled by the recipient, 5 hops with mixing delays (ms). */
   latency: { count: number; p50: number; p95: number; p99: number };
   replyLatency: { count: number; p50: number; p95: number; p99: number };
+  /** Every latency measured (ms), for distributions (the comparison's charts). */
+  latencySamples: { messages: number[]; replies: number[] };
   clients: { name: string; sent: Record<string, number>; receipts: number; unreadable: number; errors: number }[];
   relays: {
     name: string; role: string; received: number; forwarded: number; delivered: number; loopsSent: number; loopsReturned: number; dropped: number;
@@ -195,6 +197,7 @@ async function exchange(
     messages: { sent: sentAt.size, delivered: latencies.length },
     replies: { sent: replySentAt.size, received: repliesReceived },
     latency: latencySummary(latencies),
+    latencySamples: { messages: [...latencies], replies: [...replyLatencies] },
     replyLatency: latencySummary(replyLatencies),
     clients: clients.map((c, i) => ({ name: `client-${i}`, sent: { ...c.stats.sent }, receipts: c.stats.receipts, unreadable: c.stats.unreadable, errors: c.stats.errors })),
     relays: net.relays.map((r) => ({

@@ -1,0 +1,120 @@
+/**
+ * What the comparison reads back from the chain (docs/compare.md §Gas and
+ * payouts): the receipt of every transaction in the run's blocks, attributed
+ * to the scheme or to the common network, and the ERC-20 `Transfer`s from the
+ * scheme's contracts to relays. Gas figures are `gasUsed` from receipts and
+ * payouts are token transfers as the chain recorded them; nothing is estimated.
+ */
+import { decodeFunctionData, getAddress, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
+import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
+import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
+import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
+import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
+import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
+import type { ChainClients } from "../../chain/types.js";
+
+/** One operation kind and the gas its transactions used. */
+export type OperationGas = { contract: string; op: string; count: number; gasUsed: bigint };
+
+export type ChainAudit = {
+  fromBlock: bigint;
+  toBlock: bigint;
+  transactions: number;
+  /** Gas of every transaction attributed to the scheme (its contracts, approvals to them, its key updates). */
+  schemeGas: bigint;
+  schemeTransactions: number;
+  /** Gas of everything else: core deployment, funding, relay registration, epoch opening. */
+  commonGas: bigint;
+  operations: OperationGas[];
+  /** Token units each address received from the scheme's contracts (Transfer events). */
+  payouts: Map<Address, bigint>;
+};
+
+const SCHEME_CONTRACTS = ["PaymentChannels", "TicketBank", "ShopperAudit"] as const;
+const ABIS: Record<string, Abi> = {
+  PaymentChannels: paymentChannelsAbi as Abi,
+  TicketBank: ticketBankAbi as Abi,
+  ShopperAudit: shopperAuditAbi as Abi,
+  RelayRegistry: relayRegistryAbi as Abi,
+  ObolToken: obolTokenAbi as Abi,
+};
+
+/**
+ * Reads every block of the run and attributes each transaction's gas.
+ *
+ * A transaction is the scheme's when it creates or calls one of the scheme's
+ * contracts, approves one of them as spender, or updates a relay's keys in
+ * the registry (the secret-shopper VRF key); everything else is common to
+ * all schemes (the `free` run measures that part alone).
+ *
+ * @param chain any connected client of the deployment.
+ * @param fromBlock first block of the run (the deployment's start block).
+ * @returns gas per attribution and per operation, and the scheme's payouts.
+ * @example
+ * const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
+ */
+export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock: bigint }): Promise<ChainAudit> {
+  const { publicClient, deployment } = chain;
+  const names = new Map<string, string>();
+  for (const [name, address] of Object.entries(deployment.contracts)) if (address) names.set(address.toLowerCase(), name);
+  const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
+  const toBlock = await publicClient.getBlockNumber();
+  const ops = new Map<string, OperationGas>();
+  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map() };
+
+  const hashes: { hash: Hex; to: Address | null; input: Hex }[] = [];
+  for (let n = fromBlock; n <= toBlock; n++) {
+    const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
+    for (const tx of block.transactions) hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input });
+  }
+  const receipts: TransactionReceipt[] = [];
+  for (let i = 0; i < hashes.length; i += 16)
+    receipts.push(...(await Promise.all(hashes.slice(i, i + 16).map(({ hash }) => publicClient.getTransactionReceipt({ hash })))));
+
+  for (const [i, receipt] of receipts.entries()) {
+    const { to, input } = hashes[i]!;
+    audit.transactions++;
+    let contract = to ? (names.get(to.toLowerCase()) ?? "other") : "create";
+    let op = "call";
+    let scheme = false;
+    if (!to) {
+      contract = names.get(receipt.contractAddress?.toLowerCase() ?? "") ?? "create";
+      op = "deploy";
+      scheme = isScheme(receipt.contractAddress);
+    } else {
+      const abi = ABIS[contract];
+      if (abi) {
+        try {
+          const decoded = decodeFunctionData({ abi, data: input });
+          op = decoded.functionName;
+          if (contract === "ObolToken" && op === "approve") scheme = isScheme((decoded.args as readonly unknown[])[0] as string);
+          if (contract === "RelayRegistry" && op === "updateKeys") scheme = true;
+        } catch {
+          op = "unknown";
+        }
+      }
+      if (isScheme(to)) scheme = true;
+    }
+    if (scheme) {
+      audit.schemeGas += receipt.gasUsed;
+      audit.schemeTransactions++;
+      const key = `${contract}.${op}`;
+      const entry = ops.get(key) ?? { contract, op, count: 0, gasUsed: 0n };
+      entry.count++;
+      entry.gasUsed += receipt.gasUsed;
+      ops.set(key, entry);
+    } else audit.commonGas += receipt.gasUsed;
+  }
+  audit.operations = [...ops.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
+
+  for (const name of SCHEME_CONTRACTS) {
+    const from = deployment.contracts[name];
+    if (!from) continue;
+    const logs = await publicClient.getContractEvents({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, eventName: "Transfer", args: { from }, fromBlock, toBlock });
+    for (const log of logs) {
+      const to = getAddress(log.args.to!);
+      audit.payouts.set(to, (audit.payouts.get(to) ?? 0n) + log.args.value!);
+    }
+  }
+  return audit;
+}

@@ -1,0 +1,68 @@
+/**
+ * Conclusions generated from the report's numbers (never hand-written): for
+ * each criterion, which scheme wins and by how much, and the trade-off each
+ * paid scheme makes. Sentences only state figures present in the report.
+ */
+import type { CompareReport, SchemeRun } from "../report/types.js";
+
+const fmt = (x: number, digits = 3) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString());
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * Derives the conclusions of a report.
+ *
+ * @returns one sentence per finding, in a stable order.
+ * @example
+ * report.conclusions = conclusions(report);
+ */
+export function conclusions(report: CompareReport): string[] {
+  const ran = report.schemes.filter((s): s is SchemeRun => s.status === "ok");
+  const paid = ran.filter((s) => s.scheme !== "free");
+  const out: string[] = [];
+  for (const s of report.schemes) if (s.status === "not-run") out.push(`${s.scheme} was not run (${s.reason}); it is absent from every ranking below.`);
+  if (ran.length === 0) return [...out, "No scheme ran, so nothing can be compared."];
+
+  const best = <T>(xs: SchemeRun[], f: (s: SchemeRun) => T | null, lower = true) => {
+    const withValue = xs.map((s) => [s, f(s)] as const).filter((p): p is readonly [SchemeRun, T] => p[1] !== null);
+    return withValue.sort((a, b) => ((a[1] as number) - (b[1] as number)) * (lower ? 1 : -1));
+  };
+
+  const gas = best(paid, (s) => s.gas.per1000Hops);
+  if (gas.length > 0) {
+    const [winner, value] = gas[0]!;
+    const goal = value <= 100_000 ? "meets" : "misses";
+    out.push(`Gas: ${winner.scheme} is cheapest on chain at ${fmt(value)} gas per 1,000 paid packet-hops (all setup included), which ${goal} the DESIGN §8 goal of ≤ 100,000${gas.length > 1 ? `; then ${gas.slice(1).map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}` : ""}.`);
+  }
+  const scale = report.scale.rows.filter((r) => r.relays === Math.max(...report.scale.assumptions.relayCounts));
+  if (scale.length > 0) {
+    const sorted = [...scale].sort((a, b) => a.gasPerEpoch - b.gasPerEpoch);
+    out.push(`At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${pct(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-block chain)`).join(", ")}.`);
+    for (const r of sorted) if (r.shareOfChainCapacity > 1) out.push(`${r.scheme} does not fit on one chain at ${r.relays.toLocaleString("en-US")} relays: it needs ${fmt(r.shareOfChainCapacity)}× the chain's whole capacity per epoch (largest part: ${largest(r.byClass)}).`);
+  }
+  const bytes = best(paid, (s) => s.bytes.perPacket);
+  if (bytes.length > 0) out.push(`Bandwidth: ${bytes.map(([s, v]) => `${s.scheme} adds ${v} payment bytes per packet (+${s.bytes.receipt} per receipt)`).join(", ")}.`);
+  const cpu = best(paid, (s) => s.relayCpu.perHopUs);
+  const free = ran.find((s) => s.scheme === "free");
+  if (cpu.length > 0) out.push(`Relay CPU for payment work: ${cpu.map(([s, v]) => `${s.scheme} ${fmt(v)} µs per packet-hop`).join(", ")}${free?.relayCpu.perHopUs != null ? ` (free: ${fmt(free.relayCpu.perHopUs)} µs, the pipeline's own bookkeeping)` : ""}.`);
+  const client = best(paid, (s) => s.client.payUs);
+  if (client.length > 0) out.push(`Client cost per packet: ${client.map(([s, v]) => `${s.scheme} ${fmt(v)} µs`).join(", ")}.`);
+  const lat = best(ran, (s) => s.latency.p95);
+  if (lat.length > 0) out.push(`Latency p95: ${lat.map(([s, v]) => `${s.scheme} ${fmt(v)} ms`).join(", ")}; ${lat.every(([, v]) => v < 5000) ? "every scheme stays under the seed's 5 s requirement" : `${lat.filter(([, v]) => v >= 5000).map(([s]) => s.scheme).join(", ")} exceed the seed's 5 s requirement`}.`);
+  for (const s of paid) {
+    const d = s.dropper;
+    const loss = d.loss === null ? "is paid nothing at all, as are its honest peers" : d.loss > 0 ? `earns ${pct(d.loss)} less per packet-hop than honest mixes` : `earns ${pct(-d.loss)} more per packet-hop than honest mixes (dropping costs it nothing)`;
+    out.push(`Dropping relay under ${s.scheme}: dropped ${d.injectedDrops} packets (${pct(d.dropFraction)}) and ${loss}; ${d.caught ? `it was recorded at fault ${d.faults} time(s), ${d.caughtAfterEpochs} epoch(s) after the traffic epoch` : "it was never recorded at fault"}.`);
+  }
+  const fair = best(paid, (s) => s.payouts.fairness.honestCv);
+  if (fair.length > 0) out.push(`Fairness (spread of pay per carried hop among honest relays, σ/μ; lower is fairer): ${fair.map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}.`);
+  const linking = ran.map((s) => [s, s.linking.find((l) => l.k === Math.max(...s.linking.map((x) => x.k)))] as const).filter((p) => p[1] && p[1].targets > 0);
+  if (linking.length > 0)
+    out.push(`Linking attack (entry gateway + ${linking[0]![1]!.k} mixes, real transcripts): ${linking.map(([s, l]) => `${s.scheme} ${pct(l!.success)} vs. chance ${pct(l!.chance)} over ${l!.targets} packets`).join(", ")}; payment bytes add no sender information beyond the first hop in any scheme measured, so differences come from traffic and timing.`);
+  const inconsistent = paid.filter((s) => !s.payouts.consistent);
+  out.push(inconsistent.length === 0 ? "Every payout in this report equals the token transfers read back from the chain." : `Payouts claimed and on-chain transfers differ for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`);
+  return out;
+}
+
+function largest(byClass: Record<string, number>): string {
+  return Object.entries(byClass).sort((a, b) => b[1] - a[1])[0]![0];
+}

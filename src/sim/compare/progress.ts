@@ -1,0 +1,85 @@
+/**
+ * Progress of `obol compare` on stderr (cli-progress): one bar for the whole
+ * comparison with its ETA, one for the current scheme's phase. Phases are
+ * recognised from the devnet's step messages; the traffic phase advances
+ * with the workload's own clock. Without a terminal, a line every 5 s.
+ */
+import cliProgress from "cli-progress";
+import type { SchemeName } from "../../schemes/scheme.js";
+import type { DevnetProgress } from "../devnet.js";
+
+/** Phases of one scheme's turn, in order, and the step text that starts each. */
+const PHASES: { name: string; starts: RegExp }[] = [
+  { name: "chain", starts: /^(starting Hardhat|using the chain)/ },
+  { name: "deploy", starts: /^deploying/ },
+  { name: "register relays", starts: /^(funding and registering|entering the epoch)/ },
+  { name: "scheme setup", starts: /^setting up scheme/ },
+  { name: "start relays + clients", starts: /^(starting \d+ relays|connecting relays|starting \d+ clients)/ },
+  { name: "traffic", starts: /^exchanging messages/ },
+  { name: "claims", starts: /^relays claim what they earned/ },
+  { name: "settlement", starts: /^(settling|relays claim what settlement)/ },
+  { name: "read back chain", starts: /^(reading every receipt|shutting down)/ },
+];
+
+export class Progress {
+  readonly #bars: cliProgress.MultiBar;
+  readonly #overall: cliProgress.SingleBar;
+  readonly #phase: cliProgress.SingleBar;
+  readonly #total: number;
+  #index = 0;
+  #phaseIndex = 0;
+  #stopped = false;
+  readonly #started = Date.now();
+
+  constructor(stream: NodeJS.WriteStream, { schemes }: { schemes: SchemeName[]; durationS: number }) {
+    this.#total = schemes.length * PHASES.length;
+    this.#bars = new cliProgress.MultiBar(
+      { stream, format: "{label} [{bar}] {percentage}% | {detail}", hideCursor: true, clearOnComplete: false, noTTYOutput: !stream.isTTY, notTTYSchedule: 5_000, etaBuffer: 50, barsize: 24 },
+      cliProgress.Presets.shades_classic,
+    );
+    this.#overall = this.#bars.create(this.#total, 0, { label: "comparison".padEnd(10), detail: "ETA –" });
+    this.#phase = this.#bars.create(100, 0, { label: "".padEnd(10), detail: "" });
+  }
+
+  /** A scheme's turn begins. */
+  scheme(scheme: SchemeName, index: number): void {
+    this.#index = index;
+    this.#phaseIndex = 0;
+    this.#phase.update(0, { label: scheme.padEnd(10), detail: "starting" });
+    this.#tick();
+  }
+
+  /** A devnet step message: moves to the phase it starts, shows it. */
+  step(scheme: SchemeName, step: string): void {
+    const p = PHASES.findIndex((x) => x.starts.test(step));
+    if (p >= this.#phaseIndex) this.#phaseIndex = p;
+    this.#phase.update(p === PHASES.length - 1 ? 100 : 0, { label: scheme.padEnd(10), detail: `${PHASES[this.#phaseIndex]!.name}: ${step}` });
+    this.#tick();
+  }
+
+  /** Workload progress inside the traffic phase. */
+  traffic(scheme: SchemeName, p: DevnetProgress): void {
+    const fraction = Math.min(1, p.elapsedS / Math.max(1, p.durationS));
+    this.#phase.update(Math.round(fraction * 100), { label: scheme.padEnd(10), detail: `traffic: ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s, sent ${p.sent}, delivered ${p.delivered}, relay packets ${p.packets}` });
+    this.#tick(fraction);
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#overall.update(this.#overall.getTotal());
+    this.#bars.stop();
+  }
+
+  #tick(within = 0): void {
+    const done = this.#index * PHASES.length + this.#phaseIndex + within;
+    this.#overall.update(done, { detail: `scheme ${this.#index + 1}, phase ${this.#phaseIndex + 1}/${PHASES.length}, ETA ${eta((Date.now() - this.#started) / 1000, done, this.#total)}` });
+  }
+}
+
+/** Remaining time at the average pace so far (phases differ in length, so it settles as schemes complete). */
+function eta(elapsed: number, done: number, total: number): string {
+  if (done <= 0) return "–";
+  const left = Math.max(0, (elapsed / done) * (total - done));
+  return left >= 60 ? `${Math.floor(left / 60)} min ${Math.round(left % 60)} s` : `${Math.round(left)} s`;
+}

@@ -1,0 +1,118 @@
+/**
+ * `obol compare` / `npm start` (docs/compare.md): the same seeded workload on
+ * the same topology under each scheme in turn, each on a fresh chain and
+ * deployment, then the scale model and the conclusions. Charts and files are
+ * written by `src/sim/report/write.ts`.
+ */
+import { DEFAULT_RATES } from "../../client/loopix.js";
+import type { Logger } from "../../log.js";
+import type { SchemeName } from "../../schemes/scheme.js";
+import type { DevnetProgress } from "../devnet.js";
+import { loadSchemeDevnet } from "../schemes.js";
+import type { CompareReport, SchemeNotRun, SchemeRun } from "../report/types.js";
+import { conclusions } from "./conclusions.js";
+import { CompareInputError } from "./errors.js";
+import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
+import { runScheme } from "./scheme-run.js";
+
+export type CompareOptions = {
+  schemes: SchemeName[];
+  gateways?: number;
+  mixesPerLayer?: number;
+  clients?: number;
+  durationS?: number;
+  seed?: string;
+  /** A running development chain to use instead of a fresh local Hardhat node per scheme. */
+  rpcUrl?: string | undefined;
+  messagesPerS?: number;
+  relayLoopPerS?: number;
+  /** Experiment (a): share of packets the dropping mix does not forward. */
+  dropFraction?: number;
+  /** State root; each scheme gets `<dataDir>/<scheme>`. */
+  dataDir: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** A scheme's turn starts (`index` of `total`). */
+  onScheme?: (scheme: SchemeName, index: number, total: number) => void;
+  onStep?: (scheme: SchemeName, step: string) => void;
+  onProgress?: (scheme: SchemeName, progress: DevnetProgress) => void;
+};
+
+/** Traffic the scale model assumes (docs/compare.md §Cost model). */
+export const SCALE_TRAFFIC = { clientsPerRelay: 10, hopsPerPacket: 5, epochSeconds: 3_600, amortiseEpochs: 30, blockGasLimit: 36_000_000, blockSeconds: 12 } as const;
+export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
+
+/**
+ * Runs the comparison and returns the report (without charts).
+ *
+ * @throws CompareInputError on a bad scheme list or topology.
+ * @example
+ * const report = await runComparison({ schemes: ["free", "tickets"], dataDir, log, signal });
+ */
+export async function runComparison(o: CompareOptions): Promise<CompareReport> {
+  const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1 } = o;
+  if (o.schemes.length === 0) throw new CompareInputError("schemes", "must name at least one scheme");
+  if (new Set(o.schemes).size !== o.schemes.length) throw new CompareInputError("schemes", "lists a scheme twice");
+  if (!Number.isInteger(gateways) || gateways < 1) throw new CompareInputError("gateways", `must be an integer ≥ 1, got ${gateways}`);
+  if (!Number.isInteger(mixesPerLayer) || mixesPerLayer < 1) throw new CompareInputError("mixesPerLayer", `must be an integer ≥ 1, got ${mixesPerLayer}`);
+  if (!Number.isInteger(clients) || clients < 1) throw new CompareInputError("clients", `must be an integer ≥ 1, got ${clients}`);
+  if (1 + gateways + 3 * mixesPerLayer + clients > 20)
+    throw new CompareInputError("relays/clients", `${gateways} gateways + ${3 * mixesPerLayer} mixes + ${clients} clients + deployer exceed the 20 funded dev accounts`);
+  if (!(durationS > 0)) throw new CompareInputError("durationS", `must be > 0, got ${durationS}`);
+  if (!(dropFraction >= 0 && dropFraction < 1)) throw new CompareInputError("dropFraction", `must be in [0, 1), got ${dropFraction}`);
+
+  const schemes: (SchemeRun | SchemeNotRun)[] = [];
+  const pairs = new Map<SchemeName, number>();
+  for (const [i, scheme] of o.schemes.entries()) {
+    o.signal.throwIfAborted();
+    o.onScheme?.(scheme, i, o.schemes.length);
+    if (scheme !== "free" && !(await loadSchemeDevnet(scheme))) {
+      schemes.push({ scheme, status: "not-run", reason: `no devnet hook: src/schemes/${scheme}/devnet.ts does not exist yet` });
+      continue;
+    }
+    try {
+      const { run, pairs: p } = await runScheme({
+        scheme, dataDir: o.dataDir, durationS, seed, gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
+        log: o.log, signal: o.signal,
+        onStep: (step) => o.onStep?.(scheme, step),
+        onProgress: (progress) => o.onProgress?.(scheme, progress),
+      });
+      schemes.push(run);
+      pairs.set(scheme, p);
+    } catch (error) {
+      if (o.signal.aborted) throw error;
+      o.log.error({ err: error, scheme }, "scheme run failed");
+      schemes.push({ scheme, status: "not-run", reason: `run failed: ${(error as Error).message.split("\n")[0]}` });
+    }
+  }
+
+  const assumptions: ScaleAssumptions = {
+    relayCounts: SCALE_RELAYS,
+    hopsPerRelayPerEpoch: SCALE_TRAFFIC.clientsPerRelay * (DEFAULT_RATES.payloadPerS + DEFAULT_RATES.loopPerS + DEFAULT_RATES.dropPerS) * SCALE_TRAFFIC.hopsPerPacket * SCALE_TRAFFIC.epochSeconds,
+    epochSeconds: SCALE_TRAFFIC.epochSeconds,
+    amortiseEpochs: SCALE_TRAFFIC.amortiseEpochs,
+    blockGasLimit: SCALE_TRAFFIC.blockGasLimit,
+    blockSeconds: SCALE_TRAFFIC.blockSeconds,
+  };
+  const rows: ScaleRow[] = [];
+  for (const s of schemes) {
+    if (s.status !== "ok" || s.scheme === "free") continue;
+    const operations = s.gas.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: BigInt(x.gasUsed) }));
+    rows.push(...scaleCost(s.scheme, { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops }, assumptions));
+  }
+  const report: CompareReport = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    seed,
+    durationS,
+    topology: { gateways, mixesPerLayer, clients },
+    chain: { rpcUrl: o.rpcUrl ?? null, epochSeconds: 3_600 },
+    workload: { messagesPerS, ...DEFAULT_RATES, relayLoopPerS },
+    schemes,
+    scale: { assumptions, rows },
+    conclusions: [],
+    charts: [],
+  };
+  report.conclusions = conclusions(report);
+  return report;
+}

@@ -1,0 +1,228 @@
+/**
+ * One scheme's turn in the comparison (docs/compare.md §Steps): the devnet of
+ * `src/sim/devnet.ts` with the scheme instrumented and one dropping mix, then,
+ * while the network is still up, settlement, the chain read back and the
+ * linking attack; the result is one `SchemeRun` of the report.
+ */
+import { join } from "node:path";
+import { getAddress, type Address } from "viem";
+import { DEFAULT_RATES } from "../../client/loopix.js";
+import type { Logger } from "../../log.js";
+import { DropReason } from "../../relay/drops.js";
+import type { SchemeName } from "../../schemes/scheme.js";
+import { runDevnet, type DevnetProgress, type DevnetReport } from "../devnet.js";
+import type { RunningNetwork } from "../network.js";
+import { seededRandom } from "../random.js";
+import type { RelayRow, SchemeRun } from "../report/types.js";
+import { auditChain, type ChainAudit } from "./chain.js";
+import { SchemeInstruments } from "./instrument.js";
+import { linkingAttack, type LinkingResult } from "./linking.js";
+import { settleRun, type SettleOutcome } from "./settle.js";
+
+/** Route length of every Obol packet (DESIGN §3–4: entry, 3 mixes, exit). */
+export const HOPS_PER_PACKET = 5;
+/** Name of the relay that drops packets in experiment (a). */
+export const DROPPER = "mix-0";
+
+export type SchemeRunOptions = {
+  scheme: SchemeName;
+  dataDir: string;
+  durationS: number;
+  seed: string;
+  gateways: number;
+  mixesPerLayer: number;
+  clients: number;
+  messagesPerS: number;
+  relayLoopPerS: number;
+  dropFraction: number;
+  rpcUrl?: string | undefined;
+  log: Logger;
+  signal: AbortSignal;
+  onStep?: (step: string) => void;
+  onProgress?: (progress: DevnetProgress) => void;
+};
+
+type Captured = {
+  settle: SettleOutcome;
+  audit: ChainAudit;
+  relays: { name: string; address: Address; role: string; accepted: number; forwarded: number; delivered: number; injected: number }[];
+  linking: LinkingResult[];
+  pairs: number;
+};
+
+/**
+ * Runs one scheme end to end and measures it.
+ *
+ * @returns the scheme's section of the report, plus the figures the scale model needs.
+ * @example
+ * const { run } = await runScheme({ scheme: "tickets", … });
+ */
+export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; pairs: number }> {
+  const started = Date.now();
+  const instruments = new SchemeInstruments();
+  let captured: Captured | null = null;
+  const report = await runDevnet({
+    scheme: o.scheme,
+    durationS: o.durationS,
+    seed: o.seed,
+    dataDir: join(o.dataDir, o.scheme),
+    messagesPerS: o.messagesPerS,
+    rates: DEFAULT_RATES,
+    log: o.log,
+    signal: o.signal,
+    ...(o.onStep ? { onStep: o.onStep } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    network: {
+      gateways: o.gateways,
+      mixesPerLayer: o.mixesPerLayer,
+      clients: o.clients,
+      relayLoopPerS: o.relayLoopPerS,
+      ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
+      wrapScheme: (s) => instruments.wrap(s),
+      relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
+    },
+    afterTraffic: async (net) => {
+      const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}) });
+      o.onStep?.("reading every receipt and Transfer of the run back from the chain");
+      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
+      const relays = net.relays.map((r) => ({
+        name: r.name, address: getAddress(r.address), role: r.role,
+        accepted: r.relay.stats.accepted, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
+        injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
+      }));
+      const linking = await attack(net, instruments);
+      const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
+      captured = { settle, audit, relays, linking, pairs };
+    },
+  });
+  if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
+  if (!captured) throw new Error("the run ended before settlement");
+  return { run: assemble(o, report, captured, instruments, (Date.now() - started) / 1000), pairs: (captured as Captured).pairs };
+}
+
+/** Experiment (b): entry gateway-0 plus the first mix of layers 1..k, for k = 1..3. */
+async function attack(net: RunningNetwork, instruments: SchemeInstruments): Promise<LinkingResult[]> {
+  const snapshot = await net.directory();
+  const relayPeers = new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const));
+  const entry = net.relays.find((r) => r.name === "gateway-0")!;
+  const byLayer = (layer: number) => snapshot.entries.filter((e) => e.role === "mix" && e.layer === layer).map((e) => e.relay);
+  const results: LinkingResult[] = [];
+  for (let k = 1; k <= 3; k++) {
+    const mixes = [1, 2, 3].slice(0, k).map((layer) => byLayer(layer)[0]).filter((a): a is Address => a !== undefined);
+    results.push(linkingAttack({ observations: instruments.observations, sent: instruments.sent, relayPeers, clients: net.clients.map((c) => c.chain.account), entryGateway: getAddress(entry.address), mixes }));
+  }
+  return results;
+}
+
+function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): SchemeRun {
+  const hops = c.relays.reduce((s, r) => s + r.accepted, 0);
+  const claimedBy = new Map<string, bigint>();
+  for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), (report.relays[i]?.paid ?? 0n));
+  for (const claim of c.settle.claims) claimedBy.set(claim.relay.toLowerCase(), (claimedBy.get(claim.relay.toLowerCase()) ?? 0n) + claim.paid);
+  const relays: RelayRow[] = c.relays.map((r) => ({
+    name: r.name, address: r.address, role: r.role, accepted: r.accepted, forwarded: r.forwarded, delivered: r.delivered,
+    paid: (c.audit.payouts.get(r.address) ?? 0n).toString(),
+    claimed: (claimedBy.get(r.address.toLowerCase()) ?? 0n).toString(),
+    dropper: r.name === DROPPER,
+  }));
+  const total = relays.reduce((s, r) => s + BigInt(r.paid), 0n);
+  const claimed = relays.reduce((s, r) => s + BigInt(r.claimed), 0n);
+  const perHop = (r: RelayRow) => (r.accepted > 0 ? Number(BigInt(r.paid)) / r.accepted : null);
+  const honestMixes = relays.filter((r) => r.role === "mix" && !r.dropper).map(perHop).filter((x): x is number => x !== null);
+  const honestMean = honestMixes.length ? honestMixes.reduce((s, x) => s + x, 0) / honestMixes.length : null;
+  const dropperRow = relays.find((r) => r.dropper);
+  const dropperPerHop = dropperRow ? perHop(dropperRow) : null;
+  const dropperAddress = dropperRow?.address.toLowerCase();
+  const faults = c.settle.faults.filter((f) => f.relay.toLowerCase() === dropperAddress);
+  const work = [...inst.relays.values()];
+  const sum = (f: (w: (typeof work)[number]) => number) => work.reduce((s, w) => s + f(w), 0);
+  const us = (ms: number, n: number) => (n > 0 ? (ms / n) * 1000 : null);
+  const honest = relays.filter((r) => !r.dropper && r.accepted > 0).map((r) => Number(BigInt(r.paid)) / r.accepted);
+  const size = inst.sizes ?? { slot: 0, attachment: 0, receipt: 0 };
+  const ops = c.audit.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: Number(x.gasUsed), mean: Math.round(Number(x.gasUsed) / x.count) }));
+  return {
+    scheme: o.scheme,
+    status: "ok",
+    wallSeconds,
+    messages: report.messages,
+    replies: report.replies,
+    latency: { count: report.latency.count, p50: finite(report.latency.p50), p95: finite(report.latency.p95), p99: finite(report.latency.p99) },
+    latencySamples: report.latencySamples.messages.map((x) => Math.round(x)),
+    hops,
+    gas: {
+      scheme: Number(c.audit.schemeGas),
+      common: Number(c.audit.commonGas),
+      schemeTransactions: c.audit.schemeTransactions,
+      per1000Hops: hops > 0 ? (Number(c.audit.schemeGas) / hops) * 1000 : null,
+      operations: ops,
+    },
+    bytes: {
+      ...size,
+      perPacket: size.slot * HOPS_PER_PACKET + size.attachment,
+      // Relay loops are shorter than 5 hops, so the measured figure is scaled per hop.
+      perPacketMeasured: inst.pay.calls > 0 ? (inst.pay.slotBytes / inst.pay.hops) * HOPS_PER_PACKET + inst.pay.attachmentBytes / inst.pay.calls : null,
+    },
+    relayCpu: {
+      perHopUs: us(sum((w) => w.onPacketMs + w.receiptMs + w.onReceiptMs), sum((w) => w.onPacket)),
+      onPacketUs: us(sum((w) => w.onPacketMs), sum((w) => w.onPacket)),
+      receiptUs: us(sum((w) => w.receiptMs), sum((w) => w.receipt)),
+      onReceiptUs: us(sum((w) => w.onReceiptMs), sum((w) => w.onReceipt)),
+    },
+    client: { payCalls: inst.pay.calls, payUs: us(inst.pay.ms, inst.pay.calls) },
+    payouts: {
+      total: total.toString(),
+      claimed: claimed.toString(),
+      consistent: total === claimed,
+      fairness: { honestCv: cv(honest), correlation: pearson(relays.filter((r) => !r.dropper).map((r) => [r.forwarded + r.delivered, Number(BigInt(r.paid))])) },
+    },
+    relays,
+    dropper: {
+      relay: DROPPER,
+      dropFraction: o.dropFraction,
+      injectedDrops: c.relays.find((r) => r.name === DROPPER)?.injected ?? 0,
+      payoutPerHop: dropperPerHop,
+      honestPayoutPerHop: honestMean,
+      loss: dropperPerHop !== null && honestMean ? 1 - dropperPerHop / honestMean : null,
+      caught: faults.length > 0,
+      faults: faults.length,
+      caughtAfterEpochs: faults.length ? Number(faults.reduce((m, f) => (f.recordedEpoch < m ? f.recordedEpoch : m), faults[0]!.recordedEpoch) - c.settle.trafficEpoch) : null,
+    },
+    linking: c.linking,
+    settlement: {
+      trafficEpoch: Number(c.settle.trafficEpoch),
+      epochsAdvanced: c.settle.epochsAdvanced,
+      audits: c.settle.audits ?? null,
+      claimErrors: [...report.relays.flatMap((r) => (r.claimError ? [`${r.name}: ${r.claimError}`] : [])), ...c.settle.claims.flatMap((x) => (x.error ? [`${x.relay}: ${x.error}`] : []))],
+    },
+  };
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Coefficient of variation (σ/μ) of a sample; null when undefined. */
+export function cv(xs: readonly number[]): number | null {
+  if (xs.length < 2) return null;
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  if (mean === 0) return null;
+  const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+  return Math.sqrt(variance) / mean;
+}
+
+/** Pearson correlation of (x, y) pairs; null when either side is constant. */
+export function pearson(pairs: readonly (readonly [number, number])[]): number | null {
+  const n = pairs.length;
+  if (n < 2) return null;
+  const mx = pairs.reduce((s, p) => s + p[0], 0) / n;
+  const my = pairs.reduce((s, p) => s + p[1], 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const [x, y] of pairs) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+    syy += (y - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
+}

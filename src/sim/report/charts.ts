@@ -1,0 +1,95 @@
+/**
+ * SVG charts of a comparison report, rendered headless: a Vega-Lite spec is
+ * compiled to Vega and drawn by Vega's SVG renderer (`renderer: "none"`, no
+ * canvas, no browser). Each chart carries the caption that says how its
+ * figures were measured; `report.md` prints it under the image.
+ */
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { CompareReport, SchemeRun } from "./types.js";
+
+export type Chart = { file: string; title: string; caption: string; svg: string };
+
+const OBOL = 1e18;
+const WIDTH = 420;
+
+async function render(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Renders every chart the report has data for.
+ *
+ * @returns charts with file name, title, caption and SVG text.
+ * @example
+ * for (const c of await renderCharts(report)) writeFileSync(join(dir, c.file), c.svg);
+ */
+export async function renderCharts(report: CompareReport): Promise<Chart[]> {
+  const ran = report.schemes.filter((s): s is SchemeRun => s.status === "ok");
+  const paid = ran.filter((s) => s.scheme !== "free");
+  const charts: Chart[] = [];
+  const add = async (file: string, title: string, caption: string, spec: Record<string, unknown>) =>
+    charts.push({ file, title, caption, svg: await render({ title, width: WIDTH, height: 240, ...spec } as TopLevelSpec) });
+
+  const gas = paid.filter((s) => s.gas.per1000Hops !== null && s.gas.per1000Hops > 0).map((s) => ({ scheme: s.scheme, gas: s.gas.per1000Hops }));
+  if (gas.length > 0)
+    await add("gas-per-1000-hops.svg", "On-chain gas per 1,000 paid packet-hops",
+      "Sum of gasUsed over the receipts of every transaction the scheme caused during its run (deployment of its contract, setup, purchases or channel funding, redemptions, audits, claims), read block by block from the chain, divided by the packet-hops relays accepted, × 1,000. Log scale; the rule marks the DESIGN §8 goal of 100,000.",
+      { layer: [
+        { data: { values: gas }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per 1,000 hops" } } },
+        { data: { values: [{ goal: 100_000 }] }, mark: { type: "rule", color: "firebrick", strokeDash: [4, 4] }, encoding: { y: { field: "goal", type: "quantitative" } } },
+      ] });
+
+  const bytes = paid.flatMap((s) => [
+    { scheme: s.scheme, part: "slots (5 hops)", bytes: s.bytes.slot * 5 },
+    { scheme: s.scheme, part: "attachment", bytes: s.bytes.attachment },
+    { scheme: s.scheme, part: "receipt (per hop)", bytes: s.bytes.receipt },
+  ]);
+  if (bytes.length > 0)
+    await add("payment-bytes.svg", "Payment bytes per packet",
+      "The scheme's declared slot, attachment and receipt sizes (every packet of a network has the same size); the slot bytes sent per packet were also measured as the client's pay() output and match (report.json bytes.perPacketMeasured).",
+      { data: { values: bytes }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "bytes", type: "quantitative", stack: "zero" }, color: { field: "part", type: "nominal" } } });
+
+  const cpu = ran.flatMap((s) => [
+    { scheme: s.scheme, call: "onPacket", us: (s.relayCpu.onPacketUs ?? 0) },
+    { scheme: s.scheme, call: "receipt", us: s.relayCpu.receiptUs ?? 0 },
+    { scheme: s.scheme, call: "onReceipt", us: s.relayCpu.onReceiptUs ?? 0 },
+  ]);
+  if (cpu.length > 0)
+    await add("relay-cpu.svg", "Relay time on payment work per packet-hop",
+      "Wall time of the scheme's relay calls (onPacket inside the durable commit, receipt, onReceipt), measured around each call on every relay of the run and averaged per call; free shows the cost of the calls themselves. Two shared cores run the whole network, so this includes scheduling noise.",
+      { data: { values: cpu }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "us", type: "quantitative", stack: "zero", title: "µs per packet-hop" }, color: { field: "call", type: "nominal" } } });
+
+  const latency = ran.flatMap((s) => s.latencySamples.map((ms) => ({ scheme: s.scheme, ms })));
+  if (latency.length > 0)
+    await add("latency.svg", "End-to-end latency of real messages",
+      "Time from the client handing a message to its packet queue until the recipient pulled it from its gateway inbox (5 hops, Loopix mixing delays of mean 1/μ per mix, up to one 250 ms poll); every delivered message of the workload, box = quartiles, whiskers = 1.5 IQR.",
+      { data: { values: latency }, mark: { type: "boxplot", extent: 1.5 }, encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "ms", type: "quantitative", title: "ms" } } });
+
+  const payouts = paid.flatMap((s) => s.relays.map((r) => ({ scheme: s.scheme, relay: r.name, hops: r.forwarded + r.delivered, obol: Number(BigInt(r.paid)) / OBOL, dropper: r.dropper ? "dropping mix" : "honest" })));
+  if (payouts.length > 0)
+    await add("payout-vs-forwarded.svg", "Payout vs. packets actually forwarded, per relay",
+      "x: packets the relay forwarded to the next hop or delivered to an inbox (relay counters); y: OBOL the scheme's contracts transferred to the relay, summed from ERC-20 Transfer events read back from the chain after every claim.",
+      { data: { values: payouts }, mark: { type: "point", filled: true, size: 60 }, encoding: { x: { field: "hops", type: "quantitative", title: "packets forwarded or delivered" }, y: { field: "obol", type: "quantitative", title: "OBOL paid" }, color: { field: "scheme", type: "nominal" }, shape: { field: "dropper", type: "nominal" } } });
+
+  const scale = report.scale.rows.map((r) => ({ scheme: r.scheme, relays: r.relays, gas: r.gasPerEpoch }));
+  if (scale.length > 0)
+    await add("scale.svg", "Modelled on-chain gas per epoch at scale",
+      `Extrapolated from the gas each operation used in the run (docs/compare.md §Cost model): per-hop operations × ${report.scale.assumptions.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch, per-relay operations × relays, channel mesh opening amortised over ${report.scale.assumptions.amortiseEpochs} epochs. Log–log.`,
+      { data: { values: scale }, mark: { type: "line", point: true }, encoding: { x: { field: "relays", type: "quantitative", scale: { type: "log" } }, y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" }, color: { field: "scheme", type: "nominal" } } });
+
+  const linking = ran.flatMap((s) => s.linking.flatMap((l) => [
+    { scheme: s.scheme, k: `k=${l.k}`, what: "success", rate: l.success },
+    { scheme: s.scheme, k: `k=${l.k}`, what: "chance", rate: l.chance },
+  ]));
+  if (linking.length > 0)
+    await add("linking.svg", "Linking attack: sender guessed vs. chance",
+      "Adversary = entry gateway-0 + the first mix of layers 1..k. For every client packet seen at one of its mixes it walks back through its own relays by timing and guesses the sender; ground truth is the sender whose packet carried that hop's Sphinx secret. Chance = share of the most frequent sender.",
+      { data: { values: linking }, mark: "bar", encoding: { x: { field: "k", type: "nominal", title: null }, xOffset: { field: "what" }, y: { field: "rate", type: "quantitative", scale: { domain: [0, 1] } }, color: { field: "what", type: "nominal" }, column: { field: "scheme", type: "nominal" } } });
+  return charts;
+}

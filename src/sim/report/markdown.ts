@@ -1,0 +1,96 @@
+/**
+ * `report.md` and the summary table `obol compare` prints, both generated
+ * from the report object only (docs/compare.md §Report).
+ */
+import type { CompareReport, SchemeRun } from "./types.js";
+
+const n = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString());
+const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)}%`);
+const obol = (units: string) => (Number(BigInt(units)) / 1e18).toFixed(4);
+
+function row(cells: (string | number)[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+/**
+ * The plain-text summary printed at the end of `obol compare`.
+ *
+ * @example
+ * out.write(formatSummary(report));
+ */
+export function formatSummary(report: CompareReport): string {
+  const lines = [`Obol scheme comparison — seed ${report.seed}, ${report.durationS} s per scheme, ${report.topology.gateways} gateways, ${report.topology.mixesPerLayer}×3 mixes, ${report.topology.clients} clients`, ""];
+  lines.push(`${"scheme".padEnd(10)}${"delivered".padStart(11)}${"p95 ms".padStart(9)}${"hops".padStart(8)}${"gas/1k hops".padStart(14)}${"bytes/pkt".padStart(11)}${"relay µs/hop".padStart(14)}${"paid OBOL".padStart(12)}${"dropper loss".padStart(14)}${"caught".padStart(8)}`);
+  for (const s of report.schemes) {
+    if (s.status !== "ok") {
+      lines.push(`${s.scheme.padEnd(10)} not run: ${s.reason}`);
+      continue;
+    }
+    lines.push(`${s.scheme.padEnd(10)}${`${s.messages.delivered}/${s.messages.sent}`.padStart(11)}${n(s.latency.p95).padStart(9)}${String(s.hops).padStart(8)}${n(s.gas.per1000Hops).padStart(14)}${String(s.bytes.perPacket).padStart(11)}${n(s.relayCpu.perHopUs).padStart(14)}${obol(s.payouts.total).padStart(12)}${pct(s.dropper.loss).padStart(14)}${(s.dropper.caught ? "yes" : "no").padStart(8)}`);
+  }
+  lines.push("", "Conclusions:", ...report.conclusions.map((c) => `- ${c}`), "");
+  return lines.join("\n");
+}
+
+/**
+ * The Markdown report: setup, one section per measured figure with its
+ * chart and how it was measured, the experiments, the scale model, conclusions.
+ *
+ * @example
+ * writeFileSync(join(dir, "report.md"), reportMarkdown(report));
+ */
+export function reportMarkdown(report: CompareReport): string {
+  const ran = report.schemes.filter((s): s is SchemeRun => s.status === "ok");
+  const out: string[] = [];
+  const chart = (file: string) => {
+    const c = report.charts.find((x) => x.file === file);
+    if (c) out.push("", `![${c.title}](${c.file})`, "", `*${c.caption}*`);
+  };
+  out.push(`# Obol accounting schemes compared`, "");
+  out.push(`Generated ${report.createdAt} by \`obol compare\`. Same seeded workload (seed \`${report.seed}\`), same topology, each scheme on a fresh chain and deployment: ${report.topology.gateways} gateways, ${report.topology.mixesPerLayer}×3 mixes, ${report.topology.clients} clients, ${report.durationS} s of messages at ${report.workload.messagesPerS}/s per client; Loopix λP ${report.workload.payloadPerS}/s, λL ${report.workload.loopPerS}/s, λD ${report.workload.dropPerS}/s, 1/μ ${report.workload.meanDelayMs} ms; relay loops λM ${report.workload.relayLoopPerS}/s. Chain: ${report.chain.rpcUrl ?? "local Hardhat node"} (epochs of ${report.chain.epochSeconds} s). How each figure is measured: docs/compare.md.`);
+  out.push("", "## Conclusions", "", ...report.conclusions.map((c) => `- ${c}`));
+  out.push("", "## Summary", "", row(["scheme", "status", "messages delivered", "latency p50 / p95 ms", "packet-hops", "scheme gas", "gas / 1,000 hops", "payment bytes / packet", "relay µs / hop", "client µs / packet", "paid OBOL (chain)", "claimed OBOL"]), row(Array(12).fill("---")));
+  for (const s of report.schemes) {
+    if (s.status !== "ok") out.push(row([s.scheme, `not run: ${s.reason}`, ...Array(10).fill("–")]));
+    else out.push(row([s.scheme, "ok", `${s.messages.delivered}/${s.messages.sent}`, `${n(s.latency.p50)} / ${n(s.latency.p95)}`, s.hops, n(s.gas.scheme), n(s.gas.per1000Hops), s.bytes.perPacket, n(s.relayCpu.perHopUs), n(s.client.payUs), obol(s.payouts.total), obol(s.payouts.claimed)]));
+  }
+  out.push("", "## Gas", "");
+  chart("gas-per-1000-hops.svg");
+  out.push("", row(["scheme", "operation", "transactions", "gas used", "mean gas"]), row(Array(5).fill("---")));
+  for (const s of ran) for (const op of s.gas.operations) out.push(row([s.scheme, `${op.contract}.${op.op}`, op.count, n(op.gasUsed), n(op.mean)]));
+  out.push("", "## Payment bytes", "");
+  chart("payment-bytes.svg");
+  out.push("", "## Relay and client cost", "");
+  chart("relay-cpu.svg");
+  out.push("", "## Latency", "");
+  chart("latency.svg");
+  out.push("", "## Payouts vs. packets forwarded", "");
+  chart("payout-vs-forwarded.svg");
+  out.push("", row(["scheme", "relay", "role", "accepted", "forwarded", "delivered", "paid OBOL (Transfer events)", "claimed OBOL", "note"]), row(Array(9).fill("---")));
+  for (const s of ran) for (const r of s.relays) out.push(row([s.scheme, r.name, r.role, r.accepted, r.forwarded, r.delivered, obol(r.paid), obol(r.claimed), r.dropper ? "drops packets" : ""]));
+  out.push("", "Fairness: σ/μ of pay per accepted hop across honest relays, and the correlation of pay with packets forwarded or delivered.", "", row(["scheme", "σ/μ", "correlation"]), row(["---", "---", "---"]));
+  for (const s of ran) out.push(row([s.scheme, n(s.payouts.fairness.honestCv), n(s.payouts.fairness.correlation)]));
+  out.push("", "## Experiment (a): a relay dropping packets", "");
+  out.push(`Relay \`${ran[0]?.dropper.relay ?? "mix-0"}\` accepts and is paid for each packet as usual but does not forward a share of them (fault injection in the relay, seeded). Loss = 1 − its pay per accepted hop ÷ the honest mixes' mean. Caught = a FaultRecorded event against it on chain.`);
+  out.push("", row(["scheme", "share dropped", "packets dropped", "pay / hop (dropper)", "pay / hop (honest mixes)", "loss", "caught", "after epochs"]), row(Array(8).fill("---")));
+  for (const s of ran) out.push(row([s.scheme, pct(s.dropper.dropFraction), s.dropper.injectedDrops, n(s.dropper.payoutPerHop), n(s.dropper.honestPayoutPerHop), pct(s.dropper.loss), s.dropper.caught ? `yes (${s.dropper.faults})` : "no", s.dropper.caughtAfterEpochs ?? "–"]));
+  out.push("", "## Experiment (b): linking attack", "");
+  chart("linking.svg");
+  out.push("", row(["scheme", "adversary", "k", "packets", "correct", "success", "chance"]), row(Array(7).fill("---")));
+  for (const s of ran) for (const l of s.linking) out.push(row([s.scheme, l.adversary, l.k, l.targets, l.correct, pct(l.success), pct(l.chance)]));
+  out.push("", "## Experiment (c): on-chain cost at scale", "");
+  const a = report.scale.assumptions;
+  out.push(`Model (docs/compare.md §Cost model): gas per epoch = g_hop × N × H + g_relay × N + g_epoch + g_pair × N(N−1) ÷ ${a.amortiseEpochs}, with g_hop, g_relay, g_epoch, g_pair the gas per unit measured in this run's receipts, N relays, H = ${a.hopsPerRelayPerEpoch.toLocaleString("en-US")} packet-hops per relay per epoch (10 clients per relay at λP+λL+λD, 5 hops, ${a.epochSeconds} s epochs). Capacity share: against ${a.blockGasLimit.toLocaleString("en-US")} gas every ${a.blockSeconds} s.`);
+  chart("scale.svg");
+  out.push("", row(["scheme", "relays", "gas per epoch", "gas per hop", "share of chain capacity", "per-hop part", "per-relay part", "per-epoch part", "channel-mesh part"]), row(Array(9).fill("---")));
+  for (const r of report.scale.rows) out.push(row([r.scheme, r.relays.toLocaleString("en-US"), n(r.gasPerEpoch), n(r.gasPerHop), pct(r.shareOfChainCapacity), n(r.byClass.hop), n(r.byClass.relay), n(r.byClass.epoch), n(r.byClass.pair)]));
+  const notes = ran.filter((s) => s.settlement.claimErrors.length > 0 || s.settlement.audits);
+  if (notes.length > 0) {
+    out.push("", "## Settlement notes", "");
+    for (const s of notes) {
+      if (s.settlement.audits) out.push(`- ${s.scheme}: ${s.settlement.audits.paid} of ${s.settlement.audits.revealed} audited loops paid; chain moved ${s.settlement.epochsAdvanced} epochs to settle.`);
+      for (const e of s.settlement.claimErrors) out.push(`- ${s.scheme}: claim error ${e}`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,82 @@
+/**
+ * Shape of `report.json` (schema: `report.schema.json`, docs/compare.md).
+ * Token amounts are decimal strings (they exceed 2^53); gas and counts are
+ * numbers (a run's gas stays far below 2^53).
+ */
+import type { SchemeName } from "../../schemes/scheme.js";
+import type { LinkingResult } from "../compare/linking.js";
+import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
+
+export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null };
+
+export type RelayRow = {
+  name: string;
+  address: string;
+  role: string;
+  /** Packets this relay accepted (paid checks passed) and forwarded / delivered. */
+  accepted: number;
+  forwarded: number;
+  delivered: number;
+  /** Token units the scheme's contracts transferred to this relay (Transfer events). */
+  paid: string;
+  /** What this relay's own claims reported paid (must equal `paid`). */
+  claimed: string;
+  dropper: boolean;
+};
+
+export type SchemeRun = {
+  scheme: SchemeName;
+  status: "ok";
+  wallSeconds: number;
+  messages: { sent: number; delivered: number };
+  replies: { sent: number; received: number };
+  latency: Percentiles;
+  latencySamples: number[];
+  /** Packet-hops relays accepted (every one carried a payment slot). */
+  hops: number;
+  gas: {
+    scheme: number;
+    common: number;
+    schemeTransactions: number;
+    per1000Hops: number | null;
+    operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[];
+  };
+  bytes: { slot: number; attachment: number; receipt: number; perPacket: number; perPacketMeasured: number | null };
+  relayCpu: { perHopUs: number | null; onPacketUs: number | null; receiptUs: number | null; onReceiptUs: number | null };
+  client: { payCalls: number; payUs: number | null };
+  payouts: { total: string; claimed: string; consistent: boolean; fairness: { honestCv: number | null; correlation: number | null } };
+  relays: RelayRow[];
+  dropper: {
+    relay: string;
+    dropFraction: number;
+    injectedDrops: number;
+    payoutPerHop: number | null;
+    honestPayoutPerHop: number | null;
+    /** 1 − dropper's pay per accepted hop ÷ honest mixes' mean; null when nobody is paid. */
+    loss: number | null;
+    caught: boolean;
+    faults: number;
+    /** Epochs between the traffic epoch and the block that recorded the first fault. */
+    caughtAfterEpochs: number | null;
+  };
+  linking: LinkingResult[];
+  settlement: { trafficEpoch: number; epochsAdvanced: number; audits: { revealed: number; paid: number } | null; claimErrors: string[] };
+};
+
+export type SchemeNotRun = { scheme: SchemeName; status: "not-run"; reason: string };
+
+export type ChartRef = { file: string; title: string; caption: string };
+
+export type CompareReport = {
+  version: 1;
+  createdAt: string;
+  seed: string;
+  durationS: number;
+  topology: { gateways: number; mixesPerLayer: number; clients: number };
+  chain: { rpcUrl: string | null; epochSeconds: number };
+  workload: { messagesPerS: number; payloadPerS: number; loopPerS: number; dropPerS: number; meanDelayMs: number; relayLoopPerS: number };
+  schemes: (SchemeRun | SchemeNotRun)[];
+  scale: { assumptions: ScaleAssumptions; rows: ScaleRow[] };
+  conclusions: string[];
+  charts: ChartRef[];
+};

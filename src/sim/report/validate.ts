@@ -1,0 +1,68 @@
+/**
+ * Validation of `report.json`: the JSON Schema (`report.schema.json`, checked
+ * with Ajv) and the consistency rules the schema cannot state
+ * (docs/compare.md §Checks): per relay, what its claims reported paid equals
+ * what the Transfer events show; totals are the sums of their rows; gas per
+ * 1,000 hops is the scheme gas over the hops; `free` pays nothing and sends no
+ * scheme transaction; every chart file named exists in the report.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import type { CompareReport, SchemeRun } from "./types.js";
+
+const SCHEMA = JSON.parse(readFileSync(new URL("./report.schema.json", import.meta.url), "utf8")) as object;
+let compiled: ReturnType<Ajv["compile"]> | null = null;
+
+/**
+ * Problems with a parsed report, empty when it is valid.
+ *
+ * @param report the parsed JSON (unknown: it is validated here).
+ * @returns one line per problem (schema path and message, or the rule broken).
+ * @example
+ * const problems = validateReport(JSON.parse(readFileSync("report.json", "utf8")));
+ * if (problems.length) throw new ReportInvalidError(problems);
+ */
+export function validateReport(report: unknown): string[] {
+  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
+  if (!compiled(report)) return (compiled.errors ?? []).map((e) => `schema: ${e.instancePath || "/"} ${e.message ?? "invalid"}`);
+  const r = report as CompareReport;
+  const problems: string[] = [];
+  for (const s of r.schemes) {
+    if (s.status !== "ok") continue;
+    problems.push(...schemeRules(s));
+  }
+  const names = r.schemes.map((s) => s.scheme);
+  if (new Set(names).size !== names.length) problems.push("schemes: a scheme appears twice");
+  return problems;
+}
+
+function schemeRules(s: SchemeRun): string[] {
+  const p: string[] = [];
+  const at = (what: string) => `${s.scheme}: ${what}`;
+  let paid = 0n;
+  let claimed = 0n;
+  for (const r of s.relays) {
+    if (r.paid !== r.claimed) p.push(at(`relay ${r.name} claimed ${r.claimed} but received ${r.paid} in Transfer events`));
+    paid += BigInt(r.paid);
+    claimed += BigInt(r.claimed);
+  }
+  if (BigInt(s.payouts.total) !== paid) p.push(at(`payouts.total ${s.payouts.total} is not the sum of the relays' ${paid}`));
+  if (BigInt(s.payouts.claimed) !== claimed) p.push(at(`payouts.claimed ${s.payouts.claimed} is not the sum of the relays' ${claimed}`));
+  if (s.payouts.consistent !== (paid === claimed)) p.push(at("payouts.consistent contradicts the totals"));
+  const hops = s.relays.reduce((sum, r) => sum + r.accepted, 0);
+  if (hops !== s.hops) p.push(at(`hops ${s.hops} is not the sum of accepted packets ${hops}`));
+  const opGas = s.gas.operations.reduce((sum, o) => sum + o.gasUsed, 0);
+  if (opGas !== s.gas.scheme) p.push(at(`operations sum to ${opGas} gas, scheme gas is ${s.gas.scheme}`));
+  const opTx = s.gas.operations.reduce((sum, o) => sum + o.count, 0);
+  if (opTx !== s.gas.schemeTransactions) p.push(at(`operations count ${opTx} transactions, schemeTransactions is ${s.gas.schemeTransactions}`));
+  if (s.hops > 0) {
+    const expected = (s.gas.scheme / s.hops) * 1000;
+    if (s.gas.per1000Hops === null || Math.abs(s.gas.per1000Hops - expected) > 1e-6 * Math.max(1, expected)) p.push(at(`per1000Hops ${s.gas.per1000Hops} ≠ scheme gas / hops × 1000 = ${expected}`));
+  }
+  if (s.scheme === "free" && (paid !== 0n || s.gas.scheme !== 0)) p.push(at("the free scheme must pay nothing and send no scheme transaction"));
+  if (s.bytes.perPacketMeasured !== null && Math.abs(s.bytes.perPacketMeasured - s.bytes.perPacket) > 1e-9) p.push(at(`clients produced ${s.bytes.perPacketMeasured} payment bytes per packet, the scheme declares ${s.bytes.perPacket}`));
+  if (s.latency.count !== s.latencySamples.length) p.push(at("latency.count differs from the number of samples"));
+  if (s.dropper.caught !== s.dropper.faults > 0) p.push(at("dropper.caught contradicts dropper.faults"));
+  for (const l of s.linking) if (l.correct > l.targets) p.push(at(`linking k=${l.k}: more correct guesses than targets`));
+  return p;
+}
