@@ -37,6 +37,12 @@ export type AuditorParameters = {
   send(packet: Uint8Array, firstHop: RouteHop): Promise<void>;
   /** Used to fetch proofs from relays; when absent, relays are expected to prove their own hops. */
   libp2p?: Libp2p;
+  /**
+   * Pause before the first loop of an epoch (default 3 s): relays cache the
+   * current epoch for up to 2 s, and a loop they file under the previous
+   * epoch would be missing from the audited epoch's root.
+   */
+  guardMs?: number;
 };
 
 export class Auditor {
@@ -63,6 +69,7 @@ export class Auditor {
     const n = Math.min(count ?? jMax, jMax);
     const layers = await loopLayers(chain, epoch);
     const done = new Set(this.store.loopsOf(epoch).filter((l) => l.state !== "built").map((l) => l.index));
+    if (done.size === 0 && (this.#p.guardMs ?? 3_000) > 0) await new Promise((r) => setTimeout(r, this.#p.guardMs ?? 3_000));
     const chainId = chain.publicClient.chain.id;
     let sent = 0;
     for (let j = 0; j < n; j++) {

@@ -108,7 +108,7 @@ describe("relay, auditor and settlement over several epochs", () => {
     // A dropping relay: the mix at index 4 records tags but forwards nothing.
     const dropper = w.relays[4]!;
     const auditor = new Auditor({
-      chain: senderNode.chain, db: senderNode.db, log, vrfSecretKey: sender.vrf.secretKey, params: PARAMS, meanDelayMs: 50,
+      chain: senderNode.chain, db: senderNode.db, log, vrfSecretKey: sender.vrf.secretKey, params: PARAMS, meanDelayMs: 50, guardMs: 0,
       send: (packet: Uint8Array, first: RouteHop) => deliver(nodes, E, packet, first.relay, dropper.address),
     });
     expect(await auditor.sendLoops(E)).toBe(6);
