@@ -69,6 +69,8 @@ export class Relay {
   #epoch = 0n;
   #epochKnown = false;
   #running = false;
+  /** Set once links are closed: late receipts can no longer be matched or stored. */
+  #closed = false;
   #refreshTimer: NodeJS.Timeout | null = null;
   #cover: PoissonTimer | null = null;
   #unhandleInbox: (() => Promise<void>) | null = null;
@@ -129,6 +131,7 @@ export class Relay {
     if (this.#running) return;
     await this.#p.relayScheme.start();
     this.#running = true;
+    this.#closed = false;
     try {
       await this.#refresh();
       await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
@@ -177,6 +180,9 @@ export class Relay {
     for (const item of this.#queue.takeAll()) this.#inFlight.track(this.#forward(item));
     await this.#inFlight.settled();
     await this.#pool.close();
+    // Receipts for the drained packets were accepted until here; after this the scheme and store close.
+    this.#closed = true;
+    await this.#inFlight.settled();
     await this.#p.relayScheme.stop();
     this.#log.info({ stats: this.stats }, "relay stopped");
   }
@@ -213,6 +219,7 @@ export class Relay {
       if (!this.#running) return void this.#drop(DropReason.stopping, link.peer);
       this.#inFlight.track(this.#onPacket(frame.packet, frame.attachment, link));
     } else if (frame.type === "receipt") {
+      if (this.#closed) return void this.#drop(DropReason.stopping, link.peer);
       this.#inFlight.track(this.#onReceipt(frame.packetRef, frame.receipt, link.peer));
     }
     return this.#inFlight.admit();
