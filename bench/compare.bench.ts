@@ -1,0 +1,41 @@
+/**
+ * The standard short comparison (docs/compare.md §Benchmark): every scheme on
+ * one seeded workload, 1 gateway + 3×1 mixes, 2 clients (quick) or the
+ * `npm start` topology (2 gateways, 3×3 mixes, 4 clients), then per scheme
+ * gas per 1,000 paid packet-hops (receipts, all setup included; DESIGN §8
+ * goal ≤ 100k for the best scheme) and end-to-end latency p95. A scheme that
+ * did not run yields no figure (its reason goes to stderr).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BenchOptions, Metric } from "./metric.js";
+import { silentLogger } from "../src/log.js";
+import { runComparison } from "../src/sim/compare/run.js";
+
+export async function run({ quick }: BenchOptions): Promise<Metric[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-bench-"));
+  try {
+    const report = await runComparison({
+      schemes: ["free", "channels", "tickets", "shopper"],
+      ...(quick ? { gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 5 } : { gateways: 2, mixesPerLayer: 3, clients: 4, durationS: 20 }),
+      seed: "bench",
+      dataDir,
+      log: silentLogger(),
+      signal: new AbortController().signal,
+    });
+    const metrics: Metric[] = [];
+    for (const s of report.schemes) {
+      if (s.status !== "ok") {
+        process.stderr.write(`compare bench: ${s.scheme} not run: ${s.reason}\n`);
+        continue;
+      }
+      if (s.scheme !== "free" && s.gas.per1000Hops !== null)
+        metrics.push({ metric: `compare.gas_per_1000_hops.${s.scheme}`, value: Math.round(s.gas.per1000Hops), unit: "gas", note: `${s.gas.scheme} scheme gas over ${s.hops} packet-hops` });
+      if (s.latency.p95 !== null) metrics.push({ metric: `compare.latency_p95_ms.${s.scheme}`, value: s.latency.p95, unit: "ms", note: `${s.latency.count} messages` });
+    }
+    return metrics;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

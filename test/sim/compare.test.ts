@@ -1,0 +1,111 @@
+/**
+ * The scheme comparison end to end on real components (Hardhat node, Ignition,
+ * relays on loopback libp2p, clients, the channels contract): a short run of
+ * `free` and `channels`, the report written with its charts, validated
+ * against report.schema.json and the consistency rules; then the validator
+ * must reject tampered reports, and bad options must be refused by name.
+ */
+import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../../src/log.js";
+import { runComparison } from "../../src/sim/compare/run.js";
+import { CompareInputError, ReportInvalidError } from "../../src/sim/compare/errors.js";
+import { writeReport } from "../../src/sim/report/write.js";
+import { validateReport } from "../../src/sim/report/validate.js";
+import type { CompareReport, SchemeRun } from "../../src/sim/report/types.js";
+
+const signal = new AbortController().signal;
+
+describe("obol compare", () => {
+  it("runs free and channels on one workload and writes a valid, chain-consistent report with charts", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-test-"));
+    const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));
+    try {
+      const report = await runComparison({ schemes: ["free", "channels"], gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 3, seed: "7", dataDir, log: silentLogger(), signal });
+      const dir = await writeReport(report, { out });
+      const json = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as CompareReport;
+      expect(validateReport(json)).toEqual([]);
+
+      const [free, channels] = json.schemes as SchemeRun[];
+      expect(free!.status).toBe("ok");
+      expect(channels!.status).toBe("ok");
+      expect(free!.gas.scheme).toBe(0);
+      expect(free!.payouts.total).toBe("0");
+      expect(free!.hops).toBeGreaterThan(0);
+      // Channels: contract deployed and channels opened (receipts), relays paid (Transfer events) exactly what they claimed.
+      expect(channels!.gas.operations.map((o) => `${o.contract}.${o.op}`)).toEqual(expect.arrayContaining(["PaymentChannels.deploy", "PaymentChannels.openChannel"]));
+      expect(BigInt(channels!.payouts.total)).toBeGreaterThan(0n);
+      expect(channels!.payouts.consistent).toBe(true);
+      for (const r of channels!.relays) expect(r.paid).toBe(r.claimed);
+      expect(channels!.gas.per1000Hops).toBeCloseTo((channels!.gas.scheme / channels!.hops) * 1000, 6);
+      expect(channels!.bytes.perPacket).toBeGreaterThan(0);
+      expect(channels!.dropper.injectedDrops).toBeGreaterThan(0);
+      expect(channels!.linking.length).toBe(3);
+      expect(json.scale.rows.map((r) => r.relays)).toEqual([1_000, 100_000, 1_000_000]);
+      expect(json.conclusions.some((c) => c.startsWith("Gas: channels"))).toBe(true);
+
+      for (const c of json.charts) {
+        const svg = readFileSync(join(dir, c.file), "utf8");
+        expect(svg.startsWith("<svg")).toBe(true);
+        expect(readFileSync(join(dir, "report.md"), "utf8")).toContain(`](${c.file})`);
+      }
+      expect(json.charts.map((c) => c.file)).toEqual(expect.arrayContaining(["gas-per-1000-hops.svg", "payment-bytes.svg", "relay-cpu.svg", "latency.svg", "payout-vs-forwarded.svg", "scale.svg"]));
+
+      // The validator is not a rubber stamp: tampered copies are refused, naming the problem.
+      const tampered = structuredClone(json);
+      const ch = tampered.schemes[1] as SchemeRun;
+      ch.relays[0]!.paid = (BigInt(ch.relays[0]!.paid) + 1n).toString();
+      expect(validateReport(tampered).join("\n")).toMatch(/relay gateway-0 claimed .* but received .* in Transfer events/);
+      const noGas = structuredClone(json);
+      (noGas.schemes[1] as SchemeRun).gas.per1000Hops = 1;
+      expect(validateReport(noGas).join("\n")).toMatch(/per1000Hops/);
+      const badShape = structuredClone(json) as unknown as { schemes: { hops: number }[] };
+      badShape.schemes[0]!.hops = -1;
+      expect(validateReport(badShape)[0]).toMatch(/^schema: \/schemes\/0/);
+      const extra = { ...structuredClone(json), surprise: true };
+      expect(validateReport(extra).join("\n")).toMatch(/additional properties/);
+      const freePaid = structuredClone(json);
+      (freePaid.schemes[0] as SchemeRun).gas.scheme = 5;
+      expect(validateReport(freePaid).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it("writes nothing but the invalid copy when the report breaks a rule", async () => {
+    const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));
+    try {
+      const broken = { version: 1, createdAt: new Date().toISOString(), seed: "1", durationS: 1, topology: { gateways: 1, mixesPerLayer: 1, clients: 1 }, chain: { rpcUrl: null, epochSeconds: 3600 },
+        workload: { messagesPerS: 0.5, payloadPerS: 2, loopPerS: 0.5, dropPerS: 0.5, meanDelayMs: 200, relayLoopPerS: 0.2 }, schemes: [], scale: { assumptions: { relayCounts: [1000], hopsPerRelayPerEpoch: 1, epochSeconds: 1, amortiseEpochs: 1, blockGasLimit: 1, blockSeconds: 1 }, rows: [] }, conclusions: ["x"], charts: [] } as unknown as CompareReport;
+      const error = await writeReport(broken, { out }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReportInvalidError);
+      expect((error as ReportInvalidError).problems.join()).toMatch(/schemes/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ schemes: [] }, "schemes"],
+    [{ schemes: ["free", "free"] }, "schemes"],
+    [{ schemes: ["free"], gateways: 0 }, "gateways"],
+    [{ schemes: ["free"], mixesPerLayer: 1.5 }, "mixesPerLayer"],
+    [{ schemes: ["free"], clients: 0 }, "clients"],
+    [{ schemes: ["free"], gateways: 4, mixesPerLayer: 5 }, "relays/clients"],
+    [{ schemes: ["free"], durationS: 0 }, "durationS"],
+    [{ schemes: ["free"], dropFraction: 1 }, "dropFraction"],
+  ] as const)("refuses %j naming %s before starting anything", async (options, field) => {
+    const error = await runComparison({ ...(options as object), dataDir: tmpdir(), log: silentLogger(), signal } as Parameters<typeof runComparison>[0]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CompareInputError);
+    expect((error as CompareInputError).field).toBe(field);
+  });
+});
+
+describe("report validator", () => {
+  it("finds the schema file next to the validator", () => {
+    expect(existsSync(new URL("../../src/sim/report/report.schema.json", import.meta.url))).toBe(true);
+  });
+});
