@@ -32,6 +32,8 @@ export type { CreateRelayParameters, DirectorySource, EpochSource } from "./conf
 const RECEIPT_WINDOW_MS = 120_000;
 /** Expired inbox messages are deleted at least this often (and on every pull). */
 const INBOX_PURGE_MS = 60_000;
+/** Attempts to hand a packet to the next hop before it counts as `forward-failed`. */
+const FORWARD_ATTEMPTS = 2;
 /** Packets being peeled/committed at once before links stop reading (backpressure). */
 const MAX_IN_FLIGHT = 2_048;
 
@@ -262,13 +264,20 @@ export class Relay {
     if (faults && faults.random() < faults.dropForward) return this.#drop(DropReason.faultInjected, item.next);
     const entry = this.#byAddress.get(item.next.toLowerCase());
     if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
-    try {
-      const link = await this.#pool.linkTo(entry.multiaddr);
-      this.#awaitingReceipt.set(item.nextRef, { peer: link.peer, ref: item.receipt.packetRef });
-      await link.send(encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout));
-      this.stats.forwarded++;
-    } catch (error) {
-      this.#drop(DropReason.forwardFailed, entry.multiaddr, (error as Error).message);
+    const frame = encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout);
+    // One retry: a reused link can die between two packets (peer restart, idle reset);
+    // a failed send never reached the stream, so a second attempt cannot duplicate it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const link = await this.#pool.linkTo(entry.multiaddr);
+        this.#awaitingReceipt.set(item.nextRef, { peer: link.peer, ref: item.receipt.packetRef });
+        await link.send(frame);
+        this.stats.forwarded++;
+        return;
+      } catch (error) {
+        if (attempt < FORWARD_ATTEMPTS) continue;
+        return this.#drop(DropReason.forwardFailed, entry.multiaddr, (error as Error).message);
+      }
     }
   }
 
