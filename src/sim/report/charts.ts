@@ -39,9 +39,9 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
   const gas = paid.filter((s) => s.gas.per1000Hops !== null && s.gas.per1000Hops > 0).map((s) => ({ scheme: s.scheme, gas: s.gas.per1000Hops }));
   if (gas.length > 0)
     await add("gas-per-1000-hops.svg", "On-chain gas per 1,000 paid packet-hops",
-      "Sum of gasUsed over the receipts of every transaction the scheme caused during its run (deployment of its contract, setup, purchases or channel funding, redemptions, audits, claims), read block by block from the chain, divided by the packet-hops relays accepted, × 1,000. Log scale; the rule marks the DESIGN §8 goal of 100,000.",
+      "Sum of gasUsed over the receipts of every transaction the scheme caused during its run (deployment of its contract, setup, purchases or channel funding, redemptions, audits, claims), read block by block from the chain, divided by the packet-hops relays accepted, × 1,000. The dashed rule marks the DESIGN §8 goal of 100,000.",
       { layer: [
-        { data: { values: gas }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per 1,000 hops" } } },
+        { data: { values: gas }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "gas", type: "quantitative", title: "gas per 1,000 hops" } } },
         { data: { values: [{ goal: 100_000 }] }, mark: { type: "rule", color: "firebrick", strokeDash: [4, 4] }, encoding: { y: { field: "goal", type: "quantitative" } } },
       ] });
 
@@ -74,8 +74,9 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
   const payouts = paid.flatMap((s) => s.relays.map((r) => ({ scheme: s.scheme, relay: r.name, hops: r.forwarded + r.delivered, obol: Number(BigInt(r.paid)) / OBOL, dropper: r.dropper ? "dropping mix" : "honest" })));
   if (payouts.length > 0)
     await add("payout-vs-forwarded.svg", "Payout vs. packets actually forwarded, per relay",
-      "x: packets the relay forwarded to the next hop or delivered to an inbox (relay counters); y: OBOL the scheme's contracts transferred to the relay, summed from ERC-20 Transfer events read back from the chain after every claim.",
-      { data: { values: payouts }, mark: { type: "point", filled: true, size: 60 }, encoding: { x: { field: "hops", type: "quantitative", title: "packets forwarded or delivered" }, y: { field: "obol", type: "quantitative", title: "OBOL paid" }, color: { field: "scheme", type: "nominal" }, shape: { field: "dropper", type: "nominal" } } });
+      "x: packets the relay forwarded to the next hop or delivered to an inbox (relay counters); y: OBOL the scheme's contracts transferred to the relay, summed from ERC-20 Transfer events read back from the chain after every claim. One panel per scheme, each with its own y scale (schemes pay different amounts per unit of work).",
+      { width: 200, data: { values: payouts }, mark: { type: "point", filled: true, size: 60 }, resolve: { scale: { y: "independent" } },
+        encoding: { column: { field: "scheme", type: "nominal" }, x: { field: "hops", type: "quantitative", title: "packets forwarded or delivered" }, y: { field: "obol", type: "quantitative", title: "OBOL paid" }, color: { field: "dropper", type: "nominal" }, shape: { field: "dropper", type: "nominal" } } });
 
   const scale = report.scale.rows.map((r) => ({ scheme: r.scheme, relays: r.relays, gas: r.gasPerEpoch }));
   if (scale.length > 0)
