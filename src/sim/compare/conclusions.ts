@@ -39,7 +39,7 @@ export function conclusions(report: CompareReport): string[] {
   const scale = report.scale.rows.filter((r) => r.relays === Math.max(...report.scale.assumptions.relayCounts));
   if (scale.length > 0) {
     const sorted = [...scale].sort((a, b) => a.gasPerEpoch - b.gasPerEpoch);
-    out.push(`At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${pct(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-block chain)`).join(", ")}.`);
+    out.push(`At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${share(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-${report.scale.assumptions.blockSeconds}-s-block chain)`).join(", ")}.`);
     for (const r of sorted) if (r.shareOfChainCapacity > 1) out.push(`${r.scheme} does not fit on one chain at ${r.relays.toLocaleString("en-US")} relays: it needs ${fmt(r.shareOfChainCapacity)}× the chain's whole capacity per epoch (largest part: ${largest(r.byClass)}).`);
   }
   const bytes = best(paid, (s) => s.bytes.perPacket);
@@ -64,6 +64,11 @@ export function conclusions(report: CompareReport): string[] {
   const inconsistent = paid.filter((s) => !s.payouts.consistent);
   out.push(inconsistent.length === 0 ? "Every payout in this report equals the token transfers read back from the chain." : `Payouts claimed and on-chain transfers differ for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`);
   return out;
+}
+
+/** A share of chain capacity: a percentage below 1, a multiple above. */
+function share(x: number): string {
+  return x >= 1 ? `${fmt(x)}×` : pct(x);
 }
 
 function largest(byClass: Record<string, number>): string {

@@ -45,7 +45,7 @@ export type SchemeRunOptions = {
 type Captured = {
   settle: SettleOutcome;
   audit: ChainAudit;
-  relays: { name: string; address: Address; role: string; accepted: number; forwarded: number; delivered: number; injected: number }[];
+  relays: { name: string; address: Address; role: string; accepted: number; acceptedInWorkload: number; forwarded: number; delivered: number; injected: number }[];
   linking: LinkingResult[];
   pairs: number;
 };
@@ -82,12 +82,14 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
       relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
     },
     afterTraffic: async (net) => {
+      // Packet-hops of the workload itself (the same wall time for every scheme), before settlement epochs add loops.
+      const inWorkload = new Map(net.relays.map((r) => [r.name, r.relay.stats.accepted]));
       const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
       const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
       const relays = net.relays.map((r) => ({
         name: r.name, address: getAddress(r.address), role: r.role,
-        accepted: r.relay.stats.accepted, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
+        accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
       const linking = await attack(net, instruments);
@@ -115,12 +117,12 @@ async function attack(net: RunningNetwork, instruments: SchemeInstruments): Prom
 }
 
 function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): SchemeRun {
-  const hops = c.relays.reduce((s, r) => s + r.accepted, 0);
+  const hops = c.relays.reduce((s, r) => s + r.acceptedInWorkload, 0);
   const claimedBy = new Map<string, bigint>();
   for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), (report.relays[i]?.paid ?? 0n));
   for (const claim of c.settle.claims) claimedBy.set(claim.relay.toLowerCase(), (claimedBy.get(claim.relay.toLowerCase()) ?? 0n) + claim.paid);
   const relays: RelayRow[] = c.relays.map((r) => ({
-    name: r.name, address: r.address, role: r.role, accepted: r.accepted, forwarded: r.forwarded, delivered: r.delivered,
+    name: r.name, address: r.address, role: r.role, accepted: r.accepted, acceptedInWorkload: r.acceptedInWorkload, forwarded: r.forwarded, delivered: r.delivered,
     paid: (c.audit.payouts.get(r.address) ?? 0n).toString(),
     claimed: (claimedBy.get(r.address.toLowerCase()) ?? 0n).toString(),
     dropper: r.name === DROPPER,

@@ -66,8 +66,8 @@ export function reportMarkdown(report: CompareReport): string {
   chart("latency.svg");
   out.push("", "## Payouts vs. packets forwarded", "");
   chart("payout-vs-forwarded.svg");
-  out.push("", row(["scheme", "relay", "role", "accepted", "forwarded", "delivered", "paid OBOL (Transfer events)", "claimed OBOL", "note"]), row(Array(9).fill("---")));
-  for (const s of ran) for (const r of s.relays) out.push(row([s.scheme, r.name, r.role, r.accepted, r.forwarded, r.delivered, obol(r.paid), obol(r.claimed), r.dropper ? "drops packets" : ""]));
+  out.push("", row(["scheme", "relay", "role", "accepted (in workload)", "forwarded", "delivered", "paid OBOL (Transfer events)", "claimed OBOL", "note"]), row(Array(9).fill("---")));
+  for (const s of ran) for (const r of s.relays) out.push(row([s.scheme, r.name, r.role, `${r.accepted} (${r.acceptedInWorkload})`, r.forwarded, r.delivered, obol(r.paid), obol(r.claimed), r.dropper ? "drops packets" : ""]));
   out.push("", "Fairness: σ/μ of pay per accepted hop across honest relays, and the correlation of pay with packets forwarded or delivered.", "", row(["scheme", "σ/μ", "correlation"]), row(["---", "---", "---"]));
   for (const s of ran) out.push(row([s.scheme, n(s.payouts.fairness.honestCv), n(s.payouts.fairness.correlation)]));
   out.push("", "## Experiment (a): a relay dropping packets", "");
@@ -83,7 +83,7 @@ export function reportMarkdown(report: CompareReport): string {
   out.push(`Model (docs/compare.md §Cost model): gas per epoch = g_hop × N × H + g_relay × N + g_epoch + g_pair × N(N−1) ÷ ${a.amortiseEpochs}, with g_hop, g_relay, g_epoch, g_pair the gas per unit measured in this run's receipts, N relays, H = ${a.hopsPerRelayPerEpoch.toLocaleString("en-US")} packet-hops per relay per epoch (10 clients per relay at λP+λL+λD, 5 hops, ${a.epochSeconds} s epochs). Capacity share: against ${a.blockGasLimit.toLocaleString("en-US")} gas every ${a.blockSeconds} s.`);
   chart("scale.svg");
   out.push("", row(["scheme", "relays", "gas per epoch", "gas per hop", "share of chain capacity", "per-hop part", "per-relay part", "per-epoch part", "channel-mesh part"]), row(Array(9).fill("---")));
-  for (const r of report.scale.rows) out.push(row([r.scheme, r.relays.toLocaleString("en-US"), n(r.gasPerEpoch), n(r.gasPerHop), pct(r.shareOfChainCapacity), n(r.byClass.hop), n(r.byClass.relay), n(r.byClass.epoch), n(r.byClass.pair)]));
+  for (const r of report.scale.rows) out.push(row([r.scheme, r.relays.toLocaleString("en-US"), n(r.gasPerEpoch), n(r.gasPerHop), r.shareOfChainCapacity >= 1 ? `${n(r.shareOfChainCapacity)}×` : pct(r.shareOfChainCapacity), n(r.byClass.hop), n(r.byClass.relay), n(r.byClass.epoch), n(r.byClass.pair)]));
   const notes = ran.filter((s) => s.settlement.claimErrors.length > 0 || s.settlement.audits);
   if (notes.length > 0) {
     out.push("", "## Settlement notes", "");

@@ -15,6 +15,8 @@ export type RelayRow = {
   role: string;
   /** Packets this relay accepted (paid checks passed) and forwarded / delivered. */
   accepted: number;
+  /** Of those, accepted while the workload ran (before any settlement epoch). */
+  acceptedInWorkload: number;
   forwarded: number;
   delivered: number;
   /** Token units the scheme's contracts transferred to this relay (Transfer events). */
@@ -32,7 +34,7 @@ export type SchemeRun = {
   replies: { sent: number; received: number };
   latency: Percentiles;
   latencySamples: number[];
-  /** Packet-hops relays accepted (every one carried a payment slot). */
+  /** Packet-hops relays accepted while the workload ran (every one carried a payment slot): the denominator of gas per 1,000 hops. */
   hops: number;
   gas: {
     scheme: number;

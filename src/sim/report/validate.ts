@@ -49,8 +49,9 @@ function schemeRules(s: SchemeRun): string[] {
   if (BigInt(s.payouts.total) !== paid) p.push(at(`payouts.total ${s.payouts.total} is not the sum of the relays' ${paid}`));
   if (BigInt(s.payouts.claimed) !== claimed) p.push(at(`payouts.claimed ${s.payouts.claimed} is not the sum of the relays' ${claimed}`));
   if (s.payouts.consistent !== (paid === claimed)) p.push(at("payouts.consistent contradicts the totals"));
-  const hops = s.relays.reduce((sum, r) => sum + r.accepted, 0);
-  if (hops !== s.hops) p.push(at(`hops ${s.hops} is not the sum of accepted packets ${hops}`));
+  const hops = s.relays.reduce((sum, r) => sum + r.acceptedInWorkload, 0);
+  if (hops !== s.hops) p.push(at(`hops ${s.hops} is not the sum of packets accepted during the workload ${hops}`));
+  for (const r of s.relays) if (r.acceptedInWorkload > r.accepted) p.push(at(`relay ${r.name} accepted more during the workload than in all`));
   const opGas = s.gas.operations.reduce((sum, o) => sum + o.gasUsed, 0);
   if (opGas !== s.gas.scheme) p.push(at(`operations sum to ${opGas} gas, scheme gas is ${s.gas.scheme}`));
   const opTx = s.gas.operations.reduce((sum, o) => sum + o.count, 0);
