@@ -11,6 +11,14 @@ export class CompareInputError extends ObolError {
   }
 }
 
+/** A scheme's run ended (e.g. its devnet stopped) before settlement and the chain read-back ran. */
+export class SchemeRunIncompleteError extends ObolError {
+  override name = "SchemeRunIncompleteError";
+  constructor(scheme: string, options: ObolErrorOptions = {}) {
+    super(`the ${scheme} run ended before settlement`, { hint: "run again with --verbose to see which devnet step stopped it", ...options });
+  }
+}
+
 /** `report.json` does not match its schema or breaks a consistency rule. */
 export class ReportInvalidError extends ObolError {
   override name = "ReportInvalidError";

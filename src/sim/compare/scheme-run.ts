@@ -15,6 +15,7 @@ import type { RunningNetwork } from "../network.js";
 import { seededRandom } from "../random.js";
 import type { RelayRow, SchemeRun } from "../report/types.js";
 import { auditChain, type ChainAudit } from "./chain.js";
+import { SchemeRunIncompleteError } from "./errors.js";
 import { SchemeInstruments } from "./instrument.js";
 import { linkingAttack, type LinkingResult } from "./linking.js";
 import { settleRun, type SettleOutcome } from "./settle.js";
@@ -98,7 +99,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
     },
   });
   if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
-  if (!captured) throw new Error("the run ended before settlement");
+  if (!captured) throw new SchemeRunIncompleteError(o.scheme);
   return { run: assemble(o, report, captured, instruments, (Date.now() - started) / 1000), pairs: (captured as Captured).pairs };
 }
 
