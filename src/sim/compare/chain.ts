@@ -5,7 +5,7 @@
  * scheme's contracts to relays. Gas figures are `gasUsed` from receipts and
  * payouts are token transfers as the chain recorded them; nothing is estimated.
  */
-import { decodeFunctionData, getAddress, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
+import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
@@ -26,8 +26,10 @@ export type ChainAudit = {
   /** Gas of everything else: core deployment, funding, relay registration, epoch opening. */
   commonGas: bigint;
   operations: OperationGas[];
-  /** Token units each address received from the scheme's contracts (Transfer events). */
+  /** Token units each address received from the scheme's contracts (Transfer events, queried by filter). */
   payouts: Map<Address, bigint>;
+  /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
+  receiptPayouts: Map<Address, bigint>;
 };
 
 const SCHEME_CONTRACTS = ["PaymentChannels", "TicketBank", "ShopperAudit"] as const;
@@ -60,7 +62,7 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
   const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber();
   const ops = new Map<string, OperationGas>();
-  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map() };
+  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map() };
 
   const hashes: { hash: Hex; to: Address | null; input: Hex }[] = [];
   for (let n = fromBlock; n <= toBlock; n++) {
@@ -71,8 +73,15 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
   for (let i = 0; i < hashes.length; i += 16)
     receipts.push(...(await Promise.all(hashes.slice(i, i + 16).map(({ hash }) => publicClient.getTransactionReceipt({ hash })))));
 
+  const token = deployment.contracts.ObolToken.toLowerCase();
   for (const [i, receipt] of receipts.entries()) {
     const { to, input } = hashes[i]!;
+    const transfers = parseEventLogs({ abi: obolTokenAbi, eventName: "Transfer", logs: receipt.logs.filter((l) => l.address.toLowerCase() === token) });
+    for (const t of transfers) {
+      if (!isScheme(t.args.from)) continue;
+      const recipient = getAddress(t.args.to);
+      audit.receiptPayouts.set(recipient, (audit.receiptPayouts.get(recipient) ?? 0n) + t.args.value);
+    }
     audit.transactions++;
     let contract = to ? (names.get(to.toLowerCase()) ?? "other") : "create";
     let op = "call";

@@ -62,8 +62,14 @@ export function conclusions(report: CompareReport): string[] {
   if (linking.length > 0)
     out.push(`Linking attack (entry gateway + ${linking[0]![1]!.k} mixes, real transcripts): ${linking.map(([s, l]) => `${s.scheme} ${pct(l!.success)} vs. chance ${pct(l!.chance)} over ${l!.targets} packets`).join(", ")}; payment bytes add no sender information beyond the first hop in any scheme measured, so differences come from traffic and timing.`);
   const inconsistent = paid.filter((s) => !s.payouts.consistent);
-  out.push(inconsistent.length === 0 ? "Every payout in this report equals the token transfers read back from the chain." : `Payouts claimed and on-chain transfers differ for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`);
+  out.push(inconsistent.length === 0 ? "Every payout in this report is the token transfers read back from the chain, found identically by an event query and in the run's receipts." : `Transfer events, receipts and claims disagree for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`);
+  const selfRedeemed = paid.filter((s) => BigInt(s.payouts.claimReported) < BigInt(s.payouts.total));
+  for (const s of selfRedeemed) out.push(`${s.scheme}: relays' claim() calls account for ${fmtTokens(s.payouts.claimReported)} of the ${fmtTokens(s.payouts.total)} OBOL paid; the rest the relays redeemed on their own during the run.`);
   return out;
+}
+
+function fmtTokens(units: string): string {
+  return (Number(BigInt(units)) / 1e18).toFixed(4);
 }
 
 /** A share of chain capacity: a percentage below 1, a multiple above. */

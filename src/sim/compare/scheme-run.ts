@@ -125,11 +125,13 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
   const relays: RelayRow[] = c.relays.map((r) => ({
     name: r.name, address: r.address, role: r.role, accepted: r.accepted, acceptedInWorkload: r.acceptedInWorkload, forwarded: r.forwarded, delivered: r.delivered,
     paid: (c.audit.payouts.get(r.address) ?? 0n).toString(),
-    claimed: (claimedBy.get(r.address.toLowerCase()) ?? 0n).toString(),
+    paidInReceipts: (c.audit.receiptPayouts.get(r.address) ?? 0n).toString(),
+    claimReported: (claimedBy.get(r.address.toLowerCase()) ?? 0n).toString(),
     dropper: r.name === DROPPER,
   }));
   const total = relays.reduce((s, r) => s + BigInt(r.paid), 0n);
-  const claimed = relays.reduce((s, r) => s + BigInt(r.claimed), 0n);
+  const inReceipts = relays.reduce((s, r) => s + BigInt(r.paidInReceipts), 0n);
+  const claimed = relays.reduce((s, r) => s + BigInt(r.claimReported), 0n);
   const perHop = (r: RelayRow) => (r.accepted > 0 ? Number(BigInt(r.paid)) / r.accepted : null);
   const honestMixes = relays.filter((r) => r.role === "mix" && !r.dropper).map(perHop).filter((x): x is number => x !== null);
   const honestMean = honestMixes.length ? honestMixes.reduce((s, x) => s + x, 0) / honestMixes.length : null;
@@ -174,8 +176,9 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
     client: { payCalls: inst.pay.calls, payUs: us(inst.pay.ms, inst.pay.calls) },
     payouts: {
       total: total.toString(),
-      claimed: claimed.toString(),
-      consistent: total === claimed,
+      inReceipts: inReceipts.toString(),
+      claimReported: claimed.toString(),
+      consistent: total === inReceipts && relays.every((r) => r.paid === r.paidInReceipts && BigInt(r.claimReported) <= BigInt(r.paid)),
       fairness: { honestCv: cv(honest), correlation: pearson(relays.filter((r) => !r.dropper).map((r) => [r.forwarded + r.delivered, Number(BigInt(r.paid))])) },
     },
     relays,

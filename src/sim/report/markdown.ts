@@ -49,10 +49,10 @@ export function reportMarkdown(report: CompareReport): string {
   out.push(`# Obol accounting schemes compared`, "");
   out.push(`Generated ${report.createdAt} by \`obol compare\`. Same seeded workload (seed \`${report.seed}\`), same topology, each scheme on a fresh chain and deployment: ${report.topology.gateways} gateways, ${report.topology.mixesPerLayer}×3 mixes, ${report.topology.clients} clients, ${report.durationS} s of messages at ${report.workload.messagesPerS}/s per client; Loopix λP ${report.workload.payloadPerS}/s, λL ${report.workload.loopPerS}/s, λD ${report.workload.dropPerS}/s, 1/μ ${report.workload.meanDelayMs} ms; relay loops λM ${report.workload.relayLoopPerS}/s. Chain: ${report.chain.rpcUrl ?? "local Hardhat node"} (epochs of ${report.chain.epochSeconds} s). How each figure is measured: docs/compare.md.`);
   out.push("", "## Conclusions", "", ...report.conclusions.map((c) => `- ${c}`));
-  out.push("", "## Summary", "", row(["scheme", "status", "messages delivered", "latency p50 / p95 ms", "packet-hops", "scheme gas", "gas / 1,000 hops", "payment bytes / packet", "relay µs / hop", "client µs / packet", "paid OBOL (chain)", "claimed OBOL"]), row(Array(12).fill("---")));
+  out.push("", "## Summary", "", row(["scheme", "status", "messages delivered", "latency p50 / p95 ms", "packet-hops", "scheme gas", "gas / 1,000 hops", "payment bytes / packet", "relay µs / hop", "client µs / packet", "paid OBOL (Transfer events)", "claim() reported OBOL"]), row(Array(12).fill("---")));
   for (const s of report.schemes) {
     if (s.status !== "ok") out.push(row([s.scheme, `not run: ${s.reason}`, ...Array(10).fill("–")]));
-    else out.push(row([s.scheme, "ok", `${s.messages.delivered}/${s.messages.sent}`, `${n(s.latency.p50)} / ${n(s.latency.p95)}`, s.hops, n(s.gas.scheme), n(s.gas.per1000Hops), s.bytes.perPacket, n(s.relayCpu.perHopUs), n(s.client.payUs), obol(s.payouts.total), obol(s.payouts.claimed)]));
+    else out.push(row([s.scheme, "ok", `${s.messages.delivered}/${s.messages.sent}`, `${n(s.latency.p50)} / ${n(s.latency.p95)}`, s.hops, n(s.gas.scheme), n(s.gas.per1000Hops), s.bytes.perPacket, n(s.relayCpu.perHopUs), n(s.client.payUs), obol(s.payouts.total), obol(s.payouts.claimReported)]));
   }
   out.push("", "## Gas", "");
   chart("gas-per-1000-hops.svg");
@@ -66,8 +66,8 @@ export function reportMarkdown(report: CompareReport): string {
   chart("latency.svg");
   out.push("", "## Payouts vs. packets forwarded", "");
   chart("payout-vs-forwarded.svg");
-  out.push("", row(["scheme", "relay", "role", "accepted (in workload)", "forwarded", "delivered", "paid OBOL (Transfer events)", "claimed OBOL", "note"]), row(Array(9).fill("---")));
-  for (const s of ran) for (const r of s.relays) out.push(row([s.scheme, r.name, r.role, `${r.accepted} (${r.acceptedInWorkload})`, r.forwarded, r.delivered, obol(r.paid), obol(r.claimed), r.dropper ? "drops packets" : ""]));
+  out.push("", row(["scheme", "relay", "role", "accepted (in workload)", "forwarded", "delivered", "paid OBOL (Transfer events)", "paid OBOL (receipt logs)", "claim() reported OBOL", "note"]), row(Array(10).fill("---")));
+  for (const s of ran) for (const r of s.relays) out.push(row([s.scheme, r.name, r.role, `${r.accepted} (${r.acceptedInWorkload})`, r.forwarded, r.delivered, obol(r.paid), obol(r.paidInReceipts), obol(r.claimReported), r.dropper ? "drops packets" : ""]));
   out.push("", "Fairness: σ/μ of pay per accepted hop across honest relays, and the correlation of pay with packets forwarded or delivered.", "", row(["scheme", "σ/μ", "correlation"]), row(["---", "---", "---"]));
   for (const s of ran) out.push(row([s.scheme, n(s.payouts.fairness.honestCv), n(s.payouts.fairness.correlation)]));
   out.push("", "## Experiment (a): a relay dropping packets", "");

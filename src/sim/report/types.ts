@@ -19,10 +19,12 @@ export type RelayRow = {
   acceptedInWorkload: number;
   forwarded: number;
   delivered: number;
-  /** Token units the scheme's contracts transferred to this relay (Transfer events). */
+  /** Token units the scheme's contracts transferred to this relay (Transfer events, queried by filter). */
   paid: string;
-  /** What this relay's own claims reported paid (must equal `paid`). */
-  claimed: string;
+  /** The same, summed from the Transfer logs in the receipts of every transaction of the run (must equal `paid`). */
+  paidInReceipts: string;
+  /** What this relay's `claim()` calls reported as paid (≤ `paid`: relays may also redeem on their own epoch loop). */
+  claimReported: string;
   dropper: boolean;
 };
 
@@ -46,7 +48,7 @@ export type SchemeRun = {
   bytes: { slot: number; attachment: number; receipt: number; perPacket: number; perPacketMeasured: number | null };
   relayCpu: { perHopUs: number | null; onPacketUs: number | null; receiptUs: number | null; onReceiptUs: number | null };
   client: { payCalls: number; payUs: number | null };
-  payouts: { total: string; claimed: string; consistent: boolean; fairness: { honestCv: number | null; correlation: number | null } };
+  payouts: { total: string; inReceipts: string; claimReported: string; consistent: boolean; fairness: { honestCv: number | null; correlation: number | null } };
   relays: RelayRow[];
   dropper: {
     relay: string;

@@ -40,15 +40,19 @@ function schemeRules(s: SchemeRun): string[] {
   const p: string[] = [];
   const at = (what: string) => `${s.scheme}: ${what}`;
   let paid = 0n;
+  let inReceipts = 0n;
   let claimed = 0n;
   for (const r of s.relays) {
-    if (r.paid !== r.claimed) p.push(at(`relay ${r.name} claimed ${r.claimed} but received ${r.paid} in Transfer events`));
+    if (r.paid !== r.paidInReceipts) p.push(at(`relay ${r.name} received ${r.paid} in Transfer events but ${r.paidInReceipts} in the run's receipts`));
+    if (BigInt(r.claimReported) > BigInt(r.paid)) p.push(at(`relay ${r.name} claims report ${r.claimReported} paid, more than the ${r.paid} the chain transferred`));
     paid += BigInt(r.paid);
-    claimed += BigInt(r.claimed);
+    inReceipts += BigInt(r.paidInReceipts);
+    claimed += BigInt(r.claimReported);
   }
   if (BigInt(s.payouts.total) !== paid) p.push(at(`payouts.total ${s.payouts.total} is not the sum of the relays' ${paid}`));
-  if (BigInt(s.payouts.claimed) !== claimed) p.push(at(`payouts.claimed ${s.payouts.claimed} is not the sum of the relays' ${claimed}`));
-  if (s.payouts.consistent !== (paid === claimed)) p.push(at("payouts.consistent contradicts the totals"));
+  if (BigInt(s.payouts.inReceipts) !== inReceipts) p.push(at(`payouts.inReceipts ${s.payouts.inReceipts} is not the sum of the relays' ${inReceipts}`));
+  if (BigInt(s.payouts.claimReported) !== claimed) p.push(at(`payouts.claimReported ${s.payouts.claimReported} is not the sum of the relays' ${claimed}`));
+  if (!s.payouts.consistent) p.push(at("payouts.consistent is false: Transfer events, receipts and claims disagree"));
   const hops = s.relays.reduce((sum, r) => sum + r.acceptedInWorkload, 0);
   if (hops !== s.hops) p.push(at(`hops ${s.hops} is not the sum of packets accepted during the workload ${hops}`));
   for (const r of s.relays) if (r.acceptedInWorkload > r.accepted) p.push(at(`relay ${r.name} accepted more during the workload than in all`));
