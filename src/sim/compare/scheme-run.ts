@@ -12,6 +12,7 @@ import { DropReason } from "../../relay/drops.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import { runDevnet, type DevnetProgress, type DevnetReport } from "../devnet.js";
 import type { RunningNetwork } from "../network.js";
+import type { DirectorySnapshot } from "../../chain/types.js";
 import { seededRandom } from "../random.js";
 import type { RelayRow, SchemeRun } from "../report/types.js";
 import { auditChain, type ChainAudit } from "./chain.js";
@@ -85,6 +86,9 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
     afterTraffic: async (net) => {
       // Packet-hops of the workload itself (the same wall time for every scheme), before settlement epochs add loops.
       const inWorkload = new Map(net.relays.map((r) => [r.name, r.relay.stats.accepted]));
+      // The attack runs on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
+      const snapshot = await net.directory();
+      const cutoff = instruments.now();
       const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
       const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
@@ -93,7 +97,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
         accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
-      const linking = await attack(net, instruments);
+      const linking = attack(net, instruments, snapshot, cutoff);
       const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
       captured = { settle, audit, relays, linking, pairs };
     },
@@ -103,16 +107,17 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
   return { run: assemble(o, report, captured, instruments, (Date.now() - started) / 1000), pairs: (captured as Captured).pairs };
 }
 
-/** Experiment (b): entry gateway-0 plus the first mix of layers 1..k, for k = 1..3. */
-async function attack(net: RunningNetwork, instruments: SchemeInstruments): Promise<LinkingResult[]> {
-  const snapshot = await net.directory();
+/** Experiment (b): entry gateway-0 plus the first mix of layers 1..k, for k = 1..3, on what happened before `cutoff` (ms). */
+function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, cutoff: number): LinkingResult[] {
+  const observations = instruments.observations.filter((o) => o.t <= cutoff);
+  const sent = instruments.sent.filter((p) => p.t <= cutoff);
   const relayPeers = new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const));
   const entry = net.relays.find((r) => r.name === "gateway-0")!;
   const byLayer = (layer: number) => snapshot.entries.filter((e) => e.role === "mix" && e.layer === layer).map((e) => e.relay);
   const results: LinkingResult[] = [];
   for (let k = 1; k <= 3; k++) {
     const mixes = [1, 2, 3].slice(0, k).map((layer) => byLayer(layer)[0]).filter((a): a is Address => a !== undefined);
-    results.push(linkingAttack({ observations: instruments.observations, sent: instruments.sent, relayPeers, clients: net.clients.map((c) => c.chain.account), entryGateway: getAddress(entry.address), mixes }));
+    results.push(linkingAttack({ observations, sent, relayPeers, clients: net.clients.map((c) => c.chain.account), entryGateway: getAddress(entry.address), mixes }));
   }
   return results;
 }
