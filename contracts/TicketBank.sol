@@ -36,12 +36,6 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     /// @notice Largest batch of one redemption (≈ 10M gas, under Osaka's 2^24 per-transaction cap).
     uint256 public constant MAX_BATCH = 256;
 
-    /// @dev −g2 (negated G2 generator), EIP-2537 encoding, for e(σ, −g2)·e(H, pk) = 1.
-    bytes private constant _NEG_G2 =
-        hex"00000000000000000000000000000000024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"
-        hex"0000000000000000000000000000000013e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
-        hex"000000000000000000000000000000000d1b3cc2c7027888be51d9ef691d77bcb679afda66c73f17f9ee3837a55024f78c71363275a75d75d86bab79f74782aa"
-        hex"0000000000000000000000000000000013fa4d4a0ad8b1ce186ed5061789213d993923066dddaf1040bc3ff59f825c78df74f2d75467e25e0f55f8a00fa030ed";
     /// @dev The G1 generator, EIP-2537 encoding (used to subgroup-check keys via PAIRING_CHECK).
     bytes private constant _G1 =
         hex"0000000000000000000000000000000017f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
@@ -319,7 +313,7 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     {
         bytes memory sig = signature;
         BLS12381.checkG1(sig);
-        return BLS12381.pairingCheck(bytes.concat(sig, _NEG_G2, hashSum, publicKey));
+        return BLS12381.pairingCheck(bytes.concat(sig, BLS12381.NEG_G2, hashSum, publicKey));
     }
 
     function _requireIssuer(address account) private view returns (Issuer storage record) {

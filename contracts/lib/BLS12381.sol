@@ -38,6 +38,14 @@ library BLS12381 {
     uint256 internal constant G1_SIZE = 128;
     uint256 internal constant G2_SIZE = 256;
 
+    /// @dev −g2 (negated G2 generator), EIP-2537 encoding: the fixed G2 side of
+    /// a BLS check e(σ, −g2)·e(H(m), pk) = 1.
+    bytes internal constant NEG_G2 =
+        hex"00000000000000000000000000000000024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"
+        hex"0000000000000000000000000000000013e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
+        hex"000000000000000000000000000000000d1b3cc2c7027888be51d9ef691d77bcb679afda66c73f17f9ee3837a55024f78c71363275a75d75d86bab79f74782aa"
+        hex"0000000000000000000000000000000013fa4d4a0ad8b1ce186ed5061789213d993923066dddaf1040bc3ff59f825c78df74f2d75467e25e0f55f8a00fa030ed";
+
     /**
      * @notice A 64-byte field element is not canonical (padding not zero, or value ≥ p).
      * @param offset Byte offset of the element inside the encoded point.
@@ -70,7 +78,7 @@ library BLS12381 {
     function checkG1(bytes memory point) internal pure {
         if (point.length != G1_SIZE) revert BLS12381InvalidPointLength(G1_SIZE, point.length);
         _checkCoordinates(point, 2);
-        if (_isZero(point)) revert BLS12381PointAtInfinity();
+        if (isZero(point)) revert BLS12381PointAtInfinity();
     }
 
     /**
@@ -81,7 +89,7 @@ library BLS12381 {
     function checkG2(bytes memory point) internal pure {
         if (point.length != G2_SIZE) revert BLS12381InvalidPointLength(G2_SIZE, point.length);
         _checkCoordinates(point, 4);
-        if (_isZero(point)) revert BLS12381PointAtInfinity();
+        if (isZero(point)) revert BLS12381PointAtInfinity();
     }
 
     /**
@@ -94,13 +102,28 @@ library BLS12381 {
      */
     function pairingCheck(bytes memory input) internal view returns (bool ok) {
         bool success;
+        (success, ok) = tryPairingCheck(input, gasleft());
+        if (!success) revert BLS12381PrecompileFailed(PAIRING_CHECK);
+    }
+
+    /**
+     * @notice PAIRING_CHECK that reports a rejected input instead of reverting,
+     * for callers where a malformed point is an ordinary "does not verify".
+     * @dev A rejected input consumes all of `gasLimit`, so a caller facing
+     * untrusted points caps it near the EIP-2537 price (32,600·k + 37,700).
+     * @param input Concatenated pairs (k × (G1 ‖ G2), 384·k bytes).
+     * @param gasLimit Gas given to the precompile.
+     * @return success False iff the precompile rejected the input (bad
+     * encoding, point off the curve or outside its subgroup) or ran out of gas.
+     * @return ok True iff success and the product of pairings is the identity.
+     */
+    function tryPairingCheck(bytes memory input, uint256 gasLimit) internal view returns (bool success, bool ok) {
         uint256 result;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x0f, add(input, 0x20), mload(input), 0x00, 0x20)
+            success := staticcall(gasLimit, 0x0f, add(input, 0x20), mload(input), 0x00, 0x20)
             result := mload(0x00)
         }
-        if (!success) revert BLS12381PrecompileFailed(PAIRING_CHECK);
-        ok = result == 1;
+        ok = success && result == 1;
     }
 
     /**
@@ -150,8 +173,12 @@ library BLS12381 {
         }
     }
 
-    /// @dev True iff every byte of `data` (length a multiple of 32) is zero.
-    function _isZero(bytes memory data) private pure returns (bool zero) {
+    /**
+     * @notice True iff every byte of `data` is zero (for an encoded point: the point at infinity).
+     * @param data Bytes whose length is a multiple of 32 (any trailing partial word is ignored).
+     * @return zero Whether all bytes are zero.
+     */
+    function isZero(bytes memory data) internal pure returns (bool zero) {
         uint256 acc;
         uint256 words = data.length / 32;
         for (uint256 i = 0; i < words; ++i) {
