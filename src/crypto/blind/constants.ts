@@ -16,6 +16,5 @@ export const G1_COMPRESSED_SIZE = 48;
 export const G2_COMPRESSED_SIZE = 96;
 /** BLS secret key: big-endian scalar below the group order r. */
 export const SECRET_KEY_SIZE = 32;
-/** EIP-2537 encodings (16 zero bytes before each 48-byte Fp element). */
-export const EIP2537_G1_SIZE = 128;
-export const EIP2537_G2_SIZE = 256;
+/** EIP-2537 encodings (16 zero bytes before each 48-byte Fp element), defined with the layout. */
+export { EIP2537_G1_SIZE, EIP2537_G2_SIZE } from "../eip2537.js";

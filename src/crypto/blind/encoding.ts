@@ -1,13 +1,12 @@
 /**
- * Token messages and EIP-2537 encodings (docs/tickets.md, "Byte layouts").
- *
- * EIP-2537 puts each 48-byte Fp element in 64 bytes (16 zero bytes first) and
- * orders Fp2 as c0 ‖ c1, whereas the ZCash compressed form puts c1 first.
+ * Token messages, and compressed points → EIP-2537 encodings (docs/tickets.md,
+ * "Byte layouts"); the EIP-2537 layout itself is src/crypto/eip2537.ts.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { hexToBytes, type Address } from "viem";
 import { InvalidInputError } from "../../errors.js";
-import { EIP2537_G1_SIZE, EIP2537_G2_SIZE, G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, MESSAGE_SIZE, SERIAL_SIZE } from "./constants.js";
+import { encodeG1, encodeG2 } from "../eip2537.js";
+import { G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, MESSAGE_SIZE, SERIAL_SIZE } from "./constants.js";
 import { InvalidPointError } from "./errors.js";
 
 const MAX_EPOCH = (1n << 64n) - 1n;
@@ -34,12 +33,6 @@ export function tokenMessage(relay: Address, epoch: bigint, serial: Uint8Array):
   return m;
 }
 
-function fp64(value: bigint): Uint8Array {
-  const out = new Uint8Array(64);
-  out.set(bls12_381.fields.Fp.toBytes(value), 16);
-  return out;
-}
-
 /**
  * Compressed G1 (48 bytes) → EIP-2537 (128 bytes), with on-curve and subgroup checks.
  *
@@ -57,11 +50,7 @@ export function g1ToEip2537(point: Uint8Array): Uint8Array {
     throw new InvalidPointError("g1", "not a valid compressed G1 point", { cause });
   }
   if (p.is0()) throw new InvalidPointError("g1", "point at infinity");
-  const { x, y } = p.toAffine();
-  const out = new Uint8Array(EIP2537_G1_SIZE);
-  out.set(fp64(x), 0);
-  out.set(fp64(y), 64);
-  return out;
+  return encodeG1(p);
 }
 
 /**
@@ -80,8 +69,5 @@ export function g2ToEip2537(point: Uint8Array): Uint8Array {
   } catch (cause) {
     throw new InvalidPointError("g2", "not a valid compressed G2 point", { cause });
   }
-  const { x, y } = p.toAffine();
-  const out = new Uint8Array(EIP2537_G2_SIZE);
-  [x.c0, x.c1, y.c0, y.c1].forEach((v, i) => out.set(fp64(v), 64 * i));
-  return out;
+  return encodeG2(p);
 }

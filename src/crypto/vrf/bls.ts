@@ -3,8 +3,7 @@
  * §VRF), the off-chain half of `contracts/lib/VrfBls.sol`:
  *
  * - keys: secret key sk (32 bytes, big-endian scalar in [1, r)), public key
- *   pk = sk·g2 ∈ G2, encoded as EIP-2537 (x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1, each a
- *   64-byte field element: 16 zero bytes ‖ 48-byte big-endian value);
+ *   pk = sk·g2 ∈ G2, encoded as EIP-2537 (src/crypto/eip2537.ts);
  * - proof π = σ = sk·H(α) ∈ G1, H = hash_to_curve (RFC 9380 §3, suite
  *   BLS12381G1_XMD:SHA-256_SSWU_RO_) with DST `VRF_DST`, encoded as EIP-2537 x ‖ y;
  * - verification e(σ, g2) == e(H(α), pk) (noble; on chain one 2-pair pairing check);
@@ -16,6 +15,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { decodeG1 as decodeEip2537G1, decodeG2 as decodeEip2537G2, encodeG1, encodeG2, type G1Point, type G2Point } from "../eip2537.js";
 import { VrfInputError } from "./errors.js";
 
 /** RFC 9380 domain separation tag of the VRF's hash to G1. */
@@ -28,84 +28,31 @@ export const VRF_PROOF_SIZE = 128;
 export const VRF_OUTPUT_SIZE = 32;
 
 const sigs = bls12_381.shortSignatures;
-const G1 = bls12_381.G1.Point;
-const G2 = bls12_381.G2.Point;
-const Fp = bls12_381.fields.Fp;
-const Fp2 = bls12_381.fields.Fp2;
-type G1Point = InstanceType<typeof G1>;
-type G2Point = InstanceType<typeof G2>;
 
 export type VrfKeyPair = { secretKey: Uint8Array; publicKey: Uint8Array };
 export type VrfProof = { proof: Uint8Array; output: Uint8Array };
+
+export { encodeG1, encodeG2 } from "../eip2537.js";
 
 function checkBytes(field: string, value: unknown, size: number): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new VrfInputError(field, "must be a Uint8Array");
   if (value.length !== size) throw new VrfInputError(field, `must be ${size} bytes, got ${value.length}`);
 }
 
-function fpToBytes(x: bigint): Uint8Array {
-  const out = new Uint8Array(64);
-  out.set(Buffer.from(x.toString(16).padStart(96, "0"), "hex"), 16);
-  return out;
-}
-
-function fpFromBytes(field: string, b: Uint8Array): bigint {
-  for (let i = 0; i < 16; i++) if (b[i] !== 0) throw new VrfInputError(field, "field element has non-zero padding");
-  const x = BigInt(`0x${Buffer.from(b.subarray(16)).toString("hex")}`);
-  if (x >= Fp.ORDER) throw new VrfInputError(field, "field element not reduced");
-  return x;
-}
-
-/** EIP-2537 encoding of a G1 point (128 bytes; the identity is all zeros). */
-export function encodeG1(p: G1Point): Uint8Array {
-  const out = new Uint8Array(128);
-  if (p.is0()) return out;
-  const { x, y } = p.toAffine();
-  out.set(fpToBytes(x), 0);
-  out.set(fpToBytes(y), 64);
-  return out;
-}
-
-/** EIP-2537 encoding of a G2 point (256 bytes). */
-export function encodeG2(p: G2Point): Uint8Array {
-  const out = new Uint8Array(256);
-  if (p.is0()) return out;
-  const { x, y } = p.toAffine();
-  out.set(fpToBytes(x.c0), 0);
-  out.set(fpToBytes(x.c1), 64);
-  out.set(fpToBytes(y.c0), 128);
-  out.set(fpToBytes(y.c1), 192);
-  return out;
-}
+/** Malformed-encoding errors of the shared EIP-2537 decoder, as VrfInputErrors naming `field`. */
+const inputError =
+  (field: string) =>
+  (problem: string, cause?: unknown): VrfInputError =>
+    new VrfInputError(field, problem, cause === undefined ? {} : { cause });
 
 /** Decodes and validates (on curve, in subgroup, not identity) a 128-byte G1 point. */
 export function decodeG1(field: string, b: Uint8Array): G1Point {
-  checkBytes(field, b, 128);
-  const x = fpFromBytes(field, b.subarray(0, 64));
-  const y = fpFromBytes(field, b.subarray(64, 128));
-  try {
-    const p = G1.fromAffine({ x, y });
-    p.assertValidity();
-    if (p.is0()) throw new Error("identity");
-    return p;
-  } catch (cause) {
-    throw new VrfInputError(field, "not a G1 subgroup point", { cause });
-  }
+  return decodeEip2537G1(b, inputError(field));
 }
 
 /** Decodes and validates (on curve, in subgroup, not identity) a 256-byte G2 point. */
 export function decodeG2(field: string, b: Uint8Array): G2Point {
-  checkBytes(field, b, 256);
-  const x = Fp2.create({ c0: fpFromBytes(field, b.subarray(0, 64)), c1: fpFromBytes(field, b.subarray(64, 128)) });
-  const y = Fp2.create({ c0: fpFromBytes(field, b.subarray(128, 192)), c1: fpFromBytes(field, b.subarray(192, 256)) });
-  try {
-    const p = G2.fromAffine({ x, y });
-    p.assertValidity();
-    if (p.is0()) throw new Error("identity");
-    return p;
-  } catch (cause) {
-    throw new VrfInputError(field, "not a G2 subgroup point", { cause });
-  }
+  return decodeEip2537G2(b, inputError(field));
 }
 
 /**
