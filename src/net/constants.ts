@@ -39,3 +39,13 @@ export const INBOX_PULL_TIMEOUT_MS = 10_000;
 export const MIX_STREAM_IDLE_MS = 120_000;
 /** Maximum frames buffered for one outbound link before packets are dropped (docs/wire.md §5). */
 export const MAX_LINK_BACKLOG = 4_096;
+
+/**
+ * Inbound connections one remote host may open per second. libp2p's default
+ * (5) is meant for public DHT nodes; mix relays and gateways legitimately see
+ * bursts from one host (a NAT, a devnet on loopback, all relays dialling the
+ * next layer at epoch start), and refused dials there lose packets.
+ */
+export const INBOUND_CONNECTIONS_PER_HOST_PER_S = 100;
+/** Connections being upgraded (Noise + Yamux) at once before new ones are refused. */
+export const MAX_PENDING_INBOUND_CONNECTIONS = 64;

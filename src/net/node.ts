@@ -16,6 +16,7 @@ import { ping } from "@libp2p/ping";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { ObolError } from "../errors.js";
+import { INBOUND_CONNECTIONS_PER_HOST_PER_S, MAX_PENDING_INBOUND_CONNECTIONS } from "./constants.js";
 
 /** Loopback listen addresses: an ephemeral TCP port and an ephemeral WebSockets port. */
 export const DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"] as const;
@@ -52,6 +53,10 @@ export async function createObolNode({
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    connectionManager: {
+      inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_S,
+      maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
+    },
     services: { identify: identify(), ping: ping() },
   })) as ObolNode;
 }

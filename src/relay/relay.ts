@@ -34,6 +34,8 @@ const RECEIPT_WINDOW_MS = 120_000;
 const INBOX_PURGE_MS = 60_000;
 /** Attempts to hand a packet to the next hop before it counts as `forward-failed`. */
 const FORWARD_ATTEMPTS = 2;
+/** Pause before the retry, so a peer that refused a burst of dials (rate limit) can accept again. */
+const FORWARD_RETRY_DELAY_MS = 250;
 /** Packets being peeled/committed at once before links stop reading (backpressure). */
 const MAX_IN_FLIGHT = 2_048;
 
@@ -275,7 +277,10 @@ export class Relay {
         this.stats.forwarded++;
         return;
       } catch (error) {
-        if (attempt < FORWARD_ATTEMPTS) continue;
+        if (attempt < FORWARD_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_DELAY_MS));
+          continue;
+        }
         return this.#drop(DropReason.forwardFailed, entry.multiaddr, (error as Error).message);
       }
     }
