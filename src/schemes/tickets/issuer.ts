@@ -90,7 +90,9 @@ export class Issuer {
   async issue({ depositId, blinded, signature }: IssueRequest): Promise<Uint8Array[]> {
     const { chain, db, bls, secretKey, log, confirmations = 1 } = this.#p;
     const bank = ticketBank(chain);
-    const head = await chain.publicClient.getBlockNumber();
+    // A fresh head: viem caches the block number for the polling interval, and a
+    // deposit mined since the last read would look unknown (issue 15).
+    const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
     const blockNumber = head - BigInt(Math.max(0, confirmations - 1));
     const d = await bank.read.depositOf([depositId], { blockNumber });
     if (d.owner === "0x0000000000000000000000000000000000000000") throw new IssuanceRefusedError("unknown-deposit", { details: `deposit ${depositId} (not confirmed?)` });

@@ -60,7 +60,7 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
   const names = new Map<string, string>();
   for (const [name, address] of Object.entries(deployment.contracts)) if (address) names.set(address.toLowerCase(), name);
   const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
-  const toBlock = await publicClient.getBlockNumber();
+  const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
   const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map() };
 
