@@ -16,7 +16,7 @@ import { seededRandom } from "./random.js";
 
 export type DevnetOptions = {
   scheme: SchemeName;
-  /** Seconds of traffic (then up to `drainS` more for messages in flight). */
+  /** Seconds of traffic (then the drain: until in-flight messages land or `drainS` pass without progress). */
   durationS: number;
   seed: string | number;
   dataDir: string;
@@ -25,6 +25,7 @@ export type DevnetOptions = {
   messagesPerS?: number;
   /** How often clients pull their mailbox (ms). */
   pollMs?: number;
+  /** Seconds without progress that end the drain (default 8). */
   drainS?: number;
   log: Logger;
   signal: AbortSignal;
@@ -96,6 +97,9 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
     await net.stop();
   }
 }
+
+/** Upper bound of the drain, in multiples of `drainS`, however slowly packets still land. */
+const DRAIN_CAP_FACTOR = 6;
 
 async function exchange(
   net: RunningNetwork,
@@ -170,10 +174,19 @@ async function exchange(
   try {
     await new Promise<void>((resolve) => (workload.signal.aborted ? resolve() : workload.signal.addEventListener("abort", () => resolve(), { once: true })));
     // Drain: keep cover traffic and pulls going until in-flight messages and replies land.
-    const drainUntil = Date.now() + o.drainS * 1000;
-    while (!traffic.signal.aborted && Date.now() < drainUntil) {
+    // The deadline is idle time, not wall time: on a loaded machine packets keep landing
+    // after a fixed window would have closed, so only `drainS` without progress ends it
+    // (capped at DRAIN_CAP_FACTOR × drainS so a wedged network still ends the run).
+    const drainStart = Date.now();
+    let lastProgress = drainStart;
+    let seen = -1;
+    while (!traffic.signal.aborted) {
       const queued = clients.reduce((s, c) => s + c.queued, 0);
       if (queued === 0 && latencies.length >= sentAt.size && repliesReceived >= replySentAt.size) break;
+      const progress = latencies.length + replySentAt.size + repliesReceived - queued;
+      if (progress !== seen) [seen, lastProgress] = [progress, Date.now()];
+      const now = Date.now();
+      if (now - lastProgress > o.drainS * 1000 || now - drainStart > DRAIN_CAP_FACTOR * o.drainS * 1000) break;
       await sleep(100, traffic.signal);
     }
   } finally {
