@@ -20,7 +20,7 @@ let dir: string;
 let alice: ObolClient;
 let bob: ObolClient;
 
-async function waitFor(client: ObolClient, kind: InboxMessage["kind"], timeoutMs = 15_000): Promise<InboxMessage> {
+async function waitFor(client: ObolClient, kind: InboxMessage["kind"], timeoutMs = 60_000): Promise<InboxMessage> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const got = (await client.pull()).find((m) => m.kind === kind);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { checkRates, DEFAULT_RATES, poissonStream, sampleExponential, sleep } from "../../src/client/loopix.js";
 import { seededRandom } from "../../src/sim/random.js";
 import { percentile } from "../../src/sim/metrics.js";
@@ -20,12 +20,15 @@ describe("Loopix timing", () => {
   });
 
   it("ticks at about λ per second and stops on abort", async () => {
+    // Fake timers: one simulated second, whatever the machine's load.
+    vi.useFakeTimers();
     const controller = new AbortController();
     let ticks = 0;
-    const done = poissonStream({ ratePerS: 50, signal: controller.signal, onError: () => {}, tick: async () => void ticks++ });
-    await sleep(1_000);
+    const done = poissonStream({ ratePerS: 50, signal: controller.signal, onError: () => {}, random: seededRandom("ticks"), tick: async () => void ticks++ });
+    await vi.advanceTimersByTimeAsync(1_000);
     controller.abort();
     await done;
+    vi.useRealTimers();
     expect(ticks).toBeGreaterThan(25); // Poisson(50): 25 is > 3.5 σ below
     expect(ticks).toBeLessThan(80);
     const after = ticks;

@@ -4,6 +4,15 @@ import { DelayQueue } from "../../src/relay/delay-queue.js";
 import { exponentialDelay } from "../../src/relay/cover.js";
 import { InvalidInputError } from "../../src/errors.js";
 
+/** Polls until `done()`; the deadline only ends a stuck test (timers run late on a loaded machine). */
+async function waitUntil(done: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe("DelayQueue", () => {
   it("releases items in due order (ties in arrival order), whatever the push order", async () => {
     await fc.assert(
@@ -14,7 +23,7 @@ describe("DelayQueue", () => {
         const queue = new DelayQueue<number>({ onDue: (i) => out.push(i), capacity: 100, now: () => frozen ?? performance.now() });
         delays.forEach((d, i) => queue.push(i, d));
         frozen = null;
-        await new Promise((r) => setTimeout(r, 60));
+        await waitUntil(() => out.length === delays.length);
         const expected = delays.map((d, i) => ({ d, i })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.i);
         expect(out).toEqual(expected);
       }),
@@ -28,7 +37,7 @@ describe("DelayQueue", () => {
     const queue = new DelayQueue<number>({ onDue: () => times.push(performance.now() - start), capacity: 10 });
     queue.push(1, 40);
     queue.push(2, 10);
-    await new Promise((r) => setTimeout(r, 80));
+    await waitUntil(() => times.length === 2);
     expect(times[0]).toBeGreaterThanOrEqual(9);
     expect(times[1]).toBeGreaterThanOrEqual(39);
   });

@@ -126,7 +126,9 @@ export async function openClientLink(node: ObolNode, target: string): Promise<{ 
 }
 
 /** Polls `condition` every 20 ms until it holds or `ms` passes. */
-export async function waitFor(condition: () => boolean, ms = 5_000): Promise<void> {
+// Generous by default: a condition that holds is met at once; the deadline only ends a
+// genuinely stuck test, and a loaded 2-core machine can be 10x slower than an idle one.
+export async function waitFor(condition: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > end) throw new Error("condition not met in time");

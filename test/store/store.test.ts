@@ -103,7 +103,7 @@ describe("transaction and GroupCommitter", () => {
     const db = openDatabase(":memory:");
     const committer = new GroupCommitter({ db });
     const chained = committer.run(() => 1).then(() => committer.run(() => 2));
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("stranded")), 2_000));
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("stranded")), 30_000));
     expect(await Promise.race([chained, timeout])).toBe(2);
     await committer.idle();
   });
