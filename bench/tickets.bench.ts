@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { bytesToHex, getContract } from "viem";
 import type { BenchOptions, Metric } from "./metric.js";
 import { loadBlindBls, type BlindBls } from "../src/crypto/blind/bls.js";
-import { g1ToEip2537, g2ToEip2537, tokenMessage } from "../src/crypto/blind/encoding.js";
+import { g1ToEip2537, g2ToEip2537, tokenMessage, type TokenDomain } from "../src/crypto/blind/encoding.js";
 import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { ticketBankAbi } from "../src/chain/abi/TicketBank.js";
 import { SLOT_SIZE } from "../src/schemes/tickets/constants.js";
@@ -23,10 +23,13 @@ const HOPS = 5;
 
 type Minted = { serial: Uint8Array; signature: Uint8Array };
 
-function mint(bls: BlindBls, sk: Uint8Array, pk: Uint8Array, relay: Address, epoch: bigint, n: number): Minted[] {
+/** Domain of the off-chain figures (no bank deployed there). */
+const OFF_CHAIN_DOMAIN: TokenDomain = { chainId: 31337, bank: "0x00000000000000000000000000000000000000b0", issuer: "0x00000000000000000000000000000000000000e1" };
+
+function mint(bls: BlindBls, sk: Uint8Array, pk: Uint8Array, relay: Address, epoch: bigint, n: number, domain: TokenDomain = OFF_CHAIN_DOMAIN): Minted[] {
   return Array.from({ length: n }, () => {
     const serial = crypto.getRandomValues(new Uint8Array(16));
-    const state = bls.blind(tokenMessage(relay, epoch, serial));
+    const state = bls.blind(tokenMessage(domain, relay, epoch, serial));
     return { serial, signature: bls.unblind(state, bls.signBlinded(sk, state.blinded), pk) };
   });
 }
@@ -56,7 +59,7 @@ async function gasFigures(bls: BlindBls, hardfork: "prague" | "osaka"): Promise<
   const out: Metric[] = [];
   // Warm the relay's balance slot first so batch 1 is not charged the first-transfer SSTORE.
   for (const n of [1, 1, 10, 100]) {
-    const tokens = mint(bls, secretKey, publicKey, relay, 0n, n);
+    const tokens = mint(bls, secretKey, publicKey, relay, 0n, n, { chainId: await publicClient.getChainId(), bank: bankAddress, issuer: issuerW!.account.address });
     const serials = new Uint8Array(16 * n);
     tokens.forEach((t, i) => serials.set(t.serial, 16 * i));
     const signature = g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)));
@@ -78,7 +81,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   const relay = "0x00000000000000000000000000000000000000aa" as Address;
   const batch = 64;
   const pool = mint(bls, secretKey, publicKey, relay, 1n, batch);
-  const items = pool.map((t) => ({ message: tokenMessage(relay, 1n, t.serial), signature: t.signature }));
+  const items = pool.map((t) => ({ message: tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, t.serial), signature: t.signature }));
   // verify: whole batches, counted per token
   let n = 0;
   let start = performance.now();
@@ -87,7 +90,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     n += batch;
   }
   metrics.push({ metric: "tickets.verify.per_s", value: (n / (performance.now() - start)) * 1000, unit: "tokens/s", note: `one core, batches of ${batch}, mcl-wasm hash-to-G1 + one 2-pair pairing` });
-  const blinded = bls.blind(tokenMessage(relay, 1n, new Uint8Array(16))).blinded;
+  const blinded = bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, new Uint8Array(16))).blinded;
   n = 0;
   start = performance.now();
   while (performance.now() - start < ms) {
@@ -98,7 +101,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   // client, batched purchase: blind 64 messages, one batched pairing check, 64 unblindings
   const serials = Array.from({ length: batch }, () => crypto.getRandomValues(new Uint8Array(16)));
   const presigned = (() => {
-    const states = serials.map((sr) => bls.blind(tokenMessage(relay, 1n, sr)));
+    const states = serials.map((sr) => bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, sr)));
     return { states, sigs: states.map((st) => bls.signBlinded(secretKey, st.blinded)) };
   })();
   n = 0;
@@ -107,7 +110,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   start = performance.now();
   while (performance.now() - start < ms) {
     const t0 = performance.now();
-    for (const sr of serials) bls.blind(tokenMessage(relay, 1n, sr));
+    for (const sr of serials) bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, sr));
     const t1 = performance.now();
     bls.unblindBatch(presigned.states, presigned.sigs, publicKey);
     checkMs += performance.now() - t1;
@@ -118,7 +121,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   n = 0;
   start = performance.now();
   while (performance.now() - start < ms) {
-    const state = bls.blind(tokenMessage(relay, 1n, crypto.getRandomValues(new Uint8Array(16))));
+    const state = bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, crypto.getRandomValues(new Uint8Array(16))));
     bls.unblind(state, bls.signBlinded(secretKey, state.blinded), publicKey);
     n++;
   }
@@ -138,7 +141,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
 async function fuzz(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array, n: number): Promise<Metric[]> {
   const relay = "0x00000000000000000000000000000000000000f2" as Address;
   const store = new RelayTokenStore(openDatabase(":memory:"));
-  const verifier = new BatchVerifier({ bls, relay, publicKey, maxBatch: 64, maxDelayMs: 1 });
+  const verifier = new BatchVerifier({ bls, relay, domain: OFF_CHAIN_DOMAIN, publicKey, maxBatch: 64, maxDelayMs: 1 });
   const valid = mint(bls, secretKey, publicKey, relay, 7n, 16).map((t) => encodeSlot({ epoch: 7n, ...t }));
   let accepted = 0;
   let crashes = 0;

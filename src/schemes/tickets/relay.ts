@@ -35,7 +35,7 @@ export class TicketsRelay implements RelayScheme {
   /** Loads the issuer key and re-verifies tokens a crash left pending. */
   async start(): Promise<void> {
     const [bls, issuer] = await Promise.all([loadBlindBls(), resolveIssuer(this.#deps.chain, this.#deps.db)]);
-    this.#verifier = new BatchVerifier({ bls, relay: this.#deps.relay, publicKey: issuer.publicKey, ...this.#options });
+    this.#verifier = new BatchVerifier({ bls, relay: this.#deps.relay, domain: issuer.domain, publicKey: issuer.publicKey, ...this.#options });
     const pending = this.#store.byState("pending");
     if (pending.length > 0) {
       const verdicts = this.#verifier.verifyAll(pending);

@@ -20,6 +20,8 @@ export class TokenWallet {
   readonly #insert: StatementSync;
   readonly #take: StatementSync;
   readonly #summary: StatementSync;
+  readonly #unspentUpTo: StatementSync;
+  readonly #markSpent: StatementSync;
 
   constructor(db: DatabaseSync) {
     db.exec(SCHEMA);
@@ -32,6 +34,8 @@ export class TokenWallet {
     this.#summary = db.prepare(
       "SELECT relay, epoch, SUM(spent = 0) AS unspent, SUM(spent) AS spent FROM tk_wallet GROUP BY relay, epoch ORDER BY epoch, relay",
     );
+    this.#unspentUpTo = db.prepare("SELECT serial, relay, epoch, signature FROM tk_wallet WHERE spent = 0 AND epoch <= ? ORDER BY epoch, relay");
+    this.#markSpent = db.prepare("UPDATE tk_wallet SET spent = 1 WHERE serial = ?");
   }
 
   /** Stores tokens (idempotent per serial). */
@@ -54,5 +58,20 @@ export class TokenWallet {
       unspent: Number(r.unspent),
       spent: Number(r.spent),
     }));
+  }
+
+  /** Unspent tokens of epochs ≤ `epoch` (reclaim candidates), grouped by epoch then relay. */
+  unspentUpTo(epoch: bigint): WalletToken[] {
+    return (this.#unspentUpTo.all(Number(epoch)) as { serial: Uint8Array; relay: string; epoch: number; signature: Uint8Array }[]).map((r) => ({
+      relay: r.relay as Address,
+      epoch: BigInt(r.epoch),
+      serial: new Uint8Array(r.serial),
+      signature: new Uint8Array(r.signature),
+    }));
+  }
+
+  /** Marks tokens spent (after a reclaim, or when the bank already shows them spent). */
+  markSpent(tokens: readonly WalletToken[]): void {
+    for (const t of tokens) this.#markSpent.run(t.serial);
   }
 }

@@ -6,7 +6,10 @@
  * The attack: deposit for an epoch nobody uses (current + MAX_EPOCHS_AHEAD),
  * have the issuer blind-sign messages that name the busy epoch and the
  * attacker itself as relay, redeem them, then take back the "untouched"
- * deposit after its deadline.
+ * deposit after its deadline. Before the fix (per-epoch pools, pro-rata
+ * refunds per deposit) the attacker gained 30 token prices here, and 6 in the
+ * second case; the tests call whatever take-back path the bank offers: now
+ * `reclaim` of tokens still held (the attacker holds none).
  */
 import { describe, it, expect } from "vitest";
 import { getAddress, parseEventLogs, type Address } from "viem";
@@ -19,6 +22,7 @@ import { TicketsClient } from "../../../src/schemes/tickets/client.js";
 import { TicketsRelay } from "../../../src/schemes/tickets/relay.js";
 import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
 import { issuanceDigest } from "../../../src/schemes/tickets/issuer.js";
+import { reclaimUnspent } from "../../../src/schemes/tickets/reclaim.js";
 import type { IncomingPacket } from "../../../src/schemes/scheme.js";
 
 const s = await schemeEnv();
@@ -36,13 +40,19 @@ async function attackerBuys(depositEpoch: bigint, tokenEpoch: bigint, count: num
   const depositId = event!.args.depositId;
   const info = await readIssuer(s.chainOf(6), issuerAddress);
   const serials = Array.from({ length: count }, () => crypto.getRandomValues(new Uint8Array(16)));
-  const states = serials.map((serial) => s.bls.blind(tokenMessage(attacker, tokenEpoch, serial)));
+  const states = serials.map((serial) => s.bls.blind(tokenMessage(info.domain, attacker, tokenEpoch, serial)));
   const blinded = states.map((st) => st.blinded);
   const digest = issuanceDigest(s.chainOf(6).deployment.chainId, s.bank.address, issuerAddress, depositId, blinded);
   const signature = await s.wallets[6]!.signMessage({ account: attackerAccount, message: { raw: digest } });
   const blindSigs = await s.issuer.issue({ depositId, blinded, signature });
   const sigs = s.bls.unblindBatch(states, blindSigs, info.publicKey);
   return { depositId, tokens: serials.map((serial, i) => ({ relay: attacker as Address, epoch: tokenEpoch, serial, signature: sigs[i]! })) };
+}
+
+/** The attacker's take-back step: reclaim every token it bought; refused when already redeemed. */
+async function attackerTakesBack(tokens: { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array }[]) {
+  const { serials, signature } = batchArgs(s.bls, tokens);
+  await expect(s.bank.write.reclaim([issuerAddress, attacker, tokens[0]!.epoch, serials, signature], { account: attackerAccount })).rejects.toThrow(/TicketBankTokenSpent/);
 }
 
 describe("cross-epoch theft (issue 10, finding 1)", () => {
@@ -70,11 +80,9 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
     expect(paid).toBe(30n * PRICE);
     // It redeems them as "relay" wherever the bank lets it.
     const { serials, signature } = batchArgs(s.bls, bought.tokens);
-    try {
-      await s.publicClient.waitForTransactionReceipt({ hash: await s.bank.write.redeem([issuerAddress, 0n, serials, signature], { account: attackerAccount }) });
-    } catch {
-      // refused: the attacker keeps its tokens (tried again below through the refund path)
-    }
+    // They are paid, from the one pool they were paid into: exactly what the attacker deposited.
+    await s.publicClient.waitForTransactionReceipt({ hash: await s.bank.write.redeem([issuerAddress, 0n, serials, signature], { account: attackerAccount }) });
+    expect(await s.token.read.balanceOf([attacker])).toBe(start);
 
     // The honest relay claims everything it accepted.
     const settle = new TicketsSettle({ ...relayParts, relay: relayA });
@@ -85,11 +93,7 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
 
     // After its own epoch's deadline the attacker takes back whatever the bank returns.
     await s.networkHelpers.time.increaseTo(await s.bank.read.redeemDeadline([maxAhead]));
-    try {
-      await s.publicClient.waitForTransactionReceipt({ hash: await s.bank.write.refund([bought.depositId], { account: attackerAccount }) });
-    } catch {
-      // no refund available
-    }
+    await attackerTakesBack(bought.tokens);
     const end = await s.token.read.balanceOf([attacker]);
     expect(end - start, "attacker's profit in token units").toBeLessThanOrEqual(0n);
   });
@@ -115,13 +119,10 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
     const claim = await new TicketsSettle({ ...relayParts, relay: relayA }).claim();
     expect(claim.paid).toBe(10n * PRICE);
     await s.networkHelpers.time.increaseTo(await s.bank.read.redeemDeadline([epoch]));
-    for (const [id, account] of [[bought.depositId, attackerAccount], [purchase.depositId, s.wallets[2]!.account]] as const) {
-      try {
-        await s.publicClient.waitForTransactionReceipt({ hash: await s.bank.write.refund([id], { account }) });
-      } catch {
-        // no refund available
-      }
-    }
+    void purchase;
+    await attackerTakesBack(bought.tokens);
+    const reclaimed = await reclaimUnspent(honest.chain, honest.db, s.bls, info);
+    expect(reclaimed).toMatchObject({ reclaimed: 10, paid: 10n * PRICE });
     expect((await s.token.read.balanceOf([attacker])) - start, "attacker's profit").toBeLessThanOrEqual(0n);
     // The honest buyer paid 20 and spent 10: it gets the other 10 back.
     expect(honestStart - (await s.token.read.balanceOf([honest.chain.account])), "honest buyer's net cost").toBe(10n * PRICE);

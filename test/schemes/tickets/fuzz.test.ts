@@ -18,6 +18,7 @@ import { SLOT_SIZE } from "../../../src/schemes/tickets/constants.js";
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000c3" as const;
+const domain = { chainId: 31337, bank: "0x00000000000000000000000000000000000000b0", issuer: "0x00000000000000000000000000000000000000e1" } as const;
 const { secretKey, publicKey } = bls.keygen();
 
 /** The relay's per-token decision on real components. */
@@ -38,10 +39,10 @@ async function check(store: RelayTokenStore, verifier: BatchVerifier, slot: Uint
 describe("relay token check under fuzzing", () => {
   it("accepts valid tokens once and rejects every random or mutated slot", async () => {
     const store = new RelayTokenStore(openDatabase(":memory:"));
-    const verifier = new BatchVerifier({ bls, relay, publicKey, maxBatch: 32, maxDelayMs: 1 });
+    const verifier = new BatchVerifier({ bls, relay, domain, publicKey, maxBatch: 32, maxDelayMs: 1 });
     const valid = Array.from({ length: 8 }, () => {
       const serial = crypto.getRandomValues(new Uint8Array(16));
-      const st = bls.blind(tokenMessage(relay, 5n, serial));
+      const st = bls.blind(tokenMessage(domain, relay, 5n, serial));
       return encodeSlot({ epoch: 5n, serial, signature: bls.unblind(st, bls.signBlinded(secretKey, st.blinded), publicKey) });
     });
     let accepted = 0;
