@@ -17,6 +17,7 @@ import { RelayTokenStore } from "../src/schemes/tickets/store.js";
 import { BatchVerifier } from "../src/schemes/tickets/verifier.js";
 import { openDatabase } from "../src/store/db.js";
 import type { Address } from "viem";
+import { spendOrderAttack } from "./tickets-chaining.js";
 
 const OBOL = 10n ** 18n;
 const HOPS = 5;
@@ -128,8 +129,70 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   const signUs = 1e6 / metrics.find((m) => m.metric === "tickets.issue.per_s")!.value;
   metrics.push({ metric: "tickets.client_us_per_token_single", value: ((performance.now() - start) * 1000) / n - signUs, unit: "µs", note: "one token at a time: blind + pairing check + unblind (issuer signing subtracted)" });
   metrics.push(...(await fuzz(bls, secretKey, publicKey, options.quick ? 10_000 : 100_000)));
+  metrics.push(...(await crossEpochAttack(bls)));
+  for (const staggered of [false, true]) {
+    const r = spendOrderAttack({ seed: `bench-spend-order-${staggered}`, staggered });
+    const suffix = staggered ? "_staggered" : "";
+    const what = `greedy chaining at one relay, 50 seeded clients × 20 tokens, ${staggered ? "staggered purchases" : "all buy together"}`;
+    metrics.push({ metric: `tickets.spend_order.link_rate${suffix}`, value: r.linkRate, unit: "fraction", note: `${what}; wallets pick tokens with the CSPRNG` });
+    metrics.push({ metric: `tickets.spend_order.link_rate_chance${suffix}`, value: r.chance, unit: "fraction", note: `same attack and schedule, each client's order shuffled (mean of 5 seeds)` });
+  }
   metrics.push({ metric: "tickets.bytes_per_packet", value: SLOT_SIZE * HOPS, unit: "bytes", note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt` });
   return metrics;
+}
+
+/**
+ * Finding 1 of issue 10, played on a fresh chain: an honest buyer pays for 20
+ * tokens of epoch 0; the attacker deposits for 30 tokens of the unused epoch
+ * current + MAX_EPOCHS_AHEAD, has the issuer's key sign messages naming epoch
+ * 0 and itself as relay, redeems them, then after its epoch's deadline tries
+ * to take its tokens back (reclaim). Figure: attacker's end balance − start.
+ */
+async function crossEpochAttack(bls: BlindBls): Promise<Metric[]> {
+  const { viem, networkHelpers } = await hre.network.connect();
+  const publicClient = await viem.getPublicClient();
+  const [deployer, issuerW, userW, relayW, attackerW] = await viem.getWalletClients();
+  const client = { public: publicClient, wallet: deployer! };
+  const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
+  const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
+  const genesis = (await publicClient.getBlock()).timestamp;
+  const bankAddress = (await viem.deployContract("TicketBank", [tokenAddress, genesis, 3600n, 4n, OBOL])).address;
+  const bank = getContract({ address: bankAddress, abi: ticketBankAbi, client });
+  for (const w of [issuerW!, userW!, attackerW!]) {
+    await token.write.transfer([w.account.address, 1_000_000n * OBOL]);
+    await token.write.approve([bankAddress, 2n ** 255n], { account: w.account });
+  }
+  const price = 10n ** 15n;
+  const { secretKey, publicKey } = bls.keygen();
+  const issuer = issuerW!.account.address;
+  await bank.write.registerIssuer([bytesToHex(g2ToEip2537(publicKey)), price, 0, OBOL], { account: issuerW!.account });
+  const domain = { chainId: await publicClient.getChainId(), bank: bankAddress, issuer };
+  const args = (ts: Minted[]) => {
+    const serials = new Uint8Array(16 * ts.length);
+    ts.forEach((t, i) => serials.set(t.serial, 16 * i));
+    return [bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(ts.map((t) => t.signature))))] as const;
+  };
+  await bank.write.deposit([issuer, 0n, 20], { account: userW!.account });
+  const honest = mint(bls, secretKey, publicKey, relayW!.account.address, 0n, 20, domain);
+  const attacker = attackerW!.account.address;
+  const start = await token.read.balanceOf([attacker]);
+  const unused = await bank.read.MAX_EPOCHS_AHEAD();
+  await bank.write.deposit([issuer, unused, 30], { account: attackerW!.account });
+  const stolen = mint(bls, secretKey, publicKey, attacker, 0n, 30, domain);
+  await bank.write.redeem([issuer, 0n, ...args(stolen)], { account: attackerW!.account });
+  const relayBefore = await token.read.balanceOf([relayW!.account.address]);
+  await bank.write.redeem([issuer, 0n, ...args(honest)], { account: relayW!.account });
+  const relayPaid = (await token.read.balanceOf([relayW!.account.address])) - relayBefore;
+  await networkHelpers.time.increaseTo(await bank.read.redeemDeadline([unused]));
+  try {
+    await bank.write.reclaim([issuer, attacker, 0n, ...args(stolen)], { account: attackerW!.account });
+  } catch {
+    // refused (TicketBankTokenSpent): nothing more to take back
+  }
+  const profit = (await token.read.balanceOf([attacker])) - start;
+  return [
+    { metric: "tickets.attack.cross_epoch_profit", value: Number(profit / price), unit: "token prices", note: `finding-1 strategy with 30 tokens; must be ≤ 0; honest relay paid ${relayPaid / price}/20` },
+  ];
 }
 
 /**
