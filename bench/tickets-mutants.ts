@@ -71,12 +71,12 @@ function nonCanonical(next: () => number): Uint8Array {
   return out;
 }
 
-const flipBits = (next: () => number, bytes: Uint8Array, bits: number, from = 0, to = bytes.length * 8) => {
+/** Flips `bits` DISTINCT bits (flipping one twice would give back the valid input). */
+const flipBits = (next: () => number, bytes: Uint8Array, bits: number) => {
   const out = Uint8Array.from(bytes);
-  for (let i = 0; i < bits; i++) {
-    const bit = from + Math.floor(next() * (to - from));
-    out[bit >> 3]! ^= 0x80 >> (bit & 7);
-  }
+  const chosen = new Set<number>();
+  while (chosen.size < bits) chosen.add(Math.floor(next() * bytes.length * 8));
+  for (const bit of chosen) out[bit >> 3]! ^= 0x80 >> (bit & 7);
   return out;
 };
 
