@@ -12,11 +12,17 @@ import {HashToG1} from "./lib/HashToG1.sol";
  * @title TicketBank
  * @notice Deposits for blind BLS12-381 tokens and their batched redemption by
  * relays (accounting scheme B). See docs/tickets.md for the construction.
- * @dev Money model: every deposit goes to the pool of (issuer, epoch). A
- * redemption pays price·2^winBits per token from that pool, then from the
- * issuer's stake; it reverts beyond both, so relays can never take more than
- * an epoch's deposits plus the issuer's stake. After the redemption window,
- * depositors take back the pool remainder pro rata (rounding dust stays).
+ * @dev Money model (docs/tickets.md §4, issue 10): every deposit goes to ONE
+ * pool per issuer. The issuer signs blind, so it cannot see the epoch or the
+ * relay inside a token; per-epoch pools let a buyer pay into an unused epoch
+ * and spend another epoch's money. Here every payout is one signed token
+ * against the pool all tokens were paid into, then the issuer's stake; it
+ * reverts beyond both. There are no pro-rata refunds (they cannot be tied to
+ * the tokens a depositor spent): after a token's redemption window, whoever
+ * holds it may {reclaim} it, paid like a redemption. So everybody is paid per
+ * token held, and in deterministic mode the pool covers every token issued.
+ * Token message: chainId (8) ‖ bank (20) ‖ issuer (20) ‖ relay (20) ‖ epoch (8)
+ * ‖ serial (16) = 92 bytes; nullifier = keccak256(message).
  * Soundness of the 2-pair check: all tokens of a batch are signed under one
  * key and their messages are pairwise distinct (distinct nullifiers), so
  * e(Σσ_i, g2) = e(ΣH(m_i), pk) is plain same-key aggregate BLS; a relay that
@@ -26,7 +32,7 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice Hash-to-curve DST of token messages (RFC 9380 §3.1 naming).
-    bytes public constant DST = "OBOL_TICKETS_V1_BLS12381G1_XMD:SHA-256_SSWU_RO_";
+    bytes public constant DST = "OBOL_TICKETS_V2_BLS12381G1_XMD:SHA-256_SSWU_RO_";
     /// @notice Deposits may be made for at most this many epochs ahead.
     uint64 public constant MAX_EPOCHS_AHEAD = 8;
     /// @notice Largest token count of one deposit.
@@ -35,6 +41,9 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     uint8 public constant MAX_WIN_BITS = 16;
     /// @notice Largest batch of one redemption (≈ 10M gas, under Osaka's 2^24 per-transaction cap).
     uint256 public constant MAX_BATCH = 256;
+
+    /// @dev Bytes of a token message (see the contract NatSpec).
+    uint256 private constant _MESSAGE_SIZE = 92;
 
     /// @dev The G1 generator, EIP-2537 encoding (used to subgroup-check keys via PAIRING_CHECK).
     bytes private constant _G1 =
@@ -49,7 +58,7 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
 
     mapping(address account => Issuer) private _issuers;
     mapping(bytes32 keyHash => address) private _keyOwner;
-    mapping(address issuer => mapping(uint64 epoch => Pool)) private _pools;
+    mapping(address issuer => Pool) private _pools;
     mapping(uint256 depositId => Deposit) private _deposits;
     mapping(bytes32 nullifier => bool) private _spent;
     mapping(uint64 epoch => bytes32) private _beacons;
@@ -66,6 +75,8 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         if (address(token_) == address(0)) revert TicketBankInvalidParameter("token");
         if (epochDuration_ == 0) revert TicketBankInvalidParameter("epochDuration");
         if (redeemWindow_ == 0 || redeemWindow_ > 1_000) revert TicketBankInvalidParameter("redeemWindow");
+        // Token messages carry the chain id as 8 bytes.
+        if (block.chainid > type(uint64).max) revert TicketBankInvalidParameter("chainid");
         _token = token_;
         _genesis = genesis_;
         _epochDuration = epochDuration_;
@@ -133,8 +144,8 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         // price < 2^96 and count ≤ 10^6 < 2^20: the product fits uint128.
         uint128 amount = record.price * count;
         depositId = ++_depositCount;
-        _deposits[depositId] = Deposit(msg.sender, issuer_, epoch, count, false, amount);
-        Pool storage p = _pools[issuer_][epoch];
+        _deposits[depositId] = Deposit(msg.sender, issuer_, epoch, count, amount);
+        Pool storage p = _pools[issuer_];
         p.deposited += amount;
         p.tokens += count;
         if (epoch > record.lastDepositEpoch) record.lastDepositEpoch = epoch;
@@ -148,15 +159,27 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         nonReentrant
         returns (uint256 paid)
     {
-        Issuer storage record = _requireIssuer(issuer_);
         uint256 deadline = redeemDeadline(epoch);
         if (block.timestamp >= deadline) revert TicketBankRedemptionClosed(deadline);
-        uint8 winBits = record.winBits;
-        (bytes memory hashSum, uint256 n) = _spendAndHash(issuer_, epoch, serials, winBits);
-        if (!_pairing(signature, hashSum, record.publicKey)) revert TicketBankInvalidSignature();
-        paid = (uint256(record.price) << winBits) * n;
-        uint256 fromStake = _pay(record, issuer_, epoch, paid);
+        uint256 n;
+        uint256 fromStake;
+        (paid, n, fromStake) = _redeem(issuer_, msg.sender, epoch, serials, signature);
         emit Redeemed(msg.sender, issuer_, epoch, n, paid, fromStake);
+        _token.safeTransfer(msg.sender, paid);
+    }
+
+    /// @inheritdoc ITicketBank
+    function reclaim(address issuer_, address relay, uint64 epoch, bytes calldata serials, bytes calldata signature)
+        external
+        nonReentrant
+        returns (uint256 paid)
+    {
+        uint256 deadline = redeemDeadline(epoch);
+        if (block.timestamp < deadline) revert TicketBankRedemptionOpen(deadline);
+        uint256 n;
+        uint256 fromStake;
+        (paid, n, fromStake) = _redeem(issuer_, relay, epoch, serials, signature);
+        emit Reclaimed(msg.sender, issuer_, relay, epoch, n, paid, fromStake);
         _token.safeTransfer(msg.sender, paid);
     }
 
@@ -171,22 +194,6 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     }
 
     /// @inheritdoc ITicketBank
-    function refund(uint256 depositId) external nonReentrant returns (uint256 amount) {
-        Deposit storage d = _deposits[depositId];
-        if (d.owner == address(0)) revert TicketBankUnknownDeposit(depositId);
-        if (d.owner != msg.sender) revert TicketBankNotDepositOwner(depositId, msg.sender);
-        if (d.refunded) revert TicketBankAlreadyRefunded(depositId);
-        uint256 deadline = redeemDeadline(d.epoch);
-        if (block.timestamp < deadline) revert TicketBankRedemptionOpen(deadline);
-        Pool storage p = _pools[d.issuer][d.epoch];
-        // The pool is frozen after the deadline, so every owner gets the same share; floor rounding.
-        amount = (uint256(d.amount) * (p.deposited - p.paid)) / p.deposited;
-        d.refunded = true;
-        emit Refunded(depositId, msg.sender, amount);
-        _token.safeTransfer(msg.sender, amount);
-    }
-
-    /// @inheritdoc ITicketBank
     function verifyBatch(address issuer_, address relay, uint64 epoch, bytes calldata serials, bytes calldata signature)
         external
         view
@@ -194,7 +201,7 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     {
         Issuer storage record = _requireIssuer(issuer_);
         uint256 n = _batchSize(serials);
-        bytes memory hasher = _newTokenHasher(relay, epoch);
+        bytes memory hasher = _newTokenHasher(issuer_, relay, epoch);
         bytes memory hashSum = new bytes(BLS12381.G1_SIZE);
         for (uint256 i = 0; i < n; ++i) {
             _setSerial(hasher, serials, i);
@@ -229,8 +236,8 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
     }
 
     /// @inheritdoc ITicketBank
-    function pool(address issuer_, uint64 epoch) external view returns (Pool memory) {
-        return _pools[issuer_][epoch];
+    function pool(address issuer_) external view returns (Pool memory) {
+        return _pools[issuer_];
     }
 
     /// @inheritdoc ITicketBank
@@ -262,9 +269,23 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
 
     // ───────────────────────────── internals ─────────────────────────────
 
+    /// @dev Spends and checks a batch of `relay`'s tokens, books the payout; returns (paid, n, fromStake).
+    function _redeem(address issuer_, address relay, uint64 epoch, bytes calldata serials, bytes calldata signature)
+        private
+        returns (uint256 paid, uint256 n, uint256 fromStake)
+    {
+        Issuer storage record = _requireIssuer(issuer_);
+        uint8 winBits = record.winBits;
+        bytes memory hashSum;
+        (hashSum, n) = _spendAndHash(issuer_, relay, epoch, serials, winBits);
+        if (!_pairing(signature, hashSum, record.publicKey)) revert TicketBankInvalidSignature();
+        paid = (uint256(record.price) << winBits) * n;
+        fromStake = _pay(record, issuer_, epoch, paid);
+    }
+
     /// @dev Sets every token's nullifier (reverting on a spent one or, in lottery mode, a loser)
     /// and returns Σ H(m_i) over the caller's token messages.
-    function _spendAndHash(address issuer_, uint64 epoch, bytes calldata serials, uint8 winBits)
+    function _spendAndHash(address issuer_, address relay, uint64 epoch, bytes calldata serials, uint8 winBits)
         private
         returns (bytes memory hashSum, uint256 n)
     {
@@ -274,11 +295,11 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
             epochBeacon = _beacons[epoch];
             if (epochBeacon == 0) revert TicketBankBeaconNotReady(epoch, _epochStart(uint256(epoch) + 2));
         }
-        bytes memory hasher = _newTokenHasher(msg.sender, epoch);
+        bytes memory hasher = _newTokenHasher(issuer_, relay, epoch);
         hashSum = new bytes(BLS12381.G1_SIZE);
         for (uint256 i = 0; i < n; ++i) {
             bytes16 serial = _setSerial(hasher, serials, i);
-            bytes32 nullifier = _nullifier(issuer_, hasher);
+            bytes32 nullifier = _nullifier(hasher);
             // One slot computation for the check and the write: the nullifier word itself is the key.
             if (_spent[nullifier]) revert TicketBankTokenSpent(serial);
             _spent[nullifier] = true;
@@ -292,7 +313,7 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         private
         returns (uint256 fromStake)
     {
-        Pool storage p = _pools[issuer_][epoch];
+        Pool storage p = _pools[issuer_];
         uint256 fromPool = p.deposited - p.paid;
         if (fromPool > payout) fromPool = payout;
         fromStake = payout - fromPool;
@@ -331,44 +352,47 @@ contract TicketBank is ITicketBank, ReentrancyGuard {
         return uint256(_genesis) + epoch * _epochDuration;
     }
 
-    /// @dev A hasher for 44-byte token messages `relay ‖ epoch ‖ serial`, relay and epoch written.
-    function _newTokenHasher(address relay, uint64 epoch) private pure returns (bytes memory hasher) {
-        hasher = HashToG1.newHasher(DST, 44);
+    /// @dev A hasher for token messages with everything but the serial written:
+    /// chainId (8) ‖ bank (20) ‖ issuer (20) ‖ relay (20) ‖ epoch (8) ‖ serial (16).
+    function _newTokenHasher(address issuer_, address relay, uint64 epoch) private view returns (bytes memory hasher) {
+        hasher = HashToG1.newHasher(DST, _MESSAGE_SIZE);
         uint256 m = HashToG1.messagePointer(hasher);
         assembly ("memory-safe") {
-            // The 32-byte writes spill over the serial and the suffix after the message: restore it.
-            let tail := mload(add(m, 44))
-            mstore(m, shl(96, relay))
-            mstore(add(m, 20), shl(192, epoch))
-            mstore(add(m, 44), tail)
+            // Ascending 32-byte writes, each field left-aligned: a later write overwrites the
+            // previous one's zero spill. The last spills past the message: restore the suffix.
+            let tail := mload(add(m, 92))
+            mstore(m, shl(192, chainid()))
+            mstore(add(m, 8), shl(96, address()))
+            mstore(add(m, 28), shl(96, issuer_))
+            mstore(add(m, 48), shl(96, relay))
+            mstore(add(m, 68), shl(192, epoch))
+            mstore(add(m, 92), tail)
         }
     }
 
-    /// @dev Writes serial `i` of the packed list into bytes [28, 44) of the hasher's message.
+    /// @dev Writes serial `i` of the packed list into bytes [76, 92) of the hasher's message.
     function _setSerial(bytes memory hasher, bytes calldata serials, uint256 i) private pure returns (bytes16 serial) {
         uint256 m = HashToG1.messagePointer(hasher);
         assembly ("memory-safe") {
             serial := and(calldataload(add(serials.offset, mul(i, 16))), not(sub(shl(128, 1), 1)))
             // Writes 16 serial bytes then 16 bytes of I2OSP(128,2) ‖ 0x00 ‖ DST_prime: restore them.
-            let tail := mload(add(m, 44))
-            mstore(add(m, 28), serial)
-            mstore(add(m, 44), tail)
+            let tail := mload(add(m, 92))
+            mstore(add(m, 76), serial)
+            mstore(add(m, 92), tail)
         }
     }
 
-    /// @dev keccak256(issuer ‖ message): 20 + 44 = 64 bytes, hashed in the scratch space.
-    function _nullifier(address issuer_, bytes memory hasher) private pure returns (bytes32 nullifier) {
+    /// @dev keccak256 of the 92-byte message in the hasher: domain, relay, epoch and serial.
+    function _nullifier(bytes memory hasher) private pure returns (bytes32 nullifier) {
         uint256 m = HashToG1.messagePointer(hasher);
         assembly ("memory-safe") {
-            mstore(0x00, shl(96, issuer_))
-            mcopy(0x14, m, 44)
-            nullifier := keccak256(0x00, 0x40)
+            nullifier := keccak256(m, 92)
         }
     }
 
-    /// @dev keccak256(issuer ‖ relay ‖ epoch ‖ serial) for the views.
-    function _nullifierOf(address issuer_, address relay, uint64 epoch, bytes16 serial) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(issuer_, relay, epoch, serial));
+    /// @dev The nullifier of one token, for the views.
+    function _nullifierOf(address issuer_, address relay, uint64 epoch, bytes16 serial) private view returns (bytes32) {
+        return keccak256(abi.encodePacked(uint64(block.chainid), address(this), issuer_, relay, epoch, serial));
     }
 
     /// @dev A token wins iff the top `winBits` bits of keccak256(beacon ‖ nullifier) are zero.

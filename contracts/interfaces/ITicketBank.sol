@@ -24,7 +24,7 @@ interface ITicketBank {
         bytes publicKey;
     }
 
-    /// @notice Money deposited for one issuer and epoch and what was paid from it.
+    /// @notice Money deposited with one issuer (all epochs) and what was paid from it.
     struct Pool {
         uint128 deposited;
         uint128 paid;
@@ -37,7 +37,6 @@ interface ITicketBank {
         address issuer;
         uint64 epoch;
         uint32 count;
-        bool refunded;
         uint128 amount;
     }
 
@@ -84,20 +83,7 @@ interface ITicketBank {
     /// @param current Current epoch.
     error TicketBankInvalidEpoch(uint64 epoch, uint64 current);
 
-    /// @notice No deposit with this id.
-    /// @param depositId The id.
-    error TicketBankUnknownDeposit(uint256 depositId);
-
-    /// @notice Only the deposit owner may do this.
-    /// @param depositId The deposit.
-    /// @param caller The caller.
-    error TicketBankNotDepositOwner(uint256 depositId, address caller);
-
-    /// @notice The deposit was already refunded.
-    /// @param depositId The deposit.
-    error TicketBankAlreadyRefunded(uint256 depositId);
-
-    /// @notice The epoch's redemption window is still open (refunds wait for it).
+    /// @notice The epoch's redemption window is still open (reclaims wait for it).
     /// @param closesAt Timestamp the window closes.
     error TicketBankRedemptionOpen(uint256 closesAt);
 
@@ -129,7 +115,7 @@ interface ITicketBank {
     /// @param epoch The epoch.
     error TicketBankBeaconAlreadySet(uint64 epoch);
 
-    /// @notice Paying these tokens would exceed the epoch's deposits plus the issuer's stake.
+    /// @notice Paying these tokens would exceed the issuer's pool remainder plus its stake.
     /// @param issuer The issuer.
     /// @param epoch The epoch.
     /// @param payout Amount the batch asks for.
@@ -168,8 +154,16 @@ interface ITicketBank {
     );
     /// @notice The lottery beacon of an epoch was fixed.
     event BeaconSet(uint64 indexed epoch, bytes32 beacon);
-    /// @notice A deposit's pro-rata share of an expired pool was returned.
-    event Refunded(uint256 indexed depositId, address indexed owner, uint256 amount);
+    /// @notice Unredeemed tokens of `relay` were paid to their holder after the epoch's window.
+    event Reclaimed(
+        address indexed holder,
+        address indexed issuer,
+        address indexed relay,
+        uint64 epoch,
+        uint256 count,
+        uint256 paid,
+        uint256 fromStake
+    );
 
     // ───────────────────────────── functions ─────────────────────────────
 
@@ -210,11 +204,13 @@ interface ITicketBank {
 
     /**
      * @notice Redeems a batch of tokens bound to the caller.
-     * @dev Token i's message is `caller ‖ epoch ‖ serial_i` (20 ‖ 8 ‖ 16 bytes); the
+     * @dev Token i's message is `chainId ‖ bank ‖ issuer ‖ caller ‖ epoch ‖ serial_i`
+     * (8 ‖ 20 ‖ 20 ‖ 20 ‖ 8 ‖ 16 bytes), its nullifier keccak256 of that; the
      * contract checks e(σ, −g2) · e(Σ H(m_i), pk) = 1 with σ the sum of the token
      * signatures. Requirements: redemption window open; every nullifier unset;
      * in lottery mode the beacon is set and every token wins; payout ≤ pool
-     * remainder + stake. Emits {Redeemed} and, when stake is used, {IssuerStakeDrawn}.
+     * remainder + stake (one pool per issuer, whatever epoch the deposit named).
+     * Emits {Redeemed} and, when stake is used, {IssuerStakeDrawn}.
      * @param issuer Issuer of the tokens.
      * @param epoch Epoch of the tokens.
      * @param serials Concatenated 16-byte serials.
@@ -233,13 +229,21 @@ interface ITicketBank {
     function setBeacon(uint64 epoch) external;
 
     /**
-     * @notice Returns a deposit's pro-rata share of what its pool did not pay out.
-     * @dev Requirements: caller owns the deposit; the epoch's redemption window closed;
-     * not refunded. Emits {Refunded}.
-     * @param depositId The deposit.
-     * @return amount Token units returned.
+     * @notice Pays the holder for unredeemed tokens of `relay` once the epoch's redemption window closed.
+     * @dev The refund path: a buyer gets back exactly the tokens it still holds, priced as a
+     * redemption (in lottery mode only winners pay, price·2^winBits). Same checks as {redeem}
+     * with `relay` in place of the caller; the caller is paid. Emits {Reclaimed} and, when
+     * stake is used, {IssuerStakeDrawn}.
+     * @param issuer Issuer of the tokens.
+     * @param relay Relay the tokens name.
+     * @param epoch Epoch of the tokens (its window must be closed).
+     * @param serials Concatenated 16-byte serials.
+     * @param signature Sum of the tokens' G1 signatures, 128 bytes EIP-2537.
+     * @return paid Token units transferred to the caller.
      */
-    function refund(uint256 depositId) external returns (uint256 amount);
+    function reclaim(address issuer, address relay, uint64 epoch, bytes calldata serials, bytes calldata signature)
+        external
+        returns (uint256 paid);
 
     /**
      * @notice Checks an aggregate signature for `relay`'s tokens without touching state.
@@ -271,8 +275,8 @@ interface ITicketBank {
     /// @notice The issuer record.
     function issuer(address account) external view returns (Issuer memory);
 
-    /// @notice The pool of an issuer and epoch.
-    function pool(address issuer_, uint64 epoch) external view returns (Pool memory);
+    /// @notice The pool of an issuer (deposits of every epoch).
+    function pool(address issuer_) external view returns (Pool memory);
 
     /// @notice A deposit record.
     function depositOf(uint256 depositId) external view returns (Deposit memory);

@@ -5,7 +5,7 @@
  *
  * Parameters (optional):
  * - `redeemWindow`: epochs after the grace epoch during which tokens stay
- *   redeemable, and after which depositors are refunded pro rata (default 10);
+ *   redeemable, and after which holders reclaim their unspent tokens (default 10);
  * - `minIssuerStake`: minimum issuer stake in token units (default 1,000 OBOL).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";

@@ -50,11 +50,18 @@ abstract contract TicketBankBase {
         return res;
     }
 
-    function tokenMessage(address relay, uint64 epoch, bytes16 serial) internal pure returns (bytes memory) {
-        return abi.encodePacked(relay, epoch, serial);
+    /// @dev The bank and issuer the helpers' tokens name; bank tests override it (zero: plain BLS tests).
+    function tokenDomain() internal view virtual returns (address bank, address issuer) {
+        return (address(0), address(0));
     }
 
-    /// @dev A real token signature: sk·H(relay ‖ epoch ‖ serial).
+    /// @dev chainId (8) ‖ bank (20) ‖ issuer (20) ‖ relay (20) ‖ epoch (8) ‖ serial (16), as TicketBank hashes it.
+    function tokenMessage(address relay, uint64 epoch, bytes16 serial) internal view returns (bytes memory) {
+        (address bank_, address issuer_) = tokenDomain();
+        return abi.encodePacked(uint64(block.chainid), bank_, issuer_, relay, epoch, serial);
+    }
+
+    /// @dev A real token signature: sk·H(message).
     function sign(uint256 sk, address relay, uint64 epoch, bytes16 serial) internal view returns (bytes memory) {
         return g1Mul(HashToG1.hashToG1(tokenMessage(relay, epoch, serial), bytes(TicketBankDst.DST)), sk);
     }
@@ -83,5 +90,5 @@ abstract contract TicketBankBase {
 
 /// @dev The bank's DST, repeated so helpers need no deployed bank.
 library TicketBankDst {
-    string internal constant DST = "OBOL_TICKETS_V1_BLS12381G1_XMD:SHA-256_SSWU_RO_";
+    string internal constant DST = "OBOL_TICKETS_V2_BLS12381G1_XMD:SHA-256_SSWU_RO_";
 }

@@ -8,10 +8,13 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {TicketBankBase} from "./TicketBankBase.sol";
 
 /**
- * @dev Invariant handler: random sequences of deposits, honest redemptions,
- * over-issued redemptions (the issuer signs without deposits), replays,
- * forgeries, refunds, stake moves and time jumps over 2 relays and 2 users,
- * with ghost totals the invariants compare with.
+ * @dev Invariant handler over 2 relays and 2 buyers. Honest actions call the
+ * bank directly, so a revert fails the run (`failOnRevert`): deposits, the
+ * redemption of tokens that were paid for (naming any epoch, the finding-1
+ * strategy), reclaims of unspent tokens after their window, over-issuance
+ * within the stake, stake and time moves. Hostile actions (replays, forgeries,
+ * redemptions after the deadline) use low-level calls and must fail with the
+ * expected custom error. Counters show how many of each ran.
  */
 contract TicketBankHandler is TicketBankBase {
     ObolToken public token;
@@ -25,18 +28,27 @@ contract TicketBankHandler is TicketBankBase {
     address[2] public users = [address(0xBB01), address(0xBB02)];
 
     uint256 public totalIn; // deposits + stake
-    uint256 public totalOut; // payouts + refunds + withdrawn stake
-    uint256 public paidToRelays;
+    uint256 public totalOut; // redemptions + reclaims
     uint256 public deposited;
-    bool public doublePay;
-    bool public forgedPaid;
+    uint256 public paidForTokens; // redemptions + reclaims
+    uint256 public tokensPaidFor; // tokens deposited for
+    uint256 public tokensIssued; // honest + over-issued tokens signed
+    uint256 public overIssued;
+    bool public wrongRevert;
+    mapping(bytes4 => uint256) public calls;
+
+    /// @dev Paid-for tokens not yet signed (the issuer signs when a holder asks).
+    uint256 internal _unsigned;
+    /// @dev Signed, never redeemed: (relay, epoch, serials, sig, count).
+    struct Held {
+        address relay;
+        uint64 epoch;
+        bytes serials;
+        bytes sig;
+    }
+    Held[] internal _held;
+    Held internal _last;
     uint256 internal _nonce;
-    uint256[] internal _deposits;
-    mapping(bytes32 token => bool) internal _redeemed;
-    bytes internal _lastSerials;
-    bytes internal _lastSig;
-    address internal _lastRelay;
-    uint64 internal _lastEpoch;
 
     constructor() {
         vm.warp(1_000_000);
@@ -56,55 +68,106 @@ contract TicketBankHandler is TicketBankBase {
         totalIn += STAKE;
     }
 
+    function tokenDomain() internal view override returns (address, address) {
+        return (address(bank), ISSUER);
+    }
+
+    /// Honest: any epoch the bank accepts.
     function deposit(uint256 u, uint8 ahead, uint8 count) external {
-        uint64 epoch = bank.currentEpoch() + uint64(bound(ahead, 0, 2));
-        uint32 n = uint32(bound(count, 1, 5));
-        vm.prank(users[u % 2]);
-        try bank.deposit(ISSUER, epoch, n) returns (uint256 id) {
-            _deposits.push(id);
-            totalIn += uint256(n) * PRICE;
-            deposited += uint256(n) * PRICE;
-        } catch {}
+        _deposit(u, ahead, count);
+        ++calls[this.deposit.selector];
     }
 
-    /// Honest or over-issued tokens alike: the issuer signs whatever is asked; only the bank's cap holds.
+    /// Honest issuance of paid-for tokens naming any relay and any open epoch (the issuer cannot
+    /// see either), redeemed right away by that relay: must pay n·price. Buys first if nothing is paid for.
     function redeem(uint256 r, uint8 count, uint8 back) external {
-        address relay = relays[r % 2];
-        uint64 current = bank.currentEpoch();
-        uint64 epoch = current - uint64(bound(back, 0, current < 2 ? current : 2));
-        uint256 n = bound(count, 1, 3);
-        (bytes memory serials, bytes memory sig) = batch(SK, relay, epoch, ++_nonce, n);
-        _redeemAs(relay, epoch, serials, sig, n);
+        if (_unsigned == 0) _deposit(r, back, count);
+        uint256 n = bound(count, 1, _unsigned < 3 ? _unsigned : 3);
+        _unsigned -= n;
+        tokensIssued += n;
+        _redeemNow(relays[r % 2], _openEpoch(back), n);
+        ++calls[this.redeem.selector];
     }
 
+    /// Honest issuance, tokens kept unspent by their buyer (reclaimed after the window).
+    function hold(uint256 r, uint8 count, uint8 back) external {
+        if (_unsigned == 0) _deposit(r, back, count);
+        uint256 n = bound(count, 1, _unsigned < 3 ? _unsigned : 3);
+        _unsigned -= n;
+        tokensIssued += n;
+        uint64 epoch = _openEpoch(back);
+        (bytes memory serials, bytes memory sig) = batch(SK, relays[r % 2], epoch, ++_nonce, n);
+        _held.push(Held(relays[r % 2], epoch, serials, sig));
+        ++calls[this.hold.selector];
+    }
+
+    /// Honest buyer: reclaims held tokens whose window closed; must pay exactly their price.
+    function reclaim(uint256 i) external {
+        if (_held.length == 0) return;
+        uint256 k = i % _held.length;
+        Held memory h = _held[k];
+        if (block.timestamp < bank.redeemDeadline(h.epoch)) return;
+        _held[k] = _held[_held.length - 1];
+        _held.pop();
+        uint256 n = h.serials.length / 16;
+        vm.prank(users[i % 2]);
+        uint256 paid = bank.reclaim(ISSUER, h.relay, h.epoch, h.serials, h.sig);
+        check(paid == n * PRICE, "reclaim pays price per token");
+        totalOut += paid;
+        paidForTokens += paid;
+        ++calls[this.reclaim.selector];
+    }
+
+    /// A dishonest issuer signs without deposits, within its stake: relays are still paid in full.
+    function overIssue(uint256 r, uint8 count) external {
+        uint256 budget = bank.issuer(ISSUER).stake / PRICE;
+        if (overIssued >= budget) return;
+        uint256 n = bound(count, 1, budget - overIssued < 2 ? budget - overIssued : 2);
+        overIssued += n;
+        tokensIssued += n;
+        _redeemNow(relays[r % 2], bank.currentEpoch(), n);
+        ++calls[this.overIssue.selector];
+    }
+
+    /// Hostile: the last redeemed batch again, by its relay while the window is open and by
+    /// anyone as a reclaim after it: refused as spent either way.
     function replay() external {
-        if (_lastSerials.length == 0) return;
-        vm.prank(_lastRelay);
-        try bank.redeem(ISSUER, _lastEpoch, _lastSerials, _lastSig) returns (uint256 paid) {
-            doublePay = true;
-            totalOut += paid;
-        } catch {}
+        Held memory l = _last;
+        if (l.serials.length == 0) return;
+        bool open = block.timestamp < bank.redeemDeadline(l.epoch);
+        vm.prank(l.relay);
+        _expectRevert(
+            open
+                ? abi.encodeCall(ITicketBank.redeem, (ISSUER, l.epoch, l.serials, l.sig))
+                : abi.encodeCall(ITicketBank.reclaim, (ISSUER, l.relay, l.epoch, l.serials, l.sig)),
+            ITicketBank.TicketBankTokenSpent.selector
+        );
+        ++calls[this.replay.selector];
     }
 
+    /// Hostile: tokens under another key, refused as an invalid signature.
     function forge(uint256 r, uint8 count) external {
         address relay = relays[r % 2];
         uint64 epoch = bank.currentEpoch();
         (bytes memory serials, bytes memory sig) = batch(FORGER_SK, relay, epoch, ++_nonce, bound(count, 1, 2));
         vm.prank(relay);
-        try bank.redeem(ISSUER, epoch, serials, sig) returns (uint256 paid) {
-            forgedPaid = true;
-            totalOut += paid;
-        } catch {}
+        _expectRevert(
+            abi.encodeCall(ITicketBank.redeem, (ISSUER, epoch, serials, sig)), ITicketBank.TicketBankInvalidSignature.selector
+        );
+        ++calls[this.forge.selector];
     }
 
-    function refund(uint256 i) external {
-        if (_deposits.length == 0) return;
-        uint256 id = _deposits[i % _deposits.length];
-        ITicketBank.Deposit memory d = bank.depositOf(id);
-        vm.prank(d.owner);
-        try bank.refund(id) returns (uint256 amount) {
-            totalOut += amount;
-        } catch {}
+    /// Hostile: a relay redeeming a held token after the window, refused as closed.
+    function lateRedeem(uint256 i) external {
+        if (_held.length == 0) return;
+        Held memory h = _held[i % _held.length];
+        if (block.timestamp < bank.redeemDeadline(h.epoch)) return;
+        vm.prank(h.relay);
+        _expectRevert(
+            abi.encodeCall(ITicketBank.redeem, (ISSUER, h.epoch, h.serials, h.sig)),
+            ITicketBank.TicketBankRedemptionClosed.selector
+        );
+        ++calls[this.lateRedeem.selector];
     }
 
     function addStake(uint8 amount) external {
@@ -112,33 +175,48 @@ contract TicketBankHandler is TicketBankBase {
         vm.prank(ISSUER);
         bank.addStake(a);
         totalIn += a;
+        ++calls[this.addStake.selector];
     }
 
     function warp(uint16 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 250));
+        ++calls[this.warp.selector];
     }
 
-    function _redeemAs(address relay, uint64 epoch, bytes memory serials, bytes memory sig, uint256 n) internal {
+    function heldTokens() external view returns (uint256 n) {
+        for (uint256 i; i < _held.length; ++i) n += _held[i].serials.length / 16;
+    }
+
+    function _deposit(uint256 u, uint8 ahead, uint8 count) internal {
+        uint64 epoch = bank.currentEpoch() + uint64(bound(ahead, 0, bank.MAX_EPOCHS_AHEAD()));
+        uint32 n = uint32(bound(count, 1, 5));
+        vm.prank(users[u % 2]);
+        bank.deposit(ISSUER, epoch, n);
+        totalIn += uint256(n) * PRICE;
+        deposited += uint256(n) * PRICE;
+        tokensPaidFor += n;
+        _unsigned += n;
+    }
+
+    /// @dev current − back, never below 0 (always before its deadline).
+    function _openEpoch(uint8 back) internal view returns (uint64) {
+        uint64 current = bank.currentEpoch();
+        return current - uint64(bound(back, 0, current < 1 ? current : 1));
+    }
+
+    function _redeemNow(address relay, uint64 epoch, uint256 n) internal {
+        (bytes memory serials, bytes memory sig) = batch(SK, relay, epoch, ++_nonce, n);
         vm.prank(relay);
-        try bank.redeem(ISSUER, epoch, serials, sig) returns (uint256 paid) {
-            for (uint256 i; i < n; ++i) {
-                bytes32 key = keccak256(abi.encode(relay, epoch, bytes16(_slice16(serials, i))));
-                if (_redeemed[key]) doublePay = true;
-                _redeemed[key] = true;
-            }
-            totalOut += paid;
-            paidToRelays += paid;
-            _lastSerials = serials;
-            _lastSig = sig;
-            _lastRelay = relay;
-            _lastEpoch = epoch;
-        } catch {}
+        uint256 paid = bank.redeem(ISSUER, epoch, serials, sig);
+        check(paid == n * PRICE, "redeem pays price per token");
+        totalOut += paid;
+        paidForTokens += paid;
+        _last = Held(relay, epoch, serials, sig);
     }
 
-    function _slice16(bytes memory b, uint256 i) internal pure returns (bytes16 out) {
-        assembly ("memory-safe") {
-            out := mload(add(add(b, 0x20), mul(i, 16)))
-        }
+    function _expectRevert(bytes memory data, bytes4 selector) internal {
+        (bool ok, bytes memory ret) = address(bank).call(data);
+        if (ok || selectorOf(ret) != selector) wrongRevert = true;
     }
 }
 
@@ -163,23 +241,35 @@ contract TicketBankInvariantTest {
         }
     }
 
-    /// Relays were paid from deposits, and beyond them only by what the issuer's stake lost:
-    /// paid ≤ deposits + (stake posted − stake left). Over-issued tokens can never take more.
-    function invariant_payoutsCappedByDepositsAndStake() public view {
-        uint256 stakePosted = handler.totalIn() - handler.deposited();
-        uint256 stakeLeft = handler.bank().issuer(handler.ISSUER()).stake;
-        if (handler.paidToRelays() > handler.deposited() + (stakePosted - stakeLeft)) revert InvariantBroken("overdraw");
+    /// Every payout is one signed token at its price (honest handlers assert it per call), and
+    /// what was paid beyond the deposits came out of the issuer's stake, never from nowhere.
+    function invariant_payoutsAreTokensBackedByDepositsAndStake() public view {
+        TicketBankHandler h = handler;
+        if (h.paidForTokens() != (h.tokensIssued() - h.heldTokens()) * h.PRICE()) revert InvariantBroken("pay per token");
+        uint256 stakePosted = h.totalIn() - h.deposited();
+        uint256 stakeLeft = h.bank().issuer(h.ISSUER()).stake;
+        if (h.paidForTokens() > h.deposited() + (stakePosted - stakeLeft)) revert InvariantBroken("overdraw");
+        ITicketBank.Pool memory p = h.bank().pool(h.ISSUER());
+        if (p.deposited != h.deposited() || p.paid > p.deposited) revert InvariantBroken("pool");
     }
 
-    /// No token pays twice, and no forged token pays at all.
-    function invariant_noDoubleOrForgedPayment() public view {
-        if (handler.doublePay()) revert InvariantBroken("double pay");
-        if (handler.forgedPaid()) revert InvariantBroken("forgery paid");
+    /// Hostile calls failed, each with its own error: no double pay, no forgery, no late redemption.
+    function invariant_hostileCallsRefusedForTheRightReason() public view {
+        if (handler.wrongRevert()) revert InvariantBroken("hostile call not refused as expected");
     }
 
-    /// The issuer's remaining stake plus what relays took never exceeds what was posted (stake only shrinks by draws).
+    /// Stake only shrinks by draws, and only when honest money was not enough.
     function invariant_stakeAccounting() public view {
         ITicketBank.Issuer memory rec = handler.bank().issuer(handler.ISSUER());
         if (rec.stake > handler.totalIn() - handler.deposited()) revert InvariantBroken("stake grew");
+    }
+
+    /// After the campaign: the honest paths really ran (a handler that returned early every time
+    /// would make the invariants above vacuous).
+    function afterInvariant() public view {
+        TicketBankHandler h = handler;
+        if (h.calls(h.deposit.selector) + h.calls(h.redeem.selector) + h.calls(h.hold.selector) == 0) {
+            revert InvariantBroken("honest handlers did not run");
+        }
     }
 }

@@ -105,17 +105,6 @@ export const ticketBankAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "depositId",
-        "type": "uint256"
-      }
-    ],
-    "name": "TicketBankAlreadyRefunded",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint64",
         "name": "epoch",
         "type": "uint64"
@@ -273,22 +262,6 @@ export const ticketBankAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "depositId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
-      }
-    ],
-    "name": "TicketBankNotDepositOwner",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "closedAt",
         "type": "uint256"
       }
@@ -354,17 +327,6 @@ export const ticketBankAbi = [
       }
     ],
     "name": "TicketBankTokenSpent",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "depositId",
-        "type": "uint256"
-      }
-    ],
-    "name": "TicketBankUnknownDeposit",
     "type": "error"
   },
   {
@@ -571,6 +533,55 @@ export const ticketBankAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "holder",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "issuer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fromStake",
+        "type": "uint256"
+      }
+    ],
+    "name": "Reclaimed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "relay",
         "type": "address"
       },
@@ -606,31 +617,6 @@ export const ticketBankAbi = [
       }
     ],
     "name": "Redeemed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "depositId",
-        "type": "uint256"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      }
-    ],
-    "name": "Refunded",
     "type": "event"
   },
   {
@@ -803,11 +789,6 @@ export const ticketBankAbi = [
             "internalType": "uint32",
             "name": "count",
             "type": "uint32"
-          },
-          {
-            "internalType": "bool",
-            "name": "refunded",
-            "type": "bool"
           },
           {
             "internalType": "uint128",
@@ -1000,11 +981,6 @@ export const ticketBankAbi = [
         "internalType": "address",
         "name": "issuer_",
         "type": "address"
-      },
-      {
-        "internalType": "uint64",
-        "name": "epoch",
-        "type": "uint64"
       }
     ],
     "name": "pool",
@@ -1033,6 +1009,45 @@ export const ticketBankAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "issuer_",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes",
+        "name": "serials",
+        "type": "bytes"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "reclaim",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -1086,25 +1101,6 @@ export const ticketBankAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "depositId",
-        "type": "uint256"
-      }
-    ],
-    "name": "refund",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {

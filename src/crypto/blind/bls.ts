@@ -65,7 +65,7 @@ let loading: Promise<BlindBls> | undefined;
  * @example
  * const bls = await loadBlindBls();
  * const { secretKey, publicKey } = bls.keygen();
- * const state = bls.blind(tokenMessage(relay, 7n, serial));
+ * const state = bls.blind(tokenMessage(domain, relay, 7n, serial));
  * const token = bls.unblind(state, bls.signBlinded(secretKey, state.blinded), publicKey);
  */
 export function loadBlindBls(): Promise<BlindBls> {

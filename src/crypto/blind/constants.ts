@@ -4,12 +4,12 @@
  */
 
 /** RFC 9380 §3.1 domain separation tag of token messages (suite BLS12381G1_XMD:SHA-256_SSWU_RO_). */
-export const TOKEN_DST = "OBOL_TICKETS_V1_BLS12381G1_XMD:SHA-256_SSWU_RO_";
+export const TOKEN_DST = "OBOL_TICKETS_V2_BLS12381G1_XMD:SHA-256_SSWU_RO_";
 
 /** Bytes of a token serial (random, chosen by the client). */
 export const SERIAL_SIZE = 16;
-/** Bytes of a token message: relay (20) ‖ epoch (8, big-endian) ‖ serial (16). */
-export const MESSAGE_SIZE = 20 + 8 + SERIAL_SIZE;
+/** Bytes of a token message: chainId (8) ‖ bank (20) ‖ issuer (20) ‖ relay (20) ‖ epoch (8) ‖ serial (16); integers big-endian. */
+export const MESSAGE_SIZE = 8 + 20 + 20 + 20 + 8 + SERIAL_SIZE;
 /** Compressed G1 point (ZCash / IETF serialisation): signatures and blinded points. */
 export const G1_COMPRESSED_SIZE = 48;
 /** Compressed G2 point: issuer public keys. */

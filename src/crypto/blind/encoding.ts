@@ -9,27 +9,47 @@ import { encodeG1, encodeG2 } from "../eip2537.js";
 import { G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, MESSAGE_SIZE, SERIAL_SIZE } from "./constants.js";
 import { InvalidPointError } from "./errors.js";
 
-const MAX_EPOCH = (1n << 64n) - 1n;
+const MAX_UINT64 = (1n << 64n) - 1n;
 
 /**
- * The token message `relay ‖ epoch ‖ serial` (20 ‖ 8 big-endian ‖ 16 bytes).
+ * Where a token is worth something: the chain, the TicketBank and the issuer
+ * whose key signs it. Part of every token message, so one signature is never
+ * valid on another deployment or for another issuer (issue 10, finding 3).
+ */
+export type TokenDomain = { chainId: number | bigint; bank: Address; issuer: Address };
+
+function address20(name: string, value: Address): Uint8Array {
+  const bytes = hexToBytes(value);
+  if (bytes.length !== 20) throw new InvalidInputError(name, "expected a 20-byte address");
+  return bytes;
+}
+
+/**
+ * The token message `chainId ‖ bank ‖ issuer ‖ relay ‖ epoch ‖ serial`
+ * (8 ‖ 20 ‖ 20 ‖ 20 ‖ 8 ‖ 16 bytes, integers big-endian); the bank's
+ * nullifier is keccak256 of exactly these bytes.
  *
+ * @param domain Chain id (uint64), bank and issuer addresses.
  * @param relay Relay address the token is bound to.
  * @param epoch Epoch of the token (uint64).
  * @param serial 16 random bytes.
- * @returns 44 bytes.
+ * @returns 92 bytes.
  * @example
- * const m = tokenMessage("0x00…01", 3n, crypto.getRandomValues(new Uint8Array(16)));
+ * const m = tokenMessage({ chainId: 31337, bank, issuer }, relay, 3n, crypto.getRandomValues(new Uint8Array(16)));
  */
-export function tokenMessage(relay: Address, epoch: bigint, serial: Uint8Array): Uint8Array {
-  const relayBytes = hexToBytes(relay);
-  if (relayBytes.length !== 20) throw new InvalidInputError("relay", "expected a 20-byte address");
-  if (epoch < 0n || epoch > MAX_EPOCH) throw new InvalidInputError("epoch", "expected a uint64");
+export function tokenMessage(domain: TokenDomain, relay: Address, epoch: bigint, serial: Uint8Array): Uint8Array {
+  const chainId = BigInt(domain.chainId);
+  if (chainId < 0n || chainId > MAX_UINT64) throw new InvalidInputError("chainId", "expected a uint64");
+  if (epoch < 0n || epoch > MAX_UINT64) throw new InvalidInputError("epoch", "expected a uint64");
   if (serial.length !== SERIAL_SIZE) throw new InvalidInputError("serial", `expected ${SERIAL_SIZE} bytes`);
   const m = new Uint8Array(MESSAGE_SIZE);
-  m.set(relayBytes, 0);
-  new DataView(m.buffer).setBigUint64(20, epoch);
-  m.set(serial, 28);
+  const view = new DataView(m.buffer);
+  view.setBigUint64(0, chainId);
+  m.set(address20("bank", domain.bank), 8);
+  m.set(address20("issuer", domain.issuer), 28);
+  m.set(address20("relay", relay), 48);
+  view.setBigUint64(68, epoch);
+  m.set(serial, 76);
   return m;
 }
 

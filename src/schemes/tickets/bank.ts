@@ -9,6 +9,7 @@ import { getContract, hexToBytes, parseAbiItem, type Address } from "viem";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
 import type { ChainClients } from "../../chain/types.js";
+import type { TokenDomain } from "../../crypto/blind/encoding.js";
 import { TicketsUnavailableError } from "./errors.js";
 
 export type IssuerInfo = {
@@ -17,6 +18,8 @@ export type IssuerInfo = {
   publicKey: Uint8Array;
   price: bigint;
   winBits: number;
+  /** Chain, bank and issuer: the domain every token message of this issuer names. */
+  domain: TokenDomain;
 };
 
 /** A viem contract instance of the deployment's TicketBank. */
@@ -46,7 +49,8 @@ function compressG2(eip: Uint8Array): Uint8Array {
 export async function readIssuer(chain: ChainClients, address: Address): Promise<IssuerInfo> {
   const rec = await ticketBank(chain).read.issuer([address]);
   if (rec.publicKey === "0x") throw new TicketsUnavailableError(`no issuer registered at ${address}`);
-  return { address, publicKey: compressG2(hexToBytes(rec.publicKey)), price: rec.price, winBits: rec.winBits };
+  const domain = { chainId: chain.deployment.chainId, bank: chain.deployment.contracts.TicketBank!, issuer: address };
+  return { address, publicKey: compressG2(hexToBytes(rec.publicKey)), price: rec.price, winBits: rec.winBits, domain };
 }
 
 /**

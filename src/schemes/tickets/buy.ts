@@ -57,7 +57,7 @@ export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: Blin
   const depositId = event.args.depositId;
   // Random serials, shuffled relay order: the issuer sees only uniformly random points.
   const plan = relays.flatMap((relay) => Array.from({ length: perRelay }, () => ({ relay, serial: crypto.getRandomValues(new Uint8Array(SERIAL_SIZE)) })));
-  const states = plan.map((p) => bls.blind(tokenMessage(p.relay, epoch, p.serial)));
+  const states = plan.map((p) => bls.blind(tokenMessage(issuer.domain, p.relay, epoch, p.serial)));
   const blinded = states.map((s) => s.blinded);
   const digest = issuanceDigest(chain.deployment.chainId, bank.address, issuer.address, depositId, blinded);
   const signature = await chain.walletClient.signMessage({ account: chain.walletClient.account, message: { raw: digest } });

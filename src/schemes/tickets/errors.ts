@@ -18,6 +18,7 @@ export class NoTokenError extends ObolError {
 export type IssuanceRefusal =
   | "malformed-request"
   | "unknown-deposit"
+  | "unconfirmed-deposit"
   | "wrong-issuer"
   | "not-owner"
   | "wrong-count"

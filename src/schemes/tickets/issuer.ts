@@ -17,7 +17,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { bytesToHex, concat, encodePacked, hexToBytes, isHex, keccak256, recoverMessageAddress, type Address, type Hex } from "viem";
+import { bytesToHex, concat, encodePacked, hexToBytes, isHex, keccak256, recoverMessageAddress, zeroAddress, type Address, type Hex } from "viem";
 import type { Logger } from "../../log.js";
 import type { ChainClients } from "../../chain/types.js";
 import type { BlindBls } from "../../crypto/blind/bls.js";
@@ -32,6 +32,10 @@ export const MAX_MESSAGE_BYTES = 1 << 20;
 export const MAX_ISSUE_COUNT = 4096;
 /** Budget of one issuance exchange. */
 export const ISSUE_TIMEOUT_MS = 30_000;
+/** Longest the issuer waits for a deposit to reach its confirmation depth (inside the exchange budget). */
+export const CONFIRMATION_WAIT_MS = 20_000;
+/** How often it looks at the head while waiting. */
+const CONFIRMATION_POLL_MS = 200;
 
 export type IssueRequest = { depositId: bigint; blinded: Uint8Array[]; signature: Hex };
 
@@ -62,6 +66,8 @@ export type IssuerParameters = {
   secretKey: Uint8Array;
   /** Blocks a deposit must be buried under before it counts (default 1: mined). */
   confirmations?: number;
+  /** Longest wait for a deposit to reach that depth before refusing (default {@link CONFIRMATION_WAIT_MS}). */
+  confirmationWaitMs?: number;
 };
 
 /** The signing core, independent of the network (tests call it directly). */
@@ -88,14 +94,9 @@ export class Issuer {
    * @throws IssuanceRefusedError
    */
   async issue({ depositId, blinded, signature }: IssueRequest): Promise<Uint8Array[]> {
-    const { chain, db, bls, secretKey, log, confirmations = 1 } = this.#p;
+    const { chain, db, bls, secretKey, log } = this.#p;
     const bank = ticketBank(chain);
-    // A fresh head: viem caches the block number for the polling interval, and a
-    // deposit mined since the last read would look unknown (issue 15).
-    const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
-    const blockNumber = head - BigInt(Math.max(0, confirmations - 1));
-    const d = await bank.read.depositOf([depositId], { blockNumber });
-    if (d.owner === "0x0000000000000000000000000000000000000000") throw new IssuanceRefusedError("unknown-deposit", { details: `deposit ${depositId} (not confirmed?)` });
+    const d = await this.#confirmedDeposit(depositId);
     if (d.issuer.toLowerCase() !== chain.account.toLowerCase()) throw new IssuanceRefusedError("wrong-issuer");
     if (blinded.length !== d.count) throw new IssuanceRefusedError("wrong-count", { details: `deposit is for ${d.count}, got ${blinded.length}` });
     if (d.epoch + 1n < (await bank.read.currentEpoch())) throw new IssuanceRefusedError("expired-deposit");
@@ -120,7 +121,53 @@ export class Issuer {
     log.info({ deposit: depositId.toString(), count: blinded.length }, "issued tokens");
     return signatures;
   }
+
+  /**
+   * The deposit as of `confirmations` blocks deep, waiting for it (bounded).
+   * The buyer asks right after its own receipt, and the issuer's node may
+   * not have that block yet, or not enough blocks on top: this is a protocol
+   * race, not an error (issue 10, finding 4). Refuses with
+   * `unconfirmed-deposit` (seen, too shallow) or `unknown-deposit` (never seen)
+   * once the wait is over.
+   */
+  async #confirmedDeposit(depositId: bigint) {
+    const { confirmationWaitMs = CONFIRMATION_WAIT_MS } = this.#p;
+    const confirmations = Math.max(1, this.#p.confirmations ?? 1);
+    const deadline = Date.now() + confirmationWaitMs;
+    for (;;) {
+      const view = await this.#lookAt(depositId, confirmations);
+      if (view.deposit && view.depth >= confirmations) return view.deposit;
+      if (Date.now() >= deadline) {
+        if (view.depth > 0)
+          throw new IssuanceRefusedError("unconfirmed-deposit", { details: `deposit ${depositId} has ${view.depth} of ${confirmations} confirmations; ask again once it has ${confirmations}` });
+        throw new IssuanceRefusedError("unknown-deposit", { details: `deposit ${depositId} is not on the issuer's chain after ${confirmationWaitMs} ms; check the deposit transaction` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONFIRMATION_POLL_MS));
+    }
+  }
+
+  /** How deep the deposit is at the issuer's current head (0: not seen), and its record once deep enough. */
+  async #lookAt(depositId: bigint, confirmations: number): Promise<DepositView> {
+    const bank = ticketBank(this.#p.chain);
+    // A fresh head: viem caches the block number for the polling interval, and a
+    // deposit mined since the last read would look unknown (issue 15).
+    const head = await this.#p.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const deep = head - BigInt(confirmations - 1);
+    if (deep >= 0n) {
+      const d = await bank.read.depositOf([depositId], { blockNumber: deep });
+      if (d.owner !== zeroAddress) return { depth: confirmations, deposit: d };
+    }
+    // Not deep enough: find how deep it is (for the refusal) from the newest block down.
+    for (let depth = 1; depth < confirmations && head - BigInt(depth - 1) >= 0n; depth++) {
+      const d = await bank.read.depositOf([depositId], { blockNumber: head - BigInt(depth - 1) });
+      if (d.owner === zeroAddress) return { depth: depth - 1, deposit: null };
+    }
+    return { depth: confirmations - 1, deposit: null };
+  }
 }
+
+/** Outcome of one look at a deposit: confirmed, mined but shallower than the depth, or not seen. */
+type DepositView = { depth: number; deposit: Awaited<ReturnType<ReturnType<typeof ticketBank>["read"]["depositOf"]>> | null };
 
 async function readAll(stream: Stream): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

@@ -15,6 +15,31 @@ import { BatchVerifier } from "./verifier.js";
 
 export type TicketsRelayOptions = { maxBatch?: number; maxDelayMs?: number };
 
+/** Why a token was refused (the relay's reject reasons). */
+export type TokenRefusal = "tickets: malformed slot" | "tickets: wrong epoch" | "tickets: double spend" | "tickets: invalid token";
+
+/**
+ * The per-packet check: slot size, epoch window, local spent set, batched BLS
+ * check, verdict stored. Exported so the fuzzers drive exactly this code.
+ *
+ * @returns null when the token is accepted, else the refusal reason
+ * @example
+ * const refusal = await checkToken(store, verifier, packet.slot, packet.epoch);
+ */
+export async function checkToken(store: RelayTokenStore, verifier: BatchVerifier, slot: Uint8Array, packetEpoch: bigint): Promise<TokenRefusal | null> {
+  let token;
+  try {
+    token = decodeSlot(slot);
+  } catch {
+    return "tickets: malformed slot";
+  }
+  if (token.epoch !== packetEpoch && token.epoch + 1n !== packetEpoch) return "tickets: wrong epoch";
+  if (!store.claim(token.epoch, token.serial, token.signature)) return "tickets: double spend";
+  const valid = await verifier.check(token);
+  store.setState([token], valid ? "valid" : "invalid");
+  return valid ? null : "tickets: invalid token";
+}
+
 /** The tickets scheme at one relay. */
 export class TicketsRelay implements RelayScheme {
   readonly #deps: SchemeDeps & { relay: Address };
@@ -35,7 +60,7 @@ export class TicketsRelay implements RelayScheme {
   /** Loads the issuer key and re-verifies tokens a crash left pending. */
   async start(): Promise<void> {
     const [bls, issuer] = await Promise.all([loadBlindBls(), resolveIssuer(this.#deps.chain, this.#deps.db)]);
-    this.#verifier = new BatchVerifier({ bls, relay: this.#deps.relay, publicKey: issuer.publicKey, ...this.#options });
+    this.#verifier = new BatchVerifier({ bls, relay: this.#deps.relay, domain: issuer.domain, publicKey: issuer.publicKey, ...this.#options });
     const pending = this.#store.byState("pending");
     if (pending.length > 0) {
       const verdicts = this.#verifier.verifyAll(pending);
@@ -52,17 +77,8 @@ export class TicketsRelay implements RelayScheme {
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
     const verifier = this.#verifier;
     if (!verifier) return this.#reject("tickets: not started");
-    let token;
-    try {
-      token = decodeSlot(packet.slot);
-    } catch {
-      return this.#reject("tickets: malformed slot");
-    }
-    if (token.epoch !== packet.epoch && token.epoch + 1n !== packet.epoch) return this.#reject("tickets: wrong epoch");
-    if (!this.#store.claim(token.epoch, token.serial, token.signature)) return this.#reject("tickets: double spend");
-    const valid = await verifier.check(token);
-    this.#store.setState([token], valid ? "valid" : "invalid");
-    return valid ? { accept: true, attachment: new Uint8Array(0) } : this.#reject("tickets: invalid token");
+    const refusal = await checkToken(this.#store, verifier, packet.slot, packet.epoch);
+    return refusal === null ? { accept: true, attachment: new Uint8Array(0) } : this.#reject(refusal);
   }
 
   receipt(): Uint8Array {

@@ -8,6 +8,7 @@
  * contract's nullifiers make a second redemption revert anyway).
  */
 import { bytesToHex, encodePacked, hexToBigInt, keccak256, parseEventLogs, type Address, type Hex } from "viem";
+import type { TokenDomain } from "../../crypto/blind/encoding.js";
 import type { ClaimResult, SchemeDeps, SettleScheme } from "../scheme.js";
 import { forComponent, type Logger } from "../../log.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
@@ -19,10 +20,10 @@ import { RelayTokenStore, type StoredToken } from "./store.js";
 /** Tokens per redemption transaction (≈ 4M gas; docs/tickets.md, "Gas"). */
 export const REDEEM_BATCH = 100;
 
-/** Lottery draw, identical to TicketBank._wins. */
-export function wins(beacon: Hex, issuer: Address, relay: Address, epoch: bigint, serial: Uint8Array, winBits: number): boolean {
+/** Lottery draw, identical to TicketBank._wins (the nullifier is keccak256 of the token message). */
+export function wins(beacon: Hex, domain: TokenDomain, relay: Address, epoch: bigint, serial: Uint8Array, winBits: number): boolean {
   if (winBits === 0) return true;
-  const nullifier = keccak256(encodePacked(["address", "address", "uint64", "bytes16"], [issuer, relay, epoch, bytesToHex(serial)]));
+  const nullifier = keccak256(tokenMessage(domain, relay, epoch, serial));
   return hexToBigInt(keccak256(encodePacked(["bytes32", "bytes32"], [beacon, nullifier]))) >> BigInt(256 - winBits) === 0n;
 }
 
@@ -57,7 +58,7 @@ export class TicketsSettle implements SettleScheme {
       if (issuer.winBits > 0) {
         const beacon = await this.#beacon(epoch, result);
         if (!beacon) continue; // not drawn yet: claim again later
-        eligible = tokens.filter((t) => wins(beacon, issuer.address, relay, epoch, t.serial, issuer.winBits));
+        eligible = tokens.filter((t) => wins(beacon, issuer.domain, relay, epoch, t.serial, issuer.winBits));
         const losers = tokens.filter((t) => !eligible.includes(t));
         this.#store.setState(losers, "lost");
         (result.details.lost as number) += losers.length;
@@ -97,7 +98,7 @@ export class TicketsSettle implements SettleScheme {
     };
     if (!(await bank.read.verifyBatch([issuer.address, relay, epoch, ...args(tokens)]))) {
       // A set that passed off chain only as a whole (e.g. a cancelling pair split by the lottery).
-      const bad = tokens.filter((t) => !bls.verify(tokenMessage(relay, epoch, t.serial), t.signature, issuer.publicKey));
+      const bad = tokens.filter((t) => !bls.verify(tokenMessage(issuer.domain, relay, epoch, t.serial), t.signature, issuer.publicKey));
       this.#store.setState(bad, "invalid");
       (result.details.invalid as number) += bad.length;
       tokens = tokens.filter((t) => !bad.includes(t));

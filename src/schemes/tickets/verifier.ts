@@ -8,7 +8,7 @@
  */
 import type { Address } from "viem";
 import type { BlindBls } from "../../crypto/blind/bls.js";
-import { tokenMessage } from "../../crypto/blind/encoding.js";
+import { tokenMessage, type TokenDomain } from "../../crypto/blind/encoding.js";
 
 export type PendingCheck = { epoch: bigint; serial: Uint8Array; signature: Uint8Array };
 
@@ -17,6 +17,8 @@ type Waiting = PendingCheck & { resolve: (valid: boolean) => void };
 export type BatchVerifierOptions = {
   bls: BlindBls;
   relay: Address;
+  /** Chain, bank and issuer the tokens must name. */
+  domain: TokenDomain;
   publicKey: Uint8Array;
   /** Largest batch (default 64). */
   maxBatch?: number;
@@ -66,7 +68,7 @@ export class BatchVerifier {
     try {
       this.checks++;
       ok = this.#o.bls.verifyBatch(
-        batch.map((t) => ({ message: tokenMessage(this.#o.relay, t.epoch, t.serial), signature: t.signature })),
+        batch.map((t) => ({ message: tokenMessage(this.#o.domain, this.#o.relay, t.epoch, t.serial), signature: t.signature })),
         this.#o.publicKey,
       );
     } catch {

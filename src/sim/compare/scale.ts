@@ -29,7 +29,7 @@ export const OPERATION_CLASS: Record<string, CostClass> = {
   "PaymentChannels.closeByDestination": "pair",
   "TicketBank.deposit": "hop",
   "TicketBank.redeem": "hop",
-  "TicketBank.refund": "relay",
+  "TicketBank.reclaim": "hop",
   "TicketBank.setBeacon": "epoch",
   "ShopperAudit.commit": "relay",
   "ShopperAudit.claim": "relay",

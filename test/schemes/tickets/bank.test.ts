@@ -15,11 +15,16 @@ const fixture = () => env.deploy();
 
 async function registered(winBits = 0, stake = MIN_STAKE, price = PRICE) {
   const f = await networkHelpers.loadFixture(fixture);
+  bankAddress = f.bank.address;
   await f.bank.write.registerIssuer([hex(g2ToEip2537(key.publicKey)), price, winBits, stake], { account: issuerAcc });
   return f;
 }
 const issuer = issuerAcc!.address;
-const tokens = (n: number, to: Address = relay!.address, epoch = 0n) => mintTokens(bls, key.secretKey, key.publicKey, to, epoch, n);
+const chainId = await env.publicClient.getChainId();
+/** Tokens of the bank under test (its address is the same in every fixture). */
+let bankAddress: Address;
+const domain = () => ({ chainId, bank: bankAddress, issuer });
+const tokens = (n: number, to: Address = relay!.address, epoch = 0n) => mintTokens(bls, key.secretKey, key.publicKey, domain(), to, epoch, n);
 
 describe("TicketBank: issuers", () => {
   it("registers an issuer with its key, terms and stake", async () => {
@@ -87,8 +92,8 @@ describe("TicketBank: deposits", () => {
     const f = await registered();
     const tx = f.bank.write.deposit([issuer, 1n, 40], { account: user });
     await viem.assertions.emitWithArgs(tx, f.bank, "Deposited", [1n, user!.address, issuer, 1n, 40, 40n * PRICE]);
-    expect(await f.bank.read.depositOf([1n])).toEqual({ owner: getAddress(user!.address), issuer: getAddress(issuer), epoch: 1n, count: 40, refunded: false, amount: 40n * PRICE });
-    expect(await f.bank.read.pool([issuer, 1n])).toEqual({ deposited: 40n * PRICE, paid: 0n, tokens: 40n });
+    expect(await f.bank.read.depositOf([1n])).toEqual({ owner: getAddress(user!.address), issuer: getAddress(issuer), epoch: 1n, count: 40, amount: 40n * PRICE });
+    expect(await f.bank.read.pool([issuer])).toEqual({ deposited: 40n * PRICE, paid: 0n, tokens: 40n });
   });
 
   it("rejects unknown issuers, bad counts and epochs", async () => {
@@ -114,7 +119,7 @@ describe("TicketBank: redemption", () => {
     await viem.assertions.emitWithArgs(tx, f.bank, "Redeemed", [relay!.address, issuer, 0n, 4n, 4n * PRICE, 0n]);
     expect(await f.token.read.balanceOf([relay!.address])).toBe(before + 4n * PRICE);
     expect(await f.bank.read.isSpent([issuer, relay!.address, 0n, hex(batch[0]!.serial)])).toBe(true);
-    expect(await f.bank.read.pool([issuer, 0n])).toMatchObject({ paid: 4n * PRICE });
+    expect(await f.bank.read.pool([issuer])).toMatchObject({ paid: 4n * PRICE });
   });
 
   it("rejects forged tokens, tokens of another relay or epoch, and double redemption", async () => {
@@ -126,7 +131,7 @@ describe("TicketBank: redemption", () => {
     const { serials, signature } = batchArgs(bls, batch);
     // forged: a signature under another key
     const forger = bls.keygen();
-    const forged = mintTokens(bls, forger.secretKey, forger.publicKey, relay!.address, 0n, 1);
+    const forged = mintTokens(bls, forger.secretKey, forger.publicKey, domain(), relay!.address, 0n, 1);
     const fa = batchArgs(bls, forged);
     await viem.assertions.revertWithCustomError(b.write.redeem([issuer, 0n, fa.serials, fa.signature], { account: relay }), b, "TicketBankInvalidSignature");
     // another relay's tokens, and the same tokens claimed for another epoch
@@ -219,23 +224,33 @@ describe("TicketBank: redemption", () => {
   });
 });
 
-describe("TicketBank: expiry and refunds", () => {
-  it("refunds the unspent pool pro rata after the deadline, once, to the owner only", async () => {
+describe("TicketBank: expiry and reclaims", () => {
+  it("after the deadline, whoever holds unspent tokens reclaims them once, at their price; no pro-rata refund", async () => {
     const f = await registered();
     await f.bank.write.deposit([issuer, 0n, 30], { account: user });
     await f.bank.write.deposit([issuer, 0n, 10], { account: user2 });
-    const a = batchArgs(bls, tokens(8));
-    await f.bank.write.redeem([issuer, 0n, a.serials, a.signature], { account: relay });
+    const spent = batchArgs(bls, tokens(8));
+    await f.bank.write.redeem([issuer, 0n, spent.serials, spent.signature], { account: relay });
+    const held = tokens(5); // user2 bought these for the relay and never spent them
+    const h = batchArgs(bls, held);
     const deadline = await f.bank.read.redeemDeadline([0n]);
-    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.refund([1n], { account: user }), f.bank, "TicketBankRedemptionOpen", [deadline]);
+    const as = { account: user2 };
+    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.reclaim([issuer, relay!.address, 0n, h.serials, h.signature], as), f.bank, "TicketBankRedemptionOpen", [deadline]);
     await networkHelpers.time.increaseTo(deadline);
-    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.refund([9n], { account: user }), f.bank, "TicketBankUnknownDeposit", [9n]);
-    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.refund([1n], { account: user2 }), f.bank, "TicketBankNotDepositOwner", [1n, user2!.address]);
-    // 40 deposited, 8 paid: each deposit gets back 32/40 of its amount.
-    await viem.assertions.emitWithArgs(f.bank.write.refund([1n], { account: user }), f.bank, "Refunded", [1n, user!.address, (30n * PRICE * 32n) / 40n]);
-    await viem.assertions.emitWithArgs(f.bank.write.refund([2n], { account: user2 }), f.bank, "Refunded", [2n, user2!.address, (10n * PRICE * 32n) / 40n]);
-    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.refund([1n], { account: user }), f.bank, "TicketBankAlreadyRefunded", [1n]);
-    // conservation: only the stake is left
-    expect(await f.token.read.balanceOf([f.bank.address])).toBe(MIN_STAKE);
+    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.redeem([issuer, 0n, h.serials, h.signature], { account: relay }), f.bank, "TicketBankRedemptionClosed", [deadline]);
+    // tokens already redeemed, or named for another relay, are not reclaimable
+    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.reclaim([issuer, relay!.address, 0n, spent.serials, spent.signature], as), f.bank, "TicketBankTokenSpent", [hex(tokensSerial(spent.serials, 0))]);
+    await viem.assertions.revertWithCustomError(f.bank.write.reclaim([issuer, otherRelay!.address, 0n, h.serials, h.signature], as), f.bank, "TicketBankInvalidSignature");
+    const before = await f.token.read.balanceOf([user2!.address]);
+    await viem.assertions.emitWithArgs(f.bank.write.reclaim([issuer, relay!.address, 0n, h.serials, h.signature], as), f.bank, "Reclaimed", [getAddress(user2!.address), issuer, getAddress(relay!.address), 0n, 5n, 5n * PRICE, 0n]);
+    expect(await f.token.read.balanceOf([user2!.address])).toBe(before + 5n * PRICE);
+    await viem.assertions.revertWithCustomErrorWithArgs(f.bank.write.reclaim([issuer, relay!.address, 0n, h.serials, h.signature], as), f.bank, "TicketBankTokenSpent", [hex(held[0]!.serial)]);
+    // conservation: stake + the 27 tokens nobody presented are still in the bank
+    expect(await f.token.read.balanceOf([f.bank.address])).toBe(MIN_STAKE + 27n * PRICE);
+    expect(await f.bank.read.pool([issuer])).toMatchObject({ deposited: 40n * PRICE, paid: 13n * PRICE });
   });
 });
+
+function tokensSerial(serials: `0x${string}`, i: number): Uint8Array {
+  return Buffer.from(serials.slice(2 + 32 * i, 2 + 32 * (i + 1)), "hex");
+}

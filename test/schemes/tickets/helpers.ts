@@ -8,7 +8,7 @@ import { bytesToHex, getContract, type Address } from "viem";
 import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
 import { ticketBankAbi } from "../../../src/chain/abi/TicketBank.js";
 import { loadBlindBls, type BlindBls } from "../../../src/crypto/blind/bls.js";
-import { g1ToEip2537, g2ToEip2537, tokenMessage } from "../../../src/crypto/blind/encoding.js";
+import { g1ToEip2537, g2ToEip2537, tokenMessage, type TokenDomain } from "../../../src/crypto/blind/encoding.js";
 
 export const OBOL = 10n ** 18n;
 export const PRICE = 10n ** 15n;
@@ -43,12 +43,12 @@ export async function connect() {
 
 export type Token = { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array };
 
-/** Mints `n` real tokens for `relay` and `epoch` through blind → sign → unblind. */
-export function mintTokens(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array, relay: Address, epoch: bigint, n: number): Token[] {
+/** Mints `n` real tokens of `domain` for `relay` and `epoch` through blind → sign → unblind. */
+export function mintTokens(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array, domain: TokenDomain, relay: Address, epoch: bigint, n: number): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < n; i++) {
     const serial = crypto.getRandomValues(new Uint8Array(16));
-    const state = bls.blind(tokenMessage(relay, epoch, serial));
+    const state = bls.blind(tokenMessage(domain, relay, epoch, serial));
     const signature = bls.unblind(state, bls.signBlinded(secretKey, state.blinded), publicKey);
     out.push({ relay, epoch, serial, signature });
   }
@@ -62,4 +62,4 @@ export function batchArgs(bls: BlindBls, tokens: readonly Token[]) {
   return { serials: bytesToHex(serials), signature: bytesToHex(g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)))) };
 }
 
-export { g1ToEip2537, g2ToEip2537, tokenMessage };
+export { g1ToEip2537, g2ToEip2537, tokenMessage, type TokenDomain };

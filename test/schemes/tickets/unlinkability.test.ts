@@ -28,6 +28,7 @@ import type { IssueRequest } from "../../../src/schemes/tickets/issuer.js";
 const CLIENTS = 20;
 const PER_CLIENT = 50;
 const s = await schemeEnv();
+const domain = { chainId: await s.publicClient.getChainId(), bank: s.bank.address, issuer: s.wallets[1]!.account.address };
 const relays = [getAddress(s.wallets[3]!.account.address), getAddress(s.wallets[4]!.account.address)];
 
 const BITS = new Uint8Array(256).map((_, i) => i.toString(2).split("1").length - 1);
@@ -99,7 +100,7 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
       const bytes = hexToBytes(serials as `0x${string}`);
       for (let i = 0; i < bytes.length; i += 16) {
         const serial = bytes.slice(i, i + 16);
-        observed.push({ serial: Buffer.from(serial).toString("hex"), h: s.bls.hashToG1(tokenMessage(getAddress(tx.from), epoch, serial)) });
+        observed.push({ serial: Buffer.from(serial).toString("hex"), h: s.bls.hashToG1(tokenMessage(domain, getAddress(tx.from), epoch, serial)) });
       }
     }
     expect(observed.length).toBe(CLIENTS * PER_CLIENT);
@@ -113,7 +114,7 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
 
     // Control: a client that does not blind (r = 1) is linked every time by the same attack.
     const naive = Array.from({ length: 5 }, (_, d) => {
-      const msgs = Array.from({ length: 20 }, () => tokenMessage(relays[0]!, 0n, crypto.getRandomValues(new Uint8Array(16))));
+      const msgs = Array.from({ length: 20 }, () => tokenMessage(domain, relays[0]!, 0n, crypto.getRandomValues(new Uint8Array(16))));
       return { deposit: d, msgs, blinded: msgs.map((m) => s.bls.hashToG1(m)) };
     });
     const naiveGuesses = link(naive, naive.flatMap((d) => d.msgs.map((m) => s.bls.hashToG1(m))));
