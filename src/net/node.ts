@@ -10,13 +10,14 @@ import { createLibp2p, type Libp2p } from "libp2p";
 import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { noise } from "@chainsafe/libp2p-noise";
-import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { ObolError } from "../errors.js";
+import { YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW, YAMUX_MAX_WRITE_BUFFER } from "./budgets.js";
 import { INBOUND_CONNECTIONS_PER_HOST_PER_S, MAX_PENDING_INBOUND_CONNECTIONS } from "./constants.js";
+import { boundedYamux } from "./yamux.js";
 
 /** Loopback listen addresses: an ephemeral TCP port and an ephemeral WebSockets port. */
 export const DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"] as const;
@@ -52,7 +53,15 @@ export async function createObolNode({
     addresses: { listen: [...listen] },
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [
+      boundedYamux({
+        streamOptions: {
+          maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW,
+          maxReadBufferLength: YAMUX_MAX_READ_BUFFER,
+          maxWriteBufferLength: YAMUX_MAX_WRITE_BUFFER,
+        },
+      }),
+    ],
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_S,
       maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
