@@ -17,5 +17,23 @@ export const YAMUX_MAX_STREAM_WINDOW = 1024 * 1024;
  * one window; more is a peer ignoring flow control.
  */
 export const YAMUX_MAX_READ_BUFFER = 2 * YAMUX_MAX_STREAM_WINDOW;
-/** Bytes a yamux stream may hold unsent (our own writes; links queue frames themselves). */
-export const YAMUX_MAX_WRITE_BUFFER = 4 * YAMUX_MAX_STREAM_WINDOW;
+
+/**
+ * A frame whose first byte has arrived must be complete within this, or the
+ * stream is reset: a peer dripping one byte at a time otherwise holds a
+ * partial frame (and the stream) for as long as it likes, since every byte
+ * resets libp2p's idle timeout.
+ */
+export const FRAME_DEADLINE_MS = 10_000;
+/**
+ * A frame queued on a link must be handed to the connection within this, or
+ * the link counts as stalled: it is reset and its queued frames fail (and are
+ * retried once on a fresh stream). Only that next hop's traffic waits.
+ */
+export const LINK_STALL_MS = 5_000;
+/** Inbound `/obol/mix/1` streams one peer may hold open (honest peers use one). */
+export const MAX_MIX_STREAMS_PER_PEER = 4;
+/** Inbound `/obol/mix/1` streams open at once over all peers. */
+export const MAX_MIX_STREAMS_TOTAL = 2_048;
+/** Inbound `/obol/mix/1` streams per connection libp2p lets a peer open (negotiation included). */
+export const MAX_MIX_STREAMS_PER_CONNECTION = 8;

@@ -15,7 +15,7 @@ import { ping } from "@libp2p/ping";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { ObolError } from "../errors.js";
-import { YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW, YAMUX_MAX_WRITE_BUFFER } from "./budgets.js";
+import { YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW } from "./budgets.js";
 import { INBOUND_CONNECTIONS_PER_HOST_PER_S, MAX_PENDING_INBOUND_CONNECTIONS } from "./constants.js";
 import { boundedYamux } from "./yamux.js";
 
@@ -58,7 +58,6 @@ export async function createObolNode({
         streamOptions: {
           maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW,
           maxReadBufferLength: YAMUX_MAX_READ_BUFFER,
-          maxWriteBufferLength: YAMUX_MAX_WRITE_BUFFER,
         },
       }),
     ],
