@@ -37,3 +37,24 @@ export const MAX_MIX_STREAMS_PER_PEER = 4;
 export const MAX_MIX_STREAMS_TOTAL = 2_048;
 /** Inbound `/obol/mix/1` streams per connection libp2p lets a peer open (negotiation included). */
 export const MAX_MIX_STREAMS_PER_CONNECTION = 8;
+
+/** Connections libp2p keeps at once (its default 300 let idle sockets lock out every new peer). */
+export const MAX_CONNECTIONS = 1_024;
+/** Open connections from one IP address, directory relays not counted. Past it the oldest idle one is closed, or the new one refused. */
+export const MAX_CONNECTIONS_PER_IP = 32;
+/** Open connections with one peer id (libp2p reuses one; a second covers a simultaneous dial). */
+export const MAX_CONNECTIONS_PER_PEER = 2;
+/** Connections from one IP address still in the Noise/yamux upgrade. */
+export const MAX_PENDING_PER_IP = 8;
+/** A connection must finish Noise and yamux within this (libp2p's default is 10 s). */
+export const UPGRADE_TIMEOUT_MS = 5_000;
+/** A WebSocket socket must complete its HTTP upgrade within this (the listener has no limit of its own). */
+export const WS_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** A connection without any stream for this long is closed (directory relays excepted). */
+export const IDLE_CONNECTION_MS = 60_000;
+/** Frames refused (junk, replays, bad Sphinx) one peer may send per window before it is cut off. */
+export const REFUSED_FRAMES_BUDGET = 512;
+/** Window over which refused frames are counted. */
+export const REFUSED_FRAMES_WINDOW_MS = 60_000;
+/** A peer past its refused-frame budget is disconnected and refused this long. */
+export const BAN_MS = 120_000;

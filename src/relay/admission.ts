@@ -67,3 +67,40 @@ export class FairShare {
     this.#total--;
   }
 }
+
+/**
+ * Frames refused per peer over a sliding window (issue 18 finding 8): junk
+ * costs the relay CPU (a Sphinx check each) while the stream stays open, so a
+ * peer past `budget` refusals in `windowMs` is reported once to be cut off.
+ */
+export class RefusalBudget {
+  readonly #counts = new Map<string, { since: number; count: number }>();
+  readonly #budget: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+
+  constructor({ budget, windowMs, now = () => performance.now() }: { budget: number; windowMs: number; now?: () => number }) {
+    this.#budget = budget;
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
+
+  /** Counts one refused frame of `peer`; true exactly when this one exceeds the budget. */
+  refuse(peer: string): boolean {
+    const now = this.#now();
+    let entry = this.#counts.get(peer);
+    if (!entry || now - entry.since >= this.#windowMs) {
+      entry = { since: now, count: 0 };
+      this.#counts.set(peer, entry);
+      if (this.#counts.size > 10_000) this.prune();
+    }
+    entry.count++;
+    return entry.count === this.#budget + 1;
+  }
+
+  /** Forgets windows that have ended. */
+  prune(): void {
+    const now = this.#now();
+    for (const [peer, entry] of this.#counts) if (now - entry.since >= this.#windowMs) this.#counts.delete(peer);
+  }
+}

@@ -11,15 +11,17 @@ import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import { x25519Group } from "../crypto/sphinx/group.js";
 import { headerSize, packetSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
-import { MAX_MIX_STREAMS_PER_CONNECTION } from "../net/budgets.js";
+import { BAN_MS, MAX_MIX_STREAMS_PER_CONNECTION, REFUSED_FRAMES_BUDGET, REFUSED_FRAMES_WINDOW_MS } from "../net/budgets.js";
 import { MIX_PROTOCOL } from "../net/constants.js";
 import { LinkFullError } from "../net/errors.js";
+import { guardOf } from "../net/node.js";
 import { encodeFrame, type Frame, type WireLayout } from "../net/frame.js";
 import { GroupCommitter } from "../store/commit.js";
 import { InboxStore } from "../store/inbox.js";
 import { ReplayStore } from "../store/replay.js";
 import { buildLoopPacket, loopRoute, PoissonTimer } from "./cover.js";
-import { FairShare } from "./admission.js";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { FairShare, RefusalBudget } from "./admission.js";
 import { DelayQueue } from "./delay-queue.js";
 import { DropLog, DropReason, emptyStats, type RelayStats } from "./drops.js";
 import { RelayConfigError } from "./errors.js";
@@ -45,6 +47,26 @@ const MAX_IN_FLIGHT = 2_048;
 const QUEUE_CAPACITY = 50_000;
 /** Slots of the mixing queue any one sender may always hold (see FairShare). */
 const MIN_FAIR_SHARE = 64;
+
+/** Drops that mean the peer sent something it should not have: they count against its refusal budget. */
+const REFUSALS = new Set<DropReason>([
+  DropReason.frameVersion,
+  DropReason.frameType,
+  DropReason.frameSize,
+  DropReason.frameTruncated,
+  DropReason.frameSlow,
+  DropReason.streamLimit,
+  DropReason.packetSize,
+  DropReason.sphinxVersion,
+  DropReason.badPoint,
+  DropReason.badHmac,
+  DropReason.badHop,
+  DropReason.corruptBody,
+  DropReason.sphinx,
+  DropReason.replay,
+  DropReason.delayTooLarge,
+  DropReason.schemeRejected,
+]);
 
 /** A forward packet in the mixing queue, with the sender whose fair share it counts against. */
 type Queued = Extract<PipelineOutcome, { kind: "forward" }> & { from: string };
@@ -73,6 +95,7 @@ export class Relay {
   /** Forwards being written: not counted against MAX_IN_FLIGHT, so a slow next hop never stops reading. */
   readonly #sending = new InFlight(Infinity);
   readonly #dropLog: DropLog;
+  readonly #refusals = new RefusalBudget({ budget: REFUSED_FRAMES_BUDGET, windowMs: REFUSED_FRAMES_WINDOW_MS });
   readonly #pool: LinkPool;
   readonly #pipeline: PipelineParameters;
   readonly #inFlight = new InFlight(MAX_IN_FLIGHT);
@@ -214,6 +237,22 @@ export class Relay {
   #drop(reason: DropReason, peer: string, detail?: string): void {
     this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
     this.#dropLog.dropped(reason, peer, detail);
+    if (REFUSALS.has(reason) && this.#refusals.refuse(peer)) this.#cutOff(peer);
+  }
+
+  /** A peer past its refusal budget: banned for a while (unless a directory relay) and disconnected. */
+  #cutOff(peer: string): void {
+    const guard = guardOf(this.#p.libp2p);
+    if (guard?.isAllowed(peer)) return;
+    guard?.ban(peer, BAN_MS);
+    this.#drop(DropReason.peerBanned, peer, `over ${REFUSED_FRAMES_BUDGET} refused frames in ${REFUSED_FRAMES_WINDOW_MS} ms`);
+    let id;
+    try {
+      id = peerIdFromString(peer);
+    } catch {
+      return; // not a peer id (cannot happen for inbound input)
+    }
+    void this.#p.libp2p.hangUp(id).catch((err) => this.#log.debug({ err, peer }, "hang up failed"));
   }
 
   async #refresh(): Promise<void> {
@@ -221,6 +260,8 @@ export class Relay {
     if (snapshot !== this.#snapshot) {
       this.#snapshot = snapshot;
       this.#byAddress = new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e]));
+      // Relays of the directory are admitted past every connection budget.
+      guardOf(this.#p.libp2p)?.allow(snapshot.entries.flatMap((e) => peerOf(e.multiaddr) ?? []));
     }
     if (!this.#epochKnown || epoch !== this.#epoch) {
       this.#epoch = epoch;
@@ -229,6 +270,7 @@ export class Relay {
       await this.#p.relayScheme.onEpoch(epoch);
     }
     this.#awaitingReceipt.prune();
+    this.#refusals.prune();
     this.#ownLoops.prune();
     if (this.#inbox && performance.now() - this.#inboxPurgedAt > INBOX_PURGE_MS) {
       this.#inboxPurgedAt = performance.now();
@@ -353,6 +395,12 @@ export class Relay {
     await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
     this.stats.loopsSent++;
   }
+}
+
+/** The peer id in a multiaddr's `/p2p/` part, if any. */
+function peerOf(address: string): string | null {
+  const at = address.lastIndexOf("/p2p/");
+  return at < 0 ? null : address.slice(at + 5).split("/")[0]!;
 }
 
 /** The header MAC of a packet: how the next hop's receipt names it. */

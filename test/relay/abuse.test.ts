@@ -174,7 +174,7 @@ describe("drop logging (finding 7)", () => {
     try {
       const [a] = net.relays;
       const link = await openClientLink(client, a!.entry.multiaddr);
-      const junk = 3_000;
+      const junk = 500; // below the refusal budget (512), so the connection stays up
       const dropped = () => Object.values(a!.relay.stats.dropped).reduce((x, y) => x + y, 0);
       for (let i = 0; i < junk; i++) {
         link.send(new Uint8Array(layout.packetSize).fill(i & 0xff));
@@ -186,6 +186,42 @@ describe("drop logging (finding 7)", () => {
       expect(bytes).toBeLessThan(30_000);
     } finally {
       await client.stop();
+      await net.stop();
+    }
+  });
+});
+
+describe("refusal budget (finding 8)", () => {
+  it("a peer that keeps sending junk is disconnected and refused for a while; others are served", async () => {
+    const net = await startRelays([
+      { role: "gateway", layer: 0 },
+      { role: "mix", layer: 1 },
+    ]);
+    const attacker = await createObolNode({ listen: [] });
+    const honest = await createObolNode({ listen: [] });
+    try {
+      const [a, b] = net.relays;
+      const link = await openClientLink(attacker, a!.entry.multiaddr);
+      const dropped = () => Object.values(a!.relay.stats.dropped).reduce((x, y) => x + y, 0);
+      for (let i = 0; i < 700 && link.stream.status === "open"; i++) {
+        try {
+          link.send(new Uint8Array(layout.packetSize).fill(i & 0xff));
+        } catch {
+          break; // the relay closed the stream
+        }
+        if (i % 50 === 49) await waitFor(() => dropped() > i - 50 || link.stream.status !== "open", 60_000);
+      }
+      await waitFor(() => a!.relay.stats.dropped["peer-banned"] === 1, 60_000);
+      await waitFor(() => attacker.getConnections().length === 0, 30_000);
+      // While banned, a new connection from the same peer id is refused.
+      await expect(openClientLink(attacker, a!.entry.multiaddr)).rejects.toThrow();
+      // An honest sender is still served.
+      const ok = await openClientLink(honest, a!.entry.multiaddr);
+      ok.send(buildPacket([a!.entry, b!.entry], drop));
+      await waitFor(() => b!.relay.stats.dropHops === 1, 30_000);
+    } finally {
+      await attacker.stop();
+      await honest.stop();
       await net.stop();
     }
   });
