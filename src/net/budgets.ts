@@ -44,7 +44,10 @@ export const MAX_CONNECTIONS = 1_024;
 export const MAX_CONNECTIONS_PER_IP = 32;
 /** Open connections with one peer id (libp2p reuses one; a second covers a simultaneous dial). */
 export const MAX_CONNECTIONS_PER_PEER = 2;
-/** Connections from one IP address still in the Noise/yamux upgrade. */
+/**
+ * Connections from one IP address still in the Noise/yamux upgrade (and,
+ * separately, WebSocket sockets of one IP before their HTTP upgrade).
+ */
 export const MAX_PENDING_PER_IP = 8;
 /** A connection must finish Noise and yamux within this (libp2p's default is 10 s). */
 export const UPGRADE_TIMEOUT_MS = 5_000;

@@ -16,6 +16,7 @@ import type { PrivateKey } from "@libp2p/interface";
 import { ObolError } from "../errors.js";
 import {
   MAX_CONNECTIONS,
+  MAX_PENDING_PER_IP,
   UPGRADE_TIMEOUT_MS,
   WS_HANDSHAKE_TIMEOUT_MS,
   YAMUX_MAX_READ_BUFFER,
@@ -69,7 +70,7 @@ export async function createObolNode({
   const node = (await createLibp2p({
     ...(privateKey ? { privateKey } : {}),
     addresses: { listen: [...listen] },
-    transports: [tcp(), boundedWebSockets(WS_HANDSHAKE_TIMEOUT_MS)],
+    transports: [tcp(), boundedWebSockets(WS_HANDSHAKE_TIMEOUT_MS, MAX_PENDING_PER_IP)],
     connectionEncrypters: [noise()],
     streamMuxers: [
       boundedYamux({
