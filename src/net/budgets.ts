@@ -12,6 +12,12 @@
  */
 export const YAMUX_MAX_STREAM_WINDOW = 1024 * 1024;
 /**
+ * Streams a peer may have open on one connection, all protocols together
+ * (yamux resets more; its default is 1,000 at ~13 KB each). Per-protocol caps
+ * are lower still (mix: `MAX_MIX_STREAMS_PER_CONNECTION`).
+ */
+export const YAMUX_MAX_INBOUND_STREAMS = 256;
+/**
  * Bytes a yamux stream may hold unread before it is reset. Our readers pause
  * the stream (no window updates) while busy, so an honest peer stays within
  * one window; more is a peer ignoring flow control.
@@ -41,7 +47,7 @@ export const MAX_MIX_STREAMS_PER_CONNECTION = 8;
 /** Connections libp2p keeps at once (its default 300 let idle sockets lock out every new peer). */
 export const MAX_CONNECTIONS = 1_024;
 /** Open connections from one IP address, directory relays not counted. Past it the oldest idle one is closed, or the new one refused. */
-export const MAX_CONNECTIONS_PER_IP = 32;
+export const MAX_CONNECTIONS_PER_IP = 64;
 /** Open connections with one peer id (libp2p reuses one; a second covers a simultaneous dial). */
 export const MAX_CONNECTIONS_PER_PEER = 2;
 /**

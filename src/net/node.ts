@@ -19,6 +19,7 @@ import {
   MAX_PENDING_PER_IP,
   UPGRADE_TIMEOUT_MS,
   WS_HANDSHAKE_TIMEOUT_MS,
+  YAMUX_MAX_INBOUND_STREAMS,
   YAMUX_MAX_READ_BUFFER,
   YAMUX_MAX_STREAM_WINDOW,
 } from "./budgets.js";
@@ -74,6 +75,7 @@ export async function createObolNode({
     connectionEncrypters: [noise()],
     streamMuxers: [
       boundedYamux({
+        maxInboundStreams: YAMUX_MAX_INBOUND_STREAMS,
         streamOptions: {
           maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW,
           maxReadBufferLength: YAMUX_MAX_READ_BUFFER,
