@@ -6,6 +6,7 @@
  * next hop to the scheme, stores `deliver` bodies in its inbox (gateways,
  * served on `/obol/inbox/1`) and sends its own cover loops.
  */
+import { peerIdFromString } from "@libp2p/peer-id";
 import { getAddress } from "viem";
 import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import { x25519Group } from "../crypto/sphinx/group.js";
@@ -20,7 +21,6 @@ import { GroupCommitter } from "../store/commit.js";
 import { InboxStore } from "../store/inbox.js";
 import { ReplayStore } from "../store/replay.js";
 import { buildLoopPacket, loopRoute, PoissonTimer } from "./cover.js";
-import { peerIdFromString } from "@libp2p/peer-id";
 import { FairShare, RefusalBudget } from "./admission.js";
 import { DelayQueue } from "./delay-queue.js";
 import { DropLog, DropReason, emptyStats, type RelayStats } from "./drops.js";

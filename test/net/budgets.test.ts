@@ -60,6 +60,17 @@ async function refused(client: ObolNode, server: ObolNode): Promise<void> {
 }
 
 describe("connection budgets", () => {
+  it("honest peers of one host are not limited by the pending cap once their handshakes are done", async () => {
+    const server = await node();
+    for (let round = 0; round < 2; round++) {
+      const clients = await Promise.all(Array.from({ length: 12 }, () => node({ listen: [] })));
+      const connections = await Promise.all(
+        clients.map((c) => c.dial(server.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(30_000) })),
+      );
+      expect(connections.every((c) => c.status === "open")).toBe(true);
+    }
+  });
+
   it("silent TCP sockets from one host do not lock out another host's handshake", async () => {
     const server = await node();
     await silentSockets(portOf(server, false), 70); // more than the global pending cap (64)
