@@ -63,3 +63,13 @@ export class StreamClosedError extends ObolError {
     super(`Stream closed early during ${what}`, { hint: "the peer went away; retry later" });
   }
 }
+
+/** A link's queue of frames to write is full (its peer reads slower than we send). */
+export class LinkFullError extends ObolError {
+  override name = "LinkFullError";
+  constructor(peer: string, backlog: number) {
+    super(`The link to ${peer} has ${backlog} frames queued`, {
+      hint: "the next hop reads too slowly or not at all; its packets are dropped until it catches up",
+    });
+  }
+}

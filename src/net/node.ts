@@ -8,15 +8,25 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from "node:path";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { tcp } from "@libp2p/tcp";
-import { webSockets } from "@libp2p/websockets";
 import { noise } from "@chainsafe/libp2p-noise";
-import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { ObolError } from "../errors.js";
+import {
+  MAX_CONNECTIONS,
+  MAX_PENDING_PER_IP,
+  UPGRADE_TIMEOUT_MS,
+  WS_HANDSHAKE_TIMEOUT_MS,
+  YAMUX_MAX_INBOUND_STREAMS,
+  YAMUX_MAX_READ_BUFFER,
+  YAMUX_MAX_STREAM_WINDOW,
+} from "./budgets.js";
 import { INBOUND_CONNECTIONS_PER_HOST_PER_S, MAX_PENDING_INBOUND_CONNECTIONS } from "./constants.js";
+import { PeerGuard, type GuardLimits } from "./guard.js";
+import { boundedWebSockets } from "./websockets.js";
+import { boundedYamux } from "./yamux.js";
 
 /** Loopback listen addresses: an ephemeral TCP port and an ephemeral WebSockets port. */
 export const DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"] as const;
@@ -29,9 +39,18 @@ export type CreateObolNodeParameters = {
   listen?: readonly string[];
   /** The node's identity; a fresh Ed25519 key when omitted. */
   privateKey?: PrivateKey;
+  /** Connection budgets (tests); defaults from `budgets.ts`. */
+  limits?: Partial<GuardLimits>;
 };
 
 export type ObolNode = Libp2p<{ identify: unknown; ping: unknown }>;
+
+const guards = new WeakMap<Libp2p, PeerGuard>();
+
+/** The connection budgets and ban list of a node made by {@link createObolNode} (null for other nodes). */
+export function guardOf(node: Libp2p): PeerGuard | null {
+  return guards.get(node) ?? null;
+}
 
 /**
  * Creates and starts a libp2p node with Obol's transport stack.
@@ -46,19 +65,36 @@ export type ObolNode = Libp2p<{ identify: unknown; ping: unknown }>;
 export async function createObolNode({
   listen = DEFAULT_LISTEN,
   privateKey,
+  limits,
 }: CreateObolNodeParameters = {}): Promise<ObolNode> {
-  return (await createLibp2p({
+  const guard = new PeerGuard(limits);
+  const node = (await createLibp2p({
     ...(privateKey ? { privateKey } : {}),
     addresses: { listen: [...listen] },
-    transports: [tcp(), webSockets()],
+    transports: [tcp(), boundedWebSockets(WS_HANDSHAKE_TIMEOUT_MS, MAX_PENDING_PER_IP)],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [
+      boundedYamux({
+        maxInboundStreams: YAMUX_MAX_INBOUND_STREAMS,
+        streamOptions: {
+          maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW,
+          maxReadBufferLength: YAMUX_MAX_READ_BUFFER,
+        },
+      }),
+    ],
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_S,
       maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
+      maxConnections: MAX_CONNECTIONS,
+      inboundUpgradeTimeout: UPGRADE_TIMEOUT_MS,
     },
+    connectionGater: guard.gater(),
     services: { identify: identify(), ping: ping() },
   })) as ObolNode;
+  guard.attach(() => node.getConnections());
+  node.addEventListener("stop", () => guard.detach());
+  guards.set(node, guard);
+  return node;
 }
 
 /**

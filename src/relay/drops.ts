@@ -13,6 +13,7 @@ import {
   SphinxSizeError,
   SphinxVersionError,
 } from "../crypto/sphinx/errors.js";
+import type { Logger } from "../log.js";
 import { FrameError } from "../net/errors.js";
 
 export const DropReason = {
@@ -24,6 +25,16 @@ export const DropReason = {
   frameSize: "frame-size",
   /** Stream ended in the middle of a frame. */
   frameTruncated: "frame-truncated",
+  /** A frame was not completed within the frame deadline (a drip); the stream was reset. */
+  frameSlow: "frame-slow",
+  /** A peer opened more mix streams than allowed (per peer or in total); the stream was reset. */
+  streamLimit: "stream-limit",
+  /** The sender already holds its fair share of the mixing queue (and of the packets being processed). */
+  overShare: "over-share",
+  /** The outbound link's queue to the next hop is full (it reads too slowly). */
+  linkFull: "link-full",
+  /** The peer exceeded its budget of refused frames; its connection was closed. */
+  peerBanned: "peer-banned",
   /** Sphinx packet of the wrong size (should not pass framing). */
   packetSize: "packet-size",
   /** Unknown Sphinx version byte. */
@@ -121,4 +132,68 @@ export function emptyStats(): RelayStats {
     inboxPulls: 0,
     dropped: {},
   };
+}
+
+/** Drops logged one line each per window; the rest are counted into one summary line. */
+export const DROP_LOG_LINES_PER_WINDOW = 20;
+/** Length of a drop-logging window. */
+export const DROP_LOG_WINDOW_MS = 10_000;
+
+/**
+ * Rate-limited drop logging (issue 18 finding 7): the first
+ * {@link DROP_LOG_LINES_PER_WINDOW} drops of each {@link DROP_LOG_WINDOW_MS}
+ * window are logged one warn line each ("dropped"); later ones only bump
+ * counters, flushed as one "drops suppressed" line per window with counts per
+ * reason and the peers that caused most. Log volume is thus bounded whatever
+ * a peer sends; exact counts stay in `relay.stats.dropped`.
+ *
+ * @example
+ * const drops = new DropLog(log);
+ * drops.dropped("bad-hmac", peer, "MAC mismatch");
+ */
+export class DropLog {
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #windowStart = -Infinity;
+  #lines = 0;
+  #suppressed = new Map<string, number>();
+  #byPeer = new Map<string, number>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(log: Logger, now: () => number = () => performance.now()) {
+    this.#log = log;
+    this.#now = now;
+  }
+
+  dropped(reason: DropReason, peer: string, detail?: string): void {
+    const now = this.#now();
+    if (now - this.#windowStart >= DROP_LOG_WINDOW_MS) {
+      this.flush();
+      this.#windowStart = now;
+      this.#lines = 0;
+    }
+    if (this.#lines < DROP_LOG_LINES_PER_WINDOW) {
+      this.#lines++;
+      this.#log.warn({ reason, peer, detail }, "dropped");
+      return;
+    }
+    this.#suppressed.set(reason, (this.#suppressed.get(reason) ?? 0) + 1);
+    if (this.#byPeer.size < 1_000 || this.#byPeer.has(peer)) this.#byPeer.set(peer, (this.#byPeer.get(peer) ?? 0) + 1);
+    // The summary is written at the end of the window even if no drop follows.
+    this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#windowStart + DROP_LOG_WINDOW_MS - now)).unref();
+  }
+
+  /** Writes the summary of drops not logged one by one, if any. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#suppressed.size === 0) return;
+    const top = [...this.#byPeer].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    this.#log.warn(
+      { suppressed: Object.fromEntries(this.#suppressed), topPeers: Object.fromEntries(top), windowMs: DROP_LOG_WINDOW_MS },
+      "drops suppressed",
+    );
+    this.#suppressed = new Map();
+    this.#byPeer = new Map();
+  }
 }

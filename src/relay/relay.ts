@@ -6,19 +6,24 @@
  * next hop to the scheme, stores `deliver` bodies in its inbox (gateways,
  * served on `/obol/inbox/1`) and sends its own cover loops.
  */
+import { peerIdFromString } from "@libp2p/peer-id";
 import { getAddress } from "viem";
 import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import { x25519Group } from "../crypto/sphinx/group.js";
 import { headerSize, packetSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
+import { BAN_MS, MAX_MIX_STREAMS_PER_CONNECTION, REFUSED_FRAMES_BUDGET, REFUSED_FRAMES_WINDOW_MS } from "../net/budgets.js";
 import { MIX_PROTOCOL } from "../net/constants.js";
+import { LinkFullError } from "../net/errors.js";
+import { guardOf } from "../net/node.js";
 import { encodeFrame, type Frame, type WireLayout } from "../net/frame.js";
 import { GroupCommitter } from "../store/commit.js";
 import { InboxStore } from "../store/inbox.js";
 import { ReplayStore } from "../store/replay.js";
 import { buildLoopPacket, loopRoute, PoissonTimer } from "./cover.js";
+import { FairShare, RefusalBudget } from "./admission.js";
 import { DelayQueue } from "./delay-queue.js";
-import { DropReason, emptyStats, type RelayStats } from "./drops.js";
+import { DropLog, DropReason, emptyStats, type RelayStats } from "./drops.js";
 import { RelayConfigError } from "./errors.js";
 import { handleInbox } from "./inbox-service.js";
 import { LinkPool, type MixLink } from "./links.js";
@@ -38,6 +43,33 @@ const FORWARD_ATTEMPTS = 2;
 const FORWARD_RETRY_DELAY_MS = 250;
 /** Packets being peeled/committed at once before links stop reading (backpressure). */
 const MAX_IN_FLIGHT = 2_048;
+/** Default mixing queue capacity (packets over all senders). */
+const QUEUE_CAPACITY = 50_000;
+/** Slots of the mixing queue any one sender may always hold (see FairShare). */
+const MIN_FAIR_SHARE = 64;
+
+/** Drops that mean the peer sent something it should not have: they count against its refusal budget. */
+const REFUSALS = new Set<DropReason>([
+  DropReason.frameVersion,
+  DropReason.frameType,
+  DropReason.frameSize,
+  DropReason.frameTruncated,
+  DropReason.frameSlow,
+  DropReason.streamLimit,
+  DropReason.packetSize,
+  DropReason.sphinxVersion,
+  DropReason.badPoint,
+  DropReason.badHmac,
+  DropReason.badHop,
+  DropReason.corruptBody,
+  DropReason.sphinx,
+  DropReason.replay,
+  DropReason.delayTooLarge,
+  DropReason.schemeRejected,
+]);
+
+/** A forward packet in the mixing queue, with the sender whose fair share it counts against. */
+type Queued = Extract<PipelineOutcome, { kind: "forward" }> & { from: string };
 
 /**
  * A relay bound to a libp2p node. Create with {@link createRelay}, then `start()`.
@@ -57,7 +89,13 @@ export class Relay {
   readonly #committer: GroupCommitter;
   readonly #replay: ReplayStore;
   readonly #inbox: InboxStore | null;
-  readonly #queue: DelayQueue<Extract<PipelineOutcome, { kind: "forward" }>>;
+  readonly #queue: DelayQueue<Queued>;
+  /** Slots per sender: held from frame read until the packet leaves the queue (or is done). */
+  readonly #share: FairShare;
+  /** Forwards being written: not counted against MAX_IN_FLIGHT, so a slow next hop never stops reading. */
+  readonly #sending = new InFlight(Infinity);
+  readonly #dropLog: DropLog;
+  readonly #refusals = new RefusalBudget({ budget: REFUSED_FRAMES_BUDGET, windowMs: REFUSED_FRAMES_WINDOW_MS });
   readonly #pool: LinkPool;
   readonly #pipeline: PipelineParameters;
   readonly #inFlight = new InFlight(MAX_IN_FLIGHT);
@@ -98,7 +136,10 @@ export class Relay {
     this.#replay = new ReplayStore(p.db);
     this.#inbox =
       p.role === "gateway" ? new InboxStore(p.db, p.inbox ?? { ttlMs: 24 * 3_600_000, maxPerMailbox: 256 }) : null;
-    this.#queue = new DelayQueue({ capacity: p.queueCapacity ?? 50_000, onDue: (item) => this.#inFlight.track(this.#forward(item)) });
+    const capacity = p.queueCapacity ?? QUEUE_CAPACITY;
+    this.#share = new FairShare({ capacity, minShare: MIN_FAIR_SHARE });
+    this.#queue = new DelayQueue({ capacity, onDue: (item) => this.#leave(item) });
+    this.#dropLog = new DropLog(this.#log);
     this.#pool = new LinkPool({
       libp2p: p.libp2p,
       layout: this.layout,
@@ -139,7 +180,7 @@ export class Relay {
     try {
       await this.#refresh();
       await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
-        maxInboundStreams: 1_024,
+        maxInboundStreams: MAX_MIX_STREAMS_PER_CONNECTION,
       });
       if (this.#inbox)
         this.#unhandleInbox = await handleInbox(this.#p.libp2p, {
@@ -181,19 +222,37 @@ export class Relay {
     await this.#unhandleInbox?.().catch(() => {});
     await this.#inFlight.settled();
     await this.#committer.idle();
-    for (const item of this.#queue.takeAll()) this.#inFlight.track(this.#forward(item));
+    for (const item of this.#queue.takeAll()) this.#leave(item);
     await this.#inFlight.settled();
+    await this.#sending.settled();
     await this.#pool.close();
     // Receipts for the drained packets were accepted until here; after this the scheme and store close.
     this.#closed = true;
     await this.#inFlight.settled();
+    this.#dropLog.flush();
     await this.#p.relayScheme.stop();
     this.#log.info({ stats: this.stats }, "relay stopped");
   }
 
   #drop(reason: DropReason, peer: string, detail?: string): void {
     this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
-    this.#log.warn({ reason, peer, detail }, "dropped");
+    this.#dropLog.dropped(reason, peer, detail);
+    if (REFUSALS.has(reason) && this.#refusals.refuse(peer)) this.#cutOff(peer);
+  }
+
+  /** A peer past its refusal budget: banned for a while (unless a directory relay) and disconnected. */
+  #cutOff(peer: string): void {
+    const guard = guardOf(this.#p.libp2p);
+    if (guard?.isAllowed(peer)) return;
+    guard?.ban(peer, BAN_MS);
+    this.#drop(DropReason.peerBanned, peer, `over ${REFUSED_FRAMES_BUDGET} refused frames in ${REFUSED_FRAMES_WINDOW_MS} ms`);
+    let id;
+    try {
+      id = peerIdFromString(peer);
+    } catch {
+      return; // not a peer id (cannot happen for inbound input)
+    }
+    void this.#p.libp2p.hangUp(id).catch((err) => this.#log.debug({ err, peer }, "hang up failed"));
   }
 
   async #refresh(): Promise<void> {
@@ -201,6 +260,8 @@ export class Relay {
     if (snapshot !== this.#snapshot) {
       this.#snapshot = snapshot;
       this.#byAddress = new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e]));
+      // Relays of the directory are admitted past every connection budget.
+      guardOf(this.#p.libp2p)?.allow(snapshot.entries.flatMap((e) => peerOf(e.multiaddr) ?? []));
     }
     if (!this.#epochKnown || epoch !== this.#epoch) {
       this.#epoch = epoch;
@@ -209,6 +270,7 @@ export class Relay {
       await this.#p.relayScheme.onEpoch(epoch);
     }
     this.#awaitingReceipt.prune();
+    this.#refusals.prune();
     this.#ownLoops.prune();
     if (this.#inbox && performance.now() - this.#inboxPurgedAt > INBOX_PURGE_MS) {
       this.#inboxPurgedAt = performance.now();
@@ -221,6 +283,8 @@ export class Relay {
     if (frame.type === "packet") {
       this.stats.received++;
       if (!this.#running) return void this.#drop(DropReason.stopping, link.peer);
+      const slot = this.#share.reserve(link.peer);
+      if (slot !== "ok") return void this.#drop(slot === "full" ? DropReason.queueFull : DropReason.overShare, link.peer);
       this.#inFlight.track(this.#onPacket(frame.packet, frame.attachment, link));
     } else if (frame.type === "receipt") {
       if (this.#closed) return void this.#drop(DropReason.stopping, link.peer);
@@ -234,10 +298,18 @@ export class Relay {
     try {
       outcome = await processPacket(this.#pipeline, { packet, attachment, fromPeer: link.peer, epoch: this.#epoch });
     } catch (error) {
+      this.#share.release(link.peer);
       this.#log.error({ err: error, peer: link.peer }, "pipeline bug; packet dropped");
       return this.#drop(DropReason.sphinx, link.peer, (error as Error).message);
     }
+    // The slot stays held only by a packet that waits in the queue.
+    if (outcome.kind !== "forward") this.#share.release(link.peer);
     if (outcome.kind === "drop") return this.#drop(outcome.reason, link.peer, outcome.detail);
+    if (outcome.kind === "forward" && !this.#queue.push({ ...outcome, from: link.peer }, outcome.delayMs)) {
+      this.#share.release(link.peer); // cannot happen while the share's capacity is the queue's
+      return this.#drop(DropReason.queueFull, link.peer);
+    }
+    // Only now, with the packet queued (or final), is it acknowledged.
     this.stats.accepted++;
     link
       .send(encodeFrame({ type: "receipt", ...outcome.receipt }, this.layout))
@@ -245,7 +317,6 @@ export class Relay {
       .catch((err) => this.#log.debug({ err, peer: link.peer }, "receipt not sent"));
     switch (outcome.kind) {
       case "forward":
-        if (!this.#queue.push(outcome, outcome.delayMs)) this.#drop(DropReason.queueFull, link.peer);
         return;
       case "deliver":
         this.stats.delivered++;
@@ -261,6 +332,12 @@ export class Relay {
     }
   }
 
+  /** A packet leaves the mixing queue: its sender's slot is free again, and it is forwarded. */
+  #leave(item: Queued): void {
+    this.#share.release(item.from);
+    this.#sending.track(this.#forward(item));
+  }
+
   async #forward(item: Extract<PipelineOutcome, { kind: "forward" }>): Promise<void> {
     const faults = this.#p.faults;
     if (faults && faults.random() < faults.dropForward) return this.#drop(DropReason.faultInjected, item.next);
@@ -273,10 +350,11 @@ export class Relay {
       try {
         const link = await this.#pool.linkTo(entry.multiaddr);
         this.#awaitingReceipt.set(item.nextRef, { peer: link.peer, ref: item.receipt.packetRef });
-        await link.send(frame);
+        await link.send(frame); // resolves once the frame was handed to the connection
         this.stats.forwarded++;
         return;
       } catch (error) {
+        if (error instanceof LinkFullError) return this.#drop(DropReason.linkFull, entry.multiaddr);
         if (attempt < FORWARD_ATTEMPTS) {
           await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_DELAY_MS));
           continue;
@@ -317,6 +395,12 @@ export class Relay {
     await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
     this.stats.loopsSent++;
   }
+}
+
+/** The peer id in a multiaddr's `/p2p/` part, if any. */
+function peerOf(address: string): string | null {
+  const at = address.lastIndexOf("/p2p/");
+  return at < 0 ? null : address.slice(at + 5).split("/")[0]!;
 }
 
 /** The header MAC of a packet: how the next hop's receipt names it. */

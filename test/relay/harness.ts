@@ -47,9 +47,15 @@ export async function startRelays(
     epoch?: () => bigint;
     /** Relay side of the scheme per relay (default: the free scheme's). */
     relayScheme?: (deps: SchemeDeps & { relay: Address }) => RelayScheme;
+    /** Mixing queue capacity of every relay (default: the relay's). */
+    queueCapacity?: number;
+    /** More directory entries (nodes that are not Obol relays, e.g. a hostile next hop). */
+    extraEntries?: DirectoryEntry[];
+    /** Logger of every relay (default: silent). */
+    log?: () => import("../../src/log.js").Logger;
   } = {},
 ): Promise<{ relays: TestRelay[]; snapshot: DirectorySnapshot; stop: () => Promise<void> }> {
-  const snapshot: DirectorySnapshot = { epoch: 1n, entries: [] };
+  const snapshot: DirectorySnapshot = { epoch: 1n, entries: [...(options.extraEntries ?? [])] };
   const relays: TestRelay[] = [];
   for (const spec of specs) {
     const node = await createObolNode({ listen: ["/ip4/127.0.0.1/tcp/0"] });
@@ -70,8 +76,9 @@ export async function startRelays(
     const relay = createRelay({
       libp2p: node,
       db,
-      log: silentLogger(),
+      log: options.log?.() ?? silentLogger(),
       address: entry.relay,
+      ...(options.queueCapacity ? { queueCapacity: options.queueCapacity } : {}),
       role: spec.role,
       mixSecretKey: secretKey,
       params,
