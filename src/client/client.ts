@@ -6,7 +6,7 @@
  * on the same link), pulls its mailbox over `/obol/inbox/1`, and shapes its
  * traffic as Loopix payload / loop / drop Poisson streams.
  */
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import type { Libp2p } from "@libp2p/interface";
 import { bytesToHex, isAddressEqual, type Address } from "viem";
 import type { ChainClients, DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
@@ -284,13 +284,13 @@ export class ObolClient {
     // Loops come back to our own gateway; drops end at a uniformly chosen gateway.
     const route = selectRoute({ directory, entry: this.#gateway, exit: kind === "loop" ? this.#gateway : undefined });
     const final: FinalAction = { action: kind };
-    await this.#sendPacket(directory, route, kind, final, randomBytes(16), signal);
+    await this.#sendPacket(directory, route, kind, final, primitives.randomBytes(16), signal);
   }
 
   async #sendMessage(to: ObolAddress, content: Uint8Array, reply: boolean, signal?: AbortSignal): Promise<Uint8Array> {
     const network = this.#p.network;
     const directory = await this.#p.directory();
-    const id = new Uint8Array(randomBytes(MESSAGE_ID_SIZE));
+    const id = primitives.randomBytes(MESSAGE_ID_SIZE);
     let block: Uint8Array | null = null;
     if (reply) {
       const back = selectRoute({ directory, entry: to.gateway, exit: this.#gateway });

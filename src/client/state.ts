@@ -6,7 +6,7 @@
  * Schema in docs/client.md §State.
  */
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase, transaction } from "../store/db.js";
 import { bytesToHex, getAddress, type Address } from "viem";
@@ -73,7 +73,7 @@ export class ClientState {
     let pullKey = this.meta("pullKey");
     if (!secret || !pullKey) {
       secret = generateSealKeyPair().secretKey;
-      pullKey = new Uint8Array(randomBytes(MAILBOX_SIZE));
+      pullKey = primitives.randomBytes(MAILBOX_SIZE);
       const [sk, pk] = [secret, pullKey];
       transaction(this.db, () => {
         this.setMeta("sealSecretKey", sk);
