@@ -14,6 +14,7 @@ import { ClientStateError } from "./errors.js";
 import { generateSealKeyPair, sealPublicKey } from "./seal.js";
 import { MAILBOX_SIZE } from "./address.js";
 import { mailboxId } from "../net/inbox.js";
+import type { ClientStore } from "./store.js";
 
 export const CLIENT_DB_FILE = "client.sqlite";
 
@@ -44,7 +45,7 @@ export type ReceivedMessage = {
  * const state = ClientState.open(".obol");
  * const { mailbox } = state.identity();
  */
-export class ClientState {
+export class ClientState implements ClientStore {
   /** The open database; scheme client sides keep their tables here too (`SchemeDeps.db`). */
   private constructor(readonly db: DatabaseSync) {}
 
