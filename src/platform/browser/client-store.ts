@@ -98,6 +98,13 @@ export class IndexedDbClientStore implements ClientStore {
     };
   }
 
+  /** Replaces this store's identity with a restored one (keys, mailbox and gateway). */
+  importIdentity({ sealSecretKey, pullKey, gateway }: { sealSecretKey: Uint8Array; pullKey: Uint8Array; gateway: Address }): void {
+    this.#setMeta("sealSecretKey", sealSecretKey);
+    this.#setMeta("pullKey", pullKey);
+    this.setGateway(gateway);
+  }
+
   setGateway(gateway: Address): void {
     this.#setMeta("gateway", new TextEncoder().encode(getAddress(gateway)));
   }
