@@ -14,7 +14,7 @@ import type { ClientIdentity, ReceivedMessage } from "./state.js";
 export interface ClientStore {
   /**
    * SQL database that scheme client sides keep their tables in (`SchemeDeps.db`).
-   * The browser store has none yet: reading it throws `ClientStateError`, so a
+   * The browser store has none yet: any use of it throws `ClientStateError`, so a
    * scheme that needs it fails with a clear message (the `free` scheme never reads it).
    */
   readonly db: DatabaseSync;

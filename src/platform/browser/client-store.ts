@@ -11,6 +11,7 @@
  * (SQLite's `synchronous=FULL` in Node has no such window). `flush()` waits
  * for every queued write.
  */
+import type { DatabaseSync } from "node:sqlite";
 import { bytesToHex, getAddress, type Address } from "viem";
 import { primitives } from "#platform/crypto";
 import { MAILBOX_SIZE } from "../../client/address.js";
@@ -73,11 +74,19 @@ export class IndexedDbClientStore implements ClientStore {
     },
   ) {}
 
-  get db(): never {
-    throw new ClientStateError("this scheme needs SQL storage, which the browser client does not have yet", {
-      details: "only the free scheme runs in the browser (docs/web.md)",
-    });
-  }
+  /**
+   * No SQL here: the client hands `db` to its scheme at construction, so this
+   * is an object whose every use throws; a scheme that needs tables fails on
+   * first use with a clear error, and `free` never touches it.
+   */
+  readonly db = new Proxy({} as DatabaseSync, {
+    get() {
+      throw new ClientStateError("this scheme needs SQL storage, which the browser client does not have yet", {
+        details: "only the free scheme runs in the browser (docs/web.md)",
+        hint: "run paid schemes with the Node client (`obol send`)",
+      });
+    },
+  });
 
   identity(): ClientIdentity {
     let secret = this.rows.meta.get("sealSecretKey");
