@@ -3,14 +3,19 @@
  * node, Ignition deployment and 11 relays started here (`startWeb`, the same
  * code as `npm run web`), the app built by Vite and served by its preview
  * server. Two browser contexts (separate IndexedDB, separate workers) are
- * two users. Screenshots land in docs/web-*.png.
+ * two users. `OBOL_WEB_SCREENSHOTS=1` saves the screenshots as docs/web-*.png.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { silentLogger } from "../../src/log.js";
 import { startWeb, type RunningWeb } from "../../src/web/serve.js";
 import { launchChromium } from "./chromium.js";
 
+/** `OBOL_WEB_SCREENSHOTS=1` refreshes docs/web-*.png; otherwise screenshots go to a temporary directory. */
+const SHOTS = process.env.OBOL_WEB_SCREENSHOTS === "1" ? "docs" : mkdtempSync(join(tmpdir(), "obol-web-shots-"));
 const DELIVERY_MS = 90_000; // 5 hops with Poisson delays on a loaded 2-core machine
 const controller = new AbortController();
 let web: RunningWeb;
@@ -68,8 +73,8 @@ describe("web client in Chromium", () => {
     await reply.waitFor({ timeout: DELIVERY_MS });
     await expect(reply.locator(".text").textContent()).resolves.toBe("hi alice, through your SURB");
     await expect(sent.locator(".rtt").textContent()).resolves.toMatch(/reply came back after \d+ ms/);
-    await a.page.screenshot({ path: "docs/web-alice.png", fullPage: true });
-    await b.page.screenshot({ path: "docs/web-bob.png", fullPage: true });
+    await a.page.screenshot({ path: join(SHOTS, "web-alice.png"), fullPage: true });
+    await b.page.screenshot({ path: join(SHOTS, "web-bob.png"), fullPage: true });
 
     // Reload: same identity from IndexedDB, same address, the inbox is still there; the SURB is spent.
     await b.page.reload();
@@ -112,6 +117,6 @@ describe("web client in Chromium", () => {
     await p2.waitForSelector("#error:not([hidden])", { timeout: 90_000 });
     await expect(p2.getAttribute("#error", "data-name")).resolves.toBe("GatewayUnreachableError");
     await expect(p2.textContent("#error")).resolves.toContain("What to do:");
-    await p2.screenshot({ path: "docs/web-error.png", fullPage: true });
+    await p2.screenshot({ path: join(SHOTS, "web-error.png"), fullPage: true });
   }, 300_000);
 });
