@@ -15,7 +15,7 @@ import { deriveHopSecrets } from "../src/crypto/sphinx/header.js";
 import type { HopInstruction } from "../src/crypto/sphinx/hop.js";
 import { createPacket, peelPacket } from "../src/crypto/sphinx/packet.js";
 import { obolParams, type SphinxParams } from "../src/crypto/sphinx/params.js";
-import { sodium } from "../src/crypto/sphinx/sodium.js";
+import { sodium } from "../src/platform/node/crypto.js";
 
 const HOPS = 5;
 /** DER prefixes of RFC 8410 X25519 keys, to import raw 32-byte keys into node:crypto. */
@@ -59,7 +59,8 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
       publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, bRaw]), format: "der", type: "spki" }),
     });
   const q = new Uint8Array(32);
-  const sodiumDh = () => sodium.crypto_scalarmult(q, aRaw, bRaw);
+  const lib = sodium();
+  const sodiumDh = () => lib.crypto_scalarmult(q, aRaw, bRaw);
   const peel0 = () => peelPacket({ group: x25519Group, params: slot0, secretKey: r0.secretKeys[0]!, packet: r0.packet });
   const peel128 = () => peelPacket({ group: x25519Group, params: slot128, secretKey: r128.secretKeys[0]!, packet: r128.packet });
 

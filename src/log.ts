@@ -1,29 +1,25 @@
-import { pino, type Logger, type LoggerOptions } from "pino";
-
-export type { Logger };
-
 /**
- * Creates the root structured logger. Library code never logs through
- * `console`; it receives a logger and derives a child per component.
- *
- * @param options.level pino level; defaults to `OBOL_LOG_LEVEL` or "info".
- * @param options.destination file descriptor or path; defaults to stderr so
- *   stdout stays free for command output (tables, JSON).
- * @example
- * const log = createLogger({ level: "debug" });
- * forComponent(log, "obol:relay").info({ peer }, "connected");
+ * The logging port: the minimal `Logger` the library writes to, and the
+ * factories of the platform backend (`#platform/log`: pino in Node, the
+ * console in the browser), so no Node-only logger is on the client path.
  */
-export function createLogger({
-  level = process.env.OBOL_LOG_LEVEL ?? "info",
-  destination = 2,
-  base,
-}: { level?: string; destination?: number | string; base?: LoggerOptions["base"] } = {}): Logger {
-  return pino({ level, base: base ?? null }, pino.destination({ dest: destination, sync: false }));
-}
+export { createLogger, silentLogger } from "#platform/log";
 
-/** A silent logger for tests and benchmarks. */
-export function silentLogger(): Logger {
-  return pino({ level: "silent" });
+/** One log method: `log.warn({ err, peer }, "message")` or `log.info("message")`, as pino's. */
+export type LogFn = {
+  (obj: object, msg?: string): void;
+  (msg: string): void;
+};
+
+/** What library code needs from a logger (pino's `Logger` satisfies it). */
+export interface Logger {
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  /** A logger adding `bindings` to every line; `options.level` overrides the level (e.g. errors only). */
+  child(bindings: Record<string, unknown>, options?: { level?: string }): Logger;
 }
 
 /** Child logger tagged with the component name, as js-libp2p does. */

@@ -4,7 +4,7 @@
  * pending block, so these helpers read with `blockTag: "pending"`; on a
  * Hardhat node that is the wall clock plus any `evm_increaseTime` offset.
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "../client/loopix.js"; // resolves early on abort; no node:timers, so the browser client can read epochs
 import { InvalidInputError } from "../errors.js";
 import { relayRegistryAbi } from "./abi/RelayRegistry.js";
 import { ChainTimeoutError, explainRevert, rethrowRevert } from "./errors.js";
@@ -174,7 +174,7 @@ export async function watchEpochs(
         if (open && e === epoch) {
           // Relays enter an epoch together; a random pause lets one of them open
           // it and the others find it open instead of all paying for openEpoch.
-          await sleep(Math.random() * openJitterMs, undefined, { signal }).catch(() => undefined);
+          await sleep(Math.random() * openJitterMs, signal);
           // A failed openEpoch (no gas, a race) must not hold the relay's epoch work back.
           await ensureEpochOpen(chain).catch(onError);
         }
@@ -186,7 +186,7 @@ export async function watchEpochs(
     } catch (error) {
       onError(error);
     }
-    await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+    await sleep(waitMs, signal);
   }
 }
 
@@ -211,7 +211,8 @@ export async function waitForEpoch(
     const now = await currentEpoch(chain);
     if (now >= epoch) return now;
     if (Date.now() > deadline) throw new ChainTimeoutError(`Epoch ${epoch} not reached (chain is in ${now})`);
-    await sleep(250, undefined, { signal });
+    await sleep(250, signal);
+    signal?.throwIfAborted();
   }
 }
 

@@ -10,7 +10,7 @@
  * base32 is RFC 4648 §6 with the lowercase alphabet and no padding;
  * checksum = SHA-256("obol-address" ‖ version ‖ gateway ‖ mailbox ‖ publicKey)[0..4].
  */
-import { createHash } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import { bytesToHex, getAddress, hexToBytes, isAddress, type Address } from "viem";
 import { InvalidAddressError } from "./errors.js";
 
@@ -86,7 +86,7 @@ export function parseAddress(text: string): ObolAddress {
 }
 
 function checksum(body: Uint8Array): Uint8Array {
-  return createHash("sha256").update(CHECKSUM_LABEL).update(body).digest().subarray(0, CHECKSUM_SIZE);
+  return primitives.sha256(CHECKSUM_LABEL, body).subarray(0, CHECKSUM_SIZE);
 }
 
 /** RFC 4648 §6 base32, lowercase, unpadded. Encoding only, not cryptography. */

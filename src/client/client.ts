@@ -6,7 +6,7 @@
  * on the same link), pulls its mailbox over `/obol/inbox/1`, and shapes its
  * traffic as Loopix payload / loop / drop Poisson streams.
  */
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import type { Libp2p } from "@libp2p/interface";
 import { bytesToHex, isAddressEqual, type Address } from "viem";
 import type { ChainClients, DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
@@ -14,7 +14,6 @@ import { headerSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
 import { encodeFrame, type Frame } from "../net/frame.js";
 import { pullInbox } from "../net/inbox.js";
-import { createObolNode } from "../net/node.js";
 import { multiaddr } from "@multiformats/multiaddr";
 import { LinkPool } from "../relay/links.js";
 import type { ClientScheme, PacketKind, RouteHop } from "../schemes/scheme.js";
@@ -34,13 +33,16 @@ import {
 import { absorbDelivered, type InboxMessage } from "./receive.js";
 import { chooseGateway, findGateway, selectRoute } from "./route.js";
 import { seal } from "./seal.js";
-import { ClientState } from "./state.js";
+import type { ClientStore } from "./store.js";
+import { openClientStore } from "#platform/client-store";
+import { createDialNode } from "#platform/libp2p";
 import { GatewayUnreachableError } from "./errors.js";
 
 export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
 export type EpochSource = () => bigint | Promise<bigint>;
 
 export type CreateClientParameters = {
+  /** Node: directory of `client.sqlite`; browser: name of the IndexedDB database (`obol:<dataDir>`). */
   dataDir: string;
   log: Logger;
   network: Network;
@@ -86,7 +88,7 @@ export class ObolClient {
     unreadable: 0,
     errors: 0,
   };
-  readonly state: ClientState;
+  readonly state: ClientStore;
   readonly libp2p: Libp2p;
   readonly #p: CreateClientParameters;
   readonly #log: Logger;
@@ -98,7 +100,7 @@ export class ObolClient {
   readonly #awaitingReceipt = new Set<string>();
   #gateway: Address;
 
-  private constructor(p: CreateClientParameters, state: ClientState, libp2p: Libp2p, ownsNode: boolean, gateway: Address) {
+  private constructor(p: CreateClientParameters, state: ClientStore, libp2p: Libp2p, ownsNode: boolean, gateway: Address) {
     this.#p = p;
     this.#log = forComponent(p.log, "obol:client");
     this.state = state;
@@ -123,13 +125,13 @@ export class ObolClient {
    * @throws EmptyLayerError when the directory has no gateway; UnknownGatewayError for a bad `gateway`.
    */
   static async create(p: CreateClientParameters): Promise<ObolClient> {
-    const state = ClientState.open(p.dataDir);
+    const state = await openClientStore(p.dataDir);
     try {
       const directory = await p.directory();
       const stored = state.identity().gateway;
       const gateway = chooseGateway(directory, p.gateway ?? stored ?? undefined);
       if (!stored || !isAddressEqual(stored, gateway)) state.setGateway(gateway);
-      const libp2p = p.libp2p ?? (await createObolNode({ listen: [] }));
+      const libp2p = p.libp2p ?? (await createDialNode());
       return new ObolClient(p, state, libp2p, p.libp2p === undefined, gateway);
     } catch (error) {
       state.close();
@@ -284,13 +286,13 @@ export class ObolClient {
     // Loops come back to our own gateway; drops end at a uniformly chosen gateway.
     const route = selectRoute({ directory, entry: this.#gateway, exit: kind === "loop" ? this.#gateway : undefined });
     const final: FinalAction = { action: kind };
-    await this.#sendPacket(directory, route, kind, final, randomBytes(16), signal);
+    await this.#sendPacket(directory, route, kind, final, primitives.randomBytes(16), signal);
   }
 
   async #sendMessage(to: ObolAddress, content: Uint8Array, reply: boolean, signal?: AbortSignal): Promise<Uint8Array> {
     const network = this.#p.network;
     const directory = await this.#p.directory();
-    const id = new Uint8Array(randomBytes(MESSAGE_ID_SIZE));
+    const id = primitives.randomBytes(MESSAGE_ID_SIZE);
     let block: Uint8Array | null = null;
     if (reply) {
       const back = selectRoute({ directory, entry: to.gateway, exit: this.#gateway });

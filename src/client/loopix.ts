@@ -9,7 +9,7 @@
  * Inter-arrival times of a rate-λ Poisson process are Exp(λ).
  * Defaults and their reasons are in docs/client.md §Loopix.
  */
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import { InvalidInputError } from "../errors.js";
 
 export type LoopixRates = {
@@ -31,8 +31,8 @@ export type RandomFloat = () => number;
 
 /** CSPRNG uniform in [0, 1) with 53 bits of precision. */
 export const secureRandom: RandomFloat = () => {
-  const b = randomBytes(8);
-  return Number(b.readBigUInt64BE() >> 11n) / 2 ** 53;
+  const b = primitives.randomBytes(8);
+  return Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0) >> 11n) / 2 ** 53;
 };
 
 /**

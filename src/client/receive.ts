@@ -8,7 +8,7 @@ import { openReply, type SurbSecret } from "../crypto/sphinx/surb.js";
 import { decodeEnvelope, type Envelope } from "./envelope.js";
 import { openSealed } from "./seal.js";
 import { decodeSurbSecret, type Network } from "./packet.js";
-import type { ClientState } from "./state.js";
+import type { ClientStore } from "./store.js";
 
 export type Received =
   | { kind: "message"; envelope: Extract<Envelope, { type: "message" }> }
@@ -87,7 +87,7 @@ export function absorbDelivered({
   secretKey,
 }: {
   network: Network;
-  state: ClientState;
+  state: ClientStore;
   bodies: readonly Uint8Array[];
   secretKey: Uint8Array;
 }): { messages: InboxMessage[]; unreadable: number } {

@@ -3,7 +3,9 @@
  * each layer 1, 2, 3 → exit gateway, uniformly at random within each layer.
  * Only bonded relays (stake > 0 in the snapshot) are eligible.
  */
-import { randomInt } from "node:crypto";
+import { primitives } from "#platform/crypto";
+
+const randomInt = (n: number) => primitives.randomInt(n);
 import { isAddressEqual, type Address } from "viem";
 import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import type { RouteHop } from "../schemes/scheme.js";
@@ -14,7 +16,7 @@ export const MIX_LAYERS = [1, 2, 3] as const;
 export const ENTRY_LAYER = 0;
 export const EXIT_LAYER = 4;
 
-/** Uniform integer in [0, n). Defaults to node:crypto `randomInt` (CSPRNG). */
+/** Uniform integer in [0, n). Defaults to the platform CSPRNG (`#platform/crypto`). */
 export type RandomInt = (n: number) => number;
 
 export type SelectRouteParameters = {

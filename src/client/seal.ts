@@ -8,10 +8,11 @@
  *   key    = okm[0..32], nonce = okm[32..44]
  *   sealed = E ‖ ChaCha20-Poly1305(key, nonce, aad = "obol-seal-v1", message) ‖ tag(16)
  *
- * Primitives are node:crypto's (OpenSSL); only the composition is ours.
+ * Primitives come from the platform port `#platform/crypto` (node:crypto and
+ * libsodium in Node, noble in the browser); only the composition is ours.
  * A fresh ephemeral key per message makes the derived nonce single-use.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import { InvalidInputError } from "../errors.js";
 import { SealOpenError } from "./errors.js";
 
@@ -21,11 +22,7 @@ const TAG_SIZE = 16;
 const NONCE_SIZE = 12;
 /** Bytes a sealed message adds to its plaintext: ephemeral key + Poly1305 tag. */
 export const SEAL_OVERHEAD = SEAL_KEY_SIZE + TAG_SIZE;
-const LABEL_BYTES = Buffer.from(SEAL_LABEL, "ascii");
-
-// RFC 8410 DER prefixes, so raw 32-byte keys can become node:crypto KeyObjects.
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+const LABEL_BYTES = new TextEncoder().encode(SEAL_LABEL);
 
 export type SealKeyPair = { secretKey: Uint8Array; publicKey: Uint8Array };
 
@@ -37,8 +34,8 @@ export type SealKeyPair = { secretKey: Uint8Array; publicKey: Uint8Array };
  * const { secretKey, publicKey } = generateSealKeyPair();
  */
 export function generateSealKeyPair(): SealKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync("x25519");
-  return { secretKey: rawSecret(privateKey), publicKey: rawPublic(publicKey) };
+  const secretKey = primitives.randomBytes(SEAL_KEY_SIZE);
+  return { secretKey, publicKey: primitives.x25519Base(secretKey) };
 }
 
 /**
@@ -50,7 +47,8 @@ export function generateSealKeyPair(): SealKeyPair {
  * const pk = sealPublicKey(sk);
  */
 export function sealPublicKey(secretKey: Uint8Array): Uint8Array {
-  return rawPublic(createPublicKey(importSecret(secretKey)));
+  checkKey(secretKey, "secretKey");
+  return primitives.x25519Base(secretKey);
 }
 
 /**
@@ -64,14 +62,12 @@ export function sealPublicKey(secretKey: Uint8Array): Uint8Array {
  */
 export function seal({ message, recipientPublicKey }: { message: Uint8Array; recipientPublicKey: Uint8Array }): Uint8Array {
   if (!(message instanceof Uint8Array)) throw new InvalidInputError("message", "must be a Uint8Array");
-  const recipient = importPublic(recipientPublicKey, "recipientPublicKey");
-  const ephemeral = generateKeyPairSync("x25519");
-  const E = rawPublic(ephemeral.publicKey);
-  const dh = agree(ephemeral.privateKey, recipient, "recipientPublicKey");
+  checkKey(recipientPublicKey, "recipientPublicKey");
+  const ephemeral = generateSealKeyPair();
+  const E = ephemeral.publicKey;
+  const dh = agree(ephemeral.secretKey, recipientPublicKey, "recipientPublicKey");
   const { key, nonce } = deriveKeys(dh, E, recipientPublicKey);
-  const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_SIZE });
-  cipher.setAAD(LABEL_BYTES, { plaintextLength: message.length });
-  const body = Buffer.concat([cipher.update(message), cipher.final(), cipher.getAuthTag()]);
+  const body = primitives.chachaPolySeal(key, nonce, LABEL_BYTES, message);
   const out = new Uint8Array(SEAL_KEY_SIZE + body.length);
   out.set(E);
   out.set(body, SEAL_KEY_SIZE);
@@ -91,66 +87,42 @@ export function seal({ message, recipientPublicKey }: { message: Uint8Array; rec
 export function openSealed({ sealed, secretKey }: { sealed: Uint8Array; secretKey: Uint8Array }): Uint8Array {
   if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_OVERHEAD)
     throw new SealOpenError(`too short (${sealed?.length ?? 0} bytes, at least ${SEAL_OVERHEAD})`);
-  const privateKey = importSecret(secretKey);
+  checkKey(secretKey, "secretKey");
   const E = sealed.subarray(0, SEAL_KEY_SIZE);
-  let sender: KeyObject;
-  try {
-    sender = importPublic(E, "ephemeral key");
-  } catch (cause) {
-    throw new SealOpenError("malformed ephemeral key", { cause });
-  }
   let dh: Uint8Array;
   try {
-    dh = agree(privateKey, sender, "ephemeral key");
+    dh = agree(secretKey, E, "ephemeral key");
   } catch (cause) {
     throw new SealOpenError("ephemeral key is a low-order point", { cause });
   }
-  const { key, nonce } = deriveKeys(dh, E, rawPublic(createPublicKey(privateKey)));
-  const ciphertext = sealed.subarray(SEAL_KEY_SIZE, sealed.length - TAG_SIZE);
-  const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_SIZE });
-  decipher.setAAD(LABEL_BYTES, { plaintextLength: ciphertext.length });
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
+  const { key, nonce } = deriveKeys(dh, E, primitives.x25519Base(secretKey));
   try {
-    return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
+    return primitives.chachaPolyOpen(key, nonce, LABEL_BYTES, sealed.subarray(SEAL_KEY_SIZE));
   } catch (cause) {
     throw new SealOpenError("authentication failed", { cause });
   }
 }
 
-function deriveKeys(dh: Uint8Array, E: Uint8Array, R: Uint8Array): { key: Buffer; nonce: Buffer } {
-  const salt = Buffer.concat([E, R]);
-  const okm = Buffer.from(hkdfSync("sha256", dh, salt, LABEL_BYTES, SEAL_KEY_SIZE + NONCE_SIZE));
+function deriveKeys(dh: Uint8Array, E: Uint8Array, R: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
+  const salt = new Uint8Array(2 * SEAL_KEY_SIZE);
+  salt.set(E);
+  salt.set(R, SEAL_KEY_SIZE);
+  const okm = primitives.hkdfSha256(dh, salt, LABEL_BYTES, SEAL_KEY_SIZE + NONCE_SIZE);
   return { key: okm.subarray(0, SEAL_KEY_SIZE), nonce: okm.subarray(SEAL_KEY_SIZE) };
 }
 
-function agree(privateKey: KeyObject, publicKey: KeyObject, field: string): Uint8Array {
-  let dh: Buffer;
+function agree(secretKey: Uint8Array, publicKey: Uint8Array, field: string): Uint8Array {
+  let dh: Uint8Array;
   try {
-    dh = diffieHellman({ privateKey, publicKey });
+    dh = primitives.x25519(secretKey, publicKey);
   } catch (cause) {
-    // OpenSSL refuses an all-zero shared secret (RFC 7748 §6.1 check).
+    // Both backends refuse an all-zero shared secret (RFC 7748 §6.1 check).
     throw new InvalidInputError(field, "is a low-order point", { cause });
   }
   if (dh.every((b) => b === 0)) throw new InvalidInputError(field, "is a low-order point");
   return dh;
 }
 
-function importSecret(secretKey: Uint8Array): KeyObject {
-  if (!(secretKey instanceof Uint8Array) || secretKey.length !== SEAL_KEY_SIZE)
-    throw new InvalidInputError("secretKey", `must be ${SEAL_KEY_SIZE} bytes`);
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: "der", type: "pkcs8" });
-}
-
-function importPublic(publicKey: Uint8Array, field: string): KeyObject {
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== SEAL_KEY_SIZE)
-    throw new InvalidInputError(field, `must be ${SEAL_KEY_SIZE} bytes`);
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
-}
-
-function rawSecret(key: KeyObject): Uint8Array {
-  return new Uint8Array(key.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length));
-}
-
-function rawPublic(key: KeyObject): Uint8Array {
-  return new Uint8Array(key.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
+function checkKey(key: Uint8Array, field: string): void {
+  if (!(key instanceof Uint8Array) || key.length !== SEAL_KEY_SIZE) throw new InvalidInputError(field, `must be ${SEAL_KEY_SIZE} bytes`);
 }

@@ -6,7 +6,7 @@
  * Schema in docs/client.md §State.
  */
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase, transaction } from "../store/db.js";
 import { bytesToHex, getAddress, type Address } from "viem";
@@ -14,6 +14,7 @@ import { ClientStateError } from "./errors.js";
 import { generateSealKeyPair, sealPublicKey } from "./seal.js";
 import { MAILBOX_SIZE } from "./address.js";
 import { mailboxId } from "../net/inbox.js";
+import type { ClientStore } from "./store.js";
 
 export const CLIENT_DB_FILE = "client.sqlite";
 
@@ -44,7 +45,7 @@ export type ReceivedMessage = {
  * const state = ClientState.open(".obol");
  * const { mailbox } = state.identity();
  */
-export class ClientState {
+export class ClientState implements ClientStore {
   /** The open database; scheme client sides keep their tables here too (`SchemeDeps.db`). */
   private constructor(readonly db: DatabaseSync) {}
 
@@ -73,7 +74,7 @@ export class ClientState {
     let pullKey = this.meta("pullKey");
     if (!secret || !pullKey) {
       secret = generateSealKeyPair().secretKey;
-      pullKey = new Uint8Array(randomBytes(MAILBOX_SIZE));
+      pullKey = primitives.randomBytes(MAILBOX_SIZE);
       const [sk, pk] = [secret, pullKey];
       transaction(this.db, () => {
         this.setMeta("sealSecretKey", sk);

@@ -16,9 +16,8 @@
  * ChaCha20 key stream of the 32-byte LIONESS key (zero nonce, counter 0).
  * Specified in docs/sphinx.md ("Body").
  */
-import { createHmac } from "node:crypto";
 import { SphinxInputError } from "./sphinx/errors.js";
-import { chacha20Stream, chacha20Xor } from "./sphinx/keys.js";
+import { chacha20Stream, chacha20Xor, hmacSha256 } from "./sphinx/keys.js";
 
 /** Bytes of a LIONESS key, of L and of each subkey. */
 export const LIONESS_KEY_SIZE = 32;
@@ -48,7 +47,7 @@ function streamRound(x: Uint8Array, keys: Uint8Array, j: number): void {
 
 /** L ^= HMAC-SHA256(K_j, R), in place. */
 function hashRound(x: Uint8Array, keys: Uint8Array, j: number): void {
-  const h = createHmac("sha256", keys.subarray(j * K, (j + 1) * K)).update(x.subarray(K)).digest();
+  const h = hmacSha256(keys.subarray(j * K, (j + 1) * K), x.subarray(K));
   for (let i = 0; i < K; i++) x[i]! ^= h[i]!;
 }
 

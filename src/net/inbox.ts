@@ -9,7 +9,7 @@
  * `inboxReply` frames, real messages first, then dummies, so the reply's size
  * does not reveal how many messages were waiting.
  */
-import { createHmac } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { InvalidInputError } from "../errors.js";
@@ -32,7 +32,7 @@ export const MAILBOX_LABEL = "obol-mailbox";
 export function mailboxId(pullKey: Uint8Array): Uint8Array {
   if (!(pullKey instanceof Uint8Array) || pullKey.length !== MAILBOX_SIZE)
     throw new InvalidInputError("pullKey", `must be ${MAILBOX_SIZE} bytes`);
-  return new Uint8Array(createHmac("sha256", MAILBOX_LABEL).update(pullKey).digest());
+  return primitives.hmacSha256(MAILBOX_LABEL, pullKey);
 }
 
 export type PullInboxParameters = {

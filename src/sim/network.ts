@@ -46,6 +46,11 @@ export type NetworkOptions = {
    * methods) used instead of spawning one; it is left running on stop.
    */
   rpcUrl?: string;
+  /**
+   * Gateways listen on WebSockets (`/ws`) and register that multiaddr, so
+   * browser clients can reach them (`npm run web`); mixes stay on TCP.
+   */
+  webSocketGateways?: boolean;
   /** Fault injection per relay name (e.g. a dropping relay in the comparison); none when undefined. */
   relayFaults?: (name: string) => CreateRelayParameters["faults"];
   /** Wraps the scheme before clients and relays use it (the comparison instruments it). */
@@ -121,7 +126,8 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       const participantDir = join(dataDir, name);
       const account = await connect(1 + k);
       await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.account, STAKE] }, `fund ${name}`);
-      const node = await createObolNode({ listen: ["/ip4/127.0.0.1/tcp/0"], privateKey: await loadOrCreatePeerKey(participantDir) });
+      const listen = options.webSocketGateways && role === "gateway" ? ["/ip4/127.0.0.1/tcp/0/ws"] : ["/ip4/127.0.0.1/tcp/0"];
+      const node = await createObolNode({ listen, privateKey: await loadOrCreatePeerKey(participantDir) });
       cleanups.push(async () => { await node.stop(); });
       const mixKey = loadOrCreateMixKey(participantDir);
       const multiaddr = node.getMultiaddrs()[0]!.toString();

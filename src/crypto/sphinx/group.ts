@@ -7,17 +7,17 @@
  *   scalars are big-endian integers in [1, n). `multiply(s, P)` = compressed(s·P).
  * - `x25519`: production. Elements are 32-byte u-coordinates (RFC 7748 §5),
  *   scalars are 32 bytes clamped by X25519 itself. `multiply(s, u)` =
- *   X25519(s, u). Backed by libsodium (`sodium-native`) for the relay hot path;
- *   `x25519NobleGroup` computes the same bytes with @noble/curves only.
+ *   X25519(s, u). Backed by the platform port: libsodium (`sodium-native`) in
+ *   Node for the relay hot path, @noble/curves in the browser;
+ *   `x25519NobleGroup` computes the same bytes with @noble/curves everywhere.
  *
  * In both, `ss = SHA256(multiply(sk, E))`, blinding `b = SHA256(E ‖ ss)` and
  * `E' = multiply(b, E)` (see `header.ts`).
  */
-import { randomBytes } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { SphinxInputError, SphinxPointError } from "./errors.js";
-import { sodium } from "./sodium.js";
+import { primitives } from "#platform/crypto";
 
 export interface SphinxGroup {
   readonly name: "secp256k1" | "x25519";
@@ -94,31 +94,26 @@ function checkU(element: Uint8Array): void {
   }
 }
 
-/** X25519 via libsodium: raw buffers, no key objects (≈ 23k mults/s/core here). */
+/** X25519 via the platform port: libsodium in Node (raw buffers, ≈ 23k mults/s/core here), noble in the browser. */
 export const x25519Group: SphinxGroup = {
   name: "x25519",
-  backend: "sodium",
+  backend: primitives.backend === "node" ? "sodium" : "noble",
   elementSize: 32,
   scalarSize: 32,
-  randomSecretKey: () => new Uint8Array(randomBytes(32)),
+  randomSecretKey: () => primitives.randomBytes(32),
   publicKey(sk) {
     checkBytes("secretKey", sk, 32);
-    const out = new Uint8Array(32);
-    sodium.crypto_scalarmult_base(out, sk);
-    return out;
+    return primitives.x25519Base(sk);
   },
   multiply(scalar, element) {
     checkBytes("scalar", scalar, 32);
     checkU(element);
-    const out = new Uint8Array(32);
     try {
-      // libsodium clamps the scalar and fails (status -1) for inputs of small
-      // order, i.e. whenever the result would be all zero.
-      sodium.crypto_scalarmult(out, scalar, element);
+      // Both backends clamp the scalar and throw when the result would be all zero (small-order input).
+      return primitives.x25519(scalar, element);
     } catch (cause) {
       throw new SphinxPointError("X25519 point of low order (all-zero shared secret)", { cause });
     }
-    return out;
   },
   checkElement: checkU,
 };

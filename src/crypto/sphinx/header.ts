@@ -7,7 +7,7 @@
  *
  * Layout: version (1) ‖ E (group.elementSize) ‖ routing info (routingInfoSize) ‖ HMAC (32).
  */
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import { readBigsize } from "./bigsize.js";
 import { HASH_SIZE, LABELS, SPHINX_VERSION } from "./constants.js";
 import { SphinxHopPayloadError, SphinxInputError, SphinxMacError, SphinxSizeError, SphinxVersionError } from "./errors.js";
@@ -149,7 +149,7 @@ export function buildHeader({
     start -= shifts[i]!;
   }
 
-  let mix: Uint8Array = padKey ? chacha20Stream(padKey, size) : randomBytes(size);
+  let mix: Uint8Array = padKey ? chacha20Stream(padKey, size) : primitives.randomBytes(size);
   let nextMac: Uint8Array = new Uint8Array(HASH_SIZE); // all-zero: marks the final hop
   const macs: Uint8Array[] = new Array(n);
   for (let i = n - 1; i >= 0; i--) {

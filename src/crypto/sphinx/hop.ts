@@ -9,7 +9,7 @@
  *        0x01 deliver (next = 32-byte mailbox id), 0x02 drop, 0x03 loop
  *        (next = 32 zero bytes). Any other value is rejected.
  */
-import { getAddress } from "viem";
+import { bytesToHex, getAddress, hexToBytes } from "viem";
 import { writeBigsize } from "./bigsize.js";
 import { ADDRESS_SIZE, HOP_FIXED_SIZE, HOP_FLAGS, NEXT_FIELD_SIZE } from "./constants.js";
 import { SphinxHopPayloadError, SphinxInputError } from "./errors.js";
@@ -50,7 +50,7 @@ export function encodeHop(h: HopInstruction, params: SphinxParams): Uint8Array {
   if (h.action === "forward") {
     if (typeof h.next !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(h.next))
       throw new SphinxInputError("hop.next", "must be a 20-byte 0x-prefixed hex address");
-    out.set(Buffer.from(h.next.slice(2), "hex"), o + 1 + ADDRESS_OFFSET);
+    out.set(hexToBytes(h.next), o + 1 + ADDRESS_OFFSET);
   } else if (h.action === "deliver") {
     if (!(h.mailbox instanceof Uint8Array) || h.mailbox.length !== NEXT_FIELD_SIZE)
       throw new SphinxInputError("hop.mailbox", `must be ${NEXT_FIELD_SIZE} bytes`);
@@ -88,7 +88,7 @@ export function decodeHop(b: Uint8Array, params: SphinxParams): HopInstruction {
   switch (flags) {
     case HOP_FLAGS.forward:
       checkZero(next.subarray(0, ADDRESS_OFFSET), "forward address padding");
-      return { action: "forward", next: getAddress(`0x${Buffer.from(next.subarray(ADDRESS_OFFSET)).toString("hex")}`), delayMs, slot };
+      return { action: "forward", next: getAddress(bytesToHex(next.subarray(ADDRESS_OFFSET))), delayMs, slot };
     case HOP_FLAGS.deliver:
       return { action: "deliver", mailbox: next.slice(), delayMs, slot };
     case HOP_FLAGS.drop:

@@ -6,36 +6,25 @@
  * - the pseudo-random stream: ChaCha20 (RFC 8439) with a 96-bit all-zero
  *   nonce and block counter 0, keyed with a derived key.
  *
- * HMAC comes from `node:crypto` (OpenSSL), SHA-256 and ChaCha20 from libsodium
- * (`sodium-native`, faster for short inputs: no per-call objects); nothing
- * here is home-made.
+ * The primitives come from the platform port `#platform/crypto`: in Node HMAC
+ * from `node:crypto` (OpenSSL), SHA-256 and ChaCha20 from libsodium
+ * (`sodium-native`, faster for short inputs: no per-call objects); in the
+ * browser from @noble/hashes and @noble/ciphers. Nothing here is home-made.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { primitives } from "#platform/crypto";
 import { HASH_SIZE } from "./constants.js";
 import { SphinxInputError } from "./errors.js";
-import { sodium } from "./sodium.js";
 
-/** 64-bit all-zero nonce of libsodium's original ChaCha20. */
-const ZERO_NONCE = new Uint8Array(8);
-
-/** HMAC-SHA256 over the concatenation of `parts` (node:crypto). */
-export function hmacSha256(key: Uint8Array | string, ...parts: Uint8Array[]): Uint8Array {
-  const mac = createHmac("sha256", key);
-  for (const part of parts) mac.update(part);
-  return plain(mac.digest());
-}
+/** HMAC-SHA256 over the concatenation of `parts` (platform port: node:crypto or noble). */
+export const hmacSha256: (key: Uint8Array | string, ...parts: Uint8Array[]) => Uint8Array = primitives.hmacSha256;
 
 /** A plain Uint8Array view of a Buffer (no copy), so callers never see Buffer semantics. */
-export function plain(buffer: Buffer): Uint8Array {
+export function plain(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** SHA-256 over the concatenation of `parts` (libsodium). */
-export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(HASH_SIZE);
-  sodium.crypto_hash_sha256(out, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-  return out;
-}
+/** SHA-256 over the concatenation of `parts` (platform port: libsodium or noble). */
+export const sha256: (...parts: Uint8Array[]) => Uint8Array = primitives.sha256;
 
 /**
  * XORs `data` with the ChaCha20 key stream of `key`, i.e. BOLT #4's
@@ -46,36 +35,15 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
  * Writes into `out` (may be `data` itself) or a new buffer.
  */
 export function chacha20Xor(key: Uint8Array, data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
-  sodium.crypto_stream_chacha20_xor(out, data, ZERO_NONCE, key);
-  return out;
+  return primitives.chacha20Xor(key, data, out);
 }
 
 /** `length` bytes of the ChaCha20 key stream of `key` (BOLT #4 `generate_cipher_stream`). */
-export function chacha20Stream(key: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  sodium.crypto_stream_chacha20(out, ZERO_NONCE, key);
-  return out;
-}
-
-/**
- * Labels as bytes, encoded once: node:crypto converts a string HMAC key on
- * every call, which costs as much as the HMAC itself here. Bounded so that
- * callers inventing labels cannot grow it without limit.
- */
-const labelBytes = new Map<string, Buffer>();
-const MAX_CACHED_LABELS = 64;
-function labelKey(label: string): Buffer {
-  let key = labelBytes.get(label);
-  if (key === undefined) {
-    key = Buffer.from(label, "latin1");
-    if (labelBytes.size < MAX_CACHED_LABELS) labelBytes.set(label, key);
-  }
-  return key;
-}
+export const chacha20Stream: (key: Uint8Array, length: number) => Uint8Array = primitives.chacha20Stream;
 
 /** BOLT #4 `generate_key`: HMAC-SHA256(key = ASCII label, msg = secret). No validation (hot path). */
 export function generateKey(label: string, secret: Uint8Array): Uint8Array {
-  return plain(createHmac("sha256", labelKey(label)).update(secret).digest());
+  return primitives.hmacSha256(label, secret);
 }
 
 /**
@@ -98,7 +66,7 @@ export function deriveHopKey(label: string, ss: Uint8Array): Uint8Array {
 
 /** Constant-time comparison of two equal-length byte strings. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  return primitives.timingSafeEqual(a, b);
 }
 
 /** True when every byte is zero (BOLT #4's final-hop marker is an all-zero next HMAC). */

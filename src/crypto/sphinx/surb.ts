@@ -10,7 +10,8 @@
  *
  * SURB encoding: firstHop (20) ‖ k̃ (32) ‖ header (headerSize).
  */
-import { randomBytes } from "node:crypto";
+import { primitives } from "#platform/crypto";
+import { bytesToHex, hexToBytes } from "viem";
 import { lionessDecrypt, lionessEncrypt } from "../lioness.js";
 import { bodyKey, frameMessage, unframeMessage } from "./body.js";
 import { ADDRESS_SIZE, HASH_SIZE, LABELS, OBOL_ASSOCIATED_DATA, SURB_KEY_SIZE } from "./constants.js";
@@ -84,7 +85,7 @@ export function createSurb({
     associatedData: OBOL_ASSOCIATED_DATA,
     padKey,
   });
-  const key = new Uint8Array(randomBytes(SURB_KEY_SIZE));
+  const key = primitives.randomBytes(SURB_KEY_SIZE);
   return {
     surb: { firstHop, header, key },
     secret: { key: key.slice(), secrets: secrets.map((s) => Uint8Array.from(s)), replyRef: macs[macs.length - 1]! },
@@ -110,7 +111,7 @@ export function encodeSurb(surb: Surb): Uint8Array {
   checkSecret("surb.key", surb.key);
   if (!(surb.header instanceof Uint8Array)) throw new SphinxInputError("surb.header", "must be a Uint8Array");
   const out = new Uint8Array(ADDRESS_SIZE + SURB_KEY_SIZE + surb.header.length);
-  out.set(Buffer.from(surb.firstHop.slice(2), "hex"), 0);
+  out.set(hexToBytes(surb.firstHop), 0);
   out.set(surb.key, ADDRESS_SIZE);
   out.set(surb.header, ADDRESS_SIZE + SURB_KEY_SIZE);
   return out;
@@ -134,7 +135,7 @@ export function decodeSurb({ group, params, bytes }: { group: SphinxGroup; param
   checkVersion(header);
   group.checkElement(header.subarray(1, 1 + group.elementSize));
   return {
-    firstHop: `0x${Buffer.from(bytes.subarray(0, ADDRESS_SIZE)).toString("hex")}`,
+    firstHop: bytesToHex(bytes.subarray(0, ADDRESS_SIZE)),
     key: bytes.slice(ADDRESS_SIZE, ADDRESS_SIZE + SURB_KEY_SIZE),
     header,
   };

@@ -1,10 +1,9 @@
 /**
  * The subset of `sodium-native` (libsodium, prebuilt N-API addon) used by the
- * Sphinx hot path, typed here because the package ships no declarations.
+ * Sphinx hot path, typed here because the package ships no declarations
+ * (`node/crypto.ts` loads it on first use).
  * Raw buffers in, raw buffers out: no key objects, no per-call allocation.
  */
-import { createRequire } from "node:module";
-
 export type Sodium = {
   /** X25519(n, p) into q; throws when p has small order (result all zero). */
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
@@ -19,5 +18,3 @@ export type Sodium = {
   crypto_hash_sha256_STATEBYTES: number;
 };
 
-/** libsodium, loaded once by this module's import. */
-export const sodium = createRequire(import.meta.url)("sodium-native") as Sodium;

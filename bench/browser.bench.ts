@@ -1,0 +1,77 @@
+/**
+ * The browser client's figures (issue 13), in Debian's Chromium through playwright-core:
+ * - `browser.client.send.per_s`: route + seal + pay(free) + 5-hop Sphinx build in
+ *   the page (noble + WebCrypto backend), next to the same code in Node in the same run;
+ * - `browser.bundle_kib_gzip`: the client entry (the Web Worker chunk Vite builds);
+ * - `browser.first_message_ms`: from opening the sender's page to the message
+ *   showing in the recipient's page, on a local devnet (`startWeb`).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { silentLogger } from "../src/log.js";
+import { measureSendRate } from "../src/web/app/send-bench.js";
+import { startWeb } from "../src/web/serve.js";
+import { buildApp } from "../src/web/vite.js";
+import { launchChromium } from "../test/web/chromium.js";
+import type { BenchOptions, Metric } from "./metric.js";
+
+const kib = (bytes: number) => bytes / 1024;
+
+export async function run({ quick }: BenchOptions): Promise<Metric[]> {
+  const ms = quick ? 1_000 : 4_000;
+  const out: Metric[] = [];
+  const browser = await launchChromium();
+  try {
+    // Same module, bundled for the browser (browser condition → noble/WebCrypto backend).
+    const bundle = await build({ entryPoints: ["src/web/app/send-bench.ts"], bundle: true, write: false, platform: "browser", format: "iife", globalName: "obolBench" });
+    const page = await browser.newPage();
+    await page.setContent("<!doctype html><title>bench</title>");
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+    type Bench = { obolBench: { measureSendRate: typeof measureSendRate } };
+    const inPage = await page.evaluate((t) => (globalThis as unknown as Bench).obolBench.measureSendRate(t), ms);
+    const inNode = await measureSendRate(ms);
+    out.push(
+      { metric: "browser.client.send.per_s", value: inPage.perS, unit: "messages/s", note: `Chromium page, ${inPage.backend} crypto backend; route + seal + pay(free) + 5-hop Sphinx build, 256-byte content` },
+      { metric: "browser.node.client.send.per_s", value: inNode.perS, unit: "messages/s", note: `same code in Node (${inNode.backend} backend: node:crypto + libsodium), same run` },
+    );
+
+    const outDir = await buildApp();
+    const assets = readdirSync(join(outDir, "assets"));
+    const worker = assets.find((f) => f.startsWith("worker-") && f.endsWith(".js"))!;
+    const gz = (f: string) => gzipSync(readFileSync(join(outDir, "assets", f)), { level: 9 }).length;
+    out.push(
+      { metric: "browser.bundle_kib_gzip", value: kib(gz(worker)), unit: "KiB", note: "client entry (Web Worker chunk: client, Sphinx, libp2p, viem), gzip -9; goal ≤ 600" },
+      { metric: "browser.app_kib_gzip", value: kib(assets.filter((f) => f.endsWith(".js")).reduce((s, f) => s + gz(f), 0)), unit: "KiB", note: "all JavaScript of the app, gzip -9" },
+    );
+
+    out.push({ metric: "browser.first_message_ms", value: await firstMessageMs(browser), unit: "ms", note: "open the sender's page → message shown in the recipient's page, devnet on loopback, free scheme" });
+  } finally {
+    await browser.close();
+  }
+  return out;
+}
+
+async function firstMessageMs(browser: Awaited<ReturnType<typeof launchChromium>>): Promise<number> {
+  const controller = new AbortController();
+  const web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal });
+  try {
+    const bob = await (await browser.newContext()).newPage();
+    await bob.goto(`${web.url}?identity=bob`);
+    await bob.waitForSelector("body[data-ready=true]", { timeout: 120_000 });
+    const address = (await bob.textContent("#address"))!.trim();
+    const alice = await (await browser.newContext()).newPage();
+    const start = Date.now();
+    await alice.goto(`${web.url}?identity=alice`);
+    await alice.waitForSelector("body[data-ready=true]", { timeout: 120_000 });
+    await alice.fill("#to", address);
+    await alice.fill("#text", "first");
+    await alice.click("#send");
+    await bob.locator("#inbox li[data-kind=message]").first().waitFor({ timeout: 180_000 });
+    return Date.now() - start;
+  } finally {
+    controller.abort();
+    await web.stop();
+  }
+}

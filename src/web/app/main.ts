@@ -1,0 +1,158 @@
+/**
+ * The page: shows the identity, composes messages, lists the inbox (live)
+ * and what was sent with its route and timings, and shows every error the
+ * client reports in a banner. All packet work happens in `worker.ts`.
+ */
+import type { ErrorView, FromWorker, HopView, InboxView, ToWorker, WebConfig } from "./protocol.js";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const IDENTITY_KEY = "obol.identity";
+let worker: Worker | null = null;
+let tags = 0;
+const sentById = new Map<string, HTMLLIElement>();
+
+function showError(context: string, e: ErrorView): void {
+  const box = $("error");
+  box.hidden = false;
+  box.dataset.name = e.name;
+  box.innerHTML = "";
+  const title = document.createElement("strong");
+  title.textContent = `${e.name} (${context}): ${e.message}`;
+  box.append(title);
+  for (const [cls, text] of [["details", e.details], ["hint", e.hint && `What to do: ${e.hint}`]] as const) {
+    if (!text) continue;
+    const p = document.createElement("div");
+    p.className = cls;
+    p.textContent = text;
+    box.append(p);
+  }
+}
+
+function status(text: string, state: "starting" | "ready" | "error"): void {
+  const s = $("status");
+  s.textContent = text;
+  s.dataset.state = state;
+}
+
+const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
+const routeText = (route: HopView[]) => route.map((h) => `${h.layer === 0 || h.layer === 4 ? "gw" : `L${h.layer}`} ${short(h.relay)}`).join(" → ");
+
+function addInbox(m: InboxView): void {
+  const li = document.createElement("li");
+  li.dataset.kind = m.kind;
+  li.dataset.id = m.id;
+  const time = new Date(m.receivedAt).toLocaleTimeString();
+  li.innerHTML = `<span class="kind"></span> <span class="text"></span><div class="route"></div>`;
+  li.querySelector(".kind")!.textContent = m.kind === "reply" ? "Reply" : "Message";
+  li.querySelector(".text")!.textContent = m.text;
+  li.querySelector(".route")!.textContent = `id ${m.id.slice(0, 14)}… · received ${time}`;
+  if (m.kind === "reply") {
+    const sent = sentById.get(m.id);
+    if (sent) {
+      const rtt = m.receivedAt - Number(sent.dataset.at);
+      sent.querySelector(".rtt")!.textContent = ` · reply came back after ${rtt} ms (10 hops)`;
+      li.querySelector(".route")!.textContent += ` · round trip ${rtt} ms`;
+    }
+  }
+  if (m.canReply) {
+    const box = document.createElement("div");
+    box.className = "row";
+    const input = document.createElement("input");
+    input.placeholder = "reply through the SURB";
+    const button = document.createElement("button");
+    button.textContent = "Reply";
+    button.className = "reply";
+    button.onclick = () => {
+      const tag = ++tags;
+      button.disabled = true;
+      li.dataset.replyTag = String(tag);
+      call({ type: "reply", id: m.id, text: input.value || "re: " + m.text.slice(0, 40), tag });
+    };
+    box.append(input, button);
+    li.append(box);
+  }
+  $("inbox").prepend(li);
+}
+
+function onMessage(msg: FromWorker): void {
+  switch (msg.type) {
+    case "ready":
+      $("address").textContent = msg.address;
+      $("identity-meta").textContent = `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme free`;
+      status("connected to the gateway over WebSockets", "ready");
+      document.body.dataset.ready = "true";
+      for (const m of msg.history) addInbox(m);
+      return;
+    case "inbox":
+      for (const m of msg.messages) addInbox(m);
+      return;
+    case "sent": {
+      const li = document.createElement("li");
+      li.dataset.id = msg.id;
+      li.dataset.at = String(msg.at - Math.round(msg.buildMs));
+      li.innerHTML = `<span class="text"></span><div class="route"></div><div class="route"></div><div class="route"><span class="timing"></span><span class="rtt"></span></div>`;
+      li.querySelector(".text")!.textContent = `to ${short(msg.to.replace(/^obol1/, ""))}: ${($("text") as HTMLTextAreaElement).value}`;
+      const routes = li.querySelectorAll(".route");
+      routes[0]!.textContent = `route: ${routeText(msg.route)}`;
+      routes[1]!.textContent = `reply block: ${routeText(msg.replyRoute)}`;
+      li.querySelector(".timing")!.textContent = `built, sealed and handed to the gateway in ${msg.buildMs.toFixed(1)} ms`;
+      sentById.set(msg.id, li);
+      $("sent").prepend(li);
+      ($("send") as HTMLButtonElement).disabled = false;
+      return;
+    }
+    case "replied": {
+      const li = document.querySelector<HTMLLIElement>(`li[data-reply-tag="${msg.tag}"]`);
+      if (li) li.querySelector(".route")!.textContent += ` · replied via SURB (first hop ${short(msg.firstHop)}) in ${msg.sendMs.toFixed(1)} ms`;
+      li?.setAttribute("data-replied", "true");
+      return;
+    }
+    case "backup":
+      $("backup").hidden = false;
+      $("backup").textContent = `Anyone holding this text reads your mail: ${msg.text}`;
+      return;
+    case "error":
+      showError(msg.context, msg.error);
+      if (msg.context === "init") status("client not running", "error");
+      if (msg.context === "send") ($("send") as HTMLButtonElement).disabled = false;
+      return;
+  }
+}
+
+function call(msg: ToWorker): void {
+  $("error").hidden = true;
+  worker!.postMessage(msg);
+}
+
+async function start(identity: string, restore?: string): Promise<void> {
+  worker?.terminate();
+  $("inbox").innerHTML = "";
+  $("sent").innerHTML = "";
+  delete document.body.dataset.ready;
+  status("starting the client…", "starting");
+  localStorage.setItem(IDENTITY_KEY, identity);
+  ($("identity-name") as HTMLInputElement).value = identity;
+  let config: WebConfig;
+  try {
+    const res = await fetch("./obol-config.json");
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    config = (await res.json()) as WebConfig;
+  } catch (cause) {
+    showError("init", { name: "ConfigUnavailable", message: `cannot load the network configuration (${String(cause)})`, hint: "start the page with `npm run web`" });
+    return status("client not running", "error");
+  }
+  worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = (e) => showError("worker", { name: "WorkerError", message: e.message });
+  call({ type: "init", config, rpcUrl: new URL(config.rpcPath, location.href).toString(), identity, restore });
+}
+
+$("send").onclick = () => {
+  ($("send") as HTMLButtonElement).disabled = true;
+  call({ type: "send", to: ($("to") as HTMLInputElement).value.trim(), text: ($("text") as HTMLTextAreaElement).value, tag: ++tags });
+};
+$("switch-identity").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "default");
+$("show-backup").onclick = () => call({ type: "backup" });
+$("restore").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "restored", ($("restore-text") as HTMLInputElement).value);
+
+void start(new URLSearchParams(location.search).get("identity") ?? localStorage.getItem(IDENTITY_KEY) ?? "default");
