@@ -30,7 +30,12 @@ export type ChainAudit = {
   payouts: Map<Address, bigint>;
   /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
   receiptPayouts: Map<Address, bigint>;
+  /** Every event the scheme's contracts emitted, with who sent the transaction and when: what any chain observer reads (the linking adversaries use it). */
+  logs: ChainLog[];
 };
+
+/** One event of a scheme contract as the chain shows it to everyone. */
+export type ChainLog = { block: bigint; timestamp: bigint; from: Address; contract: string; topics: Hex[]; data: Hex };
 
 const SCHEME_CONTRACTS = ["PaymentChannels", "TicketBank", "ShopperAudit"] as const;
 const ABIS: Record<string, Abi> = {
@@ -62,12 +67,12 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
   const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
-  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map() };
+  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [] };
 
-  const hashes: { hash: Hex; to: Address | null; input: Hex }[] = [];
+  const hashes: { hash: Hex; to: Address | null; input: Hex; timestamp: bigint }[] = [];
   for (let n = fromBlock; n <= toBlock; n++) {
     const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
-    for (const tx of block.transactions) hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input });
+    for (const tx of block.transactions) hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input, timestamp: block.timestamp });
   }
   const receipts: TransactionReceipt[] = [];
   for (let i = 0; i < hashes.length; i += 16)
@@ -75,7 +80,9 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
 
   const token = deployment.contracts.ObolToken.toLowerCase();
   for (const [i, receipt] of receipts.entries()) {
-    const { to, input } = hashes[i]!;
+    const { to, input, timestamp } = hashes[i]!;
+    for (const l of receipt.logs)
+      if (isScheme(l.address)) audit.logs.push({ block: receipt.blockNumber, timestamp, from: getAddress(receipt.from), contract: names.get(l.address.toLowerCase())!, topics: l.topics as Hex[], data: l.data });
     const transfers = parseEventLogs({ abi: obolTokenAbi, eventName: "Transfer", logs: receipt.logs.filter((l) => l.address.toLowerCase() === token) });
     for (const t of transfers) {
       if (!isScheme(t.args.from)) continue;

@@ -2,7 +2,8 @@
  * One scheme's turn in the comparison (docs/compare.md §Steps): the devnet of
  * `src/sim/devnet.ts` with the scheme instrumented and one dropping mix, then,
  * while the network is still up, settlement, the chain read back and the
- * linking attack; the result is one `SchemeRun` of the report.
+ * linking adversaries; the result is one `SchemeRun` of the report. Further
+ * seeds (`linkingRun`) repeat the workload for the adversaries only.
  */
 import { join } from "node:path";
 import { getAddress, type Address } from "viem";
@@ -17,8 +18,9 @@ import { seededRandom } from "../random.js";
 import type { RelayRow, SchemeRun } from "../report/types.js";
 import { auditChain, type ChainAudit } from "./chain.js";
 import { SchemeRunIncompleteError } from "./errors.js";
+import { standardAdversaries } from "./adversaries.js";
 import { SchemeInstruments } from "./instrument.js";
-import { linkingAttack, type LinkingResult } from "./linking.js";
+import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
 import { settleRun, type SettleOutcome } from "./settle.js";
 
 /** Route length of every Obol packet (DESIGN §3–4: entry, 3 mixes, exit). */
@@ -46,6 +48,8 @@ export type SchemeRunOptions = {
 
 type Captured = {
   settle: SettleOutcome;
+  /** Packet-hops all relays accepted from the start to the end of the workload (its drain included), before claims and settlement. */
+  hops: number;
   audit: ChainAudit;
   relays: { name: string; address: Address; role: string; accepted: number; acceptedInWorkload: number; forwarded: number; delivered: number; injected: number }[];
   linking: LinkingResult[];
@@ -59,9 +63,10 @@ type Captured = {
  * @example
  * const { run } = await runScheme({ scheme: "tickets", … });
  */
-export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; pairs: number }> {
+export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: LinkingResult[] }> {
   const started = Date.now();
   const instruments = new SchemeInstruments();
+  const window = workloadWindow(instruments, o.onProgress);
   let captured: Captured | null = null;
   const report = await runDevnet({
     scheme: o.scheme,
@@ -73,7 +78,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
     log: o.log,
     signal: o.signal,
     ...(o.onStep ? { onStep: o.onStep } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    onProgress: window.onProgress,
     network: {
       gateways: o.gateways,
       mixesPerLayer: o.mixesPerLayer,
@@ -84,11 +89,11 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
       relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
     },
     afterTraffic: async (net) => {
-      // Packet-hops of the workload itself (the same wall time for every scheme), before settlement epochs add loops.
-      const inWorkload = new Map(net.relays.map((r) => [r.name, r.relay.stats.accepted]));
-      // The attack runs on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
+      // Packet-hops of the workload itself (the same wall time for every scheme), counted when its drain ended, before claims and settlement add loops.
+      const end = window.end();
+      const inWorkload = new Map(net.relays.map((r) => [r.name, end.perRelay.get(getAddress(r.address)) ?? 0]));
+      // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
-      const cutoff = instruments.now();
       const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
       const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
@@ -97,33 +102,85 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
         accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
-      const linking = attack(net, instruments, snapshot, cutoff);
+      const linking = attack(net, instruments, snapshot, end.t, audit);
       const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
-      captured = { settle, audit, relays, linking, pairs };
+      captured = { settle, audit, relays, linking, pairs, hops: end.accepted };
     },
   });
   if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
   if (!captured) throw new SchemeRunIncompleteError(o.scheme);
-  return { run: assemble(o, report, captured, instruments, (Date.now() - started) / 1000), pairs: (captured as Captured).pairs };
+  const c = captured as Captured;
+  return { run: assemble(o, report, c, instruments, (Date.now() - started) / 1000), pairs: c.pairs, linking: c.linking };
 }
 
-/** Experiment (b): entry gateway-0 plus the first mix of layers 1..k, for k = 1..3, on what happened before `cutoff` (ms). */
-function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, cutoff: number): LinkingResult[] {
-  const observations = instruments.observations.filter((o) => o.t <= cutoff);
-  const sent = instruments.sent.filter((p) => p.t <= cutoff);
-  const relayPeers = new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const));
-  const entry = net.relays.find((r) => r.name === "gateway-0")!;
-  const byLayer = (layer: number) => snapshot.entries.filter((e) => e.role === "mix" && e.layer === layer).map((e) => e.relay);
-  const results: LinkingResult[] = [];
-  for (let k = 1; k <= 3; k++) {
-    const mixes = [1, 2, 3].slice(0, k).map((layer) => byLayer(layer)[0]).filter((a): a is Address => a !== undefined);
-    results.push(linkingAttack({ observations, sent, relayPeers, clients: net.clients.map((c) => c.chain.account), entryGateway: getAddress(entry.address), mixes }));
-  }
-  return results;
+/**
+ * One more seed of the same scheme for the adversaries only: the same
+ * workload and topology, its transcripts and chain logs, no settlement.
+ *
+ * @returns one result per adversary.
+ * @example
+ * const results = await linkingRun({ ...options, seed: "1.2" });
+ */
+export async function linkingRun(o: SchemeRunOptions): Promise<LinkingResult[]> {
+  const instruments = new SchemeInstruments();
+  const window = workloadWindow(instruments, o.onProgress);
+  let linking: LinkingResult[] | null = null;
+  await runDevnet({
+    scheme: o.scheme, durationS: o.durationS, seed: o.seed, dataDir: join(o.dataDir, `${o.scheme}-seed-${o.seed}`), messagesPerS: o.messagesPerS, rates: DEFAULT_RATES,
+    log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}), onProgress: window.onProgress,
+    network: {
+      gateways: o.gateways, mixesPerLayer: o.mixesPerLayer, clients: o.clients, relayLoopPerS: o.relayLoopPerS, ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
+      wrapScheme: (s) => instruments.wrap(s),
+    },
+    afterTraffic: async (net) => {
+      const end = window.end();
+      const snapshot = await net.directory();
+      o.onStep?.("reading the chain's event logs for the adversaries");
+      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
+      linking = attack(net, instruments, snapshot, end.t, audit);
+    },
+  });
+  if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
+  if (!linking) throw new SchemeRunIncompleteError(o.scheme);
+  return linking;
 }
 
-function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): SchemeRun {
-  const hops = c.relays.reduce((s, r) => s + r.acceptedInWorkload, 0);
+/**
+ * The end of the workload as the devnet reports it: its last progress report
+ * comes after the drain, before claims. Records the time and the packet-hops
+ * accepted so far (all relays, and per relay).
+ */
+function workloadWindow(instruments: SchemeInstruments, forward?: (p: DevnetProgress) => void) {
+  let last: { t: number; accepted: number; perRelay: Map<Address, number> } | null = null;
+  return {
+    onProgress: (p: DevnetProgress) => {
+      last = { t: instruments.now(), accepted: instruments.accepted, perRelay: new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted])) };
+      forward?.(p);
+    },
+    end: () => last ?? { t: instruments.now(), accepted: instruments.accepted, perRelay: new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted])) },
+  };
+}
+
+/** Every standard adversary on what happened before `cutoff` (ms): the workload's transcripts, the directory of its epoch, the chain's logs. */
+function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, cutoff: number, audit: ChainAudit): LinkingResult[] {
+  const clients = net.clients.map((c) => getAddress(c.chain.account));
+  const transcript = indexTranscript({
+    observations: instruments.observations.filter((o) => o.t <= cutoff),
+    receipts: instruments.receipts.filter((r) => r.t <= cutoff),
+    sent: instruments.sent.filter((p) => p.t <= cutoff),
+    chainLogs: audit.logs,
+    relayPeers: new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const)),
+    // Relays pay for their own loops through the same client side: only the clients' nodes are client connections.
+    clientPeers: new Map([...instruments.clientPeers].filter(([, account]) => clients.includes(getAddress(account)))),
+    clients,
+    roles: new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e.role] as const)),
+    meanDelayMs: DEFAULT_RATES.meanDelayMs,
+  });
+  return standardAdversaries(snapshot.entries).map((a) => linkingAttack(transcript, a));
+}
+
+function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): Omit<SchemeRun, "linking"> {
+  const hops = c.hops;
   const claimedBy = new Map<string, bigint>();
   for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), (report.relays[i]?.paid ?? 0n));
   for (const claim of c.settle.claims) claimedBy.set(claim.relay.toLowerCase(), (claimedBy.get(claim.relay.toLowerCase()) ?? 0n) + claim.paid);
@@ -198,7 +255,6 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       faults: faults.length,
       caughtAfterEpochs: faults.length ? Number(faults.reduce((m, f) => (f.recordedEpoch < m ? f.recordedEpoch : m), faults[0]!.recordedEpoch) - c.settle.trafficEpoch) : null,
     },
-    linking: c.linking,
     settlement: {
       trafficEpoch: Number(c.settle.trafficEpoch),
       epochsAdvanced: c.settle.epochsAdvanced,

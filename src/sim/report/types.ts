@@ -4,7 +4,7 @@
  * numbers (a run's gas stays far below 2^53).
  */
 import type { SchemeName } from "../../schemes/scheme.js";
-import type { LinkingResult } from "../compare/linking.js";
+import type { LinkingSummary } from "../compare/adversaries.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
 
 export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null };
@@ -63,7 +63,8 @@ export type SchemeRun = {
     /** Epochs between the traffic epoch and the block that recorded the first fault. */
     caughtAfterEpochs: number | null;
   };
-  linking: LinkingResult[];
+  /** Each adversary's accuracy over every seed, against `free` on the same seeds. */
+  linking: LinkingSummary[];
   settlement: { trafficEpoch: number; epochsAdvanced: number; audits: { revealed: number; paid: number } | null; claimErrors: string[] };
 };
 
@@ -75,6 +76,8 @@ export type CompareReport = {
   version: 1;
   createdAt: string;
   seed: string;
+  /** Every seed the adversaries ran on (the first is also the one every other figure comes from). */
+  seeds: string[];
   durationS: number;
   topology: { gateways: number; mixesPerLayer: number; clients: number };
   chain: { rpcUrl: string | null; epochSeconds: number };

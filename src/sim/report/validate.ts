@@ -68,6 +68,13 @@ function schemeRules(s: SchemeRun): string[] {
   if (s.bytes.perPacketMeasured !== null && Math.abs(s.bytes.perPacketMeasured - s.bytes.perPacket) > 1e-9) p.push(at(`clients produced ${s.bytes.perPacketMeasured} payment bytes per packet, the scheme declares ${s.bytes.perPacket}`));
   if (s.latency.count !== s.latencySamples.length) p.push(at("latency.count differs from the number of samples"));
   if (s.dropper.caught !== s.dropper.faults > 0) p.push(at("dropper.caught contradicts dropper.faults"));
-  for (const l of s.linking) if (l.correct > l.targets) p.push(at(`linking k=${l.k}: more correct guesses than targets`));
+  for (const l of s.linking) {
+    for (const r of l.perSeed) {
+      if (r.correct > r.targets || r.pairCorrect > r.pairTargets) p.push(at(`linking ${l.adversary} seed ${r.seed}: more correct guesses than targets`));
+      if (r.targets > 0 && Math.abs(r.accuracy - r.correct / r.targets) > 1e-9) p.push(at(`linking ${l.adversary} seed ${r.seed}: accuracy ≠ correct / targets`));
+    }
+    if (l.accuracy.low > l.accuracy.mean || l.accuracy.mean > l.accuracy.high) p.push(at(`linking ${l.adversary}: interval does not contain its mean`));
+    if (l.leaks === true && !(l.diffVsFree && l.diffVsFree.low > 0)) p.push(at(`linking ${l.adversary}: marked leaking while its difference to free is not above zero`));
+  }
   return p;
 }
