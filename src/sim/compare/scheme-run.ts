@@ -10,7 +10,7 @@ import { getAddress, type Address } from "viem";
 import { DEFAULT_RATES } from "../../client/loopix.js";
 import type { Logger } from "../../log.js";
 import { DropReason } from "../../relay/drops.js";
-import type { SchemeName } from "../../schemes/scheme.js";
+import type { AccountingScheme, SchemeName } from "../../schemes/scheme.js";
 import { runDevnet, type DevnetProgress, type DevnetReport } from "../devnet.js";
 import type { RunningNetwork } from "../network.js";
 import type { DirectorySnapshot } from "../../chain/types.js";
@@ -21,7 +21,9 @@ import { SchemeRunIncompleteError } from "./errors.js";
 import { standardAdversaries } from "./adversaries.js";
 import { SchemeInstruments } from "./instrument.js";
 import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
-import { settleRun, type SettleOutcome } from "./settle.js";
+import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
+import type { ChainClients } from "../../chain/types.js";
+import { forComponent } from "../../log.js";
 
 /** Route length of every Obol packet (DESIGN §3–4: entry, 3 mixes, exit). */
 export const HOPS_PER_PACKET = 5;
@@ -67,6 +69,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
   const started = Date.now();
   const instruments = new SchemeInstruments();
   const window = workloadWindow(instruments, o.onProgress);
+  const auditTiming = auditDuringTraffic(o);
   let captured: Captured | null = null;
   const report = await runDevnet({
     scheme: o.scheme,
@@ -77,7 +80,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
     rates: DEFAULT_RATES,
     log: o.log,
     signal: o.signal,
-    ...(o.onStep ? { onStep: o.onStep } : {}),
+    onStep: auditTiming.onStep,
     onProgress: window.onProgress,
     network: {
       gateways: o.gateways,
@@ -85,7 +88,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       clients: o.clients,
       relayLoopPerS: o.relayLoopPerS,
       ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
-      wrapScheme: (s) => instruments.wrap(s),
+      wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
       relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
     },
     afterTraffic: async (net) => {
@@ -94,7 +97,8 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       const inWorkload = new Map(net.relays.map((r) => [r.name, end.perRelay.get(getAddress(r.address)) ?? 0]));
       // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
-      const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}) });
+      const auditEpoch = await auditTiming.entered();
+      const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, auditEpoch, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
       const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
       const relays = net.relays.map((r) => ({
@@ -124,15 +128,18 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
 export async function linkingRun(o: SchemeRunOptions): Promise<LinkingResult[]> {
   const instruments = new SchemeInstruments();
   const window = workloadWindow(instruments, o.onProgress);
+  const auditTiming = auditDuringTraffic(o); // the same traffic as the first seed, audit loops included
   let linking: LinkingResult[] | null = null;
   await runDevnet({
     scheme: o.scheme, durationS: o.durationS, seed: o.seed, dataDir: join(o.dataDir, `${o.scheme}-seed-${o.seed}`), messagesPerS: o.messagesPerS, rates: DEFAULT_RATES,
-    log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}), onProgress: window.onProgress,
+    log: o.log, signal: o.signal, onStep: auditTiming.onStep, onProgress: window.onProgress,
     network: {
       gateways: o.gateways, mixesPerLayer: o.mixesPerLayer, clients: o.clients, relayLoopPerS: o.relayLoopPerS, ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
-      wrapScheme: (s) => instruments.wrap(s),
+      wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
+      relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
     },
     afterTraffic: async (net) => {
+      await auditTiming.entered();
       const end = window.end();
       const snapshot = await net.directory();
       o.onStep?.("reading the chain's event logs for the adversaries");
@@ -143,6 +150,39 @@ export async function linkingRun(o: SchemeRunOptions): Promise<LinkingResult[]> 
   if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
   if (!linking) throw new SchemeRunIncompleteError(o.scheme);
   return linking;
+}
+
+/**
+ * Audit loops during client traffic (docs/compare.md §Settlement): for a
+ * deployment that audits in the epoch after its keys were set, the chain
+ * enters that epoch halfway through the workload, so auditors send their
+ * loops while clients send theirs. Seen through the relays' chain access
+ * (the network handle exists only after the traffic).
+ */
+function auditDuringTraffic(o: SchemeRunOptions) {
+  let chain: ChainClients | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let done: Promise<bigint | undefined> = Promise.resolve(undefined);
+  return {
+    wrap: (scheme: AccountingScheme): AccountingScheme => ({ ...scheme, relay: (deps) => ((chain ??= deps.chain), scheme.relay(deps)) }),
+    onStep: (step: string) => {
+      if (step.startsWith("exchanging messages") && timer === undefined)
+        timer = setTimeout(() => {
+          if (!chain || o.signal.aborted) return;
+          o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
+          done = enterAuditEpoch(chain).catch((err: unknown) => {
+            forComponent(o.log, "obol:compare").warn({ err }, "could not enter the audit epoch during traffic; settlement enters it after");
+            return undefined;
+          });
+        }, (o.durationS * 1000) / 2);
+      o.onStep?.(step);
+    },
+    /** The audit epoch entered during the workload, if any (waits for the move to finish). */
+    entered: async () => {
+      clearTimeout(timer);
+      return done;
+    },
+  };
 }
 
 /**
