@@ -38,6 +38,8 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
       }
       if (s.scheme !== "free" && s.gas.per1000Hops !== null)
         metrics.push({ metric: `compare.gas_per_1000_hops.${s.scheme}`, value: Math.round(s.gas.per1000Hops), unit: "gas", note: `${s.gas.scheme} scheme gas over ${s.hops} packet-hops` });
+      if (s.scheme !== "free" && s.gas.steady?.per1000Hops != null)
+        metrics.push({ metric: `compare.steady_gas_per_1000_hops.${s.scheme}`, value: Math.round(s.gas.steady.per1000Hops), unit: "gas", note: `${s.gas.steady.gas} gas after setup over ${s.gas.steady.hops} packet-hops, ${s.gas.steady.epochs} epoch(s); setup ${s.gas.setup} gas apart` });
       const recurring = report.scale.rows.find((r) => r.scheme === s.scheme && r.relays === report.scale.assumptions.relayCounts[0]);
       if (recurring) metrics.push({ metric: `compare.recurring_gas_per_1000_hops.${s.scheme}`, value: Math.round(recurring.gasPerHop * 1000), unit: "gas", note: `scale model at ${recurring.relays} relays, deployments excluded` });
       for (const l of s.linking) {

@@ -43,6 +43,12 @@ describe("obol compare", () => {
         expect(BigInt(r.claimReported)).toBeLessThanOrEqual(BigInt(r.paid));
       }
       expect(channels!.gas.per1000Hops).toBeCloseTo((channels!.gas.scheme / channels!.hops) * 1000, 6);
+      // Setup apart: the deployment is setup; the relays' redemptions and claims come after the workload began.
+      const steady = channels!.gas.steady!;
+      expect(channels!.gas.setup + steady.gas).toBe(channels!.gas.scheme);
+      expect(steady.operations.map((o) => o.op)).not.toContain("deploy");
+      expect(steady.hops).toBeGreaterThanOrEqual(channels!.hops);
+      expect(steady.epochs).toBeGreaterThanOrEqual(1);
       expect(channels!.bytes.perPacket).toBeGreaterThan(0);
       expect(channels!.dropper.injectedDrops).toBeGreaterThan(0);
       // Every adversary ran on both schemes' real transcripts; with one seed there is no interval, so no leak verdict.

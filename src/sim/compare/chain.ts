@@ -30,6 +30,8 @@ export type ChainAudit = {
   payouts: Map<Address, bigint>;
   /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
   receiptPayouts: Map<Address, bigint>;
+  /** Scheme gas of transactions mined from `steadyFromBlock` on (after setup: the workload and settlement); setup is `schemeGas − steady.gas`. */
+  steady: { fromBlock: bigint | null; gas: bigint; transactions: number; operations: OperationGas[] };
   /** Every event the scheme's contracts emitted, with who sent the transaction and when: what any chain observer reads (the linking adversaries use it). */
   logs: ChainLog[];
 };
@@ -60,14 +62,15 @@ const ABIS: Record<string, Abi> = {
  * @example
  * const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
  */
-export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock: bigint }): Promise<ChainAudit> {
+export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlock }: { fromBlock: bigint; steadyFromBlock?: bigint | undefined }): Promise<ChainAudit> {
   const { publicClient, deployment } = chain;
   const names = new Map<string, string>();
   for (const [name, address] of Object.entries(deployment.contracts)) if (address) names.set(address.toLowerCase(), name);
   const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
-  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [] };
+  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [], steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [] } };
+  const steadyOps = new Map<string, OperationGas>();
 
   const hashes: { hash: Hex; to: Address | null; input: Hex; timestamp: bigint }[] = [];
   for (let n = fromBlock; n <= toBlock; n++) {
@@ -119,9 +122,18 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
       entry.count++;
       entry.gasUsed += receipt.gasUsed;
       ops.set(key, entry);
+      if (steadyFromBlock !== undefined && receipt.blockNumber >= steadyFromBlock) {
+        audit.steady.gas += receipt.gasUsed;
+        audit.steady.transactions++;
+        const s = steadyOps.get(key) ?? { contract, op, count: 0, gasUsed: 0n };
+        s.count++;
+        s.gasUsed += receipt.gasUsed;
+        steadyOps.set(key, s);
+      }
     } else audit.commonGas += receipt.gasUsed;
   }
   audit.operations = [...ops.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
+  audit.steady.operations = [...steadyOps.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
 
   for (const name of SCHEME_CONTRACTS) {
     const from = deployment.contracts[name];

@@ -21,6 +21,7 @@ import { SchemeRunIncompleteError } from "./errors.js";
 import { standardAdversaries } from "./adversaries.js";
 import { SchemeInstruments } from "./instrument.js";
 import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
+import { currentEpoch } from "../../chain/epochs.js";
 import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent } from "../../log.js";
@@ -50,12 +51,14 @@ export type SchemeRunOptions = {
 
 type Captured = {
   settle: SettleOutcome;
-  /** Packet-hops all relays accepted from the start to the end of the workload (its drain included), before claims and settlement. */
+  /** Packet-hops all relays accepted from the workload's first message to the end of its drain, before claims and settlement. */
   hops: number;
   audit: ChainAudit;
   relays: { name: string; address: Address; role: string; accepted: number; acceptedInWorkload: number; forwarded: number; delivered: number; injected: number }[];
   linking: LinkingResult[];
   pairs: number;
+  /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
+  steady: { hops: number; epochs: number } | null;
 };
 
 /**
@@ -69,7 +72,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
   const started = Date.now();
   const instruments = new SchemeInstruments();
   const window = workloadWindow(instruments, o.onProgress);
-  const auditTiming = auditDuringTraffic(o);
+  const auditTiming = auditDuringTraffic(o, instruments);
   let captured: Captured | null = null;
   const report = await runDevnet({
     scheme: o.scheme,
@@ -94,13 +97,18 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
     afterTraffic: async (net) => {
       // Packet-hops of the workload itself (the same wall time for every scheme), counted when its drain ended, before claims and settlement add loops.
       const end = window.end();
-      const inWorkload = new Map(net.relays.map((r) => [r.name, end.perRelay.get(getAddress(r.address)) ?? 0]));
+      // The workload window: from its first message (relay loops during setup excluded) to the end of its drain.
+      const start = await auditTiming.start();
+      // (Counted at the scheme's accept; capped by the relay's own count, which misses the rare accept whose durable commit then failed.)
+      const inWorkload = new Map(net.relays.map((r) => [r.name, Math.min(r.relay.stats.accepted, (end.perRelay.get(getAddress(r.address)) ?? 0) - (start?.perRelay.get(getAddress(r.address)) ?? 0))]));
       // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
       const auditEpoch = await auditTiming.entered();
       const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, auditEpoch, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
-      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
+      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock, steadyFromBlock: start?.block });
+      // Steady state: everything after setup (workload, its epochs, settlement) against every packet-hop accepted over the same span.
+      const steady = start ? { hops: instruments.accepted - start.accepted, epochs: Number((await currentEpoch(net.deployer)) - start.epoch) + 1 } : null;
       const relays = net.relays.map((r) => ({
         name: r.name, address: getAddress(r.address), role: r.role,
         accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
@@ -108,7 +116,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       }));
       const linking = attack(net, instruments, snapshot, end.t, audit);
       const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
-      captured = { settle, audit, relays, linking, pairs, hops: end.accepted };
+      captured = { settle, audit, relays, linking, pairs, hops: [...inWorkload.values()].reduce((a, b) => a + b, 0), steady };
     },
   });
   if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
@@ -152,6 +160,10 @@ export async function linkingRun(o: SchemeRunOptions): Promise<LinkingResult[]> 
   return linking;
 }
 
+type WorkloadStart = { block: bigint; epoch: bigint; accepted: number; perRelay: Map<Address, number> };
+
+const acceptedPerRelay = (instruments: SchemeInstruments) => new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted]));
+
 /**
  * Audit loops during client traffic (docs/compare.md §Settlement): for a
  * deployment that audits in the epoch after its keys were set, the chain
@@ -159,13 +171,20 @@ export async function linkingRun(o: SchemeRunOptions): Promise<LinkingResult[]> 
  * loops while clients send theirs. Seen through the relays' chain access
  * (the network handle exists only after the traffic).
  */
-function auditDuringTraffic(o: SchemeRunOptions) {
+function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments) {
   let chain: ChainClients | null = null;
   let timer: NodeJS.Timeout | undefined;
   let done: Promise<bigint | undefined> = Promise.resolve(undefined);
+  let start: Promise<WorkloadStart | null> = Promise.resolve(null);
   return {
+    /** Where the chain and the hop count stood when the workload began (the end of setup). */
+    start: () => start,
     wrap: (scheme: AccountingScheme): AccountingScheme => ({ ...scheme, relay: (deps) => ((chain ??= deps.chain), scheme.relay(deps)) }),
     onStep: (step: string) => {
+      if (step.startsWith("exchanging messages") && chain && instruments) {
+        const [c, accepted, perRelay] = [chain, instruments.accepted, acceptedPerRelay(instruments)];
+        start = (async () => ({ block: await c.publicClient.getBlockNumber({ cacheTime: 0 }), epoch: await currentEpoch(c), accepted, perRelay }))().catch(() => null);
+      }
       if (step.startsWith("exchanging messages") && timer === undefined)
         timer = setTimeout(() => {
           if (!chain || o.signal.aborted) return;
@@ -194,10 +213,10 @@ function workloadWindow(instruments: SchemeInstruments, forward?: (p: DevnetProg
   let last: { t: number; accepted: number; perRelay: Map<Address, number> } | null = null;
   return {
     onProgress: (p: DevnetProgress) => {
-      last = { t: instruments.now(), accepted: instruments.accepted, perRelay: new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted])) };
+      last = { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) };
       forward?.(p);
     },
-    end: () => last ?? { t: instruments.now(), accepted: instruments.accepted, perRelay: new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted])) },
+    end: () => last ?? { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) },
   };
 }
 
@@ -262,6 +281,14 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       schemeTransactions: c.audit.schemeTransactions,
       per1000Hops: hops > 0 ? (Number(c.audit.schemeGas) / hops) * 1000 : null,
       operations: ops,
+      setup: Number(c.audit.schemeGas - c.audit.steady.gas),
+      steady: c.steady && c.audit.steady.fromBlock !== null
+        ? {
+            fromBlock: Number(c.audit.steady.fromBlock), gas: Number(c.audit.steady.gas), transactions: c.audit.steady.transactions, hops: c.steady.hops, epochs: c.steady.epochs,
+            per1000Hops: c.steady.hops > 0 ? (Number(c.audit.steady.gas) / c.steady.hops) * 1000 : null,
+            operations: c.audit.steady.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: Number(x.gasUsed), mean: Math.round(Number(x.gasUsed) / x.count) })),
+          }
+        : null,
     },
     bytes: {
       ...size,

@@ -56,6 +56,11 @@ export function reportMarkdown(report: CompareReport): string {
   }
   out.push("", "## Gas", "");
   chart("gas-per-1000-hops.svg");
+  out.push("", "Setup apart: scheme gas mined before the workload's first block (deployment, one-time setup) vs. steady state, every scheme transaction from that block on (the workload, the epochs it and settlement span, claims) per packet-hop the relays accepted over the same span.");
+  out.push("", row(["scheme", "setup gas", "steady gas", "steady packet-hops", "epochs spanned", "steady gas / 1,000 hops", "steady operations"]), row(Array(7).fill("---")));
+  for (const s of ran)
+    if (s.scheme !== "free")
+      out.push(row([s.scheme, n(s.gas.setup), n(s.gas.steady?.gas), s.gas.steady?.hops ?? "–", s.gas.steady?.epochs ?? "–", n(s.gas.steady?.per1000Hops), s.gas.steady?.operations.map((o) => `${o.contract}.${o.op} ×${o.count}`).join(", ") || "–"]));
   out.push("", row(["scheme", "operation", "transactions", "gas used", "mean gas"]), row(Array(5).fill("---")));
   for (const s of ran) for (const op of s.gas.operations) out.push(row([s.scheme, `${op.contract}.${op.op}`, op.count, n(op.gasUsed), n(op.mean)]));
   out.push("", "## Payment bytes", "");

@@ -44,6 +44,13 @@ export type SchemeRun = {
     schemeTransactions: number;
     per1000Hops: number | null;
     operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[];
+    /** Scheme gas mined before the workload began: deployment and one-time setup. */
+    setup: number;
+    /**
+     * Steady state: scheme gas mined from the workload's first block on (the workload, its epochs, settlement, claims)
+     * per packet-hop accepted over the same span; null when the workload's start was not observed.
+     */
+    steady: { fromBlock: number; gas: number; transactions: number; hops: number; epochs: number; per1000Hops: number | null; operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[] } | null;
   };
   bytes: { slot: number; attachment: number; receipt: number; perPacket: number; perPacketMeasured: number | null };
   relayCpu: { perHopUs: number | null; onPacketUs: number | null; receiptUs: number | null; onReceiptUs: number | null };
