@@ -145,7 +145,7 @@ export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
   const { t } = ix;
   const corrupt = new Set(a.relays.map((r) => r.toLowerCase()));
   const dictionary = buildDictionary(ix, a, corrupt);
-  const prior = priorGuess(ix, corrupt);
+  const prior = priorGuess(ix, corrupt, a.global);
   const memo = new Map<number, Map<string, number> | null>();
 
   const posterior = (i: number, depth: number): Map<string, number> | null => {
@@ -254,12 +254,12 @@ function contextChance(ix: Indexed, targets: readonly number[]): number {
   return best / targets.length;
 }
 
-/** The adversary's fallback: the sender it saw connect most often, else the first client. */
-function priorGuess(ix: Indexed, corrupt: Set<string>): string {
+/** The adversary's fallback: the sender it saw connect most often (any connection for a global observer), else the first client. */
+function priorGuess(ix: Indexed, corrupt: Set<string>, global: boolean): string {
   const count = new Map<string, number>();
   for (const o of ix.t.observations) {
     const c = ix.t.clientPeers.get(o.fromPeer);
-    if (c && corrupt.has(o.relay.toLowerCase())) count.set(c.toLowerCase(), (count.get(c.toLowerCase()) ?? 0) + 1);
+    if (c && (global || corrupt.has(o.relay.toLowerCase()))) count.set(c.toLowerCase(), (count.get(c.toLowerCase()) ?? 0) + 1);
   }
   return count.size ? argmax(count) : (ix.t.clients[0]?.toLowerCase() ?? "");
 }
