@@ -59,6 +59,12 @@ export function interval(xs: readonly number[]): Interval {
   return { mean, low: mean - half, high: mean + half, n };
 }
 
+/** The interval of a proportion, cut to [0, 1] (the t interval of few seeds can overshoot). */
+function share(xs: readonly number[]): Interval {
+  const x = interval(xs);
+  return { ...x, low: Math.max(0, x.low), high: Math.min(1, x.high) };
+}
+
 /** One adversary against one scheme over every seed. */
 export type LinkingSummary = {
   adversary: string;
@@ -95,11 +101,11 @@ export function summariseLinking(runs: readonly { seed: string; results: readonl
       adversary: id,
       description: perSeed[0]?.description ?? id,
       perSeed,
-      accuracy: interval(perSeed.map((x) => x.accuracy)),
-      pairAccuracy: pairs.length ? interval(pairs) : null,
-      chance: interval(perSeed.map((x) => x.chance)),
+      accuracy: share(perSeed.map((x) => x.accuracy)),
+      pairAccuracy: pairs.length ? share(pairs) : null,
+      chance: share(perSeed.map((x) => x.chance)),
       uniform: perSeed[0]?.uniform ?? 0,
-      free: paired.length ? interval(paired.map((x) => freeBySeed.get(x.seed)!)) : null,
+      free: paired.length ? share(paired.map((x) => freeBySeed.get(x.seed)!)) : null,
       diffVsFree: diff,
       leaks: diff && diff.n >= 2 ? diff.low > 0 : null,
     };

@@ -18,7 +18,7 @@ const PHASES: { name: string; starts: RegExp }[] = [
   { name: "traffic", starts: /^exchanging messages/ },
   { name: "claims", starts: /^relays claim what they earned/ },
   { name: "settlement", starts: /^(settling|relays claim what settlement)/ },
-  { name: "read back chain", starts: /^(reading every receipt|shutting down)/ },
+  { name: "read back chain", starts: /^(reading every receipt|reading the chain's event logs|shutting down)/ },
 ];
 
 export class Progress {
@@ -68,7 +68,8 @@ export class Progress {
       this.#seed = Number(seed[1]) - 1;
       this.#phaseIndex = 0;
     }
-    const p = PHASES.findIndex((x) => x.starts.test(step));
+    const bare = seed ? step.slice(seed[0].length) : step;
+    const p = PHASES.findIndex((x) => x.starts.test(bare));
     if (p >= this.#phaseIndex) this.#phaseIndex = p;
     this.#phase.update(p === PHASES.length - 1 ? 100 : 0, { label: scheme.padEnd(10), detail: `${PHASES[this.#phaseIndex]!.name}: ${step}` });
     this.#tick();

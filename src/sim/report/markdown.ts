@@ -83,10 +83,12 @@ export function reportMarkdown(report: CompareReport): string {
   out.push(`Each adversary (docs/compare.md §Adversaries) reads only what it would see in the run's real transcripts (slots, attachments, receipts, link timings, the chain's event logs) and guesses the sender of every client packet-hop it is scored on. Accuracy is the mean over ${report.seeds.length} seed(s) (${report.seeds.join(", ")}) with its 95% Student-t interval; "vs. free" is the paired difference to \`free\` on the same seeds, and a scheme leaks iff that interval lies above zero. Chance = the majority sender per (observing relay, next hop), what context alone gives; 1/#clients for reference.`);
   chart("linking.svg");
   out.push("", row(["scheme", "adversary", "accuracy [95% CI]", "free [95% CI]", "vs. free [95% CI]", "leaks", "sender–receiver", "chance", "1/#clients", "packet-hops per seed"]), row(Array(10).fill("---")));
+  const pp = (x: { mean: number; low: number; high: number; n: number } | null) =>
+    x === null ? "–" : `${(x.mean * 100).toFixed(1)} pp${x.n > 1 ? ` [${(x.low * 100).toFixed(1)}, ${(x.high * 100).toFixed(1)}]` : ""}`;
   const ci = (x: { mean: number; low: number; high: number; n: number } | null) => (x === null ? "–" : x.n > 1 ? `${pct(x.mean)} [${pct(x.low)}, ${pct(x.high)}]` : pct(x.mean));
   for (const s of ran)
     for (const l of s.linking)
-      out.push(row([s.scheme, `${l.adversary}: ${l.description}`, ci(l.accuracy), ci(l.free), ci(l.diffVsFree), l.leaks === null ? "undetermined" : l.leaks ? "**yes**" : "no", ci(l.pairAccuracy), pct(l.chance.mean), pct(l.uniform), l.perSeed.map((r) => r.targets).join(" / ")]));
+      out.push(row([s.scheme, `${l.adversary}: ${l.description}`, ci(l.accuracy), ci(l.free), pp(l.diffVsFree), l.leaks === null ? "undetermined" : l.leaks ? "**yes**" : "no", ci(l.pairAccuracy), pct(l.chance.mean), pct(l.uniform), l.perSeed.map((r) => r.targets).join(" / ")]));
   out.push("", "## Experiment (c): on-chain cost at scale", "");
   const a = report.scale.assumptions;
   out.push(`Model (docs/compare.md §Cost model): gas per epoch = g_hop × N × H + g_relay × N + g_epoch + g_pair × N(N−1) ÷ ${a.amortiseEpochs}, with g_hop, g_relay, g_epoch, g_pair the gas per unit measured in this run's receipts, N relays, H = ${a.hopsPerRelayPerEpoch.toLocaleString("en-US")} packet-hops per relay per epoch (10 clients per relay at λP+λL+λD, 5 hops, ${a.epochSeconds} s epochs). Capacity share: against ${a.blockGasLimit.toLocaleString("en-US")} gas every ${a.blockSeconds} s.`);
