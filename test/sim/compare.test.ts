@@ -23,7 +23,7 @@ describe("obol compare", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-test-"));
     const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));
     try {
-      const report = await runComparison({ schemes: ["free", "channels"], gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 3, seed: "7", seeds: 1, dataDir, log: silentLogger(), signal });
+      const report = await runComparison({ schemes: ["free", "channels"], gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 3, seed: "7", seeds: 2, dataDir, log: silentLogger(), signal });
       const dir = await writeReport(report, { out });
       const json = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as CompareReport;
       expect(validateReport(json)).toEqual([]);
@@ -51,10 +51,11 @@ describe("obol compare", () => {
       expect(steady.epochs).toBeGreaterThanOrEqual(1);
       expect(channels!.bytes.perPacket).toBeGreaterThan(0);
       expect(channels!.dropper.injectedDrops).toBeGreaterThan(0);
-      // Every adversary ran on both schemes' real transcripts; with one seed there is no interval, so no leak verdict.
+      // Every adversary ran on both schemes' real transcripts, for both seeds (the second a further workload on the same network), paired with free.
+      expect(json.seeds).toEqual(["7", "7.2"]);
       expect(channels!.linking.map((l) => l.adversary)).toEqual(["E1", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
-      expect(channels!.linking.every((l) => l.perSeed.length === 1 && l.free !== null && l.leaks === null)).toBe(true);
-      expect(channels!.linking.find((l) => l.adversary === "E4")!.perSeed[0]!.targets).toBeGreaterThan(0);
+      expect(channels!.linking.every((l) => l.perSeed.map((r) => r.seed).join() === "7,7.2" && l.free !== null && typeof l.leaks === "boolean")).toBe(true);
+      for (const r of channels!.linking.find((l) => l.adversary === "E4")!.perSeed) expect(r.targets).toBeGreaterThan(0);
       expect(json.scale.rows.map((r) => r.relays)).toEqual([1_000, 100_000, 1_000_000]);
       expect(json.conclusions.some((c) => c.startsWith("Gas: channels"))).toBe(true);
 

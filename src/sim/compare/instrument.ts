@@ -58,7 +58,7 @@ export class SchemeInstruments {
   /** Transcripts are kept up to this many records each (memory bound on long runs). */
   readonly maxRecords: number;
 
-  constructor({ maxRecords = 200_000 }: { maxRecords?: number } = {}) {
+  constructor({ maxRecords = 400_000 }: { maxRecords?: number } = {}) {
     this.maxRecords = maxRecords;
   }
 

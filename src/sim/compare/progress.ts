@@ -34,14 +34,17 @@ export class Progress {
   #stopped = false;
   readonly #started = Date.now();
 
-  /** Seeds per scheme: the first runs every phase, the others the workload for the adversaries (no settlement). */
+  /** Seeds per scheme: the first runs every phase, the others one more workload each on the same network, for the adversaries. */
   readonly #seeds: number;
+  /** Expected seconds of one further seed: its workload and drain. */
+  readonly #extra: number;
   #seed = 0;
 
   constructor(stream: NodeJS.WriteStream, { schemes, durationS, seeds = 1 }: { schemes: SchemeName[]; durationS: number; seeds?: number }) {
     this.#seeds = seeds;
+    this.#extra = durationS + 8;
     this.#weights = schemes.map((scheme) => phaseWeights(scheme, durationS));
-    const perScheme = (w: number[]) => sum(w) + (seeds - 1) * extraSeed(w);
+    const perScheme = (w: number[]) => sum(w) + (seeds - 1) * this.#extra;
     this.#before = this.#weights.map((_, i) => this.#weights.slice(0, i).reduce((a, w) => a + perScheme(w), 0));
     this.#total = this.#weights.reduce((a, w) => a + perScheme(w), 0);
     this.#bars = new cliProgress.MultiBar(
@@ -91,8 +94,9 @@ export class Progress {
 
   #tick(within = 0): void {
     const w = this.#weights[this.#index] ?? [];
-    const seedsDone = this.#seed === 0 ? 0 : sum(w) + (this.#seed - 1) * extraSeed(w);
-    const done = (this.#before[this.#index] ?? 0) + seedsDone + w.slice(0, this.#phaseIndex).reduce((a, b) => a + b, 0) + (w[this.#phaseIndex] ?? 0) * within;
+    const done =
+      (this.#before[this.#index] ?? 0) +
+      (this.#seed === 0 ? w.slice(0, this.#phaseIndex).reduce((a, b) => a + b, 0) + (w[this.#phaseIndex] ?? 0) * within : sum(w) + (this.#seed - 1 + within) * this.#extra);
     this.#overall.update(Math.round(done), { detail: `scheme ${this.#index + 1}${this.#seeds > 1 ? `, seed ${this.#seed + 1}/${this.#seeds}` : ""}, phase ${this.#phaseIndex + 1}/${PHASES.length}, ETA ${eta((Date.now() - this.#started) / 1000, done, this.#total)}` });
   }
 }
@@ -108,8 +112,6 @@ function phaseWeights(scheme: SchemeName, durationS: number): number[] {
 }
 
 const sum = (w: number[]) => w.reduce((a, b) => a + b, 0);
-/** A further seed runs every phase but settlement (index 7). */
-const extraSeed = (w: number[]) => sum(w) - (w[7] ?? 0);
 
 /** Remaining time at the average pace so far (phases differ in length, so it settles as schemes complete). */
 function eta(elapsed: number, done: number, total: number): string {

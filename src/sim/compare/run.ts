@@ -15,7 +15,7 @@ import { CompareInputError } from "./errors.js";
 import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
 import { summariseLinking } from "./adversaries.js";
 import type { LinkingResult } from "./linking.js";
-import { linkingRun, runScheme } from "./scheme-run.js";
+import { runScheme } from "./scheme-run.js";
 
 export type CompareOptions = {
   schemes: SchemeName[];
@@ -78,19 +78,12 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
       continue;
     }
     try {
-      const common = { scheme, dataDir: o.dataDir, durationS, gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl, log: o.log, signal: o.signal };
-      const tag = (i: number) => (seeds.length > 1 ? `seed ${i + 1}/${seeds.length}: ` : "");
-      const { run, pairs: p, linking: first } = await runScheme({
-        ...common, seed,
-        onStep: (step) => o.onStep?.(scheme, `${tag(0)}${step}`),
+      const { run, pairs: p, linking: runs } = await runScheme({
+        scheme, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
+        log: o.log, signal: o.signal,
+        onStep: (step) => o.onStep?.(scheme, step),
         onProgress: (progress) => o.onProgress?.(scheme, progress),
       });
-      const runs = [{ seed, results: first }];
-      for (const [i, s] of seeds.entries()) {
-        if (i === 0) continue;
-        o.signal.throwIfAborted();
-        runs.push({ seed: s, results: await linkingRun({ ...common, seed: s, onStep: (step) => o.onStep?.(scheme, `${tag(i)}${step}`), onProgress: (progress) => o.onProgress?.(scheme, progress) }) });
-      }
       schemes.push({ ...run, linking: [] });
       pairs.set(scheme, p);
       linking.set(scheme, runs);

@@ -3,7 +3,8 @@
  * `src/sim/devnet.ts` with the scheme instrumented and one dropping mix, then,
  * while the network is still up, settlement, the chain read back and the
  * linking adversaries; the result is one `SchemeRun` of the report. Further
- * seeds (`linkingRun`) repeat the workload for the adversaries only.
+ * seeds then run the same workload again on the same network, for the
+ * adversaries only (every other figure is measured by then).
  */
 import { join } from "node:path";
 import { getAddress, type Address } from "viem";
@@ -36,6 +37,8 @@ export type SchemeRunOptions = {
   dataDir: string;
   durationS: number;
   seed: string;
+  /** Further workload seeds for the linking adversaries, run on the same network after everything else is measured. */
+  extraSeeds?: readonly string[];
   gateways: number;
   mixesPerLayer: number;
   clients: number;
@@ -55,7 +58,7 @@ type Captured = {
   hops: number;
   audit: ChainAudit;
   relays: { name: string; address: Address; role: string; accepted: number; acceptedInWorkload: number; forwarded: number; delivered: number; injected: number }[];
-  linking: LinkingResult[];
+  linking: { seed: string; results: LinkingResult[] }[];
   pairs: number;
   /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
   steady: { hops: number; epochs: number } | null;
@@ -68,7 +71,7 @@ type Captured = {
  * @example
  * const { run } = await runScheme({ scheme: "tickets", … });
  */
-export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: LinkingResult[] }> {
+export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: { seed: string; results: LinkingResult[] }[] }> {
   const started = Date.now();
   const instruments = new SchemeInstruments();
   const window = workloadWindow(instruments, o.onProgress);
@@ -94,7 +97,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
       relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
     },
-    afterTraffic: async (net) => {
+    afterTraffic: async (net, _report, more) => {
       // Packet-hops of the workload itself (the same wall time for every scheme), counted when its drain ended, before claims and settlement add loops.
       const end = window.end();
       // The workload window: from its first message (relay loops during setup excluded) to the end of its drain.
@@ -114,7 +117,17 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
         accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
-      const linking = attack(net, instruments, snapshot, end.t, audit);
+      const linking = [{ seed: o.seed, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit) }];
+      for (const [i, seed] of (o.extraSeeds ?? []).entries()) {
+        if (o.signal.aborted) break;
+        // Everything else is measured: the same workload again, another seed, on this network; its own transcript window and directory.
+        const tag = `seed ${i + 2}/${(o.extraSeeds ?? []).length + 1}: `;
+        o.onStep?.(`${tag}exchanging messages for ${o.durationS} s (workload seed ${seed}, for the adversaries)`);
+        const directory = await net.directory();
+        const from = instruments.now();
+        await more(seed);
+        linking.push({ seed, results: attack(net, instruments, directory, { from, to: window.end().t }, audit) });
+      }
       const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
       captured = { settle, audit, relays, linking, pairs, hops: [...inWorkload.values()].reduce((a, b) => a + b, 0), steady };
     },
@@ -123,41 +136,6 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
   if (!captured) throw new SchemeRunIncompleteError(o.scheme);
   const c = captured as Captured;
   return { run: assemble(o, report, c, instruments, (Date.now() - started) / 1000), pairs: c.pairs, linking: c.linking };
-}
-
-/**
- * One more seed of the same scheme for the adversaries only: the same
- * workload and topology, its transcripts and chain logs, no settlement.
- *
- * @returns one result per adversary.
- * @example
- * const results = await linkingRun({ ...options, seed: "1.2" });
- */
-export async function linkingRun(o: SchemeRunOptions): Promise<LinkingResult[]> {
-  const instruments = new SchemeInstruments();
-  const window = workloadWindow(instruments, o.onProgress);
-  const auditTiming = auditDuringTraffic(o); // the same traffic as the first seed, audit loops included
-  let linking: LinkingResult[] | null = null;
-  await runDevnet({
-    scheme: o.scheme, durationS: o.durationS, seed: o.seed, dataDir: join(o.dataDir, `${o.scheme}-seed-${o.seed}`), messagesPerS: o.messagesPerS, rates: DEFAULT_RATES,
-    log: o.log, signal: o.signal, onStep: auditTiming.onStep, onProgress: window.onProgress,
-    network: {
-      gateways: o.gateways, mixesPerLayer: o.mixesPerLayer, clients: o.clients, relayLoopPerS: o.relayLoopPerS, ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
-      wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
-      relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
-    },
-    afterTraffic: async (net) => {
-      await auditTiming.entered();
-      const end = window.end();
-      const snapshot = await net.directory();
-      o.onStep?.("reading the chain's event logs for the adversaries");
-      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
-      linking = attack(net, instruments, snapshot, end.t, audit);
-    },
-  });
-  if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
-  if (!linking) throw new SchemeRunIncompleteError(o.scheme);
-  return linking;
 }
 
 type WorkloadStart = { block: bigint; epoch: bigint; accepted: number; perRelay: Map<Address, number> };
@@ -220,13 +198,14 @@ function workloadWindow(instruments: SchemeInstruments, forward?: (p: DevnetProg
   };
 }
 
-/** Every standard adversary on what happened before `cutoff` (ms): the workload's transcripts, the directory of its epoch, the chain's logs. */
-function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, cutoff: number, audit: ChainAudit): LinkingResult[] {
+/** Every standard adversary on what happened in one workload's window (ms): its transcripts, the directory of its epoch, the chain's logs. */
+function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, window: { from: number; to: number }, audit: ChainAudit): LinkingResult[] {
+  const inside = (t: number) => t >= window.from && t <= window.to;
   const clients = net.clients.map((c) => getAddress(c.chain.account));
   const transcript = indexTranscript({
-    observations: instruments.observations.filter((o) => o.t <= cutoff),
-    receipts: instruments.receipts.filter((r) => r.t <= cutoff),
-    sent: instruments.sent.filter((p) => p.t <= cutoff),
+    observations: instruments.observations.filter((o) => inside(o.t)),
+    receipts: instruments.receipts.filter((r) => inside(r.t)),
+    sent: instruments.sent.filter((p) => inside(p.t)),
     chainLogs: audit.logs,
     relayPeers: new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const)),
     // Relays pay for their own loops through the same client side: only the clients' nodes are client connections.
