@@ -71,7 +71,7 @@ describe("linking adversaries on known inputs", () => {
   const byId = (summary: LinkingSummary[], id: string) => summary.find((l) => l.adversary === id)!;
 
   it("names the adversaries from the directory by role and layer", () => {
-    expect(standardAdversaries(directory(synthetic("a", false))).map((a) => a.id)).toEqual(["E1", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
+    expect(standardAdversaries(directory(synthetic("a", false))).map((a) => a.id)).toEqual(["E1", "E1-reply", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
   });
 
   it("finds the sender tag of a deliberately leaky scheme, and says it leaks", () => {
@@ -100,6 +100,18 @@ describe("linking adversaries on known inputs", () => {
     expect(mix.accuracy.mean).toBeLessThanOrEqual(mix.chance.mean + 0.05);
     // A global observer of timings links better than a lone mix (the timing attack works).
     expect(byId(summary, "E4").accuracy.mean).toBeGreaterThan(mix.accuracy.mean);
+  });
+
+  it("finds who a reply goes to when the reply block carries its builder's tag, and not under free", () => {
+    const run = (leaky: boolean) => seeds.map((seed) => {
+      const t = synthetic(seed, leaky, { replies: 120 });
+      return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
+    });
+    const leak = byId(summariseLinking(run(true), run(false)), "E1-reply");
+    expect(leak.perSeed.every((r) => r.targets > 20)).toBe(true);
+    expect(leak.accuracy.mean).toBe(1); // the builder's deposit on chain names its tag
+    expect(leak.free!.mean).toBeLessThan(0.6);
+    expect(leak.leaks).toBe(true);
   });
 
   it("scores a reply against its replier, not the client that built and paid for the reply block", () => {

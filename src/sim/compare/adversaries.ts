@@ -12,6 +12,7 @@ import type { Adversary, LinkingResult } from "./linking.js";
 
 /**
  * E1 the recipient's gateway (the first gateway: clients 0, 2, … use it) and one layer-2 mix;
+ * E1-reply the same with the chain's logs, guessing who each reply entering there goes to (sender–receiver linking through reply blocks);
  * E2-mix one layer-2 mix alone; E2-chain entry and exit gateways with the chain's logs;
  * E4 a global passive observer of link timings; E4+2 the same with the first mix of layers 1 and 2;
  * E4-n-1 an n−1 attack on one layer-2 mix.
@@ -28,6 +29,7 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
   const some = (...xs: (Address | undefined)[]) => [...new Set(xs.filter((x): x is Address => x !== undefined))];
   const out: Adversary[] = [
     { id: "E1", description: "recipient's gateway + one layer-2 mix (slots, attachments, receipts, reply blocks)", relays: some(g0, m2), global: false, chain: false },
+    { id: "E1-reply", description: "recipient's gateway + one layer-2 mix + the chain: who a reply goes to, from the reply block's payment bytes at its first hop", relays: some(g0, m2), global: false, chain: true, replyReceiver: true },
     { id: "E2-mix", description: "one layer-2 mix (its slots, attachments, receipts)", relays: some(m2), global: false, chain: false },
     { id: "E2-chain", description: "entry + exit gateways with the chain's deposit and redemption logs", relays: some(g0, g1), global: false, chain: true },
     { id: "E4", description: "global passive observer of link timings", relays: [], global: true, chain: false },

@@ -62,6 +62,11 @@ export type Adversary = {
   chain: boolean;
   /** Active n−1 attack on this mix: holds back every honest input but one and floods with its own packets. */
   nMinus1?: Address;
+  /**
+   * Guesses who a reply goes to, at the reply's first hop (its sender is known there by connection): the reply
+   * block's builder, whose payment bytes it carries. Scored on replies entering at a corrupt relay.
+   */
+  replyReceiver?: boolean;
 };
 
 export type LinkingResult = {
@@ -146,6 +151,7 @@ export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
   const corrupt = new Set(a.relays.map((r) => r.toLowerCase()));
   const dictionary = buildDictionary(ix, a, corrupt);
   const prior = priorGuess(ix, corrupt, a.global);
+  if (a.replyReceiver) return replyReceiver(ix, a, corrupt, dictionary, prior);
   const memo = new Map<number, Map<string, number> | null>();
 
   const posterior = (i: number, depth: number): Map<string, number> | null => {
@@ -264,16 +270,21 @@ function priorGuess(ix: Indexed, corrupt: Set<string>, global: boolean): string 
   return count.size ? argmax(count) : (ix.t.clients[0]?.toLowerCase() ?? "");
 }
 
-const AMBIGUOUS = "";
+/** Windows seen for more senders than this say nothing (shared constants). */
+const MAX_LABELS = 2;
+const MANY: readonly string[] = [];
 
-/** Windows whose sender the adversary knows: clients' addresses, its own first hops, and (if it reads the chain) clients' transactions. */
-function buildDictionary(ix: Indexed, a: Adversary, corrupt: Set<string>): Map<number, string> {
-  const dict = new Map<number, string>();
+/**
+ * Windows whose sender the adversary knows: clients' addresses, its own first hops, and (if it reads the chain) clients' transactions.
+ * Each window keeps the senders it was seen with, up to two (a window of a reply block is seen with its builder and its replier).
+ */
+function buildDictionary(ix: Indexed, a: Adversary, corrupt: Set<string>): Map<number, readonly string[]> {
+  const dict = new Map<number, readonly string[]>();
   const add = (bytes: Uint8Array, sender: string) => {
     for (const w of windows(bytes)) {
       const seen = dict.get(w);
-      if (seen === undefined) dict.set(w, sender);
-      else if (seen !== sender) dict.set(w, AMBIGUOUS);
+      if (seen === undefined) dict.set(w, [sender]);
+      else if (seen !== MANY && !seen.includes(sender)) dict.set(w, seen.length >= MAX_LABELS ? MANY : [...seen, sender]);
     }
   };
   const clients = new Set(ix.t.clients.map((c) => c.toLowerCase()));
@@ -301,14 +312,19 @@ function bytesSeen(ix: Indexed, i: number): Uint8Array[] {
   return out;
 }
 
-/** A sender named by at least two windows and by more than twice as many as any other; else null. */
-function byteVote(dict: Map<number, string>, parts: readonly Uint8Array[]): string | null {
+/**
+ * A sender named by at least two windows and by more than twice as many as any other; else null.
+ * A window counts when, leaving out `except` (the connection a reply came from), one sender is left.
+ */
+function byteVote(dict: Map<number, readonly string[]>, parts: readonly Uint8Array[], except?: string): string | null {
   if (dict.size === 0) return null;
   const hits = new Map<string, number>();
   for (const b of parts)
     for (const w of windows(b)) {
-      const s = dict.get(w);
-      if (s) hits.set(s, (hits.get(s) ?? 0) + 1);
+      const labels = dict.get(w);
+      if (!labels || labels === MANY) continue;
+      const left = except ? labels.filter((x) => x !== except) : labels;
+      if (left.length === 1) hits.set(left[0]!, (hits.get(left[0]!) ?? 0) + 1);
     }
   const sorted = [...hits.entries()].sort((x, y) => y[1] - x[1]);
   const [first, second] = sorted;
@@ -349,6 +365,45 @@ function upperBound(t: Transcript, arrivals: readonly number[], time: number): n
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Receiver of replies: at a reply's first hop the corrupt relay knows the
+ * replier (its connection); the payment bytes there were made by the reply
+ * block's builder, the reply's receiver. A window that, leaving out the
+ * replier, names one client (seen in that client's own first hops or its
+ * transactions) names the receiver. Chance: the majority receiver per
+ * (relay, replier).
+ */
+function replyReceiver(ix: Indexed, a: Adversary, corrupt: Set<string>, dict: Map<number, readonly string[]>, prior: string): LinkingResult {
+  const { t } = ix;
+  const clients = new Set(t.clients.map((c) => c.toLowerCase()));
+  let targets = 0;
+  let correct = 0;
+  const groups = new Map<string, Map<string, number>>();
+  t.observations.forEach((o, i) => {
+    const x = ix.truth[i];
+    const replier = t.clientPeers.get(o.fromPeer)?.toLowerCase();
+    if (!x || x.hop !== 0 || !replier || !corrupt.has(o.relay.toLowerCase())) return;
+    const p = t.sent[x.packet]!;
+    const receiver = p.sender.toLowerCase();
+    if (p.kind !== "reply" || !clients.has(receiver)) return;
+    const fallback = prior !== replier ? prior : ([...clients].find((c) => c !== replier) ?? prior);
+    const guess = byteVote(dict, bytesSeen(ix, i), replier) ?? fallback;
+    targets++;
+    if (guess === receiver) correct++;
+    const key = `${o.relay.toLowerCase()}<${replier}`;
+    const g = groups.get(key) ?? new Map<string, number>();
+    g.set(receiver, (g.get(receiver) ?? 0) + 1);
+    groups.set(key, g);
+  });
+  let best = 0;
+  for (const g of groups.values()) best += Math.max(...g.values());
+  return {
+    adversary: a.id, description: a.description, targets, correct, accuracy: targets ? correct / targets : 0,
+    pairTargets: targets, pairCorrect: correct, pairAccuracy: targets ? correct / targets : null,
+    chance: targets ? best / targets : 0, uniform: t.clients.length > 1 ? 1 / (t.clients.length - 1) : 0,
+  };
 }
 
 /**
