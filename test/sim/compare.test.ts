@@ -83,6 +83,15 @@ describe("obol compare", () => {
       expect(validateReport(badShape)[0]).toMatch(/^schema: \/schemes\/0/);
       const extra = { ...structuredClone(json), surprise: true };
       expect(validateReport(extra).join("\n")).toMatch(/additional properties/);
+      // A leak verdict must rest on the paired interval, and setup + steady gas must add up.
+      const falseLeak = structuredClone(json);
+      const fl = (falseLeak.schemes[1] as SchemeRun).linking[0]!;
+      fl.leaks = true;
+      fl.diffVsFree = { mean: 0, low: -0.1, high: 0.1, n: 2 };
+      expect(validateReport(falseLeak).join("\n")).toMatch(/marked leaking/);
+      const badSplit = structuredClone(json);
+      (badSplit.schemes[1] as SchemeRun).gas.setup += 1;
+      expect(validateReport(badSplit).join("\n")).toMatch(/setup .* steady .* scheme gas/);
       const freePaid = structuredClone(json);
       (freePaid.schemes[0] as SchemeRun).gas.scheme = 5;
       expect(validateReport(freePaid).length).toBeGreaterThan(0);
