@@ -9,6 +9,7 @@ import { indexTranscript, linkingAttack, type Transcript } from "../../src/sim/c
 import { seededRandom } from "../../src/sim/random.js";
 import type { HopObservation, SentPacket } from "../../src/sim/compare/instrument.js";
 import { classOf, scaleCost } from "../../src/sim/compare/scale.js";
+import { sweep, WIN_PROBABILITIES } from "../../src/sim/compare/sweep.js";
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}` as Hex;
@@ -91,10 +92,12 @@ describe("linking adversaries on known inputs", () => {
 
   it("gives free no leak against itself, and accuracy near what context gives for a lone mix", () => {
     const summary = summariseLinking(free, free);
-    for (const l of summary) {
+    for (const l of summary.filter((x) => x.adversary !== "E1-reply")) {
       expect(l.leaks).toBe(false);
       expect(l.diffVsFree!.mean).toBe(0);
     }
+    // No replies in this traffic: the reply adversary saw nothing, so there is no verdict rather than a made-up one.
+    expect(byId(summary, "E1-reply").leaks).toBeNull();
     const mix = byId(summary, "E2-mix");
     expect(mix.perSeed.every((r) => r.targets > 0)).toBe(true);
     expect(mix.accuracy.mean).toBeLessThanOrEqual(mix.chance.mean + 0.05);
@@ -147,6 +150,16 @@ describe("linking adversaries on known inputs", () => {
     expect(defended.accuracy).toBeLessThan(0.1);
   });
 
+  it("leaves out seeds where the adversary saw nothing, instead of counting them as wrong", () => {
+    const r = (seed: string, targets: number, correct: number) => ({ seed, results: [{ adversary: "E", description: "", targets, correct, accuracy: targets ? correct / targets : 0, pairTargets: 0, pairCorrect: 0, pairAccuracy: null, chance: targets ? 0.5 : 0, uniform: 0.5 }] });
+    const [l] = summariseLinking([r("a", 10, 6), r("b", 0, 0), r("c", 10, 6)], [r("a", 10, 5), r("b", 10, 5), r("c", 10, 5)]);
+    expect(l!.perSeed).toHaveLength(3);
+    expect(l!.accuracy).toEqual({ mean: 0.6, low: 0.6, high: 0.6, n: 2 });
+    expect(l!.chance.mean).toBe(0.5);
+    expect(l!.diffVsFree!.n).toBe(2);
+    expect(l!.diffVsFree!.mean).toBeCloseTo(0.1, 9);
+  });
+
   it("interval: mean with a Student-t half-width, degenerate for one seed", () => {
     const x = interval([0.4, 0.5, 0.6]);
     expect(x.mean).toBeCloseTo(0.5);
@@ -178,5 +191,17 @@ describe("scale model", () => {
     expect(classOf("tickets", { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("once");
     expect(classOf("shopper", { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("relay");
     expect(classOf("tickets", { contract: "TicketBank", op: "somethingNew", count: 1, gasUsed: 1n })).toBe("once");
+  });
+});
+
+describe("win-probability sweep", () => {
+  it("trades gas per 1,000 hops (linear in p) for payout variance (binomial σ/μ)", () => {
+    const rows = sweep([{ scheme: "channels", gasPerPayout: 50_000 }], 540_000);
+    expect(rows.map((r) => r.winProbability)).toEqual([...WIN_PROBABILITIES]);
+    expect(rows[0]).toEqual({ scheme: "channels", winProbability: 1, gasPer1000Hops: 50_000_000, payoutCv: 0 });
+    const low = rows.find((r) => r.winProbability === 0.001)!;
+    expect(low.gasPer1000Hops).toBeCloseTo(50_000, 6);
+    expect(low.payoutCv).toBeCloseTo(Math.sqrt(0.999 / 540), 9);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.payoutCv).toBeGreaterThan(rows[i - 1]!.payoutCv);
   });
 });

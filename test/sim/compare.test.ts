@@ -99,7 +99,7 @@ describe("obol compare", () => {
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 420_000);
 
   it("writes nothing but the invalid copy when the report breaks a rule", async () => {
     const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));

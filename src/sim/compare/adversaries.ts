@@ -72,6 +72,7 @@ export type LinkingSummary = {
   adversary: string;
   description: string;
   perSeed: (LinkingResult & { seed: string })[];
+  /** Over the seeds with at least one target (`accuracy.n` of them). */
   accuracy: Interval;
   pairAccuracy: Interval | null;
   chance: Interval;
@@ -95,17 +96,19 @@ export function summariseLinking(runs: readonly { seed: string; results: readonl
   const ids = [...new Set(runs.flatMap((r) => r.results.map((x) => x.adversary)))];
   return ids.map((id) => {
     const perSeed = runs.flatMap((r) => r.results.filter((x) => x.adversary === id).map((x) => ({ ...x, seed: r.seed })));
-    const pairs = perSeed.filter((x) => x.pairAccuracy !== null).map((x) => x.pairAccuracy!);
-    const freeBySeed = new Map((free ?? []).flatMap((r) => r.results.filter((x) => x.adversary === id).map((x) => [r.seed, x.accuracy] as const)));
-    const paired = perSeed.filter((x) => freeBySeed.has(x.seed));
+    // A seed where the adversary saw no target (e.g. a scheme whose clients could not pay) carries no information: left out, not counted as 0.
+    const informative = perSeed.filter((x) => x.targets > 0);
+    const pairs = informative.filter((x) => x.pairAccuracy !== null).map((x) => x.pairAccuracy!);
+    const freeBySeed = new Map((free ?? []).flatMap((r) => r.results.filter((x) => x.adversary === id && x.targets > 0).map((x) => [r.seed, x.accuracy] as const)));
+    const paired = informative.filter((x) => freeBySeed.has(x.seed));
     const diff = paired.length ? interval(paired.map((x) => x.accuracy - freeBySeed.get(x.seed)!)) : null;
     return {
       adversary: id,
       description: perSeed[0]?.description ?? id,
       perSeed,
-      accuracy: share(perSeed.map((x) => x.accuracy)),
+      accuracy: share(informative.map((x) => x.accuracy)),
       pairAccuracy: pairs.length ? share(pairs) : null,
-      chance: share(perSeed.map((x) => x.chance)),
+      chance: share(informative.map((x) => x.chance)),
       uniform: perSeed[0]?.uniform ?? 0,
       free: paired.length ? share(paired.map((x) => freeBySeed.get(x.seed)!)) : null,
       diffVsFree: diff,

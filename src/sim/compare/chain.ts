@@ -31,7 +31,7 @@ export type ChainAudit = {
   /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
   receiptPayouts: Map<Address, bigint>;
   /** Scheme gas of transactions mined from `steadyFromBlock` on (after setup: the workload and settlement); setup is `schemeGas − steady.gas`. */
-  steady: { fromBlock: bigint | null; gas: bigint; transactions: number; operations: OperationGas[] };
+  steady: { fromBlock: bigint | null; gas: bigint; transactions: number; operations: OperationGas[]; /** Transfers from the scheme's contracts to anyone in those blocks. */ payouts: number };
   /** Every event the scheme's contracts emitted, with who sent the transaction and when: what any chain observer reads (the linking adversaries use it). */
   logs: ChainLog[];
 };
@@ -69,7 +69,7 @@ export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlo
   const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
-  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [], steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [] } };
+  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [], steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [], payouts: 0 } };
   const steadyOps = new Map<string, OperationGas>();
 
   const hashes: { hash: Hex; to: Address | null; input: Hex; timestamp: bigint }[] = [];
@@ -91,6 +91,7 @@ export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlo
       if (!isScheme(t.args.from)) continue;
       const recipient = getAddress(t.args.to);
       audit.receiptPayouts.set(recipient, (audit.receiptPayouts.get(recipient) ?? 0n) + t.args.value);
+      if (steadyFromBlock !== undefined && receipt.blockNumber >= steadyFromBlock) audit.steady.payouts++;
     }
     audit.transactions++;
     let contract = to ? (names.get(to.toLowerCase()) ?? "other") : "create";

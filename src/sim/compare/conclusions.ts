@@ -39,6 +39,12 @@ export function conclusions(report: CompareReport): string[] {
     const [winner, value] = measured[0]!;
     out.push(`Steady state (measured: every scheme transaction from the workload's first block on, per packet-hop accepted over the same span, setup apart): ${measured.map(([s, v]) => `${s.scheme} ${fmt(v)} gas per 1,000 hops over ${s.gas.steady!.epochs} epoch(s) after ${fmt(s.gas.setup)} gas of setup`).join(", ")}; ${winner.scheme} ${value <= 100_000 ? "meets" : "misses"} the ≤ 100,000 goal.`);
   }
+  const sweepSchemes = [...new Set(report.sweep.rows.map((r) => r.scheme))];
+  if (sweepSchemes.length > 0)
+    out.push(`The cost of lower gas (model on each scheme's measured gas per payout, ${report.sweep.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch): ${sweepSchemes.map((scheme) => {
+      const fit = report.sweep.rows.filter((r) => r.scheme === scheme && r.gasPer1000Hops <= 100_000).sort((a, b) => b.winProbability - a.winProbability)[0];
+      return fit ? `${scheme} reaches ≤ 100,000 gas per 1,000 hops at win probability ${fit.winProbability} (${fmt(fit.gasPer1000Hops)}), where a relay's pay per epoch varies by σ/μ = ${fmt(fit.payoutCv)}` : `${scheme} stays above 100,000 at every win probability swept`;
+    }).join("; ")}.`);
   const steady = report.scale.rows.filter((r) => r.relays === Math.min(...report.scale.assumptions.relayCounts)).sort((a, b) => a.gasPerHop - b.gasPerHop);
   if (steady.length > 0)
     out.push(`Recurring cost only (the scale model at ${steady[0]!.relays.toLocaleString("en-US")} relays, deployments excluded): ${steady.map((r) => `${r.scheme} ${fmt(r.gasPerHop * 1000)}`).join(", ")} gas per 1,000 packet-hops; ${steady[0]!.gasPerHop * 1000 <= 100_000 ? `${steady[0]!.scheme} meets` : "none meets"} the ≤ 100,000 goal at the win probabilities and batch sizes the run used.`);

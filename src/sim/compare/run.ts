@@ -16,6 +16,7 @@ import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
 import { summariseLinking } from "./adversaries.js";
 import type { LinkingResult } from "./linking.js";
 import { runScheme } from "./scheme-run.js";
+import { sweep } from "./sweep.js";
 
 export type CompareOptions = {
   schemes: SchemeName[];
@@ -122,6 +123,10 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     workload: { messagesPerS, ...DEFAULT_RATES, relayLoopPerS },
     schemes,
     scale: { assumptions, rows },
+    sweep: {
+      hopsPerRelayPerEpoch: assumptions.hopsPerRelayPerEpoch,
+      rows: sweep(schemes.flatMap((s) => (s.status === "ok" && s.gas.steady?.gasPerPayout ? [{ scheme: s.scheme, gasPerPayout: s.gas.steady.gasPerPayout }] : [])), assumptions.hopsPerRelayPerEpoch),
+    },
     conclusions: [],
     charts: [],
   };

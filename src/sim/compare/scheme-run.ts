@@ -271,6 +271,7 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       steady: c.steady && c.audit.steady.fromBlock !== null
         ? {
             fromBlock: Number(c.audit.steady.fromBlock), gas: Number(c.audit.steady.gas), transactions: c.audit.steady.transactions, hops: c.steady.hops, epochs: c.steady.epochs,
+            payouts: c.audit.steady.payouts, gasPerPayout: c.audit.steady.payouts > 0 ? Number(c.audit.steady.gas) / c.audit.steady.payouts : null,
             per1000Hops: c.steady.hops > 0 ? (Number(c.audit.steady.gas) / c.steady.hops) * 1000 : null,
             operations: c.audit.steady.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: Number(x.gasUsed), mean: Math.round(Number(x.gasUsed) / x.count) })),
           }

@@ -57,10 +57,10 @@ export function reportMarkdown(report: CompareReport): string {
   out.push("", "## Gas", "");
   chart("gas-per-1000-hops.svg");
   out.push("", "Setup apart: scheme gas mined before the workload's first block (deployment, one-time setup) vs. steady state, every scheme transaction from that block on (the workload, the epochs it and settlement span, claims) per packet-hop the relays accepted over the same span.");
-  out.push("", row(["scheme", "setup gas", "steady gas", "steady packet-hops", "epochs spanned", "steady gas / 1,000 hops", "steady operations"]), row(Array(7).fill("---")));
+  out.push("", row(["scheme", "setup gas", "steady gas", "steady packet-hops", "epochs spanned", "steady gas / 1,000 hops", "payouts", "steady gas / payout", "steady operations"]), row(Array(9).fill("---")));
   for (const s of ran)
     if (s.scheme !== "free")
-      out.push(row([s.scheme, n(s.gas.setup), n(s.gas.steady?.gas), s.gas.steady?.hops ?? "–", s.gas.steady?.epochs ?? "–", n(s.gas.steady?.per1000Hops), s.gas.steady?.operations.map((o) => `${o.contract}.${o.op} ×${o.count}`).join(", ") || "–"]));
+      out.push(row([s.scheme, n(s.gas.setup), n(s.gas.steady?.gas), s.gas.steady?.hops ?? "–", s.gas.steady?.epochs ?? "–", n(s.gas.steady?.per1000Hops), s.gas.steady?.payouts ?? "–", n(s.gas.steady?.gasPerPayout), s.gas.steady?.operations.map((o) => `${o.contract}.${o.op} ×${o.count}`).join(", ") || "–"]));
   out.push("", row(["scheme", "operation", "transactions", "gas used", "mean gas"]), row(Array(5).fill("---")));
   for (const s of ran) for (const op of s.gas.operations) out.push(row([s.scheme, `${op.contract}.${op.op}`, op.count, n(op.gasUsed), n(op.mean)]));
   out.push("", "## Payment bytes", "");
@@ -95,6 +95,20 @@ export function reportMarkdown(report: CompareReport): string {
   chart("scale.svg");
   out.push("", row(["scheme", "relays", "gas per epoch", "gas per hop", "share of chain capacity", "per-hop part", "per-relay part", "per-epoch part", "channel-mesh part"]), row(Array(9).fill("---")));
   for (const r of report.scale.rows) out.push(row([r.scheme, r.relays.toLocaleString("en-US"), n(r.gasPerEpoch), n(r.gasPerHop), r.shareOfChainCapacity >= 1 ? `${n(r.shareOfChainCapacity)}×` : pct(r.shareOfChainCapacity), n(r.byClass.hop), n(r.byClass.relay), n(r.byClass.epoch), n(r.byClass.pair)]));
+  if (report.sweep.rows.length > 0) {
+    out.push("", "## Win probability against payout variance", "");
+    out.push(`A model on one measured input (docs/compare.md §Win-probability sweep): if every paid hop were a lottery ticket winning with probability p, a relay carrying H = ${report.sweep.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per epoch would be paid p·H times with σ/μ = √((1 − p)/(p·H)) of its pay per epoch, and each payout would cost the gas one payout measurably cost in this run (steady gas ÷ payout transfers, in the Gas section). p = 1 is deterministic payment.`);
+    out.push("", row(["scheme", "gas per payout (measured)", ...report.sweep.rows.filter((r, i, a) => a.findIndex((x) => x.winProbability === r.winProbability) === i).map((r) => `p = ${r.winProbability}: gas / 1,000 hops, σ/μ`)]));
+    const ps = [...new Set(report.sweep.rows.map((r) => r.winProbability))];
+    out.push(row(Array(2 + ps.length).fill("---")));
+    for (const scheme of [...new Set(report.sweep.rows.map((r) => r.scheme))]) {
+      const g = ran.find((s) => s.scheme === scheme)?.gas.steady?.gasPerPayout ?? null;
+      out.push(row([scheme, n(g), ...ps.map((p) => {
+        const r = report.sweep.rows.find((x) => x.scheme === scheme && x.winProbability === p)!;
+        return `${n(r.gasPer1000Hops)}, ${n(r.payoutCv)}`;
+      })]));
+    }
+  }
   const notes = ran.filter((s) => s.settlement.claimErrors.length > 0 || s.settlement.audits);
   if (notes.length > 0) {
     out.push("", "## Settlement notes", "");

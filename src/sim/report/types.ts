@@ -6,6 +6,7 @@
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { LinkingSummary } from "../compare/adversaries.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
+import type { SweepRow } from "../compare/sweep.js";
 
 export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null };
 
@@ -50,7 +51,10 @@ export type SchemeRun = {
      * Steady state: scheme gas mined from the workload's first block on (the workload, its epochs, settlement, claims)
      * per packet-hop accepted over the same span; null when the workload's start was not observed.
      */
-    steady: { fromBlock: number; gas: number; transactions: number; hops: number; epochs: number; per1000Hops: number | null; operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[] } | null;
+    steady: {
+      fromBlock: number; gas: number; transactions: number; hops: number; epochs: number; per1000Hops: number | null;
+      /** Token transfers the scheme's contracts made in the steady blocks, and steady gas per transfer (the price of one payout). */
+      payouts: number; gasPerPayout: number | null; operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[] } | null;
   };
   bytes: { slot: number; attachment: number; receipt: number; perPacket: number; perPacketMeasured: number | null };
   relayCpu: { perHopUs: number | null; onPacketUs: number | null; receiptUs: number | null; onReceiptUs: number | null };
@@ -91,6 +95,8 @@ export type CompareReport = {
   workload: { messagesPerS: number; payloadPerS: number; loopPerS: number; dropPerS: number; meanDelayMs: number; relayLoopPerS: number };
   schemes: (SchemeRun | SchemeNotRun)[];
   scale: { assumptions: ScaleAssumptions; rows: ScaleRow[] };
+  /** Win probability against payout variance (docs/compare.md §Win-probability sweep): a model on each scheme's measured gas per payout. */
+  sweep: { hopsPerRelayPerEpoch: number; rows: SweepRow[] };
   conclusions: string[];
   charts: ChartRef[];
 };
