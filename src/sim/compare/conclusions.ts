@@ -86,7 +86,11 @@ function linkingConclusions(report: CompareReport, ran: SchemeRun[]): string[] {
   const ids = [...new Set(ran.flatMap((s) => s.linking.map((l) => l.adversary)))];
   const leaks: string[] = [];
   for (const id of ids) {
-    const rows = ran.map((s) => [s, s.linking.find((l) => l.adversary === id)] as const).filter((p): p is readonly [SchemeRun, LinkingSummary] => p[1] !== undefined);
+    const rows = ran.map((s) => [s, s.linking.find((l) => l.adversary === id)] as const).filter((p): p is readonly [SchemeRun, LinkingSummary] => p[1] !== undefined && p[1].accuracy.n > 0);
+    if (rows.length === 0) {
+      out.push(`Linking, ${id}: the adversary saw no target in any scheme's run (nothing to guess).`);
+      continue;
+    }
     const first = rows[0]![1];
     const parts = rows.map(([s, l]) => `${s.scheme} ${ci(l.accuracy)}${s.scheme !== "free" && l.diffVsFree ? ` (vs. free ${pp(l.diffVsFree)})` : ""}`);
     out.push(`Linking, ${id} (${first.description}), top-1 sender accuracy over ${report.seeds.length} seed(s), 95% intervals: ${parts.join(", ")}; chance from context ${pct(first.chance.mean)}, 1/#clients ${pct(first.uniform)}.`);
