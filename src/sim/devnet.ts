@@ -34,7 +34,7 @@ export type DevnetOptions = {
   /** Topology, chain and scheme instrumentation passed to `startNetwork` (the comparison sets them). */
   network?: Pick<NetworkOptions, "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS">;
   /** Runs after the workload and the relays' claims, while the network is still up (the comparison settles and reads the chain here). */
-  afterTraffic?: (net: RunningNetwork, report: DevnetReport) => Promise<void>;
+  afterTraffic?: (net: RunningNetwork, report: DevnetReport, more: (seed: string) => Promise<DevnetReport>) => Promise<void>;
 };
 
 export type DevnetProgress = { elapsedS: number; durationS: number; sent: number; delivered: number; repliesSent: number; repliesReceived: number; packets: number };
@@ -89,7 +89,9 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
       onStep("relays claim what they earned");
       await claimAll(net, report, log, signal);
     }
-    if (options.afterTraffic && !signal.aborted) await options.afterTraffic(net, report);
+    // `more` runs the same workload again on the same network and clients with another seed (the comparison's further seeds).
+    const more = (seed: string) => exchange(net, clients, { ...options, seed, rates, messagesPerS, pollMs, drainS, durationS });
+    if (options.afterTraffic && !signal.aborted) await options.afterTraffic(net, report, more);
     return report;
   } finally {
     onStep("shutting down");

@@ -1,57 +1,170 @@
 /**
- * The comparison's pure parts: the linking attack on hand-made transcripts
- * whose answer is known, and the scale model's arithmetic and classes.
+ * The comparison's pure parts: the linking adversaries on synthetic
+ * transcripts whose answer is known (a deliberately leaky control vs. free), and the scale model's arithmetic and classes.
  */
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import { linkingAttack } from "../../src/sim/compare/linking.js";
+import { interval, standardAdversaries, summariseLinking, type LinkingSummary } from "../../src/sim/compare/adversaries.js";
+import { indexTranscript, linkingAttack, type Transcript } from "../../src/sim/compare/linking.js";
+import { seededRandom } from "../../src/sim/random.js";
 import type { HopObservation, SentPacket } from "../../src/sim/compare/instrument.js";
 import { classOf, scaleCost } from "../../src/sim/compare/scale.js";
+import { sweep, WIN_PROBABILITIES } from "../../src/sim/compare/sweep.js";
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
-const ss = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
-const [A, B] = [addr(0xa), addr(0xb)];
-const [G, M1, M2] = [addr(1), addr(2), addr(3)];
-const peers = new Map<string, Address>([["peer-G", G], ["peer-M1", M1], ["peer-M2", M2]]);
+const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString("hex")}` as Hex;
 
-/** Packet i from client A or B: gateway at t, M1 at t+1, M2 at t+2 (secrets 3i, 3i+1, 3i+2). */
-function transcript(senders: Address[]): { observations: HopObservation[]; sent: SentPacket[] } {
+/**
+ * A seeded synthetic network with a known answer: 4 clients on 2 gateways,
+ * 2 mixes per layer with exponential delays, 240 packets. `slot(sender)` is
+ * what the scheme under test writes in every hop's slot: nothing (`free`),
+ * or a per-client tag (the deliberately leaky control), which each client
+ * also puts in a chain deposit.
+ */
+function synthetic(seed: string, leaky: boolean, { replies = 0 } = {}): Transcript {
+  const random = seededRandom(seed);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+  const payRandom = seededRandom(`${seed}/payment`); // the same traffic with and without the leak
+  const payBytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(payRandom() * 256));
+  const clients = [0, 1, 2, 3].map((i) => addr(0xc0 + i));
+  const gateways = [addr(0x10), addr(0x11)];
+  const layers = [1, 2, 3].map((l) => [addr(0x20 + 2 * l), addr(0x21 + 2 * l)]);
+  const peerOf = (a: Address) => `peer-${a.slice(-2)}`;
+  const tags = clients.map(() => payBytes(16));
   const observations: HopObservation[] = [];
   const sent: SentPacket[] = [];
-  senders.forEach((sender, i) => {
-    const t = i * 10;
-    sent.push({ t, sender, kind: "payload", route: [G, M1, M2], ss: [ss(3 * i), ss(3 * i + 1), ss(3 * i + 2)] });
-    observations.push({ t, relay: G, fromPeer: sender === A ? "peer-A" : "peer-B", nextHop: M1, ss: ss(3 * i) });
-    observations.push({ t: t + 1, relay: M1, fromPeer: "peer-G", nextHop: M2, ss: ss(3 * i + 1) });
-    observations.push({ t: t + 2, relay: M2, fromPeer: "peer-M1", nextHop: null, ss: ss(3 * i + 2) });
-  });
-  return { observations, sent };
+  let counter = 0;
+  for (let p = 0; p < 240; p++) {
+    const c = Math.floor(random() * 4);
+    const builder = p < replies ? (c + 1) % 4 : c; // a reply: built (and paid) by another client, sent by c
+    const route = [gateways[c % 2]!, ...layers.map((l) => l[Math.floor(random() * 2)]!), gateways[Math.floor(random() * 2)]!];
+    const ss = route.map(() => `0x${(++counter).toString(16).padStart(64, "0")}` as Hex);
+    let t = p * 60 + random() * 30;
+    sent.push({ t, sender: clients[builder]!, kind: p < replies ? "reply" : "payload", route, ss });
+    route.forEach((relay, hop) => {
+      if (hop > 0) t += (hop <= 3 ? -200 * Math.log(1 - random()) : 0) + 2;
+      const slot = leaky ? Uint8Array.from([...tags[builder]!, ...payBytes(8)]) : new Uint8Array(0);
+      observations.push({ t, relay, fromPeer: hop === 0 ? `client-${c}` : peerOf(route[hop - 1]!), nextHop: route[hop + 1] ?? null, slot, attachment: new Uint8Array(0), packetRef: hex(bytes(32)), ss: ss[hop]! });
+    });
+  }
+  const relays = [...gateways, ...layers.flat()];
+  return {
+    observations, receipts: [], sent,
+    chainLogs: leaky ? clients.map((from, i) => ({ block: 1n, timestamp: 0n, from, contract: "Deposit", topics: [], data: hex(tags[i]!) })) : [],
+    relayPeers: new Map(relays.map((r) => [peerOf(r), r])),
+    clientPeers: new Map(clients.map((a, i) => [`client-${i}`, a])),
+    clients,
+    roles: new Map(relays.map((r) => [r.toLowerCase(), gateways.includes(r) ? "gateway" : "mix"])),
+    meanDelayMs: 200,
+  };
 }
 
-describe("linking attack", () => {
-  const senders = [A, B, B, A, B, B, B, A];
+const directory = (t: Transcript) => [...t.roles].map(([relay, role]) => ({ relay: relay as Address, role: role as "gateway" | "mix", layer: role === "gateway" ? 0 : [0, 0, 1, 1, 2, 2, 3, 3][Number.parseInt(relay.slice(-2), 16) - 0x20]! }));
+const seeds = ["a", "b", "c"];
+const runAll = (leaky: boolean) => seeds.map((seed) => {
+  const t = synthetic(seed, leaky);
+  return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
+});
 
-  it("links every packet when the adversary holds the whole chain back to the entry gateway", () => {
-    const r = linkingAttack({ ...transcript(senders), relayPeers: peers, clients: [A, B], entryGateway: G, mixes: [M1, M2] });
-    expect(r.targets).toBe(2 * senders.length);
-    expect(r.correct).toBe(r.targets);
-    expect(r.success).toBe(1);
-    expect(r.chance).toBeCloseTo(5 / 8);
+describe("linking adversaries on known inputs", () => {
+  const free = runAll(false);
+  const leaky = runAll(true);
+  const byId = (summary: LinkingSummary[], id: string) => summary.find((l) => l.adversary === id)!;
+
+  it("names the adversaries from the directory by role and layer", () => {
+    expect(standardAdversaries(directory(synthetic("a", false))).map((a) => a.id)).toEqual(["E1", "E1-reply", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
   });
 
-  it("falls back to chance when an honest mix sits between the gateway and its mix", () => {
-    const r = linkingAttack({ ...transcript(senders), relayPeers: peers, clients: [A, B], entryGateway: G, mixes: [M2] });
-    expect(r.targets).toBe(senders.length);
-    expect(r.success).toBeCloseTo(r.chance);
-    expect(r.chance).toBeCloseTo(5 / 8);
+  it("finds the sender tag of a deliberately leaky scheme, and says it leaks", () => {
+    const summary = summariseLinking(leaky, free);
+    // Every client's deposit names its tag on chain: the tag names the sender at every hop.
+    expect(byId(summary, "E2-chain").accuracy.mean).toBe(1);
+    // The gateway learns the tags of its own clients from their first hops (half of them), and links those everywhere.
+    expect(byId(summary, "E1").accuracy.mean).toBeGreaterThan(0.45);
+    for (const id of ["E1", "E2-chain"]) {
+      const l = byId(summary, id);
+      expect(l.diffVsFree!.low).toBeGreaterThan(0);
+      expect(l.leaks).toBe(true);
+    }
+    // One mix alone has no labelled source for the tag (no first hop, no chain): it cannot use it, and the scheme does not leak to it.
+    expect(byId(summary, "E2-mix").leaks).toBe(false);
   });
 
-  it("ignores packets the clients did not build (relay loops) and sees nothing without mixes", () => {
-    const { observations, sent } = transcript(senders);
-    const r = linkingAttack({ observations, sent: sent.map((p) => ({ ...p, sender: addr(0xc) })), relayPeers: peers, clients: [A, B], entryGateway: G, mixes: [M1] });
-    expect(r.targets).toBe(0);
-    expect(r.success).toBe(0);
-    expect(linkingAttack({ observations, sent, relayPeers: peers, clients: [A, B], entryGateway: G, mixes: [] }).targets).toBe(0);
+  it("gives free no leak against itself, and accuracy near what context gives for a lone mix", () => {
+    const summary = summariseLinking(free, free);
+    for (const l of summary.filter((x) => x.adversary !== "E1-reply")) {
+      expect(l.leaks).toBe(false);
+      expect(l.diffVsFree!.mean).toBe(0);
+    }
+    // No replies in this traffic: the reply adversary saw nothing, so there is no verdict rather than a made-up one.
+    expect(byId(summary, "E1-reply").leaks).toBeNull();
+    const mix = byId(summary, "E2-mix");
+    expect(mix.perSeed.every((r) => r.targets > 0)).toBe(true);
+    expect(mix.accuracy.mean).toBeLessThanOrEqual(mix.chance.mean + 0.05);
+    // A global observer of timings links better than a lone mix (the timing attack works).
+    expect(byId(summary, "E4").accuracy.mean).toBeGreaterThan(mix.accuracy.mean);
+  });
+
+  it("finds who a reply goes to when the reply block carries its builder's tag, and not under free", () => {
+    const run = (leaky: boolean) => seeds.map((seed) => {
+      const t = synthetic(seed, leaky, { replies: 120 });
+      return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
+    });
+    const leak = byId(summariseLinking(run(true), run(false)), "E1-reply");
+    expect(leak.perSeed.every((r) => r.targets > 20)).toBe(true);
+    expect(leak.accuracy.mean).toBe(1); // the builder's deposit on chain names its tag
+    expect(leak.free!.mean).toBeLessThan(0.6);
+    expect(leak.leaks).toBe(true);
+  });
+
+  it("scores a reply against its replier, not the client that built and paid for the reply block", () => {
+    const t = synthetic("r", false, { replies: 240 });
+    const ix = indexTranscript(t);
+    const first = t.observations.filter((o) => !t.relayPeers.has(o.fromPeer));
+    for (const o of first) {
+      const packet = t.sent.findIndex((p) => p.ss.includes(o.ss));
+      expect(ix.senderOf[packet]).toBe(t.clientPeers.get(o.fromPeer));
+      expect(ix.senderOf[packet]).not.toBe(t.sent[packet]!.sender);
+    }
+    // The entry gateway plus every mix trace each packet to the connection it came from: all correct only if truth is the replier.
+    const all = linkingAttack(ix, { id: "all", description: "every relay", relays: [...t.roles.keys()] as Address[], global: false, chain: false });
+    expect(all.accuracy).toBe(1);
+  });
+
+  it("the n−1 attack fails exactly when the mix's own cover leaves first", () => {
+    const t = synthetic("n", false);
+    const mix = [...t.roles.keys()].find((r) => t.roles.get(r) === "mix")! as Address;
+    const ix = indexTranscript(t);
+    const alone = linkingAttack(ix, { id: "n-1", description: "", relays: [mix], global: true, chain: false, nMinus1: mix });
+    expect(alone.targets).toBeGreaterThan(0);
+    expect(alone.accuracy).toBe(1); // no cover traffic from the mix: every target singled out
+    // The mix sends a loop of its own right after every arrival: each one leaves before the target.
+    const covered = { ...t, observations: [...t.observations], sent: [...t.sent] };
+    for (const o of t.observations.filter((x) => x.relay === mix)) {
+      const ss = `0x${"f".repeat(8)}${o.ss.slice(10)}` as Hex;
+      covered.sent.push({ t: o.t, sender: mix, kind: "loop", route: [addr(0x10)], ss: [ss] });
+      covered.observations.push({ t: o.t + 1, relay: addr(0x10), fromPeer: `peer-${mix.slice(-2)}`, nextHop: null, slot: new Uint8Array(0), attachment: new Uint8Array(0), packetRef: ss, ss });
+    }
+    const defended = linkingAttack(indexTranscript(covered), { id: "n-1", description: "", relays: [mix], global: true, chain: false, nMinus1: mix });
+    expect(defended.targets).toBe(alone.targets);
+    expect(defended.accuracy).toBeLessThan(0.1);
+  });
+
+  it("leaves out seeds where the adversary saw nothing, instead of counting them as wrong", () => {
+    const r = (seed: string, targets: number, correct: number) => ({ seed, results: [{ adversary: "E", description: "", targets, correct, accuracy: targets ? correct / targets : 0, pairTargets: 0, pairCorrect: 0, pairAccuracy: null, chance: targets ? 0.5 : 0, uniform: 0.5 }] });
+    const [l] = summariseLinking([r("a", 10, 6), r("b", 0, 0), r("c", 10, 6)], [r("a", 10, 5), r("b", 10, 5), r("c", 10, 5)]);
+    expect(l!.perSeed).toHaveLength(3);
+    expect(l!.accuracy).toEqual({ mean: 0.6, low: 0.6, high: 0.6, n: 2 });
+    expect(l!.chance.mean).toBe(0.5);
+    expect(l!.diffVsFree!.n).toBe(2);
+    expect(l!.diffVsFree!.mean).toBeCloseTo(0.1, 9);
+  });
+
+  it("interval: mean with a Student-t half-width, degenerate for one seed", () => {
+    const x = interval([0.4, 0.5, 0.6]);
+    expect(x.mean).toBeCloseTo(0.5);
+    expect(x.high - x.mean).toBeCloseTo(4.303 * (0.1 / Math.sqrt(3)), 6);
+    expect(interval([0.3])).toEqual({ mean: 0.3, low: 0.3, high: 0.3, n: 1 });
   });
 });
 
@@ -78,5 +191,17 @@ describe("scale model", () => {
     expect(classOf("tickets", { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("once");
     expect(classOf("shopper", { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("relay");
     expect(classOf("tickets", { contract: "TicketBank", op: "somethingNew", count: 1, gasUsed: 1n })).toBe("once");
+  });
+});
+
+describe("win-probability sweep", () => {
+  it("trades gas per 1,000 hops (linear in p) for payout variance (binomial σ/μ)", () => {
+    const rows = sweep([{ scheme: "channels", gasPerPayout: 50_000 }], 540_000);
+    expect(rows.map((r) => r.winProbability)).toEqual([...WIN_PROBABILITIES]);
+    expect(rows[0]).toEqual({ scheme: "channels", winProbability: 1, gasPer1000Hops: 50_000_000, payoutCv: 0 });
+    const low = rows.find((r) => r.winProbability === 0.001)!;
+    expect(low.gasPer1000Hops).toBeCloseTo(50_000, 6);
+    expect(low.payoutCv).toBeCloseTo(Math.sqrt(0.999 / 540), 9);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.payoutCv).toBeGreaterThan(rows[i - 1]!.payoutCv);
   });
 });

@@ -23,7 +23,7 @@ describe("obol compare", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-test-"));
     const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));
     try {
-      const report = await runComparison({ schemes: ["free", "channels"], gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 3, seed: "7", dataDir, log: silentLogger(), signal });
+      const report = await runComparison({ schemes: ["free", "channels"], gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 3, seed: "7", seeds: 2, dataDir, log: silentLogger(), signal });
       const dir = await writeReport(report, { out });
       const json = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as CompareReport;
       expect(validateReport(json)).toEqual([]);
@@ -43,9 +43,23 @@ describe("obol compare", () => {
         expect(BigInt(r.claimReported)).toBeLessThanOrEqual(BigInt(r.paid));
       }
       expect(channels!.gas.per1000Hops).toBeCloseTo((channels!.gas.scheme / channels!.hops) * 1000, 6);
+      // Setup apart: the deployment is setup; the relays' redemptions and claims come after the workload began.
+      const steady = channels!.gas.steady!;
+      expect(channels!.gas.setup + steady.gas).toBe(channels!.gas.scheme);
+      expect(steady.operations.map((o) => o.op)).not.toContain("deploy");
+      expect(steady.hops).toBeGreaterThanOrEqual(channels!.hops);
+      expect(steady.epochs).toBeGreaterThanOrEqual(1);
       expect(channels!.bytes.perPacket).toBeGreaterThan(0);
       expect(channels!.dropper.injectedDrops).toBeGreaterThan(0);
-      expect(channels!.linking.length).toBe(3);
+      // Every adversary ran on both schemes' real transcripts, for both seeds (the second a further workload on the same network), paired with free.
+      expect(json.seeds).toEqual(["7", "7.2"]);
+      expect(channels!.linking.map((l) => l.adversary)).toEqual(["E1", "E1-reply", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
+      expect(channels!.linking.every((l) => l.perSeed.map((r) => r.seed).join() === "7,7.2")).toBe(true);
+      // The global observer scores every packet leaving the network, so it has targets in both seeds, hence a verdict.
+      const e4 = channels!.linking.find((l) => l.adversary === "E4")!;
+      for (const r of e4.perSeed) expect(r.targets).toBeGreaterThan(0);
+      expect(e4.free!.n).toBe(2);
+      expect(typeof e4.leaks).toBe("boolean");
       expect(json.scale.rows.map((r) => r.relays)).toEqual([1_000, 100_000, 1_000_000]);
       expect(json.conclusions.some((c) => c.startsWith("Gas: channels"))).toBe(true);
 
@@ -73,6 +87,15 @@ describe("obol compare", () => {
       expect(validateReport(badShape)[0]).toMatch(/^schema: \/schemes\/0/);
       const extra = { ...structuredClone(json), surprise: true };
       expect(validateReport(extra).join("\n")).toMatch(/additional properties/);
+      // A leak verdict must rest on the paired interval, and setup + steady gas must add up.
+      const falseLeak = structuredClone(json);
+      const fl = (falseLeak.schemes[1] as SchemeRun).linking[0]!;
+      fl.leaks = true;
+      fl.diffVsFree = { mean: 0, low: -0.1, high: 0.1, n: 2 };
+      expect(validateReport(falseLeak).join("\n")).toMatch(/marked leaking/);
+      const badSplit = structuredClone(json);
+      (badSplit.schemes[1] as SchemeRun).gas.setup += 1;
+      expect(validateReport(badSplit).join("\n")).toMatch(/setup .* steady .* scheme gas/);
       const freePaid = structuredClone(json);
       (freePaid.schemes[0] as SchemeRun).gas.scheme = 5;
       expect(validateReport(freePaid).length).toBeGreaterThan(0);
@@ -80,7 +103,7 @@ describe("obol compare", () => {
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 420_000);
 
   it("writes nothing but the invalid copy when the report breaks a rule", async () => {
     const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));

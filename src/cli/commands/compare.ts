@@ -8,12 +8,12 @@ import { UsageError } from "../errors.js";
 import { SCHEME_NAMES } from "../../schemes/registry.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 
-const DEFAULTS = { schemes: "free,channels,tickets,shopper", relays: "2,3", clients: 4, duration: 20, seed: "1", out: "reports" } as const;
+const DEFAULTS = { schemes: "free,channels,tickets,shopper", relays: "2,3", clients: 4, duration: 20, seed: "1", seeds: 3, fullSeeds: 10, out: "reports" } as const;
 
 export const command: Command = {
   name: "compare",
   summary: "run the same workload under each accounting scheme and write a report with charts",
-  usage: `Usage: obol compare [--schemes a,b] [--relays G,M] [--clients N] [--duration S] [--seed N] [--rpc-url URL] [--out DIR]
+  usage: `Usage: obol compare [--schemes a,b] [--relays G,M] [--clients N] [--duration S] [--seed N] [--seeds N] [--full] [--rpc-url URL] [--out DIR]
 
 For each scheme in turn: a fresh local chain (Hardhat node on 127.0.0.1), the
 Ignition deployment, G gateways and 3×M mixes registered and running on
@@ -29,6 +29,9 @@ Options:
   --clients <n>      clients (default ${DEFAULTS.clients})
   --duration <s>     seconds of messages per scheme (default ${DEFAULTS.duration})
   --seed <n>         workload seed (default ${DEFAULTS.seed})
+  --seeds <n>        seeds the linking adversaries run on, each a further run of the
+                     workload per scheme (default ${DEFAULTS.seeds}; --full: ${DEFAULTS.fullSeeds})
+  --full             the long comparison: ${DEFAULTS.fullSeeds} seeds
   --rate <n>         real messages per second per client (default 0.5)
   --drop <fraction>  share of packets the dropping mix does not forward (default 0.1)
   --rpc-url <url>    use this running development chain (Hardhat/Anvil with the default
@@ -44,6 +47,8 @@ ${COMMON_USAGE}`,
         clients: { type: "string" },
         duration: { type: "string" },
         seed: { type: "string" },
+        seeds: { type: "string" },
+        full: { type: "boolean", default: false },
         rate: { type: "string" },
         drop: { type: "string" },
         out: { type: "string" },
@@ -58,6 +63,8 @@ ${COMMON_USAGE}`,
       throw new UsageError(`--relays must be "G,M" (gateways, mixes per layer; integers ≥ 1), got "${values.relays}"`, "compare");
     const clients = numberOption(values.clients, "--clients", "compare", DEFAULTS.clients);
     const durationS = numberOption(values.duration, "--duration", "compare", DEFAULTS.duration);
+    const seeds = numberOption(values.seeds, "--seeds", "compare", values.full ? DEFAULTS.fullSeeds : DEFAULTS.seeds);
+    if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be an integer ≥ 1, got "${values.seeds}"`, "compare");
     const messagesPerS = numberOption(values.rate, "--rate", "compare", 0.5);
     const dropFraction = numberOption(values.drop, "--drop", "compare", 0.1);
     // The common --rpc-url has a default; only an explicit one replaces the local chain.
@@ -68,10 +75,10 @@ ${COMMON_USAGE}`,
     const { Progress } = await import("../../sim/compare/progress.js");
     const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-"));
     const quiet = common.verbose ? log : log.child({}, { level: "error" });
-    const progress = new Progress(process.stderr, { schemes: schemes as SchemeName[], durationS });
+    const progress = new Progress(process.stderr, { schemes: schemes as SchemeName[], durationS, seeds });
     try {
       const report = await runComparison({
-        schemes: schemes as SchemeName[], gateways: relays[0]!, mixesPerLayer: relays[1]!, clients, durationS, seed: values.seed ?? DEFAULTS.seed,
+        schemes: schemes as SchemeName[], gateways: relays[0]!, mixesPerLayer: relays[1]!, clients, durationS, seed: values.seed ?? DEFAULTS.seed, seeds,
         messagesPerS, dropFraction, rpcUrl, dataDir, log: quiet, signal,
         onScheme: (scheme, i) => progress.scheme(scheme, i),
         onStep: (scheme, step) => progress.step(scheme, step),

@@ -30,7 +30,14 @@ export type ChainAudit = {
   payouts: Map<Address, bigint>;
   /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
   receiptPayouts: Map<Address, bigint>;
+  /** Scheme gas of transactions mined from `steadyFromBlock` on (after setup: the workload and settlement); setup is `schemeGas − steady.gas`. */
+  steady: { fromBlock: bigint | null; gas: bigint; transactions: number; operations: OperationGas[]; /** Transfers from the scheme's contracts to anyone in those blocks. */ payouts: number };
+  /** Every event the scheme's contracts emitted, with who sent the transaction and when: what any chain observer reads (the linking adversaries use it). */
+  logs: ChainLog[];
 };
+
+/** One event of a scheme contract as the chain shows it to everyone. */
+export type ChainLog = { block: bigint; timestamp: bigint; from: Address; contract: string; topics: Hex[]; data: Hex };
 
 const SCHEME_CONTRACTS = ["PaymentChannels", "TicketBank", "ShopperAudit"] as const;
 const ABIS: Record<string, Abi> = {
@@ -55,19 +62,20 @@ const ABIS: Record<string, Abi> = {
  * @example
  * const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
  */
-export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock: bigint }): Promise<ChainAudit> {
+export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlock }: { fromBlock: bigint; steadyFromBlock?: bigint | undefined }): Promise<ChainAudit> {
   const { publicClient, deployment } = chain;
   const names = new Map<string, string>();
   for (const [name, address] of Object.entries(deployment.contracts)) if (address) names.set(address.toLowerCase(), name);
   const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
-  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map() };
+  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [], steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [], payouts: 0 } };
+  const steadyOps = new Map<string, OperationGas>();
 
-  const hashes: { hash: Hex; to: Address | null; input: Hex }[] = [];
+  const hashes: { hash: Hex; to: Address | null; input: Hex; timestamp: bigint }[] = [];
   for (let n = fromBlock; n <= toBlock; n++) {
     const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
-    for (const tx of block.transactions) hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input });
+    for (const tx of block.transactions) hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input, timestamp: block.timestamp });
   }
   const receipts: TransactionReceipt[] = [];
   for (let i = 0; i < hashes.length; i += 16)
@@ -75,12 +83,15 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
 
   const token = deployment.contracts.ObolToken.toLowerCase();
   for (const [i, receipt] of receipts.entries()) {
-    const { to, input } = hashes[i]!;
+    const { to, input, timestamp } = hashes[i]!;
+    for (const l of receipt.logs)
+      if (isScheme(l.address)) audit.logs.push({ block: receipt.blockNumber, timestamp, from: getAddress(receipt.from), contract: names.get(l.address.toLowerCase())!, topics: l.topics as Hex[], data: l.data });
     const transfers = parseEventLogs({ abi: obolTokenAbi, eventName: "Transfer", logs: receipt.logs.filter((l) => l.address.toLowerCase() === token) });
     for (const t of transfers) {
       if (!isScheme(t.args.from)) continue;
       const recipient = getAddress(t.args.to);
       audit.receiptPayouts.set(recipient, (audit.receiptPayouts.get(recipient) ?? 0n) + t.args.value);
+      if (steadyFromBlock !== undefined && receipt.blockNumber >= steadyFromBlock) audit.steady.payouts++;
     }
     audit.transactions++;
     let contract = to ? (names.get(to.toLowerCase()) ?? "other") : "create";
@@ -112,9 +123,18 @@ export async function auditChain(chain: ChainClients, { fromBlock }: { fromBlock
       entry.count++;
       entry.gasUsed += receipt.gasUsed;
       ops.set(key, entry);
+      if (steadyFromBlock !== undefined && receipt.blockNumber >= steadyFromBlock) {
+        audit.steady.gas += receipt.gasUsed;
+        audit.steady.transactions++;
+        const s = steadyOps.get(key) ?? { contract, op, count: 0, gasUsed: 0n };
+        s.count++;
+        s.gasUsed += receipt.gasUsed;
+        steadyOps.set(key, s);
+      }
     } else audit.commonGas += receipt.gasUsed;
   }
   audit.operations = [...ops.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
+  audit.steady.operations = [...steadyOps.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
 
   for (const name of SCHEME_CONTRACTS) {
     const from = deployment.contracts[name];

@@ -4,6 +4,7 @@
  * paid scheme makes. Sentences only state figures present in the report.
  */
 import type { CompareReport, SchemeRun } from "../report/types.js";
+import type { Interval, LinkingSummary } from "./adversaries.js";
 
 const fmt = (x: number, digits = 3) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString());
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -33,6 +34,17 @@ export function conclusions(report: CompareReport): string[] {
     const goal = value <= 100_000 ? "meets" : "misses";
     out.push(`Gas: ${winner.scheme} is cheapest on chain at ${fmt(value)} gas per 1,000 paid packet-hops (all setup included), which ${goal} the DESIGN §8 goal of ≤ 100,000${gas.length > 1 ? `; then ${gas.slice(1).map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}` : ""}.`);
   }
+  const measured = best(paid, (s) => s.gas.steady?.per1000Hops ?? null);
+  if (measured.length > 0) {
+    const [winner, value] = measured[0]!;
+    out.push(`Steady state (measured: every scheme transaction from the workload's first block on, per packet-hop accepted over the same span, setup apart): ${measured.map(([s, v]) => `${s.scheme} ${fmt(v)} gas per 1,000 hops over ${s.gas.steady!.epochs} epoch(s) after ${fmt(s.gas.setup)} gas of setup`).join(", ")}; ${winner.scheme} ${value <= 100_000 ? "meets" : "misses"} the ≤ 100,000 goal.`);
+  }
+  const sweepSchemes = [...new Set(report.sweep.rows.map((r) => r.scheme))];
+  if (sweepSchemes.length > 0)
+    out.push(`The cost of lower gas (model on each scheme's measured gas per payout, ${report.sweep.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch): ${sweepSchemes.map((scheme) => {
+      const fit = report.sweep.rows.filter((r) => r.scheme === scheme && r.gasPer1000Hops <= 100_000).sort((a, b) => b.winProbability - a.winProbability)[0];
+      return fit ? `${scheme} reaches ≤ 100,000 gas per 1,000 hops at win probability ${fit.winProbability} (${fmt(fit.gasPer1000Hops)}), where a relay's pay per epoch varies by σ/μ = ${fmt(fit.payoutCv)}` : `${scheme} stays above 100,000 at every win probability swept`;
+    }).join("; ")}.`);
   const steady = report.scale.rows.filter((r) => r.relays === Math.min(...report.scale.assumptions.relayCounts)).sort((a, b) => a.gasPerHop - b.gasPerHop);
   if (steady.length > 0)
     out.push(`Recurring cost only (the scale model at ${steady[0]!.relays.toLocaleString("en-US")} relays, deployments excluded): ${steady.map((r) => `${r.scheme} ${fmt(r.gasPerHop * 1000)}`).join(", ")} gas per 1,000 packet-hops; ${steady[0]!.gasPerHop * 1000 <= 100_000 ? `${steady[0]!.scheme} meets` : "none meets"} the ≤ 100,000 goal at the win probabilities and batch sizes the run used.`);
@@ -58,13 +70,40 @@ export function conclusions(report: CompareReport): string[] {
   }
   const fair = best(paid, (s) => s.payouts.fairness.honestCv);
   if (fair.length > 0) out.push(`Fairness (spread of pay per carried hop among honest relays, σ/μ; lower is fairer): ${fair.map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}.`);
-  const linking = ran.map((s) => [s, s.linking.find((l) => l.k === Math.max(...s.linking.map((x) => x.k)))] as const).filter((p) => p[1] && p[1].targets > 0);
-  if (linking.length > 0)
-    out.push(`Linking attack (entry gateway + ${linking[0]![1]!.k} mixes, real transcripts): ${linking.map(([s, l]) => `${s.scheme} ${pct(l!.success)} vs. chance ${pct(l!.chance)} over ${l!.targets} packets`).join(", ")}; payment bytes add no sender information beyond the first hop in any scheme measured, so differences come from traffic and timing.`);
+  out.push(...linkingConclusions(report, ran));
   const inconsistent = paid.filter((s) => !s.payouts.consistent);
   out.push(inconsistent.length === 0 ? "Every payout in this report is the token transfers read back from the chain, found identically by an event query and in the run's receipts." : `Transfer events, receipts and claims disagree for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`);
   const selfRedeemed = paid.filter((s) => BigInt(s.payouts.claimReported) < BigInt(s.payouts.total));
   for (const s of selfRedeemed) out.push(`${s.scheme}: relays' claim() calls account for ${fmtTokens(s.payouts.claimReported)} of the ${fmtTokens(s.payouts.total)} OBOL paid; the rest the relays redeemed on their own during the run.`);
+  return out;
+}
+
+/** One sentence per adversary (accuracy per scheme with its interval, the paired difference to free), then the verdict. */
+function linkingConclusions(report: CompareReport, ran: SchemeRun[]): string[] {
+  const out: string[] = [];
+  const ci = (x: Interval) => (x.n > 1 ? `${pct(x.mean)} [${pct(x.low)}, ${pct(x.high)}]` : pct(x.mean));
+  const pp = (x: Interval) => `${x.mean >= 0 ? "+" : ""}${(x.mean * 100).toFixed(1)} pp${x.n > 1 ? ` [${(x.low * 100).toFixed(1)}, ${(x.high * 100).toFixed(1)}]` : ""}`;
+  const ids = [...new Set(ran.flatMap((s) => s.linking.map((l) => l.adversary)))];
+  const leaks: string[] = [];
+  for (const id of ids) {
+    const rows = ran.map((s) => [s, s.linking.find((l) => l.adversary === id)] as const).filter((p): p is readonly [SchemeRun, LinkingSummary] => p[1] !== undefined && p[1].accuracy.n > 0);
+    if (rows.length === 0) {
+      out.push(`Linking, ${id}: the adversary saw no target in any scheme's run (nothing to guess).`);
+      continue;
+    }
+    const first = rows[0]![1];
+    const parts = rows.map(([s, l]) => `${s.scheme} ${ci(l.accuracy)}${s.scheme !== "free" && l.diffVsFree ? ` (vs. free ${pp(l.diffVsFree)})` : ""}`);
+    out.push(`Linking, ${id} (${first.description}), top-1 sender accuracy over ${report.seeds.length} seed(s), 95% intervals: ${parts.join(", ")}; chance from context ${pct(first.chance.mean)}, 1/#clients ${pct(first.uniform)}.`);
+    for (const [s, l] of rows) if (l.leaks) leaks.push(`${s.scheme} to ${id} (${pp(l.diffVsFree!)} over free)`);
+  }
+  if (ids.length > 0) {
+    const undetermined = ran.some((s) => s.scheme !== "free" && s.linking.some((l) => l.leaks === null));
+    out.push(leaks.length > 0
+      ? `Payment data leaks sender information: ${leaks.join("; ")} — the adversary beats free on the same seeds beyond the 95% interval.`
+      : undetermined
+        ? "Whether payment data leaks is undetermined here: it needs free in the run and at least two seeds (the paired interval to free)."
+        : `No scheme's payment data lets any adversary beat free beyond the 95% interval over ${report.seeds.length} seeds; differences between schemes in the table above are within noise.`);
+  }
   return out;
 }
 

@@ -5,10 +5,12 @@
  * - the wall time of every relay-side payment call (`onPacket`, `receipt`,
  *   `onReceipt`) per relay: the relay CPU spent on payment work per packet-hop;
  * - the wall time of every client-side `pay` call and the bytes it produced;
- * - a transcript for the linking attack: what each relay sees of each packet
- *   (time, previous peer, next hop) and, as ground truth only, which sender
- *   built the packet (matched through the hop's Sphinx shared secret `ss`,
- *   which the sender derived and the relay recomputed).
+ * - a transcript for the linking adversaries (docs/compare.md §Adversaries):
+ *   what each relay sees of each packet (time, previous peer, next hop, the
+ *   slot and attachment bytes the scheme put there, the receipts it gets
+ *   back) and, as ground truth only, which packet it was (matched through
+ *   the hop's Sphinx shared secret `ss`, which the sender derived and the
+ *   relay recomputed). Nothing here depends on which scheme is wrapped.
  */
 import { bytesToHex, type Address, type Hex } from "viem";
 import type { AccountingScheme, ClientScheme, PacketKind, RelayScheme, SchemeDeps } from "../../schemes/scheme.js";
@@ -21,21 +23,34 @@ export type HopObservation = {
   /** libp2p peer id of the previous hop (a client's or a relay's node). */
   fromPeer: string;
   nextHop: Address | null;
-  /** Ground truth link, never used by the attack: hex of this hop's `ss`. */
+  /** The payment bytes this relay sees: its own slot and the attachment that came with the frame. */
+  slot: Uint8Array;
+  attachment: Uint8Array;
+  /** Header MAC naming the packet between the previous hop and this relay (receipts refer to it). */
+  packetRef: Hex;
+  /** Ground truth link, never given to an adversary: hex of this hop's `ss`. */
   ss: Hex;
 };
+
+/** A receipt one relay got back from the next hop for a packet it forwarded (`packetRef` is the forwarded packet's). */
+export type ReceiptObservation = { t: number; relay: Address; fromPeer: string; packetRef: Hex; receipt: Uint8Array };
 
 /** One packet a client (or a relay, for its loops) paid for; ground truth of the transcript. */
 export type SentPacket = { t: number; sender: Address; kind: PacketKind; route: Address[]; ss: Hex[] };
 
 /** Running sums of one relay's payment work. */
-export type RelayPaymentWork = { onPacket: number; onPacketMs: number; receipt: number; receiptMs: number; onReceipt: number; onReceiptMs: number };
+export type RelayPaymentWork = { accepted: number; onPacket: number; onPacketMs: number; receipt: number; receiptMs: number; onReceipt: number; onReceiptMs: number };
 
 export class SchemeInstruments {
   readonly #start = performance.now();
   readonly relays = new Map<Address, RelayPaymentWork>();
   readonly observations: HopObservation[] = [];
+  readonly receipts: ReceiptObservation[] = [];
   readonly sent: SentPacket[] = [];
+  /** libp2p peer id of each client's node → its account (a client's connection, as its gateway sees it). */
+  readonly clientPeers = new Map<string, Address>();
+  /** Packets accepted by all relays so far (not capped; the hops denominator is read from it at the end of the workload). */
+  accepted = 0;
   /** Client-side `pay` calls: count, wall time, hops paid, slot and attachment bytes produced. */
   readonly pay = { calls: 0, ms: 0, hops: 0, slotBytes: 0, attachmentBytes: 0 };
   /** The wrapped scheme's declared payment sizes (bytes). */
@@ -43,7 +58,7 @@ export class SchemeInstruments {
   /** Transcripts are kept up to this many records each (memory bound on long runs). */
   readonly maxRecords: number;
 
-  constructor({ maxRecords = 200_000 }: { maxRecords?: number } = {}) {
+  constructor({ maxRecords = 400_000 }: { maxRecords?: number } = {}) {
     this.maxRecords = maxRecords;
   }
 
@@ -75,6 +90,7 @@ export class SchemeInstruments {
   }
 
   #client(inner: ClientScheme, deps: SchemeDeps): ClientScheme {
+    this.clientPeers.set(deps.libp2p.peerId.toString(), deps.chain.account);
     return {
       pay: async (parameters) => {
         const t0 = performance.now();
@@ -92,7 +108,7 @@ export class SchemeInstruments {
   }
 
   #relay(inner: RelayScheme, relay: Address): RelayScheme {
-    const work: RelayPaymentWork = { onPacket: 0, onPacketMs: 0, receipt: 0, receiptMs: 0, onReceipt: 0, onReceiptMs: 0 };
+    const work: RelayPaymentWork = { accepted: 0, onPacket: 0, onPacketMs: 0, receipt: 0, receiptMs: 0, onReceipt: 0, onReceiptMs: 0 };
     this.relays.set(relay, work);
     return {
       start: () => inner.start(),
@@ -103,8 +119,15 @@ export class SchemeInstruments {
         const verdict = await inner.onPacket(packet);
         work.onPacket++;
         work.onPacketMs += performance.now() - t0;
+        if (verdict.accept) {
+          this.accepted++;
+          work.accepted++;
+        }
         if (verdict.accept && this.observations.length < this.maxRecords)
-          this.observations.push({ t: this.now(), relay, fromPeer: packet.fromPeer, nextHop: packet.nextHop, ss: bytesToHex(packet.ss) });
+          this.observations.push({
+            t: this.now(), relay, fromPeer: packet.fromPeer, nextHop: packet.nextHop, slot: packet.slot.slice(), attachment: packet.attachment.slice(),
+            packetRef: bytesToHex(packet.packetRef), ss: bytesToHex(packet.ss),
+          });
         return verdict;
       },
       receipt: (parameters) => {
@@ -119,6 +142,8 @@ export class SchemeInstruments {
         await inner.onReceipt(parameters);
         work.onReceipt++;
         work.onReceiptMs += performance.now() - t0;
+        if (this.receipts.length < this.maxRecords)
+          this.receipts.push({ t: this.now(), relay, fromPeer: parameters.fromPeer, packetRef: bytesToHex(parameters.packetRef), receipt: parameters.receipt.slice() });
       },
     };
   }

@@ -18,7 +18,7 @@ const PHASES: { name: string; starts: RegExp }[] = [
   { name: "traffic", starts: /^exchanging messages/ },
   { name: "claims", starts: /^relays claim what they earned/ },
   { name: "settlement", starts: /^(settling|relays claim what settlement)/ },
-  { name: "read back chain", starts: /^(reading every receipt|shutting down)/ },
+  { name: "read back chain", starts: /^(reading every receipt|reading the chain's event logs|shutting down)/ },
 ];
 
 export class Progress {
@@ -34,10 +34,19 @@ export class Progress {
   #stopped = false;
   readonly #started = Date.now();
 
-  constructor(stream: NodeJS.WriteStream, { schemes, durationS }: { schemes: SchemeName[]; durationS: number }) {
+  /** Seeds per scheme: the first runs every phase, the others one more workload each on the same network, for the adversaries. */
+  readonly #seeds: number;
+  /** Expected seconds of one further seed: its workload and drain. */
+  readonly #extra: number;
+  #seed = 0;
+
+  constructor(stream: NodeJS.WriteStream, { schemes, durationS, seeds = 1 }: { schemes: SchemeName[]; durationS: number; seeds?: number }) {
+    this.#seeds = seeds;
+    this.#extra = durationS + 8;
     this.#weights = schemes.map((scheme) => phaseWeights(scheme, durationS));
-    this.#before = this.#weights.map((_, i) => this.#weights.slice(0, i).flat().reduce((a, b) => a + b, 0));
-    this.#total = this.#weights.flat().reduce((a, b) => a + b, 0);
+    const perScheme = (w: number[]) => sum(w) + (seeds - 1) * this.#extra;
+    this.#before = this.#weights.map((_, i) => this.#weights.slice(0, i).reduce((a, w) => a + perScheme(w), 0));
+    this.#total = this.#weights.reduce((a, w) => a + perScheme(w), 0);
     this.#bars = new cliProgress.MultiBar(
       { stream, format: "{label} [{bar}] {percentage}% | {detail}", hideCursor: true, clearOnComplete: false, noTTYOutput: !stream.isTTY, notTTYSchedule: 5_000, etaBuffer: 50, barsize: 24 },
       cliProgress.Presets.shades_classic,
@@ -50,13 +59,20 @@ export class Progress {
   scheme(scheme: SchemeName, index: number): void {
     this.#index = index;
     this.#phaseIndex = 0;
+    this.#seed = 0;
     this.#phase.update(0, { label: scheme.padEnd(10), detail: "starting" });
     this.#tick();
   }
 
   /** A devnet step message: moves to the phase it starts, shows it. */
   step(scheme: SchemeName, step: string): void {
-    const p = PHASES.findIndex((x) => x.starts.test(step));
+    const seed = /^seed (\d+)\/\d+: /.exec(step);
+    if (seed && Number(seed[1]) - 1 !== this.#seed) {
+      this.#seed = Number(seed[1]) - 1;
+      this.#phaseIndex = 0;
+    }
+    const bare = seed ? step.slice(seed[0].length) : step;
+    const p = PHASES.findIndex((x) => x.starts.test(bare));
     if (p >= this.#phaseIndex) this.#phaseIndex = p;
     this.#phase.update(p === PHASES.length - 1 ? 100 : 0, { label: scheme.padEnd(10), detail: `${PHASES[this.#phaseIndex]!.name}: ${step}` });
     this.#tick();
@@ -78,8 +94,10 @@ export class Progress {
 
   #tick(within = 0): void {
     const w = this.#weights[this.#index] ?? [];
-    const done = (this.#before[this.#index] ?? 0) + w.slice(0, this.#phaseIndex).reduce((a, b) => a + b, 0) + (w[this.#phaseIndex] ?? 0) * within;
-    this.#overall.update(Math.round(done), { detail: `scheme ${this.#index + 1}, phase ${this.#phaseIndex + 1}/${PHASES.length}, ETA ${eta((Date.now() - this.#started) / 1000, done, this.#total)}` });
+    const done =
+      (this.#before[this.#index] ?? 0) +
+      (this.#seed === 0 ? w.slice(0, this.#phaseIndex).reduce((a, b) => a + b, 0) + (w[this.#phaseIndex] ?? 0) * within : sum(w) + (this.#seed - 1 + within) * this.#extra);
+    this.#overall.update(Math.round(done), { detail: `scheme ${this.#index + 1}${this.#seeds > 1 ? `, seed ${this.#seed + 1}/${this.#seeds}` : ""}, phase ${this.#phaseIndex + 1}/${PHASES.length}, ETA ${eta((Date.now() - this.#started) / 1000, done, this.#total)}` });
   }
 }
 
@@ -92,6 +110,8 @@ function phaseWeights(scheme: SchemeName, durationS: number): number[] {
   const settlement = scheme === "shopper" ? 65 : 1;
   return [6, 3, 3, setup, 3, durationS + 8, 2, settlement, 3];
 }
+
+const sum = (w: number[]) => w.reduce((a, b) => a + b, 0);
 
 /** Remaining time at the average pace so far (phases differ in length, so it settles as schemes complete). */
 function eta(elapsed: number, done: number, total: number): string {

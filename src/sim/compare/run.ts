@@ -13,7 +13,10 @@ import type { CompareReport, SchemeNotRun, SchemeRun } from "../report/types.js"
 import { conclusions } from "./conclusions.js";
 import { CompareInputError } from "./errors.js";
 import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
+import { summariseLinking } from "./adversaries.js";
+import type { LinkingResult } from "./linking.js";
 import { runScheme } from "./scheme-run.js";
+import { sweep } from "./sweep.js";
 
 export type CompareOptions = {
   schemes: SchemeName[];
@@ -22,6 +25,8 @@ export type CompareOptions = {
   clients?: number;
   durationS?: number;
   seed?: string;
+  /** Seeds the linking adversaries run on (the first runs everything; default 3, `--full` 10). */
+  seeds?: number;
   /** A running development chain to use instead of a fresh local Hardhat node per scheme. */
   rpcUrl?: string | undefined;
   messagesPerS?: number;
@@ -50,7 +55,9 @@ export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
  * const report = await runComparison({ schemes: ["free", "tickets"], dataDir, log, signal });
  */
 export async function runComparison(o: CompareOptions): Promise<CompareReport> {
-  const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1 } = o;
+  const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", seeds: seedCount = 3, messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1 } = o;
+  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 100) throw new CompareInputError("seeds", `must be an integer in 1..100, got ${seedCount}`);
+  const seeds = Array.from({ length: seedCount }, (_, i) => (i === 0 ? seed : `${seed}.${i + 1}`));
   if (o.schemes.length === 0) throw new CompareInputError("schemes", "must name at least one scheme");
   if (new Set(o.schemes).size !== o.schemes.length) throw new CompareInputError("schemes", "lists a scheme twice");
   if (!Number.isInteger(gateways) || gateways < 1) throw new CompareInputError("gateways", `must be an integer ≥ 1, got ${gateways}`);
@@ -63,6 +70,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
 
   const schemes: (SchemeRun | SchemeNotRun)[] = [];
   const pairs = new Map<SchemeName, number>();
+  const linking = new Map<SchemeName, { seed: string; results: LinkingResult[] }[]>();
   for (const [i, scheme] of o.schemes.entries()) {
     o.signal.throwIfAborted();
     o.onScheme?.(scheme, i, o.schemes.length);
@@ -71,20 +79,24 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
       continue;
     }
     try {
-      const { run, pairs: p } = await runScheme({
-        scheme, dataDir: o.dataDir, durationS, seed, gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
+      const { run, pairs: p, linking: runs } = await runScheme({
+        scheme, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
         log: o.log, signal: o.signal,
         onStep: (step) => o.onStep?.(scheme, step),
         onProgress: (progress) => o.onProgress?.(scheme, progress),
       });
-      schemes.push(run);
+      schemes.push({ ...run, linking: [] });
       pairs.set(scheme, p);
+      linking.set(scheme, runs);
     } catch (error) {
       if (o.signal.aborted) throw error;
       o.log.error({ err: error, scheme }, "scheme run failed");
       schemes.push({ scheme, status: "not-run", reason: `run failed: ${(error as Error).message.split("\n")[0]}` });
     }
   }
+
+  // Each scheme against free on the same seeds (a scheme leaks iff it beats free beyond the interval).
+  for (const s of schemes) if (s.status === "ok") s.linking = summariseLinking(linking.get(s.scheme) ?? [], linking.get("free") ?? null);
 
   const assumptions: ScaleAssumptions = {
     relayCounts: SCALE_RELAYS,
@@ -104,12 +116,17 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     version: 1,
     createdAt: new Date().toISOString(),
     seed,
+    seeds,
     durationS,
     topology: { gateways, mixesPerLayer, clients },
     chain: { rpcUrl: o.rpcUrl ?? null, epochSeconds: 3_600 },
     workload: { messagesPerS, ...DEFAULT_RATES, relayLoopPerS },
     schemes,
     scale: { assumptions, rows },
+    sweep: {
+      hopsPerRelayPerEpoch: assumptions.hopsPerRelayPerEpoch,
+      rows: sweep(schemes.flatMap((s) => (s.status === "ok" && s.gas.steady?.gasPerPayout ? [{ scheme: s.scheme, gasPerPayout: s.gas.steady.gasPerPayout }] : [])), assumptions.hopsPerRelayPerEpoch),
+    },
     conclusions: [],
     charts: [],
   };

@@ -2,14 +2,16 @@
  * One scheme's turn in the comparison (docs/compare.md §Steps): the devnet of
  * `src/sim/devnet.ts` with the scheme instrumented and one dropping mix, then,
  * while the network is still up, settlement, the chain read back and the
- * linking attack; the result is one `SchemeRun` of the report.
+ * linking adversaries; the result is one `SchemeRun` of the report. Further
+ * seeds then run the same workload again on the same network, for the
+ * adversaries only (every other figure is measured by then).
  */
 import { join } from "node:path";
 import { getAddress, type Address } from "viem";
 import { DEFAULT_RATES } from "../../client/loopix.js";
 import type { Logger } from "../../log.js";
 import { DropReason } from "../../relay/drops.js";
-import type { SchemeName } from "../../schemes/scheme.js";
+import type { AccountingScheme, SchemeName } from "../../schemes/scheme.js";
 import { runDevnet, type DevnetProgress, type DevnetReport } from "../devnet.js";
 import type { RunningNetwork } from "../network.js";
 import type { DirectorySnapshot } from "../../chain/types.js";
@@ -17,9 +19,13 @@ import { seededRandom } from "../random.js";
 import type { RelayRow, SchemeRun } from "../report/types.js";
 import { auditChain, type ChainAudit } from "./chain.js";
 import { SchemeRunIncompleteError } from "./errors.js";
+import { standardAdversaries } from "./adversaries.js";
 import { SchemeInstruments } from "./instrument.js";
-import { linkingAttack, type LinkingResult } from "./linking.js";
-import { settleRun, type SettleOutcome } from "./settle.js";
+import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
+import { currentEpoch } from "../../chain/epochs.js";
+import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
+import type { ChainClients } from "../../chain/types.js";
+import { forComponent } from "../../log.js";
 
 /** Route length of every Obol packet (DESIGN §3–4: entry, 3 mixes, exit). */
 export const HOPS_PER_PACKET = 5;
@@ -31,6 +37,8 @@ export type SchemeRunOptions = {
   dataDir: string;
   durationS: number;
   seed: string;
+  /** Further workload seeds for the linking adversaries, run on the same network after everything else is measured. */
+  extraSeeds?: readonly string[];
   gateways: number;
   mixesPerLayer: number;
   clients: number;
@@ -46,10 +54,14 @@ export type SchemeRunOptions = {
 
 type Captured = {
   settle: SettleOutcome;
+  /** Packet-hops all relays accepted from the workload's first message to the end of its drain, before claims and settlement. */
+  hops: number;
   audit: ChainAudit;
   relays: { name: string; address: Address; role: string; accepted: number; acceptedInWorkload: number; forwarded: number; delivered: number; injected: number }[];
-  linking: LinkingResult[];
+  linking: { seed: string; results: LinkingResult[] }[];
   pairs: number;
+  /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
+  steady: { hops: number; epochs: number } | null;
 };
 
 /**
@@ -59,9 +71,11 @@ type Captured = {
  * @example
  * const { run } = await runScheme({ scheme: "tickets", … });
  */
-export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; pairs: number }> {
+export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: { seed: string; results: LinkingResult[] }[] }> {
   const started = Date.now();
   const instruments = new SchemeInstruments();
+  const window = workloadWindow(instruments, o.onProgress);
+  const auditTiming = auditDuringTraffic(o, instruments);
   let captured: Captured | null = null;
   const report = await runDevnet({
     scheme: o.scheme,
@@ -72,58 +86,146 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: SchemeRun; 
     rates: DEFAULT_RATES,
     log: o.log,
     signal: o.signal,
-    ...(o.onStep ? { onStep: o.onStep } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    onStep: auditTiming.onStep,
+    onProgress: window.onProgress,
     network: {
       gateways: o.gateways,
       mixesPerLayer: o.mixesPerLayer,
       clients: o.clients,
       relayLoopPerS: o.relayLoopPerS,
       ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
-      wrapScheme: (s) => instruments.wrap(s),
+      wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
       relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
     },
-    afterTraffic: async (net) => {
-      // Packet-hops of the workload itself (the same wall time for every scheme), before settlement epochs add loops.
-      const inWorkload = new Map(net.relays.map((r) => [r.name, r.relay.stats.accepted]));
-      // The attack runs on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
+    afterTraffic: async (net, _report, more) => {
+      // Packet-hops of the workload itself (the same wall time for every scheme), counted when its drain ended, before claims and settlement add loops.
+      const end = window.end();
+      // The workload window: from its first message (relay loops during setup excluded) to the end of its drain.
+      const start = await auditTiming.start();
+      // (Counted at the scheme's accept; capped by the relay's own count, which misses the rare accept whose durable commit then failed.)
+      const inWorkload = new Map(net.relays.map((r) => [r.name, Math.min(r.relay.stats.accepted, (end.perRelay.get(getAddress(r.address)) ?? 0) - (start?.perRelay.get(getAddress(r.address)) ?? 0))]));
+      // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
-      const cutoff = instruments.now();
-      const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, ...(o.onStep ? { onStep: o.onStep } : {}) });
+      const auditEpoch = await auditTiming.entered();
+      const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, auditEpoch, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
-      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
+      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock, steadyFromBlock: start?.block });
+      // Steady state: everything after setup (workload, its epochs, settlement) against every packet-hop accepted over the same span.
+      const steady = start ? { hops: instruments.accepted - start.accepted, epochs: Number((await currentEpoch(net.deployer)) - start.epoch) + 1 } : null;
       const relays = net.relays.map((r) => ({
         name: r.name, address: getAddress(r.address), role: r.role,
         accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
-      const linking = attack(net, instruments, snapshot, cutoff);
+      const linking = [{ seed: o.seed, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit) }];
+      for (const [i, seed] of (o.extraSeeds ?? []).entries()) {
+        if (o.signal.aborted) break;
+        // Everything else is measured: the same workload again, another seed, on this network; its own transcript window and directory.
+        const tag = `seed ${i + 2}/${(o.extraSeeds ?? []).length + 1}: `;
+        o.onStep?.(`${tag}exchanging messages for ${o.durationS} s (workload seed ${seed}, for the adversaries)`);
+        try {
+          const directory = await net.directory();
+          const from = instruments.now();
+          await more(seed);
+          linking.push({ seed, results: attack(net, instruments, directory, { from, to: window.end().t }, audit) });
+        } catch (err) {
+          // The scheme's figures are measured already; a further seed that fails only leaves the adversaries fewer seeds (paired with free seed by seed).
+          if (o.signal.aborted) throw err;
+          forComponent(o.log, "obol:compare").warn({ err, scheme: o.scheme, seed }, "further seed failed; the adversaries use the seeds before it");
+          break;
+        }
+      }
       const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
-      captured = { settle, audit, relays, linking, pairs };
+      captured = { settle, audit, relays, linking, pairs, hops: [...inWorkload.values()].reduce((a, b) => a + b, 0), steady };
     },
   });
   if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
   if (!captured) throw new SchemeRunIncompleteError(o.scheme);
-  return { run: assemble(o, report, captured, instruments, (Date.now() - started) / 1000), pairs: (captured as Captured).pairs };
+  const c = captured as Captured;
+  return { run: assemble(o, report, c, instruments, (Date.now() - started) / 1000), pairs: c.pairs, linking: c.linking };
 }
 
-/** Experiment (b): entry gateway-0 plus the first mix of layers 1..k, for k = 1..3, on what happened before `cutoff` (ms). */
-function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, cutoff: number): LinkingResult[] {
-  const observations = instruments.observations.filter((o) => o.t <= cutoff);
-  const sent = instruments.sent.filter((p) => p.t <= cutoff);
-  const relayPeers = new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const));
-  const entry = net.relays.find((r) => r.name === "gateway-0")!;
-  const byLayer = (layer: number) => snapshot.entries.filter((e) => e.role === "mix" && e.layer === layer).map((e) => e.relay);
-  const results: LinkingResult[] = [];
-  for (let k = 1; k <= 3; k++) {
-    const mixes = [1, 2, 3].slice(0, k).map((layer) => byLayer(layer)[0]).filter((a): a is Address => a !== undefined);
-    results.push(linkingAttack({ observations, sent, relayPeers, clients: net.clients.map((c) => c.chain.account), entryGateway: getAddress(entry.address), mixes }));
-  }
-  return results;
+type WorkloadStart = { block: bigint; epoch: bigint; accepted: number; perRelay: Map<Address, number> };
+
+const acceptedPerRelay = (instruments: SchemeInstruments) => new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted]));
+
+/**
+ * Audit loops during client traffic (docs/compare.md §Settlement): for a
+ * deployment that audits in the epoch after its keys were set, the chain
+ * enters that epoch halfway through the workload, so auditors send their
+ * loops while clients send theirs. Seen through the relays' chain access
+ * (the network handle exists only after the traffic).
+ */
+function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments) {
+  let chain: ChainClients | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let done: Promise<bigint | undefined> = Promise.resolve(undefined);
+  let start: Promise<WorkloadStart | null> = Promise.resolve(null);
+  return {
+    /** Where the chain and the hop count stood when the workload began (the end of setup). */
+    start: () => start,
+    wrap: (scheme: AccountingScheme): AccountingScheme => ({ ...scheme, relay: (deps) => ((chain ??= deps.chain), scheme.relay(deps)) }),
+    onStep: (step: string) => {
+      if (step.startsWith("exchanging messages") && chain && instruments) {
+        const [c, accepted, perRelay] = [chain, instruments.accepted, acceptedPerRelay(instruments)];
+        start = (async () => ({ block: await c.publicClient.getBlockNumber({ cacheTime: 0 }), epoch: await currentEpoch(c), accepted, perRelay }))().catch(() => null);
+      }
+      if (step.startsWith("exchanging messages") && timer === undefined)
+        timer = setTimeout(() => {
+          if (!chain || o.signal.aborted) return;
+          o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
+          done = enterAuditEpoch(chain).catch((err: unknown) => {
+            forComponent(o.log, "obol:compare").warn({ err }, "could not enter the audit epoch during traffic; settlement enters it after");
+            return undefined;
+          });
+        }, (o.durationS * 1000) / 2);
+      o.onStep?.(step);
+    },
+    /** The audit epoch entered during the workload, if any (waits for the move to finish). */
+    entered: async () => {
+      clearTimeout(timer);
+      return done;
+    },
+  };
 }
 
-function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): SchemeRun {
-  const hops = c.relays.reduce((s, r) => s + r.acceptedInWorkload, 0);
+/**
+ * The end of the workload as the devnet reports it: its last progress report
+ * comes after the drain, before claims. Records the time and the packet-hops
+ * accepted so far (all relays, and per relay).
+ */
+function workloadWindow(instruments: SchemeInstruments, forward?: (p: DevnetProgress) => void) {
+  let last: { t: number; accepted: number; perRelay: Map<Address, number> } | null = null;
+  return {
+    onProgress: (p: DevnetProgress) => {
+      last = { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) };
+      forward?.(p);
+    },
+    end: () => last ?? { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) },
+  };
+}
+
+/** Every standard adversary on what happened in one workload's window (ms): its transcripts, the directory of its epoch, the chain's logs. */
+function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, window: { from: number; to: number }, audit: ChainAudit): LinkingResult[] {
+  const inside = (t: number) => t >= window.from && t <= window.to;
+  const clients = net.clients.map((c) => getAddress(c.chain.account));
+  const transcript = indexTranscript({
+    observations: instruments.observations.filter((o) => inside(o.t)),
+    receipts: instruments.receipts.filter((r) => inside(r.t)),
+    sent: instruments.sent.filter((p) => inside(p.t)),
+    chainLogs: audit.logs,
+    relayPeers: new Map(net.relays.map((r) => [r.node.peerId.toString(), getAddress(r.address)] as const)),
+    // Relays pay for their own loops through the same client side: only the clients' nodes are client connections.
+    clientPeers: new Map([...instruments.clientPeers].filter(([, account]) => clients.includes(getAddress(account)))),
+    clients,
+    roles: new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e.role] as const)),
+    meanDelayMs: DEFAULT_RATES.meanDelayMs,
+  });
+  return standardAdversaries(snapshot.entries).map((a) => linkingAttack(transcript, a));
+}
+
+function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): Omit<SchemeRun, "linking"> {
+  const hops = c.hops;
   const claimedBy = new Map<string, bigint>();
   for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), (report.relays[i]?.paid ?? 0n));
   for (const claim of c.settle.claims) claimedBy.set(claim.relay.toLowerCase(), (claimedBy.get(claim.relay.toLowerCase()) ?? 0n) + claim.paid);
@@ -165,6 +267,15 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       schemeTransactions: c.audit.schemeTransactions,
       per1000Hops: hops > 0 ? (Number(c.audit.schemeGas) / hops) * 1000 : null,
       operations: ops,
+      setup: Number(c.audit.schemeGas - c.audit.steady.gas),
+      steady: c.steady && c.audit.steady.fromBlock !== null
+        ? {
+            fromBlock: Number(c.audit.steady.fromBlock), gas: Number(c.audit.steady.gas), transactions: c.audit.steady.transactions, hops: c.steady.hops, epochs: c.steady.epochs,
+            payouts: c.audit.steady.payouts, gasPerPayout: c.audit.steady.payouts > 0 ? Number(c.audit.steady.gas) / c.audit.steady.payouts : null,
+            per1000Hops: c.steady.hops > 0 ? (Number(c.audit.steady.gas) / c.steady.hops) * 1000 : null,
+            operations: c.audit.steady.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: Number(x.gasUsed), mean: Math.round(Number(x.gasUsed) / x.count) })),
+          }
+        : null,
     },
     bytes: {
       ...size,
@@ -198,7 +309,6 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       faults: faults.length,
       caughtAfterEpochs: faults.length ? Number(faults.reduce((m, f) => (f.recordedEpoch < m ? f.recordedEpoch : m), faults[0]!.recordedEpoch) - c.settle.trafficEpoch) : null,
     },
-    linking: c.linking,
     settlement: {
       trafficEpoch: Number(c.settle.trafficEpoch),
       epochsAdvanced: c.settle.epochsAdvanced,

@@ -1,8 +1,11 @@
 /**
  * Settlement after the workload (docs/compare.md §Settlement): schemes that
- * pay only after later epochs (the secret shopper: loops in E+1, commitments
- * in E+2, beacon and reveals in E+3, proofs, finalisation) get the chain moved
- * through that timeline while relays and auditors keep running; then every
+ * pay only after later epochs (the secret shopper: loops in E, commitments
+ * in E+1, beacon and reveals in E+2, proofs, finalisation) get the chain moved
+ * through that timeline while relays and auditors keep running. The audit
+ * epoch E itself is entered halfway through the workload (`auditEpochDuringTraffic`),
+ * so audit loops travel with client packets and a dropper is judged on
+ * an epoch with user traffic; then every
  * relay claims once more (the devnet already claimed once, right after the
  * traffic; a second claim of the same credit pays nothing). Fault records
  * against relays are read back, with the epoch they were recorded in.
@@ -13,6 +16,7 @@ import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
 import { advanceDevChainToEpoch, currentEpoch, epochAt, epochInfo } from "../../chain/epochs.js";
 import { forComponent, type Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
+import type { ChainClients } from "../../chain/types.js";
 import type { RunningNetwork } from "../network.js";
 
 export type SettleOutcome = {
@@ -29,6 +33,28 @@ export type SettleOutcome = {
 };
 
 /**
+ * Whether a deployment audits in the epoch after the one its keys were set
+ * in (it has the secret-shopper audit contract): such schemes get that epoch
+ * entered halfway through the workload.
+ */
+export function auditsNextEpoch(chain: ChainClients): boolean {
+  return chain.deployment.contracts.ShopperAudit !== undefined;
+}
+
+/**
+ * Enters the epoch after the current one mid-workload, for deployments that
+ * audit in it (`auditsNextEpoch`).
+ *
+ * @returns the epoch entered, or undefined when the deployment needs none.
+ */
+export async function enterAuditEpoch(chain: ChainClients): Promise<bigint | undefined> {
+  if (!auditsNextEpoch(chain)) return undefined;
+  const next = (await currentEpoch(chain)) + 1n;
+  await advanceDevChainToEpoch(chain, next);
+  return next;
+}
+
+/**
  * Runs the scheme's settlement timeline and the final claims.
  *
  * @param net the running network (relays still up).
@@ -37,10 +63,13 @@ export type SettleOutcome = {
  * @example
  * const outcome = await settleRun(net, { scheme: "shopper", log, signal });
  */
-export async function settleRun(net: RunningNetwork, { scheme, log, signal, onStep = () => {} }: { scheme: SchemeName; log: Logger; signal: AbortSignal; onStep?: (step: string) => void }): Promise<SettleOutcome> {
+export async function settleRun(
+  net: RunningNetwork,
+  { scheme, log, signal, onStep = () => {}, auditEpoch }: { scheme: SchemeName; log: Logger; signal: AbortSignal; onStep?: (step: string) => void; /** Set when the audit epoch was entered during the workload. */ auditEpoch?: bigint | undefined },
+): Promise<SettleOutcome> {
   const l = forComponent(log, "obol:compare:settle");
   const chain = net.deployer;
-  const trafficEpoch = await currentEpoch(chain);
+  const trafficEpoch = auditEpoch !== undefined ? auditEpoch - 1n : await currentEpoch(chain);
   let epochsAdvanced = 0;
   let audits: SettleOutcome["audits"];
   if (scheme === "shopper") {
@@ -53,8 +82,10 @@ export async function settleRun(net: RunningNetwork, { scheme, log, signal, onSt
       await advanceDevChainToEpoch(chain, epoch);
       epochsAdvanced++;
     };
-    await step(E, "auditors send verifiable loops");
-    await pause(10_000, signal);
+    if (auditEpoch === undefined) {
+      await step(E, "auditors send verifiable loops");
+      await pause(10_000, signal);
+    } else epochsAdvanced++; // entered during the workload: the auditors' loops ran alongside client traffic
     await step(E + 1n, "relays commit their replay-tag roots");
     await until(signal, 30_000, async () => {
       for (const r of net.relays) if ((await read<readonly [Hex, bigint]>("commitment", [E, r.address]))[1] === 0n) return false;

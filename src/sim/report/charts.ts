@@ -84,13 +84,13 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
       `Extrapolated from the gas each operation used in the run (docs/compare.md §Cost model): per-hop operations × ${report.scale.assumptions.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch, per-relay operations × relays, channel mesh opening amortised over ${report.scale.assumptions.amortiseEpochs} epochs. Log–log.`,
       { data: { values: scale }, mark: { type: "line", point: true }, encoding: { x: { field: "relays", type: "quantitative", scale: { type: "log" } }, y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" }, color: { field: "scheme", type: "nominal" } } });
 
-  const linking = ran.flatMap((s) => s.linking.flatMap((l) => [
-    { scheme: s.scheme, k: `k=${l.k}`, what: "success", rate: l.success },
-    { scheme: s.scheme, k: `k=${l.k}`, what: "chance", rate: l.chance },
-  ]));
+  const linking = ran.flatMap((s) => s.linking.map((l) => ({ scheme: s.scheme, adversary: l.adversary, accuracy: l.accuracy.mean, low: l.accuracy.low, high: l.accuracy.high })));
   if (linking.length > 0)
-    await add("linking.svg", "Linking attack: sender guessed vs. chance",
-      "Adversary = entry gateway-0 + the first mix of layers 1..k. For every client packet seen at one of its mixes it walks back through its own relays by timing and guesses the sender; ground truth is the sender whose packet carried that hop's Sphinx secret. Chance = share of the most frequent sender.",
-      { data: { values: linking }, mark: "bar", encoding: { x: { field: "k", type: "nominal", title: null }, xOffset: { field: "what" }, y: { field: "rate", type: "quantitative", scale: { domain: [0, 1] } }, color: { field: "what", type: "nominal" }, column: { field: "scheme", type: "nominal" } } });
+    await add("linking.svg", "Linking adversaries: top-1 sender accuracy per scheme, with free",
+      `Mean over ${report.seeds.length} seed(s) and its 95% interval (whiskers) per adversary (docs/compare.md §Adversaries). Every adversary reads the run's real transcripts: the bytes its corrupt relays see, link timings (E4), the chain's logs (E2-chain); ground truth is the packet each hop's Sphinx secret belongs to, a reply's sender being the replier. A scheme leaks to an adversary iff its bar beats free's beyond the paired interval (report.md table).`,
+      { data: { values: linking }, layer: [
+        { mark: "bar", encoding: { x: { field: "adversary", type: "nominal" }, xOffset: { field: "scheme" }, y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "top-1 sender accuracy" }, color: { field: "scheme", type: "nominal" } } },
+        { mark: { type: "rule", color: "black" }, encoding: { x: { field: "adversary", type: "nominal" }, xOffset: { field: "scheme" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" } } },
+      ] });
   return charts;
 }

@@ -56,6 +56,11 @@ export function reportMarkdown(report: CompareReport): string {
   }
   out.push("", "## Gas", "");
   chart("gas-per-1000-hops.svg");
+  out.push("", "Setup apart: scheme gas mined before the workload's first block (deployment, one-time setup) vs. steady state, every scheme transaction from that block on (the workload, the epochs it and settlement span, claims) per packet-hop the relays accepted over the same span.");
+  out.push("", row(["scheme", "setup gas", "steady gas", "steady packet-hops", "epochs spanned", "steady gas / 1,000 hops", "payouts", "steady gas / payout", "steady operations"]), row(Array(9).fill("---")));
+  for (const s of ran)
+    if (s.scheme !== "free")
+      out.push(row([s.scheme, n(s.gas.setup), n(s.gas.steady?.gas), s.gas.steady?.hops ?? "–", s.gas.steady?.epochs ?? "–", n(s.gas.steady?.per1000Hops), s.gas.steady?.payouts ?? "–", n(s.gas.steady?.gasPerPayout), s.gas.steady?.operations.map((o) => `${o.contract}.${o.op} ×${o.count}`).join(", ") || "–"]));
   out.push("", row(["scheme", "operation", "transactions", "gas used", "mean gas"]), row(Array(5).fill("---")));
   for (const s of ran) for (const op of s.gas.operations) out.push(row([s.scheme, `${op.contract}.${op.op}`, op.count, n(op.gasUsed), n(op.mean)]));
   out.push("", "## Payment bytes", "");
@@ -74,16 +79,36 @@ export function reportMarkdown(report: CompareReport): string {
   out.push(`Relay \`${ran[0]?.dropper.relay ?? "mix-0"}\` accepts and is paid for each packet as usual but does not forward a share of them (fault injection in the relay, seeded). Loss = 1 − its pay per accepted hop ÷ the honest mixes' mean. Caught = a FaultRecorded event against it on chain.`);
   out.push("", row(["scheme", "share dropped", "packets dropped", "pay / hop (dropper)", "pay / hop (honest mixes)", "loss", "caught", "after epochs"]), row(Array(8).fill("---")));
   for (const s of ran) out.push(row([s.scheme, pct(s.dropper.dropFraction), s.dropper.injectedDrops, n(s.dropper.payoutPerHop), n(s.dropper.honestPayoutPerHop), pct(s.dropper.loss), s.dropper.caught ? `yes (${s.dropper.faults})` : "no", s.dropper.caughtAfterEpochs ?? "–"]));
-  out.push("", "## Experiment (b): linking attack", "");
+  out.push("", "## Experiment (b): linking adversaries", "");
+  out.push(`Each adversary (docs/compare.md §Adversaries) reads only what it would see in the run's real transcripts (slots, attachments, receipts, link timings, the chain's event logs) and guesses the sender of every client packet-hop it is scored on. Accuracy is the mean over ${report.seeds.length} seed(s) (${report.seeds.join(", ")}) with its 95% Student-t interval; "vs. free" is the paired difference to \`free\` on the same seeds, and a scheme leaks iff that interval lies above zero. Chance = the majority sender per (observing relay, next hop), what context alone gives; 1/#clients for reference.`);
   chart("linking.svg");
-  out.push("", row(["scheme", "adversary", "k", "packets", "correct", "success", "chance"]), row(Array(7).fill("---")));
-  for (const s of ran) for (const l of s.linking) out.push(row([s.scheme, l.adversary, l.k, l.targets, l.correct, pct(l.success), pct(l.chance)]));
+  out.push("", row(["scheme", "adversary", "accuracy [95% CI]", "free [95% CI]", "vs. free [95% CI]", "leaks", "sender–receiver", "chance", "1/#clients", "packet-hops per seed"]), row(Array(10).fill("---")));
+  const pp = (x: { mean: number; low: number; high: number; n: number } | null) =>
+    x === null ? "–" : `${(x.mean * 100).toFixed(1)} pp${x.n > 1 ? ` [${(x.low * 100).toFixed(1)}, ${(x.high * 100).toFixed(1)}]` : ""}`;
+  const ci = (x: { mean: number; low: number; high: number; n: number } | null) => (x === null ? "–" : x.n > 1 ? `${pct(x.mean)} [${pct(x.low)}, ${pct(x.high)}]` : pct(x.mean));
+  for (const s of ran)
+    for (const l of s.linking)
+      out.push(row([s.scheme, `${l.adversary}: ${l.description}`, ci(l.accuracy), ci(l.free), pp(l.diffVsFree), l.leaks === null ? "undetermined" : l.leaks ? "**yes**" : "no", ci(l.pairAccuracy), pct(l.chance.mean), pct(l.uniform), l.perSeed.map((r) => r.targets).join(" / ")]));
   out.push("", "## Experiment (c): on-chain cost at scale", "");
   const a = report.scale.assumptions;
   out.push(`Model (docs/compare.md §Cost model): gas per epoch = g_hop × N × H + g_relay × N + g_epoch + g_pair × N(N−1) ÷ ${a.amortiseEpochs}, with g_hop, g_relay, g_epoch, g_pair the gas per unit measured in this run's receipts, N relays, H = ${a.hopsPerRelayPerEpoch.toLocaleString("en-US")} packet-hops per relay per epoch (10 clients per relay at λP+λL+λD, 5 hops, ${a.epochSeconds} s epochs). Capacity share: against ${a.blockGasLimit.toLocaleString("en-US")} gas every ${a.blockSeconds} s.`);
   chart("scale.svg");
   out.push("", row(["scheme", "relays", "gas per epoch", "gas per hop", "share of chain capacity", "per-hop part", "per-relay part", "per-epoch part", "channel-mesh part"]), row(Array(9).fill("---")));
   for (const r of report.scale.rows) out.push(row([r.scheme, r.relays.toLocaleString("en-US"), n(r.gasPerEpoch), n(r.gasPerHop), r.shareOfChainCapacity >= 1 ? `${n(r.shareOfChainCapacity)}×` : pct(r.shareOfChainCapacity), n(r.byClass.hop), n(r.byClass.relay), n(r.byClass.epoch), n(r.byClass.pair)]));
+  if (report.sweep.rows.length > 0) {
+    out.push("", "## Win probability against payout variance", "");
+    out.push(`A model on one measured input (docs/compare.md §Win-probability sweep): if every paid hop were a lottery ticket winning with probability p, a relay carrying H = ${report.sweep.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per epoch would be paid p·H times with σ/μ = √((1 − p)/(p·H)) of its pay per epoch, and each payout would cost the gas one payout measurably cost in this run (steady gas ÷ payout transfers, in the Gas section). p = 1 is deterministic payment.`);
+    out.push("", row(["scheme", "gas per payout (measured)", ...report.sweep.rows.filter((r, i, a) => a.findIndex((x) => x.winProbability === r.winProbability) === i).map((r) => `p = ${r.winProbability}: gas / 1,000 hops, σ/μ`)]));
+    const ps = [...new Set(report.sweep.rows.map((r) => r.winProbability))];
+    out.push(row(Array(2 + ps.length).fill("---")));
+    for (const scheme of [...new Set(report.sweep.rows.map((r) => r.scheme))]) {
+      const g = ran.find((s) => s.scheme === scheme)?.gas.steady?.gasPerPayout ?? null;
+      out.push(row([scheme, n(g), ...ps.map((p) => {
+        const r = report.sweep.rows.find((x) => x.scheme === scheme && x.winProbability === p)!;
+        return `${n(r.gasPer1000Hops)}, ${n(r.payoutCv)}`;
+      })]));
+    }
+  }
   const notes = ran.filter((s) => s.settlement.claimErrors.length > 0 || s.settlement.audits);
   if (notes.length > 0) {
     out.push("", "## Settlement notes", "");

@@ -4,8 +4,9 @@
  * numbers (a run's gas stays far below 2^53).
  */
 import type { SchemeName } from "../../schemes/scheme.js";
-import type { LinkingResult } from "../compare/linking.js";
+import type { LinkingSummary } from "../compare/adversaries.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
+import type { SweepRow } from "../compare/sweep.js";
 
 export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null };
 
@@ -44,6 +45,16 @@ export type SchemeRun = {
     schemeTransactions: number;
     per1000Hops: number | null;
     operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[];
+    /** Scheme gas mined before the workload began: deployment and one-time setup. */
+    setup: number;
+    /**
+     * Steady state: scheme gas mined from the workload's first block on (the workload, its epochs, settlement, claims)
+     * per packet-hop accepted over the same span; null when the workload's start was not observed.
+     */
+    steady: {
+      fromBlock: number; gas: number; transactions: number; hops: number; epochs: number; per1000Hops: number | null;
+      /** Token transfers the scheme's contracts made in the steady blocks, and steady gas per transfer (the price of one payout). */
+      payouts: number; gasPerPayout: number | null; operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[] } | null;
   };
   bytes: { slot: number; attachment: number; receipt: number; perPacket: number; perPacketMeasured: number | null };
   relayCpu: { perHopUs: number | null; onPacketUs: number | null; receiptUs: number | null; onReceiptUs: number | null };
@@ -63,7 +74,8 @@ export type SchemeRun = {
     /** Epochs between the traffic epoch and the block that recorded the first fault. */
     caughtAfterEpochs: number | null;
   };
-  linking: LinkingResult[];
+  /** Each adversary's accuracy over every seed, against `free` on the same seeds. */
+  linking: LinkingSummary[];
   settlement: { trafficEpoch: number; epochsAdvanced: number; audits: { revealed: number; paid: number } | null; claimErrors: string[] };
 };
 
@@ -75,12 +87,16 @@ export type CompareReport = {
   version: 1;
   createdAt: string;
   seed: string;
+  /** Every seed the adversaries ran on (the first is also the one every other figure comes from). */
+  seeds: string[];
   durationS: number;
   topology: { gateways: number; mixesPerLayer: number; clients: number };
   chain: { rpcUrl: string | null; epochSeconds: number };
   workload: { messagesPerS: number; payloadPerS: number; loopPerS: number; dropPerS: number; meanDelayMs: number; relayLoopPerS: number };
   schemes: (SchemeRun | SchemeNotRun)[];
   scale: { assumptions: ScaleAssumptions; rows: ScaleRow[] };
+  /** Win probability against payout variance (docs/compare.md §Win-probability sweep): a model on each scheme's measured gas per payout. */
+  sweep: { hopsPerRelayPerEpoch: number; rows: SweepRow[] };
   conclusions: string[];
   charts: ChartRef[];
 };

@@ -64,10 +64,21 @@ function schemeRules(s: SchemeRun): string[] {
     const expected = (s.gas.scheme / s.hops) * 1000;
     if (s.gas.per1000Hops === null || Math.abs(s.gas.per1000Hops - expected) > 1e-6 * Math.max(1, expected)) p.push(at(`per1000Hops ${s.gas.per1000Hops} ≠ scheme gas / hops × 1000 = ${expected}`));
   }
+  if (s.gas.steady) {
+    if (s.gas.setup + s.gas.steady.gas !== s.gas.scheme) p.push(at(`setup ${s.gas.setup} + steady ${s.gas.steady.gas} gas ≠ scheme gas ${s.gas.scheme}`));
+    if (s.gas.steady.operations.reduce((sum, o) => sum + o.gasUsed, 0) !== s.gas.steady.gas) p.push(at("steady operations do not sum to steady gas"));
+  }
   if (s.scheme === "free" && (paid !== 0n || s.gas.scheme !== 0)) p.push(at("the free scheme must pay nothing and send no scheme transaction"));
   if (s.bytes.perPacketMeasured !== null && Math.abs(s.bytes.perPacketMeasured - s.bytes.perPacket) > 1e-9) p.push(at(`clients produced ${s.bytes.perPacketMeasured} payment bytes per packet, the scheme declares ${s.bytes.perPacket}`));
   if (s.latency.count !== s.latencySamples.length) p.push(at("latency.count differs from the number of samples"));
   if (s.dropper.caught !== s.dropper.faults > 0) p.push(at("dropper.caught contradicts dropper.faults"));
-  for (const l of s.linking) if (l.correct > l.targets) p.push(at(`linking k=${l.k}: more correct guesses than targets`));
+  for (const l of s.linking) {
+    for (const r of l.perSeed) {
+      if (r.correct > r.targets || r.pairCorrect > r.pairTargets) p.push(at(`linking ${l.adversary} seed ${r.seed}: more correct guesses than targets`));
+      if (r.targets > 0 && Math.abs(r.accuracy - r.correct / r.targets) > 1e-9) p.push(at(`linking ${l.adversary} seed ${r.seed}: accuracy ≠ correct / targets`));
+    }
+    if (l.accuracy.low > l.accuracy.mean || l.accuracy.mean > l.accuracy.high) p.push(at(`linking ${l.adversary}: interval does not contain its mean`));
+    if (l.leaks === true && !(l.diffVsFree && l.diffVsFree.low > 0)) p.push(at(`linking ${l.adversary}: marked leaking while its difference to free is not above zero`));
+  }
   return p;
 }
