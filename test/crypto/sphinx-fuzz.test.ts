@@ -176,5 +176,7 @@ describe("peelPacket fuzzing", () => {
     // Every rejection class was exercised.
     for (const name of ["SphinxSizeError", "SphinxVersionError", "SphinxPointError", "SphinxMacError", "SphinxBodyCorruptedError"])
       expect(stats.errors.get(name) ?? 0, name).toBeGreaterThan(0);
-  });
+    // 100k peels take ~15 s on an idle core and timed out at 120 s beside seven builds:
+    // the limit only ends a hung run, it is not a speed check (that is the bench's job).
+  }, 900_000);
 });
