@@ -261,6 +261,44 @@ export function decodeAttachment(bytes: Uint8Array): SignedTicket {
   };
 }
 
+/** What a reply block carries for its first hop: the ticket fields that do not name a payer. */
+export type ReplyTemplate = { amount: bigint; winProb: bigint; challenge: Address };
+
+/**
+ * A reply block's blank ticket (docs/channels.md §Replies): an attachment with
+ * only amount, winProb and challenge set; channel, index, epoch and signature
+ * are zero, so the block names no channel and no signer. The replier fills
+ * them in from its own channel (`ChannelsClient.payReply`).
+ *
+ * @returns 144 bytes
+ */
+export function encodeReplyTemplate(t: ReplyTemplate): Uint8Array {
+  if (t.amount < 0n || t.amount > MAX.amount) throw new ChannelsInputError("reply.amount", `must be in [0, ${MAX.amount}]`);
+  if (t.winProb < 0n || t.winProb > MAX.winProb) throw new ChannelsInputError("reply.winProb", `must be in [0, ${MAX.winProb}]`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(t.challenge)) throw new ChannelsInputError("reply.challenge", "must be an address");
+  const out = new Uint8Array(ATTACHMENT_SIZE);
+  putUint(out, 32, FIELD.amount, t.amount);
+  putUint(out, 53, FIELD.winProb, t.winProb);
+  out.set(hexToBytes(t.challenge), 60);
+  return out;
+}
+
+/**
+ * Parses a reply block's blank ticket.
+ *
+ * @throws ChannelsInputError when it is not 144 bytes or any field that names a payer is set
+ */
+export function decodeReplyTemplate(bytes: Uint8Array): ReplyTemplate {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== ATTACHMENT_SIZE)
+    throw new ChannelsInputError("reply.attachment", `must be ${ATTACHMENT_SIZE} bytes, got ${bytes?.length}`);
+  const blank = (from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
+  if (!blank(0, 32) || !blank(44, 53) || !blank(80, 144))
+    throw new ChannelsInputError("reply.attachment", "channel, index, epoch and signature must be zero in a reply block", {
+      hint: "the block was built by a client that signs reply tickets itself (it names its builder); ask for a new one",
+    });
+  return { amount: getUint(bytes, 32, FIELD.amount), winProb: getUint(bytes, 53, FIELD.winProb), challenge: bytesToHex(bytes.subarray(60, 80)) as Address };
+}
+
 /** Argument for `PaymentChannels.redeemTicket(s)`. */
 export type RedeemableTicket = {
   source: Address;
