@@ -20,7 +20,7 @@ import { ackKey, challengeAnswerable, ownKey } from "../src/schemes/channels/por
 import { decodeAttachment, recoverSigner } from "../src/schemes/channels/ticket.js";
 import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../src/chain/abi/PaymentChannels.js";
-import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
+import { domainSeparator, privateKeySigner, roundCommitment, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
 import { pointAddress } from "../src/schemes/channels/por.js";
 import { ATTACHMENT_SIZE, DEFAULT_PARAMS, RECEIPT_SIZE, SLOT_SIZE } from "../src/schemes/channels/constants.js";
 
@@ -54,9 +54,12 @@ async function gasFigures(): Promise<Metric[]> {
     await token.write.approve([channelsAddress, 2n ** 255n], { account: s.account });
     openGas = await gas(await channels.write.openChannel([relay.address, 500n * OBOL], { account: s.account }));
   }
+  // The relay's lottery round 1 (every ticket's index names it: round << 24 | n).
+  const roundSecret = new Uint8Array(32).fill(5);
+  const commitGas = await gas(await channels.write.commitRound([roundCommitment(roundSecret)], { account: relay }));
   const next = new Map<Address, bigint>();
   const ticket = async (s: (typeof sources)[number]): Promise<RedeemableTicket> => {
-    const index = (next.get(s.signer.address) ?? 0n) + 1n;
+    const index = (next.get(s.signer.address) ?? 1n << 24n) + 1n;
     next.set(s.signer.address, index);
     const id = await channels.read.channelId([s.signer.address, relay.address]);
     const response = 0x1234567890abcdefn + index;
@@ -65,7 +68,7 @@ async function gasFigures(): Promise<Metric[]> {
       domain,
       s.signer,
     );
-    return toRedeemable(signed, s.signer.address, response);
+    return toRedeemable(signed, s.signer.address, response, roundSecret);
   };
 
   const single = await gas(await channels.write.redeemTicket([await ticket(sources[0]!)], { account: relay }));
@@ -78,6 +81,7 @@ async function gasFigures(): Promise<Metric[]> {
   const oneChannelGas = await gas(await channels.write.redeemTickets([oneChannel], { account: relay }));
   return [
     { metric: "channels.gas.open", value: Number(openGas), unit: "gas", note: "openChannel incl. transferFrom" },
+    { metric: "channels.gas.commit_round", value: Number(commitGas), unit: "gas", note: "commitRound: one per relay per epoch, shared by all its incoming channels" },
     { metric: "channels.gas.redeem_ticket", value: Number(single), unit: "gas", note: "one winning ticket, own tx, incl. token transfer" },
     { metric: "channels.gas.redeem_batch_per_ticket", value: Number(batchGas / 50n), unit: "gas", note: "batch of 50 over 10 channels, one transfer" },
     { metric: "channels.gas.redeem_batch_per_ticket_one_channel", value: Number(oneChannelGas / 50n), unit: "gas", note: "batch of 50 on one channel" },

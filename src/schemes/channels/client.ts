@@ -7,13 +7,18 @@
 import { zeroAddress, type Address } from "viem";
 import type { ClientPayment, ClientPaymentParameters, ClientScheme, ReplyPaymentParameters, SchemeDeps } from "../scheme.js";
 import { DEFAULT_PARAMS, MAX_REPLY_HOPS, type ChannelsParams } from "./constants.js";
-import { ChannelMissingError, ChannelsInputError } from "./errors.js";
-import { channelsAddress, readChannel, type ChannelState } from "./chain.js";
+import { ChannelMissingError, ChannelsInputError, NoLotteryRoundError } from "./errors.js";
+import { channelsAddress, readChannel, readRound, type ChannelState } from "./chain.js";
 import { routeChallenges } from "./por.js";
 import { encodeSlot } from "./slot.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
-import { decodeReplyTemplate, domainSeparator, encodeAttachment, encodeReplyTemplate, signTicket, type TicketSigner } from "./ticket.js";
+import {
+  decodeReplyTemplate, domainSeparator, encodeAttachment, encodeReplyTemplate, ROUND_SHIFT, roundOf, signTicket, type TicketSigner,
+} from "./ticket.js";
+
+/** How long a client trusts its view of an entry's lottery round. */
+const ROUND_CACHE_MS = 5_000;
 import { transaction } from "../../store/db.js";
 
 export type ChannelsClientOptions = {
@@ -31,6 +36,7 @@ export class ChannelsClient implements ClientScheme {
   readonly #cacheMs: number;
   #domain: Uint8Array | null = null;
   readonly #channels = new Map<string, { state: ChannelState; at: number }>();
+  readonly #rounds = new Map<string, { round: bigint; at: number }>();
 
   constructor(deps: SchemeDeps, options: ChannelsClientOptions = {}) {
     this.#deps = deps;
@@ -48,6 +54,20 @@ export class ChannelsClient implements ClientScheme {
     if (state.status !== "open") throw new ChannelMissingError(this.#signer.address, entry);
     this.#channels.set(key, { state, at: Date.now() });
     return state;
+  }
+
+  /**
+   * The entry's latest lottery round, re-read every few seconds: the entry
+   * accepts its latest round and the one before (docs/channels.md §Win rule).
+   */
+  async #round(entry: Address): Promise<bigint> {
+    const key = entry.toLowerCase();
+    const hit = this.#rounds.get(key);
+    if (hit && Date.now() - hit.at < ROUND_CACHE_MS) return hit.round;
+    const round = await readRound(this.#deps.chain, entry);
+    if (round === 0n) throw new NoLotteryRoundError(entry);
+    this.#rounds.set(key, { round, at: Date.now() });
+    return round;
   }
 
   /**
@@ -103,10 +123,11 @@ export class ChannelsClient implements ClientScheme {
 
   /** One ticket on our channel to `entry`, encoded as an attachment. */
   async #sign(entry: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
-    const ch = await this.#channel(entry);
+    const [ch, round] = await Promise.all([this.#channel(entry), this.#round(entry)]);
     if (ch.balance < amount) throw new ChannelsInputError("channel", `balance ${ch.balance} below one packet's ticket ${amount}`, { hint: "top it up with `obol channels fund`" });
     this.#domain ??= domainSeparator(await this.#deps.chain.publicClient.getChainId(), channelsAddress(this.#deps.chain));
-    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(ch.id, ch.epoch, ch.ticketIndex));
+    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(ch.id, ch.epoch, ch.ticketIndex, round << ROUND_SHIFT));
+    if (roundOf(index) !== round) throw new ChannelsInputError("index", `round ${round} of ${entry} has no ticket index left`, { hint: "wait for its next round" });
     const ticket = await signTicket(
       { channel: ch.id, amount, index, epoch: ch.epoch, winProb: this.#params.winProb, challenge },
       this.#domain,

@@ -11,14 +11,15 @@ import { forComponent } from "../../log.js";
 import { transaction } from "../../store/db.js";
 import { DEFAULT_PARAMS, RELAY_DEFAULTS, type ChannelsParams } from "./constants.js";
 import { TicketRejectedError } from "./errors.js";
-import { channelsAddress, closeChannel, fundChannel, listChannels, type ChannelState } from "./chain.js";
+import { channelsAddress, closeChannel, fundChannel, listChannels, readRound, type ChannelState } from "./chain.js";
+import { ChannelsRounds } from "./rounds.js";
 import { ackKey, challengeAnswerable, CURVE_ORDER, exitAckKey, hintOf, ownKey, pointAddress, response as respond } from "./por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
-  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, signTicket, ticketDigest, type TicketSigner,
+  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -61,6 +62,10 @@ export class ChannelsRelay implements RelayScheme {
   #domain: Uint8Array | null = null;
   #incoming = new Map<Hex, ChannelState>();
   #outgoing = new Map<string, ChannelState>();
+  /** Latest lottery round of each next hop we pay (0n: none yet). */
+  #nextRounds = new Map<string, bigint>();
+  readonly #roundAsked = new Map<string, number>();
+  readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
   #redeeming: Promise<unknown> | null = null;
   readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0 };
@@ -79,12 +84,14 @@ export class ChannelsRelay implements RelayScheme {
       verifySignature: options.verifySignature ?? "every-packet",
       now: options.now ?? Date.now,
     };
-    this.settle = new ChannelsSettle(deps, options.settle);
+    this.#rounds = new ChannelsRounds(deps.chain, this.#store);
+    this.settle = new ChannelsSettle(deps, { ...options.settle, rounds: this.#rounds });
   }
 
   async start(): Promise<void> {
     const chain = this.#deps.chain;
     this.#domain = domainSeparator(await chain.publicClient.getChainId(), channelsAddress(chain));
+    await this.#rounds.ensure();
     await this.refreshChannels();
   }
 
@@ -128,6 +135,9 @@ export class ChannelsRelay implements RelayScheme {
     this.#incoming = new Map(all.filter((c) => c.destination.toLowerCase() === me).map((c) => [c.id, c]));
     for (const c of this.#incoming.values()) this.#store.pruneSeen(c.id, c.epoch, c.ticketIndex);
     this.#outgoing = new Map(all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]));
+    const open = [...this.#outgoing.values()].filter((c) => c.status === "open");
+    const rounds = await Promise.all(open.map((c) => readRound(this.#deps.chain, c.destination)));
+    this.#nextRounds = new Map(open.map((c, i) => [c.destination.toLowerCase(), rounds[i]!]));
     this.#lastRefresh = this.#opts.now();
   }
 
@@ -159,6 +169,8 @@ export class ChannelsRelay implements RelayScheme {
     if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
+    if (!this.#rounds.accepts(roundOf(ticket.index)))
+      throw new TicketRejectedError("stale-round", `round ${roundOf(ticket.index)} is not open (latest ${this.#rounds.latest})`, { hint: "re-read the relay's round (`currentRound`)" });
     if (ticket.index <= ch.ticketIndex)
       throw new TicketRejectedError("reused-index", `index ${ticket.index} ≤ last redeemed ${ch.ticketIndex}`);
     if (this.#store.seen(ch.id, ch.epoch, ticket.index))
@@ -190,12 +202,14 @@ export class ChannelsRelay implements RelayScheme {
     if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
+    const nextRound = await this.#nextRound(packet.nextHop);
+    if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${packet.nextHop} has no lottery round yet`);
     // Reserve the onward index and record the incoming one before awaiting the signature, so
     // two packets in flight can never share either.
     const index = transaction(this.#deps.db, () => {
       if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
         throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-      return this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex);
+      return this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
     });
     const onward = await signTicket(
       { channel: out.id, amount: onwardAmount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge: slot.onwardChallenge },
@@ -204,6 +218,22 @@ export class ChannelsRelay implements RelayScheme {
     );
     this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
     return encodeAttachment(onward);
+  }
+
+  /**
+   * The next hop's latest lottery round as of our last refresh; a next hop
+   * that had none then (it started after us) is asked again, at most once a second.
+   */
+  async #nextRound(nextHop: Address): Promise<bigint> {
+    const key = nextHop.toLowerCase();
+    const known = this.#nextRounds.get(key) ?? 0n;
+    if (known !== 0n) return known;
+    const now = this.#opts.now();
+    if (now - (this.#roundAsked.get(key) ?? -Infinity) < 1_000) return 0n;
+    this.#roundAsked.set(key, now);
+    const round = await readRound(this.#deps.chain, nextHop);
+    if (round !== 0n) this.#nextRounds.set(key, round);
+    return round;
   }
 
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
@@ -215,7 +245,8 @@ export class ChannelsRelay implements RelayScheme {
   #settleResponse(
     ticket: ReturnType<typeof decodeAttachment>, source: Address, bytes: Uint8Array, digest: Uint8Array, response: bigint, fromPeer: string,
   ): void {
-    if (isWinning(digest, response, ticket.winProb)) {
+    const secret = this.#rounds.secret(roundOf(ticket.index));
+    if (secret !== null && isWinning(digest, response, secret, ticket.winProb)) {
       if (this.#opts.verifySignature === "winners-only" && !this.#signedBySource(digest, ticket.signature, source)) {
         this.#banned.add(fromPeer);
         this.#store.addStat("forged_winners");
@@ -264,6 +295,12 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   async onEpoch(_epoch: bigint): Promise<void> {
+    // A new lottery round each epoch: rounds two behind become redeemable (docs/channels.md §Win rule).
+    try {
+      await this.#rounds.commitNext();
+    } catch (err) {
+      this.#log.warn({ err }, "could not start a new lottery round; keeping the current one");
+    }
     const expired = this.#store.expirePending(this.#opts.now() - this.#opts.pendingTtlMs);
     if (expired > 0) this.#store.addStat("expired", expired);
     if (this.#store.counts().won > 0) {
@@ -278,7 +315,7 @@ export class ChannelsRelay implements RelayScheme {
   #redeemSoon(): void {
     if (this.#redeeming) return;
     this.#redeeming = new Promise((r) => setImmediate(r))
-      .then(() => this.settle.claim())
+      .then(() => this.settle.claim({ roll: false }))
       .then(() => this.refreshChannels())
       .catch((err: unknown) => this.#log.error({ err }, "redemption failed; will retry next epoch"))
       .finally(() => (this.#redeeming = null));

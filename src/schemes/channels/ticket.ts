@@ -202,22 +202,41 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
 }
 
 /**
- * The ticket's 56-bit luck: top 56 bits of keccak256(digest ‖ response), as `_redeem` computes it.
+ * The ticket's 56-bit luck: top 56 bits of keccak256(digest ‖ response ‖ roundSecret), as `_redeem`
+ * computes it. `roundSecret` is the redeemer's secret of the ticket's round (`roundOf(index)`),
+ * unknown to the signer (docs/channels.md §Win rule).
  *
  * @param digest ticket digest
  * @param response the proof-of-relay scalar
+ * @param roundSecret 32 bytes
  * @returns luck in [0, 2^56)
  */
-export function ticketLuck(digest: Uint8Array, response: bigint): bigint {
-  const m = new Uint8Array(64);
+export function ticketLuck(digest: Uint8Array, response: bigint, roundSecret: Uint8Array): bigint {
+  if (roundSecret.length !== 32) throw new ChannelsInputError("roundSecret", "must be 32 bytes");
+  const m = new Uint8Array(96);
   m.set(digest, 0);
   putUint(m, 32, 32, response);
+  m.set(roundSecret, 64);
   return getUint(keccak_256(m), 0, 7);
 }
 
 /** True when the ticket wins: luck ≤ winProb (probability (winProb+1)/2^56). */
-export function isWinning(digest: Uint8Array, response: bigint, winProb: bigint): boolean {
-  return ticketLuck(digest, response) <= winProb;
+export function isWinning(digest: Uint8Array, response: bigint, roundSecret: Uint8Array, winProb: bigint): boolean {
+  return ticketLuck(digest, response, roundSecret) <= winProb;
+}
+
+/** A ticket index carries its lottery round above this many bits: `index = round << 24 | n`. */
+export const ROUND_SHIFT = 24n;
+
+/** The lottery round a ticket index names. */
+export function roundOf(index: bigint): bigint {
+  return index >> ROUND_SHIFT;
+}
+
+/** `keccak256(abi.encode(secret))`: what `commitRound` stores for a round secret. */
+export function roundCommitment(secret: Uint8Array): Hex {
+  if (secret.length !== 32) throw new ChannelsInputError("roundSecret", "must be 32 bytes");
+  return bytesToHex(keccak_256(secret));
 }
 
 /**
@@ -311,6 +330,7 @@ export type RedeemableTicket = {
   response: bigint;
   r: Hex;
   vs: Hex;
+  roundSecret: Hex;
 };
 
 /**
@@ -319,8 +339,9 @@ export type RedeemableTicket = {
  * @param t the signed ticket
  * @param source the channel source (the signer)
  * @param response the unlocked proof-of-relay scalar
+ * @param roundSecret the redeemer's secret of the ticket's round
  */
-export function toRedeemable(t: SignedTicket, source: Address, response: bigint): RedeemableTicket {
+export function toRedeemable(t: SignedTicket, source: Address, response: bigint, roundSecret: Uint8Array): RedeemableTicket {
   return {
     source,
     channel: t.channel,
@@ -332,5 +353,6 @@ export function toRedeemable(t: SignedTicket, source: Address, response: bigint)
     response,
     r: bytesToHex(t.signature.subarray(0, 32)),
     vs: bytesToHex(t.signature.subarray(32, 64)),
+    roundSecret: bytesToHex(roundSecret),
   };
 }

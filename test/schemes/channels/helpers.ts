@@ -45,16 +45,21 @@ export async function connect() {
   return { conn, viem, networkHelpers, publicClient, wallets, signers, deploy };
 }
 
-/** A ticket whose response is `response`, signed by `signer`. */
+/** The round secret the contract tests' destinations commit for round 1. */
+export const ROUND_SECRET = new Uint8Array(32).fill(7);
+/** First ticket index of lottery round 1 minus one: indices `R1 + k` name round 1. */
+export const R1 = 1n << 24n;
+
+/** A ticket whose response is `response`, signed by `signer`, redeemable with `roundSecret`. */
 export async function makeTicket(
   domain: Uint8Array,
   signer: TicketSigner,
-  fields: Omit<Ticket, "challenge"> & { response: bigint; challenge?: Address },
+  fields: Omit<Ticket, "challenge"> & { response: bigint; challenge?: Address; roundSecret?: Uint8Array },
 ) {
-  const { response, ...rest } = fields;
+  const { response, roundSecret = ROUND_SECRET, ...rest } = fields;
   const ticket: Ticket = { ...rest, challenge: fields.challenge ?? pointAddress(response) };
   const signed = await signTicket(ticket, domain, signer);
-  return { signed, redeemable: toRedeemable(signed, signer.address, response) };
+  return { signed, redeemable: toRedeemable(signed, signer.address, response, roundSecret) };
 }
 
 export const hex = bytesToHex;

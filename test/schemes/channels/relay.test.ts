@@ -249,11 +249,13 @@ describe("channels scheme: liquidity", () => {
     expect((await w.C.settle.claim()).paid).toBe(UNIT);
   });
 
-  it("redeems waiting winners at the epoch timer", async () => {
+  it("redeems waiting winners at the epoch timer once their lottery round is two behind", async () => {
     const w = await world();
     await send(w);
     const before = (await balances(w)).A;
-    await w.A.onEpoch(2n);
+    await w.A.onEpoch(2n); // round 2 starts; round 1 is still accepted, so its secret stays private
+    expect((await balances(w)).A - before).toBe(0n);
+    await w.A.onEpoch(3n); // round 3: round 1 closed, revealed and redeemed
     expect((await balances(w)).A - before).toBe(3n * UNIT);
   });
 });
