@@ -266,7 +266,17 @@ export class Relay {
     if (faults && faults.random() < faults.dropForward) return this.#drop(DropReason.faultInjected, item.next);
     const entry = this.#byAddress.get(item.next.toLowerCase());
     if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
-    const frame = encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout);
+    let attachment = item.attachment;
+    if (item.onward) {
+      // The scheme's onward payment is made now, in output order (PacketVerdict.onward).
+      const onward = item.onward;
+      try {
+        attachment = await this.#committer.run(() => onward());
+      } catch (error) {
+        return this.#drop(DropReason.schemeRejected, item.next, (error as Error).message);
+      }
+    }
+    const frame = encodeFrame({ type: "packet", packet: item.packet, attachment }, this.layout);
     // One retry: a reused link can die between two packets (peer restart, idle reset);
     // a failed send never reached the stream, so a second attempt cannot duplicate it.
     for (let attempt = 1; ; attempt++) {

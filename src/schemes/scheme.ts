@@ -94,8 +94,16 @@ export type IncomingPacket = {
 export type PacketVerdict =
   | {
       accept: true;
-      /** Attachment for the next hop (`attachmentSize` bytes); empty when last hop. */
+      /** Attachment for the next hop (`attachmentSize` bytes); empty when last hop or when `onward` is set. */
       attachment: Uint8Array;
+      /**
+       * Makes the next hop's attachment when the packet leaves the delay
+       * queue, not when it arrives: whatever it numbers or signs then follows
+       * the mix's output order, not its input order (docs/channels.md §5).
+       * The relay runs it inside its durable group commit and sends what it
+       * returns; if it rejects, the packet is dropped.
+       */
+      onward?: () => Promise<Uint8Array>;
     }
   | { accept: false; reason: string };
 

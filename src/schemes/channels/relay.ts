@@ -143,9 +143,9 @@ export class ChannelsRelay implements RelayScheme {
 
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
     try {
-      const attachment = await this.#check(packet);
+      const verdict = await this.#check(packet);
       this.stats.accepted++;
-      return { accept: true, attachment };
+      return { accept: true, attachment: new Uint8Array(0), ...verdict };
     } catch (error) {
       if (!(error instanceof TicketRejectedError)) throw error;
       this.stats.rejected[error.reason] = (this.stats.rejected[error.reason] ?? 0) + 1;
@@ -154,8 +154,8 @@ export class ChannelsRelay implements RelayScheme {
     }
   }
 
-  /** Every per-packet check of docs/channels.md, cheapest first; returns the onward attachment. */
-  async #check(packet: IncomingPacket): Promise<Uint8Array> {
+  /** Every per-packet check of docs/channels.md, cheapest first; returns the onward hook (none at the exit). */
+  async #check(packet: IncomingPacket): Promise<{ onward?: () => Promise<Uint8Array> }> {
     const domain = this.#domain;
     if (!domain) throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
     const slot = decodeSlot(packet.slot);
@@ -195,28 +195,41 @@ export class ChannelsRelay implements RelayScheme {
           throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
         this.#settleResponse(ticket, ch.source, packet.attachment, digest, response, packet.fromPeer);
       });
-      return new Uint8Array(0);
+      return {};
     }
     if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
     const out = this.#outgoing.get(packet.nextHop.toLowerCase());
     if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
-    const nextRound = await this.#nextRound(packet.nextHop);
-    if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${packet.nextHop} has no lottery round yet`);
-    // Reserve the onward index and record the incoming one before awaiting the signature, so
-    // two packets in flight can never share either.
-    const index = transaction(this.#deps.db, () => {
+    transaction(this.#deps.db, () => {
       if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
         throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-      return this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
+      this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
     });
+    // The onward ticket is numbered and signed when the packet leaves the delay queue (finding 3
+    // of issue 9): an index taken now would tell the next hop our arrival order.
+    const nextHop = packet.nextHop;
+    const challenge = slot.onwardChallenge;
+    return { onward: () => this.#issueOnward(nextHop, onwardAmount, challenge) };
+  }
+
+  /**
+   * Signs the onward ticket as the packet leaves the mix (PacketVerdict.onward):
+   * the next hop's channel and round are read now, the index reserved now.
+   */
+  async #issueOnward(nextHop: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
+    const domain = this.#domain!;
+    const out = this.#outgoing.get(nextHop.toLowerCase());
+    if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
+    const nextRound = await this.#nextRound(nextHop);
+    if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
+    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT));
     const onward = await signTicket(
-      { channel: out.id, amount: onwardAmount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge: slot.onwardChallenge },
+      { channel: out.id, amount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge },
       domain,
       this.#signer,
     );
-    this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
     return encodeAttachment(onward);
   }
 

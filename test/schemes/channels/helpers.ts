@@ -7,6 +7,7 @@ import hre from "hardhat";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { bytesToHex, createWalletClient, custom, getContract, zeroAddress, type Address } from "viem";
 import type { ChainClients } from "../../../src/chain/types.js";
+import type { PacketVerdict } from "../../../src/schemes/scheme.js";
 import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
 import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type Ticket, type TicketSigner } from "../../../src/schemes/channels/ticket.js";
@@ -63,6 +64,15 @@ export async function makeTicket(
 }
 
 export const hex = bytesToHex;
+
+/**
+ * The attachment a relay sends on for an accepted packet, as its pipeline makes
+ * it when the packet leaves the delay queue (`PacketVerdict.onward`).
+ */
+export async function leave(v: PacketVerdict): Promise<Uint8Array> {
+  if (!v.accept) throw new Error(`refused: ${v.reason}`);
+  return v.onward ? v.onward() : v.attachment;
+}
 
 /**
  * ChainClients for Hardhat account `index` with a LOCAL viem account (it

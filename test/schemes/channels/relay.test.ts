@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
+import { connect, chainClientsFor, leave, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -64,12 +64,12 @@ async function send(w: World, options: { dropAt?: "B" } = {}) {
   const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
   const va = await w.A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
   if (!va.accept) throw new Error(`A refused: ${va.reason}`);
-  const vb = await w.B.onPacket(packet(pay.slots[1]!, va.attachment, secrets[1]!, w.cChain.account));
+  const vb = await w.B.onPacket(packet(pay.slots[1]!, await leave(va), secrets[1]!, w.cChain.account));
   if (!vb.accept) throw new Error(`B refused: ${vb.reason}`);
   // B received it: its receipt goes back to A whatever B does next.
   await w.A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
   if (options.dropAt === "B") return { pay, secrets };
-  const vc = await w.C.onPacket(packet(pay.slots[2]!, vb.attachment, secrets[2]!, null));
+  const vc = await w.C.onPacket(packet(pay.slots[2]!, await leave(vb), secrets[2]!, null));
   if (!vc.accept) throw new Error(`C refused: ${vc.reason}`);
   expect(vc.attachment.length).toBe(0);
   await w.B.onReceipt({ packetRef: randomBytes(32), receipt: w.C.receipt({ ss: secrets[2]!, packetRef: new Uint8Array(32) }), fromPeer: "C" });

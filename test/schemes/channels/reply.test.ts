@@ -13,7 +13,7 @@ import { describe, it, expect } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, MAX_WIN, OBOL } from "./helpers.js";
+import { connect, chainClientsFor, leave, MAX_WIN, OBOL } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -93,10 +93,10 @@ describe("channels: a reply block does not name its builder (issue 9, finding 1)
     expect(recoverSigner(ticketDigest(ticket, w.domain), ticket.signature)?.toLowerCase()).toBe(w.replierChain.account.toLowerCase());
     const va = await w.A.onPacket(packet(built.slots[0]!, attachment, secrets[0]!, w.bChain.account));
     expect(va).toMatchObject({ accept: true });
-    const vb = await w.B.onPacket(packet(built.slots[1]!, (va as { attachment: Uint8Array }).attachment, secrets[1]!, w.cChain.account));
+    const vb = await w.B.onPacket(packet(built.slots[1]!, await leave(va), secrets[1]!, w.cChain.account));
     expect(vb).toMatchObject({ accept: true });
     await w.A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
-    const vc = await w.C.onPacket(packet(built.slots[2]!, (vb as { attachment: Uint8Array }).attachment, secrets[2]!, null));
+    const vc = await w.C.onPacket(packet(built.slots[2]!, await leave(vb), secrets[2]!, null));
     expect(vc).toMatchObject({ accept: true });
     await w.B.onReceipt({ packetRef: randomBytes(32), receipt: w.C.receipt({ ss: secrets[2]!, packetRef: new Uint8Array(32) }), fromPeer: "C" });
     // winProb is 1 here: A's redemption is paid from the replier's channel, not the builder's.
