@@ -37,6 +37,8 @@ export type PipelineOutcome =
       /** MAC of the outgoing header: how the next hop's receipt names it. */
       nextRef: Uint8Array;
       receipt: ReceiptToSend;
+      /** This hop's replay tag (a mix recognises its own loop passing through). */
+      replayTag: Uint8Array;
     }
   | { kind: "deliver" | "loop" | "drop-hop"; receipt: ReceiptToSend; replayTag: Uint8Array };
 
@@ -152,6 +154,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
         delayMs: hop.delayMs,
         nextRef: peeled.next!.slice(macOffset, macOffset + 32),
         receipt,
+        replayTag: peeled.replayTag,
       };
     }
     case "deliver":

@@ -245,6 +245,8 @@ export class Relay {
       .catch((err) => this.#log.debug({ err, peer: link.peer }, "receipt not sent"));
     switch (outcome.kind) {
       case "forward":
+        // A mix's own loop passes through it at its layer (cover.ts): that is its return.
+        if (this.#ownLoops.take(outcome.replayTag)) this.stats.loopsReturned++;
         if (!this.#queue.push(outcome, outcome.delayMs)) this.#drop(DropReason.queueFull, link.peer);
         return;
       case "deliver":
@@ -319,6 +321,7 @@ export class Relay {
       payer: cover.payer,
       epoch: this.#epoch,
       meanDelayMs: cover.meanDelayMs,
+      self: getAddress(this.#p.address),
     });
     this.#ownLoops.set(loop.returnTag, true);
     const link = await this.#pool.linkTo(loop.firstHop.multiaddr);

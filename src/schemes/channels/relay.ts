@@ -64,7 +64,7 @@ export class ChannelsRelay implements RelayScheme {
   #outgoing = new Map<string, ChannelState>();
   /** Latest lottery round of each next hop we pay (0n: none yet). */
   #nextRounds = new Map<string, bigint>();
-  readonly #roundAsked = new Map<string, number>();
+  readonly #roundAsked = new Map<string, Promise<bigint>>();
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
   #redeeming: Promise<unknown> | null = null;
@@ -235,16 +235,19 @@ export class ChannelsRelay implements RelayScheme {
 
   /**
    * The next hop's latest lottery round as of our last refresh; a next hop
-   * that had none then (it started after us) is asked again, at most once a second.
+   * that had none then (it started after us) is asked again.
    */
   async #nextRound(nextHop: Address): Promise<bigint> {
     const key = nextHop.toLowerCase();
     const known = this.#nextRounds.get(key) ?? 0n;
     if (known !== 0n) return known;
-    const now = this.#opts.now();
-    if (now - (this.#roundAsked.get(key) ?? -Infinity) < 1_000) return 0n;
-    this.#roundAsked.set(key, now);
-    const round = await readRound(this.#deps.chain, nextHop);
+    // One chain read in flight per next hop; packets waiting for it share the answer.
+    let asking = this.#roundAsked.get(key);
+    if (!asking) {
+      asking = readRound(this.#deps.chain, nextHop).finally(() => this.#roundAsked.delete(key));
+      this.#roundAsked.set(key, asking);
+    }
+    const round = await asking;
     if (round !== 0n) this.#nextRounds.set(key, round);
     return round;
   }

@@ -81,6 +81,7 @@ export class ChannelsRounds {
    * that revealed a round is seen at once.
    */
   accepts(round: bigint): boolean {
+    if (round > this.#latest) this.#learn(round); // committed by another process sharing the store (`obol claim`)
     if (round < 1n || round + ROUND_GRACE < this.#latest || !this.#secrets.has(round) || this.#revealed.has(round)) return false;
     if (!this.#store.isRevealed(round)) return true;
     this.#revealed.add(round);
@@ -93,7 +94,17 @@ export class ChannelsRounds {
   }
 
   secret(round: bigint): Uint8Array | null {
+    if (!this.#secrets.has(round)) this.#learn(round);
     return this.#secrets.get(round) ?? null;
+  }
+
+  /** Picks up a round another process committed into the shared store. */
+  #learn(round: bigint): void {
+    const stored = this.#store.round(round);
+    if (!stored) return;
+    this.#secrets.set(round, stored.secret);
+    if (stored.revealed) this.#revealed.add(round);
+    if (round > this.#latest) this.#latest = round;
   }
 
   /** Records (durably) that `round`'s secret is about to go on chain. */

@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS ch_round (
 CREATE TABLE IF NOT EXISTS ch_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
+/** Per connection: the highest outgoing index issued per `channel/epoch` in this process. */
+const ISSUED = new WeakMap<DatabaseSync, Map<string, bigint>>();
+
 export type WinState = "won" | "submitted" | "redeemed" | "void";
 
 export type WonTicket = {
@@ -74,6 +77,7 @@ export class ChannelsStore {
       roundPut: p("INSERT INTO ch_round (commitment, secret) VALUES (?, ?)"),
       roundSet: p("UPDATE ch_round SET round = ? WHERE commitment = ?"),
       roundAll: p("SELECT commitment, secret, round, revealed FROM ch_round"),
+      roundGet: p("SELECT secret, revealed FROM ch_round WHERE round = ?"),
       roundRevealed: p("SELECT revealed FROM ch_round WHERE round = ?"),
       roundReveal: p("UPDATE ch_round SET revealed = 1 WHERE round = ?"),
       statAdd: p("INSERT INTO ch_stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"),
@@ -111,6 +115,15 @@ export class ChannelsStore {
     // After a lost database the chain's redeemed index is the floor; a new lottery round is another.
     if (next <= chainIndex) next = chainIndex + 1n;
     if (next <= floor) next = floor + 1n;
+    // The row can be rolled back under us: a caller outside the relay's group commit (the
+    // cover-loop payer) may write inside a packet's savepoint that is then undone. What this
+    // process handed out is remembered here too, so no index is ever issued twice.
+    const issued = ISSUED.get(this.db) ?? new Map<string, bigint>();
+    ISSUED.set(this.db, issued);
+    const key = `${channel}/${epoch}`;
+    const last = issued.get(key) ?? 0n;
+    if (next <= last) next = last + 1n;
+    issued.set(key, next);
     this.#s.outPut!.run(channel, Number(epoch), Number(next + 1n));
     return next;
   }
@@ -196,6 +209,12 @@ export class ChannelsStore {
   /** Marks a round revealed (durably, before the transaction that reveals it is sent). */
   markRevealed(round: bigint): void {
     this.#s.roundReveal!.run(Number(round));
+  }
+
+  /** The stored round `round`, if this database holds its secret. */
+  round(round: bigint): { secret: Uint8Array; revealed: boolean } | null {
+    const r = this.#s.roundGet!.get(Number(round)) as { secret: Uint8Array; revealed: number } | undefined;
+    return r ? { secret: r.secret, revealed: r.revealed === 1 } : null;
   }
 
   /** Whether `round` was marked revealed (by this or another process sharing the database). */
