@@ -11,6 +11,7 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function prank(address sender) external;
     function warp(uint256 timestamp) external;
+    function toString(uint256 value) external pure returns (string memory);
     function chainId(uint256 newChainId) external;
     function expectRevert(bytes4 selector) external;
     function expectRevert(bytes calldata revertData) external;
