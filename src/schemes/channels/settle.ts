@@ -68,7 +68,10 @@ export class ChannelsSettle implements SettleScheme {
     await this.#reconcile(result);
     if (roll) {
       let newest = 0n;
-      for (const t of this.#store.won("won")) if (roundOf(t.index) > newest) newest = roundOf(t.index);
+      for (const t of this.#store.won("won")) {
+        const round = roundOf(t.index);
+        if (round > newest && this.#rounds.secret(round) !== null) newest = round; // unknown secrets are voided below
+      }
       while (newest > 0n && !this.#rounds.redeemable(newest)) await this.#rounds.commitNext();
     }
 
