@@ -4,7 +4,7 @@
  * next hop, turns receipts into responses, keeps winners, redeems them, and
  * keeps its outgoing channels funded.
  */
-import type { Address, Hex } from "viem";
+import { bytesToHex, type Address, type Hex } from "viem";
 import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../scheme.js";
 import type { Logger } from "../../log.js";
 import { forComponent } from "../../log.js";
@@ -44,7 +44,18 @@ export type ChannelsRelayOptions = {
 };
 
 /** Per-relay figures (also mirrored in the store's `ch_stats`). */
-export type ChannelsRelayStats = { accepted: number; rejected: Record<string, number>; receipts: number; wins: number; losses: number; badReceipts: number };
+export type ChannelsRelayStats = {
+  accepted: number; rejected: Record<string, number>; receipts: number; wins: number; losses: number; badReceipts: number;
+  /**
+   * Per incoming channel: receipts the next hop returned for a packet we forwarded that
+   * opened nothing, i.e. the hint in that packet's slot was not ack·G (docs/channels.md
+   * §8, unverifiable hints): what this relay lost to junk hints, attributed.
+   */
+  junkHints: Record<string, number>;
+};
+
+/** How many forwarded packets we remember by reference, to attribute unmatched receipts. */
+const REF_MEMORY = 10_000;
 
 export class ChannelsRelay implements RelayScheme {
   readonly #deps: SchemeDeps & { relay: Address };
@@ -68,7 +79,9 @@ export class ChannelsRelay implements RelayScheme {
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
   #redeeming: Promise<unknown> | null = null;
-  readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0 };
+  readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
+  /** packetRef (hex) → incoming channel of packets forwarded with an onward ticket, oldest first. */
+  readonly #forwardedFrom = new Map<string, Hex>();
 
   constructor(deps: SchemeDeps & { relay: Address }, options: ChannelsRelayOptions = {}) {
     this.#deps = deps;
@@ -202,6 +215,8 @@ export class ChannelsRelay implements RelayScheme {
     if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
+    this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
+    if (this.#forwardedFrom.size > REF_MEMORY) this.#forwardedFrom.delete(this.#forwardedFrom.keys().next().value!);
     transaction(this.#deps.db, () => {
       if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
         throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
@@ -287,13 +302,23 @@ export class ChannelsRelay implements RelayScheme {
    * whose hint is ack·G (so a receipt for a packet we never forwarded, or a
    * wrong ack, simply matches nothing).
    */
-  async onReceipt({ receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+  async onReceipt({ packetRef, receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+    const from = this.#forwardedFrom.get(bytesToHex(packetRef));
+    this.#forwardedFrom.delete(bytesToHex(packetRef));
     const ack = decodeReceipt(receipt);
     const domain = this.#domain;
     if (ack === null || ack <= 0n || ack >= CURVE_ORDER || !domain) return this.#badReceipt("malformed receipt");
     const hint = hintOf(ack);
     const pending = this.#store.getPending(hint);
-    if (!pending) return this.#badReceipt("receipt matches no pending ticket");
+    if (!pending) {
+      if (from !== undefined) {
+        // The next hop acknowledged a packet we forwarded, but its ack opens no ticket: the
+        // hint we were given was junk (or the next hop lies; it gains nothing by it).
+        this.stats.junkHints[from] = (this.stats.junkHints[from] ?? 0) + 1;
+        this.#store.addStat("junk_hints");
+      }
+      return this.#badReceipt("receipt matches no pending ticket");
+    }
     const ticket = decodeAttachment(pending.ticket);
     const response = respond(pending.own, ack);
     if (pointAddress(response) !== ticket.challenge.toLowerCase()) return this.#badReceipt("response does not open the challenge");
