@@ -12,6 +12,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { ATTACHMENT_SIZE, EIP712_NAME, EIP712_VERSION, FIELD, MAX, TICKET_TYPE } from "./constants.js";
 import { ChannelsInputError, TicketRejectedError } from "./errors.js";
+import { nativeSecp256k1 } from "./secp.js";
 
 export type Ticket = {
   /** `keccak256(abi.encode(source, destination))`. */
@@ -131,6 +132,13 @@ export function privateKeySigner(privateKey: Uint8Array | Hex): TicketSigner {
   return {
     address,
     signDigest(digest) {
+      if (nativeSecp256k1) {
+        // libsecp256k1: RFC 6979 and low-s like noble, so the same signature bytes.
+        const { signature, recid } = nativeSecp256k1.ecdsaSign(digest, sk);
+        const out = Uint8Array.from(signature);
+        if (recid & 1) out[32]! |= 0x80;
+        return out;
+      }
       const rec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
       return toCompact(rec);
     },
@@ -193,6 +201,13 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
   // OpenZeppelin's ECDSA rejects high-s signatures (EIP-2); so must we, or a
   // ticket accepted here would revert on chain.
   if (getUint(rec, 33, 32) > HALF_N) return null;
+  if (nativeSecp256k1) {
+    try {
+      return publicKeyToAddress(nativeSecp256k1.ecdsaRecover(rec.subarray(1), rec[0]!, digest, false));
+    } catch {
+      return null;
+    }
+  }
   try {
     const point = secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(digest);
     return publicKeyToAddress(point.toBytes(false));
