@@ -19,6 +19,8 @@ import { decodeSlot, encodeReceipt } from "../src/schemes/channels/slot.js";
 import { ackKey, challengeAnswerable, ownKey } from "../src/schemes/channels/por.js";
 import { decodeAttachment, isWinning, recoverSigner, ticketDigest } from "../src/schemes/channels/ticket.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { nativeSecp256k1, type NativeSecp256k1 } from "../src/schemes/channels/secp.js";
 import { buildReplyBlock, obolNetwork } from "../src/client/packet.js";
 import { scheme as channelsScheme } from "../src/schemes/channels/scheme.js";
 import { x25519Group } from "../src/crypto/sphinx/group.js";
@@ -209,8 +211,10 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const own = ownKey(packets[0]!.secrets[0]!);
   const hint = decodeSlot(packets[0]!.pay.slots[0]!).hint;
   const challenge = decodeAttachment(packets[0]!.pay.attachment).challenge;
+  const backend = nativeSecp256k1 ? "libsecp256k1 via secp256k1@5.0.1" : "noble";
+  const nobleRec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
   return [
-    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: "mid hop: all checks + sqlite + signing the onward ticket (in-memory db)" },
+    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: `mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"})` },
     { metric: "channels.relay_us_per_packet_winners_only", value: lazyUs, unit: "µs", note: "same, signature verified only for winning tickets" },
     { metric: "channels.relay_us_per_receipt", value: receiptUs, unit: "µs", note: "ack → response → win decision → store" },
     { metric: "channels.client_us_per_packet", value: clientUs, unit: "µs", note: "3-hop route: challenges, slots, one signed ticket" },
@@ -218,9 +222,21 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
     { metric: "channels.fuzz_tickets_accepted", value: accepted, unit: "tickets", note: "must be 0" },
     { metric: "channels.fuzz_tickets_crashes", value: crashes, unit: "tickets", note: "must be 0" },
     { metric: "channels.fuzz_tickets_wrong_reason", value: wrongReason, unit: "tickets", note: "refused for another reason than the mutation implies; must be 0" },
-    { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: "ECDSA recover (noble)" },
-    { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: "own·G + hint, keccak" },
-    { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: "ECDSA sign (noble, RFC 6979)" },
+    { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: `ECDSA recover (${backend})` },
+    { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: `own·G + hint, keccak (${backend})` },
+    { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: `ECDSA sign, RFC 6979 (${backend})` },
+    // The candidates side by side (issue 9, finding 6): noble in JavaScript vs libsecp256k1 (N-API).
+    { metric: "channels.candidates.noble_recover_us", value: 1e6 / opsPerSecond(() => secp256k1.Signature.fromBytes(nobleRec, "recovered").recoverPublicKey(digest), ms), unit: "µs", note: "@noble/curves recoverPublicKey" },
+    { metric: "channels.candidates.noble_sign_us", value: 1e6 / opsPerSecond(() => secp256k1.sign(digest, sk, { prehash: false, format: "recovered" }), ms), unit: "µs", note: "@noble/curves sign, prehashed" },
+    ...(nativeSecp256k1 ? nativeCandidates(nativeSecp256k1, digest, sk, ms) : []),
+  ];
+}
+
+function nativeCandidates(lib: NativeSecp256k1, digest: Uint8Array, sk: Uint8Array, ms: number): Metric[] {
+  const { signature, recid } = lib.ecdsaSign(digest, sk);
+  return [
+    { metric: "channels.candidates.native_recover_us", value: 1e6 / opsPerSecond(() => lib.ecdsaRecover(signature, recid, digest, false), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaRecover (libsecp256k1, N-API prebuild)" },
+    { metric: "channels.candidates.native_sign_us", value: 1e6 / opsPerSecond(() => lib.ecdsaSign(digest, sk), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaSign (libsecp256k1, N-API prebuild)" },
   ];
 }
 
