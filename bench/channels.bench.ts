@@ -17,10 +17,16 @@ import { ChannelsRelay } from "../src/schemes/channels/relay.js";
 import { openChannel } from "../src/schemes/channels/chain.js";
 import { decodeSlot, encodeReceipt } from "../src/schemes/channels/slot.js";
 import { ackKey, challengeAnswerable, ownKey } from "../src/schemes/channels/por.js";
-import { decodeAttachment, recoverSigner } from "../src/schemes/channels/ticket.js";
+import { decodeAttachment, isWinning, recoverSigner, ticketDigest } from "../src/schemes/channels/ticket.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { nativeSecp256k1, type NativeSecp256k1 } from "../src/schemes/channels/secp.js";
+import { buildReplyBlock, obolNetwork } from "../src/client/packet.js";
+import { scheme as channelsScheme } from "../src/schemes/channels/scheme.js";
+import { x25519Group } from "../src/crypto/sphinx/group.js";
 import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../src/chain/abi/PaymentChannels.js";
-import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
+import { domainSeparator, privateKeySigner, roundCommitment, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
 import { pointAddress } from "../src/schemes/channels/por.js";
 import { ATTACHMENT_SIZE, DEFAULT_PARAMS, RECEIPT_SIZE, SLOT_SIZE } from "../src/schemes/channels/constants.js";
 
@@ -54,9 +60,12 @@ async function gasFigures(): Promise<Metric[]> {
     await token.write.approve([channelsAddress, 2n ** 255n], { account: s.account });
     openGas = await gas(await channels.write.openChannel([relay.address, 500n * OBOL], { account: s.account }));
   }
+  // The relay's lottery round 1 (every ticket's index names it: round << 24 | n).
+  const roundSecret = new Uint8Array(32).fill(5);
+  const commitGas = await gas(await channels.write.commitRound([roundCommitment(roundSecret)], { account: relay }));
   const next = new Map<Address, bigint>();
   const ticket = async (s: (typeof sources)[number]): Promise<RedeemableTicket> => {
-    const index = (next.get(s.signer.address) ?? 0n) + 1n;
+    const index = (next.get(s.signer.address) ?? 1n << 24n) + 1n;
     next.set(s.signer.address, index);
     const id = await channels.read.channelId([s.signer.address, relay.address]);
     const response = 0x1234567890abcdefn + index;
@@ -65,7 +74,7 @@ async function gasFigures(): Promise<Metric[]> {
       domain,
       s.signer,
     );
-    return toRedeemable(signed, s.signer.address, response);
+    return toRedeemable(signed, s.signer.address, response, roundSecret);
   };
 
   const single = await gas(await channels.write.redeemTicket([await ticket(sources[0]!)], { account: relay }));
@@ -78,6 +87,7 @@ async function gasFigures(): Promise<Metric[]> {
   const oneChannelGas = await gas(await channels.write.redeemTickets([oneChannel], { account: relay }));
   return [
     { metric: "channels.gas.open", value: Number(openGas), unit: "gas", note: "openChannel incl. transferFrom" },
+    { metric: "channels.gas.commit_round", value: Number(commitGas), unit: "gas", note: "commitRound: one per relay per epoch, shared by all its incoming channels" },
     { metric: "channels.gas.redeem_ticket", value: Number(single), unit: "gas", note: "one winning ticket, own tx, incl. token transfer" },
     { metric: "channels.gas.redeem_batch_per_ticket", value: Number(batchGas / 50n), unit: "gas", note: "batch of 50 over 10 channels, one transfer" },
     { metric: "channels.gas.redeem_batch_per_ticket_one_channel", value: Number(oneChannelGas / 50n), unit: "gas", note: "batch of 50 on one channel" },
@@ -112,7 +122,11 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const params = DEFAULT_PARAMS;
   const deps = (ch: ChainClients) => ({ chain: ch, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
   const payer = new ChannelsClient(deps(client), { params });
-  const relayA = new ChannelsRelay({ ...deps(a), relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 });
+  const relayB = new ChannelsRelay({ ...deps(b), relay: b.account }, { params, topUpBelowUnits: 0n });
+  await relayB.start(); // commits B's lottery round, which A's onward tickets name
+  // One store for A's two relay objects below: they share A's account, hence its lottery rounds.
+  const dbA = openDatabase(":memory:");
+  const relayA = new ChannelsRelay({ ...deps(a), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 });
   await relayA.start();
   const route: RouteHop[] = [a, b, c].map((ch, layer) => ({ relay: ch.account, mixKey: new Uint8Array(32), layer }));
   const n = quick ? 200 : 2000;
@@ -130,10 +144,11 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
       packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
     });
     if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
+    await v.onward?.(); // the onward ticket, made as the packet leaves the delay queue
   }
   const relayUs = ((performance.now() - t0) * 1000) / n;
   // Same work with signatures verified only for winners (docs/channels.md §5).
-  const lazy = new ChannelsRelay({ ...deps(a), relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9, verifySignature: "winners-only" });
+  const lazy = new ChannelsRelay({ ...deps(a), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9, verifySignature: "winners-only" });
   await lazy.start();
   const lazyPackets = [];
   for (let i = 0; i < n; i++) {
@@ -147,6 +162,7 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
       packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
     });
     if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
+    await v.onward?.();
   }
   const lazyUs = ((performance.now() - t0) * 1000) / n;
 
@@ -156,28 +172,31 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const receiptUs = ((performance.now() - t0) * 1000) / n;
   if (relayA.stats.receipts !== n) throw new Error("bench receipts did not match");
 
-  // Fuzz: random 1–3 byte changes to a valid (attachment, slot) pair, fed to the relay.
-  // Never accepted, never thrown. OBOL_CHANNELS_FUZZ sets the count (DESIGN §8 asks 100k).
+  // Fuzz: seeded, structure-aware mutants of a valid (attachment, slot) pair, each one
+  // field-level change with the rejection reason it must produce. A base is reused until a
+  // mutant is accepted (then replaced), so no mutant is refused merely as a replay.
+  // OBOL_CHANNELS_FUZZ sets the count (DESIGN §8 asks 100k), OBOL_CHANNELS_FUZZ_SEED the seed.
   const fuzzN = Number(process.env.OBOL_CHANNELS_FUZZ ?? (quick ? 300 : 20_000));
-  const secrets = route.map(() => new Uint8Array(randomBytes(32)));
-  const base = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
+  const rand = seededRandom(Number(process.env.OBOL_CHANNELS_FUZZ_SEED ?? 0x0b01));
+  const fresh = async () => {
+    const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+    return { secrets, pay: await payer.pay({ route, secrets, epoch: 1n, kind: "payload" }) };
+  };
+  let fuzzBase = await fresh();
   let accepted = 0;
   let crashes = 0;
+  let wrongReason = 0;
+  const replayed = await fresh();
+  const first = await relayA.onPacket({ slot: replayed.pay.slots[0]!, attachment: replayed.pay.attachment, ss: replayed.secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
+  if (!first.accept) throw new Error(`fuzz replay base refused: ${first.reason}`);
   for (let i = 0; i < fuzzN; i++) {
-    const slot = base.slots[0]!.slice();
-    const attachment = base.attachment.slice();
-    const inSlot = Math.random() < 0.25;
-    const flips = 1 + Math.floor(Math.random() * 3);
-    for (let f = 0; f < flips; f++) {
-      const x = 1 + Math.floor(Math.random() * 255);
-      if (inSlot) slot[Math.floor(Math.random() * 35)]! ^= x; // flags, remaining, hint
-      else attachment[Math.floor(Math.random() * attachment.length)]! ^= x;
-    }
-    if (Buffer.compare(Buffer.from(slot), Buffer.from(base.slots[0]!)) === 0 && Buffer.compare(Buffer.from(attachment), Buffer.from(base.attachment)) === 0) continue;
+    const m = mutate(fuzzBase.pay.slots[0]!, fuzzBase.pay.attachment, rand, replayed.pay);
     try {
-      const v = await relayA.onPacket({ slot, attachment, ss: secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
-      // Lowering `remaining` only cheapens the onward ticket (the Sphinx MAC protects it on the wire).
-      if (v.accept && !(inSlot && slot[1]! < base.slots[0]![1]! && slot[1]! > 0 && Buffer.compare(Buffer.from(slot.subarray(2)), Buffer.from(base.slots[0]!.subarray(2))) === 0 && slot[0] === 0)) accepted++;
+      const v = await relayA.onPacket({ slot: m.slot, attachment: m.attachment, ss: m.replay ? replayed.secrets[0]! : fuzzBase.secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
+      if (v.accept) {
+        accepted++;
+        fuzzBase = await fresh();
+      } else if (v.reason.split(":")[0] !== m.expect) wrongReason++;
     } catch {
       crashes++;
     }
@@ -192,24 +211,131 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const own = ownKey(packets[0]!.secrets[0]!);
   const hint = decodeSlot(packets[0]!.pay.slots[0]!).hint;
   const challenge = decodeAttachment(packets[0]!.pay.attachment).challenge;
+  const backend = nativeSecp256k1 ? "libsecp256k1 via secp256k1@5.0.1" : "noble";
+  const nobleRec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
   return [
-    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: "mid hop: all checks + sqlite + signing the onward ticket (in-memory db)" },
+    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: `mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"})` },
     { metric: "channels.relay_us_per_packet_winners_only", value: lazyUs, unit: "µs", note: "same, signature verified only for winning tickets" },
     { metric: "channels.relay_us_per_receipt", value: receiptUs, unit: "µs", note: "ack → response → win decision → store" },
     { metric: "channels.client_us_per_packet", value: clientUs, unit: "µs", note: "3-hop route: challenges, slots, one signed ticket" },
-    { metric: "channels.fuzz_tickets", value: fuzzN, unit: "tickets", note: "mutated attachments/slots fed to onPacket" },
+    { metric: "channels.fuzz_tickets", value: fuzzN, unit: "tickets", note: "seeded structure-aware mutants (one field each) fed to onPacket" },
     { metric: "channels.fuzz_tickets_accepted", value: accepted, unit: "tickets", note: "must be 0" },
     { metric: "channels.fuzz_tickets_crashes", value: crashes, unit: "tickets", note: "must be 0" },
-    { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: "ECDSA recover (noble)" },
-    { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: "own·G + hint, keccak" },
-    { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: "ECDSA sign (noble, RFC 6979)" },
+    { metric: "channels.fuzz_tickets_wrong_reason", value: wrongReason, unit: "tickets", note: "refused for another reason than the mutation implies; must be 0" },
+    { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: `ECDSA recover (${backend})` },
+    { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: `own·G + hint, keccak (${backend})` },
+    { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: `ECDSA sign, RFC 6979 (${backend})` },
+    // The candidates side by side (issue 9, finding 6): noble in JavaScript vs libsecp256k1 (N-API).
+    { metric: "channels.candidates.noble_recover_us", value: 1e6 / opsPerSecond(() => secp256k1.Signature.fromBytes(nobleRec, "recovered").recoverPublicKey(digest), ms), unit: "µs", note: "@noble/curves recoverPublicKey" },
+    { metric: "channels.candidates.noble_sign_us", value: 1e6 / opsPerSecond(() => secp256k1.sign(digest, sk, { prehash: false, format: "recovered" }), ms), unit: "µs", note: "@noble/curves sign, prehashed" },
+    ...(nativeSecp256k1 ? nativeCandidates(nativeSecp256k1, digest, sk, ms) : []),
   ];
+}
+
+function nativeCandidates(lib: NativeSecp256k1, digest: Uint8Array, sk: Uint8Array, ms: number): Metric[] {
+  const { signature, recid } = lib.ecdsaSign(digest, sk);
+  return [
+    { metric: "channels.candidates.native_recover_us", value: 1e6 / opsPerSecond(() => lib.ecdsaRecover(signature, recid, digest, false), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaRecover (libsecp256k1, N-API prebuild)" },
+    { metric: "channels.candidates.native_sign_us", value: 1e6 / opsPerSecond(() => lib.ecdsaSign(digest, sk), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaSign (libsecp256k1, N-API prebuild)" },
+  ];
+}
+
+/** mulberry32: a small seeded PRNG for reproducible mutants (not for keys). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Mutant = { slot: Uint8Array; attachment: Uint8Array; expect: string; replay?: boolean };
+
+/**
+ * One field-level mutation of a valid first-hop (slot, attachment) and the reason
+ * `ChannelsRelay.onPacket` must give (its checks run in docs/channels.md §5 order).
+ * Attachment layout: channel 0..32, amount 32..44, index 44..50, epoch 50..53,
+ * winProb 53..60, challenge 60..80, signature 80..144; slot: flags, remaining, hint 2..35.
+ */
+function mutate(slot0: Uint8Array, att0: Uint8Array, rand: () => number, replay: { slots: Uint8Array[]; attachment: Uint8Array }): Mutant {
+  const slot = slot0.slice();
+  const att = att0.slice();
+  const int = (n: number) => Math.floor(rand() * n);
+  const nonzero = () => 1 + int(255);
+  const field = (from: number, to: number, value: bigint) => {
+    for (let i = to - 1; i >= from; i--, value >>= 8n) att[i] = Number(value & 0xffn);
+  };
+  const read = (from: number, to: number) => att.subarray(from, to).reduce((v, x) => (v << 8n) | BigInt(x), 0n);
+  switch (int(12)) {
+    case 0: att[int(32)]! ^= nonzero(); return { slot, attachment: att, expect: "wrong-channel" };
+    case 1: field(32, 44, read(32, 44) - 1n - BigInt(int(1000))); return { slot, attachment: att, expect: "underpaid" };
+    case 2: field(32, 44, read(32, 44) + 1n + BigInt(int(1000))); return { slot, attachment: att, expect: "forged-signature" };
+    case 3: field(44, 50, read(44, 50) + 1n + BigInt(int(1000))); return { slot, attachment: att, expect: "forged-signature" };
+    case 4: field(44, 50, BigInt(1 + int(1 << 20))); return { slot, attachment: att, expect: "stale-round" }; // round 0
+    case 5: field(50, 53, read(50, 53) + 1n + BigInt(int(100))); return { slot, attachment: att, expect: "stale-epoch" };
+    case 6: field(53, 60, read(53, 60) - 1n - BigInt(int(1 << 30))); return { slot, attachment: att, expect: "underpaid" };
+    case 7: att[60 + int(20)]! ^= nonzero(); return { slot, attachment: att, expect: "unanswerable-challenge" };
+    case 8: att[80 + int(64)]! ^= nonzero(); return { slot, attachment: att, expect: "forged-signature" };
+    case 9: slot[2 + int(33)]! ^= nonzero(); return { slot, attachment: att, expect: "unanswerable-challenge" };
+    case 10: slot[0] = 2 + int(254); return { slot, attachment: att, expect: "malformed" };
+    default: return { slot: replay.slots[0]!, attachment: replay.attachment, expect: "reused-index", replay: true };
+  }
+}
+
+/**
+ * Finding 2 of issue 9: a source that knows every response grinds, sending only the
+ * tickets it predicts to lose with what it knows when signing (keccak(digest ‖ response),
+ * the old rule). The relay decides with its round secret, as `ChannelsRelay` does.
+ */
+function grindFigure(n: number): Metric[] {
+  const p = Number(DEFAULT_PARAMS.winProb + 1n) / 2 ** 56;
+  const domain = domainSeparator(31337, zeroAddress);
+  const secret = new Uint8Array(randomBytes(32));
+  let kept = 0;
+  let wins = 0;
+  for (let index = (1n << 24n) + 1n; kept < n; index++) {
+    const response = BigInt(`0x${Buffer.from(randomBytes(31)).toString("hex")}`) + 1n;
+    const t = { channel: `0x${"11".repeat(32)}` as `0x${string}`, amount: 5n, index, epoch: 1n, winProb: DEFAULT_PARAMS.winProb, challenge: `0x${"22".repeat(20)}` as `0x${string}` };
+    const digest = ticketDigest(t, domain);
+    const m = new Uint8Array(64);
+    m.set(digest);
+    m.set(Buffer.from(response.toString(16).padStart(64, "0"), "hex"), 32);
+    const predicted = BigInt(`0x${Buffer.from(keccak_256(m).subarray(0, 7)).toString("hex")}`) <= t.winProb;
+    if (predicted) continue; // the grinder skips this index
+    kept++;
+    if (isWinning(digest, response, secret, t.winProb)) wins++;
+  }
+  const sigma = Math.sqrt(p * (1 - p) / n);
+  return [
+    { metric: "channels.grind.winner_share_ratio", value: wins / n / p, unit: "ratio", note: `observed winner share ÷ p over ${n} tickets a grinding source chose to send (p = ${p}; 3σ band ${(1 - 3 * sigma / p).toFixed(3)}–${(1 + 3 * sigma / p).toFixed(3)}; was 0 before)` },
+  ];
+}
+
+/** Finding 1 of issue 9: share of reply blocks whose attachment names (ecrecovers to) their builder. */
+async function replyFigure(n: number): Promise<Metric[]> {
+  const signer = privateKeySigner(mnemonicToAccount(MNEMONIC, { addressIndex: 3 }).getHdKey().privateKey!);
+  const payer = new ChannelsClient({ chain: null as unknown as ChainClients, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p }, { signer });
+  const network = obolNetwork(channelsScheme);
+  const domain = domainSeparator(31337, zeroAddress);
+  const route: RouteHop[] = [0, 1, 2, 3, 4].map((layer) => ({ relay: privateKeySigner(randomBytes(32)).address, mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()), layer }));
+  let recovered = 0;
+  for (let i = 0; i < n; i++) {
+    const { block } = await buildReplyBlock({ network, payer, route, epoch: 1n, kind: "reply", delays: [0, 0, 0, 0, 0], mailbox: new Uint8Array(32) });
+    const t = decodeAttachment(block.subarray(block.length - ATTACHMENT_SIZE));
+    if (recoverSigner(ticketDigest(t, domain), t.signature)?.toLowerCase() === signer.address.toLowerCase()) recovered++;
+  }
+  return [{ metric: "channels.reply.sender_recoverable", value: recovered / n, unit: "share", note: `of ${n} reply blocks, builder's account recovered by ecrecover from the attachment; must be 0 (was 1)` }];
 }
 
 /** Runs the channels benchmarks. */
 export async function run(options: BenchOptions): Promise<Metric[]> {
   const metrics = await gasFigures();
   metrics.push(...(await cpuFigures(options.quick)));
+  metrics.push(...grindFigure(10_000));
+  metrics.push(...(await replyFigure(options.quick ? 20 : 200)));
   metrics.push({ metric: "channels.bytes_per_packet", value: SLOT_SIZE + ATTACHMENT_SIZE + RECEIPT_SIZE, unit: "bytes", note: `per hop: slot ${SLOT_SIZE} + attachment ${ATTACHMENT_SIZE} + receipt ${RECEIPT_SIZE}` });
   return metrics;
 }

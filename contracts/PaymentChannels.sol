@@ -30,9 +30,14 @@ contract PaymentChannels is IPaymentChannels, EIP712, ReentrancyGuardTransient {
     /// @dev x coordinate of the secp256k1 generator G (its y is even, hence v = 27 below).
     uint256 private constant _GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
 
+    /// @dev A ticket's index carries its lottery round in the bits above these (docs/channels.md §Win rule).
+    uint256 private constant _ROUND_SHIFT = 24;
+
     IERC20 private immutable _token;
     uint32 private immutable _noticePeriod;
     mapping(bytes32 channelId => Channel) private _channels;
+    mapping(address destination => uint24) private _rounds;
+    mapping(address destination => mapping(uint24 round => bytes32)) private _roundCommitments;
 
     /**
      * @param token_ the ERC-20 the channels hold (ObolToken; no fee-on-transfer tokens)
@@ -105,6 +110,25 @@ contract PaymentChannels is IPaymentChannels, EIP712, ReentrancyGuardTransient {
         Channel storage ch = _channels[id];
         if (ch.status == ChannelStatus.Closed) revert PaymentChannelsWrongStatus(id, ch.status);
         _close(id, ch, source);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function commitRound(bytes32 commitment) external returns (uint24 round) {
+        if (commitment == bytes32(0)) revert PaymentChannelsZeroCommitment();
+        round = _rounds[msg.sender] + 1;
+        _rounds[msg.sender] = round;
+        _roundCommitments[msg.sender][round] = commitment;
+        emit RoundCommitted(msg.sender, round, commitment);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function currentRound(address destination) external view returns (uint24) {
+        return _rounds[destination];
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function roundCommitment(address destination, uint24 round) external view returns (bytes32) {
+        return _roundCommitments[destination][round];
     }
 
     /// @inheritdoc IPaymentChannels
@@ -187,8 +211,15 @@ contract PaymentChannels is IPaymentChannels, EIP712, ReentrancyGuardTransient {
         (address signer, , ) = ECDSA.tryRecover(digest, t.r, t.vs);
         if (signer != t.source || signer == address(0)) revert PaymentChannelsInvalidSignature(id, signer);
         if (_pointAddress(t.response) != t.challenge) revert PaymentChannelsWrongResponse(id, t.index);
-        // Luck = top 56 bits of keccak256(digest ‖ response); wins with probability (winProb + 1) / 2^56.
-        if (uint56(uint256(keccak256(abi.encodePacked(digest, t.response))) >> 200) > t.winProb) {
+        // The round secret was committed before the source signed and is revealed only now, so the
+        // source could not predict the luck below (no grinding); the commitment pins it for us too.
+        uint24 round = uint24(t.index >> _ROUND_SHIFT);
+        bytes32 commitment = _roundCommitments[msg.sender][round];
+        if (commitment == bytes32(0) || keccak256(abi.encode(t.roundSecret)) != commitment) {
+            revert PaymentChannelsWrongRoundSecret(id, round);
+        }
+        // Luck = top 56 bits of keccak256(digest ‖ response ‖ roundSecret); wins with probability (winProb + 1) / 2^56.
+        if (uint56(uint256(keccak256(abi.encodePacked(digest, t.response, t.roundSecret))) >> 200) > t.winProb) {
             revert PaymentChannelsTicketNotWinning(id, t.index);
         }
 

@@ -11,7 +11,13 @@ pragma solidity 0.8.30;
  * EIP-712 typed data `Ticket{channel, amount, index, epoch, winProb, challenge}`.
  * A ticket is redeemable when the destination shows the `response` whose
  * secp256k1 point `response·G` has the Ethereum address `challenge`, and wins
- * when the top 56 bits of `keccak256(digest ‖ response)` are at most `winProb`.
+ * when the top 56 bits of `keccak256(digest ‖ response ‖ roundSecret)` are at
+ * most `winProb`. `roundSecret` is the destination's secret for the lottery
+ * round named by the ticket's index (`index >> 24`), committed on chain as
+ * `keccak256(roundSecret)` before any ticket of that round was signed and
+ * revealed only at redemption: the source cannot know it when it signs, so it
+ * cannot sign only losing tickets, and the destination cannot change it after
+ * seeing tickets (docs/channels.md §Win rule).
  */
 interface IPaymentChannels {
     /// @notice Life cycle of a channel. `Closed` also covers "never opened".
@@ -49,6 +55,7 @@ interface IPaymentChannels {
      * @param response secp256k1 scalar unlocked by the next hop's delivery receipt
      * @param r signature r (EIP-2098 compact form)
      * @param vs signature yParity and s (EIP-2098 compact form)
+     * @param roundSecret the caller's secret of the round `index >> 24` (its keccak256 is the commitment)
      */
     struct RedeemableTicket {
         address source;
@@ -61,6 +68,7 @@ interface IPaymentChannels {
         uint256 response;
         bytes32 r;
         bytes32 vs;
+        bytes32 roundSecret;
     }
 
     /// @notice A channel was opened (or reopened) in a new epoch.
@@ -71,6 +79,9 @@ interface IPaymentChannels {
     event ChannelClosureInitiated(bytes32 indexed channelId, uint32 closureTime);
     /// @notice A channel was closed and `refunded` tokens returned to the source.
     event ChannelClosed(bytes32 indexed channelId, uint96 refunded);
+    /// @notice `destination` committed `commitment = keccak256(secret)` for its lottery round `round`.
+    event RoundCommitted(address indexed destination, uint24 indexed round, bytes32 commitment);
+
     /// @notice A winning ticket paid `amount` to the destination.
     event TicketRedeemed(bytes32 indexed channelId, uint48 index, uint96 amount);
 
@@ -121,8 +132,41 @@ interface IPaymentChannels {
     /// @param channelId the channel
     /// @param index the ticket's index
     error PaymentChannelsTicketNotWinning(bytes32 channelId, uint48 index);
+    /// @notice The round secret does not open the caller's commitment for the ticket's round (or none was made).
+    /// @param channelId the channel
+    /// @param round the ticket's round, `index >> 24`
+    error PaymentChannelsWrongRoundSecret(bytes32 channelId, uint24 round);
+
+    /// @notice A zero round commitment (zero means "no commitment").
+    error PaymentChannelsZeroCommitment();
+
     /// @notice An empty batch.
     error PaymentChannelsEmptyBatch();
+
+    /**
+     * @notice Starts the caller's next lottery round: stores `commitment = keccak256(abi.encode(secret))`
+     * for round `currentRound(msg.sender) + 1`. Tickets to the caller name a round in their index
+     * (`index >> 24`); sources must only name rounds already committed.
+     * Requirements: `commitment != 0`. Emits {RoundCommitted}.
+     * @param commitment keccak256 of the round's 32-byte secret
+     * @return round the round just started
+     */
+    function commitRound(bytes32 commitment) external returns (uint24 round);
+
+    /**
+     * @notice The latest round `destination` committed (0 = none yet).
+     * @param destination a ticket redeemer
+     * @return the round number
+     */
+    function currentRound(address destination) external view returns (uint24);
+
+    /**
+     * @notice The commitment of `destination` for `round` (zero if none).
+     * @param destination a ticket redeemer
+     * @param round the round
+     * @return keccak256 of the round's secret
+     */
+    function roundCommitment(address destination, uint24 round) external view returns (bytes32);
 
     /**
      * @notice Opens (or reopens) the channel `msg.sender → destination` in a new epoch and funds it.

@@ -215,8 +215,12 @@ export class ObolClient {
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     const { id, surb } = this.state.takeReceivedSurb(idPrefix);
     const message = encodeEnvelope({ type: "reply", id, content: bytes });
-    const { firstHop, packet, attachment } = replyPacket({ network: this.#p.network, block: surb, message });
+    const { firstHop, packet, attachment: template } = replyPacket({ network: this.#p.network, block: surb, message });
     const entry = findGateway(await this.#p.directory(), firstHop);
+    // The replier pays for its reply where the scheme asks it to (the block's builder stays unnamed).
+    const attachment = this.#payer.payReply
+      ? await this.#payer.payReply({ firstHop, attachment: template, epoch: await this.#p.epoch(), signal })
+      : template;
     await this.#transmit(entry, packet, attachment, signal);
     this.stats.sent.reply++;
   }

@@ -113,8 +113,10 @@ export async function buildPacket(
 }
 
 /**
- * A reply block: an encoded SURB followed by the scheme's attachment for its
- * first hop, so the replier can send without paying or knowing anything.
+ * A reply block: an encoded SURB followed by the scheme's reply attachment
+ * for its first hop (`pay({ kind: "reply" })`), which names nobody; the
+ * replier's scheme completes it (`ClientScheme.payReply`, e.g. channels: the
+ * replier signs the ticket on its own channel) or sends it as it is.
  *
  *   replyBlock = encodeSurb(surb) ‖ attachment (attachmentSize)
  *
@@ -127,7 +129,8 @@ export async function buildPacket(
 export async function buildReplyBlock(
   parameters: BuildCommon & { mailbox: Uint8Array },
 ): Promise<{ block: Uint8Array; secret: SurbSecret }> {
-  const { keys, hops, attachment } = await paidHops(parameters, { action: "deliver", mailbox: parameters.mailbox });
+  // Always "reply": the scheme must make an attachment that does not name us (ClientScheme.pay).
+  const { keys, hops, attachment } = await paidHops({ ...parameters, kind: "reply" }, { action: "deliver", mailbox: parameters.mailbox });
   const { surb, secret } = createSurb({
     group: parameters.network.group,
     params: parameters.network.params,

@@ -4,11 +4,16 @@
  * stratified topology and returns to it, so an observer sees traffic even
  * when no client sends, and the relay learns when its loops stop returning.
  *
- * Route of a loop from a relay in mix layer l: one mix of each layer
- * l+1 … 3, one gateway, one mix of each layer 1 … l−1, then the relay itself
- * (action `loop`). From a gateway: one mix of each layer 1, 2, 3, then itself.
- * Always 4 hops. Each relay is picked uniformly within its layer, never self;
- * each hop's delay is drawn from Exp(mean) like a client's.
+ * Routes have the shape of a client's (gateway → mix 1 → mix 2 → mix 3 →
+ * gateway, 5 hops), so no hop can tell a loop from a client packet by its
+ * place in the route or by the payment fields that follow from it (issue 9,
+ * finding 4; docs/channels.md §Packet kinds). A mix of layer l sits on its
+ * own loop at layer l: the loop enters at a gateway, passes the mixes of
+ * layers 1 … l−1, reaches the mix itself (there it counts as returned), goes
+ * on through layers l+1 … 3 and ends at a gateway (action `loop`). A gateway's
+ * loop enters at another gateway and ends at the gateway itself. Each hop is
+ * picked uniformly within its layer; each hop's delay is drawn from Exp(mean)
+ * like a client's.
  */
 import { randomInt } from "node:crypto";
 import { isAddressEqual, type Address } from "viem";
@@ -40,29 +45,29 @@ export function exponentialDelay(meanMs: number): number {
 
 /**
  * The loop route for `self` in `snapshot`, or null when self is not listed
- * or a layer it needs is empty.
+ * or a layer it needs is empty (a gateway also needs another gateway).
  *
- * @returns the hops in order, ending with self's own entry
+ * @returns the 5 hops in order; self is at its own layer (a gateway: last)
  * @example
- * const route = loopRoute(snapshot, myAddress); // e.g. layers [2, 3, gateway, 1, me] for a layer-1 mix
+ * const route = loopRoute(snapshot, myAddress); // e.g. [gateway, me (layer 1), mix 2, mix 3, gateway]
  */
 export function loopRoute(snapshot: DirectorySnapshot, self: Address): DirectoryEntry[] | null {
   const me = snapshot.entries.find((e) => isAddressEqual(e.relay, self));
   if (!me) return null;
   const others = snapshot.entries.filter((e) => !isAddressEqual(e.relay, self));
-  const mixOf = (layer: number) => others.filter((e) => e.role === "mix" && e.layer === layer);
-  const gateways = others.filter((e) => e.role === "gateway");
-  const own = me.role === "mix" ? me.layer : 0;
-  const layers: (number | "gateway")[] =
-    own === 0 ? [1, 2, 3] : [...range(own + 1, 3), "gateway", ...range(1, own - 1)];
-  const route: DirectoryEntry[] = [];
-  for (const layer of layers) {
-    const candidates = layer === "gateway" ? gateways : mixOf(layer);
-    if (candidates.length === 0) return null;
-    route.push(candidates[randomInt(candidates.length)]!);
-  }
-  route.push(me);
-  return route;
+  const pick = (candidates: DirectoryEntry[]) => (candidates.length === 0 ? null : candidates[randomInt(candidates.length)]!);
+  const gateways = (list: DirectoryEntry[]) => list.filter((e) => e.role === "gateway");
+  const mixOf = (layer: number) => (me.role === "mix" && me.layer === layer ? me : pick(others.filter((e) => e.role === "mix" && e.layer === layer)));
+  const first = pick(gateways(others).concat(me.role === "mix" ? gateways([me]) : []));
+  const mixes = range(1, 3).map(mixOf);
+  const last = me.role === "gateway" ? me : pick(gateways(others));
+  const route = [first, ...mixes, last];
+  return route.every((e): e is DirectoryEntry => e !== null) ? route : null;
+}
+
+/** Position of `self` on its own loop route: where the loop counts as returned. */
+export function returnPosition(route: readonly DirectoryEntry[], self: Address): number {
+  return route.findLastIndex((e) => isAddressEqual(e.relay, self));
 }
 
 function range(from: number, to: number): number[] {
@@ -96,6 +101,8 @@ export async function buildLoopPacket(p: {
   payer: ClientScheme;
   epoch: bigint;
   meanDelayMs: number;
+  /** The sending relay: `returnTag` is the tag its own hop will see (default: the last hop's). */
+  self?: Address;
 }): Promise<LoopPacket> {
   const { route } = p;
   const keys = deriveHopSecrets({ group: p.group, sessionKey: p.group.randomSecretKey(), publicKeys: route.map((e) => e.mixKey) });
@@ -111,7 +118,8 @@ export async function buildLoopPacket(p: {
       : { action: "loop", delayMs: 0, slot: payment.slots[i]! },
   );
   const packet = createPacket({ group: p.group, params: p.params, ...keys, hops, message: new Uint8Array(0) });
-  return { firstHop: route[0]!, packet, attachment: payment.attachment, returnTag: replayTag(keys.secrets.at(-1)!) };
+  const at = p.self ? returnPosition(route, p.self) : route.length - 1;
+  return { firstHop: route[0]!, packet, attachment: payment.attachment, returnTag: replayTag(keys.secrets.at(at)!) };
 }
 
 /**

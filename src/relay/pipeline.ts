@@ -31,10 +31,14 @@ export type PipelineOutcome =
       next: Address;
       packet: Uint8Array;
       attachment: Uint8Array;
+      /** The scheme's hook that makes the attachment as the packet leaves the delay queue. */
+      onward?: (() => Promise<Uint8Array>) | undefined;
       delayMs: number;
       /** MAC of the outgoing header: how the next hop's receipt names it. */
       nextRef: Uint8Array;
       receipt: ReceiptToSend;
+      /** This hop's replay tag (a mix recognises its own loop passing through). */
+      replayTag: Uint8Array;
     }
   | { kind: "deliver" | "loop" | "drop-hop"; receipt: ReceiptToSend; replayTag: Uint8Array };
 
@@ -98,7 +102,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
   if (hop.action === "deliver" && p.inbox === null)
     return { kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" };
 
-  let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array };
+  let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
   try {
     committed = await p.committer.run(async () => {
       if (!p.replay.checkAndInsert(peeled.replayTag, input.epoch)) return { reason: DropReason.replay };
@@ -129,7 +133,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
       }
       p.committer.release("scheme");
       if (hop.action === "deliver") p.inbox!.put(hop.mailbox, peeled.body);
-      return { attachment: verdict.attachment };
+      return { attachment: verdict.attachment, onward: verdict.onward };
     });
   } catch (error) {
     p.log.error({ err: error }, "durable commit failed; packet dropped");
@@ -146,9 +150,11 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
         next: next!,
         packet: peeled.next!,
         attachment: committed.attachment,
+        onward: committed.onward,
         delayMs: hop.delayMs,
         nextRef: peeled.next!.slice(macOffset, macOffset + 32),
         receipt,
+        replayTag: peeled.replayTag,
       };
     }
     case "deliver":

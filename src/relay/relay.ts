@@ -317,6 +317,8 @@ export class Relay {
       .catch((err) => this.#log.debug({ err, peer: link.peer }, "receipt not sent"));
     switch (outcome.kind) {
       case "forward":
+        // A mix's own loop passes through it at its layer (cover.ts): that is its return.
+        if (this.#ownLoops.take(outcome.replayTag)) this.stats.loopsReturned++;
         return;
       case "deliver":
         this.stats.delivered++;
@@ -343,7 +345,17 @@ export class Relay {
     if (faults && faults.random() < faults.dropForward) return this.#drop(DropReason.faultInjected, item.next);
     const entry = this.#byAddress.get(item.next.toLowerCase());
     if (!entry) return this.#drop(DropReason.unknownNextHop, item.next);
-    const frame = encodeFrame({ type: "packet", packet: item.packet, attachment: item.attachment }, this.layout);
+    let attachment = item.attachment;
+    if (item.onward) {
+      // The scheme's onward payment is made now, in output order (PacketVerdict.onward).
+      const onward = item.onward;
+      try {
+        attachment = await this.#committer.run(() => onward());
+      } catch (error) {
+        return this.#drop(DropReason.schemeRejected, item.next, (error as Error).message);
+      }
+    }
+    const frame = encodeFrame({ type: "packet", packet: item.packet, attachment }, this.layout);
     // One retry: a reused link can die between two packets (peer restart, idle reset);
     // a failed send never reached the stream, so a second attempt cannot duplicate it.
     for (let attempt = 1; ; attempt++) {
@@ -387,6 +399,7 @@ export class Relay {
       payer: cover.payer,
       epoch: this.#epoch,
       meanDelayMs: cover.meanDelayMs,
+      self: getAddress(this.#p.address),
     });
     this.#ownLoops.set(loop.returnTag, true);
     const link = await this.#pool.linkTo(loop.firstHop.multiaddr);

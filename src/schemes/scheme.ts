@@ -50,9 +50,29 @@ export type ClientPayment = {
   attachment: Uint8Array;
 };
 
+export type ReplyPaymentParameters = {
+  /** The reply block's first hop (the replier's gateway). */
+  firstHop: Address;
+  /** The `attachmentSize` bytes the block's builder made with `pay({ kind: "reply" })`. */
+  attachment: Uint8Array;
+  epoch: bigint;
+  signal?: AbortSignal | undefined;
+};
+
 export interface ClientScheme {
-  /** Produces the payment bytes for one packet whose secrets are known. */
+  /**
+   * Produces the payment bytes for one packet whose secrets are known. With
+   * `kind: "reply"` the packet is a reply block (SURB) handed to someone else:
+   * its attachment must not identify the builder (docs/client.md §Replies).
+   */
   pay(parameters: ClientPaymentParameters): Promise<ClientPayment>;
+  /**
+   * The replier's side of a reply block: turns the block's attachment into
+   * the one sent with the reply (e.g. a ticket signed on the replier's own
+   * channel). Schemes whose reply attachment is already final leave it out;
+   * the block's bytes are then sent as they are.
+   */
+  payReply?(parameters: ReplyPaymentParameters): Promise<Uint8Array>;
 }
 
 export type IncomingPacket = {
@@ -74,8 +94,16 @@ export type IncomingPacket = {
 export type PacketVerdict =
   | {
       accept: true;
-      /** Attachment for the next hop (`attachmentSize` bytes); empty when last hop. */
+      /** Attachment for the next hop (`attachmentSize` bytes); empty when last hop or when `onward` is set. */
       attachment: Uint8Array;
+      /**
+       * Makes the next hop's attachment when the packet leaves the delay
+       * queue, not when it arrives: whatever it numbers or signs then follows
+       * the mix's output order, not its input order (docs/channels.md §5).
+       * The relay runs it inside its durable group commit and sends what it
+       * returns; if it rejects, the packet is dropped.
+       */
+      onward?: () => Promise<Uint8Array>;
     }
   | { accept: false; reason: string };
 

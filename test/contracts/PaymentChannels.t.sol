@@ -50,7 +50,8 @@ contract PaymentChannelsReentrancyTest is PaymentChannelsBase {
         evil.approve(address(pc), type(uint256).max);
         vm.prank(src);
         pc.openChannel(dst, 1e24);
-        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, key, dst, 1e20, 1, 1, ALWAYS, 5);
+        commitRound(pc, dst);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, key, dst, 1e20, R1 + 1, 1, ALWAYS, 5);
         IPaymentChannels.RedeemableTicket[] memory batch = new IPaymentChannels.RedeemableTicket[](1);
         batch[0] = t;
         // During the payout transfer the token tries to redeem the same ticket again.
@@ -83,6 +84,7 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         token.transfer(source, type(uint96).max / 2);
         vm.prank(source);
         token.approve(address(pc), type(uint256).max);
+        commitRound(pc, relay);
     }
 
     function open(uint96 amount) internal {
@@ -115,7 +117,7 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
     function testFuzz_WinningTicketPaysExactlyOnce(uint96 funding, uint96 amount, uint48 index, uint256 response) public {
         funding = uint96(bound(funding, 1, type(uint96).max / 8));
         amount = uint96(bound(amount, 1, funding));
-        index = uint48(bound(index, 1, type(uint48).max));
+        index = uint48(bound(index, R1 + 1, 2 * R1 - 1)); // any index of round 1
         response = bound(response, 1, N - 1);
         open(funding);
         IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, amount, index, 1, ALWAYS, response);
@@ -133,10 +135,10 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         if (forgerKey == SOURCE_KEY) return;
         amount = uint96(bound(amount, 1, 1e24));
         open(1e24);
-        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, forgerKey, relay, amount, 1, 1, ALWAYS, 7);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, forgerKey, relay, amount, R1 + 1, 1, ALWAYS, 7);
         t.source = source;
         t.channel = pc.channelId(source, relay);
-        (t.r, t.vs) = signDigest(forgerKey, pc.ticketDigest(t.channel, amount, 1, 1, ALWAYS, t.challenge));
+        (t.r, t.vs) = signDigest(forgerKey, pc.ticketDigest(t.channel, amount, R1 + 1, 1, ALWAYS, t.challenge));
         vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsInvalidSignature.selector, t.channel, vm.addr(forgerKey)));
         vm.prank(relay);
         pc.redeemTicket(t);
@@ -146,9 +148,9 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         response = bound(response, 1, N - 1);
         if (other == response) return;
         open(1e24);
-        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, response);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, R1 + 1, 1, ALWAYS, response);
         t.response = other;
-        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsWrongResponse.selector, t.channel, uint48(1)));
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsWrongResponse.selector, t.channel, R1 + 1));
         vm.prank(relay);
         pc.redeemTicket(t);
     }
@@ -157,7 +159,7 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         funding = uint96(bound(funding, 1, type(uint96).max / 8));
         amount = uint96(bound(amount, uint256(funding) + 1, type(uint96).max));
         open(funding);
-        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, amount, 1, 1, ALWAYS, 99);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, amount, R1 + 1, 1, ALWAYS, 99);
         vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsInsufficientBalance.selector, t.channel, amount, funding));
         vm.prank(relay);
         pc.redeemTicket(t);
@@ -166,7 +168,7 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
     function testFuzz_StaleEpochRejectedAfterReopen(uint256 response) public {
         response = bound(response, 1, N - 1);
         open(1e20);
-        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, response);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, R1 + 1, 1, ALWAYS, response);
         vm.prank(relay);
         pc.closeByDestination(source);
         open(1e20);
@@ -179,7 +181,7 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         if (newChainId == block.chainid || newChainId == 0) return;
         open(1e20);
         bytes32 oldDomain = pc.domainSeparator();
-        IPaymentChannels.RedeemableTicket memory old = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, 11);
+        IPaymentChannels.RedeemableTicket memory old = signedTicket(pc, SOURCE_KEY, relay, 1, R1 + 1, 1, ALWAYS, 11);
         vm.chainId(newChainId);
         check(pc.domainSeparator() != oldDomain, "separator rebuilt for the new chain id");
         // A ticket signed for the old chain does not verify on the new one (replay across forks).
@@ -190,15 +192,27 @@ contract PaymentChannelsFuzzTest is PaymentChannelsBase {
         } catch (bytes memory err) {
             check(bytes4(err) == IPaymentChannels.PaymentChannelsInvalidSignature.selector, "InvalidSignature");
         }
-        IPaymentChannels.RedeemableTicket memory fresh = signedTicket(pc, SOURCE_KEY, relay, 1, 1, 1, ALWAYS, 11);
+        IPaymentChannels.RedeemableTicket memory fresh = signedTicket(pc, SOURCE_KEY, relay, 1, R1 + 1, 1, ALWAYS, 11);
         vm.prank(relay);
         pc.redeemTicket(fresh);
         check(token.balanceOf(relay) == 1, "a ticket for the new chain id pays");
     }
 
+    /// @dev Finding 2: the luck depends on the committed round secret; no other secret opens the round.
+    function testFuzz_OnlyTheCommittedRoundSecretRedeems(bytes32 other, uint256 response) public {
+        if (other == ROUND_SECRET) return;
+        response = bound(response, 1, N - 1);
+        open(1e20);
+        IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, R1 + 1, 1, ALWAYS, response);
+        t.roundSecret = other;
+        vm.expectRevert(abi.encodeWithSelector(IPaymentChannels.PaymentChannelsWrongRoundSecret.selector, t.channel, uint24(1)));
+        vm.prank(relay);
+        pc.redeemTicket(t);
+    }
+
     function testFuzz_NearZeroWinProbLoses(uint256 response, uint48 index) public {
         response = bound(response, 1, N - 1);
-        index = uint48(bound(index, 1, type(uint48).max));
+        index = uint48(bound(index, R1 + 1, 2 * R1 - 1));
         open(1e20);
         IPaymentChannels.RedeemableTicket memory t = signedTicket(pc, SOURCE_KEY, relay, 1, index, 1, 0, response);
         // Wins only with luck 0, probability 2^-56; the fuzzer will not find one.

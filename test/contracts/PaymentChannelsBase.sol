@@ -11,6 +11,7 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function prank(address sender) external;
     function warp(uint256 timestamp) external;
+    function toString(uint256 value) external pure returns (string memory);
     function chainId(uint256 newChainId) external;
     function expectRevert(bytes4 selector) external;
     function expectRevert(bytes calldata revertData) external;
@@ -22,6 +23,10 @@ abstract contract PaymentChannelsBase {
     uint256 internal constant N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     uint256 internal constant GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
     uint56 internal constant ALWAYS = type(uint56).max;
+    /// @dev Every destination in these tests commits this secret as its lottery round 1.
+    bytes32 internal constant ROUND_SECRET = bytes32(uint256(0x0b01));
+    /// @dev Indices R1 + k (k < 2^24) name round 1.
+    uint48 internal constant R1 = uint48(1) << 24;
 
     error AssertionFailed(string what);
 
@@ -59,6 +64,13 @@ abstract contract PaymentChannelsBase {
         t.challenge = pointAddress(response);
         t.response = response;
         (t.r, t.vs) = signDigest(key, pc.ticketDigest(t.channel, amount, index, epoch, winProb, t.challenge));
+        t.roundSecret = ROUND_SECRET;
+    }
+
+    /// @dev `destination` commits ROUND_SECRET as its next lottery round.
+    function commitRound(PaymentChannels pc, address destination) internal {
+        vm.prank(destination);
+        pc.commitRound(keccak256(abi.encode(ROUND_SECRET)));
     }
 
     function signDigest(uint256 key, bytes32 digest) internal pure returns (bytes32 r, bytes32 vs) {

@@ -200,6 +200,22 @@ export const paymentChannelsAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "uint24",
+        "name": "round",
+        "type": "uint24"
+      }
+    ],
+    "name": "PaymentChannelsWrongRoundSecret",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "channelId",
+        "type": "bytes32"
+      },
+      {
         "internalType": "enum IPaymentChannels.ChannelStatus",
         "name": "status",
         "type": "uint8"
@@ -211,6 +227,11 @@ export const paymentChannelsAbi = [
   {
     "inputs": [],
     "name": "PaymentChannelsZeroAmount",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "PaymentChannelsZeroCommitment",
     "type": "error"
   },
   {
@@ -345,6 +366,31 @@ export const paymentChannelsAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "address",
+        "name": "destination",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint24",
+        "name": "round",
+        "type": "uint24"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RoundCommitted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "bytes32",
         "name": "channelId",
         "type": "bytes32"
@@ -451,6 +497,44 @@ export const paymentChannelsAbi = [
     "name": "closeByDestination",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      }
+    ],
+    "name": "commitRound",
+    "outputs": [
+      {
+        "internalType": "uint24",
+        "name": "round",
+        "type": "uint24"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "destination",
+        "type": "address"
+      }
+    ],
+    "name": "currentRound",
+    "outputs": [
+      {
+        "internalType": "uint24",
+        "name": "",
+        "type": "uint24"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -637,6 +721,11 @@ export const paymentChannelsAbi = [
             "internalType": "bytes32",
             "name": "vs",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "roundSecret",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IPaymentChannels.RedeemableTicket",
@@ -702,6 +791,11 @@ export const paymentChannelsAbi = [
             "internalType": "bytes32",
             "name": "vs",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "roundSecret",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IPaymentChannels.RedeemableTicket[]",
@@ -712,6 +806,30 @@ export const paymentChannelsAbi = [
     "name": "redeemTickets",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "destination",
+        "type": "address"
+      },
+      {
+        "internalType": "uint24",
+        "name": "round",
+        "type": "uint24"
+      }
+    ],
+    "name": "roundCommitment",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

@@ -75,6 +75,32 @@ export async function listChannels(
   return Promise.all([...pairs.values()].map(([s, d]) => readChannel(chain, s, d)));
 }
 
+/** The latest lottery round `destination` committed (0n: none, so no ticket to it can win). */
+export async function readRound(chain: ChainClients, destination: Address): Promise<bigint> {
+  const round = await chain.publicClient.readContract({ address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "currentRound", args: [destination] });
+  return BigInt(round);
+}
+
+/**
+ * Commits `commitment` as this account's next lottery round.
+ *
+ * @returns the round number the chain assigned (from the `RoundCommitted` event)
+ */
+export async function commitRound(chain: ChainClients, commitment: Hex): Promise<bigint> {
+  const tx = await sendContractTx(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "commitRound", args: [commitment] }, "commit lottery round");
+  return findCommittedRound(chain, commitment, tx.blockNumber);
+}
+
+/** The round under which this account committed `commitment`, or 0n when the chain has no such commitment. */
+export async function findCommittedRound(chain: ChainClients, commitment: Hex, fromBlock?: bigint): Promise<bigint> {
+  const logs = await chain.publicClient.getContractEvents({
+    address: channelsAddress(chain), abi: paymentChannelsAbi, eventName: "RoundCommitted",
+    args: { destination: chain.account }, fromBlock: fromBlock ?? chain.deployment.startBlock,
+  });
+  const hit = logs.find((l) => l.args.commitment?.toLowerCase() === commitment.toLowerCase());
+  return hit ? BigInt(hit.args.round!) : 0n;
+}
+
 /** Approves the channels contract for the token once (max allowance) if needed. */
 async function ensureAllowance(chain: ChainClients, amount: bigint): Promise<void> {
   const token = chain.deployment.contracts.ObolToken;

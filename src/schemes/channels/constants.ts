@@ -25,6 +25,11 @@ export const FIELD = { channel: 32, amount: 12, index: 6, epoch: 3, winProb: 7, 
 
 /** Attachment = ticket from hop i−1 to hop i: channel‖amount‖index‖epoch‖winProb‖challenge‖r‖vs. */
 export const ATTACHMENT_SIZE = 144;
+/**
+ * Most hops a reply block may ask its replier to pay for (a 5-hop stratified
+ * route, DESIGN §4): bounds what a hostile block can make a replier spend.
+ */
+export const MAX_REPLY_HOPS = 5;
 /** Slot = flags(1) ‖ remaining(1) ‖ hint(33, compressed point) ‖ challenge(20). */
 export const SLOT_SIZE = 55;
 /** Receipt = the 32-byte ack scalar of the hop that processed the packet. */

@@ -13,6 +13,10 @@ import type { SchemeDevnet } from "../../sim/types.js";
 import PaymentChannelsModule from "../../../ignition/modules/PaymentChannels.js";
 import { DEFAULT_PARAMS } from "./constants.js";
 import { openChannel } from "./chain.js";
+import { join } from "node:path";
+import { openDatabase } from "../../store/db.js";
+import { ChannelsRounds } from "./rounds.js";
+import { ChannelsStore } from "./store.js";
 
 /** Funding per channel, in unit wins (DEFAULT_PARAMS.unitAmount each). */
 export const DEVNET_FUNDING = { clientChannelUnits: 5_000n, relayChannelUnits: 2_000n } as const;
@@ -39,6 +43,17 @@ export const devnet: SchemeDevnet = {
       // Twice the opening funds: the rest pays for top-ups during the run.
       await give(r.chain.account, 2n * perChannel * BigInt(relays.length - 1), r.name);
       for (const other of relays) if (other !== r) await openChannel(r.chain, other.chain.account, perChannel);
+    }
+    // Each relay's first lottery round, committed from its own store before any relay starts
+    // sending: otherwise the first relays up would have nobody they could pay (docs/channels.md §Win rule).
+    for (const r of relays) {
+      signal.throwIfAborted();
+      const db = openDatabase(join(r.dataDir, "relay.sqlite"));
+      try {
+        await new ChannelsRounds(r.chain, new ChannelsStore(db)).ensure();
+      } finally {
+        db.close();
+      }
     }
     l.info({ clients: clients.length, gateways: gateways.length, relays: relays.length }, "channels opened");
     // Nothing keeps running: relays redeem and top up from their own epoch loop.

@@ -7,6 +7,7 @@ export type TicketRejection =
   | "wrong-channel"
   | "channel-not-open"
   | "stale-epoch"
+  | "stale-round"
   | "reused-index"
   | "underpaid"
   | "above-balance"
@@ -50,6 +51,16 @@ export class ChannelMissingError extends ObolError {
   constructor(source: string, destination: string) {
     super(`No open channel ${source} → ${destination}`, {
       hint: "open one with `obol channels open --to <relay> --amount <OBOL>`",
+    });
+  }
+}
+
+/** The relay to pay has not committed a lottery round yet, so no ticket to it could ever win. */
+export class NoLotteryRoundError extends ObolError {
+  override name = "NoLotteryRoundError";
+  constructor(destination: string) {
+    super(`Relay ${destination} has no lottery round on chain`, {
+      hint: "a channels relay commits its first round when it starts (`obol relay`); try again once it runs",
     });
   }
 }

@@ -19,6 +19,7 @@ import { deriveHopKey } from "../../crypto/sphinx/keys.js";
 import { LABELS } from "./constants.js";
 import { ChannelsInputError } from "./errors.js";
 import { publicKeyToAddress } from "./ticket.js";
+import { nativeSecp256k1, scalarBytes } from "./secp.js";
 
 const Point = secp256k1.Point;
 const Fn = Point.Fn;
@@ -58,11 +59,13 @@ export function response(own: bigint, ack: bigint): bigint {
 /** Ethereum address of k·G: what `PaymentChannels._pointAddress(k)` returns. */
 export function pointAddress(k: bigint): Address {
   if (k <= 0n || k >= Fn.ORDER) return ZERO_ADDRESS;
+  if (nativeSecp256k1) return publicKeyToAddress(nativeSecp256k1.publicKeyCreate(scalarBytes(k), false));
   return publicKeyToAddress(Point.BASE.multiply(k).toBytes(false));
 }
 
 /** 33-byte compressed point k·G. */
 export function hintOf(ack: bigint): Uint8Array {
+  if (nativeSecp256k1 && ack > 0n && ack < Fn.ORDER) return nativeSecp256k1.publicKeyCreate(scalarBytes(ack), true);
   return Point.BASE.multiply(ack).toBytes(true);
 }
 
@@ -76,6 +79,15 @@ export function hintOf(ack: bigint): Uint8Array {
  * @returns true iff address(own·G + hint) == challenge
  */
 export function challengeAnswerable(own: bigint, hint: Uint8Array, challenge: Address): boolean {
+  if (nativeSecp256k1 && own > 0n && own < Fn.ORDER) {
+    try {
+      // Throws on a hint that is not a point, and when the sum is the point at infinity.
+      const sum = nativeSecp256k1.publicKeyCombine([nativeSecp256k1.publicKeyCreate(scalarBytes(own), true), hint], false);
+      return publicKeyToAddress(sum) === challenge.toLowerCase();
+    } catch {
+      return false;
+    }
+  }
   let h;
   try {
     h = Point.fromBytes(hint);

@@ -4,21 +4,22 @@
  * next hop, turns receipts into responses, keeps winners, redeems them, and
  * keeps its outgoing channels funded.
  */
-import type { Address, Hex } from "viem";
+import { bytesToHex, type Address, type Hex } from "viem";
 import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../scheme.js";
 import type { Logger } from "../../log.js";
 import { forComponent } from "../../log.js";
 import { transaction } from "../../store/db.js";
 import { DEFAULT_PARAMS, RELAY_DEFAULTS, type ChannelsParams } from "./constants.js";
 import { TicketRejectedError } from "./errors.js";
-import { channelsAddress, closeChannel, fundChannel, listChannels, type ChannelState } from "./chain.js";
+import { channelsAddress, closeChannel, fundChannel, listChannels, readRound, type ChannelState } from "./chain.js";
+import { ChannelsRounds } from "./rounds.js";
 import { ackKey, challengeAnswerable, CURVE_ORDER, exitAckKey, hintOf, ownKey, pointAddress, response as respond } from "./por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
-  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, signTicket, ticketDigest, type TicketSigner,
+  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -43,7 +44,18 @@ export type ChannelsRelayOptions = {
 };
 
 /** Per-relay figures (also mirrored in the store's `ch_stats`). */
-export type ChannelsRelayStats = { accepted: number; rejected: Record<string, number>; receipts: number; wins: number; losses: number; badReceipts: number };
+export type ChannelsRelayStats = {
+  accepted: number; rejected: Record<string, number>; receipts: number; wins: number; losses: number; badReceipts: number;
+  /**
+   * Per incoming channel: receipts the next hop returned for a packet we forwarded that
+   * opened nothing, i.e. the hint in that packet's slot was not ack·G (docs/channels.md
+   * §8, unverifiable hints): what this relay lost to junk hints, attributed.
+   */
+  junkHints: Record<string, number>;
+};
+
+/** How many forwarded packets we remember by reference, to attribute unmatched receipts. */
+const REF_MEMORY = 10_000;
 
 export class ChannelsRelay implements RelayScheme {
   readonly #deps: SchemeDeps & { relay: Address };
@@ -61,9 +73,15 @@ export class ChannelsRelay implements RelayScheme {
   #domain: Uint8Array | null = null;
   #incoming = new Map<Hex, ChannelState>();
   #outgoing = new Map<string, ChannelState>();
+  /** Latest lottery round of each next hop we pay (0n: none yet). */
+  #nextRounds = new Map<string, bigint>();
+  readonly #roundAsked = new Map<string, Promise<bigint>>();
+  readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
   #redeeming: Promise<unknown> | null = null;
-  readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0 };
+  readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
+  /** packetRef (hex) → incoming channel of packets forwarded with an onward ticket, oldest first. */
+  readonly #forwardedFrom = new Map<string, Hex>();
 
   constructor(deps: SchemeDeps & { relay: Address }, options: ChannelsRelayOptions = {}) {
     this.#deps = deps;
@@ -79,12 +97,14 @@ export class ChannelsRelay implements RelayScheme {
       verifySignature: options.verifySignature ?? "every-packet",
       now: options.now ?? Date.now,
     };
-    this.settle = new ChannelsSettle(deps, options.settle);
+    this.#rounds = new ChannelsRounds(deps.chain, this.#store);
+    this.settle = new ChannelsSettle(deps, { ...options.settle, rounds: this.#rounds });
   }
 
   async start(): Promise<void> {
     const chain = this.#deps.chain;
     this.#domain = domainSeparator(await chain.publicClient.getChainId(), channelsAddress(chain));
+    await this.#rounds.ensure();
     await this.refreshChannels();
   }
 
@@ -128,14 +148,17 @@ export class ChannelsRelay implements RelayScheme {
     this.#incoming = new Map(all.filter((c) => c.destination.toLowerCase() === me).map((c) => [c.id, c]));
     for (const c of this.#incoming.values()) this.#store.pruneSeen(c.id, c.epoch, c.ticketIndex);
     this.#outgoing = new Map(all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]));
+    const open = [...this.#outgoing.values()].filter((c) => c.status === "open");
+    const rounds = await Promise.all(open.map((c) => readRound(this.#deps.chain, c.destination)));
+    this.#nextRounds = new Map(open.map((c, i) => [c.destination.toLowerCase(), rounds[i]!]));
     this.#lastRefresh = this.#opts.now();
   }
 
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
     try {
-      const attachment = await this.#check(packet);
+      const verdict = await this.#check(packet);
       this.stats.accepted++;
-      return { accept: true, attachment };
+      return { accept: true, attachment: new Uint8Array(0), ...verdict };
     } catch (error) {
       if (!(error instanceof TicketRejectedError)) throw error;
       this.stats.rejected[error.reason] = (this.stats.rejected[error.reason] ?? 0) + 1;
@@ -144,8 +167,8 @@ export class ChannelsRelay implements RelayScheme {
     }
   }
 
-  /** Every per-packet check of docs/channels.md, cheapest first; returns the onward attachment. */
-  async #check(packet: IncomingPacket): Promise<Uint8Array> {
+  /** Every per-packet check of docs/channels.md, cheapest first; returns the onward hook (none at the exit). */
+  async #check(packet: IncomingPacket): Promise<{ onward?: () => Promise<Uint8Array> }> {
     const domain = this.#domain;
     if (!domain) throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
     const slot = decodeSlot(packet.slot);
@@ -159,6 +182,8 @@ export class ChannelsRelay implements RelayScheme {
     if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
+    if (!this.#rounds.accepts(roundOf(ticket.index)))
+      throw new TicketRejectedError("stale-round", `round ${roundOf(ticket.index)} is not open (latest ${this.#rounds.latest})`, { hint: "re-read the relay's round (`currentRound`)" });
     if (ticket.index <= ch.ticketIndex)
       throw new TicketRejectedError("reused-index", `index ${ticket.index} ≤ last redeemed ${ch.ticketIndex}`);
     if (this.#store.seen(ch.id, ch.epoch, ticket.index))
@@ -183,27 +208,63 @@ export class ChannelsRelay implements RelayScheme {
           throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
         this.#settleResponse(ticket, ch.source, packet.attachment, digest, response, packet.fromPeer);
       });
-      return new Uint8Array(0);
+      return {};
     }
     if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
     const out = this.#outgoing.get(packet.nextHop.toLowerCase());
     if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
-    // Reserve the onward index and record the incoming one before awaiting the signature, so
-    // two packets in flight can never share either.
-    const index = transaction(this.#deps.db, () => {
+    this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
+    if (this.#forwardedFrom.size > REF_MEMORY) this.#forwardedFrom.delete(this.#forwardedFrom.keys().next().value!);
+    transaction(this.#deps.db, () => {
       if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
         throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-      return this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex);
+      this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
     });
+    // The onward ticket is numbered and signed when the packet leaves the delay queue (finding 3
+    // of issue 9): an index taken now would tell the next hop our arrival order.
+    const nextHop = packet.nextHop;
+    const challenge = slot.onwardChallenge;
+    return { onward: () => this.#issueOnward(nextHop, onwardAmount, challenge) };
+  }
+
+  /**
+   * Signs the onward ticket as the packet leaves the mix (PacketVerdict.onward):
+   * the next hop's channel and round are read now, the index reserved now.
+   */
+  async #issueOnward(nextHop: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
+    const domain = this.#domain!;
+    const out = this.#outgoing.get(nextHop.toLowerCase());
+    if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
+    const nextRound = await this.#nextRound(nextHop);
+    if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
+    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT));
     const onward = await signTicket(
-      { channel: out.id, amount: onwardAmount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge: slot.onwardChallenge },
+      { channel: out.id, amount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge },
       domain,
       this.#signer,
     );
-    this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
     return encodeAttachment(onward);
+  }
+
+  /**
+   * The next hop's latest lottery round as of our last refresh; a next hop
+   * that had none then (it started after us) is asked again.
+   */
+  async #nextRound(nextHop: Address): Promise<bigint> {
+    const key = nextHop.toLowerCase();
+    const known = this.#nextRounds.get(key) ?? 0n;
+    if (known !== 0n) return known;
+    // One chain read in flight per next hop; packets waiting for it share the answer.
+    let asking = this.#roundAsked.get(key);
+    if (!asking) {
+      asking = readRound(this.#deps.chain, nextHop).finally(() => this.#roundAsked.delete(key));
+      this.#roundAsked.set(key, asking);
+    }
+    const round = await asking;
+    if (round !== 0n) this.#nextRounds.set(key, round);
+    return round;
   }
 
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
@@ -215,7 +276,8 @@ export class ChannelsRelay implements RelayScheme {
   #settleResponse(
     ticket: ReturnType<typeof decodeAttachment>, source: Address, bytes: Uint8Array, digest: Uint8Array, response: bigint, fromPeer: string,
   ): void {
-    if (isWinning(digest, response, ticket.winProb)) {
+    const secret = this.#rounds.secret(roundOf(ticket.index));
+    if (secret !== null && isWinning(digest, response, secret, ticket.winProb)) {
       if (this.#opts.verifySignature === "winners-only" && !this.#signedBySource(digest, ticket.signature, source)) {
         this.#banned.add(fromPeer);
         this.#store.addStat("forged_winners");
@@ -240,13 +302,23 @@ export class ChannelsRelay implements RelayScheme {
    * whose hint is ack·G (so a receipt for a packet we never forwarded, or a
    * wrong ack, simply matches nothing).
    */
-  async onReceipt({ receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+  async onReceipt({ packetRef, receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+    const from = this.#forwardedFrom.get(bytesToHex(packetRef));
+    this.#forwardedFrom.delete(bytesToHex(packetRef));
     const ack = decodeReceipt(receipt);
     const domain = this.#domain;
     if (ack === null || ack <= 0n || ack >= CURVE_ORDER || !domain) return this.#badReceipt("malformed receipt");
     const hint = hintOf(ack);
     const pending = this.#store.getPending(hint);
-    if (!pending) return this.#badReceipt("receipt matches no pending ticket");
+    if (!pending) {
+      if (from !== undefined) {
+        // The next hop acknowledged a packet we forwarded, but its ack opens no ticket: the
+        // hint we were given was junk (or the next hop lies; it gains nothing by it).
+        this.stats.junkHints[from] = (this.stats.junkHints[from] ?? 0) + 1;
+        this.#store.addStat("junk_hints");
+      }
+      return this.#badReceipt("receipt matches no pending ticket");
+    }
     const ticket = decodeAttachment(pending.ticket);
     const response = respond(pending.own, ack);
     if (pointAddress(response) !== ticket.challenge.toLowerCase()) return this.#badReceipt("response does not open the challenge");
@@ -264,6 +336,12 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   async onEpoch(_epoch: bigint): Promise<void> {
+    // A new lottery round each epoch: rounds two behind become redeemable (docs/channels.md §Win rule).
+    try {
+      await this.#rounds.commitNext();
+    } catch (err) {
+      this.#log.warn({ err }, "could not start a new lottery round; keeping the current one");
+    }
     const expired = this.#store.expirePending(this.#opts.now() - this.#opts.pendingTtlMs);
     if (expired > 0) this.#store.addStat("expired", expired);
     if (this.#store.counts().won > 0) {
@@ -278,7 +356,7 @@ export class ChannelsRelay implements RelayScheme {
   #redeemSoon(): void {
     if (this.#redeeming) return;
     this.#redeeming = new Promise((r) => setImmediate(r))
-      .then(() => this.settle.claim())
+      .then(() => this.settle.claim({ roll: false }))
       .then(() => this.refreshChannels())
       .catch((err: unknown) => this.#log.error({ err }, "redemption failed; will retry next epoch"))
       .finally(() => (this.#redeeming = null));

@@ -14,13 +14,16 @@ import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { RELAY_DEFAULTS } from "./constants.js";
 import { channelsAddress, readChannel, type ChannelState } from "./chain.js";
 import { ChannelsStore, type WonTicket } from "./store.js";
-import { decodeAttachment, toRedeemable, type RedeemableTicket } from "./ticket.js";
+import { decodeAttachment, roundOf, toRedeemable, type RedeemableTicket } from "./ticket.js";
+import { ChannelsRounds } from "./rounds.js";
 
 export type ChannelsSettleOptions = {
   maxBatch?: number;
   /** Fault injection for crash tests: runs right after a redemption was broadcast. */
   afterBroadcast?: (hash: Hash) => void | Promise<void>;
   receiptTimeoutMs?: number;
+  /** The lottery rounds of the relay this settles for (shared with its `ChannelsRelay`). */
+  rounds?: ChannelsRounds;
 };
 
 /** Turns stored winners into on-chain payouts, in batches with one token transfer each. */
@@ -28,39 +31,61 @@ export class ChannelsSettle implements SettleScheme {
   readonly #deps: SchemeDeps & { relay: Address };
   readonly #store: ChannelsStore;
   readonly #log: Logger;
-  readonly #opts: Required<Omit<ChannelsSettleOptions, "afterBroadcast">> & Pick<ChannelsSettleOptions, "afterBroadcast">;
+  readonly #opts: Required<Omit<ChannelsSettleOptions, "afterBroadcast" | "rounds">> & Pick<ChannelsSettleOptions, "afterBroadcast">;
+  readonly #rounds: ChannelsRounds;
   #running: Promise<ClaimResult> | null = null;
 
   constructor(deps: SchemeDeps & { relay: Address }, options: ChannelsSettleOptions = {}) {
     this.#deps = deps;
     this.#store = new ChannelsStore(deps.db);
     this.#log = forComponent(deps.log, "obol:channels:settle");
+    this.#rounds = options.rounds ?? new ChannelsRounds(deps.chain, this.#store);
     this.#opts = { maxBatch: options.maxBatch ?? RELAY_DEFAULTS.maxBatch, receiptTimeoutMs: options.receiptTimeoutMs ?? 60_000, afterBroadcast: options.afterBroadcast };
   }
 
   /**
-   * Redeems every stored winner that is still valid on chain.
+   * Redeems every stored winner that is still valid on chain. A winner's
+   * round secret goes public with it, so only rounds two behind the latest are
+   * redeemed; with `roll` (the default, for `obol claim`) new rounds are
+   * committed first so that every waiting winner qualifies.
    *
-   * @returns tokens paid, gas, transactions; details: tickets redeemed, voided, recovered
+   * @param parameters.roll commit new lottery rounds so all winners can be redeemed now (default true)
+   * @returns tokens paid, gas, transactions; details: tickets redeemed, voided, recovered, waiting
    * @example
    * const { paid, gasUsed } = await scheme.settle(deps).claim();
    */
-  claim(): Promise<ClaimResult> {
+  claim({ roll = true }: { roll?: boolean; signal?: AbortSignal } = {}): Promise<ClaimResult> {
     // One claim at a time per process; concurrent callers share it.
-    this.#running ??= this.#claim().finally(() => (this.#running = null));
+    this.#running ??= this.#claim(roll).finally(() => (this.#running = null));
     return this.#running;
   }
 
-  async #claim(): Promise<ClaimResult> {
+  async #claim(roll: boolean): Promise<ClaimResult> {
     const chain = this.#deps.chain;
     const address = channelsAddress(chain);
     const result = { paid: 0n, gasUsed: 0n, transactions: [] as Hex[], redeemed: 0, voided: 0, recovered: 0 };
+    await this.#rounds.sync();
     await this.#reconcile(result);
+    if (roll) {
+      let newest = 0n;
+      for (const t of this.#store.won("won")) {
+        const round = roundOf(t.index);
+        if (round > newest && this.#rounds.secret(round) !== null) newest = round; // unknown secrets are voided below
+      }
+      while (newest > 0n && !this.#rounds.redeemable(newest)) await this.#rounds.commitNext();
+    }
 
     const states = new Map<Hex, ChannelState>();
     const valid: WonTicket[] = [];
     const remaining = new Map<Hex, bigint>();
     for (const t of this.#store.won("won")) {
+      const round = roundOf(t.index);
+      if (this.#rounds.secret(round) === null) {
+        this.#store.setState([t], "void", null, "round secret unknown");
+        result.voided++;
+        continue;
+      }
+      if (!this.#rounds.redeemable(round)) continue; // its round is still open: wait
       let ch = states.get(t.channel);
       if (!ch) states.set(t.channel, (ch = await readChannel(chain, t.source, this.#deps.relay)));
       if (ch.status === "closed" || ch.epoch !== t.epoch) {
@@ -84,7 +109,9 @@ export class ChannelsSettle implements SettleScheme {
 
     for (let i = 0; i < valid.length; i += this.#opts.maxBatch) {
       const batch = valid.slice(i, i + this.#opts.maxBatch);
-      const args: RedeemableTicket[] = batch.map((t) => toRedeemable(decodeAttachment(t.ticket), t.source, t.response));
+      // Durable first: once a round is marked revealed no ticket of it is accepted any more.
+      for (const t of batch) this.#rounds.reveal(roundOf(t.index));
+      const args: RedeemableTicket[] = batch.map((t) => toRedeemable(decodeAttachment(t.ticket), t.source, t.response, this.#rounds.secret(roundOf(t.index))!));
       // Durable intent first: after a crash these are reconciled, never blindly resent.
       this.#store.setState(batch, "submitted");
       let hash: Hash;

@@ -21,8 +21,13 @@ CREATE TABLE IF NOT EXISTS ch_won (
   state TEXT NOT NULL CHECK (state IN ('won','submitted','redeemed','void')),
   tx_hash TEXT, reason TEXT, PRIMARY KEY (channel, epoch, idx)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ch_won_state ON ch_won (state, channel, idx);
+CREATE TABLE IF NOT EXISTS ch_round (
+  commitment TEXT PRIMARY KEY, secret BLOB NOT NULL, round INTEGER, revealed INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS ch_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
+
+/** Per connection: the highest outgoing index issued per `channel/epoch` in this process. */
+const ISSUED = new WeakMap<DatabaseSync, Map<string, bigint>>();
 
 export type WinState = "won" | "submitted" | "redeemed" | "void";
 
@@ -38,6 +43,9 @@ export type WonTicket = {
   state: WinState;
   txHash: Hex | null;
 };
+
+/** A lottery round secret of this relay; `round` is null until the chain confirmed its commitment. */
+export type StoredRound = { commitment: Hex; secret: Uint8Array; round: bigint | null; revealed: boolean };
 
 export type PendingTicket = { source: Address; ticket: Uint8Array; own: bigint; hint: Uint8Array; fromPeer: string; createdMs: number };
 
@@ -66,6 +74,12 @@ export class ChannelsStore {
       wonSetState: p("UPDATE ch_won SET state = ?, tx_hash = COALESCE(?, tx_hash), reason = ? WHERE channel = ? AND epoch = ? AND idx = ?"),
       wonOpenAmount: p("SELECT amount FROM ch_won WHERE channel = ? AND state IN ('won','submitted')"),
       wonCount: p("SELECT state, COUNT(*) AS n FROM ch_won GROUP BY state"),
+      roundPut: p("INSERT INTO ch_round (commitment, secret) VALUES (?, ?)"),
+      roundSet: p("UPDATE ch_round SET round = ? WHERE commitment = ?"),
+      roundAll: p("SELECT commitment, secret, round, revealed FROM ch_round"),
+      roundGet: p("SELECT secret, revealed FROM ch_round WHERE round = ?"),
+      roundRevealed: p("SELECT revealed FROM ch_round WHERE round = ?"),
+      roundReveal: p("UPDATE ch_round SET revealed = 1 WHERE round = ?"),
       statAdd: p("INSERT INTO ch_stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"),
       statAll: p("SELECT name, value FROM ch_stats"),
     };
@@ -95,11 +109,21 @@ export class ChannelsStore {
    * Reserves the next outgoing ticket index on a channel we source. Indices
    * restart at 1 in a new channel epoch and never repeat within one.
    */
-  nextOutIndex(channel: Hex, epoch: bigint, chainIndex: bigint): bigint {
+  nextOutIndex(channel: Hex, epoch: bigint, chainIndex: bigint, floor = 0n): bigint {
     const row = this.#s.outGet!.get(channel) as { epoch: number; next_index: number } | undefined;
     let next = row && BigInt(row.epoch) === epoch ? BigInt(row.next_index) : 1n;
-    // After a lost database the chain's redeemed index is the floor.
+    // After a lost database the chain's redeemed index is the floor; a new lottery round is another.
     if (next <= chainIndex) next = chainIndex + 1n;
+    if (next <= floor) next = floor + 1n;
+    // The row can be rolled back under us: a caller outside the relay's group commit (the
+    // cover-loop payer) may write inside a packet's savepoint that is then undone. What this
+    // process handed out is remembered here too, so no index is ever issued twice.
+    const issued = ISSUED.get(this.db) ?? new Map<string, bigint>();
+    ISSUED.set(this.db, issued);
+    const key = `${channel}/${epoch}`;
+    const last = issued.get(key) ?? 0n;
+    if (next <= last) next = last + 1n;
+    issued.set(key, next);
     this.#s.outPut!.run(channel, Number(epoch), Number(next + 1n));
     return next;
   }
@@ -170,6 +194,42 @@ export class ChannelsStore {
     const out: Record<WinState, number> = { won: 0, submitted: 0, redeemed: 0, void: 0 };
     for (const r of this.#s.wonCount!.all() as { state: WinState; n: number }[]) out[r.state] = r.n;
     return out;
+  }
+
+  /** Records a fresh round secret under its commitment, before the commitment is sent. */
+  putRoundSecret(commitment: Hex, secret: Uint8Array): void {
+    this.#s.roundPut!.run(commitment.toLowerCase(), secret);
+  }
+
+  /** Notes the round number the chain gave `commitment`. */
+  setRound(commitment: Hex, round: bigint): void {
+    this.#s.roundSet!.run(Number(round), commitment.toLowerCase());
+  }
+
+  /** Marks a round revealed (durably, before the transaction that reveals it is sent). */
+  markRevealed(round: bigint): void {
+    this.#s.roundReveal!.run(Number(round));
+  }
+
+  /** The stored round `round`, if this database holds its secret. */
+  round(round: bigint): { secret: Uint8Array; revealed: boolean } | null {
+    const r = this.#s.roundGet!.get(Number(round)) as { secret: Uint8Array; revealed: number } | undefined;
+    return r ? { secret: r.secret, revealed: r.revealed === 1 } : null;
+  }
+
+  /** Whether `round` was marked revealed (by this or another process sharing the database). */
+  isRevealed(round: bigint): boolean {
+    const r = this.#s.roundRevealed!.get(Number(round)) as { revealed: number } | undefined;
+    return r?.revealed === 1;
+  }
+
+  rounds(): StoredRound[] {
+    return (this.#s.roundAll!.all() as { commitment: string; secret: Uint8Array; round: number | null; revealed: number }[]).map((r) => ({
+      commitment: r.commitment as Hex,
+      secret: r.secret,
+      round: r.round === null ? null : BigInt(r.round),
+      revealed: r.revealed === 1,
+    }));
   }
 
   addStat(name: string, value = 1): void {

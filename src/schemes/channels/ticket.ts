@@ -12,6 +12,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { ATTACHMENT_SIZE, EIP712_NAME, EIP712_VERSION, FIELD, MAX, TICKET_TYPE } from "./constants.js";
 import { ChannelsInputError, TicketRejectedError } from "./errors.js";
+import { nativeSecp256k1 } from "./secp.js";
 
 export type Ticket = {
   /** `keccak256(abi.encode(source, destination))`. */
@@ -131,6 +132,13 @@ export function privateKeySigner(privateKey: Uint8Array | Hex): TicketSigner {
   return {
     address,
     signDigest(digest) {
+      if (nativeSecp256k1) {
+        // libsecp256k1: RFC 6979 and low-s like noble, so the same signature bytes.
+        const { signature, recid } = nativeSecp256k1.ecdsaSign(digest, sk);
+        const out = Uint8Array.from(signature);
+        if (recid & 1) out[32]! |= 0x80;
+        return out;
+      }
       const rec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
       return toCompact(rec);
     },
@@ -193,6 +201,13 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
   // OpenZeppelin's ECDSA rejects high-s signatures (EIP-2); so must we, or a
   // ticket accepted here would revert on chain.
   if (getUint(rec, 33, 32) > HALF_N) return null;
+  if (nativeSecp256k1) {
+    try {
+      return publicKeyToAddress(nativeSecp256k1.ecdsaRecover(rec.subarray(1), rec[0]!, digest, false));
+    } catch {
+      return null;
+    }
+  }
   try {
     const point = secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(digest);
     return publicKeyToAddress(point.toBytes(false));
@@ -202,22 +217,41 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
 }
 
 /**
- * The ticket's 56-bit luck: top 56 bits of keccak256(digest ‖ response), as `_redeem` computes it.
+ * The ticket's 56-bit luck: top 56 bits of keccak256(digest ‖ response ‖ roundSecret), as `_redeem`
+ * computes it. `roundSecret` is the redeemer's secret of the ticket's round (`roundOf(index)`),
+ * unknown to the signer (docs/channels.md §Win rule).
  *
  * @param digest ticket digest
  * @param response the proof-of-relay scalar
+ * @param roundSecret 32 bytes
  * @returns luck in [0, 2^56)
  */
-export function ticketLuck(digest: Uint8Array, response: bigint): bigint {
-  const m = new Uint8Array(64);
+export function ticketLuck(digest: Uint8Array, response: bigint, roundSecret: Uint8Array): bigint {
+  if (roundSecret.length !== 32) throw new ChannelsInputError("roundSecret", "must be 32 bytes");
+  const m = new Uint8Array(96);
   m.set(digest, 0);
   putUint(m, 32, 32, response);
+  m.set(roundSecret, 64);
   return getUint(keccak_256(m), 0, 7);
 }
 
 /** True when the ticket wins: luck ≤ winProb (probability (winProb+1)/2^56). */
-export function isWinning(digest: Uint8Array, response: bigint, winProb: bigint): boolean {
-  return ticketLuck(digest, response) <= winProb;
+export function isWinning(digest: Uint8Array, response: bigint, roundSecret: Uint8Array, winProb: bigint): boolean {
+  return ticketLuck(digest, response, roundSecret) <= winProb;
+}
+
+/** A ticket index carries its lottery round above this many bits: `index = round << 24 | n`. */
+export const ROUND_SHIFT = 24n;
+
+/** The lottery round a ticket index names. */
+export function roundOf(index: bigint): bigint {
+  return index >> ROUND_SHIFT;
+}
+
+/** `keccak256(abi.encode(secret))`: what `commitRound` stores for a round secret. */
+export function roundCommitment(secret: Uint8Array): Hex {
+  if (secret.length !== 32) throw new ChannelsInputError("roundSecret", "must be 32 bytes");
+  return bytesToHex(keccak_256(secret));
 }
 
 /**
@@ -261,6 +295,44 @@ export function decodeAttachment(bytes: Uint8Array): SignedTicket {
   };
 }
 
+/** What a reply block carries for its first hop: the ticket fields that do not name a payer. */
+export type ReplyTemplate = { amount: bigint; winProb: bigint; challenge: Address };
+
+/**
+ * A reply block's blank ticket (docs/channels.md §Replies): an attachment with
+ * only amount, winProb and challenge set; channel, index, epoch and signature
+ * are zero, so the block names no channel and no signer. The replier fills
+ * them in from its own channel (`ChannelsClient.payReply`).
+ *
+ * @returns 144 bytes
+ */
+export function encodeReplyTemplate(t: ReplyTemplate): Uint8Array {
+  if (t.amount < 0n || t.amount > MAX.amount) throw new ChannelsInputError("reply.amount", `must be in [0, ${MAX.amount}]`);
+  if (t.winProb < 0n || t.winProb > MAX.winProb) throw new ChannelsInputError("reply.winProb", `must be in [0, ${MAX.winProb}]`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(t.challenge)) throw new ChannelsInputError("reply.challenge", "must be an address");
+  const out = new Uint8Array(ATTACHMENT_SIZE);
+  putUint(out, 32, FIELD.amount, t.amount);
+  putUint(out, 53, FIELD.winProb, t.winProb);
+  out.set(hexToBytes(t.challenge), 60);
+  return out;
+}
+
+/**
+ * Parses a reply block's blank ticket.
+ *
+ * @throws ChannelsInputError when it is not 144 bytes or any field that names a payer is set
+ */
+export function decodeReplyTemplate(bytes: Uint8Array): ReplyTemplate {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== ATTACHMENT_SIZE)
+    throw new ChannelsInputError("reply.attachment", `must be ${ATTACHMENT_SIZE} bytes, got ${bytes?.length}`);
+  const blank = (from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
+  if (!blank(0, 32) || !blank(44, 53) || !blank(80, 144))
+    throw new ChannelsInputError("reply.attachment", "channel, index, epoch and signature must be zero in a reply block", {
+      hint: "the block was built by a client that signs reply tickets itself (it names its builder); ask for a new one",
+    });
+  return { amount: getUint(bytes, 32, FIELD.amount), winProb: getUint(bytes, 53, FIELD.winProb), challenge: bytesToHex(bytes.subarray(60, 80)) as Address };
+}
+
 /** Argument for `PaymentChannels.redeemTicket(s)`. */
 export type RedeemableTicket = {
   source: Address;
@@ -273,6 +345,7 @@ export type RedeemableTicket = {
   response: bigint;
   r: Hex;
   vs: Hex;
+  roundSecret: Hex;
 };
 
 /**
@@ -281,8 +354,9 @@ export type RedeemableTicket = {
  * @param t the signed ticket
  * @param source the channel source (the signer)
  * @param response the unlocked proof-of-relay scalar
+ * @param roundSecret the redeemer's secret of the ticket's round
  */
-export function toRedeemable(t: SignedTicket, source: Address, response: bigint): RedeemableTicket {
+export function toRedeemable(t: SignedTicket, source: Address, response: bigint, roundSecret: Uint8Array): RedeemableTicket {
   return {
     source,
     channel: t.channel,
@@ -294,5 +368,6 @@ export function toRedeemable(t: SignedTicket, source: Address, response: bigint)
     response,
     r: bytesToHex(t.signature.subarray(0, 32)),
     vs: bytesToHex(t.signature.subarray(32, 64)),
+    roundSecret: bytesToHex(roundSecret),
   };
 }

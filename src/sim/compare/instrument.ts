@@ -104,6 +104,7 @@ export class SchemeInstruments {
           this.sent.push({ t: this.now(), sender: deps.chain.account, kind: parameters.kind, route: parameters.route.map((h) => h.relay), ss: parameters.secrets.map((s) => bytesToHex(s)) });
         return payment;
       },
+      ...(inner.payReply && { payReply: inner.payReply.bind(inner) }),
     };
   }
 

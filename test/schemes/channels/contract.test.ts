@@ -4,8 +4,8 @@
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { parseEventLogs, zeroAddress, type Address } from "viem";
-import { connect, makeTicket, MAX_WIN, NOTICE, OBOL } from "./helpers.js";
-import { ticketDigest, isWinning } from "../../../src/schemes/channels/ticket.js";
+import { connect, makeTicket, MAX_WIN, NOTICE, OBOL, R1, ROUND_SECRET } from "./helpers.js";
+import { ticketDigest, isWinning, roundCommitment } from "../../../src/schemes/channels/ticket.js";
 import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
 import { chainSigner } from "../../../src/schemes/channels/signer.js";
 import { signTicket, toRedeemable } from "../../../src/schemes/channels/ticket.js";
@@ -21,6 +21,7 @@ const fixture = () => env.deploy();
 async function opened(amount = 100n * OBOL) {
   const f = await networkHelpers.loadFixture(fixture);
   await f.channels.write.openChannel([relayA!.address, amount], { account: client });
+  await f.channels.write.commitRound([roundCommitment(ROUND_SECRET)], { account: relayA });
   const id = await f.channels.read.channelId([client!.address, relayA!.address]);
   return { ...f, id };
 }
@@ -83,7 +84,7 @@ describe("PaymentChannels: open, fund, close", () => {
 
 describe("PaymentChannels: tickets", () => {
   const base = (id: `0x${string}`, over: Partial<{ amount: bigint; index: bigint; epoch: bigint; winProb: bigint; response: bigint }> = {}) => ({
-    channel: id, amount: 1n * OBOL, index: 1n, epoch: 1n, winProb: MAX_WIN, response: 123456789n, ...over,
+    channel: id, amount: 1n * OBOL, index: R1 + 1n, epoch: 1n, winProb: MAX_WIN, response: 123456789n, ...over,
   });
 
   it("computes the same EIP-712 digest as our off-chain code", async () => {
@@ -95,17 +96,17 @@ describe("PaymentChannels: tickets", () => {
 
   it("redeems a winning ticket once: pays the destination, emits, then refuses the replay", async () => {
     const f = await opened(10n * OBOL);
-    const { redeemable } = await makeTicket(f.domain, clientKey!, base(f.id, { index: 5n }));
+    const { redeemable } = await makeTicket(f.domain, clientKey!, base(f.id, { index: R1 + 5n }));
     const relayBefore = await f.token.read.balanceOf([relayA!.address]);
     const tx = f.channels.write.redeemTicket([redeemable], { account: relayA });
-    await viem.assertions.emitWithArgs(tx, f.channels, "TicketRedeemed", [f.id, 5, OBOL]);
+    await viem.assertions.emitWithArgs(tx, f.channels, "TicketRedeemed", [f.id, Number(R1 + 5n), OBOL]);
     expect(await f.token.read.balanceOf([relayA!.address])).toBe(relayBefore + OBOL);
     const ch = await f.channels.read.channel([client!.address, relayA!.address]);
     expect(ch.balance).toBe(9n * OBOL);
-    expect(ch.ticketIndex).toBe(5);
-    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([redeemable], { account: relayA }), f.channels, "PaymentChannelsIndexNotIncreasing", [f.id, 5, 5]);
-    const older = await makeTicket(f.domain, clientKey!, base(f.id, { index: 4n }));
-    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([older.redeemable], { account: relayA }), f.channels, "PaymentChannelsIndexNotIncreasing", [f.id, 4, 5]);
+    expect(ch.ticketIndex).toBe(Number(R1 + 5n));
+    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([redeemable], { account: relayA }), f.channels, "PaymentChannelsIndexNotIncreasing", [f.id, Number(R1 + 5n), Number(R1 + 5n)]);
+    const older = await makeTicket(f.domain, clientKey!, base(f.id, { index: R1 + 4n }));
+    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([older.redeemable], { account: relayA }), f.channels, "PaymentChannelsIndexNotIncreasing", [f.id, Number(R1 + 4n), Number(R1 + 5n)]);
   });
 
   it("rejects a forged signature", async () => {
@@ -150,22 +151,42 @@ describe("PaymentChannels: tickets", () => {
     const f = await opened();
     const { redeemable } = await makeTicket(f.domain, clientKey!, base(f.id));
     for (const response of [redeemable.response + 1n, 0n, 2n ** 256n - 1n])
-      await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([{ ...redeemable, response }], { account: relayA }), f.channels, "PaymentChannelsWrongResponse", [f.id, 1]);
+      await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([{ ...redeemable, response }], { account: relayA }), f.channels, "PaymentChannelsWrongResponse", [f.id, Number(R1 + 1n)]);
   });
 
   it("rejects a losing ticket and pays a winning one under the same win rule as off chain", async () => {
     const f = await opened();
-    let index = 1n;
+    let index = R1 + 1n;
     let found = { win: 0, lose: 0 };
     const half = (1n << 55n) - 1n; // p = 1/2
     while (found.win === 0 || found.lose === 0) {
       const { signed, redeemable } = await makeTicket(f.domain, clientKey!, base(f.id, { index, winProb: half }));
-      const wins = isWinning(ticketDigest(signed, f.domain), redeemable.response, half);
+      const wins = isWinning(ticketDigest(signed, f.domain), redeemable.response, ROUND_SECRET, half);
       const tx = f.channels.write.redeemTicket([redeemable], { account: relayA });
       if (wins) { await tx; found.win++; }
       else { await viem.assertions.revertWithCustomErrorWithArgs(tx, f.channels, "PaymentChannelsTicketNotWinning", [f.id, Number(index)]); found.lose++; }
       index++;
     }
+  });
+
+  it("lottery rounds: committed per destination with events; a ticket wins only with its round's committed secret", async () => {
+    const f = await opened();
+    expect(await f.channels.read.currentRound([relayA!.address])).toBe(1);
+    expect(await f.channels.read.roundCommitment([relayA!.address, 1])).toBe(roundCommitment(ROUND_SECRET));
+    const next = new Uint8Array(32).fill(9);
+    await viem.assertions.emitWithArgs(f.channels.write.commitRound([roundCommitment(next)], { account: relayA }), f.channels, "RoundCommitted", [relayA!.address, 2, roundCommitment(next)]);
+    await viem.assertions.revertWithCustomError(f.channels.write.commitRound([`0x${"00".repeat(32)}`], { account: relayA }), f.channels, "PaymentChannelsZeroCommitment");
+    // Another secret than the committed one (the redeemer trying a luckier one) is refused.
+    const { redeemable } = await makeTicket(f.domain, clientKey!, base(f.id));
+    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([{ ...redeemable, roundSecret: `0x${"09".repeat(32)}` }], { account: relayA }), f.channels, "PaymentChannelsWrongRoundSecret", [f.id, 1]);
+    // Round 0 (an index below 2^24) has no commitment: nothing in it ever wins.
+    const zero = await makeTicket(f.domain, clientKey!, base(f.id, { index: 1n }));
+    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([zero.redeemable], { account: relayA }), f.channels, "PaymentChannelsWrongRoundSecret", [f.id, 0]);
+    // A round committed by another destination does not open tickets to relayA.
+    const r3 = await makeTicket(f.domain, clientKey!, base(f.id, { index: 3n * R1 + 1n }));
+    await f.channels.write.commitRound([roundCommitment(ROUND_SECRET)], { account: relayB });
+    await viem.assertions.revertWithCustomErrorWithArgs(f.channels.write.redeemTicket([r3.redeemable], { account: relayA }), f.channels, "PaymentChannelsWrongRoundSecret", [f.id, 3]);
+    await f.channels.write.redeemTicket([redeemable], { account: relayA });
   });
 
   it("keeps tickets redeemable during the closure notice period", async () => {
@@ -182,8 +203,8 @@ describe("PaymentChannels: tickets", () => {
     await f.channels.write.openChannel([relayA!.address, 10n * OBOL], { account: stranger });
     const idS = await f.channels.read.channelId([stranger!.address, relayA!.address]);
     const batch = [];
-    for (let i = 1n; i <= 3n; i++) batch.push((await makeTicket(f.domain, clientKey!, base(f.id, { index: i, response: 1000n + i }))).redeemable);
-    batch.push((await makeTicket(f.domain, strangerKey!, base(idS, { index: 1n, amount: 2n * OBOL }))).redeemable);
+    for (let i = R1 + 1n; i <= R1 + 3n; i++) batch.push((await makeTicket(f.domain, clientKey!, base(f.id, { index: i, response: 1000n + i }))).redeemable);
+    batch.push((await makeTicket(f.domain, strangerKey!, base(idS, { index: R1 + 1n, amount: 2n * OBOL }))).redeemable);
     const bad = [...batch, batch[0]!];
     await viem.assertions.revertWithCustomError(f.channels.write.redeemTickets([bad], { account: relayA }), f.channels, "PaymentChannelsIndexNotIncreasing");
     await viem.assertions.revertWithCustomError(f.channels.write.redeemTickets([[]], { account: relayA }), f.channels, "PaymentChannelsEmptyBatch");
@@ -209,8 +230,8 @@ describe("PaymentChannels: tickets", () => {
     } as unknown as ChainClients;
     const signer = chainSigner(chain);
     const response = 987654321n;
-    const signed = await signTicket({ channel: f.id, amount: 7n, index: 3n, epoch: 1n, winProb: MAX_WIN, challenge: pointAddress(response) }, f.domain, signer);
-    await viem.assertions.emitWithArgs(f.channels.write.redeemTicket([toRedeemable(signed, client!.address, response)], { account: relayA }), f.channels, "TicketRedeemed", [f.id, 3, 7n]);
+    const signed = await signTicket({ channel: f.id, amount: 7n, index: R1 + 3n, epoch: 1n, winProb: MAX_WIN, challenge: pointAddress(response) }, f.domain, signer);
+    await viem.assertions.emitWithArgs(f.channels.write.redeemTicket([toRedeemable(signed, client!.address, response, ROUND_SECRET)], { account: relayA }), f.channels, "TicketRedeemed", [f.id, Number(R1 + 3n), 7n]);
   });
 
   it("exposes token, notice period and a domain separator matching EIP-712", async () => {

@@ -24,6 +24,7 @@ import { ChannelsClient } from "../../../src/schemes/channels/client.js";
 import { ChannelsRelay } from "../../../src/schemes/channels/relay.js";
 import { ChannelsSettle } from "../../../src/schemes/channels/settle.js";
 import { ChannelsStore } from "../../../src/schemes/channels/store.js";
+import { leave } from "./helpers.js";
 
 const OBOL = 10n ** 18n;
 const params = { unitAmount: 10n ** 15n, winProb: (1n << 56n) - 1n };
@@ -56,7 +57,7 @@ describe("channels crash safety across processes", () => {
         });
         const va = await relayA.onPacket(packet(0, pay.attachment, b.account));
         if (!va.accept) throw new Error(va.reason);
-        expect((await relayB.onPacket(packet(1, va.attachment, null))).accept).toBe(true);
+        expect((await relayB.onPacket(packet(1, await leave(va), null))).accept).toBe(true);
         await relayA.onReceipt({ packetRef: randomBytes(32), receipt: relayB.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
       }
       expect(new ChannelsStore(openDatabase(dbPath)).counts().won).toBe(3);

@@ -7,6 +7,7 @@ import hre from "hardhat";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { bytesToHex, createWalletClient, custom, getContract, zeroAddress, type Address } from "viem";
 import type { ChainClients } from "../../../src/chain/types.js";
+import type { PacketVerdict } from "../../../src/schemes/scheme.js";
 import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
 import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type Ticket, type TicketSigner } from "../../../src/schemes/channels/ticket.js";
@@ -45,19 +46,33 @@ export async function connect() {
   return { conn, viem, networkHelpers, publicClient, wallets, signers, deploy };
 }
 
-/** A ticket whose response is `response`, signed by `signer`. */
+/** The round secret the contract tests' destinations commit for round 1. */
+export const ROUND_SECRET = new Uint8Array(32).fill(7);
+/** First ticket index of lottery round 1 minus one: indices `R1 + k` name round 1. */
+export const R1 = 1n << 24n;
+
+/** A ticket whose response is `response`, signed by `signer`, redeemable with `roundSecret`. */
 export async function makeTicket(
   domain: Uint8Array,
   signer: TicketSigner,
-  fields: Omit<Ticket, "challenge"> & { response: bigint; challenge?: Address },
+  fields: Omit<Ticket, "challenge"> & { response: bigint; challenge?: Address; roundSecret?: Uint8Array },
 ) {
-  const { response, ...rest } = fields;
+  const { response, roundSecret = ROUND_SECRET, ...rest } = fields;
   const ticket: Ticket = { ...rest, challenge: fields.challenge ?? pointAddress(response) };
   const signed = await signTicket(ticket, domain, signer);
-  return { signed, redeemable: toRedeemable(signed, signer.address, response) };
+  return { signed, redeemable: toRedeemable(signed, signer.address, response, roundSecret) };
 }
 
 export const hex = bytesToHex;
+
+/**
+ * The attachment a relay sends on for an accepted packet, as its pipeline makes
+ * it when the packet leaves the delay queue (`PacketVerdict.onward`).
+ */
+export async function leave(v: PacketVerdict): Promise<Uint8Array> {
+  if (!v.accept) throw new Error(`refused: ${v.reason}`);
+  return v.onward ? v.onward() : v.attachment;
+}
 
 /**
  * ChainClients for Hardhat account `index` with a LOCAL viem account (it

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
+import { connect, chainClientsFor, leave, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -24,6 +24,7 @@ import { ChannelsStore } from "../../../src/schemes/channels/store.js";
 import { openChannel, readChannel } from "../../../src/schemes/channels/chain.js";
 import { decodeAttachment, encodeAttachment, privateKeySigner, signTicket, domainSeparator } from "../../../src/schemes/channels/ticket.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/channels/slot.js";
+import { hintOf, ownKey, pointAddress } from "../../../src/schemes/channels/por.js";
 import { encodeReceipt } from "../../../src/schemes/channels/slot.js";
 import type { ChannelsParams } from "../../../src/schemes/channels/constants.js";
 
@@ -64,12 +65,12 @@ async function send(w: World, options: { dropAt?: "B" } = {}) {
   const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
   const va = await w.A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
   if (!va.accept) throw new Error(`A refused: ${va.reason}`);
-  const vb = await w.B.onPacket(packet(pay.slots[1]!, va.attachment, secrets[1]!, w.cChain.account));
+  const vb = await w.B.onPacket(packet(pay.slots[1]!, await leave(va), secrets[1]!, w.cChain.account));
   if (!vb.accept) throw new Error(`B refused: ${vb.reason}`);
   // B received it: its receipt goes back to A whatever B does next.
   await w.A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
   if (options.dropAt === "B") return { pay, secrets };
-  const vc = await w.C.onPacket(packet(pay.slots[2]!, vb.attachment, secrets[2]!, null));
+  const vc = await w.C.onPacket(packet(pay.slots[2]!, await leave(vb), secrets[2]!, null));
   if (!vc.accept) throw new Error(`C refused: ${vc.reason}`);
   expect(vc.attachment.length).toBe(0);
   await w.B.onReceipt({ packetRef: randomBytes(32), receipt: w.C.receipt({ ss: secrets[2]!, packetRef: new Uint8Array(32) }), fromPeer: "C" });
@@ -249,11 +250,13 @@ describe("channels scheme: liquidity", () => {
     expect((await w.C.settle.claim()).paid).toBe(UNIT);
   });
 
-  it("redeems waiting winners at the epoch timer", async () => {
+  it("redeems waiting winners at the epoch timer once their lottery round is two behind", async () => {
     const w = await world();
     await send(w);
     const before = (await balances(w)).A;
-    await w.A.onEpoch(2n);
+    await w.A.onEpoch(2n); // round 2 starts; round 1 is still accepted, so its secret stays private
+    expect((await balances(w)).A - before).toBe(0n);
+    await w.A.onEpoch(3n); // round 3: round 1 closed, revealed and redeemed
     expect((await balances(w)).A - before).toBe(3n * UNIT);
   });
 });
@@ -322,6 +325,30 @@ describe("channels scheme: crash safety of redemption", () => {
     const r = await new ChannelsSettle({ ...w.deps(w.aChain, openDatabase(dbPath)), relay: w.aChain.account }).claim();
     expect(r.paid).toBe(3n * UNIT);
     expect((await balances(w)).A - before).toBe(3n * UNIT);
+  });
+});
+
+describe("channels scheme: unverifiable hints (issue 9, finding 5)", () => {
+  it("a junk hint costs the relay one unpaid hop per packet, and the loss is attributed to the incoming channel", async () => {
+    const w = await world();
+    const client = privateKeySigner(hardhatKey(1));
+    const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+    const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+    // The client writes a hint that is not ack_B·G and signs a challenge that fits it, so A's check passes.
+    const junkHint = hintOf(123456789n);
+    const slot = encodeSlot({ ...decodeSlot(pay.slots[0]!), hint: junkHint });
+    const challenge = pointAddress(ownKey(secrets[0]!) + 123456789n);
+    const ticket = await signTicket({ ...decodeAttachment(pay.attachment), challenge }, w.domain, client);
+    const ref = new Uint8Array(randomBytes(32));
+    const va = await w.A.onPacket({ ...packet(slot, encodeAttachment(ticket), secrets[0]!, w.bChain.account), packetRef: ref });
+    expect(va.accept).toBe(true); // A cannot tell: this is the loss being bounded
+    const vb = await w.B.onPacket(packet(pay.slots[1]!, await leave(va), secrets[1]!, w.cChain.account));
+    expect(vb.accept).toBe(true); // B is paid normally by A's onward ticket
+    await w.A.onReceipt({ packetRef: ref, receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+    expect(w.A.stats.badReceipts).toBe(1);
+    expect(w.A.stats.junkHints).toEqual({ [decodeAttachment(pay.attachment).channel]: 1 });
+    expect(w.A.stats.wins).toBe(0);
+    expect((await w.A.settle.claim()).paid).toBe(0n); // A's own pay for this packet is lost: one hop, once
   });
 });
 

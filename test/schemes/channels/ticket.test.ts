@@ -92,12 +92,12 @@ describe("attachment codec and signatures", () => {
 
   it("win rule: luck is 56 bits and winProb = max always wins", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 1n, max: 2n ** 255n }), (d, r) => {
-        const luck = ticketLuck(d, r);
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 1n, max: 2n ** 255n }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (d, r, secret) => {
+        const luck = ticketLuck(d, r, secret);
         expect(luck >= 0n && luck <= MAX.winProb).toBe(true);
-        expect(isWinning(d, r, MAX.winProb)).toBe(true);
-        expect(isWinning(d, r, luck)).toBe(true);
-        if (luck > 0n) expect(isWinning(d, r, luck - 1n)).toBe(false);
+        expect(isWinning(d, r, secret, MAX.winProb)).toBe(true);
+        expect(isWinning(d, r, secret, luck)).toBe(true);
+        if (luck > 0n) expect(isWinning(d, r, secret, luck - 1n)).toBe(false);
       }),
     );
   });
