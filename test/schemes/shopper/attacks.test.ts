@@ -1,0 +1,127 @@
+/**
+ * The attacks of issue 11 on the real ShopperAudit + RelayRegistry: each test
+ * plays the attacker and asserts that it gains nothing and that no honest
+ * relay is recorded at fault (`shopper.framing.faults_on_honest` counts the
+ * same events in bench/shopper.bench.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { bytesToHex, type Address, type Hex } from "viem";
+import { createWorld, type World } from "./fixture.js";
+
+/** Faults the registry holds against every relay except `attackers`. */
+async function honestFaults(w: World, attackers: Address[]): Promise<bigint> {
+  let sum = 0n;
+  for (const r of w.relays) {
+    if (attackers.some((a) => a.toLowerCase() === r.address.toLowerCase())) continue;
+    sum += await w.registry.read.faults([r.address]);
+  }
+  return sum;
+}
+
+describe("finding 2: a reveal cannot be front-run", () => {
+  it("a third party replaying the sender's proof with forged tags is refused; the honest reveal is paid", async () => {
+    const w = await createWorld();
+    const E = 1n;
+    await w.gotoEpoch(E);
+    const sender = w.relays[0]!;
+    const loop = await w.loop(sender, E, 0);
+    w.carry(E, loop.packet, loop.route[0]!.relay);
+    await w.gotoEpoch(E + 1n);
+    await w.commitAll(E);
+    await w.gotoEpoch(E + 2n);
+    await w.fixBeacon(E);
+    // The attacker saw the pending reveal and submits the same proof first, with forged tags.
+    const attacker = w.relays[5]!;
+    const forged = w.tagsHex(loop.tags.map(() => crypto.getRandomValues(new Uint8Array(32))));
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), forged], { account: attacker.wallet.account }),
+      w.shopper, "ShopperAuditNotSender",
+    );
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)], { account: sender.wallet.account });
+    const auditId = w.auditIdOf(sender.address, E, 0);
+    const hops = [0, 1, 2, 3, 4];
+    await w.shopper.write.proveHops([auditId, w.tagsHex(loop.tags), hops, hops.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
+    await w.gotoEpoch(E + 4n);
+    await w.shopper.write.finalize([auditId]);
+    expect((await w.shopper.read.audit([auditId])).status).toBe(2);
+    expect(await honestFaults(w, [attacker.address])).toBe(0n);
+  });
+});
+
+describe("finding 4: a stakeless sender cannot frame", () => {
+  it("a relay that withdrew its stake cannot reveal a never-sent loop through a victim", async () => {
+    const w = await createWorld();
+    const sybil = w.relays[7]!;
+    // Registered at 0, listed from 1; leaves in 1, and its stake is free long before E.
+    await w.gotoEpoch(1n);
+    await w.registry.write.unbond({ account: sybil.wallet.account });
+    await w.gotoEpoch(6n);
+    await w.registry.write.withdraw({ account: sybil.wallet.account });
+    const E = 7n;
+    await w.gotoEpoch(E);
+    // Its key is still on record; it never sends the loop, only reveals it.
+    const loop = await w.loop(sybil, E, 0);
+    for (const r of w.relays) if (r !== sybil) w.noise(r, E, 3);
+    await w.gotoEpoch(E + 1n);
+    await w.commitAll(E, w.relays.filter((r) => r !== sybil));
+    await w.gotoEpoch(E + 2n);
+    await w.fixBeacon(E);
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)], { account: sybil.wallet.account }),
+      w.shopper, "ShopperAuditSenderNotStaked",
+    );
+    expect(await honestFaults(w, [sybil.address])).toBe(0n);
+  });
+
+  it("a proven framing (false tag) slashes the sender's stake", async () => {
+    const w = await createWorld();
+    const E = 1n;
+    await w.gotoEpoch(E);
+    const sender = w.relays[0]!;
+    const loop = await w.loop(sender, E, 0);
+    w.carry(E, loop.packet, loop.route[0]!.relay);
+    await w.gotoEpoch(E + 1n);
+    await w.commitAll(E);
+    await w.gotoEpoch(E + 2n);
+    await w.fixBeacon(E);
+    const tags = w.tagsHex(loop.tags);
+    tags[2] = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+    const stakeBefore = (await w.registry.read.relayInfo([sender.address])).stake;
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), tags], { account: sender.wallet.account });
+    const auditId = w.auditIdOf(sender.address, E, 0);
+    const victim = w.relayOf(loop.route[2]!.relay);
+    await w.shopper.write.dispute([auditId, tags, 2], { account: victim.wallet.account });
+    expect((await w.registry.read.relayInfo([sender.address])).stake).toBeLessThan(stakeBefore);
+    expect(await honestFaults(w, [sender.address])).toBe(0n);
+  });
+});
+
+describe("finding 5: a copied VRF key earns nothing", () => {
+  it("the registry refuses a BLS key another relay already holds", async () => {
+    const w = await createWorld();
+    const owner = w.relays[0]!;
+    const copier = w.wallets[w.relays.length + 1]!;
+    await w.token.write.transfer([copier.account.address, 1000n * 10n ** 18n]);
+    await w.token.write.approve([w.registry.address, 2n ** 255n], { account: copier.account });
+    await w.viem.assertions.revertWithCustomError(
+      w.registry.write.register([1, `0x${"42".repeat(32)}`, bytesToHex(owner.vrf.publicKey), "/ip4/127.0.0.1/tcp/9999", 100n * 10n ** 18n], { account: copier.account }),
+      w.registry, "RelayRegistryDuplicateBlsKey",
+    );
+    // Nor can an existing relay switch to it.
+    const other = w.relays[1]!;
+    await w.viem.assertions.revertWithCustomError(
+      w.registry.write.updateKeys([bytesToHex(other.mixKey), bytesToHex(owner.vrf.publicKey)], { account: other.wallet.account }),
+      w.registry, "RelayRegistryDuplicateBlsKey",
+    );
+  });
+
+  it("the VRF input names the sender, so one key's proof is valid for one sender only", async () => {
+    const w = await createWorld();
+    const a = w.relays[0]!.address;
+    const b = w.relays[1]!.address;
+    const inputA = (await w.shopper.read.loopInput([a, 1n, 0])) as Hex;
+    const inputB = (await w.shopper.read.loopInput([b, 1n, 0])) as Hex;
+    expect(inputA).not.toBe(inputB);
+    expect(inputA.toLowerCase()).toContain(a.slice(2).toLowerCase());
+  });
+});
