@@ -28,6 +28,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     bytes32 public constant REASON_MISSING_TAG = "shopper:missing-tag";
     bytes32 public constant REASON_BROKEN_LINK = "shopper:broken-link";
     bytes32 public constant REASON_FALSE_TAG = "shopper:false-tag";
+    /// @notice A recorded fault slashes minStake / FAULT_SLASH_DIVISOR (docs/shopper.md §Slashing).
+    uint256 public constant FAULT_SLASH_DIVISOR = 20;
 
     IRelayRegistry private immutable _registry;
     IERC20 private immutable _token;
@@ -52,6 +54,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     mapping(uint64 epoch => Beacon) private _beacons;
     mapping(bytes32 auditId => Audit) private _audits;
     mapping(address relay => uint256 amount) private _owed;
+    /// Fault counts are by distinct senders: one sender records a relay at most once per epoch.
+    mapping(uint64 epoch => mapping(address relay => mapping(address sender => bool))) private _faultedBy;
     uint256 private _pool;
     uint256 private _reserved;
     uint256 private _totalOwed;
@@ -155,28 +159,22 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: current epoch == epoch + 2; beacon fixed; index < jMax; the
-     * sender's VRF key in force at `epoch` verifies `proof` on `loopInput(epoch, index)`;
-     * the output wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
+     * @dev Requirements: caller == sender (a reveal cannot be replayed by a
+     * front-runner); sender listed in `epoch` and still staked ≥ minStake; current
+     * epoch == epoch + 2; beacon fixed; index < jMax; the sender's VRF key in force
+     * at `epoch` verifies `proof` on `loopInput(sender, epoch, index)`; the output
+     * wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
+     * Holds the stake of the sender and the five hops until the audit closes.
      * Emits {LoopRevealed}.
      */
     function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, bytes32[5] calldata tags)
         external
         returns (bytes32 auditId)
     {
-        uint64 current = _registry.currentEpoch();
-        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
-        bytes32 beacon = _beacons[epoch].value;
-        if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
-        if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
+        if (msg.sender != sender) revert ShopperAuditNotSender(msg.sender, sender);
+        bytes32 beta = _verifyWinner(sender, epoch, index, proof);
         auditId = keccak256(abi.encode(sender, epoch, index));
         if (_audits[auditId].status != AuditStatus.None) revert ShopperAuditAlreadyRevealed(auditId);
-
-        bytes memory publicKey = _vrfKey(sender, epoch);
-        (bool valid, bytes32 beta) = VrfBls.verify(publicKey, loopInput(epoch, index), proof);
-        if (!valid) revert ShopperAuditInvalidVrfProof(sender, epoch, index);
-        if (!_wins(beacon, beta)) revert ShopperAuditNotWinner(beta);
-
         uint256 needed = HOPS * _rewardPerHop;
         if (_pool < needed) revert ShopperAuditPoolExhausted(needed, _pool);
         address[5] memory route = loopRoute(epoch, beta);
@@ -195,6 +193,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             tagsHash: keccak256(abi.encode(tags))
         });
         emit LoopRevealed(auditId, epoch, sender, index, beta, route, tags);
+        _registry.holdStake(_parties(route, sender));
     }
 
     /**
@@ -227,7 +226,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @inheritdoc IShopperAudit
      * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
      * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
-     * returns its reserve to the pool and records a fault against the sender.
+     * returns its reserve to the pool, records a fault against the sender and
+     * slashes it minStake (a proven framing attempt), releases the stake holds.
      * Emits {AuditDisputed}, {HopFaulted}, {AuditFinalized}.
      */
     function dispute(bytes32 auditId, bytes32[5] calldata tags, uint8 hop) external {
@@ -238,7 +238,9 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         a.status = AuditStatus.Voided;
         _release();
         emit AuditDisputed(auditId, hop, msg.sender, tags[hop], trueTag);
-        _fault(auditId, a.sender, a.epoch, REASON_FALSE_TAG);
+        _registry.releaseStake(_parties(loopRoute(a.epoch, a.vrfOutput), a.sender));
+        _fault(auditId, a.sender, a.epoch, a.sender, REASON_FALSE_TAG);
+        _slash(a.sender, _registry.minStake(), REASON_FALSE_TAG);
         emit AuditFinalized(auditId, AuditStatus.Voided, 0);
     }
 
@@ -247,8 +249,10 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @dev Requirements: audit open; current epoch ≥ epoch + 4. When every hop proved,
      * credits rewardPerHop to each hop (status Paid). Otherwise, with k the first
      * unproven hop, records REASON_MISSING_TAG against hop k and REASON_BROKEN_LINK
-     * against its predecessor (the sender when k == 0), pays nothing and returns
-     * the reserve to the pool (status Broken). Emits {HopFaulted}…, {AuditFinalized}.
+     * against its predecessor (the sender when k == 0), each once per (epoch,
+     * sender) and slashed minStake / FAULT_SLASH_DIVISOR, pays nothing and returns
+     * the reserve to the pool (status Broken). Releases the stake holds.
+     * Emits {HopFaulted}…, {AuditFinalized}.
      */
     function finalize(bytes32 auditId) external nonReentrant returns (AuditStatus status) {
         Audit storage a = _audits[auditId];
@@ -257,6 +261,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint64 current = _registry.currentEpoch();
         if (current < a.epoch + 4) revert ShopperAuditTooEarly(a.epoch, current);
         address[5] memory route = loopRoute(a.epoch, a.vrfOutput);
+        _registry.releaseStake(_parties(route, a.sender));
         uint256 paid;
         if (a.provenMask == ALL_PROVEN) {
             status = AuditStatus.Paid;
@@ -277,8 +282,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             _release();
             uint256 k = 0;
             while ((uint256(a.provenMask) >> k) & 1 != 0) ++k; // mask != ALL_PROVEN, so k < 5
-            _fault(auditId, route[k], a.epoch, REASON_MISSING_TAG);
-            _fault(auditId, k == 0 ? a.sender : route[k - 1], a.epoch, REASON_BROKEN_LINK);
+            _fault(auditId, route[k], a.epoch, a.sender, REASON_MISSING_TAG);
+            _fault(auditId, k == 0 ? a.sender : route[k - 1], a.epoch, a.sender, REASON_BROKEN_LINK);
         }
         emit AuditFinalized(auditId, status, paid);
     }
@@ -378,8 +383,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     }
 
     /// @inheritdoc IShopperAudit
-    function loopInput(uint64 epoch, uint32 index) public view returns (bytes memory) {
-        return abi.encodePacked(block.chainid, address(this), epoch, index);
+    function loopInput(address sender, uint64 epoch, uint32 index) public view returns (bytes memory) {
+        return abi.encodePacked(block.chainid, address(this), sender, epoch, index);
     }
 
     /// @inheritdoc IShopperAudit
@@ -414,6 +419,26 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         return members[VrfLoop.routeIndex(beta, hop, n)];
     }
 
+    /// @dev Checks the reveal window, the sender's stake and VRF proof, and that the loop wins; returns β.
+    function _verifyWinner(address sender, uint64 epoch, uint32 index, bytes calldata proof)
+        private
+        view
+        returns (bytes32 beta)
+    {
+        uint64 current = _registry.currentEpoch();
+        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
+        if (!_registry.isListed(sender, epoch) || _registry.relayInfo(sender).stake < _registry.minStake()) {
+            revert ShopperAuditSenderNotStaked(sender, epoch);
+        }
+        bytes32 beacon = _beacons[epoch].value;
+        if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
+        if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
+        bool valid;
+        (valid, beta) = VrfBls.verify(_vrfKey(sender, epoch), loopInput(sender, epoch, index), proof);
+        if (!valid) revert ShopperAuditInvalidVrfProof(sender, epoch, index);
+        if (!_wins(beacon, beta)) revert ShopperAuditNotWinner(beta);
+    }
+
     function _wins(bytes32 beacon, bytes32 beta) private view returns (bool) {
         return uint256(keccak256(abi.encodePacked(beacon, beta))) < _winThreshold;
     }
@@ -446,9 +471,29 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         _pool += amount;
     }
 
-    function _fault(bytes32 auditId, address relay, uint64 epoch, bytes32 reason) private {
+    /// @dev Records `relay` once per (epoch, sender) and slashes it the fault penalty.
+    function _fault(bytes32 auditId, address relay, uint64 epoch, address sender, bytes32 reason) private {
+        if (_faultedBy[epoch][relay][sender]) return;
+        _faultedBy[epoch][relay][sender] = true;
         emit HopFaulted(auditId, relay, reason);
         _registry.recordFault(relay, epoch, reason);
+        _slash(relay, _registry.minStake() / FAULT_SLASH_DIVISOR, reason);
+    }
+
+    /// @dev Slashes min(amount, stake left); the stake is still there because the audit held it.
+    function _slash(address relay, uint256 amount, bytes32 reason) private {
+        uint256 stake = _registry.relayInfo(relay).stake;
+        if (amount > stake) amount = stake;
+        if (amount != 0) _registry.slash(relay, amount, reason);
+    }
+
+    /// @dev The six accounts an audit holds: the five hops and the sender.
+    function _parties(address[5] memory route, address sender) private pure returns (address[] memory parties) {
+        parties = new address[](HOPS + 1);
+        for (uint256 h = 0; h < HOPS; ++h) {
+            parties[h] = route[h];
+        }
+        parties[HOPS] = sender;
     }
 
     /// @dev Inserts `relay` into `members`, kept sorted by keccak256(seed ‖ relay) ascending.

@@ -108,6 +108,10 @@ interface IShopperAudit {
     error ShopperAuditInvalidVrfProof(address sender, uint64 epoch, uint32 index);
     /// @notice H(beacon ‖ vrfOutput) is not below the win threshold.
     error ShopperAuditNotWinner(bytes32 vrfOutput);
+    /// @notice Only the loop's sender may reveal it (`caller` is not `sender`).
+    error ShopperAuditNotSender(address caller, address sender);
+    /// @notice `sender` was not listed in `epoch` or no longer holds the minimum stake.
+    error ShopperAuditSenderNotStaked(address sender, uint64 epoch);
     /// @notice The loop was already revealed.
     error ShopperAuditAlreadyRevealed(bytes32 auditId);
     /// @notice The reward pool cannot reserve `needed` (has `available`).
@@ -151,7 +155,7 @@ interface IShopperAudit {
     /// @notice Fixes the beacon of `epoch` from the requested block's hash.
     function fixBeacon(uint64 epoch) external returns (bytes32 beacon);
 
-    /// @notice Reveals a winning loop: VRF proof and the five replay tags the sender claims.
+    /// @notice Reveals a winning loop (caller must be `sender`): VRF proof and the five replay tags it claims.
     function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, bytes32[5] calldata tags)
         external
         returns (bytes32 auditId);
@@ -193,8 +197,8 @@ interface IShopperAudit {
     function audit(bytes32 auditId) external view returns (Audit memory);
     function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory);
 
-    /// @notice VRF input α of loop (epoch, index) for this deployment.
-    function loopInput(uint64 epoch, uint32 index) external view returns (bytes memory);
+    /// @notice VRF input α of loop (sender, epoch, index) for this deployment.
+    function loopInput(address sender, uint64 epoch, uint32 index) external view returns (bytes memory);
     /// @notice Whether a VRF output wins against the fixed beacon of `epoch`.
     function isWinner(uint64 epoch, bytes32 vrfOutput) external view returns (bool);
     /// @notice The five relays of the loop seeded by `vrfOutput` in `epoch`.

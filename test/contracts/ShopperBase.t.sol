@@ -62,6 +62,11 @@ abstract contract ShopperBase {
         }
     }
 
+    /// @dev Whether `relay` may reveal loops of `epoch` (listed then, still staked).
+    function senderStaked(address relay, uint64 epoch) internal view returns (bool) {
+        return registry.isListed(relay, epoch) && registry.relayInfo(relay).stake >= registry.minStake();
+    }
+
     /// @dev Start of `epoch`, opened in the registry.
     function enterEpoch(uint64 epoch) internal {
         vm.warp(registry.genesis() + uint256(epoch) * EPOCH);

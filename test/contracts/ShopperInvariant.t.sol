@@ -20,6 +20,7 @@ contract ShopperHandler is ShopperBase {
     uint256 public funded;
     uint256 public claimed;
     uint256 public openCount;
+    uint256 public revealed;
 
     constructor() {
         deployWorld(type(uint256).max / 2);
@@ -77,8 +78,9 @@ contract ShopperHandler is ShopperBase {
         uint64 e = audited;
         if (current() != e + 2 || shopper.beaconOf(e) == bytes32(0)) return;
         uint256 s = who % RELAYS;
-        uint32 index = uint32(j % (JMAX + 1)); // sometimes beyond jMax: must revert
-        bytes memory alpha = shopper.loopInput(e, index);
+        uint32 index = uint32(j % JMAX); // beyond jMax is the fuzz test's (testFuzz_indicesAtOrAboveJMaxNeverWin)
+        if (!senderStaked(relays[s], e)) return;
+        bytes memory alpha = shopper.loopInput(relays[s], e, index);
         bytes memory proof = vrfProve(vrfSecrets[s], alpha);
         bytes32 beta = VrfBls.output(proof);
         if (!shopper.isWinner(e, beta)) return;
@@ -88,7 +90,11 @@ contract ShopperHandler is ShopperBase {
         for (uint256 h = 0; h < 5; ++h) {
             tags[h] = (honestMask >> h) & 1 == 1 ? tagOf(e, route[h], 0) : keccak256(abi.encode("lie", h, beta));
         }
+        (IShopperAudit.AuditStatus st) = shopper.audit(keccak256(abi.encode(relays[s], e, index))).status;
+        if (st != IShopperAudit.AuditStatus.None || shopper.pool() < 5 * REWARD) return;
+        vm.prank(relays[s]);
         bytes32 id = shopper.reveal(relays[s], e, index, proof, tags);
+        ++revealed;
         ids.push(id);
         _tags[id] = tags;
         _honest[id] = honestMask & 0x1f;

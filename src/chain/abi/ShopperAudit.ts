@@ -378,6 +378,22 @@ export const shopperAuditAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "ShopperAuditNotSender",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "vrfOutput",
         "type": "bytes32"
@@ -443,6 +459,22 @@ export const shopperAuditAbi = [
       }
     ],
     "name": "ShopperAuditRevealClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      }
+    ],
+    "name": "ShopperAuditSenderNotStaked",
     "type": "error"
   },
   {
@@ -799,6 +831,19 @@ export const shopperAuditAbi = [
   },
   {
     "inputs": [],
+    "name": "FAULT_SLASH_DIVISOR",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "REASON_BROKEN_LINK",
     "outputs": [
       {
@@ -1119,6 +1164,11 @@ export const shopperAuditAbi = [
   },
   {
     "inputs": [
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      },
       {
         "internalType": "uint64",
         "name": "epoch",

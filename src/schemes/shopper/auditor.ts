@@ -74,7 +74,7 @@ export class Auditor {
     let sent = 0;
     for (let j = 0; j < n; j++) {
       if (done.has(j)) continue;
-      const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, epoch, index: j }));
+      const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, sender: chain.account, epoch, index: j }));
       const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
       this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, route: loop.route.map((h) => h.relay) });
       await this.#p.send(loop.packet, loop.route[0]!);

@@ -57,14 +57,16 @@ export function loopBlock(beta: Uint8Array, k: number): Uint8Array {
 }
 
 /**
- * VRF input α of loop j of an epoch: abi.encodePacked(uint256 chainId, address shopper, uint64 epoch, uint32 j), 64 bytes.
+ * VRF input α of loop j of `sender` in an epoch:
+ * abi.encodePacked(uint256 chainId, address shopper, address sender, uint64 epoch, uint32 j), 84 bytes.
+ * The sender is part of it so a copied public key cannot replay its owner's proofs.
  *
  * @example
- * const alpha = loopInput({ chainId: 31337, shopper, epoch: 3n, index: 0 });
+ * const alpha = loopInput({ chainId: 31337, shopper, sender, epoch: 3n, index: 0 });
  */
-export function loopInput({ chainId, shopper, epoch, index }: { chainId: number; shopper: Address; epoch: bigint; index: number }): Uint8Array {
+export function loopInput({ chainId, shopper, sender, epoch, index }: { chainId: number; shopper: Address; sender: Address; epoch: bigint; index: number }): Uint8Array {
   return Buffer.from(
-    encodePacked(["uint256", "address", "uint64", "uint32"], [BigInt(chainId), shopper, epoch, index]).slice(2),
+    encodePacked(["uint256", "address", "address", "uint64", "uint32"], [BigInt(chainId), shopper, sender, epoch, index]).slice(2),
     "hex",
   );
 }

@@ -125,3 +125,50 @@ describe("finding 5: a copied VRF key earns nothing", () => {
     expect(inputA.toLowerCase()).toContain(a.slice(2).toLowerCase());
   });
 });
+
+describe("finding 7: a dropper cannot withdraw before its fault lands", () => {
+  async function droppedLoop(w: World, E: bigint) {
+    await w.gotoEpoch(E);
+    const sender = w.relays[0]!;
+    const loop = await w.loop(sender, E, 0);
+    const dropper = w.relayOf(loop.route[2]!.relay);
+    w.carry(E, loop.packet, loop.route[0]!.relay, { dropAt: dropper.address });
+    return { sender, loop, dropper };
+  }
+
+  it("stake stays held while an audit through the relay is open, and the recorded fault slashes it", async () => {
+    const w = await createWorld();
+    const E = 1n;
+    const { sender, loop, dropper } = await droppedLoop(w, E);
+    await w.gotoEpoch(E + 1n);
+    await w.commitAll(E);
+    await w.gotoEpoch(E + 2n);
+    await w.fixBeacon(E);
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)], { account: sender.wallet.account });
+    const auditId = w.auditIdOf(sender.address, E, 0);
+    const upTo = [0, 1, 2];
+    await w.shopper.write.proveHops([auditId, w.tagsHex(loop.tags), upTo, upTo.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
+    // The dropper sees the reveal and leaves at once.
+    await w.registry.write.unbond({ account: dropper.wallet.account });
+    await w.gotoEpoch(E + 3n + 2n);
+    await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStakeHeld");
+    const stake = (await w.registry.read.relayInfo([dropper.address])).stake;
+    await w.shopper.write.finalize([auditId]);
+    expect(await w.registry.read.faults([dropper.address])).toBe(1n);
+    expect((await w.registry.read.relayInfo([dropper.address])).stake).toBeLessThan(stake);
+    // With the audit closed, the rest of the stake is free.
+    await w.registry.write.withdraw({ account: dropper.wallet.account });
+  });
+
+  it("stake unlocks only after the reveal window of the last epoch served", async () => {
+    const w = await createWorld();
+    const E = 1n;
+    const { dropper } = await droppedLoop(w, E);
+    // Leaves during E (listed in E, gone from E + 1): before any reveal of E exists.
+    await w.registry.write.unbond({ account: dropper.wallet.account });
+    await w.gotoEpoch(E + 1n);
+    await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStillLocked");
+    await w.gotoEpoch(E + 2n);
+    await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStillLocked");
+  });
+});

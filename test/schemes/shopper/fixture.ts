@@ -17,6 +17,7 @@ import { vrfKeygen, vrfProve, type VrfKeyPair } from "../../../src/crypto/vrf/bl
 import { buildMerkleTree, merkleProof, type MerkleTree } from "../../../src/crypto/merkle.js";
 import { buildLoop, loopInput, type Loop, type LoopLayers } from "../../../src/schemes/shopper/loop.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
+import { SHOPPER_DEFAULTS } from "../../../ignition/modules/ShopperAudit.js";
 
 export const OBOL = 10n ** 18n;
 export const EPOCH = 3600;
@@ -38,9 +39,9 @@ export type Relay = {
 
 type HardhatWallet = Awaited<ReturnType<Awaited<ReturnType<typeof hre.network.connect>>["viem"]["getWalletClients"]>>[number];
 
-export type WorldOptions = { gateways?: number; mixesPerLayer?: number; jMax?: number; winThreshold?: bigint; reward?: bigint; pool?: bigint };
+export type WorldOptions = { gateways?: number; mixesPerLayer?: number; jMax?: number; winThreshold?: bigint; reward?: bigint; pool?: bigint; exitLag?: bigint };
 
-export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, winThreshold = MAX_THRESHOLD, reward = REWARD, pool = 1000n * OBOL }: WorldOptions = {}) {
+export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, winThreshold = MAX_THRESHOLD, reward = REWARD, pool = 1000n * OBOL, exitLag = SHOPPER_DEFAULTS.exitLag }: WorldOptions = {}) {
   const conn = await hre.network.connect();
   const { viem, networkHelpers } = conn;
   const publicClient = await viem.getPublicClient();
@@ -54,6 +55,8 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   const shopperAddress = (await viem.deployContract("ShopperAudit", [registryAddress, tokenAddress, jMax, winThreshold, reward])).address;
   const shopper = getContract({ address: shopperAddress, abi: shopperAuditAbi, client });
   await registry.write.grantRole([await registry.read.FAULT_RECORDER_ROLE(), shopperAddress]);
+  // As the Ignition module does: stake stays locked through the reveal window of the last epoch served.
+  await registry.write.setExitLag([exitLag]);
   await token.write.approve([shopperAddress, 2n ** 255n]);
   if (pool > 0n) await shopper.write.fund([pool]);
   const chainId = await publicClient.getChainId();
@@ -105,7 +108,7 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   }
   /** Loop j of `sender` in epoch `e`, from its VRF. */
   async function loop(sender: Relay, e: bigint, j: number, meanDelayMs = 100): Promise<Loop & { proof: Uint8Array }> {
-    const alpha = loopInput({ chainId, shopper: shopperAddress, epoch: e, index: j });
+    const alpha = loopInput({ chainId, shopper: shopperAddress, sender: sender.address, epoch: e, index: j });
     const { proof, output } = vrfProve(sender.vrf.secretKey, alpha);
     return { ...buildLoop({ beta: output, layers: await layers(e), params: PARAMS, meanDelayMs }), proof };
   }
