@@ -172,3 +172,39 @@ describe("finding 7: a dropper cannot withdraw before its fault lands", () => {
     await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStillLocked");
   });
 });
+
+describe("finding 3: a malformed hop cannot frame", () => {
+  it("a sender that makes hop 2 refuse its loop (delay above the cap) is faulted, hops 1 and 2 are not", async () => {
+    const w = await createWorld();
+    const E = 1n;
+    await w.gotoEpoch(E);
+    const sender = w.relays[0]!;
+    const honest = await w.loop(sender, E, 0);
+    // Same β, route and session key (so the same tags), but hop 2 is told to hold the packet for an hour.
+    const { deriveHopSecrets } = await import("../../../src/crypto/sphinx/header.js");
+    const { createPacket } = await import("../../../src/crypto/sphinx/packet.js");
+    const { x25519Group } = await import("../../../src/crypto/sphinx/group.js");
+    const { PARAMS } = await import("./fixture.js");
+    const keys = deriveHopSecrets({ group: x25519Group, sessionKey: honest.sessionKey, publicKeys: honest.route.map((h) => h.mixKey) });
+    const slot = new Uint8Array(0);
+    const hops = honest.route.map((_, h) =>
+      h < 4
+        ? { action: "forward" as const, next: honest.route[h + 1]!.relay, delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!, slot }
+        : { action: "loop" as const, delayMs: 0, slot },
+    );
+    const malformed = createPacket({ group: x25519Group, params: PARAMS, ...keys, hops, message: new Uint8Array(0) });
+    expect(w.carry(E, malformed, honest.route[0]!.relay)).toBe(2);
+    for (const r of w.relays) w.noise(r, E, 3);
+    await w.gotoEpoch(E + 1n);
+    await w.commitAll(E);
+    await w.gotoEpoch(E + 2n);
+    await w.fixBeacon(E);
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), w.tagsHex(honest.tags)], { account: sender.wallet.account });
+    const auditId = w.auditIdOf(sender.address, E, 0);
+    const upTo = [0, 1];
+    await w.shopper.write.proveHops([auditId, w.tagsHex(honest.tags), upTo, upTo.map((h) => w.proofFor(E, honest.route[h]!.relay, honest.tags[h]!)!)]);
+    await w.gotoEpoch(E + 4n);
+    await w.shopper.write.finalize([auditId]);
+    expect(await honestFaults(w, [sender.address])).toBe(0n);
+  });
+});

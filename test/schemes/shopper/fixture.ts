@@ -117,7 +117,7 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
    * records the replay tag it saw. `dropAt` = index of a relay that records
    * the tag but does not forward; `silentAt` = one that drops without recording.
    */
-  function carry(e: bigint, packet: Uint8Array, first: Address, { dropAt, silentAt }: { dropAt?: Address; silentAt?: Address } = {}): number {
+  function carry(e: bigint, packet: Uint8Array, first: Address, { dropAt, silentAt, maxDelayMs = 60_000 }: { dropAt?: Address; silentAt?: Address; maxDelayMs?: number } = {}): number {
     let current: Address | null = first;
     let p: Uint8Array | null = packet;
     let hops = 0;
@@ -125,6 +125,8 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
       const r = relayOf(current);
       if (silentAt && current.toLowerCase() === silentAt.toLowerCase()) return hops;
       const peeled = peelPacket({ group: x25519Group, params: PARAMS, secretKey: r.mixSecret, packet: p });
+      // The relay pipeline refuses a hop whose delay exceeds its cap before storing anything.
+      if (peeled.hop.delayMs > maxDelayMs) return hops;
       const list = r.tags.get(e) ?? [];
       list.push(peeled.replayTag);
       r.tags.set(e, list);
