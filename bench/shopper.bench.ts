@@ -19,6 +19,7 @@ import type { BenchOptions, Metric } from "./metric.js";
 import { createWorld, type World } from "../test/schemes/shopper/fixture.js";
 import { deployHarness } from "../test/schemes/shopper/harness.js";
 import { openDatabase, transaction } from "../src/store/db.js";
+import { headerHashOf } from "../src/schemes/shopper/loop.js";
 import { ShopperStore } from "../src/schemes/shopper/store.js";
 import { buildMerkleTree } from "../src/crypto/merkle.js";
 import { vrfKeygen, vrfProve } from "../src/crypto/vrf/bls.js";
@@ -54,14 +55,14 @@ async function gasFigures(): Promise<Metric[]> {
   }
   await w.gotoEpoch(E + 2n);
   await w.fixBeacon(E);
-  const reveal = await gasOf(w, w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.tagsHex(a.tags)]));
+  const reveal = await gasOf(w, w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.claim(a)], { account: sender.wallet.account }));
   const id = w.auditIdOf(sender.address, E, 0);
   const proofs = [0, 1, 2, 3, 4].map((h) => w.proofFor(E, a.route[h]!.relay, a.tags[h]!)!);
-  const prove = await gasOf(w, w.shopper.write.proveHops([id, w.tagsHex(a.tags), [0, 1, 2, 3, 4], proofs]));
+  const prove = await gasOf(w, w.shopper.write.proveHops([id, w.claim(a), [0, 1, 2, 3, 4], proofs]));
   const lie = [...b.tags];
   lie[4] = new Uint8Array(32).fill(1);
-  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.tagsHex(lie)]);
-  const dispute = await gasOf(w, w.shopper.write.dispute([w.auditIdOf(sender.address, E, 1), w.tagsHex(lie), 4]));
+  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.claim(b, lie)], { account: sender.wallet.account });
+  const dispute = await gasOf(w, w.shopper.write.dispute([w.auditIdOf(sender.address, E, 1), w.claim(b, lie), 4]));
   await w.gotoEpoch(E + 4n);
   const finalize = await gasOf(w, w.shopper.write.finalize([id]));
 
@@ -93,10 +94,11 @@ function relayMicros(quick: boolean): Metric[] {
     const store = new ShopperStore(db);
     const n = quick ? 5_000 : 50_000;
     const tags = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+    const header = new Uint8Array(randomBytes(415)); // a shopper network's header size; the hash is per packet
     const start = performance.now();
-    for (let i = 0; i < n; i += 100) transaction(db, () => { for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!); });
+    for (let i = 0; i < n; i += 100) transaction(db, () => { for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!, headerHashOf(header)); });
     const inserted = performance.now();
-    const tree = buildMerkleTree(store.tagsOf(7n));
+    const tree = buildMerkleTree(store.leavesOf(7n));
     const end = performance.now();
     db.close();
     if (tree.size !== n) throw new Error("tree size mismatch");
@@ -146,7 +148,7 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
       const ids: Hex[] = [];
       for (const { s, j, l } of loops) {
         if (!(await w.shopper.read.isWinner([epoch, bytesToHex(l.beta)]))) continue;
-        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.tagsHex(l.tags)]);
+        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.claim(l)]);
         const id = w.auditIdOf(s.address, epoch, j);
         const hops: number[] = [];
         const proofs: Hex[][] = [];
@@ -154,7 +156,7 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
           const p = w.proofFor(epoch, l.route[h]!.relay, l.tags[h]!);
           if (p) { hops.push(h); proofs.push(p); }
         }
-        if (hops.length) await w.shopper.write.proveHops([id, w.tagsHex(l.tags), hops, proofs]);
+        if (hops.length) await w.shopper.write.proveHops([id, w.claim(l), hops, proofs]);
         ids.push(id);
       }
       await w.gotoEpoch(epoch + 4n);

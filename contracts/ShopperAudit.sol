@@ -9,6 +9,7 @@ import {IShopperAudit} from "./interfaces/IShopperAudit.sol";
 import {MerkleTags} from "./lib/MerkleTags.sol";
 import {VrfBls} from "./lib/VrfBls.sol";
 import {VrfLoop} from "./lib/VrfLoop.sol";
+import {SphinxHop} from "./lib/SphinxHop.sol";
 
 /**
  * @title ShopperAudit
@@ -28,6 +29,9 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     bytes32 public constant REASON_MISSING_TAG = "shopper:missing-tag";
     bytes32 public constant REASON_BROKEN_LINK = "shopper:broken-link";
     bytes32 public constant REASON_FALSE_TAG = "shopper:false-tag";
+    bytes32 public constant REASON_MALFORMED_HOP = "shopper:malformed-hop";
+    /// @notice Longest per-hop delay a loop may ask for (relays refuse longer ones; docs/shopper.md).
+    uint32 public constant MAX_HOP_DELAY_MS = 60_000;
     /// @notice A recorded fault slashes minStake / FAULT_SLASH_DIVISOR (docs/shopper.md §Slashing).
     uint256 public constant FAULT_SLASH_DIVISOR = 20;
 
@@ -167,7 +171,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * Holds the stake of the sender and the five hops until the audit closes.
      * Emits {LoopRevealed}.
      */
-    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, bytes32[5] calldata tags)
+    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, LoopClaim calldata claim)
         external
         returns (bytes32 auditId)
     {
@@ -190,22 +194,23 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             status: AuditStatus.Open,
             provenMask: 0,
             vrfOutput: beta,
-            tagsHash: keccak256(abi.encode(tags))
+            claimHash: keccak256(abi.encode(claim))
         });
-        emit LoopRevealed(auditId, epoch, sender, index, beta, route, tags);
+        emit LoopRevealed(auditId, epoch, sender, index, beta, route, claim.tags, claim.headers);
         _registry.holdStake(_parties(route, sender));
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claim` as revealed;
      * `hops.length == proofs.length`; each hop in 0..4, not proven yet, its relay
-     * committed, and its proof valid. Emits {HopProven} per hop.
+     * committed, and its proof shows the leaf keccak256(tag ‖ header hash) of the
+     * hop in that root. Emits {HopProven} per hop.
      */
-    function proveHops(bytes32 auditId, bytes32[5] calldata tags, uint8[] calldata hops, bytes32[][] calldata proofs)
+    function proveHops(bytes32 auditId, LoopClaim calldata claim, uint8[] calldata hops, bytes32[][] calldata proofs)
         external
     {
-        Audit storage a = _openAudit(auditId, tags);
+        Audit storage a = _openAudit(auditId, claim);
         if (hops.length != proofs.length) revert ShopperAuditInvalidHop(uint8(hops.length % 256));
         uint8 mask = a.provenMask;
         for (uint256 i = 0; i < hops.length; ++i) {
@@ -215,7 +220,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             address relay = _hopRelay(a.epoch, a.vrfOutput, hop);
             bytes32 root = _commitments[a.epoch][relay].root;
             if (root == bytes32(0)) revert ShopperAuditNoCommitment(a.epoch, relay);
-            if (!MerkleTags.verify(root, tags[hop], proofs[i])) revert ShopperAuditInvalidProof(auditId, hop);
+            bytes32 value = keccak256(abi.encodePacked(claim.tags[hop], claim.headers[hop]));
+            if (!MerkleTags.verify(root, value, proofs[i])) revert ShopperAuditInvalidProof(auditId, hop);
             mask |= uint8(1) << hop;
             emit HopProven(auditId, hop, relay);
         }
@@ -224,24 +230,44 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claim` as revealed;
      * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
      * returns its reserve to the pool, records a fault against the sender and
      * slashes it minStake (a proven framing attempt), releases the stake holds.
      * Emits {AuditDisputed}, {HopFaulted}, {AuditFinalized}.
      */
-    function dispute(bytes32 auditId, bytes32[5] calldata tags, uint8 hop) external {
-        Audit storage a = _openAudit(auditId, tags);
+    function dispute(bytes32 auditId, LoopClaim calldata claim, uint8 hop) external nonReentrant {
+        Audit storage a = _openAudit(auditId, claim);
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
         bytes32 trueTag = loopTag(a.epoch, a.vrfOutput, hop);
-        if (trueTag == tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
-        a.status = AuditStatus.Voided;
-        _release();
-        emit AuditDisputed(auditId, hop, msg.sender, tags[hop], trueTag);
-        _registry.releaseStake(_parties(loopRoute(a.epoch, a.vrfOutput), a.sender));
-        _fault(auditId, a.sender, a.epoch, a.sender, REASON_FALSE_TAG);
-        _slash(a.sender, _registry.minStake(), REASON_FALSE_TAG);
-        emit AuditFinalized(auditId, AuditStatus.Voided, 0);
+        if (trueTag == claim.tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
+        emit AuditDisputed(auditId, hop, msg.sender, claim.tags[hop], trueTag);
+        _voidForSender(auditId, a, REASON_FALSE_TAG);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claim` as revealed;
+     * hop in 0..4; keccak256(header) == claim.headers[hop]; and `header` is not one
+     * the pipeline carries out (SphinxHop.carriesOut with ss and E recomputed from
+     * β, next = route[hop + 1], `loop` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
+     * the audit like {dispute}: the sender built a hop that had to refuse.
+     * Emits {HopDisputed}, {HopFaulted}, {AuditFinalized}.
+     */
+    function disputeHop(bytes32 auditId, LoopClaim calldata claim, uint8 hop, bytes calldata header)
+        external
+        nonReentrant
+    {
+        Audit storage a = _openAudit(auditId, claim);
+        if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+        if (keccak256(header) != claim.headers[hop]) revert ShopperAuditHeaderMismatch(auditId, hop);
+        (bytes32 ss, bytes32 e) = _hopSecret(a.epoch, a.vrfOutput, hop);
+        address next = hop + 1 < HOPS ? _hopRelay(a.epoch, a.vrfOutput, hop + 1) : address(0);
+        if (SphinxHop.carriesOut(header, ss, e, next, hop + 1 == HOPS, MAX_HOP_DELAY_MS)) {
+            revert ShopperAuditDisputeRejected(auditId, hop);
+        }
+        emit HopDisputed(auditId, hop, msg.sender);
+        _voidForSender(auditId, a, REASON_MALFORMED_HOP);
     }
 
     /**
@@ -404,11 +430,17 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     /// @inheritdoc IShopperAudit
     function loopTag(uint64 epoch, bytes32 vrfOutput, uint8 hop) public view returns (bytes32) {
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+        (bytes32 ss,) = _hopSecret(epoch, vrfOutput, hop);
+        return VrfLoop.replayTag(ss);
+    }
+
+    /// @dev ss and E of hop `hop` of the loop seeded by `vrfOutput` (X25519 on chain; expensive).
+    function _hopSecret(uint64 epoch, bytes32 vrfOutput, uint8 hop) private view returns (bytes32 ss, bytes32 e) {
         bytes32[5] memory mixKeys;
         for (uint8 h = 0; h <= hop; ++h) {
             (mixKeys[h],) = _registry.keysAt(_hopRelay(epoch, vrfOutput, h), epoch);
         }
-        return VrfLoop.hopTag(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
+        return VrfLoop.hopSecret(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
     }
 
     /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4).
@@ -452,13 +484,23 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (publicKey.length != VrfBls.G2_POINT_SIZE) revert ShopperAuditInvalidVrfKey(sender, epoch);
     }
 
-    function _openAudit(bytes32 auditId, bytes32[5] calldata tags) private view returns (Audit storage a) {
+    function _openAudit(bytes32 auditId, LoopClaim calldata claim) private view returns (Audit storage a) {
         a = _audits[auditId];
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
         if (current > a.epoch + 3) revert ShopperAuditProofWindowClosed(a.epoch, current);
-        if (keccak256(abi.encode(tags)) != a.tagsHash) revert ShopperAuditTagsMismatch(auditId);
+        if (keccak256(abi.encode(claim)) != a.claimHash) revert ShopperAuditTagsMismatch(auditId);
+    }
+
+    /// @dev A dispute proved the sender's claim false: void, reserve back, fault and slash the sender.
+    function _voidForSender(bytes32 auditId, Audit storage a, bytes32 reason) private {
+        a.status = AuditStatus.Voided;
+        _release();
+        _registry.releaseStake(_parties(loopRoute(a.epoch, a.vrfOutput), a.sender));
+        _fault(auditId, a.sender, a.epoch, a.sender, reason);
+        _slash(a.sender, _registry.minStake(), reason);
+        emit AuditFinalized(auditId, AuditStatus.Voided, 0);
     }
 
     /// @dev Returns one audit's reserve to the pool.

@@ -96,7 +96,7 @@ contract ShopperAuditTest is ShopperBase {
         bytes memory proof = vrfProve(vrfSecrets[0], shopper.loopInput(relays[0], e, j));
         bytes32[5] memory tags;
         vm.prank(relays[0]);
-        try shopper.reveal(relays[0], e, j, proof, tags) {
+        try shopper.reveal(relays[0], e, j, proof, claimOf(tags)) {
             check(false, "reveal beyond jMax accepted");
         } catch (bytes memory reason) {
             check(bytes4(reason) == IShopperAudit.ShopperAuditIndexTooHigh.selector, "IndexTooHigh");
@@ -126,11 +126,11 @@ contract ShopperAuditTest is ShopperBase {
             tags[h] = tagOf(e, route[h], 0);
             hops[h] = h;
             proofs[h] = new bytes32[](1);
-            proofs[h][0] = MerkleTags.leaf(tagOf(e, route[h], 1));
+            proofs[h][0] = MerkleTags.leaf(valueOf(e, route[h], 1));
         }
         vm.prank(relays[1]);
-        bytes32 id = shopper.reveal(relays[1], e, j, proof, tags);
-        shopper.proveHops(id, tags, hops, proofs);
+        bytes32 id = shopper.reveal(relays[1], e, j, proof, claimOf(tags));
+        shopper.proveHops(id, claimOf(tags), hops, proofs);
         enterEpoch(e + 4);
         check(shopper.finalize(id) == IShopperAudit.AuditStatus.Paid, "paid");
         uint256 sum;

@@ -93,7 +93,7 @@ contract ShopperHandler is ShopperBase {
         (IShopperAudit.AuditStatus st) = shopper.audit(keccak256(abi.encode(relays[s], e, index))).status;
         if (st != IShopperAudit.AuditStatus.None || shopper.pool() < 5 * REWARD) return;
         vm.prank(relays[s]);
-        bytes32 id = shopper.reveal(relays[s], e, index, proof, tags);
+        bytes32 id = shopper.reveal(relays[s], e, index, proof, claimOf(tags));
         ++revealed;
         ids.push(id);
         _tags[id] = tags;
@@ -124,10 +124,10 @@ contract ShopperHandler is ShopperBase {
             if ((mask >> h) & 1 == 0) continue;
             hops[k] = h;
             proofs[k] = new bytes32[](1);
-            proofs[k][0] = MerkleTags.leaf(tagOf(a.epoch, route[h], 1));
+            proofs[k][0] = MerkleTags.leaf(valueOf(a.epoch, route[h], 1));
             ++k;
         }
-        shopper.proveHops(id, _tags[id], hops, proofs);
+        shopper.proveHops(id, claimOf(_tags[id]), hops, proofs);
     }
 
     function dispute(uint256 which, uint8 hop) external {
@@ -137,7 +137,7 @@ contract ShopperHandler is ShopperBase {
         hop = hop % 5;
         // Only a hop whose tag was invented can be disputed successfully (the recomputation is costly).
         if (a.status != IShopperAudit.AuditStatus.Open || current() > a.epoch + 3 || (_honest[id] >> hop) & 1 == 1) return;
-        shopper.dispute(id, _tags[id], hop);
+        shopper.dispute(id, claimOf(_tags[id]), hop);
         --openCount;
     }
 

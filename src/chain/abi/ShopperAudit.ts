@@ -233,6 +233,22 @@ export const shopperAuditAbi = [
         "type": "uint8"
       }
     ],
+    "name": "ShopperAuditHeaderMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "auditId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint8",
+        "name": "hop",
+        "type": "uint8"
+      }
+    ],
     "name": "ShopperAuditHopAlreadyProven",
     "type": "error"
   },
@@ -665,6 +681,31 @@ export const shopperAuditAbi = [
         "type": "bytes32"
       },
       {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "hop",
+        "type": "uint8"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "disputer",
+        "type": "address"
+      }
+    ],
+    "name": "HopDisputed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "auditId",
+        "type": "bytes32"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "relay",
@@ -748,6 +789,12 @@ export const shopperAuditAbi = [
         "indexed": false,
         "internalType": "bytes32[5]",
         "name": "tags",
+        "type": "bytes32[5]"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32[5]",
+        "name": "headers",
         "type": "bytes32[5]"
       }
     ],
@@ -844,6 +891,19 @@ export const shopperAuditAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_HOP_DELAY_MS",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "REASON_BROKEN_LINK",
     "outputs": [
       {
@@ -858,6 +918,19 @@ export const shopperAuditAbi = [
   {
     "inputs": [],
     "name": "REASON_FALSE_TAG",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REASON_MALFORMED_HOP",
     "outputs": [
       {
         "internalType": "bytes32",
@@ -925,7 +998,7 @@ export const shopperAuditAbi = [
           },
           {
             "internalType": "bytes32",
-            "name": "tagsHash",
+            "name": "claimHash",
             "type": "bytes32"
           }
         ],
@@ -1035,9 +1108,21 @@ export const shopperAuditAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "bytes32[5]",
-        "name": "tags",
-        "type": "bytes32[5]"
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claim",
+        "type": "tuple"
       },
       {
         "internalType": "uint8",
@@ -1046,6 +1131,46 @@ export const shopperAuditAbi = [
       }
     ],
     "name": "dispute",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "auditId",
+        "type": "bytes32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claim",
+        "type": "tuple"
+      },
+      {
+        "internalType": "uint8",
+        "name": "hop",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes",
+        "name": "header",
+        "type": "bytes"
+      }
+    ],
+    "name": "disputeHop",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1284,9 +1409,21 @@ export const shopperAuditAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "bytes32[5]",
-        "name": "tags",
-        "type": "bytes32[5]"
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claim",
+        "type": "tuple"
       },
       {
         "internalType": "uint8[]",
@@ -1366,9 +1503,21 @@ export const shopperAuditAbi = [
         "type": "bytes"
       },
       {
-        "internalType": "bytes32[5]",
-        "name": "tags",
-        "type": "bytes32[5]"
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claim",
+        "type": "tuple"
       }
     ],
     "name": "reveal",

@@ -32,15 +32,15 @@ describe("finding 2: a reveal cannot be front-run", () => {
     await w.fixBeacon(E);
     // The attacker saw the pending reveal and submits the same proof first, with forged tags.
     const attacker = w.relays[5]!;
-    const forged = w.tagsHex(loop.tags.map(() => crypto.getRandomValues(new Uint8Array(32))));
+    const forged = w.claim(loop, loop.tags.map(() => crypto.getRandomValues(new Uint8Array(32))));
     await w.viem.assertions.revertWithCustomError(
       w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), forged], { account: attacker.wallet.account }),
       w.shopper, "ShopperAuditNotSender",
     );
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)], { account: sender.wallet.account });
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sender.wallet.account });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const hops = [0, 1, 2, 3, 4];
-    await w.shopper.write.proveHops([auditId, w.tagsHex(loop.tags), hops, hops.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
+    await w.shopper.write.proveHops([auditId, w.claim(loop), hops, hops.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
     await w.gotoEpoch(E + 4n);
     await w.shopper.write.finalize([auditId]);
     expect((await w.shopper.read.audit([auditId])).status).toBe(2);
@@ -67,7 +67,7 @@ describe("finding 4: a stakeless sender cannot frame", () => {
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
     await w.viem.assertions.revertWithCustomError(
-      w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)], { account: sybil.wallet.account }),
+      w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sybil.wallet.account }),
       w.shopper, "ShopperAuditSenderNotStaked",
     );
     expect(await honestFaults(w, [sybil.address])).toBe(0n);
@@ -84,8 +84,8 @@ describe("finding 4: a stakeless sender cannot frame", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    const tags = w.tagsHex(loop.tags);
-    tags[2] = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+    const tags = w.claim(loop);
+    tags.tags[2] = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
     const stakeBefore = (await w.registry.read.relayInfo([sender.address])).stake;
     await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), tags], { account: sender.wallet.account });
     const auditId = w.auditIdOf(sender.address, E, 0);
@@ -144,10 +144,10 @@ describe("finding 7: a dropper cannot withdraw before its fault lands", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)], { account: sender.wallet.account });
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sender.wallet.account });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const upTo = [0, 1, 2];
-    await w.shopper.write.proveHops([auditId, w.tagsHex(loop.tags), upTo, upTo.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
+    await w.shopper.write.proveHops([auditId, w.claim(loop), upTo, upTo.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
     // The dropper sees the reveal and leaves at once.
     await w.registry.write.unbond({ account: dropper.wallet.account });
     await w.gotoEpoch(E + 3n + 2n);
@@ -199,12 +199,58 @@ describe("finding 3: a malformed hop cannot frame", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), w.tagsHex(honest.tags)], { account: sender.wallet.account });
+    // The sender reveals the header hashes of the packet it really sent (a false hash fails the proofs of hops 0-1).
+    const { hopHeaders, headerHashOf } = await import("../../../src/schemes/shopper/loop.js");
+    const sent = hopHeaders(malformed, keys.secrets, PARAMS);
+    const claim = { tags: w.tagsHex(honest.tags), headers: w.tagsHex(sent.map(headerHashOf)) };
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], { account: sender.wallet.account });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const upTo = [0, 1];
-    await w.shopper.write.proveHops([auditId, w.tagsHex(honest.tags), upTo, upTo.map((h) => w.proofFor(E, honest.route[h]!.relay, honest.tags[h]!)!)]);
-    await w.gotoEpoch(E + 4n);
-    await w.shopper.write.finalize([auditId]);
+    await w.shopper.write.proveHops([auditId, claim, upTo, upTo.map((h) => w.proofFor(E, honest.route[h]!.relay, honest.tags[h]!)!)]);
+    // Hop 2 kept the header it refused; the contract recomputes ss and E from β and sees the hop had to refuse.
+    const victim = w.relayOf(honest.route[2]!.relay);
+    const evidence = victim.refused.get(`${E}:${bytesToHex(honest.tags[2]!)}`)!;
+    expect(evidence).toEqual(sent[2]);
+    // Hops 0 and 1 got headers they carry out: disputing them fails (the on-chain check accepts a good hop).
+    for (const h of [0, 1]) {
+      await w.viem.assertions.revertWithCustomErrorWithArgs(
+        w.shopper.write.disputeHop([auditId, claim, h, bytesToHex(sent[h]!)]), w.shopper, "ShopperAuditDisputeRejected", [auditId, h]);
+    }
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.disputeHop([auditId, claim, 2, bytesToHex(sent[1]!)]), w.shopper, "ShopperAuditHeaderMismatch", [auditId, 2]);
+    const stake = (await w.registry.read.relayInfo([sender.address])).stake;
+    await w.viem.assertions.emitWithArgs(
+      w.shopper.write.disputeHop([auditId, claim, 2, bytesToHex(evidence)], { account: victim.wallet.account }),
+      w.shopper, "HopDisputed", [auditId, 2, victim.address]);
+    expect((await w.shopper.read.audit([auditId])).status).toBe(4);
+    expect((await w.registry.read.relayInfo([sender.address])).stake).toBeLessThan(stake);
+    expect(await w.registry.read.faults([sender.address])).toBe(1n);
     expect(await honestFaults(w, [sender.address])).toBe(0n);
+  });
+
+  it("every hop of an honest loop carries out its header: no dispute against an honest sender succeeds", async () => {
+    const w = await createWorld();
+    const E = 1n;
+    await w.gotoEpoch(E);
+    const sender = w.relays[0]!;
+    const loop = await w.loop(sender, E, 0);
+    w.carry(E, loop.packet, loop.route[0]!.relay);
+    await w.gotoEpoch(E + 1n);
+    await w.commitAll(E);
+    await w.gotoEpoch(E + 2n);
+    await w.fixBeacon(E);
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sender.wallet.account });
+    const auditId = w.auditIdOf(sender.address, E, 0);
+    const { hopHeaders } = await import("../../../src/schemes/shopper/loop.js");
+    const { deriveHopSecrets } = await import("../../../src/crypto/sphinx/header.js");
+    const { x25519Group } = await import("../../../src/crypto/sphinx/group.js");
+    const { PARAMS } = await import("./fixture.js");
+    const { secrets } = deriveHopSecrets({ group: x25519Group, sessionKey: loop.sessionKey, publicKeys: loop.route.map((h) => h.mixKey) });
+    const headers = hopHeaders(loop.packet, secrets, PARAMS);
+    for (let h = 0; h < 5; h++) {
+      await w.viem.assertions.revertWithCustomErrorWithArgs(
+        w.shopper.write.disputeHop([auditId, w.claim(loop), h, bytesToHex(headers[h]!)]), w.shopper, "ShopperAuditDisputeRejected", [auditId, h]);
+    }
+    expect(await w.registry.read.faults([sender.address])).toBe(0n);
   });
 });
