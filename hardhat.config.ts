@@ -22,7 +22,7 @@ export default defineConfig({
   test: {
     // Sized so `npm test` stays within minutes on two shared cores; raise locally
     // (or per test with `/// hardhat-config: fuzz.runs = …`) for deeper searches.
-    solidity: { fuzz: { runs: 256 }, invariant: { runs: 64, depth: 40, failOnRevert: false } },
+    solidity: { fuzz: { runs: 256 }, invariant: { runs: 64, depth: 40, failOnRevert: true } },
   },
   networks: {
     // `obol chain` / devnet: Hardhat's node bound to loopback only.

@@ -171,7 +171,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * Holds the stake of the sender and the five hops until the audit closes.
      * Emits {LoopRevealed}.
      */
-    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, LoopClaim calldata claim)
+    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, LoopClaim calldata claimed)
         external
         returns (bytes32 auditId)
     {
@@ -194,23 +194,23 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             status: AuditStatus.Open,
             provenMask: 0,
             vrfOutput: beta,
-            claimHash: keccak256(abi.encode(claim))
+            claimHash: keccak256(abi.encode(claimed))
         });
-        emit LoopRevealed(auditId, epoch, sender, index, beta, route, claim.tags, claim.headers);
+        emit LoopRevealed(auditId, epoch, sender, index, beta, route, claimed.tags, claimed.headers);
         _registry.holdStake(_parties(route, sender));
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claim` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
      * `hops.length == proofs.length`; each hop in 0..4, not proven yet, its relay
      * committed, and its proof shows the leaf keccak256(tag ‖ header hash) of the
      * hop in that root. Emits {HopProven} per hop.
      */
-    function proveHops(bytes32 auditId, LoopClaim calldata claim, uint8[] calldata hops, bytes32[][] calldata proofs)
+    function proveHops(bytes32 auditId, LoopClaim calldata claimed, uint8[] calldata hops, bytes32[][] calldata proofs)
         external
     {
-        Audit storage a = _openAudit(auditId, claim);
+        Audit storage a = _openAudit(auditId, claimed);
         if (hops.length != proofs.length) revert ShopperAuditInvalidHop(uint8(hops.length % 256));
         uint8 mask = a.provenMask;
         for (uint256 i = 0; i < hops.length; ++i) {
@@ -220,7 +220,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             address relay = _hopRelay(a.epoch, a.vrfOutput, hop);
             bytes32 root = _commitments[a.epoch][relay].root;
             if (root == bytes32(0)) revert ShopperAuditNoCommitment(a.epoch, relay);
-            bytes32 value = keccak256(abi.encodePacked(claim.tags[hop], claim.headers[hop]));
+            bytes32 value = keccak256(abi.encodePacked(claimed.tags[hop], claimed.headers[hop]));
             if (!MerkleTags.verify(root, value, proofs[i])) revert ShopperAuditInvalidProof(auditId, hop);
             mask |= uint8(1) << hop;
             emit HopProven(auditId, hop, relay);
@@ -230,37 +230,37 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claim` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
      * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
      * returns its reserve to the pool, records a fault against the sender and
      * slashes it minStake (a proven framing attempt), releases the stake holds.
      * Emits {AuditDisputed}, {HopFaulted}, {AuditFinalized}.
      */
-    function dispute(bytes32 auditId, LoopClaim calldata claim, uint8 hop) external nonReentrant {
-        Audit storage a = _openAudit(auditId, claim);
+    function dispute(bytes32 auditId, LoopClaim calldata claimed, uint8 hop) external nonReentrant {
+        Audit storage a = _openAudit(auditId, claimed);
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
         bytes32 trueTag = loopTag(a.epoch, a.vrfOutput, hop);
-        if (trueTag == claim.tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
-        emit AuditDisputed(auditId, hop, msg.sender, claim.tags[hop], trueTag);
+        if (trueTag == claimed.tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
+        emit AuditDisputed(auditId, hop, msg.sender, claimed.tags[hop], trueTag);
         _voidForSender(auditId, a, REASON_FALSE_TAG);
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claim` as revealed;
-     * hop in 0..4; keccak256(header) == claim.headers[hop]; and `header` is not one
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * hop in 0..4; keccak256(header) == claimed.headers[hop]; and `header` is not one
      * the pipeline carries out (SphinxHop.carriesOut with ss and E recomputed from
      * β, next = route[hop + 1], `loop` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
      * the audit like {dispute}: the sender built a hop that had to refuse.
      * Emits {HopDisputed}, {HopFaulted}, {AuditFinalized}.
      */
-    function disputeHop(bytes32 auditId, LoopClaim calldata claim, uint8 hop, bytes calldata header)
+    function disputeHop(bytes32 auditId, LoopClaim calldata claimed, uint8 hop, bytes calldata header)
         external
         nonReentrant
     {
-        Audit storage a = _openAudit(auditId, claim);
+        Audit storage a = _openAudit(auditId, claimed);
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
-        if (keccak256(header) != claim.headers[hop]) revert ShopperAuditHeaderMismatch(auditId, hop);
+        if (keccak256(header) != claimed.headers[hop]) revert ShopperAuditHeaderMismatch(auditId, hop);
         (bytes32 ss, bytes32 e) = _hopSecret(a.epoch, a.vrfOutput, hop);
         address next = hop + 1 < HOPS ? _hopRelay(a.epoch, a.vrfOutput, hop + 1) : address(0);
         if (SphinxHop.carriesOut(header, ss, e, next, hop + 1 == HOPS, MAX_HOP_DELAY_MS)) {
@@ -484,13 +484,13 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (publicKey.length != VrfBls.G2_POINT_SIZE) revert ShopperAuditInvalidVrfKey(sender, epoch);
     }
 
-    function _openAudit(bytes32 auditId, LoopClaim calldata claim) private view returns (Audit storage a) {
+    function _openAudit(bytes32 auditId, LoopClaim calldata claimed) private view returns (Audit storage a) {
         a = _audits[auditId];
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
         if (current > a.epoch + 3) revert ShopperAuditProofWindowClosed(a.epoch, current);
-        if (keccak256(abi.encode(claim)) != a.claimHash) revert ShopperAuditTagsMismatch(auditId);
+        if (keccak256(abi.encode(claimed)) != a.claimHash) revert ShopperAuditTagsMismatch(auditId);
     }
 
     /// @dev A dispute proved the sender's claim false: void, reserve back, fault and slash the sender.

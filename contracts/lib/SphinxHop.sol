@@ -30,7 +30,7 @@ library SphinxHop {
      */
     function carriesOut(bytes calldata header, bytes32 ss, bytes32 e, address next, bool last, uint32 maxDelayMs)
         internal
-        view
+        pure
         returns (bool)
     {
         if (header.length != HEADER_SIZE || header[0] != 0) return false;
@@ -60,7 +60,7 @@ library SphinxHop {
     }
 
     /// @notice HMAC-SHA256 (RFC 2104) for keys of at most 64 bytes.
-    function hmac(bytes memory key, bytes memory message) internal view returns (bytes32) {
+    function hmac(bytes memory key, bytes memory message) internal pure returns (bytes32) {
         bytes memory k = new bytes(64);
         for (uint256 i = 0; i < key.length; ++i) {
             k[i] = key[i];

@@ -1121,7 +1121,7 @@ export const shopperAuditAbi = [
           }
         ],
         "internalType": "struct IShopperAudit.LoopClaim",
-        "name": "claim",
+        "name": "claimed",
         "type": "tuple"
       },
       {
@@ -1156,7 +1156,7 @@ export const shopperAuditAbi = [
           }
         ],
         "internalType": "struct IShopperAudit.LoopClaim",
-        "name": "claim",
+        "name": "claimed",
         "type": "tuple"
       },
       {
@@ -1422,7 +1422,7 @@ export const shopperAuditAbi = [
           }
         ],
         "internalType": "struct IShopperAudit.LoopClaim",
-        "name": "claim",
+        "name": "claimed",
         "type": "tuple"
       },
       {
@@ -1516,7 +1516,7 @@ export const shopperAuditAbi = [
           }
         ],
         "internalType": "struct IShopperAudit.LoopClaim",
-        "name": "claim",
+        "name": "claimed",
         "type": "tuple"
       }
     ],
