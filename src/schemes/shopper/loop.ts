@@ -15,7 +15,8 @@
  * reveal anyone — and the contract, in a dispute — recomputes every hop's tag.
  */
 import { createHash } from "node:crypto";
-import { concat, encodePacked, hexToBytes, keccak256, type Address, type Hex } from "viem";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { deriveHopSecrets, peelWithSecret } from "../../crypto/sphinx/header.js";
 import { OBOL_ASSOCIATED_DATA } from "../../crypto/sphinx/constants.js";
 import { headerSize } from "../../crypto/sphinx/params.js";
@@ -131,12 +132,12 @@ export function loopTags(sessionKey: Uint8Array, mixKeys: readonly Uint8Array[])
  */
 export function leafValue(tag: Uint8Array, headerHash: Uint8Array): Uint8Array {
   if (tag.length !== 32 || headerHash.length !== 32) throw new InvalidInputError("leaf", "tag and header hash must be 32 bytes");
-  return hexToBytes(keccak256(concat([tag, headerHash])));
+  return keccak_256.create().update(tag).update(headerHash).digest();
 }
 
 /** keccak256 of the header part of a packet (what `leafValue` binds). */
 export function headerHashOf(header: Uint8Array): Uint8Array {
-  return hexToBytes(keccak256(header));
+  return keccak_256(header);
 }
 
 /**
