@@ -14,6 +14,8 @@ const MIN = parseEther("100");
 const EPOCH = 3600n;
 const MA = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
 const BLS = `0x${"ab".repeat(48)}` as const; // a compressed G1 key
+/** The registry refuses a BLS key another relay holds: one 48-byte key per registration. */
+const bls = (i: number) => `0x${i.toString(16).padStart(8, "0")}${"ab".repeat(44)}` as const;
 
 export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const { viem, networkHelpers } = await hre.network.connect();
@@ -35,9 +37,9 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   }
   // r1 is the first call of epoch 0 (also fixes the seed); r2 is a steady-state registration.
   const registerFirst = await gas(await registry.write.register([1, key(1), BLS, MA, MIN], { account: r1.account }));
-  const register = await gas(await registry.write.register([1, key(2), BLS, MA, MIN], { account: r2.account }));
+  const register = await gas(await registry.write.register([1, key(2), bls(2), MA, MIN], { account: r2.account }));
   // In epoch 0 the keys committed at registration are still pending: this replaces them.
-  const updateKeysAgain = await gas(await registry.write.updateKeys([key(4), BLS], { account: r2.account }));
+  const updateKeysAgain = await gas(await registry.write.updateKeys([key(4), bls(4)], { account: r2.account }));
   const addStake = await gas(await registry.write.addStake([MIN], { account: r2.account }));
   const unbond = await gas(await registry.write.unbond({ account: r2.account }));
   const genesis = await registry.read.genesis();
@@ -57,7 +59,7 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     // The admin's client sends; `account` is local, so viem signs with it.
     const wallet = admin;
     await wallet.writeContract({ address: tokenAddress, abi: obolTokenAbi, functionName: "approve", args: [registryAddress, MIN], account });
-    await wallet.writeContract({ address: registryAddress, abi: relayRegistryAbi, functionName: "register", args: [1, key(100 + i), BLS, MA, MIN], account });
+    await wallet.writeContract({ address: registryAddress, abi: relayRegistryAbi, functionName: "register", args: [1, key(100 + i), bls(100 + i), MA, MIN], account });
   }
   await networkHelpers.time.setNextBlockTimestamp(genesis + 2n * EPOCH);
   await registry.write.openEpoch();

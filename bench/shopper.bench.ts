@@ -14,11 +14,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
 import type { BenchOptions, Metric } from "./metric.js";
-import { createWorld, type World } from "../test/schemes/shopper/fixture.js";
+import { createWorld, PARAMS, type Relay, type World } from "../test/schemes/shopper/fixture.js";
+import { deriveHopSecrets } from "../src/crypto/sphinx/header.js";
+import { x25519Group } from "../src/crypto/sphinx/group.js";
+import { createPacket } from "../src/crypto/sphinx/packet.js";
+import type { HopInstruction } from "../src/crypto/sphinx/hop.js";
 import { deployHarness } from "../test/schemes/shopper/harness.js";
 import { openDatabase, transaction } from "../src/store/db.js";
+import { headerHashOf, hopHeaders } from "../src/schemes/shopper/loop.js";
 import { ShopperStore } from "../src/schemes/shopper/store.js";
 import { buildMerkleTree } from "../src/crypto/merkle.js";
 import { vrfKeygen, vrfProve } from "../src/crypto/vrf/bls.js";
@@ -54,14 +59,14 @@ async function gasFigures(): Promise<Metric[]> {
   }
   await w.gotoEpoch(E + 2n);
   await w.fixBeacon(E);
-  const reveal = await gasOf(w, w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.tagsHex(a.tags)]));
+  const reveal = await gasOf(w, w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.claim(a)], { account: sender.wallet.account }));
   const id = w.auditIdOf(sender.address, E, 0);
   const proofs = [0, 1, 2, 3, 4].map((h) => w.proofFor(E, a.route[h]!.relay, a.tags[h]!)!);
-  const prove = await gasOf(w, w.shopper.write.proveHops([id, w.tagsHex(a.tags), [0, 1, 2, 3, 4], proofs]));
+  const prove = await gasOf(w, w.shopper.write.proveHops([id, w.claim(a), [0, 1, 2, 3, 4], proofs]));
   const lie = [...b.tags];
   lie[4] = new Uint8Array(32).fill(1);
-  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.tagsHex(lie)]);
-  const dispute = await gasOf(w, w.shopper.write.dispute([w.auditIdOf(sender.address, E, 1), w.tagsHex(lie), 4]));
+  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.claim(b, lie)], { account: sender.wallet.account });
+  const dispute = await gasOf(w, w.shopper.write.dispute([w.auditIdOf(sender.address, E, 1), w.claim(b, lie), 4]));
   await w.gotoEpoch(E + 4n);
   const finalize = await gasOf(w, w.shopper.write.finalize([id]));
 
@@ -93,10 +98,11 @@ function relayMicros(quick: boolean): Metric[] {
     const store = new ShopperStore(db);
     const n = quick ? 5_000 : 50_000;
     const tags = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+    const header = new Uint8Array(randomBytes(415)); // a shopper network's header size; the hash is per packet
     const start = performance.now();
-    for (let i = 0; i < n; i += 100) transaction(db, () => { for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!); });
+    for (let i = 0; i < n; i += 100) transaction(db, () => { for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!, headerHashOf(header)); });
     const inserted = performance.now();
-    const tree = buildMerkleTree(store.tagsOf(7n));
+    const tree = buildMerkleTree(store.leavesOf(7n));
     const end = performance.now();
     db.close();
     if (tree.size !== n) throw new Error("tree size mismatch");
@@ -126,6 +132,9 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
   for (let t = 0; t < trials; t++) {
     const w = await createWorld({ gateways: 2, mixesPerLayer: nL, jMax: J, winThreshold: (1n << 256n) / 4n, pool: 10n ** 24n });
     const dropper = w.relays[2 + t % 6]!; // a mix
+    // Operators keep stake above the minimum: a recorded fault slashes minStake / 20, and
+    // a relay left below minStake leaves the directory (honest neighbours of the dropper too).
+    for (const r of w.relays) await w.registry.write.addStake([800n * 10n ** 18n], { account: r.wallet.account });
     let epoch = 1n;
     let caught = 0;
     for (let k = 1; k <= cap && caught === 0; k++) {
@@ -146,7 +155,7 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
       const ids: Hex[] = [];
       for (const { s, j, l } of loops) {
         if (!(await w.shopper.read.isWinner([epoch, bytesToHex(l.beta)]))) continue;
-        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.tagsHex(l.tags)]);
+        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.claim(l)], { account: s.wallet.account });
         const id = w.auditIdOf(s.address, epoch, j);
         const hops: number[] = [];
         const proofs: Hex[][] = [];
@@ -154,7 +163,7 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
           const p = w.proofFor(epoch, l.route[h]!.relay, l.tags[h]!);
           if (p) { hops.push(h); proofs.push(p); }
         }
-        if (hops.length) await w.shopper.write.proveHops([id, w.tagsHex(l.tags), hops, proofs]);
+        if (hops.length) await w.shopper.write.proveHops([id, w.claim(l), hops, proofs]);
         ids.push(id);
       }
       await w.gotoEpoch(epoch + 4n);
@@ -171,6 +180,114 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
   ];
 }
 
+/**
+ * The framing attacks of issue 11 (findings 2–5) on the real contracts, each as
+ * its test in test/schemes/shopper/attacks.test.ts plays it; counts the faults
+ * the registry then holds against relays that did nothing wrong.
+ */
+async function framingFigures(): Promise<Metric[]> {
+  const w = await createWorld();
+  const E = 1n;
+  await w.gotoEpoch(E);
+  const [sender, , , , , attacker] = w.relays as [Relay, Relay, Relay, Relay, Relay, Relay];
+  // 4: a Sybil that holds no stake at risk in E (registered during E, listed from E + 1) with a VRF key.
+  const sybilWallet = w.wallets[12]!;
+  const sybilVrf = vrfKeygen();
+  await w.token.write.transfer([sybilWallet.account.address, 100n * 10n ** 18n]);
+  await w.token.write.approve([w.registry.address, 2n ** 255n], { account: sybilWallet.account });
+  await w.registry.write.register([1, bytesToHex(new Uint8Array(randomBytes(32))), bytesToHex(sybilVrf.publicKey), "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n], { account: sybilWallet.account });
+  const sybil = { address: sybilWallet.account.address, wallet: sybilWallet };
+  // 5: a copied VRF key is refused at registration (the copier never holds it).
+  const copied = await w.registry.write.updateKeys([bytesToHex(attacker.mixKey), bytesToHex(sender.vrf.publicKey)], { account: attacker.wallet.account }).then(() => true, () => false);
+  // 3: a loop whose hop 2 must refuse (delay above the cap), revealed with the headers really sent.
+  const honest = await w.loop(sender, E, 0);
+  const keys = deriveHopSecrets({ group: x25519Group, sessionKey: honest.sessionKey, publicKeys: honest.route.map((h) => h.mixKey) });
+  const slot = new Uint8Array(0);
+  const hops: HopInstruction[] = honest.route.map((_, h) =>
+    h < 4 ? { action: "forward", next: honest.route[h + 1]!.relay, delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!, slot } : { action: "loop", delayMs: 0, slot });
+  const malformed = createPacket({ group: x25519Group, params: PARAMS, ...keys, hops, message: new Uint8Array(0) });
+  w.carry(E, malformed, honest.route[0]!.relay);
+  // 2: an honest loop whose reveal a third party tries to front-run with forged tags.
+  const second = await w.loop(sender, E, 1);
+  w.carry(E, second.packet, second.route[0]!.relay);
+  for (const r of w.relays) w.noise(r, E, 3);
+  await w.gotoEpoch(E + 1n);
+  await w.commitAll(E);
+  await w.gotoEpoch(E + 2n);
+  await w.fixBeacon(E);
+  const alpha = hexToBytes(await w.shopper.read.loopInput([sybil.address, E, 0]));
+  const phantomProof = vrfProve(sybilVrf.secretKey, alpha).proof;
+  const sybilRevealed = await w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(phantomProof), w.claim(honest)], { account: sybil.wallet.account }).then(() => true, () => false);
+  const sent = hopHeaders(malformed, keys.secrets, PARAMS);
+  const claim = { tags: w.tagsHex(honest.tags), headers: w.tagsHex(sent.map(headerHashOf)) };
+  await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], { account: sender.wallet.account });
+  const id0 = w.auditIdOf(sender.address, E, 0);
+  const victim = w.relayOf(honest.route[2]!.relay);
+  await w.shopper.write.disputeHop([id0, claim, 2, bytesToHex(victim.refused.get(`${E}:${bytesToHex(honest.tags[2]!)}`)!)], { account: victim.wallet.account });
+  const forged = w.claim(second, second.tags.map(() => new Uint8Array(randomBytes(32))));
+  const frontRun = await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), forged], { account: attacker.wallet.account }).then(() => true, () => false);
+  const stakeBefore = (await w.registry.read.relayInfo([sender.address])).stake;
+  // The sender was slashed for the malformed loop; it still reveals its honest loop while staked.
+  if (stakeBefore >= 100n * 10n ** 18n || !frontRun) {
+    await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), w.claim(second)], { account: sender.wallet.account }).catch(() => {});
+  }
+  const id1 = w.auditIdOf(sender.address, E, 1);
+  if ((await w.shopper.read.audit([id1])).status === 1) {
+    const all = [0, 1, 2, 3, 4];
+    await w.shopper.write.proveHops([id1, w.claim(second), all, all.map((h) => w.proofFor(E, second.route[h]!.relay, second.tags[h]!)!)]);
+  }
+  await w.gotoEpoch(E + 4n);
+  if ((await w.shopper.read.audit([id1])).status === 1) await w.shopper.write.finalize([id1]);
+  const attackers = new Set([sender.address, attacker.address, sybil.address].map((a) => a.toLowerCase()));
+  let honestFaults = 0n;
+  for (const r of w.relays) if (!attackers.has(r.address.toLowerCase())) honestFaults += await w.registry.read.faults([r.address]);
+  return [
+    {
+      metric: "shopper.framing.faults_on_honest", value: Number(honestFaults), unit: "faults",
+      note: `front-run reveal accepted: ${frontRun}; stakeless Sybil reveal accepted: ${sybilRevealed}; copied VRF key accepted: ${copied}; malformed hop 2 voided by disputeHop, sender faults ${await w.registry.read.faults([sender.address])}`,
+    },
+  ];
+}
+
+/**
+ * Gas of the per-epoch directory snapshot and of the first commitment with
+ * `n` registered relays (findings 6): relays beyond the fixture's are
+ * registered from impersonated accounts.
+ */
+async function scaleFigures(quick: boolean): Promise<Metric[]> {
+  const out: Metric[] = [];
+  for (const n of quick ? [10, 100] : [10, 100, 1000]) {
+    const w = await createWorld();
+    const extra = n - w.relays.length;
+    for (let i = 0; i < extra; i++) {
+      const a = `0x${(0x5000_0000 + i).toString(16).padStart(40, "0")}` as Hex;
+      await w.networkHelpers.impersonateAccount(a);
+      await w.networkHelpers.setBalance(a, 10n ** 20n);
+      await w.token.write.transfer([a, 100n * 10n ** 18n]);
+      await w.token.write.approve([w.registry.address, 2n ** 255n], { account: a });
+      await w.registry.write.register([1, bytesToHex(new Uint8Array(randomBytes(32))), a, "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n], { account: a });
+    }
+    await w.gotoEpoch(1n);
+    const snapshot = await w.publicClient.estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName: "snapshotDirectory", args: [1n], account: w.deployer.account })
+      .then((g) => Number(g), () => Number.NaN);
+    out.push({ metric: `shopper.gas.snapshot.n${n}`, value: snapshot, unit: "gas", note: Number.isNaN(snapshot) ? `${n} relays: fails (above the block gas limit)` : `${n} registered relays; O(n²) registry reads` });
+    if (n === (quick ? 100 : 1000)) {
+      await w.gotoEpoch(2n);
+      const r = w.relays[0]!;
+      const commit = await w.publicClient.estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName: "commit", args: [1n, `0x${"11".repeat(32)}`, 1n], account: r.wallet.account })
+        .then((g) => Number(g), () => Number.NaN);
+      out.push({ metric: `shopper.gas.commit.n${n}`, value: commit, unit: "gas", note: Number.isNaN(commit) ? "fails: the first commitment snapshots the directory" : "first commitment of the epoch (snapshots the directory)" });
+    }
+  }
+  return out;
+}
+
 export async function run(options: BenchOptions): Promise<Metric[]> {
-  return [...(await gasFigures()), ...relayMicros(options.quick), ...(await dropperEpochs(options.quick))];
+  return [
+    ...(await gasFigures()),
+    ...relayMicros(options.quick),
+    ...(await framingFigures()),
+    ...(await scaleFigures(options.quick)),
+    ...(await dropperEpochs(options.quick)),
+  ];
 }

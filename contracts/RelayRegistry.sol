@@ -65,6 +65,12 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
     mapping(address relay => KeySet[]) private _keys;
     mapping(uint64 epoch => bytes32 seed) private _seeds;
     mapping(address relay => uint256 count) private _faults;
+    /// keccak256(blsKey) → the relay that first committed it (never released: keys outlive withdrawal).
+    mapping(bytes32 keyHash => address relay) private _blsKeyOwner;
+    /// Open audits (or other accounting claims) the relay's stake answers for; withdraw waits for 0.
+    mapping(address relay => uint256 count) private _holds;
+    /// Epochs after the exit epoch before stake unlocks (covers the accounting's reveal window).
+    uint64 private _exitLag;
 
     /**
      * @param token_ ObolToken used for stake.
@@ -176,7 +182,8 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
 
     /**
      * @inheritdoc IRelayRegistry
-     * @dev Requirements: caller unbonding and `block.timestamp >= unlockAt`.
+     * @dev Requirements: caller unbonding, `block.timestamp >= unlockAt` and no
+     * stake hold left (every audit the relay is part of closed).
      * Faults and key history are kept. Emits {Withdrawn}.
      */
     function withdraw() external nonReentrant opensEpoch {
@@ -184,6 +191,8 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         if (r.status == _STATUS_NONE) revert RelayRegistryNotRegistered(msg.sender);
         if (r.status != _STATUS_UNBONDING) revert RelayRegistryNotUnbonding(msg.sender);
         if (block.timestamp < r.unlockAt) revert RelayRegistryStillLocked(msg.sender, r.unlockAt);
+        uint256 holds = _holds[msg.sender];
+        if (holds != 0) revert RelayRegistryStakeHeld(msg.sender, holds);
         uint256 amount = r.stake;
         _removeFromList(r.position);
         delete _relays[msg.sender];
@@ -240,6 +249,62 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         emit Slashed(relay, amount, _slashSink, reason);
         if (r.status == _STATUS_ACTIVE && r.stake < _minStake) _startUnbonding(relay, r);
         _token.safeTransfer(_slashSink, amount);
+    }
+
+    /**
+     * @inheritdoc IRelayRegistry
+     * @dev Requirements: FAULT_RECORDER_ROLE. Relays need not be registered (a
+     * hold on an unknown address only blocks a later withdrawal of its own).
+     * Emits {StakeHeld} per relay.
+     */
+    function holdStake(address[] calldata relays_) external onlyRole(FAULT_RECORDER_ROLE) {
+        for (uint256 i; i < relays_.length; ++i) {
+            uint256 count = ++_holds[relays_[i]];
+            emit StakeHeld(relays_[i], msg.sender, count);
+        }
+    }
+
+    /**
+     * @inheritdoc IRelayRegistry
+     * @dev Requirements: FAULT_RECORDER_ROLE; each relay holds at least one hold.
+     * Emits {StakeReleased} per relay.
+     */
+    function releaseStake(address[] calldata relays_) external onlyRole(FAULT_RECORDER_ROLE) {
+        for (uint256 i; i < relays_.length; ++i) {
+            uint256 count = _holds[relays_[i]];
+            if (count == 0) revert RelayRegistryNoHold(relays_[i]);
+            // count > 0 checked above.
+            unchecked {
+                _holds[relays_[i]] = count - 1;
+            }
+            emit StakeReleased(relays_[i], msg.sender, count - 1);
+        }
+    }
+
+    /**
+     * @inheritdoc IRelayRegistry
+     * @dev Requirements: DEFAULT_ADMIN_ROLE; `epochs <= 64`. Applies to relays
+     * that unbond from now on. Emits {ExitLagSet}.
+     */
+    function setExitLag(uint64 epochs) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (epochs > 64) revert RelayRegistryInvalidConfiguration("exitLag");
+        _exitLag = epochs;
+        emit ExitLagSet(epochs);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function holdsOf(address relay) external view returns (uint256) {
+        return _holds[relay];
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function exitLag() external view returns (uint64) {
+        return _exitLag;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function blsKeyOwner(bytes calldata blsKey) external view returns (address) {
+        return _blsKeyOwner[keccak256(blsKey)];
     }
 
     /// @inheritdoc IRelayRegistry
@@ -380,7 +445,7 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
 
     function _startUnbonding(address relay, Relay storage r) private {
         uint64 exitEpoch = currentEpoch() + 1;
-        uint64 unlockAt = _genesis + exitEpoch * _epochDuration + _unbondingDelay;
+        uint64 unlockAt = _genesis + (exitEpoch + _exitLag) * _epochDuration + _unbondingDelay;
         r.status = _STATUS_UNBONDING;
         r.exitEpoch = exitEpoch;
         r.unlockAt = unlockAt;
@@ -388,6 +453,13 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
     }
 
     function _commitKeys(address relay, bytes32 mixKey, bytes calldata blsKey, uint64 fromEpoch) private {
+        if (blsKey.length != 0) {
+            // One VRF key, one relay: a copied key would let its copier replay the owner's loops.
+            bytes32 keyHash = keccak256(blsKey);
+            address owner = _blsKeyOwner[keyHash];
+            if (owner == address(0)) _blsKeyOwner[keyHash] = relay;
+            else if (owner != relay) revert RelayRegistryDuplicateBlsKey(relay, owner);
+        }
         KeySet[] storage history = _keys[relay];
         uint256 n = history.length;
         if (n > 0 && history[n - 1].fromEpoch == fromEpoch) {

@@ -9,6 +9,7 @@ import {IShopperAudit} from "./interfaces/IShopperAudit.sol";
 import {MerkleTags} from "./lib/MerkleTags.sol";
 import {VrfBls} from "./lib/VrfBls.sol";
 import {VrfLoop} from "./lib/VrfLoop.sol";
+import {SphinxHop} from "./lib/SphinxHop.sol";
 
 /**
  * @title ShopperAudit
@@ -28,6 +29,11 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     bytes32 public constant REASON_MISSING_TAG = "shopper:missing-tag";
     bytes32 public constant REASON_BROKEN_LINK = "shopper:broken-link";
     bytes32 public constant REASON_FALSE_TAG = "shopper:false-tag";
+    bytes32 public constant REASON_MALFORMED_HOP = "shopper:malformed-hop";
+    /// @notice Longest per-hop delay a loop may ask for (relays refuse longer ones; docs/shopper.md).
+    uint32 public constant MAX_HOP_DELAY_MS = 60_000;
+    /// @notice A recorded fault slashes minStake / FAULT_SLASH_DIVISOR (docs/shopper.md §Slashing).
+    uint256 public constant FAULT_SLASH_DIVISOR = 20;
 
     IRelayRegistry private immutable _registry;
     IERC20 private immutable _token;
@@ -52,6 +58,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     mapping(uint64 epoch => Beacon) private _beacons;
     mapping(bytes32 auditId => Audit) private _audits;
     mapping(address relay => uint256 amount) private _owed;
+    /// Fault counts are by distinct senders: one sender records a relay at most once per epoch.
+    mapping(uint64 epoch => mapping(address relay => mapping(address sender => bool))) private _faultedBy;
     uint256 private _pool;
     uint256 private _reserved;
     uint256 private _totalOwed;
@@ -155,28 +163,22 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: current epoch == epoch + 2; beacon fixed; index < jMax; the
-     * sender's VRF key in force at `epoch` verifies `proof` on `loopInput(epoch, index)`;
-     * the output wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
+     * @dev Requirements: caller == sender (a reveal cannot be replayed by a
+     * front-runner); sender listed in `epoch` and still staked ≥ minStake; current
+     * epoch == epoch + 2; beacon fixed; index < jMax; the sender's VRF key in force
+     * at `epoch` verifies `proof` on `loopInput(sender, epoch, index)`; the output
+     * wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
+     * Holds the stake of the sender and the five hops until the audit closes.
      * Emits {LoopRevealed}.
      */
-    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, bytes32[5] calldata tags)
+    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, LoopClaim calldata claimed)
         external
         returns (bytes32 auditId)
     {
-        uint64 current = _registry.currentEpoch();
-        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
-        bytes32 beacon = _beacons[epoch].value;
-        if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
-        if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
+        if (msg.sender != sender) revert ShopperAuditNotSender(msg.sender, sender);
+        bytes32 beta = _verifyWinner(sender, epoch, index, proof);
         auditId = keccak256(abi.encode(sender, epoch, index));
         if (_audits[auditId].status != AuditStatus.None) revert ShopperAuditAlreadyRevealed(auditId);
-
-        bytes memory publicKey = _vrfKey(sender, epoch);
-        (bool valid, bytes32 beta) = VrfBls.verify(publicKey, loopInput(epoch, index), proof);
-        if (!valid) revert ShopperAuditInvalidVrfProof(sender, epoch, index);
-        if (!_wins(beacon, beta)) revert ShopperAuditNotWinner(beta);
-
         uint256 needed = HOPS * _rewardPerHop;
         if (_pool < needed) revert ShopperAuditPoolExhausted(needed, _pool);
         address[5] memory route = loopRoute(epoch, beta);
@@ -192,21 +194,23 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             status: AuditStatus.Open,
             provenMask: 0,
             vrfOutput: beta,
-            tagsHash: keccak256(abi.encode(tags))
+            claimHash: keccak256(abi.encode(claimed))
         });
-        emit LoopRevealed(auditId, epoch, sender, index, beta, route, tags);
+        emit LoopRevealed(auditId, epoch, sender, index, beta, route, claimed.tags, claimed.headers);
+        _registry.holdStake(_parties(route, sender));
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
      * `hops.length == proofs.length`; each hop in 0..4, not proven yet, its relay
-     * committed, and its proof valid. Emits {HopProven} per hop.
+     * committed, and its proof shows the leaf keccak256(tag ‖ header hash) of the
+     * hop in that root. Emits {HopProven} per hop.
      */
-    function proveHops(bytes32 auditId, bytes32[5] calldata tags, uint8[] calldata hops, bytes32[][] calldata proofs)
+    function proveHops(bytes32 auditId, LoopClaim calldata claimed, uint8[] calldata hops, bytes32[][] calldata proofs)
         external
     {
-        Audit storage a = _openAudit(auditId, tags);
+        Audit storage a = _openAudit(auditId, claimed);
         if (hops.length != proofs.length) revert ShopperAuditInvalidHop(uint8(hops.length % 256));
         uint8 mask = a.provenMask;
         for (uint256 i = 0; i < hops.length; ++i) {
@@ -216,7 +220,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             address relay = _hopRelay(a.epoch, a.vrfOutput, hop);
             bytes32 root = _commitments[a.epoch][relay].root;
             if (root == bytes32(0)) revert ShopperAuditNoCommitment(a.epoch, relay);
-            if (!MerkleTags.verify(root, tags[hop], proofs[i])) revert ShopperAuditInvalidProof(auditId, hop);
+            bytes32 value = keccak256(abi.encodePacked(claimed.tags[hop], claimed.headers[hop]));
+            if (!MerkleTags.verify(root, value, proofs[i])) revert ShopperAuditInvalidProof(auditId, hop);
             mask |= uint8(1) << hop;
             emit HopProven(auditId, hop, relay);
         }
@@ -225,21 +230,44 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `tags` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
      * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
-     * returns its reserve to the pool and records a fault against the sender.
+     * returns its reserve to the pool, records a fault against the sender and
+     * slashes it minStake (a proven framing attempt), releases the stake holds.
      * Emits {AuditDisputed}, {HopFaulted}, {AuditFinalized}.
      */
-    function dispute(bytes32 auditId, bytes32[5] calldata tags, uint8 hop) external {
-        Audit storage a = _openAudit(auditId, tags);
+    function dispute(bytes32 auditId, LoopClaim calldata claimed, uint8 hop) external nonReentrant {
+        Audit storage a = _openAudit(auditId, claimed);
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
         bytes32 trueTag = loopTag(a.epoch, a.vrfOutput, hop);
-        if (trueTag == tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
-        a.status = AuditStatus.Voided;
-        _release();
-        emit AuditDisputed(auditId, hop, msg.sender, tags[hop], trueTag);
-        _fault(auditId, a.sender, a.epoch, REASON_FALSE_TAG);
-        emit AuditFinalized(auditId, AuditStatus.Voided, 0);
+        if (trueTag == claimed.tags[hop]) revert ShopperAuditDisputeRejected(auditId, hop);
+        emit AuditDisputed(auditId, hop, msg.sender, claimed.tags[hop], trueTag);
+        _voidForSender(auditId, a, REASON_FALSE_TAG);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
+     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * hop in 0..4; keccak256(header) == claimed.headers[hop]; and `header` is not one
+     * the pipeline carries out (SphinxHop.carriesOut with ss and E recomputed from
+     * β, next = route[hop + 1], `loop` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
+     * the audit like {dispute}: the sender built a hop that had to refuse.
+     * Emits {HopDisputed}, {HopFaulted}, {AuditFinalized}.
+     */
+    function disputeHop(bytes32 auditId, LoopClaim calldata claimed, uint8 hop, bytes calldata header)
+        external
+        nonReentrant
+    {
+        Audit storage a = _openAudit(auditId, claimed);
+        if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+        if (keccak256(header) != claimed.headers[hop]) revert ShopperAuditHeaderMismatch(auditId, hop);
+        (bytes32 ss, bytes32 e) = _hopSecret(a.epoch, a.vrfOutput, hop);
+        address next = hop + 1 < HOPS ? _hopRelay(a.epoch, a.vrfOutput, hop + 1) : address(0);
+        if (SphinxHop.carriesOut(header, ss, e, next, hop + 1 == HOPS, MAX_HOP_DELAY_MS)) {
+            revert ShopperAuditDisputeRejected(auditId, hop);
+        }
+        emit HopDisputed(auditId, hop, msg.sender);
+        _voidForSender(auditId, a, REASON_MALFORMED_HOP);
     }
 
     /**
@@ -247,8 +275,10 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @dev Requirements: audit open; current epoch ≥ epoch + 4. When every hop proved,
      * credits rewardPerHop to each hop (status Paid). Otherwise, with k the first
      * unproven hop, records REASON_MISSING_TAG against hop k and REASON_BROKEN_LINK
-     * against its predecessor (the sender when k == 0), pays nothing and returns
-     * the reserve to the pool (status Broken). Emits {HopFaulted}…, {AuditFinalized}.
+     * against its predecessor (the sender when k == 0), each once per (epoch,
+     * sender) and slashed minStake / FAULT_SLASH_DIVISOR, pays nothing and returns
+     * the reserve to the pool (status Broken). Releases the stake holds.
+     * Emits {HopFaulted}…, {AuditFinalized}.
      */
     function finalize(bytes32 auditId) external nonReentrant returns (AuditStatus status) {
         Audit storage a = _audits[auditId];
@@ -257,6 +287,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint64 current = _registry.currentEpoch();
         if (current < a.epoch + 4) revert ShopperAuditTooEarly(a.epoch, current);
         address[5] memory route = loopRoute(a.epoch, a.vrfOutput);
+        _registry.releaseStake(_parties(route, a.sender));
         uint256 paid;
         if (a.provenMask == ALL_PROVEN) {
             status = AuditStatus.Paid;
@@ -277,8 +308,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             _release();
             uint256 k = 0;
             while ((uint256(a.provenMask) >> k) & 1 != 0) ++k; // mask != ALL_PROVEN, so k < 5
-            _fault(auditId, route[k], a.epoch, REASON_MISSING_TAG);
-            _fault(auditId, k == 0 ? a.sender : route[k - 1], a.epoch, REASON_BROKEN_LINK);
+            _fault(auditId, route[k], a.epoch, a.sender, REASON_MISSING_TAG);
+            _fault(auditId, k == 0 ? a.sender : route[k - 1], a.epoch, a.sender, REASON_BROKEN_LINK);
         }
         emit AuditFinalized(auditId, status, paid);
     }
@@ -378,8 +409,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     }
 
     /// @inheritdoc IShopperAudit
-    function loopInput(uint64 epoch, uint32 index) public view returns (bytes memory) {
-        return abi.encodePacked(block.chainid, address(this), epoch, index);
+    function loopInput(address sender, uint64 epoch, uint32 index) public view returns (bytes memory) {
+        return abi.encodePacked(block.chainid, address(this), sender, epoch, index);
     }
 
     /// @inheritdoc IShopperAudit
@@ -399,11 +430,17 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     /// @inheritdoc IShopperAudit
     function loopTag(uint64 epoch, bytes32 vrfOutput, uint8 hop) public view returns (bytes32) {
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
+        (bytes32 ss,) = _hopSecret(epoch, vrfOutput, hop);
+        return VrfLoop.replayTag(ss);
+    }
+
+    /// @dev ss and E of hop `hop` of the loop seeded by `vrfOutput` (X25519 on chain; expensive).
+    function _hopSecret(uint64 epoch, bytes32 vrfOutput, uint8 hop) private view returns (bytes32 ss, bytes32 e) {
         bytes32[5] memory mixKeys;
         for (uint8 h = 0; h <= hop; ++h) {
             (mixKeys[h],) = _registry.keysAt(_hopRelay(epoch, vrfOutput, h), epoch);
         }
-        return VrfLoop.hopTag(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
+        return VrfLoop.hopSecret(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
     }
 
     /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4).
@@ -412,6 +449,26 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint256 n = members.length;
         if (n == 0) revert ShopperAuditEmptyLayer(epoch, hop);
         return members[VrfLoop.routeIndex(beta, hop, n)];
+    }
+
+    /// @dev Checks the reveal window, the sender's stake and VRF proof, and that the loop wins; returns β.
+    function _verifyWinner(address sender, uint64 epoch, uint32 index, bytes calldata proof)
+        private
+        view
+        returns (bytes32 beta)
+    {
+        uint64 current = _registry.currentEpoch();
+        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
+        if (!_registry.isListed(sender, epoch) || _registry.relayInfo(sender).stake < _registry.minStake()) {
+            revert ShopperAuditSenderNotStaked(sender, epoch);
+        }
+        bytes32 beacon = _beacons[epoch].value;
+        if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
+        if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
+        bool valid;
+        (valid, beta) = VrfBls.verify(_vrfKey(sender, epoch), loopInput(sender, epoch, index), proof);
+        if (!valid) revert ShopperAuditInvalidVrfProof(sender, epoch, index);
+        if (!_wins(beacon, beta)) revert ShopperAuditNotWinner(beta);
     }
 
     function _wins(bytes32 beacon, bytes32 beta) private view returns (bool) {
@@ -427,13 +484,23 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (publicKey.length != VrfBls.G2_POINT_SIZE) revert ShopperAuditInvalidVrfKey(sender, epoch);
     }
 
-    function _openAudit(bytes32 auditId, bytes32[5] calldata tags) private view returns (Audit storage a) {
+    function _openAudit(bytes32 auditId, LoopClaim calldata claimed) private view returns (Audit storage a) {
         a = _audits[auditId];
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
         if (current > a.epoch + 3) revert ShopperAuditProofWindowClosed(a.epoch, current);
-        if (keccak256(abi.encode(tags)) != a.tagsHash) revert ShopperAuditTagsMismatch(auditId);
+        if (keccak256(abi.encode(claimed)) != a.claimHash) revert ShopperAuditTagsMismatch(auditId);
+    }
+
+    /// @dev A dispute proved the sender's claim false: void, reserve back, fault and slash the sender.
+    function _voidForSender(bytes32 auditId, Audit storage a, bytes32 reason) private {
+        a.status = AuditStatus.Voided;
+        _release();
+        _registry.releaseStake(_parties(loopRoute(a.epoch, a.vrfOutput), a.sender));
+        _fault(auditId, a.sender, a.epoch, a.sender, reason);
+        _slash(a.sender, _registry.minStake(), reason);
+        emit AuditFinalized(auditId, AuditStatus.Voided, 0);
     }
 
     /// @dev Returns one audit's reserve to the pool.
@@ -446,9 +513,29 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         _pool += amount;
     }
 
-    function _fault(bytes32 auditId, address relay, uint64 epoch, bytes32 reason) private {
+    /// @dev Records `relay` once per (epoch, sender) and slashes it the fault penalty.
+    function _fault(bytes32 auditId, address relay, uint64 epoch, address sender, bytes32 reason) private {
+        if (_faultedBy[epoch][relay][sender]) return;
+        _faultedBy[epoch][relay][sender] = true;
         emit HopFaulted(auditId, relay, reason);
         _registry.recordFault(relay, epoch, reason);
+        _slash(relay, _registry.minStake() / FAULT_SLASH_DIVISOR, reason);
+    }
+
+    /// @dev Slashes min(amount, stake left); the stake is still there because the audit held it.
+    function _slash(address relay, uint256 amount, bytes32 reason) private {
+        uint256 stake = _registry.relayInfo(relay).stake;
+        if (amount > stake) amount = stake;
+        if (amount != 0) _registry.slash(relay, amount, reason);
+    }
+
+    /// @dev The six accounts an audit holds: the five hops and the sender.
+    function _parties(address[5] memory route, address sender) private pure returns (address[] memory parties) {
+        parties = new address[](HOPS + 1);
+        for (uint256 h = 0; h < HOPS; ++h) {
+            parties[h] = route[h];
+        }
+        parties[HOPS] = sender;
     }
 
     /// @dev Inserts `relay` into `members`, kept sorted by keccak256(seed ‖ relay) ascending.

@@ -108,6 +108,12 @@ interface IRelayRegistry {
     /// @param count The relay's fault total after this one.
     event FaultRecorded(address indexed relay, uint64 indexed epoch, bytes32 reason, address recorder, uint256 count);
 
+    /// @notice `recorder` holds `relay`'s stake for one more open audit (`holds` now).
+    event StakeHeld(address indexed relay, address indexed recorder, uint256 holds);
+    /// @notice `recorder` released one hold on `relay`'s stake (`holds` left).
+    event StakeReleased(address indexed relay, address indexed recorder, uint256 holds);
+    /// @notice Stake unlocks `epochs` epochs after the exit epoch (plus the unbonding delay).
+    event ExitLagSet(uint64 epochs);
     /// @notice Part of a relay's stake was moved to the slash sink.
     /// @param relay The slashed relay.
     /// @param amount Tokens moved.
@@ -118,6 +124,12 @@ interface IRelayRegistry {
     /// @notice A constructor argument is unusable.
     /// @param field Its name.
     error RelayRegistryInvalidConfiguration(string field);
+    /// @notice `blsKey` is already `owner`'s VRF key; every relay needs its own (generate a new key).
+    error RelayRegistryDuplicateBlsKey(address relay, address owner);
+    /// @notice `relay`'s stake still answers for `holds` open audits; withdraw once they are finalized.
+    error RelayRegistryStakeHeld(address relay, uint256 holds);
+    /// @notice `relay` has no stake hold to release.
+    error RelayRegistryNoHold(address relay);
     /// @notice The role is neither 0 (gateway) nor 1 (mix).
     /// @param role The role given.
     error RelayRegistryInvalidRole(uint8 role);
@@ -212,6 +224,19 @@ interface IRelayRegistry {
 
     /// @notice Moves `amount` of `relay`'s stake to the slash sink (FAULT_RECORDER_ROLE only).
     function slash(address relay, uint256 amount, bytes32 reason) external;
+
+    /// @notice Holds each relay's stake for one more open audit (FAULT_RECORDER_ROLE).
+    function holdStake(address[] calldata relays) external;
+    /// @notice Releases one hold per relay (FAULT_RECORDER_ROLE).
+    function releaseStake(address[] calldata relays) external;
+    /// @notice Sets the epochs between the exit epoch and the unlock (admin).
+    function setExitLag(uint64 epochs) external;
+    /// @notice Open holds on `relay`'s stake.
+    function holdsOf(address relay) external view returns (uint256);
+    /// @notice Epochs between the exit epoch and the unlock.
+    function exitLag() external view returns (uint64);
+    /// @notice The relay that owns `blsKey` (zero if none).
+    function blsKeyOwner(bytes calldata blsKey) external view returns (address);
 
     /// @notice The staking token.
     function token() external view returns (address);

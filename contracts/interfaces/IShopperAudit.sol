@@ -26,6 +26,13 @@ interface IShopperAudit {
         Voided
     }
 
+    /// @notice What a loop sender claims each hop stored: the replay tag and keccak256 of
+    /// the Sphinx header the hop received. A hop's Merkle leaf value is keccak256(tag ‖ header hash).
+    struct LoopClaim {
+        bytes32[5] tags;
+        bytes32[5] headers;
+    }
+
     /// @notice One revealed winning loop.
     struct Audit {
         /// Loop sender (a registered relay whose VRF key signed the loop).
@@ -39,8 +46,8 @@ interface IShopperAudit {
         uint8 provenMask;
         /// VRF output β seeding the loop.
         bytes32 vrfOutput;
-        /// keccak256(abi.encode(tags)) of the five claimed replay tags.
-        bytes32 tagsHash;
+        /// keccak256(abi.encode(claim)) of the revealed LoopClaim.
+        bytes32 claimHash;
     }
 
     /// @notice The per-layer directory of `epoch` was copied from the registry.
@@ -61,12 +68,15 @@ interface IShopperAudit {
         uint32 index,
         bytes32 vrfOutput,
         address[5] route,
-        bytes32[5] tags
+        bytes32[5] tags,
+        bytes32[5] headers
     );
     /// @notice Hop `hop` (relay `relay`) of audit `auditId` proved its tag is in its committed root.
     event HopProven(bytes32 indexed auditId, uint8 hop, address indexed relay);
     /// @notice A dispute showed the sender's tag for `hop` is false; the audit is void.
     event AuditDisputed(bytes32 indexed auditId, uint8 hop, address indexed disputer, bytes32 claimedTag, bytes32 trueTag);
+    /// @notice A dispute showed the header the sender claims for `hop` makes that hop refuse; the audit is void.
+    event HopDisputed(bytes32 indexed auditId, uint8 hop, address indexed disputer);
     /// @notice Audit `auditId` ended with `status`; `paid` token units went to its hops.
     event AuditFinalized(bytes32 indexed auditId, AuditStatus status, uint256 paid);
     /// @notice `relay` was recorded in the registry for breaking audit `auditId` (`reason`).
@@ -108,6 +118,10 @@ interface IShopperAudit {
     error ShopperAuditInvalidVrfProof(address sender, uint64 epoch, uint32 index);
     /// @notice H(beacon ‖ vrfOutput) is not below the win threshold.
     error ShopperAuditNotWinner(bytes32 vrfOutput);
+    /// @notice Only the loop's sender may reveal it (`caller` is not `sender`).
+    error ShopperAuditNotSender(address caller, address sender);
+    /// @notice `sender` was not listed in `epoch` or no longer holds the minimum stake.
+    error ShopperAuditSenderNotStaked(address sender, uint64 epoch);
     /// @notice The loop was already revealed.
     error ShopperAuditAlreadyRevealed(bytes32 auditId);
     /// @notice The reward pool cannot reserve `needed` (has `available`).
@@ -130,6 +144,8 @@ interface IShopperAudit {
     error ShopperAuditProofWindowClosed(uint64 epoch, uint64 current);
     /// @notice Audits of `epoch` finalize only once the current epoch is ≥ epoch + 4.
     error ShopperAuditTooEarly(uint64 epoch, uint64 current);
+    /// @notice The header passed is not the one the sender claims for `hop`.
+    error ShopperAuditHeaderMismatch(bytes32 auditId, uint8 hop);
     /// @notice The disputed tag is correct: the dispute fails.
     error ShopperAuditDisputeRejected(bytes32 auditId, uint8 hop);
     /// @notice Nothing to withdraw for `relay`.
@@ -151,17 +167,20 @@ interface IShopperAudit {
     /// @notice Fixes the beacon of `epoch` from the requested block's hash.
     function fixBeacon(uint64 epoch) external returns (bytes32 beacon);
 
-    /// @notice Reveals a winning loop: VRF proof and the five replay tags the sender claims.
-    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, bytes32[5] calldata tags)
+    /// @notice Reveals a winning loop (caller must be `sender`): VRF proof and what each hop stored.
+    function reveal(address sender, uint64 epoch, uint32 index, bytes calldata proof, LoopClaim calldata claim)
         external
         returns (bytes32 auditId);
 
-    /// @notice Proves inclusion of the tags of `hops` in their relays' committed roots.
-    function proveHops(bytes32 auditId, bytes32[5] calldata tags, uint8[] calldata hops, bytes32[][] calldata proofs)
+    /// @notice Proves inclusion of the leaves of `hops` in their relays' committed roots.
+    function proveHops(bytes32 auditId, LoopClaim calldata claim, uint8[] calldata hops, bytes32[][] calldata proofs)
         external;
 
     /// @notice Shows that the claimed tag of `hop` is false by recomputing it on chain.
-    function dispute(bytes32 auditId, bytes32[5] calldata tags, uint8 hop) external;
+    function dispute(bytes32 auditId, LoopClaim calldata claim, uint8 hop) external;
+
+    /// @notice Shows that the header the sender claims for `hop` makes that hop refuse the packet.
+    function disputeHop(bytes32 auditId, LoopClaim calldata claim, uint8 hop, bytes calldata header) external;
 
     /// @notice Pays or faults an audit once its proof window is over.
     function finalize(bytes32 auditId) external returns (AuditStatus status);
@@ -193,8 +212,8 @@ interface IShopperAudit {
     function audit(bytes32 auditId) external view returns (Audit memory);
     function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory);
 
-    /// @notice VRF input α of loop (epoch, index) for this deployment.
-    function loopInput(uint64 epoch, uint32 index) external view returns (bytes memory);
+    /// @notice VRF input α of loop (sender, epoch, index) for this deployment.
+    function loopInput(address sender, uint64 epoch, uint32 index) external view returns (bytes memory);
     /// @notice Whether a VRF output wins against the fixed beacon of `epoch`.
     function isWinner(uint64 epoch, bytes32 vrfOutput) external view returns (bool);
     /// @notice The five relays of the loop seeded by `vrfOutput` in `epoch`.

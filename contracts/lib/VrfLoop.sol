@@ -55,15 +55,25 @@ library VrfLoop {
      * Costs (hop + 1)(hop + 2)/2 + hop + 1 ladders.
      */
     function hopTag(bytes32 x, bytes32[HOPS] memory mixKeys, uint256 hop) internal view returns (bytes32) {
+        (bytes32 ss,) = hopSecret(x, mixKeys, hop);
+        return replayTag(ss);
+    }
+
+    /// @notice Shared secret ss and ephemeral key E of hop `hop` (same derivation as `hopTag`).
+    function hopSecret(bytes32 x, bytes32[HOPS] memory mixKeys, uint256 hop)
+        internal
+        view
+        returns (bytes32 ss, bytes32 e)
+    {
         bytes32[HOPS] memory blinds;
-        bytes32 e = X25519.publicKey(x);
+        e = X25519.publicKey(x);
         for (uint256 k = 0; k <= hop; ++k) {
             bytes32 s = X25519.x25519(x, mixKeys[k]);
             for (uint256 m = 0; m < k; ++m) {
                 s = X25519.x25519(blinds[m], s);
             }
-            bytes32 ss = sha256(abi.encodePacked(s));
-            if (k == hop) return replayTag(ss);
+            ss = sha256(abi.encodePacked(s));
+            if (k == hop) return (ss, e);
             bytes32 b = sha256(abi.encodePacked(e, ss));
             blinds[k] = b;
             e = X25519.x25519(b, e);

@@ -5,6 +5,10 @@
  *   shared secret → replay pre-check → peel → hop checks (delay cap, next hop
  *   known) → durable commit { replay tag, scheme.onPacket, inbox } → outcome
  *
+ * A packet refused after its replay tag is known (peel or hop check) is shown to
+ * `scheme.onRefused` with its header, so a sender who built a hop to be refused
+ * can be proven to have done so (docs/shopper.md §Malformed hops).
+ *
  * The durable commit holds the replay tag, the scheme's credit and (for
  * `deliver`) the inbox row in one transaction, and the outcome is returned
  * only after it committed, so nothing is forwarded or acknowledged before it
@@ -80,27 +84,35 @@ export type PacketInput = {
  */
 export async function processPacket(p: PipelineParameters, input: PacketInput): Promise<PipelineOutcome> {
   let peeled: PeeledPacket;
+  const header = input.packet.subarray(0, headerSize(p.group, p.params.routingInfoSize));
+  let tag: Uint8Array | null = null;
+  // A refusal after the tag is known hands the header to the scheme (the shopper keeps it as dispute evidence).
+  const refuse = (outcome: PipelineOutcome & { kind: "drop" }): PipelineOutcome => {
+    if (tag !== null) p.scheme.onRefused?.({ epoch: input.epoch, replayTag: tag, header: header.slice() });
+    return outcome;
+  };
   try {
     const ss = sharedSecret({ group: p.group, secretKey: p.secretKey, packet: input.packet });
     // Cheap non-durable pre-check so replays cost one scalar multiplication, not a peel.
     if (p.replay.has(replayTag(ss))) return { kind: "drop", reason: DropReason.replay };
+    tag = replayTag(ss);
     peeled = peelPacket({ group: p.group, params: p.params, secretKey: p.secretKey, packet: input.packet, ss });
   } catch (error) {
     const reason = reasonOf(error);
     if (reason === null) throw error;
-    return { kind: "drop", reason, detail: (error as Error).message };
+    return refuse({ kind: "drop", reason, detail: (error as Error).message });
   }
 
   const { hop } = peeled;
   if (hop.delayMs > p.maxDelayMs)
-    return { kind: "drop", reason: DropReason.delayTooLarge, detail: `${hop.delayMs} ms > ${p.maxDelayMs} ms` };
+    return refuse({ kind: "drop", reason: DropReason.delayTooLarge, detail: `${hop.delayMs} ms > ${p.maxDelayMs} ms` });
   let next: Address | null = null;
   if (hop.action === "forward") {
     next = getAddress(hop.next);
-    if (!p.knowsRelay(next)) return { kind: "drop", reason: DropReason.unknownNextHop, detail: next };
+    if (!p.knowsRelay(next)) return refuse({ kind: "drop", reason: DropReason.unknownNextHop, detail: next });
   }
   if (hop.action === "deliver" && p.inbox === null)
-    return { kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" };
+    return refuse({ kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" });
 
   let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
   try {
@@ -121,6 +133,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
           fromPeer: input.fromPeer,
           nextHop: next,
           epoch: input.epoch,
+          header,
         });
       } catch (error) {
         p.committer.rollbackTo("scheme");

@@ -89,6 +89,8 @@ export type IncomingPacket = {
   /** Registry id of the next relay, or null when this hop is the last one. */
   nextHop: Address | null;
   epoch: bigint;
+  /** The Sphinx header this hop received (the shopper binds its hash into the hop's Merkle leaf). */
+  header?: Uint8Array;
 };
 
 export type PacketVerdict =
@@ -115,6 +117,12 @@ export interface RelayScheme {
    * must be written durably before this resolves with `accept: true`.
    */
   onPacket(packet: IncomingPacket): Promise<PacketVerdict>;
+  /**
+   * A packet refused after its replay tag was computed (bad MAC or hop payload,
+   * delay above the cap, unknown next hop): the scheme may keep the header as
+   * evidence that the sender built it so (the shopper's malformed-hop dispute).
+   */
+  onRefused?(packet: { epoch: bigint; replayTag: Uint8Array; header: Uint8Array }): void;
   /** The delivery receipt this hop sends back (`receiptSize` bytes). */
   receipt(parameters: { ss: Uint8Array; packetRef: Uint8Array }): Uint8Array;
   /** A receipt from the next hop for a packet we forwarded. */

@@ -52,7 +52,9 @@ beforeEach(async () => {
 });
 
 const as = (w: { account: { address: Address } }) => ({ account: w.account as never });
-const register = (w: typeof r1, role = 1, stake = MIN, mixKey: Hex = key(1), bls: Hex = "0xb15b15") =>
+// The registry refuses a BLS key another relay holds: r1 keeps 0xb15b15, the others get their own.
+const blsOf = (w: typeof r1): Hex => (w === r1 ? "0xb15b15" : `0xb15b15${w.account.address.slice(2, 10).toLowerCase()}`);
+const register = (w: typeof r1, role = 1, stake = MIN, mixKey: Hex = key(1), bls: Hex = blsOf(w)) =>
   registry.write.register([role, mixKey, bls, MA, stake], as(w));
 async function epochStart(epoch: bigint) {
   return (await registry.read.genesis()) + epoch * EPOCH;

@@ -49,7 +49,7 @@ abstract contract RelayRegistryBase {
 
     function registerAs(address a, uint8 role, uint256 stake) internal {
         vm.prank(a);
-        registry.register(role, keccak256(abi.encode(a)), hex"a1b2", "/ip4/127.0.0.1/tcp/4001", stake);
+        registry.register(role, keccak256(abi.encode(a)), abi.encodePacked(a), "/ip4/127.0.0.1/tcp/4001", stake);
     }
 
     /// @dev Moves to the start of `epoch` with the given randomness and opens it.

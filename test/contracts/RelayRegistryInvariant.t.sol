@@ -22,6 +22,10 @@ contract RelayRegistryHandler {
     /// Actor withdrew and has not registered again since.
     mapping(address actor => bool) public withdrawn;
     uint256 public calls;
+    /// Honest calls that ran, per action (asserted in afterInvariant and against each other).
+    uint256 public registers;
+    uint256 public unbonds;
+    uint256 public withdraws;
 
     constructor(RelayRegistry registry_, ObolToken token_, address sink_) {
         registry = registry_;
@@ -44,9 +48,11 @@ contract RelayRegistryHandler {
         stake = registry.minStake() + (stake % 1e21);
         if (mixKey == 0) mixKey = bytes32(uint256(1));
         vm.prank(a);
-        registry.register(uint8(role % 2), mixKey, abi.encodePacked(mixKey), "/ip4/10.0.0.1/tcp/1", stake);
+        // A VRF key per actor: the registry refuses a key another relay holds.
+        registry.register(uint8(role % 2), mixKey, abi.encodePacked(a, mixKey), "/ip4/10.0.0.1/tcp/1", stake);
         ghostStaked += stake;
         withdrawn[a] = false;
+        ++registers;
         ++calls;
     }
 
@@ -73,6 +79,7 @@ contract RelayRegistryHandler {
         if (registry.relayInfo(a).status != 1) return;
         vm.prank(a);
         registry.unbond();
+        ++unbonds;
         ++calls;
     }
 
@@ -84,6 +91,7 @@ contract RelayRegistryHandler {
         registry.withdraw();
         ghostStaked -= info.stake;
         withdrawn[a] = true;
+        ++withdraws;
         ++calls;
     }
 
@@ -165,6 +173,16 @@ contract RelayRegistryInvariantTest is RelayRegistryBase {
             check(registry.relayInfo(a).status == 0, "withdrawn but recorded");
             check(!registry.isListed(a, e) && !registry.isListed(a, e + 1), "withdrawn but listed");
         }
+    }
+
+    /// Withdrawals follow unbonds (or slashes below minStake) of registered relays.
+    function invariant_actionCountsConsistent() public view {
+        check(handler.withdraws() <= handler.registers(), "more withdrawals than registrations");
+    }
+
+    /// The honest calls ran (failOnRevert: none of them reverted).
+    function afterInvariant() public view {
+        check(handler.calls() > 0, "no handler call ran");
     }
 
     /// The enumeration holds each recorded relay once, with matching positions.

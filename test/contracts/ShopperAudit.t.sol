@@ -51,17 +51,21 @@ contract ShopperAuditTest is ShopperBase {
 
     /// hardhat-config: fuzz.runs = 16
     function testFuzz_vrfProofIsUniquePerKeyAndInput(uint256 sk, uint64 epoch, uint32 j) public view {
+        address sender = relays[0];
         sk = bound(sk, 1, 2 ** 250);
         bytes memory pk = g2Mul(sk);
-        bytes memory alpha = shopper.loopInput(epoch, j);
+        bytes memory alpha = shopper.loopInput(sender, epoch, j);
         bytes memory proof = vrfProve(sk, alpha);
         (bool ok, bytes32 beta) = VrfBls.verify(pk, alpha, proof);
         check(ok && beta == VrfBls.output(proof), "valid proof");
         // Another scalar (another candidate output) never verifies for the same key and input.
         (bool ok2,) = VrfBls.verify(pk, alpha, vrfProve(sk + 1, alpha));
         check(!ok2, "other proof rejected");
-        (bool ok3,) = VrfBls.verify(pk, shopper.loopInput(epoch, j ^ 1), proof);
+        (bool ok3,) = VrfBls.verify(pk, shopper.loopInput(sender, epoch, j ^ 1), proof);
         check(!ok3, "other input rejected");
+        // The same key's proof is for one sender only (issue 11, finding 5).
+        (bool ok4,) = VrfBls.verify(pk, shopper.loopInput(relays[1], epoch, j), proof);
+        check(!ok4, "other sender rejected");
     }
 
     function testFuzz_commitOnlyInTheNextEpoch(uint8 offset) public {
@@ -89,9 +93,10 @@ contract ShopperAuditTest is ShopperBase {
         uint64 e = 1;
         enterEpoch(e + 2);
         fixBeacon(e);
-        bytes memory proof = vrfProve(vrfSecrets[0], shopper.loopInput(e, j));
+        bytes memory proof = vrfProve(vrfSecrets[0], shopper.loopInput(relays[0], e, j));
         bytes32[5] memory tags;
-        try shopper.reveal(relays[0], e, j, proof, tags) {
+        vm.prank(relays[0]);
+        try shopper.reveal(relays[0], e, j, proof, claimOf(tags)) {
             check(false, "reveal beyond jMax accepted");
         } catch (bytes memory reason) {
             check(bytes4(reason) == IShopperAudit.ShopperAuditIndexTooHigh.selector, "IndexTooHigh");
@@ -111,8 +116,8 @@ contract ShopperAuditTest is ShopperBase {
         }
         enterEpoch(e + 2);
         fixBeacon(e);
-        bytes memory proof = vrfProve(vrfSecrets[1], shopper.loopInput(e, j));
-        (, bytes32 beta) = VrfBls.verify(g2Mul(vrfSecrets[1]), shopper.loopInput(e, j), proof);
+        bytes memory proof = vrfProve(vrfSecrets[1], shopper.loopInput(relays[1], e, j));
+        (, bytes32 beta) = VrfBls.verify(g2Mul(vrfSecrets[1]), shopper.loopInput(relays[1], e, j), proof);
         address[5] memory route = shopper.loopRoute(e, beta);
         bytes32[5] memory tags;
         uint8[] memory hops = new uint8[](5);
@@ -121,10 +126,11 @@ contract ShopperAuditTest is ShopperBase {
             tags[h] = tagOf(e, route[h], 0);
             hops[h] = h;
             proofs[h] = new bytes32[](1);
-            proofs[h][0] = MerkleTags.leaf(tagOf(e, route[h], 1));
+            proofs[h][0] = MerkleTags.leaf(valueOf(e, route[h], 1));
         }
-        bytes32 id = shopper.reveal(relays[1], e, j, proof, tags);
-        shopper.proveHops(id, tags, hops, proofs);
+        vm.prank(relays[1]);
+        bytes32 id = shopper.reveal(relays[1], e, j, proof, claimOf(tags));
+        shopper.proveHops(id, claimOf(tags), hops, proofs);
         enterEpoch(e + 4);
         check(shopper.finalize(id) == IShopperAudit.AuditStatus.Paid, "paid");
         uint256 sum;

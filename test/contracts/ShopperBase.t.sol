@@ -5,6 +5,7 @@ import {RelayRegistry} from "../../contracts/RelayRegistry.sol";
 import {ObolToken} from "../../contracts/ObolToken.sol";
 import {ShopperAudit} from "../../contracts/ShopperAudit.sol";
 import {VrfBls} from "../../contracts/lib/VrfBls.sol";
+import {IShopperAudit} from "../../contracts/interfaces/IShopperAudit.sol";
 import {MerkleTags} from "../../contracts/lib/MerkleTags.sol";
 
 /// @dev The Foundry cheatcodes these tests use (Hardhat's runner serves them; no forge-std).
@@ -62,6 +63,11 @@ abstract contract ShopperBase {
         }
     }
 
+    /// @dev Whether `relay` may reveal loops of `epoch` (listed then, still staked).
+    function senderStaked(address relay, uint64 epoch) internal view returns (bool) {
+        return registry.isListed(relay, epoch) && registry.relayInfo(relay).stake >= registry.minStake();
+    }
+
     /// @dev Start of `epoch`, opened in the registry.
     function enterEpoch(uint64 epoch) internal {
         vm.warp(registry.genesis() + uint256(epoch) * EPOCH);
@@ -102,7 +108,21 @@ abstract contract ShopperBase {
         return keccak256(abi.encode("tag", epoch, relay, k));
     }
 
+    /// @dev Header hash every hop claims in these tests (the leaf binds it to the tag).
+    bytes32 internal constant HEADER = keccak256("header");
+
+    /// @dev Merkle leaf value of stored tag k: keccak256(tag ‖ header hash).
+    function valueOf(uint64 epoch, address relay, uint256 k) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(tagOf(epoch, relay, k), HEADER));
+    }
+
     function rootOf(uint64 epoch, address relay) internal pure returns (bytes32) {
-        return MerkleTags.node(MerkleTags.leaf(tagOf(epoch, relay, 0)), MerkleTags.leaf(tagOf(epoch, relay, 1)));
+        return MerkleTags.node(MerkleTags.leaf(valueOf(epoch, relay, 0)), MerkleTags.leaf(valueOf(epoch, relay, 1)));
+    }
+
+    /// @dev A claim of `tags` with HEADER at every hop.
+    function claimOf(bytes32[5] memory tags) internal pure returns (IShopperAudit.LoopClaim memory c) {
+        c.tags = tags;
+        for (uint256 h = 0; h < 5; ++h) c.headers[h] = HEADER;
     }
 }

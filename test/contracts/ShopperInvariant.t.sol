@@ -20,6 +20,14 @@ contract ShopperHandler is ShopperBase {
     uint256 public funded;
     uint256 public claimed;
     uint256 public openCount;
+    uint256 public revealed;
+    /// Honest calls that ran, per action (asserted by the test contract).
+    uint256 public commits;
+    uint256 public calls;
+    uint256 public proofs_;
+    uint256 public disputes;
+    uint256 public finalized;
+    uint256 public claims;
 
     constructor() {
         deployWorld(type(uint256).max / 2);
@@ -54,6 +62,7 @@ contract ShopperHandler is ShopperBase {
         token.approve(address(shopper), amount);
         shopper.fund(amount);
         funded += amount;
+        ++calls;
     }
 
     function commit(uint256 who) public {
@@ -61,10 +70,11 @@ contract ShopperHandler is ShopperBase {
         uint64 e = audited;
         if (current() != e + 1) return;
         (bytes32 root,) = shopper.commitment(e, r);
-        if (root != bytes32(0)) return;
+        if (root != bytes32(0) || !registry.isListed(r, e)) return;
         bytes32 newRoot = rootOf(e, r);
         vm.prank(r);
         shopper.commit(e, newRoot, 2);
+        ++commits;
     }
 
     function beacon() public {
@@ -77,18 +87,25 @@ contract ShopperHandler is ShopperBase {
         uint64 e = audited;
         if (current() != e + 2 || shopper.beaconOf(e) == bytes32(0)) return;
         uint256 s = who % RELAYS;
-        uint32 index = uint32(j % (JMAX + 1)); // sometimes beyond jMax: must revert
-        bytes memory alpha = shopper.loopInput(e, index);
+        uint32 index = uint32(j % JMAX); // beyond jMax is the fuzz test's (testFuzz_indicesAtOrAboveJMaxNeverWin)
+        if (!senderStaked(relays[s], e)) return;
+        bytes memory alpha = shopper.loopInput(relays[s], e, index);
         bytes memory proof = vrfProve(vrfSecrets[s], alpha);
         bytes32 beta = VrfBls.output(proof);
         if (!shopper.isWinner(e, beta)) return;
+        shopper.snapshotDirectory(e); // idempotent; the first commitment usually did it
+        for (uint8 l = 0; l < 4; ++l) if (shopper.layerMembers(e, l).length == 0) return; // no route exists
         address[5] memory route = shopper.loopRoute(e, beta);
         if (honestMask >= 0x80) honestMask = 0x1f; // half the loops fully honest, so complete routes occur
         bytes32[5] memory tags;
         for (uint256 h = 0; h < 5; ++h) {
             tags[h] = (honestMask >> h) & 1 == 1 ? tagOf(e, route[h], 0) : keccak256(abi.encode("lie", h, beta));
         }
-        bytes32 id = shopper.reveal(relays[s], e, index, proof, tags);
+        (IShopperAudit.AuditStatus st) = shopper.audit(keccak256(abi.encode(relays[s], e, index))).status;
+        if (st != IShopperAudit.AuditStatus.None || shopper.pool() < 5 * REWARD) return;
+        vm.prank(relays[s]);
+        bytes32 id = shopper.reveal(relays[s], e, index, proof, claimOf(tags));
+        ++revealed;
         ids.push(id);
         _tags[id] = tags;
         _honest[id] = honestMask & 0x1f;
@@ -118,10 +135,11 @@ contract ShopperHandler is ShopperBase {
             if ((mask >> h) & 1 == 0) continue;
             hops[k] = h;
             proofs[k] = new bytes32[](1);
-            proofs[k][0] = MerkleTags.leaf(tagOf(a.epoch, route[h], 1));
+            proofs[k][0] = MerkleTags.leaf(valueOf(a.epoch, route[h], 1));
             ++k;
         }
-        shopper.proveHops(id, _tags[id], hops, proofs);
+        shopper.proveHops(id, claimOf(_tags[id]), hops, proofs);
+        ++proofs_;
     }
 
     function dispute(uint256 which, uint8 hop) external {
@@ -131,8 +149,9 @@ contract ShopperHandler is ShopperBase {
         hop = hop % 5;
         // Only a hop whose tag was invented can be disputed successfully (the recomputation is costly).
         if (a.status != IShopperAudit.AuditStatus.Open || current() > a.epoch + 3 || (_honest[id] >> hop) & 1 == 1) return;
-        shopper.dispute(id, _tags[id], hop);
+        shopper.dispute(id, claimOf(_tags[id]), hop);
         --openCount;
+        ++disputes;
     }
 
     function finalize(uint256 which) public {
@@ -142,6 +161,7 @@ contract ShopperHandler is ShopperBase {
         if (a.status != IShopperAudit.AuditStatus.Open || current() < a.epoch + 4) return;
         shopper.finalize(id);
         --openCount;
+        ++finalized;
     }
 
     function claim(uint256 who) external {
@@ -151,12 +171,14 @@ contract ShopperHandler is ShopperBase {
         vm.prank(r);
         shopper.claim(r);
         claimed += owed;
+        ++claims;
     }
 
     /// @dev Next epoch; the pipeline's scheduled steps happen with it so random runs reach every phase.
     function advance(uint8 commitMask) external {
         uint64 next = current() + 1;
         enterEpoch(next);
+        ++calls;
         if (next >= audited + 5) audited = next; // start auditing the epoch that just began
         bool finalizeAll = commitMask & 0x40 != 0;
         if (commitMask >= 0x80) commitMask = 0x1f;
@@ -203,6 +225,18 @@ contract ShopperInvariantTest {
     function invariant_reserveMatchesOpenAudits() public view {
         IShopperAudit s = _shopper();
         if (s.reserved() != handler.openCount() * 5 * s.rewardPerHop()) revert InvariantBroken("reserved == 5 x reward x open");
+    }
+
+    /// hardhat-config: invariant.runs = 24
+    function invariant_auditCountsConsistent() public view {
+        if (handler.finalized() + handler.disputes() + handler.openCount() != handler.revealed()) {
+            revert InvariantBroken("revealed == finalized + disputed + open");
+        }
+    }
+
+    /// The honest calls ran (failOnRevert: none of them reverted).
+    function afterInvariant() public view {
+        if (handler.calls() == 0) revert InvariantBroken("no handler call ran");
     }
 
     /// hardhat-config: invariant.runs = 24

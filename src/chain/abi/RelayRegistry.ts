@@ -72,6 +72,22 @@ export const relayRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "RelayRegistryDuplicateBlsKey",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "epoch",
         "type": "uint64"
@@ -199,6 +215,17 @@ export const relayRegistryAbi = [
         "internalType": "address",
         "name": "relay",
         "type": "address"
+      }
+    ],
+    "name": "RelayRegistryNoHold",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
       },
       {
         "internalType": "uint64",
@@ -250,6 +277,22 @@ export const relayRegistryAbi = [
       }
     ],
     "name": "RelayRegistrySlashExceedsStake",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "holds",
+        "type": "uint256"
+      }
+    ],
+    "name": "RelayRegistryStakeHeld",
     "type": "error"
   },
   {
@@ -317,6 +360,19 @@ export const relayRegistryAbi = [
       }
     ],
     "name": "EpochOpened",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "epochs",
+        "type": "uint64"
+      }
+    ],
+    "name": "ExitLagSet",
     "type": "event"
   },
   {
@@ -596,6 +652,56 @@ export const relayRegistryAbi = [
         "type": "address"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recorder",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "holds",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakeHeld",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "recorder",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "holds",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakeReleased",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      },
+      {
         "indexed": false,
         "internalType": "uint64",
         "name": "exitEpoch",
@@ -706,6 +812,25 @@ export const relayRegistryAbi = [
     "name": "addStake",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "blsKey",
+        "type": "bytes"
+      }
+    ],
+    "name": "blsKeyOwner",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -825,6 +950,19 @@ export const relayRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "exitLag",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -912,6 +1050,38 @@ export const relayRegistryAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address[]",
+        "name": "relays_",
+        "type": "address[]"
+      }
+    ],
+    "name": "holdStake",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "relay",
+        "type": "address"
+      }
+    ],
+    "name": "holdsOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -1238,6 +1408,19 @@ export const relayRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address[]",
+        "name": "relays_",
+        "type": "address[]"
+      }
+    ],
+    "name": "releaseStake",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "role",
         "type": "bytes32"
@@ -1267,6 +1450,19 @@ export const relayRegistryAbi = [
       }
     ],
     "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "epochs",
+        "type": "uint64"
+      }
+    ],
+    "name": "setExitLag",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -233,6 +233,22 @@ export const shopperAuditAbi = [
         "type": "uint8"
       }
     ],
+    "name": "ShopperAuditHeaderMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "auditId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint8",
+        "name": "hop",
+        "type": "uint8"
+      }
+    ],
     "name": "ShopperAuditHopAlreadyProven",
     "type": "error"
   },
@@ -378,6 +394,22 @@ export const shopperAuditAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      }
+    ],
+    "name": "ShopperAuditNotSender",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "vrfOutput",
         "type": "bytes32"
@@ -443,6 +475,22 @@ export const shopperAuditAbi = [
       }
     ],
     "name": "ShopperAuditRevealClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      }
+    ],
+    "name": "ShopperAuditSenderNotStaked",
     "type": "error"
   },
   {
@@ -633,6 +681,31 @@ export const shopperAuditAbi = [
         "type": "bytes32"
       },
       {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "hop",
+        "type": "uint8"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "disputer",
+        "type": "address"
+      }
+    ],
+    "name": "HopDisputed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "auditId",
+        "type": "bytes32"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "relay",
@@ -717,6 +790,12 @@ export const shopperAuditAbi = [
         "internalType": "bytes32[5]",
         "name": "tags",
         "type": "bytes32[5]"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32[5]",
+        "name": "headers",
+        "type": "bytes32[5]"
       }
     ],
     "name": "LoopRevealed",
@@ -799,6 +878,32 @@ export const shopperAuditAbi = [
   },
   {
     "inputs": [],
+    "name": "FAULT_SLASH_DIVISOR",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_HOP_DELAY_MS",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "REASON_BROKEN_LINK",
     "outputs": [
       {
@@ -813,6 +918,19 @@ export const shopperAuditAbi = [
   {
     "inputs": [],
     "name": "REASON_FALSE_TAG",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REASON_MALFORMED_HOP",
     "outputs": [
       {
         "internalType": "bytes32",
@@ -880,7 +998,7 @@ export const shopperAuditAbi = [
           },
           {
             "internalType": "bytes32",
-            "name": "tagsHash",
+            "name": "claimHash",
             "type": "bytes32"
           }
         ],
@@ -990,9 +1108,21 @@ export const shopperAuditAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "bytes32[5]",
-        "name": "tags",
-        "type": "bytes32[5]"
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claimed",
+        "type": "tuple"
       },
       {
         "internalType": "uint8",
@@ -1001,6 +1131,46 @@ export const shopperAuditAbi = [
       }
     ],
     "name": "dispute",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "auditId",
+        "type": "bytes32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claimed",
+        "type": "tuple"
+      },
+      {
+        "internalType": "uint8",
+        "name": "hop",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes",
+        "name": "header",
+        "type": "bytes"
+      }
+    ],
+    "name": "disputeHop",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1120,6 +1290,11 @@ export const shopperAuditAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      },
+      {
         "internalType": "uint64",
         "name": "epoch",
         "type": "uint64"
@@ -1234,9 +1409,21 @@ export const shopperAuditAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "bytes32[5]",
-        "name": "tags",
-        "type": "bytes32[5]"
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claimed",
+        "type": "tuple"
       },
       {
         "internalType": "uint8[]",
@@ -1316,9 +1503,21 @@ export const shopperAuditAbi = [
         "type": "bytes"
       },
       {
-        "internalType": "bytes32[5]",
-        "name": "tags",
-        "type": "bytes32[5]"
+        "components": [
+          {
+            "internalType": "bytes32[5]",
+            "name": "tags",
+            "type": "bytes32[5]"
+          },
+          {
+            "internalType": "bytes32[5]",
+            "name": "headers",
+            "type": "bytes32[5]"
+          }
+        ],
+        "internalType": "struct IShopperAudit.LoopClaim",
+        "name": "claimed",
+        "type": "tuple"
       }
     ],
     "name": "reveal",

@@ -95,7 +95,7 @@ export function vrfOutput(proof: Uint8Array): Uint8Array {
  * Evaluates the VRF on `alpha`.
  *
  * @param secretKey 32-byte secret key
- * @param alpha VRF input (for loops: `loopInput(chainId, shopper, epoch, j)`)
+ * @param alpha VRF input (for loops: `loopInput(chainId, shopper, sender, epoch, j)`)
  * @returns the 128-byte proof σ and the 32-byte output β
  * @example
  * const { proof, output } = vrfProve(sk, alpha);

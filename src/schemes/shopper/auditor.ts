@@ -19,7 +19,7 @@ import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import { vrfProve } from "../../crypto/vrf/bls.js";
 import type { RouteHop } from "../scheme.js";
 import { buildLoop, loopInput } from "./loop.js";
-import { loopLayers, shopperAddress, tags5 } from "./chain.js";
+import { claim5, loopLayers, shopperAddress } from "./chain.js";
 import { requestProof } from "./proofs.js";
 import { ShopperStore, type StoredLoop } from "./store.js";
 import { FINALIZE_OFFSET, REVEAL_OFFSET } from "./constants.js";
@@ -74,9 +74,9 @@ export class Auditor {
     let sent = 0;
     for (let j = 0; j < n; j++) {
       if (done.has(j)) continue;
-      const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, epoch, index: j }));
+      const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, sender: chain.account, epoch, index: j }));
       const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
-      this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, route: loop.route.map((h) => h.relay) });
+      this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, headers: loop.headers, route: loop.route.map((h) => h.relay) });
       await this.#p.send(loop.packet, loop.route[0]!);
       this.store.setLoopState(epoch, j, "sent");
       sent++;
@@ -137,7 +137,7 @@ export class Auditor {
   async #revealOne(address: Address, loop: StoredLoop): Promise<Hex | null> {
     const { chain } = this.#p;
     try {
-      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "reveal", args: [chain.account, loop.epoch, loop.index, bytesToHex(loop.proof), tags5(loop.tags)] }, "reveal loop");
+      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "reveal", args: [chain.account, loop.epoch, loop.index, bytesToHex(loop.proof), claim5(loop.tags, loop.headers)] }, "reveal loop");
     } catch (error) {
       if (revertName(error) !== "ShopperAuditAlreadyRevealed") {
         this.#log.warn({ epoch: loop.epoch, index: loop.index, err: error }, "reveal failed");
@@ -175,7 +175,7 @@ export class Auditor {
       }
       if (hops.length === 0) continue;
       try {
-        await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, tags5(loop.tags), hops, proofs] }, "prove hops");
+        await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, claim5(loop.tags, loop.headers), hops, proofs] }, "prove hops");
         proven += hops.length;
       } catch (error) {
         this.#log.warn({ auditId: loop.auditId, err: error }, "submitting proofs failed (a relay may have proven meanwhile)");

@@ -62,6 +62,8 @@ export type RevealedLoop = {
   vrfOutput: Hex;
   route: readonly Address[];
   tags: readonly Hex[];
+  /** keccak256 of the header the sender claims each hop received. */
+  headers: readonly Hex[];
 };
 
 /** LoopRevealed events of `epoch` since the deployment block. */
@@ -74,11 +76,14 @@ export async function revealedLoops(chain: ChainClients, epoch: bigint): Promise
     fromBlock: chain.deployment.startBlock,
   });
   return logs.map((l) => {
-    const a = l.args as { auditId: Hex; epoch: bigint; sender: Address; index: number; vrfOutput: Hex; route: readonly Address[]; tags: readonly Hex[] };
-    return { auditId: a.auditId, epoch: a.epoch, sender: a.sender, index: a.index, vrfOutput: a.vrfOutput, route: a.route, tags: a.tags };
+    const a = l.args as { auditId: Hex; epoch: bigint; sender: Address; index: number; vrfOutput: Hex; route: readonly Address[]; tags: readonly Hex[]; headers: readonly Hex[] };
+    return { auditId: a.auditId, epoch: a.epoch, sender: a.sender, index: a.index, vrfOutput: a.vrfOutput, route: a.route, tags: a.tags, headers: a.headers };
   });
 }
 
 export const toHex32 = (b: Uint8Array): Hex => bytesToHex(b);
 export const tags5 = (tags: readonly (Hex | Uint8Array)[]) =>
   tags.map((t) => (typeof t === "string" ? t : bytesToHex(t))) as unknown as readonly [Hex, Hex, Hex, Hex, Hex];
+
+/** The LoopClaim (tags and header hashes per hop) a reveal carries. */
+export const claim5 = (tags: readonly (Hex | Uint8Array)[], headers: readonly (Hex | Uint8Array)[]) => ({ tags: tags5(tags), headers: tags5(headers) });

@@ -26,3 +26,5 @@ export const COMMIT_OFFSET = 1n;
 export const REVEAL_OFFSET = 2n;
 export const PROOF_LAST_OFFSET = 3n;
 export const FINALIZE_OFFSET = 4n;
+/** Longest per-hop delay a loop asks for; ShopperAudit.MAX_HOP_DELAY_MS, and relays' default cap (--max-delay-ms). */
+export const MAX_HOP_DELAY_MS = 60_000;

@@ -15,15 +15,18 @@
  * reveal anyone — and the contract, in a dispute — recomputes every hop's tag.
  */
 import { createHash } from "node:crypto";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encodePacked, keccak256, type Address, type Hex } from "viem";
-import { deriveHopSecrets } from "../../crypto/sphinx/header.js";
+import { deriveHopSecrets, peelWithSecret } from "../../crypto/sphinx/header.js";
+import { OBOL_ASSOCIATED_DATA } from "../../crypto/sphinx/constants.js";
+import { headerSize } from "../../crypto/sphinx/params.js";
 import { x25519Group } from "../../crypto/sphinx/group.js";
 import { createPacket, replayTag } from "../../crypto/sphinx/packet.js";
 import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import type { HopInstruction } from "../../crypto/sphinx/hop.js";
 import { InvalidInputError } from "../../errors.js";
 import type { RouteHop } from "../scheme.js";
-import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, ROUTE_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
+import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, MAX_HOP_DELAY_MS, ROUTE_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
 
 /** Members of the five hop layers (index 0 and 4 both the gateways), each in rank order. */
 export type LoopLayers = readonly (readonly RouteHop[])[];
@@ -35,6 +38,8 @@ export type Loop = {
   delaysMs: number[];
   /** Replay tag every hop stores, in route order. */
   tags: Uint8Array[];
+  /** keccak256 of the Sphinx header each hop receives, in route order (bound into its Merkle leaf). */
+  headers: Uint8Array[];
   /** The Sphinx packet to hand to `route[0]`. */
   packet: Uint8Array;
 };
@@ -57,14 +62,16 @@ export function loopBlock(beta: Uint8Array, k: number): Uint8Array {
 }
 
 /**
- * VRF input α of loop j of an epoch: abi.encodePacked(uint256 chainId, address shopper, uint64 epoch, uint32 j), 64 bytes.
+ * VRF input α of loop j of `sender` in an epoch:
+ * abi.encodePacked(uint256 chainId, address shopper, address sender, uint64 epoch, uint32 j), 84 bytes.
+ * The sender is part of it so a copied public key cannot replay its owner's proofs.
  *
  * @example
- * const alpha = loopInput({ chainId: 31337, shopper, epoch: 3n, index: 0 });
+ * const alpha = loopInput({ chainId: 31337, shopper, sender, epoch: 3n, index: 0 });
  */
-export function loopInput({ chainId, shopper, epoch, index }: { chainId: number; shopper: Address; epoch: bigint; index: number }): Uint8Array {
+export function loopInput({ chainId, shopper, sender, epoch, index }: { chainId: number; shopper: Address; sender: Address; epoch: bigint; index: number }): Uint8Array {
   return Buffer.from(
-    encodePacked(["uint256", "address", "uint64", "uint32"], [BigInt(chainId), shopper, epoch, index]).slice(2),
+    encodePacked(["uint256", "address", "address", "uint64", "uint32"], [BigInt(chainId), shopper, sender, epoch, index]).slice(2),
     "hex",
   );
 }
@@ -79,14 +86,14 @@ export function loopRouteIndices(beta: Uint8Array, layerSizes: readonly number[]
   });
 }
 
-/** Per-hop delays (ms): Exp with mean `meanDelayMs` at the mix layers, 0 at the gateways. */
+/** Per-hop delays (ms): Exp with mean `meanDelayMs` at the mix layers, 0 at the gateways; capped at MAX_HOP_DELAY_MS. */
 export function loopDelaysMs(beta: Uint8Array, meanDelayMs: number): number[] {
   if (!(meanDelayMs >= 0)) throw new InvalidInputError("meanDelayMs", "must be ≥ 0");
   return Array.from({ length: LOOP_HOPS }, (_, h) => {
     if (h === 0 || h === LOOP_HOPS - 1) return 0;
     const block = Buffer.from(loopBlock(beta, DELAY_BLOCK + h));
     const u = Number(block.readBigUInt64BE(0) >> 11n) / 2 ** 53; // u ∈ [0, 1)
-    return Math.min(0xffffffff, Math.round(-Math.log(1 - u) * meanDelayMs));
+    return Math.min(MAX_HOP_DELAY_MS, Math.round(-Math.log(1 - u) * meanDelayMs));
   });
 }
 
@@ -114,6 +121,38 @@ export function rankOrder<T extends { relay: Address }>(seed: Hex, members: read
 export function loopTags(sessionKey: Uint8Array, mixKeys: readonly Uint8Array[]): Uint8Array[] {
   const { secrets } = deriveHopSecrets({ group: x25519Group, sessionKey, publicKeys: mixKeys });
   return secrets.map((ss) => replayTag(ss));
+}
+
+/**
+ * Merkle leaf value a relay stores for a packet: keccak256(tag ‖ keccak256(header it received)).
+ * Binding the header lets a dispute show which header the sender gave the hop.
+ *
+ * @example
+ * const value = leafValue(replayTag, keccak256(header));
+ */
+export function leafValue(tag: Uint8Array, headerHash: Uint8Array): Uint8Array {
+  if (tag.length !== 32 || headerHash.length !== 32) throw new InvalidInputError("leaf", "tag and header hash must be 32 bytes");
+  return keccak_256.create().update(tag).update(headerHash).digest();
+}
+
+/** keccak256 of the header part of a packet (what `leafValue` binds). */
+export function headerHashOf(header: Uint8Array): Uint8Array {
+  return keccak_256(header);
+}
+
+/**
+ * The header each hop of a packet receives, in route order, found by peeling
+ * with the hop secrets the sender derived (no relay key needed).
+ */
+export function hopHeaders(packet: Uint8Array, secrets: readonly Uint8Array[], params: SphinxParams): Uint8Array[] {
+  const size = headerSize(x25519Group, params.routingInfoSize);
+  const out: Uint8Array[] = [];
+  let header: Uint8Array = packet.slice(0, size);
+  for (const ss of secrets) {
+    out.push(header);
+    header = peelWithSecret(x25519Group, params.routingInfoSize, ss, header, OBOL_ASSOCIATED_DATA, undefined).next;
+  }
+  return out;
 }
 
 /**
@@ -151,5 +190,6 @@ export function buildLoop({
       : { action: "loop", delayMs: delaysMs[h]!, slot },
   );
   const packet = createPacket({ group: x25519Group, params, ...keys, hops, message: new Uint8Array(0) });
-  return { beta, sessionKey, route, delaysMs, tags: keys.secrets.map((ss) => replayTag(ss)), packet };
+  const headers = hopHeaders(packet, keys.secrets, params).map(headerHashOf);
+  return { beta, sessionKey, route, delaysMs, tags: keys.secrets.map((ss) => replayTag(ss)), headers, packet };
 }

@@ -9,7 +9,8 @@
  * Crash safety: the commitment is recorded as built → submitted (tx hash) →
  * committed; on restart the chain's `commitment(e, relay)` decides.
  */
-import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
+import { bytesToHex, hexToBytes, keccak256, type Address, type Hex } from "viem";
+import { InvalidInputError } from "../../errors.js";
 import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../scheme.js";
 import { forComponent, type Logger } from "../../log.js";
 import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
@@ -18,8 +19,8 @@ import { sendContractTx } from "../../chain/tx.js";
 import { ContractRevertError } from "../../chain/errors.js";
 import { ensureEpochOpen } from "../../chain/epochs.js";
 import { buildMerkleTree, merkleProof, type MerkleTree } from "../../crypto/merkle.js";
-import { loopBlock, loopTags } from "./loop.js";
-import { revealedLoops, shopperAddress, tags5 } from "./chain.js";
+import { headerHashOf, leafValue, loopBlock, loopTags } from "./loop.js";
+import { claim5, revealedLoops, shopperAddress } from "./chain.js";
 import { ShopperStore } from "./store.js";
 import { COMMIT_OFFSET, PROOF_LAST_OFFSET, PROOF_PROTOCOL, REVEAL_OFFSET, SESSION_KEY_BLOCK } from "./constants.js";
 import { serveProofs, type ProofServer } from "./proofs.js";
@@ -48,10 +49,19 @@ export class ShopperRelay implements RelayScheme {
     this.#server = null;
   }
 
-  /** Stores the tag (durable with the enclosing group commit) and accepts: shopper packets carry no payment. */
+  /**
+   * Stores the tag and the leaf binding the header received (durable with the
+   * enclosing group commit) and accepts: shopper packets carry no payment.
+   */
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
-    this.store.addTag(packet.epoch, packet.replayTag);
+    if (!packet.header) throw new InvalidInputError("packet.header", "the pipeline must pass the header the hop received");
+    this.store.addTag(packet.epoch, packet.replayTag, headerHashOf(packet.header));
     return { accept: true, attachment: EMPTY };
+  }
+
+  /** Keeps a refused packet's header: if it was an audited loop, it proves the sender built it to be refused. */
+  onRefused(packet: { epoch: bigint; replayTag: Uint8Array; header: Uint8Array }): void {
+    this.store.addRefused(packet.epoch, packet.replayTag, packet.header);
   }
 
   receipt(): Uint8Array {
@@ -74,17 +84,18 @@ export class ShopperRelay implements RelayScheme {
   tree(epoch: bigint): MerkleTree | null {
     const cached = this.#trees.get(epoch);
     if (cached) return cached;
-    const tags = this.store.tagsOf(epoch);
-    if (tags.length === 0) return null;
-    const tree = buildMerkleTree(tags);
+    const leaves = this.store.leavesOf(epoch);
+    if (leaves.length === 0) return null;
+    const tree = buildMerkleTree(leaves);
     this.#trees.set(epoch, tree);
     return tree;
   }
 
-  /** Inclusion proof of `tag` in this relay's tree of `epoch`, or null. */
+  /** Inclusion proof of the leaf stored for `tag` in this relay's tree of `epoch`, or null. */
   proofFor(epoch: bigint, tag: Uint8Array): Uint8Array[] | null {
     const tree = this.tree(epoch);
-    return tree ? merkleProof(tree, tag) : null;
+    const leaf = this.store.leafOf(epoch, tag);
+    return tree && leaf ? merkleProof(tree, leaf) : null;
   }
 
   /**
@@ -143,14 +154,21 @@ export class ShopperRelay implements RelayScheme {
         if (loop.route[hop]!.toLowerCase() !== me || ((audit.provenMask >> hop) & 1) === 1) continue;
         if (this.store.provedOf(loop.auditId, hop)) continue;
         const tag = hexToBytes(loop.tags[hop]!);
-        const proof = this.proofFor(epoch, tag);
+        const claim = claim5(loop.tags, loop.headers);
+        const proof = this.#claimedLeafProof(epoch, tag, loop.headers[hop]!);
+        const refused = this.store.refusedOf(epoch, tag);
         try {
           if (proof) {
-            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, tags5(loop.tags), [hop], [proof.map((p) => bytesToHex(p))]] }, "prove hop");
+            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, claim, [hop], [proof.map((p) => bytesToHex(p))]] }, "prove hop");
             this.store.putProved(loop.auditId, hop, "proven", hash);
             proved++;
           } else if (!(await this.#tagIsTrue(loop, hop))) {
-            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "dispute", args: [loop.auditId, tags5(loop.tags), hop] }, "dispute tag");
+            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "dispute", args: [loop.auditId, claim, hop] }, "dispute tag");
+            this.store.putProved(loop.auditId, hop, "disputed", hash);
+            disputed++;
+          } else if (refused && keccak256(refused) === loop.headers[hop]!.toLowerCase()) {
+            // We refused this very header: the sender built the hop to be refused (issue 11, finding 3).
+            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "disputeHop", args: [loop.auditId, claim, hop, bytesToHex(refused)] }, "dispute malformed hop");
             this.store.putProved(loop.auditId, hop, "disputed", hash);
             disputed++;
           } else {
@@ -163,6 +181,13 @@ export class ShopperRelay implements RelayScheme {
       }
     }
     return { proved, disputed };
+  }
+
+  /** Proof of the leaf the sender claims for this hop, when that is the leaf we stored. */
+  #claimedLeafProof(epoch: bigint, tag: Uint8Array, headerHash: Hex): Uint8Array[] | null {
+    const stored = this.store.leafOf(epoch, tag);
+    if (!stored || bytesToHex(stored) !== bytesToHex(leafValue(tag, hexToBytes(headerHash)))) return null;
+    return this.proofFor(epoch, tag);
   }
 
   /** Recomputes the hop's tag off chain from β and the route's mix keys (same as the contract). */

@@ -7,14 +7,16 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
 import { InvalidInputError } from "../../errors.js";
+import { leafValue } from "./loop.js";
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS sh_tags (epoch INTEGER NOT NULL, tag BLOB NOT NULL, PRIMARY KEY (epoch, tag)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sh_leaves (epoch INTEGER NOT NULL, tag BLOB NOT NULL, leaf BLOB NOT NULL, PRIMARY KEY (epoch, tag)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sh_refused (epoch INTEGER NOT NULL, tag BLOB NOT NULL, header BLOB NOT NULL, PRIMARY KEY (epoch, tag)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sh_commits (
   epoch INTEGER PRIMARY KEY, root BLOB NOT NULL, count INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('built','submitted','committed','missed')), tx_hash TEXT);
 CREATE TABLE IF NOT EXISTS sh_loops (
-  epoch INTEGER NOT NULL, idx INTEGER NOT NULL, beta BLOB NOT NULL, proof BLOB NOT NULL, tags BLOB NOT NULL,
+  epoch INTEGER NOT NULL, idx INTEGER NOT NULL, beta BLOB NOT NULL, proof BLOB NOT NULL, tags BLOB NOT NULL, headers BLOB NOT NULL,
   route TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('built','sent','revealed','lost','finalized')),
   audit_id TEXT, PRIMARY KEY (epoch, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sh_proved (audit_id TEXT NOT NULL, hop INTEGER NOT NULL, state TEXT NOT NULL, tx_hash TEXT, PRIMARY KEY (audit_id, hop)) WITHOUT ROWID;
@@ -29,6 +31,8 @@ export type StoredLoop = {
   beta: Uint8Array;
   proof: Uint8Array;
   tags: Uint8Array[];
+  /** keccak256 of the header each hop receives. */
+  headers: Uint8Array[];
   route: Address[];
   state: LoopState;
   auditId: Hex | null;
@@ -48,17 +52,21 @@ export class ShopperStore {
     db.exec(SCHEMA);
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
-      tagPut: p("INSERT OR IGNORE INTO sh_tags (epoch, tag) VALUES (?, ?)"),
-      tagHas: p("SELECT 1 AS x FROM sh_tags WHERE epoch = ? AND tag = ?"),
-      tagsOf: p("SELECT tag FROM sh_tags WHERE epoch = ? ORDER BY tag"),
-      tagCount: p("SELECT count(*) AS n FROM sh_tags WHERE epoch = ?"),
-      tagPrune: p("DELETE FROM sh_tags WHERE epoch < ?"),
+      tagPut: p("INSERT OR IGNORE INTO sh_leaves (epoch, tag, leaf) VALUES (?, ?, ?)"),
+      tagHas: p("SELECT 1 AS x FROM sh_leaves WHERE epoch = ? AND tag = ?"),
+      leafOf: p("SELECT leaf FROM sh_leaves WHERE epoch = ? AND tag = ?"),
+      leavesOf: p("SELECT leaf FROM sh_leaves WHERE epoch = ?"),
+      tagCount: p("SELECT count(*) AS n FROM sh_leaves WHERE epoch = ?"),
+      tagPrune: p("DELETE FROM sh_leaves WHERE epoch < ?"),
+      refusedPut: p("INSERT OR IGNORE INTO sh_refused (epoch, tag, header) VALUES (?, ?, ?)"),
+      refusedGet: p("SELECT header FROM sh_refused WHERE epoch = ? AND tag = ?"),
+      refusedPrune: p("DELETE FROM sh_refused WHERE epoch < ?"),
       commitGet: p("SELECT root, count, state, tx_hash FROM sh_commits WHERE epoch = ?"),
       commitPut: p("INSERT INTO sh_commits (epoch, root, count, state, tx_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash"),
-      loopPut: p("INSERT OR IGNORE INTO sh_loops (epoch, idx, beta, proof, tags, route, state) VALUES (?, ?, ?, ?, ?, ?, 'built')"),
+      loopPut: p("INSERT OR IGNORE INTO sh_loops (epoch, idx, beta, proof, tags, headers, route, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'built')"),
       loopState: p("UPDATE sh_loops SET state = ?, audit_id = coalesce(?, audit_id) WHERE epoch = ? AND idx = ?"),
-      loopsOf: p("SELECT epoch, idx, beta, proof, tags, route, state, audit_id FROM sh_loops WHERE epoch = ? ORDER BY idx"),
-      loopsIn: p("SELECT epoch, idx, beta, proof, tags, route, state, audit_id FROM sh_loops WHERE state = ? ORDER BY epoch, idx"),
+      loopsOf: p("SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE epoch = ? ORDER BY idx"),
+      loopsIn: p("SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE state = ? ORDER BY epoch, idx"),
       provedGet: p("SELECT state, tx_hash FROM sh_proved WHERE audit_id = ? AND hop = ?"),
       provedPut: p("INSERT INTO sh_proved (audit_id, hop, state, tx_hash) VALUES (?, ?, ?, ?) ON CONFLICT (audit_id, hop) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash"),
       claimPut: p("INSERT INTO sh_claims (tx_hash, amount, state) VALUES (?, ?, ?) ON CONFLICT (tx_hash) DO UPDATE SET state = excluded.state"),
@@ -66,10 +74,13 @@ export class ShopperStore {
     };
   }
 
-  /** Records a processed packet's replay tag for `epoch` (idempotent). */
-  addTag(epoch: bigint, tag: Uint8Array): void {
+  /**
+   * Records a processed packet for `epoch` (idempotent): its replay tag and the
+   * Merkle leaf keccak256(tag ‖ keccak256(header received)) the commitment holds.
+   */
+  addTag(epoch: bigint, tag: Uint8Array, headerHash: Uint8Array): void {
     checkTag(tag);
-    this.#s.tagPut!.run(epoch, tag);
+    this.#s.tagPut!.run(epoch, tag, leafValue(tag, headerHash));
   }
 
   hasTag(epoch: bigint, tag: Uint8Array): boolean {
@@ -77,15 +88,36 @@ export class ShopperStore {
     return this.#s.tagHas!.get(epoch, tag) !== undefined;
   }
 
-  tagsOf(epoch: bigint): Uint8Array[] {
-    return (this.#s.tagsOf!.all(epoch) as { tag: Uint8Array }[]).map((r) => new Uint8Array(r.tag));
+  /** The leaf stored for `tag` in `epoch`, or null. */
+  leafOf(epoch: bigint, tag: Uint8Array): Uint8Array | null {
+    checkTag(tag);
+    const r = this.#s.leafOf!.get(epoch, tag) as { leaf: Uint8Array } | undefined;
+    return r ? new Uint8Array(r.leaf) : null;
+  }
+
+  /** Every leaf of `epoch` (the commitment's Merkle tree sorts them). */
+  leavesOf(epoch: bigint): Uint8Array[] {
+    return (this.#s.leavesOf!.all(epoch) as { leaf: Uint8Array }[]).map((r) => new Uint8Array(r.leaf));
   }
 
   tagCount(epoch: bigint): number {
     return Number((this.#s.tagCount!.get(epoch) as { n: number | bigint }).n);
   }
 
+  /** Keeps the header of a packet refused after its tag was computed (evidence for `disputeHop`). */
+  addRefused(epoch: bigint, tag: Uint8Array, header: Uint8Array): void {
+    checkTag(tag);
+    this.#s.refusedPut!.run(epoch, tag, header);
+  }
+
+  refusedOf(epoch: bigint, tag: Uint8Array): Uint8Array | null {
+    checkTag(tag);
+    const r = this.#s.refusedGet!.get(epoch, tag) as { header: Uint8Array } | undefined;
+    return r ? new Uint8Array(r.header) : null;
+  }
+
   pruneTagsBefore(epoch: bigint): number {
+    this.#s.refusedPrune!.run(epoch);
     return Number(this.#s.tagPrune!.run(epoch).changes);
   }
 
@@ -99,7 +131,7 @@ export class ShopperStore {
   }
 
   addLoop(loop: Omit<StoredLoop, "state" | "auditId">): void {
-    this.#s.loopPut!.run(loop.epoch, loop.index, loop.beta, loop.proof, Buffer.concat(loop.tags), JSON.stringify(loop.route));
+    this.#s.loopPut!.run(loop.epoch, loop.index, loop.beta, loop.proof, Buffer.concat(loop.tags), Buffer.concat(loop.headers), JSON.stringify(loop.route));
   }
 
   setLoopState(epoch: bigint, index: number, state: LoopState, auditId: Hex | null = null): void {
@@ -132,17 +164,23 @@ export class ShopperStore {
   }
 }
 
-type LoopRow = { epoch: number | bigint; idx: number; beta: Uint8Array; proof: Uint8Array; tags: Uint8Array; route: string; state: LoopState; audit_id: Hex | null };
+type LoopRow = { epoch: number | bigint; idx: number; beta: Uint8Array; proof: Uint8Array; tags: Uint8Array; headers: Uint8Array; route: string; state: LoopState; audit_id: Hex | null };
 
 function toLoop(r: LoopRow): StoredLoop {
-  const tags: Uint8Array[] = [];
-  for (let i = 0; i < r.tags.length; i += 32) tags.push(new Uint8Array(r.tags.subarray(i, i + 32)));
+  const split = (b: Uint8Array) => {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < b.length; i += 32) out.push(new Uint8Array(b.subarray(i, i + 32)));
+    return out;
+  };
+  const tags = split(r.tags);
+  const headers = split(r.headers);
   return {
     epoch: BigInt(r.epoch),
     index: Number(r.idx),
     beta: new Uint8Array(r.beta),
     proof: new Uint8Array(r.proof),
     tags,
+    headers,
     route: JSON.parse(r.route) as Address[],
     state: r.state,
     auditId: r.audit_id,

@@ -6,11 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { bytesToHex, zeroAddress, type Hex } from "viem";
 import { createWorld, MAX_THRESHOLD, OBOL, REWARD, type World } from "./fixture.js";
-import { buildMerkleTree } from "../../../src/crypto/merkle.js";
+import { buildMerkleTree, merkleProof } from "../../../src/crypto/merkle.js";
 import { vrfProve } from "../../../src/crypto/vrf/bls.js";
 import { loopTags } from "../../../src/schemes/shopper/loop.js";
 
 const E = 1n;
+
+/** Reveals must come from the sender itself (issue 11, finding 2). */
+const asSender = (w: World, sender: Hex) => ({ account: w.relayOf(sender).wallet.account });
 
 /** Builds loop (sender, E, j), carries it honestly (unless told), commits in E+1 and fixes the beacon in E+2. */
 async function toReveal(w: World, opts: { dropAt?: Hex; silentAt?: Hex; j?: number; skipCommit?: Hex[] } = {}) {
@@ -27,13 +30,13 @@ async function toReveal(w: World, opts: { dropAt?: Hex; silentAt?: Hex; j?: numb
 }
 
 async function reveal(w: World, s: Awaited<ReturnType<typeof toReveal>>, tags = s.loop.tags) {
-  await w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.tagsHex(tags)]);
+  await w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop, tags)], asSender(w, s.sender.address));
   return w.auditIdOf(s.sender.address, E, 0);
 }
 
 async function proveAll(w: World, s: Awaited<ReturnType<typeof toReveal>>, auditId: Hex, hops = [0, 1, 2, 3, 4]) {
   const proofs = hops.map((h) => w.proofFor(E, s.loop.route[h]!.relay, s.loop.tags[h]!)!);
-  return w.shopper.write.proveHops([auditId, w.tagsHex(s.loop.tags), hops, proofs]);
+  return w.shopper.write.proveHops([auditId, w.claim(s.loop), hops, proofs]);
 }
 
 async function conserved(w: World) {
@@ -79,9 +82,9 @@ describe("ShopperAudit: an honest winning loop", () => {
     expect(await w.shopper.read.isWinner([E, bytesToHex(s.loop.beta)])).toBe(true);
     const auditId = w.auditIdOf(s.sender.address, E, 0);
     await w.viem.assertions.emitWithArgs(
-      w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.tagsHex(s.loop.tags)]),
+      w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, s.sender.address)),
       w.shopper, "LoopRevealed",
-      [auditId, E, s.sender.address, 0, bytesToHex(s.loop.beta), s.loop.route.map((h) => h.relay) as unknown as readonly [Hex, Hex, Hex, Hex, Hex], w.tagsHex(s.loop.tags)],
+      [auditId, E, s.sender.address, 0, bytesToHex(s.loop.beta), s.loop.route.map((h) => h.relay) as unknown as readonly [Hex, Hex, Hex, Hex, Hex], w.tagsHex(s.loop.tags), w.tagsHex(s.loop.headers)],
     );
     expect(await w.shopper.read.reserved()).toBe(5n * REWARD);
     await w.viem.assertions.emit(proveAll(w, s, auditId, [0, 1]), w.shopper, "HopProven");
@@ -174,39 +177,39 @@ describe("ShopperAudit: reveals", () => {
   it("rejects reveals outside epoch + 2, before the beacon, beyond jMax, with forged proofs, twice, or unfunded", async () => {
     const w = await createWorld({ pool: 5n * REWARD });
     const s = await toReveal(w);
-    const args = (j: number, proof = s.loop.proof) => [s.sender.address, E, j, bytesToHex(proof), w.tagsHex(s.loop.tags)] as const;
+    const args = (j: number, proof = s.loop.proof) => [s.sender.address, E, j, bytesToHex(proof), w.claim(s.loop)] as const;
     // No beacon for epoch E + 1 yet (its own reveal epoch has not come): BeaconMissing needs the right epoch.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([s.sender.address, E + 1n, 0, bytesToHex(s.loop.proof), w.tagsHex(s.loop.tags)]), w.shopper, "ShopperAuditRevealClosed", [E + 1n, E + 2n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([s.sender.address, E + 1n, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, s.sender.address)), w.shopper, "ShopperAuditRevealClosed", [E + 1n, E + 2n]);
     // A sender exceeding jMax cannot win with the extra packets, even with a valid proof.
-    const extra = vrfProve(s.sender.vrf.secretKey, Buffer.from((await w.shopper.read.loopInput([E, 16])).slice(2), "hex")).proof;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(16, extra)), w.shopper, "ShopperAuditIndexTooHigh", [16, 16]);
+    const extra = vrfProve(s.sender.vrf.secretKey, Buffer.from((await w.shopper.read.loopInput([s.sender.address, E, 16])).slice(2), "hex")).proof;
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(16, extra), asSender(w, s.sender.address)), w.shopper, "ShopperAuditIndexTooHigh", [16, 16]);
     // A proof for another index, by another key, or tampered.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(1)), w.shopper, "ShopperAuditInvalidVrfProof", [s.sender.address, E, 1]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(1), asSender(w, s.sender.address)), w.shopper, "ShopperAuditInvalidVrfProof", [s.sender.address, E, 1]);
     const other = w.relays[1]!;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([other.address, E, 0, bytesToHex(s.loop.proof), w.tagsHex(s.loop.tags)]), w.shopper, "ShopperAuditInvalidVrfProof", [other.address, E, 0]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([other.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, other.address)), w.shopper, "ShopperAuditInvalidVrfProof", [other.address, E, 0]);
     const tampered = s.loop.proof.slice();
     tampered[127]! ^= 1;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(0, tampered)), w.shopper, "ShopperAuditInvalidVrfProof", [s.sender.address, E, 0]);
-    // A sender without a VRF key (the deployer is not registered).
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([w.deployer.account.address, E, 0, bytesToHex(s.loop.proof), w.tagsHex(s.loop.tags)]), w.shopper, "ShopperAuditInvalidVrfKey", [w.deployer.account.address, E]);
-    await w.shopper.write.reveal(args(0));
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(0, tampered), asSender(w, s.sender.address)), w.shopper, "ShopperAuditInvalidVrfProof", [s.sender.address, E, 0]);
+    // A sender that is not a staked relay (the deployer is not registered).
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([w.deployer.account.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], { account: w.deployer.account }), w.shopper, "ShopperAuditSenderNotStaked", [w.deployer.account.address, E]);
+    await w.shopper.write.reveal(args(0), asSender(w, s.sender.address));
     const auditId = w.auditIdOf(s.sender.address, E, 0);
     expect((await w.shopper.read.audit([auditId])).status).toBe(1);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(0)), w.shopper, "ShopperAuditAlreadyRevealed", [auditId]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(0), asSender(w, s.sender.address)), w.shopper, "ShopperAuditAlreadyRevealed", [auditId]);
     // The pool held exactly one route's reward; a second winner cannot reserve.
-    const second = vrfProve(s.sender.vrf.secretKey, Buffer.from((await w.shopper.read.loopInput([E, 2])).slice(2), "hex")).proof;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(2, second)), w.shopper, "ShopperAuditPoolExhausted", [5n * REWARD, 0n]);
+    const second = vrfProve(s.sender.vrf.secretKey, Buffer.from((await w.shopper.read.loopInput([s.sender.address, E, 2])).slice(2), "hex")).proof;
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(2, second), asSender(w, s.sender.address)), w.shopper, "ShopperAuditPoolExhausted", [5n * REWARD, 0n]);
     await w.viem.assertions.revertWithCustomError(w.shopper.write.fund([0n]), w.shopper, "ShopperAuditZeroAmount");
     await w.viem.assertions.emitWithArgs(w.shopper.write.fund([OBOL]), w.shopper, "PoolFunded", [w.deployer.account.address, OBOL]);
     await w.gotoEpoch(E + 3n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(2, second)), w.shopper, "ShopperAuditRevealClosed", [E, E + 3n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(2, second), asSender(w, s.sender.address)), w.shopper, "ShopperAuditRevealClosed", [E, E + 3n]);
     await conserved(w);
   });
 
   it("rejects a loop that does not win against the beacon", async () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1, winThreshold: 1n });
     const s = await toReveal(w);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.tagsHex(s.loop.tags)]), w.shopper, "ShopperAuditNotWinner", [bytesToHex(s.loop.beta)]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, s.sender.address)), w.shopper, "ShopperAuditNotWinner", [bytesToHex(s.loop.beta)]);
     expect(await w.shopper.read.isWinner([E, bytesToHex(s.loop.beta)])).toBe(false);
   });
 });
@@ -216,12 +219,12 @@ describe("ShopperAudit: proofs", () => {
     const w = await createWorld();
     const s = await toReveal(w, { skipCommit: [] });
     const auditId = await reveal(w, s);
-    const tags = w.tagsHex(s.loop.tags);
+    const tags = w.claim(s.loop);
     const p0 = w.proofFor(E, s.loop.route[0]!.relay, s.loop.tags[0]!)!;
     const unknown = `0x${"ab".repeat(32)}` as Hex;
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([unknown, tags, [0], [p0]]), w.shopper, "ShopperAuditUnknownAudit", [unknown]);
-    const wrong = [...tags] as typeof tags;
-    wrong[0] = `0x${"01".repeat(32)}`;
+    const wrong = { tags: [...tags.tags] as typeof tags.tags, headers: tags.headers };
+    wrong.tags[0] = `0x${"01".repeat(32)}`;
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, wrong, [0], [p0]]), w.shopper, "ShopperAuditTagsMismatch", [auditId]);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, tags, [5], [p0]]), w.shopper, "ShopperAuditInvalidHop", [5]);
     await w.viem.assertions.revertWithCustomError(w.shopper.write.proveHops([auditId, tags, [0, 1], [p0]]), w.shopper, "ShopperAuditInvalidHop");
@@ -242,7 +245,7 @@ describe("ShopperAudit: proofs", () => {
     const auditId = await reveal(w, s);
     const relay = s.loop.route[2]!.relay;
     await w.viem.assertions.revertWithCustomErrorWithArgs(
-      w.shopper.write.proveHops([auditId, w.tagsHex(s.loop.tags), [2], [[]]]),
+      w.shopper.write.proveHops([auditId, w.claim(s.loop), [2], [[]]]),
       w.shopper, "ShopperAuditNoCommitment", [E, relay],
     );
   });
@@ -289,14 +292,14 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const lie = [...s.loop.tags];
     lie[3] = new Uint8Array(32).fill(9);
     const auditId = await reveal(w, s, lie);
-    const tags = w.tagsHex(lie);
+    const tags = w.claim(s.loop, lie);
     // Disputing a true tag fails.
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.dispute([auditId, tags, 2]), w.shopper, "ShopperAuditDisputeRejected", [auditId, 2]);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.dispute([auditId, tags, 7]), w.shopper, "ShopperAuditInvalidHop", [7]);
     const victim = w.relayOf(s.loop.route[3]!.relay);
     await w.viem.assertions.emitWithArgs(
       w.shopper.write.dispute([auditId, tags, 3], { account: victim.wallet.account }),
-      w.shopper, "AuditDisputed", [auditId, 3, victim.address, tags[3], bytesToHex(s.loop.tags[3]!)],
+      w.shopper, "AuditDisputed", [auditId, 3, victim.address, tags.tags[3], bytesToHex(s.loop.tags[3]!)],
     );
     expect((await w.shopper.read.audit([auditId])).status).toBe(4);
     expect(await w.registry.read.faults([s.sender.address])).toBe(1n);
@@ -328,24 +331,22 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const route = await w.shopper.read.loopRoute([E, bytesToHex(honest.beta)]);
     expect(route.map((a) => a.toLowerCase())).toEqual(honest.route.map((h) => h.relay.toLowerCase()));
     // (a) revealing the biased packet's tags: the audited hops cannot prove, and a dispute voids it.
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), w.tagsHex(biased.tags)]);
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), w.claim(biased)], asSender(w, sender.address));
     const auditId = w.auditIdOf(sender.address, E, 0);
     const hop0 = w.relayOf(route[0]!);
     if (route[0]!.toLowerCase() !== biased.route[0]!.relay.toLowerCase()) {
       expect(w.proofFor(E, route[0]!, biased.tags[0]!)).toBeNull();
     }
-    await w.shopper.write.dispute([auditId, w.tagsHex(biased.tags), 0], { account: hop0.wallet.account });
+    await w.shopper.write.dispute([auditId, w.claim(biased), 0], { account: hop0.wallet.account });
     expect((await w.shopper.read.audit([auditId])).status).toBe(4);
-    // (b) revealing the true tags of the derived loop it never sent: broken at hop 0, sender recorded.
+    // (b) the proven lie slashed the sender's whole minimum stake: it can no longer reveal at all.
+    expect((await w.registry.read.relayInfo([sender.address])).stake).toBe(0n);
     const second = await w.loop(sender, E, 1);
-    await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), w.tagsHex(second.tags)]);
-    await w.gotoEpoch(E + 4n);
-    const id1 = w.auditIdOf(sender.address, E, 1);
-    await w.shopper.write.finalize([id1]);
-    expect((await w.shopper.read.audit([id1])).status).toBe(3);
-    // False tag (a) + broken link before hop 0 (b) + missing tag when the sender is its own hop 0.
-    const selfHop0 = second.route[0]!.relay.toLowerCase() === sender.address.toLowerCase() ? 1n : 0n;
-    expect(await w.registry.read.faults([sender.address])).toBe(2n + selfHop0);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), w.claim(second)], asSender(w, sender.address)),
+      w.shopper, "ShopperAuditSenderNotStaked", [sender.address, E],
+    );
+    expect(await w.registry.read.faults([sender.address])).toBe(1n);
     for (const r of w.relays) expect(await w.shopper.read.owed([r.address])).toBe(0n);
     await conserved(w);
   });
@@ -384,14 +385,15 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.tagsHex(loop.tags)]);
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], asSender(w, sender.address));
     const auditId = w.auditIdOf(sender.address, E, 0);
     expect(w.proofFor(E, cheat.address, loop.tags[2]!)).toBeNull();
     // Its own invented tags are not the loop's tag.
     const anyTag = cheat.tags.get(E)!.at(-1)!;
-    const tags = w.tagsHex(loop.tags);
+    const tags = w.claim(loop);
+    const cheatTree = w.trees.get(`${E}:${cheat.address}`)!;
     await w.viem.assertions.revertWithCustomErrorWithArgs(
-      w.shopper.write.proveHops([auditId, tags, [2], [w.proofFor(E, cheat.address, anyTag)!]]),
+      w.shopper.write.proveHops([auditId, tags, [2], [merkleProof(cheatTree, anyTag)!.map((x) => bytesToHex(x))]]),
       w.shopper, "ShopperAuditInvalidProof", [auditId, 2],
     );
     await w.gotoEpoch(E + 4n);

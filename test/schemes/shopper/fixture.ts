@@ -15,8 +15,10 @@ import { peelPacket } from "../../../src/crypto/sphinx/packet.js";
 import { obolParams } from "../../../src/crypto/sphinx/params.js";
 import { vrfKeygen, vrfProve, type VrfKeyPair } from "../../../src/crypto/vrf/bls.js";
 import { buildMerkleTree, merkleProof, type MerkleTree } from "../../../src/crypto/merkle.js";
-import { buildLoop, loopInput, type Loop, type LoopLayers } from "../../../src/schemes/shopper/loop.js";
+import { buildLoop, headerHashOf, leafValue, loopInput, type Loop, type LoopLayers } from "../../../src/schemes/shopper/loop.js";
+import { headerSize } from "../../../src/crypto/sphinx/params.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
+import { SHOPPER_DEFAULTS } from "../../../ignition/modules/ShopperAudit.js";
 
 export const OBOL = 10n ** 18n;
 export const EPOCH = 3600;
@@ -32,15 +34,19 @@ export type Relay = {
   mixSecret: Uint8Array;
   mixKey: Uint8Array;
   vrf: VrfKeyPair;
-  /** Replay tags this relay processed, per epoch (what its store would hold). */
+  /** Merkle leaf values keccak256(tag ‖ header hash) of the packets this relay processed, per epoch (what its store would hold). */
   tags: Map<bigint, Uint8Array[]>;
+  /** Leaf value by `${epoch}:${tag hex}`, to find a tag's proof. */
+  leafOf: Map<string, Uint8Array>;
+  /** Headers of packets the relay refused after computing their tag, by `${epoch}:${tag hex}` (the pipeline's onRefused). */
+  refused: Map<string, Uint8Array>;
 };
 
 type HardhatWallet = Awaited<ReturnType<Awaited<ReturnType<typeof hre.network.connect>>["viem"]["getWalletClients"]>>[number];
 
-export type WorldOptions = { gateways?: number; mixesPerLayer?: number; jMax?: number; winThreshold?: bigint; reward?: bigint; pool?: bigint };
+export type WorldOptions = { gateways?: number; mixesPerLayer?: number; jMax?: number; winThreshold?: bigint; reward?: bigint; pool?: bigint; exitLag?: bigint };
 
-export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, winThreshold = MAX_THRESHOLD, reward = REWARD, pool = 1000n * OBOL }: WorldOptions = {}) {
+export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, winThreshold = MAX_THRESHOLD, reward = REWARD, pool = 1000n * OBOL, exitLag = SHOPPER_DEFAULTS.exitLag }: WorldOptions = {}) {
   const conn = await hre.network.connect();
   const { viem, networkHelpers } = conn;
   const publicClient = await viem.getPublicClient();
@@ -54,6 +60,8 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   const shopperAddress = (await viem.deployContract("ShopperAudit", [registryAddress, tokenAddress, jMax, winThreshold, reward])).address;
   const shopper = getContract({ address: shopperAddress, abi: shopperAuditAbi, client });
   await registry.write.grantRole([await registry.read.FAULT_RECORDER_ROLE(), shopperAddress]);
+  // As the Ignition module does: stake stays locked through the reveal window of the last epoch served.
+  await registry.write.setExitLag([exitLag]);
   await token.write.approve([shopperAddress, 2n ** 255n]);
   if (pool > 0n) await shopper.write.fund([pool]);
   const chainId = await publicClient.getChainId();
@@ -72,6 +80,8 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
       mixKey: x25519Group.publicKey(mixSecret),
       vrf: vrfKeygen(),
       tags: new Map(),
+      leafOf: new Map(),
+      refused: new Map(),
     });
   }
   for (const r of relays) {
@@ -105,7 +115,7 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   }
   /** Loop j of `sender` in epoch `e`, from its VRF. */
   async function loop(sender: Relay, e: bigint, j: number, meanDelayMs = 100): Promise<Loop & { proof: Uint8Array }> {
-    const alpha = loopInput({ chainId, shopper: shopperAddress, epoch: e, index: j });
+    const alpha = loopInput({ chainId, shopper: shopperAddress, sender: sender.address, epoch: e, index: j });
     const { proof, output } = vrfProve(sender.vrf.secretKey, alpha);
     return { ...buildLoop({ beta: output, layers: await layers(e), params: PARAMS, meanDelayMs }), proof };
   }
@@ -114,7 +124,7 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
    * records the replay tag it saw. `dropAt` = index of a relay that records
    * the tag but does not forward; `silentAt` = one that drops without recording.
    */
-  function carry(e: bigint, packet: Uint8Array, first: Address, { dropAt, silentAt }: { dropAt?: Address; silentAt?: Address } = {}): number {
+  function carry(e: bigint, packet: Uint8Array, first: Address, { dropAt, silentAt, maxDelayMs = 60_000 }: { dropAt?: Address; silentAt?: Address; maxDelayMs?: number } = {}): number {
     let current: Address | null = first;
     let p: Uint8Array | null = packet;
     let hops = 0;
@@ -122,9 +132,18 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
       const r = relayOf(current);
       if (silentAt && current.toLowerCase() === silentAt.toLowerCase()) return hops;
       const peeled = peelPacket({ group: x25519Group, params: PARAMS, secretKey: r.mixSecret, packet: p });
+      const header = p.slice(0, headerSize(x25519Group, PARAMS.routingInfoSize));
+      const key = `${e}:${bytesToHex(peeled.replayTag)}`;
+      // The relay pipeline refuses a hop whose delay exceeds its cap; it keeps the header for a dispute.
+      if (peeled.hop.delayMs > maxDelayMs) {
+        r.refused.set(key, header);
+        return hops;
+      }
+      const value = leafValue(peeled.replayTag, headerHashOf(header));
       const list = r.tags.get(e) ?? [];
-      list.push(peeled.replayTag);
+      list.push(value);
       r.tags.set(e, list);
+      r.leafOf.set(key, value);
       hops++;
       if (dropAt && current.toLowerCase() === dropAt.toLowerCase()) return hops;
       p = peeled.next;
@@ -149,9 +168,11 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
     }
   }
   function proofFor(e: bigint, relay: Address, tag: Uint8Array): Hex[] | null {
-    const tree = trees.get(`${e}:${relayOf(relay).address}`);
-    if (!tree) return null;
-    return merkleProof(tree, tag)?.map((p) => bytesToHex(p)) ?? null;
+    const r = relayOf(relay);
+    const tree = trees.get(`${e}:${r.address}`);
+    const value = r.leafOf.get(`${e}:${bytesToHex(tag)}`);
+    if (!tree || !value) return null;
+    return merkleProof(tree, value)?.map((p) => bytesToHex(p)) ?? null;
   }
   async function fixBeacon(e: bigint) {
     await shopper.write.requestBeacon([e]);
@@ -159,12 +180,17 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
     await shopper.write.fixBeacon([e]);
   }
   const tagsHex = (tags: Uint8Array[]) => tags.map((t) => bytesToHex(t)) as [Hex, Hex, Hex, Hex, Hex];
+  /** The LoopClaim a sender reveals for `loop` (its own tags unless others are given). */
+  const claim = (loop: { tags: Uint8Array[]; headers: Uint8Array[] }, tags: Uint8Array[] | [Hex, Hex, Hex, Hex, Hex] = loop.tags) => ({
+    tags: tags.map((t) => (typeof t === "string" ? t : bytesToHex(t))) as [Hex, Hex, Hex, Hex, Hex],
+    headers: tagsHex(loop.headers),
+  });
   const auditIdOf = (sender: Address, e: bigint, j: number) =>
     keccak256(`0x${sender.slice(2).toLowerCase().padStart(64, "0")}${toHex(e, { size: 32 }).slice(2)}${toHex(j, { size: 32 }).slice(2)}`);
 
   return {
     conn, viem, networkHelpers, publicClient, wallets, deployer, token, registry, shopper, chainId, relays, relayOf,
-    epoch, gotoEpoch, layers, loop, carry, noise, commitAll, proofFor, fixBeacon, tagsHex, auditIdOf, trees,
+    epoch, gotoEpoch, layers, loop, carry, noise, commitAll, proofFor, fixBeacon, tagsHex, claim, auditIdOf, trees,
   };
 }
 export type World = Awaited<ReturnType<typeof createWorld>>;
