@@ -68,11 +68,33 @@ ${COMMON_USAGE}`,
     const { launchRelay } = await import("../../relay/launch.js");
     const { forComponent } = await import("../../log.js");
 
-    const scheme = await loadScheme(common.scheme);
+    const { schemeOf, deployedSchemes } = await import("../scheme.js");
+    const { writeRelayState, readRelayState } = await import("../relay-state.js");
+    const { explainStartError, requireGas, requireTokens } = await import("../explain.js");
     const deployment = readDeployment(values["deployment-dir"] ?? common.dataDir);
-    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment });
+    const scheme = await loadScheme(schemeOf(common, deployment, "relay"));
     const relayLog = forComponent(log, "obol:relay-cli");
-    const launched = await launchRelay({
+    if (scheme.name === "free" && deployedSchemes(deployment).length > 0)
+      process.stderr.write(
+        `warning: this relay runs the free scheme on a deployment with ${deployedSchemes(deployment).join(", ")}: clients paying with it will be refused and it earns nothing; drop --scheme free to use the deployment's scheme\n`,
+      );
+    const previous = readRelayState(common.dataDir);
+    if (previous && previous.scheme !== scheme.name && previous.registry === deployment.contracts.RelayRegistry)
+      throw new UsageError(`this relay ran the ${previous.scheme} scheme; --scheme ${scheme.name} would strand what it earned`, "relay", {
+        hint: `claim first (\`obol claim --data-dir ${common.dataDir}\`), then use a new --data-dir for the other scheme`,
+      });
+    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment });
+    await requireGas(chain);
+    if ((await readRelay(chain)).status === "none") {
+      const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
+      const { relayRegistryAbi } = await import("../../chain/abi/RelayRegistry.js");
+      const [balance, minStake] = await Promise.all([
+        chain.publicClient.readContract({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] }),
+        chain.publicClient.readContract({ address: deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "minStake" }),
+      ]);
+      requireTokens(chain.account, balance, stake ?? minStake, "registering a relay (the stake)");
+    }
+    const launched = await explainStartError(() => launchRelay({
       dataDir: common.dataDir,
       role,
       address: chain.account,
@@ -83,14 +105,15 @@ ${COMMON_USAGE}`,
       sources: () => chainSources(chain, { log: relayLog, open: true }),
       cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
       tuning: { maxDelayMs },
-    });
+    }));
+    writeRelayState(common.dataDir, { relay: chain.account, role, scheme: scheme.name, registry: deployment.contracts.RelayRegistry, chainId: deployment.chainId });
     try {
       const peerId = launched.node.peerId.toString();
       const multiaddr = values.announce ? `${values.announce}/p2p/${peerId}` : launched.multiaddrs[0]!;
       const record = await readRelay(chain);
       let activeFrom = record.activeFrom;
       if (record.status === "none") {
-        const registered = await registerRelay(chain, { role, mixKey: launched.mixPublicKey, multiaddr, ...(stake ? { stake } : {}) });
+        const registered = await explainStartError(() => registerRelay(chain, { role, mixKey: launched.mixPublicKey, multiaddr, ...(stake ? { stake } : {}) }));
         activeFrom = registered.activeFrom;
         relayLog.info({ activeFrom, gas: registered.register }, "registered in the RelayRegistry");
       } else if (record.multiaddr !== multiaddr) {
