@@ -32,12 +32,15 @@ export const command: Command = {
   list                                 every channel you are source or destination of
 
 Clients open a channel to their entry gateway; relays to the relays of the
-next layers. The token approval is sent first when needed.
-Reads <data-dir>/deployment.json.
+next layers. The token approval is sent first when needed. Which channels
+and amounts a network needs: docs/operator.md §channels.
+
+Options:
+  --deployment-dir <dir> where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
     const { values, common, positionals } = parseCommandArgs("channels", argv, {
-      options: { to: { type: "string" }, with: { type: "string" }, amount: { type: "string" } },
+      options: { to: { type: "string" }, with: { type: "string" }, amount: { type: "string" }, "deployment-dir": { type: "string" } },
       positionals: 1,
     });
     if (common.help) {
@@ -50,7 +53,7 @@ ${COMMON_USAGE}`,
     const { readDeployment } = await import("../../chain/deployment-file.js");
     const { connectChain } = await import("../../chain/client.js");
     const ch = await import("../../schemes/channels/chain.js");
-    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment: readDeployment(common.dataDir) });
+    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment: readDeployment(values["deployment-dir"] ?? common.dataDir) });
     const print = (json: unknown, text: string) => out.write(common.json ? `${JSON.stringify(json, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n` : `${text}\n`);
 
     switch (action) {
@@ -58,6 +61,11 @@ ${COMMON_USAGE}`,
       case "fund": {
         const to = address(values.to, "--to", action);
         const units = amount(values.amount, action);
+        const { requireGas, requireTokens } = await import("../explain.js");
+        const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
+        await requireGas(chain);
+        const held = await chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
+        requireTokens(chain.account, held, units, `${action === "open" ? "opening" : "funding"} this channel`);
         const hash = action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
         const state = await ch.readChannel(chain, chain.account, to);
         print({ action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },

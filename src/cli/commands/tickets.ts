@@ -19,10 +19,11 @@ export const command: Command = {
        --issuer is the issuer's multiaddr (default: <data-dir>/issuer.json).
   list unspent / spent tokens per relay and epoch
 The wallet lives in <data-dir>/client.sqlite.
+  --deployment-dir D   where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, common, positionals } = parseCommandArgs("tickets", argv, {
-      options: { relays: { type: "string" }, count: { type: "string" }, epoch: { type: "string" }, issuer: { type: "string" } },
+      options: { relays: { type: "string" }, count: { type: "string" }, epoch: { type: "string" }, issuer: { type: "string" }, "deployment-dir": { type: "string" } },
       positionals: 1,
     });
     if (common.help) {
@@ -58,7 +59,7 @@ ${COMMON_USAGE}`,
       const { resolveIssuer, ticketBank } = await import("../../schemes/tickets/bank.js");
       const { buyTokens } = await import("../../schemes/tickets/buy.js");
       const { requestIssuance } = await import("../../schemes/tickets/issuer.js");
-      const chain = await openChain(common);
+      const chain = await openChain(common, values["deployment-dir"]);
       const epoch = values.epoch === undefined ? await ticketBank(chain).read.currentEpoch() : BigInt(numberOption(values.epoch, "--epoch", "tickets buy", 0));
       const issuer = await resolveIssuer(chain, db);
       const libp2p = await createObolNode({ listen: [] });
