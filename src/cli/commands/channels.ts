@@ -25,7 +25,8 @@ export const command: Command = {
   summary: "open, fund, close and list payment channels (scheme channels)",
   usage: `Usage: obol channels <open|fund|close|list> [options]
 
-  open  --to <relay> --amount <OBOL>   open (or reopen) your channel to a relay and fund it
+  open  --to <relay>[,<relay>…] --amount <OBOL>
+                                       open (or reopen) your channel to each relay and fund it
   fund  --to <relay> --amount <OBOL>   top up your open channel to a relay
   close --with <address>               as destination: close at once; as source: start
                                        closure, or finalize it once the notice period passed
@@ -59,17 +60,20 @@ ${COMMON_USAGE}`,
     switch (action) {
       case "open":
       case "fund": {
-        const to = address(values.to, "--to", action);
+        // --to a,b,c: one channel per relay, each with --amount (relays open one to every other relay).
+        const targets = String(values.to ?? "").split(",").map((t) => address(t, "--to", action));
         const units = amount(values.amount, action);
         const { requireGas, requireTokens } = await import("../explain.js");
         const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
         await requireGas(chain);
         const held = await chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
-        requireTokens(chain.account, held, units, `${action === "open" ? "opening" : "funding"} this channel`);
-        const hash = action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
-        const state = await ch.readChannel(chain, chain.account, to);
-        print({ action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },
-          `${action === "open" ? "opened" : "funded"} channel ${state.id} → ${to}: balance ${formatUnits(state.balance, 18)} OBOL, epoch ${state.epoch} (tx ${hash})`);
+        requireTokens(chain.account, held, units * BigInt(targets.length), `${action === "open" ? "opening" : "funding"} ${targets.length === 1 ? "this channel" : `these ${targets.length} channels`}`);
+        for (const to of targets) {
+          const hash = action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
+          const state = await ch.readChannel(chain, chain.account, to);
+          print({ action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },
+            `${action === "open" ? "opened" : "funded"} channel ${state.id} → ${to}: balance ${formatUnits(state.balance, 18)} OBOL, epoch ${state.epoch} (tx ${hash})`);
+        }
         return 0;
       }
       case "close": {

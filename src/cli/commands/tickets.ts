@@ -18,7 +18,9 @@ export const command: Command = {
        current epoch), have the issuer sign them blindly, check and store them.
        --issuer is the issuer's multiaddr (default: <data-dir>/issuer.json).
   list unspent / spent tokens per relay and epoch
-The wallet lives in <data-dir>/client.sqlite.
+The wallet lives in <data-dir>/client.sqlite, or, when --data-dir is a
+relay's (it holds relay.json), in its relay.sqlite: relays buy tokens for
+their own cover loops this way, every epoch they send loops in.
   --deployment-dir D   where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
@@ -34,7 +36,9 @@ ${COMMON_USAGE}`,
     if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}"`, "tickets", { details: `choose one of: ${ACTIONS.join(", ")}` });
     const { openDatabase } = await import("../../store/db.js");
     const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
-    const db = openDatabase(join(common.dataDir, "client.sqlite"));
+    // A relay pays for its own cover loops from its own wallet (relay.sqlite); a client's is client.sqlite.
+    const { RELAY_STATE_FILE } = await import("../relay-state.js");
+    const db = openDatabase(join(common.dataDir, existsSync(join(common.dataDir, RELAY_STATE_FILE)) ? "relay.sqlite" : "client.sqlite"));
     try {
       if (action === "list") {
         const rows = new TokenWallet(db).summary();
