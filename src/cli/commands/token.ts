@@ -10,7 +10,7 @@ const ACTIONS = ["transfer", "balance"] as const;
 export const command: Command = {
   name: "token",
   summary: "send OBOL (and ETH for gas) to an account, or show balances",
-  usage: `Usage: obol token transfer --to <0x…> [--amount <OBOL>] [--eth <ETH>] --key-file F
+  usage: `Usage: obol token transfer --to <0x…>[,<0x…>…] [--amount <OBOL>] [--eth <ETH>] --key-file F
        obol token balance [--of <0x…>]
 
   transfer  sends --amount OBOL and/or --eth ETH from your account to --to.
@@ -34,8 +34,8 @@ ${COMMON_USAGE}`,
     const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
     if (action === "transfer") {
       requireKey(common, "token transfer");
-      const to = values.to;
-      if (to === undefined || !isAddress(to)) throw new UsageError("--to must be an 0x address", "token transfer");
+      const targets = String(values.to ?? "").split(",");
+      if (!targets.every((t) => isAddress(t))) throw new UsageError("--to must be an 0x address, or several separated by commas", "token transfer");
       const units = quantity(values.amount, "--amount", parseUnits);
       const wei = quantity(values.eth, "--eth", (v) => parseEther(v));
       if (units === 0n && wei === 0n) throw new UsageError("give --amount <OBOL>, --eth <ETH> or both, above 0", "token transfer");
@@ -44,24 +44,26 @@ ${COMMON_USAGE}`,
       const { sendContractTx } = await import("../../chain/tx.js");
       await requireGas(chain);
       const token = chain.deployment.contracts.ObolToken;
-      const sent: Record<string, string> = {};
-      if (units > 0n) {
-        const balance = await chain.publicClient.readContract({ address: token, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
-        requireTokens(chain.account, balance, units, "this transfer");
-        const r = await explainStartError(() => sendContractTx(chain, { address: token, abi: obolTokenAbi, functionName: "transfer", args: [to, units] }, "transfer OBOL"));
-        sent.obolTx = r.hash;
+      for (const to of targets as Address[]) {
+        const sent: Record<string, string> = {};
+        if (units > 0n) {
+          const balance = await chain.publicClient.readContract({ address: token, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
+          requireTokens(chain.account, balance, units, "this transfer");
+          const r = await explainStartError(() => sendContractTx(chain, { address: token, abi: obolTokenAbi, functionName: "transfer", args: [to, units] }, "transfer OBOL"));
+          sent.obolTx = r.hash;
+        }
+        if (wei > 0n) {
+          const hash = await explainStartError(() => chain.walletClient.sendTransaction({ to, value: wei }));
+          await chain.publicClient.waitForTransactionReceipt({ hash });
+          sent.ethTx = hash;
+        }
+        const after = await balances(chain, to, token, obolTokenAbi);
+        out.write(
+          common.json
+            ? `${JSON.stringify({ to, amount: units.toString(), eth: wei.toString(), ...sent, obol: after.obol.toString(), ethBalance: after.eth.toString() })}\n`
+            : `sent ${[units > 0n ? `${formatUnits(units, 18)} OBOL` : "", wei > 0n ? `${formatEther(wei)} ETH` : ""].filter(Boolean).join(" and ")} to ${to}; it now holds ${formatUnits(after.obol, 18)} OBOL and ${formatEther(after.eth)} ETH\n`,
+        );
       }
-      if (wei > 0n) {
-        const hash = await explainStartError(() => chain.walletClient.sendTransaction({ to, value: wei }));
-        await chain.publicClient.waitForTransactionReceipt({ hash });
-        sent.ethTx = hash;
-      }
-      const after = await balances(chain, to, token, obolTokenAbi);
-      out.write(
-        common.json
-          ? `${JSON.stringify({ to, amount: units.toString(), eth: wei.toString(), ...sent, obol: after.obol.toString(), ethBalance: after.eth.toString() })}\n`
-          : `sent ${[units > 0n ? `${formatUnits(units, 18)} OBOL` : "", wei > 0n ? `${formatEther(wei)} ETH` : ""].filter(Boolean).join(" and ")} to ${to}; it now holds ${formatUnits(after.obol, 18)} OBOL and ${formatEther(after.eth)} ETH\n`,
-      );
       return 0;
     }
     const chain = await openChain(common, values["deployment-dir"]);
