@@ -23,9 +23,9 @@ mailbox: \`obol inbox\`. The client state (keys, mailbox, SURB secrets) lives
 in --data-dir. Under channels and tickets the payment comes from your
 account: pass --key-file (see docs/operator.md).
 
-A message fits in one packet: at most 1,495 bytes with a SURB under free,
-a little less under the paid schemes (their payment slots take room), and
-more with --no-reply; a longer one is refused with the exact limit.
+A message fits in one packet. With a SURB: at most 1,495 bytes under free
+and shopper, 1,135 under tickets, 1,076 under channels (payment slots take
+room in every hop); with --no-reply: 1,962. A longer one is refused.
 
 Options:
   --file <path>          read the message from a file, or from stdin with -
