@@ -48,14 +48,8 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
   const all = Object.values(address).join(",");
   await ok(["token", "transfer", "--to", all, "--amount", "1000", "--eth", "10", "--key-file", W("net/deployer.key"), "--data-dir", W("net"), ...rpc]);
 
-  // §4 Scheme setup before the relays start.
-  if (scheme === "channels") {
-    for (const r of RELAYS) {
-      const others = RELAYS.filter((o) => o !== r).map((o) => address[o.name]).join(",");
-      await ok(["channels", "open", "--to", others, "--amount", "20", "--key-file", W(`${r.name}/key`), "--data-dir", W(r.name), ...net, ...rpc]);
-    }
-    await ok(["channels", "open", "--to", address.gw!, "--amount", "20", "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc]);
-  } else {
+  // §4 tickets: the issuer.
+  if (scheme === "tickets") {
     const issuer = await service(["issuer", "--key-file", W("net/deployer.key"), "--win-bits", "0", "--data-dir", W("issuer"), ...net, ...rpc], /serving \/obol\/issue\/1 on\n {2}\//);
     running.push(issuer);
   }
@@ -69,9 +63,23 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
     const s = JSON.parse(await ok(["status", "--json", "--data-dir", W("net"), ...rpc])) as { epoch: string; directoryEpoch: string | null; relays: { relay: string; balance: string }[] };
     return s.directoryEpoch === s.epoch && s.relays.length === 4 ? s : undefined;
   }, 180_000, 2_000);
-  const gatewayBefore = BigInt(listed.relays.find((r) => r.relay === address.gw)!.balance);
+  // Under channels the gateway still funds its 3 channels below.
+  const gatewayBefore = BigInt(listed.relays.find((r) => r.relay === address.gw)!.balance) - (scheme === "channels" ? 60n * 10n ** 18n : 0n);
 
-  // §6 Alice buys tokens (tickets): for this epoch and the next, so a boundary between buying and sending does not matter.
+  const bob = (await ok(["inbox", "--address", "--data-dir", W("bob"), ...net, ...rpc])).trim();
+  // §6a channels, opened while the relays run. Before, no route can be paid and send says so (issue 17 item 2).
+  if (scheme === "channels") {
+    const early = await obol(["send", bob, "too early", "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/^error: No route can be paid: no relay of layer 0 has a channel to a relay of layer 1\n/);
+    for (const r of RELAYS) {
+      const others = RELAYS.filter((o) => o !== r).map((o) => address[o.name]).join(",");
+      await ok(["channels", "open", "--to", others, "--amount", "20", "--key-file", W(`${r.name}/key`), "--data-dir", W(r.name), ...net, ...rpc]);
+    }
+    await ok(["channels", "open", "--to", address.gw!, "--amount", "20", "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc]);
+  }
+
+  // §6b Alice buys tokens (tickets): for this epoch and the next, so a boundary between buying and sending does not matter.
   if (scheme === "tickets") {
     copyFileSync(W("issuer/issuer.json"), W("alice/issuer.json"));
     const relays = RELAYS.map((r) => address[r.name]).join(",");
@@ -80,7 +88,6 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
   }
 
   // §7 Send, read, reply, read the reply.
-  const bob = (await ok(["inbox", "--address", "--data-dir", W("bob"), ...net, ...rpc])).trim();
   const sent = await ok(["send", bob, "hello Bob", "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc]);
   const id = /^sent ([0-9a-f]{32}) via gateway/.exec(sent)?.[1];
   expect(id, sent).toBeDefined();

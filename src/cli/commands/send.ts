@@ -4,7 +4,7 @@ import { bytesToHex } from "viem";
 import type { Command } from "../command.js";
 import { COMMON_USAGE, parseCommandArgs } from "../options.js";
 import { UsageError } from "../errors.js";
-import { openClient } from "../session.js";
+import { openClient, openDirectory } from "../session.js";
 
 /** Characters of a printed address: "obol1" and 143 base32 characters (docs/client.md §Address). */
 const ADDRESS_CHARS = 148;
@@ -51,6 +51,16 @@ ${COMMON_USAGE}`,
     parseAddress(to); // fail on a bad address before touching the network
     const client = await openClient(common, log, { command: "send", pays: true, deploymentDir: values["deployment-dir"] });
     try {
+      const { openChain } = await import("../session.js");
+      const { schemeOf } = await import("../scheme.js");
+      const chain = await openChain(common, values["deployment-dir"]);
+      if (schemeOf(common, chain.deployment, "send") === "channels") {
+        const { checkRouteChannels } = await import("../channels-check.js");
+        const { readDirectory } = await import("../../chain/directory.js");
+        const unpaid = await checkRouteChannels(chain, await openDirectory(chain, () => readDirectory(chain), { canOpen: false }));
+        for (const u of unpaid)
+          process.stderr.write(`warning: relay ${u.from} has no open channel to ${u.to}: messages routed through both are dropped\n`);
+      }
       const id = await client.send(to, message, { reply: !values["no-reply"] });
       const hex = bytesToHex(id).slice(2);
       out.write(common.json ? `${JSON.stringify({ id: hex, gateway: client.gateway })}\n` : `sent ${hex} via gateway ${client.gateway}\n`);
