@@ -83,6 +83,11 @@ describe("2-3. schemes that do not fit the deployment", () => {
     expect(free.stderr()).toContain("warning: this relay runs the free scheme on a deployment with channels: clients paying with it will be refused and it earns nothing; drop --scheme free to use the deployment's scheme\n");
     expect(await free.stop()).toBe(0);
   });
+  it("a paid relay's data dir is not reused under another scheme", async () => {
+    const r = await obol(["relay", "--role", "gateway", "--scheme", "free", "--key-file", W("gw/key"), "--data-dir", W("gw"), ...net()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: this relay ran the channels scheme; running it under free would strand what it earned\n  hint: claim first (\`obol claim --data-dir ${W("gw")}\`), then use a new --data-dir for the other scheme\n`);
+  });
   it("a scheme the deployment lacks is an error", async () => {
     const r = await obol(["status", "--scheme", "tickets", ...net()]);
     // status does not depend on the scheme; claim/relay/send do.

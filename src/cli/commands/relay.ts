@@ -79,8 +79,9 @@ ${COMMON_USAGE}`,
         `warning: this relay runs the free scheme on a deployment with ${deployedSchemes(deployment).join(", ")}: clients paying with it will be refused and it earns nothing; drop --scheme free to use the deployment's scheme\n`,
       );
     const previous = readRelayState(common.dataDir);
-    if (previous && previous.scheme !== scheme.name && previous.registry === deployment.contracts.RelayRegistry)
-      throw new UsageError(`this relay ran the ${previous.scheme} scheme; --scheme ${scheme.name} would strand what it earned`, "relay", {
+    // What a paid relay earned sits in relay.sqlite under its scheme; another scheme would never claim it.
+    if (previous && previous.scheme !== "free" && previous.scheme !== scheme.name && previous.registry === deployment.contracts.RelayRegistry)
+      throw new UsageError(`this relay ran the ${previous.scheme} scheme; running it under ${scheme.name} would strand what it earned`, "relay", {
         hint: `claim first (\`obol claim --data-dir ${common.dataDir}\`), then use a new --data-dir for the other scheme`,
       });
     const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment });
