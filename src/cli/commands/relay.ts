@@ -107,6 +107,16 @@ ${COMMON_USAGE}`,
       cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
       tuning: { maxDelayMs },
     }));
+    if (scheme.name === "tickets" && coverRate > 0) {
+      // Cover loops are paid packets too: without tokens of the current epoch they cannot go out.
+      const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
+      const { currentEpoch } = await import("../../chain/epochs.js");
+      const epoch = await currentEpoch(chain);
+      if (!new TokenWallet(launched.db).summary().some((r) => r.epoch >= epoch && r.unspent > 0))
+        process.stderr.write(
+          `warning: this tickets relay holds no tokens for epoch ${epoch} or later, so its cover loops cannot go out; buy some with \`obol tickets buy --data-dir ${common.dataDir} …\` each epoch, or run with --cover-rate 0 (docs/operator.md §5)\n`,
+        );
+    }
     writeRelayState(common.dataDir, { relay: chain.account, role, scheme: scheme.name, registry: deployment.contracts.RelayRegistry, chainId: deployment.chainId });
     try {
       const peerId = launched.node.peerId.toString();
