@@ -16,3 +16,8 @@ export class UnknownCommandError extends ObolError {
     super(`Unknown command "${name}"`, { details: `commands: ${known.join(", ")}`, hint: "see `obol --help`", ...options });
   }
 }
+
+/** What the command needs from a data directory or a deployment is not there or does not fit. */
+export class CliStateError extends ObolError {
+  override name = "CliStateError";
+}

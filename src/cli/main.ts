@@ -5,7 +5,7 @@
  * Ctrl-C / SIGTERM to an AbortSignal, and prints errors for humans:
  * short message, details and hint, exit code 1, stack only with --verbose.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { ObolError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { CliContext, Command } from "./command.js";
@@ -39,7 +39,7 @@ export async function loadCommand(name: string): Promise<Command> {
 }
 
 async function globalHelp(out: NodeJS.WritableStream): Promise<void> {
-  const lines = ["Usage: obol <command> [options]", "", "Commands:"];
+  const lines = ["Usage: obol <command> [options]", "       obol --version", "", "Commands:"];
   for (const name of commandNames()) {
     let summary: string;
     try {
@@ -66,6 +66,10 @@ export async function main(argv: string[], { signal }: { signal: AbortSignal }):
   const out = process.stdout;
   const [name, ...rest] = argv;
   try {
+    if (name === "--version" || name === "-V") {
+      out.write(`obol ${version()}\n`);
+      return 0;
+    }
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       await globalHelp(out);
       return name === undefined ? 1 : 0;
@@ -107,8 +111,25 @@ function signalAborted(error: unknown): boolean {
   return (error as Error)?.name === "AbortError";
 }
 
-// Entry point when run as a script (tsx src/cli/main.ts …), not when imported by tests.
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/cli/main.ts")) {
+/** Commands that run until Ctrl-C and report through their info logs; the others print results and log only warnings unless --verbose. */
+const SERVICE_COMMANDS = new Set(["relay", "issuer", "auditor", "chain"]);
+
+/** `obol --version`: the package version. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * The process side of the CLI, shared by `bin/obol.js` and `tsx src/cli/main.ts`:
+ * secrets created 0600 (umask), Ctrl-C / SIGTERM abort the command
+ * cleanly, and under npm the command also stops when npm or the shell between
+ * dies without passing the signal on, so no relay or Hardhat node is left orphaned.
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  // Keys, client.sqlite (seal and pull keys, unspent tokens) and relay state are secrets:
+  // every file this process creates is readable by its owner only.
+  process.umask(0o077);
   // node:sqlite is stable enough for us; its "experimental" notice on every
   // command would only confuse users. Every other warning is still printed.
   process.removeAllListeners("warning");
@@ -116,19 +137,64 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     if (warning.name === "ExperimentalWarning" && /SQLite/.test(warning.message)) return;
     process.stderr.write(`${warning.name}: ${warning.message}\n`);
   });
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    process.stdout.write(`obol ${version()}\n`);
+    return;
+  }
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
+  const stop = (why: string) => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write(`\n${sig}: shutting down (press Ctrl-C again to force)\n`);
-      controller.abort(new Error(`received ${sig}`));
+      process.stderr.write(`\n${why}: shutting down (press Ctrl-C again to force)\n`);
+      controller.abort(new Error(why));
     } else process.exit(130);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const code = await main(process.argv.slice(2), { signal: controller.signal });
+  const onSignal = (sig: NodeJS.Signals) => stop(sig);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, onSignal);
+  const wrappers = npmWrappers();
+  const orphanWatch = setInterval(() => {
+    const gone = wrappers.find((pid) => !alive(pid));
+    if (gone !== undefined) stop(`process ${gone} that started this one exited`);
+  }, 500);
+  orphanWatch.unref();
+  if (!argv.includes("--verbose") && !argv.includes("-v") && !SERVICE_COMMANDS.has(argv[0] ?? "")) process.env.OBOL_LOG_LEVEL ??= "warn";
+  const code = await main(argv, { signal: controller.signal });
   process.exitCode = code;
-  process.removeListener("SIGINT", onSignal);
-  process.removeListener("SIGTERM", onSignal);
+  clearInterval(orphanWatch);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.removeListener(sig, onSignal);
 }
+
+/**
+ * Under `npm run` / `npx`, the processes between npm and us (npm itself, its
+ * `sh -c`, a tsx wrapper), found through /proc (Linux). npm forwards SIGTERM
+ * only to its direct child, and a killed npm leaves `sh` waiting: watching
+ * these lets the command stop cleanly (and stop its Hardhat node) instead of
+ * running on as an orphan. Empty when not started by npm, so `nohup obol relay &`
+ * keeps running after its shell exits.
+ */
+function npmWrappers(): number[] {
+  const chain: number[] = [];
+  try {
+    for (let pid = process.ppid, depth = 0; pid > 1 && depth < 4; depth++) {
+      chain.push(pid);
+      if (/npm|npx/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"))) return chain;
+      pid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+    }
+  } catch {
+    // No /proc (macOS, Windows): the signals npm forwards are all we get.
+  }
+  return [];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+// Entry point when run as a script (tsx src/cli/main.ts …), not when imported by tests or bin/obol.js.
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/cli/main.ts")) await runCli(process.argv.slice(2));

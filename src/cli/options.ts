@@ -3,6 +3,7 @@
  * A command declares its own options and calls `parseCommandArgs`, which adds
  * the common ones and turns parse failures into a `UsageError`.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { isHex, type Hex } from "viem";
 import { SCHEME_NAMES } from "../schemes/registry.js";
@@ -17,7 +18,8 @@ export const commonOptions = {
   "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
   "rpc-url": { type: "string", default: DEFAULT_RPC_URL },
   key: { type: "string" },
-  scheme: { type: "string", default: "free" },
+  "key-file": { type: "string" },
+  scheme: { type: "string" },
   json: { type: "boolean", default: false },
   verbose: { type: "boolean", short: "v", default: false },
   help: { type: "boolean", short: "h", default: false },
@@ -29,10 +31,12 @@ export type CommonOptions = {
   dataDir: string;
   /** `--rpc-url`: JSON-RPC endpoint of the chain. */
   rpcUrl: string;
-  /** `--key` or `OBOL_KEY`: 0x-prefixed 32-byte private key of the on-chain account. */
+  /** `--key`, `--key-file` or `OBOL_KEY`: 0x-prefixed 32-byte private key of the on-chain account. */
   key: Hex | undefined;
-  /** `--scheme`: accounting scheme of the network. */
+  /** `--scheme`: accounting scheme of the network ("free" when not given; see `schemeGiven`). */
   scheme: SchemeName;
+  /** Whether `--scheme` was on the command line; commands that can read the scheme from state or the deployment do when not. */
+  schemeGiven: boolean;
   /** `--json`: machine-readable output on stdout. */
   json: boolean;
   /** `--verbose`: debug logs and stack traces. */
@@ -44,8 +48,10 @@ export type CommonOptions = {
 export const COMMON_USAGE = `Common options:
   --data-dir <dir>   state directory (default ${DEFAULT_DATA_DIR})
   --rpc-url <url>    chain JSON-RPC endpoint (default ${DEFAULT_RPC_URL})
-  --key <0x…>        private key of your account (or env OBOL_KEY)
-  --scheme <name>    accounting scheme: ${SCHEME_NAMES.join(" | ")} (default free)
+  --key-file <path>  file holding the private key of your account (0x + 64 hex digits)
+  --key <0x…>        the key itself (visible in \`ps\`: prefer --key-file or env OBOL_KEY)
+  --scheme <name>    accounting scheme: ${SCHEME_NAMES.join(" | ")} (default: the one
+                     the deployment holds, else free)
   --json             machine-readable output
   -v, --verbose      debug logs and stack traces
   -h, --help         this help`;
@@ -90,7 +96,7 @@ export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
  * const key = requireKey(common, "claim");
  */
 export function requireKey(common: CommonOptions, command: string): Hex {
-  if (!common.key) throw new UsageError("a private key is required", command, { details: "pass --key 0x… or set OBOL_KEY" });
+  if (!common.key) throw new UsageError("a private key is required", command, { details: "pass --key-file <path>, set OBOL_KEY, or pass --key 0x…" });
   return common.key;
 }
 
@@ -108,12 +114,15 @@ export function numberOption(value: unknown, name: string, command: string, fall
 }
 
 function toCommon(values: Record<string, unknown>, command: string): CommonOptions {
-  const scheme = String(values.scheme);
+  const schemeGiven = values.scheme !== undefined;
+  const scheme = schemeGiven ? String(values.scheme) : "free";
   if (!(SCHEME_NAMES as readonly string[]).includes(scheme))
     throw new UsageError(`unknown scheme "${scheme}"`, command, { details: `choose one of: ${SCHEME_NAMES.join(", ")}` });
-  const key = (values.key as string | undefined) ?? process.env.OBOL_KEY;
+  const keyFile = values["key-file"] as string | undefined;
+  if (keyFile !== undefined && values.key !== undefined) throw new UsageError("pass --key or --key-file, not both", command);
+  const key = keyFile !== undefined ? readKeyFile(keyFile, command) : ((values.key as string | undefined) ?? process.env.OBOL_KEY);
   if (key !== undefined && !(isHex(key) && key.length === 66))
-    throw new UsageError("--key must be 0x followed by 64 hex digits", command);
+    throw new UsageError(keyFile !== undefined ? `${keyFile} must hold 0x followed by 64 hex digits` : "--key must be 0x followed by 64 hex digits", command);
   const rpcUrl = String(values["rpc-url"]);
   if (!/^(https?|wss?):\/\//.test(rpcUrl)) throw new UsageError(`--rpc-url must be an http(s) or ws(s) URL, got "${rpcUrl}"`, command);
   return {
@@ -121,10 +130,20 @@ function toCommon(values: Record<string, unknown>, command: string): CommonOptio
     rpcUrl,
     key: key as Hex | undefined,
     scheme: scheme as SchemeName,
+    schemeGiven,
     json: values.json === true,
     verbose: values.verbose === true,
     help: values.help === true,
   };
+}
+
+/** Reads a key file (surrounding whitespace ignored); the key never appears in `ps`. */
+function readKeyFile(path: string, command: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (cause) {
+    throw new UsageError(`cannot read --key-file ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, command, { cause });
+  }
 }
 
 /** The value types parseArgs yields for an options config. */

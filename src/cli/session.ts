@@ -3,10 +3,15 @@
  * of `<data-dir>/deployment.json`, and opening the client of a data directory.
  * Heavy modules are imported here, so `obol --help` stays fast.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
-import type { ChainClients } from "../chain/types.js";
+import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { ObolClient } from "../client/client.js";
 import type { CommonOptions } from "./options.js";
+import { CliStateError } from "./errors.js";
+
+/** How long a client waits for a relay to open the current epoch (relays do within ~1 s of entering it). */
+export const EPOCH_OPEN_WAIT_MS = 20_000;
 
 /**
  * Connects with `--key` (or, for read-only and free-scheme use, a throwaway key)
@@ -23,19 +28,67 @@ export async function openChain(common: CommonOptions, deploymentDir: string = c
 }
 
 /**
- * Opens the client of `--data-dir` on the network of `--scheme`.
+ * Opens the client of `--data-dir` on the network of the deployment's scheme
+ * (or `--scheme`, see `schemeOf`).
  *
  * @example
- * const client = await openClient(common, log);
+ * const client = await openClient(common, log, "send");
  * try { await client.send(to, text); } finally { await client.stop(); }
  */
-export async function openClient(common: CommonOptions, log: Logger, deploymentDir?: string): Promise<ObolClient> {
+export async function openClient(
+  common: CommonOptions,
+  log: Logger,
+  { command, pays, deploymentDir }: { command: string; pays: boolean; deploymentDir?: string | undefined },
+): Promise<ObolClient> {
   const chain = await openChain(common, deploymentDir);
   const { loadScheme } = await import("../schemes/registry.js");
   const { obolNetwork } = await import("../client/packet.js");
   const { chainSources } = await import("../relay/chain-sources.js");
   const { ObolClient } = await import("../client/client.js");
-  const network = obolNetwork(await loadScheme(common.scheme));
-  const { directory, epoch } = chainSources(chain, { open: false, log });
-  return ObolClient.create({ dataDir: common.dataDir, log, network, chain, directory, epoch });
+  const { schemeOf } = await import("./scheme.js");
+  const scheme = schemeOf(common, chain.deployment, command);
+  if (pays && scheme !== "free" && !common.key)
+    throw new CliStateError(`Sending under ${scheme} pays from your own account, and no key was given`, {
+      hint: "pass --key-file <your key> (the account that opened your channel or bought your tokens)",
+    });
+  const network = obolNetwork(await loadScheme(scheme));
+  const sources = chainSources(chain, { open: false, log });
+  const canOpen = common.key !== undefined && (await chain.publicClient.getBalance({ address: chain.account })) > 0n;
+  const directory = () => openDirectory(chain, async () => sources.directory(), { canOpen });
+  return ObolClient.create({ dataDir: common.dataDir, log, network, chain, directory, epoch: sources.epoch });
+}
+
+/**
+ * Reads the directory of the current epoch, which the registry serves only
+ * once someone called `openEpoch()` for it. Relays do on entering an epoch; a
+ * client with ETH opens it itself, one without waits for a relay.
+ *
+ * @throws CliStateError when it stays closed (no relay running).
+ */
+export async function openDirectory(
+  chain: ChainClients,
+  read: () => Promise<DirectorySnapshot>,
+  { canOpen, waitMs = EPOCH_OPEN_WAIT_MS }: { canOpen: boolean; waitMs?: number },
+): Promise<DirectorySnapshot> {
+  const { ContractRevertError } = await import("../chain/errors.js");
+  const { ensureEpochOpen, currentEpoch } = await import("../chain/epochs.js");
+  const deadline = Date.now() + waitMs;
+  for (let opened = false; ; ) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof ContractRevertError && error.errorName === "RelayRegistryEpochNotOpen")) throw error;
+      if (canOpen && !opened) {
+        await ensureEpochOpen(chain);
+        opened = true;
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new CliStateError(`Epoch ${await currentEpoch(chain)} is not open: no relay has entered it`, {
+          details: "the registry lists relays per epoch once someone calls openEpoch(); running relays do",
+          hint: "start the relays (`obol relay`), or open it yourself: `obol status --open-epoch --key-file <key with ETH>`",
+        });
+      await sleep(500);
+    }
+  }
 }

@@ -25,19 +25,23 @@ export const command: Command = {
   summary: "open, fund, close and list payment channels (scheme channels)",
   usage: `Usage: obol channels <open|fund|close|list> [options]
 
-  open  --to <relay> --amount <OBOL>   open (or reopen) your channel to a relay and fund it
+  open  --to <relay>[,<relay>…] --amount <OBOL>
+                                       open (or reopen) your channel to each relay and fund it
   fund  --to <relay> --amount <OBOL>   top up your open channel to a relay
   close --with <address>               as destination: close at once; as source: start
                                        closure, or finalize it once the notice period passed
   list                                 every channel you are source or destination of
 
 Clients open a channel to their entry gateway; relays to the relays of the
-next layers. The token approval is sent first when needed.
-Reads <data-dir>/deployment.json.
+next layers. The token approval is sent first when needed. Which channels
+and amounts a network needs: docs/operator.md §channels.
+
+Options:
+  --deployment-dir <dir> where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
     const { values, common, positionals } = parseCommandArgs("channels", argv, {
-      options: { to: { type: "string" }, with: { type: "string" }, amount: { type: "string" } },
+      options: { to: { type: "string" }, with: { type: "string" }, amount: { type: "string" }, "deployment-dir": { type: "string" } },
       positionals: 1,
     });
     if (common.help) {
@@ -50,18 +54,26 @@ ${COMMON_USAGE}`,
     const { readDeployment } = await import("../../chain/deployment-file.js");
     const { connectChain } = await import("../../chain/client.js");
     const ch = await import("../../schemes/channels/chain.js");
-    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment: readDeployment(common.dataDir) });
+    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment: readDeployment(values["deployment-dir"] ?? common.dataDir) });
     const print = (json: unknown, text: string) => out.write(common.json ? `${JSON.stringify(json, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n` : `${text}\n`);
 
     switch (action) {
       case "open":
       case "fund": {
-        const to = address(values.to, "--to", action);
+        // --to a,b,c: one channel per relay, each with --amount (relays open one to every other relay).
+        const targets = String(values.to ?? "").split(",").map((t) => address(t, "--to", action));
         const units = amount(values.amount, action);
-        const hash = action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
-        const state = await ch.readChannel(chain, chain.account, to);
-        print({ action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },
-          `${action === "open" ? "opened" : "funded"} channel ${state.id} → ${to}: balance ${formatUnits(state.balance, 18)} OBOL, epoch ${state.epoch} (tx ${hash})`);
+        const { requireGas, requireTokens } = await import("../explain.js");
+        const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
+        await requireGas(chain);
+        const held = await chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
+        requireTokens(chain.account, held, units * BigInt(targets.length), `${action === "open" ? "opening" : "funding"} ${targets.length === 1 ? "this channel" : `these ${targets.length} channels`}`);
+        for (const to of targets) {
+          const hash = action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
+          const state = await ch.readChannel(chain, chain.account, to);
+          print({ action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },
+            `${action === "open" ? "opened" : "funded"} channel ${state.id} → ${to}: balance ${formatUnits(state.balance, 18)} OBOL, epoch ${state.epoch} (tx ${hash})`);
+        }
         return 0;
       }
       case "close": {

@@ -28,7 +28,7 @@ ${COMMON_USAGE}`,
       positionals: 0,
       maxPositionals: 1,
     });
-    const client = await openClient(common, log, values["deployment-dir"]);
+    const client = await openClient(common, log, { command: "inbox", pays: false, deploymentDir: values["deployment-dir"] });
     try {
       if (values.address) {
         out.write(common.json ? `${JSON.stringify({ address: client.address })}\n` : `${client.address}\n`);
@@ -37,7 +37,18 @@ ${COMMON_USAGE}`,
       if (values.reply !== undefined) {
         const text = positionals[0];
         if (text === undefined) throw new (await import("../errors.js")).UsageError("--reply needs the reply text", "inbox");
-        await client.reply(values.reply, text);
+        const { ClientStateError } = await import("../../client/errors.js");
+        const { CliStateError } = await import("../errors.js");
+        try {
+          await client.reply(values.reply, text);
+        } catch (error) {
+          // The client's generic hint (create a data dir) is wrong here: the data dir is fine, the id is not.
+          if (error instanceof ClientStateError)
+            throw new CliStateError(error.shortMessage.replace(/^Client state: /, "Cannot reply: "), {
+              hint: "list the messages you received, with their ids, with `obol inbox --all`",
+            });
+          throw error;
+        }
         out.write(common.json ? `${JSON.stringify({ replied: values.reply })}\n` : `replied to ${values.reply}\n`);
         return 0;
       }

@@ -22,10 +22,11 @@ per deposit only the count signed.
   --stake OBOL        stake posted at registration (default 1000)
   --confirmations N   blocks a deposit must be buried under (default 1)
   --listen MA         listen multiaddr (default loopback TCP)
+  --deployment-dir D   where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out, log, signal }) {
     const { values, common } = parseCommandArgs("issuer", argv, {
-      options: { price: { type: "string" }, "win-bits": { type: "string" }, stake: { type: "string" }, confirmations: { type: "string" }, listen: { type: "string" } },
+      options: { price: { type: "string" }, "win-bits": { type: "string" }, stake: { type: "string" }, confirmations: { type: "string" }, listen: { type: "string" }, "deployment-dir": { type: "string" } },
     });
     if (common.help) {
       out.write(`${command.usage}\n`);
@@ -45,7 +46,7 @@ ${COMMON_USAGE}`,
     const { loadBlindBls } = await import("../../crypto/blind/bls.js");
     const { Issuer, serveIssuer } = await import("../../schemes/tickets/issuer.js");
     const { ensureIssuerRegistered, loadOrCreateIssuerKey, ISSUER_KEY_FILE } = await import("../../schemes/tickets/setup.js");
-    const chain = await openChain(common);
+    const chain = await openChain(common, values["deployment-dir"]);
     const bls = await loadBlindBls();
     const { secretKey, publicKey } = loadOrCreateIssuerKey(join(common.dataDir, ISSUER_KEY_FILE), bls);
     const registered = await ensureIssuerRegistered(chain, { publicKey, price: units(values.price, "--price", "0.001"), winBits, stake: units(values.stake, "--stake", "1000") });

@@ -68,11 +68,34 @@ ${COMMON_USAGE}`,
     const { launchRelay } = await import("../../relay/launch.js");
     const { forComponent } = await import("../../log.js");
 
-    const scheme = await loadScheme(common.scheme);
+    const { schemeOf, deployedSchemes } = await import("../scheme.js");
+    const { writeRelayState, readRelayState } = await import("../relay-state.js");
+    const { explainStartError, requireGas, requireTokens } = await import("../explain.js");
     const deployment = readDeployment(values["deployment-dir"] ?? common.dataDir);
-    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment });
+    const scheme = await loadScheme(schemeOf(common, deployment, "relay"));
     const relayLog = forComponent(log, "obol:relay-cli");
-    const launched = await launchRelay({
+    if (scheme.name === "free" && deployedSchemes(deployment).length > 0)
+      process.stderr.write(
+        `warning: this relay runs the free scheme on a deployment with ${deployedSchemes(deployment).join(", ")}: clients paying with it will be refused and it earns nothing; drop --scheme free to use the deployment's scheme\n`,
+      );
+    const previous = readRelayState(common.dataDir);
+    // What a paid relay earned sits in relay.sqlite under its scheme; another scheme would never claim it.
+    if (previous && previous.scheme !== "free" && previous.scheme !== scheme.name && previous.registry === deployment.contracts.RelayRegistry)
+      throw new UsageError(`this relay ran the ${previous.scheme} scheme; running it under ${scheme.name} would strand what it earned`, "relay", {
+        hint: `claim first (\`obol claim --data-dir ${common.dataDir}\`), then use a new --data-dir for the other scheme`,
+      });
+    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment });
+    await requireGas(chain);
+    if ((await readRelay(chain)).status === "none") {
+      const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
+      const { relayRegistryAbi } = await import("../../chain/abi/RelayRegistry.js");
+      const [balance, minStake] = await Promise.all([
+        chain.publicClient.readContract({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] }),
+        chain.publicClient.readContract({ address: deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "minStake" }),
+      ]);
+      requireTokens(chain.account, balance, stake ?? minStake, "registering a relay (the stake)");
+    }
+    const launched = await explainStartError(() => launchRelay({
       dataDir: common.dataDir,
       role,
       address: chain.account,
@@ -83,14 +106,25 @@ ${COMMON_USAGE}`,
       sources: () => chainSources(chain, { log: relayLog, open: true }),
       cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
       tuning: { maxDelayMs },
-    });
+    }));
+    if (scheme.name === "tickets" && coverRate > 0) {
+      // Cover loops are paid packets too: without tokens of the current epoch they cannot go out.
+      const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
+      const { currentEpoch } = await import("../../chain/epochs.js");
+      const epoch = await currentEpoch(chain);
+      if (!new TokenWallet(launched.db).summary().some((r) => r.epoch >= epoch && r.unspent > 0))
+        process.stderr.write(
+          `warning: this tickets relay holds no tokens for epoch ${epoch} or later, so its cover loops cannot go out; buy some with \`obol tickets buy --data-dir ${common.dataDir} …\` each epoch, or run with --cover-rate 0 (docs/operator.md §5)\n`,
+        );
+    }
+    writeRelayState(common.dataDir, { relay: chain.account, role, scheme: scheme.name, registry: deployment.contracts.RelayRegistry, chainId: deployment.chainId });
     try {
       const peerId = launched.node.peerId.toString();
       const multiaddr = values.announce ? `${values.announce}/p2p/${peerId}` : launched.multiaddrs[0]!;
       const record = await readRelay(chain);
       let activeFrom = record.activeFrom;
       if (record.status === "none") {
-        const registered = await registerRelay(chain, { role, mixKey: launched.mixPublicKey, multiaddr, ...(stake ? { stake } : {}) });
+        const registered = await explainStartError(() => registerRelay(chain, { role, mixKey: launched.mixPublicKey, multiaddr, ...(stake ? { stake } : {}) }));
         activeFrom = registered.activeFrom;
         relayLog.info({ activeFrom, gas: registered.register }, "registered in the RelayRegistry");
       } else if (record.multiaddr !== multiaddr) {

@@ -18,11 +18,14 @@ export const command: Command = {
        current epoch), have the issuer sign them blindly, check and store them.
        --issuer is the issuer's multiaddr (default: <data-dir>/issuer.json).
   list unspent / spent tokens per relay and epoch
-The wallet lives in <data-dir>/client.sqlite.
+The wallet lives in <data-dir>/client.sqlite, or, when --data-dir is a
+relay's (it holds relay.json), in its relay.sqlite: relays buy tokens for
+their own cover loops this way, every epoch they send loops in.
+  --deployment-dir D   where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, common, positionals } = parseCommandArgs("tickets", argv, {
-      options: { relays: { type: "string" }, count: { type: "string" }, epoch: { type: "string" }, issuer: { type: "string" } },
+      options: { relays: { type: "string" }, count: { type: "string" }, epoch: { type: "string" }, issuer: { type: "string" }, "deployment-dir": { type: "string" } },
       positionals: 1,
     });
     if (common.help) {
@@ -33,7 +36,9 @@ ${COMMON_USAGE}`,
     if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}"`, "tickets", { details: `choose one of: ${ACTIONS.join(", ")}` });
     const { openDatabase } = await import("../../store/db.js");
     const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
-    const db = openDatabase(join(common.dataDir, "client.sqlite"));
+    // A relay pays for its own cover loops from its own wallet (relay.sqlite); a client's is client.sqlite.
+    const { RELAY_STATE_FILE } = await import("../relay-state.js");
+    const db = openDatabase(join(common.dataDir, existsSync(join(common.dataDir, RELAY_STATE_FILE)) ? "relay.sqlite" : "client.sqlite"));
     try {
       if (action === "list") {
         const rows = new TokenWallet(db).summary();
@@ -58,7 +63,7 @@ ${COMMON_USAGE}`,
       const { resolveIssuer, ticketBank } = await import("../../schemes/tickets/bank.js");
       const { buyTokens } = await import("../../schemes/tickets/buy.js");
       const { requestIssuance } = await import("../../schemes/tickets/issuer.js");
-      const chain = await openChain(common);
+      const chain = await openChain(common, values["deployment-dir"]);
       const epoch = values.epoch === undefined ? await ticketBank(chain).read.currentEpoch() : BigInt(numberOption(values.epoch, "--epoch", "tickets buy", 0));
       const issuer = await resolveIssuer(chain, db);
       const libp2p = await createObolNode({ listen: [] });

@@ -211,7 +211,11 @@ export class ChannelsRelay implements RelayScheme {
       return {};
     }
     if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
-    const out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    let out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    if ((!out || out.status !== "open") && this.#opts.now() - this.#lastRefresh > 1_000) {
+      await this.refreshChannels(); // the operator opened it since the last refresh (`obol channels open`)
+      out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    }
     if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
