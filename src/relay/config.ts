@@ -44,5 +44,7 @@ export type CreateRelayParameters = {
    * forwarded with probability `dropForward`, drawn from `random`.
    */
   faults?: { dropForward: number; random: () => number };
+  /** Told how long each packet's pipeline run took (metrics' peel-time histogram, `metrics.ts`). */
+  onProcessed?: (ms: number) => void;
 };
 

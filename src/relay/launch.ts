@@ -15,6 +15,7 @@ import type { AccountingScheme, SchemeDeps } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
 import { RelayConfigError } from "./errors.js";
 import { loadOrCreateMixKey } from "./keys.js";
+import { RelayMetrics } from "./metrics.js";
 import { createRelay, type CreateRelayParameters, type DirectorySource, type EpochSource, type Relay } from "./relay.js";
 
 /** Database file of a relay inside its data directory. */
@@ -36,6 +37,8 @@ export type LaunchRelayParameters = {
   /** λM loops per second and their mean per-hop delay; no cover traffic when omitted. */
   cover?: { ratePerSecond: number; meanDelayMs: number };
   tuning?: Pick<CreateRelayParameters, "maxDelayMs" | "queueCapacity" | "inbox" | "refreshMs">;
+  /** Serve Prometheus metrics on this host and port (0 = any free port); none when omitted. */
+  metrics?: { host?: string; port: number };
 };
 
 export type LaunchedRelay = {
@@ -45,6 +48,8 @@ export type LaunchedRelay = {
   mixPublicKey: Uint8Array;
   /** The node's listen addresses with `/p2p/<peerId>`; the first one is what to register. */
   multiaddrs: string[];
+  /** URL of the Prometheus endpoint when `metrics` was given. */
+  metricsUrl?: string;
   /** Stops the relay (draining), then the node, then closes the database. */
   stop: () => Promise<void>;
 };
@@ -71,6 +76,7 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     // The free scheme never touches `chain`; every other scheme was refused above without one.
     const deps: SchemeDeps = { chain: p.chain as ChainClients, db, log: p.log, libp2p: node };
     const { directory, epoch } = p.sources(node);
+    const metrics = p.metrics ? new RelayMetrics({ relay: p.address, role: p.role }) : null;
     const relay = createRelay({
       libp2p: node,
       db,
@@ -85,15 +91,20 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
       epoch,
       ...(p.cover && p.cover.ratePerSecond > 0 ? { cover: { ...p.cover, payer: p.scheme.client(deps) } } : {}),
       ...p.tuning,
+      ...(metrics ? { onProcessed: metrics.observePeel } : {}),
     });
     await relay.start();
+    metrics?.attach({ stats: relay.stats, queued: () => relay.queued, libp2p: node, db, scheme: p.scheme.name });
+    const served = p.metrics && metrics ? await metrics.serve(p.metrics).catch(async (error) => { await relay.stop(); throw error; }) : null;
     return {
       relay,
       node,
       db,
       mixPublicKey: publicKey,
       multiaddrs: node.getMultiaddrs().map(String),
+      ...(served ? { metricsUrl: served.url } : {}),
       stop: async () => {
+        await served?.close();
         await relay.stop();
         await node.stop();
         db.close();

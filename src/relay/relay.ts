@@ -231,8 +231,10 @@ export class Relay {
 
   async #onPacket(packet: Uint8Array, attachment: Uint8Array, link: MixLink): Promise<void> {
     let outcome: PipelineOutcome;
+    const started = performance.now();
     try {
       outcome = await processPacket(this.#pipeline, { packet, attachment, fromPeer: link.peer, epoch: this.#epoch });
+      this.#p.onProcessed?.(performance.now() - started);
     } catch (error) {
       this.#log.error({ err: error, peer: link.peer }, "pipeline bug; packet dropped");
       return this.#drop(DropReason.sphinx, link.peer, (error as Error).message);
