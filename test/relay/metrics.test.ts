@@ -101,3 +101,26 @@ describe("relay metrics endpoint", () => {
     await expect(second.serve({ host: "127.0.0.1", port: Number(other.port) })).rejects.toBeInstanceOf(MetricsServerError);
   });
 });
+
+describe("obol status --watch", () => {
+  it("draws a live table from the relay's endpoint and marks a dead endpoint as down", async () => {
+    const { PassThrough } = await import("node:stream");
+    const { command } = await import("../../src/cli/commands/status.js");
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (chunk) => (text += String(chunk)));
+    const dead = "http://127.0.0.1:1/metrics"; // port 1: nothing listens, connection refused
+    const code = await command.run(["--watch", "--metrics", relay.metricsUrl!, "--metrics", dead, "--count", "2", "--interval", "0.05"], {
+      out, log: silentLogger(), signal: new AbortController().signal,
+    });
+    expect(code).toBe(0);
+    const tables = text.split(/^\S+Z {2}/m).filter(Boolean);
+    expect(tables).toHaveLength(2);
+    expect(tables[1]).toMatch(/^1\/2 relays up/);
+    const row = tables[1]!.split("\n").find((l) => l.startsWith("relay-0"))!;
+    // relay  role  in  out  in/s  drops  queue  links …
+    const cells = row.trim().split(/\s+/);
+    expect(cells.slice(1, 4)).toEqual(["mix", String(relay.relay.stats.received), String(relay.relay.stats.forwarded)]);
+    expect(tables[1]).toMatch(/relay-1\s+-\s+down: /);
+  });
+});

@@ -1,7 +1,7 @@
 /** `obol status`: epoch, directory by layer, balances. */
 import { formatUnits, type Address } from "viem";
 import type { Command } from "../command.js";
-import { COMMON_USAGE, parseCommandArgs } from "../options.js";
+import { COMMON_USAGE, numberOption, parseCommandArgs } from "../options.js";
 import { openChain } from "../session.js";
 
 export const command: Command = {
@@ -15,9 +15,26 @@ listed relay (role, layer, stake, multiaddr, token balance) and, with
 
 Options:
   --deployment-dir <dir> where deployment.json is (default: --data-dir)
+  --watch                live table of every relay's metrics instead (Ctrl-C stops)
+  --metrics <url>        a relay's metrics endpoint to watch, repeatable
+                         (default: <data-dir>/metrics-targets.json of \`obol devnet --processes --keep\`)
+  --interval <s>         seconds between refreshes with --watch (default 2)
+  --count <n>            stop after n tables (default: until Ctrl-C)
 ${COMMON_USAGE}`,
-  async run(argv, { out }) {
-    const { common, values } = parseCommandArgs("status", argv, { options: { "deployment-dir": { type: "string" } } });
+  async run(argv, { out, signal }) {
+    const { common, values } = parseCommandArgs("status", argv, {
+      options: { "deployment-dir": { type: "string" }, watch: { type: "boolean" }, metrics: { type: "string", multiple: true }, interval: { type: "string" }, count: { type: "string" } },
+    });
+    if (values.watch) {
+      const { resolveTargets, watchRelays } = await import("../watch.js");
+      const count = values.count === undefined ? undefined : numberOption(values.count, "--count", "status", 1);
+      const rows = await watchRelays({
+        targets: resolveTargets(values.metrics, common.dataDir),
+        intervalMs: numberOption(values.interval, "--interval", "status", 2) * 1_000,
+        out, signal, clear: process.stdout.isTTY === true && out === process.stdout, ...(count === undefined ? {} : { iterations: count }),
+      });
+      return rows.some((r) => !r.error) ? 0 : 1;
+    }
     const chain = await openChain(common, values["deployment-dir"]);
     const { readDirectory } = await import("../../chain/directory.js");
     const { currentEpoch } = await import("../../chain/epochs.js");
