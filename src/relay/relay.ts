@@ -110,6 +110,7 @@ export class Relay {
       group,
       params: p.params,
       secretKey: p.mixSecretKey,
+      ...(p.mixKeys ? { mixKeys: p.mixKeys } : {}),
       scheme: p.relayScheme,
       replay: this.#replay,
       committer: this.#committer,
