@@ -9,6 +9,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hexToBytes } from "viem";
+import { relayRegistryAbi } from "../../src/chain/abi/RelayRegistry.js";
+import { advanceDevChainToEpoch, currentEpoch, ensureEpochOpen } from "../../src/chain/epochs.js";
+import type { ChainClients } from "../../src/chain/types.js";
 import { DEFAULT_RATES } from "../../src/client/loopix.js";
 import { scrapeRow } from "../../src/cli/watch.js";
 import { silentLogger } from "../../src/log.js";
@@ -29,8 +33,14 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
   }
 }
 
+async function keyAt(chain: ChainClients, epoch: bigint): Promise<Uint8Array> {
+  const [mixKey] = await chain.publicClient.readContract({ address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "keysAt", args: [chain.account, epoch] });
+  return hexToBytes(mixKey);
+}
+const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
 describe("devnet with one process per relay and client", () => {
-  it("delivers messages between client processes, reports a SIGKILLed relay, and shuts the rest down cleanly", { timeout: 600_000 }, async () => {
+  it("delivers messages between client processes across a mix-key rotation, reports a SIGKILLed relay, and shuts the rest down cleanly", { timeout: 600_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-procs-"));
     const crashes: ChildExit[] = [];
     net = await startProcessNetwork({
@@ -48,6 +58,23 @@ describe("devnet with one process per relay and client", () => {
     const rows = await Promise.all(net.relays.map((r) => scrapeRow({ name: r.name, url: r.metricsUrl })));
     for (const row of rows) expect(row.error).toBeUndefined();
     expect(rows.reduce((s, r) => s + r.packetsIn, 0)).toBeGreaterThan(0);
+
+    // Epoch boundary: every relay has registered its next key; after the switch clients build
+    // for the new keys and messages still get through (relays also accept the old key in grace).
+    const epoch = await currentEpoch(net.deployer);
+    await until("every relay registered next epoch's key", async () => {
+      for (const r of net!.relays) if (equal(await keyAt(r.chain, epoch + 1n), await keyAt(r.chain, epoch))) return false;
+      return true;
+    }, 240_000);
+    const boundary = Date.now();
+    await advanceDevChainToEpoch(net.deployer, epoch + 1n);
+    await ensureEpochOpen(net.deployer);
+    await until("messages sent after the key switch delivered", () => {
+      const { sent } = deliveries(net!);
+      const after = [...sent.entries()].filter(([, at]) => at > boundary + 5_000).map(([id]) => id);
+      const received = new Set(net!.clients.flatMap((c) => c.child.lines.filter((l) => l.type === "received").map((l) => String(l.id))));
+      return after.filter((id) => received.has(id)).length >= 2;
+    }, 240_000);
 
     // A crash nobody asked for: reported with its signal and log file.
     const victim = net.relays.find((r) => r.role === "mix")!;

@@ -29,6 +29,8 @@ Options:
   --stats-every <s>      log statistics every s seconds (default 30)
   --metrics-port <n>     serve Prometheus metrics on http://<metrics-host>:<n>/metrics (0 = any free port; off when absent)
   --metrics-host <ip>    address the metrics server binds (default 127.0.0.1)
+  --rotate-keys          new mix key every epoch, registered ahead with updateKeys; keys in <data-dir>/mix-keys/
+  --key-grace-s <s>      with --rotate-keys: seconds the previous epoch's key is still accepted (default 360)
 ${COMMON_USAGE}`,
   async run(argv, { out, log, signal }) {
     const { common, values } = parseCommandArgs("relay", argv, {
@@ -44,6 +46,8 @@ ${COMMON_USAGE}`,
         "stats-every": { type: "string" },
         "metrics-port": { type: "string" },
         "metrics-host": { type: "string" },
+        "rotate-keys": { type: "boolean" },
+        "key-grace-s": { type: "string" },
       },
     });
     if (common.help) {
@@ -87,6 +91,7 @@ ${COMMON_USAGE}`,
       sources: () => chainSources(chain, { log: relayLog, open: true }),
       cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
       tuning: { maxDelayMs },
+      ...(values["rotate-keys"] ? { rotation: { graceMs: numberOption(values["key-grace-s"], "--key-grace-s", "relay", 360) * 1_000 } } : {}),
       ...(values["metrics-port"] === undefined ? {} : {
         metrics: { host: values["metrics-host"] ?? "127.0.0.1", port: numberOption(values["metrics-port"], "--metrics-port", "relay", 0) },
       }),

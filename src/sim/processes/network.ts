@@ -56,6 +56,9 @@ export type ProcessNetworkOptions = {
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
+  /** Relays rotate their mix key every epoch (default true) with this grace (s). */
+  rotateKeys?: boolean;
+  keyGraceS?: number;
   /** Called for every child that exits unasked (the report lists them too). */
   onCrash?: (exit: ChildExit) => void;
 };
@@ -104,7 +107,7 @@ function relayArgs(o: ProcessNetworkOptions, r: { role: RelayRole; dataDir: stri
   return [
     "relay", "--role", r.role, "--listen", `/ip4/${r.host}/tcp/${r.port}`, "--data-dir", r.dataDir, "--deployment-dir", deploymentDir,
     "--rpc-url", rpcUrl, "--scheme", o.scheme, "--stake", String(STAKE), "--json", "--stats-every", "0",
-    "--metrics-port", "0", "--metrics-host", r.host, "--cover-rate", String(o.relayLoopPerS ?? 0.2), "--cover-delay-ms", String(o.rates.meanDelayMs),
+    "--metrics-port", "0", "--metrics-host", r.host, ...(o.rotateKeys === false ? [] : ["--rotate-keys", "--key-grace-s", String(o.keyGraceS ?? 360)]), "--cover-rate", String(o.relayLoopPerS ?? 0.2), "--cover-delay-ms", String(o.rates.meanDelayMs),
   ];
 }
 
