@@ -12,7 +12,9 @@ import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { connectChain } from "../../chain/client.js";
 import { deployObol } from "../../chain/deploy.js";
 import { advanceDevChainToEpoch, currentEpoch, ensureEpochOpen } from "../../chain/epochs.js";
-import { devAccounts, devPrivateKey, startLocalChain, type LocalChain } from "../../chain/node.js";
+import { mnemonicToAccount } from "viem/accounts";
+import { toHex } from "viem";
+import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, startLocalChain, type LocalChain } from "../../chain/node.js";
 import { sendContractTx } from "../../chain/tx.js";
 import type { ChainClients, Deployment, RelayRole } from "../../chain/types.js";
 import type { LoopixRates } from "../../client/loopix.js";
@@ -56,6 +58,8 @@ export type ProcessNetworkOptions = {
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
+  /** JSON-RPC URL the children use instead of the chain's own (the soak's pausable proxy). */
+  childRpcUrl?: (chainRpcUrl: string) => Promise<string>;
   /** Relays rotate their mix key every epoch (default true) with this grace (s). */
   rotateKeys?: boolean;
   keyGraceS?: number;
@@ -124,7 +128,11 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
   const { dataDir, log, signal, gateways = 2, mixesPerLayer = 3, clients: nClients = 2, onStep = () => {} } = o;
   const nRelays = gateways + 3 * mixesPerLayer;
   await checkLoopback(`127.0.0.${FIRST_HOST + nRelays - 1}`);
-  const accounts = devAccounts(1 + nRelays + nClients);
+  // Hardhat funds the first 20 mnemonic accounts with ETH; later ones (clients of a big soak) can only read the chain.
+  if (o.scheme !== "free" && 1 + nRelays + nClients > DEV_ACCOUNT_COUNT)
+    throw new ObolError(`scheme ${o.scheme} needs a funded account per participant: at most ${DEV_ACCOUNT_COUNT - 1 - nRelays} clients`, { hint: "use --scheme free for bigger runs" });
+  const accounts = Array.from({ length: 1 + nRelays + nClients }, (_, addressIndex) => mnemonicToAccount(DEV_MNEMONIC, { addressIndex }));
+  const devPrivateKey = (i: number) => toHex(accounts[i]!.getHdKey().privateKey!);
   const supervisor = new Supervisor({ onCrash: (e) => { log.error({ exit: e }, describeExit(e)); o.onCrash?.(e); } });
   let chain: LocalChain | null = null;
   const relays: RelayProcess[] = [];
@@ -141,14 +149,14 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
   try {
     onStep("starting Hardhat node on 127.0.0.1");
     chain = await startLocalChain({ port: 0, signal });
-    const rpcUrl = chain.rpcUrl;
+    const rpcUrl = o.childRpcUrl ? await o.childRpcUrl(chain.rpcUrl) : chain.rpcUrl;
     onStep(`deploying ObolCore${o.scheme === "free" ? "" : ` + ${o.scheme}`} with Ignition`);
     const hook = await loadSchemeDevnet(o.scheme);
     const deploymentDir = join(dataDir, "deployer");
     const deployment = await deployObol({
-      rpcUrl, modules: hook?.module ? [hook.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: deploymentDir, log,
+      rpcUrl: chain.rpcUrl, modules: hook?.module ? [hook.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: deploymentDir, log,
     });
-    const connect = (i: number) => connectChain({ rpcUrl, deployment, account: accounts[i]! });
+    const connect = (i: number) => connectChain({ rpcUrl: chain!.rpcUrl, deployment, account: accounts[i]! });
     const deployer = await connect(0);
 
     onStep(`funding ${nRelays} relays and ${nClients} clients`);
@@ -157,7 +165,7 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
       ...Array.from({ length: 3 * mixesPerLayer }, (_, m) => ({ name: `mix-${m}`, role: "mix" as const })),
     ];
     const accountChains: ChainClients[] = [];
-    for (let i = 0; i < nRelays + nClients; i++) {
+    for (let i = 0; i < nRelays + nClients && 1 + i < DEV_ACCOUNT_COUNT; i++) {
       const account = await connect(1 + i);
       accountChains.push(account);
       await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.account, STAKE] }, `fund account ${1 + i}`);
