@@ -184,7 +184,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       }
     }
     const rss = [...rssSamples.entries()].map(([pid, s]) => {
-      const points = s.points.filter((p) => p.t * 60_000 >= warmupMs);
+      // Warm-up counts from each process's own first sample: a restarted relay warms up again.
+      const points = s.points.filter((p) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs);
       return { name: s.name, pid, slopeMiBPerMin: points.length >= 5 ? slope(points) : Number.NaN, samples: points.length };
     });
     const slopes = rss.map((r) => r.slopeMiBPerMin).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
