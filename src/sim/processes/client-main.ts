@@ -9,6 +9,7 @@
  */
 import { bytesToHex, type Hex } from "viem";
 import { connectChain } from "../../chain/client.js";
+import { ChainUnreachableError } from "../../chain/errors.js";
 import { readDeployment } from "../../chain/deployment-file.js";
 import { ObolClient } from "../../client/client.js";
 import { poissonStream, sleep, type LoopixRates } from "../../client/loopix.js";
@@ -46,10 +47,23 @@ process.on("SIGTERM", () => stop.abort());
 process.on("SIGINT", () => stop.abort());
 process.on("disconnect", () => stop.abort()); // the parent died: do not linger
 
+async function retry<T>(fn: () => Promise<T>, untilMs = Date.now() + 120_000): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() > untilMs || stop.signal.aborted) throw error;
+      clog.warn({ err: error, unreachable: error instanceof ChainUnreachableError }, "chain read failed at start; retrying in 2 s");
+      await sleep(2_000, stop.signal);
+    }
+  }
+}
+
 const scheme = await loadScheme(config.scheme);
-const chain = await connectChain({ rpcUrl: config.rpcUrl, privateKey: process.env.OBOL_KEY as Hex, deployment: readDeployment(config.deploymentDir) });
+// Like a service manager's restart: an RPC that is slow to answer (a loaded machine, an outage) is retried for 2 minutes.
+const chain = await retry(() => connectChain({ rpcUrl: config.rpcUrl, privateKey: process.env.OBOL_KEY as Hex, deployment: readDeployment(config.deploymentDir) }));
 const { directory, epoch } = chainSources(chain, { log: clog, open: false });
-const gateways = (await directory()).entries.filter((e) => e.role === "gateway").map((e) => e.relay).sort();
+const gateways = (await retry(async () => directory())).entries.filter((e) => e.role === "gateway").map((e) => e.relay).sort();
 const client = await ObolClient.create({
   dataDir: config.dataDir, log, network: obolNetwork(scheme), chain, directory, epoch, rates: config.rates,
   gateway: gateways[config.gatewayIndex % gateways.length],

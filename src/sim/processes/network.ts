@@ -32,7 +32,9 @@ const STAKE = 1_000n * 10n ** 18n;
 /** Relay k listens on 127.0.0.(FIRST_HOST + k): every relay has a host of its own. */
 const FIRST_HOST = 10;
 /** Seconds to wait for one child to start (tsx compile + libp2p + chain round trips on a loaded 2-core machine). */
-const START_TIMEOUT_MS = 180_000;
+const START_TIMEOUT_MS = 300_000;
+/** Client processes started together before waiting for them to be ready. */
+const CLIENT_BATCH = 4;
 
 export class LoopbackUnavailableError extends ObolError {
   constructor(host: string, cause: unknown) {
@@ -211,8 +213,11 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
       };
       const child = supervisor.spawn({ name, script: CLIENT_MAIN, args: [JSON.stringify(config)], env: { OBOL_KEY: devPrivateKey(1 + nRelays + c) }, logFile: join(clientDir, "process.log"), ipc: true });
       clients.push({ name, dataDir: clientDir, address: "", child });
+      // A few at a time: twenty Node processes compiling and dialling at once starve a 2-core machine.
+      if (clients.length % CLIENT_BATCH === 0 || c === nClients - 1)
+        for (const started of clients.slice(-CLIENT_BATCH))
+          if (!started.address) started.address = String((await started.child.waitLine((l) => l.type === "ready", "connect to its gateway", START_TIMEOUT_MS, signal)).address);
     }
-    for (const c of clients) c.address = String((await c.child.waitLine((l) => l.type === "ready", "connect to its gateway", START_TIMEOUT_MS, signal)).address);
     for (const [i, c] of clients.entries()) c.child.send({ type: "peer", address: clients[(i + 1) % clients.length]!.address });
 
     const restartRelay = async (r: RelayProcess) => {
