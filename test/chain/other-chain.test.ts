@@ -40,20 +40,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** eth_chainId over a one-off connection (node:http, no keep-alive pool shared with viem's fetch). */
 async function chainId(url: string): Promise<number | null> {
-  try {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }), signal: AbortSignal.timeout(2_000) });
-    return Number(((await res.json()) as { result: string }).result);
-  } catch {
-    return null;
-  }
+  const { request } = await import("node:http");
+  return new Promise((resolve) => {
+    const req = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json" }, timeout: 2_000 }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += String(c)));
+      res.on("end", () => { try { resolve(Number((JSON.parse(body) as { result: string }).result)); } catch { resolve(null); } });
+    });
+    req.on("error", () => resolve(null));
+    req.on("timeout", () => { req.destroy(); resolve(null); });
+    req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }));
+  });
 }
 
 describe("a separately started chain with a non-default chain id", () => {
   it("deploys, registers and runs a relay, and claims there, all through --rpc-url", { timeout: 600_000 }, async () => {
     const port = await freePort();
     const rpcUrl = `http://127.0.0.1:${port}`;
-    node = spawn(process.execPath, [join(ROOT, "node_modules/.bin/hardhat"), "node", "--hostname", "127.0.0.1", "--port", String(port), "--chain-id", String(CHAIN_ID)], { cwd: ROOT, stdio: "ignore" });
+    node = spawn(process.execPath, [join(ROOT, "node_modules/.bin/hardhat"), "node", "--hostname", "127.0.0.1", "--port", String(port), "--chain-id", String(CHAIN_ID)], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     const deadline = Date.now() + 120_000;
     while ((await chainId(rpcUrl)) !== CHAIN_ID) {
       if (Date.now() > deadline || node.exitCode !== null) throw new Error("hardhat node did not answer with chain id 31338");

@@ -53,14 +53,14 @@ async function retry<T>(fn: () => Promise<T>, untilMs = Date.now() + 120_000): P
       return await fn();
     } catch (error) {
       if (Date.now() > untilMs || stop.signal.aborted) throw error;
-      clog.warn({ err: error, unreachable: error instanceof ChainUnreachableError }, "chain read failed at start; retrying in 2 s");
+      clog.warn({ err: error, unreachable: error instanceof ChainUnreachableError }, "start step failed; retrying in 2 s");
       await sleep(2_000, stop.signal);
     }
   }
 }
 
 const scheme = await loadScheme(config.scheme);
-// Like a service manager's restart: an RPC that is slow to answer (a loaded machine, an outage) is retried for 2 minutes.
+// Like a service manager's restart: start steps that time out (a loaded machine, an RPC outage) are retried for 2 minutes.
 const chain = await retry(() => connectChain({ rpcUrl: config.rpcUrl, privateKey: process.env.OBOL_KEY as Hex, deployment: readDeployment(config.deploymentDir) }));
 const { directory, epoch } = chainSources(chain, { log: clog, open: false });
 const gateways = (await retry(async () => directory())).entries.filter((e) => e.role === "gateway").map((e) => e.relay).sort();
@@ -68,7 +68,7 @@ const client = await ObolClient.create({
   dataDir: config.dataDir, log, network: obolNetwork(scheme), chain, directory, epoch, rates: config.rates,
   gateway: gateways[config.gatewayIndex % gateways.length],
 });
-await client.connect({ signal: stop.signal });
+await retry(() => client.connect({ signal: stop.signal })); // a loaded gateway may miss the 5 s dial budget
 
 let peer: string | null = null;
 process.on("message", (m: FromParent) => {
