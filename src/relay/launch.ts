@@ -104,8 +104,8 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     });
     await relay.start();
     metrics?.attach({ stats: relay.stats, queued: () => relay.queued, libp2p: node, db, scheme: p.scheme.name });
-    const stopRotation = ring && p.rotation ? rotate(ring, relay, p.chain!, epoch, p.log, p.rotation) : () => {};
     const served = p.metrics && metrics ? await metrics.serve(p.metrics).catch(async (error) => { await relay.stop(); throw error; }) : null;
+    const stopRotation = ring && p.rotation ? rotate(ring, relay, p.chain!, epoch, p.log, p.rotation) : () => {};
     return {
       relay,
       node,
