@@ -6,6 +6,7 @@ import type { DirectorySnapshot, RelayRole } from "../chain/types.js";
 import type { SphinxGroup } from "../crypto/sphinx/group.js";
 import type { SphinxParams } from "../crypto/sphinx/params.js";
 import type { Logger } from "../log.js";
+import type { PipelineParameters } from "./pipeline.js";
 import type { AccountingScheme, ClientScheme, RelayScheme } from "../schemes/scheme.js";
 
 /** The current directory (read from the chain by the caller, never inside the pipeline). */
@@ -22,6 +23,8 @@ export type CreateRelayParameters = {
   role: RelayRole;
   /** X25519 mix secret key whose public key is registered. */
   mixSecretKey: Uint8Array;
+  /** The keys in force when the mix key rotates per epoch (`rotation.ts`); `mixSecretKey` is then only validated. */
+  mixKeys?: PipelineParameters["mixKeys"];
   params: SphinxParams;
   group?: SphinxGroup;
   scheme: AccountingScheme;
@@ -44,5 +47,7 @@ export type CreateRelayParameters = {
    * forwarded with probability `dropForward`, drawn from `random`.
    */
   faults?: { dropForward: number; random: () => number };
+  /** Told how long each packet's pipeline run took (metrics' peel-time histogram, `metrics.ts`). */
+  onProcessed?: (ms: number) => void;
 };
 

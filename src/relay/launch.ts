@@ -15,6 +15,8 @@ import type { AccountingScheme, SchemeDeps } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
 import { RelayConfigError } from "./errors.js";
 import { loadOrCreateMixKey } from "./keys.js";
+import { RelayMetrics } from "./metrics.js";
+import { chainKeyDirectory, KeyRotator, MixKeyRing } from "./rotation.js";
 import { createRelay, type CreateRelayParameters, type DirectorySource, type EpochSource, type Relay } from "./relay.js";
 
 /** Database file of a relay inside its data directory. */
@@ -36,6 +38,13 @@ export type LaunchRelayParameters = {
   /** λM loops per second and their mean per-hop delay; no cover traffic when omitted. */
   cover?: { ratePerSecond: number; meanDelayMs: number };
   tuning?: Pick<CreateRelayParameters, "maxDelayMs" | "queueCapacity" | "inbox" | "refreshMs">;
+  /**
+   * Rotate the mix key every epoch (rotation.ts; needs `chain`): keys live in
+   * `<data-dir>/mix-keys/`, the previous epoch's key is accepted for `graceMs`.
+   */
+  rotation?: { graceMs?: number; checkMs?: number };
+  /** Serve Prometheus metrics on this host and port (0 = any free port); none when omitted. */
+  metrics?: { host?: string; port: number };
 };
 
 export type LaunchedRelay = {
@@ -45,6 +54,8 @@ export type LaunchedRelay = {
   mixPublicKey: Uint8Array;
   /** The node's listen addresses with `/p2p/<peerId>`; the first one is what to register. */
   multiaddrs: string[];
+  /** URL of the Prometheus endpoint when `metrics` was given. */
+  metricsUrl?: string;
   /** Stops the relay (draining), then the node, then closes the database. */
   stop: () => Promise<void>;
 };
@@ -63,7 +74,9 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
   if (!p.chain && p.scheme.name !== "free")
     throw new RelayConfigError("chain", `scheme ${p.scheme.name} needs chain clients`, { hint: "pass --rpc-url and --key" });
   const params = p.params ?? obolParams({ slotSize: p.scheme.slotSize });
-  const { secretKey, publicKey } = loadOrCreateMixKey(p.dataDir);
+  if (p.rotation && !p.chain) throw new RelayConfigError("rotation", "key rotation needs chain clients", { hint: "pass --rpc-url and --key" });
+  const ring = p.rotation ? MixKeyRing.open(p.dataDir) : null;
+  const { secretKey, publicKey } = ring ? ring.any() : loadOrCreateMixKey(p.dataDir);
   const privateKey = await loadOrCreatePeerKey(p.dataDir);
   const db = openDatabase(join(p.dataDir, RELAY_DB_FILE));
   const node = await createObolNode({ listen: p.listen ?? DEFAULT_LISTEN, privateKey });
@@ -71,6 +84,7 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     // The free scheme never touches `chain`; every other scheme was refused above without one.
     const deps: SchemeDeps = { chain: p.chain as ChainClients, db, log: p.log, libp2p: node };
     const { directory, epoch } = p.sources(node);
+    const metrics = p.metrics ? new RelayMetrics({ relay: p.address, role: p.role }) : null;
     const relay = createRelay({
       libp2p: node,
       db,
@@ -78,6 +92,7 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
       address: p.address,
       role: p.role,
       mixSecretKey: secretKey,
+      ...(ring ? { mixKeys: ring } : {}),
       params,
       scheme: p.scheme,
       relayScheme: p.scheme.relay({ ...deps, relay: p.address }),
@@ -85,15 +100,22 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
       epoch,
       ...(p.cover && p.cover.ratePerSecond > 0 ? { cover: { ...p.cover, payer: p.scheme.client(deps) } } : {}),
       ...p.tuning,
+      ...(metrics ? { onProcessed: metrics.observePeel } : {}),
     });
     await relay.start();
+    metrics?.attach({ stats: relay.stats, queued: () => relay.queued, libp2p: node, db, scheme: p.scheme.name });
+    const served = p.metrics && metrics ? await metrics.serve(p.metrics).catch(async (error) => { await relay.stop(); throw error; }) : null;
+    const stopRotation = ring && p.rotation ? rotate(ring, relay, p.chain!, epoch, p.log, p.rotation) : () => {};
     return {
       relay,
       node,
       db,
       mixPublicKey: publicKey,
       multiaddrs: node.getMultiaddrs().map(String),
+      ...(served ? { metricsUrl: served.url } : {}),
       stop: async () => {
+        stopRotation();
+        await served?.close();
         await relay.stop();
         await node.stop();
         db.close();
@@ -104,4 +126,23 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     db.close();
     throw error;
   }
+}
+
+/** Runs the key rotation beside the relay: one alignment per `checkMs`, failures logged and retried. */
+function rotate(ring: MixKeyRing, relay: Relay, chain: ChainClients, epoch: () => bigint | Promise<bigint>, log: Logger, o: { graceMs?: number; checkMs?: number }): () => void {
+  const rotator = new KeyRotator({ ring, directory: chainKeyDirectory(chain), replay: relay.replay, log, ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }) });
+  let running: Promise<void> | null = null;
+  const step = () => {
+    running ??= (async () => {
+      try {
+        await rotator.onEpoch(await epoch());
+      } catch (error) {
+        log.warn({ err: error }, "mix key rotation step failed; retrying");
+      }
+      rotator.tick();
+    })().finally(() => (running = null));
+  };
+  step();
+  const timer = setInterval(step, o.checkMs ?? 2_000);
+  return () => clearInterval(timer);
 }

@@ -17,6 +17,7 @@
  */
 import type { Address } from "viem";
 import { getAddress } from "viem";
+import { SphinxMacError } from "../crypto/sphinx/errors.js";
 import { peelPacket, sharedSecret, replayTag, type PeeledPacket } from "../crypto/sphinx/packet.js";
 import type { SphinxGroup } from "../crypto/sphinx/group.js";
 import { headerSize, type SphinxParams } from "../crypto/sphinx/params.js";
@@ -53,6 +54,14 @@ export type PipelineParameters = {
   params: SphinxParams;
   /** This relay's X25519 mix secret key. */
   secretKey: Uint8Array;
+  /**
+   * Keys in force when the relay rotates its mix key per epoch (rotation.ts):
+   * tried in order, the next one only when the header MAC fails under the
+   * previous; `secretKey` is ignored when given. `tagEpoch` is the epoch the
+   * replay tag is filed under when later than the packet's arrival epoch
+   * (a packet for next epoch's key must outlive this epoch's pruning).
+   */
+  mixKeys?: { active(): readonly { secretKey: Uint8Array; tagEpoch?: bigint }[] };
   scheme: RelayScheme;
   replay: ReplayStore;
   committer: GroupCommitter;
@@ -83,7 +92,8 @@ export type PacketInput = {
  * if (outcome.kind === "forward") queue.push(outcome, outcome.delayMs);
  */
 export async function processPacket(p: PipelineParameters, input: PacketInput): Promise<PipelineOutcome> {
-  let peeled: PeeledPacket;
+  let peeled: PeeledPacket | undefined;
+  let tagEpoch = input.epoch;
   const header = input.packet.subarray(0, headerSize(p.group, p.params.routingInfoSize));
   let tag: Uint8Array | null = null;
   // A refusal after the tag is known hands the header to the scheme (the shopper keeps it as dispute evidence).
@@ -91,16 +101,22 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
     if (tag !== null) p.scheme.onRefused?.({ epoch: input.epoch, replayTag: tag, header: header.slice() });
     return outcome;
   };
-  try {
-    const ss = sharedSecret({ group: p.group, secretKey: p.secretKey, packet: input.packet });
-    // Cheap non-durable pre-check so replays cost one scalar multiplication, not a peel.
-    if (p.replay.has(replayTag(ss))) return { kind: "drop", reason: DropReason.replay };
-    tag = replayTag(ss);
-    peeled = peelPacket({ group: p.group, params: p.params, secretKey: p.secretKey, packet: input.packet, ss });
-  } catch (error) {
-    const reason = reasonOf(error);
-    if (reason === null) throw error;
-    return refuse({ kind: "drop", reason, detail: (error as Error).message });
+  const keys = p.mixKeys?.active() ?? [{ secretKey: p.secretKey }];
+  for (let k = 0; peeled === undefined; k++) {
+    const key = keys[k]!;
+    try {
+      const ss = sharedSecret({ group: p.group, secretKey: key.secretKey, packet: input.packet });
+      // Cheap non-durable pre-check so replays cost one scalar multiplication, not a peel.
+      if (p.replay.has(replayTag(ss))) return { kind: "drop", reason: DropReason.replay };
+      tag = replayTag(ss);
+      peeled = peelPacket({ group: p.group, params: p.params, secretKey: key.secretKey, packet: input.packet, ss });
+      if (key.tagEpoch !== undefined && key.tagEpoch > tagEpoch) tagEpoch = key.tagEpoch;
+    } catch (error) {
+      if (error instanceof SphinxMacError && k + 1 < keys.length) continue; // built for another key in force
+      const reason = reasonOf(error);
+      if (reason === null) throw error;
+      return refuse({ kind: "drop", reason, detail: (error as Error).message });
+    }
   }
 
   const { hop } = peeled;
@@ -117,7 +133,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
   let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
   try {
     committed = await p.committer.run(async () => {
-      if (!p.replay.checkAndInsert(peeled.replayTag, input.epoch)) return { reason: DropReason.replay };
+      if (!p.replay.checkAndInsert(peeled.replayTag, tagEpoch)) return { reason: DropReason.replay };
       if (hop.action === "deliver" && p.inbox!.isFull(hop.mailbox))
         return { reason: DropReason.inboxFull };
       // The tag stays recorded even if the scheme refuses: the same onion must not be probed twice.

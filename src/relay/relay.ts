@@ -151,6 +151,7 @@ export class Relay {
       group,
       params: p.params,
       secretKey: p.mixSecretKey,
+      ...(p.mixKeys ? { mixKeys: p.mixKeys } : {}),
       scheme: p.relayScheme,
       replay: this.#replay,
       committer: this.#committer,
@@ -295,8 +296,10 @@ export class Relay {
 
   async #onPacket(packet: Uint8Array, attachment: Uint8Array, link: MixLink): Promise<void> {
     let outcome: PipelineOutcome;
+    const started = performance.now();
     try {
       outcome = await processPacket(this.#pipeline, { packet, attachment, fromPeer: link.peer, epoch: this.#epoch });
+      this.#p.onProcessed?.(performance.now() - started);
     } catch (error) {
       this.#share.release(link.peer);
       this.#log.error({ err: error, peer: link.peer }, "pipeline bug; packet dropped");

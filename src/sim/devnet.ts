@@ -10,6 +10,7 @@ import { DEFAULT_RATES, poissonStream, sleep, type LoopixRates } from "../client
 import { forComponent, type Logger } from "../log.js";
 import type { DropReason } from "../relay/drops.js";
 import type { SchemeName } from "../schemes/scheme.js";
+import { recordClaim } from "../store/claims.js";
 import { latencySummary } from "./metrics.js";
 import { startNetwork, type NetworkOptions, type RunningNetwork } from "./network.js";
 import { seededRandom } from "./random.js";
@@ -239,6 +240,7 @@ async function claimAll(net: RunningNetwork, report: DevnetReport, log: Logger, 
     try {
       const settle = net.scheme.settle({ chain: r.chain, db: r.db, log, libp2p: r.node, relay: r.address });
       const result = await settle.claim({ signal });
+      recordClaim(r.db, result);
       row.paid = result.paid;
       row.claimGas = result.gasUsed;
     } catch (error) {

@@ -61,6 +61,7 @@ ${COMMON_USAGE}`,
     const libp2p = await createObolNode({ listen: [] });
     try {
       const result = await scheme.settle({ chain, db, log, libp2p, relay: chain.account }).claim({ signal });
+      (await import("../../store/claims.js")).recordClaim(db, result); // the relay's metrics show the last claim's gas
       const balance = await chain.publicClient.readContract({
         address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account],
       });

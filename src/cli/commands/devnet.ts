@@ -25,6 +25,8 @@ Options:
   --rate <n>         real messages per second per client (default 0.5)
   --mean-delay <ms>  mean per-mix delay 1/μ (default ${DEFAULT_RATES.meanDelayMs})
   --keep             keep the state directory and print its path
+  --processes        run every relay and client as its own OS process, each relay
+                     on its own loopback address 127.0.0.N (docs/operations.md)
 ${COMMON_USAGE}`,
   async run(argv, { out, signal, log }) {
     const { values, common } = parseCommandArgs("devnet", argv, {
@@ -34,6 +36,7 @@ ${COMMON_USAGE}`,
         rate: { type: "string" },
         "mean-delay": { type: "string" },
         keep: { type: "boolean", default: false },
+        processes: { type: "boolean", default: false },
       },
     });
     const durationS = numberOption(values.duration, "--duration", "devnet", 20);
@@ -47,6 +50,16 @@ ${COMMON_USAGE}`,
     const quiet = common.verbose ? log : log.child({}, { level: "error" });
     const live = new LiveLine(process.stderr);
     try {
+      if (values.processes) {
+        const { runProcessDevnet, formatProcessDevnetReport } = await import("../../sim/processes/devnet.js");
+        const report = await runProcessDevnet({
+          scheme: common.scheme, durationS, seed, dataDir, messagesPerS, log: quiet, signal, rates: { ...DEFAULT_RATES, meanDelayMs },
+          onStep: (step) => live.done(`• ${step}`),
+          onCrash: (exit) => live.done(`! ${exit.name} exited with code ${exit.code ?? "none"} (signal ${exit.signal ?? "none"}); log: ${exit.logFile}`),
+        });
+        out.write(common.json ? `${JSON.stringify(report)}\n` : formatProcessDevnetReport(report));
+        return report.messages.delivered > 0 && report.crashes.length === 0 ? 0 : 1;
+      }
       const report = await runDevnet({
         scheme: common.scheme, durationS, seed, dataDir, messagesPerS, log: quiet, signal,
         rates: { ...DEFAULT_RATES, meanDelayMs },

@@ -27,6 +27,10 @@ Options:
   --cover-delay-ms <n>   mean per-hop delay of cover loops (default 50)
   --max-delay-ms <n>     largest sender-chosen delay accepted (default 60000)
   --stats-every <s>      log statistics every s seconds (default 30)
+  --metrics-port <n>     serve Prometheus metrics on http://<metrics-host>:<n>/metrics (0 = any free port; off when absent)
+  --metrics-host <ip>    address the metrics server binds (default 127.0.0.1)
+  --rotate-keys          new mix key every epoch, registered ahead with updateKeys; keys in <data-dir>/mix-keys/
+  --key-grace-s <s>      with --rotate-keys: seconds the previous epoch's key is still accepted (default 360)
 ${COMMON_USAGE}`,
   async run(argv, { out, log, signal }) {
     const { common, values } = parseCommandArgs("relay", argv, {
@@ -40,6 +44,10 @@ ${COMMON_USAGE}`,
         "cover-delay-ms": { type: "string" },
         "max-delay-ms": { type: "string" },
         "stats-every": { type: "string" },
+        "metrics-port": { type: "string" },
+        "metrics-host": { type: "string" },
+        "rotate-keys": { type: "boolean" },
+        "key-grace-s": { type: "string" },
       },
     });
     if (common.help) {
@@ -106,6 +114,10 @@ ${COMMON_USAGE}`,
       sources: () => chainSources(chain, { log: relayLog, open: true }),
       cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
       tuning: { maxDelayMs },
+      ...(values["rotate-keys"] ? { rotation: { graceMs: numberOption(values["key-grace-s"], "--key-grace-s", "relay", 360) * 1_000 } } : {}),
+      ...(values["metrics-port"] === undefined ? {} : {
+        metrics: { host: values["metrics-host"] ?? "127.0.0.1", port: numberOption(values["metrics-port"], "--metrics-port", "relay", 0) },
+      }),
     }));
     if (scheme.name === "tickets" && coverRate > 0) {
       // Cover loops are paid packets too: without tokens of the current epoch they cannot go out.
@@ -139,11 +151,12 @@ ${COMMON_USAGE}`,
         mixKey: Buffer.from(launched.mixPublicKey).toString("hex"),
         activeFrom: activeFrom.toString(),
         scheme: scheme.name,
+        ...(launched.metricsUrl ? { metrics: launched.metricsUrl } : {}),
       };
       if (common.json) out.write(`${JSON.stringify(summary)}\n`);
       else
         out.write(
-          `relay ${summary.relay} (${role}, scheme ${scheme.name}) at ${multiaddr}\n  listed from epoch ${summary.activeFrom}; Ctrl-C to stop\n`,
+          `relay ${summary.relay} (${role}, scheme ${scheme.name}) at ${multiaddr}\n  listed from epoch ${summary.activeFrom}${launched.metricsUrl ? `; metrics at ${launched.metricsUrl}` : ""}; Ctrl-C to stop\n`,
         );
       const timer = statsEvery > 0 ? setInterval(() => relayLog.info({ stats: launched.relay.stats }, "stats"), statsEvery * 1_000) : null;
       await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 /** `obol status`: epoch, directory by layer, balances. */
 import { formatUnits, type Address } from "viem";
 import type { Command } from "../command.js";
-import { COMMON_USAGE, parseCommandArgs, requireKey } from "../options.js";
+import { COMMON_USAGE, numberOption, parseCommandArgs, requireKey } from "../options.js";
 import { openChain } from "../session.js";
 
 export const command: Command = {
@@ -21,11 +21,33 @@ current one now (a transaction: needs a key with ETH).
 Options:
   --deployment-dir <dir> where deployment.json is (default: --data-dir)
   --open-epoch           open the current epoch first (calls openEpoch())
+  --watch                live table of every relay's metrics instead (Ctrl-C stops)
+  --metrics <url>        a relay's metrics endpoint to watch, repeatable
+                         (default: <data-dir>/metrics-targets.json of \`obol devnet --processes --keep\`)
+  --interval <s>         seconds between refreshes with --watch (default 2)
+  --count <n>            stop after n tables (default: until Ctrl-C)
 ${COMMON_USAGE}`,
-  async run(argv, { out }) {
+  async run(argv, { out, signal }) {
     const { common, values } = parseCommandArgs("status", argv, {
-      options: { "deployment-dir": { type: "string" }, "open-epoch": { type: "boolean", default: false } },
+      options: {
+        "deployment-dir": { type: "string" },
+        "open-epoch": { type: "boolean", default: false },
+        watch: { type: "boolean" },
+        metrics: { type: "string", multiple: true },
+        interval: { type: "string" },
+        count: { type: "string" },
+      },
     });
+    if (values.watch) {
+      const { resolveTargets, watchRelays } = await import("../watch.js");
+      const count = values.count === undefined ? undefined : numberOption(values.count, "--count", "status", 1);
+      const rows = await watchRelays({
+        targets: resolveTargets(values.metrics, common.dataDir),
+        intervalMs: numberOption(values.interval, "--interval", "status", 2) * 1_000,
+        out, signal, clear: process.stdout.isTTY === true && out === process.stdout, ...(count === undefined ? {} : { iterations: count }),
+      });
+      return rows.some((r) => !r.error) ? 0 : 1;
+    }
     if (values["open-epoch"]) requireKey(common, "status --open-epoch");
     const chain = await openChain(common, values["deployment-dir"]);
     const { readDirectory } = await import("../../chain/directory.js");

@@ -1,0 +1,304 @@
+/**
+ * `npm run soak -- --minutes 10` (docs/operations.md §Soak): the process
+ * devnet (11 relay processes, 20 client processes, free scheme by default)
+ * under a seeded fault schedule, then the figures an operator cares about:
+ *
+ * - every `killEveryS` a random relay gets SIGKILL and is restarted at once on
+ *   the same data dir, host and port (its mixing-queue depth just before the
+ *   kill is what it lost);
+ * - at 35 % of the run a gateway is restarted (SIGTERM, drained, started again);
+ * - at 50 % the chain's JSON-RPC is taken away for 30 s (a proxy the children
+ *   use resets every connection; the chain itself keeps its state);
+ * - at 70 % the TCP links between two mixes are cut for 30 s (`ss -K` every
+ *   500 ms, so every redial is cut again; needs root, else reported as skipped).
+ *
+ * After the run relays are stopped and every relay claims twice: the second
+ * claim must pay nothing (`soak.double_claims`), and what was earned must be
+ * claimed or still pending (`soak.credit_lost`).
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { DEFAULT_RATES, sleep, type LoopixRates } from "../../client/loopix.js";
+import { scrapeRow } from "../../cli/watch.js";
+import type { Logger } from "../../log.js";
+import { readCredit } from "../../relay/credit.js";
+import type { SchemeName } from "../../schemes/scheme.js";
+import { openDatabase } from "../../store/db.js";
+import { seededRandom } from "../random.js";
+import { deliveries } from "./devnet.js";
+import { startProcessNetwork, type ProcessNetwork, type RelayProcess } from "./network.js";
+import { startRpcProxy, type RpcProxy } from "./rpc-proxy.js";
+import { describeExit, Supervisor, type ChildExit } from "./supervisor.js";
+
+const run = promisify(execFile);
+
+export type SoakOptions = {
+  minutes: number;
+  seed: string;
+  dataDir: string;
+  scheme?: SchemeName;
+  clients?: number;
+  killEveryS?: number;
+  /** Seconds of the run before RSS slopes are measured. */
+  warmupS?: number;
+  rates?: LoopixRates;
+  messagesPerS?: number;
+  log: Logger;
+  signal: AbortSignal;
+  onEvent?: (text: string) => void;
+};
+
+export type SoakFigure = { metric: string; value: number; unit: string; note?: string };
+
+export type SoakReport = {
+  figures: SoakFigure[];
+  events: string[];
+  kills: { name: string; atS: number; queued: number }[];
+  crashes: ChildExit[];
+  rss: { name: string; pid: number; slopeMiBPerMin: number; samples: number }[];
+};
+
+/** Least-squares slope of (t minutes, y MiB). */
+export function slope(points: readonly { t: number; y: number }[]): number {
+  const n = points.length;
+  const mt = points.reduce((s, p) => s + p.t, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const num = points.reduce((s, p) => s + (p.t - mt) * (p.y - my), 0);
+  const den = points.reduce((s, p) => s + (p.t - mt) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+function rssMiB(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null; // exited, or not Linux
+  }
+}
+
+/**
+ * Runs the soak and returns its figures; everything is stopped before it returns.
+ *
+ * @example
+ * const report = await runSoak({ minutes: 10, seed: "1", dataDir, log, signal });
+ */
+export async function runSoak(o: SoakOptions): Promise<SoakReport> {
+  const scheme = o.scheme ?? "free";
+  const events: string[] = [];
+  const note = (text: string) => { events.push(text); o.onEvent?.(text); };
+  const random = seededRandom(`soak/${o.seed}`);
+  const durationMs = o.minutes * 60_000;
+  const killEveryMs = (o.killEveryS ?? 60) * 1_000;
+  const warmupMs = (o.warmupS ?? Math.min(120, o.minutes * 15)) * 1_000;
+  let proxy: RpcProxy | null = null;
+  const net: ProcessNetwork = await startProcessNetwork({
+    scheme, dataDir: o.dataDir, gateways: 2, mixesPerLayer: 3, clients: o.clients ?? 20,
+    rates: o.rates ?? { ...DEFAULT_RATES, payloadPerS: 1, loopPerS: 0.3, dropPerS: 0.3 }, messagesPerS: o.messagesPerS ?? 0.2,
+    seed: o.seed, log: o.log, signal: o.signal, onStep: (s) => note(`setup: ${s}`),
+    childRpcUrl: async (url) => (proxy = await startRpcProxy(url)).url,
+    onCrash: (e) => note(`crash: ${describeExit(e)}`),
+  });
+  const kills: SoakReport["kills"] = [];
+  const rssSamples = new Map<number, { name: string; points: { t: number; y: number }[] }>();
+  const earnedSeen = new Map<string, bigint>();
+  let creditDrops = 0n;
+  const start = Date.now();
+  const elapsedS = () => Math.round((Date.now() - start) / 1_000);
+  try {
+    const sampler = setInterval(() => {
+      const t = (Date.now() - start) / 60_000;
+      for (const c of net.supervisor.children) {
+        const pid = c.child.pid;
+        if (!pid || !c.running) continue;
+        const y = rssMiB(pid);
+        if (y === null) continue;
+        const s = rssSamples.get(pid) ?? { name: c.name, points: [] };
+        s.points.push({ t, y });
+        rssSamples.set(pid, s);
+      }
+    }, 10_000);
+    const faults = [
+      { at: 0.35, name: "gateway restart", run: () => restartGateway(net, random, note, elapsedS) },
+      { at: 0.5, name: "RPC outage", run: () => rpcOutage(proxy!, note, elapsedS, o.signal) },
+      { at: 0.7, name: "link cut", run: () => cutLinks(net, random, note, elapsedS, o.signal) },
+    ].map((f) => ({ ...f, atMs: f.at * durationMs, done: false }));
+    let nextKill = killEveryMs;
+    const background: Promise<void>[] = [];
+    while (!o.signal.aborted && Date.now() - start < durationMs) {
+      const now = Date.now() - start;
+      if (now >= nextKill) {
+        nextKill += killEveryMs;
+        const victim = net.relays[Math.floor(random() * net.relays.length)]!;
+        const before = await scrapeRow({ name: victim.name, url: victim.metricsUrl }, 2_000);
+        victim.child.kill("SIGKILL");
+        await victim.child.exited;
+        kills.push({ name: victim.name, atS: elapsedS(), queued: before.error ? 0 : before.queue });
+        note(`${elapsedS()} s: SIGKILL ${victim.name} (${before.queue} packets queued), restarting`);
+        const earnedBefore = await earned(victim, scheme);
+        await restartWithRetries(net, victim, note);
+        const earnedAfter = await earned(victim, scheme);
+        if (earnedAfter < earnedBefore) creditDrops += earnedBefore - earnedAfter;
+        note(`${elapsedS()} s: ${victim.name} back`);
+      }
+      for (const f of faults)
+        if (!f.done && now >= f.atMs) {
+          f.done = true;
+          background.push(f.run().catch((error) => note(`${f.name} failed: ${(error as Error).message}`)));
+        }
+      for (const r of net.relays) {
+        const e = await earned(r, scheme).catch(() => null);
+        if (e !== null) earnedSeen.set(r.name, e);
+      }
+      await sleep(1_000, o.signal).catch(() => {});
+    }
+    await Promise.allSettled(background);
+    clearInterval(sampler);
+    for (const c of net.clients) c.child.send({ type: "stop-sending" });
+    const drainUntil = Date.now() + 20_000;
+    while (!o.signal.aborted && Date.now() < drainUntil) {
+      const { sent, latencies } = deliveries(net);
+      if (latencies.length >= sent.size) break;
+      await sleep(500, o.signal).catch(() => {});
+    }
+    const { sent, latencies } = deliveries(net);
+    const crashes = [...net.supervisor.crashes];
+    note("stopping clients, then relays (SIGTERM)");
+    const exits = [...(await net.supervisor.stopAll(net.clients.map((c) => c.child))), ...(await net.supervisor.stopAll())];
+    const unclean = exits.filter((e) => e.code !== 0);
+    for (const e of unclean) note(`unclean shutdown: ${describeExit(e)}`);
+    note("every relay claims twice (the chain is still up)");
+    const claims = await claimTwice(net, scheme, note);
+    let creditLost = creditDrops;
+    for (const r of net.relays) {
+      const db = openDatabase(join(r.dataDir, "relay.sqlite"));
+      try {
+        const c = readCredit(db, scheme);
+        const seen = earnedSeen.get(r.name) ?? 0n;
+        if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards: credit lost
+        if (c.earned > c.claimed + c.pending) creditLost += c.earned - c.claimed - c.pending;
+      } finally {
+        db.close();
+      }
+    }
+    const rss = [...rssSamples.entries()].map(([pid, s]) => {
+      // Warm-up counts from each process's own first sample: a restarted relay warms up again.
+      const points = s.points.filter((p) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs);
+      return { name: s.name, pid, slopeMiBPerMin: points.length >= 5 ? slope(points) : Number.NaN, samples: points.length };
+    });
+    const slopes = rss.map((r) => r.slopeMiBPerMin).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+    const lost = kills.reduce((s, k) => s + k.queued, 0);
+    return {
+      figures: [
+        { metric: "soak.delivered_ratio", value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio", note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill` },
+        { metric: "soak.lost_in_queue_per_kill", value: kills.length === 0 ? 0 : lost / kills.length, unit: "packets", note: `${lost} packets over ${kills.length} kills` },
+        { metric: "soak.credit_lost", value: Number(creditLost), unit: scheme === "tickets" ? "tokens" : "wei", note: `scheme ${scheme}` },
+        { metric: "soak.double_claims", value: claims.double, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}` },
+        { metric: "soak.rss_slope_mib_per_min", value: slopes.length === 0 ? Number.NaN : slopes[slopes.length - 1]!, unit: "MiB/min", note: `max over ${slopes.length} processes after ${warmupMs / 1_000} s warm-up; median ${slopes.length ? slopes[Math.floor(slopes.length / 2)]!.toFixed(3) : "–"}` },
+        { metric: "soak.crashes", value: crashes.length, unit: "processes", note: "exits nobody asked for (the SIGKILLs are asked for)" },
+        { metric: "soak.unclean_shutdowns", value: unclean.length, unit: "processes" },
+      ],
+      events, kills, crashes, rss,
+    };
+  } finally {
+    await net.stop();
+    await (proxy as RpcProxy | null)?.close();
+  }
+}
+
+/** Restarts like a service manager would (Restart=on-failure): a relay cannot start while the chain's RPC is down. */
+async function restartWithRetries(net: ProcessNetwork, r: RelayProcess, note: (t: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await net.restartRelay(r);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      note(`${r.name} failed to start (attempt ${attempt}): ${(error as Error).message}; retrying in 5 s`);
+      await sleep(5_000);
+    }
+  }
+}
+
+async function earned(r: RelayProcess, scheme: SchemeName): Promise<bigint> {
+  const db = openDatabase(join(r.dataDir, "relay.sqlite"));
+  try {
+    return readCredit(db, scheme).earned;
+  } finally {
+    db.close();
+  }
+}
+
+async function restartGateway(net: ProcessNetwork, random: () => number, note: (t: string) => void, elapsedS: () => number): Promise<void> {
+  const gateways = net.relays.filter((r) => r.role === "gateway");
+  const g = gateways[Math.floor(random() * gateways.length)]!;
+  note(`${elapsedS()} s: restarting gateway ${g.name} (SIGTERM, drain)`);
+  const exit = await g.child.stop();
+  if (exit.code !== 0) note(`${g.name} did not stop cleanly: ${describeExit(exit)}`);
+  await restartWithRetries(net, g, note);
+  note(`${elapsedS()} s: ${g.name} back`);
+}
+
+async function rpcOutage(proxy: RpcProxy, note: (t: string) => void, elapsedS: () => number, signal: AbortSignal): Promise<void> {
+  note(`${elapsedS()} s: chain RPC down for 30 s`);
+  proxy.pause();
+  await sleep(30_000, signal).catch(() => {});
+  proxy.resume();
+  note(`${elapsedS()} s: chain RPC back`);
+}
+
+async function cutLinks(net: ProcessNetwork, random: () => number, note: (t: string) => void, elapsedS: () => number, signal: AbortSignal): Promise<void> {
+  const mixes = net.relays.filter((r) => r.role === "mix");
+  const a = mixes[Math.floor(random() * mixes.length)]!;
+  const b = mixes.filter((m) => m !== a)[Math.floor(random() * (mixes.length - 1))]!;
+  try {
+    await run("ss", ["-K", "dst", a.host, "src", b.host]);
+  } catch (error) {
+    return note(`link cut skipped: \`ss -K\` unavailable (${(error as Error).message.split("\n")[0]}); needs root on Linux`);
+  }
+  note(`${elapsedS()} s: cutting links between ${a.name} (${a.host}) and ${b.name} (${b.host}) for 30 s`);
+  const until = Date.now() + 30_000;
+  while (!signal.aborted && Date.now() < until) {
+    await run("ss", ["-K", "dst", a.host, "src", b.host]).catch(() => {});
+    await run("ss", ["-K", "dst", b.host, "src", a.host]).catch(() => {});
+    await sleep(500, signal).catch(() => {});
+  }
+  note(`${elapsedS()} s: links between ${a.name} and ${b.name} restored`);
+}
+
+/** Each relay claims twice with `obol claim` (its own process, its own key); counts second claims that paid. */
+async function claimTwice(net: ProcessNetwork, scheme: SchemeName, note: (t: string) => void): Promise<{ double: number; ran: number; paid: bigint }> {
+  const supervisor = new Supervisor();
+  let double = 0;
+  let ran = 0;
+  let paid = 0n;
+  const claim = async (r: RelayProcess, round: number): Promise<bigint> => {
+    const child = supervisor.spawn({
+      name: `claim-${round}-${r.name}`,
+      args: ["claim", "--json", "--data-dir", r.dataDir, "--deployment-dir", net.deploymentDir, "--rpc-url", net.chain.rpcUrl, "--scheme", scheme],
+      env: { OBOL_KEY: r.key },
+      logFile: join(r.dataDir, "claims.log"),
+    });
+    const exit = await child.exited;
+    const line = child.lines.find((l) => l.paid !== undefined);
+    if (exit.code !== 0 || !line) throw new Error(`claim of ${r.name} failed: ${describeExit(exit)}`);
+    return BigInt(String(line.paid));
+  };
+  // Four relays at a time: each claim is a fresh tsx process on a 2-core machine.
+  for (let i = 0; i < net.relays.length; i += 4)
+    await Promise.all(net.relays.slice(i, i + 4).map(async (r) => {
+      try {
+        paid += await claim(r, 1);
+        const again = await claim(r, 2);
+        ran++;
+        if (again > 0n) {
+          double++;
+          note(`double claim: ${r.name}'s second claim paid ${again}`);
+        }
+      } catch (error) {
+        note((error as Error).message);
+      }
+    }));
+  return { double, ran, paid };
+}
