@@ -14,7 +14,7 @@ import { ClientStateError } from "./errors.js";
 import { generateSealKeyPair, sealPublicKey } from "./seal.js";
 import { MAILBOX_SIZE } from "./address.js";
 import { mailboxId } from "../net/inbox.js";
-import type { ClientStore } from "./store.js";
+import { replyTarget, type ClientStore } from "./store.js";
 
 export const CLIENT_DB_FILE = "client.sqlite";
 
@@ -155,12 +155,7 @@ export class ClientState implements ClientStore {
    * @throws ClientStateError when no message matches, several match, or its SURB is gone.
    */
   takeReceivedSurb(idPrefix: string): { id: Uint8Array; surb: Uint8Array } {
-    const prefix = idPrefix.toLowerCase().replace(/^0x/, "");
-    const matches = this.received().filter((m) => m.kind === "message" && bytesToHex(m.id).slice(2).startsWith(prefix));
-    if (matches.length === 0) throw new ClientStateError(`no received message with id ${idPrefix}`);
-    if (matches.length > 1) throw new ClientStateError(`id prefix ${idPrefix} matches ${matches.length} messages; give more digits`);
-    const m = matches[0]!;
-    if (!m.surb) throw new ClientStateError(`message ${idPrefix} carried no SURB or was already answered`);
+    const m = replyTarget(this.received(), idPrefix);
     const cleared = this.db.prepare("UPDATE client_received SET surb = NULL WHERE id = ? AND kind = 'message' AND surb IS NOT NULL").run(m.id);
     if (Number(cleared.changes) !== 1) throw new ClientStateError(`message ${idPrefix} was already answered`);
     return { id: m.id, surb: m.surb };

@@ -8,7 +8,8 @@
  * reads from memory (loaded at open) and writes through, in call order.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { Address } from "viem";
+import { bytesToHex, type Address } from "viem";
+import { ClientStateError } from "./errors.js";
 import type { ClientIdentity, ReceivedMessage } from "./state.js";
 
 export interface ClientStore {
@@ -33,4 +34,20 @@ export interface ClientStore {
   /** Takes the SURB of a received message for a reply (single use). */
   takeReceivedSurb(idPrefix: string): { id: Uint8Array; surb: Uint8Array };
   close(): void;
+}
+
+/**
+ * The received message a reply answers, found by a hex prefix of its id (as
+ * `obol inbox` prints it); both stores clear its SURB after this.
+ *
+ * @throws ClientStateError when no message matches, several match, or its SURB is gone.
+ */
+export function replyTarget(received: readonly ReceivedMessage[], idPrefix: string): ReceivedMessage & { surb: Uint8Array } {
+  const prefix = idPrefix.toLowerCase().replace(/^0x/, "");
+  const matches = received.filter((m) => m.kind === "message" && bytesToHex(m.id).slice(2).startsWith(prefix));
+  if (matches.length === 0) throw new ClientStateError(`no received message with id ${idPrefix}`);
+  if (matches.length > 1) throw new ClientStateError(`id prefix ${idPrefix} matches ${matches.length} messages; give more digits`);
+  const m = matches[0]!;
+  if (!m.surb) throw new ClientStateError(`message ${idPrefix} carried no SURB or was already answered`);
+  return { ...m, surb: m.surb };
 }

@@ -18,7 +18,7 @@ import { MAILBOX_SIZE } from "../../client/address.js";
 import { ClientStateError } from "../../client/errors.js";
 import { generateSealKeyPair, sealPublicKey } from "../../client/seal.js";
 import type { ClientIdentity, ReceivedMessage } from "../../client/state.js";
-import type { ClientStore } from "../../client/store.js";
+import { replyTarget, type ClientStore } from "../../client/store.js";
 import { mailboxId } from "../../net/inbox.js";
 
 const VERSION = 1;
@@ -157,12 +157,7 @@ export class IndexedDbClientStore implements ClientStore {
   }
 
   takeReceivedSurb(idPrefix: string): { id: Uint8Array; surb: Uint8Array } {
-    const prefix = idPrefix.toLowerCase().replace(/^0x/, "");
-    const matches = this.received().filter((m) => m.kind === "message" && bytesToHex(m.id).slice(2).startsWith(prefix));
-    if (matches.length === 0) throw new ClientStateError(`no received message with id ${idPrefix}`);
-    if (matches.length > 1) throw new ClientStateError(`id prefix ${idPrefix} matches ${matches.length} messages; give more digits`);
-    const m = matches[0]!;
-    if (!m.surb) throw new ClientStateError(`message ${idPrefix} carried no SURB or was already answered`);
+    const m = replyTarget(this.received(), idPrefix);
     this.#write("received", `message:${bytesToHex(m.id)}`, { ...m, surb: null }); // single use: cleared before the reply is built
     return { id: m.id, surb: m.surb };
   }
