@@ -57,6 +57,9 @@ export type ChannelsRelayStats = {
 /** How many forwarded packets we remember by reference, to attribute unmatched receipts. */
 const REF_MEMORY = 10_000;
 
+/** How long a relay trusts its view of a next hop's lottery round (sources use the same, ROUND_CACHE_MS). */
+const NEXT_ROUND_TTL_MS = 5_000;
+
 export class ChannelsRelay implements RelayScheme {
   readonly #deps: SchemeDeps & { relay: Address };
   readonly #store: ChannelsStore;
@@ -74,7 +77,7 @@ export class ChannelsRelay implements RelayScheme {
   #incoming = new Map<Hex, ChannelState>();
   #outgoing = new Map<string, ChannelState>();
   /** Latest lottery round of each next hop we pay (0n: none yet). */
-  #nextRounds = new Map<string, bigint>();
+  #nextRounds = new Map<string, { round: bigint; at: number }>();
   readonly #roundAsked = new Map<string, Promise<bigint>>();
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
@@ -150,7 +153,8 @@ export class ChannelsRelay implements RelayScheme {
     this.#outgoing = new Map(all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]));
     const open = [...this.#outgoing.values()].filter((c) => c.status === "open");
     const rounds = await Promise.all(open.map((c) => readRound(this.#deps.chain, c.destination)));
-    this.#nextRounds = new Map(open.map((c, i) => [c.destination.toLowerCase(), rounds[i]!]));
+    const at = this.#opts.now();
+    this.#nextRounds = new Map(open.map((c, i) => [c.destination.toLowerCase(), { round: rounds[i]!, at }]));
     this.#lastRefresh = this.#opts.now();
   }
 
@@ -230,6 +234,9 @@ export class ChannelsRelay implements RelayScheme {
     // of issue 9): an index taken now would tell the next hop our arrival order.
     const nextHop = packet.nextHop;
     const challenge = slot.onwardChallenge;
+    // Re-read a stale view of the next hop's round now, while the packet waits out its delay,
+    // so the onward ticket does not name a round a claim has since revealed.
+    this.#refreshRoundIfStale(nextHop);
     return { onward: () => this.#issueOnward(nextHop, onwardAmount, challenge) };
   }
 
@@ -253,22 +260,43 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   /**
-   * The next hop's latest lottery round as of our last refresh; a next hop
-   * that had none then (it started after us) is asked again.
+   * The next hop's latest lottery round: the answer of a read started when the
+   * packet arrived if there is one, else our last view; a next hop that had
+   * none then (it started after us) is asked now.
    */
   async #nextRound(nextHop: Address): Promise<bigint> {
     const key = nextHop.toLowerCase();
-    const known = this.#nextRounds.get(key) ?? 0n;
+    const known = this.#nextRounds.get(key)?.round ?? 0n;
+    const asking = this.#roundAsked.get(key);
+    if (asking) return asking.catch(() => known);
     if (known !== 0n) return known;
-    // One chain read in flight per next hop; packets waiting for it share the answer.
+    return this.#askRound(nextHop);
+  }
+
+  /** One chain read in flight per next hop; packets waiting for it share the answer. */
+  #askRound(nextHop: Address): Promise<bigint> {
+    const key = nextHop.toLowerCase();
     let asking = this.#roundAsked.get(key);
     if (!asking) {
-      asking = readRound(this.#deps.chain, nextHop).finally(() => this.#roundAsked.delete(key));
+      asking = readRound(this.#deps.chain, nextHop)
+        .then((round) => {
+          if (round !== 0n) this.#nextRounds.set(key, { round, at: this.#opts.now() });
+          return round;
+        })
+        .finally(() => this.#roundAsked.delete(key));
       this.#roundAsked.set(key, asking);
     }
-    const round = await asking;
-    if (round !== 0n) this.#nextRounds.set(key, round);
-    return round;
+    return asking;
+  }
+
+  /**
+   * Starts a background read when our view of `nextHop`'s round is older than
+   * NEXT_ROUND_TTL_MS: a claim commits rounds and reveals old ones at any time.
+   */
+  #refreshRoundIfStale(nextHop: Address): void {
+    const known = this.#nextRounds.get(nextHop.toLowerCase());
+    if (known && this.#opts.now() - known.at <= NEXT_ROUND_TTL_MS) return;
+    this.#askRound(nextHop).catch((err: unknown) => this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"));
   }
 
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
