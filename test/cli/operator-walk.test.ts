@@ -43,7 +43,7 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
 
   // §3 Keys and funds: a key file per relay and for Alice; OBOL and ETH from the deployer.
   const address: Record<string, `0x${string}`> = {};
-  for (const who of [...RELAYS.map((r) => r.name), "alice"]) address[who] = (await ok(["key", "new", W(`${who}/key`)])).trim() as `0x${string}`;
+  for (const who of [...RELAYS.map((r) => r.name), "alice", "bob"]) address[who] = (await ok(["key", "new", W(`${who}/key`)])).trim() as `0x${string}`;
   expect(statSync(W("alice/key")).mode & 0o777).toBe(0o600);
   const all = Object.values(address).join(",");
   await ok(["token", "transfer", "--to", all, "--amount", "1000", "--eth", "10", "--key-file", W("net/deployer.key"), "--data-dir", W("net"), ...rpc]);
@@ -76,7 +76,9 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
       const others = RELAYS.filter((o) => o !== r).map((o) => address[o.name]).join(",");
       await ok(["channels", "open", "--to", others, "--amount", "20", "--key-file", W(`${r.name}/key`), "--data-dir", W(r.name), ...net, ...rpc]);
     }
-    await ok(["channels", "open", "--to", address.gw!, "--amount", "20", "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc]);
+    // Both clients: the sender for its messages, the replier for its replies (a reply block names nobody).
+    for (const who of ["alice", "bob"])
+      await ok(["channels", "open", "--to", address.gw!, "--amount", "20", "--key-file", W(`${who}/key`), "--data-dir", W(who), ...net, ...rpc]);
   }
 
   // §6b Alice buys tokens (tickets): for this epoch and the next, so a boundary between buying and sending does not matter.
@@ -95,7 +97,8 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
   let seen = "";
   await until("Bob reads Alice's message", async () => ((seen += await ok(["inbox", "--data-dir", W("bob"), ...net, ...rpc])), seen.includes("hello Bob") ? true : undefined), 120_000);
   expect(seen).toContain(`message ${id!.slice(0, 12)} (reply with --reply): hello Bob`);
-  await ok(["inbox", "--reply", id!.slice(0, 12), "hello Alice", "--data-dir", W("bob"), ...net, ...rpc]);
+  const bobPays = scheme === "channels" ? ["--key-file", W("bob/key")] : [];
+  await ok(["inbox", "--reply", id!.slice(0, 12), "hello Alice", ...bobPays, "--data-dir", W("bob"), ...net, ...rpc]);
   let back = "";
   await until("Alice reads Bob's reply", async () => ((back += await ok(["inbox", "--data-dir", W("alice"), ...net, ...rpc])), back.includes("hello Alice") ? true : undefined), 120_000);
   expect(back).toContain(`reply to ${id!.slice(0, 12)}: hello Alice`);
