@@ -63,7 +63,7 @@ async function gasFigures(bls: BlindBls, hardfork: "prague" | "osaka"): Promise<
   for (const n of [1, 1, 10, 100]) {
     const tokens = mint(bls, secretKey, publicKey, relay, 0n, n, { chainId: await publicClient.getChainId(), bank: bankAddress, issuer: issuerW!.account.address });
     const serials = new Uint8Array(16 * n);
-    tokens.forEach((t, i) => serials.set(t.serial, 16 * i));
+    tokens.forEach((t, i) => { serials.set(t.serial, 16 * i); });
     const signature = g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)));
     const hash = await bank.write.redeem([issuerW!.account.address, 0n, bytesToHex(serials), bytesToHex(signature)], { account: relayW!.account });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -188,7 +188,7 @@ async function crossEpochAttack(bls: BlindBls): Promise<Metric[]> {
   const domain = { chainId: await publicClient.getChainId(), bank: bankAddress, issuer };
   const args = (ts: Minted[]) => {
     const serials = new Uint8Array(16 * ts.length);
-    ts.forEach((t, i) => serials.set(t.serial, 16 * i));
+    ts.forEach((t, i) => { serials.set(t.serial, 16 * i); });
     return [bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(ts.map((t) => t.signature))))] as const;
   };
   await bank.write.deposit([issuer, 0n, 20], { account: userW!.account });

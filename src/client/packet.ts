@@ -85,7 +85,7 @@ async function paidHops({ network, payer, route, epoch, kind, delays, signal }: 
     throw new InvalidInputError("scheme.pay slots", `one slot per hop expected, got ${payment.slots.length}`);
   if (payment.attachment.length !== network.scheme.attachmentSize)
     throw new InvalidInputError("scheme.pay attachment", `must be ${network.scheme.attachmentSize} bytes`);
-  const hops: HopInstruction[] = route.map((hop, i) => {
+  const hops: HopInstruction[] = route.map((_hop, i) => {
     const delayMs = delays[i]!;
     const slot = payment.slots[i]!;
     if (i < route.length - 1) return { action: "forward", next: route[i + 1]!.relay, delayMs, slot };
@@ -204,7 +204,7 @@ export function encodeSurbSecret(secret: SurbSecret): Uint8Array {
   out.set(secret.key, 0);
   out.set(secret.replyRef, 32);
   out[64] = n;
-  secret.secrets.forEach((ss, i) => out.set(ss, 65 + 32 * i));
+  secret.secrets.forEach((ss, i) => { out.set(ss, 65 + 32 * i); });
   return out;
 }
 

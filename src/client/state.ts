@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { primitives } from "#platform/crypto";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase, transaction } from "../store/db.js";
-import { bytesToHex, getAddress, type Address } from "viem";
+import { getAddress, type Address } from "viem";
 import { ClientStateError } from "./errors.js";
 import { generateSealKeyPair, sealPublicKey } from "./seal.js";
 import { MAILBOX_SIZE } from "./address.js";

@@ -92,7 +92,7 @@ export function encodeG2(p: G2Point): Uint8Array {
   const out = new Uint8Array(EIP2537_G2_SIZE);
   if (p.is0()) return out;
   const { x, y } = p.toAffine();
-  [x.c0, x.c1, y.c0, y.c1].forEach((v, i) => out.set(fpToBytes(v), EIP2537_FP_SIZE * i));
+  [x.c0, x.c1, y.c0, y.c1].forEach((v, i) => { out.set(fpToBytes(v), EIP2537_FP_SIZE * i); });
   return out;
 }
 

@@ -71,7 +71,7 @@ export type DevnetReport = {
  * const report = await runDevnet({ scheme: "free", durationS: 20, seed: 1, dataDir, log, signal });
  */
 export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
-  const { scheme, durationS, seed, dataDir, log, signal, rates = DEFAULT_RATES, messagesPerS = 0.5, pollMs = 250, drainS = 8 } = options;
+  const { scheme, durationS, dataDir, log, signal, rates = DEFAULT_RATES, messagesPerS = 0.5, pollMs = 250, drainS = 8 } = options;
   const onStep = options.onStep ?? (() => {});
   const net = await startNetwork({ ...options.network, scheme, dataDir, log, signal, onStep, meanDelayMs: rates.meanDelayMs });
   const clients: ObolClient[] = [];

@@ -42,7 +42,7 @@ describe("obol CLI", () => {
     const badAddress = await obol(["send", "obol1abc", "hi"]);
     expect(badAddress.code).toBe(1);
     expect(badAddress.stderr).toMatch(/error: the address has 8 characters, an obol1… address has 148: it was cut when copied/);
-    expect(badAddress.stderr).not.toMatch(/    at /);
+    expect(badAddress.stderr).not.toMatch(/ {4}at /);
 
     const badKey = await obol(["status", "--key", "0x12"]);
     expect(badKey.code).toBe(1);
@@ -61,7 +61,7 @@ describe("obol CLI", () => {
       expect(r.stderr).toMatch(/deployment/i);
       expect(r.stderr).toMatch(/hint: .*(obol deploy|npm start)/);
       const verbose = await obol(["status", "--data-dir", dir, "--verbose"]);
-      expect(verbose.stderr).toMatch(/    at /); // stack only with --verbose
+      expect(verbose.stderr).toMatch(/ {4}at /); // stack only with --verbose
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

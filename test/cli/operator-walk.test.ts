@@ -95,12 +95,18 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
   expect(id, sent).toBeDefined();
   expect(statSync(W("alice/client.sqlite")).mode & 0o777).toBe(0o600);
   let seen = "";
-  await until("Bob reads Alice's message", async () => ((seen += await ok(["inbox", "--data-dir", W("bob"), ...net, ...rpc])), seen.includes("hello Bob") ? true : undefined), 120_000);
+  await until("Bob reads Alice's message", async () => {
+    seen += await ok(["inbox", "--data-dir", W("bob"), ...net, ...rpc]);
+    return seen.includes("hello Bob") ? true : undefined;
+  }, 120_000);
   expect(seen).toContain(`message ${id!.slice(0, 12)} (reply with --reply): hello Bob`);
   const bobPays = scheme === "channels" ? ["--key-file", W("bob/key")] : [];
   await ok(["inbox", "--reply", id!.slice(0, 12), "hello Alice", ...bobPays, "--data-dir", W("bob"), ...net, ...rpc]);
   let back = "";
-  await until("Alice reads Bob's reply", async () => ((back += await ok(["inbox", "--data-dir", W("alice"), ...net, ...rpc])), back.includes("hello Alice") ? true : undefined), 120_000);
+  await until("Alice reads Bob's reply", async () => {
+    back += await ok(["inbox", "--data-dir", W("alice"), ...net, ...rpc]);
+    return back.includes("hello Alice") ? true : undefined;
+  }, 120_000);
   expect(back).toContain(`reply to ${id!.slice(0, 12)}: hello Alice`);
 
   // §8 Claim: the gateway carried Alice's message and Bob's reply (and, under channels, relay cover loops).

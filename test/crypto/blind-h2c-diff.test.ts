@@ -60,7 +60,7 @@ describe("on-chain batch check accepts exactly what the off-chain verifier accep
   async function both(items: Item[], claimedRelay: Address, claimedEpoch: bigint) {
     const offChain = bls.verifyBatch(items.map((t) => ({ message: tokenMessage(domain, claimedRelay, claimedEpoch, t.serial), signature: t.signature })), key.publicKey);
     const serials = new Uint8Array(16 * items.length);
-    items.forEach((t, i) => serials.set(t.serial, 16 * i));
+    items.forEach((t, i) => { serials.set(t.serial, 16 * i); });
     const onChain = await f.bank.read.verifyBatch([issuerAcc!.address, claimedRelay, claimedEpoch, bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(items.map((t) => t.signature))))]);
     return { offChain, onChain };
   }

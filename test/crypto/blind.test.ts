@@ -73,7 +73,7 @@ describe("blind BLS tokens", () => {
     const states = Array.from({ length: 6 }, (_, i) => bls.blind(tokenMessage(domain, relay, 3n, serial(40 + i))));
     const blind = states.map((st) => bls.signBlinded(secretKey, st.blinded));
     const sigs = bls.unblindBatch(states, blind, publicKey);
-    sigs.forEach((sig, i) => expect(bls.verify(tokenMessage(domain, relay, 3n, serial(40 + i)), sig, publicKey)).toBe(true));
+    sigs.forEach((sig, i) => { expect(bls.verify(tokenMessage(domain, relay, 3n, serial(40 + i)), sig, publicKey)).toBe(true); });
     // A cheating issuer: two signatures whose errors cancel in a plain sum are still caught.
     const delta = bls12_381.G1.Point.BASE.multiply(7n);
     const cheat = [...blind];

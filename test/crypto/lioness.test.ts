@@ -22,9 +22,9 @@ function referenceEncrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
   let R = block.slice(32);
   const xorKey = (j: number) => L.map((b, i) => b ^ sub(j)[i]!);
   R = chacha20(xorKey(0), zero12, R);
-  hmac(sha256, sub(1), R).forEach((b, i) => (L[i]! ^= b));
+  hmac(sha256, sub(1), R).forEach((b, i) => { L[i]! ^= b; });
   R = chacha20(xorKey(2), zero12, R);
-  hmac(sha256, sub(3), R).forEach((b, i) => (L[i]! ^= b));
+  hmac(sha256, sub(3), R).forEach((b, i) => { L[i]! ^= b; });
   return Uint8Array.from([...L, ...R]);
 }
 

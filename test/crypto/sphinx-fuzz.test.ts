@@ -49,9 +49,9 @@ const lowOrder = [
   hex("01".padEnd(64, "0")),
   hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
   hex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
-  hex("ec" + "ff".repeat(30) + "7f"), // p − 1
-  hex("ed" + "ff".repeat(30) + "7f"), // p (non-canonical)
-  hex("ee" + "ff".repeat(30) + "7f"), // p + 1 (non-canonical)
+  hex(`ec${"ff".repeat(30)}7f`), // p − 1
+  hex(`ed${"ff".repeat(30)}7f`), // p (non-canonical)
+  hex(`ee${"ff".repeat(30)}7f`), // p + 1 (non-canonical)
 ];
 
 /** Deterministic filler so a failing case replays from its seed alone. */

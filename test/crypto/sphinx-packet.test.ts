@@ -258,9 +258,9 @@ describe("group element validation", () => {
     hex("01".padEnd(64, "0")),
     hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
     hex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
-    hex("ec" + "ff".repeat(30) + "7f"),
+    hex(`ec${"ff".repeat(30)}7f`),
   ];
-  const nonCanonical = [hex("ed" + "ff".repeat(30) + "7f"), hex("09".padEnd(62, "0") + "80")];
+  const nonCanonical = [hex(`ed${"ff".repeat(30)}7f`), hex(`${"09".padEnd(62, "0")}80`)];
 
   it.each([
     ["libsodium", x25519Group],
@@ -278,7 +278,7 @@ describe("group element validation", () => {
     const badPrefix = pk.slice();
     badPrefix[0] = 0x04;
     expect(() => g.multiply(g.randomSecretKey(), badPrefix)).toThrow(SphinxPointError);
-    expect(() => g.checkElement(hex("02" + "ff".repeat(32)))).toThrow(SphinxPointError);
+    expect(() => g.checkElement(hex(`02${"ff".repeat(32)}`))).toThrow(SphinxPointError);
     expect(() => g.multiply(hex("ff".repeat(32)), pk)).toThrow(SphinxPointError); // scalar >= n
     expect(() => g.multiply(new Uint8Array(32), pk)).toThrow(SphinxPointError);
   });

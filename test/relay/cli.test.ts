@@ -38,7 +38,11 @@ async function runRelay(extra: string[] = []) {
     { log: silentLogger(), out, signal: controller.signal },
   );
   await waitFor(() => printed.includes("\n"), 60_000);
-  return { summary: JSON.parse(printed.trim()) as Record<string, string>, stop: () => (controller.abort(), done) };
+  return { summary: JSON.parse(printed.trim()) as Record<string, string>, stop: () => {
+      controller.abort();
+      return done;
+    },
+  };
 }
 
 describe("obol relay", () => {

@@ -35,7 +35,12 @@ describe("receipts", () => {
         { role: "mix", layer: 1 },
         { role: "gateway", layer: 4 },
       ],
-      { relayScheme: () => (schemes.push(new RecordingScheme()), schemes.at(-1)!) },
+      { relayScheme: () => {
+          const s = new RecordingScheme();
+          schemes.push(s);
+          return s;
+        },
+      },
     );
     const client = await createObolNode({ listen: [] });
     try {

@@ -56,7 +56,7 @@ describe("ReplayStore", () => {
   it("lists tags per epoch in byte order and prunes old epochs", () => {
     const replay = new ReplayStore(openDatabase(":memory:"));
     const tags = Array.from({ length: 20 }, () => randomBytes(32));
-    tags.forEach((t, i) => replay.checkAndInsert(t, BigInt(i % 2)));
+    tags.forEach((t, i) => { replay.checkAndInsert(t, BigInt(i % 2)); });
     const even = replay.tagsForEpoch(0n).map((t) => Buffer.from(t).toString("hex"));
     expect(even).toEqual(tags.filter((_, i) => i % 2 === 0).map((t) => t.toString("hex")).sort());
     expect(replay.countForEpoch(1n)).toBe(10);

@@ -65,7 +65,10 @@ ${COMMON_USAGE}`,
         onEpoch: async (epoch: bigint) => {
           const [, bls] = await keysIn(epoch);
           if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
-            const sent = await auditor.sendLoops(epoch, loops).catch((error) => (log.warn({ err: error }, "sending loops failed"), 0));
+            const sent = await auditor.sendLoops(epoch, loops).catch((error) => {
+              log.warn({ err: error }, "sending loops failed");
+              return 0;
+            });
             out.write(`epoch ${epoch}: sent ${sent} loops\n`);
           }
           await auditor.onEpoch(epoch).catch((error) => log.warn({ err: error }, "audit step failed"));

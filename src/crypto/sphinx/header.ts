@@ -119,7 +119,7 @@ export function buildHeader({
   group.checkElement(ephemeralKey);
   if (!Array.isArray(secrets) || secrets.length < 1 || secrets.length > MAX_HOPS_LIMIT)
     throw new SphinxInputError("secrets", `must hold 1..${MAX_HOPS_LIMIT} secrets`);
-  secrets.forEach((ss, i) => checkSecret(`secrets[${i}]`, ss));
+  secrets.forEach((ss, i) => { checkSecret(`secrets[${i}]`, ss); });
   if (!Array.isArray(hopPayloads) || hopPayloads.length !== secrets.length)
     throw new SphinxInputError("hopPayloads", `must hold one payload per secret (${secrets.length})`);
   let total = 0;

@@ -188,7 +188,7 @@ export function openReply({ params, secret, body }: { params: SphinxParams; secr
   checkSecret("secret.key", secret?.key);
   if (!Array.isArray(secret.secrets) || secret.secrets.length < 1)
     throw new SphinxInputError("secret.secrets", "must hold the reply route's secrets");
-  secret.secrets.forEach((ss, i) => checkSecret(`secret.secrets[${i}]`, ss));
+  secret.secrets.forEach((ss, i) => { checkSecret(`secret.secrets[${i}]`, ss); });
   let x = body;
   for (let i = secret.secrets.length - 1; i >= 0; i--) x = lionessEncrypt(bodyKey(secret.secrets[i]!), x);
   x = lionessDecrypt(surbBodyKey(secret.key), x);

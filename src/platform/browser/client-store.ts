@@ -29,7 +29,10 @@ type SurbRow = { id: Uint8Array; secret: Uint8Array; createdAt: number; usedAt: 
 type SentRow = { id: Uint8Array; recipient: string; sentAt: number };
 
 const request = <T>(r: IDBRequest<T>): Promise<T> =>
-  new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+  new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
 
 /**
  * Opens (creating when absent) the client state named `dataDir` in IndexedDB.
@@ -182,7 +185,12 @@ export class IndexedDbClientStore implements ClientStore {
     tx.objectStore(store).put(value, key);
     const done = new Promise<void>((resolve) => {
       tx.oncomplete = () => resolve();
-      tx.onerror = tx.onabort = () => ((this.#writeError ??= tx.error), resolve());
+      const failed = () => {
+        this.#writeError ??= tx.error;
+        resolve();
+      };
+      tx.onerror = failed;
+      tx.onabort = failed;
     });
     this.#pending = this.#pending.then(() => done);
   }

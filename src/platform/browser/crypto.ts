@@ -25,7 +25,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -48,7 +51,10 @@ export const primitives: CryptoPrimitives = {
   sha256: (...parts) => nobleSha256(concat(parts)),
   hmacSha256(key, ...parts) {
     let k = typeof key === "string" ? labelBytes.get(key) : key;
-    if (k === undefined) (k = latin1(key as string)), labelBytes.size < 64 && labelBytes.set(key as string, k);
+    if (k === undefined) {
+      k = latin1(key as string);
+      if (labelBytes.size < 64) labelBytes.set(key as string, k);
+    }
     return hmac(nobleSha256, k, concat(parts));
   },
   chacha20Xor: (key, data, out) => chacha20orig(key, ZERO_NONCE, data, out),

@@ -12,7 +12,8 @@ import type { Sodium } from "./sodium.js";
 let loaded: Sodium | undefined;
 /** libsodium, required on first use (it is a native addon: the require costs a few ms). */
 export function sodium(): Sodium {
-  return (loaded ??= createRequire(import.meta.url)("sodium-native") as Sodium);
+  loaded ??= createRequire(import.meta.url)("sodium-native") as Sodium;
+  return loaded;
 }
 
 /** 64-bit all-zero nonce of libsodium's original ChaCha20. */

@@ -216,11 +216,11 @@ export class ChannelsRelay implements RelayScheme {
     }
     if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
     let out = this.#outgoing.get(packet.nextHop.toLowerCase());
-    if ((!out || out.status !== "open") && this.#opts.now() - this.#lastRefresh > 1_000) {
+    if ((out?.status !== "open") && this.#opts.now() - this.#lastRefresh > 1_000) {
       await this.refreshChannels(); // the operator opened it since the last refresh (`obol channels open`)
       out = this.#outgoing.get(packet.nextHop.toLowerCase());
     }
-    if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
+    if (out?.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
     this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
@@ -247,7 +247,7 @@ export class ChannelsRelay implements RelayScheme {
   async #issueOnward(nextHop: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
     const domain = this.#domain!;
     const out = this.#outgoing.get(nextHop.toLowerCase());
-    if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
+    if (out?.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
     const nextRound = await this.#nextRound(nextHop);
     if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
     const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT));

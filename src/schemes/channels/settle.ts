@@ -87,7 +87,10 @@ export class ChannelsSettle implements SettleScheme {
       }
       if (!this.#rounds.redeemable(round)) continue; // its round is still open: wait
       let ch = states.get(t.channel);
-      if (!ch) states.set(t.channel, (ch = await readChannel(chain, t.source, this.#deps.relay)));
+      if (!ch) {
+        ch = await readChannel(chain, t.source, this.#deps.relay);
+        states.set(t.channel, ch);
+      }
       if (ch.status === "closed" || ch.epoch !== t.epoch) {
         this.#store.setState([t], "void", null, ch.status === "closed" ? "channel closed" : "stale epoch");
         result.voided++;

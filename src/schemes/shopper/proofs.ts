@@ -59,7 +59,7 @@ export async function serveProofs(libp2p: Libp2p, lookup: (epoch: bigint, tag: U
       const out = new Uint8Array(2 + 32 * (proof?.length ?? 0));
       out[0] = proof ? 1 : 0;
       out[1] = proof?.length ?? 0;
-      proof?.forEach((p, i) => out.set(p, 2 + 32 * i));
+      proof?.forEach((p, i) => { out.set(p, 2 + 32 * i); });
       if (!stream.send(out)) await stream.onDrain({ signal });
       await stream.close({ signal });
     } catch (error) {

@@ -94,7 +94,7 @@ export class Issuer {
    * @throws IssuanceRefusedError
    */
   async issue({ depositId, blinded, signature }: IssueRequest): Promise<Uint8Array[]> {
-    const { chain, db, bls, secretKey, log } = this.#p;
+    const { chain, bls, secretKey, log } = this.#p;
     const bank = ticketBank(chain);
     const d = await this.#confirmedDeposit(depositId);
     if (d.issuer.toLowerCase() !== chain.account.toLowerCase()) throw new IssuanceRefusedError("wrong-issuer");

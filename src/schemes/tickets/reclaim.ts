@@ -61,7 +61,7 @@ export async function reclaimUnspent(chain: ChainClients, db: DatabaseSync, bls:
     for (let i = 0; i < live.length; i += REDEEM_BATCH) {
       const batch = live.slice(i, i + REDEEM_BATCH);
       const serials = new Uint8Array(16 * batch.length);
-      batch.forEach((t, j) => serials.set(t.serial, 16 * j));
+      batch.forEach((t, j) => { serials.set(t.serial, 16 * j); });
       const signature = bytesToHex(g1ToEip2537(bls.aggregate(batch.map((t) => t.signature))));
       const hash = await bank.write.reclaim([issuer.address, relay, epoch, bytesToHex(serials), signature]);
       const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });

@@ -93,7 +93,7 @@ export class TicketsSettle implements SettleScheme {
     const bls = await loadBlindBls();
     const args = (ts: StoredToken[]) => {
       const serials = new Uint8Array(16 * ts.length);
-      ts.forEach((t, i) => serials.set(t.serial, 16 * i));
+      ts.forEach((t, i) => { serials.set(t.serial, 16 * i); });
       return [bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(ts.map((t) => t.signature))))] as const;
     };
     if (!(await bank.read.verifyBatch([issuer.address, relay, epoch, ...args(tokens)]))) {

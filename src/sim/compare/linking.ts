@@ -114,10 +114,10 @@ export type Indexed = {
  */
 export function indexTranscript(t: Transcript): Indexed {
   const bySs = new Map<Hex, Truth>();
-  t.sent.forEach((p, packet) => p.ss.forEach((ss, hop) => bySs.set(ss, { packet, hop })));
+  t.sent.forEach((p, packet) => { p.ss.forEach((ss, hop) => { bySs.set(ss, { packet, hop }); }); });
   const truth = t.observations.map((o) => bySs.get(o.ss));
   const hopAt = new Map<string, number>();
-  truth.forEach((x, i) => x && hopAt.set(`${x.packet}/${x.hop}`, i));
+  truth.forEach((x, i) => { if (x) hopAt.set(`${x.packet}/${x.hop}`, i); });
   const clients = new Set(t.clients.map((c) => c.toLowerCase()));
   const senderOf = t.sent.map((p, packet): Address | null => {
     if (!clients.has(p.sender.toLowerCase())) return null;
@@ -384,7 +384,7 @@ function replyReceiver(ix: Indexed, a: Adversary, corrupt: Set<string>, dict: Ma
   t.observations.forEach((o, i) => {
     const x = ix.truth[i];
     const replier = t.clientPeers.get(o.fromPeer)?.toLowerCase();
-    if (!x || x.hop !== 0 || !replier || !corrupt.has(o.relay.toLowerCase())) return;
+    if (x?.hop !== 0 || !replier || !corrupt.has(o.relay.toLowerCase())) return;
     const p = t.sent[x.packet]!;
     const receiver = p.sender.toLowerCase();
     if (p.kind !== "reply" || !clients.has(receiver)) return;

@@ -164,7 +164,11 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
   return {
     /** Where the chain and the hop count stood when the workload began (the end of setup). */
     start: () => start,
-    wrap: (scheme: AccountingScheme): AccountingScheme => ({ ...scheme, relay: (deps) => ((chain ??= deps.chain), scheme.relay(deps)) }),
+    wrap: (scheme: AccountingScheme): AccountingScheme => ({ ...scheme, relay: (deps) => {
+        chain ??= deps.chain;
+        return scheme.relay(deps);
+      },
+    }),
     onStep: (step: string) => {
       if (step.startsWith("exchanging messages") && chain && instruments) {
         const [c, accepted, perRelay] = [chain, instruments.accepted, acceptedPerRelay(instruments)];
@@ -307,6 +311,7 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       loss: dropperPerHop !== null && honestMean ? 1 - dropperPerHop / honestMean : null,
       caught: faults.length > 0,
       faults: faults.length,
+      // biome-ignore lint/complexity/useMathMinMax: the epochs are bigints, which Math.min does not take
       caughtAfterEpochs: faults.length ? Number(faults.reduce((m, f) => (f.recordedEpoch < m ? f.recordedEpoch : m), faults[0]!.recordedEpoch) - c.settle.trafficEpoch) : null,
     },
     settlement: {

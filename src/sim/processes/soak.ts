@@ -98,7 +98,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     scheme, dataDir: o.dataDir, gateways: 2, mixesPerLayer: 3, clients: o.clients ?? 20,
     rates: o.rates ?? { ...DEFAULT_RATES, payloadPerS: 1, loopPerS: 0.3, dropPerS: 0.3 }, messagesPerS: o.messagesPerS ?? 0.2,
     seed: o.seed, log: o.log, signal: o.signal, onStep: (s) => note(`setup: ${s}`),
-    childRpcUrl: async (url) => (proxy = await startRpcProxy(url)).url,
+    childRpcUrl: async (url) => {
+      proxy = await startRpcProxy(url);
+      return proxy.url;
+    },
     onCrash: (e) => note(`crash: ${describeExit(e)}`),
   });
   const kills: SoakReport["kills"] = [];

@@ -66,7 +66,7 @@ function addInbox(m: InboxView): void {
       const tag = ++tags;
       button.disabled = true;
       li.dataset.replyTag = String(tag);
-      call({ type: "reply", id: m.id, text: input.value || "re: " + m.text.slice(0, 40), tag });
+      call({ type: "reply", id: m.id, text: input.value || `re: ${m.text.slice(0, 40)}`, tag });
     };
     box.append(input, button);
     li.append(box);

@@ -39,7 +39,11 @@ function observed(scheme: AccountingScheme): AccountingScheme {
     ...scheme,
     client: (deps) => {
       const inner = scheme.client(deps);
-      return { pay: (p: ClientPaymentParameters) => (paidRoutes.push({ kind: p.kind, route: p.route }), inner.pay(p)) };
+      return { pay: (p: ClientPaymentParameters) => {
+          paidRoutes.push({ kind: p.kind, route: p.route });
+          return inner.pay(p);
+        },
+      };
     },
   };
 }

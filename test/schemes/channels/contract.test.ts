@@ -2,7 +2,7 @@
  * PaymentChannels on Hardhat's in-process chain: every path, every revert
  * with its custom error, every event, and token conservation.
  */
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect, } from "vitest";
 import { parseEventLogs, zeroAddress, type Address } from "viem";
 import { connect, makeTicket, MAX_WIN, NOTICE, OBOL, R1, ROUND_SECRET } from "./helpers.js";
 import { ticketDigest, isWinning, roundCommitment } from "../../../src/schemes/channels/ticket.js";
@@ -15,7 +15,7 @@ import type { ChainClients } from "../../../src/chain/types.js";
 const env = await connect();
 const { viem, networkHelpers, wallets, signers, publicClient } = env;
 const [, client, relayA, relayB, stranger] = wallets.map((w) => w!.account);
-const [, clientKey, relayAKey, , strangerKey] = signers;
+const [, clientKey, , , strangerKey] = signers;
 const fixture = () => env.deploy();
 
 async function opened(amount = 100n * OBOL) {
@@ -157,7 +157,7 @@ describe("PaymentChannels: tickets", () => {
   it("rejects a losing ticket and pays a winning one under the same win rule as off chain", async () => {
     const f = await opened();
     let index = R1 + 1n;
-    let found = { win: 0, lose: 0 };
+    const found = { win: 0, lose: 0 };
     const half = (1n << 55n) - 1n; // p = 1/2
     while (found.win === 0 || found.lose === 0) {
       const { signed, redeemable } = await makeTicket(f.domain, clientKey!, base(f.id, { index, winProb: half }));

@@ -5,7 +5,7 @@
 import { describe, it, expect } from "vitest";
 import { bytesToHex, getAddress, type Address } from "viem";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
-import { batchArgs, connect, EPOCH, g1ToEip2537, g2ToEip2537, hex, MIN_STAKE, mintTokens, OBOL, PRICE, WINDOW } from "./helpers.js";
+import { batchArgs, connect, EPOCH, g2ToEip2537, hex, MIN_STAKE, mintTokens, OBOL, PRICE, WINDOW } from "./helpers.js";
 
 const env = await connect();
 const { viem, networkHelpers, wallets, bls } = env;

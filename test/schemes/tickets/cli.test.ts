@@ -16,7 +16,11 @@ import { UsageError } from "../../../src/cli/errors.js";
 
 function context() {
   let text = "";
-  const out = new Writable({ write: (chunk, _enc, cb) => ((text += String(chunk)), cb()) });
+  const out = new Writable({ write: (chunk, _enc, cb) => {
+      text += String(chunk);
+      cb();
+    },
+  });
   return { ctx: { log: silentLogger(), out, signal: new AbortController().signal }, text: () => text };
 }
 

@@ -58,7 +58,7 @@ export function mintTokens(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint
 /** Calldata of a redemption: packed serials and the EIP-2537 aggregate signature. */
 export function batchArgs(bls: BlindBls, tokens: readonly Token[]) {
   const serials = new Uint8Array(16 * tokens.length);
-  tokens.forEach((t, i) => serials.set(t.serial, 16 * i));
+  tokens.forEach((t, i) => { serials.set(t.serial, 16 * i); });
   return { serials: bytesToHex(serials), signature: bytesToHex(g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)))) };
 }
 

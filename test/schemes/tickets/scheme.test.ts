@@ -16,7 +16,7 @@ import { RelayTokenStore } from "../../../src/schemes/tickets/store.js";
 import { TokenWallet } from "../../../src/schemes/tickets/wallet.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/tickets/slot.js";
 import { issuanceDigest } from "../../../src/schemes/tickets/issuer.js";
-import { IssuanceRefusedError, NoTokenError } from "../../../src/schemes/tickets/errors.js";
+import { type IssuanceRefusedError, NoTokenError } from "../../../src/schemes/tickets/errors.js";
 import type { IncomingPacket, RouteHop } from "../../../src/schemes/scheme.js";
 
 const s = await schemeEnv();

@@ -84,7 +84,7 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
     for (let round = 0; round < PER_CLIENT / 2; round++) {
       for (const pay of payers) {
         const { slots } = await pay.pay({ route: relays.map((relay) => ({ relay, mixKey: new Uint8Array(32), layer: 1 })), secrets: [], epoch: 0n, kind: "payload" });
-        slots.forEach((slot, k) => verdicts.push(relaySides[k]!.scheme.onPacket({ slot, attachment: new Uint8Array(0), ss: new Uint8Array(32), replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "p", nextHop: null, epoch: 0n })));
+        slots.forEach((slot, k) => { verdicts.push(relaySides[k]!.scheme.onPacket({ slot, attachment: new Uint8Array(0), ss: new Uint8Array(32), replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "p", nextHop: null, epoch: 0n })); });
       }
     }
     expect((await Promise.all(verdicts)).every((v) => v.accept)).toBe(true);
