@@ -15,7 +15,7 @@ import { forComponent, type Logger } from "../log.js";
 import { encodeFrame, type Frame } from "../net/frame.js";
 import { pullInbox } from "../net/inbox.js";
 import { multiaddr } from "@multiformats/multiaddr";
-import { LinkPool } from "../relay/links.js";
+import { LinkPool } from "../net/links.js";
 import type { ClientScheme, PacketKind, RouteHop } from "../schemes/scheme.js";
 import { formatAddress, parseAddress, type ObolAddress } from "./address.js";
 import { encodeEnvelope, MESSAGE_ID_SIZE } from "./envelope.js";

@@ -26,7 +26,7 @@ import { DelayQueue } from "./delay-queue.js";
 import { DropLog, DropReason, emptyStats, type RelayStats } from "./drops.js";
 import { RelayConfigError } from "./errors.js";
 import { handleInbox } from "./inbox-service.js";
-import { LinkPool, type MixLink } from "./links.js";
+import { LinkPool, type MixLink } from "../net/links.js";
 import type { CreateRelayParameters } from "./config.js";
 import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
 import { InFlight, RecentMap } from "./tracking.js";
