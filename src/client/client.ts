@@ -9,7 +9,7 @@
 import { primitives } from "#platform/crypto";
 import type { Libp2p } from "@libp2p/interface";
 import { bytesToHex, isAddressEqual, type Address } from "viem";
-import type { ChainClients, DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
+import type { ChainClients, DirectoryEntry, DirectorySnapshot, DirectorySource, EpochSource } from "../chain/types.js";
 import { headerSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
 import { encodeFrame, type Frame } from "../net/frame.js";
@@ -37,9 +37,6 @@ import type { ClientStore } from "./store.js";
 import { openClientStore } from "#platform/client-store";
 import { createDialNode } from "#platform/libp2p";
 import { GatewayUnreachableError } from "./errors.js";
-
-export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
-export type EpochSource = () => bigint | Promise<bigint>;
 
 export type CreateClientParameters = {
   /** Node: directory of `client.sqlite`; browser: name of the IndexedDB database (`obol:<dataDir>`). */

@@ -2,17 +2,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Libp2p } from "@libp2p/interface";
 import type { Address } from "viem";
-import type { DirectorySnapshot, RelayRole } from "../chain/types.js";
+import type { DirectorySource, EpochSource, RelayRole } from "../chain/types.js";
 import type { SphinxGroup } from "../crypto/sphinx/group.js";
 import type { SphinxParams } from "../crypto/sphinx/params.js";
 import type { Logger } from "../log.js";
 import type { PipelineParameters } from "./pipeline.js";
 import type { AccountingScheme, ClientScheme, RelayScheme } from "../schemes/scheme.js";
 
-/** The current directory (read from the chain by the caller, never inside the pipeline). */
-export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
-/** The current epoch. */
-export type EpochSource = () => bigint | Promise<bigint>;
+export type { DirectorySource, EpochSource };
 
 export type CreateRelayParameters = {
   libp2p: Libp2p;
