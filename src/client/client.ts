@@ -10,7 +10,7 @@ import { primitives } from "#platform/crypto";
 import type { Libp2p } from "@libp2p/interface";
 import { bytesToHex, isAddressEqual, type Address } from "viem";
 import type { ChainClients, DirectoryEntry, DirectorySnapshot, DirectorySource, EpochSource } from "../chain/types.js";
-import { headerSize } from "../crypto/sphinx/params.js";
+import { headerMac } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
 import { encodeFrame, type Frame } from "../net/frame.js";
 import { pullInbox } from "../net/inbox.js";
@@ -323,8 +323,7 @@ export class ObolClient {
 
   async #transmit(entry: DirectoryEntry, packet: Uint8Array, attachment: Uint8Array, signal?: AbortSignal): Promise<void> {
     const { group, params, layout } = this.#p.network;
-    const macAt = headerSize(group, params.routingInfoSize) - 32;
-    this.#awaitingReceipt.add(bytesToHex(packet.subarray(macAt, macAt + 32)));
+    this.#awaitingReceipt.add(bytesToHex(headerMac(packet, group, params.routingInfoSize)));
     try {
       const link = await this.#pool.linkTo(entry.multiaddr, signal);
       await link.send(encodeFrame({ type: "packet", packet, attachment }, layout));

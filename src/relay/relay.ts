@@ -10,7 +10,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { getAddress } from "viem";
 import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import { x25519Group } from "../crypto/sphinx/group.js";
-import { headerSize, packetSize } from "../crypto/sphinx/params.js";
+import { headerMac, packetSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
 import { BAN_MS, MAX_MIX_STREAMS_PER_CONNECTION, REFUSED_FRAMES_BUDGET, REFUSED_FRAMES_WINDOW_MS } from "../net/budgets.js";
 import { MIX_PROTOCOL } from "../net/constants.js";
@@ -406,7 +406,7 @@ export class Relay {
     });
     this.#ownLoops.set(loop.returnTag, true);
     const link = await this.#pool.linkTo(loop.firstHop.multiaddr);
-    const mac = headerMac(this.#pipeline, loop.packet);
+    const mac = headerMac(loop.packet, this.#pipeline.group, this.#pipeline.params.routingInfoSize);
     this.#awaitingReceipt.set(mac, { peer: link.peer, ref: mac }); // our own packet: no incoming ref
     await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
     this.stats.loopsSent++;
@@ -417,12 +417,6 @@ export class Relay {
 function peerOf(address: string): string | null {
   const at = address.lastIndexOf("/p2p/");
   return at < 0 ? null : address.slice(at + 5).split("/")[0]!;
-}
-
-/** The header MAC of a packet: how the next hop's receipt names it. */
-function headerMac(p: PipelineParameters, packet: Uint8Array): Uint8Array {
-  const end = headerSize(p.group, p.params.routingInfoSize);
-  return packet.subarray(end - 32, end);
 }
 
 /**
