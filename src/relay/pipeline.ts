@@ -18,7 +18,8 @@
 import type { Address } from "viem";
 import { getAddress } from "viem";
 import { SphinxMacError } from "../crypto/sphinx/errors.js";
-import { peelPacket, sharedSecret, replayTag, type PeeledPacket } from "../crypto/sphinx/packet.js";
+import { sharedSecret } from "../crypto/sphinx/header.js";
+import { peelPacket, replayTag, type PeeledPacket } from "../crypto/sphinx/packet.js";
 import type { SphinxGroup } from "../crypto/sphinx/group.js";
 import { headerMac, headerSize, type SphinxParams } from "../crypto/sphinx/params.js";
 import type { RelayScheme } from "../schemes/scheme.js";
