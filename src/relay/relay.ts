@@ -162,7 +162,7 @@ export class Relay {
     };
   }
 
-  /** The replay store (the secret-shopper scheme reads `tagsForEpoch`). */
+  /** The replay store (`launch.ts` hands it to the mix-key rotator, which prunes retired epochs). */
   get replay(): ReplayStore {
     return this.#replay;
   }
