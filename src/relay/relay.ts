@@ -31,6 +31,7 @@ import type { RelayComponents, RelayInit } from "./config.js";
 import type { ClientScheme, RelayScheme, SchemeDeps } from "../schemes/scheme.js";
 import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
 import { InFlight, RecentMap } from "./tracking.js";
+import { sleep } from "../sleep.js";
 
 export type { DirectorySource, EpochSource, RelayComponents, RelayInit } from "./config.js";
 
@@ -383,7 +384,7 @@ export class Relay {
       } catch (error) {
         if (error instanceof LinkFullError) return this.#drop(DropReason.linkFull, entry.multiaddr);
         if (attempt < FORWARD_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_DELAY_MS));
+          await sleep(FORWARD_RETRY_DELAY_MS);
           continue;
         }
         return this.#drop(DropReason.forwardFailed, entry.multiaddr, (error as Error).message);
