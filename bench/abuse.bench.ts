@@ -22,12 +22,12 @@ import { buildPacket, layout, openClientLink, params, randomAddress } from "../t
 import { createAttacker, writeRaw, yamuxHeader } from "../test/net/attacker.js";
 import { openFds, rssMiB, spawnFixture, stopFixture } from "../test/net/processes.js";
 import type { BenchOptions, Metric } from "./metric.js";
+import { sleep } from "../src/sleep.js";
 
 const fixture = new URL("../test/relay/fixtures/abuse-relay.ts", import.meta.url).pathname;
 const HONEST_PER_S = 20;
 const GRACE_MS = 5_000;
 const drop = { action: "drop", delayMs: 0, slot: new Uint8Array(0) } as const;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function entryOf(node: ObolNode, secretKey: Uint8Array): DirectoryEntry {
   return {

@@ -4,7 +4,7 @@
  * pending block, so these helpers read with `blockTag: "pending"`; on a
  * Hardhat node that is the wall clock plus any `evm_increaseTime` offset.
  */
-import { sleep } from "../client/loopix.js"; // resolves early on abort; no node:timers, so the browser client can read epochs
+import { sleep } from "../sleep.js"; // resolves early on abort; no node:timers, so the browser client can read epochs
 import { InvalidInputError } from "../errors.js";
 import { relayRegistryAbi } from "./abi/RelayRegistry.js";
 import { ChainTimeoutError, explainRevert, rethrowRevert } from "./errors.js";

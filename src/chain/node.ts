@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "../sleep.js";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import { toHex, type Hex } from "viem";
 import { InvalidInputError } from "../errors.js";

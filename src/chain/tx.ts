@@ -3,7 +3,17 @@
  * decoded), send, wait for the receipt. Scheme code reuses it for its own
  * contracts so every failure surfaces as a `ContractRevertError`.
  */
-import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex } from "viem";
+import type {
+  Abi,
+  Account,
+  Address,
+  Chain,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  Hex,
+  SimulateContractParameters,
+  WriteContractParameters,
+} from "viem";
 import { ObolError } from "../errors.js";
 import { rethrowRevert } from "./errors.js";
 import type { ChainClients } from "./types.js";
@@ -54,13 +64,13 @@ export async function sendContractTx<
 >(chain: ChainClients, call: SendContractTxParameters<abi, functionName>, action: string): Promise<TxOutcome> {
   let hash: Hex;
   try {
-    // viem's generic request types do not survive this level of abstraction; the
-    // call is fully typed at the caller through SendContractTxParameters.
+    // viem cannot resolve its conditional parameter types for a generic `abi`, so the
+    // casts name the exact types (never `never`); callers are typed by SendContractTxParameters.
     const { request } = await chain.publicClient.simulateContract({
-      ...(call as object),
+      ...call,
       account: chain.walletClient.account,
-    } as never);
-    hash = await chain.walletClient.writeContract(request as never);
+    } as SimulateContractParameters<abi, functionName, typeof call.args, Chain, Chain | undefined, Account>);
+    hash = await chain.walletClient.writeContract(request as WriteContractParameters);
   } catch (error) {
     rethrowRevert(error, action);
   }

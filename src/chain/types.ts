@@ -51,3 +51,8 @@ export type DirectorySnapshot = {
   epoch: bigint;
   entries: DirectoryEntry[];
 };
+
+/** The current directory, read from the chain by the caller (relay, client), never inside the packet path. */
+export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
+/** The current epoch. */
+export type EpochSource = () => bigint | Promise<bigint>;

@@ -3,7 +3,7 @@
  * of `<data-dir>/deployment.json`, and opening the client of a data directory.
  * Heavy modules are imported here, so `obol --help` stays fast.
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "../sleep.js";
 import type { Logger } from "../log.js";
 import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { ObolClient } from "../client/client.js";

@@ -12,12 +12,12 @@
  */
 import { primitives } from "#platform/crypto";
 import { bytesToHex, getAddress, hexToBytes, isAddress, type Address } from "viem";
+import { MAILBOX_SIZE } from "../net/constants.js";
 import { InvalidAddressError } from "./errors.js";
 
 /** Human-readable prefix; the "1" separates it from the data as in bech32. */
 export const ADDRESS_PREFIX = "obol1";
 export const ADDRESS_VERSION = 1;
-export const MAILBOX_SIZE = 32;
 export const PUBLIC_KEY_SIZE = 32;
 const CHECKSUM_SIZE = 4;
 const PAYLOAD_SIZE = 1 + 20 + MAILBOX_SIZE + PUBLIC_KEY_SIZE + CHECKSUM_SIZE;

@@ -9,13 +9,13 @@
 import { primitives } from "#platform/crypto";
 import type { Libp2p } from "@libp2p/interface";
 import { bytesToHex, isAddressEqual, type Address } from "viem";
-import type { ChainClients, DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
-import { headerSize } from "../crypto/sphinx/params.js";
+import type { ChainClients, DirectoryEntry, DirectorySnapshot, DirectorySource, EpochSource } from "../chain/types.js";
+import { headerMac } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
 import { encodeFrame, type Frame } from "../net/frame.js";
 import { pullInbox } from "../net/inbox.js";
 import { multiaddr } from "@multiformats/multiaddr";
-import { LinkPool } from "../relay/links.js";
+import { LinkPool } from "../net/links.js";
 import type { ClientScheme, PacketKind, RouteHop } from "../schemes/scheme.js";
 import { formatAddress, parseAddress, type ObolAddress } from "./address.js";
 import { encodeEnvelope, MESSAGE_ID_SIZE } from "./envelope.js";
@@ -37,9 +37,6 @@ import type { ClientStore } from "./store.js";
 import { openClientStore } from "#platform/client-store";
 import { createDialNode } from "#platform/libp2p";
 import { GatewayUnreachableError } from "./errors.js";
-
-export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
-export type EpochSource = () => bigint | Promise<bigint>;
 
 export type CreateClientParameters = {
   /** Node: directory of `client.sqlite`; browser: name of the IndexedDB database (`obol:<dataDir>`). */
@@ -326,8 +323,7 @@ export class ObolClient {
 
   async #transmit(entry: DirectoryEntry, packet: Uint8Array, attachment: Uint8Array, signal?: AbortSignal): Promise<void> {
     const { group, params, layout } = this.#p.network;
-    const macAt = headerSize(group, params.routingInfoSize) - 32;
-    this.#awaitingReceipt.add(bytesToHex(packet.subarray(macAt, macAt + 32)));
+    this.#awaitingReceipt.add(bytesToHex(headerMac(packet, group, params.routingInfoSize)));
     try {
       const link = await this.#pool.linkTo(entry.multiaddr, signal);
       await link.send(encodeFrame({ type: "packet", packet, attachment }, layout));

@@ -11,6 +11,10 @@
  */
 import { primitives } from "#platform/crypto";
 import { InvalidInputError } from "../errors.js";
+import { sleep } from "../sleep.js";
+
+/** Re-exported for the callers that took it from here before `src/sleep.ts` existed. */
+export { sleep };
 
 export type LoopixRates = {
   /** λP: payload stream, packets per second. */
@@ -101,18 +105,4 @@ export async function poissonStream({
       onError(error);
     }
   }
-}
-
-/** setTimeout as a promise that resolves early (never rejects) on abort. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

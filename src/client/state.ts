@@ -12,7 +12,7 @@ import { openDatabase, transaction } from "../store/db.js";
 import { getAddress, type Address } from "viem";
 import { ClientStateError } from "./errors.js";
 import { generateSealKeyPair, sealPublicKey } from "./seal.js";
-import { MAILBOX_SIZE } from "./address.js";
+import { MAILBOX_SIZE } from "../net/constants.js";
 import { mailboxId } from "../net/inbox.js";
 import { replyTarget, type ClientStore } from "./store.js";
 

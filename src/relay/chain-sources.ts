@@ -29,7 +29,7 @@ export type ChainSourcesParameters = {
  * @returns `directory` and `epoch` functions for `createRelay`
  * @example
  * const { directory, epoch } = chainSources(chain, { log, open: true });
- * createRelay({ …, directory, epoch });
+ * createRelay({ …, directory, epoch }, init);
  */
 export function chainSources(
   chain: ChainClients,

@@ -2,22 +2,35 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Libp2p } from "@libp2p/interface";
 import type { Address } from "viem";
-import type { DirectorySnapshot, RelayRole } from "../chain/types.js";
+import type { ChainClients, DirectorySource, EpochSource, RelayRole } from "../chain/types.js";
 import type { SphinxGroup } from "../crypto/sphinx/group.js";
 import type { SphinxParams } from "../crypto/sphinx/params.js";
 import type { Logger } from "../log.js";
 import type { PipelineParameters } from "./pipeline.js";
-import type { AccountingScheme, ClientScheme, RelayScheme } from "../schemes/scheme.js";
+import type { AccountingScheme } from "../schemes/scheme.js";
 
-/** The current directory (read from the chain by the caller, never inside the pipeline). */
-export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
-/** The current epoch. */
-export type EpochSource = () => bigint | Promise<bigint>;
+export type { DirectorySource, EpochSource };
 
-export type CreateRelayParameters = {
+/**
+ * What a relay is given to run with, as js-libp2p hands a service its
+ * components: its node, store, logger, chain access, directory and epoch
+ * sources, and its accounting scheme. The relay builds the scheme's relay
+ * side (`scheme.relay(…)`) and its cover-loop payer (`scheme.client(…)`)
+ * from these same components, so they cannot belong to different schemes.
+ */
+export type RelayComponents = {
   libp2p: Libp2p;
   db: DatabaseSync;
   log: Logger;
+  /** Chain access handed to the scheme (the free scheme never reads it). */
+  chain: ChainClients;
+  directory: DirectorySource;
+  epoch: EpochSource;
+  scheme: AccountingScheme;
+};
+
+/** Who the relay is and how it behaves (js-libp2p's `init`): identity, keys, packet format and tuning. */
+export type RelayInit = {
   /** Registry id (operator address) of this relay. */
   address: Address;
   role: RelayRole;
@@ -27,13 +40,8 @@ export type CreateRelayParameters = {
   mixKeys?: PipelineParameters["mixKeys"];
   params: SphinxParams;
   group?: SphinxGroup;
-  scheme: AccountingScheme;
-  /** `scheme.relay(deps)`, built by the caller who holds the chain clients. */
-  relayScheme: RelayScheme;
-  directory: DirectorySource;
-  epoch: EpochSource;
-  /** Relay cover loops at `ratePerSecond` (λM); off when omitted or 0. */
-  cover?: { ratePerSecond: number; meanDelayMs: number; payer: ClientScheme };
+  /** Relay cover loops at `ratePerSecond` (λM), paid through the scheme's client side; off when omitted or 0. */
+  cover?: { ratePerSecond: number; meanDelayMs: number };
   /** Highest sender-chosen delay accepted; default 60 s. */
   maxDelayMs?: number;
   /** Most packets in the mixing queue; default 50,000. */
@@ -50,4 +58,3 @@ export type CreateRelayParameters = {
   /** Told how long each packet's pipeline run took (metrics' peel-time histogram, `metrics.ts`). */
   onProcessed?: (ms: number) => void;
 };
-

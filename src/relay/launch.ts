@@ -17,7 +17,7 @@ import { RelayConfigError } from "./errors.js";
 import { loadOrCreateMixKey } from "./keys.js";
 import { RelayMetrics } from "./metrics.js";
 import { chainKeyDirectory, KeyRotator, MixKeyRing } from "./rotation.js";
-import { createRelay, type CreateRelayParameters, type DirectorySource, type EpochSource, type Relay } from "./relay.js";
+import { createRelay, type DirectorySource, type EpochSource, type Relay, type RelayInit } from "./relay.js";
 
 /** Database file of a relay inside its data directory. */
 export const RELAY_DB_FILE = "relay.sqlite";
@@ -37,7 +37,7 @@ export type LaunchRelayParameters = {
   params?: SphinxParams;
   /** λM loops per second and their mean per-hop delay; no cover traffic when omitted. */
   cover?: { ratePerSecond: number; meanDelayMs: number };
-  tuning?: Pick<CreateRelayParameters, "maxDelayMs" | "queueCapacity" | "inbox" | "refreshMs">;
+  tuning?: Pick<RelayInit, "maxDelayMs" | "queueCapacity" | "inbox" | "refreshMs">;
   /**
    * Rotate the mix key every epoch (rotation.ts; needs `chain`): keys live in
    * `<data-dir>/mix-keys/`, the previous epoch's key is accepted for `graceMs`.
@@ -85,23 +85,19 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     const deps: SchemeDeps = { chain: p.chain as ChainClients, db, log: p.log, libp2p: node };
     const { directory, epoch } = p.sources(node);
     const metrics = p.metrics ? new RelayMetrics({ relay: p.address, role: p.role }) : null;
-    const relay = createRelay({
-      libp2p: node,
-      db,
-      log: p.log,
-      address: p.address,
-      role: p.role,
-      mixSecretKey: secretKey,
-      ...(ring ? { mixKeys: ring } : {}),
-      params,
-      scheme: p.scheme,
-      relayScheme: p.scheme.relay({ ...deps, relay: p.address }),
-      directory,
-      epoch,
-      ...(p.cover && p.cover.ratePerSecond > 0 ? { cover: { ...p.cover, payer: p.scheme.client(deps) } } : {}),
-      ...p.tuning,
-      ...(metrics ? { onProcessed: metrics.observePeel } : {}),
-    });
+    const relay = createRelay(
+      { ...deps, scheme: p.scheme, directory, epoch },
+      {
+        address: p.address,
+        role: p.role,
+        mixSecretKey: secretKey,
+        ...(ring ? { mixKeys: ring } : {}),
+        params,
+        ...(p.cover && p.cover.ratePerSecond > 0 ? { cover: p.cover } : {}),
+        ...p.tuning,
+        ...(metrics ? { onProcessed: metrics.observePeel } : {}),
+      },
+    );
     await relay.start();
     metrics?.attach({ stats: relay.stats, queued: () => relay.queued, libp2p: node, db, scheme: p.scheme.name });
     const served = p.metrics && metrics ? await metrics.serve(p.metrics).catch(async (error) => { await relay.stop(); throw error; }) : null;

@@ -46,7 +46,7 @@ export class MetricsServerError extends ObolError {
  *
  * @example
  * const metrics = new RelayMetrics({ relay: address, role: "mix" });
- * const relay = createRelay({ ...p, onProcessed: metrics.observePeel });
+ * const relay = createRelay(components, { ...init, onProcessed: metrics.observePeel });
  * metrics.attach({ stats: relay.stats, queued: () => relay.queued, libp2p, db, scheme: "free" });
  * const server = await metrics.serve({ host: "127.0.0.1", port: 9464 });
  */

@@ -18,9 +18,10 @@
 import type { Address } from "viem";
 import { getAddress } from "viem";
 import { SphinxMacError } from "../crypto/sphinx/errors.js";
-import { peelPacket, sharedSecret, replayTag, type PeeledPacket } from "../crypto/sphinx/packet.js";
+import { sharedSecret } from "../crypto/sphinx/header.js";
+import { peelPacket, replayTag, type PeeledPacket } from "../crypto/sphinx/packet.js";
 import type { SphinxGroup } from "../crypto/sphinx/group.js";
-import { headerSize, type SphinxParams } from "../crypto/sphinx/params.js";
+import { headerMac, headerSize, type SphinxParams } from "../crypto/sphinx/params.js";
 import type { RelayScheme } from "../schemes/scheme.js";
 import type { GroupCommitter } from "../store/commit.js";
 import type { InboxStore } from "../store/inbox.js";
@@ -173,7 +174,6 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
   const receipt = { packetRef: peeled.mac, receipt: p.scheme.receipt({ ss: peeled.ss, packetRef: peeled.mac }) };
   switch (hop.action) {
     case "forward": {
-      const macOffset = headerSize(p.group, p.params.routingInfoSize) - 32;
       return {
         kind: "forward",
         next: next!,
@@ -181,7 +181,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
         attachment: committed.attachment,
         onward: committed.onward,
         delayMs: hop.delayMs,
-        nextRef: peeled.next!.slice(macOffset, macOffset + 32),
+        nextRef: headerMac(peeled.next!, p.group, p.params.routingInfoSize).slice(),
         receipt,
         replayTag: peeled.replayTag,
       };

@@ -10,7 +10,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { getAddress } from "viem";
 import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import { x25519Group } from "../crypto/sphinx/group.js";
-import { headerSize, packetSize } from "../crypto/sphinx/params.js";
+import { headerMac, packetSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
 import { BAN_MS, MAX_MIX_STREAMS_PER_CONNECTION, REFUSED_FRAMES_BUDGET, REFUSED_FRAMES_WINDOW_MS } from "../net/budgets.js";
 import { MIX_PROTOCOL } from "../net/constants.js";
@@ -26,12 +26,14 @@ import { DelayQueue } from "./delay-queue.js";
 import { DropLog, DropReason, emptyStats, type RelayStats } from "./drops.js";
 import { RelayConfigError } from "./errors.js";
 import { handleInbox } from "./inbox-service.js";
-import { LinkPool, type MixLink } from "./links.js";
-import type { CreateRelayParameters } from "./config.js";
+import { LinkPool, type MixLink } from "../net/links.js";
+import type { RelayComponents, RelayInit } from "./config.js";
+import type { ClientScheme, RelayScheme, SchemeDeps } from "../schemes/scheme.js";
 import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
 import { InFlight, RecentMap } from "./tracking.js";
+import { sleep } from "../sleep.js";
 
-export type { CreateRelayParameters, DirectorySource, EpochSource } from "./config.js";
+export type { DirectorySource, EpochSource, RelayComponents, RelayInit } from "./config.js";
 
 /** Receipts expected back are remembered this long (then a late receipt is "unknown"). */
 const RECEIPT_WINDOW_MS = 120_000;
@@ -75,8 +77,8 @@ type Queued = Extract<PipelineOutcome, { kind: "forward" }> & { from: string };
  * A relay bound to a libp2p node. Create with {@link createRelay}, then `start()`.
  *
  * @example
- * const relay = createRelay({ libp2p, db, log, address, role: "mix", mixSecretKey, params,
- *   scheme: free, relayScheme: free.relay(deps), directory: () => snapshot, epoch: () => 1n });
+ * const relay = createRelay({ libp2p, db, log, chain, scheme: free, directory: () => snapshot, epoch: () => 1n },
+ *   { address, role: "mix", mixSecretKey, params });
  * await relay.start();
  * // … relay.stats.forwarded …
  * await relay.stop();
@@ -84,7 +86,12 @@ type Queued = Extract<PipelineOutcome, { kind: "forward" }> & { from: string };
 export class Relay {
   readonly stats: RelayStats = emptyStats();
   readonly layout: WireLayout;
-  readonly #p: CreateRelayParameters;
+  readonly #p: RelayInit;
+  readonly #c: RelayComponents;
+  /** `scheme.relay(…)` of the components' scheme. */
+  readonly #scheme: RelayScheme;
+  /** Pays for this relay's cover loops (`scheme.client(…)`); null when cover is off. */
+  readonly #payer: ClientScheme | null;
   readonly #log: Logger;
   readonly #committer: GroupCommitter;
   readonly #replay: ReplayStore;
@@ -118,30 +125,35 @@ export class Relay {
   #unhandleInbox: (() => Promise<void>) | null = null;
   #inboxPurgedAt = 0;
 
-  constructor(p: CreateRelayParameters) {
+  constructor(c: RelayComponents, p: RelayInit) {
     const group = p.group ?? x25519Group;
+    const { scheme } = c;
     if (!(p.mixSecretKey instanceof Uint8Array) || p.mixSecretKey.length !== group.scalarSize)
       throw new RelayConfigError("mixSecretKey", `must be ${group.scalarSize} bytes`);
-    if (p.params.slotSize !== p.scheme.slotSize)
-      throw new RelayConfigError("params.slotSize", `is ${p.params.slotSize}, scheme ${p.scheme.name} needs ${p.scheme.slotSize}`);
+    if (p.params.slotSize !== scheme.slotSize)
+      throw new RelayConfigError("params.slotSize", `is ${p.params.slotSize}, scheme ${scheme.name} needs ${scheme.slotSize}`);
     this.#p = p;
-    this.#log = forComponent(p.log, "obol:relay");
+    this.#c = c;
+    const deps: SchemeDeps = { chain: c.chain, db: c.db, log: c.log, libp2p: c.libp2p };
+    this.#scheme = scheme.relay({ ...deps, relay: p.address });
+    this.#payer = p.cover && p.cover.ratePerSecond > 0 ? scheme.client(deps) : null;
+    this.#log = forComponent(c.log, "obol:relay");
     this.layout = {
       packetSize: packetSize(group, p.params),
-      attachmentSize: p.scheme.attachmentSize,
-      receiptSize: p.scheme.receiptSize,
+      attachmentSize: scheme.attachmentSize,
+      receiptSize: scheme.receiptSize,
       bodySize: p.params.bodySize,
     };
-    this.#committer = new GroupCommitter({ db: p.db });
-    this.#replay = new ReplayStore(p.db);
+    this.#committer = new GroupCommitter({ db: c.db });
+    this.#replay = new ReplayStore(c.db);
     this.#inbox =
-      p.role === "gateway" ? new InboxStore(p.db, p.inbox ?? { ttlMs: 24 * 3_600_000, maxPerMailbox: 256 }) : null;
+      p.role === "gateway" ? new InboxStore(c.db, p.inbox ?? { ttlMs: 24 * 3_600_000, maxPerMailbox: 256 }) : null;
     const capacity = p.queueCapacity ?? QUEUE_CAPACITY;
     this.#share = new FairShare({ capacity, minShare: MIN_FAIR_SHARE });
     this.#queue = new DelayQueue({ capacity, onDue: (item) => this.#leave(item) });
     this.#dropLog = new DropLog(this.#log);
     this.#pool = new LinkPool({
-      libp2p: p.libp2p,
+      libp2p: c.libp2p,
       layout: this.layout,
       log: this.#log,
       onFrame: (frame, link) => this.#onFrame(frame, link),
@@ -152,7 +164,7 @@ export class Relay {
       params: p.params,
       secretKey: p.mixSecretKey,
       ...(p.mixKeys ? { mixKeys: p.mixKeys } : {}),
-      scheme: p.relayScheme,
+      scheme: this.#scheme,
       replay: this.#replay,
       committer: this.#committer,
       inbox: this.#inbox,
@@ -162,7 +174,7 @@ export class Relay {
     };
   }
 
-  /** The replay store (the secret-shopper scheme reads `tagsForEpoch`). */
+  /** The replay store (`launch.ts` hands it to the mix-key rotator, which prunes retired epochs). */
   get replay(): ReplayStore {
     return this.#replay;
   }
@@ -175,16 +187,16 @@ export class Relay {
   /** Registers the protocol handlers and starts the scheme, refresh and cover timers. */
   async start(): Promise<void> {
     if (this.#running) return;
-    await this.#p.relayScheme.start();
+    await this.#scheme.start();
     this.#running = true;
     this.#closed = false;
     try {
       await this.#refresh();
-      await this.#p.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
+      await this.#c.libp2p.handle(MIX_PROTOCOL, (stream, connection) => this.#pool.accept(stream, connection), {
         maxInboundStreams: MAX_MIX_STREAMS_PER_CONNECTION,
       });
       if (this.#inbox)
-        this.#unhandleInbox = await handleInbox(this.#p.libp2p, {
+        this.#unhandleInbox = await handleInbox(this.#c.libp2p, {
           inbox: this.#inbox,
           committer: this.#committer,
           layout: this.layout,
@@ -197,9 +209,10 @@ export class Relay {
         this.#p.refreshMs ?? 2_000,
       );
       const cover = this.#p.cover;
-      if (cover && cover.ratePerSecond > 0) {
+      const payer = this.#payer;
+      if (cover && payer) {
         this.#cover = new PoissonTimer(cover.ratePerSecond, () =>
-          this.#inFlight.track(this.#sendLoop(cover).catch((err) => this.#log.warn({ err }, "cover loop not sent"))),
+          this.#inFlight.track(this.#sendLoop(cover, payer).catch((err) => this.#log.warn({ err }, "cover loop not sent"))),
         );
         this.#cover.start();
       }
@@ -219,7 +232,7 @@ export class Relay {
     this.#running = false;
     if (this.#refreshTimer) clearInterval(this.#refreshTimer);
     this.#cover?.stop();
-    await this.#p.libp2p.unhandle(MIX_PROTOCOL).catch(() => {});
+    await this.#c.libp2p.unhandle(MIX_PROTOCOL).catch(() => {});
     await this.#unhandleInbox?.().catch(() => {});
     await this.#inFlight.settled();
     await this.#committer.idle();
@@ -231,7 +244,7 @@ export class Relay {
     this.#closed = true;
     await this.#inFlight.settled();
     this.#dropLog.flush();
-    await this.#p.relayScheme.stop();
+    await this.#scheme.stop();
     this.#log.info({ stats: this.stats }, "relay stopped");
   }
 
@@ -243,7 +256,7 @@ export class Relay {
 
   /** A peer past its refusal budget: banned for a while (unless a directory relay) and disconnected. */
   #cutOff(peer: string): void {
-    const guard = guardOf(this.#p.libp2p);
+    const guard = guardOf(this.#c.libp2p);
     if (guard?.isAllowed(peer)) return;
     guard?.ban(peer, BAN_MS);
     this.#drop(DropReason.peerBanned, peer, `over ${REFUSED_FRAMES_BUDGET} refused frames in ${REFUSED_FRAMES_WINDOW_MS} ms`);
@@ -253,22 +266,22 @@ export class Relay {
     } catch {
       return; // not a peer id (cannot happen for inbound input)
     }
-    void this.#p.libp2p.hangUp(id).catch((err) => this.#log.debug({ err, peer }, "hang up failed"));
+    void this.#c.libp2p.hangUp(id).catch((err) => this.#log.debug({ err, peer }, "hang up failed"));
   }
 
   async #refresh(): Promise<void> {
-    const [snapshot, epoch] = await Promise.all([this.#p.directory(), this.#p.epoch()]);
+    const [snapshot, epoch] = await Promise.all([this.#c.directory(), this.#c.epoch()]);
     if (snapshot !== this.#snapshot) {
       this.#snapshot = snapshot;
       this.#byAddress = new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e]));
       // Relays of the directory are admitted past every connection budget.
-      guardOf(this.#p.libp2p)?.allow(snapshot.entries.flatMap((e) => peerOf(e.multiaddr) ?? []));
+      guardOf(this.#c.libp2p)?.allow(snapshot.entries.flatMap((e) => peerOf(e.multiaddr) ?? []));
     }
     if (!this.#epochKnown || epoch !== this.#epoch) {
       this.#epoch = epoch;
       this.#epochKnown = true;
       // Not inside the group commit: a scheme may send transactions here and must not stall packets.
-      await this.#p.relayScheme.onEpoch(epoch);
+      await this.#scheme.onEpoch(epoch);
     }
     this.#awaitingReceipt.prune();
     this.#refusals.prune();
@@ -371,7 +384,7 @@ export class Relay {
       } catch (error) {
         if (error instanceof LinkFullError) return this.#drop(DropReason.linkFull, entry.multiaddr);
         if (attempt < FORWARD_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_DELAY_MS));
+          await sleep(FORWARD_RETRY_DELAY_MS);
           continue;
         }
         return this.#drop(DropReason.forwardFailed, entry.multiaddr, (error as Error).message);
@@ -386,27 +399,27 @@ export class Relay {
     try {
       // The scheme gets the packet's ref as it saw it in onPacket, so it can match its own records.
       const ref = expected.ref;
-      await this.#committer.run(() => this.#p.relayScheme.onReceipt({ packetRef: ref, receipt, fromPeer: peer }));
+      await this.#committer.run(() => this.#scheme.onReceipt({ packetRef: ref, receipt, fromPeer: peer }));
     } catch (error) {
       this.#log.error({ err: error, peer }, "scheme.onReceipt failed");
     }
   }
 
-  async #sendLoop(cover: NonNullable<CreateRelayParameters["cover"]>): Promise<void> {
+  async #sendLoop(cover: NonNullable<RelayInit["cover"]>, payer: ClientScheme): Promise<void> {
     const route = loopRoute(this.#snapshot, getAddress(this.#p.address));
     if (!route) return void this.#log.debug("no loop route in the current directory");
     const loop = await buildLoopPacket({
       group: this.#pipeline.group,
       params: this.#p.params,
       route,
-      payer: cover.payer,
+      payer,
       epoch: this.#epoch,
       meanDelayMs: cover.meanDelayMs,
       self: getAddress(this.#p.address),
     });
     this.#ownLoops.set(loop.returnTag, true);
     const link = await this.#pool.linkTo(loop.firstHop.multiaddr);
-    const mac = headerMac(this.#pipeline, loop.packet);
+    const mac = headerMac(loop.packet, this.#pipeline.group, this.#pipeline.params.routingInfoSize);
     this.#awaitingReceipt.set(mac, { peer: link.peer, ref: mac }); // our own packet: no incoming ref
     await link.send(encodeFrame({ type: "packet", packet: loop.packet, attachment: loop.attachment }, this.layout));
     this.stats.loopsSent++;
@@ -419,22 +432,17 @@ function peerOf(address: string): string | null {
   return at < 0 ? null : address.slice(at + 5).split("/")[0]!;
 }
 
-/** The header MAC of a packet: how the next hop's receipt names it. */
-function headerMac(p: PipelineParameters, packet: Uint8Array): Uint8Array {
-  const end = headerSize(p.group, p.params.routingInfoSize);
-  return packet.subarray(end - 32, end);
-}
-
 /**
  * Creates a relay (not started).
  *
- * @param parameters node, store, keys, scheme, directory and epoch sources, tuning
+ * @param components node, store, logger, chain, directory and epoch sources, scheme
+ * @param init identity, keys, packet format and tuning
  * @returns the relay; call `start()` then `stop()`
  * @example
- * const relay = createRelay({ libp2p, db, log, address, role: "gateway", mixSecretKey, params,
- *   scheme, relayScheme: scheme.relay({ ...deps, relay: address }), directory, epoch });
+ * const relay = createRelay({ libp2p, db, log, chain, scheme, directory, epoch },
+ *   { address, role: "gateway", mixSecretKey, params });
  * await relay.start();
  */
-export function createRelay(parameters: CreateRelayParameters): Relay {
-  return new Relay(parameters);
+export function createRelay(components: RelayComponents, init: RelayInit): Relay {
+  return new Relay(components, init);
 }

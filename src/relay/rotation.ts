@@ -57,7 +57,7 @@ export type KeyDirectory = {
  *
  * @example
  * const ring = MixKeyRing.open(dataDir);
- * createRelay({ …, mixSecretKey: ring.any().secretKey, mixKeys: ring });
+ * createRelay(components, { …, mixSecretKey: ring.any().secretKey, mixKeys: ring });
  */
 export class MixKeyRing {
   readonly #dir: string;

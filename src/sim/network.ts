@@ -21,7 +21,7 @@ import { forComponent, type Logger } from "../log.js";
 import { createObolNode, loadOrCreatePeerKey, type ObolNode } from "../net/node.js";
 import { chainSources } from "../relay/chain-sources.js";
 import { loadOrCreateMixKey } from "../relay/keys.js";
-import { createRelay, type CreateRelayParameters, type DirectorySource, type EpochSource, type Relay } from "../relay/relay.js";
+import { createRelay, type DirectorySource, type EpochSource, type Relay, type RelayInit } from "../relay/relay.js";
 import { loadScheme } from "../schemes/registry.js";
 import type { AccountingScheme, SchemeName } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
@@ -52,7 +52,7 @@ export type NetworkOptions = {
    */
   webSocketGateways?: boolean;
   /** Fault injection per relay name (e.g. a dropping relay in the comparison); none when undefined. */
-  relayFaults?: (name: string) => CreateRelayParameters["faults"];
+  relayFaults?: (name: string) => RelayInit["faults"];
   /** Wraps the scheme before clients and relays use it (the comparison instruments it). */
   wrapScheme?: (scheme: AccountingScheme) => AccountingScheme;
   log: Logger;
@@ -173,19 +173,12 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     for (const [k, p] of prepared.entries()) {
       const db = dbs[k]!;
       const deps = { chain: p.chain, db, log, libp2p: p.node };
-      const relay = createRelay({
-        libp2p: p.node,
-        db,
-        log,
+      const relay = createRelay({ ...deps, scheme, directory, epoch }, {
         address: p.chain.account,
         role: p.role,
         mixSecretKey: p.mixKey.secretKey,
         params: network.params,
-        scheme,
-        relayScheme: scheme.relay({ ...deps, relay: p.chain.account }),
-        directory,
-        epoch,
-        cover: { ratePerSecond: options.relayLoopPerS ?? 0.2, meanDelayMs: options.meanDelayMs ?? 200, payer: scheme.client(deps) },
+        cover: { ratePerSecond: options.relayLoopPerS ?? 0.2, meanDelayMs: options.meanDelayMs ?? 200 },
         faults: options.relayFaults?.(p.name),
       });
       relays.push({ name: p.name, role: p.role, chain: p.chain, dataDir: p.dataDir, relay, node: p.node, address: p.chain.account, db });

@@ -31,14 +31,12 @@ function checkEpoch(epoch: bigint): void {
 export class ReplayStore {
   readonly #insert: StatementSync;
   readonly #has: StatementSync;
-  readonly #forEpoch: StatementSync;
   readonly #count: StatementSync;
   readonly #prune: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare("INSERT OR IGNORE INTO replay_tags (tag, epoch) VALUES (?, ?)");
     this.#has = db.prepare("SELECT 1 AS seen FROM replay_tags WHERE tag = ?");
-    this.#forEpoch = db.prepare("SELECT tag FROM replay_tags WHERE epoch = ? ORDER BY tag");
     this.#count = db.prepare("SELECT count(*) AS n FROM replay_tags WHERE epoch = ?");
     this.#prune = db.prepare("DELETE FROM replay_tags WHERE epoch < ?");
   }
@@ -61,18 +59,6 @@ export class ReplayStore {
   has(tag: Uint8Array): boolean {
     checkTag(tag);
     return this.#has.get(tag) !== undefined;
-  }
-
-  /**
-   * Every tag seen in `epoch`, sorted bytewise (the secret-shopper scheme
-   * builds its Merkle commitment from this list).
-   *
-   * @param epoch the epoch
-   * @returns tags in ascending byte order
-   */
-  tagsForEpoch(epoch: bigint): Uint8Array[] {
-    checkEpoch(epoch);
-    return (this.#forEpoch.all(epoch) as { tag: Uint8Array }[]).map((row) => row.tag);
   }
 
   /** Number of tags seen in `epoch`. */

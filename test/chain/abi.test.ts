@@ -30,9 +30,12 @@ describe("typed ABIs", () => {
     expect(orphans, `ABI modules whose contract is gone or not built: ${HINT}`).toEqual([]);
   });
 
-  it("renders deterministically and as a const-asserted export", () => {
-    const text = renderAbiModule({ contractName: "FooBar", sourceName: "contracts/FooBar.sol", abi: [{ type: "fallback" }] });
-    expect(text).toContain('export const fooBarAbi = [\n  {\n    "type": "fallback"\n  }\n] as const;');
-    expect(renderAbiModule({ contractName: "FooBar", sourceName: "contracts/FooBar.sol", abi: [{ type: "fallback" }] })).toBe(text);
+  it("renders deterministically, one ABI item per line, as a const-asserted export", () => {
+    const abi = [{ type: "fallback" }, { type: "receive", stateMutability: "payable" }];
+    const text = renderAbiModule({ contractName: "FooBar", sourceName: "contracts/FooBar.sol", abi });
+    expect(text).toContain(
+      'export const fooBarAbi = [\n  {"type":"fallback"},\n  {"type":"receive","stateMutability":"payable"},\n] as const;',
+    );
+    expect(renderAbiModule({ contractName: "FooBar", sourceName: "contracts/FooBar.sol", abi })).toBe(text);
   });
 });

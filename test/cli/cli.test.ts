@@ -1,10 +1,12 @@
 /** The `obol` binary as users run it: a real child process per invocation. */
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { commandNames, loadCommand } from "../../src/cli/main.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -18,6 +20,13 @@ function obol(args: string[]): Promise<{ code: number; stdout: string; stderr: s
 }
 
 describe("obol CLI", () => {
+  it("names every file of src/cli/commands/ in its static command list, and each loads", async () => {
+    const files = readdirSync(join(ROOT, "src/cli/commands")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+    expect(commandNames()).toEqual(files.sort());
+    for (const name of commandNames()) expect((await loadCommand(name)).name).toBe(name);
+    await expect(loadCommand("toString")).rejects.toThrow(/toString/);
+  });
+
   it("lists every command file in --help, and shows a command's usage", async () => {
     const help = await obol(["--help"]);
     expect(help.code).toBe(0);

@@ -16,10 +16,10 @@ import {
   SphinxVersionError,
 } from "../../src/crypto/sphinx/errors.js";
 import { secp256k1Group, x25519Group, x25519NobleGroup, type SphinxGroup } from "../../src/crypto/sphinx/group.js";
-import { buildHeader, deriveHopSecrets } from "../../src/crypto/sphinx/header.js";
+import { createHeader, deriveHopSecrets, sharedSecret } from "../../src/crypto/sphinx/header.js";
 import { encodeHop } from "../../src/crypto/sphinx/hop.js";
 import { deriveHopKey } from "../../src/crypto/sphinx/keys.js";
-import { createPacket, peelPacket, replayTag, sharedSecret } from "../../src/crypto/sphinx/packet.js";
+import { createPacket, peelPacket, replayTag } from "../../src/crypto/sphinx/packet.js";
 import { maxMessageSize, obolParams, packetSize, type SphinxParams } from "../../src/crypto/sphinx/params.js";
 import { OBOL_ASSOCIATED_DATA } from "../../src/crypto/sphinx/constants.js";
 import { makeRelays, routeHops, slotFor, toHex, utf8, type Relay } from "./sphinx-helpers.js";
@@ -198,7 +198,7 @@ describe("rejection", () => {
     const { secrets, ephemeralKey } = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: route.map((r) => r.publicKey) });
     const body = new Uint8Array(params.bodySize);
     const make = (hopPayloads: Uint8Array[]) => {
-      const { header } = buildHeader({ group, routingInfoSize: params.routingInfoSize, ephemeralKey, secrets, hopPayloads, associatedData: OBOL_ASSOCIATED_DATA });
+      const { header } = createHeader({ group, routingInfoSize: params.routingInfoSize, ephemeralKey, secrets, hopPayloads, associatedData: OBOL_ASSOCIATED_DATA });
       const p = new Uint8Array(packetSize(group, params));
       p.set(header);
       p.set(body, header.length);
@@ -214,7 +214,7 @@ describe("rejection", () => {
     // deliver before the final hop; forward at the final hop
     expect(() => peel0(make([good[1]!, good[1]!]))).toThrow(SphinxHopPayloadError);
     const single = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: [route[0]!.publicKey] });
-    const { header } = buildHeader({ group, routingInfoSize: params.routingInfoSize, ...single, hopPayloads: [good[0]!], associatedData: OBOL_ASSOCIATED_DATA });
+    const { header } = createHeader({ group, routingInfoSize: params.routingInfoSize, ...single, hopPayloads: [good[0]!], associatedData: OBOL_ASSOCIATED_DATA });
     const p = new Uint8Array(packetSize(group, params));
     p.set(header);
     expect(() => peel0(p)).toThrow(SphinxHopPayloadError);

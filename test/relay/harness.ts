@@ -73,22 +73,18 @@ export async function startRelays(
     const dbPath = join(mkdtempSync(join(tmpdir(), "obol-relay-")), "relay.sqlite");
     const db = openDatabase(dbPath);
     const deps = { db, log: silentLogger(), libp2p: node } as unknown as SchemeDeps; // free needs no chain
-    const relay = createRelay({
-      libp2p: node,
-      db,
-      log: options.log?.() ?? silentLogger(),
+    // A test's own relay side replaces the free scheme's; everything else stays the free scheme.
+    const scheme = options.relayScheme ? { ...free, relay: options.relayScheme } : free;
+    const components = { ...deps, log: options.log?.() ?? silentLogger(), scheme, directory: () => snapshot, epoch: options.epoch ?? (() => 1n) };
+    const relay = createRelay(components, {
       address: entry.relay,
       ...(options.queueCapacity ? { queueCapacity: options.queueCapacity } : {}),
       role: spec.role,
       mixSecretKey: secretKey,
       params,
-      scheme: free,
-      relayScheme: (options.relayScheme ?? free.relay)({ ...deps, relay: entry.relay }),
-      directory: () => snapshot,
-      epoch: options.epoch ?? (() => 1n),
       maxDelayMs: options.maxDelayMs ?? 10_000,
       refreshMs: 200,
-      ...(options.coverRate ? { cover: { ratePerSecond: options.coverRate, meanDelayMs: 5, payer: free.client(deps) } } : {}),
+      ...(options.coverRate ? { cover: { ratePerSecond: options.coverRate, meanDelayMs: 5 } } : {}),
     });
     relays.push({ relay, node, entry, secretKey, dbPath });
   }

@@ -53,12 +53,11 @@ describe("ReplayStore", () => {
     expect(replay.has(randomBytes(32))).toBe(false);
   });
 
-  it("lists tags per epoch in byte order and prunes old epochs", () => {
+  it("counts tags per epoch and prunes old epochs", () => {
     const replay = new ReplayStore(openDatabase(":memory:"));
     const tags = Array.from({ length: 20 }, () => randomBytes(32));
     tags.forEach((t, i) => { replay.checkAndInsert(t, BigInt(i % 2)); });
-    const even = replay.tagsForEpoch(0n).map((t) => Buffer.from(t).toString("hex"));
-    expect(even).toEqual(tags.filter((_, i) => i % 2 === 0).map((t) => t.toString("hex")).sort());
+    expect(replay.countForEpoch(0n)).toBe(10);
     expect(replay.countForEpoch(1n)).toBe(10);
     expect(replay.pruneBefore(1n)).toBe(10);
     expect(replay.countForEpoch(0n)).toBe(0);

@@ -1,5 +1,5 @@
 /** `obol audit status --epoch N`: the secret-shopper audit of one epoch as the chain records it. */
-import { formatUnits, type Hex } from "viem";
+import { formatUnits, getContract, type Hex } from "viem";
 import type { Command } from "../command.js";
 import { COMMON_USAGE, parseCommandArgs } from "../options.js";
 import { UsageError } from "../errors.js";
@@ -26,22 +26,22 @@ ${COMMON_USAGE}`,
     const { shopperAuditAbi } = await import("../../chain/abi/ShopperAudit.js");
     const { shopperAddress, revealedLoops } = await import("../../schemes/shopper/chain.js");
     const address = shopperAddress(chain);
-    const read = <T>(functionName: string, args: unknown[] = []) =>
-      chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+    // Typed reads: viem infers each function's arguments and result from the `as const` ABI.
+    const { read } = getContract({ address, abi: shopperAuditAbi, client: chain.publicClient });
     const members = new Set<Hex>();
-    for (let l = 0; l < 4; l++) for (const a of await read<readonly Hex[]>("layerMembers", [epoch, l])) members.add(a);
+    for (let l = 0; l < 4; l++) for (const a of await read.layerMembers([epoch, l])) members.add(a);
     const commitments = [];
     for (const relay of members) {
-      const [root, tagCount] = await read<readonly [Hex, bigint]>("commitment", [epoch, relay]);
+      const [root, tagCount] = await read.commitment([epoch, relay]);
       commitments.push({ relay, root, tagCount });
     }
-    const beacon = await read<Hex>("beaconOf", [epoch]);
+    const beacon = await read.beaconOf([epoch]);
     const loops = [];
     for (const loop of await revealedLoops(chain, epoch)) {
-      const audit = await read<{ status: number; provenMask: number }>("audit", [loop.auditId]);
+      const audit = await read.audit([loop.auditId]);
       loops.push({ ...loop, status: STATUS[audit.status] ?? String(audit.status), provenMask: audit.provenMask });
     }
-    const [pool, reserved, totalOwed] = await Promise.all([read<bigint>("pool"), read<bigint>("reserved"), read<bigint>("totalOwed")]);
+    const [pool, reserved, totalOwed] = await Promise.all([read.pool(), read.reserved(), read.totalOwed()]);
     const report = { epoch, beacon, commitments, loops, pool, reserved, totalOwed };
     if (common.json) {
       out.write(`${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);

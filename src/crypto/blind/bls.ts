@@ -83,66 +83,16 @@ async function init(): Promise<BlindBls> {
   const g2 = new mcl.G2();
   g2.deserialize(bls12_381.G2.Point.BASE.toBytes(true));
   const negG2 = new mcl.PrecomputedG2(mcl.neg(g2));
-  const keyCache = new Map<string, mcl.PrecomputedG2>();
-
-  const publicKeyOf = (publicKey: Uint8Array): mcl.PrecomputedG2 => {
-    const id = Buffer.from(publicKey).toString("hex");
-    let pre = keyCache.get(id);
-    if (!pre) {
-      if (publicKey.length !== G2_COMPRESSED_SIZE)
-        throw new InvalidPointError("publicKey", `expected ${G2_COMPRESSED_SIZE} bytes, got ${publicKey.length}`);
-      const q = new mcl.G2();
-      try {
-        q.deserialize(publicKey);
-      } catch (cause) {
-        throw new InvalidPointError("publicKey", "not a compressed G2 point in the subgroup", { cause });
-      }
-      if (q.isZero()) throw new InvalidPointError("publicKey", "point at infinity");
-      pre = new mcl.PrecomputedG2(q);
-      if (keyCache.size > 64) keyCache.clear();
-      keyCache.set(id, pre);
-    }
-    return pre;
-  };
-
-  const hash = (message: Uint8Array): mcl.G1 => {
-    const uniform = expand_message_xmd(message, TOKEN_DST, 128, sha256); // L = 64, count = 2
-    const u0 = new mcl.Fp();
-    u0.setBigEndianMod(uniform.subarray(0, 64));
-    const u1 = new mcl.Fp();
-    u1.setBigEndianMod(uniform.subarray(64, 128));
-    return mcl.add(u0.mapToG1(), u1.mapToG1());
-  };
-
-  /** Decodes a compressed G1 point; `subgroup` adds the (costly) prime-order check. */
-  const g1 = (field: string, bytes: Uint8Array, subgroup: boolean): mcl.G1 => {
-    if (bytes.length !== G1_COMPRESSED_SIZE)
-      throw new InvalidPointError(field, `expected ${G1_COMPRESSED_SIZE} bytes, got ${bytes.length}`);
-    const p = new mcl.G1();
-    try {
-      p.deserialize(bytes);
-    } catch (cause) {
-      throw new InvalidPointError(field, "not a compressed G1 point on the curve", { cause });
-    }
-    if (p.isZero()) throw new InvalidPointError(field, "point at infinity");
-    if (subgroup && !p.isValidOrder()) throw new InvalidPointError(field, "not in the prime-order subgroup");
-    return p;
-  };
-
-  const scalar = (secretKey: Uint8Array): mcl.Fr => {
-    if (secretKey.length !== SECRET_KEY_SIZE)
-      throw new InvalidPointError("secretKey", `expected ${SECRET_KEY_SIZE} bytes, got ${secretKey.length}`);
-    const n = BigInt(`0x${Buffer.from(secretKey).toString("hex")}`);
-    if (n === 0n || n >= bls12_381.fields.Fr.ORDER) throw new InvalidPointError("secretKey", "not in [1, r)");
-    const s = new mcl.Fr();
-    s.setStr(n.toString(16), 16);
-    return s;
-  };
-
   /** e(a, −g2) · e(b, pk) = 1 */
-  const pairingHolds = (a: mcl.G1, b: mcl.G1, pk: mcl.PrecomputedG2): boolean =>
-    mcl.finalExp(mcl.precomputedMillerLoop2(a, negG2, b, pk)).isOne();
+  const pairingHolds: PairingCheck = (a, b, pk) => mcl.finalExp(mcl.precomputedMillerLoop2(a, negG2, b, pk)).isOne();
+  return operations(pairingHolds, publicKeyCache());
+}
 
+/** e(a, −g2) · e(b, pk) = 1, with −g2 precomputed once mcl is loaded. */
+type PairingCheck = (a: mcl.G1, b: mcl.G1, pk: mcl.PrecomputedG2) => boolean;
+
+/** The blind-BLS operations over a loaded mcl (everything below runs only after `init`). */
+function operations(pairingHolds: PairingCheck, publicKeyOf: (publicKey: Uint8Array) => mcl.PrecomputedG2): BlindBls {
   return {
     hashToG1: (message) => mcl.normalize(hash(message)).serialize(),
     keygen() {
@@ -165,41 +115,12 @@ async function init(): Promise<BlindBls> {
         throw new BlindSignatureRejectedError();
       return mcl.mul(s, mcl.inv(state.factor)).serialize();
     },
-    unblindBatch(states, blindSignatures, publicKey) {
-      if (states.length !== blindSignatures.length || states.length === 0)
-        throw new InvalidPointError("blindSignatures", `expected ${states.length} signatures, got ${blindSignatures.length}`);
-      const pk = publicKeyOf(publicKey);
-      const sigs = blindSignatures.map((b, i) => g1(`blindSignatures[${i}]`, b, true));
-      const coefficients = states.map(() => {
-        const c = new mcl.Fr();
-        c.setLittleEndianMod(crypto.getRandomValues(new Uint8Array(16)));
-        return c;
-      });
-      const lhs = mcl.mulVec(sigs, coefficients);
-      const rhs = mcl.mulVec(states.map((s, i) => g1(`blinded[${i}]`, s.blinded, false)), coefficients);
-      if (!pairingHolds(lhs, rhs, pk)) {
-        const bad = sigs.findIndex((s, i) => !pairingHolds(s, g1("blinded", states[i]!.blinded, false), pk));
-        throw new BlindSignatureRejectedError({ details: `blind signature #${bad} is wrong` });
-      }
-      return sigs.map((s, i) => mcl.mul(s, mcl.inv(states[i]!.factor)).serialize());
-    },
+    unblindBatch: (states, blindSignatures, publicKey) =>
+      unblindBatch(pairingHolds, states, blindSignatures, publicKeyOf(publicKey)),
     verify(message, signature, publicKey) {
       return pairingHolds(g1("signature", signature, true), hash(message), publicKeyOf(publicKey));
     },
-    verifyBatch(items, publicKey) {
-      if (items.length === 0) throw new InvalidPointError("items", "empty batch");
-      const pk = publicKeyOf(publicKey);
-      let sigma = g1("signature", items[0]!.signature, false);
-      let hashes = hash(items[0]!.message);
-      for (let i = 1; i < items.length; i++) {
-        sigma = mcl.add(sigma, g1("signature", items[i]!.signature, false));
-        hashes = mcl.add(hashes, hash(items[i]!.message));
-      }
-      // One subgroup check on the sum: a torsion part in any σ_i survives into Σσ
-      // unless another σ_j cancels it, which only hurts the sender (docs/tickets.md).
-      if (sigma.isZero() || !sigma.isValidOrder()) return false;
-      return pairingHolds(sigma, hashes, pk);
-    },
+    verifyBatch: (items, publicKey) => verifyBatch(pairingHolds, items, publicKeyOf(publicKey)),
     aggregate(signatures) {
       if (signatures.length === 0) throw new InvalidPointError("signatures", "empty list");
       let sum = g1("signature", signatures[0]!, false);
@@ -207,4 +128,107 @@ async function init(): Promise<BlindBls> {
       return mcl.normalize(sum).serialize();
     },
   };
+}
+
+/** {@link BlindBls.unblindBatch}: one pairing equation over random 128-bit combinations, then unblind each. */
+function unblindBatch(
+  pairingHolds: PairingCheck,
+  states: readonly BlindingState[],
+  blindSignatures: readonly Uint8Array[],
+  pk: mcl.PrecomputedG2,
+): Uint8Array[] {
+  if (states.length !== blindSignatures.length || states.length === 0)
+    throw new InvalidPointError("blindSignatures", `expected ${states.length} signatures, got ${blindSignatures.length}`);
+  const sigs = blindSignatures.map((b, i) => g1(`blindSignatures[${i}]`, b, true));
+  const coefficients = states.map(() => {
+    const c = new mcl.Fr();
+    c.setLittleEndianMod(crypto.getRandomValues(new Uint8Array(16)));
+    return c;
+  });
+  const lhs = mcl.mulVec(sigs, coefficients);
+  const rhs = mcl.mulVec(states.map((s, i) => g1(`blinded[${i}]`, s.blinded, false)), coefficients);
+  if (!pairingHolds(lhs, rhs, pk)) {
+    const bad = sigs.findIndex((s, i) => !pairingHolds(s, g1("blinded", states[i]!.blinded, false), pk));
+    throw new BlindSignatureRejectedError({ details: `blind signature #${bad} is wrong` });
+  }
+  return sigs.map((s, i) => mcl.mul(s, mcl.inv(states[i]!.factor)).serialize());
+}
+
+/** {@link BlindBls.verifyBatch}: e(Σσ_i, g2) = e(ΣH(m_i), pk) with 2 Miller loops. */
+function verifyBatch(
+  pairingHolds: PairingCheck,
+  items: readonly { message: Uint8Array; signature: Uint8Array }[],
+  pk: mcl.PrecomputedG2,
+): boolean {
+  if (items.length === 0) throw new InvalidPointError("items", "empty batch");
+  let sigma = g1("signature", items[0]!.signature, false);
+  let hashes = hash(items[0]!.message);
+  for (let i = 1; i < items.length; i++) {
+    sigma = mcl.add(sigma, g1("signature", items[i]!.signature, false));
+    hashes = mcl.add(hashes, hash(items[i]!.message));
+  }
+  // One subgroup check on the sum: a torsion part in any σ_i survives into Σσ
+  // unless another σ_j cancels it, which only hurts the sender (docs/tickets.md).
+  if (sigma.isZero() || !sigma.isValidOrder()) return false;
+  return pairingHolds(sigma, hashes, pk);
+}
+
+/** Decodes and checks public keys, keeping the last few precomputed (an issuer's key serves every batch). */
+function publicKeyCache(): (publicKey: Uint8Array) => mcl.PrecomputedG2 {
+  const keyCache = new Map<string, mcl.PrecomputedG2>();
+  return (publicKey) => {
+    const id = Buffer.from(publicKey).toString("hex");
+    let pre = keyCache.get(id);
+    if (!pre) {
+      if (publicKey.length !== G2_COMPRESSED_SIZE)
+        throw new InvalidPointError("publicKey", `expected ${G2_COMPRESSED_SIZE} bytes, got ${publicKey.length}`);
+      const q = new mcl.G2();
+      try {
+        q.deserialize(publicKey);
+      } catch (cause) {
+        throw new InvalidPointError("publicKey", "not a compressed G2 point in the subgroup", { cause });
+      }
+      if (q.isZero()) throw new InvalidPointError("publicKey", "point at infinity");
+      pre = new mcl.PrecomputedG2(q);
+      if (keyCache.size > 64) keyCache.clear();
+      keyCache.set(id, pre);
+    }
+    return pre;
+  };
+}
+
+/** RFC 9380 hash_to_curve: hash_to_field (noble, count = 2, L = 64), then map_to_curve + clear_cofactor (mcl). */
+function hash(message: Uint8Array): mcl.G1 {
+  const uniform = expand_message_xmd(message, TOKEN_DST, 128, sha256); // L = 64, count = 2
+  const u0 = new mcl.Fp();
+  u0.setBigEndianMod(uniform.subarray(0, 64));
+  const u1 = new mcl.Fp();
+  u1.setBigEndianMod(uniform.subarray(64, 128));
+  return mcl.add(u0.mapToG1(), u1.mapToG1());
+}
+
+/** Decodes a compressed G1 point; `subgroup` adds the (costly) prime-order check. */
+function g1(field: string, bytes: Uint8Array, subgroup: boolean): mcl.G1 {
+  if (bytes.length !== G1_COMPRESSED_SIZE)
+    throw new InvalidPointError(field, `expected ${G1_COMPRESSED_SIZE} bytes, got ${bytes.length}`);
+  const p = new mcl.G1();
+  try {
+    p.deserialize(bytes);
+  } catch (cause) {
+    throw new InvalidPointError(field, "not a compressed G1 point on the curve", { cause });
+  }
+  if (p.isZero()) throw new InvalidPointError(field, "point at infinity");
+  if (subgroup && !p.isValidOrder()) throw new InvalidPointError(field, "not in the prime-order subgroup");
+  return p;
+}
+
+/** A secret key as an mcl scalar, checked to be in [1, r). */
+function scalar(secretKey: Uint8Array): mcl.Fr {
+  if (secretKey.length !== SECRET_KEY_SIZE)
+    throw new InvalidPointError("secretKey", `expected ${SECRET_KEY_SIZE} bytes, got ${secretKey.length}`);
+  const n = BigInt(`0x${Buffer.from(secretKey).toString("hex")}`);
+  if (n === 0n || n >= bls12_381.fields.Fr.ORDER) throw new InvalidPointError("secretKey", "not in [1, r)");
+  const s = new mcl.Fr();
+  s.setStr(n.toString(16), 16);
+  return s;
 }

@@ -88,24 +88,11 @@ export function deriveHopSecrets({
  * @param p.hopPayloads one per hop, each already bigsize length-prefixed
  * @param p.associatedData bytes every hop MAC also covers
  * @param p.padKey BOLT #4 pad key; when omitted the initial routing info is random
- * @returns the header bytes
+ * @returns the header bytes and the header MAC each hop receives (its packetRef), in route order
  * @example
- * const header = createHeader({ group, routingInfoSize: 1300, ...deriveHopSecrets(…), hopPayloads, associatedData });
+ * const { header } = createHeader({ group, routingInfoSize: 1300, ...deriveHopSecrets(…), hopPayloads, associatedData });
  */
-export function createHeader(p: {
-  group: SphinxGroup;
-  routingInfoSize: number;
-  ephemeralKey: Uint8Array;
-  secrets: readonly Uint8Array[];
-  hopPayloads: readonly Uint8Array[];
-  associatedData: Uint8Array;
-  padKey?: Uint8Array | undefined;
-}): Uint8Array {
-  return buildHeader(p).header;
-}
-
-/** `createHeader` that also returns the header MAC each hop receives (its packetRef), in route order. */
-export function buildHeader({
+export function createHeader({
   group,
   routingInfoSize: size,
   ephemeralKey,
@@ -113,7 +100,15 @@ export function buildHeader({
   hopPayloads,
   associatedData,
   padKey,
-}: Parameters<typeof createHeader>[0]): { header: Uint8Array; macs: Uint8Array[] } {
+}: {
+  group: SphinxGroup;
+  routingInfoSize: number;
+  ephemeralKey: Uint8Array;
+  secrets: readonly Uint8Array[];
+  hopPayloads: readonly Uint8Array[];
+  associatedData: Uint8Array;
+  padKey?: Uint8Array | undefined;
+}): { header: Uint8Array; macs: Uint8Array[] } {
   if (!Number.isInteger(size) || size < 1 || size > 0xffff)
     throw new SphinxInputError("routingInfoSize", "must be an integer in [1, 65535]");
   group.checkElement(ephemeralKey);
@@ -175,7 +170,9 @@ export type PeeledHeader = {
   ss: Uint8Array;
   /** The hop payload including its bigsize length prefix. */
   hopPayload: Uint8Array;
-  /** The header to forward, or null when this hop is the final one (next HMAC all zero). */
+  /** Whether this hop is the final one (next HMAC all zero). */
+  final: boolean;
+  /** The header to forward, or null when this hop is the final one. */
   nextHeader: Uint8Array | null;
   /** The incoming header MAC (names the packet between the previous hop and us). */
   mac: Uint8Array;
@@ -188,6 +185,7 @@ export type PeeledHeader = {
  *
  * @param p.secretKey this hop's secret key, or
  * @param p.ss the shared secret if already computed (e.g. for the replay check)
+ * @param p.out where to write the next header (from offset 0; the packet peel writes header and body into one buffer)
  * @returns ss, hop payload (framed), next header (null at the final hop), incoming MAC
  * @throws SphinxSizeError, SphinxVersionError, SphinxPointError, SphinxMacError, SphinxHopPayloadError
  * @example
@@ -200,6 +198,7 @@ export function peelHeader({
   ss,
   header,
   associatedData,
+  out,
 }: {
   group: SphinxGroup;
   routingInfoSize: number;
@@ -207,6 +206,7 @@ export function peelHeader({
   ss?: Uint8Array | undefined;
   header: Uint8Array;
   associatedData: Uint8Array;
+  out?: Uint8Array | undefined;
 }): PeeledHeader {
   if (!Number.isInteger(routingInfoSize) || routingInfoSize < 1 || routingInfoSize > 0xffff)
     throw new SphinxInputError("routingInfoSize", "must be an integer in [1, 65535]");
@@ -218,7 +218,7 @@ export function peelHeader({
   else if (secretKey === undefined) throw new SphinxInputError("secretKey", "give either secretKey or ss");
   checkVersion(header);
   const secret = ss ?? computeSharedSecret(group, secretKey!, header.subarray(1, 1 + group.elementSize));
-  const peeled = peelWithSecret(group, routingInfoSize, secret, header, associatedData, undefined);
+  const peeled = peelWithSecret(group, routingInfoSize, secret, header, associatedData, out);
   return { ...peeled, nextHeader: peeled.final ? null : peeled.next };
 }
 
@@ -227,8 +227,36 @@ export function checkVersion(bytes: Uint8Array): void {
   if (bytes[0] !== SPHINX_VERSION) throw new SphinxVersionError(bytes[0] ?? -1);
 }
 
+/**
+ * This hop's shared secret `ss = SHA256(X25519(sk, E))` (or the secp256k1
+ * analogue; BOLT #4 "Shared Secret"), so a relay can look up the replay tag
+ * before the rest of the peel.
+ *
+ * @param p.secretKey the relay's mix secret key
+ * @param p.packet the received packet or header (only version and E are read)
+ * @returns ss, 32 bytes; pass it back to `peelPacket({ …, ss })`
+ * @throws SphinxVersionError, SphinxPointError (low-order or non-canonical E)
+ * @example
+ * const ss = sharedSecret({ group, secretKey, packet });
+ * if (replayStore.has(replayTag(ss))) return; // replay
+ */
+export function sharedSecret({
+  group,
+  secretKey,
+  packet,
+}: {
+  group: SphinxGroup;
+  secretKey: Uint8Array;
+  packet: Uint8Array;
+}): Uint8Array {
+  if (!(packet instanceof Uint8Array) || packet.length < 1 + group.elementSize)
+    throw new SphinxInputError("packet", `must be a Uint8Array of at least ${1 + group.elementSize} bytes`);
+  checkVersion(packet);
+  return computeSharedSecret(group, secretKey, packet.subarray(1, 1 + group.elementSize));
+}
+
 /** ss = SHA256(multiply(sk, E)) (BOLT #4 "Shared Secret"; for X25519 the u-coordinate). */
-export function computeSharedSecret(group: SphinxGroup, secretKey: Uint8Array, ephemeralKey: Uint8Array): Uint8Array {
+function computeSharedSecret(group: SphinxGroup, secretKey: Uint8Array, ephemeralKey: Uint8Array): Uint8Array {
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== group.scalarSize)
     throw new SphinxInputError("secretKey", `must be ${group.scalarSize} bytes`);
   return sha256(group.multiply(secretKey, ephemeralKey));
@@ -238,7 +266,7 @@ export function computeSharedSecret(group: SphinxGroup, secretKey: Uint8Array, e
  * The peel proper, for a header whose size and version are already checked.
  * Writes the next header into `out` (from offset 0) when given, else into a new buffer.
  */
-export function peelWithSecret(
+function peelWithSecret(
   group: SphinxGroup,
   size: number,
   ss: Uint8Array,

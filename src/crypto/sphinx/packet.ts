@@ -12,7 +12,7 @@ import { frameMessage, peelBody, unframeMessage, wrapBody } from "./body.js";
 import { LABELS, OBOL_ASSOCIATED_DATA } from "./constants.js";
 import { SphinxBodyCorruptedError, SphinxHopPayloadError, SphinxInputError, SphinxSizeError } from "./errors.js";
 import type { SphinxGroup } from "./group.js";
-import { buildHeader, checkVersion, computeSharedSecret, peelWithSecret } from "./header.js";
+import { checkVersion, createHeader, peelHeader, sharedSecret } from "./header.js";
 import { decodeHop, encodeHop, type HopInstruction } from "./hop.js";
 import { checkSecret, generateKey } from "./keys.js";
 import { checkParams, headerSize, packetSize, type SphinxParams } from "./params.js";
@@ -78,7 +78,7 @@ export function createPacket({
   checkRoute(hops, params);
   const body = frameMessage(message, params.bodySize);
   const hopPayloads = encodeHops(hops, params);
-  const { header } = buildHeader({
+  const { header } = createHeader({
     group,
     routingInfoSize: params.routingInfoSize,
     ephemeralKey,
@@ -98,33 +98,6 @@ function checkPacket(group: SphinxGroup, params: SphinxParams, packet: Uint8Arra
   const expected = packetSize(group, params);
   if (packet.length !== expected) throw new SphinxSizeError("packet", expected, packet.length);
   checkVersion(packet);
-}
-
-/**
- * This hop's shared secret `ss = SHA256(X25519(sk, E))` (or the secp256k1
- * analogue), so a relay can look up the replay tag before the rest of the peel.
- *
- * @param p.secretKey the relay's mix secret key
- * @param p.packet the received packet (only version and E are read)
- * @returns ss, 32 bytes; pass it back to `peelPacket({ …, ss })`
- * @throws SphinxVersionError, SphinxPointError (low-order or non-canonical E)
- * @example
- * const ss = sharedSecret({ group, secretKey, packet });
- * if (replayStore.has(replayTag(ss))) return; // replay
- */
-export function sharedSecret({
-  group,
-  secretKey,
-  packet,
-}: {
-  group: SphinxGroup;
-  secretKey: Uint8Array;
-  packet: Uint8Array;
-}): Uint8Array {
-  if (!(packet instanceof Uint8Array) || packet.length < 1 + group.elementSize)
-    throw new SphinxInputError("packet", `must be a Uint8Array of at least ${1 + group.elementSize} bytes`);
-  checkVersion(packet);
-  return computeSharedSecret(group, secretKey, packet.subarray(1, 1 + group.elementSize));
 }
 
 /**
@@ -191,13 +164,15 @@ export function peelPacket({
   checkPacket(group, params, packet);
   const hSize = headerSize(group, params.routingInfoSize);
   let secret: Uint8Array;
-  if (ss === undefined) secret = computeSharedSecret(group, secretKey, packet.subarray(1, 1 + group.elementSize));
+  if (ss === undefined) secret = sharedSecret({ group, secretKey, packet });
   else {
     checkSecret("ss", ss);
     secret = ss;
   }
   const out = new Uint8Array(packet.length);
-  const peeled = peelWithSecret(group, params.routingInfoSize, secret, packet.subarray(0, hSize), OBOL_ASSOCIATED_DATA, out);
+  const header = packet.subarray(0, hSize);
+  const { routingInfoSize } = params;
+  const peeled = peelHeader({ group, routingInfoSize, ss: secret, header, associatedData: OBOL_ASSOCIATED_DATA, out });
   const hop = decodeHop(peeled.hopPayload, params);
   if ((hop.action === "forward") === peeled.final)
     throw new SphinxHopPayloadError(peeled.final ? "forward instruction at the final hop" : `${hop.action} instruction before the final hop`);

@@ -95,6 +95,15 @@ export function headerSize(group: SphinxGroup, routingInfoSize: number): number 
 }
 
 /**
+ * The header HMAC of a packet (its last 32 header bytes, a view, not a copy):
+ * how receipts name the packet they answer (docs/relay.md).
+ */
+export function headerMac(packet: Uint8Array, group: SphinxGroup, routingInfoSize: number): Uint8Array {
+  const end = headerSize(group, routingInfoSize);
+  return packet.subarray(end - HASH_SIZE, end);
+}
+
+/**
  * Bytes of every packet of a network: 1 + E + routingInfoSize + 32 + bodySize.
  *
  * @param group the network's group (x25519 in production)

@@ -17,7 +17,7 @@ import { bodyKey, frameMessage, unframeMessage } from "./body.js";
 import { ADDRESS_SIZE, HASH_SIZE, LABELS, OBOL_ASSOCIATED_DATA, SURB_KEY_SIZE } from "./constants.js";
 import { SphinxBodyCorruptedError, SphinxInputError, SphinxSizeError } from "./errors.js";
 import type { SphinxGroup } from "./group.js";
-import { buildHeader, checkVersion } from "./header.js";
+import { checkVersion, createHeader } from "./header.js";
 import type { HopInstruction } from "./hop.js";
 import { checkSecret, generateKey } from "./keys.js";
 import { checkRoute, encodeHops } from "./packet.js";
@@ -76,7 +76,7 @@ export function createSurb({
     throw new SphinxInputError("hops", "the last hop of a SURB route must deliver to the creator's mailbox");
   if (typeof firstHop !== "string" || !ADDRESS_RE.test(firstHop))
     throw new SphinxInputError("firstHop", "must be a 20-byte 0x-prefixed hex address");
-  const { header, macs } = buildHeader({
+  const { header, macs } = createHeader({
     group,
     routingInfoSize: params.routingInfoSize,
     ephemeralKey,

@@ -14,7 +14,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { bytesToHex, getAddress, type Address } from "viem";
 import { primitives } from "#platform/crypto";
-import { MAILBOX_SIZE } from "../../client/address.js";
+import { MAILBOX_SIZE } from "../../net/constants.js";
 import { ClientStateError } from "../../client/errors.js";
 import { generateSealKeyPair, sealPublicKey } from "../../client/seal.js";
 import type { ClientIdentity, ReceivedMessage } from "../../client/state.js";

@@ -23,6 +23,7 @@ import { claim5, loopLayers, shopperAddress } from "./chain.js";
 import { requestProof } from "./proofs.js";
 import { ShopperStore, type StoredLoop } from "./store.js";
 import { FINALIZE_OFFSET, REVEAL_OFFSET } from "./constants.js";
+import { sleep } from "../../sleep.js";
 
 export type AuditorParameters = {
   chain: ChainClients;
@@ -69,7 +70,7 @@ export class Auditor {
     const n = Math.min(count ?? jMax, jMax);
     const layers = await loopLayers(chain, epoch);
     const done = new Set(this.store.loopsOf(epoch).filter((l) => l.state !== "built").map((l) => l.index));
-    if (done.size === 0 && (this.#p.guardMs ?? 3_000) > 0) await new Promise((r) => setTimeout(r, this.#p.guardMs ?? 3_000));
+    if (done.size === 0 && (this.#p.guardMs ?? 3_000) > 0) await sleep(this.#p.guardMs ?? 3_000);
     const chainId = chain.publicClient.chain.id;
     let sent = 0;
     for (let j = 0; j < n; j++) {

@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encodePacked, keccak256, type Address, type Hex } from "viem";
-import { deriveHopSecrets, peelWithSecret } from "../../crypto/sphinx/header.js";
+import { deriveHopSecrets, peelHeader } from "../../crypto/sphinx/header.js";
 import { OBOL_ASSOCIATED_DATA } from "../../crypto/sphinx/constants.js";
 import { headerSize } from "../../crypto/sphinx/params.js";
 import { x25519Group } from "../../crypto/sphinx/group.js";
@@ -150,7 +150,10 @@ export function hopHeaders(packet: Uint8Array, secrets: readonly Uint8Array[], p
   let header: Uint8Array = packet.slice(0, size);
   for (const ss of secrets) {
     out.push(header);
-    header = peelWithSecret(x25519Group, params.routingInfoSize, ss, header, OBOL_ASSOCIATED_DATA, undefined).next;
+    const { routingInfoSize } = params;
+    const { nextHeader } = peelHeader({ group: x25519Group, routingInfoSize, ss, header, associatedData: OBOL_ASSOCIATED_DATA });
+    if (nextHeader === null) break; // the final hop: nothing follows
+    header = nextHeader;
   }
   return out;
 }

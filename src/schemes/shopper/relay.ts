@@ -24,6 +24,7 @@ import { claim5, revealedLoops, shopperAddress } from "./chain.js";
 import { ShopperStore } from "./store.js";
 import { COMMIT_OFFSET, PROOF_LAST_OFFSET, PROOF_PROTOCOL, REVEAL_OFFSET, SESSION_KEY_BLOCK } from "./constants.js";
 import { serveProofs, type ProofServer } from "./proofs.js";
+import { sleep } from "../../sleep.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -130,7 +131,7 @@ export class ShopperRelay implements RelayScheme {
           this.#log.warn({ epoch, err: error }, "commitment failed");
           return null;
         }
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        await sleep(retryMs);
       }
     }
   }

@@ -25,6 +25,7 @@ import { InvalidPointError } from "../../crypto/blind/errors.js";
 import { ISSUE_PROTOCOL } from "./constants.js";
 import { IssuanceRefusedError, type IssuanceRefusal } from "./errors.js";
 import { ticketBank } from "./bank.js";
+import { sleep } from "../../sleep.js";
 
 /** Largest request or reply (a 4,096-token deposit in hex JSON is ≈ 400 KiB). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
@@ -142,7 +143,7 @@ export class Issuer {
           throw new IssuanceRefusedError("unconfirmed-deposit", { details: `deposit ${depositId} has ${view.depth} of ${confirmations} confirmations; ask again once it has ${confirmations}` });
         throw new IssuanceRefusedError("unknown-deposit", { details: `deposit ${depositId} is not on the issuer's chain after ${confirmationWaitMs} ms; check the deposit transaction` });
       }
-      await new Promise((resolve) => setTimeout(resolve, CONFIRMATION_POLL_MS));
+      await sleep(CONFIRMATION_POLL_MS);
     }
   }
 

@@ -23,6 +23,7 @@ import type { AccountingScheme, ClientPaymentParameters, RouteHop } from "../../
 import { ObolError } from "../../errors.js";
 import { decodeBackup, encodeBackup } from "./backup.js";
 import type { ErrorView, FromWorker, HopView, InboxView, ToWorker } from "./protocol.js";
+import { sleep } from "../../sleep.js";
 
 const post = (message: FromWorker) => (globalThis as unknown as { postMessage(m: FromWorker): void }).postMessage(message);
 const log = createLogger({ level: "warn" });
@@ -90,7 +91,7 @@ async function pullLoop(c: ObolClient): Promise<void> {
       if (!failing) post({ type: "error", context: "inbox", error: errorView(error) });
       failing = true;
     }
-    await new Promise((r) => setTimeout(r, PULL_EVERY_MS));
+    await sleep(PULL_EVERY_MS);
   }
 }
 

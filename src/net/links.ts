@@ -17,11 +17,11 @@ import {
   LINK_STALL_MS,
   MAX_MIX_STREAMS_PER_PEER,
   MAX_MIX_STREAMS_TOTAL,
-} from "../net/budgets.js";
-import { DIAL_TIMEOUT_MS, MAX_LINK_BACKLOG, MIX_PROTOCOL, MIX_STREAM_IDLE_MS } from "../net/constants.js";
-import { DialError, FrameError, LinkFullError, NetTimeoutError, StreamClosedError } from "../net/errors.js";
-import { FrameReader, type Frame, type WireLayout } from "../net/frame.js";
-import { reasonOf, type DropReason } from "./drops.js";
+} from "./budgets.js";
+import { DIAL_TIMEOUT_MS, MAX_LINK_BACKLOG, MIX_PROTOCOL, MIX_STREAM_IDLE_MS } from "./constants.js";
+import { DialError, FrameError, LinkFullError, NetTimeoutError, StreamClosedError } from "./errors.js";
+import { FrameReader, type Frame, type WireLayout } from "./frame.js";
+import { reasonOf, type DropReason } from "../relay/drops.js";
 
 type Pending = { frame: Uint8Array; resolve: () => void; reject: (error: Error) => void };
 
