@@ -51,8 +51,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         bytes32 value;
     }
 
-    /// Layer 0 = gateways (also serve layer 4), 1..3 = mixes; members sorted by registry rank key.
-    mapping(uint64 epoch => mapping(uint8 layer => address[] members)) private _layers;
+    /// Epochs whose directory was looked at (the registry froze it when the epoch began).
     mapping(uint64 epoch => bool) private _snapshotted;
     mapping(uint64 epoch => mapping(address relay => Commitment)) private _commitments;
     mapping(uint64 epoch => Beacon) private _beacons;
@@ -88,24 +87,20 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @inheritdoc IShopperAudit
      * @dev Requirements: `epoch <= currentEpoch()` and the registry's seed of `epoch` fixed
      * (reverts with the registry's error otherwise). Emits {DirectorySnapshotted} once.
-     * O(n²) in the number of relays through `RelayRegistry.directory`.
+     * O(1) in the number of relays: the registry's membership of an epoch is frozen once
+     * the epoch began, and loops index it through `RelayRegistry.layerMember` (issue 11, finding 6).
      */
     function snapshotDirectory(uint64 epoch) public {
         if (_snapshotted[epoch]) return;
         uint64 current = _registry.currentEpoch();
         if (epoch > current) revert ShopperAuditDirectoryUnavailable(epoch, current);
-        bytes32 seed = _registry.epochSeed(epoch);
-        IRelayRegistry.DirectoryEntry[] memory entries =
-            _registry.directory(epoch, 0, _registry.relayCount());
+        _registry.epochSeed(epoch);
         uint256[3] memory mixes;
-        for (uint256 i = 0; i < entries.length; ++i) {
-            if (!entries[i].listed) continue;
-            uint8 layer = entries[i].layer; // 0 for gateways, 1..3 for mixes
-            _insertByRank(_layers[epoch][layer], entries[i].relay, seed);
-            if (layer > 0) ++mixes[layer - 1];
+        for (uint8 l = 1; l <= 3; ++l) {
+            mixes[l - 1] = _registry.layerSize(epoch, l);
         }
         _snapshotted[epoch] = true;
-        emit DirectorySnapshotted(epoch, _layers[epoch][0].length, mixes);
+        emit DirectorySnapshotted(epoch, _registry.layerSize(epoch, 0), mixes);
     }
 
     /**
@@ -404,8 +399,13 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     }
 
     /// @inheritdoc IShopperAudit
-    function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory) {
-        return _layers[epoch][layer == 4 ? 0 : layer];
+    function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory members) {
+        if (layer >= HOPS) revert ShopperAuditInvalidHop(layer);
+        _registry.epochSeed(epoch);
+        members = new address[](_registry.layerSize(epoch, layer));
+        for (uint256 j = 0; j < members.length; ++j) {
+            members[j] = _registry.layerMember(epoch, layer, j);
+        }
     }
 
     /// @inheritdoc IShopperAudit
@@ -443,12 +443,11 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         return VrfLoop.hopSecret(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
     }
 
-    /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4).
+    /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4); O(1) in the relay count.
     function _hopRelay(uint64 epoch, bytes32 beta, uint8 hop) private view returns (address) {
-        address[] storage members = _layers[epoch][hop == 4 ? 0 : hop];
-        uint256 n = members.length;
+        uint256 n = _registry.layerSize(epoch, hop);
         if (n == 0) revert ShopperAuditEmptyLayer(epoch, hop);
-        return members[VrfLoop.routeIndex(beta, hop, n)];
+        return _registry.layerMember(epoch, hop, VrfLoop.routeIndex(beta, hop, n));
     }
 
     /// @dev Checks the reveal window, the sender's stake and VRF proof, and that the loop wins; returns β.
@@ -536,19 +535,5 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             parties[h] = route[h];
         }
         parties[HOPS] = sender;
-    }
-
-    /// @dev Inserts `relay` into `members`, kept sorted by keccak256(seed ‖ relay) ascending.
-    function _insertByRank(address[] storage members, address relay, bytes32 seed) private {
-        uint256 key = uint256(keccak256(abi.encodePacked(seed, relay)));
-        members.push(relay);
-        uint256 i = members.length - 1;
-        while (i > 0) {
-            address prev = members[i - 1];
-            if (uint256(keccak256(abi.encodePacked(seed, prev))) <= key) break;
-            members[i] = prev;
-            --i;
-        }
-        members[i] = relay;
     }
 }

@@ -155,7 +155,7 @@ interface IShopperAudit {
     /// @notice The receiver must not be the zero address.
     error ShopperAuditZeroAddress();
 
-    /// @notice Copies the per-layer directory of `epoch` from the registry (idempotent).
+    /// @notice Records that `epoch`'s directory is in use and emits its layer sizes (idempotent, O(1)).
     function snapshotDirectory(uint64 epoch) external;
 
     /// @notice Commits the Merkle root of the caller's replay tags of `epoch`.
@@ -210,6 +210,7 @@ interface IShopperAudit {
     function commitment(uint64 epoch, address relay) external view returns (bytes32 root, uint64 tagCount);
     function beaconOf(uint64 epoch) external view returns (bytes32);
     function audit(bytes32 auditId) external view returns (Audit memory);
+    /// @notice Members of hop layer `layer` (0..4) in `epoch`, in the order loops index them (off chain only: O(n)).
     function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory);
 
     /// @notice VRF input α of loop (sender, epoch, index) for this deployment.

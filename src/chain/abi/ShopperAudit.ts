@@ -1280,7 +1280,7 @@ export const shopperAuditAbi = [
     "outputs": [
       {
         "internalType": "address[]",
-        "name": "",
+        "name": "members",
         "type": "address[]"
       }
     ],
