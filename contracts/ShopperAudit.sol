@@ -34,6 +34,16 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     uint32 public constant MAX_HOP_DELAY_MS = 60_000;
     /// @notice A recorded fault slashes minStake / FAULT_SLASH_DIVISOR (docs/shopper.md §Slashing).
     uint256 public constant FAULT_SLASH_DIVISOR = 20;
+    /// @notice Audit timeline of loops sent in epoch e, as offsets from e (docs/shopper.md §5). The same
+    /// values are COMMIT_OFFSET … FINALIZE_OFFSET in src/schemes/shopper/constants.ts (contract.test.ts checks).
+    /// Relays commit their roots in e + COMMIT_OFFSET.
+    uint64 public constant COMMIT_OFFSET = 1;
+    /// @notice The beacon is the registry seed of e + REVEAL_OFFSET; loops are revealed in that epoch.
+    uint64 public constant REVEAL_OFFSET = 2;
+    /// @notice Hops prove and disputes run until the end of e + PROOF_LAST_OFFSET.
+    uint64 public constant PROOF_LAST_OFFSET = 3;
+    /// @notice Audits are finalized from e + FINALIZE_OFFSET on.
+    uint64 public constant FINALIZE_OFFSET = 4;
 
     IRelayRegistry private immutable _registry;
     IERC20 private immutable _token;
@@ -46,15 +56,11 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint64 tagCount;
     }
 
-    struct Beacon {
-        uint256 targetBlock;
-        bytes32 value;
-    }
 
     /// Epochs whose directory was looked at (the registry froze it when the epoch began).
     mapping(uint64 epoch => bool) private _snapshotted;
     mapping(uint64 epoch => mapping(address relay => Commitment)) private _commitments;
-    mapping(uint64 epoch => Beacon) private _beacons;
+    mapping(uint64 epoch => bytes32 beacon) private _beacons;
     mapping(bytes32 auditId => Audit) private _audits;
     mapping(address relay => uint256 amount) private _owed;
     /// Fault counts are by distinct senders: one sender records a relay at most once per epoch.
@@ -105,14 +111,14 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: current epoch == epoch + 1; caller listed in `epoch`; first
+     * @dev Requirements: current epoch == epoch + COMMIT_OFFSET; caller listed in `epoch`; first
      * commitment; non-zero root and count. Snapshots the directory if needed.
      * Emits {TagsCommitted}.
      */
     function commit(uint64 epoch, bytes32 root, uint64 tagCount) external {
         uint64 current = _registry.currentEpoch();
-        if (current <= epoch) revert ShopperAuditEpochNotOver(epoch, current);
-        if (current > epoch + 1) revert ShopperAuditCommitClosed(epoch, current);
+        if (current < epoch + COMMIT_OFFSET) revert ShopperAuditEpochNotOver(epoch, current);
+        if (current > epoch + COMMIT_OFFSET) revert ShopperAuditCommitClosed(epoch, current);
         if (root == bytes32(0) || tagCount == 0) revert ShopperAuditEmptyCommitment();
         if (!_registry.isListed(msg.sender, epoch)) revert ShopperAuditNotListed(msg.sender, epoch);
         Commitment storage c = _commitments[epoch][msg.sender];
@@ -125,34 +131,39 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: current epoch ≥ epoch + 2 (commitments closed); beacon not
-     * fixed; no pending request (or the pending one's block hash expired).
-     * Emits {BeaconRequested}.
+     * @dev Requirements: current epoch == epoch + REVEAL_OFFSET (commitments closed);
+     * beacon not fixed. Opens that epoch in the registry if nobody has yet, which fixes
+     * the seed the beacon is drawn from. Emits {BeaconRequested} (and the registry's
+     * {EpochOpened} the first time).
      */
     function requestBeacon(uint64 epoch) external {
         uint64 current = _registry.currentEpoch();
-        if (current < epoch + 2) revert ShopperAuditBeaconNotReady(epoch);
-        Beacon storage b = _beacons[epoch];
-        if (b.value != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
-        // A pending request may be replaced only once its block hash is out of reach (256 blocks).
-        if (b.targetBlock != 0 && block.number <= b.targetBlock + 256) revert ShopperAuditBeaconNotReady(epoch);
-        b.targetBlock = block.number + 1;
-        emit BeaconRequested(epoch, b.targetBlock);
+        if (current != epoch + REVEAL_OFFSET) revert ShopperAuditBeaconNotReady(epoch);
+        if (_beacons[epoch] != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
+        _registry.openEpoch();
+        emit BeaconRequested(epoch, block.number);
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: a request whose target block is mined and within the last
-     * 256 blocks. beacon = keccak256(blockhash(target) ‖ epoch ‖ this). Emits {BeaconFixed}.
+     * @dev Requirements: the registry's seed of epoch + REVEAL_OFFSET fixed (it is once
+     * anyone touched the registry in that epoch; relays do on entering it).
+     * beacon = keccak256(epochSeed(epoch + REVEAL_OFFSET) ‖ epoch ‖ this): neither the time
+     * of this call nor the contents of any later block change it (docs/shopper.md §10,
+     * issue 11 finding 8). Emits {BeaconFixed}.
      */
     function fixBeacon(uint64 epoch) external returns (bytes32 beacon) {
-        Beacon storage b = _beacons[epoch];
-        if (b.value != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
-        if (b.targetBlock == 0 || block.number <= b.targetBlock) revert ShopperAuditBeaconNotReady(epoch);
-        bytes32 h = blockhash(b.targetBlock);
-        if (h == bytes32(0)) revert ShopperAuditBeaconNotReady(epoch); // expired: request again
-        beacon = keccak256(abi.encode(h, epoch, address(this)));
-        b.value = beacon;
+        if (_beacons[epoch] != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
+        uint64 current = _registry.currentEpoch();
+        if (current < epoch + REVEAL_OFFSET) revert ShopperAuditBeaconNotReady(epoch);
+        bytes32 seed;
+        try _registry.epochSeed(epoch + REVEAL_OFFSET) returns (bytes32 s) {
+            seed = s;
+        } catch {
+            revert ShopperAuditBeaconNotReady(epoch); // nobody opened that epoch yet: requestBeacon opens it
+        }
+        beacon = keccak256(abi.encode(seed, epoch, address(this)));
+        _beacons[epoch] = beacon;
         emit BeaconFixed(epoch, beacon);
     }
 
@@ -160,7 +171,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @inheritdoc IShopperAudit
      * @dev Requirements: caller == sender (a reveal cannot be replayed by a
      * front-runner); sender listed in `epoch` and still staked ≥ minStake; current
-     * epoch == epoch + 2; beacon fixed; index < jMax; the sender's VRF key in force
+     * epoch == epoch + REVEAL_OFFSET; beacon fixed; index < jMax; the sender's VRF key in force
      * at `epoch` verifies `proof` on `loopInput(sender, epoch, index)`; the output
      * wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
      * Holds the stake of the sender and the five hops until the audit closes.
@@ -197,7 +208,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * `hops.length == proofs.length`; each hop in 0..4, not proven yet, its relay
      * committed, and its proof shows the leaf keccak256(tag ‖ header hash) of the
      * hop in that root. Emits {HopProven} per hop.
@@ -225,7 +236,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
      * returns its reserve to the pool, records a fault against the sender and
      * slashes it minStake (a proven framing attempt), releases the stake holds.
@@ -242,7 +253,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * hop in 0..4; keccak256(header) == claimed.headers[hop]; and `header` is not one
      * the pipeline carries out (SphinxHop.carriesOut with ss and E recomputed from
      * β, next = route[hop + 1], `loop` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
@@ -267,7 +278,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≥ epoch + 4. When every hop proved,
+     * @dev Requirements: audit open; current epoch ≥ epoch + FINALIZE_OFFSET. When every hop proved,
      * credits rewardPerHop to each hop (status Paid). Otherwise, with k the first
      * unproven hop, records REASON_MISSING_TAG against hop k and REASON_BROKEN_LINK
      * against its predecessor (the sender when k == 0), each once per (epoch,
@@ -280,7 +291,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
-        if (current < a.epoch + 4) revert ShopperAuditTooEarly(a.epoch, current);
+        if (current < a.epoch + FINALIZE_OFFSET) revert ShopperAuditTooEarly(a.epoch, current);
         address[5] memory route = loopRoute(a.epoch, a.vrfOutput);
         _registry.releaseStake(_parties(route, a.sender));
         uint256 paid;
@@ -390,7 +401,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /// @inheritdoc IShopperAudit
     function beaconOf(uint64 epoch) external view returns (bytes32) {
-        return _beacons[epoch].value;
+        return _beacons[epoch];
     }
 
     /// @inheritdoc IShopperAudit
@@ -415,7 +426,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /// @inheritdoc IShopperAudit
     function isWinner(uint64 epoch, bytes32 vrfOutput) external view returns (bool) {
-        bytes32 beacon = _beacons[epoch].value;
+        bytes32 beacon = _beacons[epoch];
         if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
         return _wins(beacon, vrfOutput);
     }
@@ -457,11 +468,11 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         returns (bytes32 beta)
     {
         uint64 current = _registry.currentEpoch();
-        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
+        if (current != epoch + REVEAL_OFFSET) revert ShopperAuditRevealClosed(epoch, current);
         if (!_registry.isListed(sender, epoch) || _registry.relayInfo(sender).stake < _registry.minStake()) {
             revert ShopperAuditSenderNotStaked(sender, epoch);
         }
-        bytes32 beacon = _beacons[epoch].value;
+        bytes32 beacon = _beacons[epoch];
         if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
         if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
         bool valid;
@@ -488,7 +499,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
-        if (current > a.epoch + 3) revert ShopperAuditProofWindowClosed(a.epoch, current);
+        if (current > a.epoch + PROOF_LAST_OFFSET) revert ShopperAuditProofWindowClosed(a.epoch, current);
         if (keccak256(abi.encode(claimed)) != a.claimHash) revert ShopperAuditTagsMismatch(auditId);
     }
 

@@ -26,37 +26,32 @@ library SwapOrNot {
 
     /// @notice Image of `index` under the permutation of [0, count) keyed by `seed`; requires index < count.
     function permute(uint256 index, uint256 count, bytes32 seed) internal pure returns (uint256) {
-        for (uint256 r; r < ROUNDS; ++r) {
-            index = _round(index, count, seed, r);
-        }
-        return index;
+        return _rounds(index, count, seed, false);
     }
 
     /// @notice Preimage of `index` (inverse of {permute}); requires index < count.
     function unpermute(uint256 index, uint256 count, bytes32 seed) internal pure returns (uint256) {
-        for (uint256 r = ROUNDS; r > 0; --r) {
-            index = _round(index, count, seed, r - 1);
-        }
-        return index;
+        return _rounds(index, count, seed, true);
     }
 
-    function _round(uint256 index, uint256 count, bytes32 seed, uint256 r) private pure returns (uint256) {
-        uint256 pivot;
+    /// @dev The rounds of the header comment, in order or (inverse) reversed; scratch space only.
+    function _rounds(uint256 index, uint256 count, bytes32 seed, bool inverse) private pure returns (uint256) {
         assembly ("memory-safe") {
             mstore(0x00, seed)
-            mstore(0x20, shl(248, r))
-            pivot := mod(shr(192, keccak256(0x00, 0x21)), count)
+            for { let i := 0 } lt(i, ROUNDS) { i := add(i, 1) } {
+                let r := i
+                if inverse { r := sub(sub(ROUNDS, 1), i) }
+                mstore(0x20, shl(248, r))
+                let pivot := mod(shr(192, keccak256(0x00, 0x21)), count)
+                let flip := mod(sub(add(pivot, count), index), count)
+                let position := index
+                if gt(flip, index) { position := flip }
+                mstore(0x20, or(shl(248, r), shl(216, shr(8, position))))
+                // Byte (position mod 256) / 8 of the source, then its bit position mod 8.
+                let b := shr(sub(248, and(position, 0xf8)), keccak256(0x00, 0x25))
+                if and(shr(and(position, 7), b), 1) { index := flip }
+            }
         }
-        uint256 flip = (pivot + count - index) % count;
-        uint256 position = index > flip ? index : flip;
-        uint256 bit;
-        assembly ("memory-safe") {
-            mstore(0x00, seed)
-            mstore(0x20, or(shl(248, r), shl(216, div(position, 256))))
-            let source := keccak256(0x00, 0x25)
-            let b := and(shr(sub(248, mul(8, div(mod(position, 256), 8))), source), 0xff)
-            bit := and(shr(mod(position, 8), b), 1)
-        }
-        return bit == 1 ? flip : index;
+        return index;
     }
 }

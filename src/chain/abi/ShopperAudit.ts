@@ -639,7 +639,7 @@ export const shopperAuditAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "targetBlock",
+        "name": "blockNumber",
         "type": "uint256"
       }
     ],
@@ -878,6 +878,19 @@ export const shopperAuditAbi = [
   },
   {
     "inputs": [],
+    "name": "COMMIT_OFFSET",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "FAULT_SLASH_DIVISOR",
     "outputs": [
       {
@@ -891,12 +904,38 @@ export const shopperAuditAbi = [
   },
   {
     "inputs": [],
+    "name": "FINALIZE_OFFSET",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_HOP_DELAY_MS",
     "outputs": [
       {
         "internalType": "uint32",
         "name": "",
         "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "PROOF_LAST_OFFSET",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -949,6 +988,19 @@ export const shopperAuditAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REVEAL_OFFSET",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
