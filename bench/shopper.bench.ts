@@ -39,7 +39,7 @@ function calldataGas(data: Hex): bigint {
   return g;
 }
 
-async function gasFigures(): Promise<Metric[]> {
+export async function gasFigures(): Promise<Metric[]> {
   const w = await createWorld({ gateways: 2, mixesPerLayer: 2, jMax: 4 });
   const E = 1n;
   await w.gotoEpoch(E);
