@@ -62,6 +62,9 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     mapping(uint64 epoch => mapping(address relay => Commitment)) private _commitments;
     mapping(uint64 epoch => bytes32 beacon) private _beacons;
     mapping(bytes32 auditId => Audit) private _audits;
+    /// Route of each open audit, fixed at reveal: later steps read it instead of recomputing
+    /// five registry lookups (each a 90-round shuffle); deleted when the audit closes.
+    mapping(bytes32 auditId => address[5] route) private _routes;
     mapping(address relay => uint256 amount) private _owed;
     /// Fault counts are by distinct senders: one sender records a relay at most once per epoch.
     mapping(uint64 epoch => mapping(address relay => mapping(address sender => bool))) private _faultedBy;
@@ -188,6 +191,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint256 needed = HOPS * _rewardPerHop;
         if (_pool < needed) revert ShopperAuditPoolExhausted(needed, _pool);
         address[5] memory route = loopRoute(epoch, beta);
+        _routes[auditId] = route;
         // needed <= _pool checked above.
         unchecked {
             _pool -= needed;
@@ -223,7 +227,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             uint8 hop = hops[i];
             if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
             if (mask & (uint8(1) << hop) != 0) revert ShopperAuditHopAlreadyProven(auditId, hop);
-            address relay = _hopRelay(a.epoch, a.vrfOutput, hop);
+            address relay = _routes[auditId][hop];
             bytes32 root = _commitments[a.epoch][relay].root;
             if (root == bytes32(0)) revert ShopperAuditNoCommitment(a.epoch, relay);
             bytes32 value = keccak256(abi.encodePacked(claimed.tags[hop], claimed.headers[hop]));
@@ -268,7 +272,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
         if (keccak256(header) != claimed.headers[hop]) revert ShopperAuditHeaderMismatch(auditId, hop);
         (bytes32 ss, bytes32 e) = _hopSecret(a.epoch, a.vrfOutput, hop);
-        address next = hop + 1 < HOPS ? _hopRelay(a.epoch, a.vrfOutput, hop + 1) : address(0);
+        address next = hop + 1 < HOPS ? _routes[auditId][hop + 1] : address(0);
         if (SphinxHop.carriesOut(header, ss, e, next, hop + 1 == HOPS, MAX_HOP_DELAY_MS)) {
             revert ShopperAuditDisputeRejected(auditId, hop);
         }
@@ -292,7 +296,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
         if (current < a.epoch + FINALIZE_OFFSET) revert ShopperAuditTooEarly(a.epoch, current);
-        address[5] memory route = loopRoute(a.epoch, a.vrfOutput);
+        address[5] memory route = _routes[auditId];
+        delete _routes[auditId];
         _registry.releaseStake(_parties(route, a.sender));
         uint256 paid;
         if (a.provenMask == ALL_PROVEN) {
@@ -507,7 +512,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     function _voidForSender(bytes32 auditId, Audit storage a, bytes32 reason) private {
         a.status = AuditStatus.Voided;
         _release();
-        _registry.releaseStake(_parties(loopRoute(a.epoch, a.vrfOutput), a.sender));
+        _registry.releaseStake(_parties(_routes[auditId], a.sender));
+        delete _routes[auditId];
         _fault(auditId, a.sender, a.epoch, a.sender, reason);
         _slash(a.sender, _registry.minStake(), reason);
         emit AuditFinalized(auditId, AuditStatus.Voided, 0);
