@@ -417,7 +417,10 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     /// @inheritdoc IShopperAudit
     function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory members) {
         if (layer >= HOPS) revert ShopperAuditInvalidHop(layer);
-        _registry.epochSeed(epoch);
+        // No seed yet (nobody opened the epoch): no layers, as before any snapshot.
+        try _registry.epochSeed(epoch) {} catch {
+            return members;
+        }
         members = new address[](_registry.layerSize(epoch, layer));
         for (uint256 j = 0; j < members.length; ++j) {
             members[j] = _registry.layerMember(epoch, layer, j);

@@ -210,7 +210,8 @@ interface IShopperAudit {
     function commitment(uint64 epoch, address relay) external view returns (bytes32 root, uint64 tagCount);
     function beaconOf(uint64 epoch) external view returns (bytes32);
     function audit(bytes32 auditId) external view returns (Audit memory);
-    /// @notice Members of hop layer `layer` (0..4) in `epoch`, in the order loops index them (off chain only: O(n)).
+    /// @notice Members of hop layer `layer` (0..4) in `epoch`, in the order loops index them (off chain only: O(n));
+    /// empty while the registry has no seed for `epoch`.
     function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory);
 
     /// @notice VRF input α of loop (sender, epoch, index) for this deployment.

@@ -32,10 +32,8 @@ export async function loopLayers(chain: ChainClients, epoch: bigint): Promise<Lo
   const address = shopperAddress(chain);
   const read = (l: number) =>
     chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "layerMembers", args: [epoch, l] });
-  // The layers need the epoch's seed; if nobody opened the epoch yet, open it and read again.
-  await read(0).catch(async () => {
-    await ensureEpochOpen(chain).catch(() => {});
-  });
+  // The layers need the epoch's seed (empty until then); if nobody opened the epoch yet, open it.
+  if ((await read(0)).length === 0) await ensureEpochOpen(chain).catch(() => {});
   const layers: RouteHop[][] = [];
   for (let l = 0; l < 5; l++) {
     const members = await read(l);
