@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
-import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { bytesToHex, encodeFunctionData, hexToBytes, type Hex } from "viem";
 import type { BenchOptions, Metric } from "./metric.js";
 import { createWorld, PARAMS, type Relay, type World } from "../test/schemes/shopper/fixture.js";
 import { deriveHopSecrets } from "../src/crypto/sphinx/header.js";
@@ -39,7 +39,7 @@ function calldataGas(data: Hex): bigint {
   return g;
 }
 
-async function gasFigures(): Promise<Metric[]> {
+export async function gasFigures(): Promise<Metric[]> {
   const w = await createWorld({ gateways: 2, mixesPerLayer: 2, jMax: 4 });
   const E = 1n;
   await w.gotoEpoch(E);
@@ -250,11 +250,13 @@ async function framingFigures(): Promise<Metric[]> {
 }
 
 /**
- * Gas of the per-epoch directory snapshot and of the first commitment with
- * `n` registered relays (findings 6): relays beyond the fixture's are
- * registered from impersonated accounts.
+ * Gas of the per-epoch calls with `n` registered relays (issue 11, finding 6):
+ * the directory snapshot, the first commitment of the epoch (which snapshots)
+ * and a loop's on-chain route (`loopRoute`, what reveal, proveHops, disputes
+ * and finalize compute). Relays beyond the fixture's are registered from
+ * impersonated accounts as mixes.
  */
-async function scaleFigures(quick: boolean): Promise<Metric[]> {
+export async function scaleFigures(quick: boolean): Promise<Metric[]> {
   const out: Metric[] = [];
   for (const n of quick ? [10, 100] : [10, 100, 1000]) {
     const w = await createWorld();
@@ -265,19 +267,22 @@ async function scaleFigures(quick: boolean): Promise<Metric[]> {
       await w.networkHelpers.setBalance(a, 10n ** 20n);
       await w.token.write.transfer([a, 100n * 10n ** 18n]);
       await w.token.write.approve([w.registry.address, 2n ** 255n], { account: a });
-      await w.registry.write.register([1, bytesToHex(new Uint8Array(randomBytes(32))), a, "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n], { account: a });
+      await w.registry.write.register([1, bytesToHex(new Uint8Array(randomBytes(32))), "0x", "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n], { account: a });
     }
     await w.gotoEpoch(1n);
-    const snapshot = await w.publicClient.estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName: "snapshotDirectory", args: [1n], account: w.deployer.account })
-      .then((g) => Number(g), () => Number.NaN);
-    out.push({ metric: `shopper.gas.snapshot.n${n}`, value: snapshot, unit: "gas", note: Number.isNaN(snapshot) ? `${n} relays: fails (above the block gas limit)` : `${n} registered relays; O(n²) registry reads` });
-    if (n === (quick ? 100 : 1000)) {
-      await w.gotoEpoch(2n);
-      const r = w.relays[0]!;
-      const commit = await w.publicClient.estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName: "commit", args: [1n, `0x${"11".repeat(32)}`, 1n], account: r.wallet.account })
+    const estimate = (functionName: "snapshotDirectory" | "commit", args: readonly unknown[], account = w.deployer.account) =>
+      w.publicClient.estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName, args, account } as never)
         .then((g) => Number(g), () => Number.NaN);
-      out.push({ metric: `shopper.gas.commit.n${n}`, value: commit, unit: "gas", note: Number.isNaN(commit) ? "fails: the first commitment snapshots the directory" : "first commitment of the epoch (snapshots the directory)" });
-    }
+    const fails = (g: number) => (Number.isNaN(g) ? ": fails (above the block gas limit)" : "");
+    const snapshot = await estimate("snapshotDirectory", [1n]);
+    out.push({ metric: `shopper.gas.snapshot.n${n}`, value: snapshot, unit: "gas", note: `${n} registered relays; layer sizes from the registry's frozen membership${fails(snapshot)}` });
+    // loopRoute is a view: its estimate minus the 21,000 base and calldata is the execution gas a reveal spends on the route.
+    const data = encodeFunctionData({ abi: w.shopper.abi, functionName: "loopRoute", args: [1n, `0x${"5a".repeat(32)}`] });
+    const route = Number(await w.publicClient.estimateGas({ to: w.shopper.address, data }) - 21_000n - calldataGas(data));
+    out.push({ metric: `shopper.gas.route.n${n}`, value: route, unit: "gas", note: `${n} registered relays; 5 hops via RelayRegistry.layerMember (SwapOrNot, ${n} relays)` });
+    await w.gotoEpoch(2n);
+    const commit = await estimate("commit", [1n, `0x${"11".repeat(32)}`, 1n], w.relays[0]!.wallet.account);
+    out.push({ metric: `shopper.gas.commit.n${n}`, value: commit, unit: "gas", note: `first commitment of the epoch (snapshots the directory)${fails(commit)}` });
   }
   return out;
 }

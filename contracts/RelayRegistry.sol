@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IRelayRegistry} from "./interfaces/IRelayRegistry.sol";
+import {SwapOrNot} from "./lib/SwapOrNot.sol";
 
 /**
  * @title RelayRegistry
@@ -46,6 +47,12 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         string multiaddr;
     }
 
+    /// One value of a versioned field, in force from epoch `fromEpoch` on (one storage slot).
+    struct Version {
+        uint64 fromEpoch;
+        uint192 value;
+    }
+
     struct KeySet {
         bytes32 mixKey;
         uint64 fromEpoch;
@@ -71,6 +78,11 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
     mapping(address relay => uint256 count) private _holds;
     /// Epochs after the exit epoch before stake unlocks (covers the accounting's reveal window).
     uint64 private _exitLag;
+    /// Frozen membership (docs/registry.md): per role, a dense array of the listed relays, versioned by
+    /// epoch. A change made in epoch c writes versions from c + 1, so epochs ≤ c never change again.
+    mapping(uint8 role => mapping(uint256 index => Version[] relay)) private _memberAt;
+    mapping(uint8 role => Version[] count) private _memberCount;
+    mapping(address relay => Version[] index) private _memberIndex;
 
     /**
      * @param token_ ObolToken used for stake.
@@ -128,6 +140,7 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         r.position = uint32(_relayList.length);
         r.multiaddr = multiaddr;
         _commitKeys(msg.sender, mixKey, blsKey, next);
+        _join(msg.sender, role, next);
         emit RelayRegistered(msg.sender, role, stake, next, mixKey, blsKey, multiaddr);
         _token.safeTransferFrom(msg.sender, address(this), stake);
     }
@@ -365,7 +378,38 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         if (!_isListed(r, epoch)) revert RelayRegistryNotListed(relay, epoch);
         bytes32 seed = epochSeed(epoch);
         if (r.role == _ROLE_GATEWAY) return 0;
-        return _mixLayer(_rankKey(seed, relay), _listedMixKeys(epoch, seed));
+        return _mixLayer(relay, epoch, seed);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function listedCount(uint64 epoch, uint8 role) public view returns (uint256) {
+        return _readVersion(_memberCount[role], epoch);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function listedAt(uint64 epoch, uint8 role, uint256 index) public view returns (address) {
+        uint256 count = listedCount(epoch, role);
+        if (index >= count) revert RelayRegistryIndexOutOfRange(index, count);
+        return address(uint160(_readVersion(_memberAt[role][index], epoch)));
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function layerSize(uint64 epoch, uint8 layer) public view returns (uint256) {
+        if (layer > MIX_LAYERS + 1) revert RelayRegistryInvalidLayer(layer);
+        if (layer == 0 || layer == MIX_LAYERS + 1) return listedCount(epoch, _ROLE_GATEWAY);
+        // Ranks layer − 1, layer + 2, … below the mix count.
+        return (listedCount(epoch, _ROLE_MIX) + MIX_LAYERS - layer) / MIX_LAYERS;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function layerMember(uint64 epoch, uint8 layer, uint256 j) external view returns (address) {
+        uint256 size = layerSize(epoch, layer);
+        if (j >= size) revert RelayRegistryIndexOutOfRange(j, size);
+        if (layer == 0 || layer == MIX_LAYERS + 1) return listedAt(epoch, _ROLE_GATEWAY, j);
+        bytes32 seed = epochSeed(epoch);
+        uint256 mixes = listedCount(epoch, _ROLE_MIX);
+        uint256 index = SwapOrNot.unpermute(j * MIX_LAYERS + layer - 1, mixes, seed);
+        return address(uint160(_readVersion(_memberAt[_ROLE_MIX][index], epoch)));
     }
 
     /// @inheritdoc IRelayRegistry
@@ -414,7 +458,6 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         returns (DirectoryEntry[] memory page)
     {
         bytes32 seed = epochSeed(epoch);
-        uint256[] memory mixKeys = _listedMixKeys(epoch, seed);
         (uint256 start, uint256 end) = _clip(offset, limit);
         page = new DirectoryEntry[](end - start);
         for (uint256 i = start; i < end; ++i) {
@@ -428,7 +471,7 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
             if (!_isListed(r, epoch)) continue;
             e.listed = true;
             (e.mixKey, e.blsKey) = keysAt(relay, epoch);
-            if (r.role == _ROLE_MIX) e.layer = _mixLayer(_rankKey(seed, relay), mixKeys);
+            if (r.role == _ROLE_MIX) e.layer = _mixLayer(relay, epoch, seed);
         }
     }
 
@@ -449,6 +492,7 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         r.status = _STATUS_UNBONDING;
         r.exitEpoch = exitEpoch;
         r.unlockAt = unlockAt;
+        _leave(relay, r.role, exitEpoch);
         emit Unbonded(relay, exitEpoch, unlockAt);
     }
 
@@ -492,33 +536,56 @@ contract RelayRegistry is IRelayRegistry, AccessControl, ReentrancyGuard {
         return r.status != _STATUS_NONE && r.activeFrom <= epoch && epoch < r.exitEpoch;
     }
 
-    /// @dev Rank key of a mix: keccak256(seed ‖ relay) as a big-endian integer.
-    function _rankKey(bytes32 seed, address relay) private pure returns (uint256) {
-        return uint256(keccak256(abi.encodePacked(seed, relay)));
-    }
-
-    function _listedMixKeys(uint64 epoch, bytes32 seed) private view returns (uint256[] memory keys) {
-        uint256 n = _relayList.length;
-        keys = new uint256[](n);
-        uint256 count;
-        for (uint256 i; i < n; ++i) {
-            address relay = _relayList[i];
-            Relay storage r = _relays[relay];
-            if (r.role == _ROLE_MIX && _isListed(r, epoch)) keys[count++] = _rankKey(seed, relay);
-        }
-        // Shrink the memory array to the listed mixes; count <= n.
-        assembly ("memory-safe") {
-            mstore(keys, count)
-        }
-    }
-
-    /// @dev Layer = 1 + (rank mod 3) where rank = number of listed mixes with a smaller key.
-    function _mixLayer(uint256 key, uint256[] memory keys) private pure returns (uint8) {
-        uint256 rank;
-        for (uint256 i; i < keys.length; ++i) {
-            if (keys[i] < key) ++rank;
-        }
+    /// @dev Layer of a mix listed in `epoch`: 1 + (rank mod 3), rank = SwapOrNot image of its frozen index.
+    function _mixLayer(address relay, uint64 epoch, bytes32 seed) private view returns (uint8) {
+        uint256 index = _readVersion(_memberIndex[relay], epoch);
+        uint256 rank = SwapOrNot.permute(index, listedCount(epoch, _ROLE_MIX), seed);
         return uint8(1 + (rank % MIX_LAYERS));
+    }
+
+    /// @dev Appends `relay` to its role's member array from epoch `from` (the pending view).
+    function _join(address relay, uint8 role, uint64 from) private {
+        uint256 index = _latestVersion(_memberCount[role]);
+        _writeVersion(_memberAt[role][index], from, uint160(relay));
+        _writeVersion(_memberIndex[relay], from, index);
+        _writeVersion(_memberCount[role], from, index + 1);
+    }
+
+    /// @dev Removes `relay` from its role's member array from epoch `from`: the last member takes its index.
+    function _leave(address relay, uint8 role, uint64 from) private {
+        uint256 index = _latestVersion(_memberIndex[relay]);
+        uint256 last = _latestVersion(_memberCount[role]) - 1;
+        if (index != last) {
+            address moved = address(uint160(_latestVersion(_memberAt[role][last])));
+            _writeVersion(_memberAt[role][index], from, uint160(moved));
+            _writeVersion(_memberIndex[moved], from, index);
+        }
+        _writeVersion(_memberCount[role], from, last);
+    }
+
+    /// @dev Sets the value from epoch `from` (≥ every earlier version): replaces a version of the same epoch.
+    function _writeVersion(Version[] storage history, uint64 from, uint256 value) private {
+        uint256 n = history.length;
+        if (n > 0 && history[n - 1].fromEpoch == from) history[n - 1].value = uint192(value);
+        else history.push(Version(from, uint192(value)));
+    }
+
+    /// @dev The newest value (the pending view), 0 when never written.
+    function _latestVersion(Version[] storage history) private view returns (uint256) {
+        uint256 n = history.length;
+        return n == 0 ? 0 : history[n - 1].value;
+    }
+
+    /// @dev The value in force at `epoch` (binary search, O(log versions)); 0 before the first version.
+    function _readVersion(Version[] storage history, uint64 epoch) private view returns (uint256) {
+        uint256 lo;
+        uint256 hi = history.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (history[mid].fromEpoch <= epoch) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo == 0 ? 0 : history[lo - 1].value;
     }
 
     function _clip(uint256 offset, uint256 limit) private view returns (uint256 start, uint256 end) {

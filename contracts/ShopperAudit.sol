@@ -34,6 +34,16 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     uint32 public constant MAX_HOP_DELAY_MS = 60_000;
     /// @notice A recorded fault slashes minStake / FAULT_SLASH_DIVISOR (docs/shopper.md §Slashing).
     uint256 public constant FAULT_SLASH_DIVISOR = 20;
+    /// @notice Audit timeline of loops sent in epoch e, as offsets from e (docs/shopper.md §5). The same
+    /// values are COMMIT_OFFSET … FINALIZE_OFFSET in src/schemes/shopper/constants.ts (contract.test.ts checks).
+    /// Relays commit their roots in e + COMMIT_OFFSET.
+    uint64 public constant COMMIT_OFFSET = 1;
+    /// @notice The beacon is the registry seed of e + REVEAL_OFFSET; loops are revealed in that epoch.
+    uint64 public constant REVEAL_OFFSET = 2;
+    /// @notice Hops prove and disputes run until the end of e + PROOF_LAST_OFFSET.
+    uint64 public constant PROOF_LAST_OFFSET = 3;
+    /// @notice Audits are finalized from e + FINALIZE_OFFSET on.
+    uint64 public constant FINALIZE_OFFSET = 4;
 
     IRelayRegistry private immutable _registry;
     IERC20 private immutable _token;
@@ -46,17 +56,15 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint64 tagCount;
     }
 
-    struct Beacon {
-        uint256 targetBlock;
-        bytes32 value;
-    }
 
-    /// Layer 0 = gateways (also serve layer 4), 1..3 = mixes; members sorted by registry rank key.
-    mapping(uint64 epoch => mapping(uint8 layer => address[] members)) private _layers;
+    /// Epochs whose directory was looked at (the registry froze it when the epoch began).
     mapping(uint64 epoch => bool) private _snapshotted;
     mapping(uint64 epoch => mapping(address relay => Commitment)) private _commitments;
-    mapping(uint64 epoch => Beacon) private _beacons;
+    mapping(uint64 epoch => bytes32 beacon) private _beacons;
     mapping(bytes32 auditId => Audit) private _audits;
+    /// Route of each open audit, fixed at reveal: later steps read it instead of recomputing
+    /// five registry lookups (each a 90-round shuffle); deleted when the audit closes.
+    mapping(bytes32 auditId => address[5] route) private _routes;
     mapping(address relay => uint256 amount) private _owed;
     /// Fault counts are by distinct senders: one sender records a relay at most once per epoch.
     mapping(uint64 epoch => mapping(address relay => mapping(address sender => bool))) private _faultedBy;
@@ -88,36 +96,32 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @inheritdoc IShopperAudit
      * @dev Requirements: `epoch <= currentEpoch()` and the registry's seed of `epoch` fixed
      * (reverts with the registry's error otherwise). Emits {DirectorySnapshotted} once.
-     * O(n²) in the number of relays through `RelayRegistry.directory`.
+     * O(1) in the number of relays: the registry's membership of an epoch is frozen once
+     * the epoch began, and loops index it through `RelayRegistry.layerMember` (issue 11, finding 6).
      */
     function snapshotDirectory(uint64 epoch) public {
         if (_snapshotted[epoch]) return;
         uint64 current = _registry.currentEpoch();
         if (epoch > current) revert ShopperAuditDirectoryUnavailable(epoch, current);
-        bytes32 seed = _registry.epochSeed(epoch);
-        IRelayRegistry.DirectoryEntry[] memory entries =
-            _registry.directory(epoch, 0, _registry.relayCount());
+        _registry.epochSeed(epoch);
         uint256[3] memory mixes;
-        for (uint256 i = 0; i < entries.length; ++i) {
-            if (!entries[i].listed) continue;
-            uint8 layer = entries[i].layer; // 0 for gateways, 1..3 for mixes
-            _insertByRank(_layers[epoch][layer], entries[i].relay, seed);
-            if (layer > 0) ++mixes[layer - 1];
+        for (uint8 l = 1; l <= 3; ++l) {
+            mixes[l - 1] = _registry.layerSize(epoch, l);
         }
         _snapshotted[epoch] = true;
-        emit DirectorySnapshotted(epoch, _layers[epoch][0].length, mixes);
+        emit DirectorySnapshotted(epoch, _registry.layerSize(epoch, 0), mixes);
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: current epoch == epoch + 1; caller listed in `epoch`; first
+     * @dev Requirements: current epoch == epoch + COMMIT_OFFSET; caller listed in `epoch`; first
      * commitment; non-zero root and count. Snapshots the directory if needed.
      * Emits {TagsCommitted}.
      */
     function commit(uint64 epoch, bytes32 root, uint64 tagCount) external {
         uint64 current = _registry.currentEpoch();
-        if (current <= epoch) revert ShopperAuditEpochNotOver(epoch, current);
-        if (current > epoch + 1) revert ShopperAuditCommitClosed(epoch, current);
+        if (current < epoch + COMMIT_OFFSET) revert ShopperAuditEpochNotOver(epoch, current);
+        if (current > epoch + COMMIT_OFFSET) revert ShopperAuditCommitClosed(epoch, current);
         if (root == bytes32(0) || tagCount == 0) revert ShopperAuditEmptyCommitment();
         if (!_registry.isListed(msg.sender, epoch)) revert ShopperAuditNotListed(msg.sender, epoch);
         Commitment storage c = _commitments[epoch][msg.sender];
@@ -130,34 +134,39 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: current epoch ≥ epoch + 2 (commitments closed); beacon not
-     * fixed; no pending request (or the pending one's block hash expired).
-     * Emits {BeaconRequested}.
+     * @dev Requirements: current epoch == epoch + REVEAL_OFFSET (commitments closed);
+     * beacon not fixed. Opens that epoch in the registry if nobody has yet, which fixes
+     * the seed the beacon is drawn from. Emits {BeaconRequested} (and the registry's
+     * {EpochOpened} the first time).
      */
     function requestBeacon(uint64 epoch) external {
         uint64 current = _registry.currentEpoch();
-        if (current < epoch + 2) revert ShopperAuditBeaconNotReady(epoch);
-        Beacon storage b = _beacons[epoch];
-        if (b.value != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
-        // A pending request may be replaced only once its block hash is out of reach (256 blocks).
-        if (b.targetBlock != 0 && block.number <= b.targetBlock + 256) revert ShopperAuditBeaconNotReady(epoch);
-        b.targetBlock = block.number + 1;
-        emit BeaconRequested(epoch, b.targetBlock);
+        if (current != epoch + REVEAL_OFFSET) revert ShopperAuditBeaconNotReady(epoch);
+        if (_beacons[epoch] != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
+        _registry.openEpoch();
+        emit BeaconRequested(epoch, block.number);
     }
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: a request whose target block is mined and within the last
-     * 256 blocks. beacon = keccak256(blockhash(target) ‖ epoch ‖ this). Emits {BeaconFixed}.
+     * @dev Requirements: the registry's seed of epoch + REVEAL_OFFSET fixed (it is once
+     * anyone touched the registry in that epoch; relays do on entering it).
+     * beacon = keccak256(epochSeed(epoch + REVEAL_OFFSET) ‖ epoch ‖ this): neither the time
+     * of this call nor the contents of any later block change it (docs/shopper.md §10,
+     * issue 11 finding 8). Emits {BeaconFixed}.
      */
     function fixBeacon(uint64 epoch) external returns (bytes32 beacon) {
-        Beacon storage b = _beacons[epoch];
-        if (b.value != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
-        if (b.targetBlock == 0 || block.number <= b.targetBlock) revert ShopperAuditBeaconNotReady(epoch);
-        bytes32 h = blockhash(b.targetBlock);
-        if (h == bytes32(0)) revert ShopperAuditBeaconNotReady(epoch); // expired: request again
-        beacon = keccak256(abi.encode(h, epoch, address(this)));
-        b.value = beacon;
+        if (_beacons[epoch] != bytes32(0)) revert ShopperAuditBeaconAlreadyFixed(epoch);
+        uint64 current = _registry.currentEpoch();
+        if (current < epoch + REVEAL_OFFSET) revert ShopperAuditBeaconNotReady(epoch);
+        bytes32 seed;
+        try _registry.epochSeed(epoch + REVEAL_OFFSET) returns (bytes32 s) {
+            seed = s;
+        } catch {
+            revert ShopperAuditBeaconNotReady(epoch); // nobody opened that epoch yet: requestBeacon opens it
+        }
+        beacon = keccak256(abi.encode(seed, epoch, address(this)));
+        _beacons[epoch] = beacon;
         emit BeaconFixed(epoch, beacon);
     }
 
@@ -165,7 +174,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @inheritdoc IShopperAudit
      * @dev Requirements: caller == sender (a reveal cannot be replayed by a
      * front-runner); sender listed in `epoch` and still staked ≥ minStake; current
-     * epoch == epoch + 2; beacon fixed; index < jMax; the sender's VRF key in force
+     * epoch == epoch + REVEAL_OFFSET; beacon fixed; index < jMax; the sender's VRF key in force
      * at `epoch` verifies `proof` on `loopInput(sender, epoch, index)`; the output
      * wins; not revealed before; the pool covers 5 × rewardPerHop (reserved).
      * Holds the stake of the sender and the five hops until the audit closes.
@@ -182,6 +191,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         uint256 needed = HOPS * _rewardPerHop;
         if (_pool < needed) revert ShopperAuditPoolExhausted(needed, _pool);
         address[5] memory route = loopRoute(epoch, beta);
+        _routes[auditId] = route;
         // needed <= _pool checked above.
         unchecked {
             _pool -= needed;
@@ -202,7 +212,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * `hops.length == proofs.length`; each hop in 0..4, not proven yet, its relay
      * committed, and its proof shows the leaf keccak256(tag ‖ header hash) of the
      * hop in that root. Emits {HopProven} per hop.
@@ -217,7 +227,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             uint8 hop = hops[i];
             if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
             if (mask & (uint8(1) << hop) != 0) revert ShopperAuditHopAlreadyProven(auditId, hop);
-            address relay = _hopRelay(a.epoch, a.vrfOutput, hop);
+            address relay = _routes[auditId][hop];
             bytes32 root = _commitments[a.epoch][relay].root;
             if (root == bytes32(0)) revert ShopperAuditNoCommitment(a.epoch, relay);
             bytes32 value = keccak256(abi.encodePacked(claimed.tags[hop], claimed.headers[hop]));
@@ -230,7 +240,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * hop in 0..4; the recomputed tag differs from the claimed one. Voids the audit,
      * returns its reserve to the pool, records a fault against the sender and
      * slashes it minStake (a proven framing attempt), releases the stake holds.
@@ -247,7 +257,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≤ epoch + 3; `claimed` as revealed;
+     * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * hop in 0..4; keccak256(header) == claimed.headers[hop]; and `header` is not one
      * the pipeline carries out (SphinxHop.carriesOut with ss and E recomputed from
      * β, next = route[hop + 1], `loop` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
@@ -262,7 +272,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (hop >= HOPS) revert ShopperAuditInvalidHop(hop);
         if (keccak256(header) != claimed.headers[hop]) revert ShopperAuditHeaderMismatch(auditId, hop);
         (bytes32 ss, bytes32 e) = _hopSecret(a.epoch, a.vrfOutput, hop);
-        address next = hop + 1 < HOPS ? _hopRelay(a.epoch, a.vrfOutput, hop + 1) : address(0);
+        address next = hop + 1 < HOPS ? _routes[auditId][hop + 1] : address(0);
         if (SphinxHop.carriesOut(header, ss, e, next, hop + 1 == HOPS, MAX_HOP_DELAY_MS)) {
             revert ShopperAuditDisputeRejected(auditId, hop);
         }
@@ -272,7 +282,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
-     * @dev Requirements: audit open; current epoch ≥ epoch + 4. When every hop proved,
+     * @dev Requirements: audit open; current epoch ≥ epoch + FINALIZE_OFFSET. When every hop proved,
      * credits rewardPerHop to each hop (status Paid). Otherwise, with k the first
      * unproven hop, records REASON_MISSING_TAG against hop k and REASON_BROKEN_LINK
      * against its predecessor (the sender when k == 0), each once per (epoch,
@@ -285,8 +295,9 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
-        if (current < a.epoch + 4) revert ShopperAuditTooEarly(a.epoch, current);
-        address[5] memory route = loopRoute(a.epoch, a.vrfOutput);
+        if (current < a.epoch + FINALIZE_OFFSET) revert ShopperAuditTooEarly(a.epoch, current);
+        address[5] memory route = _routes[auditId];
+        delete _routes[auditId];
         _registry.releaseStake(_parties(route, a.sender));
         uint256 paid;
         if (a.provenMask == ALL_PROVEN) {
@@ -395,7 +406,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /// @inheritdoc IShopperAudit
     function beaconOf(uint64 epoch) external view returns (bytes32) {
-        return _beacons[epoch].value;
+        return _beacons[epoch];
     }
 
     /// @inheritdoc IShopperAudit
@@ -404,8 +415,16 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     }
 
     /// @inheritdoc IShopperAudit
-    function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory) {
-        return _layers[epoch][layer == 4 ? 0 : layer];
+    function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory members) {
+        if (layer >= HOPS) revert ShopperAuditInvalidHop(layer);
+        // No seed yet (nobody opened the epoch): no layers, as before any snapshot.
+        try _registry.epochSeed(epoch) {} catch {
+            return members;
+        }
+        members = new address[](_registry.layerSize(epoch, layer));
+        for (uint256 j = 0; j < members.length; ++j) {
+            members[j] = _registry.layerMember(epoch, layer, j);
+        }
     }
 
     /// @inheritdoc IShopperAudit
@@ -415,7 +434,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /// @inheritdoc IShopperAudit
     function isWinner(uint64 epoch, bytes32 vrfOutput) external view returns (bool) {
-        bytes32 beacon = _beacons[epoch].value;
+        bytes32 beacon = _beacons[epoch];
         if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
         return _wins(beacon, vrfOutput);
     }
@@ -443,12 +462,11 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         return VrfLoop.hopSecret(VrfLoop.sessionKey(vrfOutput), mixKeys, hop);
     }
 
-    /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4).
+    /// @dev Relay of hop `hop`: layer = hop (gateways serve layers 0 and 4); O(1) in the relay count.
     function _hopRelay(uint64 epoch, bytes32 beta, uint8 hop) private view returns (address) {
-        address[] storage members = _layers[epoch][hop == 4 ? 0 : hop];
-        uint256 n = members.length;
+        uint256 n = _registry.layerSize(epoch, hop);
         if (n == 0) revert ShopperAuditEmptyLayer(epoch, hop);
-        return members[VrfLoop.routeIndex(beta, hop, n)];
+        return _registry.layerMember(epoch, hop, VrfLoop.routeIndex(beta, hop, n));
     }
 
     /// @dev Checks the reveal window, the sender's stake and VRF proof, and that the loop wins; returns β.
@@ -458,11 +476,11 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         returns (bytes32 beta)
     {
         uint64 current = _registry.currentEpoch();
-        if (current != epoch + 2) revert ShopperAuditRevealClosed(epoch, current);
+        if (current != epoch + REVEAL_OFFSET) revert ShopperAuditRevealClosed(epoch, current);
         if (!_registry.isListed(sender, epoch) || _registry.relayInfo(sender).stake < _registry.minStake()) {
             revert ShopperAuditSenderNotStaked(sender, epoch);
         }
-        bytes32 beacon = _beacons[epoch].value;
+        bytes32 beacon = _beacons[epoch];
         if (beacon == bytes32(0)) revert ShopperAuditBeaconMissing(epoch);
         if (index >= _jMax) revert ShopperAuditIndexTooHigh(index, _jMax);
         bool valid;
@@ -489,7 +507,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
         if (a.status == AuditStatus.None) revert ShopperAuditUnknownAudit(auditId);
         if (a.status != AuditStatus.Open) revert ShopperAuditNotOpen(auditId, a.status);
         uint64 current = _registry.currentEpoch();
-        if (current > a.epoch + 3) revert ShopperAuditProofWindowClosed(a.epoch, current);
+        if (current > a.epoch + PROOF_LAST_OFFSET) revert ShopperAuditProofWindowClosed(a.epoch, current);
         if (keccak256(abi.encode(claimed)) != a.claimHash) revert ShopperAuditTagsMismatch(auditId);
     }
 
@@ -497,7 +515,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
     function _voidForSender(bytes32 auditId, Audit storage a, bytes32 reason) private {
         a.status = AuditStatus.Voided;
         _release();
-        _registry.releaseStake(_parties(loopRoute(a.epoch, a.vrfOutput), a.sender));
+        _registry.releaseStake(_parties(_routes[auditId], a.sender));
+        delete _routes[auditId];
         _fault(auditId, a.sender, a.epoch, a.sender, reason);
         _slash(a.sender, _registry.minStake(), reason);
         emit AuditFinalized(auditId, AuditStatus.Voided, 0);
@@ -536,19 +555,5 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             parties[h] = route[h];
         }
         parties[HOPS] = sender;
-    }
-
-    /// @dev Inserts `relay` into `members`, kept sorted by keccak256(seed ‖ relay) ascending.
-    function _insertByRank(address[] storage members, address relay, bytes32 seed) private {
-        uint256 key = uint256(keccak256(abi.encodePacked(seed, relay)));
-        members.push(relay);
-        uint256 i = members.length - 1;
-        while (i > 0) {
-            address prev = members[i - 1];
-            if (uint256(keccak256(abi.encodePacked(seed, prev))) <= key) break;
-            members[i] = prev;
-            --i;
-        }
-        members[i] = relay;
     }
 }

@@ -180,6 +180,9 @@ interface IRelayRegistry {
     error RelayRegistryKeysNotAvailable(address relay, uint64 epoch);
     /// @notice The relay address is zero.
     error RelayRegistryInvalidRelay();
+    /// @notice The layer is not 0..4 (0 entry gateways, 1..3 mixes, 4 exit gateways).
+    /// @param layer The layer asked for.
+    error RelayRegistryInvalidLayer(uint8 layer);
     /// @notice The index is not below the number of records.
     /// @param index The index asked for.
     /// @param count `relayCount()`.
@@ -258,6 +261,14 @@ interface IRelayRegistry {
     function keysAt(address relay, uint64 epoch) external view returns (bytes32 mixKey, bytes memory blsKey);
     /// @notice Layer of `relay` at `epoch`: 0 gateway, 1..3 mix.
     function layerOf(address relay, uint64 epoch) external view returns (uint8);
+    /// @notice Relays of `role` (0 gateway, 1 mix) listed in `epoch`: O(log epochs), frozen once `epoch` began.
+    function listedCount(uint64 epoch, uint8 role) external view returns (uint256);
+    /// @notice The `index`-th relay of `role` listed in `epoch` (frozen order; docs/registry.md).
+    function listedAt(uint64 epoch, uint8 role, uint256 index) external view returns (address);
+    /// @notice Members of hop layer `layer` (0..4; 0 and 4 are the gateways) in `epoch`.
+    function layerSize(uint64 epoch, uint8 layer) external view returns (uint256);
+    /// @notice Member `j` of hop layer `layer` in `epoch`, in O(1) of the relay count (SwapOrNot).
+    function layerMember(uint64 epoch, uint8 layer, uint256 j) external view returns (address);
     /// @notice Whether `relay` is in the directory of `epoch`.
     function isListed(address relay, uint64 epoch) external view returns (bool);
     /// @notice Faults recorded against `relay` so far.

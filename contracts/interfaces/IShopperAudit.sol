@@ -8,8 +8,8 @@ pragma solidity 0.8.30;
  * Timeline of an audited epoch e, in registry epochs (c = current epoch):
  * - during e: relays mix packets and store the replay tags they processed;
  * - c == e + 1: each relay commits the Merkle root of its tags ({commit});
- * - c >= e + 2: anyone requests the beacon (the hash of the next block) and
- *   fixes it ({requestBeacon}, {fixBeacon});
+ * - c == e + 2: anyone fixes the beacon, drawn from the registry's seed of
+ *   epoch e + 2 ({requestBeacon} opens that epoch if needed, {fixBeacon});
  * - c == e + 2: loop senders reveal winning loops ({reveal});
  * - c <= e + 3: hops prove inclusion of their tags ({proveHops}); anyone may
  *   dispute a claimed tag ({dispute});
@@ -55,8 +55,8 @@ interface IShopperAudit {
     event DirectorySnapshotted(uint64 indexed epoch, uint256 gateways, uint256[3] mixes);
     /// @notice `relay` committed the Merkle `root` of the `tagCount` replay tags it processed in `epoch`.
     event TagsCommitted(uint64 indexed epoch, address indexed relay, bytes32 root, uint64 tagCount);
-    /// @notice The beacon of `epoch` will be the hash of block `targetBlock`.
-    event BeaconRequested(uint64 indexed epoch, uint256 targetBlock);
+    /// @notice The registry seed the beacon of `epoch` is drawn from is fixed (at the latest in `blockNumber`).
+    event BeaconRequested(uint64 indexed epoch, uint256 blockNumber);
     /// @notice The beacon of `epoch` is fixed.
     event BeaconFixed(uint64 indexed epoch, bytes32 beacon);
     /// @notice A winning loop was revealed.
@@ -155,16 +155,16 @@ interface IShopperAudit {
     /// @notice The receiver must not be the zero address.
     error ShopperAuditZeroAddress();
 
-    /// @notice Copies the per-layer directory of `epoch` from the registry (idempotent).
+    /// @notice Records that `epoch`'s directory is in use and emits its layer sizes (idempotent, O(1)).
     function snapshotDirectory(uint64 epoch) external;
 
     /// @notice Commits the Merkle root of the caller's replay tags of `epoch`.
     function commit(uint64 epoch, bytes32 root, uint64 tagCount) external;
 
-    /// @notice Asks for the hash of the next block as the beacon of `epoch`.
+    /// @notice Opens epoch + 2 in the registry (fixing the seed the beacon of `epoch` is drawn from) if needed.
     function requestBeacon(uint64 epoch) external;
 
-    /// @notice Fixes the beacon of `epoch` from the requested block's hash.
+    /// @notice Fixes the beacon of `epoch`: keccak256(registry seed of epoch + 2 ‖ epoch ‖ this).
     function fixBeacon(uint64 epoch) external returns (bytes32 beacon);
 
     /// @notice Reveals a winning loop (caller must be `sender`): VRF proof and what each hop stored.
@@ -210,6 +210,8 @@ interface IShopperAudit {
     function commitment(uint64 epoch, address relay) external view returns (bytes32 root, uint64 tagCount);
     function beaconOf(uint64 epoch) external view returns (bytes32);
     function audit(bytes32 auditId) external view returns (Audit memory);
+    /// @notice Members of hop layer `layer` (0..4) in `epoch`, in the order loops index them (off chain only: O(n));
+    /// empty while the registry has no seed for `epoch`.
     function layerMembers(uint64 epoch, uint8 layer) external view returns (address[] memory);
 
     /// @notice VRF input α of loop (sender, epoch, index) for this deployment.

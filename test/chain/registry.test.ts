@@ -9,6 +9,19 @@ import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../src/chain/abi/RelayRegistry.js";
 import { encodePacked, getAddress, getContract, keccak256, maxUint64, parseEther, zeroAddress, type Address, type Hex } from "viem";
 
+/** SwapOrNot.permute (contracts/lib/SwapOrNot.sol), written from its spec: 90 swap-or-not rounds, keccak256. */
+function swapOrNot(index: number, count: number, seed: Hex): number {
+  for (let r = 0; r < 90; r++) {
+    const pivot = Number((BigInt(keccak256(encodePacked(["bytes32", "uint8"], [seed, r]))) >> 192n) % BigInt(count));
+    const flip = (pivot + count - index) % count;
+    const position = Math.max(index, flip);
+    const source = keccak256(encodePacked(["bytes32", "uint8", "uint32"], [seed, r, Math.floor(position / 256)]));
+    const byte = Number.parseInt(source.slice(2 + 2 * Math.floor((position % 256) / 8), 4 + 2 * Math.floor((position % 256) / 8)), 16);
+    if ((byte >> (position % 8)) & 1) index = flip;
+  }
+  return index;
+}
+
 const { viem, networkHelpers } = await hre.network.connect();
 const { assertions } = viem;
 
@@ -323,13 +336,15 @@ describe("epochs and layers", () => {
     for (const w of wallets.slice(12, 14)) await register(w, 0);
     await toEpoch(1n);
     const seed = await registry.read.epochSeed([1n]);
-    const ranked = mixes
-      .map((w) => w.account.address)
-      .sort((a, b) => {
-        const ka = BigInt(keccak256(encodePacked(["bytes32", "address"], [seed, a])));
-        const kb = BigInt(keccak256(encodePacked(["bytes32", "address"], [seed, b])));
-        return ka < kb ? -1 : 1;
-      });
+    // Mixes are listed in registration order; rank = SwapOrNot image of that index (docs/registry.md).
+    const ranked: Address[] = [];
+    for (const [i, w] of mixes.entries()) {
+      expect(await registry.read.listedAt([1n, 1, BigInt(i)])).toBe(getAddress(w.account.address));
+      ranked[swapOrNot(i, mixes.length, seed)] = getAddress(w.account.address);
+    }
+    for (const [rank, relay] of ranked.entries()) {
+      expect(await registry.read.layerMember([1n, 1 + (rank % 3), BigInt(Math.floor(rank / 3))])).toBe(relay);
+    }
     const sizes = [0, 0, 0, 0];
     for (const [rank, relay] of ranked.entries()) {
       const layer = await registry.read.layerOf([relay, 1n]);

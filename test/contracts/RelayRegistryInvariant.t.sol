@@ -164,6 +164,38 @@ contract RelayRegistryInvariantTest is RelayRegistryBase {
         checkBalanced(layerSizes(registry.currentEpoch()));
     }
 
+    /// The frozen membership (listedAt) of the current and next epoch is exactly the listed records,
+    /// and every layer member of the current epoch is in the layer `layerOf` names (issue 11, finding 6).
+    function invariant_frozenMembershipMatchesRecords() public view {
+        uint64 e = registry.currentEpoch();
+        checkFrozen(e);
+        checkFrozen(e + 1);
+        uint256 sum;
+        for (uint8 l = 1; l <= 3; ++l) {
+            uint256 size = registry.layerSize(e, l);
+            sum += size;
+            for (uint256 j; j < size; ++j) check(registry.layerOf(registry.layerMember(e, l, j), e) == l, "layer");
+        }
+        check(sum == registry.listedCount(e, 1), "layer sizes != mixes");
+        check(registry.layerSize(e, 0) == registry.listedCount(e, 0), "gateways");
+    }
+
+    function checkFrozen(uint64 e) internal view {
+        uint256[2] memory listed;
+        for (uint256 i; i < handler.ACTORS(); ++i) {
+            address a = handler.actorAt(i);
+            if (registry.isListed(a, e)) ++listed[registry.relayInfo(a).role];
+        }
+        for (uint8 role; role < 2; ++role) {
+            uint256 n = registry.listedCount(e, role);
+            check(n == listed[role], "listedCount != listed records");
+            for (uint256 i; i < n; ++i) {
+                address a = registry.listedAt(e, role, i);
+                check(registry.isListed(a, e) && registry.relayInfo(a).role == role, "listedAt not listed");
+            }
+        }
+    }
+
     /// A withdrawn relay is neither recorded nor listed now or next epoch.
     function invariant_withdrawnNeverListed() public view {
         uint64 e = registry.currentEpoch();

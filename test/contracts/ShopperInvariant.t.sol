@@ -28,6 +28,7 @@ contract ShopperHandler is ShopperBase {
     uint256 public disputes;
     uint256 public finalized;
     uint256 public claims;
+    uint256 public beacons;
 
     constructor() {
         deployWorld(type(uint256).max / 2);
@@ -79,8 +80,10 @@ contract ShopperHandler is ShopperBase {
 
     function beacon() public {
         uint64 e = audited;
-        if (current() < e + 2 || shopper.beaconOf(e) != bytes32(0)) return;
+        // The beacon is drawn from the registry seed of e + 2 and requested only during e + 2.
+        if (current() != e + 2 || shopper.beaconOf(e) != bytes32(0)) return;
         fixBeacon(e);
+        ++beacons;
     }
 
     function reveal(uint256 who, uint256 j, uint8 honestMask) public {
@@ -237,6 +240,8 @@ contract ShopperInvariantTest {
     /// The honest calls ran (failOnRevert: none of them reverted).
     function afterInvariant() public view {
         if (handler.calls() == 0) revert InvariantBroken("no handler call ran");
+        // Every reveal needs a beacon fixed by the handler (drawn from the registry seed of e + 2).
+        if (handler.revealed() > 0 && handler.beacons() == 0) revert InvariantBroken("reveal without a beacon");
     }
 
     /// hardhat-config: invariant.runs = 24

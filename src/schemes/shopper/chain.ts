@@ -6,7 +6,6 @@ import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import type { ChainClients } from "../../chain/types.js";
 import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
-import { sendContractTx } from "../../chain/tx.js";
 import { ensureEpochOpen } from "../../chain/epochs.js";
 import type { RouteHop } from "../scheme.js";
 import { ShopperEmptyLayerError, ShopperNotDeployedError } from "./errors.js";
@@ -20,9 +19,11 @@ export function shopperAddress(chain: ChainClients): Address {
 }
 
 /**
- * The five hop layers of `epoch` as ShopperAudit routes loops: snapshots the
- * directory on chain when nobody has yet (one transaction per epoch for the
- * whole network), then reads the members and their mix keys.
+ * The five hop layers of `epoch` as ShopperAudit routes loops. The registry
+ * froze the epoch's membership when it began; only its seed must be fixed, so
+ * this opens the epoch when nobody has yet (relays do on entering it) and
+ * reads the members (a view, O(n) off chain; no transaction per epoch) and
+ * their mix keys.
  *
  * @example
  * const layers = await loopLayers(chain, epoch);
@@ -31,13 +32,8 @@ export async function loopLayers(chain: ChainClients, epoch: bigint): Promise<Lo
   const address = shopperAddress(chain);
   const read = (l: number) =>
     chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "layerMembers", args: [epoch, l] });
-  if ((await read(0)).length === 0) {
-    // The registry fixes an epoch's layers when someone opens it; relays do, but maybe not yet.
-    await ensureEpochOpen(chain).catch(() => {});
-    await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot directory").catch(async (error) => {
-      if ((await read(0)).length === 0) throw error; // another sender snapshotted meanwhile otherwise
-    });
-  }
+  // The layers need the epoch's seed (empty until then); if nobody opened the epoch yet, open it.
+  if ((await read(0)).length === 0) await ensureEpochOpen(chain).catch(() => {});
   const layers: RouteHop[][] = [];
   for (let l = 0; l < 5; l++) {
     const members = await read(l);

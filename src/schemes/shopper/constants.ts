@@ -21,7 +21,12 @@ export const PROOF_PROTOCOL = "/obol/proof/1";
 export const SHOPPER_SLOT_SIZE = 0;
 export const SHOPPER_ATTACHMENT_SIZE = 0;
 export const SHOPPER_RECEIPT_SIZE = 0;
-/** Epoch offsets of the audit timeline (IShopperAudit). */
+/**
+ * Epoch offsets of the audit timeline of loops sent in epoch e (docs/shopper.md §5): the same names and
+ * values as the constants of contracts/ShopperAudit.sol (test/schemes/shopper/contract.test.ts checks).
+ * Commit in e + 1; beacon (registry seed of e + 2) and reveals in e + 2; proofs and disputes up to e + 3;
+ * finalize from e + 4.
+ */
 export const COMMIT_OFFSET = 1n;
 export const REVEAL_OFFSET = 2n;
 export const PROOF_LAST_OFFSET = 3n;

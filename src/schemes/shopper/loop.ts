@@ -5,8 +5,8 @@
  *   block(k) = SHA-256("obol-shopper-loop-v1" ‖ β ‖ u32be(k))
  *
  * - block(0): Sphinx session key (X25519 scalar);
- * - block(1 + L): relay of layer L = members_L[uint256(block) mod n_L],
- *   members ordered by keccak256(epochSeed ‖ relay) ascending;
+ * - block(1 + L): relay of layer L = members_L[uint256(block) mod n_L], members in
+ *   the registry's order (`RelayRegistry.layerMember`, read through `layerMembers`);
  * - block(6 + h): delay of mix hop h ∈ {1, 2, 3}: u = (top 53 bits of block) / 2^53,
  *   delayMs = round(−ln(1 − u) · meanDelayMs) (Exp inverse CDF); gateways
  *   (hops 0 and 4) hold no delay, like every client packet (docs/client.md §Loopix).
@@ -28,7 +28,7 @@ import { InvalidInputError } from "../../errors.js";
 import type { RouteHop } from "../scheme.js";
 import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, MAX_HOP_DELAY_MS, ROUTE_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
 
-/** Members of the five hop layers (index 0 and 4 both the gateways), each in rank order. */
+/** Members of the five hop layers (index 0 and 4 both the gateways), each in the registry's order. */
 export type LoopLayers = readonly (readonly RouteHop[])[];
 
 export type Loop = {
@@ -98,21 +98,6 @@ export function loopDelaysMs(beta: Uint8Array, meanDelayMs: number): number[] {
 }
 
 /**
- * Orders one layer's relays as the contract does: keccak256(epochSeed ‖ relay) ascending.
- *
- * @example
- * const gateways = rankOrder(seed, directoryGateways);
- */
-export function rankOrder<T extends { relay: Address }>(seed: Hex, members: readonly T[]): T[] {
-  const key = (r: Address) => BigInt(keccak256(encodePacked(["bytes32", "address"], [seed, r])));
-  return [...members].sort((a, b) => {
-    const ka = key(a.relay);
-    const kb = key(b.relay);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-}
-
-/**
  * The replay tags a loop leaves at each hop (what a dispute recomputes on chain).
  *
  * @example
@@ -162,7 +147,7 @@ export function hopHeaders(packet: Uint8Array, secrets: readonly Uint8Array[], p
  * Derives and builds the loop seeded by `beta`.
  *
  * @param p.beta VRF output of (sender key, epoch, j)
- * @param p.layers the epoch's five hop layers, each in rank order (`rankOrder`)
+ * @param p.layers the epoch's five hop layers, each in the contract's order (`loopLayers`)
  * @param p.params the network's Sphinx parameters (slot bytes are zero-filled)
  * @param p.meanDelayMs mean of the Exp per-hop delay (1/μ)
  * @returns route, delays, tags and the packet

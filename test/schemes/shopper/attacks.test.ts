@@ -254,3 +254,26 @@ describe("finding 3: a malformed hop cannot frame", () => {
     expect(await w.registry.read.faults([sender.address])).toBe(0n);
   });
 });
+
+describe("finding 8: the beacon cannot be ground", () => {
+  it("neither the block contents nor the time of the trigger change the beacon once epoch e + 2 is open", async () => {
+    const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
+    const E = 1n;
+    // Entering e + 2 opens it in the registry, as every relay does at the start of an epoch.
+    await w.gotoEpoch(E + 2n);
+    const beacons = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const snapshot = await w.networkHelpers.takeSnapshot();
+      // The attacker triggers at a block of its choosing and, as builder, fills the next block as it likes.
+      await w.networkHelpers.mine(i + 1);
+      await w.shopper.write.requestBeacon([E]);
+      await w.token.write.transfer([w.relays[0]!.address, BigInt(i + 1)]);
+      await w.networkHelpers.mine(1);
+      await w.shopper.write.fixBeacon([E]);
+      beacons.add(await w.shopper.read.beaconOf([E]));
+      await snapshot.restore();
+    }
+    // No choice left: one beacon however the attacker times or builds (docs/shopper.md §10 states the bound).
+    expect(beacons.size).toBe(1);
+  });
+});

@@ -4,8 +4,9 @@
  * its custom error, the events, the attacks of issue 5 and fund conservation.
  */
 import { describe, expect, it } from "vitest";
-import { bytesToHex, zeroAddress, type Hex } from "viem";
-import { createWorld, MAX_THRESHOLD, OBOL, REWARD, type World } from "./fixture.js";
+import { bytesToHex, encodeAbiParameters, keccak256, zeroAddress, type Hex } from "viem";
+import { createWorld, EPOCH, MAX_THRESHOLD, OBOL, REWARD, type World } from "./fixture.js";
+import { COMMIT_OFFSET, FINALIZE_OFFSET, MAX_HOP_DELAY_MS, PROOF_LAST_OFFSET, REVEAL_OFFSET } from "../../../src/schemes/shopper/constants.js";
 import { buildMerkleTree, merkleProof } from "../../../src/crypto/merkle.js";
 import { vrfProve } from "../../../src/crypto/vrf/bls.js";
 import { loopTags } from "../../../src/schemes/shopper/loop.js";
@@ -145,33 +146,45 @@ describe("ShopperAudit: commitments", () => {
 });
 
 describe("ShopperAudit: beacon", () => {
-  it("is drawn from a block after the commitments, once", async () => {
+  it("is drawn from the registry seed of e + 2, after the commitments, once", async () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
     await w.gotoEpoch(E + 1n);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
-    await w.gotoEpoch(E + 2n);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
-    await w.viem.assertions.emit(w.shopper.write.requestBeacon([E]), w.shopper, "BeaconRequested");
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
+    // Move into e + 2 without opening it: fixBeacon waits for the seed, requestBeacon opens the epoch.
+    const genesis = BigInt(await w.registry.read.genesis());
+    await w.networkHelpers.time.increaseTo(genesis + (E + 2n) * BigInt(EPOCH));
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.read.isWinner([E, `0x${"11".repeat(32)}`]), w.shopper, "ShopperAuditBeaconMissing", [E]);
-    await w.networkHelpers.mine(1);
+    await w.viem.assertions.emit(w.shopper.write.requestBeacon([E]), w.shopper, "BeaconRequested");
     await w.viem.assertions.emit(w.shopper.write.fixBeacon([E]), w.shopper, "BeaconFixed");
-    expect(await w.shopper.read.beaconOf([E])).not.toBe(`0x${"00".repeat(32)}`);
+    const seed = await w.registry.read.epochSeed([E + 2n]);
+    const expected = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }], [seed, E, w.shopper.address]));
+    expect(await w.shopper.read.beaconOf([E])).toBe(expected);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconAlreadyFixed", [E]);
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconAlreadyFixed", [E]);
   });
 
-  it("can be re-requested once the requested block hash expired", async () => {
+  it("cannot be requested after e + 2, when the reveal window has closed", async () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
-    await w.gotoEpoch(E + 2n);
-    await w.shopper.write.requestBeacon([E]);
-    await w.networkHelpers.mine(300);
+    await w.gotoEpoch(E + 3n);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
+    // e + 2 was never opened, so there is no seed to draw from.
     await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
-    await w.shopper.write.requestBeacon([E]);
-    await w.networkHelpers.mine(1);
-    await w.shopper.write.fixBeacon([E]);
   });
 });
+
+describe("ShopperAudit: timeline constants", () => {
+  it("match src/schemes/shopper/constants.ts one to one", async () => {
+    const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
+    expect(await w.shopper.read.COMMIT_OFFSET()).toBe(COMMIT_OFFSET);
+    expect(await w.shopper.read.REVEAL_OFFSET()).toBe(REVEAL_OFFSET);
+    expect(await w.shopper.read.PROOF_LAST_OFFSET()).toBe(PROOF_LAST_OFFSET);
+    expect(await w.shopper.read.FINALIZE_OFFSET()).toBe(FINALIZE_OFFSET);
+    expect(await w.shopper.read.MAX_HOP_DELAY_MS()).toBe(MAX_HOP_DELAY_MS);
+  });
+});
+
 
 describe("ShopperAudit: reveals", () => {
   it("rejects reveals outside epoch + 2, before the beacon, beyond jMax, with forged proofs, twice, or unfunded", async () => {
