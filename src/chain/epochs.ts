@@ -9,6 +9,7 @@ import { InvalidInputError } from "../errors.js";
 import { relayRegistryAbi } from "./abi/RelayRegistry.js";
 import { ChainTimeoutError, explainRevert, rethrowRevert } from "./errors.js";
 import type { ChainClients } from "./types.js";
+import { inTurn } from "./tx.js";
 
 export type EpochInfo = {
   /** Timestamp (s) at which epoch 0 starts (the registry's deployment block). */
@@ -93,13 +94,15 @@ export async function ensureEpochOpen(
   const seed = await readSeed(chain, epoch);
   if (seed !== undefined) return { epoch, seed, hash: undefined };
   try {
-    const { request, result } = await chain.publicClient.simulateContract({
-      address,
-      abi: relayRegistryAbi,
-      functionName: "openEpoch",
-      account: chain.walletClient.account,
+    const { hash, result } = await inTurn(chain, async () => {
+      const { request, result } = await chain.publicClient.simulateContract({
+        address,
+        abi: relayRegistryAbi,
+        functionName: "openEpoch",
+        account: chain.walletClient.account,
+      });
+      return { hash: await chain.walletClient.writeContract(request), result };
     });
-    const hash = await chain.walletClient.writeContract(request);
     await chain.publicClient.waitForTransactionReceipt({ hash });
     // A boundary may pass between simulation and mining: report what was opened.
     const opened = await currentEpoch(chain);

@@ -3,6 +3,7 @@
  * decoded), send, wait for the receipt. Scheme code reuses it for its own
  * contracts so every failure surfaces as a `ContractRevertError`.
  */
+import { BaseError, NonceTooLowError } from "viem";
 import type {
   Abi,
   Account,
@@ -62,19 +63,56 @@ export async function sendContractTx<
   const abi extends Abi,
   functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
 >(chain: ChainClients, call: SendContractTxParameters<abi, functionName>, action: string): Promise<TxOutcome> {
-  let hash: Hex;
-  try {
-    // viem cannot resolve its conditional parameter types for a generic `abi`, so the
-    // casts name the exact types (never `never`); callers are typed by SendContractTxParameters.
-    const { request } = await chain.publicClient.simulateContract({
-      ...call,
-      account: chain.walletClient.account,
-    } as SimulateContractParameters<abi, functionName, typeof call.args, Chain, Chain | undefined, Account>);
-    hash = await chain.walletClient.writeContract(request as WriteContractParameters);
-  } catch (error) {
-    rethrowRevert(error, action);
-  }
+  const hash = await inTurn(chain, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // viem cannot resolve its conditional parameter types for a generic `abi`, so the
+        // casts name the exact types (never `never`); callers are typed by SendContractTxParameters.
+        const { request } = await chain.publicClient.simulateContract({
+          ...call,
+          account: chain.walletClient.account,
+        } as SimulateContractParameters<abi, functionName, typeof call.args, Chain, Chain | undefined, Account>);
+        return await chain.walletClient.writeContract(request as WriteContractParameters);
+      } catch (error) {
+        // Another process sending from this key (`obol claim` beside a running relay) took the nonce:
+        // simulate again on the new state and take the next one.
+        if (attempt < NONCE_ATTEMPTS && isNonceTooLow(error)) continue;
+        rethrowRevert(error, action);
+      }
+    }
+  });
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new TransactionRevertedError(hash, action);
   return { hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
+}
+
+const NONCE_ATTEMPTS = 3;
+
+/**
+ * The tail of each sender's queue, keyed by chain and account. viem numbers a transaction from the node's
+ * pending count, so two sends from one key that read it before either is broadcast get the same nonce; once
+ * `writeContract` returns, the node holds the transaction and the next read counts it. Only simulate and
+ * broadcast are in turn; receipts are awaited in parallel.
+ */
+const turns = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `send` (simulate and broadcast, not the receipt wait) after every earlier send from the same key in this
+ * process has been broadcast. Every transaction Obol sends goes through here, so concurrent sends from one key
+ * (a relay's background round commit and its claim) never take the same nonce.
+ */
+export async function inTurn<T>(chain: ChainClients, send: () => Promise<T>): Promise<T> {
+  const key = `${chain.publicClient.chain.id}:${chain.account.toLowerCase()}`;
+  const previous = turns.get(key) ?? Promise.resolve();
+  const mine = previous.catch(() => {}).then(send);
+  turns.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(key) === mine) turns.delete(key);
+  }
+}
+
+function isNonceTooLow(error: unknown): boolean {
+  return error instanceof BaseError && error.walk((e) => e instanceof NonceTooLowError) instanceof NonceTooLowError;
 }

@@ -6,6 +6,7 @@
  * relay killed at any instant restarts without losing or double-redeeming.
  */
 import type { Address, Hash, Hex } from "viem";
+import { inTurn } from "../../chain/tx.js";
 import type { ClaimResult, SchemeDeps, SettleScheme } from "../scheme.js";
 import type { Logger } from "../../log.js";
 import { forComponent } from "../../log.js";
@@ -119,10 +120,10 @@ export class ChannelsSettle implements SettleScheme {
       this.#store.setState(batch, "submitted");
       let hash: Hash;
       try {
-        hash = await chain.walletClient.writeContract({
+        hash = await inTurn(chain, () => chain.walletClient.writeContract({
           address, abi: paymentChannelsAbi, functionName: "redeemTickets", args: [args],
           account: chain.walletClient.account, chain: chain.walletClient.chain,
-        });
+        }));
       } catch (error) {
         this.#log.warn({ err: error, tickets: batch.length }, "redemption not sent; tickets stay redeemable");
         this.#store.setState(batch, "won");

@@ -12,7 +12,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { ChainClients } from "../../chain/types.js";
 import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
-import { sendContractTx } from "../../chain/tx.js";
+import { inTurn, sendContractTx } from "../../chain/tx.js";
 import { ContractRevertError } from "../../chain/errors.js";
 import { forComponent, type Logger } from "../../log.js";
 import type { SphinxParams } from "../../crypto/sphinx/params.js";
@@ -103,7 +103,7 @@ export class Auditor {
       beacon = await read();
       if (fixed(beacon)) break;
       // The requested block is not mined yet: on an idle dev chain, mine one by a self-transfer.
-      const hash = await chain.walletClient.sendTransaction({ to: chain.account, value: 0n, account: chain.walletClient.account, chain: chain.publicClient.chain });
+      const hash = await inTurn(chain, () => chain.walletClient.sendTransaction({ to: chain.account, value: 0n, account: chain.walletClient.account, chain: chain.publicClient.chain }));
       await chain.publicClient.waitForTransactionReceipt({ hash });
       beacon = await read();
     }

@@ -5,6 +5,7 @@
  * receipt, and the contract's `owed` (zeroed by a claim) prevents a double pay.
  */
 import type { Address, Hex } from "viem";
+import { inTurn } from "../../chain/tx.js";
 import type { ClaimResult, SchemeDeps, SettleScheme } from "../scheme.js";
 import { forComponent, type Logger } from "../../log.js";
 import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
@@ -43,8 +44,10 @@ export class ShopperSettle implements SettleScheme {
     if (owed === 0n) return result;
     let hash: Hex;
     try {
-      const { request } = await chain.publicClient.simulateContract({ address, abi: shopperAuditAbi, functionName: "claim", args: [relay], account: chain.walletClient.account });
-      hash = await chain.walletClient.writeContract(request);
+      hash = await inTurn(chain, async () => {
+        const { request } = await chain.publicClient.simulateContract({ address, abi: shopperAuditAbi, functionName: "claim", args: [relay], account: chain.walletClient.account });
+        return chain.walletClient.writeContract(request);
+      });
     } catch (error) {
       rethrowRevert(error, "claim shopper rewards");
     }
