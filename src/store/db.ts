@@ -66,10 +66,9 @@ export function openDatabase(path: string): DatabaseSync {
 let savepointCounter = 0;
 
 /**
- * Runs `fn` atomically: all its writes commit or none do. Uses a SAVEPOINT,
- * so it nests inside an open transaction (e.g. inside the relay's group commit
- * during `RelayScheme.onPacket`) as well as at top level, where it is a
- * transaction of its own. `fn` must be synchronous: an `await` inside would let
+ * Runs `fn` atomically: all its writes commit or none do. Inside an open
+ * transaction (e.g. the relay's group commit during `RelayScheme.onPacket`)
+ * it is a SAVEPOINT; at top level it is a BEGIN IMMEDIATE transaction of its own. `fn` must be synchronous: an `await` inside would let
  * unrelated writes join the savepoint.
  *
  * @param db the connection
@@ -79,15 +78,23 @@ let savepointCounter = 0;
  * transaction(db, () => { insertCredit.run(relay, amount); insertTag.run(tag, epoch); });
  */
 export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  // At top level, BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
+  // transaction that reads first is refused outright when it tries to write after another connection
+  // (the relay beside `obol claim`) committed, instead of waiting.
+  const topLevel = !db.isTransaction;
   const name = `obol_sp_${++savepointCounter}`;
-  db.exec(`SAVEPOINT ${name}`);
+  db.exec(topLevel ? "BEGIN IMMEDIATE" : `SAVEPOINT ${name}`);
   try {
     const result = fn();
-    db.exec(`RELEASE ${name}`);
+    db.exec(topLevel ? "COMMIT" : `RELEASE ${name}`);
     return result;
   } catch (error) {
-    db.exec(`ROLLBACK TO ${name}`);
-    db.exec(`RELEASE ${name}`);
+    if (topLevel) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+    } else {
+      db.exec(`ROLLBACK TO ${name}`);
+      db.exec(`RELEASE ${name}`);
+    }
     throw error;
   }
 }

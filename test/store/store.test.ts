@@ -84,6 +84,32 @@ describe("ReplayStore", () => {
 });
 
 describe("transaction and GroupCommitter", () => {
+  it("a top-level transaction that reads, then writes, is not refused because another connection wrote in between", () => {
+    // A relay and `obol claim` open the same relay.sqlite. A deferred transaction reads on a snapshot and must
+    // upgrade to write later; if the other connection committed meanwhile, SQLite refuses the upgrade at once
+    // ("database is locked", no busy wait), and the claim or the credit it was writing is lost.
+    const path = join(mkdtempSync(join(tmpdir(), "obol-tx-")), "relay.sqlite");
+    const a = openDatabase(path);
+    const b = openDatabase(path);
+    b.exec("PRAGMA busy_timeout = 0"); // the other writer, if it cannot get the lock, gives up instead of stalling this test
+    const replayA = new ReplayStore(a);
+    const replayB = new ReplayStore(b);
+    let otherWrote = true;
+    transaction(a, () => {
+      expect(replayA.countForEpoch(0n)).toBe(0);
+      try {
+        replayB.checkAndInsert(randomBytes(32), 0n);
+      } catch {
+        otherWrote = false; // it waits for this transaction instead of overtaking it
+      }
+      replayA.checkAndInsert(randomBytes(32), 0n);
+    });
+    expect(otherWrote).toBe(false);
+    expect(replayA.countForEpoch(0n)).toBe(1);
+    a.close();
+    b.close();
+  });
+
   it("transaction rolls back every write when the work throws, and nests", () => {
     const db = openDatabase(":memory:");
     const replay = new ReplayStore(db);
