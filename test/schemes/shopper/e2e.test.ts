@@ -39,8 +39,9 @@ describe("shopper end to end", () => {
       // Keys registered by the hook are in force from the next epoch: loops run there.
       const E = (await currentEpoch(chain)) + 1n;
       await advanceDevChainToEpoch(chain, E);
-      // Every auditor sends its loops through the live relays (8 per relay, after a 3 s guard).
-      await new Promise((r) => setTimeout(r, 10_000));
+      // Every auditor sends its loops through the live relays (8 per relay, spread over the
+      // devnet's 10 s window from when it sees the epoch; DEVNET_SHOPPER), then they drain.
+      await new Promise((r) => setTimeout(r, 16_000));
       await advanceDevChainToEpoch(chain, E + 1n);
       await until("commitments", async () => {
         let n = 0;
