@@ -71,6 +71,9 @@ ${COMMON_USAGE}`,
         open: true,
         onError: (error) => log.warn({ err: error }, "epoch watch error"),
         onEpoch: async (epoch: bigint) => {
+          await auditor.onEpoch(epoch).catch((error) => log.warn({ err: error }, "audit step failed"));
+          // Then the epoch's loops, in the background: the audit steps' transactions come first,
+          // since they share this account's nonces with the snapshot `sendLoops` may send.
           const [, bls] = await keysIn(epoch);
           if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
             const run: Promise<void> = auditor.sendLoops(epoch, loops, { signal })
@@ -79,7 +82,6 @@ ${COMMON_USAGE}`,
               .finally(() => sending.delete(run));
             sending.add(run);
           }
-          await auditor.onEpoch(epoch).catch((error) => log.warn({ err: error }, "audit step failed"));
         },
       });
     } finally {

@@ -46,9 +46,10 @@ export type AuditorParameters = {
    */
   guardMs?: number;
   /**
-   * Length of the stretch from the epoch's start over which loops are spread
-   * (default: the whole epoch). Only a dev chain that is advanced by hand, far
-   * faster than its epochs, shortens it; on a live network a shorter window is
+   * Length of the stretch over which loops are spread (default: the whole
+   * epoch, from its start by chain time). When set, the stretch starts when
+   * `sendLoops` is called. Only a dev chain that is advanced by hand, far
+   * faster than its epochs, sets it; on a live network a shorter window is
    * exactly the burst a strategic dropper looks for (issue 11, finding 1).
    */
   spreadMs?: number;
@@ -96,9 +97,10 @@ export class Auditor {
     const layers = await loopLayers(chain, epoch);
     const info = await epochInfo(chain);
     const epochMs = Math.min(Number(info.duration) * 1000, this.#p.spreadMs ?? Number.POSITIVE_INFINITY);
-    const block = await chain.publicClient.getBlock({ blockTag: "latest" });
     // Chain time says how far into the epoch we are; the local clock times the sends from here.
-    const elapsedMs = Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
+    // A devnet window starts when we see the epoch: its chain clock runs ahead under bursts of blocks.
+    const block = await chain.publicClient.getBlock({ blockTag: "latest" });
+    const elapsedMs = this.#p.spreadMs !== undefined ? 0 : Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
     const startedAt = clock.now() - elapsedMs;
     const stored = new Set(this.store.loopsOf(epoch).map((l) => l.index));
     const chainId = chain.publicClient.chain.id;
@@ -120,7 +122,7 @@ export class Auditor {
       this.store.setLoopState(epoch, j, "sent");
       sent++;
     }
-    this.#log.info({ epoch, sent, planned: plan.length }, "sent verifiable loops");
+    this.#log.info({ epoch, sent, planned: plan.length, elapsedMs, epochMs }, "sent verifiable loops");
     return sent;
   }
 

@@ -66,15 +66,16 @@ export const devnet: SchemeDevnet = {
           signal: both,
           onError: (error) => l.debug({ err: error, relay: r.name }, "auditor epoch error"),
           onEpoch: async (epoch) => {
+            await auditor.onEpoch(epoch).catch((error) => l.warn({ err: error, relay: r.name }, "audit step failed"));
             const [, bls] = await r.chain.publicClient.readContract({ address: registry, abi: relayRegistryAbi, functionName: "keysAt", args: [r.chain.account, epoch] });
-            // Sent across the epoch (times from the VRF), beside the audit steps.
+            // Then the epoch's loops, sent across it (times from the VRF) beside the epoch loop: after the
+            // audit steps, whose transactions share this account's nonces with the snapshot `sendLoops` may send.
             if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
               const run: Promise<void> = auditor.sendLoops(epoch, DEVNET_SHOPPER.loopsPerEpoch, { signal: both })
                 .then(() => {}, (error) => l.warn({ err: error, relay: r.name }, "loops failed"))
                 .finally(() => sending.delete(run));
               sending.add(run);
             }
-            await auditor.onEpoch(epoch).catch((error) => l.warn({ err: error, relay: r.name }, "audit step failed"));
           },
         }),
       );

@@ -17,6 +17,9 @@ import { advanceDevChainToEpoch, currentEpoch } from "../../../src/chain/epochs.
 import { shopperAuditAbi } from "../../../src/chain/abi/ShopperAudit.js";
 import { relayRegistryAbi } from "../../../src/chain/abi/RelayRegistry.js";
 import { revealedLoops } from "../../../src/schemes/shopper/chain.js";
+import { ShopperStore } from "../../../src/schemes/shopper/store.js";
+import { DEVNET_SHOPPER } from "../../../src/schemes/shopper/devnet.js";
+import { openDatabase } from "../../../src/store/db.js";
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -40,8 +43,12 @@ describe("shopper end to end", () => {
       const E = (await currentEpoch(chain)) + 1n;
       await advanceDevChainToEpoch(chain, E);
       // Every auditor sends its loops through the live relays (8 per relay, spread over the
-      // devnet's 10 s window from when it sees the epoch; DEVNET_SHOPPER), then they drain.
-      await new Promise((r) => setTimeout(r, 16_000));
+      // devnet's 10 s window from when it sees the epoch; DEVNET_SHOPPER); read from their stores.
+      const dbs = net.relays.map((r) => openDatabase(join(r.dataDir, "shopper-auditor.sqlite")));
+      const stores = dbs.map((db) => new ShopperStore(db));
+      await until("loops sent", async () => stores.every((s) => s.loopsOf(E).filter((l) => l.state === "sent").length === DEVNET_SHOPPER.loopsPerEpoch), 120_000);
+      for (const db of dbs) db.close();
+      await new Promise((r) => setTimeout(r, 5_000)); // the last loops drain (mean delay 3 × 200 ms)
       await advanceDevChainToEpoch(chain, E + 1n);
       await until("commitments", async () => {
         let n = 0;
