@@ -118,7 +118,13 @@ export class Auditor {
       if (signal?.aborted || (await currentEpoch(chain)) !== epoch) break;
       const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
       this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, headers: loop.headers, route: loop.route.map((h) => h.relay) });
-      await this.#p.send(loop.packet, loop.route[0]!);
+      try {
+        await this.#p.send(loop.packet, loop.route[0]!);
+      } catch (error) {
+        // One unreachable gateway must not stop the rest of the epoch's schedule; the loop stays unsent.
+        this.#log.warn({ epoch, index: j, gateway: loop.route[0]!.relay, err: error }, "sending a loop failed");
+        continue;
+      }
       this.store.setLoopState(epoch, j, "sent");
       sent++;
     }
