@@ -52,7 +52,7 @@ describe("shopper end to end", () => {
       const dbs = net.relays.map((r) => openDatabase(join(r.dataDir, "shopper-auditor.sqlite")));
       const stores = dbs.map((db) => new ShopperStore(db));
       // Each loop is stored just before its send; one whose send failed stays unsent and is never revealed.
-      await until("loops sent", async () => stores.every((s) => s.loopsOf(E).length === DEVNET_SHOPPER.loopsPerEpoch), 120_000);
+      await until("loops sent", async () => stores.every((s) => s.loopsOf(E).length === DEVNET_SHOPPER.loopsPerEpoch), 300_000);
       for (const db of dbs) db.close();
       await new Promise((r) => setTimeout(r, 5_000)); // the last loops drain (mean delay 3 × 200 ms)
       await advanceDevChainToEpoch(chain, E + 1n);
