@@ -126,5 +126,5 @@ describe("shopper end to end", () => {
       await net.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 900_000);
 });
