@@ -19,7 +19,10 @@ Runs until Ctrl-C. The account must be a registered relay: its VRF key
 it is not, the auditor calls updateKeys (in force from the next epoch) and
 starts sending loops once it is. Each epoch: sends N ≤ jMax loops (default
 jMax), reveals winners two epochs later, fetches inclusion proofs from the
-relays, finalizes four epochs later. State: <data-dir>/relay.sqlite.
+relays, finalizes four epochs later. Loops go out spread over the epoch (times
+fixed by their VRF outputs) over long-lived links to the gateways, from the
+auditor's own libp2p key (<data-dir>/auditor), never the relay's.
+State: <data-dir>/relay.sqlite.
 
 ${COMMON_USAGE}`,
   async run(argv, { out, log, signal }) {
@@ -51,11 +54,16 @@ ${COMMON_USAGE}`,
     const network = obolNetwork(await loadScheme("shopper"));
     const db = openDatabase(join(common.dataDir, "relay.sqlite"));
     const libp2p = await createObolNode({ listen: [], privateKey: await loadOrCreatePeerKey(join(common.dataDir, "auditor")) });
+    const { DEFAULT_RATES } = await import("../../client/loopix.js");
+    const sender = mixSender({ chain, libp2p, layout: network.layout, log });
     const auditor = new Auditor({
       chain, db, log, libp2p, vrfSecretKey: vrf.secretKey, params: network.params,
-      meanDelayMs: numberOption(values["mean-delay-ms"], "--mean-delay-ms", "auditor", 200),
-      send: mixSender({ chain, libp2p, layout: network.layout }),
+      // Clients' delay distribution: loops must not stand out by the delays they ask hops to hold.
+      meanDelayMs: numberOption(values["mean-delay-ms"], "--mean-delay-ms", "auditor", DEFAULT_RATES.meanDelayMs),
+      send: sender.send,
     });
+    // Each epoch's loops are sent across that whole epoch, beside the audit steps of the epoch loop.
+    const sending = new Set<Promise<void>>();
     const loops = values.loops === undefined ? undefined : numberOption(values.loops, "--loops", "auditor", 0);
     try {
       await watchEpochs(chain, {
@@ -63,18 +71,22 @@ ${COMMON_USAGE}`,
         open: true,
         onError: (error) => log.warn({ err: error }, "epoch watch error"),
         onEpoch: async (epoch: bigint) => {
+          await auditor.onEpoch(epoch).catch((error) => log.warn({ err: error }, "audit step failed"));
+          // Then the epoch's loops, in the background: the audit steps' transactions come first,
+          // since they share this account's nonces with the snapshot `sendLoops` may send.
           const [, bls] = await keysIn(epoch);
           if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
-            const sent = await auditor.sendLoops(epoch, loops).catch((error) => {
-              log.warn({ err: error }, "sending loops failed");
-              return 0;
-            });
-            out.write(`epoch ${epoch}: sent ${sent} loops\n`);
+            const run: Promise<void> = auditor.sendLoops(epoch, loops, { signal })
+              .then((sent) => void out.write(`epoch ${epoch}: sent ${sent} loops\n`))
+              .catch((error) => log.warn({ err: error }, "sending loops failed"))
+              .finally(() => sending.delete(run));
+            sending.add(run);
           }
-          await auditor.onEpoch(epoch).catch((error) => log.warn({ err: error }, "audit step failed"));
         },
       });
     } finally {
+      await Promise.allSettled([...sending]);
+      await sender.close();
       await libp2p.stop();
       db.close();
     }

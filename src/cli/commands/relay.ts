@@ -24,7 +24,7 @@ Options:
   --deployment-dir <dir> where deployment.json is (default: --data-dir)
   --stake <units>        stake to register with (default the registry minimum)
   --cover-rate <n>       relay loop cover packets per second, λM (default 0.5; 0 = off)
-  --cover-delay-ms <n>   mean per-hop delay of cover loops (default 50)
+  --cover-delay-ms <n>   mean per-hop delay of cover loops (default 200, as clients: loops must not stand out)
   --max-delay-ms <n>     largest sender-chosen delay accepted (default 60000)
   --stats-every <s>      log statistics every s seconds (default 30)
   --metrics-port <n>     serve Prometheus metrics on http://<metrics-host>:<n>/metrics (0 = any free port; off when absent)
@@ -64,7 +64,7 @@ ${COMMON_USAGE}`,
       throw new UsageError(`--stake must be an integer, got "${values.stake}"`, "relay");
     }
     const coverRate = numberOption(values["cover-rate"], "--cover-rate", "relay", 0.5);
-    const coverDelayMs = numberOption(values["cover-delay-ms"], "--cover-delay-ms", "relay", 50);
+    const coverDelayMs = numberOption(values["cover-delay-ms"], "--cover-delay-ms", "relay", 200);
     const maxDelayMs = numberOption(values["max-delay-ms"], "--max-delay-ms", "relay", 60_000);
     const statsEvery = numberOption(values["stats-every"], "--stats-every", "relay", 30);
 

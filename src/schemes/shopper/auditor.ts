@@ -1,7 +1,7 @@
 /**
  * The loop sender / auditor (docs/shopper.md §Auditor): during epoch e it
- * sends up to jMax verifiable cover loops (each stored durably before it is
- * sent); in e+2 it fixes the beacon and reveals its winners; it collects the
+ * sends up to jMax verifiable cover loops, each at a time its VRF output fixes
+ * (each stored durably before it is sent); in e+2 it fixes the beacon and reveals its winners; it collects the
  * hops' inclusion proofs over `/obol/proof/1` and submits them; from e+4 it
  * finalizes. Relays run it for their own loops; any registered key holder can.
  */
@@ -18,7 +18,8 @@ import { forComponent, type Logger } from "../../log.js";
 import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import { vrfProve } from "../../crypto/vrf/bls.js";
 import type { RouteHop } from "../scheme.js";
-import { buildLoop, loopInput } from "./loop.js";
+import { buildLoop, loopInput, loopSendOffsetMs } from "./loop.js";
+import { currentEpoch, epochInfo, epochStart } from "../../chain/epochs.js";
 import { claim5, loopLayers, shopperAddress } from "./chain.js";
 import { requestProof } from "./proofs.js";
 import { ShopperStore, type StoredLoop } from "./store.js";
@@ -39,12 +40,27 @@ export type AuditorParameters = {
   /** Used to fetch proofs from relays; when absent, relays are expected to prove their own hops. */
   libp2p?: Libp2p;
   /**
-   * Pause before the first loop of an epoch (default 3 s): relays cache the
-   * current epoch for up to 2 s, and a loop they file under the previous
-   * epoch would be missing from the audited epoch's root.
+   * No loop is sent within this long of either end of an epoch (default 3 s):
+   * relays cache the current epoch for up to 2 s, and a loop they file under
+   * another epoch would be missing from the audited epoch's root.
    */
   guardMs?: number;
+  /**
+   * Length of the stretch over which loops are spread (default: the whole
+   * epoch, from its start by chain time). When set, the stretch starts when
+   * `sendLoops` is called. Only a dev chain that is advanced by hand, far
+   * faster than its epochs, sets it; on a live network a shorter window is
+   * exactly the burst a strategic dropper looks for (issue 11, finding 1).
+   */
+  spreadMs?: number;
+  /** Times the sends (default: the wall clock); tests pass a virtual one. */
+  clock?: AuditorClock;
 };
+
+/** The auditor's time source: `now()` in ms and a sleep of `ms` (≤ 0: none). */
+export type AuditorClock = { now(): number; sleep(ms: number): Promise<void> };
+
+const realClock = (signal?: AbortSignal): AuditorClock => ({ now: () => Date.now(), sleep: (ms) => sleep(Math.max(0, ms), signal) });
 
 export class Auditor {
   readonly store: ShopperStore;
@@ -58,31 +74,61 @@ export class Auditor {
   }
 
   /**
-   * Builds and sends loops 0 … count−1 of `epoch` (never more than jMax; loops
-   * already stored are not rebuilt, so a restart never exceeds the cap).
+   * Sends loops 0 … count−1 of `epoch` (never more than jMax), each at the
+   * time its VRF output fixes (`loopSendOffsetMs`): spread over the whole
+   * epoch, so a relay cannot pick loops out by when they arrive (issue 11,
+   * finding 1). Resolves once the last one is sent, near the epoch's end:
+   * callers run it beside their epoch loop, not inside it.
+   * A loop whose time has passed when this is called (a late start or a
+   * restart) is skipped, never sent late: a burst of late loops would stand
+   * out. A loop is stored just before it is sent, so a restart never exceeds
+   * the cap; the epoch is re-read before each send and loops stop when it moved.
    *
+   * @param options.signal stops the schedule (no loop is sent after it aborts)
    * @returns number of loops sent now
    */
-  async sendLoops(epoch: bigint, count?: number): Promise<number> {
+  async sendLoops(epoch: bigint, count?: number, { signal }: { signal?: AbortSignal } = {}): Promise<number> {
     const { chain } = this.#p;
+    const clock = this.#p.clock ?? realClock(signal);
+    const guardMs = this.#p.guardMs ?? 3_000;
     const shopper = shopperAddress(chain);
     const jMax = await chain.publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "jMax" });
     const n = Math.min(count ?? jMax, jMax);
     const layers = await loopLayers(chain, epoch);
-    const done = new Set(this.store.loopsOf(epoch).filter((l) => l.state !== "built").map((l) => l.index));
-    if (done.size === 0 && (this.#p.guardMs ?? 3_000) > 0) await sleep(this.#p.guardMs ?? 3_000);
+    const info = await epochInfo(chain);
+    const epochMs = Math.min(Number(info.duration) * 1000, this.#p.spreadMs ?? Number.POSITIVE_INFINITY);
+    // Chain time says how far into the epoch we are; the local clock times the sends from here.
+    // A devnet window starts when we see the epoch: its chain clock runs ahead under bursts of blocks.
+    const block = await chain.publicClient.getBlock({ blockTag: "latest" });
+    const elapsedMs = this.#p.spreadMs !== undefined ? 0 : Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
+    const startedAt = clock.now() - elapsedMs;
+    const stored = new Set(this.store.loopsOf(epoch).map((l) => l.index));
     const chainId = chain.publicClient.chain.id;
-    let sent = 0;
+    const plan: { j: number; at: number; proof: Uint8Array; output: Uint8Array }[] = [];
     for (let j = 0; j < n; j++) {
-      if (done.has(j)) continue;
+      if (stored.has(j)) continue;
       const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, sender: chain.account, epoch, index: j }));
+      const at = loopSendOffsetMs(output, epochMs, guardMs);
+      if (at >= elapsedMs) plan.push({ j, at, proof, output });
+    }
+    plan.sort((a, b) => a.at - b.at);
+    let sent = 0;
+    for (const { j, at, proof, output } of plan) {
+      await clock.sleep(startedAt + at - clock.now());
+      if (signal?.aborted || (await currentEpoch(chain)) !== epoch) break;
       const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
       this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, headers: loop.headers, route: loop.route.map((h) => h.relay) });
-      await this.#p.send(loop.packet, loop.route[0]!);
+      try {
+        await this.#p.send(loop.packet, loop.route[0]!);
+      } catch (error) {
+        // One unreachable gateway must not stop the rest of the epoch's schedule; the loop stays unsent.
+        this.#log.warn({ epoch, index: j, gateway: loop.route[0]!.relay, err: error }, "sending a loop failed");
+        continue;
+      }
       this.store.setLoopState(epoch, j, "sent");
       sent++;
     }
-    this.#log.info({ epoch, sent }, "sent verifiable loops");
+    this.#log.info({ epoch, sent, planned: plan.length, elapsedMs, epochMs }, "sent verifiable loops");
     return sent;
   }
 

@@ -11,6 +11,8 @@ export const SESSION_KEY_BLOCK = 0;
 export const ROUTE_BLOCK = 1;
 /** First stream block of the delay draws (hop h uses block 6 + h). */
 export const DELAY_BLOCK = 6;
+/** Stream block of the loop's send time within its epoch (after the delay blocks 6 + h, h ≤ 4). */
+export const SEND_TIME_BLOCK = 11;
 /** Hops of a loop: entry gateway, mix layers 1..3, exit gateway. */
 export const LOOP_HOPS = 5;
 /** Layer of each hop; gateways serve layers 0 and 4. */

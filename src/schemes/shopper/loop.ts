@@ -10,13 +10,15 @@
  * - block(6 + h): delay of mix hop h ∈ {1, 2, 3}: u = (top 53 bits of block) / 2^53,
  *   delayMs = round(−ln(1 − u) · meanDelayMs) (Exp inverse CDF); gateways
  *   (hops 0 and 4) hold no delay, like every client packet (docs/client.md §Loopix).
+ * - block(11): send time within the epoch, uniform over [guard, epoch − guard)
+ *   (issue 11, finding 1: loops arrive spread like user traffic, not in a burst).
  *
  * The packet itself is built by the normal Sphinx code (X25519 group), so on
  * reveal anyone — and the contract, in a dispute — recomputes every hop's tag.
  */
 import { createHash } from "node:crypto";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { encodePacked, type Address, } from "viem";
 import { deriveHopSecrets, peelHeader } from "../../crypto/sphinx/header.js";
 import { OBOL_ASSOCIATED_DATA } from "../../crypto/sphinx/constants.js";
 import { headerSize } from "../../crypto/sphinx/params.js";
@@ -26,7 +28,7 @@ import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import type { HopInstruction } from "../../crypto/sphinx/hop.js";
 import { InvalidInputError } from "../../errors.js";
 import type { RouteHop } from "../scheme.js";
-import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, MAX_HOP_DELAY_MS, ROUTE_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
+import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, MAX_HOP_DELAY_MS, ROUTE_BLOCK, SEND_TIME_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
 
 /** Members of the five hop layers (index 0 and 4 both the gateways), each in the registry's order. */
 export type LoopLayers = readonly (readonly RouteHop[])[];
@@ -95,6 +97,24 @@ export function loopDelaysMs(beta: Uint8Array, meanDelayMs: number): number[] {
     const u = Number(block.readBigUInt64BE(0) >> 11n) / 2 ** 53; // u ∈ [0, 1)
     return Math.min(MAX_HOP_DELAY_MS, Math.round(-Math.log(1 - u) * meanDelayMs));
   });
+}
+
+/** u ∈ [0, 1) from the top 53 bits of a stream block. */
+function uniformOf(block: Uint8Array): number {
+  return Number(Buffer.from(block).readBigUInt64BE(0) >> 11n) / 2 ** 53;
+}
+
+/**
+ * When in its epoch a loop is sent, ms after the epoch starts: uniform over
+ * [guardMs, epochMs − guardMs) from block(11). Nobody can predict it before
+ * the reveal (β is the sender's VRF output), and afterwards anyone can check it.
+ *
+ * @example
+ * const at = loopSendOffsetMs(beta, 60_000, 3_000);
+ */
+export function loopSendOffsetMs(beta: Uint8Array, epochMs: number, guardMs: number): number {
+  if (!(epochMs > 2 * guardMs) || !(guardMs >= 0)) throw new InvalidInputError("epochMs", "must exceed twice the guard");
+  return guardMs + Math.floor(uniformOf(loopBlock(beta, SEND_TIME_BLOCK)) * (epochMs - 2 * guardMs));
 }
 
 /**

@@ -17,6 +17,9 @@ import { advanceDevChainToEpoch, currentEpoch } from "../../../src/chain/epochs.
 import { shopperAuditAbi } from "../../../src/chain/abi/ShopperAudit.js";
 import { relayRegistryAbi } from "../../../src/chain/abi/RelayRegistry.js";
 import { revealedLoops } from "../../../src/schemes/shopper/chain.js";
+import { ShopperStore } from "../../../src/schemes/shopper/store.js";
+import { DEVNET_SHOPPER } from "../../../src/schemes/shopper/devnet.js";
+import { openDatabase } from "../../../src/store/db.js";
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -25,6 +28,11 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 60_
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Polls `cond` for up to `timeoutMs`; whether it came true (for waits that may legitimately not). */
+async function within(timeoutMs: number, cond: () => Promise<boolean>): Promise<boolean> {
+  return until("", cond, timeoutMs).then(() => true, () => false);
 }
 
 describe("shopper end to end", () => {
@@ -39,8 +47,14 @@ describe("shopper end to end", () => {
       // Keys registered by the hook are in force from the next epoch: loops run there.
       const E = (await currentEpoch(chain)) + 1n;
       await advanceDevChainToEpoch(chain, E);
-      // Every auditor sends its loops through the live relays (8 per relay, after a 3 s guard).
-      await new Promise((r) => setTimeout(r, 10_000));
+      // Every auditor sends its loops through the live relays (8 per relay, spread over 2–5 s
+      // from when it sees the epoch; DEVNET_SHOPPER); read from their stores.
+      const dbs = net.relays.map((r) => openDatabase(join(r.dataDir, "shopper-auditor.sqlite")));
+      const stores = dbs.map((db) => new ShopperStore(db));
+      // Each loop is stored just before its send; one whose send failed stays unsent and is never revealed.
+      await until("loops sent", async () => stores.every((s) => s.loopsOf(E).length === DEVNET_SHOPPER.loopsPerEpoch), 300_000);
+      for (const db of dbs) db.close();
+      await new Promise((r) => setTimeout(r, 5_000)); // the last loops drain (mean delay 3 × 200 ms)
       await advanceDevChainToEpoch(chain, E + 1n);
       await until("commitments", async () => {
         let n = 0;
@@ -49,9 +63,16 @@ describe("shopper end to end", () => {
       });
       await advanceDevChainToEpoch(chain, E + 2n);
       await until("reveals", async () => (await revealedLoops(chain, E)).length > 0 && (await read<string>("beaconOf", [E])) !== `0x${"00".repeat(32)}`);
-      await new Promise((r) => setTimeout(r, 8_000)); // proofs from relays and auditors
-      await advanceDevChainToEpoch(chain, E + 3n);
-      await new Promise((r) => setTimeout(r, 5_000));
+      // Proofs from relays and auditors: wait until every revealed loop is proven, or 90 s per
+      // window (a loop the network really lost never is), not a fixed time a loaded machine overruns.
+      const allProven = async () => {
+        for (const l of await revealedLoops(chain, E)) if ((await read<{ provenMask: number }>("audit", [l.auditId])).provenMask !== 31) return false;
+        return true;
+      };
+      if (!(await within(90_000, allProven))) {
+        await advanceDevChainToEpoch(chain, E + 3n);
+        await within(90_000, allProven);
+      }
       await advanceDevChainToEpoch(chain, E + 4n);
       const loops = await revealedLoops(chain, E);
       await until("finalized", async () => {
@@ -105,5 +126,5 @@ describe("shopper end to end", () => {
       await net.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 900_000);
 });

@@ -28,6 +28,7 @@ import { Auditor } from "../../../src/schemes/shopper/auditor.js";
 import { serveProofs, requestProof } from "../../../src/schemes/shopper/proofs.js";
 import { scheme } from "../../../src/schemes/shopper/scheme.js";
 import { loadScheme } from "../../../src/schemes/registry.js";
+import { virtualClock } from "./traffic.js";
 import { createWorld, PARAMS, REWARD, type World, type Relay } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "obol-shopper-"));
@@ -144,7 +145,7 @@ describe("relay, auditor and settlement over several epochs", () => {
     // A dropping relay: the mix at index 4 records tags but forwards nothing.
     const dropper = w.relays[4]!;
     const auditor = new Auditor({
-      chain: senderNode.chain, db: senderNode.db, log, vrfSecretKey: sender.vrf.secretKey, params: PARAMS, meanDelayMs: 50, guardMs: 0,
+      chain: senderNode.chain, db: senderNode.db, log, vrfSecretKey: sender.vrf.secretKey, params: PARAMS, meanDelayMs: 50, guardMs: 0, clock: virtualClock(),
       send: (packet: Uint8Array, first: RouteHop) => deliver(nodes, E, packet, first.relay, dropper.address),
     });
     expect(await auditor.sendLoops(E)).toBe(6);

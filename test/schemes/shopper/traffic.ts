@@ -1,0 +1,155 @@
+/**
+ * One epoch of mixed traffic in a shopper world, timed as a relay sees it
+ * (issue 11, finding 1): the real `Auditor` sends its loops on a virtual
+ * clock, clients' packets are built by the real client code (`buildPacket`,
+ * `hopDelays`, Poisson send times), and every packet is carried hop by hop
+ * with the real Sphinx peel. Each hop records what it observes: arrival time
+ * within the epoch, previous peer, the delay it was asked to hold, the final
+ * action. A dropper decides per packet from that observation alone.
+ * Used by test/schemes/shopper/dropper.test.ts and bench/shopper-classifier.bench.ts.
+ */
+import { bytesToHex, type Address } from "viem";
+import { x25519Group } from "../../../src/crypto/sphinx/group.js";
+import { peelPacket } from "../../../src/crypto/sphinx/packet.js";
+import { headerSize } from "../../../src/crypto/sphinx/params.js";
+import { openDatabase } from "../../../src/store/db.js";
+import { silentLogger } from "../../../src/log.js";
+import { buildPacket, hopDelays, obolNetwork } from "../../../src/client/packet.js";
+import { DEFAULT_RATES, sampleExponential, type RandomFloat } from "../../../src/client/loopix.js";
+import { Auditor } from "../../../src/schemes/shopper/auditor.js";
+import { ShopperClient } from "../../../src/schemes/shopper/client.js";
+import { scheme as shopperScheme } from "../../../src/schemes/shopper/scheme.js";
+import { headerHashOf, leafValue } from "../../../src/schemes/shopper/loop.js";
+import type { ChainClients } from "../../../src/chain/types.js";
+import type { RouteHop } from "../../../src/schemes/scheme.js";
+import { EPOCH, PARAMS, type Relay, type World } from "./fixture.js";
+
+/** What one hop sees of one packet. */
+export type Observation = {
+  relay: Address;
+  /** Hop index on the route (0 entry gateway … 4 exit gateway). */
+  hop: number;
+  /** ms since the epoch started when the packet arrived. */
+  arrivalMs: number;
+  /** The peer it came from: a relay address, or `link:<id>` for a client-side link into a gateway. */
+  from: string;
+  /** Delay the header asks this hop to hold, ms. */
+  delayMs: number;
+  action: string;
+  audit: boolean;
+};
+
+/** Seeded uniform [0, 1) (mulberry32), so user traffic is reproducible. */
+export function seededRandom(seed: number): RandomFloat {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** The ChainClients an auditor of relay `r` uses on the fixture chain. */
+export function chainOf(w: World, r: Relay): ChainClients {
+  return {
+    publicClient: w.publicClient as never,
+    walletClient: r.wallet as never,
+    account: r.address,
+    deployment: {
+      chainId: w.chainId, rpcUrl: "", startBlock: 0n,
+      contracts: { ObolToken: w.token.address, RelayRegistry: w.registry.address, ShopperAudit: w.shopper.address },
+    },
+  };
+}
+
+/** A clock whose sleeps pass instantly: the auditor's schedule, without waiting an epoch. */
+export function virtualClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += Math.max(0, ms);
+    },
+  };
+}
+
+export type Sent = { at: number; packet: Uint8Array; first: Address; audit: boolean; sender: string };
+
+/**
+ * Runs every relay's real Auditor for epoch `e` on virtual clocks (0 = the
+ * moment the auditor learns of the epoch, at its start) and returns what they
+ * handed to their send path, with the send time.
+ */
+export async function auditorSends(w: World, e: bigint, { loops, meanDelayMs = DEFAULT_RATES.meanDelayMs }: { loops?: number; meanDelayMs?: number } = {}) {
+  const sent: Sent[] = [];
+  const auditors: Auditor[] = [];
+  await Promise.all(w.relays.map(async (r) => {
+    const clock = virtualClock();
+    const auditor = new Auditor({
+      chain: chainOf(w, r), db: openDatabase(":memory:"), log: silentLogger(),
+      vrfSecretKey: r.vrf.secretKey, params: PARAMS, meanDelayMs, clock,
+      send: async (packet: Uint8Array, first: RouteHop) => void sent.push({ at: clock.now(), packet, first: first.relay, audit: true, sender: r.address }),
+    } as ConstructorParameters<typeof Auditor>[0]);
+    auditors.push(auditor);
+    await auditor.sendLoops(e, loops);
+  }));
+  return { sent, auditors };
+}
+
+/**
+ * Clients' packets over one epoch: each client sends Poisson payloads at
+ * `ratePerS` through its own gateway to a random recipient's gateway, built by
+ * the real client code with Loopix delays.
+ */
+export async function userSends(w: World, e: bigint, { clients = 6, ratePerS = 0.1, random }: { clients?: number; ratePerS?: number; random: RandomFloat }) {
+  const layers = await w.layers(e);
+  const network = obolNetwork(shopperScheme);
+  const payer = new ShopperClient();
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  const sent: Sent[] = [];
+  for (let c = 0; c < clients; c++) {
+    const gateway = pick(layers[0]!);
+    for (let at = sampleExponential(1000 / ratePerS, random); at < EPOCH * 1000; at += sampleExponential(1000 / ratePerS, random)) {
+      const route = [gateway, pick(layers[1]!), pick(layers[2]!), pick(layers[3]!), { ...pick(layers[4]!), layer: 4 }];
+      const mailbox = new Uint8Array(32).map(() => Math.floor(random() * 256));
+      const { packet } = await buildPacket({
+        network, payer, route, epoch: e, kind: "payload", delays: hopDelays(route, DEFAULT_RATES.meanDelayMs, random),
+        final: { action: "deliver", mailbox }, message: new Uint8Array(16),
+      });
+      sent.push({ at, packet, first: gateway.relay, audit: false, sender: `link:client${c}` });
+    }
+  }
+  return sent;
+}
+
+/**
+ * Carries a packet from its send time through the relays (real peel; each
+ * relay records the leaf its store would hold). `forward(obs)` is asked at
+ * every hop after the tag is recorded (a dropper's rational order); false
+ * stops the packet there.
+ */
+export function carryTimed(w: World, e: bigint, s: Sent, forward: (o: Observation) => boolean, seen: Observation[]): void {
+  let current: Address | null = s.first;
+  let p: Uint8Array | null = s.packet;
+  let at = s.at;
+  let from = s.sender.startsWith("link:") ? s.sender : `link:${s.sender}`;
+  for (let hop = 0; current && p; hop++) {
+    const r = w.relayOf(current);
+    const peeled = peelPacket({ group: x25519Group, params: PARAMS, secretKey: r.mixSecret, packet: p });
+    const header = p.slice(0, headerSize(x25519Group, PARAMS.routingInfoSize));
+    const value = leafValue(peeled.replayTag, headerHashOf(header));
+    const list = r.tags.get(e) ?? [];
+    list.push(value);
+    r.tags.set(e, list);
+    r.leafOf.set(`${e}:${bytesToHex(peeled.replayTag)}`, value);
+    const o: Observation = { relay: r.address, hop, arrivalMs: at, from, delayMs: peeled.hop.delayMs, action: peeled.hop.action, audit: s.audit };
+    seen.push(o);
+    if (!forward(o)) return;
+    at += peeled.hop.delayMs;
+    from = r.address;
+    p = peeled.next;
+    current = peeled.hop.action === "forward" ? peeled.hop.next : null;
+  }
+}
