@@ -21,7 +21,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_RATES, sleep, type LoopixRates } from "../../client/loopix.js";
+import { DEV_ACCOUNT_COUNT } from "../../chain/node.js";
 import { scrapeRow } from "../../cli/watch.js";
+import { ObolError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import { readCredit } from "../../relay/credit.js";
 import type { SchemeName } from "../../schemes/scheme.js";
@@ -121,6 +123,12 @@ function rssMiB(pid: number): number | null {
  */
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const scheme = o.scheme ?? "free";
+  const relays = (o.gateways ?? 2) + 3 * (o.mixesPerLayer ?? 3);
+  if (scheme !== "free" && relays + (o.clients ?? 20) > DEV_ACCOUNT_COUNT - 1)
+    throw new ObolError(`a ${scheme} soak needs a funded dev account for each of its ${relays} relays and ${o.clients ?? 20} clients`, {
+      details: `Hardhat funds ${DEV_ACCOUNT_COUNT} accounts and the deployer takes one`,
+      hint: `pass --clients ${DEV_ACCOUNT_COUNT - 1 - relays} or fewer`,
+    });
   const events: string[] = [];
   const note = (text: string) => { events.push(text); o.onEvent?.(text); };
   const random = seededRandom(`soak/${o.seed}`);
