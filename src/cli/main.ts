@@ -11,6 +11,7 @@ import { ObolError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { CliContext, Command } from "./command.js";
 import { UnknownCommandError } from "./errors.js";
+import { resolveNetworkOptions } from "./network.js";
 
 /**
  * Every command, loaded on demand (a command may pull in the chain, libp2p or
@@ -98,7 +99,9 @@ export async function main(argv: string[], { signal }: { signal: AbortSignal }):
       return 0;
     }
     const context: CliContext = { log, out, signal };
-    return await command.run(rest, context);
+    const resolved = await resolveNetworkOptions(name, rest);
+    if (resolved.key) process.env.OBOL_KEY = resolved.key; // in-process only: not in argv nor the start environment
+    return await command.run(resolved.argv, context);
   } catch (error) {
     printError(error, verbose);
     return 1;

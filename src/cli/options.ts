@@ -9,6 +9,7 @@ import { isHex, type Hex } from "viem";
 import { SCHEME_NAMES } from "../schemes/registry.js";
 import type { SchemeName } from "../schemes/scheme.js";
 import { UsageError } from "./errors.js";
+import { NETWORK_USAGE } from "./network.js";
 
 export const DEFAULT_DATA_DIR = ".obol";
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
@@ -50,6 +51,7 @@ export const COMMON_USAGE = `Common options:
   --rpc-url <url>    chain JSON-RPC endpoint (default ${DEFAULT_RPC_URL})
   --key-file <path>  file holding the private key of your account (0x + 64 hex digits)
   --key <0x…>        the key itself (visible in \`ps\`: prefer --key-file or env OBOL_KEY)
+${NETWORK_USAGE}
   --scheme <name>    accounting scheme: ${SCHEME_NAMES.join(" | ")} (default: the one
                      the deployment holds, else free)
   --json             machine-readable output

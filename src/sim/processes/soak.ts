@@ -21,7 +21,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_RATES, sleep, type LoopixRates } from "../../client/loopix.js";
+import { DEV_ACCOUNT_COUNT } from "../../chain/node.js";
 import { scrapeRow } from "../../cli/watch.js";
+import { ObolError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import { readCredit } from "../../relay/credit.js";
 import type { SchemeName } from "../../schemes/scheme.js";
@@ -30,6 +32,7 @@ import { seededRandom } from "../random.js";
 import { deliveries } from "./devnet.js";
 import { startProcessNetwork, type ProcessNetwork, type RelayProcess } from "./network.js";
 import { startRpcProxy, type RpcProxy } from "./rpc-proxy.js";
+import { paidOnChain } from "./soak-chain.js";
 import { describeExit, Supervisor, type ChildExit } from "./supervisor.js";
 
 const run = promisify(execFile);
@@ -40,6 +43,9 @@ export type SoakOptions = {
   dataDir: string;
   scheme?: SchemeName;
   clients?: number;
+  /** Network shape (default 2 gateways, 3 mixes per layer: 11 relays). */
+  gateways?: number;
+  mixesPerLayer?: number;
   killEveryS?: number;
   /** Seconds of the run before RSS slopes are measured. */
   warmupS?: number;
@@ -57,17 +63,47 @@ export type SoakReport = {
   events: string[];
   kills: { name: string; atS: number; queued: number }[];
   crashes: ChildExit[];
-  rss: { name: string; pid: number; slopeMiBPerMin: number; samples: number }[];
+  /** Per process instance: RSS slope after warm-up, its 95 % interval, and (relays) the V8 heap's slope. */
+  rss: { name: string; pid: number; slopeMiBPerMin: number; ci95: number; heapSlopeMiBPerMin: number; samples: number }[];
 };
 
 /** Least-squares slope of (t minutes, y MiB). */
 export function slope(points: readonly { t: number; y: number }[]): number {
+  return fit(points).slope;
+}
+
+/**
+ * Least-squares line through (t, y) with the half-width of the slope's 95 %
+ * interval (±1.96 standard errors; residuals of RSS samples 10 s apart are
+ * not independent, so read it as a lower bound on the uncertainty).
+ */
+export function fit(points: readonly { t: number; y: number }[]): { slope: number; ci95: number } {
   const n = points.length;
   const mt = points.reduce((s, p) => s + p.t, 0) / n;
   const my = points.reduce((s, p) => s + p.y, 0) / n;
   const num = points.reduce((s, p) => s + (p.t - mt) * (p.y - my), 0);
   const den = points.reduce((s, p) => s + (p.t - mt) ** 2, 0);
-  return den === 0 ? 0 : num / den;
+  if (den === 0 || n < 3) return { slope: 0, ci95: Number.POSITIVE_INFINITY };
+  const b = num / den;
+  const residual = points.reduce((s, p) => s + (p.y - my - b * (p.t - mt)) ** 2, 0);
+  return { slope: b, ci95: 1.96 * Math.sqrt(residual / (n - 2) / den) };
+}
+
+/** `nodejs_heap_size_used_bytes` from a relay's metrics, in MiB (null when unreachable). */
+async function heapUsedMiB(metricsUrl: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(2_000) })).text();
+    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text);
+    return m ? Number(m[1]) / 2 ** 20 : null;
+  } catch {
+    return null;
+  }
+}
+
+function sum(values: Iterable<bigint>): bigint {
+  let total = 0n;
+  for (const v of values) total += v;
+  return total;
 }
 
 function rssMiB(pid: number): number | null {
@@ -87,6 +123,12 @@ function rssMiB(pid: number): number | null {
  */
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const scheme = o.scheme ?? "free";
+  const relays = (o.gateways ?? 2) + 3 * (o.mixesPerLayer ?? 3);
+  if (scheme !== "free" && relays + (o.clients ?? 20) > DEV_ACCOUNT_COUNT - 1)
+    throw new ObolError(`a ${scheme} soak needs a funded dev account for each of its ${relays} relays and ${o.clients ?? 20} clients`, {
+      details: `Hardhat funds ${DEV_ACCOUNT_COUNT} accounts and the deployer takes one`,
+      hint: `pass --clients ${DEV_ACCOUNT_COUNT - 1 - relays} or fewer`,
+    });
   const events: string[] = [];
   const note = (text: string) => { events.push(text); o.onEvent?.(text); };
   const random = seededRandom(`soak/${o.seed}`);
@@ -95,7 +137,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const warmupMs = (o.warmupS ?? Math.min(120, o.minutes * 15)) * 1_000;
   let proxy: RpcProxy | null = null;
   const net: ProcessNetwork = await startProcessNetwork({
-    scheme, dataDir: o.dataDir, gateways: 2, mixesPerLayer: 3, clients: o.clients ?? 20,
+    scheme, dataDir: o.dataDir, gateways: o.gateways ?? 2, mixesPerLayer: o.mixesPerLayer ?? 3, clients: o.clients ?? 20,
     rates: o.rates ?? { ...DEFAULT_RATES, payloadPerS: 1, loopPerS: 0.3, dropPerS: 0.3 }, messagesPerS: o.messagesPerS ?? 0.2,
     seed: o.seed, log: o.log, signal: o.signal, onStep: (s) => note(`setup: ${s}`),
     childRpcUrl: async (url) => {
@@ -105,7 +147,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     onCrash: (e) => note(`crash: ${describeExit(e)}`),
   });
   const kills: SoakReport["kills"] = [];
-  const rssSamples = new Map<number, { name: string; points: { t: number; y: number }[] }>();
+  const rssSamples = new Map<number, { name: string; points: { t: number; y: number }[]; heap: { t: number; y: number }[] }>();
   const earnedSeen = new Map<string, bigint>();
   let creditDrops = 0n;
   const start = Date.now();
@@ -118,9 +160,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         if (!pid || !c.running) continue;
         const y = rssMiB(pid);
         if (y === null) continue;
-        const s = rssSamples.get(pid) ?? { name: c.name, points: [] };
+        const s = rssSamples.get(pid) ?? { name: c.name, points: [], heap: [] };
         s.points.push({ t, y });
         rssSamples.set(pid, s);
+        // The JS heap of relays too: RSS growing while the heap does not is the allocator or warm-up, not a leak in our maps.
+        const relay = net.relays.find((r) => r.child === c);
+        if (relay) void heapUsedMiB(relay.metricsUrl).then((h) => { if (h !== null) s.heap.push({ t, y: h }); });
       }
     }, 10_000);
     const faults = [
@@ -174,32 +219,66 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     for (const e of unclean) note(`unclean shutdown: ${describeExit(e)}`);
     note("every relay claims twice (the chain is still up)");
     const claims = await claimTwice(net, scheme, note);
+    // The chain's account, not the relays': what each relay was paid, from redemption events.
+    const chainPaid = await paidOnChain(net.deployer, scheme);
     let creditLost = creditDrops;
+    let earnedTotal = 0n;
+    let claimedTotal = 0n;
+    let chainMismatch = 0n;
     for (const r of net.relays) {
       const db = openDatabase(join(r.dataDir, "relay.sqlite"));
       try {
         const c = readCredit(db, scheme);
         const seen = earnedSeen.get(r.name) ?? 0n;
-        if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards: credit lost
+        earnedTotal += c.earned;
+        claimedTotal += c.claimed;
+        if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards (tickets voided): credit lost
         if (c.earned > c.claimed + c.pending) creditLost += c.earned - c.claimed - c.pending;
+        if (c.pending > 0n) note(`${r.name}: ${c.pending} still pending after two claims`);
+        const paid = chainPaid.paid.get(r.chain.account.toLowerCase()) ?? 0n;
+        if (paid !== c.claimed) {
+          chainMismatch += paid > c.claimed ? paid - c.claimed : c.claimed - paid;
+          note(`${r.name}: the chain paid ${paid}, its database says ${c.claimed} claimed`);
+        }
       } finally {
         db.close();
       }
     }
     const rss = [...rssSamples.entries()].map(([pid, s]) => {
       // Warm-up counts from each process's own first sample: a restarted relay warms up again.
-      const points = s.points.filter((p) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs);
-      return { name: s.name, pid, slopeMiBPerMin: points.length >= 5 ? slope(points) : Number.NaN, samples: points.length };
+      const warm = (p: { t: number }) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs;
+      const points = s.points.filter(warm);
+      const heap = s.heap.filter(warm);
+      const line = points.length >= 5 ? fit(points) : { slope: Number.NaN, ci95: Number.NaN };
+      return {
+        name: s.name, pid, slopeMiBPerMin: line.slope, ci95: line.ci95,
+        heapSlopeMiBPerMin: heap.length >= 5 ? slope(heap) : Number.NaN, samples: points.length,
+      };
     });
-    const slopes = rss.map((r) => r.slopeMiBPerMin).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+    const sorted = (values: number[]) => values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+    const quantile = (v: number[], q: number) => (v.length === 0 ? Number.NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]!);
+    const slopes = sorted(rss.map((r) => r.slopeMiBPerMin));
+    const heapSlopes = sorted(rss.map((r) => r.heapSlopeMiBPerMin));
     const lost = kills.reduce((s, k) => s + k.queued, 0);
+    const unit = scheme === "tickets" ? "tokens" : "wei";
     return {
       figures: [
         { metric: "soak.delivered_ratio", value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio", note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill` },
         { metric: "soak.lost_in_queue_per_kill", value: kills.length === 0 ? 0 : lost / kills.length, unit: "packets", note: `${lost} packets over ${kills.length} kills` },
-        { metric: "soak.credit_lost", value: Number(creditLost), unit: scheme === "tickets" ? "tokens" : "wei", note: `scheme ${scheme}` },
-        { metric: "soak.double_claims", value: claims.double, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}` },
-        { metric: "soak.rss_slope_mib_per_min", value: slopes.length === 0 ? Number.NaN : slopes[slopes.length - 1]!, unit: "MiB/min", note: `max over ${slopes.length} processes after ${warmupMs / 1_000} s warm-up; median ${slopes.length ? slopes[Math.floor(slopes.length / 2)]!.toFixed(3) : "–"}` },
+        { metric: "soak.credit_lost", value: Number(creditLost), unit, note: `scheme ${scheme}` },
+        { metric: "soak.double_claims", value: claims.double + chainPaid.doublePaid, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} tickets paid twice on chain` },
+        { metric: "soak.credit_earned", value: Number(earnedTotal), unit, note: `over ${net.relays.length} relays, from their databases` },
+        { metric: "soak.credit_claimed_on_chain", value: Number(sum(chainPaid.paid.values())), unit, note: `${chainPaid.events} redemption events; the databases say ${claimedTotal}` },
+        { metric: "soak.chain_claim_mismatch", value: Number(chainMismatch), unit, note: "sum over relays of |paid on chain − claimed in the relay's database| (must be 0)" },
+        {
+          metric: "soak.rss_slope_mib_per_min", value: quantile(slopes, 0.5), unit: "MiB/min",
+          note: `median over ${slopes.length} process instances of each one's least-squares RSS slope (samples every 10 s after its own ${warmupMs / 1_000} s warm-up); quartiles ${quantile(slopes, 0.25).toFixed(2)}–${quantile(slopes, 0.75).toFixed(2)}, max ${quantile(slopes, 1).toFixed(2)}`,
+        },
+        { metric: "soak.rss_slope_mib_per_min_max", value: quantile(slopes, 1), unit: "MiB/min", note: "the fastest-growing process instance" },
+        {
+          metric: "soak.heap_slope_mib_per_min", value: quantile(heapSlopes, 0.5), unit: "MiB/min",
+          note: `median over ${heapSlopes.length} relay instances of the V8 heap-used slope (nodejs_heap_size_used_bytes), same window; max ${quantile(heapSlopes, 1).toFixed(2)}`,
+        },
         { metric: "soak.crashes", value: crashes.length, unit: "processes", note: "exits nobody asked for (the SIGKILLs are asked for)" },
         { metric: "soak.unclean_shutdowns", value: unclean.length, unit: "processes" },
       ],

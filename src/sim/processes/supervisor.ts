@@ -67,7 +67,12 @@ export class ManagedChild {
     const fd = openSync(spec.logFile, "a");
     this.child = spawn(process.execPath, ["--import", "tsx", spec.script ?? CLI_MAIN, ...spec.args], {
       stdio: ["ignore", "pipe", fd, ...(spec.ipc ? ["ipc" as const] : [])],
-      env: { ...process.env, NODE_OPTIONS: "--disable-warning=ExperimentalWarning", ...spec.env },
+      // OBOL_CHILD_NODE_OPTIONS adds node flags to every child (e.g. `--heapsnapshot-signal=SIGUSR2` to find a leak).
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `--disable-warning=ExperimentalWarning ${process.env.OBOL_CHILD_NODE_OPTIONS ?? ""}`.trim(),
+        ...spec.env,
+      },
     });
     createInterface({ input: this.child.stdout! }).on("line", (line) => {
       try { writeSync(fd, `${line}\n`); } catch { /* log closed after exit */ }
