@@ -16,6 +16,7 @@ import { TicketsClient } from "../../../src/schemes/tickets/client.js";
 import { TicketsRelay } from "../../../src/schemes/tickets/relay.js";
 import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/tickets/slot.js";
+import { DepositEpochError } from "../../../src/schemes/tickets/errors.js";
 import type { IncomingPacket, RouteHop } from "../../../src/schemes/scheme.js";
 
 const s = await schemeEnv();
@@ -73,5 +74,14 @@ describe("tickets at an epoch boundary", () => {
     expect((await hopRelay.onPacket(packet(slots[0]!, e - 1n))).accept).toBe(true);
     expect((await hopRelay.onPacket(packet(slots[1]!, e))).accept).toBe(true);
     expect((await hopRelay.onPacket(packet(slots[2]!, e + 1n))).accept).toBe(true);
+  });
+
+  it("buying for an epoch that ended while the buyer chose it is one typed error naming the epochs on sale", async () => {
+    const c = s.participant(6);
+    const issuer = await readIssuer(c.chain, s.wallets[1]!.account.address);
+    const e = await s.bank.read.currentEpoch();
+    const late = buyTokens(c.chain, c.db, s.bls, { epoch: e - 1n, relays: [relay], perRelay: 1, issuer, issue: (r) => s.issuer.issue(r) });
+    await expect(late).rejects.toThrow(DepositEpochError);
+    await expect(late).rejects.toThrow(`Tokens for epoch ${e - 1n} cannot be bought now: the TicketBank is in epoch ${e} and sells epochs ${e} to ${e + 8n}`);
   });
 });
