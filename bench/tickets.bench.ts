@@ -19,6 +19,11 @@ import type { Address } from "viem";
 import { spendOrderAttack } from "./tickets-chaining.js";
 import { MUTANT_KINDS, mutants, type Mutant } from "./tickets-mutants.js";
 import { checkToken } from "../src/schemes/tickets/relay.js";
+import * as mcl from "mcl-wasm";
+import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { TOKEN_DST } from "../src/crypto/blind/constants.js";
+import { mclG1Hasher } from "../src/crypto/blind/hash-to-g1.js";
 
 const OBOL = 10n ** 18n;
 const HOPS = 5;
@@ -108,6 +113,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   metrics.push({ metric: "tickets.verify.per_s", value: median(wall), unit: "tokens/s", note: `median wall-clock rate, one thread, batches of ${batch}; ${spread(wall)}` });
   metrics.push({ metric: "tickets.verify.per_cpu_s", value: median(cpu), unit: "tokens/CPU-s", note: `median per CPU-second of this process (load-independent); ${spread(cpu)}` });
   metrics.push({ metric: "tickets.verify.per_s_spread", value: (Math.max(...wall) - Math.min(...wall)) / median(wall), unit: "fraction", note: "(max − min) / median of the wall-clock rounds" });
+  metrics.push(...hashToG1Paths(items.map((i) => i.message), rounds));
   let n = 0;
   let start = 0;
   const blinded = bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, new Uint8Array(16))).blinded;
@@ -158,6 +164,42 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   }
   metrics.push({ metric: "tickets.bytes_per_packet", value: SLOT_SIZE * HOPS, unit: "bytes", note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt` });
   return metrics;
+}
+
+/**
+ * Hash-to-G1, the relay's main cost, both ways in the same run and in
+ * interleaved rounds (CPU µs per hash, medians): mcl's own hash_to_curve
+ * (`hash-to-g1.ts`: one isogeny and one cofactor clearing per message), and
+ * the path used before (noble's expand_message_xmd, then mcl-wasm's
+ * `Fp.mapToG1` twice, each clearing the cofactor). Same outputs (tested).
+ */
+function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[] {
+  const hasher = mclG1Hasher(TOKEN_DST);
+  const twoMaps = (m: Uint8Array) => {
+    const uniform = expand_message_xmd(m, TOKEN_DST, 128, sha256);
+    const [u0, u1] = [new mcl.Fp(), new mcl.Fp()];
+    u0.setBigEndianMod(uniform.subarray(0, 64));
+    u1.setBigEndianMod(uniform.subarray(64, 128));
+    return mcl.add(u0.mapToG1(), u1.mapToG1());
+  };
+  const cpuUs = (f: (m: Uint8Array) => unknown) => {
+    const c0 = process.cpuUsage();
+    for (let k = 0; k < 4; k++) for (const m of messages) f(m);
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / (4 * messages.length);
+  };
+  const now: number[] = [];
+  const before: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    now.push(cpuUs(hasher.hash));
+    before.push(cpuUs(twoMaps));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const note = `CPU µs per 92-byte token message, median of ${rounds} interleaved rounds of ${4 * messages.length}`;
+  return [
+    { metric: "tickets.h2c.us_per_hash", value: median(now), unit: "µs", note: `mcl hash_to_curve (one isogeny, one cofactor clearing); ${note}` },
+    { metric: "tickets.h2c.us_per_hash_two_maps", value: median(before), unit: "µs", note: `the previous path: noble expand_message_xmd + 2 × mcl Fp.mapToG1 (each clears); ${note}` },
+  ];
 }
 
 /**
