@@ -14,6 +14,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { bytesToHex, hexToBigInt, parseEventLogs, type Hex } from "viem";
 import type { ChainClients } from "../../chain/types.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
+import { explainRevert } from "../../chain/errors.js";
 import type { BlindBls } from "../../crypto/blind/bls.js";
 import { g1ToEip2537, tokenMessage } from "../../crypto/blind/encoding.js";
 import { ticketBank, type IssuerInfo } from "./bank.js";
@@ -125,9 +126,14 @@ async function drawBeacon(chain: ChainClients, epoch: bigint, result: ReclaimRes
   const bank = ticketBank(chain);
   let beacon = await bank.read.beacon([epoch]);
   if (hexToBigInt(beacon) === 0n) {
-    const hash = await bank.write.setBeacon([epoch]);
-    await chain.publicClient.waitForTransactionReceipt({ hash });
-    result.transactions.push(hash);
+    try {
+      const hash = await bank.write.setBeacon([epoch]);
+      await chain.publicClient.waitForTransactionReceipt({ hash });
+      result.transactions.push(hash);
+    } catch (error) {
+      // Someone (a relay's claim) drew it between our read and our call: theirs counts.
+      if (explainRevert(error)?.errorName !== "TicketBankBeaconAlreadySet") throw error;
+    }
     beacon = await bank.read.beacon([epoch]);
   }
   return beacon;
