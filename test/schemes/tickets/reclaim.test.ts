@@ -1,8 +1,9 @@
 /**
  * `reclaimUnspent` in lottery mode (winBits = 2) on the real TicketBank: the
- * beacon is drawn by the reclaim when nobody has, tokens spent at a relay stay out of it, an epoch still open is reported
- * with its deadline, losers are dropped without a transaction, and the holder
- * is paid exactly price · 2^winBits per winning unspent token, once.
+ * beacon is drawn by the reclaim when nobody has, tokens spent at a relay
+ * stay out of it, an epoch still open is reported with its deadline, losers
+ * are dropped without a transaction, and the holder is paid exactly
+ * price · 2^winBits per winning unspent token, once.
  */
 import { describe, expect, it } from "vitest";
 import { getAddress } from "viem";
