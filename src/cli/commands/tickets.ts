@@ -1,4 +1,7 @@
-/** `obol tickets buy|list|reclaim`: buy blind tokens, list the wallet, take back unspent ones (docs/tickets.md §4, §10). */
+/**
+ * `obol tickets buy|list|reclaim`: buy blind tokens, list the wallet, take back
+ * unspent ones (docs/tickets.md §4, §10).
+ */
 import { join } from "node:path";
 import { readFileSync, existsSync } from "node:fs";
 import { formatUnits, isAddress, type Address } from "viem";

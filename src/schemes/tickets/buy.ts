@@ -38,7 +38,8 @@ export type BuyTokensReturnType = { depositId: bigint; tokens: number; paid: big
  * @param bls the blind-BLS backend
  * @param parameters epoch, relays, count per relay, issuer, transport
  * @returns deposit id, tokens stored, amount paid
- * @throws DepositEpochError (epoch not on sale) | IssuanceRefusedError | BlindSignatureRejectedError | InvalidInputError
+ * @throws DepositEpochError (epoch not on sale) | IssuanceRefusedError |
+ *   BlindSignatureRejectedError | InvalidInputError
  * @example
  * await buyTokens(chain, db, bls, { epoch, relays, perRelay: 50, issuer, issue: (r) => requestIssuance(node, peer, r) });
  */
