@@ -6,8 +6,9 @@
  * signature, so a fuzzer asserts *why* each input fails, not only that it does.
  *
  * Slot: epoch (8, BE) ‖ serial (16) ‖ σ (48, compressed G1). The relay's
- * packet epoch is E; tokens of E and E − 1 (grace) pass the epoch filter, so
- * every field mutation except length and epoch reaches the BLS check.
+ * packet epoch is E; tokens of E − 1 (grace), E and E + 1 (a relay that has
+ * not polled the new epoch yet) pass the epoch filter, so every field mutation
+ * except length and epoch reaches the BLS check.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import type { Address } from "viem";
@@ -110,10 +111,10 @@ export function* mutants(seed: string, ctx: MutantContext): Generator<Mutant[]> 
     () => {
       const t = mint();
       let e = BigInt(Math.floor(next() * 2 ** 52)) * 4096n + BigInt(Math.floor(next() * 4096));
-      if (e === epoch || e + 1n === epoch) e = epoch + 1n;
+      if (e + 1n >= epoch && e <= epoch + 1n) e = epoch + 2n; // the window is E − 1 … E + 1
       return [{ kind: "epoch-outside", slot: encodeSlot({ ...t, epoch: e }), expect: "tickets: wrong epoch" }];
     },
-    () => [{ kind: "epoch-grace-relabel", slot: encodeSlot({ ...mint(), epoch: epoch - 1n }), expect: "tickets: invalid token" }],
+    () => [{ kind: "epoch-window-relabel", slot: encodeSlot({ ...mint(), epoch: next() < 0.5 ? epoch - 1n : epoch + 1n }), expect: "tickets: invalid token" }],
     () => {
       const t = mint();
       return [{ kind: "serial-bits", slot: encodeSlot({ ...t, serial: flipBits(next, t.serial, 1 + Math.floor(next() * 3)) }), expect: "tickets: invalid token" }];
@@ -153,7 +154,8 @@ export function* mutants(seed: string, ctx: MutantContext): Generator<Mutant[]> 
       return [{ kind: "random-body", slot, expect: "tickets: invalid token" }];
     },
     () => {
-      const slot = encodeSlot(mint(next() < 0.5 ? epoch : epoch - 1n));
+      const r = next();
+      const slot = encodeSlot(mint(r < 1 / 3 ? epoch - 1n : r < 2 / 3 ? epoch : epoch + 1n));
       return [
         { kind: "valid", slot, expect: null },
         { kind: "duplicate-in-batch", slot: Uint8Array.from(slot), expect: "tickets: double spend" },

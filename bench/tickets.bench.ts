@@ -19,6 +19,12 @@ import type { Address } from "viem";
 import { spendOrderAttack } from "./tickets-chaining.js";
 import { MUTANT_KINDS, mutants, type Mutant } from "./tickets-mutants.js";
 import { checkToken } from "../src/schemes/tickets/relay.js";
+import * as mcl from "mcl-wasm";
+import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { TOKEN_DST } from "../src/crypto/blind/constants.js";
+import { mclG1Hasher } from "../src/crypto/blind/hash-to-g1.js";
 
 const OBOL = 10n ** 18n;
 const HOPS = 5;
@@ -108,6 +114,8 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   metrics.push({ metric: "tickets.verify.per_s", value: median(wall), unit: "tokens/s", note: `median wall-clock rate, one thread, batches of ${batch}; ${spread(wall)}` });
   metrics.push({ metric: "tickets.verify.per_cpu_s", value: median(cpu), unit: "tokens/CPU-s", note: `median per CPU-second of this process (load-independent); ${spread(cpu)}` });
   metrics.push({ metric: "tickets.verify.per_s_spread", value: (Math.max(...wall) - Math.min(...wall)) / median(wall), unit: "fraction", note: "(max − min) / median of the wall-clock rounds" });
+  metrics.push(...hashToG1Paths(items.map((i) => i.message), rounds));
+  metrics.push(verifyBeforeAfter(bls, items, publicKey, rounds));
   let n = 0;
   let start = 0;
   const blinded = bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, new Uint8Array(16))).blinded;
@@ -158,6 +166,94 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   }
   metrics.push({ metric: "tickets.bytes_per_packet", value: SLOT_SIZE * HOPS, unit: "bytes", note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt` });
   return metrics;
+}
+
+/**
+ * Hash-to-G1, the relay's main cost, both ways in the same run and in
+ * interleaved rounds (CPU µs per hash, medians): mcl's own hash_to_curve
+ * (`hash-to-g1.ts`: one isogeny and one cofactor clearing per message), and
+ * the path used before (noble's expand_message_xmd, then mcl-wasm's
+ * `Fp.mapToG1` twice, each clearing the cofactor). Same outputs (tested).
+ */
+function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[] {
+  const hasher = mclG1Hasher(TOKEN_DST);
+  const twoMaps = twoMapHash;
+  const cpuUs = (f: (m: Uint8Array) => unknown) => {
+    const c0 = process.cpuUsage();
+    for (let k = 0; k < 4; k++) for (const m of messages) f(m);
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / (4 * messages.length);
+  };
+  const now: number[] = [];
+  const before: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    now.push(cpuUs(hasher.hash));
+    before.push(cpuUs(twoMaps));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const note = `CPU µs per 92-byte token message, median of ${rounds} interleaved rounds of ${4 * messages.length}`;
+  return [
+    { metric: "tickets.h2c.us_per_hash", value: median(now), unit: "µs", note: `mcl hash_to_curve (one isogeny, one cofactor clearing); ${note}` },
+    { metric: "tickets.h2c.us_per_hash_two_maps", value: median(before), unit: "µs", note: `the previous path: noble expand_message_xmd + 2 × mcl Fp.mapToG1 (each clears); ${note}` },
+  ];
+}
+
+/**
+ * The relay's batch check before and after the hash change, interleaved in
+ * one process (so both see the same load): `bls.verifyBatch` now, against the
+ * verifyBatch of commit 00dd593 rebuilt on the same mcl instance (σ sum,
+ * two-map hashes, one subgroup check, one 2-pair pairing). Tokens per CPU-second.
+ */
+function verifyBeforeAfter(bls: BlindBls, items: { message: Uint8Array; signature: Uint8Array }[], publicKey: Uint8Array, rounds: number): Metric {
+  const g2 = new mcl.G2();
+  g2.deserialize(bls12_381.G2.Point.BASE.toBytes(true));
+  const negG2 = new mcl.PrecomputedG2(mcl.neg(g2));
+  const q = new mcl.G2();
+  q.deserialize(publicKey);
+  const pk = new mcl.PrecomputedG2(q);
+  const g1 = (b: Uint8Array) => {
+    const p = new mcl.G1();
+    p.deserialize(b);
+    return p;
+  };
+  const previous = () => {
+    let sigma = g1(items[0]!.signature);
+    let hashes = twoMapHash(items[0]!.message);
+    for (let i = 1; i < items.length; i++) {
+      sigma = mcl.add(sigma, g1(items[i]!.signature));
+      hashes = mcl.add(hashes, twoMapHash(items[i]!.message));
+    }
+    return !sigma.isZero() && sigma.isValidOrder() && mcl.finalExp(mcl.precomputedMillerLoop2(sigma, negG2, hashes, pk)).isOne();
+  };
+  const perCpuS = (verify: () => boolean) => {
+    const c0 = process.cpuUsage();
+    for (let k = 0; k < 4; k++) if (!verify()) throw new Error("batch must verify");
+    const c = process.cpuUsage(c0);
+    return (4 * items.length) / ((c.user + c.system) / 1e6);
+  };
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    before.push(perCpuS(previous));
+    after.push(perCpuS(() => bls.verifyBatch(items, publicKey)));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const value = median(before);
+  return {
+    metric: "tickets.verify.per_cpu_s_previous_path",
+    value,
+    unit: "tokens/CPU-s",
+    note: `00dd593's verifyBatch (two cofactor-clearing maps per token), ${rounds} rounds interleaved with today's, which gave median ${median(after).toFixed(0)} in the same rounds (${(median(after) / value).toFixed(2)}×)`,
+  };
+}
+
+/** The hash of commit 00dd593: noble's expand_message_xmd, then mcl's Fp.mapToG1 twice (each clears the cofactor). */
+function twoMapHash(m: Uint8Array): mcl.G1 {
+  const uniform = expand_message_xmd(m, TOKEN_DST, 128, sha256);
+  const [u0, u1] = [new mcl.Fp(), new mcl.Fp()];
+  u0.setBigEndianMod(uniform.subarray(0, 64));
+  u1.setBigEndianMod(uniform.subarray(64, 128));
+  return mcl.add(u0.mapToG1(), u1.mapToG1());
 }
 
 /**

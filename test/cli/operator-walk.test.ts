@@ -81,12 +81,15 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
       await ok(["channels", "open", "--to", address.gw!, "--amount", "20", "--key-file", W(`${who}/key`), "--data-dir", W(who), ...net, ...rpc]);
   }
 
-  // §6b Alice buys tokens (tickets): for this epoch and the next, so a boundary between buying and sending does not matter.
+  // §6b Alice buys tokens (tickets): for the current epoch (the one the bank is in when she buys) and the
+  // next, so a boundary between buying and sending does not matter.
   if (scheme === "tickets") {
     copyFileSync(W("issuer/issuer.json"), W("alice/issuer.json"));
-    const relays = RELAYS.map((r) => address[r.name]).join(",");
-    for (const epoch of [BigInt(listed.epoch), BigInt(listed.epoch) + 1n])
-      await ok(["tickets", "buy", "--relays", relays, "--count", "4", "--epoch", String(epoch), "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc]);
+    const buy = ["tickets", "buy", "--relays", RELAYS.map((r) => address[r.name]).join(","), "--count", "4", "--key-file", W("alice/key"), "--data-dir", W("alice"), ...net, ...rpc];
+    const bought = await ok(buy);
+    const epoch = /^bought 16 tokens for epoch (\d+) /.exec(bought)?.[1];
+    expect(epoch, bought).toBeDefined();
+    await ok([...buy, "--epoch", String(BigInt(epoch!) + 1n)]);
   }
 
   // §7 Send, read, reply, read the reply.
@@ -129,9 +132,10 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
 }
 
 describe("docs/operator.md as a user runs it", () => {
-  // Known flake, not yet explained: in 1 of 2 clean-clone CI runs the tickets walk's first message
-  // never reached Bob within 120 s (send exited 0). A retry starts a fresh chain and network (afterEach
-  // stops everything); a walk that fails three times is a real failure.
+  // Known channels flake, seen once without a retry (issue-10 session): `obol channels open` with a relay's key
+  // failed "Nonce provided for the transaction is lower than the current nonce" while that relay, running with
+  // the same key, sent its own transaction. A real operator hits it too; until the two share a nonce manager,
+  // a retry starts a fresh chain and network (afterEach stops everything).
   it("channels: chain, deploy, fund, channels, relays, send, reply, claim, leave", { timeout: 900_000, retry: 2 }, () => walk("channels"));
-  it("tickets: chain, deploy, fund, issuer, relays, buy, send, reply, claim, leave", { timeout: 900_000, retry: 2 }, () => walk("tickets"));
+  it("tickets: chain, deploy, fund, issuer, relays, buy, send, reply, claim, leave", { timeout: 900_000 }, () => walk("tickets"));
 });

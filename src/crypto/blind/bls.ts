@@ -4,21 +4,20 @@
  * token is an ordinary BLS signature that noble's `bls12_381.shortSignatures`
  * verifies under the same DST (tested).
  *
- * Hashing follows RFC 9380 §3 `hash_to_curve` for BLS12381G1_XMD:SHA-256_SSWU_RO_:
- * `expand_message_xmd` / `hash_to_field` (§5) with noble's audited code, then
- * `map_to_curve` + `clear_cofactor` with mcl's `Fp.mapToG1` in IRTF mode
- * (the same map EIP-2537's MAP_FP_TO_G1 implements). Equality with noble's
- * `hashToCurve` and with the contract is tested on ≥ 1,000 messages.
+ * Hashing follows RFC 9380 §3 `hash_to_curve` for BLS12381G1_XMD:SHA-256_SSWU_RO_,
+ * all inside mcl (`hash-to-g1.ts`: `expand_message_xmd`, two SSWU maps — the
+ * map EIP-2537's MAP_FP_TO_G1 implements — one isogeny and one cofactor
+ * clearing for their sum). Equality with noble's `hashToCurve` and with the
+ * contract is tested on ≥ 1,000 messages.
  * mcl (WebAssembly) was chosen by measurement: hash-to-G1 ≈ 4× and the
  * pairing ≈ 8× faster than noble here; `@chainsafe/blst`'s JS API is min-pk
  * (hashes to G2), so it cannot hash to G1 at all. Figures: docs/tickets.md.
  */
 import * as mcl from "mcl-wasm";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
-import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, SECRET_KEY_SIZE, TOKEN_DST } from "./constants.js";
 import { BlindSignatureRejectedError, InvalidPointError } from "./errors.js";
+import { mclG1Hasher, type G1Hasher } from "./hash-to-g1.js";
 
 /** What a client keeps between blinding and unblinding (secret: links the token to the request). */
 export type BlindingState = { message: Uint8Array; blinded: Uint8Array; factor: mcl.Fr };
@@ -162,11 +161,8 @@ function verifyBatch(
 ): boolean {
   if (items.length === 0) throw new InvalidPointError("items", "empty batch");
   let sigma = g1("signature", items[0]!.signature, false);
-  let hashes = hash(items[0]!.message);
-  for (let i = 1; i < items.length; i++) {
-    sigma = mcl.add(sigma, g1("signature", items[i]!.signature, false));
-    hashes = mcl.add(hashes, hash(items[i]!.message));
-  }
+  for (let i = 1; i < items.length; i++) sigma = mcl.add(sigma, g1("signature", items[i]!.signature, false));
+  const hashes = tokenHasher().hashSum(items.map((item) => item.message));
   // One subgroup check on the sum: a torsion part in any σ_i survives into Σσ
   // unless another σ_j cancels it, which only hurts the sender (docs/tickets.md).
   if (sigma.isZero() || !sigma.isValidOrder()) return false;
@@ -199,12 +195,15 @@ function publicKeyCache(): (publicKey: Uint8Array) => mcl.PrecomputedG2 {
 
 /** RFC 9380 hash_to_curve: hash_to_field (noble, count = 2, L = 64), then map_to_curve + clear_cofactor (mcl). */
 function hash(message: Uint8Array): mcl.G1 {
-  const uniform = expand_message_xmd(message, TOKEN_DST, 128, sha256); // L = 64, count = 2
-  const u0 = new mcl.Fp();
-  u0.setBigEndianMod(uniform.subarray(0, 64));
-  const u1 = new mcl.Fp();
-  u1.setBigEndianMod(uniform.subarray(64, 128));
-  return mcl.add(u0.mapToG1(), u1.mapToG1());
+  return tokenHasher().hash(message);
+}
+
+let hasher: G1Hasher | undefined;
+
+/** The token DST's hasher, made on first use (mcl must be loaded and in IRTF map mode: `init` does both). */
+function tokenHasher(): G1Hasher {
+  hasher ??= mclG1Hasher(TOKEN_DST);
+  return hasher;
 }
 
 /** Decodes a compressed G1 point; `subgroup` adds the (costly) prime-order check. */

@@ -82,6 +82,12 @@ export async function resolveIssuer(chain: ChainClients, db: DatabaseSync): Prom
   throw new TicketsUnavailableError("no active issuer is registered on the TicketBank");
 }
 
+/** The issuer pinned in `tk_config` (the one this wallet bought from), or undefined. */
+export function pinnedIssuer(db: DatabaseSync): Address | undefined {
+  db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  return (db.prepare("SELECT value FROM tk_config WHERE key = 'issuer'").get() as { value: Address } | undefined)?.value;
+}
+
 /** Pins the issuer this process uses. */
 export function setIssuer(db: DatabaseSync, address: Address): void {
   db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");

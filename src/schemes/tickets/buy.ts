@@ -12,7 +12,9 @@ import type { BlindBls } from "../../crypto/blind/bls.js";
 import { tokenMessage } from "../../crypto/blind/encoding.js";
 import { InvalidInputError } from "../../errors.js";
 import { SERIAL_SIZE } from "../../crypto/blind/constants.js";
+import { explainRevert, rethrowRevert } from "../../chain/errors.js";
 import { ticketBank, type IssuerInfo } from "./bank.js";
+import { DepositEpochError } from "./errors.js";
 import { issuanceDigest, MAX_ISSUE_COUNT, type IssueRequest } from "./issuer.js";
 import { TokenWallet } from "./wallet.js";
 
@@ -36,7 +38,8 @@ export type BuyTokensReturnType = { depositId: bigint; tokens: number; paid: big
  * @param bls the blind-BLS backend
  * @param parameters epoch, relays, count per relay, issuer, transport
  * @returns deposit id, tokens stored, amount paid
- * @throws IssuanceRefusedError | BlindSignatureRejectedError | InvalidInputError
+ * @throws DepositEpochError (epoch not on sale) | IssuanceRefusedError |
+ *   BlindSignatureRejectedError | InvalidInputError
  * @example
  * await buyTokens(chain, db, bls, { epoch, relays, perRelay: 50, issuer, issue: (r) => requestIssuance(node, peer, r) });
  */
@@ -51,7 +54,17 @@ export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: Blin
   if ((await token.read.allowance([chain.account, bank.address])) < amount) {
     await chain.publicClient.waitForTransactionReceipt({ hash: await token.write.approve([bank.address, amount]) });
   }
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: await bank.write.deposit([issuer.address, epoch, count]) });
+  let hash;
+  try {
+    hash = await bank.write.deposit([issuer.address, epoch, count]);
+  } catch (error) {
+    // The epoch can end between choosing it and depositing (e.g. read from `obol status` a while ago).
+    const revert = explainRevert(error);
+    if (revert?.errorName === "TicketBankInvalidEpoch")
+      throw new DepositEpochError(epoch, revert.args[1] as bigint, await bank.read.MAX_EPOCHS_AHEAD(), { cause: error });
+    rethrowRevert(error, "deposit on the TicketBank");
+  }
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   const [event] = parseEventLogs({ abi: ticketBankAbi, logs: receipt.logs, eventName: "Deposited" });
   if (!event) throw new InvalidInputError("deposit", "no Deposited event in the receipt");
   const depositId = event.args.depositId;

@@ -50,6 +50,52 @@ export class TicketsUnavailableError extends ObolError {
   }
 }
 
+/** A deposit for an epoch the bank no longer (or not yet) sells tokens for. */
+export class DepositEpochError extends ObolError {
+  override name = "DepositEpochError";
+  constructor(epoch: bigint, current: bigint, aheadMax: bigint, options: ObolErrorOptions = {}) {
+    super(`Tokens for epoch ${epoch} cannot be bought now: the TicketBank is in epoch ${current} and sells epochs ${current} to ${current + aheadMax}`, {
+      hint: "omit --epoch to buy for the current epoch, or give one in that range",
+      ...options,
+    });
+  }
+}
+
+/** `obol tickets reclaim` on a wallet without unspent tokens. */
+export class NothingToReclaimError extends ObolError {
+  override name = "NothingToReclaimError";
+  constructor(wallet: string) {
+    super(`The wallet ${wallet} holds no unspent tokens: there is nothing to reclaim`, {
+      hint: "`obol tickets list` shows its tokens; spent ones were paid to relays or reclaimed already",
+    });
+  }
+}
+
+/** Every unspent token is of an epoch whose relays may still redeem it, so the bank refuses a reclaim. */
+export class RedemptionWindowOpenError extends ObolError {
+  override name = "RedemptionWindowOpenError";
+  /** Chain time (s) from which the earliest of them can be reclaimed. */
+  readonly closesAt: bigint;
+  constructor(tokens: number, epoch: bigint, closesAt: bigint, now: bigint) {
+    super(`Relays may still redeem the ${tokens} unspent tokens of epoch ${epoch} until ${new Date(Number(closesAt) * 1000).toISOString()}`, {
+      details: `the redemption window closes ${closesAt - now} s from now (chain time); tokens of later epochs wait longer`,
+      hint: "run `obol tickets reclaim` again after that time",
+    });
+    this.closesAt = closesAt;
+  }
+}
+
+/** Unspent tokens that were not issued for this deployment's TicketBank and issuer. */
+export class ForeignTokensError extends ObolError {
+  override name = "ForeignTokensError";
+  constructor(tokens: number, where: string, options: ObolErrorOptions = {}) {
+    super(`${tokens} unspent tokens of this wallet were not issued for this deployment (${where})`, {
+      hint: "pass the --deployment-dir of the deployment you bought them on",
+      ...options,
+    });
+  }
+}
+
 /** A slot is not a well-formed token (wrong size). */
 export class MalformedSlotError extends ObolError {
   override name = "MalformedSlotError";

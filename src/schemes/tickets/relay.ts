@@ -1,8 +1,8 @@
 /**
  * Relay side of scheme B: every hop's slot carries one token bound to this
- * relay. Per packet: slot size, epoch (the packet's epoch or the one before,
- * the grace epoch), the local spent set, and the BLS check (batched). The
- * token is stored durably before the verdict resolves.
+ * relay. Per packet: slot size, epoch (within one epoch of the relay's view:
+ * see {@link checkToken}), the local spent set, and the BLS check (batched).
+ * The token is stored durably before the verdict resolves.
  */
 import type { Address } from "viem";
 import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../scheme.js";
@@ -22,6 +22,16 @@ export type TokenRefusal = "tickets: malformed slot" | "tickets: wrong epoch" | 
  * The per-packet check: slot size, epoch window, local spent set, batched BLS
  * check, verdict stored. Exported so the fuzzers drive exactly this code.
  *
+ * Epoch window: `packetEpoch` is the relay's view, polled from the chain (every
+ * 2 s, updated only after the relay opened the epoch and re-read the
+ * directory), so it lags the chain. A token of `packetEpoch − 1` is a packet
+ * built before the boundary (grace); a token of `packetEpoch + 1` is a client
+ * that read the chain's new epoch before this relay did. Refusing the latter
+ * lost the first message of the operator walk while `obol send` exited 0
+ * (issue 17; test/schemes/tickets/epoch-boundary.test.ts). Accepting it early
+ * costs nothing: the token stays bound to its own epoch for the spent set,
+ * redemption and the lottery beacon (drawn from epoch e+3 on for it).
+ *
  * @returns null when the token is accepted, else the refusal reason
  * @example
  * const refusal = await checkToken(store, verifier, packet.slot, packet.epoch);
@@ -33,7 +43,7 @@ export async function checkToken(store: RelayTokenStore, verifier: BatchVerifier
   } catch {
     return "tickets: malformed slot";
   }
-  if (token.epoch !== packetEpoch && token.epoch + 1n !== packetEpoch) return "tickets: wrong epoch";
+  if (token.epoch + 1n < packetEpoch || token.epoch > packetEpoch + 1n) return "tickets: wrong epoch";
   if (!store.claim(token.epoch, token.serial, token.signature)) return "tickets: double spend";
   const valid = await verifier.check(token);
   store.setState([token], valid ? "valid" : "invalid");

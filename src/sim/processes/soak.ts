@@ -69,7 +69,7 @@ export type SoakReport = {
 
 /** Least-squares slope of (t minutes, y MiB). */
 export function slope(points: readonly { t: number; y: number }[]): number {
-  return fit(points).slope;
+  return leastSquares(points).slope;
 }
 
 /**
@@ -77,7 +77,7 @@ export function slope(points: readonly { t: number; y: number }[]): number {
  * interval (±1.96 standard errors; residuals of RSS samples 10 s apart are
  * not independent, so read it as a lower bound on the uncertainty).
  */
-export function fit(points: readonly { t: number; y: number }[]): { slope: number; ci95: number } {
+export function leastSquares(points: readonly { t: number; y: number }[]): { slope: number; ci95: number } {
   const n = points.length;
   const mt = points.reduce((s, p) => s + p.t, 0) / n;
   const my = points.reduce((s, p) => s + p.y, 0) / n;
@@ -249,7 +249,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const warm = (p: { t: number }) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs;
       const points = s.points.filter(warm);
       const heap = s.heap.filter(warm);
-      const line = points.length >= 5 ? fit(points) : { slope: Number.NaN, ci95: Number.NaN };
+      const line = points.length >= 5 ? leastSquares(points) : { slope: Number.NaN, ci95: Number.NaN };
       return {
         name: s.name, pid, slopeMiBPerMin: line.slope, ci95: line.ci95,
         heapSlopeMiBPerMin: heap.length >= 5 ? slope(heap) : Number.NaN, samples: points.length,
