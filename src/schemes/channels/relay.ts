@@ -19,7 +19,7 @@ import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
-  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
+  decodeAttachment, domainSeparator, encodeAttachment, isWinning, publicKeyToAddress, recoverPublicKey, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -83,6 +83,8 @@ export class ChannelsRelay implements RelayScheme {
   #lastRefresh = 0;
   #redeeming: Promise<unknown> | null = null;
   readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
+  /** Public key of each incoming channel's source, once a ticket of it recovered to its address. */
+  readonly #sourceKeys = new Map<string, Uint8Array>();
   /** packetRef (hex) → incoming channel of packets forwarded with an onward ticket, oldest first. */
   readonly #forwardedFrom = new Map<string, Hex>();
 
@@ -250,7 +252,8 @@ export class ChannelsRelay implements RelayScheme {
     if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
     const nextRound = await this.#nextRound(nextHop);
     if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
-    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT));
+    // One write (the next index): atomic without a savepoint of its own.
+    const index = this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
     const onward = await signTicket(
       { channel: out.id, amount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge },
       domain,
@@ -300,8 +303,14 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
-    const signer = recoverSigner(digest, signature);
-    return signer !== null && signer.toLowerCase() === source.toLowerCase();
+    const key = recoverPublicKey(digest, signature);
+    if (key === null) return false;
+    const src = source.toLowerCase();
+    const known = this.#sourceKeys.get(src);
+    if (known) return Buffer.compare(known, key) === 0; // a key names one address: no keccak needed
+    if (publicKeyToAddress(key) !== src) return false;
+    this.#sourceKeys.set(src, key);
+    return true;
   }
 
   /** Stores a winner or counts a loser once the response is known. */

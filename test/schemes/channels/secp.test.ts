@@ -14,6 +14,8 @@ import { mnemonicToAccount } from "viem/accounts";
 import type { ChainClients } from "../../../src/chain/types.js";
 import { privateKeyAccount, rememberRawKey } from "../../../src/chain/client.js";
 import { chainSigner } from "../../../src/schemes/channels/signer.js";
+import { keccak256, nativeKeccak } from "../../../src/schemes/channels/keccak.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 
 const N = secp256k1.Point.CURVE().n;
 const scalar = fc.bigInt({ min: 1n, max: N - 1n });
@@ -87,5 +89,19 @@ describe("chainSigner signs the chain account's tickets natively", () => {
     const signer = chainSigner(clients(Object.assign(wrapped, { getHdKey: account.getHdKey })));
     expect(Buffer.from(await signer.signDigest(digest, null as never)).equals(Buffer.from(viemSig))).toBe(true);
     expect(calls()).toBe(0);
+  });
+});
+
+describe("native keccak-256 agrees with noble", () => {
+  it("loads its prebuilt binary here and hashes every length like noble", () => {
+    expect(nativeKeccak).toBe(true);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (data) => {
+        expect(Buffer.from(keccak256(data)).equals(Buffer.from(keccak_256(data)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    const inner = new Uint8Array(300).fill(9).subarray(17, 250); // a view with an offset
+    expect(Buffer.from(keccak256(inner)).equals(Buffer.from(keccak_256(inner)))).toBe(true);
   });
 });
