@@ -81,6 +81,7 @@ export class ChannelsRelay implements RelayScheme {
   readonly #roundAsked = new Map<string, Promise<bigint>>();
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
+  #refreshing: Promise<void> | null = null;
   #redeeming: Promise<unknown> | null = null;
   readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
   /** Public key of each incoming channel's source, once a ticket of it recovered to its address. */
@@ -160,6 +161,35 @@ export class ChannelsRelay implements RelayScheme {
     this.#lastRefresh = this.#opts.now();
   }
 
+  /**
+   * Before the packet's group commit (RelayScheme.prepare): when it names an incoming channel
+   * or a next hop we have no open channel for (opened since our last read), waits for one
+   * re-read of the chain, shared by every packet that asks and at most once a second. Only
+   * this packet waits on a slow RPC; the commits of others go on.
+   */
+  async prepare(packet: Pick<IncomingPacket, "attachment" | "nextHop">): Promise<void> {
+    let channel: Hex;
+    try {
+      channel = decodeAttachment(packet.attachment).channel;
+    } catch {
+      return; // malformed: onPacket names it
+    }
+    const next = packet.nextHop?.toLowerCase();
+    if (this.#incoming.has(channel) && (next === undefined || this.#outgoing.get(next)?.status === "open")) return;
+    await this.#refreshSoon();
+  }
+
+  /** One re-read of the channels at a time, started at most once a second; never awaited inside a commit. */
+  #refreshSoon(): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    if (this.#opts.now() - this.#lastRefresh <= 1_000) return Promise.resolve();
+    this.#lastRefresh = this.#opts.now(); // a failing RPC is retried a second later, not per packet
+    this.#refreshing = this.refreshChannels()
+      .catch((err: unknown) => this.#log.warn({ err }, "could not re-read channels"))
+      .finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
     try {
       const verdict = await this.#check(packet);
@@ -179,12 +209,12 @@ export class ChannelsRelay implements RelayScheme {
     if (!domain) throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
     const slot = decodeSlot(packet.slot);
     const ticket = decodeAttachment(packet.attachment);
-    let ch = this.#incoming.get(ticket.channel);
-    if (!ch && this.#opts.now() - this.#lastRefresh > 1_000) {
-      await this.refreshChannels(); // a channel opened since the last refresh
-      ch = this.#incoming.get(ticket.channel);
+    // Never a chain read here: this runs inside the packet's group commit (`prepare` reads outside it).
+    const ch = this.#incoming.get(ticket.channel);
+    if (!ch) {
+      this.#refreshSoon();
+      throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay as of its last chain read (re-reading in the background)`);
     }
-    if (!ch) throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay`);
     if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
@@ -217,12 +247,11 @@ export class ChannelsRelay implements RelayScheme {
       return {};
     }
     if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
-    let out = this.#outgoing.get(packet.nextHop.toLowerCase());
-    if ((!out || out.status !== "open") && this.#opts.now() - this.#lastRefresh > 1_000) {
-      await this.refreshChannels(); // the operator opened it since the last refresh (`obol channels open`)
-      out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    const out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    if (!out || out.status !== "open") {
+      this.#refreshSoon(); // the operator may have opened it since the last read (`obol channels open`)
+      throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     }
-    if (!out || out.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
     this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
