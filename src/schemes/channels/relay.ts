@@ -54,6 +54,12 @@ export type ChannelsRelayStats = {
   junkHints: Record<string, number>;
 };
 
+/**
+ * Junk hints from one incoming channel after which it is banned, once at least two next hops
+ * reported them (one next hop alone may be the liar: docs/channels.md §8, unverifiable hints).
+ */
+const JUNK_BAN_AFTER = 3;
+
 /** How many forwarded packets we remember by reference, to attribute unmatched receipts. */
 const REF_MEMORY = 10_000;
 
@@ -84,6 +90,10 @@ export class ChannelsRelay implements RelayScheme {
   #refreshing: Promise<void> | null = null;
   #redeeming: Promise<unknown> | null = null;
   readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
+  /** Per incoming channel: the next-hop peers that returned receipts opening nothing (junk hints). */
+  readonly #junkFrom = new Map<Hex, Set<string>>();
+  /** Incoming channels banned for junk hints (until restart). */
+  readonly #bannedChannels = new Set<Hex>();
   /** Public key of each incoming channel's source, once a ticket of it recovered to its address. */
   readonly #sourceKeys = new Map<string, Uint8Array>();
   /** packetRef (hex) → incoming channel of packets forwarded with an onward ticket, oldest first. */
@@ -215,6 +225,8 @@ export class ChannelsRelay implements RelayScheme {
       this.#refreshSoon();
       throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay as of its last chain read (re-reading in the background)`);
     }
+    if (this.#bannedChannels.has(ch.id))
+      throw new TicketRejectedError("banned-channel", `channel ${ch.id} sent junk hints that ${this.#junkFrom.get(ch.id)?.size} next hops reported`);
     if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
@@ -372,7 +384,7 @@ export class ChannelsRelay implements RelayScheme {
    * whose hint is ack·G (so a receipt for a packet we never forwarded, or a
    * wrong ack, simply matches nothing).
    */
-  async onReceipt({ packetRef, receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+  async onReceipt({ packetRef, receipt, fromPeer }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
     const from = this.#forwardedFrom.get(bytesToHex(packetRef));
     this.#forwardedFrom.delete(bytesToHex(packetRef));
     const ack = decodeReceipt(receipt);
@@ -386,6 +398,13 @@ export class ChannelsRelay implements RelayScheme {
         // hint we were given was junk (or the next hop lies; it gains nothing by it).
         this.stats.junkHints[from] = (this.stats.junkHints[from] ?? 0) + 1;
         this.#store.addStat("junk_hints");
+        const peers = this.#junkFrom.get(from) ?? new Set<string>();
+        this.#junkFrom.set(from, peers.add(fromPeer));
+        if (this.stats.junkHints[from]! >= JUNK_BAN_AFTER && peers.size >= 2 && !this.#bannedChannels.has(from)) {
+          this.#bannedChannels.add(from);
+          this.#store.addStat("banned_channels");
+          this.#log.warn({ channel: from, junk: this.stats.junkHints[from], nextHops: peers.size }, "incoming channel banned for junk hints");
+        }
       }
       return this.#badReceipt("receipt matches no pending ticket");
     }
