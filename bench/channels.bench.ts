@@ -6,6 +6,8 @@ import hre from "hardhat";
 import { randomBytes } from "node:crypto";
 import { bytesToHex, createWalletClient, custom, getContract, zeroAddress, type Address } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { privateKeyAccount } from "../src/chain/client.js";
+import { keccak256, nativeKeccak } from "../src/schemes/channels/keccak.js";
 import type { Libp2p } from "@libp2p/interface";
 import { opsPerSecond, type BenchOptions, type Metric } from "./metric.js";
 import type { ChainClients } from "../src/chain/types.js";
@@ -29,6 +31,7 @@ import { paymentChannelsAbi } from "../src/chain/abi/PaymentChannels.js";
 import { domainSeparator, privateKeySigner, roundCommitment, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
 import { pointAddress } from "../src/schemes/channels/por.js";
 import { ATTACHMENT_SIZE, DEFAULT_PARAMS, RECEIPT_SIZE, SLOT_SIZE } from "../src/schemes/channels/constants.js";
+import { mutate, seededRandom } from "./channels-mutants.js";
 
 const OBOL = 10n ** 18n;
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -105,8 +108,9 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const publicClient = (await viem.getPublicClient()) as unknown as ChainClients["publicClient"];
   const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
   const channelsAddress = (await viem.deployContract("PaymentChannels", [tokenAddress, 3600])).address;
+  // Accounts as connectChain makes them from a key file (privateKeyAccount: the ticket signer signs natively).
   const chains = [1, 2, 3, 4].map((i): ChainClients => {
-    const account = privateKeyToAccount(bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: i }).getHdKey().privateKey!));
+    const account = privateKeyAccount(bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: i }).getHdKey().privateKey!));
     return {
       publicClient,
       walletClient: createWalletClient({ account, chain: publicClient.chain, transport: custom(conn.provider) }),
@@ -130,41 +134,49 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   await relayA.start();
   const route: RouteHop[] = [a, b, c].map((ch, layer) => ({ relay: ch.account, mixKey: new Uint8Array(32), layer }));
   const n = quick ? 200 : 2000;
-  const packets = [];
+  const packets: { secrets: Uint8Array[]; pay: Awaited<ReturnType<ChannelsClient["pay"]>> }[] = [];
   let t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const secrets = route.map(() => new Uint8Array(randomBytes(32)));
     packets.push({ secrets, pay: await payer.pay({ route, secrets, epoch: 1n, kind: "payload" }) });
   }
   const clientUs = ((performance.now() - t0) * 1000) / n;
-  t0 = performance.now();
-  for (const p of packets) {
-    const v = await relayA.onPacket({
-      slot: p.pay.slots[0]!, attachment: p.pay.attachment, ss: p.secrets[0]!, replayTag: new Uint8Array(32),
-      packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
-    });
-    if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
-    await v.onward?.(); // the onward ticket, made as the packet leaves the delay queue
-  }
-  const relayUs = ((performance.now() - t0) * 1000) / n;
+  /** Wall and CPU (this process, user + system) µs per packet: accept, then the onward ticket at dequeue. */
+  const relayRun = async (relay: ChannelsRelay, batch: typeof packets) => {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    for (const p of batch) {
+      const v = await relay.onPacket({
+        slot: p.pay.slots[0]!, attachment: p.pay.attachment, ss: p.secrets[0]!, replayTag: new Uint8Array(32),
+        packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
+      });
+      if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
+      await v.onward?.(); // the onward ticket, made as the packet leaves the delay queue
+    }
+    const cpu = process.cpuUsage(c0);
+    return { wallUs: ((performance.now() - w0) * 1000) / batch.length, cpuUs: (cpu.user + cpu.system) / batch.length };
+  };
+  const fresh = async (count: number) => {
+    const out: typeof packets = [];
+    for (let i = 0; i < count; i++) {
+      const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+      out.push({ secrets, pay: await payer.pay({ route, secrets, epoch: 1n, kind: "payload" }) });
+    }
+    return out;
+  };
+  const every = await relayRun(relayA, packets);
+  const relayUs = every.wallUs;
   // Same work with signatures verified only for winners (docs/channels.md §5).
   const lazy = new ChannelsRelay({ ...deps(a), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9, verifySignature: "winners-only" });
   await lazy.start();
-  const lazyPackets = [];
-  for (let i = 0; i < n; i++) {
-    const secrets = route.map(() => new Uint8Array(randomBytes(32)));
-    lazyPackets.push({ secrets, pay: await payer.pay({ route, secrets, epoch: 1n, kind: "payload" }) });
-  }
-  t0 = performance.now();
-  for (const p of lazyPackets) {
-    const v = await lazy.onPacket({
-      slot: p.pay.slots[0]!, attachment: p.pay.attachment, ss: p.secrets[0]!, replayTag: new Uint8Array(32),
-      packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
-    });
-    if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
-    await v.onward?.();
-  }
-  const lazyUs = ((performance.now() - t0) * 1000) / n;
+  const winnersOnly = await relayRun(lazy, await fresh(n));
+  // Same-run baseline: the onward ticket signed through viem's account.sign (noble in JavaScript),
+  // what a relay did before its chain account's key reached libsecp256k1 (issue 9, relay CPU).
+  const viemAccount = privateKeyToAccount(bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: 2 }).getHdKey().privateKey!));
+  const viemChain: ChainClients = { ...a, walletClient: createWalletClient({ account: viemAccount, chain: publicClient.chain, transport: custom(conn.provider) }) };
+  const viemSigned = new ChannelsRelay({ ...deps(viemChain), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 });
+  await viemSigned.start();
+  const viemRun = await relayRun(viemSigned, await fresh(n));
 
   const receipts = packets.map((p) => encodeReceipt(ackKey(p.secrets[1]!)));
   t0 = performance.now();
@@ -178,15 +190,12 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   // OBOL_CHANNELS_FUZZ sets the count (DESIGN §8 asks 100k), OBOL_CHANNELS_FUZZ_SEED the seed.
   const fuzzN = Number(process.env.OBOL_CHANNELS_FUZZ ?? (quick ? 300 : 20_000));
   const rand = seededRandom(Number(process.env.OBOL_CHANNELS_FUZZ_SEED ?? 0x0b01));
-  const fresh = async () => {
-    const secrets = route.map(() => new Uint8Array(randomBytes(32)));
-    return { secrets, pay: await payer.pay({ route, secrets, epoch: 1n, kind: "payload" }) };
-  };
-  let fuzzBase = await fresh();
+  const one = async () => (await fresh(1))[0]!;
+  let fuzzBase = await one();
   let accepted = 0;
   let crashes = 0;
   let wrongReason = 0;
-  const replayed = await fresh();
+  const replayed = await one();
   const first = await relayA.onPacket({ slot: replayed.pay.slots[0]!, attachment: replayed.pay.attachment, ss: replayed.secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
   if (!first.accept) throw new Error(`fuzz replay base refused: ${first.reason}`);
   for (let i = 0; i < fuzzN; i++) {
@@ -195,7 +204,7 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
       const v = await relayA.onPacket({ slot: m.slot, attachment: m.attachment, ss: m.replay ? replayed.secrets[0]! : fuzzBase.secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
       if (v.accept) {
         accepted++;
-        fuzzBase = await fresh();
+        fuzzBase = await one();
       } else if (v.reason.split(":")[0] !== m.expect) wrongReason++;
     } catch {
       crashes++;
@@ -213,9 +222,14 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const challenge = decodeAttachment(packets[0]!.pay.attachment).challenge;
   const backend = nativeSecp256k1 ? "libsecp256k1 via secp256k1@5.0.1" : "noble";
   const nobleRec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
+  const struct = new Uint8Array(randomBytes(224));
   return [
-    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: `mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"})` },
-    { metric: "channels.relay_us_per_packet_winners_only", value: lazyUs, unit: "µs", note: "same, signature verified only for winning tickets" },
+    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: `wall clock, mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"}, keccak ${nativeKeccak ? "native" : "noble"})` },
+    { metric: "channels.relay_cpu_us_per_packet", value: every.cpuUs, unit: "µs", note: "same run, CPU time of this process per packet (user+system): what one core spends, less sensitive to a loaded machine than wall clock" },
+    { metric: "channels.relay_us_per_packet_winners_only", value: winnersOnly.wallUs, unit: "µs", note: "same, signature verified only for winning tickets (wall clock)" },
+    { metric: "channels.relay_cpu_us_per_packet_winners_only", value: winnersOnly.cpuUs, unit: "µs", note: "same, CPU time per packet" },
+    { metric: "channels.baseline.relay_us_per_packet_viem_signer", value: viemRun.wallUs, unit: "µs", note: "same-run baseline: onward ticket signed by viem's account.sign (noble), as before issue 9's relay-CPU work (wall clock)" },
+    { metric: "channels.baseline.relay_cpu_us_per_packet_viem_signer", value: viemRun.cpuUs, unit: "µs", note: "same baseline, CPU time per packet" },
     { metric: "channels.relay_us_per_receipt", value: receiptUs, unit: "µs", note: "ack → response → win decision → store" },
     { metric: "channels.client_us_per_packet", value: clientUs, unit: "µs", note: "3-hop route: challenges, slots, one signed ticket" },
     { metric: "channels.fuzz_tickets", value: fuzzN, unit: "tickets", note: "seeded structure-aware mutants (one field each) fed to onPacket" },
@@ -229,6 +243,8 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
     { metric: "channels.candidates.noble_recover_us", value: 1e6 / opsPerSecond(() => secp256k1.Signature.fromBytes(nobleRec, "recovered").recoverPublicKey(digest), ms), unit: "µs", note: "@noble/curves recoverPublicKey" },
     { metric: "channels.candidates.noble_sign_us", value: 1e6 / opsPerSecond(() => secp256k1.sign(digest, sk, { prehash: false, format: "recovered" }), ms), unit: "µs", note: "@noble/curves sign, prehashed" },
     ...(nativeSecp256k1 ? nativeCandidates(nativeSecp256k1, digest, sk, ms) : []),
+    { metric: "channels.candidates.noble_keccak224_us", value: 1e6 / opsPerSecond(() => keccak_256(struct), ms), unit: "µs", note: "@noble/hashes keccak_256 of a 224-byte EIP-712 struct" },
+    { metric: "channels.candidates.keccak224_us", value: 1e6 / opsPerSecond(() => keccak256(struct), ms), unit: "µs", note: `keccak256 as the relay runs it (${nativeKeccak ? "keccak@3.0.4 N-API prebuild, XKCP" : "noble: native binary not loaded"})` },
   ];
 }
 
@@ -238,51 +254,6 @@ function nativeCandidates(lib: NativeSecp256k1, digest: Uint8Array, sk: Uint8Arr
     { metric: "channels.candidates.native_recover_us", value: 1e6 / opsPerSecond(() => lib.ecdsaRecover(signature, recid, digest, false), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaRecover (libsecp256k1, N-API prebuild)" },
     { metric: "channels.candidates.native_sign_us", value: 1e6 / opsPerSecond(() => lib.ecdsaSign(digest, sk), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaSign (libsecp256k1, N-API prebuild)" },
   ];
-}
-
-/** mulberry32: a small seeded PRNG for reproducible mutants (not for keys). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Mutant = { slot: Uint8Array; attachment: Uint8Array; expect: string; replay?: boolean };
-
-/**
- * One field-level mutation of a valid first-hop (slot, attachment) and the reason
- * `ChannelsRelay.onPacket` must give (its checks run in docs/channels.md §5 order).
- * Attachment layout: channel 0..32, amount 32..44, index 44..50, epoch 50..53,
- * winProb 53..60, challenge 60..80, signature 80..144; slot: flags, remaining, hint 2..35.
- */
-function mutate(slot0: Uint8Array, att0: Uint8Array, rand: () => number, replay: { slots: Uint8Array[]; attachment: Uint8Array }): Mutant {
-  const slot = slot0.slice();
-  const att = att0.slice();
-  const int = (n: number) => Math.floor(rand() * n);
-  const nonzero = () => 1 + int(255);
-  const field = (from: number, to: number, value: bigint) => {
-    for (let i = to - 1; i >= from; i--, value >>= 8n) att[i] = Number(value & 0xffn);
-  };
-  const read = (from: number, to: number) => att.subarray(from, to).reduce((v, x) => (v << 8n) | BigInt(x), 0n);
-  switch (int(12)) {
-    case 0: att[int(32)]! ^= nonzero(); return { slot, attachment: att, expect: "wrong-channel" };
-    case 1: field(32, 44, read(32, 44) - 1n - BigInt(int(1000))); return { slot, attachment: att, expect: "underpaid" };
-    case 2: field(32, 44, read(32, 44) + 1n + BigInt(int(1000))); return { slot, attachment: att, expect: "forged-signature" };
-    case 3: field(44, 50, read(44, 50) + 1n + BigInt(int(1000))); return { slot, attachment: att, expect: "forged-signature" };
-    case 4: field(44, 50, BigInt(1 + int(1 << 20))); return { slot, attachment: att, expect: "stale-round" }; // round 0
-    case 5: field(50, 53, read(50, 53) + 1n + BigInt(int(100))); return { slot, attachment: att, expect: "stale-epoch" };
-    case 6: field(53, 60, read(53, 60) - 1n - BigInt(int(1 << 30))); return { slot, attachment: att, expect: "underpaid" };
-    case 7: att[60 + int(20)]! ^= nonzero(); return { slot, attachment: att, expect: "unanswerable-challenge" };
-    case 8: att[80 + int(64)]! ^= nonzero(); return { slot, attachment: att, expect: "forged-signature" };
-    case 9: slot[2 + int(33)]! ^= nonzero(); return { slot, attachment: att, expect: "unanswerable-challenge" };
-    case 10: slot[0] = 2 + int(254); return { slot, attachment: att, expect: "malformed" };
-    default: return { slot: replay.slots[0]!, attachment: replay.attachment, expect: "reused-index", replay: true };
-  }
 }
 
 /**

@@ -133,6 +133,12 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
 
   let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
   try {
+    // Outside the group commit: a scheme's chain read holds up this packet only (RelayScheme.prepare).
+    await p.scheme.prepare?.({ attachment: input.attachment, nextHop: next });
+  } catch (error) {
+    p.log.warn({ err: error }, "scheme.prepare failed; onPacket decides");
+  }
+  try {
     committed = await p.committer.run(async () => {
       if (!p.replay.checkAndInsert(peeled.replayTag, tagEpoch)) return { reason: DropReason.replay };
       if (hop.action === "deliver" && p.inbox!.isFull(hop.mailbox))

@@ -9,8 +9,17 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { obol, ok, service, until, type Service } from "./harness.js";
-import { maxContentSize, obolNetwork } from "../../src/client/packet.js";
+import { buildReplyBlock, maxContentSize, obolNetwork } from "../../src/client/packet.js";
 import { loadScheme } from "../../src/schemes/registry.js";
+import { ClientState } from "../../src/client/state.js";
+import { ChannelsClient } from "../../src/schemes/channels/client.js";
+import { privateKeySigner } from "../../src/schemes/channels/ticket.js";
+import { x25519Group } from "../../src/crypto/sphinx/group.js";
+import { openDatabase } from "../../src/store/db.js";
+import { silentLogger } from "../../src/log.js";
+import type { RouteHop } from "../../src/schemes/scheme.js";
+import { getAddress, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 let work: string;
 let chain: Service;
@@ -193,6 +202,41 @@ describe("9. messages a newcomer can act on", () => {
     const r = await obol(["inbox", "--reply", "ffff", "hi", "--data-dir", W("bob"), ...net()]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("error: Cannot reply: no received message with id ffff\n  hint: list the messages you received, with their ids, with `obol inbox --all`\n");
+  });
+  it("a paid reply without a key, or without a channel to the gateway, is refused before anything is sent (issue 9)", async () => {
+    await until("Bob's client (the gateway is listed)", async () => {
+      const r = await obol(["inbox", "--address", "--data-dir", W("bob"), ...net()]);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    }, 180_000, 3_000);
+    // A message with a reply block back to Alice arrived in Bob's inbox; the block starts at Bob's gateway.
+    const network = obolNetwork(await loadScheme("channels"));
+    // Alice's payer: a reply block's attachment is a blank template, so her key never enters it.
+    const signer = privateKeySigner(generatePrivateKey());
+    const payer = new ChannelsClient({ chain: null as never, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as never }, { signer });
+    const hop = (relay: Address, layer: number): RouteHop => ({ relay, mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()), layer });
+    const others = [1, 2, 3, 4].map((i) => hop(privateKeyToAccount(generatePrivateKey()).address, i));
+    const { block } = await buildReplyBlock({
+      network, payer, route: [hop(addr.gw as Address, 0), ...others], epoch: 1n, kind: "reply", delays: [0, 0, 0, 0, 0], mailbox: new Uint8Array(32),
+    });
+    const bobState = ClientState.open(W("bob"));
+    bobState.saveReceived({ id: new Uint8Array(16).fill(0xab), kind: "message", content: new TextEncoder().encode("hi Bob"), surb: block, receivedAt: Date.now() });
+    bobState.close();
+
+    const noKey = await obol(["inbox", "--reply", "abab", "hello", "--data-dir", W("bob"), ...net()]);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toBe(
+      "error: Replying under channels pays for the reply from your own account, and no key was given\n" +
+        "  hint: pass --key-file <your key>: the account with an open channel to your gateway (`obol channels open --to <gateway> --amount <OBOL>`)\n",
+    );
+    const noChannel = await obol(["inbox", "--reply", "abab", "hello", "--key-file", W("poor/key"), "--data-dir", W("bob"), ...net()]);
+    expect(noChannel.code).toBe(1);
+    const gw = getAddress(addr.gw!);
+    expect(noChannel.stderr).toContain(`error: Cannot reply: your account ${getAddress(addr.poor!)} has no open channel to your gateway ${gw}\n`);
+    expect(noChannel.stderr).toContain(`hint: open one with \`obol channels open --to ${gw} --amount <OBOL> --key-file <your key>\`, then reply again\n`);
+    // Neither refusal took the single-use reply block: Bob can still answer once he has a channel.
+    const after = ClientState.open(W("bob"));
+    expect(after.received().find((m) => m.id[0] === 0xab)?.surb).toEqual(block);
+    after.close();
   });
   it("a truncated address says it was cut", async () => {
     const r = await obol(["send", `obol1${"a".repeat(100)}`, "hi", "--data-dir", W("alice"), ...net()]);

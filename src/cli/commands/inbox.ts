@@ -1,8 +1,9 @@
 /** `obol inbox`: your address, your messages, and replies through SURBs. */
-import { bytesToHex } from "viem";
+import { bytesToHex, type Address } from "viem";
 import type { Command } from "../command.js";
 import { COMMON_USAGE, parseCommandArgs } from "../options.js";
-import { openClient } from "../session.js";
+import type { CommonOptions } from "../options.js";
+import { openChain, openClient } from "../session.js";
 
 export const command: Command = {
   name: "inbox",
@@ -39,7 +40,10 @@ ${COMMON_USAGE}`,
         if (text === undefined) throw new (await import("../errors.js")).UsageError("--reply needs the reply text", "inbox");
         const { ClientStateError } = await import("../../client/errors.js");
         const { CliStateError } = await import("../errors.js");
+        const { replyTarget } = await import("../../client/store.js");
         try {
+          replyTarget(client.state.received(), values.reply); // a wrong id is named first, before any payment check
+          await checkReplyPayable(common, client.state.identity().gateway, values["deployment-dir"]);
           await client.reply(values.reply, text);
         } catch (error) {
           // The client's generic hint (create a data dir) is wrong here: the data dir is fine, the id is not.
@@ -69,3 +73,28 @@ ${COMMON_USAGE}`,
     }
   },
 };
+
+/**
+ * Under channels the replier pays for its reply, on its own channel to its gateway, where every
+ * reply block sent to it starts (a block names nobody; docs/channels.md §Replies). Checked
+ * before the reply block is taken (it is single-use) and before anything is sent.
+ *
+ * @throws CliStateError without --key-file, or when the key's account has no open channel to the gateway
+ */
+async function checkReplyPayable(common: CommonOptions, gateway: Address | null, deploymentDir: string | undefined): Promise<void> {
+  const { readDeployment } = await import("../../chain/deployment-file.js");
+  const { schemeOf } = await import("../scheme.js");
+  const { CliStateError } = await import("../errors.js");
+  if (schemeOf(common, readDeployment(deploymentDir ?? common.dataDir), "inbox") !== "channels" || gateway === null) return;
+  if (!common.key)
+    throw new CliStateError("Replying under channels pays for the reply from your own account, and no key was given", {
+      hint: "pass --key-file <your key>: the account with an open channel to your gateway (`obol channels open --to <gateway> --amount <OBOL>`)",
+    });
+  const chain = await openChain(common, deploymentDir);
+  const { readChannel } = await import("../../schemes/channels/chain.js");
+  if ((await readChannel(chain, chain.account, gateway)).status !== "open")
+    throw new CliStateError(`Cannot reply: your account ${chain.account} has no open channel to your gateway ${gateway}`, {
+      details: "under channels the replier pays for its reply on its own channel to its gateway",
+      hint: `open one with \`obol channels open --to ${gateway} --amount <OBOL> --key-file <your key>\`, then reply again`,
+    });
+}

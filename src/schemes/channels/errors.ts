@@ -14,7 +14,8 @@ export type TicketRejection =
   | "unanswerable-challenge"
   | "forged-signature"
   | "no-onward-channel"
-  | "onward-channel-underfunded";
+  | "onward-channel-underfunded"
+  | "banned-channel";
 
 /** A ticket (attachment) failed a relay's per-packet check. */
 export class TicketRejectedError extends ObolError {

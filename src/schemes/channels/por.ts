@@ -82,7 +82,8 @@ export function challengeAnswerable(own: bigint, hint: Uint8Array, challenge: Ad
   if (nativeSecp256k1 && own > 0n && own < Fn.ORDER) {
     try {
       // Throws on a hint that is not a point, and when the sum is the point at infinity.
-      const sum = nativeSecp256k1.publicKeyCombine([nativeSecp256k1.publicKeyCreate(scalarBytes(own), true), hint], false);
+      // own·G uncompressed: parsing it back needs no square root (the hint's already costs one).
+      const sum = nativeSecp256k1.publicKeyCombine([nativeSecp256k1.publicKeyCreate(scalarBytes(own), false), hint], false);
       return publicKeyToAddress(sum) === challenge.toLowerCase();
     } catch {
       return false;

@@ -19,7 +19,7 @@ import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
-  decodeAttachment, domainSeparator, encodeAttachment, isWinning, recoverSigner, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
+  decodeAttachment, domainSeparator, encodeAttachment, isWinning, publicKeyToAddress, recoverPublicKey, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -54,6 +54,12 @@ export type ChannelsRelayStats = {
   junkHints: Record<string, number>;
 };
 
+/**
+ * Junk hints from one incoming channel after which it is banned, once at least two next hops
+ * reported them (one next hop alone may be the liar: docs/channels.md §8, unverifiable hints).
+ */
+const JUNK_BAN_AFTER = 3;
+
 /** How many forwarded packets we remember by reference, to attribute unmatched receipts. */
 const REF_MEMORY = 10_000;
 
@@ -81,8 +87,15 @@ export class ChannelsRelay implements RelayScheme {
   readonly #roundAsked = new Map<string, Promise<bigint>>();
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
+  #refreshing: Promise<void> | null = null;
   #redeeming: Promise<unknown> | null = null;
   readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
+  /** Per incoming channel: the next-hop peers that returned receipts opening nothing (junk hints). */
+  readonly #junkFrom = new Map<Hex, Set<string>>();
+  /** Incoming channels banned for junk hints (until restart). */
+  readonly #bannedChannels = new Set<Hex>();
+  /** Public key of each incoming channel's source, once a ticket of it recovered to its address. */
+  readonly #sourceKeys = new Map<string, Uint8Array>();
   /** packetRef (hex) → incoming channel of packets forwarded with an onward ticket, oldest first. */
   readonly #forwardedFrom = new Map<string, Hex>();
 
@@ -158,6 +171,35 @@ export class ChannelsRelay implements RelayScheme {
     this.#lastRefresh = this.#opts.now();
   }
 
+  /**
+   * Before the packet's group commit (RelayScheme.prepare): when it names an incoming channel
+   * or a next hop we have no open channel for (opened since our last read), waits for one
+   * re-read of the chain, shared by every packet that asks and at most once a second. Only
+   * this packet waits on a slow RPC; the commits of others go on.
+   */
+  async prepare(packet: Pick<IncomingPacket, "attachment" | "nextHop">): Promise<void> {
+    let channel: Hex;
+    try {
+      channel = decodeAttachment(packet.attachment).channel;
+    } catch {
+      return; // malformed: onPacket names it
+    }
+    const next = packet.nextHop?.toLowerCase();
+    if (this.#incoming.has(channel) && (next === undefined || this.#outgoing.get(next)?.status === "open")) return;
+    await this.#refreshSoon();
+  }
+
+  /** One re-read of the channels at a time, started at most once a second; never awaited inside a commit. */
+  #refreshSoon(): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    if (this.#opts.now() - this.#lastRefresh <= 1_000) return Promise.resolve();
+    this.#lastRefresh = this.#opts.now(); // a failing RPC is retried a second later, not per packet
+    this.#refreshing = this.refreshChannels()
+      .catch((err: unknown) => this.#log.warn({ err }, "could not re-read channels"))
+      .finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
     try {
       const verdict = await this.#check(packet);
@@ -177,12 +219,14 @@ export class ChannelsRelay implements RelayScheme {
     if (!domain) throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
     const slot = decodeSlot(packet.slot);
     const ticket = decodeAttachment(packet.attachment);
-    let ch = this.#incoming.get(ticket.channel);
-    if (!ch && this.#opts.now() - this.#lastRefresh > 1_000) {
-      await this.refreshChannels(); // a channel opened since the last refresh
-      ch = this.#incoming.get(ticket.channel);
+    // Never a chain read here: this runs inside the packet's group commit (`prepare` reads outside it).
+    const ch = this.#incoming.get(ticket.channel);
+    if (!ch) {
+      this.#refreshSoon();
+      throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay as of its last chain read (re-reading in the background)`);
     }
-    if (!ch) throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay`);
+    if (this.#bannedChannels.has(ch.id))
+      throw new TicketRejectedError("banned-channel", `channel ${ch.id} sent junk hints that ${this.#junkFrom.get(ch.id)?.size} next hops reported`);
     if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
@@ -215,12 +259,11 @@ export class ChannelsRelay implements RelayScheme {
       return {};
     }
     if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
-    let out = this.#outgoing.get(packet.nextHop.toLowerCase());
-    if ((out?.status !== "open") && this.#opts.now() - this.#lastRefresh > 1_000) {
-      await this.refreshChannels(); // the operator opened it since the last refresh (`obol channels open`)
-      out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    const out = this.#outgoing.get(packet.nextHop.toLowerCase());
+    if (out?.status !== "open") {
+      this.#refreshSoon(); // the operator may have opened it since the last read (`obol channels open`)
+      throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     }
-    if (out?.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
     if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
     this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
@@ -250,7 +293,8 @@ export class ChannelsRelay implements RelayScheme {
     if (out?.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
     const nextRound = await this.#nextRound(nextHop);
     if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
-    const index = transaction(this.#deps.db, () => this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT));
+    // One write (the next index): atomic without a savepoint of its own.
+    const index = this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
     const onward = await signTicket(
       { channel: out.id, amount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge },
       domain,
@@ -300,8 +344,14 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
-    const signer = recoverSigner(digest, signature);
-    return signer !== null && signer.toLowerCase() === source.toLowerCase();
+    const key = recoverPublicKey(digest, signature);
+    if (key === null) return false;
+    const src = source.toLowerCase();
+    const known = this.#sourceKeys.get(src);
+    if (known) return Buffer.compare(known, key) === 0; // a key names one address: no keccak needed
+    if (publicKeyToAddress(key) !== src) return false;
+    this.#sourceKeys.set(src, key);
+    return true;
   }
 
   /** Stores a winner or counts a loser once the response is known. */
@@ -334,7 +384,7 @@ export class ChannelsRelay implements RelayScheme {
    * whose hint is ack·G (so a receipt for a packet we never forwarded, or a
    * wrong ack, simply matches nothing).
    */
-  async onReceipt({ packetRef, receipt }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+  async onReceipt({ packetRef, receipt, fromPeer }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
     const from = this.#forwardedFrom.get(bytesToHex(packetRef));
     this.#forwardedFrom.delete(bytesToHex(packetRef));
     const ack = decodeReceipt(receipt);
@@ -348,6 +398,13 @@ export class ChannelsRelay implements RelayScheme {
         // hint we were given was junk (or the next hop lies; it gains nothing by it).
         this.stats.junkHints[from] = (this.stats.junkHints[from] ?? 0) + 1;
         this.#store.addStat("junk_hints");
+        const peers = this.#junkFrom.get(from) ?? new Set<string>();
+        this.#junkFrom.set(from, peers.add(fromPeer));
+        if (this.stats.junkHints[from]! >= JUNK_BAN_AFTER && peers.size >= 2 && !this.#bannedChannels.has(from)) {
+          this.#bannedChannels.add(from);
+          this.#store.addStat("banned_channels");
+          this.#log.warn({ channel: from, junk: this.stats.junkHints[from], nextHops: peers.size }, "incoming channel banned for junk hints");
+        }
       }
       return this.#badReceipt("receipt matches no pending ticket");
     }

@@ -4,11 +4,19 @@
  * (e.g. Hardhat's unlocked accounts) signs the same typed data through
  * `eth_signTypedData_v4`, which yields the same signature.
  */
-import { hexToBytes, bytesToHex } from "viem";
+import { hexToBytes, bytesToHex, type Account } from "viem";
 import type { ChainClients } from "../../chain/types.js";
 import { EIP712_NAME, EIP712_VERSION } from "./constants.js";
 import { channelsAddress } from "./chain.js";
-import { compactFromRsv, type TicketSigner } from "./ticket.js";
+import { compactFromRsv, privateKeySigner, type TicketSigner } from "./ticket.js";
+import { nativeSecp256k1 } from "./secp.js";
+import { rawKeyOf } from "../../chain/client.js";
+
+/** The private key of a viem HD account (`mnemonicToAccount`, dev networks), else undefined. */
+function hdKeyOf(account: Account): Uint8Array | undefined {
+  const hd = (account as { getHdKey?: () => { privateKey: Uint8Array | null } }).getHdKey;
+  return typeof hd === "function" ? (hd.call(account).privateKey ?? undefined) : undefined;
+}
 
 /**
  * The signer of `chain.walletClient.account`.
@@ -20,6 +28,13 @@ import { compactFromRsv, type TicketSigner } from "./ticket.js";
  */
 export function chainSigner(chain: ChainClients): TicketSigner {
   const account = chain.walletClient.account;
+  // A relay signs one onward ticket per packet: with the raw key at hand, libsecp256k1 signs
+  // it (same RFC 6979 low-s bytes as viem's account.sign, which is noble in JavaScript).
+  const key = rawKeyOf(account) ?? hdKeyOf(account);
+  if (key && nativeSecp256k1) {
+    const signer = privateKeySigner(key);
+    if (signer.address.toLowerCase() === account.address.toLowerCase()) return { address: account.address, signDigest: signer.signDigest };
+  }
   if (account.type === "local" && account.sign) {
     const sign = account.sign;
     return {

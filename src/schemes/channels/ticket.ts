@@ -4,11 +4,11 @@
  * 144-byte attachment that carries one, its signature in EIP-2098 compact form
  * (r ‖ vs), and the win rule shared with `PaymentChannels._redeem`.
  *
- * Digests are computed by hand (a fixed 224-byte `abi.encode`) instead of
+ * Digests are computed by hand (a fixed 224-byte `abi.encode`, native keccak) instead of
  * through viem's generic `hashTypedData`: a relay hashes a ticket per packet.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "./keccak.js";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { ATTACHMENT_SIZE, EIP712_NAME, EIP712_VERSION, FIELD, MAX, TICKET_TYPE } from "./constants.js";
 import { ChannelsInputError, TicketRejectedError } from "./errors.js";
@@ -43,8 +43,8 @@ export type TicketSigner = {
 
 const enc = new TextEncoder();
 const HALF_N = secp256k1.Point.CURVE().n >> 1n;
-const TYPEHASH = keccak_256(enc.encode(TICKET_TYPE));
-const DOMAIN_TYPEHASH = keccak_256(
+const TYPEHASH = keccak256(enc.encode(TICKET_TYPE));
+const DOMAIN_TYPEHASH = keccak256(
   enc.encode("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
 );
 
@@ -75,11 +75,11 @@ function getUint(bytes: Uint8Array, offset: number, size: number): bigint {
 export function domainSeparator(chainId: number | bigint, verifyingContract: Address): Uint8Array {
   const buf = new Uint8Array(160);
   buf.set(DOMAIN_TYPEHASH, 0);
-  buf.set(keccak_256(enc.encode(EIP712_NAME)), 32);
-  buf.set(keccak_256(enc.encode(EIP712_VERSION)), 64);
+  buf.set(keccak256(enc.encode(EIP712_NAME)), 32);
+  buf.set(keccak256(enc.encode(EIP712_VERSION)), 64);
   putUint(buf, 96, 32, BigInt(chainId));
   buf.set(hexToBytes(verifyingContract), 140);
-  return keccak_256(buf);
+  return keccak256(buf);
 }
 
 /** Throws unless every field fits its Solidity type. */
@@ -113,8 +113,8 @@ export function ticketDigest(ticket: Ticket, domain: Uint8Array): Uint8Array {
   m[0] = 0x19;
   m[1] = 0x01;
   m.set(domain, 2);
-  m.set(keccak_256(s), 34);
-  return keccak_256(m);
+  m.set(keccak256(s), 34);
+  return keccak256(m);
 }
 
 /**
@@ -166,7 +166,7 @@ export function compactFromRsv(sig: Uint8Array): Uint8Array {
 
 /** Ethereum address of an uncompressed (65-byte) public key. */
 export function publicKeyToAddress(uncompressed: Uint8Array): Address {
-  return bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12)) as Address;
+  return bytesToHex(keccak256(uncompressed.subarray(1)).subarray(12)) as Address;
 }
 
 /**
@@ -193,6 +193,16 @@ export async function signTicket(ticket: Ticket, domain: Uint8Array, signer: Tic
  * @returns the signer's address
  */
 export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Address | null {
+  const key = recoverPublicKey(digest, signature);
+  return key === null ? null : publicKeyToAddress(key);
+}
+
+/**
+ * Recovers the signer's uncompressed (65-byte) public key, or null for a malformed or
+ * high-s signature. A relay that knows a channel source's key compares keys and skips
+ * the keccak that `recoverSigner` spends on the address.
+ */
+export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uint8Array | null {
   if (signature.length !== 64) return null;
   const rec = new Uint8Array(65);
   rec[0] = signature[32]! >> 7;
@@ -203,14 +213,13 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array): Addres
   if (getUint(rec, 33, 32) > HALF_N) return null;
   if (nativeSecp256k1) {
     try {
-      return publicKeyToAddress(nativeSecp256k1.ecdsaRecover(rec.subarray(1), rec[0]!, digest, false));
+      return nativeSecp256k1.ecdsaRecover(rec.subarray(1), rec[0]!, digest, false);
     } catch {
       return null;
     }
   }
   try {
-    const point = secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(digest);
-    return publicKeyToAddress(point.toBytes(false));
+    return secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(digest).toBytes(false);
   } catch {
     return null;
   }
@@ -232,7 +241,7 @@ export function ticketLuck(digest: Uint8Array, response: bigint, roundSecret: Ui
   m.set(digest, 0);
   putUint(m, 32, 32, response);
   m.set(roundSecret, 64);
-  return getUint(keccak_256(m), 0, 7);
+  return getUint(keccak256(m), 0, 7);
 }
 
 /** True when the ticket wins: luck ≤ winProb (probability (winProb+1)/2^56). */
@@ -251,7 +260,7 @@ export function roundOf(index: bigint): bigint {
 /** `keccak256(abi.encode(secret))`: what `commitRound` stores for a round secret. */
 export function roundCommitment(secret: Uint8Array): Hex {
   if (secret.length !== 32) throw new ChannelsInputError("roundSecret", "must be 32 bytes");
-  return bytesToHex(keccak_256(secret));
+  return bytesToHex(keccak256(secret));
 }
 
 /**

@@ -352,6 +352,38 @@ describe("channels scheme: unverifiable hints (issue 9, finding 5)", () => {
   });
 });
 
+describe("channels scheme: a channel that keeps sending junk hints is banned (issue 9, finding 5)", () => {
+  it("junk confirmed by two next hops bans the incoming channel; one next hop alone cannot get it banned", async () => {
+    const w = await world();
+    const client = privateKeySigner(hardhatKey(1));
+    /** A packet from the client whose hint is junk, accepted by A, and the receipt of `peer` for it. */
+    const junk = async (peer: string) => {
+      const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+      const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+      const k = 1000n + BigInt(randomBytes(4).readUInt32BE());
+      const slot = encodeSlot({ ...decodeSlot(pay.slots[0]!), hint: hintOf(k) });
+      const ticket = await signTicket({ ...decodeAttachment(pay.attachment), challenge: pointAddress(ownKey(secrets[0]!) + k) }, w.domain, client);
+      const ref = new Uint8Array(randomBytes(32));
+      const v = await w.A.onPacket({ ...packet(slot, encodeAttachment(ticket), secrets[0]!, w.bChain.account), packetRef: ref });
+      if (v.accept) {
+        await leave(v);
+        await w.A.onReceipt({ packetRef: ref, receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: peer });
+      }
+      return v;
+    };
+    const channel = decodeAttachment((await w.client.pay({ route: w.route, secrets: w.route.map(() => randomBytes(32)), epoch: 1n, kind: "payload" })).attachment).channel;
+    // One next hop reporting junk many times (it may be the liar): no ban.
+    for (let i = 0; i < 5; i++) expect((await junk("B")).accept).toBe(true);
+    expect(w.A.stats.junkHints[channel]).toBe(5);
+    // A second next hop confirms it: the channel is banned, and its next packet is refused by name.
+    expect((await junk("D")).accept).toBe(true);
+    const v = await junk("B");
+    expect(v.accept).toBe(false);
+    if (!v.accept) expect(v.reason).toMatch(/^banned-channel: /);
+    expect(w.A.stats.rejected["banned-channel"]).toBe(1);
+  });
+});
+
 describe("channels scheme: probabilistic tickets", () => {
   it("off-chain win decisions agree with the contract: every stored winner redeems, losers never go on chain", async () => {
     const w = await world();

@@ -1,0 +1,145 @@
+/**
+ * Issue 9: a packet on a channel the relay does not know yet (opened since its last refresh)
+ * makes it re-read its channels from the chain. That read must not happen inside the packet's
+ * group commit, or one slow RPC stalls every other packet's commit behind it. The RPC here is
+ * held by a gate the test opens; the assertions are about order, not time.
+ */
+import { describe, it, expect } from "vitest";
+import { randomBytes } from "node:crypto";
+import type { Address } from "viem";
+import type { Libp2p } from "@libp2p/interface";
+import { connect, chainClientsFor, OBOL } from "./helpers.js";
+import { openDatabase } from "../../../src/store/db.js";
+import { GroupCommitter } from "../../../src/store/commit.js";
+import { silentLogger } from "../../../src/log.js";
+import type { ChainClients } from "../../../src/chain/types.js";
+import type { IncomingPacket, RelayScheme, RouteHop } from "../../../src/schemes/scheme.js";
+import { ChannelsClient } from "../../../src/schemes/channels/client.js";
+import { ChannelsRelay } from "../../../src/schemes/channels/relay.js";
+import { openChannel } from "../../../src/schemes/channels/chain.js";
+import { DEFAULT_PARAMS } from "../../../src/schemes/channels/constants.js";
+
+const env = await connect();
+
+/** A chain whose `getContractEvents` (how a relay lists its channels) waits while the gate is shut. */
+function gated(chain: ChainClients) {
+  let shut = false;
+  let open: () => void = () => {};
+  let waiting: Promise<void> = Promise.resolve();
+  const reads: string[] = [];
+  let entered: (() => void) | null = null;
+  const publicClient = new Proxy(chain.publicClient, {
+    get(target, prop, receiver) {
+      if (prop !== "getContractEvents") return Reflect.get(target, prop, receiver);
+      return async (...args: unknown[]) => {
+        if (shut) {
+          reads.push("held");
+          entered?.();
+          await waiting;
+        }
+        return (target.getContractEvents as (...a: unknown[]) => Promise<unknown>)(...args);
+      };
+    },
+  });
+  return {
+    chain: { ...chain, publicClient } as ChainClients,
+    reads,
+    shut(): Promise<void> {
+      shut = true;
+      waiting = new Promise((r) => (open = r));
+      return new Promise((r) => (entered = r)); // resolves when a read is held
+    },
+    open(): void {
+      shut = false;
+      open();
+    },
+  };
+}
+
+describe("channels relay: re-reading channels never stalls other packets' commits", () => {
+  it("a packet on a just-opened channel waits for the slow read outside the commit; others commit meanwhile", { timeout: 120_000 }, async () => {
+    const f = await env.deploy();
+    const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
+    const [alice, late, aChain, bChain, cChain] = (await Promise.all([1, 5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)))) as ChainClients[];
+    await openChannel(alice!, aChain!.account, 10n * OBOL);
+    await openChannel(aChain!, bChain!.account, 10n * OBOL);
+    const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+    const params = DEFAULT_PARAMS;
+    const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { params, topUpBelowUnits: 0n });
+    await B.start();
+    const slow = gated(aChain!);
+    let now = 0; // the relay re-reads at most once a second: the test moves its clock, no sleeping
+    const aDeps = deps(slow.chain);
+    const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { params, topUpBelowUnits: 0n, now: () => now });
+    await A.start();
+    const committer = new GroupCommitter({ db: aDeps.db });
+    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({ relay: c.account, mixKey: new Uint8Array(32), layer }));
+    const payFrom = (c: ChainClients) => new ChannelsClient(deps(c), { params });
+    const packet = async (payer: ChannelsClient): Promise<IncomingPacket> => {
+      const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+      const pay = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
+      return {
+        slot: pay.slots[0]!, attachment: pay.attachment, ss: secrets[0]!, replayTag: randomBytes(32), packetRef: randomBytes(32),
+        fromPeer: "peer", nextHop: bChain!.account as Address, epoch: 1n,
+      };
+    };
+    // As the relay pipeline runs a packet: prepare outside the commit, then the checks inside it.
+    const process = async (p: IncomingPacket) => {
+      await (A as RelayScheme).prepare?.(p);
+      return committer.run(() => A.onPacket(p));
+    };
+
+    await openChannel(late!, aChain!.account, 10n * OBOL); // after A's last refresh
+    const fromLate = await packet(payFrom(late!));
+    const fromAlice = await packet(payFrom(alice!));
+    now += 2_000;
+    const order: string[] = [];
+    const held = slow.shut();
+    const lateVerdict = process(fromLate).then((v) => {
+      order.push("late");
+      return v;
+    });
+    await held; // the read for the unknown channel is in flight and held
+    const aliceVerdict = await process(fromAlice);
+    order.push("alice");
+    expect(aliceVerdict.accept).toBe(true);
+    slow.open();
+    const v = await lateVerdict;
+    expect(order).toEqual(["alice", "late"]);
+    expect(v.accept, v.accept ? "" : v.reason).toBe(true); // the channel was found by the read, outside the commit
+    expect(slow.reads.length).toBeGreaterThan(0);
+  });
+
+  it("inside a commit, an unknown channel is refused at once with a named reason and read in the background", { timeout: 120_000 }, async () => {
+    const f = await env.deploy();
+    const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
+    const [late, aChain, bChain, cChain] = (await Promise.all([5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)))) as ChainClients[];
+    await openChannel(aChain!, bChain!.account, 10n * OBOL);
+    const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+    const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { topUpBelowUnits: 0n });
+    await B.start();
+    const slow = gated(aChain!);
+    let now = 0;
+    const aDeps = deps(slow.chain);
+    const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { topUpBelowUnits: 0n, now: () => now });
+    await A.start();
+    await openChannel(late!, aChain!.account, 10n * OBOL);
+    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({ relay: c.account, mixKey: new Uint8Array(32), layer }));
+    const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+    const pay = await new ChannelsClient(deps(late!)).pay({ route, secrets, epoch: 1n, kind: "payload" });
+    const p: IncomingPacket = {
+      slot: pay.slots[0]!, attachment: pay.attachment, ss: secrets[0]!, replayTag: randomBytes(32), packetRef: randomBytes(32),
+      fromPeer: "peer", nextHop: bChain!.account, epoch: 1n,
+    };
+    now += 2_000;
+    const held = slow.shut();
+    const v = await new GroupCommitter({ db: aDeps.db }).run(() => A.onPacket(p)); // resolves with the read still held
+    expect(v.accept).toBe(false);
+    if (!v.accept) expect(v.reason).toMatch(/^wrong-channel: .*re-reading/);
+    await held; // the background read started
+    slow.open();
+    await (A as RelayScheme).prepare?.(p); // waits for that read; then the channel is known
+    const again = await A.onPacket({ ...p, replayTag: randomBytes(32) });
+    expect(again.accept, again.accept ? "" : again.reason).toBe(true);
+  });
+});
