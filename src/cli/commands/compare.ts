@@ -75,7 +75,9 @@ ${COMMON_USAGE}`,
     const { Progress } = await import("../../sim/compare/progress.js");
     const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-"));
     const quiet = common.verbose ? log : log.child({}, { level: "error" });
-    const progress = new Progress(process.stderr, { schemes: schemes as SchemeName[], durationS, seeds });
+    const { loadSchemeDevnet } = await import("../../schemes/devnet.js");
+    const devnets = await Promise.all(schemes.map((s) => loadSchemeDevnet(s)));
+    const progress = new Progress(process.stderr, { schemes: devnets, durationS, seeds });
     try {
       const report = await runComparison({
         schemes: schemes as SchemeName[], gateways: relays[0]!, mixesPerLayer: relays[1]!, clients, durationS, seed: values.seed ?? DEFAULTS.seed, seeds,

@@ -9,7 +9,8 @@
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { sendContractTx } from "../../chain/tx.js";
 import { forComponent } from "../../log.js";
-import type { SchemeDevnet } from "../../sim/types.js";
+import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
+import type { SchemeDevnet } from "../devnet.js";
 import PaymentChannelsModule from "../../../ignition/modules/PaymentChannels.js";
 import { DEFAULT_PARAMS } from "./constants.js";
 import { openChannel } from "./chain.js";
@@ -23,6 +24,23 @@ export const DEVNET_FUNDING = { clientChannelUnits: 5_000n, relayChannelUnits: 2
 
 export const devnet: SchemeDevnet = {
   module: PaymentChannelsModule,
+  contracts: [{ name: "PaymentChannels", abi: paymentChannelsAbi }],
+  costs: {
+    // Redemptions recur with traffic; top-ups once per relay per epoch; the mesh (and its approvals) once per pair.
+    classes: {
+      "PaymentChannels.redeemTicket": "hop",
+      "PaymentChannels.redeemTickets": "hop",
+      "PaymentChannels.fundChannel": "relay",
+      "PaymentChannels.openChannel": "pair",
+      "PaymentChannels.initiateClosure": "pair",
+      "PaymentChannels.finalizeClosure": "pair",
+      "PaymentChannels.closeByDestination": "pair",
+    },
+    approvals: "pair",
+    pairsFrom: "PaymentChannels.openChannel",
+  },
+  // Claims right after the traffic redeem every won ticket: no settlement epochs.
+  expectedSeconds: { setup: 4, settlement: 1 },
   async setup({ deployer, relays, clients, log, signal }) {
     const l = forComponent(log, "obol:channels:devnet");
     const unit = DEFAULT_PARAMS.unitAmount;

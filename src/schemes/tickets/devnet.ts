@@ -12,7 +12,8 @@ import { sendContractTx } from "../../chain/tx.js";
 import { forComponent } from "../../log.js";
 import { openDatabase } from "../../store/db.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
-import type { SchemeDevnet } from "../../sim/types.js";
+import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
+import type { SchemeDevnet } from "../devnet.js";
 import TicketBankModule from "../../../ignition/modules/TicketBank.js";
 import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
@@ -35,6 +36,14 @@ function tokenCounts(): { gateway: number; mix: number } {
 
 export const devnet: SchemeDevnet = {
   module: TicketBankModule,
+  contracts: [{ name: "TicketBank", abi: ticketBankAbi }],
+  costs: {
+    // Buying and redeeming tokens recurs with traffic; the beacon once per epoch.
+    classes: { "TicketBank.deposit": "hop", "TicketBank.redeem": "hop", "TicketBank.reclaim": "hop", "TicketBank.setBeacon": "epoch" },
+    approvals: "once",
+  },
+  // Claims right after the traffic redeem every token: no settlement epochs.
+  expectedSeconds: { setup: 25, settlement: 1 },
   async setup({ deployer, relays, clients, log, signal }) {
     const l = forComponent(log, "obol:tickets:devnet");
     const bls = await loadBlindBls();

@@ -90,7 +90,7 @@ export type LinkingSummary = {
  * @param runs per seed: the seed and its results, one per adversary.
  * @param free the same for `free` (same seeds), or null.
  * @example
- * const summary = summariseLinking(channelsRuns, freeRuns);
+ * const summary = summariseLinking(schemeRuns, freeRuns);
  */
 export function summariseLinking(runs: readonly { seed: string; results: readonly LinkingResult[] }[], free: readonly { seed: string; results: readonly LinkingResult[] }[] | null): LinkingSummary[] {
   const ids = [...new Set(runs.flatMap((r) => r.results.map((x) => x.adversary)))];

@@ -40,10 +40,16 @@ export class Progress {
   readonly #extra: number;
   #seed = 0;
 
-  constructor(stream: NodeJS.WriteStream, { schemes, durationS, seeds = 1 }: { schemes: SchemeName[]; durationS: number; seeds?: number }) {
+  /**
+   * @param schemes.expectedSeconds each scheme's own estimate of its setup and settlement (`SchemeDevnet.expectedSeconds`).
+   */
+  constructor(
+    stream: NodeJS.WriteStream,
+    { schemes, durationS, seeds = 1 }: { schemes: { expectedSeconds: PhaseEstimate }[]; durationS: number; seeds?: number },
+  ) {
     this.#seeds = seeds;
     this.#extra = durationS + 8;
-    this.#weights = schemes.map((scheme) => phaseWeights(scheme, durationS));
+    this.#weights = schemes.map((scheme) => phaseWeights(scheme.expectedSeconds, durationS));
     const perScheme = (w: number[]) => sum(w) + (seeds - 1) * this.#extra;
     this.#before = this.#weights.map((_, i) => this.#weights.slice(0, i).reduce((a, w) => a + perScheme(w), 0));
     this.#total = this.#weights.reduce((a, w) => a + perScheme(w), 0);
@@ -101,13 +107,14 @@ export class Progress {
   }
 }
 
+/** Seconds a scheme expects its own phases to take (from `SchemeDevnet`). */
+export type PhaseEstimate = { setup: number; settlement: number };
+
 /**
  * Relative length of each phase (seconds on a 2-core machine, from runs of
  * the default topology): only for the ETA, never reported as a figure.
  */
-function phaseWeights(scheme: SchemeName, durationS: number): number[] {
-  const setup = { free: 0, channels: 4, tickets: 25, shopper: 3 }[scheme];
-  const settlement = scheme === "shopper" ? 65 : 1;
+function phaseWeights({ setup, settlement }: PhaseEstimate, durationS: number): number[] {
   return [6, 3, 3, setup, 3, durationS + 8, 2, settlement, 3];
 }
 

@@ -8,7 +8,7 @@ import { DEFAULT_RATES } from "../../client/loopix.js";
 import type { Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { DevnetProgress } from "../devnet.js";
-import { loadSchemeDevnet } from "../schemes.js";
+import { loadSchemeDevnet, type SchemeCosts } from "../../schemes/devnet.js";
 import type { CompareReport, SchemeNotRun, SchemeRun } from "../report/types.js";
 import { conclusions } from "./conclusions.js";
 import { CompareInputError } from "./errors.js";
@@ -52,7 +52,7 @@ export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
  *
  * @throws CompareInputError on a bad scheme list or topology.
  * @example
- * const report = await runComparison({ schemes: ["free", "tickets"], dataDir, log, signal });
+ * const report = await runComparison({ schemes: [...SCHEME_NAMES], dataDir, log, signal });
  */
 export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", seeds: seedCount = 3, messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1 } = o;
@@ -70,17 +70,16 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
 
   const schemes: (SchemeRun | SchemeNotRun)[] = [];
   const pairs = new Map<SchemeName, number>();
+  const costs = new Map<SchemeName, SchemeCosts>();
   const linking = new Map<SchemeName, { seed: string; results: LinkingResult[] }[]>();
   for (const [i, scheme] of o.schemes.entries()) {
     o.signal.throwIfAborted();
     o.onScheme?.(scheme, i, o.schemes.length);
-    if (scheme !== "free" && !(await loadSchemeDevnet(scheme))) {
-      schemes.push({ scheme, status: "not-run", reason: `no devnet hook: src/schemes/${scheme}/devnet.ts does not exist yet` });
-      continue;
-    }
     try {
+      const devnet = await loadSchemeDevnet(scheme);
+      costs.set(scheme, devnet.costs);
       const { run, pairs: p, linking: runs } = await runScheme({
-        scheme, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
+        scheme, devnet, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
         log: o.log, signal: o.signal,
         onStep: (step) => o.onStep?.(scheme, step),
         onProgress: (progress) => o.onProgress?.(scheme, progress),
@@ -110,7 +109,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   for (const s of schemes) {
     if (s.status !== "ok" || s.scheme === "free") continue;
     const operations = s.gas.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: BigInt(x.gasUsed) }));
-    rows.push(...scaleCost(s.scheme, { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops }, assumptions));
+    rows.push(...scaleCost(s.scheme, costs.get(s.scheme)!, { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops }, assumptions));
   }
   const report: CompareReport = {
     version: 1,

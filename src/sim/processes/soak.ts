@@ -172,10 +172,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     note("every relay claims twice (the chain is still up)");
     const claims = await claimTwice(net, scheme, note);
     let creditLost = creditDrops;
+    let creditUnit = "wei";
     for (const r of net.relays) {
       const db = openDatabase(join(r.dataDir, "relay.sqlite"));
       try {
         const c = readCredit(db, scheme);
+        creditUnit = c.unit;
         const seen = earnedSeen.get(r.name) ?? 0n;
         if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards: credit lost
         if (c.earned > c.claimed + c.pending) creditLost += c.earned - c.claimed - c.pending;
@@ -194,7 +196,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       figures: [
         { metric: "soak.delivered_ratio", value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio", note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill` },
         { metric: "soak.lost_in_queue_per_kill", value: kills.length === 0 ? 0 : lost / kills.length, unit: "packets", note: `${lost} packets over ${kills.length} kills` },
-        { metric: "soak.credit_lost", value: Number(creditLost), unit: scheme === "tickets" ? "tokens" : "wei", note: `scheme ${scheme}` },
+        { metric: "soak.credit_lost", value: Number(creditLost), unit: creditUnit, note: `scheme ${scheme}` },
         { metric: "soak.double_claims", value: claims.double, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}` },
         { metric: "soak.rss_slope_mib_per_min", value: slopes.length === 0 ? Number.NaN : slopes[slopes.length - 1]!, unit: "MiB/min", note: `max over ${slopes.length} processes after ${warmupMs / 1_000} s warm-up; median ${slopes.length ? slopes[Math.floor(slopes.length / 2)]!.toFixed(3) : "–"}` },
         { metric: "soak.crashes", value: crashes.length, unit: "processes", note: "exits nobody asked for (the SIGKILLs are asked for)" },
