@@ -88,6 +88,31 @@ export type SchemeSettlement = {
   run(context: SettlementContext): Promise<SettlementResult>;
 };
 
+/**
+ * One epoch of a network of N listed relays, driven without client traffic,
+ * to measure how the scheme's recurring operations grow with N
+ * (docs/compare.md §Cost at scale). The comparison reads every transaction's
+ * gas back from the chain; the scheme only sends them.
+ */
+export type ScaleContext = {
+  /** The deploying account (token owner). */
+  deployer: ChainClients;
+  /** N relays listed in `epoch`, each holding tokens beyond its stake. */
+  relays: readonly ChainClients[];
+  /** The epoch the relays are listed in (current when the probe starts). */
+  epoch: bigint;
+  /** Moves the chain to `epoch` (opening it). */
+  advance(epoch: bigint): Promise<void>;
+  /**
+   * Sends one operation's calls for the epoch, one per item. The first call
+   * that fails marks `op` (`Contract.function`) failing at this N, with its
+   * reason, and skips the operation's other calls.
+   */
+  each<T>(op: string, items: readonly T[], call: (item: T) => Promise<unknown>): Promise<void>;
+  log: Logger;
+  signal: AbortSignal;
+};
+
 export type SchemeDevnet = {
   /** Ignition module deploying the scheme's contracts on top of `ObolCore`. */
   module?: IgnitionModule;
@@ -96,6 +121,15 @@ export type SchemeDevnet = {
   costs: SchemeCosts;
   /** Epochs after the traffic before relays are credited; none when claims after the traffic settle everything. */
   settlement?: SchemeSettlement;
+  /**
+   * Sends the transactions a network of N relays makes in one epoch for this
+   * scheme that need no client traffic (commitments, top-ups, purchases,
+   * beacons, snapshots); what it cannot drive without traffic it names in
+   * `unprobed`. Absent for a scheme with no chain operations.
+   */
+  scaleEpoch?(context: ScaleContext): Promise<void>;
+  /** Recurring operations `scaleEpoch` does not drive, and why (printed beside the measured ones). */
+  unprobed?: readonly { op: string; why: string }[];
   /** Expected seconds of setup and settlement on 2 cores, for the progress ETA only (never a figure). */
   expectedSeconds: { setup: number; settlement: number };
   /**

@@ -14,7 +14,9 @@ import type { SchemeDevnet } from "../devnet.js";
 import PaymentChannelsModule from "../../../ignition/modules/PaymentChannels.js";
 import { DEFAULT_PARAMS } from "./constants.js";
 import { openChannel } from "./chain.js";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { bytesToHex } from "viem";
 import { openDatabase } from "../../store/db.js";
 import { ChannelsRounds } from "./rounds.js";
 import { ChannelsStore } from "./store.js";
@@ -39,6 +41,23 @@ export const devnet: SchemeDevnet = {
     approvals: "pair",
     pairsFrom: "PaymentChannels.openChannel",
   },
+  async scaleEpoch(c) {
+    const channels = c.deployer.deployment.contracts.PaymentChannels!;
+    const token = c.deployer.deployment.contracts.ObolToken;
+    const unit = DEFAULT_PARAMS.unitAmount;
+    // A ring: each relay opens one channel to the next (the devnet's full mesh would be N(N−1) openings).
+    const next = (i: number) => c.relays[(i + 1) % c.relays.length]!.account;
+    const indexed = c.relays.map((r, i) => ({ r, i }));
+    await c.each("ObolToken.approve", c.relays, (r) =>
+      sendContractTx(r, { address: token, abi: obolTokenAbi, functionName: "approve", args: [channels, 4n * unit] }, "approve channels"));
+    await c.each("PaymentChannels.openChannel", indexed, ({ r, i }) => openChannel(r, next(i), 2n * unit));
+    // What recurs every epoch: a new lottery round and a top-up per relay.
+    await c.each("PaymentChannels.commitRound", c.relays, (r) =>
+      sendContractTx(r, { address: channels, abi: paymentChannelsAbi, functionName: "commitRound", args: [bytesToHex(randomBytes(32))] }, "commit a round"));
+    await c.each("PaymentChannels.fundChannel", indexed, ({ r, i }) =>
+      sendContractTx(r, { address: channels, abi: paymentChannelsAbi, functionName: "fundChannel", args: [next(i), unit] }, "top up"));
+  },
+  unprobed: [{ op: "PaymentChannels.redeemTickets", why: "needs won tickets from traffic" }],
   // Claims right after the traffic redeem every won ticket: no settlement epochs.
   expectedSeconds: { setup: 4, settlement: 1 },
   async setup({ deployer, relays, clients, log, signal }) {

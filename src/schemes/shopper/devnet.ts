@@ -11,6 +11,7 @@
  * the workload and then moves the chain through the rest while relays and
  * auditors keep running.
  */
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { bytesToHex } from "viem";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
@@ -54,6 +55,20 @@ export const devnet: SchemeDevnet = {
     approvals: "once",
   },
   settlement: { enterNextEpochDuringTraffic: true, run: settle },
+  async scaleEpoch(c) {
+    const shopper = c.deployer.deployment.contracts.ShopperAudit!;
+    // Commitments for epoch E are made in E+1; the directory snapshot of E comes first (else the first commit pays it).
+    await c.advance(c.epoch + 1n);
+    await c.each("ShopperAudit.snapshotDirectory", [c.epoch], (epoch) =>
+      sendContractTx(c.deployer, { address: shopper, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot the directory"));
+    await c.each("ShopperAudit.commit", c.relays, (r) =>
+      sendContractTx(r, { address: shopper, abi: shopperAuditAbi, functionName: "commit", args: [c.epoch, bytesToHex(randomBytes(32)), 1n] }, "commit a tag root"));
+  },
+  unprobed: [
+    { op: "ShopperAudit.reveal/proveHops/finalize/dispute", why: "need audit loops sent through the relays (traffic)" },
+    { op: "ShopperAudit.claim", why: "needs credit from finalised audits" },
+    { op: "ShopperAudit.requestBeacon/fixBeacon", why: "two calls per epoch whatever N; not driven" },
+  ],
   expectedSeconds: { setup: 3, settlement: 65 },
   async setup({ deployer, relays, packet, log, signal }) {
     const l = forComponent(log, "obol:shopper:devnet");

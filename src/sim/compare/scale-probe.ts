@@ -1,0 +1,182 @@
+/**
+ * Cost at scale, measured (docs/compare.md §Cost at scale): for each N, a
+ * fresh local chain with the scheme deployed and N relays registered and
+ * listed; the scheme's devnet hook (`SchemeDevnet.scaleEpoch`) then sends one
+ * epoch of its recurring transactions, and every receipt of that span is read
+ * back and grouped by operation. Growth exponents are fitted per operation
+ * (`fitExponent`); an operation that fails at some N is reported failing
+ * there, not extrapolated.
+ */
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { createWalletClient, decodeFunctionData, http, type Abi, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
+import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
+import { connectChain } from "../../chain/client.js";
+import { deployObol } from "../../chain/deploy.js";
+import { advanceDevChainToEpoch, currentEpoch, ensureEpochOpen } from "../../chain/epochs.js";
+import { devAccounts, startLocalChain } from "../../chain/node.js";
+import { registerRelay } from "../../chain/registry.js";
+import { sendContractTx } from "../../chain/tx.js";
+import type { ChainClients } from "../../chain/types.js";
+import { forComponent, type Logger } from "../../log.js";
+import type { SchemeDevnet } from "../../schemes/devnet.js";
+import { fitExponent, type ExponentFit } from "./fit.js";
+
+/** Stake each probe relay registers with, and the tokens it holds beyond it for the scheme's calls. */
+const STAKE = 1_000n * 10n ** 18n;
+const SPARE = 100n * 10n ** 18n;
+/** A syntactically valid multiaddr: probe relays are never dialled. */
+const MULTIADDR = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+
+/** One operation in one epoch at one N: its calls and their gas from receipts, or why it failed. */
+export type ProbedOperation = { op: string; calls: number; gasPerEpoch: number; meanGas: number; failed: string | null };
+export type ScaleProbe = { relays: number; operations: ProbedOperation[]; seconds: number };
+export type OperationGrowth = {
+  op: string;
+  /** Per N: gas per epoch (null where it failed) and calls. */
+  points: { relays: number; gasPerEpoch: number | null; calls: number; failed: string | null }[];
+  /** Exponent b of gas per epoch ∝ N^b over the N where it ran, with its 95% interval. */
+  perEpoch: ExponentFit | null;
+  /** The same for the gas of one call (how the operation itself grows). */
+  perCall: ExponentFit | null;
+};
+
+/**
+ * Measures one scheme at each relay count.
+ *
+ * @param devnet the scheme's hook (module, contracts, `scaleEpoch`).
+ * @param relayCounts e.g. [10, 100, 1000].
+ * @returns per operation its measurements and fitted exponents.
+ * @example
+ * const growth = await measureScale(await loadSchemeDevnet(name), { relayCounts: [10, 100], dataDir, log, signal });
+ */
+export async function measureScale(
+  devnet: SchemeDevnet,
+  { relayCounts, dataDir, log, signal, onStep = () => {} }: { relayCounts: readonly number[]; dataDir: string; log: Logger; signal: AbortSignal; onStep?: (step: string) => void },
+): Promise<{ probes: ScaleProbe[]; growth: OperationGrowth[] }> {
+  const probes: ScaleProbe[] = [];
+  for (const n of relayCounts) {
+    signal.throwIfAborted();
+    probes.push(await probe(devnet, n, { dataDir: join(dataDir, `n${n}`), log, signal, onStep }));
+  }
+  return { probes, growth: growthOf(probes) };
+}
+
+/** Fits each operation's exponents over the probes where it ran (pure; tested on known inputs). */
+export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
+  const ops = [...new Set(probes.flatMap((p) => p.operations.map((o) => o.op)))].sort();
+  return ops.map((op) => {
+    const points = probes.map((p) => {
+      const o = p.operations.find((x) => x.op === op);
+      return { relays: p.relays, gasPerEpoch: o && !o.failed ? o.gasPerEpoch : null, calls: o?.calls ?? 0, failed: o?.failed ?? null, meanGas: o && !o.failed ? o.meanGas : null };
+    });
+    const ran = points.filter((p) => p.gasPerEpoch !== null && p.gasPerEpoch > 0);
+    return {
+      op,
+      points: points.map(({ meanGas: _, ...p }) => p),
+      perEpoch: fitExponent(ran.map((p) => [p.relays, p.gasPerEpoch!])),
+      perCall: fitExponent(ran.map((p) => [p.relays, p.meanGas!])),
+    };
+  });
+}
+
+async function probe(
+  devnet: SchemeDevnet,
+  n: number,
+  { dataDir, log, signal, onStep }: { dataDir: string; log: Logger; signal: AbortSignal; onStep: (step: string) => void },
+): Promise<ScaleProbe> {
+  const started = Date.now();
+  const l = forComponent(log, "obol:compare:scale");
+  onStep(`scale: ${n} relays: starting a chain and deploying`);
+  const chain = await startLocalChain({ port: 0, signal });
+  try {
+    const deployment = await deployObol({
+      rpcUrl: chain.rpcUrl, modules: devnet.module ? [devnet.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: join(dataDir, "deployer"), log,
+    });
+    const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: devAccounts(1)[0]!, pollingIntervalMs: 20 });
+    onStep(`scale: registering ${n} relays`);
+    const relays: ChainClients[] = [];
+    for (let i = 0; i < n; i++) {
+      signal.throwIfAborted();
+      const account = privateKeyToAccount(generatePrivateKey());
+      await deployer.publicClient.request({ method: "hardhat_setBalance" as never, params: [account.address, "0x56BC75E2D63100000"] as never });
+      await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.address, STAKE + SPARE] }, `fund probe relay ${i}`);
+      const walletClient = createWalletClient({ account, chain: deployer.walletClient.chain, transport: http(chain.rpcUrl), pollingInterval: 20 });
+      const relay: ChainClients = { publicClient: deployer.publicClient, walletClient, account: account.address, deployment };
+      // Two gateways per ten relays (at least two), the rest mixes, as the devnet's topology.
+      await registerRelay(relay, { role: i < Math.max(2, Math.floor(n / 5)) ? "gateway" : "mix", mixKey: randomBytes(32), multiaddr: MULTIADDR, stake: STAKE });
+      relays.push(relay);
+    }
+    const advance = async (epoch: bigint) => {
+      await advanceDevChainToEpoch(deployer, epoch);
+      await ensureEpochOpen(deployer);
+    };
+    const epoch = (await currentEpoch(deployer)) + 1n; // registrations are listed from the next epoch
+    await advance(epoch);
+    const from = (await deployer.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const failed = new Map<string, string>();
+    onStep(`scale: ${n} relays: one epoch of the scheme's recurring transactions`);
+    await devnet.scaleEpoch?.({
+      deployer, relays, epoch, advance, log, signal,
+      each: async (op, items, call) => {
+        for (const item of items) {
+          signal.throwIfAborted();
+          try {
+            await call(item);
+          } catch (error) {
+            const reason = (error as Error).message.split("\n")[0]!;
+            l.info({ op, relays: n, reason }, "operation fails at this scale");
+            failed.set(op, reason);
+            return;
+          }
+        }
+      },
+    });
+    const operations = await readOperations(deployer, from, devnet.contracts);
+    for (const [op, reason] of failed) {
+      const o = operations.find((x) => x.op === op);
+      if (o) o.failed = reason;
+      else operations.push({ op, calls: 0, gasPerEpoch: 0, meanGas: 0, failed: reason });
+    }
+    return { relays: n, operations, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await chain.stop();
+  }
+}
+
+/** Every transaction from `from` to the latest block, grouped by `Contract.function` (receipts' gasUsed). */
+async function readOperations(chain: ChainClients, from: bigint, contracts: readonly { name: string; abi: Abi }[]): Promise<ProbedOperation[]> {
+  const abis = new Map<string, { name: string; abi: Abi }>();
+  const add = (name: string, abi: Abi) => {
+    const address = (chain.deployment.contracts as Record<string, Hex | undefined>)[name];
+    if (address) abis.set(address.toLowerCase(), { name, abi });
+  };
+  add("ObolToken", obolTokenAbi as Abi);
+  add("RelayRegistry", relayRegistryAbi as Abi);
+  for (const c of contracts) add(c.name, c.abi);
+  const to = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+  const ops = new Map<string, ProbedOperation>();
+  for (let b = from; b <= to; b++) {
+    const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true });
+    for (const tx of block.transactions) {
+      const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx.hash });
+      const target = tx.to ? abis.get(tx.to.toLowerCase()) : undefined;
+      let op = `${target?.name ?? "other"}.call`;
+      if (target) {
+        try {
+          op = `${target.name}.${decodeFunctionData({ abi: target.abi, data: tx.input }).functionName}`;
+        } catch {
+          op = `${target.name}.unknown`;
+        }
+      }
+      const o = ops.get(op) ?? { op, calls: 0, gasPerEpoch: 0, meanGas: 0, failed: null };
+      o.calls++;
+      o.gasPerEpoch += Number(receipt.gasUsed);
+      o.meanGas = Math.round(o.gasPerEpoch / o.calls);
+      ops.set(op, o);
+    }
+  }
+  return [...ops.values()];
+}
