@@ -109,6 +109,8 @@ export type ScaleContext = {
    * reason, and skips the operation's other calls.
    */
   each<T>(op: string, items: readonly T[], call: (item: T) => Promise<unknown>): Promise<void>;
+  /** Runs one-time preparation (issuer registration, channel openings); its transactions are not the epoch's. */
+  oneOff<T>(prepare: () => Promise<T>): Promise<T>;
   log: Logger;
   signal: AbortSignal;
 };

@@ -46,7 +46,7 @@ export const devnet: SchemeDevnet = {
     const bank = c.deployer.deployment.contracts.TicketBank!;
     const token = c.deployer.deployment.contracts.ObolToken;
     const { publicKey } = (await loadBlindBls()).keygen();
-    await ensureIssuerRegistered(c.deployer, { publicKey, price: DEVNET_TOKENS.price, winBits: 0, stake: DEVNET_TOKENS.issuerStake });
+    await c.oneOff(() => ensureIssuerRegistered(c.deployer, { publicKey, price: DEVNET_TOKENS.price, winBits: 0, stake: DEVNET_TOKENS.issuerStake }));
     // What recurs every epoch: every participant buys the next epoch's tokens (here each relay, 10 tokens).
     const count = 10;
     await c.each("ObolToken.approve", c.relays, (r) =>

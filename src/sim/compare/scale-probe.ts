@@ -114,12 +114,23 @@ async function probe(
       await ensureEpochOpen(deployer);
     };
     const epoch = (await currentEpoch(deployer)) + 1n; // registrations are listed from the next epoch
-    await advance(epoch);
+    // From here on every transaction is the epoch's: its opening (common to every scheme) and the scheme's.
     const from = (await deployer.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
+    await advance(epoch);
     const failed = new Map<string, string>();
+    const excluded: [bigint, bigint][] = [];
+    const head = () => deployer.publicClient.getBlockNumber({ cacheTime: 0 });
     onStep(`scale: ${n} relays: one epoch of the scheme's recurring transactions`);
     await devnet.scaleEpoch?.({
       deployer, relays, epoch, advance, log, signal,
+      oneOff: async (prepare) => {
+        const first = (await head()) + 1n;
+        try {
+          return await prepare();
+        } finally {
+          excluded.push([first, await head()]);
+        }
+      },
       each: async (op, items, call) => {
         for (const item of items) {
           signal.throwIfAborted();
@@ -134,7 +145,7 @@ async function probe(
         }
       },
     });
-    const operations = await readOperations(deployer, from, devnet.contracts);
+    const operations = await readOperations(deployer, from, devnet.contracts, excluded);
     for (const [op, reason] of failed) {
       const o = operations.find((x) => x.op === op);
       if (o) o.failed = reason;
@@ -146,8 +157,13 @@ async function probe(
   }
 }
 
-/** Every transaction from `from` to the latest block, grouped by `Contract.function` (receipts' gasUsed). */
-async function readOperations(chain: ChainClients, from: bigint, contracts: readonly { name: string; abi: Abi }[]): Promise<ProbedOperation[]> {
+/** Every transaction from `from` to the latest block outside one-off preparation, grouped by `Contract.function` (receipts' gasUsed). */
+async function readOperations(
+  chain: ChainClients,
+  from: bigint,
+  contracts: readonly { name: string; abi: Abi }[],
+  excluded: readonly (readonly [bigint, bigint])[],
+): Promise<ProbedOperation[]> {
   const abis = new Map<string, { name: string; abi: Abi }>();
   const add = (name: string, abi: Abi) => {
     const address = (chain.deployment.contracts as Record<string, Hex | undefined>)[name];
@@ -159,6 +175,7 @@ async function readOperations(chain: ChainClients, from: bigint, contracts: read
   const to = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
   const ops = new Map<string, ProbedOperation>();
   for (let b = from; b <= to; b++) {
+    if (excluded.some(([lo, hi]) => b >= lo && b <= hi)) continue;
     const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
       const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx.hash });
