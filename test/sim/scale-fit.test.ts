@@ -49,3 +49,30 @@ describe("growthOf", () => {
     expect(snapshot!.points.at(-1)).toEqual({ relays: 1000, gasPerEpoch: null, calls: 0, failed: "block gas limit" });
   });
 });
+
+describe("measureScale on a real chain", () => {
+  it("measures one epoch of a scheme's recurring calls per relay, without its one-off preparation", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { measureScale } = await import("../../src/sim/compare/scale-probe.js");
+    const { devnet } = await import("../../src/schemes/channels/devnet.js");
+    const { silentLogger } = await import("../../src/log.js");
+    const dataDir = mkdtempSync(join(tmpdir(), "obol-scale-test-"));
+    try {
+      const { probes, growth } = await measureScale(devnet, { relayCounts: [3, 6], dataDir, log: silentLogger(), signal: new AbortController().signal });
+      expect(probes.map((p) => p.relays)).toEqual([3, 6]);
+      const calls = (op: string) => growth.find((g) => g.op === op)?.points.map((p) => p.calls);
+      expect(calls("PaymentChannels.commitRound")).toEqual([3, 6]);
+      expect(calls("PaymentChannels.fundChannel")).toEqual([3, 6]);
+      expect(calls("RelayRegistry.openEpoch")).toEqual([1, 1]);
+      // Opening channels is preparation (once per pair), not the epoch's.
+      expect(calls("PaymentChannels.openChannel")).toBeUndefined();
+      const commit = growth.find((g) => g.op === "PaymentChannels.commitRound")!;
+      expect(commit.points.every((p) => p.failed === null && p.gasPerEpoch! > 0)).toBe(true);
+      expect(commit.perEpoch!.exponent).toBeCloseTo(1, 1); // N calls of (nearly) constant gas
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
