@@ -48,6 +48,12 @@ describe("growthOf", () => {
     expect(snapshot!.perEpoch!.exponent).toBeCloseTo(2, 10); // one call growing as N²
     expect(snapshot!.points.at(-1)).toEqual({ relays: 1000, gasPerEpoch: null, calls: 0, failed: "block gas limit" });
   });
+
+  it("marks every operation failing at an N whose whole probe failed", () => {
+    const [commit] = growthOf([probes[0]!, probes[1]!, { relays: 1000, seconds: 1, operations: [], failed: "probe failed: timeout" }]);
+    expect(commit!.points.at(-1)).toEqual({ relays: 1000, gasPerEpoch: null, calls: 0, failed: "probe failed: timeout" });
+    expect(commit!.perEpoch!.points).toBe(2);
+  });
 });
 
 describe("measureScale on a real chain", () => {

@@ -27,12 +27,15 @@ import { fitExponent, type ExponentFit } from "./fit.js";
 /** Stake each probe relay registers with, and the tokens it holds beyond it for the scheme's calls. */
 const STAKE = 1_000n * 10n ** 18n;
 const SPARE = 100n * 10n ** 18n;
+/** An O(N²) call near the block gas limit keeps a loaded Hardhat node busy for long: generous RPC deadlines. */
+const RPC_TIMEOUT_MS = 180_000;
 /** A syntactically valid multiaddr: probe relays are never dialled. */
 const MULTIADDR = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
 
 /** One operation in one epoch at one N: its calls and their gas from receipts, or why it failed. */
 export type ProbedOperation = { op: string; calls: number; gasPerEpoch: number; meanGas: number; failed: string | null };
-export type ScaleProbe = { relays: number; operations: ProbedOperation[]; seconds: number };
+/** One N: the epoch's operations, or why the whole probe at this N failed (then every operation counts as failing there). */
+export type ScaleProbe = { relays: number; operations: ProbedOperation[]; seconds: number; failed?: string };
 export type OperationGrowth = {
   op: string;
   /** Per N: gas per epoch (null where it failed) and calls. */
@@ -59,7 +62,16 @@ export async function measureScale(
   const probes: ScaleProbe[] = [];
   for (const n of relayCounts) {
     signal.throwIfAborted();
-    probes.push(await probe(devnet, n, { dataDir: join(dataDir, `n${n}`), log, signal, onStep }));
+    const started = Date.now();
+    try {
+      probes.push(await probe(devnet, n, { dataDir: join(dataDir, `n${n}`), log, signal, onStep }));
+    } catch (error) {
+      // A chain that cannot keep up at this N is a result at this N; the smaller N stay measured.
+      if (signal.aborted) throw error;
+      const reason = (error as Error).message.split("\n")[0]!;
+      forComponent(log, "obol:compare:scale").warn({ relays: n, reason }, "scale probe failed at this N");
+      probes.push({ relays: n, operations: [], seconds: (Date.now() - started) / 1000, failed: `probe failed: ${reason}` });
+    }
   }
   return { probes, growth: growthOf(probes) };
 }
@@ -70,7 +82,8 @@ export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
   return ops.map((op) => {
     const points = probes.map((p) => {
       const o = p.operations.find((x) => x.op === op);
-      return { relays: p.relays, gasPerEpoch: o && !o.failed ? o.gasPerEpoch : null, calls: o?.calls ?? 0, failed: o?.failed ?? null, meanGas: o && !o.failed ? o.meanGas : null };
+      const failed = o?.failed ?? p.failed ?? null;
+      return { relays: p.relays, gasPerEpoch: o && !failed ? o.gasPerEpoch : null, calls: o?.calls ?? 0, failed, meanGas: o && !failed ? o.meanGas : null };
     });
     const ran = points.filter((p) => p.gasPerEpoch !== null && p.gasPerEpoch > 0);
     return {
@@ -95,7 +108,7 @@ async function probe(
     const deployment = await deployObol({
       rpcUrl: chain.rpcUrl, modules: devnet.module ? [devnet.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: join(dataDir, "deployer"), log,
     });
-    const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: devAccounts(1)[0]!, pollingIntervalMs: 20 });
+    const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: devAccounts(1)[0]!, pollingIntervalMs: 20, timeoutMs: RPC_TIMEOUT_MS });
     onStep(`scale: registering ${n} relays`);
     const relays: ChainClients[] = [];
     for (let i = 0; i < n; i++) {
@@ -103,7 +116,7 @@ async function probe(
       const account = privateKeyToAccount(generatePrivateKey());
       await deployer.publicClient.request({ method: "hardhat_setBalance" as never, params: [account.address, "0x56BC75E2D63100000"] as never });
       await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.address, STAKE + SPARE] }, `fund probe relay ${i}`);
-      const walletClient = createWalletClient({ account, chain: deployer.walletClient.chain, transport: http(chain.rpcUrl), pollingInterval: 20 });
+      const walletClient = createWalletClient({ account, chain: deployer.walletClient.chain, transport: http(chain.rpcUrl, { timeout: RPC_TIMEOUT_MS }), pollingInterval: 20 });
       const relay: ChainClients = { publicClient: deployer.publicClient, walletClient, account: account.address, deployment };
       // Two gateways per ten relays (at least two), the rest mixes, as the devnet's topology.
       await registerRelay(relay, { role: i < Math.max(2, Math.floor(n / 5)) ? "gateway" : "mix", mixKey: randomBytes(32), multiaddr: MULTIADDR, stake: STAKE });
