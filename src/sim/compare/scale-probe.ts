@@ -1,8 +1,8 @@
 /**
- * Cost at scale, measured (docs/compare.md §Cost at scale): for each N, a
- * fresh local chain with the scheme deployed and N relays registered and
- * listed; the scheme's devnet hook (`SchemeDevnet.scaleEpoch`) then sends one
- * epoch of its recurring transactions, and every receipt of that span is read
+ * Cost at scale, measured (docs/compare.md §Cost at scale): one fresh local
+ * chain with the scheme deployed; for each N in turn, relays registered up to
+ * N and listed in a new epoch; the scheme's devnet hook (`SchemeDevnet.scaleEpoch`) then sends one
+ * epoch of its recurring transactions (after one warm-up epoch), and every receipt of that span is read
  * back and grouped by operation. Growth exponents are fitted per operation
  * (`fitExponent`); an operation that fails at some N is reported failing
  * there, not extrapolated.
@@ -47,7 +47,8 @@ export type OperationGrowth = {
 };
 
 /**
- * Measures one scheme at each relay count.
+ * Measures one scheme at each relay count, on one chain: relays are added up
+ * to each N in turn (ascending) and each N gets an epoch of its own.
  *
  * @param devnet the scheme's hook (module, contracts, `scaleEpoch`).
  * @param relayCounts e.g. [10, 100, 1000].
@@ -60,18 +61,39 @@ export async function measureScale(
   { relayCounts, dataDir, log, signal, onStep = () => {} }: { relayCounts: readonly number[]; dataDir: string; log: Logger; signal: AbortSignal; onStep?: (step: string) => void },
 ): Promise<{ probes: ScaleProbe[]; growth: OperationGrowth[] }> {
   const probes: ScaleProbe[] = [];
-  for (const n of relayCounts) {
-    signal.throwIfAborted();
-    const started = Date.now();
-    try {
-      probes.push(await probe(devnet, n, { dataDir: join(dataDir, `n${n}`), log, signal, onStep }));
-    } catch (error) {
-      // A chain that cannot keep up at this N is a result at this N; the smaller N stay measured.
-      if (signal.aborted) throw error;
-      const reason = (error as Error).message.split("\n")[0]!;
-      forComponent(log, "obol:compare:scale").warn({ relays: n, reason }, "scale probe failed at this N");
-      probes.push({ relays: n, operations: [], seconds: (Date.now() - started) / 1000, failed: `probe failed: ${reason}` });
+  const l = forComponent(log, "obol:compare:scale");
+  onStep("scale: starting a chain and deploying");
+  const chain = await startLocalChain({ port: 0, signal });
+  try {
+    const deployment = await deployObol({
+      rpcUrl: chain.rpcUrl, modules: devnet.module ? [devnet.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: join(dataDir, "deployer"), log,
+    });
+    const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: devAccounts(1)[0]!, pollingIntervalMs: 20, timeoutMs: RPC_TIMEOUT_MS });
+    const relays: ChainClients[] = [];
+    let broken: string | null = null;
+    for (const n of [...relayCounts].sort((a, b) => a - b)) {
+      signal.throwIfAborted();
+      const started = Date.now();
+      if (broken) {
+        probes.push({ relays: n, operations: [], seconds: 0, failed: broken });
+        continue;
+      }
+      try {
+        onStep(`scale: registering relays up to ${n}`);
+        while (relays.length < n) relays.push(await registerProbeRelay(deployer, chain.rpcUrl, relays.length));
+        onStep(`scale: ${n} relays: one epoch of the scheme's recurring transactions`);
+        probes.push({ relays: n, ...(await probeEpoch(devnet, deployer, relays, { log: l, signal })), seconds: (Date.now() - started) / 1000 });
+      } catch (error) {
+        // A chain that cannot keep up at this N is a result at this N (and every larger one); smaller N stay measured.
+        if (signal.aborted) throw error;
+        const reason = (error as Error).message.split("\n")[0]!;
+        l.warn({ relays: n, reason }, "scale probe failed at this N");
+        broken = `probe failed at N = ${n}: ${reason}`;
+        probes.push({ relays: n, operations: [], seconds: (Date.now() - started) / 1000, failed: broken });
+      }
     }
+  } finally {
+    await chain.stop();
   }
   return { probes, growth: growthOf(probes) };
 }
@@ -95,45 +117,42 @@ export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
   });
 }
 
-async function probe(
+/** Funds and registers the i-th probe relay from a fresh account (2 gateways in every 10 relays, the rest mixes). */
+async function registerProbeRelay(deployer: ChainClients, rpcUrl: string, i: number): Promise<ChainClients> {
+  const account = privateKeyToAccount(generatePrivateKey());
+  await deployer.publicClient.request({ method: "hardhat_setBalance" as never, params: [account.address, "0x56BC75E2D63100000"] as never });
+  await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.address, STAKE + SPARE] }, `fund probe relay ${i}`);
+  const walletClient = createWalletClient({ account, chain: deployer.walletClient.chain, transport: http(rpcUrl, { timeout: RPC_TIMEOUT_MS }), pollingInterval: 20 });
+  const relay: ChainClients = { publicClient: deployer.publicClient, walletClient, account: account.address, deployment: deployer.deployment };
+  await registerRelay(relay, { role: i % 10 < 2 ? "gateway" : "mix", mixKey: randomBytes(32), multiaddr: MULTIADDR, stake: STAKE });
+  return relay;
+}
+
+/**
+ * Enters the epoch the relays are listed in and runs the scheme's epoch there
+ * twice: the first epoch warms every relay's storage up (a relay's first
+ * commitment or top-up writes fresh slots; it is one-off), the second is the
+ * steady state measured. Returns the operations of the second epoch's span.
+ */
+async function probeEpoch(
   devnet: SchemeDevnet,
-  n: number,
-  { dataDir, log, signal, onStep }: { dataDir: string; log: Logger; signal: AbortSignal; onStep: (step: string) => void },
-): Promise<ScaleProbe> {
-  const started = Date.now();
-  const l = forComponent(log, "obol:compare:scale");
-  onStep(`scale: ${n} relays: starting a chain and deploying`);
-  const chain = await startLocalChain({ port: 0, signal });
-  try {
-    const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl, modules: devnet.module ? [devnet.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: join(dataDir, "deployer"), log,
-    });
-    const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: devAccounts(1)[0]!, pollingIntervalMs: 20, timeoutMs: RPC_TIMEOUT_MS });
-    onStep(`scale: registering ${n} relays`);
-    const relays: ChainClients[] = [];
-    for (let i = 0; i < n; i++) {
-      signal.throwIfAborted();
-      const account = privateKeyToAccount(generatePrivateKey());
-      await deployer.publicClient.request({ method: "hardhat_setBalance" as never, params: [account.address, "0x56BC75E2D63100000"] as never });
-      await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.address, STAKE + SPARE] }, `fund probe relay ${i}`);
-      const walletClient = createWalletClient({ account, chain: deployer.walletClient.chain, transport: http(chain.rpcUrl, { timeout: RPC_TIMEOUT_MS }), pollingInterval: 20 });
-      const relay: ChainClients = { publicClient: deployer.publicClient, walletClient, account: account.address, deployment };
-      // Two gateways per ten relays (at least two), the rest mixes, as the devnet's topology.
-      await registerRelay(relay, { role: i < Math.max(2, Math.floor(n / 5)) ? "gateway" : "mix", mixKey: randomBytes(32), multiaddr: MULTIADDR, stake: STAKE });
-      relays.push(relay);
-    }
-    const advance = async (epoch: bigint) => {
-      await advanceDevChainToEpoch(deployer, epoch);
-      await ensureEpochOpen(deployer);
-    };
+  deployer: ChainClients,
+  relays: readonly ChainClients[],
+  { log, signal }: { log: Logger; signal: AbortSignal },
+): Promise<{ operations: ProbedOperation[] }> {
+  const advance = async (epoch: bigint) => {
+    await advanceDevChainToEpoch(deployer, epoch);
+    await ensureEpochOpen(deployer);
+  };
+  const head = () => deployer.publicClient.getBlockNumber({ cacheTime: 0 });
+  let from = 0n;
+  const failed = new Map<string, string>();
+  const excluded: [bigint, bigint][] = [];
+  for (const measured of [false, true]) {
     const epoch = (await currentEpoch(deployer)) + 1n; // registrations are listed from the next epoch
     // From here on every transaction is the epoch's: its opening (common to every scheme) and the scheme's.
-    const from = (await deployer.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
+    from = (await head()) + 1n;
     await advance(epoch);
-    const failed = new Map<string, string>();
-    const excluded: [bigint, bigint][] = [];
-    const head = () => deployer.publicClient.getBlockNumber({ cacheTime: 0 });
-    onStep(`scale: ${n} relays: one epoch of the scheme's recurring transactions`);
     await devnet.scaleEpoch?.({
       deployer, relays, epoch, advance, log, signal,
       oneOff: async (prepare) => {
@@ -151,23 +170,21 @@ async function probe(
             await call(item);
           } catch (error) {
             const reason = (error as Error).message.split("\n")[0]!;
-            l.info({ op, relays: n, reason }, "operation fails at this scale");
-            failed.set(op, reason);
+            log.info({ op, relays: relays.length, reason, measured }, "operation fails at this scale");
+            if (measured) failed.set(op, reason);
             return;
           }
         }
       },
     });
-    const operations = await readOperations(deployer, from, devnet.contracts, excluded);
-    for (const [op, reason] of failed) {
-      const o = operations.find((x) => x.op === op);
-      if (o) o.failed = reason;
-      else operations.push({ op, calls: 0, gasPerEpoch: 0, meanGas: 0, failed: reason });
-    }
-    return { relays: n, operations, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    await chain.stop();
   }
+  const operations = await readOperations(deployer, from, devnet.contracts, excluded);
+  for (const [op, reason] of failed) {
+    const o = operations.find((x) => x.op === op);
+    if (o) o.failed = reason;
+    else operations.push({ op, calls: 0, gasPerEpoch: 0, meanGas: 0, failed: reason });
+  }
+  return { operations };
 }
 
 /** Every transaction from `from` to the latest block outside one-off preparation, grouped by `Contract.function` (receipts' gasUsed). */
