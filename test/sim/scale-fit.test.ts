@@ -82,3 +82,25 @@ describe("measureScale on a real chain", () => {
     }
   }, 600_000);
 });
+
+describe("every scheme's scale epoch", () => {
+  it.each(["tickets", "shopper"])("%s runs its epoch at two N on one chain without a failing operation", async (name) => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { measureScale } = await import("../../src/sim/compare/scale-probe.js");
+    const { loadSchemeDevnet } = await import("../../src/schemes/devnet.js");
+    const { silentLogger } = await import("../../src/log.js");
+    const dataDir = mkdtempSync(join(tmpdir(), "obol-scale-test-"));
+    try {
+      const { probes, growth } = await measureScale(await loadSchemeDevnet(name), { relayCounts: [3, 5], dataDir, log: silentLogger(), signal: new AbortController().signal });
+      expect(probes.map((p) => p.failed ?? null)).toEqual([null, null]);
+      const failing = growth.flatMap((g) => g.points.filter((p) => p.failed !== null).map((p) => `${g.op} at ${p.relays}: ${p.failed}`));
+      expect(failing).toEqual([]);
+      // At least one scheme operation (not only the common epoch opening) ran once per relay.
+      expect(growth.some((g) => !g.op.startsWith("RelayRegistry.") && g.points.map((p) => p.calls).join() === "3,5")).toBe(true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
