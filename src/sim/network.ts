@@ -25,8 +25,7 @@ import { createRelay, type DirectorySource, type EpochSource, type Relay, type R
 import { loadScheme } from "../schemes/registry.js";
 import type { AccountingScheme, SchemeName } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
-import { loadSchemeDevnet } from "./schemes.js";
-import type { DevnetContext, DevnetParticipant } from "./types.js";
+import { loadSchemeDevnet, type DevnetContext, type DevnetParticipant } from "../schemes/devnet.js";
 
 export type NetworkOptions = {
   scheme: SchemeName;
@@ -100,13 +99,13 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     const chain: LocalChain = options.rpcUrl ? { rpcUrl: options.rpcUrl, port: 0, stop: async () => {} } : await startLocalChain({ port: 0, signal });
     cleanups.push(() => chain.stop());
 
-    onStep(`deploying ObolCore${schemeName === "free" ? "" : ` + ${schemeName}`} with Ignition`);
+    const hook = await loadSchemeDevnet(schemeName);
+    onStep(`deploying ObolCore${hook.module ? ` + ${schemeName}` : ""} with Ignition`);
     const loaded = await loadScheme(schemeName);
     const scheme = options.wrapScheme ? options.wrapScheme(loaded) : loaded;
-    const hook = await loadSchemeDevnet(schemeName);
     const deployment = await deployObol({
       rpcUrl: chain.rpcUrl,
-      modules: hook?.module ? [hook.module] : [],
+      modules: hook.module ? [hook.module] : [],
       parameters: { ObolCore: { epochDuration: options.epochDuration ?? 3_600n } },
       dataDir: join(dataDir, "deployer"),
       log,
@@ -147,18 +146,16 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     // One cached view of the directory for everyone in this process (it changes only per epoch).
     const { directory, epoch } = chainSources(deployer, { log: forComponent(log, "obol:devnet"), open: true });
 
-    if (hook) {
-      onStep(`setting up scheme ${schemeName}`);
-      const context: DevnetContext = {
-        deployer,
-        relays: prepared.map(({ name, role, chain: c, dataDir: d }) => ({ name, role, chain: c, dataDir: d })),
-        clients: clientSlots,
-        log,
-        signal,
-      };
-      const stopScheme = await hook.setup(context);
-      cleanups.push(stopScheme);
-    }
+    onStep(`setting up scheme ${schemeName}`);
+    const context: DevnetContext = {
+      deployer,
+      relays: prepared.map(({ name, role, chain: c, dataDir: d }) => ({ name, role, chain: c, dataDir: d })),
+      clients: clientSlots,
+      packet: { params: network.params, layout: network.layout },
+      log,
+      signal,
+    };
+    cleanups.push(await hook.setup(context));
 
     onStep(`starting ${prepared.length} relays on loopback`);
     const relays: RunningRelay[] = [];

@@ -8,7 +8,10 @@ import { interval, standardAdversaries, summariseLinking, type LinkingSummary } 
 import { indexTranscript, linkingAttack, type Transcript } from "../../src/sim/compare/linking.js";
 import { seededRandom } from "../../src/sim/random.js";
 import type { HopObservation, SentPacket } from "../../src/sim/compare/instrument.js";
-import { classOf, scaleCost } from "../../src/sim/compare/scale.js";
+import { classOf, pairsOpened, scaleCost } from "../../src/sim/compare/scale.js";
+import { devnet as channels } from "../../src/schemes/channels/devnet.js";
+import { devnet as tickets } from "../../src/schemes/tickets/devnet.js";
+import { devnet as shopper } from "../../src/schemes/shopper/devnet.js";
 import { sweep, WIN_PROBABILITIES } from "../../src/sim/compare/sweep.js";
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
@@ -178,7 +181,7 @@ describe("scale model", () => {
       { contract: "PaymentChannels", op: "openChannel", count: 12, gasUsed: 1_200n }, // pair: 100 per pair
       { contract: "PaymentChannels", op: "deploy", count: 1, gasUsed: 9_999_999n }, // once: never per epoch
     ];
-    const [small, large] = scaleCost("channels", { operations, relays: 4, pairs: 12, hops: 500 }, assumptions);
+    const [small, large] = scaleCost("channels", channels.costs, { operations, relays: 4, pairs: 12, hops: 500 }, assumptions);
     expect(small!.byClass).toEqual({ hop: 2 * 10 * 100, relay: 100 * 10, epoch: 0, pair: (100 * 10 * 9) / 10, once: 0 });
     expect(small!.gasPerEpoch).toBe(2_000 + 1_000 + 900);
     expect(small!.gasPerHop).toBeCloseTo(3_900 / 1_000);
@@ -186,11 +189,22 @@ describe("scale model", () => {
     expect(large!.byClass.pair).toBe((100 * 1_000 * 999) / 10);
   });
 
-  it("classifies approvals by scheme and unknown operations as one-off", () => {
-    expect(classOf("channels", { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("pair");
-    expect(classOf("tickets", { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("once");
-    expect(classOf("shopper", { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("relay");
-    expect(classOf("tickets", { contract: "TicketBank", op: "somethingNew", count: 1, gasUsed: 1n })).toBe("once");
+  it("classifies by what each scheme's devnet declares: approvals by its rule, unknown operations as one-off", () => {
+    expect(classOf(channels.costs, { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("pair");
+    expect(classOf(tickets.costs, { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("once");
+    expect(classOf(shopper.costs, { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("relay");
+    expect(classOf(tickets.costs, { contract: "TicketBank", op: "somethingNew", count: 1, gasUsed: 1n })).toBe("once");
+    // Another scheme's operation is not this scheme's class.
+    expect(classOf(tickets.costs, { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("once");
+  });
+
+  it("counts pairs from the operation the scheme names, and none for a scheme without pairs", () => {
+    const operations = [
+      { contract: "PaymentChannels", op: "openChannel", count: 12, gasUsed: 1n },
+      { contract: "PaymentChannels", op: "fundChannel", count: 3, gasUsed: 1n },
+    ];
+    expect(pairsOpened(channels.costs, operations)).toBe(12);
+    expect(pairsOpened(tickets.costs, operations)).toBe(0);
   });
 });
 

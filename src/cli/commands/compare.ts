@@ -8,12 +8,12 @@ import { UsageError } from "../errors.js";
 import { SCHEME_NAMES } from "../../schemes/registry.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 
-const DEFAULTS = { schemes: "free,channels,tickets,shopper", relays: "2,3", clients: 4, duration: 20, seed: "1", seeds: 3, fullSeeds: 10, out: "reports" } as const;
+const DEFAULTS = { schemes: "free,channels,tickets,shopper", relays: "2,3", clients: 4, duration: 20, seed: "1", seeds: 3, fullSeeds: 10, scale: "10,100", fullScale: "10,100,1000", out: "reports" } as const;
 
 export const command: Command = {
   name: "compare",
   summary: "run the same workload under each accounting scheme and write a report with charts",
-  usage: `Usage: obol compare [--schemes a,b] [--relays G,M] [--clients N] [--duration S] [--seed N] [--seeds N] [--full] [--rpc-url URL] [--out DIR]
+  usage: `Usage: obol compare [--schemes a,b] [--relays G,M] [--clients N] [--duration S] [--seed N] [--seeds N] [--scale N,…] [--full] [--rpc-url URL] [--out DIR]
 
 For each scheme in turn: a fresh local chain (Hardhat node on 127.0.0.1), the
 Ignition deployment, G gateways and 3×M mixes registered and running on
@@ -31,7 +31,10 @@ Options:
   --seed <n>         workload seed (default ${DEFAULTS.seed})
   --seeds <n>        seeds the linking adversaries run on, each a further run of the
                      workload per scheme (default ${DEFAULTS.seeds}; --full: ${DEFAULTS.fullSeeds})
-  --full             the long comparison: ${DEFAULTS.fullSeeds} seeds
+  --scale <list>     relay counts at which each scheme's recurring operations are
+                     measured on a fresh chain (default ${DEFAULTS.scale}; --full:
+                     ${DEFAULTS.fullScale}; "none" skips it)
+  --full             the long comparison: ${DEFAULTS.fullSeeds} seeds, N up to 1,000
   --rate <n>         real messages per second per client (default 0.5)
   --drop <fraction>  share of packets the dropping mix does not forward (default 0.1)
   --rpc-url <url>    use this running development chain (Hardhat/Anvil with the default
@@ -49,6 +52,7 @@ ${COMMON_USAGE}`,
         seed: { type: "string" },
         seeds: { type: "string" },
         full: { type: "boolean", default: false },
+        scale: { type: "string" },
         rate: { type: "string" },
         drop: { type: "string" },
         out: { type: "string" },
@@ -65,6 +69,10 @@ ${COMMON_USAGE}`,
     const durationS = numberOption(values.duration, "--duration", "compare", DEFAULTS.duration);
     const seeds = numberOption(values.seeds, "--seeds", "compare", values.full ? DEFAULTS.fullSeeds : DEFAULTS.seeds);
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be an integer ≥ 1, got "${values.seeds}"`, "compare");
+    const scaleText = values.scale ?? (values.full ? DEFAULTS.fullScale : DEFAULTS.scale);
+    const scaleRelays = scaleText === "none" ? [] : scaleText.split(",").map(Number);
+    if (!scaleRelays.every((x) => Number.isInteger(x) && x >= 1 && x <= 10_000))
+      throw new UsageError(`--scale must be relay counts like "10,100" (integers in 1..10000) or "none", got "${values.scale}"`, "compare");
     const messagesPerS = numberOption(values.rate, "--rate", "compare", 0.5);
     const dropFraction = numberOption(values.drop, "--drop", "compare", 0.1);
     // The common --rpc-url has a default; only an explicit one replaces the local chain.
@@ -75,11 +83,13 @@ ${COMMON_USAGE}`,
     const { Progress } = await import("../../sim/compare/progress.js");
     const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-"));
     const quiet = common.verbose ? log : log.child({}, { level: "error" });
-    const progress = new Progress(process.stderr, { schemes: schemes as SchemeName[], durationS, seeds });
+    const { loadSchemeDevnet } = await import("../../schemes/devnet.js");
+    const devnets = await Promise.all(schemes.map((s) => loadSchemeDevnet(s)));
+    const progress = new Progress(process.stderr, { schemes: devnets, durationS, seeds, scaleRelays });
     try {
       const report = await runComparison({
         schemes: schemes as SchemeName[], gateways: relays[0]!, mixesPerLayer: relays[1]!, clients, durationS, seed: values.seed ?? DEFAULTS.seed, seeds,
-        messagesPerS, dropFraction, rpcUrl, dataDir, log: quiet, signal,
+        messagesPerS, dropFraction, rpcUrl, dataDir, log: quiet, signal, scaleRelays,
         onScheme: (scheme, i) => progress.scheme(scheme, i),
         onStep: (scheme, step) => progress.step(scheme, step),
         onProgress: (scheme, p) => progress.traffic(scheme, p),

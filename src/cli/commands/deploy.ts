@@ -40,12 +40,12 @@ ${COMMON_USAGE}`,
         });
       }
     }
-    const { loadSchemeDevnet } = await import("../../sim/schemes.js");
+    const { loadSchemeDevnet } = await import("../../schemes/devnet.js");
     const hook = await loadSchemeDevnet(common.scheme);
     const deployment = await deployObol({
       rpcUrl: common.rpcUrl,
       ...(common.key ? { privateKey: common.key } : {}),
-      modules: hook?.module ? [hook.module] : [],
+      modules: hook.module ? [hook.module] : [],
       dataDir: common.dataDir,
       log,
       ...(epochSeconds ? { parameters: { ObolCore: { epochDuration: BigInt(epochSeconds) } } } : {}),

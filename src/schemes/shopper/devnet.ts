@@ -4,7 +4,14 @@
  * key (registered as its blsKey, in force from the next epoch) and runs one
  * auditor per relay that sends verifiable loops each epoch and audits them.
  * The relays themselves commit and answer audits from their scheme epoch loop.
+ *
+ * Settlement (docs/compare.md §Settlement): relays are paid only after later
+ * epochs (loops in E, commitments in E+1, beacon and reveals in E+2, proofs
+ * in E+3, finalisation in E+4), so the comparison enters E halfway through
+ * the workload and then moves the chain through the rest while relays and
+ * auditors keep running.
  */
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { bytesToHex } from "viem";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
@@ -15,13 +22,12 @@ import { currentEpoch, watchEpochs } from "../../chain/epochs.js";
 import { forComponent } from "../../log.js";
 import { openDatabase } from "../../store/db.js";
 import { createObolNode } from "../../net/node.js";
-import { obolNetwork } from "../../client/packet.js";
-import type { SchemeDevnet } from "../../sim/types.js";
+import type { SchemeDevnet, SettlementContext, SettlementResult } from "../devnet.js";
 import ShopperAuditModule from "../../../ignition/modules/ShopperAudit.js";
 import { Auditor } from "./auditor.js";
 import { loadOrCreateVrfKey } from "./keys.js";
 import { mixSender } from "./send.js";
-import { scheme } from "./scheme.js";
+import { revealedLoops } from "./chain.js";
 
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
@@ -32,14 +38,49 @@ import { scheme } from "./scheme.js";
  */
 export const DEVNET_SHOPPER = { pool: 100_000n * 10n ** 18n, loopsPerEpoch: 8, meanDelayMs: 200, spreadMs: 7_000, guardMs: 2_000 } as const;
 
+/** `IShopperAudit.AuditStatus` values: revealed and waiting for proofs (Open), then Paid. */
+const AUDIT_OPEN = 1;
+const AUDIT_PAID = 2;
+
 export const devnet: SchemeDevnet = {
   module: ShopperAuditModule,
-  async setup({ deployer, relays, log, signal }) {
+  contracts: [{ name: "ShopperAudit", abi: shopperAuditAbi }],
+  costs: {
+    // Every audit step runs once per relay per epoch; the beacon and the directory snapshot once per epoch.
+    classes: {
+      "ShopperAudit.commit": "relay",
+      "ShopperAudit.claim": "relay",
+      "ShopperAudit.reveal": "relay",
+      "ShopperAudit.proveHops": "relay",
+      "ShopperAudit.finalize": "relay",
+      "ShopperAudit.dispute": "relay",
+      "ShopperAudit.requestBeacon": "epoch",
+      "ShopperAudit.fixBeacon": "epoch",
+      "ShopperAudit.snapshotDirectory": "epoch",
+    },
+    approvals: "once",
+  },
+  settlement: { enterNextEpochDuringTraffic: true, run: settle },
+  async scaleEpoch(c) {
+    const shopper = c.deployer.deployment.contracts.ShopperAudit!;
+    // Commitments for epoch E are made in E+1; the directory snapshot of E comes first (else the first commit pays it).
+    await c.advance(c.epoch + 1n);
+    await c.each("ShopperAudit.snapshotDirectory", [c.epoch], (epoch) =>
+      sendContractTx(c.deployer, { address: shopper, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot the directory"));
+    await c.each("ShopperAudit.commit", c.relays, (r) =>
+      sendContractTx(r, { address: shopper, abi: shopperAuditAbi, functionName: "commit", args: [c.epoch, bytesToHex(randomBytes(32)), 1n] }, "commit a tag root"));
+  },
+  unprobed: [
+    { op: "ShopperAudit.reveal/proveHops/finalize/dispute", why: "need audit loops sent through the relays (traffic)" },
+    { op: "ShopperAudit.claim", why: "needs credit from finalised audits" },
+    { op: "ShopperAudit.requestBeacon/fixBeacon", why: "two calls per epoch whatever N; not driven" },
+  ],
+  expectedSeconds: { setup: 3, settlement: 65 },
+  async setup({ deployer, relays, packet, log, signal }) {
     const l = forComponent(log, "obol:shopper:devnet");
     const shopper = deployer.deployment.contracts.ShopperAudit!;
     await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "approve", args: [shopper, DEVNET_SHOPPER.pool] }, "approve shopper pool");
     await sendContractTx(deployer, { address: shopper, abi: shopperAuditAbi, functionName: "fund", args: [DEVNET_SHOPPER.pool] }, "fund shopper pool");
-    const network = obolNetwork(scheme);
     const nodes: Awaited<ReturnType<typeof createObolNode>>[] = [];
     const senders: ReturnType<typeof mixSender>[] = [];
     const stop = new AbortController();
@@ -59,9 +100,9 @@ export const devnet: SchemeDevnet = {
       // not the relay and not one identity carrying every auditor's loops.
       const libp2p = await createObolNode({ listen: [] });
       nodes.push(libp2p);
-      const sender = mixSender({ chain: r.chain, libp2p, layout: network.layout, log: l });
+      const sender = mixSender({ chain: r.chain, libp2p, layout: packet.layout, log: l });
       senders.push(sender);
-      const auditor = new Auditor({ chain: r.chain, db, log: forComponent(l, r.name), libp2p, vrfSecretKey: vrf.secretKey, params: network.params, meanDelayMs: DEVNET_SHOPPER.meanDelayMs, spreadMs: DEVNET_SHOPPER.spreadMs, guardMs: DEVNET_SHOPPER.guardMs, send: sender.send });
+      const auditor = new Auditor({ chain: r.chain, db, log: forComponent(l, r.name), libp2p, vrfSecretKey: vrf.secretKey, params: packet.params, meanDelayMs: DEVNET_SHOPPER.meanDelayMs, spreadMs: DEVNET_SHOPPER.spreadMs, guardMs: DEVNET_SHOPPER.guardMs, send: sender.send });
       runs.push(
         watchEpochs(r.chain, {
           signal: both,
@@ -91,3 +132,42 @@ export const devnet: SchemeDevnet = {
     };
   },
 };
+
+/**
+ * The audit timeline after the workload: VRF keys set at setup are in force
+ * from E = traffic epoch + 1; each step waits for what the relays and
+ * auditors must do in it (pauses leave them time to act on the new epoch).
+ */
+async function settle(c: SettlementContext): Promise<SettlementResult> {
+  const shopper = c.chain.deployment.contracts.ShopperAudit!;
+  const { publicClient } = c.chain;
+  const status = async (auditId: `0x${string}`) =>
+    (await publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "audit", args: [auditId] })).status;
+  const E = c.trafficEpoch + 1n;
+  if (c.enteredDuringTraffic === undefined) {
+    await c.advance(E, "auditors send verifiable loops");
+    await c.pause(10_000);
+  }
+  await c.advance(E + 1n, "relays commit their replay-tag roots");
+  await c.until(30_000, async () => {
+    for (const relay of c.relays) {
+      const [, tagCount] = await publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "commitment", args: [E, relay] });
+      if (tagCount === 0n) return false;
+    }
+    return true;
+  });
+  await c.advance(E + 2n, "beacon, reveals");
+  await c.until(30_000, async () => (await revealedLoops(c.chain, E)).length > 0);
+  await c.pause(8_000);
+  await c.advance(E + 3n, "inclusion proofs");
+  await c.pause(5_000);
+  await c.advance(E + 4n, "finalisation");
+  const loops = await revealedLoops(c.chain, E);
+  await c.until(30_000, async () => {
+    for (const loop of loops) if ((await status(loop.auditId)) === AUDIT_OPEN) return false;
+    return true;
+  });
+  let paid = 0;
+  for (const loop of loops) if ((await status(loop.auditId)) === AUDIT_PAID) paid++;
+  return { audits: { revealed: loops.length, paid } };
+}

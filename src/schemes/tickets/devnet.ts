@@ -12,7 +12,8 @@ import { sendContractTx } from "../../chain/tx.js";
 import { forComponent } from "../../log.js";
 import { openDatabase } from "../../store/db.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
-import type { SchemeDevnet } from "../../sim/types.js";
+import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
+import type { SchemeDevnet } from "../devnet.js";
 import TicketBankModule from "../../../ignition/modules/TicketBank.js";
 import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
@@ -35,6 +36,34 @@ function tokenCounts(): { gateway: number; mix: number } {
 
 export const devnet: SchemeDevnet = {
   module: TicketBankModule,
+  contracts: [{ name: "TicketBank", abi: ticketBankAbi }],
+  costs: {
+    // Buying and redeeming tokens recurs with traffic; the beacon once per epoch.
+    classes: { "TicketBank.deposit": "hop", "TicketBank.redeem": "hop", "TicketBank.reclaim": "hop", "TicketBank.setBeacon": "epoch" },
+    approvals: "once",
+  },
+  async scaleEpoch(c) {
+    const bank = c.deployer.deployment.contracts.TicketBank!;
+    const token = c.deployer.deployment.contracts.ObolToken;
+    // The issuer registers once per chain (the probe runs several epochs on one chain).
+    if ((await ticketBank(c.deployer).read.issuer([c.deployer.account])).publicKey === "0x") {
+      const { publicKey } = (await loadBlindBls()).keygen();
+      await c.oneOff(() => ensureIssuerRegistered(c.deployer, { publicKey, price: DEVNET_TOKENS.price, winBits: 0, stake: DEVNET_TOKENS.issuerStake }));
+    }
+    // What recurs every epoch: every participant buys the next epoch's tokens (here each relay, 10 tokens).
+    const count = 10;
+    await c.each("ObolToken.approve", c.relays, (r) =>
+      sendContractTx(r, { address: token, abi: obolTokenAbi, functionName: "approve", args: [bank, DEVNET_TOKENS.price * BigInt(count)] }, "approve bank"));
+    await c.each("TicketBank.deposit", c.relays, (r) =>
+      sendContractTx(r, { address: bank, abi: ticketBankAbi, functionName: "deposit", args: [c.deployer.account, c.epoch, count] }, "deposit"));
+    // The epoch's beacon can be set from two epochs on.
+    await c.advance(c.epoch + 2n);
+    await c.each("TicketBank.setBeacon", [c.epoch], (epoch) =>
+      sendContractTx(c.deployer, { address: bank, abi: ticketBankAbi, functionName: "setBeacon", args: [epoch] }, "set beacon"));
+  },
+  unprobed: [{ op: "TicketBank.redeem/reclaim", why: "need blindly issued tokens spent in traffic" }],
+  // Claims right after the traffic redeem every token: no settlement epochs.
+  expectedSeconds: { setup: 25, settlement: 1 },
   async setup({ deployer, relays, clients, log, signal }) {
     const l = forComponent(log, "obol:tickets:devnet");
     const bls = await loadBlindBls();

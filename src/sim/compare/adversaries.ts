@@ -45,6 +45,11 @@ export type Interval = { mean: number; low: number; high: number; n: number };
 /** Two-sided 95% Student-t quantiles for 1..30 degrees of freedom. */
 const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
 
+/** Two-sided 95% Student-t quantile for `df` ≥ 1 degrees of freedom (normal beyond 30). */
+export function t95(df: number): number {
+  return T95[df - 1] ?? 1.96;
+}
+
 /**
  * Mean and 95% interval of a sample (Student t, n − 1 degrees of freedom).
  *
@@ -90,7 +95,7 @@ export type LinkingSummary = {
  * @param runs per seed: the seed and its results, one per adversary.
  * @param free the same for `free` (same seeds), or null.
  * @example
- * const summary = summariseLinking(channelsRuns, freeRuns);
+ * const summary = summariseLinking(schemeRuns, freeRuns);
  */
 export function summariseLinking(runs: readonly { seed: string; results: readonly LinkingResult[] }[], free: readonly { seed: string; results: readonly LinkingResult[] }[] | null): LinkingSummary[] {
   const ids = [...new Set(runs.flatMap((r) => r.results.map((x) => x.adversary)))];

@@ -7,10 +7,7 @@
  */
 import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
-import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
-import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
-import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
 import type { ChainClients } from "../../chain/types.js";
 
 /** One operation kind and the gas its transactions used. */
@@ -39,34 +36,34 @@ export type ChainAudit = {
 /** One event of a scheme contract as the chain shows it to everyone. */
 export type ChainLog = { block: bigint; timestamp: bigint; from: Address; contract: string; topics: Hex[]; data: Hex };
 
-const SCHEME_CONTRACTS = ["PaymentChannels", "TicketBank", "ShopperAudit"] as const;
-const ABIS: Record<string, Abi> = {
-  PaymentChannels: paymentChannelsAbi as Abi,
-  TicketBank: ticketBankAbi as Abi,
-  ShopperAudit: shopperAuditAbi as Abi,
-  RelayRegistry: relayRegistryAbi as Abi,
-  ObolToken: obolTokenAbi as Abi,
-};
+/** The common contracts' ABIs (the scheme's come from its devnet hook). */
+const COMMON_ABIS: Record<string, Abi> = { RelayRegistry: relayRegistryAbi as Abi, ObolToken: obolTokenAbi as Abi };
 
 /**
  * Reads every block of the run and attributes each transaction's gas.
  *
  * A transaction is the scheme's when it creates or calls one of the scheme's
  * contracts, approves one of them as spender, or updates a relay's keys in
- * the registry (the secret-shopper VRF key); everything else is common to
+ * the registry (e.g. a VRF key a scheme registers); everything else is common to
  * all schemes (the `free` run measures that part alone).
  *
  * @param chain any connected client of the deployment.
  * @param fromBlock first block of the run (the deployment's start block).
+ * @param contracts the scheme's contracts (`SchemeDevnet.contracts`).
  * @returns gas per attribution and per operation, and the scheme's payouts.
  * @example
- * const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock });
+ * const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock, contracts: devnet.contracts });
  */
-export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlock }: { fromBlock: bigint; steadyFromBlock?: bigint | undefined }): Promise<ChainAudit> {
+export async function auditChain(
+  chain: ChainClients,
+  { fromBlock, steadyFromBlock, contracts }: { fromBlock: bigint; steadyFromBlock?: bigint | undefined; contracts: readonly { name: string; abi: Abi }[] },
+): Promise<ChainAudit> {
+  const abis: Record<string, Abi> = { ...COMMON_ABIS, ...Object.fromEntries(contracts.map((c) => [c.name, c.abi])) };
+  const schemeContracts = contracts.map((c) => c.name);
   const { publicClient, deployment } = chain;
   const names = new Map<string, string>();
   for (const [name, address] of Object.entries(deployment.contracts)) if (address) names.set(address.toLowerCase(), name);
-  const isScheme = (address: string | null | undefined) => address != null && (SCHEME_CONTRACTS as readonly string[]).includes(names.get(address.toLowerCase()) ?? "");
+  const isScheme = (address: string | null | undefined) => address != null && schemeContracts.includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
   const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [], steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [], payouts: 0 } };
@@ -102,7 +99,7 @@ export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlo
       op = "deploy";
       scheme = isScheme(receipt.contractAddress);
     } else {
-      const abi = ABIS[contract];
+      const abi = abis[contract];
       if (abi) {
         try {
           const decoded = decodeFunctionData({ abi, data: input });
@@ -136,8 +133,8 @@ export async function auditChain(chain: ChainClients, { fromBlock, steadyFromBlo
   audit.operations = [...ops.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
   audit.steady.operations = [...steadyOps.values()].sort((a, b) => (a.gasUsed > b.gasUsed ? -1 : 1));
 
-  for (const name of SCHEME_CONTRACTS) {
-    const from = deployment.contracts[name];
+  for (const name of schemeContracts) {
+    const from = (deployment.contracts as Record<string, Address | undefined>)[name];
     if (!from) continue;
     const logs = await publicClient.getContractEvents({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, eventName: "Transfer", args: { from }, fromBlock, toBlock });
     for (const log of logs) {

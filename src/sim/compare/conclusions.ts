@@ -54,6 +54,7 @@ export function conclusions(report: CompareReport): string[] {
     out.push(`At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${share(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-${report.scale.assumptions.blockSeconds}-s-block chain)`).join(", ")}.`);
     for (const r of sorted) if (r.shareOfChainCapacity > 1) out.push(`${r.scheme} does not fit on one chain at ${r.relays.toLocaleString("en-US")} relays: it needs ${fmt(r.shareOfChainCapacity)}× the chain's whole capacity per epoch (largest part: ${largest(r.byClass)}).`);
   }
+  out.push(...measuredScale(report));
   const bytes = best(paid, (s) => s.bytes.perPacket);
   if (bytes.length > 0) out.push(`Bandwidth: ${bytes.map(([s, v]) => `${s.scheme} adds ${v} payment bytes per packet (+${s.bytes.receipt} per receipt)`).join(", ")}.`);
   const cpu = best(paid, (s) => s.relayCpu.perHopUs);
@@ -118,4 +119,27 @@ function share(x: number): string {
 
 function largest(byClass: Record<string, number>): string {
   return Object.entries(byClass).sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/**
+ * What the measured scale shows (docs/compare.md §Cost at scale): per scheme
+ * its fastest-growing operation with its exponent and interval, and every
+ * operation that fails at some N, with the N.
+ */
+function measuredScale(report: CompareReport): string[] {
+  const m = report.scale.measured;
+  const out: string[] = [];
+  for (const s of m.schemes) {
+    const fitted = s.growth.filter((g) => g.perEpoch !== null).sort((a, b) => b.perEpoch!.exponent - a.perEpoch!.exponent);
+    const top = fitted[0];
+    const failing = s.growth.flatMap((g) => {
+      const p = g.points.find((x) => x.failed !== null);
+      return p ? [`${g.op} fails at N = ${p.relays.toLocaleString("en-US")} (${p.failed})`] : [];
+    });
+    if (!top && failing.length === 0) continue;
+    const ci = (f: { low: number | null; high: number | null }) => (f.low !== null && f.high !== null ? ` [95% CI ${f.low.toFixed(2)}, ${f.high.toFixed(2)}]` : " (two N, no interval)");
+    const growth = top ? `its fastest-growing measured operation is ${top.op}, gas per epoch ∝ N^${top.perEpoch!.exponent.toFixed(2)}${ci(top.perEpoch!)}` : "no operation ran at two N";
+    out.push(`Measured at N = ${m.relayCounts.join(", ")} relays, ${s.scheme}: ${growth}${failing.length ? `; ${failing.join("; ")}` : ""} (Experiment (c), measured table).`);
+  }
+  return out;
 }

@@ -19,6 +19,7 @@ const PHASES: { name: string; starts: RegExp }[] = [
   { name: "claims", starts: /^relays claim what they earned/ },
   { name: "settlement", starts: /^(settling|relays claim what settlement)/ },
   { name: "read back chain", starts: /^(reading every receipt|reading the chain's event logs|shutting down)/ },
+  { name: "scale", starts: /^scale: / },
 ];
 
 export class Progress {
@@ -40,10 +41,18 @@ export class Progress {
   readonly #extra: number;
   #seed = 0;
 
-  constructor(stream: NodeJS.WriteStream, { schemes, durationS, seeds = 1 }: { schemes: SchemeName[]; durationS: number; seeds?: number }) {
+  /**
+   * @param schemes.expectedSeconds each scheme's own estimate of its setup and settlement (`SchemeDevnet.expectedSeconds`).
+   */
+  constructor(
+    stream: NodeJS.WriteStream,
+    { schemes, durationS, seeds = 1, scaleRelays = [] }: { schemes: { expectedSeconds: PhaseEstimate; scaleEpoch?: unknown }[]; durationS: number; seeds?: number; scaleRelays?: readonly number[] },
+  ) {
     this.#seeds = seeds;
     this.#extra = durationS + 8;
-    this.#weights = schemes.map((scheme) => phaseWeights(scheme, durationS));
+    // The scale probe: a chain and deployment per N, then ~0.3 s per relay registered (2 cores, loaded).
+    const scale = scaleRelays.reduce((s, n) => s + 20 + 0.3 * n, 0);
+    this.#weights = schemes.map((scheme) => phaseWeights(scheme.expectedSeconds, durationS, scheme.scaleEpoch ? scale : 0));
     const perScheme = (w: number[]) => sum(w) + (seeds - 1) * this.#extra;
     this.#before = this.#weights.map((_, i) => this.#weights.slice(0, i).reduce((a, w) => a + perScheme(w), 0));
     this.#total = this.#weights.reduce((a, w) => a + perScheme(w), 0);
@@ -101,14 +110,15 @@ export class Progress {
   }
 }
 
+/** Seconds a scheme expects its own phases to take (from `SchemeDevnet`). */
+export type PhaseEstimate = { setup: number; settlement: number };
+
 /**
  * Relative length of each phase (seconds on a 2-core machine, from runs of
  * the default topology): only for the ETA, never reported as a figure.
  */
-function phaseWeights(scheme: SchemeName, durationS: number): number[] {
-  const setup = { free: 0, channels: 4, tickets: 25, shopper: 3 }[scheme];
-  const settlement = scheme === "shopper" ? 65 : 1;
-  return [6, 3, 3, setup, 3, durationS + 8, 2, settlement, 3];
+function phaseWeights({ setup, settlement }: PhaseEstimate, durationS: number, scale: number): number[] {
+  return [6, 3, 3, setup, 3, durationS + 8, 2, settlement, 3, scale];
 }
 
 const sum = (w: number[]) => w.reduce((a, b) => a + b, 0);

@@ -8,8 +8,10 @@ import { DEFAULT_RATES } from "../../client/loopix.js";
 import type { Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { DevnetProgress } from "../devnet.js";
-import { loadSchemeDevnet } from "../schemes.js";
-import type { CompareReport, SchemeNotRun, SchemeRun } from "../report/types.js";
+import { loadSchemeDevnet, type SchemeCosts } from "../../schemes/devnet.js";
+import type { CompareReport, MeasuredScale, SchemeNotRun, SchemeRun } from "../report/types.js";
+import { measureScale } from "./scale-probe.js";
+import { join } from "node:path";
 import { conclusions } from "./conclusions.js";
 import { CompareInputError } from "./errors.js";
 import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
@@ -31,6 +33,8 @@ export type CompareOptions = {
   rpcUrl?: string | undefined;
   messagesPerS?: number;
   relayLoopPerS?: number;
+  /** Relay counts at which each scheme's recurring operations are measured on a fresh chain (§Cost at scale); none by default. */
+  scaleRelays?: number[];
   /** Experiment (a): share of packets the dropping mix does not forward. */
   dropFraction?: number;
   /** State root; each scheme gets `<dataDir>/<scheme>`. */
@@ -52,10 +56,11 @@ export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
  *
  * @throws CompareInputError on a bad scheme list or topology.
  * @example
- * const report = await runComparison({ schemes: ["free", "tickets"], dataDir, log, signal });
+ * const report = await runComparison({ schemes: [...SCHEME_NAMES], dataDir, log, signal });
  */
 export async function runComparison(o: CompareOptions): Promise<CompareReport> {
-  const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", seeds: seedCount = 3, messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1 } = o;
+  const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", seeds: seedCount = 3, messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1, scaleRelays = [] } = o;
+  if (!scaleRelays.every((n) => Number.isInteger(n) && n >= 1 && n <= 10_000)) throw new CompareInputError("scaleRelays", `must be integers in 1..10000, got ${scaleRelays.join(",")}`);
   if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 100) throw new CompareInputError("seeds", `must be an integer in 1..100, got ${seedCount}`);
   const seeds = Array.from({ length: seedCount }, (_, i) => (i === 0 ? seed : `${seed}.${i + 1}`));
   if (o.schemes.length === 0) throw new CompareInputError("schemes", "must name at least one scheme");
@@ -70,17 +75,17 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
 
   const schemes: (SchemeRun | SchemeNotRun)[] = [];
   const pairs = new Map<SchemeName, number>();
+  const costs = new Map<SchemeName, SchemeCosts>();
+  const measured: MeasuredScale = { relayCounts: scaleRelays, schemes: [] };
   const linking = new Map<SchemeName, { seed: string; results: LinkingResult[] }[]>();
   for (const [i, scheme] of o.schemes.entries()) {
     o.signal.throwIfAborted();
     o.onScheme?.(scheme, i, o.schemes.length);
-    if (scheme !== "free" && !(await loadSchemeDevnet(scheme))) {
-      schemes.push({ scheme, status: "not-run", reason: `no devnet hook: src/schemes/${scheme}/devnet.ts does not exist yet` });
-      continue;
-    }
     try {
+      const devnet = await loadSchemeDevnet(scheme);
+      costs.set(scheme, devnet.costs);
       const { run, pairs: p, linking: runs } = await runScheme({
-        scheme, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
+        scheme, devnet, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
         log: o.log, signal: o.signal,
         onStep: (step) => o.onStep?.(scheme, step),
         onProgress: (progress) => o.onProgress?.(scheme, progress),
@@ -88,6 +93,19 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
       schemes.push({ ...run, linking: [] });
       pairs.set(scheme, p);
       linking.set(scheme, runs);
+      if (scaleRelays.length > 0 && devnet.scaleEpoch) {
+        const t = Date.now();
+        const unprobed = [...(devnet.unprobed ?? [])];
+        try {
+          const { growth } = await measureScale(devnet, { relayCounts: scaleRelays, dataDir: join(o.dataDir, scheme, "scale"), log: o.log, signal: o.signal, onStep: (step) => o.onStep?.(scheme, step) });
+          measured.schemes.push({ scheme, seconds: (Date.now() - t) / 1000, growth, unprobed });
+        } catch (error) {
+          // The scheme's run is measured; a probe that could not run is reported as such, not as a failed scheme.
+          if (o.signal.aborted) throw error;
+          o.log.error({ err: error, scheme }, "scale probe failed");
+          measured.schemes.push({ scheme, seconds: (Date.now() - t) / 1000, growth: [], unprobed: [{ op: "every operation", why: `the probe failed: ${(error as Error).message.split("\n")[0]}` }, ...unprobed] });
+        }
+      }
     } catch (error) {
       if (o.signal.aborted) throw error;
       o.log.error({ err: error, scheme }, "scheme run failed");
@@ -110,7 +128,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   for (const s of schemes) {
     if (s.status !== "ok" || s.scheme === "free") continue;
     const operations = s.gas.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: BigInt(x.gasUsed) }));
-    rows.push(...scaleCost(s.scheme, { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops }, assumptions));
+    rows.push(...scaleCost(s.scheme, costs.get(s.scheme)!, { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops }, assumptions));
   }
   const report: CompareReport = {
     version: 1,
@@ -122,7 +140,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     chain: { rpcUrl: o.rpcUrl ?? null, epochSeconds: 3_600 },
     workload: { messagesPerS, ...DEFAULT_RATES, relayLoopPerS },
     schemes,
-    scale: { assumptions, rows },
+    scale: { assumptions, rows, measured },
     sweep: {
       hopsPerRelayPerEpoch: assumptions.hopsPerRelayPerEpoch,
       rows: sweep(schemes.flatMap((s) => (s.status === "ok" && s.gas.steady?.gasPerPayout ? [{ scheme: s.scheme, gasPerPayout: s.gas.steady.gasPerPayout }] : [])), assumptions.hopsPerRelayPerEpoch),

@@ -24,6 +24,8 @@ import { SchemeInstruments } from "./instrument.js";
 import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
 import { currentEpoch } from "../../chain/epochs.js";
 import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
+import { pairsOpened } from "./scale.js";
+import type { SchemeDevnet } from "../../schemes/devnet.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent } from "../../log.js";
 
@@ -34,6 +36,8 @@ export const DROPPER = "mix-0";
 
 export type SchemeRunOptions = {
   scheme: SchemeName;
+  /** The scheme's devnet hook: its contracts, settlement timeline and cost classes. */
+  devnet: SchemeDevnet;
   dataDir: string;
   durationS: number;
   seed: string;
@@ -69,7 +73,7 @@ type Captured = {
  *
  * @returns the scheme's section of the report, plus the figures the scale model needs.
  * @example
- * const { run } = await runScheme({ scheme: "tickets", … });
+ * const { run } = await runScheme({ scheme, devnet: await loadSchemeDevnet(scheme), … });
  */
 export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: { seed: string; results: LinkingResult[] }[] }> {
   const started = Date.now();
@@ -107,9 +111,9 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
       const auditEpoch = await auditTiming.entered();
-      const settle = await settleRun(net, { scheme: o.scheme, log: o.log, signal: o.signal, auditEpoch, ...(o.onStep ? { onStep: o.onStep } : {}) });
+      const settle = await settleRun(net, { devnet: o.devnet, log: o.log, signal: o.signal, auditEpoch, ...(o.onStep ? { onStep: o.onStep } : {}) });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
-      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock, steadyFromBlock: start?.block });
+      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock, steadyFromBlock: start?.block, contracts: o.devnet.contracts });
       // Steady state: everything after setup (workload, its epochs, settlement) against every packet-hop accepted over the same span.
       const steady = start ? { hops: instruments.accepted - start.accepted, epochs: Number((await currentEpoch(net.deployer)) - start.epoch) + 1 } : null;
       const relays = net.relays.map((r) => ({
@@ -135,7 +139,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
           break;
         }
       }
-      const pairs = audit.operations.filter((x) => x.contract === "PaymentChannels" && x.op === "openChannel").reduce((s, x) => s + x.count, 0);
+      const pairs = pairsOpened(o.devnet.costs, audit.operations);
       captured = { settle, audit, relays, linking, pairs, hops: [...inWorkload.values()].reduce((a, b) => a + b, 0), steady };
     },
   });
@@ -178,7 +182,7 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
         timer = setTimeout(() => {
           if (!chain || o.signal.aborted) return;
           o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
-          done = enterAuditEpoch(chain).catch((err: unknown) => {
+          done = enterAuditEpoch(chain, o.devnet).catch((err: unknown) => {
             forComponent(o.log, "obol:compare").warn({ err }, "could not enter the audit epoch during traffic; settlement enters it after");
             return undefined;
           });

@@ -1,10 +1,10 @@
 /**
  * Settlement after the workload (docs/compare.md §Settlement): schemes that
- * pay only after later epochs (the secret shopper: loops in E, commitments
- * in E+1, beacon and reveals in E+2, proofs, finalisation) get the chain moved
- * through that timeline while relays and auditors keep running. The audit
- * epoch E itself is entered halfway through the workload (`auditEpochDuringTraffic`),
- * so audit loops travel with client packets and a dropper is judged on
+ * pay only after later epochs declare that timeline in their devnet hook
+ * (`SchemeDevnet.settlement`), and it runs here while relays and the scheme's
+ * services keep running. A scheme that enforces in the epoch after its keys
+ * were set has that epoch entered halfway through the workload (`enterAuditEpoch`),
+ * so its checks travel with client packets and a dropper is judged on
  * an epoch with user traffic; then every
  * relay claims once more (the devnet already claimed once, right after the
  * traffic; a second claim of the same credit pays nothing). Fault records
@@ -12,10 +12,9 @@
  */
 import type { Address, Hex } from "viem";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
-import { shopperAuditAbi } from "../../chain/abi/ShopperAudit.js";
 import { advanceDevChainToEpoch, currentEpoch, epochAt, epochInfo } from "../../chain/epochs.js";
 import { forComponent, type Logger } from "../../log.js";
-import type { SchemeName } from "../../schemes/scheme.js";
+import type { SchemeDevnet } from "../../schemes/devnet.js";
 import type { ChainClients } from "../../chain/types.js";
 import type { RunningNetwork } from "../network.js";
 
@@ -28,27 +27,18 @@ export type SettleOutcome = {
   claims: { relay: Address; paid: bigint; gasUsed: bigint; transactions: Hex[]; error?: string }[];
   /** FaultRecorded events: the epoch the fault happened in and the epoch of the block that recorded it. */
   faults: { relay: Address; epoch: bigint; recordedEpoch: bigint }[];
-  /** Secret shopper only: audited loops and how many were paid (complete). */
+  /** Enforcement checks the scheme's settlement ran (e.g. audited loops) and how many passed. */
   audits?: { revealed: number; paid: number };
 };
 
 /**
- * Whether a deployment audits in the epoch after the one its keys were set
- * in (it has the secret-shopper audit contract): such schemes get that epoch
- * entered halfway through the workload.
- */
-export function auditsNextEpoch(chain: ChainClients): boolean {
-  return chain.deployment.contracts.ShopperAudit !== undefined;
-}
-
-/**
- * Enters the epoch after the current one mid-workload, for deployments that
- * audit in it (`auditsNextEpoch`).
+ * Enters the epoch after the current one mid-workload, for schemes that
+ * enforce in it (`settlement.enterNextEpochDuringTraffic`).
  *
- * @returns the epoch entered, or undefined when the deployment needs none.
+ * @returns the epoch entered, or undefined when the scheme needs none.
  */
-export async function enterAuditEpoch(chain: ChainClients): Promise<bigint | undefined> {
-  if (!auditsNextEpoch(chain)) return undefined;
+export async function enterAuditEpoch(chain: ChainClients, devnet: SchemeDevnet): Promise<bigint | undefined> {
+  if (!devnet.settlement?.enterNextEpochDuringTraffic) return undefined;
   const next = (await currentEpoch(chain)) + 1n;
   await advanceDevChainToEpoch(chain, next);
   return next;
@@ -58,54 +48,38 @@ export async function enterAuditEpoch(chain: ChainClients): Promise<bigint | und
  * Runs the scheme's settlement timeline and the final claims.
  *
  * @param net the running network (relays still up).
- * @param parameters.scheme scheme name (selects the timeline).
+ * @param parameters.devnet the scheme's devnet hook (its timeline, if any).
  * @returns claims, fault records, epochs used.
  * @example
- * const outcome = await settleRun(net, { scheme: "shopper", log, signal });
+ * const outcome = await settleRun(net, { devnet, log, signal });
  */
 export async function settleRun(
   net: RunningNetwork,
-  { scheme, log, signal, onStep = () => {}, auditEpoch }: { scheme: SchemeName; log: Logger; signal: AbortSignal; onStep?: (step: string) => void; /** Set when the audit epoch was entered during the workload. */ auditEpoch?: bigint | undefined },
+  { devnet, log, signal, onStep = () => {}, auditEpoch }: { devnet: SchemeDevnet; log: Logger; signal: AbortSignal; onStep?: (step: string) => void; /** Set when the audit epoch was entered during the workload. */ auditEpoch?: bigint | undefined },
 ): Promise<SettleOutcome> {
   const l = forComponent(log, "obol:compare:settle");
   const chain = net.deployer;
   const trafficEpoch = auditEpoch !== undefined ? auditEpoch - 1n : await currentEpoch(chain);
-  let epochsAdvanced = 0;
+  // An epoch entered during the workload counts as one of settlement: the scheme's checks ran in it.
+  let epochsAdvanced = auditEpoch !== undefined ? 1 : 0;
   let audits: SettleOutcome["audits"];
-  if (scheme === "shopper") {
-    const shopper = chain.deployment.contracts.ShopperAudit!;
-    const read = <T>(functionName: string, args: unknown[]) =>
-      chain.publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
-    const E = trafficEpoch + 1n; // VRF keys registered at setup are in force from here
-    const step = async (epoch: bigint, what: string) => {
-      onStep(`settling: epoch ${epoch} (${what})`);
-      await advanceDevChainToEpoch(chain, epoch);
-      epochsAdvanced++;
-    };
-    if (auditEpoch === undefined) {
-      await step(E, "auditors send verifiable loops");
-      await pause(10_000, signal);
-    } else epochsAdvanced++; // entered during the workload: the auditors' loops ran alongside client traffic
-    await step(E + 1n, "relays commit their replay-tag roots");
-    await until(signal, 30_000, async () => {
-      for (const r of net.relays) if ((await read<readonly [Hex, bigint]>("commitment", [E, r.address]))[1] === 0n) return false;
-      return true;
+  if (devnet.settlement) {
+    const result = await devnet.settlement.run({
+      chain,
+      relays: net.relays.map((r) => r.address),
+      trafficEpoch,
+      enteredDuringTraffic: auditEpoch,
+      advance: async (epoch, what) => {
+        onStep(`settling: epoch ${epoch} (${what})`);
+        await advanceDevChainToEpoch(chain, epoch);
+        epochsAdvanced++;
+      },
+      pause: (ms) => pause(ms, signal),
+      until: (timeoutMs, cond) => until(signal, timeoutMs, cond),
+      log,
+      signal,
     });
-    await step(E + 2n, "beacon, reveals");
-    const { revealedLoops } = await import("../../schemes/shopper/chain.js");
-    await until(signal, 30_000, async () => (await revealedLoops(chain, E)).length > 0);
-    await pause(8_000, signal);
-    await step(E + 3n, "inclusion proofs");
-    await pause(5_000, signal);
-    await step(E + 4n, "finalisation");
-    const loops = await revealedLoops(chain, E);
-    await until(signal, 30_000, async () => {
-      for (const loop of loops) if ((await read<{ status: number }>("audit", [loop.auditId])).status === 1) return false;
-      return true;
-    });
-    let paid = 0;
-    for (const loop of loops) if ((await read<{ status: number }>("audit", [loop.auditId])).status === 2) paid++;
-    audits = { revealed: loops.length, paid };
+    audits = result.audits;
   }
 
   onStep("relays claim what settlement credited");

@@ -18,7 +18,7 @@ export const WIN_PROBABILITIES = [1, 0.1, 0.01, 0.001, 0.0001] as const;
  * @param gasPerPayout measured steady gas per payout transfer, per scheme.
  * @param hopsPerRelayPerEpoch H.
  * @example
- * sweep([{ scheme: "channels", gasPerPayout: 60_000 }], 540_000);
+ * sweep([{ scheme: run.scheme, gasPerPayout: 60_000 }], 540_000);
  */
 export function sweep(gasPerPayout: readonly { scheme: string; gasPerPayout: number }[], hopsPerRelayPerEpoch: number): SweepRow[] {
   return gasPerPayout.flatMap(({ scheme, gasPerPayout: g }) =>

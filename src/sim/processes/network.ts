@@ -18,12 +18,13 @@ import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, startLocalChain, type LocalChain } fro
 import { sendContractTx } from "../../chain/tx.js";
 import type { ChainClients, Deployment, RelayRole } from "../../chain/types.js";
 import type { LoopixRates } from "../../client/loopix.js";
+import { obolNetwork } from "../../client/packet.js";
 import { METRICS_TARGETS_FILE, type MetricsTarget } from "../../cli/watch.js";
 import { ObolError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
-import { loadSchemeDevnet } from "../schemes.js";
-import type { DevnetContext, DevnetParticipant } from "../types.js";
+import { loadScheme } from "../../schemes/registry.js";
+import { loadSchemeDevnet, type DevnetContext, type DevnetParticipant } from "../../schemes/devnet.js";
 import { describeExit, Supervisor, type ChildExit, type ManagedChild } from "./supervisor.js";
 import type { ClientProcessConfig } from "./client-main.js";
 
@@ -152,11 +153,11 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
     onStep("starting Hardhat node on 127.0.0.1");
     chain = await startLocalChain({ port: 0, signal });
     const rpcUrl = o.childRpcUrl ? await o.childRpcUrl(chain.rpcUrl) : chain.rpcUrl;
-    onStep(`deploying ObolCore${o.scheme === "free" ? "" : ` + ${o.scheme}`} with Ignition`);
     const hook = await loadSchemeDevnet(o.scheme);
+    onStep(`deploying ObolCore${hook.module ? ` + ${o.scheme}` : ""} with Ignition`);
     const deploymentDir = join(dataDir, "deployer");
     const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl, modules: hook?.module ? [hook.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: deploymentDir, log,
+      rpcUrl: chain.rpcUrl, modules: hook.module ? [hook.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: deploymentDir, log,
     });
     const connect = (i: number) => connectChain({ rpcUrl: chain!.rpcUrl, deployment, account: accounts[i]! });
     const deployer = await connect(0);
@@ -189,16 +190,16 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
     const targets: MetricsTarget[] = relays.map((r) => ({ name: r.name, url: r.metricsUrl }));
     writeFileSync(join(dataDir, METRICS_TARGETS_FILE), `${JSON.stringify(targets, null, 2)}\n`);
 
-    if (hook) {
-      onStep(`setting up scheme ${o.scheme}`);
-      const context: DevnetContext = {
-        deployer,
-        relays: relays.map((r) => ({ name: r.name, role: r.role, chain: r.chain, dataDir: r.dataDir })),
-        clients: Array.from({ length: nClients }, (_, c): DevnetParticipant => ({ name: `client-${c}`, chain: accountChains[nRelays + c]!, dataDir: join(dataDir, `client-${c}`) })),
-        log, signal,
-      };
-      stopScheme = await hook.setup(context); // its services (issuer, auditor) run in this process
-    }
+    onStep(`setting up scheme ${o.scheme}`);
+    const { params, layout } = obolNetwork(await loadScheme(o.scheme));
+    const context: DevnetContext = {
+      deployer,
+      relays: relays.map((r) => ({ name: r.name, role: r.role, chain: r.chain, dataDir: r.dataDir })),
+      clients: Array.from({ length: nClients }, (_, c): DevnetParticipant => ({ name: `client-${c}`, chain: accountChains[nRelays + c]!, dataDir: join(dataDir, `client-${c}`) })),
+      packet: { params, layout },
+      log, signal,
+    };
+    stopScheme = await hook.setup(context); // its services (issuer, auditor) run in this process
 
     onStep("entering the epoch the relays are listed in");
     await advanceDevChainToEpoch(deployer, (await currentEpoch(deployer)) + 1n);

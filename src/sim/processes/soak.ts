@@ -225,10 +225,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     let earnedTotal = 0n;
     let claimedTotal = 0n;
     let chainMismatch = 0n;
+    let creditUnit = "wei";
     for (const r of net.relays) {
       const db = openDatabase(join(r.dataDir, "relay.sqlite"));
       try {
         const c = readCredit(db, scheme);
+        creditUnit = c.unit;
         const seen = earnedSeen.get(r.name) ?? 0n;
         earnedTotal += c.earned;
         claimedTotal += c.claimed;
@@ -260,7 +262,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const slopes = sorted(rss.map((r) => r.slopeMiBPerMin));
     const heapSlopes = sorted(rss.map((r) => r.heapSlopeMiBPerMin));
     const lost = kills.reduce((s, k) => s + k.queued, 0);
-    const unit = scheme === "tickets" ? "tokens" : "wei";
+    const unit = creditUnit;
     return {
       figures: [
         { metric: "soak.delivered_ratio", value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio", note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill` },

@@ -90,6 +90,8 @@ export function reportMarkdown(report: CompareReport): string {
     for (const l of s.linking)
       out.push(row([s.scheme, `${l.adversary}: ${l.description}`, ci(l.accuracy), ci(l.free), pp(l.diffVsFree), l.leaks === null ? "undetermined" : l.leaks ? "**yes**" : "no", ci(l.pairAccuracy), pct(l.chance.mean), pct(l.uniform), l.perSeed.map((r) => r.targets).join(" / ")]));
   out.push("", "## Experiment (c): on-chain cost at scale", "");
+  out.push(...measuredScale(report), "");
+  if (report.scale.measured.schemes.length > 0) chart("scale-measured.svg");
   const a = report.scale.assumptions;
   out.push(`Model (docs/compare.md §Cost model): gas per epoch = g_hop × N × H + g_relay × N + g_epoch + g_pair × N(N−1) ÷ ${a.amortiseEpochs}, with g_hop, g_relay, g_epoch, g_pair the gas per unit measured in this run's receipts, N relays, H = ${a.hopsPerRelayPerEpoch.toLocaleString("en-US")} packet-hops per relay per epoch (10 clients per relay at λP+λL+λD, 5 hops, ${a.epochSeconds} s epochs). Capacity share: against ${a.blockGasLimit.toLocaleString("en-US")} gas every ${a.blockSeconds} s.`);
   chart("scale.svg");
@@ -118,4 +120,29 @@ export function reportMarkdown(report: CompareReport): string {
     }
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The measured part of experiment (c): per scheme and operation, gas per epoch at each N and the fitted exponent. */
+function measuredScale(report: CompareReport): string[] {
+  const m = report.scale.measured;
+  if (m.schemes.length === 0) return ["Measured scale: not run (`obol compare --scale none`); only the model below."];
+  const out = [
+    `Measured (docs/compare.md §Cost at scale): for N ∈ {${m.relayCounts.join(", ")}}, N relays registered on a fresh local chain, then one epoch of each scheme's recurring transactions sent by its devnet hook and every receipt read back. b is the fitted exponent of gas per epoch ∝ N^b (least squares on log–log, 95% t-interval; none with two N). An operation that fails at some N is shown failing there and fitted only where it ran.`,
+    "",
+    row(["scheme", "operation", ...m.relayCounts.map((c) => `gas per epoch, N = ${c.toLocaleString("en-US")}`), "b (per epoch) [95% CI]", "b (per call)"]),
+    row(Array(m.relayCounts.length + 4).fill("---")),
+  ];
+  const b = (f: { exponent: number; low: number | null; high: number | null } | null) =>
+    f === null ? "–" : `${f.exponent.toFixed(2)}${f.low !== null && f.high !== null ? ` [${f.low.toFixed(2)}, ${f.high.toFixed(2)}]` : ""}`;
+  for (const s of m.schemes) {
+    for (const g of s.growth) {
+      const cells = m.relayCounts.map((c) => {
+        const p = g.points.find((x) => x.relays === c);
+        return !p ? "–" : p.failed !== null ? `**fails**: ${p.failed}` : `${n(p.gasPerEpoch)} (${p.calls} calls)`;
+      });
+      out.push(row([s.scheme, `\`${g.op}\``, ...cells, b(g.perEpoch), b(g.perCall)]));
+    }
+    for (const u of s.unprobed) out.push(row([s.scheme, `\`${u.op}\``, ...m.relayCounts.map(() => "not measured"), u.why, ""]));
+  }
+  return out;
 }

@@ -6,6 +6,7 @@
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { LinkingSummary } from "../compare/adversaries.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
+import type { OperationGrowth } from "../compare/scale-probe.js";
 import type { SweepRow } from "../compare/sweep.js";
 
 export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null };
@@ -94,9 +95,20 @@ export type CompareReport = {
   chain: { rpcUrl: string | null; epochSeconds: number };
   workload: { messagesPerS: number; payloadPerS: number; loopPerS: number; dropPerS: number; meanDelayMs: number; relayLoopPerS: number };
   schemes: (SchemeRun | SchemeNotRun)[];
-  scale: { assumptions: ScaleAssumptions; rows: ScaleRow[] };
+  /**
+   * `rows`: the model extrapolating the run (docs/compare.md §Cost model);
+   * `measured`: N relays registered on a fresh chain per N, one epoch of each
+   * scheme's recurring transactions, fitted exponents (§Cost at scale).
+   */
+  scale: { assumptions: ScaleAssumptions; rows: ScaleRow[]; measured: MeasuredScale };
   /** Win probability against payout variance (docs/compare.md §Win-probability sweep): a model on each scheme's measured gas per payout. */
   sweep: { hopsPerRelayPerEpoch: number; rows: SweepRow[] };
   conclusions: string[];
   charts: ChartRef[];
+};
+
+/** Cost at scale as measured (empty `schemes` when not run: `obol compare --scale none`). */
+export type MeasuredScale = {
+  relayCounts: number[];
+  schemes: { scheme: SchemeName; seconds: number; growth: OperationGrowth[]; unprobed: { op: string; why: string }[] }[];
 };

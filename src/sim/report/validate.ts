@@ -8,9 +8,15 @@
  */
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
+import { SCHEME_NAMES } from "../../schemes/registry.js";
 import type { CompareReport, SchemeRun } from "./types.js";
 
-const SCHEMA = JSON.parse(readFileSync(new URL("./report.schema.json", import.meta.url), "utf8")) as object;
+/** The schema, with scheme names from the registry (the one list of them). */
+const SCHEMA = (() => {
+  const schema = JSON.parse(readFileSync(new URL("./report.schema.json", import.meta.url), "utf8")) as { definitions: Record<string, object> };
+  schema.definitions.schemeName = { enum: [...SCHEME_NAMES] };
+  return schema;
+})();
 let compiled: ReturnType<Ajv["compile"]> | null = null;
 
 /**

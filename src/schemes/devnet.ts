@@ -1,0 +1,161 @@
+/**
+ * How a scheme plugs into the devnet (`npm start`) and the comparison
+ * (docs/compare.md §Schemes): each scheme exports `devnet: SchemeDevnet` from
+ * `src/schemes/<name>/devnet.ts`. Everything the comparison needs to know
+ * about a scheme is declared here, so `src/sim/` never branches on a name:
+ * its contracts, its setup, the epochs it needs after the traffic to settle,
+ * what makes each of its operations recur, and how long its phases take.
+ */
+import type { IgnitionModule } from "@nomicfoundation/ignition-core";
+import type { Abi, Address } from "viem";
+import type { Logger } from "../log.js";
+import type { ChainClients, RelayRole } from "../chain/types.js";
+import type { SphinxParams } from "../crypto/sphinx/params.js";
+import type { WireLayout } from "../net/frame.js";
+import { InvalidInputError } from "../errors.js";
+import { SCHEME_NAMES } from "./registry.js";
+
+export type DevnetParticipant = {
+  /** Human name used in logs and reports, e.g. "mix-2-1", "client-0". */
+  name: string;
+  /** Chain access with this participant's own funded account. */
+  chain: ChainClients;
+  /** Private data directory (its sqlite store lives here). */
+  dataDir: string;
+};
+
+export type DevnetContext = {
+  /** The deploying account (token owner, registry admin). */
+  deployer: ChainClients;
+  relays: (DevnetParticipant & { role: RelayRole })[];
+  clients: DevnetParticipant[];
+  /** Sphinx parameters and wire layout of the network (for services that build packets, e.g. audit loops). */
+  packet: { params: SphinxParams; layout: WireLayout };
+  log: Logger;
+  signal: AbortSignal;
+};
+
+/**
+ * What makes an operation recur as the network grows (docs/compare.md §Cost model):
+ * - `hop`: with traffic (redeeming tickets, buying or redeeming tokens);
+ * - `relay`: once per relay per epoch (commitments, claims, audit steps, top-ups);
+ * - `epoch`: once per epoch for the whole network (beacons, directory snapshots);
+ * - `pair`: once per pair of participants that must hold a channel;
+ * - `once`: deployments and one-time registrations.
+ */
+export type CostClass = "hop" | "relay" | "epoch" | "pair" | "once";
+
+export type SchemeCosts = {
+  /** Class of each operation the scheme's transactions call, keyed `Contract.function`; unlisted ones are `once`. */
+  classes: Readonly<Record<string, CostClass>>;
+  /** Class of token approvals to the scheme's contracts (one per channel pair, or one-off). */
+  approvals: CostClass;
+  /** The operation (`Contract.function`) each of whose calls adds one participant pair, if the scheme has pairs. */
+  pairsFrom?: string;
+};
+
+/** What the settlement timeline can do: the comparison owns the clock and the progress messages. */
+export type SettlementContext = {
+  /** The deploying account. */
+  chain: ChainClients;
+  /** Every relay's registry address. */
+  relays: readonly Address[];
+  /** The epoch the workload started in. */
+  trafficEpoch: bigint;
+  /** The epoch entered halfway through the workload (`enterNextEpochDuringTraffic`), if it was. */
+  enteredDuringTraffic: bigint | undefined;
+  /** Moves the chain to `epoch` (one epoch of settlement), saying what happens in it. */
+  advance(epoch: bigint, what: string): Promise<void>;
+  /** Waits `ms` while relays and the scheme's services act (returns early on abort). */
+  pause(ms: number): Promise<void>;
+  /** Polls `cond` until it holds or `timeoutMs` passes; false on timeout (the report shows what settled). */
+  until(timeoutMs: number, cond: () => Promise<boolean>): Promise<boolean>;
+  log: Logger;
+  signal: AbortSignal;
+};
+
+/** Enforcement checks a settlement ran (e.g. audited loops) and how many passed. */
+export type SettlementResult = { audits?: { revealed: number; paid: number } };
+
+export type SchemeSettlement = {
+  /**
+   * Enter the epoch after the workload's halfway through it, because the
+   * scheme enforces in the epoch after its keys were set (audit loops must
+   * travel with client packets).
+   */
+  enterNextEpochDuringTraffic: boolean;
+  /** Moves the chain through the epochs after the workload in which the scheme credits relays. */
+  run(context: SettlementContext): Promise<SettlementResult>;
+};
+
+/**
+ * One epoch of a network of N listed relays, driven without client traffic,
+ * to measure how the scheme's recurring operations grow with N
+ * (docs/compare.md §Cost at scale). The comparison reads every transaction's
+ * gas back from the chain; the scheme only sends them.
+ */
+export type ScaleContext = {
+  /** The deploying account (token owner). */
+  deployer: ChainClients;
+  /** N relays listed in `epoch`, each holding tokens beyond its stake. */
+  relays: readonly ChainClients[];
+  /** The epoch the relays are listed in (current when the probe starts). */
+  epoch: bigint;
+  /** Moves the chain to `epoch` (opening it). */
+  advance(epoch: bigint): Promise<void>;
+  /**
+   * Sends one operation's calls for the epoch, one per item. The first call
+   * that fails marks `op` (`Contract.function`) failing at this N, with its
+   * reason, and skips the operation's other calls.
+   */
+  each<T>(op: string, items: readonly T[], call: (item: T) => Promise<unknown>): Promise<void>;
+  /** Runs one-time preparation (issuer registration, channel openings); its transactions are not the epoch's. */
+  oneOff<T>(prepare: () => Promise<T>): Promise<T>;
+  log: Logger;
+  signal: AbortSignal;
+};
+
+export type SchemeDevnet = {
+  /** Ignition module deploying the scheme's contracts on top of `ObolCore`. */
+  module?: IgnitionModule;
+  /** The scheme's contracts by deployment name: gas, payouts and events are attributed to them. */
+  contracts: readonly { name: string; abi: Abi }[];
+  costs: SchemeCosts;
+  /** Epochs after the traffic before relays are credited; none when claims after the traffic settle everything. */
+  settlement?: SchemeSettlement;
+  /**
+   * Sends the transactions a network of N relays makes in one epoch for this
+   * scheme that need no client traffic (commitments, top-ups, purchases,
+   * beacons, snapshots); what it cannot drive without traffic it names in
+   * `unprobed`. Absent for a scheme with no chain operations.
+   */
+  scaleEpoch?(context: ScaleContext): Promise<void>;
+  /** Recurring operations `scaleEpoch` does not drive, and why (printed beside the measured ones). */
+  unprobed?: readonly { op: string; why: string }[];
+  /** Expected seconds of setup and settlement on 2 cores, for the progress ETA only (never a figure). */
+  expectedSeconds: { setup: number; settlement: number };
+  /**
+   * One-time setup after deployment and relay registration, before traffic:
+   * fund pools, open channels, buy tokens, register keys, start services.
+   * Returns a function that stops whatever it started.
+   */
+  setup(context: DevnetContext): Promise<() => Promise<void>>;
+};
+
+/**
+ * Loads the devnet hook of a scheme (`src/schemes/<name>/devnet.ts`).
+ *
+ * @param name scheme name.
+ * @returns the hook.
+ * @throws InvalidInputError on an unknown scheme or a devnet file without `devnet`.
+ * @example
+ * const hook = await loadSchemeDevnet(name);
+ * const modules = hook.module ? [hook.module] : [];
+ */
+export async function loadSchemeDevnet(name: string): Promise<SchemeDevnet> {
+  if (!(SCHEME_NAMES as readonly string[]).includes(name))
+    throw new InvalidInputError("scheme", `unknown scheme "${name}"`, { hint: `choose one of: ${SCHEME_NAMES.join(", ")}` });
+  const mod = (await import(/* @vite-ignore */ `./${name}/devnet.js`)) as { devnet?: SchemeDevnet };
+  if (!mod.devnet) throw new InvalidInputError("scheme", `src/schemes/${name}/devnet.ts exports no \`devnet\``);
+  return mod.devnet;
+}
