@@ -115,6 +115,16 @@ export type ScaleContext = {
   signal: AbortSignal;
 };
 
+/** What the chain paid relays under a scheme, read from its events (the soak checks it against the relays' databases). */
+export type PaidOnChain = {
+  /** Per relay (lower-case address), in the unit the scheme's `readCredit` counts. */
+  paid: Map<string, bigint>;
+  /** Payments the chain made twice for the same ticket (must be 0). */
+  doublePaid: number;
+  /** Redemption events read. */
+  events: number;
+};
+
 export type SchemeDevnet = {
   /** Ignition module deploying the scheme's contracts on top of `ObolCore`. */
   module?: IgnitionModule;
@@ -132,6 +142,8 @@ export type SchemeDevnet = {
   scaleEpoch?(context: ScaleContext): Promise<void>;
   /** Recurring operations `scaleEpoch` does not drive, and why (printed beside the measured ones). */
   unprobed?: readonly { op: string; why: string }[];
+  /** Every payment to a relay since the deployment's start block; absent for a scheme that pays nothing. */
+  paidOnChain?(chain: ChainClients): Promise<PaidOnChain>;
   /** Expected seconds of setup and settlement on 2 cores, for the progress ETA only (never a figure). */
   expectedSeconds: { setup: number; settlement: number };
   /**

@@ -234,7 +234,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         const seen = earnedSeen.get(r.name) ?? 0n;
         earnedTotal += c.earned;
         claimedTotal += c.claimed;
-        if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards (tickets voided): credit lost
+        if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards (credit voided): credit lost
         if (c.earned > c.claimed + c.pending) creditLost += c.earned - c.claimed - c.pending;
         if (c.pending > 0n) note(`${r.name}: ${c.pending} still pending after two claims`);
         const paid = chainPaid.paid.get(r.chain.account.toLowerCase()) ?? 0n;
@@ -268,7 +268,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         { metric: "soak.delivered_ratio", value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio", note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill` },
         { metric: "soak.lost_in_queue_per_kill", value: kills.length === 0 ? 0 : lost / kills.length, unit: "packets", note: `${lost} packets over ${kills.length} kills` },
         { metric: "soak.credit_lost", value: Number(creditLost), unit, note: `scheme ${scheme}` },
-        { metric: "soak.double_claims", value: claims.double + chainPaid.doublePaid, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} tickets paid twice on chain` },
+        { metric: "soak.double_claims", value: claims.double + chainPaid.doublePaid, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} payments made twice on chain` },
         { metric: "soak.credit_earned", value: Number(earnedTotal), unit, note: `over ${net.relays.length} relays, from their databases` },
         { metric: "soak.credit_claimed_on_chain", value: Number(sum(chainPaid.paid.values())), unit, note: `${chainPaid.events} redemption events; the databases say ${claimedTotal}` },
         { metric: "soak.chain_claim_mismatch", value: Number(chainMismatch), unit, note: "sum over relays of |paid on chain − claimed in the relay's database| (must be 0)" },
