@@ -2,7 +2,8 @@
  * Builds the web app (`src/web/app`) with Vite and serves it with Vite's
  * preview server: the static bundle, `/obol-config.json` (the deployment the
  * page reads from the chain) and `/rpc`, a same-origin proxy to the chain's
- * JSON-RPC (so the page needs no CORS from the node).
+ * JSON-RPC (so the page needs no CORS from the node), and on a devnet under a
+ * paid scheme `/faucet` (gas and tokens for a page's key).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,10 +31,25 @@ export async function buildApp({ outDir = mkdtempSync(join(tmpdir(), "obol-web-"
   return outDir;
 }
 
-function configEndpoint(config: WebConfig): Plugin {
+/** Devnet faucet: gives the key named in a POST body gas and tokens; resolves when they are on chain. */
+export type Faucet = (address: string) => Promise<void>;
+
+function configEndpoint(config: WebConfig, faucet: Faucet | undefined): Plugin {
   return {
     name: "obol-config",
     configurePreviewServer(server) {
+      if (faucet && config.faucetPath)
+        server.middlewares.use(config.faucetPath, (req, res) => {
+          if (req.method !== "POST") return void ((res.statusCode = 405), res.end("POST an address"));
+          let body = "";
+          req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+          req.on("end", () => {
+            faucet(body.trim()).then(
+              () => res.end("ok"),
+              (error: unknown) => ((res.statusCode = 400), res.end(String((error as Error)?.message ?? error))),
+            );
+          });
+        });
       server.middlewares.use("/obol-config.json", (_req, res) => {
         res.setHeader("content-type", "application/json");
         res.setHeader("cache-control", "no-store");
@@ -48,12 +64,12 @@ function configEndpoint(config: WebConfig): Plugin {
  *
  * @returns the server and the URL to open.
  */
-export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0 }: {
-  outDir: string; config: WebConfig; rpcUrl: string; host?: string; port?: number;
+export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0, faucet }: {
+  outDir: string; config: WebConfig; rpcUrl: string; host?: string; port?: number; faucet?: Faucet | undefined;
 }): Promise<{ server: PreviewServer; url: string }> {
   const server = await preview({
     ...appConfig({ outDir }),
-    plugins: [configEndpoint(config)],
+    plugins: [configEndpoint(config, faucet)],
     preview: {
       host, port, strictPort: port !== 0, open: false,
       proxy: { [config.rpcPath]: { target: rpcUrl, changeOrigin: true, rewrite: () => "/" } },

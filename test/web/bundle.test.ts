@@ -36,7 +36,9 @@ describe("browser client bundle", () => {
     const { inputs, errors } = await browserGraph(ENTRY);
     expect(errors).toEqual([]);
     // The graph is the real client: the same client, Sphinx and sealing modules as Node, and the browser ports.
-    for (const m of ["src/client/client.ts", "src/crypto/sphinx/header.ts", "src/client/seal.ts", "src/platform/browser/crypto.ts", "src/platform/browser/client-store.ts", "src/platform/browser/libp2p.ts"])
+    for (const m of ["src/client/client.ts", "src/crypto/sphinx/header.ts", "src/client/seal.ts", "src/platform/browser/crypto.ts", "src/platform/browser/client-store.ts", "src/platform/browser/libp2p.ts",
+      // The channels scheme's client side (issue 13: paid schemes in the page) and its browser ports.
+      "src/schemes/channels/payer.ts", "src/schemes/channels/ticket.ts", "src/platform/browser/secp256k1.ts", "src/web/app/wallet-store.ts"])
       expect(inputs).toContain(m);
     expect(inputs.map((i) => [i, forbidden(i)]).filter(([, why]) => why !== null)).toEqual([]);
   });
@@ -48,5 +50,6 @@ describe("browser client bundle", () => {
     expect(forbidden("node:crypto")).toBe("Node built-in");
     expect(forbidden("node_modules/sodium-native/index.js")).toBe("native addon");
     expect(forbidden("src/platform/node/sodium.ts")).toBe("Node backend");
+    expect(forbidden("src/platform/node/secp256k1.ts")).toBe("Node backend");
   });
 });
