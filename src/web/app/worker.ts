@@ -112,10 +112,13 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
  * a queued message replaces the next drop (so sending shows nothing on the link).
  */
 function setCover(c: ObolClient, on: boolean): void {
-  if (on === (cover !== null)) return;
-  if (!on) return void (cover!.abort(), (cover = null));
-  cover = new AbortController();
-  void c.run({ signal: cover.signal });
+  const running = cover !== null && !cover.signal.aborted;
+  if (on === running) return;
+  if (!on) return cover!.abort();
+  const controller = new AbortController();
+  cover = controller;
+  // `cover` goes back to null only once every stream has returned: the page's "off" means nothing is in flight.
+  void c.run({ signal: controller.signal }).finally(() => cover === controller && (cover = null));
 }
 
 async function pullLoop(c: ObolClient): Promise<void> {
@@ -144,7 +147,7 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === "wallet" || msg.type === "fund" || msg.type === "open-channel") return walletAction(client, msg.type);
   if (msg.type === "send") {
     const from = paidRoutes.length;
-    const queued = cover !== null;
+    const queued = cover !== null && !cover.signal.aborted;
     recording++;
     const start = performance.now();
     // With cover traffic on, the message waits for the payload stream's next tick and replaces a drop.
