@@ -25,6 +25,8 @@ export type StartWebParameters = {
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
+  /** Comparison reports for the dashboard's charts (default `./reports`). */
+  reportsDir?: string;
   /** Accounting scheme of the network (default free); the page pays under it. */
   scheme?: WebConfig["scheme"];
 };
@@ -58,7 +60,7 @@ export type RunningWeb = { url: string; net: RunningNetwork; stop(): Promise<voi
  * const web = await startWeb({ log, signal });
  * console.log(web.url);
  */
-export async function startWeb({ rpcUrl, host, port, log, signal, onStep = () => {}, scheme = "free" }: StartWebParameters): Promise<RunningWeb> {
+export async function startWeb({ rpcUrl, host, port, log, signal, onStep = () => {}, scheme = "free", reportsDir }: StartWebParameters): Promise<RunningWeb> {
   const dataDir = mkdtempSync(join(tmpdir(), "obol-web-net-"));
   onStep("building the web app with Vite");
   const outDir = await buildApp();
@@ -72,7 +74,7 @@ export async function startWeb({ rpcUrl, host, port, log, signal, onStep = () =>
       faucetPath: scheme === "free" ? undefined : "/faucet",
     };
     onStep("serving the web app");
-    const { server, url } = await serveApp({ outDir, config, rpcUrl: net.chain.rpcUrl, faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer), ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+    const { server, url } = await serveApp({ outDir, config, rpcUrl: net.chain.rpcUrl, faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer), ...(reportsDir ? { reportsDir } : {}), ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
     return {
       url,
       net,

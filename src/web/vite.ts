@@ -5,7 +5,7 @@
  * JSON-RPC (so the page needs no CORS from the node), and on a devnet under a
  * paid scheme `/faucet` (gas and tokens for a page's key).
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,11 @@ export function appConfig({ outDir }: { outDir: string }): InlineConfig {
     root: APP_ROOT,
     logLevel: "warn",
     configFile: false,
-    build: { outDir, emptyOutDir: true, target: "es2023", reportCompressedSize: false },
+    build: {
+      outDir, emptyOutDir: true, target: "es2023", reportCompressedSize: false,
+      // Two pages: the client (index.html) and the network dashboard (dashboard.html).
+      rollupOptions: { input: { main: join(APP_ROOT, "index.html"), dashboard: join(APP_ROOT, "dashboard.html") } },
+    },
     worker: { format: "es" },
   };
 }
@@ -34,10 +38,34 @@ export async function buildApp({ outDir = mkdtempSync(join(tmpdir(), "obol-web-"
 /** Devnet faucet: gives the key named in a POST body gas and tokens; resolves when they are on chain. */
 export type Faucet = (address: string) => Promise<void>;
 
-function configEndpoint(config: WebConfig, faucet: Faucet | undefined): Plugin {
+/** The newest `reports/<timestamp>/` holding SVG charts, or null. */
+function latestReport(reportsDir: string): { name: string; charts: string[] } | null {
+  if (!existsSync(reportsDir)) return null;
+  const names = readdirSync(reportsDir).filter((n) => /^[\w.-]+$/.test(n)).sort().reverse();
+  for (const name of names) {
+    const dir = join(reportsDir, name);
+    if (!statSync(dir).isDirectory()) continue;
+    const charts = readdirSync(dir).filter((f) => f.endsWith(".svg")).sort();
+    if (charts.length > 0) return { name, charts };
+  }
+  return null;
+}
+
+function configEndpoint(config: WebConfig, faucet: Faucet | undefined, reportsDir: string): Plugin {
   return {
     name: "obol-config",
     configurePreviewServer(server) {
+      // The dashboard's charts: the latest comparison report's SVGs, by name only (no path from the request).
+      server.middlewares.use("/report/", (req, res) => {
+        const latest = latestReport(reportsDir);
+        const path = (req.url ?? "").split("?")[0]!.replace(/^\//, "");
+        res.setHeader("cache-control", "no-store");
+        if (path === "latest.json") return void (res.setHeader("content-type", "application/json"), res.end(JSON.stringify(latest)));
+        const [name, chart] = path.split("/");
+        if (!latest || name !== latest.name || !chart || !latest.charts.includes(chart)) return void ((res.statusCode = 404), res.end());
+        res.setHeader("content-type", "image/svg+xml");
+        res.end(readFileSync(join(reportsDir, name, chart)));
+      });
       if (faucet && config.faucetPath)
         server.middlewares.use(config.faucetPath, (req, res) => {
           if (req.method !== "POST") return void ((res.statusCode = 405), res.end("POST an address"));
@@ -64,12 +92,14 @@ function configEndpoint(config: WebConfig, faucet: Faucet | undefined): Plugin {
  *
  * @returns the server and the URL to open.
  */
-export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0, faucet }: {
+export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0, faucet, reportsDir = join(process.cwd(), "reports") }: {
   outDir: string; config: WebConfig; rpcUrl: string; host?: string; port?: number; faucet?: Faucet | undefined;
+  /** Where `npm start` writes comparison reports; the dashboard shows the newest one's charts. */
+  reportsDir?: string;
 }): Promise<{ server: PreviewServer; url: string }> {
   const server = await preview({
     ...appConfig({ outDir }),
-    plugins: [configEndpoint(config, faucet)],
+    plugins: [configEndpoint(config, faucet, reportsDir)],
     preview: {
       host, port, strictPort: port !== 0, open: false,
       proxy: { [config.rpcPath]: { target: rpcUrl, changeOrigin: true, rewrite: () => "/" } },

@@ -10,6 +10,9 @@
  * exchange, the gateway holds the page's tickets and a claim redeems one on
  * chain from the page's channel.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Address, Hex } from "viem";
@@ -19,6 +22,10 @@ import { startWeb, type RunningWeb } from "../../src/web/serve.js";
 import { OPEN_AMOUNT } from "../../src/web/app/channels.js";
 import { launchChromium } from "./chromium.js";
 
+/** `OBOL_WEB_SCREENSHOTS=1` refreshes docs/web-channels.png and docs/web-dashboard.png. */
+const SHOTS = process.env.OBOL_WEB_SCREENSHOTS === "1" ? "docs" : mkdtempSync(join(tmpdir(), "obol-web-shots-"));
+/** A comparison report directory as `npm start` leaves it (one chart), for the dashboard to find. */
+const REPORTS = mkdtempSync(join(tmpdir(), "obol-web-reports-"));
 const DELIVERY_MS = 120_000; // 5 hops, Poisson delays, a loaded 2-core machine
 const controller = new AbortController();
 let web: RunningWeb;
@@ -70,7 +77,9 @@ function gatewayView(gateway: Address, channel: Hex): { seen: number; won: numbe
 }
 
 beforeAll(async () => {
-  web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal, scheme: "channels" });
+  mkdirSync(join(REPORTS, "2026-01-01T00-00-00"));
+  writeFileSync(join(REPORTS, "2026-01-01T00-00-00", "latency.svg"), '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">latency</text></svg>');
+  web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal, scheme: "channels", reportsDir: REPORTS });
   browser = await launchChromium();
 }, 400_000);
 
@@ -141,5 +150,20 @@ describe("web client under the channels scheme, in Chromium", () => {
     const after = await readChannel(web.net.deployer, alice.account, alice.gateway);
     expect(after.balance).toBeLessThan(OPEN_AMOUNT);
     expect(after.ticketIndex).toBeGreaterThan(0n);
+    await alice.page.screenshot({ path: join(SHOTS, "web-channels.png"), fullPage: true });
+
+    // The dashboard, read from the chain: the gateway's claim shows in its row (earned under channels,
+    // at least one claim); the directory lists every layer; the report's chart loads.
+    const dash = await contexts[0]!.newPage();
+    await dash.goto(`${web.url}dashboard.html`);
+    await dash.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    const row = dash.locator(`tr[data-relay="${alice.gateway.toLowerCase()}"]`);
+    await expect(row.locator(".earned").textContent()).resolves.toMatch(/channels [1-9]|channels 0\.0*[1-9]/);
+    expect(Number(await row.locator(".claims").textContent())).toBeGreaterThanOrEqual(1);
+    await expect(dash.locator("#layers h3").allTextContents()).resolves.toEqual(["Gateways (entry and exit) (2)", "Mix layer 1 (3)", "Mix layer 2 (3)", "Mix layer 3 (3)"]);
+    await expect(dash.textContent("#epoch")).resolves.toMatch(/^epoch \d+ · \d+ s per epoch/);
+    await expect(dash.locator("#timeline li").count()).resolves.toBeGreaterThanOrEqual(1);
+    await dash.waitForFunction("document.querySelector('#charts img')?.naturalWidth > 0", null, { timeout: 30_000 });
+    await dash.screenshot({ path: join(SHOTS, "web-dashboard.png"), fullPage: true });
   }, 900_000);
 });
