@@ -15,10 +15,23 @@ const ENTRY = "src/web/app/worker.ts";
 async function browserGraph(entry: string): Promise<{ inputs: string[]; errors: string[] }> {
   try {
     const result = await build({ entryPoints: [entry], bundle: true, write: false, platform: "browser", format: "esm", metafile: true, logLevel: "silent" });
-    return { inputs: Object.keys((result.metafile as Metafile).inputs), errors: [] };
+    const inputs = (result.metafile as Metafile).inputs;
+    return { inputs: Object.keys(inputs).filter((i) => !libsodiumOwnStub(i, inputs)), errors: [] };
   } catch (error) {
     return { inputs: [], errors: ((error as { errors?: { text: string }[] }).errors ?? []).map((e) => e.text) };
   }
+}
+
+/**
+ * libsodium.js's randombytes falls back to `require("crypto")` only where
+ * `crypto.getRandomValues` is missing; its package.json maps `crypto` to
+ * `false` for browsers, so the bundle holds an empty stub, no Node code.
+ * Exactly that stub is let through: `(disabled):crypto` imported by libsodium alone.
+ */
+function libsodiumOwnStub(input: string, inputs: Metafile["inputs"]): boolean {
+  if (input !== "(disabled):crypto") return false;
+  const importers = Object.entries(inputs).filter(([, v]) => v.imports.some((i) => i.path === input)).map(([k]) => k);
+  return importers.length > 0 && importers.every((k) => k.startsWith("node_modules/libsodium/"));
 }
 
 /** Why a module must not be in a browser bundle, or null. */

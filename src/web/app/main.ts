@@ -76,6 +76,8 @@ function addInbox(m: InboxView): void {
 
 function onMessage(msg: FromWorker): void {
   switch (msg.type) {
+    case "loaded":
+      return;
     case "ready":
       $("address").textContent = msg.address;
       $("identity-meta").textContent = `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme ${msg.scheme}`;
@@ -166,10 +168,10 @@ async function start(identity: string, restore?: string): Promise<void> {
     return status("client not running", "error");
   }
   worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => showError("worker", { name: "WorkerError", message: e.message });
   const cover = ($("cover") as HTMLInputElement).checked;
-  call({ type: "init", config, rpcUrl: new URL(config.rpcPath, location.href).toString(), identity, restore, cover });
+  const init: ToWorker = { type: "init", config, rpcUrl: new URL(config.rpcPath, location.href).toString(), identity, restore, cover };
+  worker.onmessage = (e: MessageEvent<FromWorker>) => (e.data.type === "loaded" ? call(init) : onMessage(e.data));
 }
 
 $("send").onclick = () => {

@@ -34,6 +34,7 @@ export type ToWorker =
 export type ErrorView = { name: string; message: string; hint?: string | undefined; details?: string | undefined };
 
 export type FromWorker =
+  | { type: "loaded" }
   | { type: "ready"; address: string; gateway: string; epoch: string; backend: string; scheme: string; history: InboxView[] }
   | { type: "sent"; tag: number; id: string; to: string; route: HopView[]; replyRoute: HopView[]; buildMs: number; queued: boolean; at: number }
   | { type: "replied"; tag: number; id: string; firstHop: string; sendMs: number }

@@ -202,4 +202,8 @@ globalThis.addEventListener("message", (event: Event) => {
   );
 });
 
+// The crypto backend awaits its WASM at top level, so this module finishes loading late: the page
+// posts nothing before this (a message sent to a module worker still loading can be lost).
+post({ type: "loaded" });
+
 export { hexToBytes }; // keeps viem's hex helpers in one chunk with the page's
