@@ -38,7 +38,8 @@ async function open(identity: string): Promise<User> {
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(`${web.url}?identity=${identity}`);
+  // Cover traffic off: every paid packet here is one the test sends (cover is tested in browser.test.ts).
+  await page.goto(`${web.url}?identity=${identity}&cover=off`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
   await page.waitForSelector("#wallet:not([hidden]) #wallet-account:text-matches('^0x')", { timeout: 60_000 });
   const address = (await page.textContent("#address"))!.trim();
@@ -63,7 +64,10 @@ async function send(u: User, to: string, text: string): Promise<void> {
   await u.page.fill("#to", to);
   await u.page.fill("#text", text);
   await u.page.click("#send");
-  await u.page.locator("#sent li").nth(before).waitFor({ timeout: 60_000 });
+  // Either the packet left or the page shows why not (then fail with the page's own words).
+  const sent = u.page.locator("#sent li").nth(before);
+  await Promise.race([sent.waitFor({ timeout: 180_000 }), u.page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 })]);
+  if (!(await sent.isVisible())) throw new Error(`send failed in the page: ${await u.page.textContent("#error")}`);
 }
 
 /** Tickets of `channel` the gateway accepted (ch_seen) and won (ch_won), from its own database. */
