@@ -6,6 +6,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAddress, parseEther, type Address } from "viem";
+import { obolTokenAbi } from "../chain/abi/ObolToken.js";
+import type { ChainClients } from "../chain/types.js";
+import { sendContractTx } from "../chain/tx.js";
+import { InvalidInputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { startNetwork, type RunningNetwork } from "../sim/network.js";
 import type { WebConfig } from "./app/protocol.js";
@@ -20,7 +25,31 @@ export type StartWebParameters = {
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
+  /** Comparison reports for the dashboard's charts (default `./reports`). */
+  reportsDir?: string;
+  /** Accounting scheme of the network (default free); the page pays under it. */
+  scheme?: WebConfig["scheme"];
 };
+
+/** What the devnet faucet gives a page's key: gas, and tokens for a few channel deposits. */
+export const FAUCET = { eth: parseEther("1"), obol: parseEther("20") } as const;
+
+/** The devnet faucet: the deployer (a funded Hardhat account) sends `FAUCET` to `address`, one request at a time. */
+function deployerFaucet(deployer: ChainClients): (address: string) => Promise<void> {
+  let queue: Promise<void> = Promise.resolve();
+  return (address) => {
+    if (!isAddress(address)) return Promise.reject(new InvalidInputError("address", `not an address: ${address.slice(0, 60)}`));
+    const to = address as Address;
+    const give = async () => {
+      const hash = await deployer.walletClient.sendTransaction({ to, value: FAUCET.eth });
+      await deployer.publicClient.waitForTransactionReceipt({ hash });
+      await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [to, FAUCET.obol] }, "faucet");
+    };
+    const run = queue.then(give);
+    queue = run.catch(() => {});
+    return run;
+  };
+}
 
 export type RunningWeb = { url: string; net: RunningNetwork; stop(): Promise<void> };
 
@@ -31,20 +60,21 @@ export type RunningWeb = { url: string; net: RunningNetwork; stop(): Promise<voi
  * const web = await startWeb({ log, signal });
  * console.log(web.url);
  */
-export async function startWeb({ rpcUrl, host, port, log, signal, onStep = () => {} }: StartWebParameters): Promise<RunningWeb> {
+export async function startWeb({ rpcUrl, host, port, log, signal, onStep = () => {}, scheme = "free", reportsDir }: StartWebParameters): Promise<RunningWeb> {
   const dataDir = mkdtempSync(join(tmpdir(), "obol-web-net-"));
   onStep("building the web app with Vite");
   const outDir = await buildApp();
-  const net = await startNetwork({ scheme: "free", dataDir, clients: 0, webSocketGateways: true, log, signal, onStep, ...(rpcUrl ? { rpcUrl } : {}) });
+  const net = await startNetwork({ scheme, dataDir, clients: 0, webSocketGateways: true, log, signal, onStep, ...(rpcUrl ? { rpcUrl } : {}) });
   try {
     const { deployment } = net;
     const config: WebConfig = {
       deployment: { chainId: deployment.chainId, rpcUrl: deployment.rpcUrl, startBlock: deployment.startBlock.toString(), contracts: deployment.contracts },
       rpcPath: "/rpc",
-      scheme: "free",
+      scheme,
+      faucetPath: scheme === "free" ? undefined : "/faucet",
     };
     onStep("serving the web app");
-    const { server, url } = await serveApp({ outDir, config, rpcUrl: net.chain.rpcUrl, ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+    const { server, url } = await serveApp({ outDir, config, rpcUrl: net.chain.rpcUrl, faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer), ...(reportsDir ? { reportsDir } : {}), ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
     return {
       url,
       net,

@@ -2,9 +2,10 @@
  * Builds the web app (`src/web/app`) with Vite and serves it with Vite's
  * preview server: the static bundle, `/obol-config.json` (the deployment the
  * page reads from the chain) and `/rpc`, a same-origin proxy to the chain's
- * JSON-RPC (so the page needs no CORS from the node).
+ * JSON-RPC (so the page needs no CORS from the node), and on a devnet under a
+ * paid scheme `/faucet` (gas and tokens for a page's key).
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +20,11 @@ export function appConfig({ outDir }: { outDir: string }): InlineConfig {
     root: APP_ROOT,
     logLevel: "warn",
     configFile: false,
-    build: { outDir, emptyOutDir: true, target: "es2023", reportCompressedSize: false },
+    build: {
+      outDir, emptyOutDir: true, target: "es2023", reportCompressedSize: false,
+      // Two pages: the client (index.html) and the network dashboard (dashboard.html).
+      rollupOptions: { input: { main: join(APP_ROOT, "index.html"), dashboard: join(APP_ROOT, "dashboard.html") } },
+    },
     worker: { format: "es" },
   };
 }
@@ -30,10 +35,64 @@ export async function buildApp({ outDir = mkdtempSync(join(tmpdir(), "obol-web-"
   return outDir;
 }
 
-function configEndpoint(config: WebConfig): Plugin {
+/** Devnet faucet: gives the key named in a POST body gas and tokens; resolves when they are on chain. */
+export type Faucet = (address: string) => Promise<void>;
+
+/** The newest `reports/<timestamp>/` holding SVG charts, or null. */
+function latestReport(reportsDir: string): { name: string; charts: string[] } | null {
+  if (!existsSync(reportsDir)) return null;
+  const names = readdirSync(reportsDir).filter((n) => /^[\w.-]+$/.test(n)).sort().reverse();
+  for (const name of names) {
+    const dir = join(reportsDir, name);
+    if (!statSync(dir).isDirectory()) continue;
+    const charts = readdirSync(dir).filter((f) => f.endsWith(".svg")).sort();
+    if (charts.length > 0) return { name, charts };
+  }
+  return null;
+}
+
+function configEndpoint(config: WebConfig, faucet: Faucet | undefined, reportsDir: string): Plugin {
   return {
     name: "obol-config",
     configurePreviewServer(server) {
+      // The dashboard's charts: the latest comparison report's SVGs, by name only (no path from the request).
+      server.middlewares.use("/report/", (req, res) => {
+        const latest = latestReport(reportsDir);
+        const path = (req.url ?? "").split("?")[0]!.replace(/^\//, "");
+        res.setHeader("cache-control", "no-store");
+        if (path === "latest.json") {
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify(latest));
+          return;
+        }
+        const [name, chart] = path.split("/");
+        if (!latest || name !== latest.name || !chart || !latest.charts.includes(chart)) {
+          res.statusCode = 404;
+          res.end();
+          return;
+        }
+        res.setHeader("content-type", "image/svg+xml");
+        res.end(readFileSync(join(reportsDir, name, chart)));
+      });
+      if (faucet && config.faucetPath)
+        server.middlewares.use(config.faucetPath, (req, res) => {
+          if (req.method !== "POST") {
+            res.statusCode = 405;
+            res.end("POST an address");
+            return;
+          }
+          let body = "";
+          req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+          req.on("end", () => {
+            faucet(body.trim()).then(
+              () => res.end("ok"),
+              (error: unknown) => {
+                res.statusCode = 400;
+                res.end(String((error as Error)?.message ?? error));
+              },
+            );
+          });
+        });
       server.middlewares.use("/obol-config.json", (_req, res) => {
         res.setHeader("content-type", "application/json");
         res.setHeader("cache-control", "no-store");
@@ -48,12 +107,14 @@ function configEndpoint(config: WebConfig): Plugin {
  *
  * @returns the server and the URL to open.
  */
-export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0 }: {
-  outDir: string; config: WebConfig; rpcUrl: string; host?: string; port?: number;
+export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0, faucet, reportsDir = join(process.cwd(), "reports") }: {
+  outDir: string; config: WebConfig; rpcUrl: string; host?: string; port?: number; faucet?: Faucet | undefined;
+  /** Where `npm start` writes comparison reports; the dashboard shows the newest one's charts. */
+  reportsDir?: string;
 }): Promise<{ server: PreviewServer; url: string }> {
   const server = await preview({
     ...appConfig({ outDir }),
-    plugins: [configEndpoint(config)],
+    plugins: [configEndpoint(config, faucet, reportsDir)],
     preview: {
       host, port, strictPort: port !== 0, open: false,
       proxy: { [config.rpcPath]: { target: rpcUrl, changeOrigin: true, rewrite: () => "/" } },

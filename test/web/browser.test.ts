@@ -31,6 +31,13 @@ async function open(context: BrowserContext, identity: string): Promise<{ page: 
   return { page, address };
 }
 
+/** The page's packet counters (the `data-*` attributes of #stats). */
+async function statsOf(page: Page): Promise<Record<string, string | null>> {
+  const names = ["cover", "payload", "loop", "drop", "receipts"] as const;
+  const values = await Promise.all(names.map((n) => page.getAttribute("#stats", `data-${n}`)));
+  return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+}
+
 beforeAll(async () => {
   web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal });
   browser = await launchChromium();
@@ -91,6 +98,35 @@ describe("web client in Chromium", () => {
     b = await open(bob, "bob");
     await b.page.locator("#inbox li[data-kind=message] .text", { hasText: "while you were away" }).waitFor({ timeout: DELIVERY_MS });
   }, 400_000);
+
+  it("runs Loopix cover traffic from the page (ObolClient.run): loops and drops reach the gateway, off stops them", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${web.url}?identity=erin`);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    await expect(page.isChecked("#cover")).resolves.toBe(true);
+    const gateway = /gateway (0x[0-9a-fA-F]{40})/.exec((await page.textContent("#identity-meta"))!)![1]!.toLowerCase();
+    const relay = web.net.relays.find((r) => r.address.toLowerCase() === gateway)!.relay;
+    const receivedBefore = relay.stats.received;
+    // λL = λD = 0.5/s and λP = 2/s (drops when nothing is queued): wait on the page's counters, no timing assumed.
+    await page.waitForSelector("#stats[data-loop]:not([data-loop='0']):not([data-loop='1'])", { timeout: 120_000 });
+    await page.waitForFunction("Number(document.getElementById('stats').dataset.drop) >= 2 && Number(document.getElementById('stats').dataset.receipts) >= 4", null, { timeout: 120_000 });
+    const counted = await statsOf(page);
+    expect(counted.cover).toBe("true");
+    expect(Number(counted.payload)).toBe(0); // nothing was sent: every packet so far is cover
+    // The gateway saw them: each receipt answers a packet it received from this page.
+    expect(relay.stats.received - receivedBefore).toBeGreaterThanOrEqual(Number(counted.receipts));
+
+    // Off: the page says so once every stream has returned; the counters then stay put across several
+    // mean inter-arrival times (1/λ = 2 s for loops and drops).
+    await page.uncheck("#cover");
+    await page.waitForSelector("#stats[data-cover=false]", { timeout: 30_000 });
+    const stopped = await statsOf(page);
+    await page.waitForTimeout(6_000);
+    const later = await statsOf(page);
+    expect([later.loop, later.drop]).toEqual([stopped.loop, stopped.drop]);
+    await context.close();
+  }, 300_000);
 
   it("shows typed errors in the page: bad address, chain unreachable, no gateway", async () => {
     const { page } = await open(alice, "alice");

@@ -20,6 +20,7 @@ import { generateSealKeyPair, sealPublicKey } from "../../client/seal.js";
 import type { ClientIdentity, ReceivedMessage } from "../../client/state.js";
 import { replyTarget, type ClientStore } from "../../client/store.js";
 import { mailboxId } from "../../net/inbox.js";
+import { idbDone, idbRequest } from "./idb.js";
 
 const VERSION = 1;
 const STORES = ["meta", "sent", "surbs", "received"] as const;
@@ -28,11 +29,6 @@ type StoreName = (typeof STORES)[number];
 type SurbRow = { id: Uint8Array; secret: Uint8Array; createdAt: number; usedAt: number | null };
 type SentRow = { id: Uint8Array; recipient: string; sentAt: number };
 
-const request = <T>(r: IDBRequest<T>): Promise<T> =>
-  new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
 
 /**
  * Opens (creating when absent) the client state named `dataDir` in IndexedDB.
@@ -49,14 +45,14 @@ export async function openClientStore(dataDir: string): Promise<IndexedDbClientS
     open.onupgradeneeded = () => {
       for (const store of STORES) if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store);
     };
-    db = await request(open);
+    db = await idbRequest(open);
   } catch (cause) {
     throw new ClientStateError(`cannot open IndexedDB database ${name}`, { cause, details: String(cause) });
   }
   const tx = db.transaction([...STORES], "readonly");
   const load = async <T>(store: StoreName) => {
     const s = tx.objectStore(store);
-    const [keys, values] = await Promise.all([request(s.getAllKeys()), request(s.getAll())]);
+    const [keys, values] = await Promise.all([idbRequest(s.getAllKeys()), idbRequest(s.getAll())]);
     return new Map(keys.map((k, i) => [String(k), values[i] as T]));
   };
   const [meta, sent, surbs, received] = await Promise.all([load<Uint8Array>("meta"), load<SentRow>("sent"), load<SurbRow>("surbs"), load<ReceivedMessage>("received")]);
@@ -183,14 +179,8 @@ export class IndexedDbClientStore implements ClientStore {
     (this.rows[store] as Map<string, T>).set(key, value);
     const tx = this.idb.transaction(store, "readwrite", { durability: "strict" });
     tx.objectStore(store).put(value, key);
-    const done = new Promise<void>((resolve) => {
-      tx.oncomplete = () => resolve();
-      const failed = () => {
-        this.#writeError ??= tx.error;
-        resolve();
-      };
-      tx.onerror = failed;
-      tx.onabort = failed;
+    const done = idbDone(tx).then((error) => {
+      if (error) this.#writeError ??= error;
     });
     this.#pending = this.#pending.then(() => done);
   }

@@ -1,15 +1,22 @@
 /**
  * Browser backend of the crypto port (`src/platform/crypto.ts`): WebCrypto's
- * CSPRNG (`crypto.getRandomValues`) and the audited noble libraries for every
- * primitive (synchronous, as the Sphinx code is; `crypto.subtle` is async only).
+ * CSPRNG (`crypto.getRandomValues`), libsodium compiled to WebAssembly
+ * (`libsodium-wrappers`) for X25519, and the audited noble libraries for the
+ * other primitives (synchronous, as the Sphinx code is; `crypto.subtle` is
+ * async only). X25519 is most of a packet's cost (about 40 scalar
+ * multiplications per message with a SURB); libsodium's WASM runs one about
+ * 15× faster than noble's BigInt ladder (docs/web.md §Figures).
  * Runs unchanged in a Web Worker and in Node (the equality test runs it there).
  */
 import { chacha20orig, chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
+import sodium from "libsodium-wrappers";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import type { CryptoPrimitives } from "../crypto.js";
+
+// The WASM module instantiates asynchronously; every primitive after this is synchronous.
+await sodium.ready;
 
 const ZERO_NONCE = new Uint8Array(8);
 /** getRandomValues refuses more than 65,536 bytes per call. */
@@ -65,14 +72,9 @@ export const primitives: CryptoPrimitives = {
     for (let i = 0; i < a.length; i++) acc |= a[i]! ^ b[i]!;
     return acc === 0;
   },
-  x25519Base: (secretKey) => nobleX25519.scalarMultBase(secretKey),
-  x25519(scalar, u) {
-    const out = nobleX25519.scalarMult(scalar, u); // clamps; throws on an all-zero result
-    let acc = 0;
-    for (let i = 0; i < 32; i++) acc |= out[i]!;
-    if (acc === 0) throw new Error("X25519 result is all zero (low-order point)");
-    return out;
-  },
+  x25519Base: (secretKey) => sodium.crypto_scalarmult_base(secretKey),
+  // Clamps the scalar (RFC 7748); libsodium refuses an all-zero result (low-order point) with "weak public key".
+  x25519: (scalar, u) => sodium.crypto_scalarmult(scalar, u),
   hkdfSha256: (ikm, salt, info, length) => hkdf(nobleSha256, ikm, salt, info, length),
   chachaPolySeal: (key, nonce, aad, plaintext) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
   chachaPolyOpen: (key, nonce, aad, sealed) => chacha20poly1305(key, nonce, aad).decrypt(sealed),

@@ -5,10 +5,8 @@
  * exposes prehashed ECDSA sign (RFC 6979 nonces, low-s) and public-key
  * recovery, which node:crypto does not, and runs them an order of magnitude
  * faster than noble in JavaScript (`bench/channels.bench.ts` measures both).
- * When the binary cannot load on a platform, callers fall back to noble.
+ * When the binary cannot load on a platform, and in browsers, callers fall back to noble.
  */
-import { createRequire } from "node:module";
-
 /** The subset of the `secp256k1` package API Obol uses (all inputs and outputs raw bytes). */
 export type NativeSecp256k1 = {
   ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };
@@ -17,19 +15,11 @@ export type NativeSecp256k1 = {
   publicKeyCombine(publicKeys: Uint8Array[], compressed: boolean): Uint8Array;
 };
 
-function load(): NativeSecp256k1 | null {
-  if (process.env.OBOL_SECP256K1 === "noble") return null; // to measure or rule out the native path
-  try {
-    const lib = createRequire(import.meta.url)("secp256k1/bindings.js") as NativeSecp256k1;
-    lib.publicKeyCreate(new Uint8Array(32).fill(1), true); // the binary really loaded
-    return lib;
-  } catch {
-    return null;
-  }
-}
-
-/** libsecp256k1 when its prebuilt binary loads here, else null (use noble). */
-export const nativeSecp256k1: NativeSecp256k1 | null = load();
+/**
+ * libsecp256k1 when its prebuilt binary loads here, else null (use noble).
+ * A platform port (`#platform/secp256k1`): in a browser it is always null.
+ */
+export { nativeSecp256k1 } from "#platform/secp256k1";
 
 /** A scalar in [1, n) as 32 big-endian bytes. */
 export function scalarBytes(k: bigint): Uint8Array {

@@ -76,9 +76,12 @@ function addInbox(m: InboxView): void {
 
 function onMessage(msg: FromWorker): void {
   switch (msg.type) {
+    case "loaded":
+      return;
     case "ready":
       $("address").textContent = msg.address;
-      $("identity-meta").textContent = `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme free`;
+      $("identity-meta").textContent = `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme ${msg.scheme}`;
+      $("wallet").hidden = msg.scheme === "free";
       status("connected to the gateway over WebSockets", "ready");
       document.body.dataset.ready = "true";
       for (const m of msg.history) addInbox(m);
@@ -95,7 +98,9 @@ function onMessage(msg: FromWorker): void {
       const routes = li.querySelectorAll(".route");
       routes[0]!.textContent = `route: ${routeText(msg.route)}`;
       routes[1]!.textContent = `reply block: ${routeText(msg.replyRoute)}`;
-      li.querySelector(".timing")!.textContent = `built, sealed and handed to the gateway in ${msg.buildMs.toFixed(1)} ms`;
+      li.querySelector(".timing")!.textContent = msg.queued
+        ? `left with the payload stream (replacing a drop) ${msg.buildMs.toFixed(0)} ms after Send`
+        : `built, sealed and handed to the gateway in ${msg.buildMs.toFixed(1)} ms`;
       sentById.set(msg.id, li);
       $("sent").prepend(li);
       ($("send") as HTMLButtonElement).disabled = false;
@@ -107,6 +112,26 @@ function onMessage(msg: FromWorker): void {
       li?.setAttribute("data-replied", "true");
       return;
     }
+    case "wallet": {
+      const w = msg.wallet;
+      $("wallet-account").textContent = w.account;
+      $("wallet-balances").textContent = `${w.eth} ETH (gas) · ${w.obol} OBOL`;
+      $("wallet-channel").textContent = w.channel === "open" ? `open · ${w.channelBalance} OBOL · about ${w.packetsLeft} packets` : `${w.channel} (open one to send)`;
+      $("wallet").dataset.channel = w.channel;
+      $("wallet").dataset.funded = String(Number(w.eth) > 0);
+      if (msg.done) $("wallet").dataset.done = msg.done;
+      ($("wallet-fund") as HTMLButtonElement).hidden = !w.faucet;
+      for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = false;
+      return;
+    }
+    case "stats": {
+      const { sent, receipts, errors } = msg.stats;
+      const box = $("stats");
+      for (const [k, v] of Object.entries({ ...sent, receipts, errors })) box.dataset[k] = String(v);
+      box.dataset.cover = String(msg.cover);
+      box.textContent = `${msg.cover ? "Loopix cover on" : "cover off"} · sent: ${sent.payload} payload, ${sent.loop} loop, ${sent.drop} drop, ${sent.reply} reply · ${receipts} gateway receipts · ${errors} failed`;
+      return;
+    }
     case "backup":
       $("backup").hidden = false;
       $("backup").textContent = `Anyone holding this text reads your mail: ${msg.text}`;
@@ -115,6 +140,7 @@ function onMessage(msg: FromWorker): void {
       showError(msg.context, msg.error);
       if (msg.context === "init") status("client not running", "error");
       if (msg.context === "send") ($("send") as HTMLButtonElement).disabled = false;
+      if (msg.context === "fund" || msg.context === "open-channel") for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = false;
       return;
   }
 }
@@ -142,9 +168,10 @@ async function start(identity: string, restore?: string): Promise<void> {
     return status("client not running", "error");
   }
   worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => showError("worker", { name: "WorkerError", message: e.message });
-  call({ type: "init", config, rpcUrl: new URL(config.rpcPath, location.href).toString(), identity, restore });
+  const cover = ($("cover") as HTMLInputElement).checked;
+  const init: ToWorker = { type: "init", config, rpcUrl: new URL(config.rpcPath, location.href).toString(), identity, restore, cover };
+  worker.onmessage = (e: MessageEvent<FromWorker>) => (e.data.type === "loaded" ? call(init) : onMessage(e.data));
 }
 
 $("send").onclick = () => {
@@ -152,6 +179,16 @@ $("send").onclick = () => {
   call({ type: "send", to: ($("to") as HTMLInputElement).value.trim(), text: ($("text") as HTMLTextAreaElement).value, tag: ++tags });
 };
 $("switch-identity").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "default");
+const walletCall = (type: "fund" | "open-channel" | "wallet") => {
+  for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = type !== "wallet";
+  delete $("wallet").dataset.done;
+  call({ type });
+};
+$("wallet-fund").onclick = () => walletCall("fund");
+$("wallet-open").onclick = () => walletCall("open-channel");
+$("wallet-refresh").onclick = () => walletCall("wallet");
+$("cover").onchange = () => call({ type: "cover", on: ($("cover") as HTMLInputElement).checked });
+($("cover") as HTMLInputElement).checked = new URLSearchParams(location.search).get("cover") !== "off";
 $("show-backup").onclick = () => call({ type: "backup" });
 $("restore").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "restored", ($("restore-text") as HTMLInputElement).value);
 

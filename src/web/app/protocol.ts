@@ -7,25 +7,47 @@ export type WebConfig = {
   deployment: { chainId: number; rpcUrl: string; startBlock: string; contracts: Record<string, `0x${string}`> };
   /** Path of the chain's JSON-RPC, proxied by the web server (same origin). */
   rpcPath: string;
-  scheme: "free";
+  /** The network's accounting scheme; the page pays under it (free: nothing to pay). */
+  scheme: "free" | "channels";
+  /** Devnet only: path of the server's faucet (ETH for gas and OBOL for a page's key). */
+  faucetPath?: string | undefined;
+};
+
+/** The page's paying key, its balances and its channel to the entry gateway (token amounts in OBOL). */
+export type WalletView = {
+  account: string; gateway: string; eth: string; obol: string;
+  channel: "closed" | "open" | "pending-to-close"; channelBalance: string; packetsLeft: string; faucet: boolean;
 };
 
 export type HopView = { relay: string; layer: number };
 
 export type ToWorker =
-  | { type: "init"; config: WebConfig; rpcUrl: string; identity: string; restore?: string | undefined }
+  | { type: "init"; config: WebConfig; rpcUrl: string; identity: string; restore?: string | undefined; cover: boolean }
+  | { type: "cover"; on: boolean }
   | { type: "send"; to: string; text: string; tag: number }
   | { type: "reply"; id: string; text: string; tag: number }
-  | { type: "backup" };
+  | { type: "backup" }
+  | { type: "wallet" }
+  | { type: "fund" }
+  | { type: "open-channel" };
 
 export type ErrorView = { name: string; message: string; hint?: string | undefined; details?: string | undefined };
 
 export type FromWorker =
-  | { type: "ready"; address: string; gateway: string; epoch: string; backend: string; history: InboxView[] }
-  | { type: "sent"; tag: number; id: string; to: string; route: HopView[]; replyRoute: HopView[]; buildMs: number; at: number }
+  | { type: "loaded" }
+  | { type: "ready"; address: string; gateway: string; epoch: string; backend: string; scheme: string; history: InboxView[] }
+  | { type: "sent"; tag: number; id: string; to: string; route: HopView[]; replyRoute: HopView[]; buildMs: number; queued: boolean; at: number }
   | { type: "replied"; tag: number; id: string; firstHop: string; sendMs: number }
   | { type: "inbox"; messages: InboxView[] }
   | { type: "backup"; text: string }
+  | { type: "stats"; cover: boolean; stats: ClientStatsView }
+  | { type: "wallet"; wallet: WalletView; done?: string | undefined }
   | { type: "error"; tag?: number | undefined; context: string; error: ErrorView };
 
 export type InboxView = { kind: "message" | "reply"; id: string; text: string; canReply: boolean; receivedAt: number };
+
+/** `ObolClient.stats`: packets sent per Loopix stream, receipts from the gateway, mail received, failures. */
+export type ClientStatsView = {
+  sent: { payload: number; loop: number; drop: number; reply: number };
+  receipts: number; received: number; replies: number; errors: number;
+};

@@ -1,0 +1,83 @@
+/**
+ * The page's chain wallet in IndexedDB (database `obol-wallet:<identity>`,
+ * one object store `kv`): the secp256k1 key that pays (generated on first
+ * use, never leaving the worker), and the outgoing ticket index per channel and epoch
+ * (`OutIndices` of the channels scheme). Everything is loaded into memory at
+ * open; each write updates memory and queues an IndexedDB transaction at once,
+ * in call order, before the ticket that uses the index leaves the worker.
+ *
+ * Durability: as for the client store (docs/web.md §What does not work yet),
+ * a page killed in the few ms before a queued write commits loses it; an index
+ * lost so is issued again after a reload and the gateway refuses that one
+ * ticket as `reused-index` (the next packet pays with a fresh index).
+ */
+import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { generatePrivateKey } from "viem/accounts";
+import { ObolError } from "../../errors.js";
+import type { OutIndices } from "../../schemes/channels/payer.js";
+import { idbDone, idbRequest } from "../../platform/browser/idb.js";
+
+
+/** IndexedDB refused the wallet database (private mode, quota, blocked upgrade). */
+export class WalletStoreError extends ObolError {
+  override name = "WalletStoreError";
+}
+
+export class WalletStore implements OutIndices {
+  /** The last queued write: IndexedDB commits a database's transactions in the order they were created. */
+  #last: Promise<void> = Promise.resolve();
+  #writeError: unknown = null;
+  private constructor(
+    private readonly idb: IDBDatabase,
+    private readonly rows: Map<string, unknown>,
+  ) {}
+
+  /** Opens (creating when absent) the wallet of `identity`. */
+  static async open(identity: string): Promise<WalletStore> {
+    const name = `obol-wallet:${identity}`;
+    try {
+      const open = indexedDB.open(name, 1);
+      open.onupgradeneeded = () => void open.result.createObjectStore("kv");
+      const idb = await idbRequest(open);
+      const s = idb.transaction("kv", "readonly").objectStore("kv");
+      const [keys, values] = await Promise.all([idbRequest(s.getAllKeys()), idbRequest(s.getAll())]);
+      return new WalletStore(idb, new Map(keys.map((k, i) => [String(k), values[i]])));
+    } catch (cause) {
+      throw new WalletStoreError(`cannot open IndexedDB database ${name}`, { cause, details: String(cause), hint: "allow site storage for this page (not a private window)" });
+    }
+  }
+
+  #put(key: string, value: unknown): void {
+    this.rows.set(key, value);
+    const tx = this.idb.transaction("kv", "readwrite");
+    tx.objectStore("kv").put(value, key);
+    this.#last = idbDone(tx).then((error) => {
+      if (error) this.#writeError ??= error;
+    });
+  }
+
+  /** The paying key: the stored one, else a fresh one (stored before it is returned). */
+  chainKey(): Hex {
+    const stored = this.rows.get("chainKey") as Uint8Array | undefined;
+    if (stored) return bytesToHex(stored);
+    const key = generatePrivateKey();
+    this.#put("chainKey", hexToBytes(key));
+    return key;
+  }
+
+  next(channel: Hex, epoch: bigint, chainIndex: bigint, floor: bigint): bigint {
+    const key = `out:${channel.toLowerCase()}`;
+    const row = this.rows.get(key) as { epoch: string; next: string } | undefined;
+    let next = row && BigInt(row.epoch) === epoch ? BigInt(row.next) : 1n;
+    if (next <= chainIndex) next = chainIndex + 1n;
+    if (next <= floor) next = floor + 1n;
+    this.#put(key, { epoch: epoch.toString(), next: (next + 1n).toString() });
+    return next;
+  }
+
+  /** Waits for every queued write. */
+  async flush(): Promise<void> {
+    await this.#last;
+    if (this.#writeError) throw new WalletStoreError("a wallet write failed", { cause: this.#writeError, details: String(this.#writeError) });
+  }
+}
