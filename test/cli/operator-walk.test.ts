@@ -132,10 +132,8 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
 }
 
 describe("docs/operator.md as a user runs it", () => {
-  // Known channels flake, seen once without a retry (issue-10 session): `obol channels open` with a relay's key
-  // failed "Nonce provided for the transaction is lower than the current nonce" while that relay, running with
-  // the same key, sent its own transaction. A real operator hits it too; until the two share a nonce manager,
-  // a retry starts a fresh chain and network (afterEach stops everything).
-  it("channels: chain, deploy, fund, channels, relays, send, reply, claim, leave", { timeout: 900_000, retry: 2 }, () => walk("channels"));
+  // No retry: `obol channels open` with a relay's key once failed "Nonce too low" while that relay, running with
+  // the same key, sent its own transaction; sendContractTx now takes the next nonce then (test/chain/tx.test.ts).
+  it("channels: chain, deploy, fund, channels, relays, send, reply, claim, leave", { timeout: 900_000 }, () => walk("channels"));
   it("tickets: chain, deploy, fund, issuer, relays, buy, send, reply, claim, leave", { timeout: 900_000 }, () => walk("tickets"));
 });
