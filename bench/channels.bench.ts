@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { bytesToHex, createWalletClient, custom, getContract, zeroAddress, type Address } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { privateKeyAccount } from "../src/chain/client.js";
-import { keccak256, nativeKeccak } from "../src/schemes/channels/keccak.js";
+import { keccak256, nativeKeccak } from "../src/platform/node/keccak.js";
 import type { Libp2p } from "@libp2p/interface";
 import { opsPerSecond, type BenchOptions, type Metric } from "./metric.js";
 import type { ChainClients } from "../src/chain/types.js";

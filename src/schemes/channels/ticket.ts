@@ -8,7 +8,7 @@
  * through viem's generic `hashTypedData`: a relay hashes a ticket per packet.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak256 } from "./keccak.js";
+import { keccak256 } from "#platform/keccak";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { ATTACHMENT_SIZE, EIP712_NAME, EIP712_VERSION, FIELD, MAX, TICKET_TYPE } from "./constants.js";
 import { ChannelsInputError, TicketRejectedError } from "./errors.js";

@@ -14,7 +14,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import type { ChainClients } from "../../../src/chain/types.js";
 import { privateKeyAccount, rememberRawKey } from "../../../src/chain/client.js";
 import { chainSigner } from "../../../src/schemes/channels/signer.js";
-import { keccak256, nativeKeccak } from "../../../src/schemes/channels/keccak.js";
+import { keccak256, nativeKeccak } from "../../../src/platform/node/keccak.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 
 const N = secp256k1.Point.CURVE().n;

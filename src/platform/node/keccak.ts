@@ -1,5 +1,5 @@
 /**
- * keccak-256 for the relay's per-packet work (issue 9, relay CPU): the `keccak`
+ * Node backend of the keccak-256 port, for the relay's per-packet work (issue 9, relay CPU): the `keccak`
  * npm package's N-API prebuild (the Keccak team's XKCP code, prebuilt binaries
  * inside the package, loaded with node-gyp-build; no compiler needed) runs a
  * 224-byte hash ~4× faster than noble in JavaScript, and a packet needs five
