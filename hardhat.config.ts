@@ -7,7 +7,13 @@ const solcJs = new URL("./node_modules/solc/soljson.js", import.meta.url).pathna
 export default defineConfig({
   plugins: [hardhatToolboxViem],
   solidity: {
-    compilers: [{ version: "0.8.30", path: solcJs, settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 10_000 } } }],
+    compilers: [
+      {
+        version: "0.8.30",
+        path: solcJs,
+        settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 10_000 } },
+      },
+    ],
     overrides: {
       // The malformed-hop check (SphinxHop: ChaCha20, HMAC) would push it past the 24 KiB
       // code limit at 10,000 runs; its hot paths (reveal, prove, finalize) barely change.

@@ -45,19 +45,24 @@ function entryOf(node: ObolNode, secretKey: Uint8Array): DirectoryEntry {
 async function startSink(arrivals: Map<number, number>) {
   const node = await createObolNode({ listen: ["/ip4/127.0.0.1/tcp/0"] });
   const secretKey = x25519Group.randomSecretKey();
-  await node.handle(MIX_PROTOCOL, async (stream: Stream) => {
-    const reader = new FrameReader(layout, ["packet", "receipt"]);
-    try {
-      for await (const chunk of stream)
-        for (const frame of reader.push(chunk)) {
-          if (frame.type !== "packet") continue;
-          const { message } = peelPacket({ group: x25519Group, params, secretKey, packet: frame.packet });
-          if (message?.length === 5 && message[0] === 1) arrivals.set(Buffer.from(message).readUInt32BE(1), performance.now());
-        }
-    } catch {
-      // A closed the link
-    }
-  }, { maxInboundStreams: 64 });
+  await node.handle(
+    MIX_PROTOCOL,
+    async (stream: Stream) => {
+      const reader = new FrameReader(layout, ["packet", "receipt"]);
+      try {
+        for await (const chunk of stream)
+          for (const frame of reader.push(chunk)) {
+            if (frame.type !== "packet") continue;
+            const { message } = peelPacket({ group: x25519Group, params, secretKey, packet: frame.packet });
+            if (message?.length === 5 && message[0] === 1)
+              arrivals.set(Buffer.from(message).readUInt32BE(1), performance.now());
+          }
+      } catch {
+        // A closed the link
+      }
+    },
+    { maxInboundStreams: 64 },
+  );
   return { node, entry: entryOf(node, secretKey) };
 }
 
@@ -101,7 +106,12 @@ const attacks: Record<string, Attack> = {
   connection_flood: async (ctx, signal) => {
     const sockets: Socket[] = [];
     const idle: ObolNode[] = [];
-    const port = (ma: string) => Number(multiaddr(ma).getComponents().find((c) => c.name === "tcp")!.value);
+    const port = (ma: string) =>
+      Number(
+        multiaddr(ma)
+          .getComponents()
+          .find((c) => c.name === "tcp")!.value,
+      );
     try {
       await until(signal, async () => {
         for (const target of [port(ctx.aTcp), port(ctx.aWs)])
@@ -145,7 +155,9 @@ const attacks: Record<string, Attack> = {
           const n = await createObolNode({ listen: [] });
           nodes.push(n);
           for (let i = 0; i < 8; i++)
-            streams.push(await n.dialProtocol(multiaddr(ctx.aTcp), MIX_PROTOCOL, { signal: AbortSignal.timeout(5_000) }));
+            streams.push(
+              await n.dialProtocol(multiaddr(ctx.aTcp), MIX_PROTOCOL, { signal: AbortSignal.timeout(5_000) }),
+            );
         }
         for (const s of streams) if (s.status === "open" && s.writeStatus === "writable") s.send(new Uint8Array([1]));
         await sleep(100);
@@ -159,8 +171,13 @@ const attacks: Record<string, Attack> = {
     until(signal, async () => {
       const node = await createObolNode({ listen: [] });
       try {
-        const stream = await node.dialProtocol(multiaddr(ctx.aTcp), MIX_PROTOCOL, { signal: AbortSignal.timeout(5_000) });
-        const junk = encodeFrame({ type: "packet", packet: new Uint8Array(layout.packetSize).fill(7), attachment: new Uint8Array(0) }, layout);
+        const stream = await node.dialProtocol(multiaddr(ctx.aTcp), MIX_PROTOCOL, {
+          signal: AbortSignal.timeout(5_000),
+        });
+        const junk = encodeFrame(
+          { type: "packet", packet: new Uint8Array(layout.packetSize).fill(7), attachment: new Uint8Array(0) },
+          layout,
+        );
         while (!signal.aborted && stream.status === "open" && stream.writeStatus === "writable") {
           if (!stream.send(junk)) await sleep(1);
         }
@@ -195,7 +212,12 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const pid = relay.child.pid!;
   const aTcp = relay.ready.multiaddrs.find((m) => !m.includes("/ws"))!;
   const aWs = relay.ready.multiaddrs.find((m) => m.includes("/ws"))!;
-  const a: DirectoryEntry = { ...sink.entry, relay: address, mixKey: Uint8Array.from(Buffer.from(relay.ready.mixKey, "hex")), multiaddr: aTcp };
+  const a: DirectoryEntry = {
+    ...sink.entry,
+    relay: address,
+    mixKey: Uint8Array.from(Buffer.from(relay.ready.mixKey, "hex")),
+    multiaddr: aTcp,
+  };
   const ctx: Context = { a, aTcp, aWs, b: sink.entry, dead };
   const metrics: Metric[] = [];
   let seq = 0;
@@ -237,7 +259,11 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
       const latencies = [...sent].flatMap(([id, at]) => (arrivals.has(id) ? [arrivals.get(id)! - at] : []));
       const prefix = `abuse.${name}`;
       metrics.push(
-        { metric: `${prefix}.honest_delivered_ratio`, value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio" },
+        {
+          metric: `${prefix}.honest_delivered_ratio`,
+          value: sent.size === 0 ? 0 : latencies.length / sent.size,
+          unit: "ratio",
+        },
         { metric: `${prefix}.honest_p95_ms`, value: p95(latencies), unit: "ms" },
         { metric: `${prefix}.rss_peak_mib`, value: rss, unit: "MiB" },
         { metric: `${prefix}.fds_peak`, value: fds, unit: "fds" },

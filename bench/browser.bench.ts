@@ -27,8 +27,17 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     // Same module, bundled for the browser (browser condition → noble/WebCrypto backend).
     // An ES module (the crypto backend awaits its WASM at top level), which publishes the bench on globalThis.
     const bundle = await build({
-      stdin: { contents: 'import { measureSendRate } from "./src/web/app/send-bench.ts"; globalThis.obolBench = { measureSendRate };', resolveDir: process.cwd(), loader: "ts" },
-      bundle: true, write: false, platform: "browser", format: "esm", target: "es2023",
+      stdin: {
+        contents:
+          'import { measureSendRate } from "./src/web/app/send-bench.ts"; globalThis.obolBench = { measureSendRate };',
+        resolveDir: process.cwd(),
+        loader: "ts",
+      },
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      target: "es2023",
     });
     const page = await browser.newPage();
     await page.setContent("<!doctype html><title>bench</title>");
@@ -38,8 +47,18 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     const inPage = await page.evaluate((t) => (globalThis as unknown as Bench).obolBench.measureSendRate(t), ms);
     const inNode = await measureSendRate(ms);
     out.push(
-      { metric: "browser.client.send.per_s", value: inPage.perS, unit: "messages/s", note: `Chromium page, ${inPage.backend} crypto backend; route + seal + pay(free) + 5-hop Sphinx build, 256-byte content (X25519 in libsodium WASM)` },
-      { metric: "browser.node.client.send.per_s", value: inNode.perS, unit: "messages/s", note: `same code in Node (${inNode.backend} backend: node:crypto + libsodium), same run` },
+      {
+        metric: "browser.client.send.per_s",
+        value: inPage.perS,
+        unit: "messages/s",
+        note: `Chromium page, ${inPage.backend} crypto backend; route + seal + pay(free) + 5-hop Sphinx build, 256-byte content (X25519 in libsodium WASM)`,
+      },
+      {
+        metric: "browser.node.client.send.per_s",
+        value: inNode.perS,
+        unit: "messages/s",
+        note: `same code in Node (${inNode.backend} backend: node:crypto + libsodium), same run`,
+      },
     );
 
     const outDir = await buildApp();
@@ -47,11 +66,26 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     const worker = assets.find((f) => f.startsWith("worker-") && f.endsWith(".js"))!;
     const gz = (f: string) => gzipSync(readFileSync(join(outDir, "assets", f)), { level: 9 }).length;
     out.push(
-      { metric: "browser.bundle_kib_gzip", value: kib(gz(worker)), unit: "KiB", note: "client entry (Web Worker chunk: client, Sphinx, libp2p, viem), gzip -9; goal ≤ 600" },
-      { metric: "browser.app_kib_gzip", value: kib(assets.filter((f) => f.endsWith(".js")).reduce((s, f) => s + gz(f), 0)), unit: "KiB", note: "all JavaScript of the app, gzip -9" },
+      {
+        metric: "browser.bundle_kib_gzip",
+        value: kib(gz(worker)),
+        unit: "KiB",
+        note: "client entry (Web Worker chunk: client, Sphinx, libp2p, viem), gzip -9; goal ≤ 600",
+      },
+      {
+        metric: "browser.app_kib_gzip",
+        value: kib(assets.filter((f) => f.endsWith(".js")).reduce((s, f) => s + gz(f), 0)),
+        unit: "KiB",
+        note: "all JavaScript of the app, gzip -9",
+      },
     );
 
-    out.push({ metric: "browser.first_message_ms", value: await firstMessageMs(browser), unit: "ms", note: "open the sender's page → message shown in the recipient's page, devnet on loopback, free scheme" });
+    out.push({
+      metric: "browser.first_message_ms",
+      value: await firstMessageMs(browser),
+      unit: "ms",
+      note: "open the sender's page → message shown in the recipient's page, devnet on loopback, free scheme",
+    });
   } finally {
     await browser.close();
   }

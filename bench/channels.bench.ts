@@ -28,7 +28,14 @@ import { scheme as channelsScheme } from "../src/schemes/channels/scheme.js";
 import { x25519Group } from "../src/crypto/sphinx/group.js";
 import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../src/chain/abi/PaymentChannels.js";
-import { domainSeparator, privateKeySigner, roundCommitment, signTicket, toRedeemable, type RedeemableTicket } from "../src/schemes/channels/ticket.js";
+import {
+  domainSeparator,
+  privateKeySigner,
+  roundCommitment,
+  signTicket,
+  toRedeemable,
+  type RedeemableTicket,
+} from "../src/schemes/channels/ticket.js";
 import { pointAddress } from "../src/schemes/channels/por.js";
 import { ATTACHMENT_SIZE, DEFAULT_PARAMS, RECEIPT_SIZE, SLOT_SIZE } from "../src/schemes/channels/constants.js";
 import { mutate, seededRandom } from "./channels-mutants.js";
@@ -90,10 +97,30 @@ async function gasFigures(): Promise<Metric[]> {
   const oneChannelGas = await gas(await channels.write.redeemTickets([oneChannel], { account: relay }));
   return [
     { metric: "channels.gas.open", value: Number(openGas), unit: "gas", note: "openChannel incl. transferFrom" },
-    { metric: "channels.gas.commit_round", value: Number(commitGas), unit: "gas", note: "commitRound: one per relay per epoch, shared by all its incoming channels" },
-    { metric: "channels.gas.redeem_ticket", value: Number(single), unit: "gas", note: "one winning ticket, own tx, incl. token transfer" },
-    { metric: "channels.gas.redeem_batch_per_ticket", value: Number(batchGas / 50n), unit: "gas", note: "batch of 50 over 10 channels, one transfer" },
-    { metric: "channels.gas.redeem_batch_per_ticket_one_channel", value: Number(oneChannelGas / 50n), unit: "gas", note: "batch of 50 on one channel" },
+    {
+      metric: "channels.gas.commit_round",
+      value: Number(commitGas),
+      unit: "gas",
+      note: "commitRound: one per relay per epoch, shared by all its incoming channels",
+    },
+    {
+      metric: "channels.gas.redeem_ticket",
+      value: Number(single),
+      unit: "gas",
+      note: "one winning ticket, own tx, incl. token transfer",
+    },
+    {
+      metric: "channels.gas.redeem_batch_per_ticket",
+      value: Number(batchGas / 50n),
+      unit: "gas",
+      note: "batch of 50 over 10 channels, one transfer",
+    },
+    {
+      metric: "channels.gas.redeem_batch_per_ticket_one_channel",
+      value: Number(oneChannelGas / 50n),
+      unit: "gas",
+      note: "batch of 50 on one channel",
+    },
   ];
 }
 
@@ -110,27 +137,46 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const channelsAddress = (await viem.deployContract("PaymentChannels", [tokenAddress, 3600])).address;
   // Accounts as connectChain makes them from a key file (privateKeyAccount: the ticket signer signs natively).
   const chains = [1, 2, 3, 4].map((i): ChainClients => {
-    const account = privateKeyAccount(bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: i }).getHdKey().privateKey!));
+    const account = privateKeyAccount(
+      bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: i }).getHdKey().privateKey!),
+    );
     return {
       publicClient,
       walletClient: createWalletClient({ account, chain: publicClient.chain, transport: custom(conn.provider) }),
       account: account.address,
-      deployment: { chainId: publicClient.chain.id, rpcUrl: "in-process", startBlock: 0n, contracts: { ObolToken: tokenAddress, RelayRegistry: zeroAddress, PaymentChannels: channelsAddress } },
+      deployment: {
+        chainId: publicClient.chain.id,
+        rpcUrl: "in-process",
+        startBlock: 0n,
+        contracts: { ObolToken: tokenAddress, RelayRegistry: zeroAddress, PaymentChannels: channelsAddress },
+      },
     };
   });
   const [client, a, b, c] = chains as [ChainClients, ChainClients, ChainClients, ChainClients];
-  const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! } });
+  const token = getContract({
+    address: tokenAddress,
+    abi: obolTokenAbi,
+    client: { public: publicClient, wallet: (await viem.getWalletClients())[0]! },
+  });
   for (const ch of chains) await token.write.transfer([ch.account, 10_000n * OBOL]);
   await openChannel(client, a.account, 1000n * OBOL);
   await openChannel(a, b.account, 1000n * OBOL);
   const params = DEFAULT_PARAMS;
-  const deps = (ch: ChainClients) => ({ chain: ch, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+  const deps = (ch: ChainClients) => ({
+    chain: ch,
+    db: openDatabase(":memory:"),
+    log: silentLogger(),
+    libp2p: null as unknown as Libp2p,
+  });
   const payer = new ChannelsClient(deps(client), { params });
   const relayB = new ChannelsRelay({ ...deps(b), relay: b.account }, { params, topUpBelowUnits: 0n });
   await relayB.start(); // commits B's lottery round, which A's onward tickets name
   // One store for A's two relay objects below: they share A's account, hence its lottery rounds.
   const dbA = openDatabase(":memory:");
-  const relayA = new ChannelsRelay({ ...deps(a), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 });
+  const relayA = new ChannelsRelay(
+    { ...deps(a), db: dbA, relay: a.account },
+    { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 },
+  );
   await relayA.start();
   const route: RouteHop[] = [a, b, c].map((ch, layer) => ({ relay: ch.account, mixKey: new Uint8Array(32), layer }));
   const n = quick ? 200 : 2000;
@@ -147,8 +193,14 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
     const w0 = performance.now();
     for (const p of batch) {
       const v = await relay.onPacket({
-        slot: p.pay.slots[0]!, attachment: p.pay.attachment, ss: p.secrets[0]!, replayTag: new Uint8Array(32),
-        packetRef: new Uint8Array(32), fromPeer: "bench", nextHop: b.account, epoch: 1n,
+        slot: p.pay.slots[0]!,
+        attachment: p.pay.attachment,
+        ss: p.secrets[0]!,
+        replayTag: new Uint8Array(32),
+        packetRef: new Uint8Array(32),
+        fromPeer: "bench",
+        nextHop: b.account,
+        epoch: 1n,
       });
       if (!v.accept) throw new Error(`bench packet refused: ${v.reason}`);
       await v.onward?.(); // the onward ticket, made as the packet leaves the delay queue
@@ -167,14 +219,29 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const every = await relayRun(relayA, packets);
   const relayUs = every.wallUs;
   // Same work with signatures verified only for winners (docs/channels.md §5).
-  const lazy = new ChannelsRelay({ ...deps(a), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9, verifySignature: "winners-only" });
+  const lazy = new ChannelsRelay(
+    { ...deps(a), db: dbA, relay: a.account },
+    { params, topUpBelowUnits: 0n, redeemThreshold: 1e9, verifySignature: "winners-only" },
+  );
   await lazy.start();
   const winnersOnly = await relayRun(lazy, await fresh(n));
   // Same-run baseline: the onward ticket signed through viem's account.sign (noble in JavaScript),
   // what a relay did before its chain account's key reached libsecp256k1 (issue 9, relay CPU).
-  const viemAccount = privateKeyToAccount(bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: 2 }).getHdKey().privateKey!));
-  const viemChain: ChainClients = { ...a, walletClient: createWalletClient({ account: viemAccount, chain: publicClient.chain, transport: custom(conn.provider) }) };
-  const viemSigned = new ChannelsRelay({ ...deps(viemChain), db: dbA, relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 });
+  const viemAccount = privateKeyToAccount(
+    bytesToHex(mnemonicToAccount(MNEMONIC, { addressIndex: 2 }).getHdKey().privateKey!),
+  );
+  const viemChain: ChainClients = {
+    ...a,
+    walletClient: createWalletClient({
+      account: viemAccount,
+      chain: publicClient.chain,
+      transport: custom(conn.provider),
+    }),
+  };
+  const viemSigned = new ChannelsRelay(
+    { ...deps(viemChain), db: dbA, relay: a.account },
+    { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 },
+  );
   await viemSigned.start();
   const viemRun = await relayRun(viemSigned, await fresh(n));
 
@@ -196,12 +263,30 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   let crashes = 0;
   let wrongReason = 0;
   const replayed = await one();
-  const first = await relayA.onPacket({ slot: replayed.pay.slots[0]!, attachment: replayed.pay.attachment, ss: replayed.secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
+  const first = await relayA.onPacket({
+    slot: replayed.pay.slots[0]!,
+    attachment: replayed.pay.attachment,
+    ss: replayed.secrets[0]!,
+    replayTag: new Uint8Array(32),
+    packetRef: new Uint8Array(32),
+    fromPeer: "fuzz",
+    nextHop: b.account,
+    epoch: 1n,
+  });
   if (!first.accept) throw new Error(`fuzz replay base refused: ${first.reason}`);
   for (let i = 0; i < fuzzN; i++) {
     const m = mutate(fuzzBase.pay.slots[0]!, fuzzBase.pay.attachment, rand, replayed.pay);
     try {
-      const v = await relayA.onPacket({ slot: m.slot, attachment: m.attachment, ss: m.replay ? replayed.secrets[0]! : fuzzBase.secrets[0]!, replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "fuzz", nextHop: b.account, epoch: 1n });
+      const v = await relayA.onPacket({
+        slot: m.slot,
+        attachment: m.attachment,
+        ss: m.replay ? replayed.secrets[0]! : fuzzBase.secrets[0]!,
+        replayTag: new Uint8Array(32),
+        packetRef: new Uint8Array(32),
+        fromPeer: "fuzz",
+        nextHop: b.account,
+        epoch: 1n,
+      });
       if (v.accept) {
         accepted++;
         fuzzBase = await one();
@@ -224,35 +309,131 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   const nobleRec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
   const struct = new Uint8Array(randomBytes(224));
   return [
-    { metric: "channels.relay_us_per_packet", value: relayUs, unit: "µs", note: `wall clock, mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"}, keccak ${nativeKeccak ? "native" : "noble"})` },
-    { metric: "channels.relay_cpu_us_per_packet", value: every.cpuUs, unit: "µs", note: "same run, CPU time of this process per packet (user+system): what one core spends, less sensitive to a loaded machine than wall clock" },
-    { metric: "channels.relay_us_per_packet_winners_only", value: winnersOnly.wallUs, unit: "µs", note: "same, signature verified only for winning tickets (wall clock)" },
-    { metric: "channels.relay_cpu_us_per_packet_winners_only", value: winnersOnly.cpuUs, unit: "µs", note: "same, CPU time per packet" },
-    { metric: "channels.baseline.relay_us_per_packet_viem_signer", value: viemRun.wallUs, unit: "µs", note: "same-run baseline: onward ticket signed by viem's account.sign (noble), as before issue 9's relay-CPU work (wall clock)" },
-    { metric: "channels.baseline.relay_cpu_us_per_packet_viem_signer", value: viemRun.cpuUs, unit: "µs", note: "same baseline, CPU time per packet" },
-    { metric: "channels.relay_us_per_receipt", value: receiptUs, unit: "µs", note: "ack → response → win decision → store" },
-    { metric: "channels.client_us_per_packet", value: clientUs, unit: "µs", note: "3-hop route: challenges, slots, one signed ticket" },
-    { metric: "channels.fuzz_tickets", value: fuzzN, unit: "tickets", note: "seeded structure-aware mutants (one field each) fed to onPacket" },
+    {
+      metric: "channels.relay_us_per_packet",
+      value: relayUs,
+      unit: "µs",
+      note: `wall clock, mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"}, keccak ${nativeKeccak ? "native" : "noble"})`,
+    },
+    {
+      metric: "channels.relay_cpu_us_per_packet",
+      value: every.cpuUs,
+      unit: "µs",
+      note: "same run, CPU time of this process per packet (user+system): what one core spends, less sensitive to a loaded machine than wall clock",
+    },
+    {
+      metric: "channels.relay_us_per_packet_winners_only",
+      value: winnersOnly.wallUs,
+      unit: "µs",
+      note: "same, signature verified only for winning tickets (wall clock)",
+    },
+    {
+      metric: "channels.relay_cpu_us_per_packet_winners_only",
+      value: winnersOnly.cpuUs,
+      unit: "µs",
+      note: "same, CPU time per packet",
+    },
+    {
+      metric: "channels.baseline.relay_us_per_packet_viem_signer",
+      value: viemRun.wallUs,
+      unit: "µs",
+      note: "same-run baseline: onward ticket signed by viem's account.sign (noble), as before issue 9's relay-CPU work (wall clock)",
+    },
+    {
+      metric: "channels.baseline.relay_cpu_us_per_packet_viem_signer",
+      value: viemRun.cpuUs,
+      unit: "µs",
+      note: "same baseline, CPU time per packet",
+    },
+    {
+      metric: "channels.relay_us_per_receipt",
+      value: receiptUs,
+      unit: "µs",
+      note: "ack → response → win decision → store",
+    },
+    {
+      metric: "channels.client_us_per_packet",
+      value: clientUs,
+      unit: "µs",
+      note: "3-hop route: challenges, slots, one signed ticket",
+    },
+    {
+      metric: "channels.fuzz_tickets",
+      value: fuzzN,
+      unit: "tickets",
+      note: "seeded structure-aware mutants (one field each) fed to onPacket",
+    },
     { metric: "channels.fuzz_tickets_accepted", value: accepted, unit: "tickets", note: "must be 0" },
     { metric: "channels.fuzz_tickets_crashes", value: crashes, unit: "tickets", note: "must be 0" },
-    { metric: "channels.fuzz_tickets_wrong_reason", value: wrongReason, unit: "tickets", note: "refused for another reason than the mutation implies; must be 0" },
-    { metric: "channels.check_signature_us", value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms), unit: "µs", note: `ECDSA recover (${backend})` },
-    { metric: "channels.check_challenge_us", value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms), unit: "µs", note: `own·G + hint, keccak (${backend})` },
-    { metric: "channels.sign_onward_us", value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms), unit: "µs", note: `ECDSA sign, RFC 6979 (${backend})` },
+    {
+      metric: "channels.fuzz_tickets_wrong_reason",
+      value: wrongReason,
+      unit: "tickets",
+      note: "refused for another reason than the mutation implies; must be 0",
+    },
+    {
+      metric: "channels.check_signature_us",
+      value: 1e6 / opsPerSecond(() => recoverSigner(digest, sig), ms),
+      unit: "µs",
+      note: `ECDSA recover (${backend})`,
+    },
+    {
+      metric: "channels.check_challenge_us",
+      value: 1e6 / opsPerSecond(() => challengeAnswerable(own, hint, challenge), ms),
+      unit: "µs",
+      note: `own·G + hint, keccak (${backend})`,
+    },
+    {
+      metric: "channels.sign_onward_us",
+      value: 1e6 / opsPerSecond(() => signer.signDigest(digest, null as never), ms),
+      unit: "µs",
+      note: `ECDSA sign, RFC 6979 (${backend})`,
+    },
     // The candidates side by side (issue 9, finding 6): noble in JavaScript vs libsecp256k1 (N-API).
-    { metric: "channels.candidates.noble_recover_us", value: 1e6 / opsPerSecond(() => secp256k1.Signature.fromBytes(nobleRec, "recovered").recoverPublicKey(digest), ms), unit: "µs", note: "@noble/curves recoverPublicKey" },
-    { metric: "channels.candidates.noble_sign_us", value: 1e6 / opsPerSecond(() => secp256k1.sign(digest, sk, { prehash: false, format: "recovered" }), ms), unit: "µs", note: "@noble/curves sign, prehashed" },
+    {
+      metric: "channels.candidates.noble_recover_us",
+      value:
+        1e6 / opsPerSecond(() => secp256k1.Signature.fromBytes(nobleRec, "recovered").recoverPublicKey(digest), ms),
+      unit: "µs",
+      note: "@noble/curves recoverPublicKey",
+    },
+    {
+      metric: "channels.candidates.noble_sign_us",
+      value: 1e6 / opsPerSecond(() => secp256k1.sign(digest, sk, { prehash: false, format: "recovered" }), ms),
+      unit: "µs",
+      note: "@noble/curves sign, prehashed",
+    },
     ...(nativeSecp256k1 ? nativeCandidates(nativeSecp256k1, digest, sk, ms) : []),
-    { metric: "channels.candidates.noble_keccak224_us", value: 1e6 / opsPerSecond(() => keccak_256(struct), ms), unit: "µs", note: "@noble/hashes keccak_256 of a 224-byte EIP-712 struct" },
-    { metric: "channels.candidates.keccak224_us", value: 1e6 / opsPerSecond(() => keccak256(struct), ms), unit: "µs", note: `keccak256 as the relay runs it (${nativeKeccak ? "keccak@3.0.4 N-API prebuild, XKCP" : "noble: native binary not loaded"})` },
+    {
+      metric: "channels.candidates.noble_keccak224_us",
+      value: 1e6 / opsPerSecond(() => keccak_256(struct), ms),
+      unit: "µs",
+      note: "@noble/hashes keccak_256 of a 224-byte EIP-712 struct",
+    },
+    {
+      metric: "channels.candidates.keccak224_us",
+      value: 1e6 / opsPerSecond(() => keccak256(struct), ms),
+      unit: "µs",
+      note: `keccak256 as the relay runs it (${nativeKeccak ? "keccak@3.0.4 N-API prebuild, XKCP" : "noble: native binary not loaded"})`,
+    },
   ];
 }
 
 function nativeCandidates(lib: NativeSecp256k1, digest: Uint8Array, sk: Uint8Array, ms: number): Metric[] {
   const { signature, recid } = lib.ecdsaSign(digest, sk);
   return [
-    { metric: "channels.candidates.native_recover_us", value: 1e6 / opsPerSecond(() => lib.ecdsaRecover(signature, recid, digest, false), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaRecover (libsecp256k1, N-API prebuild)" },
-    { metric: "channels.candidates.native_sign_us", value: 1e6 / opsPerSecond(() => lib.ecdsaSign(digest, sk), ms), unit: "µs", note: "secp256k1@5.0.1 ecdsaSign (libsecp256k1, N-API prebuild)" },
+    {
+      metric: "channels.candidates.native_recover_us",
+      value: 1e6 / opsPerSecond(() => lib.ecdsaRecover(signature, recid, digest, false), ms),
+      unit: "µs",
+      note: "secp256k1@5.0.1 ecdsaRecover (libsecp256k1, N-API prebuild)",
+    },
+    {
+      metric: "channels.candidates.native_sign_us",
+      value: 1e6 / opsPerSecond(() => lib.ecdsaSign(digest, sk), ms),
+      unit: "µs",
+      note: "secp256k1@5.0.1 ecdsaSign (libsecp256k1, N-API prebuild)",
+    },
   ];
 }
 
@@ -269,7 +450,14 @@ function grindFigure(n: number): Metric[] {
   let wins = 0;
   for (let index = (1n << 24n) + 1n; kept < n; index++) {
     const response = BigInt(`0x${Buffer.from(randomBytes(31)).toString("hex")}`) + 1n;
-    const t = { channel: `0x${"11".repeat(32)}` as `0x${string}`, amount: 5n, index, epoch: 1n, winProb: DEFAULT_PARAMS.winProb, challenge: `0x${"22".repeat(20)}` as `0x${string}` };
+    const t = {
+      channel: `0x${"11".repeat(32)}` as `0x${string}`,
+      amount: 5n,
+      index,
+      epoch: 1n,
+      winProb: DEFAULT_PARAMS.winProb,
+      challenge: `0x${"22".repeat(20)}` as `0x${string}`,
+    };
     const digest = ticketDigest(t, domain);
     const m = new Uint8Array(64);
     m.set(digest);
@@ -279,26 +467,59 @@ function grindFigure(n: number): Metric[] {
     kept++;
     if (isWinning(digest, response, secret, t.winProb)) wins++;
   }
-  const sigma = Math.sqrt(p * (1 - p) / n);
+  const sigma = Math.sqrt((p * (1 - p)) / n);
   return [
-    { metric: "channels.grind.winner_share_ratio", value: wins / n / p, unit: "ratio", note: `observed winner share ÷ p over ${n} tickets a grinding source chose to send (p = ${p}; 3σ band ${(1 - 3 * sigma / p).toFixed(3)}–${(1 + 3 * sigma / p).toFixed(3)}; was 0 before)` },
+    {
+      metric: "channels.grind.winner_share_ratio",
+      value: wins / n / p,
+      unit: "ratio",
+      note: `observed winner share ÷ p over ${n} tickets a grinding source chose to send (p = ${p}; 3σ band ${(1 - (3 * sigma) / p).toFixed(3)}–${(1 + (3 * sigma) / p).toFixed(3)}; was 0 before)`,
+    },
   ];
 }
 
 /** Finding 1 of issue 9: share of reply blocks whose attachment names (ecrecovers to) their builder. */
 async function replyFigure(n: number): Promise<Metric[]> {
   const signer = privateKeySigner(mnemonicToAccount(MNEMONIC, { addressIndex: 3 }).getHdKey().privateKey!);
-  const payer = new ChannelsClient({ chain: null as unknown as ChainClients, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p }, { signer });
+  const payer = new ChannelsClient(
+    {
+      chain: null as unknown as ChainClients,
+      db: openDatabase(":memory:"),
+      log: silentLogger(),
+      libp2p: null as unknown as Libp2p,
+    },
+    { signer },
+  );
   const network = obolNetwork(channelsScheme);
   const domain = domainSeparator(31337, zeroAddress);
-  const route: RouteHop[] = [0, 1, 2, 3, 4].map((layer) => ({ relay: privateKeySigner(randomBytes(32)).address, mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()), layer }));
+  const route: RouteHop[] = [0, 1, 2, 3, 4].map((layer) => ({
+    relay: privateKeySigner(randomBytes(32)).address,
+    mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()),
+    layer,
+  }));
   let recovered = 0;
   for (let i = 0; i < n; i++) {
-    const { block } = await buildReplyBlock({ network, payer, route, epoch: 1n, kind: "reply", delays: [0, 0, 0, 0, 0], mailbox: new Uint8Array(32) });
+    const { block } = await buildReplyBlock({
+      network,
+      payer,
+      route,
+      epoch: 1n,
+      kind: "reply",
+      delays: [0, 0, 0, 0, 0],
+      mailbox: new Uint8Array(32),
+    });
     const t = decodeAttachment(block.subarray(block.length - ATTACHMENT_SIZE));
-    if (recoverSigner(ticketDigest(t, domain), t.signature)?.toLowerCase() === signer.address.toLowerCase()) recovered++;
+    if (recoverSigner(ticketDigest(t, domain), t.signature)?.toLowerCase() === signer.address.toLowerCase())
+      recovered++;
   }
-  return [{ metric: "channels.reply.sender_recoverable", value: recovered / n, unit: "share", note: `of ${n} reply blocks, builder's account recovered by ecrecover from the attachment; must be 0 (was 1)` }];
+  return [
+    {
+      metric: "channels.reply.sender_recoverable",
+      value: recovered / n,
+      unit: "share",
+      note: `of ${n} reply blocks, builder's account recovered by ecrecover from the attachment; must be 0 (was 1)`,
+    },
+  ];
 }
 
 /** Runs the channels benchmarks. */
@@ -307,6 +528,11 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   metrics.push(...(await cpuFigures(options.quick)));
   metrics.push(...grindFigure(10_000));
   metrics.push(...(await replyFigure(options.quick ? 20 : 200)));
-  metrics.push({ metric: "channels.bytes_per_packet", value: SLOT_SIZE + ATTACHMENT_SIZE + RECEIPT_SIZE, unit: "bytes", note: `per hop: slot ${SLOT_SIZE} + attachment ${ATTACHMENT_SIZE} + receipt ${RECEIPT_SIZE}` });
+  metrics.push({
+    metric: "channels.bytes_per_packet",
+    value: SLOT_SIZE + ATTACHMENT_SIZE + RECEIPT_SIZE,
+    unit: "bytes",
+    note: `per hop: slot ${SLOT_SIZE} + attachment ${ATTACHMENT_SIZE} + receipt ${RECEIPT_SIZE}`,
+  });
   return metrics;
 }

@@ -16,10 +16,22 @@ import type { BenchOptions, Metric } from "./metric.js";
 
 function directory(): DirectorySnapshot {
   const entry = (role: "gateway" | "mix", layer: number): DirectoryEntry => ({
-    relay: getAddress(bytesToHex(randomBytes(20))), role, layer, stake: 1n, blsKey: new Uint8Array(), multiaddr: "",
+    relay: getAddress(bytesToHex(randomBytes(20))),
+    role,
+    layer,
+    stake: 1n,
+    blsKey: new Uint8Array(),
+    multiaddr: "",
     mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()),
   });
-  return { epoch: 1n, entries: [entry("gateway", 0), entry("gateway", 0), ...[1, 2, 3].flatMap((l) => [entry("mix", l), entry("mix", l), entry("mix", l)])] };
+  return {
+    epoch: 1n,
+    entries: [
+      entry("gateway", 0),
+      entry("gateway", 0),
+      ...[1, 2, 3].flatMap((l) => [entry("mix", l), entry("mix", l), entry("mix", l)]),
+    ],
+  };
 }
 
 export async function run({ quick }: BenchOptions): Promise<Metric[]> {
@@ -34,11 +46,33 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     let block: Uint8Array | null = null;
     if (withReply) {
       const back = selectRoute({ directory: dir, entry: g1!.relay, exit: g0!.relay });
-      block = (await buildReplyBlock({ network, payer, route: back, epoch: 1n, kind: "reply", delays: hopDelays(back, 200), mailbox })).block;
+      block = (
+        await buildReplyBlock({
+          network,
+          payer,
+          route: back,
+          epoch: 1n,
+          kind: "reply",
+          delays: hopDelays(back, 200),
+          mailbox,
+        })
+      ).block;
     }
-    const sealed = seal({ message: encodeEnvelope({ type: "message", id: new Uint8Array(16), surb: block, content }), recipientPublicKey: bob.publicKey });
+    const sealed = seal({
+      message: encodeEnvelope({ type: "message", id: new Uint8Array(16), surb: block, content }),
+      recipientPublicKey: bob.publicKey,
+    });
     const route = selectRoute({ directory: dir, entry: g0!.relay, exit: g1!.relay });
-    await buildPacket({ network, payer, route, epoch: 1n, kind: "payload", delays: hopDelays(route, 200), final: { action: "deliver", mailbox }, message: sealed });
+    await buildPacket({
+      network,
+      payer,
+      route,
+      epoch: 1n,
+      kind: "payload",
+      delays: hopDelays(route, 200),
+      final: { action: "deliver", mailbox },
+      message: sealed,
+    });
   };
   const rate = async (withReply: boolean) => {
     const ms = quick ? 500 : 3_000;
@@ -52,7 +86,17 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     return (n / (performance.now() - start)) * 1000;
   };
   return [
-    { metric: "client.send.per_s", value: await rate(false), unit: "messages/s", note: "route + seal + pay(free) + 5-hop Sphinx build, 256-byte content, one core" },
-    { metric: "client.send_with_surb.per_s", value: await rate(true), unit: "messages/s", note: "as client.send plus a paid 5-hop SURB reply block" },
+    {
+      metric: "client.send.per_s",
+      value: await rate(false),
+      unit: "messages/s",
+      note: "route + seal + pay(free) + 5-hop Sphinx build, 256-byte content, one core",
+    },
+    {
+      metric: "client.send_with_surb.per_s",
+      value: await rate(true),
+      unit: "messages/s",
+      note: "as client.send plus a paid 5-hop SURB reply block",
+    },
   ];
 }

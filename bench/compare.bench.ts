@@ -23,7 +23,9 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     const report = await runComparison({
       schemes: ["free", "channels", "tickets", "shopper"],
       // Quick: a smaller network, but enough messages (1/s per client for 8 s) for a latency percentile.
-      ...(quick ? { gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 8, messagesPerS: 1 } : { gateways: 2, mixesPerLayer: 3, clients: 4, durationS: 20 }),
+      ...(quick
+        ? { gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 8, messagesPerS: 1 }
+        : { gateways: 2, mixesPerLayer: 3, clients: 4, durationS: 20 }),
       seed: "bench",
       seeds: quick ? 2 : 3,
       dataDir,
@@ -37,17 +39,52 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
         continue;
       }
       if (s.scheme !== "free" && s.gas.per1000Hops !== null)
-        metrics.push({ metric: `compare.gas_per_1000_hops.${s.scheme}`, value: Math.round(s.gas.per1000Hops), unit: "gas", note: `${s.gas.scheme} scheme gas over ${s.hops} packet-hops` });
+        metrics.push({
+          metric: `compare.gas_per_1000_hops.${s.scheme}`,
+          value: Math.round(s.gas.per1000Hops),
+          unit: "gas",
+          note: `${s.gas.scheme} scheme gas over ${s.hops} packet-hops`,
+        });
       if (s.scheme !== "free" && s.gas.steady?.per1000Hops != null)
-        metrics.push({ metric: `compare.steady_gas_per_1000_hops.${s.scheme}`, value: Math.round(s.gas.steady.per1000Hops), unit: "gas", note: `${s.gas.steady.gas} gas after setup over ${s.gas.steady.hops} packet-hops, ${s.gas.steady.epochs} epoch(s); setup ${s.gas.setup} gas apart` });
-      const recurring = report.scale.rows.find((r) => r.scheme === s.scheme && r.relays === report.scale.assumptions.relayCounts[0]);
-      if (recurring) metrics.push({ metric: `compare.recurring_gas_per_1000_hops.${s.scheme}`, value: Math.round(recurring.gasPerHop * 1000), unit: "gas", note: `scale model at ${recurring.relays} relays, deployments excluded` });
+        metrics.push({
+          metric: `compare.steady_gas_per_1000_hops.${s.scheme}`,
+          value: Math.round(s.gas.steady.per1000Hops),
+          unit: "gas",
+          note: `${s.gas.steady.gas} gas after setup over ${s.gas.steady.hops} packet-hops, ${s.gas.steady.epochs} epoch(s); setup ${s.gas.setup} gas apart`,
+        });
+      const recurring = report.scale.rows.find(
+        (r) => r.scheme === s.scheme && r.relays === report.scale.assumptions.relayCounts[0],
+      );
+      if (recurring)
+        metrics.push({
+          metric: `compare.recurring_gas_per_1000_hops.${s.scheme}`,
+          value: Math.round(recurring.gasPerHop * 1000),
+          unit: "gas",
+          note: `scale model at ${recurring.relays} relays, deployments excluded`,
+        });
       for (const l of s.linking) {
         const ci = `95% CI [${l.accuracy.low.toFixed(3)}, ${l.accuracy.high.toFixed(3)}] over ${l.accuracy.n} seeds`;
-        metrics.push({ metric: `compare.linking.${s.scheme}.${l.adversary}.accuracy`, value: round3(l.accuracy.mean), unit: "ratio", note: `${l.description}; ${ci}; leaks: ${l.leaks ?? "undetermined"}` });
-        if (l.free) metrics.push({ metric: `compare.linking.${s.scheme}.${l.adversary}.free_accuracy`, value: round3(l.free.mean), unit: "ratio", note: `free on the same seeds; chance ${round3(l.chance.mean)}, 1/#clients ${round3(l.uniform)}` });
+        metrics.push({
+          metric: `compare.linking.${s.scheme}.${l.adversary}.accuracy`,
+          value: round3(l.accuracy.mean),
+          unit: "ratio",
+          note: `${l.description}; ${ci}; leaks: ${l.leaks ?? "undetermined"}`,
+        });
+        if (l.free)
+          metrics.push({
+            metric: `compare.linking.${s.scheme}.${l.adversary}.free_accuracy`,
+            value: round3(l.free.mean),
+            unit: "ratio",
+            note: `free on the same seeds; chance ${round3(l.chance.mean)}, 1/#clients ${round3(l.uniform)}`,
+          });
       }
-      if (s.latency.p95 !== null) metrics.push({ metric: `compare.latency_p95_ms.${s.scheme}`, value: s.latency.p95, unit: "ms", note: `${s.latency.count} messages` });
+      if (s.latency.p95 !== null)
+        metrics.push({
+          metric: `compare.latency_p95_ms.${s.scheme}`,
+          value: s.latency.p95,
+          unit: "ms",
+          note: `${s.latency.count} messages`,
+        });
     }
     return metrics;
   } finally {

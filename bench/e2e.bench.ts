@@ -16,16 +16,30 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "obol-bench-e2e-"));
   try {
     const report = await runDevnet({
-      scheme: "free", durationS: quick ? 10 : 30, seed: "bench", dataDir, messagesPerS: 1,
-      log: silentLogger(), signal: new AbortController().signal,
+      scheme: "free",
+      durationS: quick ? 10 : 30,
+      seed: "bench",
+      dataDir,
+      messagesPerS: 1,
+      log: silentLogger(),
+      signal: new AbortController().signal,
     });
     const note = `5 hops, 1/μ = ${DEFAULT_RATES.meanDelayMs} ms per mix hop (3 mix hops, gateways 0), λP ${DEFAULT_RATES.payloadPerS}/s, ${report.latency.count} messages, 250 ms inbox polling`;
     return [
       { metric: "e2e.latency.p50_ms", value: report.latency.p50, unit: "ms", note },
       { metric: "e2e.latency.p95_ms", value: report.latency.p95, unit: "ms", note },
       { metric: "e2e.latency.p99_ms", value: report.latency.p99, unit: "ms", note },
-      { metric: "e2e.reply_latency.p95_ms", value: report.replyLatency.p95, unit: "ms", note: "SURB reply, same route shape" },
-      { metric: "e2e.delivered_ratio", value: report.messages.sent === 0 ? 0 : report.messages.delivered / report.messages.sent, unit: "ratio" },
+      {
+        metric: "e2e.reply_latency.p95_ms",
+        value: report.replyLatency.p95,
+        unit: "ms",
+        note: "SURB reply, same route shape",
+      },
+      {
+        metric: "e2e.delivered_ratio",
+        value: report.messages.sent === 0 ? 0 : report.messages.delivered / report.messages.sent,
+        unit: "ratio",
+      },
     ];
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -24,7 +24,9 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const admin = wallets[0]!;
   const client = { public: publicClient, wallet: admin };
   const tokenAddress = (await viem.deployContract("ObolToken", [parseEther("1000000000")])).address;
-  const registryAddress = (await viem.deployContract("RelayRegistry", [tokenAddress, EPOCH, MIN, 60n, admin.account.address])).address;
+  const registryAddress = (
+    await viem.deployContract("RelayRegistry", [tokenAddress, EPOCH, MIN, 60n, admin.account.address])
+  ).address;
   const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
   const registry = getContract({ address: registryAddress, abi: relayRegistryAbi, client });
   const gas = async (hash: `0x${string}`) => (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
@@ -58,8 +60,20 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     await token.write.transfer([account.address, MIN]);
     // The admin's client sends; `account` is local, so viem signs with it.
     const wallet = admin;
-    await wallet.writeContract({ address: tokenAddress, abi: obolTokenAbi, functionName: "approve", args: [registryAddress, MIN], account });
-    await wallet.writeContract({ address: registryAddress, abi: relayRegistryAbi, functionName: "register", args: [1, key(100 + i), bls(100 + i), MA, MIN], account });
+    await wallet.writeContract({
+      address: tokenAddress,
+      abi: obolTokenAbi,
+      functionName: "approve",
+      args: [registryAddress, MIN],
+      account,
+    });
+    await wallet.writeContract({
+      address: registryAddress,
+      abi: relayRegistryAbi,
+      functionName: "register",
+      args: [1, key(100 + i), bls(100 + i), MA, MIN],
+      account,
+    });
   }
   await networkHelpers.time.setNextBlockTimestamp(genesis + 2n * EPOCH);
   await registry.write.openEpoch();
@@ -73,15 +87,30 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   });
 
   return [
-    { metric: "registry.register.first-in-epoch.gas", value: Number(registerFirst), unit: "gas", note: "includes fixing the epoch seed" },
-    { metric: "registry.register.gas", value: Number(register), unit: "gas", note: "48-byte BLS key, 77-byte multiaddr" },
+    {
+      metric: "registry.register.first-in-epoch.gas",
+      value: Number(registerFirst),
+      unit: "gas",
+      note: "includes fixing the epoch seed",
+    },
+    {
+      metric: "registry.register.gas",
+      value: Number(register),
+      unit: "gas",
+      note: "48-byte BLS key, 77-byte multiaddr",
+    },
     { metric: "registry.updateKeys.gas", value: Number(updateKeys), unit: "gas", note: "rotation: new history entry" },
     { metric: "registry.updateKeys.replace-pending.gas", value: Number(updateKeysAgain), unit: "gas" },
     { metric: "registry.addStake.gas", value: Number(addStake), unit: "gas" },
     { metric: "registry.unbond.gas", value: Number(unbond), unit: "gas" },
     { metric: "registry.openEpoch.gas", value: Number(openEpoch), unit: "gas" },
     { metric: "registry.withdraw.gas", value: Number(withdraw), unit: "gas" },
-    { metric: `registry.directory-view.page64.n${n + 1}.gas`, value: Number(directoryPage), unit: "gas", note: "eth_call, O(n·page)" },
+    {
+      metric: `registry.directory-view.page64.n${n + 1}.gas`,
+      value: Number(directoryPage),
+      unit: "gas",
+      note: "eth_call, O(n·page)",
+    },
     { metric: `registry.layerOf-view.n${n + 1}.gas`, value: Number(layerOf), unit: "gas", note: "eth_call, O(n)" },
   ];
 }

@@ -29,7 +29,15 @@ const tempDb = () => {
 
 function fakeEntry(): DirectoryEntry {
   const sk = x25519Group.randomSecretKey();
-  return { relay: randomAddress(), role: "mix", mixKey: x25519Group.publicKey(sk), blsKey: new Uint8Array(0), multiaddr: "", stake: 1n, layer: 1 };
+  return {
+    relay: randomAddress(),
+    role: "mix",
+    mixKey: x25519Group.publicKey(sk),
+    blsKey: new Uint8Array(0),
+    multiaddr: "",
+    stake: 1n,
+    layer: 1,
+  };
 }
 
 /**
@@ -56,7 +64,9 @@ async function pipelineRate(count: number): Promise<{ pipeline: number; peel: nu
     knowsRelay: (a) => known.has(a),
     log: silentLogger(),
   };
-  const packets = Array.from({ length: count }, () => buildPacket([self, ...rest], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }));
+  const packets = Array.from({ length: count }, () =>
+    buildPacket([self, ...rest], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }),
+  );
   let start = performance.now();
   for (const packet of packets) {
     const ss = sharedSecret({ group: x25519Group, secretKey, packet });
@@ -68,7 +78,11 @@ async function pipelineRate(count: number): Promise<{ pipeline: number; peel: nu
   let forwarded = 0;
   for (let i = 0; i < packets.length; i += window) {
     const outcomes = await Promise.all(
-      packets.slice(i, i + window).map((packet) => processPacket(context, { packet, attachment: new Uint8Array(0), fromPeer: "bench", epoch: 1n })),
+      packets
+        .slice(i, i + window)
+        .map((packet) =>
+          processPacket(context, { packet, attachment: new Uint8Array(0), fromPeer: "bench", epoch: 1n }),
+        ),
     );
     forwarded += outcomes.filter((o) => o.kind === "forward").length;
   }
@@ -107,7 +121,9 @@ async function loopbackRate(count: number): Promise<number> {
   const client = await createObolNode({ listen: [] });
   try {
     const [a, b] = net.relays;
-    const packets = Array.from({ length: count }, () => buildPacket([a!.entry, b!.entry], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }));
+    const packets = Array.from({ length: count }, () =>
+      buildPacket([a!.entry, b!.entry], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }),
+    );
     const link = await openClientLink(client, a!.entry.multiaddr);
     const start = performance.now();
     for (const p of packets) {
@@ -129,10 +145,35 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const replay = await replayRates(quick ? 5_000 : 50_000);
   const loopback = await loopbackRate(quick ? 1_000 : 5_000);
   return [
-    { metric: "relay.pipeline.per_s", value: pipeline.pipeline, unit: "packets/s", note: "in-process, free scheme, x25519 (sodium), sqlite WAL+FULL group commit, 1 core" },
-    { metric: "relay.pipeline.ratio_to_peel", value: pipeline.pipeline / pipeline.peel, unit: "ratio", note: "pipeline rate ÷ bare sharedSecret+peelPacket rate on the same packets, same run" },
-    { metric: "relay.forward.loopback.per_s", value: loopback, unit: "packets/s", note: "client → relay A → relay B over libp2p TCP loopback, both relays in one process" },
-    { metric: "relay.replay_store.insert_per_s", value: replay.grouped, unit: "inserts/s", note: "group commit (the relay's path), fsync per group" },
-    { metric: "relay.replay_store.insert_autocommit_per_s", value: replay.autocommit, unit: "inserts/s", note: "one durable transaction per insert" },
+    {
+      metric: "relay.pipeline.per_s",
+      value: pipeline.pipeline,
+      unit: "packets/s",
+      note: "in-process, free scheme, x25519 (sodium), sqlite WAL+FULL group commit, 1 core",
+    },
+    {
+      metric: "relay.pipeline.ratio_to_peel",
+      value: pipeline.pipeline / pipeline.peel,
+      unit: "ratio",
+      note: "pipeline rate ÷ bare sharedSecret+peelPacket rate on the same packets, same run",
+    },
+    {
+      metric: "relay.forward.loopback.per_s",
+      value: loopback,
+      unit: "packets/s",
+      note: "client → relay A → relay B over libp2p TCP loopback, both relays in one process",
+    },
+    {
+      metric: "relay.replay_store.insert_per_s",
+      value: replay.grouped,
+      unit: "inserts/s",
+      note: "group commit (the relay's path), fsync per group",
+    },
+    {
+      metric: "relay.replay_store.insert_autocommit_per_s",
+      value: replay.autocommit,
+      unit: "inserts/s",
+      note: "one durable transaction per insert",
+    },
   ];
 }

@@ -34,27 +34,81 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const perEpoch = quick ? 20 : 100;
   const chain = await startLocalChain({ port: 0 });
   try {
-    const deployment = await deployObol({ rpcUrl: chain.rpcUrl, dataDir: mkdtempSync(join(tmpdir(), "obol-bench-rot-")), parameters: { ObolCore: { epochDuration: 3_600n } } });
+    const deployment = await deployObol({
+      rpcUrl: chain.rpcUrl,
+      dataDir: mkdtempSync(join(tmpdir(), "obol-bench-rot-")),
+      parameters: { ObolCore: { epochDuration: 3_600n } },
+    });
     const [admin, operator] = devAccounts(2);
     const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: admin! });
     const relayChain = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: operator! });
-    await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [relayChain.account, 10n ** 21n] }, "fund");
+    await sendContractTx(
+      deployer,
+      {
+        address: deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "transfer",
+        args: [relayChain.account, 10n ** 21n],
+      },
+      "fund",
+    );
     const dataDir = mkdtempSync(join(tmpdir(), "obol-bench-rot-relay-"));
     const ring = MixKeyRing.open(dataDir);
-    const { activeFrom } = await registerRelay(relayChain, { role: "gateway", mixKey: ring.any().publicKey, multiaddr: "/ip4/127.0.0.1/tcp/1", stake: 10n ** 21n });
+    const { activeFrom } = await registerRelay(relayChain, {
+      role: "gateway",
+      mixKey: ring.any().publicKey,
+      multiaddr: "/ip4/127.0.0.1/tcp/1",
+      stake: 10n ** 21n,
+    });
     const db = openDatabase(join(dataDir, "relay.sqlite"));
     const replay = new ReplayStore(db);
     let clock = 0;
-    const rotator = new KeyRotator({ ring, directory: chainKeyDirectory(relayChain), replay, log: silentLogger(), graceMs: 1_000, now: () => clock });
+    const rotator = new KeyRotator({
+      ring,
+      directory: chainKeyDirectory(relayChain),
+      replay,
+      log: silentLogger(),
+      graceMs: 1_000,
+      now: () => clock,
+    });
     const pipeline: PipelineParameters = {
-      group: x25519Group, params, secretKey: ring.any().secretKey, mixKeys: ring,
+      group: x25519Group,
+      params,
+      secretKey: ring.any().secretKey,
+      mixKeys: ring,
       scheme: free.relay({ db, log: silentLogger() } as unknown as SchemeDeps & { relay: `0x${string}` }),
-      replay, committer: new GroupCommitter({ db }), inbox: null, maxDelayMs: 10_000, knowsRelay: () => true, log: silentLogger(),
+      replay,
+      committer: new GroupCommitter({ db }),
+      inbox: null,
+      maxDelayMs: 10_000,
+      knowsRelay: () => true,
+      log: silentLogger(),
     };
-    const keyIn = async (epoch: bigint) => (await readDirectory(relayChain, { epoch })).entries.find((e) => e.relay.toLowerCase() === relayChain.account.toLowerCase())!.mixKey;
+    const keyIn = async (epoch: bigint) =>
+      (await readDirectory(relayChain, { epoch })).entries.find(
+        (e) => e.relay.toLowerCase() === relayChain.account.toLowerCase(),
+      )!.mixKey;
     const send = async (mixKey: Uint8Array, epoch: bigint) => {
-      const packet = buildPacket([{ relay: relayChain.account, role: "gateway", mixKey, blsKey: new Uint8Array(0), multiaddr: "", stake: 1n, layer: 0 }], { action: "drop", delayMs: 0, slot: new Uint8Array(0) });
-      const outcome = await processPacket(pipeline, { packet, attachment: new Uint8Array(0), fromPeer: "bench", epoch });
+      const packet = buildPacket(
+        [
+          {
+            relay: relayChain.account,
+            role: "gateway",
+            mixKey,
+            blsKey: new Uint8Array(0),
+            multiaddr: "",
+            stake: 1n,
+            layer: 0,
+          },
+        ],
+        { action: "drop", delayMs: 0, slot: new Uint8Array(0) },
+      );
+      const outcome = await processPacket(pipeline, {
+        packet,
+        attachment: new Uint8Array(0),
+        fromPeer: "bench",
+        epoch,
+      });
       if (outcome.kind !== "drop-hop") throw new Error(`packet refused in epoch ${epoch}: ${JSON.stringify(outcome)}`);
     };
     let accepted = 0;
@@ -78,10 +132,24 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     const rows = countRows(db);
     const oneEpoch = perEpoch * 1.5;
     return [
-      { metric: "relay.replay_store.rows_after_100_epochs", value: rows, unit: "rows", note: `${accepted} packets accepted over ${epochs} epochs; one epoch's traffic is ${oneEpoch} packets` },
-      { metric: "relay.replay_store.rows_per_epoch_traffic", value: rows / oneEpoch, unit: "epochs", note: "rows left ÷ one epoch's packets (bounded: ≤ 2)" },
+      {
+        metric: "relay.replay_store.rows_after_100_epochs",
+        value: rows,
+        unit: "rows",
+        note: `${accepted} packets accepted over ${epochs} epochs; one epoch's traffic is ${oneEpoch} packets`,
+      },
+      {
+        metric: "relay.replay_store.rows_per_epoch_traffic",
+        value: rows / oneEpoch,
+        unit: "epochs",
+        note: "rows left ÷ one epoch's packets (bounded: ≤ 2)",
+      },
       { metric: "relay.replay_store.max_rows_during_run", value: maxRows, unit: "rows" },
-      { metric: "relay.mix_keys.on_disk_after_100_epochs", value: readdirSync(join(dataDir, MIX_KEYS_DIR)).length, unit: "keys" },
+      {
+        metric: "relay.mix_keys.on_disk_after_100_epochs",
+        value: readdirSync(join(dataDir, MIX_KEYS_DIR)).length,
+        unit: "keys",
+      },
     ];
   } finally {
     await chain.stop();

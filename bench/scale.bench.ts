@@ -24,20 +24,51 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     for (const name of SCHEME_NAMES) {
       const devnet = await loadSchemeDevnet(name);
       if (!devnet.scaleEpoch) continue;
-      const { growth } = await measureScale(devnet, { relayCounts, dataDir: join(dataDir, name), log: silentLogger(), signal: new AbortController().signal });
+      const { growth } = await measureScale(devnet, {
+        relayCounts,
+        dataDir: join(dataDir, name),
+        log: silentLogger(),
+        signal: new AbortController().signal,
+      });
       for (const g of growth) {
-        const at = g.points.map((p) => `N=${p.relays}: ${p.gasPerEpoch === null ? `fails (${p.failed})` : `${p.gasPerEpoch} gas in ${p.calls} calls`}`).join("; ");
+        const at = g.points
+          .map(
+            (p) =>
+              `N=${p.relays}: ${p.gasPerEpoch === null ? `fails (${p.failed})` : `${p.gasPerEpoch} gas in ${p.calls} calls`}`,
+          )
+          .join("; ");
         if (g.perEpoch) {
-          const ci = g.perEpoch.low === null ? "no interval (two points)" : `95% CI [${g.perEpoch.low.toFixed(2)}, ${g.perEpoch.high!.toFixed(2)}]`;
-          metrics.push({ metric: `compare.scale.exponent.${name}.${g.op}`, value: round2(g.perEpoch.exponent), unit: "exponent", note: `gas per epoch ∝ N^b; ${ci}; ${at}` });
+          const ci =
+            g.perEpoch.low === null
+              ? "no interval (two points)"
+              : `95% CI [${g.perEpoch.low.toFixed(2)}, ${g.perEpoch.high!.toFixed(2)}]`;
+          metrics.push({
+            metric: `compare.scale.exponent.${name}.${g.op}`,
+            value: round2(g.perEpoch.exponent),
+            unit: "exponent",
+            note: `gas per epoch ∝ N^b; ${ci}; ${at}`,
+          });
         }
         for (const p of g.points) {
-          if (p.gasPerEpoch !== null) metrics.push({ metric: `compare.scale.gas_per_epoch.${name}.${g.op}.n${p.relays}`, value: p.gasPerEpoch, unit: "gas", note: `${p.calls} calls` });
+          if (p.gasPerEpoch !== null)
+            metrics.push({
+              metric: `compare.scale.gas_per_epoch.${name}.${g.op}.n${p.relays}`,
+              value: p.gasPerEpoch,
+              unit: "gas",
+              note: `${p.calls} calls`,
+            });
         }
         const failedAt = g.points.find((p) => p.failed !== null);
-        if (failedAt) metrics.push({ metric: `compare.scale.fails.${name}.${g.op}`, value: failedAt.relays, unit: "relays", note: `fails at N=${failedAt.relays}: ${failedAt.failed}` });
+        if (failedAt)
+          metrics.push({
+            metric: `compare.scale.fails.${name}.${g.op}`,
+            value: failedAt.relays,
+            unit: "relays",
+            note: `fails at N=${failedAt.relays}: ${failedAt.failed}`,
+          });
       }
-      for (const u of devnet.unprobed ?? []) process.stderr.write(`scale bench: ${name} ${u.op} not measured: ${u.why}\n`);
+      for (const u of devnet.unprobed ?? [])
+        process.stderr.write(`scale bench: ${name} ${u.op} not measured: ${u.why}\n`);
     }
     return metrics;
   } finally {

@@ -19,7 +19,13 @@
 import { bytesToHex, type Hex } from "viem";
 import type { BenchOptions, Metric } from "./metric.js";
 import { createWorld, EPOCH, type World } from "../test/schemes/shopper/fixture.js";
-import { auditorSends, carryTimed, seededRandom, userSends, type Observation } from "../test/schemes/shopper/traffic.js";
+import {
+  auditorSends,
+  carryTimed,
+  seededRandom,
+  userSends,
+  type Observation,
+} from "../test/schemes/shopper/traffic.js";
 import type { Auditor } from "../src/schemes/shopper/auditor.js";
 
 const J = 4;
@@ -45,7 +51,13 @@ function train(obs: readonly Observation[]) {
   }
   const users = obs.length - audits;
   return (o: Observation) =>
-    features(o).reduce((s, f) => s + Math.log(((counts.audit.get(f) ?? 0) + 1) / (audits + 2)) - Math.log(((counts.user.get(f) ?? 0) + 1) / (users + 2)), 0);
+    features(o).reduce(
+      (s, f) =>
+        s +
+        Math.log(((counts.audit.get(f) ?? 0) + 1) / (audits + 2)) -
+        Math.log(((counts.user.get(f) ?? 0) + 1) / (users + 2)),
+      0,
+    );
 }
 
 /** AUC by the rank-sum (ties count one half). */
@@ -79,10 +91,18 @@ async function audit(w: World, e: bigint, auditors: Auditor[], dropper: World["r
     const sender = w.relays[i]!;
     for (const l of auditor.store.loopsOf(e)) {
       if (l.state !== "sent" || !(await w.shopper.read.isWinner([e, bytesToHex(l.beta)]))) continue;
-      await w.shopper.write.reveal([sender.address, e, l.index, bytesToHex(l.proof), w.claim(l)], { account: sender.wallet.account });
+      await w.shopper.write.reveal([sender.address, e, l.index, bytesToHex(l.proof), w.claim(l)], {
+        account: sender.wallet.account,
+      });
       const id = w.auditIdOf(sender.address, e, l.index);
       const hops = [0, 1, 2, 3, 4].filter((h) => w.proofFor(e, l.route[h]!, l.tags[h]!) !== null);
-      if (hops.length) await w.shopper.write.proveHops([id, w.claim(l), hops, hops.map((h) => w.proofFor(e, l.route[h]!, l.tags[h]!)!)]);
+      if (hops.length)
+        await w.shopper.write.proveHops([
+          id,
+          w.claim(l),
+          hops,
+          hops.map((h) => w.proofFor(e, l.route[h]!, l.tags[h]!)!),
+        ]);
       ids.push(id);
     }
   }
@@ -108,7 +128,13 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const caught = { strategic: 0, random: 0 };
   const userDropped: number[] = [];
   for (let seed = 0; seed < seeds; seed++) {
-    const w = await createWorld({ gateways: 2, mixesPerLayer: 2, jMax: J, winThreshold: (1n << 256n) / 4n, pool: 10n ** 24n });
+    const w = await createWorld({
+      gateways: 2,
+      mixesPerLayer: 2,
+      jMax: J,
+      winThreshold: (1n << 256n) / 4n,
+      pool: 10n ** 24n,
+    });
     for (const r of w.relays) await w.registry.write.addStake([800n * 10n ** 18n], { account: r.wallet.account });
     const dropper = w.relays[2 + (seed % 6)]!; // a mix
     // Epoch 1: the relay watches everything and later learns the labels (the reveal names its audited hops).
@@ -118,12 +144,20 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     const test = await runEpoch(w, 2n, 2000 + seed, () => true);
     aucs.push(auc(test.seen.filter((o) => o.hop >= 1 && o.hop <= 3).map((o) => ({ score: score(o), audit: o.audit }))));
     // The threshold below which the dropper's packets are its 10% most user-like, from the training epoch.
-    const mine = training.seen.filter((o) => o.relay === dropper.address).map(score).sort((a, b) => a - b);
+    const mine = training.seen
+      .filter((o) => o.relay === dropper.address)
+      .map(score)
+      .sort((a, b) => a - b);
     const cut = mine[Math.floor(mine.length * DROP)] ?? Number.NEGATIVE_INFINITY;
     // Audited epochs, one after another (each audit closes in e + 4): strategic, then uniform.
     for (let k = 0; k < ROUNDS; k++) {
       const e = 3n + 5n * BigInt(k);
-      const strategic = await runEpoch(w, e, 3000 + 10 * seed + k, (o) => o.relay !== dropper.address || score(o) >= cut);
+      const strategic = await runEpoch(
+        w,
+        e,
+        3000 + 10 * seed + k,
+        (o) => o.relay !== dropper.address || score(o) >= cut,
+      );
       const users = strategic.seen.filter((o) => o.relay === dropper.address && !o.audit);
       userDropped.push(users.filter((o) => score(o) < cut).length / Math.max(1, users.length));
       if (await audit(w, e, strategic.auditors, dropper)) caught.strategic++;
@@ -141,8 +175,23 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const epochs = (k: number) => (k === 0 ? "∞" : (trials / k).toFixed(2));
   const dropped = meanCi(userDropped);
   return [
-    { metric: "shopper.classifier.auc", value: a.m, unit: "AUC", note: `naive Bayes on arrival time, delay, hop, action, previous peer; mixes; 95% CI [${a.lo.toFixed(3)}, ${a.hi.toFixed(3)}] over ${seeds} seeds: ${aucs.map((x) => x.toFixed(3)).join(",")}; 0.5 = chance` },
-    { metric: "shopper.dropper.caught_per_epoch.strategic", value: p(caught.strategic), unit: "probability", note: `drops its 10% most user-like packets (${(dropped.m * 100).toFixed(1)}% of the user packets at it); caught in ${caught.strategic}/${trials} audited epochs; epochs to catch ≈ ${epochs(caught.strategic)}` },
-    { metric: "shopper.dropper.caught_per_epoch.random", value: p(caught.random), unit: "probability", note: `uniform 10% dropper; caught in ${caught.random}/${trials} audited epochs; epochs to catch ≈ ${epochs(caught.random)}` },
+    {
+      metric: "shopper.classifier.auc",
+      value: a.m,
+      unit: "AUC",
+      note: `naive Bayes on arrival time, delay, hop, action, previous peer; mixes; 95% CI [${a.lo.toFixed(3)}, ${a.hi.toFixed(3)}] over ${seeds} seeds: ${aucs.map((x) => x.toFixed(3)).join(",")}; 0.5 = chance`,
+    },
+    {
+      metric: "shopper.dropper.caught_per_epoch.strategic",
+      value: p(caught.strategic),
+      unit: "probability",
+      note: `drops its 10% most user-like packets (${(dropped.m * 100).toFixed(1)}% of the user packets at it); caught in ${caught.strategic}/${trials} audited epochs; epochs to catch ≈ ${epochs(caught.strategic)}`,
+    },
+    {
+      metric: "shopper.dropper.caught_per_epoch.random",
+      value: p(caught.random),
+      unit: "probability",
+      note: `uniform 10% dropper; caught in ${caught.random}/${trials} audited epochs; epochs to catch ≈ ${epochs(caught.random)}`,
+    },
   ];
 }

@@ -54,18 +54,28 @@ export async function gasFigures(): Promise<Metric[]> {
   const commits: bigint[] = [];
   for (const r of w.relays) {
     const tree = buildMerkleTree(r.tags.get(E)!);
-    commits.push(await gasOf(w, w.shopper.write.commit([E, bytesToHex(tree.root), BigInt(tree.size)], { account: r.wallet.account })));
+    commits.push(
+      await gasOf(
+        w,
+        w.shopper.write.commit([E, bytesToHex(tree.root), BigInt(tree.size)], { account: r.wallet.account }),
+      ),
+    );
     w.trees.set(`${E}:${r.address}`, tree);
   }
   await w.gotoEpoch(E + 2n);
   await w.fixBeacon(E);
-  const reveal = await gasOf(w, w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.claim(a)], { account: sender.wallet.account }));
+  const reveal = await gasOf(
+    w,
+    w.shopper.write.reveal([sender.address, E, 0, bytesToHex(a.proof), w.claim(a)], { account: sender.wallet.account }),
+  );
   const id = w.auditIdOf(sender.address, E, 0);
   const proofs = [0, 1, 2, 3, 4].map((h) => w.proofFor(E, a.route[h]!.relay, a.tags[h]!)!);
   const prove = await gasOf(w, w.shopper.write.proveHops([id, w.claim(a), [0, 1, 2, 3, 4], proofs]));
   const lie = [...b.tags];
   lie[4] = new Uint8Array(32).fill(1);
-  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.claim(b, lie)], { account: sender.wallet.account });
+  await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(b.proof), w.claim(b, lie)], {
+    account: sender.wallet.account,
+  });
   const dispute = await gasOf(w, w.shopper.write.dispute([w.auditIdOf(sender.address, E, 1), w.claim(b, lie), 4]));
   await w.gotoEpoch(E + 4n);
   const finalize = await gasOf(w, w.shopper.write.finalize([id]));
@@ -76,18 +86,52 @@ export async function gasFigures(): Promise<Metric[]> {
   const { proof } = vrfProve(keys.secretKey, alpha);
   const { encodeFunctionData } = await import("viem");
   const { vrfHarnessAbi } = await import("../test/schemes/shopper/harness.js");
-  const data = encodeFunctionData({ abi: vrfHarnessAbi, functionName: "vrfVerify", args: [bytesToHex(keys.publicKey), bytesToHex(alpha), bytesToHex(proof)] });
+  const data = encodeFunctionData({
+    abi: vrfHarnessAbi,
+    functionName: "vrfVerify",
+    args: [bytesToHex(keys.publicKey), bytesToHex(alpha), bytesToHex(proof)],
+  });
   const vrf = (await w.publicClient.estimateGas({ to: harness.address, data })) - 21_000n - calldataGas(data);
   const mean = commits.reduce((s, g) => s + g, 0n) / BigInt(commits.length);
   return [
-    { metric: "shopper.gas.commit", value: Number(mean), unit: "gas", note: "per relay per epoch; the first commit of an epoch also pays the directory snapshot unless done before" },
-    { metric: "shopper.gas.snapshot_directory", value: Number(snapshot), unit: "gas", note: "once per epoch for the network, 8 relays" },
-    { metric: "shopper.gas.audit_route", value: Number(reveal + prove + finalize), unit: "gas", note: `one winning 5-hop loop: reveal ${reveal} + 5 proofs ${prove} + finalize ${finalize}` },
+    {
+      metric: "shopper.gas.commit",
+      value: Number(mean),
+      unit: "gas",
+      note: "per relay per epoch; the first commit of an epoch also pays the directory snapshot unless done before",
+    },
+    {
+      metric: "shopper.gas.snapshot_directory",
+      value: Number(snapshot),
+      unit: "gas",
+      note: "once per epoch for the network, 8 relays",
+    },
+    {
+      metric: "shopper.gas.audit_route",
+      value: Number(reveal + prove + finalize),
+      unit: "gas",
+      note: `one winning 5-hop loop: reveal ${reveal} + 5 proofs ${prove} + finalize ${finalize}`,
+    },
     { metric: "shopper.gas.reveal", value: Number(reveal), unit: "gas" },
-    { metric: "shopper.gas.prove_5_hops", value: Number(prove), unit: "gas", note: "5 Merkle proofs of depth 10 in one tx" },
+    {
+      metric: "shopper.gas.prove_5_hops",
+      value: Number(prove),
+      unit: "gas",
+      note: "5 Merkle proofs of depth 10 in one tx",
+    },
     { metric: "shopper.gas.finalize_paid", value: Number(finalize), unit: "gas" },
-    { metric: "shopper.gas.dispute", value: Number(dispute), unit: "gas", note: "worst case, hop 4: 20 X25519 ladders on chain" },
-    { metric: "shopper.gas.vrf_verify", value: Number(vrf), unit: "gas", note: "execution only: hash to G1 (2 map + add) + 2-pair pairing check" },
+    {
+      metric: "shopper.gas.dispute",
+      value: Number(dispute),
+      unit: "gas",
+      note: "worst case, hop 4: 20 X25519 ladders on chain",
+    },
+    {
+      metric: "shopper.gas.vrf_verify",
+      value: Number(vrf),
+      unit: "gas",
+      note: "execution only: hash to G1 (2 map + add) + 2-pair pairing check",
+    },
   ];
 }
 
@@ -100,14 +144,22 @@ function relayMicros(quick: boolean): Metric[] {
     const tags = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
     const header = new Uint8Array(randomBytes(415)); // a shopper network's header size; the hash is per packet
     const start = performance.now();
-    for (let i = 0; i < n; i += 100) transaction(db, () => { for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!, headerHashOf(header)); });
+    for (let i = 0; i < n; i += 100)
+      transaction(db, () => {
+        for (let k = i; k < i + 100 && k < n; k++) store.addTag(7n, tags[k]!, headerHashOf(header));
+      });
     const inserted = performance.now();
     const tree = buildMerkleTree(store.leavesOf(7n));
     const end = performance.now();
     db.close();
     if (tree.size !== n) throw new Error("tree size mismatch");
     return [
-      { metric: "shopper.relay_us_per_packet", value: ((end - start) * 1000) / n, unit: "µs", note: `${n} tags: store ${(((inserted - start) * 1000) / n).toFixed(1)} µs + Merkle share ${(((end - inserted) * 1000) / n).toFixed(1)} µs` },
+      {
+        metric: "shopper.relay_us_per_packet",
+        value: ((end - start) * 1000) / n,
+        unit: "µs",
+        note: `${n} tags: store ${(((inserted - start) * 1000) / n).toFixed(1)} µs + Merkle share ${(((end - inserted) * 1000) / n).toFixed(1)} µs`,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -130,8 +182,14 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
   const trials = quick ? 2 : 6;
   const results: number[] = [];
   for (let t = 0; t < trials; t++) {
-    const w = await createWorld({ gateways: 2, mixesPerLayer: nL, jMax: J, winThreshold: (1n << 256n) / 4n, pool: 10n ** 24n });
-    const dropper = w.relays[2 + t % 6]!; // a mix
+    const w = await createWorld({
+      gateways: 2,
+      mixesPerLayer: nL,
+      jMax: J,
+      winThreshold: (1n << 256n) / 4n,
+      pool: 10n ** 24n,
+    });
+    const dropper = w.relays[2 + (t % 6)]!; // a mix
     // Operators keep stake above the minimum: a recorded fault slashes minStake / 20, and
     // a relay left below minStake leaves the directory (honest neighbours of the dropper too).
     for (const r of w.relays) await w.registry.write.addStake([800n * 10n ** 18n], { account: r.wallet.account });
@@ -155,13 +213,18 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
       const ids: Hex[] = [];
       for (const { s, j, l } of loops) {
         if (!(await w.shopper.read.isWinner([epoch, bytesToHex(l.beta)]))) continue;
-        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.claim(l)], { account: s.wallet.account });
+        await w.shopper.write.reveal([s.address, epoch, j, bytesToHex(l.proof), w.claim(l)], {
+          account: s.wallet.account,
+        });
         const id = w.auditIdOf(s.address, epoch, j);
         const hops: number[] = [];
         const proofs: Hex[][] = [];
         for (let h = 0; h < 5; h++) {
           const p = w.proofFor(epoch, l.route[h]!.relay, l.tags[h]!);
-          if (p) { hops.push(h); proofs.push(p); }
+          if (p) {
+            hops.push(h);
+            proofs.push(p);
+          }
         }
         if (hops.length) await w.shopper.write.proveHops([id, w.claim(l), hops, proofs]);
         ids.push(id);
@@ -175,8 +238,18 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
   }
   const mean = results.reduce((s, x) => s + x, 0) / results.length;
   return [
-    { metric: "shopper.epochs_to_catch_10pct_dropper", value: mean, unit: "epochs", note: `simulated over ${trials} trials (S=${S}, J=${J}, ε=${epsilon}, n_L=${nL}, d=${d}): ${results.join(",")}; model predicts ${predicted.toFixed(2)}` },
-    { metric: "shopper.epochs_to_catch_10pct_dropper_model", value: predicted, unit: "epochs", note: "1 / (1 − (1 − ε·d/n_L)^(S·J))" },
+    {
+      metric: "shopper.epochs_to_catch_10pct_dropper",
+      value: mean,
+      unit: "epochs",
+      note: `simulated over ${trials} trials (S=${S}, J=${J}, ε=${epsilon}, n_L=${nL}, d=${d}): ${results.join(",")}; model predicts ${predicted.toFixed(2)}`,
+    },
+    {
+      metric: "shopper.epochs_to_catch_10pct_dropper_model",
+      value: predicted,
+      unit: "epochs",
+      note: "1 / (1 − (1 − ε·d/n_L)^(S·J))",
+    },
   ];
 }
 
@@ -195,16 +268,42 @@ async function framingFigures(): Promise<Metric[]> {
   const sybilVrf = vrfKeygen();
   await w.token.write.transfer([sybilWallet.account.address, 100n * 10n ** 18n]);
   await w.token.write.approve([w.registry.address, 2n ** 255n], { account: sybilWallet.account });
-  await w.registry.write.register([1, bytesToHex(new Uint8Array(randomBytes(32))), bytesToHex(sybilVrf.publicKey), "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n], { account: sybilWallet.account });
+  await w.registry.write.register(
+    [
+      1,
+      bytesToHex(new Uint8Array(randomBytes(32))),
+      bytesToHex(sybilVrf.publicKey),
+      "/ip4/127.0.0.1/tcp/1",
+      100n * 10n ** 18n,
+    ],
+    { account: sybilWallet.account },
+  );
   const sybil = { address: sybilWallet.account.address, wallet: sybilWallet };
   // 5: a copied VRF key is refused at registration (the copier never holds it).
-  const copied = await w.registry.write.updateKeys([bytesToHex(attacker.mixKey), bytesToHex(sender.vrf.publicKey)], { account: attacker.wallet.account }).then(() => true, () => false);
+  const copied = await w.registry.write
+    .updateKeys([bytesToHex(attacker.mixKey), bytesToHex(sender.vrf.publicKey)], { account: attacker.wallet.account })
+    .then(
+      () => true,
+      () => false,
+    );
   // 3: a loop whose hop 2 must refuse (delay above the cap), revealed with the headers really sent.
   const honest = await w.loop(sender, E, 0);
-  const keys = deriveHopSecrets({ group: x25519Group, sessionKey: honest.sessionKey, publicKeys: honest.route.map((h) => h.mixKey) });
+  const keys = deriveHopSecrets({
+    group: x25519Group,
+    sessionKey: honest.sessionKey,
+    publicKeys: honest.route.map((h) => h.mixKey),
+  });
   const slot = new Uint8Array(0);
   const hops: HopInstruction[] = honest.route.map((_, h) =>
-    h < 4 ? { action: "forward", next: honest.route[h + 1]!.relay, delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!, slot } : { action: "loop", delayMs: 0, slot });
+    h < 4
+      ? {
+          action: "forward",
+          next: honest.route[h + 1]!.relay,
+          delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!,
+          slot,
+        }
+      : { action: "loop", delayMs: 0, slot },
+  );
   const malformed = createPacket({ group: x25519Group, params: PARAMS, ...keys, hops, message: new Uint8Array(0) });
   w.carry(E, malformed, honest.route[0]!.relay);
   // 2: an honest loop whose reveal a third party tries to front-run with forged tags.
@@ -217,33 +316,61 @@ async function framingFigures(): Promise<Metric[]> {
   await w.fixBeacon(E);
   const alpha = hexToBytes(await w.shopper.read.loopInput([sybil.address, E, 0]));
   const phantomProof = vrfProve(sybilVrf.secretKey, alpha).proof;
-  const sybilRevealed = await w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(phantomProof), w.claim(honest)], { account: sybil.wallet.account }).then(() => true, () => false);
+  const sybilRevealed = await w.shopper.write
+    .reveal([sybil.address, E, 0, bytesToHex(phantomProof), w.claim(honest)], { account: sybil.wallet.account })
+    .then(
+      () => true,
+      () => false,
+    );
   const sent = hopHeaders(malformed, keys.secrets, PARAMS);
   const claim = { tags: w.tagsHex(honest.tags), headers: w.tagsHex(sent.map(headerHashOf)) };
-  await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], { account: sender.wallet.account });
+  await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], {
+    account: sender.wallet.account,
+  });
   const id0 = w.auditIdOf(sender.address, E, 0);
   const victim = w.relayOf(honest.route[2]!.relay);
-  await w.shopper.write.disputeHop([id0, claim, 2, bytesToHex(victim.refused.get(`${E}:${bytesToHex(honest.tags[2]!)}`)!)], { account: victim.wallet.account });
-  const forged = w.claim(second, second.tags.map(() => new Uint8Array(randomBytes(32))));
-  const frontRun = await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), forged], { account: attacker.wallet.account }).then(() => true, () => false);
+  await w.shopper.write.disputeHop(
+    [id0, claim, 2, bytesToHex(victim.refused.get(`${E}:${bytesToHex(honest.tags[2]!)}`)!)],
+    { account: victim.wallet.account },
+  );
+  const forged = w.claim(
+    second,
+    second.tags.map(() => new Uint8Array(randomBytes(32))),
+  );
+  const frontRun = await w.shopper.write
+    .reveal([sender.address, E, 1, bytesToHex(second.proof), forged], { account: attacker.wallet.account })
+    .then(
+      () => true,
+      () => false,
+    );
   const stakeBefore = (await w.registry.read.relayInfo([sender.address])).stake;
   // The sender was slashed for the malformed loop; it still reveals its honest loop while staked.
   if (stakeBefore >= 100n * 10n ** 18n || !frontRun) {
-    await w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), w.claim(second)], { account: sender.wallet.account }).catch(() => {});
+    await w.shopper.write
+      .reveal([sender.address, E, 1, bytesToHex(second.proof), w.claim(second)], { account: sender.wallet.account })
+      .catch(() => {});
   }
   const id1 = w.auditIdOf(sender.address, E, 1);
   if ((await w.shopper.read.audit([id1])).status === 1) {
     const all = [0, 1, 2, 3, 4];
-    await w.shopper.write.proveHops([id1, w.claim(second), all, all.map((h) => w.proofFor(E, second.route[h]!.relay, second.tags[h]!)!)]);
+    await w.shopper.write.proveHops([
+      id1,
+      w.claim(second),
+      all,
+      all.map((h) => w.proofFor(E, second.route[h]!.relay, second.tags[h]!)!),
+    ]);
   }
   await w.gotoEpoch(E + 4n);
   if ((await w.shopper.read.audit([id1])).status === 1) await w.shopper.write.finalize([id1]);
   const attackers = new Set([sender.address, attacker.address, sybil.address].map((a) => a.toLowerCase()));
   let honestFaults = 0n;
-  for (const r of w.relays) if (!attackers.has(r.address.toLowerCase())) honestFaults += await w.registry.read.faults([r.address]);
+  for (const r of w.relays)
+    if (!attackers.has(r.address.toLowerCase())) honestFaults += await w.registry.read.faults([r.address]);
   return [
     {
-      metric: "shopper.framing.faults_on_honest", value: Number(honestFaults), unit: "faults",
+      metric: "shopper.framing.faults_on_honest",
+      value: Number(honestFaults),
+      unit: "faults",
       note: `front-run reveal accepted: ${frontRun}; stakeless Sybil reveal accepted: ${sybilRevealed}; copied VRF key accepted: ${copied}; malformed hop 2 voided by disputeHop, sender faults ${await w.registry.read.faults([sender.address])}`,
     },
   ];
@@ -267,22 +394,54 @@ export async function scaleFigures(quick: boolean): Promise<Metric[]> {
       await w.networkHelpers.setBalance(a, 10n ** 20n);
       await w.token.write.transfer([a, 100n * 10n ** 18n]);
       await w.token.write.approve([w.registry.address, 2n ** 255n], { account: a });
-      await w.registry.write.register([1, bytesToHex(new Uint8Array(randomBytes(32))), "0x", "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n], { account: a });
+      await w.registry.write.register(
+        [1, bytesToHex(new Uint8Array(randomBytes(32))), "0x", "/ip4/127.0.0.1/tcp/1", 100n * 10n ** 18n],
+        { account: a },
+      );
     }
     await w.gotoEpoch(1n);
-    const estimate = (functionName: "snapshotDirectory" | "commit", args: readonly unknown[], account = w.deployer.account) =>
-      w.publicClient.estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName, args, account } as never)
-        .then((g) => Number(g), () => Number.NaN);
+    const estimate = (
+      functionName: "snapshotDirectory" | "commit",
+      args: readonly unknown[],
+      account = w.deployer.account,
+    ) =>
+      w.publicClient
+        .estimateContractGas({ address: w.shopper.address, abi: w.shopper.abi, functionName, args, account } as never)
+        .then(
+          (g) => Number(g),
+          () => Number.NaN,
+        );
     const fails = (g: number) => (Number.isNaN(g) ? ": fails (above the block gas limit)" : "");
     const snapshot = await estimate("snapshotDirectory", [1n]);
-    out.push({ metric: `shopper.gas.snapshot.n${n}`, value: snapshot, unit: "gas", note: `${n} registered relays; layer sizes from the registry's frozen membership${fails(snapshot)}` });
+    out.push({
+      metric: `shopper.gas.snapshot.n${n}`,
+      value: snapshot,
+      unit: "gas",
+      note: `${n} registered relays; layer sizes from the registry's frozen membership${fails(snapshot)}`,
+    });
     // loopRoute is a view: its estimate minus the 21,000 base and calldata is the execution gas a reveal spends on the route.
-    const data = encodeFunctionData({ abi: w.shopper.abi, functionName: "loopRoute", args: [1n, `0x${"5a".repeat(32)}`] });
-    const route = Number(await w.publicClient.estimateGas({ to: w.shopper.address, data }) - 21_000n - calldataGas(data));
-    out.push({ metric: `shopper.gas.route.n${n}`, value: route, unit: "gas", note: `${n} registered relays; 5 hops via RelayRegistry.layerMember (SwapOrNot, ${n} relays)` });
+    const data = encodeFunctionData({
+      abi: w.shopper.abi,
+      functionName: "loopRoute",
+      args: [1n, `0x${"5a".repeat(32)}`],
+    });
+    const route = Number(
+      (await w.publicClient.estimateGas({ to: w.shopper.address, data })) - 21_000n - calldataGas(data),
+    );
+    out.push({
+      metric: `shopper.gas.route.n${n}`,
+      value: route,
+      unit: "gas",
+      note: `${n} registered relays; 5 hops via RelayRegistry.layerMember (SwapOrNot, ${n} relays)`,
+    });
     await w.gotoEpoch(2n);
     const commit = await estimate("commit", [1n, `0x${"11".repeat(32)}`, 1n], w.relays[0]!.wallet.account);
-    out.push({ metric: `shopper.gas.commit.n${n}`, value: commit, unit: "gas", note: `first commitment of the epoch (snapshots the directory)${fails(commit)}` });
+    out.push({
+      metric: `shopper.gas.commit.n${n}`,
+      value: commit,
+      unit: "gas",
+      note: `first commitment of the epoch (snapshots the directory)${fails(commit)}`,
+    });
   }
   return out;
 }

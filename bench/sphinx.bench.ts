@@ -32,7 +32,14 @@ function route(group: SphinxGroup, params: SphinxParams) {
       : { action: "deliver", mailbox: new Uint8Array(32).fill(9), ...common };
   });
   const message = new Uint8Array(1024).fill(0x61);
-  const build = () => createPacket({ group, params, ...deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys }), hops, message });
+  const build = () =>
+    createPacket({
+      group,
+      params,
+      ...deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys }),
+      hops,
+      message,
+    });
   return { secretKeys, build, packet: build() };
 }
 
@@ -52,7 +59,10 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const aRaw = a.privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_X25519.length);
   const dhImported = () => diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey });
   const dhImportPub = () =>
-    diffieHellman({ privateKey: a.privateKey, publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, bRaw]), format: "der", type: "spki" }) });
+    diffieHellman({
+      privateKey: a.privateKey,
+      publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, bRaw]), format: "der", type: "spki" }),
+    });
   const dhImportBoth = () =>
     diffieHellman({
       privateKey: createPrivateKey({ key: Buffer.concat([PKCS8_X25519, aRaw]), format: "der", type: "pkcs8" }),
@@ -61,8 +71,10 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const q = new Uint8Array(32);
   const lib = sodium();
   const sodiumDh = () => lib.crypto_scalarmult(q, aRaw, bRaw);
-  const peel0 = () => peelPacket({ group: x25519Group, params: slot0, secretKey: r0.secretKeys[0]!, packet: r0.packet });
-  const peel128 = () => peelPacket({ group: x25519Group, params: slot128, secretKey: r128.secretKeys[0]!, packet: r128.packet });
+  const peel0 = () =>
+    peelPacket({ group: x25519Group, params: slot0, secretKey: r0.secretKeys[0]!, packet: r0.packet });
+  const peel128 = () =>
+    peelPacket({ group: x25519Group, params: slot128, secretKey: r128.secretKeys[0]!, packet: r128.packet });
 
   // Interleave small batches of every loop so all of them see the same load;
   // each round yields one rate per loop and one ratio.
@@ -86,19 +98,67 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const ratio = ratios[Math.floor(ratios.length / 2)]!;
 
   const noble = route(x25519NobleGroup, slot0);
-  const noblePeel = measureSlow(() => peelPacket({ group: x25519NobleGroup, params: slot0, secretKey: noble.secretKeys[0]!, packet: noble.packet }), quick ? 300 : 1500);
+  const noblePeel = measureSlow(
+    () => peelPacket({ group: x25519NobleGroup, params: slot0, secretKey: noble.secretKeys[0]!, packet: noble.packet }),
+    quick ? 300 : 1500,
+  );
   const build = measureSlow(r0.build, ms * 2);
 
   return [
-    { metric: "machine.x25519.dh_per_s", value: Math.round(best.dh), unit: "ops/s", note: "node:crypto diffieHellman, keys imported once" },
-    { metric: "machine.x25519.sodium_per_s", value: Math.round(best.sodium), unit: "ops/s", note: "sodium-native crypto_scalarmult, raw buffers" },
-    { metric: "machine.x25519.dh_import_pub_per_s", value: Math.round(best.dhImportPub), unit: "ops/s", note: "node:crypto importing the peer's raw key per call (relay ss path)" },
-    { metric: "machine.x25519.dh_import_per_s", value: Math.round(best.dhImport), unit: "ops/s", note: "node:crypto importing both raw keys per call (relay blinding path)" },
-    { metric: "relay.peel.x25519.per_core", value: Math.round(best.peel0), unit: "packets/s", note: "full peelPacket, 5-hop params, slotSize 0, 2 KiB body" },
-    { metric: "relay.peel.x25519.slot128.per_core", value: Math.round(best.peel128), unit: "packets/s", note: "slotSize 128" },
-    { metric: "relay.peel.ratio_to_limit", value: Number(ratio.toFixed(3)), unit: "ratio", note: "median over rounds of peel rate / (dh rate / 2), same interleaved round; goal >= 0.5" },
-    { metric: "relay.peel.noble.per_core", value: Math.round(noblePeel), unit: "packets/s", note: "x25519NobleGroup (browser path)" },
-    { metric: "client.build.per_s", value: Math.round(build), unit: "packets/s", note: "deriveHopSecrets + createPacket, 5 hops, libsodium group" },
+    {
+      metric: "machine.x25519.dh_per_s",
+      value: Math.round(best.dh),
+      unit: "ops/s",
+      note: "node:crypto diffieHellman, keys imported once",
+    },
+    {
+      metric: "machine.x25519.sodium_per_s",
+      value: Math.round(best.sodium),
+      unit: "ops/s",
+      note: "sodium-native crypto_scalarmult, raw buffers",
+    },
+    {
+      metric: "machine.x25519.dh_import_pub_per_s",
+      value: Math.round(best.dhImportPub),
+      unit: "ops/s",
+      note: "node:crypto importing the peer's raw key per call (relay ss path)",
+    },
+    {
+      metric: "machine.x25519.dh_import_per_s",
+      value: Math.round(best.dhImport),
+      unit: "ops/s",
+      note: "node:crypto importing both raw keys per call (relay blinding path)",
+    },
+    {
+      metric: "relay.peel.x25519.per_core",
+      value: Math.round(best.peel0),
+      unit: "packets/s",
+      note: "full peelPacket, 5-hop params, slotSize 0, 2 KiB body",
+    },
+    {
+      metric: "relay.peel.x25519.slot128.per_core",
+      value: Math.round(best.peel128),
+      unit: "packets/s",
+      note: "slotSize 128",
+    },
+    {
+      metric: "relay.peel.ratio_to_limit",
+      value: Number(ratio.toFixed(3)),
+      unit: "ratio",
+      note: "median over rounds of peel rate / (dh rate / 2), same interleaved round; goal >= 0.5",
+    },
+    {
+      metric: "relay.peel.noble.per_core",
+      value: Math.round(noblePeel),
+      unit: "packets/s",
+      note: "x25519NobleGroup (browser path)",
+    },
+    {
+      metric: "client.build.per_s",
+      value: Math.round(build),
+      unit: "packets/s",
+      note: "deriveHopSecrets + createPacket, 5 hops, libsodium group",
+    },
   ];
 }
 

@@ -42,14 +42,18 @@ function seededBytes(next: () => number, n: number): Uint8Array {
 }
 
 /** Greedy chaining over observed (serial, sender) in arrival order; returns correct links and linkable tokens. */
-export function chainingAttack(observed: readonly { serial: bigint; sender: number }[]): { correct: number; links: number } {
+export function chainingAttack(observed: readonly { serial: bigint; sender: number }[]): {
+  correct: number;
+  links: number;
+} {
   const heads: { serial: bigint; index: number }[] = [];
   const lastOfSender = new Map<number, number>();
   let correct = 0;
   let links = 0;
   observed.forEach((t, i) => {
     let best = -1;
-    for (let h = 0; h < heads.length; h++) if (heads[h]!.serial < t.serial && (best < 0 || heads[h]!.serial > heads[best]!.serial)) best = h;
+    for (let h = 0; h < heads.length; h++)
+      if (heads[h]!.serial < t.serial && (best < 0 || heads[h]!.serial > heads[best]!.serial)) best = h;
     const truth = lastOfSender.get(t.sender);
     if (truth !== undefined) {
       links++;
@@ -85,7 +89,10 @@ const serialValue = (s: Uint8Array) => BigInt(`0x${Buffer.from(s).toString("hex"
  * @example
  * const r = spendOrderAttack({ seed: "bench" });
  */
-export function spendOrderAttack({ seed, clients = 50, perClient = 20, staggered = false }: SpendOrderParameters, chanceRounds = 5): SpendOrderResult {
+export function spendOrderAttack(
+  { seed, clients = 50, perClient = 20, staggered = false }: SpendOrderParameters,
+  chanceRounds = 5,
+): SpendOrderResult {
   const next = seededRandom(seed);
   const serials = Array.from({ length: clients }, () => Array.from({ length: perClient }, () => seededBytes(next, 16)));
   const plan = schedule(next, clients, perClient, staggered);

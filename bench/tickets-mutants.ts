@@ -114,40 +114,102 @@ export function* mutants(seed: string, ctx: MutantContext): Generator<Mutant[]> 
       if (e + 1n >= epoch && e <= epoch + 1n) e = epoch + 2n; // the window is E − 1 … E + 1
       return [{ kind: "epoch-outside", slot: encodeSlot({ ...t, epoch: e }), expect: "tickets: wrong epoch" }];
     },
-    () => [{ kind: "epoch-window-relabel", slot: encodeSlot({ ...mint(), epoch: next() < 0.5 ? epoch - 1n : epoch + 1n }), expect: "tickets: invalid token" }],
+    () => [
+      {
+        kind: "epoch-window-relabel",
+        slot: encodeSlot({ ...mint(), epoch: next() < 0.5 ? epoch - 1n : epoch + 1n }),
+        expect: "tickets: invalid token",
+      },
+    ],
     () => {
       const t = mint();
-      return [{ kind: "serial-bits", slot: encodeSlot({ ...t, serial: flipBits(next, t.serial, 1 + Math.floor(next() * 3)) }), expect: "tickets: invalid token" }];
+      return [
+        {
+          kind: "serial-bits",
+          slot: encodeSlot({ ...t, serial: flipBits(next, t.serial, 1 + Math.floor(next() * 3)) }),
+          expect: "tickets: invalid token",
+        },
+      ];
     },
     () => {
       const t = mint();
       // any σ bit: the flags, x, or both; decoding may fail or the pairing does
-      return [{ kind: "signature-bits", slot: encodeSlot({ ...t, signature: flipBits(next, t.signature, 1 + Math.floor(next() * 2)) }), expect: "tickets: invalid token" }];
+      return [
+        {
+          kind: "signature-bits",
+          slot: encodeSlot({ ...t, signature: flipBits(next, t.signature, 1 + Math.floor(next() * 2)) }),
+          expect: "tickets: invalid token",
+        },
+      ];
     },
-    () => [{ kind: "signature-infinity", slot: encodeSlot({ ...mint(), signature: INFINITY }), expect: "tickets: invalid token", point: /point at infinity/ }],
-    () => [{ kind: "signature-non-canonical", slot: encodeSlot({ ...mint(), signature: nonCanonical(next) }), expect: "tickets: invalid token", point: /not a compressed G1 point/ }],
-    () => [{ kind: "signature-non-subgroup", slot: encodeSlot({ ...mint(), signature: nonSubgroupPoint(next) }), expect: "tickets: invalid token", point: /subgroup/ }],
+    () => [
+      {
+        kind: "signature-infinity",
+        slot: encodeSlot({ ...mint(), signature: INFINITY }),
+        expect: "tickets: invalid token",
+        point: /point at infinity/,
+      },
+    ],
+    () => [
+      {
+        kind: "signature-non-canonical",
+        slot: encodeSlot({ ...mint(), signature: nonCanonical(next) }),
+        expect: "tickets: invalid token",
+        point: /not a compressed G1 point/,
+      },
+    ],
+    () => [
+      {
+        kind: "signature-non-subgroup",
+        slot: encodeSlot({ ...mint(), signature: nonSubgroupPoint(next) }),
+        expect: "tickets: invalid token",
+        point: /subgroup/,
+      },
+    ],
     () => {
       const t = mint();
       const sig = Uint8Array.from(t.signature);
       sig[0]! &= 0x7f; // uncompressed flag on a 48-byte encoding
-      return [{ kind: "signature-flag-cleared", slot: encodeSlot({ ...t, signature: sig }), expect: "tickets: invalid token", point: /not a compressed G1 point/ }];
+      return [
+        {
+          kind: "signature-flag-cleared",
+          slot: encodeSlot({ ...t, signature: sig }),
+          expect: "tickets: invalid token",
+          point: /not a compressed G1 point/,
+        },
+      ];
     },
     () => {
       const [a, b] = [mint(), mint()];
-      return [{ kind: "signature-swapped", slot: encodeSlot({ ...a, signature: b.signature }), expect: "tickets: invalid token" }];
+      return [
+        {
+          kind: "signature-swapped",
+          slot: encodeSlot({ ...a, signature: b.signature }),
+          expect: "tickets: invalid token",
+        },
+      ];
     },
     () => {
       const [a, b] = [mint(), mint()];
       const sum = g1(a.signature).add(g1(b.signature)).toBytes(true);
-      return [{ kind: "signature-combined", slot: encodeSlot({ ...a, signature: sum }), expect: "tickets: invalid token" }];
+      return [
+        { kind: "signature-combined", slot: encodeSlot({ ...a, signature: sum }), expect: "tickets: invalid token" },
+      ];
     },
     () => {
       const t = mint();
-      return [{ kind: "signature-negated", slot: encodeSlot({ ...t, signature: g1(t.signature).negate().toBytes(true) }), expect: "tickets: invalid token" }];
+      return [
+        {
+          kind: "signature-negated",
+          slot: encodeSlot({ ...t, signature: g1(t.signature).negate().toBytes(true) }),
+          expect: "tickets: invalid token",
+        },
+      ];
     },
     () => [{ kind: "other-relay", slot: encodeSlot(mint(epoch, otherRelay)), expect: "tickets: invalid token" }],
-    () => [{ kind: "other-domain", slot: encodeSlot(mint(epoch, relay, otherDomain)), expect: "tickets: invalid token" }],
+    () => [
+      { kind: "other-domain", slot: encodeSlot(mint(epoch, relay, otherDomain)), expect: "tickets: invalid token" },
+    ],
     () => {
       const slot = Uint8Array.from({ length: SLOT_SIZE }, () => Math.floor(next() * 256));
       new DataView(slot.buffer).setBigUint64(0, epoch); // reaches the BLS check

@@ -32,9 +32,21 @@ const HOPS = 5;
 type Minted = { serial: Uint8Array; signature: Uint8Array };
 
 /** Domain of the off-chain figures (no bank deployed there). */
-const OFF_CHAIN_DOMAIN: TokenDomain = { chainId: 31337, bank: "0x00000000000000000000000000000000000000b0", issuer: "0x00000000000000000000000000000000000000e1" };
+const OFF_CHAIN_DOMAIN: TokenDomain = {
+  chainId: 31337,
+  bank: "0x00000000000000000000000000000000000000b0",
+  issuer: "0x00000000000000000000000000000000000000e1",
+};
 
-function mint(bls: BlindBls, sk: Uint8Array, pk: Uint8Array, relay: Address, epoch: bigint, n: number, domain: TokenDomain = OFF_CHAIN_DOMAIN): Minted[] {
+function mint(
+  bls: BlindBls,
+  sk: Uint8Array,
+  pk: Uint8Array,
+  relay: Address,
+  epoch: bigint,
+  n: number,
+  domain: TokenDomain = OFF_CHAIN_DOMAIN,
+): Minted[] {
   return Array.from({ length: n }, () => {
     const serial = crypto.getRandomValues(new Uint8Array(16));
     const state = bls.blind(tokenMessage(domain, relay, epoch, serial));
@@ -61,20 +73,35 @@ async function gasFigures(bls: BlindBls, hardfork: "prague" | "osaka"): Promise<
     await token.write.approve([bankAddress, 2n ** 255n], { account: w.account });
   }
   const { secretKey, publicKey } = bls.keygen();
-  await bank.write.registerIssuer([bytesToHex(g2ToEip2537(publicKey)), 10n ** 15n, 0, OBOL], { account: issuerW!.account });
+  await bank.write.registerIssuer([bytesToHex(g2ToEip2537(publicKey)), 10n ** 15n, 0, OBOL], {
+    account: issuerW!.account,
+  });
   await bank.write.deposit([issuerW!.account.address, 0n, 1000], { account: userW!.account });
   const relay = relayW!.account.address;
   const out: Metric[] = [];
   // Warm the relay's balance slot first so batch 1 is not charged the first-transfer SSTORE.
   for (const n of [1, 1, 10, 100]) {
-    const tokens = mint(bls, secretKey, publicKey, relay, 0n, n, { chainId: await publicClient.getChainId(), bank: bankAddress, issuer: issuerW!.account.address });
+    const tokens = mint(bls, secretKey, publicKey, relay, 0n, n, {
+      chainId: await publicClient.getChainId(),
+      bank: bankAddress,
+      issuer: issuerW!.account.address,
+    });
     const serials = new Uint8Array(16 * n);
-    tokens.forEach((t, i) => { serials.set(t.serial, 16 * i); });
+    tokens.forEach((t, i) => {
+      serials.set(t.serial, 16 * i);
+    });
     const signature = g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)));
-    const hash = await bank.write.redeem([issuerW!.account.address, 0n, bytesToHex(serials), bytesToHex(signature)], { account: relayW!.account });
+    const hash = await bank.write.redeem([issuerW!.account.address, 0n, bytesToHex(serials), bytesToHex(signature)], {
+      account: relayW!.account,
+    });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     const suffix = hardfork === "prague" ? "" : `_${hardfork}`;
-    out.push({ metric: `tickets.gas.redeem_per_token_batch${n}${suffix}`, value: Number(receipt.gasUsed) / n, unit: "gas", note: `${hardfork}; incl. 21k base, calldata, nullifier, one token transfer per batch` });
+    out.push({
+      metric: `tickets.gas.redeem_per_token_batch${n}${suffix}`,
+      value: Number(receipt.gasUsed) / n,
+      unit: "gas",
+      note: `${hardfork}; incl. 21k base, calldata, nullifier, one token transfer per batch`,
+    });
   }
   return out.slice(1);
 }
@@ -83,13 +110,21 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   const bls = await loadBlindBls();
   const metrics = [...(await gasFigures(bls, "prague")), ...(await gasFigures(bls, "osaka"))];
   const batch100 = metrics.find((m) => m.metric === "tickets.gas.redeem_per_token_batch100")!.value;
-  metrics.push({ metric: "tickets.gas.per_paid_hop_lottery_p1_16", value: batch100 / 16, unit: "gas", note: "prague; winners redeemed in batches of 100 at win probability 2^-4 (winBits = 4)" });
+  metrics.push({
+    metric: "tickets.gas.per_paid_hop_lottery_p1_16",
+    value: batch100 / 16,
+    unit: "gas",
+    note: "prague; winners redeemed in batches of 100 at win probability 2^-4 (winBits = 4)",
+  });
   const ms = options.quick ? 1_000 : 4_000;
   const { secretKey, publicKey } = bls.keygen();
   const relay = "0x00000000000000000000000000000000000000aa" as Address;
   const batch = 64;
   const pool = mint(bls, secretKey, publicKey, relay, 1n, batch);
-  const items = pool.map((t) => ({ message: tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, t.serial), signature: t.signature }));
+  const items = pool.map((t) => ({
+    message: tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, t.serial),
+    signature: t.signature,
+  }));
   // verify: whole batches, counted per token, in rounds. Wall-clock rate moves with the
   // machine's load (2 shared cores: another process takes the core for part of a round);
   // the rate per CPU-second of this process does not, so both are reported, as medians.
@@ -110,11 +145,32 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     cpu.push(tokens / ((c.user + c.system) / 1e6));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} over ${rounds} rounds of ${ms / 2} ms`;
-  metrics.push({ metric: "tickets.verify.per_s", value: median(wall), unit: "tokens/s", note: `median wall-clock rate, one thread, batches of ${batch}; ${spread(wall)}` });
-  metrics.push({ metric: "tickets.verify.per_cpu_s", value: median(cpu), unit: "tokens/CPU-s", note: `median per CPU-second of this process (load-independent); ${spread(cpu)}` });
-  metrics.push({ metric: "tickets.verify.per_s_spread", value: (Math.max(...wall) - Math.min(...wall)) / median(wall), unit: "fraction", note: "(max − min) / median of the wall-clock rounds" });
-  metrics.push(...hashToG1Paths(items.map((i) => i.message), rounds));
+  const spread = (xs: number[]) =>
+    `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} over ${rounds} rounds of ${ms / 2} ms`;
+  metrics.push({
+    metric: "tickets.verify.per_s",
+    value: median(wall),
+    unit: "tokens/s",
+    note: `median wall-clock rate, one thread, batches of ${batch}; ${spread(wall)}`,
+  });
+  metrics.push({
+    metric: "tickets.verify.per_cpu_s",
+    value: median(cpu),
+    unit: "tokens/CPU-s",
+    note: `median per CPU-second of this process (load-independent); ${spread(cpu)}`,
+  });
+  metrics.push({
+    metric: "tickets.verify.per_s_spread",
+    value: (Math.max(...wall) - Math.min(...wall)) / median(wall),
+    unit: "fraction",
+    note: "(max − min) / median of the wall-clock rounds",
+  });
+  metrics.push(
+    ...hashToG1Paths(
+      items.map((i) => i.message),
+      rounds,
+    ),
+  );
   metrics.push(verifyBeforeAfter(bls, items, publicKey, rounds));
   let n = 0;
   let start = 0;
@@ -125,7 +181,12 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     bls.signBlinded(secretKey, blinded);
     n++;
   }
-  metrics.push({ metric: "tickets.issue.per_s", value: (n / (performance.now() - start)) * 1000, unit: "tokens/s", note: "subgroup check + sk·B, one core" });
+  metrics.push({
+    metric: "tickets.issue.per_s",
+    value: (n / (performance.now() - start)) * 1000,
+    unit: "tokens/s",
+    note: "subgroup check + sk·B, one core",
+  });
   // client, batched purchase: blind 64 messages, one batched pairing check, 64 unblindings
   const serials = Array.from({ length: batch }, () => crypto.getRandomValues(new Uint8Array(16)));
   const presigned = (() => {
@@ -145,7 +206,12 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     blindMs += t1 - t0;
     n += batch;
   }
-  metrics.push({ metric: "tickets.client_us_per_token", value: ((blindMs + checkMs) * 1000) / n, unit: "µs", note: `blind + batched pairing check + unblind, purchases of ${batch}` });
+  metrics.push({
+    metric: "tickets.client_us_per_token",
+    value: ((blindMs + checkMs) * 1000) / n,
+    unit: "µs",
+    note: `blind + batched pairing check + unblind, purchases of ${batch}`,
+  });
   n = 0;
   start = performance.now();
   while (performance.now() - start < ms) {
@@ -154,17 +220,37 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     n++;
   }
   const signUs = 1e6 / metrics.find((m) => m.metric === "tickets.issue.per_s")!.value;
-  metrics.push({ metric: "tickets.client_us_per_token_single", value: ((performance.now() - start) * 1000) / n - signUs, unit: "µs", note: "one token at a time: blind + pairing check + unblind (issuer signing subtracted)" });
+  metrics.push({
+    metric: "tickets.client_us_per_token_single",
+    value: ((performance.now() - start) * 1000) / n - signUs,
+    unit: "µs",
+    note: "one token at a time: blind + pairing check + unblind (issuer signing subtracted)",
+  });
   metrics.push(...(await fuzz(bls, secretKey, publicKey, options.quick ? 3_000 : 20_000)));
   metrics.push(...(await crossEpochAttack(bls)));
   for (const staggered of [false, true]) {
     const r = spendOrderAttack({ seed: `bench-spend-order-${staggered}`, staggered });
     const suffix = staggered ? "_staggered" : "";
     const what = `greedy chaining at one relay, 50 seeded clients × 20 tokens, ${staggered ? "staggered purchases" : "all buy together"}`;
-    metrics.push({ metric: `tickets.spend_order.link_rate${suffix}`, value: r.linkRate, unit: "fraction", note: `${what}; wallets pick tokens with the CSPRNG` });
-    metrics.push({ metric: `tickets.spend_order.link_rate_chance${suffix}`, value: r.chance, unit: "fraction", note: `same attack and schedule, each client's order shuffled (mean of 5 seeds)` });
+    metrics.push({
+      metric: `tickets.spend_order.link_rate${suffix}`,
+      value: r.linkRate,
+      unit: "fraction",
+      note: `${what}; wallets pick tokens with the CSPRNG`,
+    });
+    metrics.push({
+      metric: `tickets.spend_order.link_rate_chance${suffix}`,
+      value: r.chance,
+      unit: "fraction",
+      note: `same attack and schedule, each client's order shuffled (mean of 5 seeds)`,
+    });
   }
-  metrics.push({ metric: "tickets.bytes_per_packet", value: SLOT_SIZE * HOPS, unit: "bytes", note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt` });
+  metrics.push({
+    metric: "tickets.bytes_per_packet",
+    value: SLOT_SIZE * HOPS,
+    unit: "bytes",
+    note: `${SLOT_SIZE}-byte slot per hop × ${HOPS} hops; no attachment, no receipt`,
+  });
   return metrics;
 }
 
@@ -193,8 +279,18 @@ function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const note = `CPU µs per 92-byte token message, median of ${rounds} interleaved rounds of ${4 * messages.length}`;
   return [
-    { metric: "tickets.h2c.us_per_hash", value: median(now), unit: "µs", note: `mcl hash_to_curve (one isogeny, one cofactor clearing); ${note}` },
-    { metric: "tickets.h2c.us_per_hash_two_maps", value: median(before), unit: "µs", note: `the previous path: noble expand_message_xmd + 2 × mcl Fp.mapToG1 (each clears); ${note}` },
+    {
+      metric: "tickets.h2c.us_per_hash",
+      value: median(now),
+      unit: "µs",
+      note: `mcl hash_to_curve (one isogeny, one cofactor clearing); ${note}`,
+    },
+    {
+      metric: "tickets.h2c.us_per_hash_two_maps",
+      value: median(before),
+      unit: "µs",
+      note: `the previous path: noble expand_message_xmd + 2 × mcl Fp.mapToG1 (each clears); ${note}`,
+    },
   ];
 }
 
@@ -204,7 +300,12 @@ function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[
  * verifyBatch of commit 00dd593 rebuilt on the same mcl instance (σ sum,
  * two-map hashes, one subgroup check, one 2-pair pairing). Tokens per CPU-second.
  */
-function verifyBeforeAfter(bls: BlindBls, items: { message: Uint8Array; signature: Uint8Array }[], publicKey: Uint8Array, rounds: number): Metric {
+function verifyBeforeAfter(
+  bls: BlindBls,
+  items: { message: Uint8Array; signature: Uint8Array }[],
+  publicKey: Uint8Array,
+  rounds: number,
+): Metric {
   const g2 = new mcl.G2();
   g2.deserialize(bls12_381.G2.Point.BASE.toBytes(true));
   const negG2 = new mcl.PrecomputedG2(mcl.neg(g2));
@@ -223,7 +324,11 @@ function verifyBeforeAfter(bls: BlindBls, items: { message: Uint8Array; signatur
       sigma = mcl.add(sigma, g1(items[i]!.signature));
       hashes = mcl.add(hashes, twoMapHash(items[i]!.message));
     }
-    return !sigma.isZero() && sigma.isValidOrder() && mcl.finalExp(mcl.precomputedMillerLoop2(sigma, negG2, hashes, pk)).isOne();
+    return (
+      !sigma.isZero() &&
+      sigma.isValidOrder() &&
+      mcl.finalExp(mcl.precomputedMillerLoop2(sigma, negG2, hashes, pk)).isOne()
+    );
   };
   const perCpuS = (verify: () => boolean) => {
     const c0 = process.cpuUsage();
@@ -284,7 +389,9 @@ async function crossEpochAttack(bls: BlindBls): Promise<Metric[]> {
   const domain = { chainId: await publicClient.getChainId(), bank: bankAddress, issuer };
   const args = (ts: Minted[]) => {
     const serials = new Uint8Array(16 * ts.length);
-    ts.forEach((t, i) => { serials.set(t.serial, 16 * i); });
+    ts.forEach((t, i) => {
+      serials.set(t.serial, 16 * i);
+    });
     return [bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(ts.map((t) => t.signature))))] as const;
   };
   await bank.write.deposit([issuer, 0n, 20], { account: userW!.account });
@@ -306,7 +413,12 @@ async function crossEpochAttack(bls: BlindBls): Promise<Metric[]> {
   }
   const profit = (await token.read.balanceOf([attacker])) - start;
   return [
-    { metric: "tickets.attack.cross_epoch_profit", value: Number(profit / price), unit: "token prices", note: `finding-1 strategy with 30 tokens; must be ≤ 0; honest relay paid ${relayPaid / price}/20` },
+    {
+      metric: "tickets.attack.cross_epoch_profit",
+      value: Number(profit / price),
+      unit: "token prices",
+      note: `finding-1 strategy with 30 tokens; must be ≤ 0; honest relay paid ${relayPaid / price}/20`,
+    },
   ];
 }
 
@@ -334,7 +446,9 @@ async function fuzz(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array,
   while (inputs < n) {
     const wave: Mutant[] = [];
     while (wave.length < 256) wave.push(...gen.next().value!);
-    const verdicts = await Promise.all(wave.map((m) => checkToken(store, verifier, m.slot, epoch).catch(() => "crash" as const)));
+    const verdicts = await Promise.all(
+      wave.map((m) => checkToken(store, verifier, m.slot, epoch).catch(() => "crash" as const)),
+    );
     wave.forEach((m, i) => {
       const v = verdicts[i];
       distinct.add(Buffer.from(m.slot).toString("base64"));
@@ -346,10 +460,30 @@ async function fuzz(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array,
   }
   const seconds = (performance.now() - start) / 1000;
   return [
-    { metric: "tickets.fuzz.inputs", value: inputs, unit: "slots", note: `${MUTANT_KINDS} seeded structure-aware mutant kinds through the relay's checkToken, ${(inputs / seconds).toFixed(0)}/s incl. minting` },
-    { metric: "tickets.fuzz.distinct", value: distinct.size, unit: "slots", note: "distinct inputs among them (duplicates-in-batch are intended)" },
-    { metric: "tickets.fuzz.accepted", value: acceptedInvalid, unit: "slots", note: "invalid slots accepted; must be 0" },
-    { metric: "tickets.fuzz.wrong_reason", value: wrongReason, unit: "slots", note: "refused for another reason than the mutant targets; must be 0" },
+    {
+      metric: "tickets.fuzz.inputs",
+      value: inputs,
+      unit: "slots",
+      note: `${MUTANT_KINDS} seeded structure-aware mutant kinds through the relay's checkToken, ${(inputs / seconds).toFixed(0)}/s incl. minting`,
+    },
+    {
+      metric: "tickets.fuzz.distinct",
+      value: distinct.size,
+      unit: "slots",
+      note: "distinct inputs among them (duplicates-in-batch are intended)",
+    },
+    {
+      metric: "tickets.fuzz.accepted",
+      value: acceptedInvalid,
+      unit: "slots",
+      note: "invalid slots accepted; must be 0",
+    },
+    {
+      metric: "tickets.fuzz.wrong_reason",
+      value: wrongReason,
+      unit: "slots",
+      note: "refused for another reason than the mutant targets; must be 0",
+    },
     { metric: "tickets.fuzz.crashes", value: crashes, unit: "slots", note: "must be 0" },
   ];
 }

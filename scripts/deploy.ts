@@ -32,4 +32,6 @@ const deployment = await deployObol({
   parameters: parameters as never,
   log: createLogger(),
 });
-process.stdout.write(`${JSON.stringify(deployment, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify(deployment, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+);

@@ -28,17 +28,34 @@ process.once("SIGTERM", () => controller.abort(new Error("received SIGTERM")));
 const dataDir = mkdtempSync(join(tmpdir(), "obol-soak-"));
 try {
   const report = await runSoak({
-    minutes: Number(values.minutes), seed: values.seed, clients: Number(values.clients), killEveryS: Number(values["kill-every"]), dataDir,
+    minutes: Number(values.minutes),
+    seed: values.seed,
+    clients: Number(values.clients),
+    killEveryS: Number(values["kill-every"]),
+    dataDir,
     scheme: values.scheme as SchemeName,
-    log: createLogger({ level: "error" }), signal: controller.signal,
+    log: createLogger({ level: "error" }),
+    signal: controller.signal,
     onEvent: (text) => process.stderr.write(`• ${text}\n`),
   });
   for (const f of report.figures) {
     const value = Number.isInteger(f.value) || !Number.isFinite(f.value) ? f.value : Number(f.value.toPrecision(4));
-    process.stdout.write(values.json ? `${JSON.stringify({ ...f, value })}\n` : `${f.metric.padEnd(32)} ${String(value).padStart(10)} ${f.unit}  ${f.note ?? ""}\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ ...f, value })}\n`
+        : `${f.metric.padEnd(32)} ${String(value).padStart(10)} ${f.unit}  ${f.note ?? ""}\n`,
+    );
   }
-  if (!values.json) for (const r of report.rss) process.stderr.write(`  rss ${r.name} (pid ${r.pid}): ${r.slopeMiBPerMin.toFixed(3)} ± ${r.ci95.toFixed(3)} MiB/min (heap ${r.heapSlopeMiBPerMin.toFixed(3)}) over ${r.samples} samples\n`);
-  process.exitCode = report.figures.some((f) => ["soak.credit_lost", "soak.double_claims", "soak.chain_claim_mismatch"].includes(f.metric) && f.value !== 0) ? 1 : 0;
+  if (!values.json)
+    for (const r of report.rss)
+      process.stderr.write(
+        `  rss ${r.name} (pid ${r.pid}): ${r.slopeMiBPerMin.toFixed(3)} ± ${r.ci95.toFixed(3)} MiB/min (heap ${r.heapSlopeMiBPerMin.toFixed(3)}) over ${r.samples} samples\n`,
+      );
+  process.exitCode = report.figures.some(
+    (f) => ["soak.credit_lost", "soak.double_claims", "soak.chain_claim_mismatch"].includes(f.metric) && f.value !== 0,
+  )
+    ? 1
+    : 0;
 } finally {
   if (values.keep) process.stderr.write(`state kept in ${dataDir}\n`);
   else rmSync(dataDir, { recursive: true, force: true });

@@ -130,7 +130,8 @@ export function rawKeyOf(account: Account): Hex | undefined {
  * @throws InvalidInputError when `key` is not 32 bytes of 0x-hex
  */
 export function privateKeyAccount(key: Hex): Account {
-  if (!isHex(key) || key.length !== 66) throw new InvalidInputError("privateKey", "must be 0x followed by 64 hex digits");
+  if (!isHex(key) || key.length !== 66)
+    throw new InvalidInputError("privateKey", "must be 0x followed by 64 hex digits");
   const account = privateKeyToAccount(key);
   rememberRawKey(account, key);
   return account;
@@ -145,5 +146,7 @@ export function validateRpcUrl(rpcUrl: string): void {
     throw new InvalidInputError("rpcUrl", `"${rpcUrl}" is not a URL`, { hint: "e.g. http://127.0.0.1:8545" });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new InvalidInputError("rpcUrl", `protocol ${url.protocol} is not http(s)`, { hint: "e.g. http://127.0.0.1:8545" });
+    throw new InvalidInputError("rpcUrl", `protocol ${url.protocol} is not http(s)`, {
+      hint: "e.g. http://127.0.0.1:8545",
+    });
 }

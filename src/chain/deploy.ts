@@ -16,7 +16,10 @@ import {
   type DeploymentParameters,
   type IgnitionModule,
 } from "@nomicfoundation/ignition-core";
-import { HardhatArtifactResolver, errorDeploymentResultToExceptionMessage } from "@nomicfoundation/hardhat-ignition/helpers";
+import {
+  HardhatArtifactResolver,
+  errorDeploymentResultToExceptionMessage,
+} from "@nomicfoundation/hardhat-ignition/helpers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { createPublicClient, getAddress, http, isHex, type Address, type Hex } from "viem";
 import CoreModule from "../../ignition/modules/Core.js";
@@ -28,7 +31,13 @@ import { ArtifactsMissingError, DeployFailedError } from "./errors.js";
 import type { ContractName, Deployment } from "./types.js";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const KNOWN_CONTRACTS = new Set<string>(["ObolToken", "RelayRegistry", "PaymentChannels", "TicketBank", "ShopperAudit"]);
+const KNOWN_CONTRACTS = new Set<string>([
+  "ObolToken",
+  "RelayRegistry",
+  "PaymentChannels",
+  "TicketBank",
+  "ShopperAudit",
+]);
 
 export type DeployObolParameters = {
   rpcUrl: string;
@@ -122,7 +131,8 @@ export async function deployObol({
         if (KNOWN_CONTRACTS.has(contractName)) contracts[contractName as ContractName] = getAddress(address);
     }
     const previous = tryReadDeployment(dataDir);
-    const startBlock = previous?.chainId === chainId && previous.startBlock <= before ? previous.startBlock : before + 1n;
+    const startBlock =
+      previous?.chainId === chainId && previous.startBlock <= before ? previous.startBlock : before + 1n;
     const deployment: Deployment = {
       chainId,
       rpcUrl,

@@ -94,7 +94,8 @@ export function readDeployment(dataDir: string): Deployment {
       throw invalid(`contracts.${name} is not an address`);
     contracts[name as ContractName] = getAddress(address);
   }
-  if (!contracts.ObolToken || !contracts.RelayRegistry) throw invalid("contracts must name ObolToken and RelayRegistry");
+  if (!contracts.ObolToken || !contracts.RelayRegistry)
+    throw invalid("contracts must name ObolToken and RelayRegistry");
   return {
     chainId: f.chainId,
     rpcUrl: f.rpcUrl,

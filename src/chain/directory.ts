@@ -47,7 +47,12 @@ export async function readDirectory(
   const target = epoch ?? (await currentEpoch(chain));
   const address = chain.deployment.contracts.RelayRegistry;
   const blockNumber = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
-  const count = await chain.publicClient.readContract({ address, abi: relayRegistryAbi, functionName: "relayCount", blockNumber });
+  const count = await chain.publicClient.readContract({
+    address,
+    abi: relayRegistryAbi,
+    functionName: "relayCount",
+    blockNumber,
+  });
   const entries: DirectoryEntry[] = [];
   try {
     for (let offset = 0n; offset === 0n || offset < count; offset += pageSize) {

@@ -235,7 +235,10 @@ export async function advanceDevChainToEpoch(chain: ChainClients, epoch: bigint)
     if (epochAt(info, pending.timestamp) >= epoch) return pending.timestamp;
     throw new InvalidInputError("epoch", `epoch ${epoch} is in the past`);
   }
-  await chain.publicClient.request({ method: "evm_setNextBlockTimestamp" as never, params: [`0x${target.toString(16)}`] as never });
+  await chain.publicClient.request({
+    method: "evm_setNextBlockTimestamp" as never,
+    params: [`0x${target.toString(16)}`] as never,
+  });
   await chain.publicClient.request({ method: "evm_mine" as never, params: [] as never });
   return target;
 }

@@ -94,7 +94,10 @@ export class ChainStartError extends ObolError {
 export class ChainTimeoutError extends ObolError {
   override name = "ChainTimeoutError";
   constructor(shortMessage: string, options: ObolErrorOptions = {}) {
-    super(shortMessage, { hint: "is the chain producing blocks? on a Hardhat node, any transaction mines one", ...options });
+    super(shortMessage, {
+      hint: "is the chain producing blocks? on a Hardhat node, any transaction mines one",
+      ...options,
+    });
   }
 }
 
@@ -124,7 +127,8 @@ const REVERT_HINTS: Record<string, string> = {
   RelayRegistryInvalidBlsKey: "give a BLS/VRF key of at most 256 bytes",
   RelayRegistryInvalidMixKey: "give the relay's 32-byte X25519 public key",
   RelayRegistryDuplicateBlsKey: "another relay holds this VRF key: generate a new key for this relay",
-  RelayRegistryStakeHeld: "an open audit holds the stake: wait until it is finalized (anyone may call finalize), then withdraw",
+  RelayRegistryStakeHeld:
+    "an open audit holds the stake: wait until it is finalized (anyone may call finalize), then withdraw",
   ERC20InsufficientBalance: "the account holds too few OBOL: fund it first",
   ERC20InsufficientAllowance: "approve the contract for the amount first",
   AccessControlUnauthorizedAccount: "the admin must grant this account the required role",

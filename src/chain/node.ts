@@ -62,11 +62,11 @@ export async function startLocalChain({
   signal?.throwIfAborted();
   const chosen = await reservePort(port);
   const rpcUrl = `http://127.0.0.1:${chosen}`;
-  const child = spawn(
-    process.execPath,
-    [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(chosen)],
-    { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: process.env },
-  );
+  const child = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(chosen)], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: process.env,
+  });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
@@ -173,4 +173,3 @@ async function reservePort(port: number): Promise<number> {
 function tail(output: string): string {
   return output.trim().split("\n").slice(-20).join("\n");
 }
-

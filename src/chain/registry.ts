@@ -67,7 +67,11 @@ export async function registerRelay(
   validateKeys(mixKey, blsKey);
   validateMultiaddr(multiaddr);
   const registry = chain.deployment.contracts.RelayRegistry;
-  const minStake = await chain.publicClient.readContract({ address: registry, abi: relayRegistryAbi, functionName: "minStake" });
+  const minStake = await chain.publicClient.readContract({
+    address: registry,
+    abi: relayRegistryAbi,
+    functionName: "minStake",
+  });
   const amount = stake ?? minStake;
   if (amount < minStake) throw new InvalidInputError("stake", `${amount} is below the registry's minimum ${minStake}`);
   const approve = await ensureAllowance(chain, amount);
@@ -120,7 +124,12 @@ export async function updateRelayMultiaddr(chain: ChainClients, multiaddr: strin
   validateMultiaddr(multiaddr);
   return sendContractTx(
     chain,
-    { address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "updateMultiaddr", args: [multiaddr] },
+    {
+      address: chain.deployment.contracts.RelayRegistry,
+      abi: relayRegistryAbi,
+      functionName: "updateMultiaddr",
+      args: [multiaddr],
+    },
     "update relay multiaddr",
   );
 }
@@ -137,7 +146,12 @@ export async function addRelayStake(chain: ChainClients, amount: bigint): Promis
   await ensureAllowance(chain, amount);
   return sendContractTx(
     chain,
-    { address: chain.deployment.contracts.RelayRegistry, abi: registryCallAbi, functionName: "addStake", args: [amount] },
+    {
+      address: chain.deployment.contracts.RelayRegistry,
+      abi: registryCallAbi,
+      functionName: "addStake",
+      args: [amount],
+    },
     "add relay stake",
   );
 }
@@ -260,4 +274,3 @@ function validateMultiaddr(multiaddr: string): void {
   if (length === 0 || length > MAX_MULTIADDR_LENGTH)
     throw new InvalidInputError("multiaddr", `must be 1..${MAX_MULTIADDR_LENGTH} bytes, got ${length}`);
 }
-

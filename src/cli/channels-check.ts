@@ -19,11 +19,15 @@ export type UnpaidHop = { from: Address; to: Address; fromLayer: number };
  */
 export async function checkRouteChannels(chain: ChainClients, directory: DirectorySnapshot): Promise<UnpaidHop[]> {
   const { listChannels } = await import("../schemes/channels/chain.js");
-  const layer = (n: number) => directory.entries.filter((e) => (n === 0 || n === 4 ? e.layer === 0 : e.layer === n)).map((e) => e.relay);
+  const layer = (n: number) =>
+    directory.entries.filter((e) => (n === 0 || n === 4 ? e.layer === 0 : e.layer === n)).map((e) => e.relay);
   const open = new Map<Address, Set<string>>();
   for (const e of directory.entries) {
     const out = await listChannels(chain, e.relay, "source");
-    open.set(e.relay, new Set(out.filter((c) => c.status === "open" && c.balance > 0n).map((c) => c.destination.toLowerCase())));
+    open.set(
+      e.relay,
+      new Set(out.filter((c) => c.status === "open" && c.balance > 0n).map((c) => c.destination.toLowerCase())),
+    );
   }
   const unpaid: UnpaidHop[] = [];
   for (let l = 0; l < 4; l++) {
@@ -35,10 +39,13 @@ export async function checkRouteChannels(chain: ChainClients, directory: Directo
       }
     if (paid === 0 && layer(l).length > 0 && layer(l + 1).length > 0) {
       const missing = unpaid.filter((u) => u.fromLayer === l);
-      throw new CliStateError(`No route can be paid: no relay of layer ${l} has a channel to a relay of layer ${l + 1}`, {
-        details: missing.map((u) => `${u.from} → ${u.to}`).join(", "),
-        hint: "each relay operator opens channels to the other relays: `obol channels open --to <relays> --amount <OBOL>` (docs/operator.md §4a)",
-      });
+      throw new CliStateError(
+        `No route can be paid: no relay of layer ${l} has a channel to a relay of layer ${l + 1}`,
+        {
+          details: missing.map((u) => `${u.from} → ${u.to}`).join(", "),
+          hint: "each relay operator opens channels to the other relays: `obol channels open --to <relays> --amount <OBOL>` (docs/operator.md §4a)",
+        },
+      );
     }
   }
   return unpaid;

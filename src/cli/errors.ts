@@ -13,7 +13,11 @@ export class UsageError extends ObolError {
 export class UnknownCommandError extends ObolError {
   override name = "UnknownCommandError";
   constructor(name: string, known: readonly string[], options: ObolErrorOptions = {}) {
-    super(`Unknown command "${name}"`, { details: `commands: ${known.join(", ")}`, hint: "see `obol --help`", ...options });
+    super(`Unknown command "${name}"`, {
+      details: `commands: ${known.join(", ")}`,
+      hint: "see `obol --help`",
+      ...options,
+    });
   }
 }
 

@@ -24,7 +24,10 @@ export async function requireGas(chain: ChainClients): Promise<void> {
 /** The account holds less OBOL than `needed` (stake, deposit, channel funding). */
 export function requireTokens(account: Address, balance: bigint, needed: bigint, what: string): void {
   if (balance < needed)
-    throw new CliStateError(`Account ${account} holds ${formatUnits(balance, 18)} OBOL; ${what} needs ${formatUnits(needed, 18)}`, { hint: fundHint(account) });
+    throw new CliStateError(
+      `Account ${account} holds ${formatUnits(balance, 18)} OBOL; ${what} needs ${formatUnits(needed, 18)}`,
+      { hint: fundHint(account) },
+    );
 }
 
 /**
@@ -43,7 +46,10 @@ export async function explainStartError<T>(start: () => Promise<T>): Promise<T> 
         hint: "stop the process using it, or pass another --listen address (port 0 picks a free one)",
       });
     }
-    if (/insufficient funds for gas|InsufficientFundsError|exceeds the balance of the account/i.test(text) && !(error instanceof ObolError && error.name === "CliStateError")) {
+    if (
+      /insufficient funds for gas|InsufficientFundsError|exceeds the balance of the account/i.test(text) &&
+      !(error instanceof ObolError && error.name === "CliStateError")
+    ) {
       const account = /0x[0-9a-fA-F]{40}/.exec(/from:\s*(0x[0-9a-fA-F]{40})/.exec(text)?.[1] ?? "")?.[0];
       throw new CliStateError(`${account ? `Account ${account}` : "The account"} has too little ETH to pay gas`, {
         cause: error,
@@ -56,7 +62,11 @@ export async function explainStartError<T>(start: () => Promise<T>): Promise<T> 
 
 function chainOfMessages(error: unknown): string {
   const parts: string[] = [];
-  for (let e = error as { message?: unknown; cause?: unknown; name?: unknown; code?: unknown } | undefined, i = 0; e && i < 8; e = e.cause as typeof e, i++)
+  for (
+    let e = error as { message?: unknown; cause?: unknown; name?: unknown; code?: unknown } | undefined, i = 0;
+    e && i < 8;
+    e = e.cause as typeof e, i++
+  )
     parts.push(`${String(e.name ?? "")} ${String(e.code ?? "")} ${String(e.message ?? "")}`);
   return parts.join("\n");
 }

@@ -179,7 +179,8 @@ export async function runCli(argv: string[]): Promise<void> {
     if (gone !== undefined) stop(`process ${gone} that started this one exited`);
   }, 500);
   orphanWatch.unref();
-  if (!argv.includes("--verbose") && !argv.includes("-v") && !SERVICE_COMMANDS.has(argv[0] ?? "")) process.env.OBOL_LOG_LEVEL ??= "warn";
+  if (!argv.includes("--verbose") && !argv.includes("-v") && !SERVICE_COMMANDS.has(argv[0] ?? ""))
+    process.env.OBOL_LOG_LEVEL ??= "warn";
   const code = await main(argv, { signal: controller.signal });
   process.exitCode = code;
   clearInterval(orphanWatch);
@@ -200,7 +201,11 @@ function npmWrappers(): number[] {
     for (let pid = process.ppid, depth = 0; pid > 1 && depth < 4; depth++) {
       chain.push(pid);
       if (/npm|npx/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"))) return chain;
-      pid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+      pid = Number(
+        readFileSync(`/proc/${pid}/stat`, "utf8")
+          .replace(/^.*\) /s, "")
+          .split(" ")[1],
+      );
     }
   } catch {
     // No /proc (macOS, Windows): the signals npm forwards are all we get.
@@ -218,4 +223,5 @@ function alive(pid: number): boolean {
 }
 
 // Entry point when run as a script (tsx src/cli/main.ts …), not when imported by tests or bin/obol.js.
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/cli/main.ts")) await runCli(process.argv.slice(2));
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("src/cli/main.ts"))
+  await runCli(process.argv.slice(2));

@@ -83,7 +83,10 @@ function without(argv: readonly string[], ...found: (Found | null)[]): string[] 
  * @example
  * const { argv, key } = await resolveNetworkOptions("relay", ["--network", "sepolia", "--keystore-key", "OBOL_RELAY_KEY"]);
  */
-export async function resolveNetworkOptions(command: string, argv: readonly string[]): Promise<{ argv: string[]; key: Hex | undefined }> {
+export async function resolveNetworkOptions(
+  command: string,
+  argv: readonly string[],
+): Promise<{ argv: string[]; key: Hex | undefined }> {
   const network = findOption(argv, "network", command);
   const keystoreKey = findOption(argv, "keystore-key", command);
   if (!network && !keystoreKey) return { argv: [...argv], key: undefined };
@@ -97,7 +100,9 @@ export async function resolveNetworkOptions(command: string, argv: readonly stri
   if (keystoreKey) key = await readKeystoreKey(hre, keystoreKey.value!);
   if (network) {
     const config = hre.config.networks[network.value!];
-    const known = Object.entries(hre.config.networks).filter(([, n]) => n.type === "http").map(([name]) => name);
+    const known = Object.entries(hre.config.networks)
+      .filter(([, n]) => n.type === "http")
+      .map(([name]) => name);
     if (!config)
       throw new UnknownNetworkError(`no network "${network.value}" in ${hre.config.paths.config}`, {
         details: `networks obol can use (type http): ${known.join(", ") || "none"}`,
@@ -114,7 +119,10 @@ export async function resolveNetworkOptions(command: string, argv: readonly stri
     const accounts = config.accounts as unknown;
     const first = Array.isArray(accounts) ? (accounts[0] as { get(): Promise<string> } | undefined) : undefined;
     if (!hasOtherKey && first)
-      key = asKey(await guard(() => first.get(), `the first account of network "${network.value}"`), `network "${network.value}"'s first account`);
+      key = asKey(
+        await guard(() => first.get(), `the first account of network "${network.value}"`),
+        `network "${network.value}"'s first account`,
+      );
   }
   return { argv: rest, key };
 }
@@ -129,17 +137,25 @@ async function loadHardhat(): Promise<Hre> {
     path = process.env.OBOL_HARDHAT_CONFIG ?? (await resolveHardhatConfigPath());
   } catch (cause) {
     throw new HardhatConfigError("no hardhat.config.ts found from this directory up", {
-      details: (cause as Error).message.split("\n")[0], hint: "run obol in the project directory, or set OBOL_HARDHAT_CONFIG=<path>", cause,
+      details: (cause as Error).message.split("\n")[0],
+      hint: "run obol in the project directory, or set OBOL_HARDHAT_CONFIG=<path>",
+      cause,
     });
   }
   let hre: Hre;
   try {
     hre = await createHardhatRuntimeEnvironment(await importUserConfig(path), { config: path }, dirname(path));
   } catch (cause) {
-    throw new HardhatConfigError(`cannot load ${path}`, { details: (cause as Error).message.split("\n")[0], hint: "fix the config (`npx hardhat --help` shows the error too)", cause });
+    throw new HardhatConfigError(`cannot load ${path}`, {
+      details: (cause as Error).message.split("\n")[0],
+      hint: "fix the config (`npx hardhat --help` shows the error too)",
+      cause,
+    });
   }
   // The keystore asks its password through this hook; ask on stderr so --json output stays clean.
-  hre.hooks.registerHandlers("userInterruptions", { requestSecretInput: async (_context, interruptor, description) => askSecret(`[${interruptor}] ${description}: `) });
+  hre.hooks.registerHandlers("userInterruptions", {
+    requestSecretInput: async (_context, interruptor, description) => askSecret(`[${interruptor}] ${description}: `),
+  });
   return hre;
 }
 
@@ -147,14 +163,22 @@ async function loadHardhat(): Promise<Hre> {
 async function readKeystoreKey(hre: Hre, name: string): Promise<Hex> {
   const { configVariable } = await import("hardhat/config");
   const value = await guard(
-    () => hre.hooks.runHandlerChain("configurationVariables", "fetchValue", [configVariable(name)], async (_context, variable) => {
-      const fromEnv = process.env[variable.name];
-      if (fromEnv !== undefined) return fromEnv;
-      throw new KeystoreKeyMissingError(`no key "${name}" in the Hardhat keystore`, {
-        details: process.env.CI ? "CI is set in the environment, and Hardhat never reads the keystore under CI" : `keystore: ${(hre.config as { keystore?: { filePath: string } }).keystore?.filePath ?? "Hardhat's config directory"}`,
-        hint: `store it with \`npx hardhat keystore set ${name}\` (\`npx hardhat keystore list\` shows the names)`,
-      });
-    }),
+    () =>
+      hre.hooks.runHandlerChain(
+        "configurationVariables",
+        "fetchValue",
+        [configVariable(name)],
+        async (_context, variable) => {
+          const fromEnv = process.env[variable.name];
+          if (fromEnv !== undefined) return fromEnv;
+          throw new KeystoreKeyMissingError(`no key "${name}" in the Hardhat keystore`, {
+            details: process.env.CI
+              ? "CI is set in the environment, and Hardhat never reads the keystore under CI"
+              : `keystore: ${(hre.config as { keystore?: { filePath: string } }).keystore?.filePath ?? "Hardhat's config directory"}`,
+            hint: `store it with \`npx hardhat keystore set ${name}\` (\`npx hardhat keystore list\` shows the names)`,
+          });
+        },
+      ),
     `keystore key "${name}"`,
   );
   return asKey(value, `keystore key "${name}"`);
@@ -169,9 +193,15 @@ async function guard<T>(read: () => Promise<T>, what: string): Promise<T> {
     const message = (error as Error).message ?? String(error);
     const options: ObolErrorOptions = { details: `${what}: ${message.split("\n")[0]}`, cause: error };
     if (/password|corrupted/i.test(message))
-      throw new KeystorePasswordError("wrong password for the Hardhat keystore", { ...options, hint: "pipe or type the password you set with `npx hardhat keystore set`" });
+      throw new KeystorePasswordError("wrong password for the Hardhat keystore", {
+        ...options,
+        hint: "pipe or type the password you set with `npx hardhat keystore set`",
+      });
     if (/not found|configuration variable/i.test(message))
-      throw new KeystoreKeyMissingError(`${what} is not in the Hardhat keystore`, { ...options, hint: "store it with `npx hardhat keystore set <NAME>`" });
+      throw new KeystoreKeyMissingError(`${what} is not in the Hardhat keystore`, {
+        ...options,
+        hint: "store it with `npx hardhat keystore set <NAME>`",
+      });
     throw error;
   }
 }
@@ -179,14 +209,21 @@ async function guard<T>(read: () => Promise<T>, what: string): Promise<T> {
 function asKey(value: string, what: string): Hex {
   const key = value.trim();
   if (!(isHex(key) && key.length === 66))
-    throw new KeystoreValueError(`${what} is not a private key`, { details: `it holds ${key.length} characters`, hint: "store 0x followed by 64 hex digits" });
+    throw new KeystoreValueError(`${what} is not a private key`, {
+      details: `it holds ${key.length} characters`,
+      hint: "store 0x followed by 64 hex digits",
+    });
   return key;
 }
 
 /** One line from stdin, the prompt on stderr, the typed characters not echoed. */
 function askSecret(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stderr,
+      terminal: process.stdin.isTTY === true,
+    });
     let answered = false;
     process.stderr.write(prompt);
     (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {}; // no echo of the password
@@ -197,7 +234,13 @@ function askSecret(prompt: string): Promise<string> {
       resolve(line);
     });
     rl.once("close", () => {
-      if (!answered) reject(new KeystorePasswordError("no password for the Hardhat keystore", { details: "stdin ended before a line was read", hint: "type the password, or pipe it: `obol … < password-file`" }));
+      if (!answered)
+        reject(
+          new KeystorePasswordError("no password for the Hardhat keystore", {
+            details: "stdin ended before a line was read",
+            hint: "type the password, or pipe it: `obol … < password-file`",
+          }),
+        );
     });
   });
 }

@@ -73,7 +73,11 @@ ${NETWORK_USAGE}
 export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
   command: string,
   argv: string[],
-  { options, positionals = 0, maxPositionals = positionals }: { options: T; positionals?: number; maxPositionals?: number },
+  {
+    options,
+    positionals = 0,
+    maxPositionals = positionals,
+  }: { options: T; positionals?: number; maxPositionals?: number },
 ) {
   let parsed;
   try {
@@ -98,7 +102,10 @@ export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
  * const key = requireKey(common, "claim");
  */
 export function requireKey(common: CommonOptions, command: string): Hex {
-  if (!common.key) throw new UsageError("a private key is required", command, { details: "pass --key-file <path>, set OBOL_KEY, or pass --key 0x…" });
+  if (!common.key)
+    throw new UsageError("a private key is required", command, {
+      details: "pass --key-file <path>, set OBOL_KEY, or pass --key 0x…",
+    });
   return common.key;
 }
 
@@ -111,7 +118,8 @@ export function requireKey(common: CommonOptions, command: string): Hex {
 export function numberOption(value: unknown, name: string, command: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number ≥ 0, got "${String(value)}"`, command);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`${name} must be a number ≥ 0, got "${String(value)}"`, command);
   return n;
 }
 
@@ -119,14 +127,26 @@ function toCommon(values: Record<string, unknown>, command: string): CommonOptio
   const schemeGiven = values.scheme !== undefined;
   const scheme = schemeGiven ? String(values.scheme) : "free";
   if (!(SCHEME_NAMES as readonly string[]).includes(scheme))
-    throw new UsageError(`unknown scheme "${scheme}"`, command, { details: `choose one of: ${SCHEME_NAMES.join(", ")}` });
+    throw new UsageError(`unknown scheme "${scheme}"`, command, {
+      details: `choose one of: ${SCHEME_NAMES.join(", ")}`,
+    });
   const keyFile = values["key-file"] as string | undefined;
-  if (keyFile !== undefined && values.key !== undefined) throw new UsageError("pass --key or --key-file, not both", command);
-  const key = keyFile !== undefined ? readKeyFile(keyFile, command) : ((values.key as string | undefined) ?? process.env.OBOL_KEY);
+  if (keyFile !== undefined && values.key !== undefined)
+    throw new UsageError("pass --key or --key-file, not both", command);
+  const key =
+    keyFile !== undefined
+      ? readKeyFile(keyFile, command)
+      : ((values.key as string | undefined) ?? process.env.OBOL_KEY);
   if (key !== undefined && !(isHex(key) && key.length === 66))
-    throw new UsageError(keyFile !== undefined ? `${keyFile} must hold 0x followed by 64 hex digits` : "--key must be 0x followed by 64 hex digits", command);
+    throw new UsageError(
+      keyFile !== undefined
+        ? `${keyFile} must hold 0x followed by 64 hex digits`
+        : "--key must be 0x followed by 64 hex digits",
+      command,
+    );
   const rpcUrl = String(values["rpc-url"]);
-  if (!/^(https?|wss?):\/\//.test(rpcUrl)) throw new UsageError(`--rpc-url must be an http(s) or ws(s) URL, got "${rpcUrl}"`, command);
+  if (!/^(https?|wss?):\/\//.test(rpcUrl))
+    throw new UsageError(`--rpc-url must be an http(s) or ws(s) URL, got "${rpcUrl}"`, command);
   return {
     dataDir: String(values["data-dir"]),
     rpcUrl,
@@ -144,13 +164,23 @@ function readKeyFile(path: string, command: string): string {
   try {
     return readFileSync(path, "utf8").trim();
   } catch (cause) {
-    throw new UsageError(`cannot read --key-file ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, command, { cause });
+    throw new UsageError(
+      `cannot read --key-file ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      command,
+      { cause },
+    );
   }
 }
 
 /** The value types parseArgs yields for an options config. */
 type ParsedValues<T extends ParseArgsOptionsConfig> = {
   [K in keyof T]: T[K] extends { type: "boolean" }
-    ? T[K] extends { multiple: true } ? boolean[] : boolean
-    : T[K] extends { multiple: true } ? string[] : T[K] extends { default: string } ? string : string | undefined;
+    ? T[K] extends { multiple: true }
+      ? boolean[]
+      : boolean
+    : T[K] extends { multiple: true }
+      ? string[]
+      : T[K] extends { default: string }
+        ? string
+        : string | undefined;
 };

@@ -26,7 +26,11 @@ export type RelayState = {
 
 /** Writes `<dataDir>/relay.json` (mode 0600, like the keys beside it). */
 export function writeRelayState(dataDir: string, state: RelayState): void {
-  writeFileSync(join(dataDir, RELAY_STATE_FILE), `${JSON.stringify({ format: RELAY_STATE_FORMAT, ...state }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(dataDir, RELAY_STATE_FILE),
+    `${JSON.stringify({ format: RELAY_STATE_FORMAT, ...state }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
 }
 
 /**
@@ -41,17 +45,24 @@ export function readRelayState(dataDir: string): RelayState | undefined {
   try {
     raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   } catch (cause) {
-    throw new CliStateError(`${path} is not valid JSON`, { cause, hint: "restart the relay with `obol relay` to rewrite it" });
+    throw new CliStateError(`${path} is not valid JSON`, {
+      cause,
+      hint: "restart the relay with `obol relay` to rewrite it",
+    });
   }
   const { relay, role, scheme, registry, chainId } = raw;
   if (
     raw.format !== RELAY_STATE_FORMAT ||
-    typeof relay !== "string" || !isAddress(relay) ||
+    typeof relay !== "string" ||
+    !isAddress(relay) ||
     (role !== "mix" && role !== "gateway") ||
     !(SCHEME_NAMES as readonly unknown[]).includes(scheme) ||
-    typeof registry !== "string" || !isAddress(registry) ||
+    typeof registry !== "string" ||
+    !isAddress(registry) ||
     typeof chainId !== "number"
   )
-    throw new CliStateError(`${path} is not an ${RELAY_STATE_FORMAT} file`, { hint: "restart the relay with `obol relay` to rewrite it" });
+    throw new CliStateError(`${path} is not an ${RELAY_STATE_FORMAT} file`, {
+      hint: "restart the relay with `obol relay` to rewrite it",
+    });
   return { relay: getAddress(relay), role, scheme: scheme as SchemeName, registry: getAddress(registry), chainId };
 }

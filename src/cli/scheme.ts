@@ -24,7 +24,9 @@ export const SCHEME_CONTRACT: Record<Exclude<SchemeName, "free">, ContractName> 
  * deployedSchemes(deployment); // ["channels"]
  */
 export function deployedSchemes(deployment: Deployment): SchemeName[] {
-  return (Object.keys(SCHEME_CONTRACT) as (keyof typeof SCHEME_CONTRACT)[]).filter((s) => deployment.contracts[SCHEME_CONTRACT[s]] !== undefined);
+  return (Object.keys(SCHEME_CONTRACT) as (keyof typeof SCHEME_CONTRACT)[]).filter(
+    (s) => deployment.contracts[SCHEME_CONTRACT[s]] !== undefined,
+  );
 }
 
 /**
@@ -44,6 +46,8 @@ export function schemeOf(common: CommonOptions, deployment: Deployment, command:
     return common.scheme;
   }
   if (deployed.length > 1)
-    throw new CliStateError(`The deployment holds several schemes (${deployed.join(", ")})`, { hint: `choose one with \`obol ${command} --scheme <name>\`` });
+    throw new CliStateError(`The deployment holds several schemes (${deployed.join(", ")})`, {
+      hint: `choose one with \`obol ${command} --scheme <name>\``,
+    });
   return deployed[0] ?? "free";
 }

@@ -69,7 +69,18 @@ export function parseMetrics(text: string): { name: string; labels: Record<strin
 
 /** Scrapes one endpoint into a table row (never throws: a dead relay is a row with `error`). */
 export async function scrapeRow(target: MetricsTarget, timeoutMs = 5_000): Promise<RelayRow> {
-  const empty = { name: target.name, packetsIn: 0, packetsOut: 0, drops: 0, queue: 0, links: 0, peelMeanMs: 0, pendingCredit: 0, lastClaimGas: 0, rssMiB: 0 };
+  const empty = {
+    name: target.name,
+    packetsIn: 0,
+    packetsOut: 0,
+    drops: 0,
+    queue: 0,
+    links: 0,
+    peelMeanMs: 0,
+    pendingCredit: 0,
+    lastClaimGas: 0,
+    rssMiB: 0,
+  };
   let text: string;
   try {
     const res = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -99,20 +110,51 @@ export async function scrapeRow(target: MetricsTarget, timeoutMs = 5_000): Promi
 }
 
 /** Renders rows as a fixed-width table; `rates` adds packets/s since the previous scrape. */
-export function formatTable(rows: readonly RelayRow[], previous?: { rows: readonly RelayRow[]; seconds: number }): string {
-  const head = ["relay", "role", "in", "out", "in/s", "drops", "queue", "links", "peel ms", "pending", "claim gas", "RSS MiB"];
+export function formatTable(
+  rows: readonly RelayRow[],
+  previous?: { rows: readonly RelayRow[]; seconds: number },
+): string {
+  const head = [
+    "relay",
+    "role",
+    "in",
+    "out",
+    "in/s",
+    "drops",
+    "queue",
+    "links",
+    "peel ms",
+    "pending",
+    "claim gas",
+    "RSS MiB",
+  ];
   const lines = rows.map((r) => {
     if (r.error) return [r.name, "-", `down: ${r.error}`];
     const before = previous?.rows.find((p) => p.name === r.name && !p.error);
-    const rate = before && previous!.seconds > 0 ? ((r.packetsIn - before.packetsIn) / previous!.seconds).toFixed(1) : "-";
+    const rate =
+      before && previous!.seconds > 0 ? ((r.packetsIn - before.packetsIn) / previous!.seconds).toFixed(1) : "-";
     return [
-      r.name, r.role ?? "?", String(r.packetsIn), String(r.packetsOut), rate, String(r.drops), String(r.queue), String(r.links),
-      r.peelMeanMs.toFixed(2), String(r.pendingCredit), String(r.lastClaimGas), r.rssMiB.toFixed(0),
+      r.name,
+      r.role ?? "?",
+      String(r.packetsIn),
+      String(r.packetsOut),
+      rate,
+      String(r.drops),
+      String(r.queue),
+      String(r.links),
+      r.peelMeanMs.toFixed(2),
+      String(r.pendingCredit),
+      String(r.lastClaimGas),
+      r.rssMiB.toFixed(0),
     ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l.length === head.length ? l[i]!.length : 0))));
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...lines.map((l) => (l.length === head.length ? l[i]!.length : 0))),
+  );
   const fmt = (cells: string[]) =>
-    cells.length === head.length ? cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ") : cells.join("  ");
+    cells.length === head.length
+      ? cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")
+      : cells.join("  ");
   return `${[fmt(head), ...lines.map(fmt)].join("\n")}\n`;
 }
 
@@ -137,12 +179,21 @@ export async function watchRelays(p: {
     const rows = await Promise.all(p.targets.map((t) => scrapeRow(t)));
     const at = performance.now();
     const table = formatTable(rows, previous && { rows: previous.rows, seconds: (at - previous.at) / 1_000 });
-    p.out.write(`${p.clear ? "\x1b[H\x1b[2J" : ""}${new Date().toISOString()}  ${rows.filter((r) => !r.error).length}/${rows.length} relays up\n${table}`);
+    p.out.write(
+      `${p.clear ? "\x1b[H\x1b[2J" : ""}${new Date().toISOString()}  ${rows.filter((r) => !r.error).length}/${rows.length} relays up\n${table}`,
+    );
     previous = { rows, at };
     if (p.iterations !== undefined && i + 1 >= p.iterations) return rows;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, p.intervalMs);
-      p.signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+      p.signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
   return previous?.rows ?? [];

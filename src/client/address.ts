@@ -113,7 +113,8 @@ function base32Decode(text: string): Uint8Array {
   let bits = 0;
   for (const [i, ch] of [...text].entries()) {
     const v = BASE32.indexOf(ch);
-    if (v < 0) throw new InvalidAddressError(`character "${ch}" at position ${i + ADDRESS_PREFIX.length} is not base32`);
+    if (v < 0)
+      throw new InvalidAddressError(`character "${ch}" at position ${i + ADDRESS_PREFIX.length} is not base32`);
     buffer = (buffer << 5) | v;
     bits += 5;
     if (bits >= 8) {

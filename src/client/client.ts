@@ -65,7 +65,12 @@ export type ClientStats = {
   errors: number;
 };
 
-type Queued = { to: ObolAddress; content: Uint8Array; reply: boolean; done: { resolve: (id: Uint8Array) => void; reject: (error: unknown) => void } };
+type Queued = {
+  to: ObolAddress;
+  content: Uint8Array;
+  reply: boolean;
+  done: { resolve: (id: Uint8Array) => void; reject: (error: unknown) => void };
+};
 
 /**
  * A client bound to a data directory.
@@ -97,7 +102,13 @@ export class ObolClient {
   readonly #awaitingReceipt = new Set<string>();
   #gateway: Address;
 
-  private constructor(p: CreateClientParameters, state: ClientStore, libp2p: Libp2p, ownsNode: boolean, gateway: Address) {
+  private constructor(
+    p: CreateClientParameters,
+    state: ClientStore,
+    libp2p: Libp2p,
+    ownsNode: boolean,
+    gateway: Address,
+  ) {
     this.#p = p;
     this.#log = forComponent(p.log, "obol:client");
     this.state = state;
@@ -178,7 +189,11 @@ export class ObolClient {
    * @example
    * const id = await client.send("obol1…", "hello");
    */
-  async send(to: string | ObolAddress, content: Uint8Array | string, { reply = true, signal }: { reply?: boolean; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  async send(
+    to: string | ObolAddress,
+    content: Uint8Array | string,
+    { reply = true, signal }: { reply?: boolean; signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
     const recipient = typeof to === "string" ? parseAddress(to) : to;
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     checkContentSize(this.#p.network, bytes, reply);
@@ -191,7 +206,11 @@ export class ObolClient {
    *
    * @returns the message id once the packet has left.
    */
-  enqueue(to: string | ObolAddress, content: Uint8Array | string, { reply = true }: { reply?: boolean } = {}): Promise<Uint8Array> {
+  enqueue(
+    to: string | ObolAddress,
+    content: Uint8Array | string,
+    { reply = true }: { reply?: boolean } = {},
+  ): Promise<Uint8Array> {
     const recipient = typeof to === "string" ? parseAddress(to) : to;
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     checkContentSize(this.#p.network, bytes, reply);
@@ -208,7 +227,11 @@ export class ObolClient {
    * @example
    * await client.reply("3fa2", "got it");
    */
-  async reply(idPrefix: string, content: Uint8Array | string, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+  async reply(
+    idPrefix: string,
+    content: Uint8Array | string,
+    { signal }: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     const { id, surb } = this.state.takeReceivedSurb(idPrefix);
     const message = encodeEnvelope({ type: "reply", id, content: bytes });
@@ -235,11 +258,21 @@ export class ObolClient {
     for (let round = 0; round < 64; round++) {
       let result;
       try {
-        result = await pullInbox(this.libp2p, { gateway: multiaddr(entry.multiaddr), pullKey, bodySize: this.#p.network.params.bodySize, signal });
+        result = await pullInbox(this.libp2p, {
+          gateway: multiaddr(entry.multiaddr),
+          pullKey,
+          bodySize: this.#p.network.params.bodySize,
+          signal,
+        });
       } catch (cause) {
         throw new GatewayUnreachableError(entry.relay, { cause, details: (cause as Error).message });
       }
-      const { messages, unreadable } = absorbDelivered({ network: this.#p.network, state: this.state, bodies: result.bodies, secretKey: sealSecretKey });
+      const { messages, unreadable } = absorbDelivered({
+        network: this.#p.network,
+        state: this.state,
+        bodies: result.bodies,
+        secretKey: sealSecretKey,
+      });
       this.stats.unreadable += unreadable;
       for (const m of messages) m.kind === "message" ? this.stats.received++ : this.stats.replies++;
       out.push(...messages);
@@ -299,29 +332,57 @@ export class ObolClient {
       const back = selectRoute({ directory, entry: to.gateway, exit: this.#gateway });
       const { mailbox } = this.state.identity();
       const built = await buildReplyBlock({
-        network, payer: this.#payer, route: back, epoch: await this.#p.epoch(), kind: "reply",
-        delays: hopDelays(back, this.#rates.meanDelayMs), mailbox, signal,
+        network,
+        payer: this.#payer,
+        route: back,
+        epoch: await this.#p.epoch(),
+        kind: "reply",
+        delays: hopDelays(back, this.#rates.meanDelayMs),
+        mailbox,
+        signal,
       });
       block = built.block;
       this.state.saveSurbSecret({ id, secret: encodeSurbSecret(built.secret) }); // durable before the message leaves
     }
-    const sealed = seal({ message: encodeEnvelope({ type: "message", id, surb: block, content }), recipientPublicKey: to.publicKey });
+    const sealed = seal({
+      message: encodeEnvelope({ type: "message", id, surb: block, content }),
+      recipientPublicKey: to.publicKey,
+    });
     const route = selectRoute({ directory, entry: this.#gateway, exit: to.gateway });
     await this.#sendPacket(directory, route, "payload", { action: "deliver", mailbox: to.mailbox }, sealed, signal);
     this.state.recordSent({ id, recipient: formatAddress(to) });
     return id;
   }
 
-  async #sendPacket(directory: DirectorySnapshot, route: RouteHop[], kind: PacketKind, final: FinalAction, message: Uint8Array, signal?: AbortSignal): Promise<void> {
+  async #sendPacket(
+    directory: DirectorySnapshot,
+    route: RouteHop[],
+    kind: PacketKind,
+    final: FinalAction,
+    message: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { packet, attachment } = await buildPacket({
-      network: this.#p.network, payer: this.#payer, route, epoch: await this.#p.epoch(), kind,
-      delays: hopDelays(route, this.#rates.meanDelayMs), final, message, signal,
+      network: this.#p.network,
+      payer: this.#payer,
+      route,
+      epoch: await this.#p.epoch(),
+      kind,
+      delays: hopDelays(route, this.#rates.meanDelayMs),
+      final,
+      message,
+      signal,
     });
     await this.#transmit(findGateway(directory, route[0]!.relay), packet, attachment, signal);
     this.stats.sent[kind]++;
   }
 
-  async #transmit(entry: DirectoryEntry, packet: Uint8Array, attachment: Uint8Array, signal?: AbortSignal): Promise<void> {
+  async #transmit(
+    entry: DirectoryEntry,
+    packet: Uint8Array,
+    attachment: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { group, params, layout } = this.#p.network;
     this.#awaitingReceipt.add(bytesToHex(headerMac(packet, group, params.routingInfoSize)));
     try {

@@ -49,11 +49,13 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
  * const envelope = decodeEnvelope(openSealed({ sealed, secretKey }));
  */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  if (bytes.length < ENVELOPE_HEADER_SIZE) throw new InvalidInputError("envelope", `shorter than ${ENVELOPE_HEADER_SIZE} bytes`);
+  if (bytes.length < ENVELOPE_HEADER_SIZE)
+    throw new InvalidInputError("envelope", `shorter than ${ENVELOPE_HEADER_SIZE} bytes`);
   if (bytes[0] !== ENVELOPE_VERSION) throw new InvalidInputError("envelope.version", `unknown version ${bytes[0]}`);
   const id = bytes.slice(2, 2 + MESSAGE_ID_SIZE);
   const surbLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(2 + MESSAGE_ID_SIZE);
-  if (ENVELOPE_HEADER_SIZE + surbLength > bytes.length) throw new InvalidInputError("envelope.surbLength", "runs past the end");
+  if (ENVELOPE_HEADER_SIZE + surbLength > bytes.length)
+    throw new InvalidInputError("envelope.surbLength", "runs past the end");
   const surb = bytes.slice(ENVELOPE_HEADER_SIZE, ENVELOPE_HEADER_SIZE + surbLength);
   const content = bytes.slice(ENVELOPE_HEADER_SIZE + surbLength);
   if (bytes[1] === TYPE_CODE.message) return { type: "message", id, surb: surbLength > 0 ? surb : null, content };

@@ -64,7 +64,8 @@ export function sampleExponential(meanMs: number, random: RandomFloat = secureRa
 export function checkRates(rates: LoopixRates): LoopixRates {
   for (const field of ["payloadPerS", "loopPerS", "dropPerS", "meanDelayMs"] as const) {
     const v = rates[field];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new InvalidInputError(field, `must be a finite number ≥ 0, got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new InvalidInputError(field, `must be a finite number ≥ 0, got ${v}`);
   }
   if (rates.payloadPerS === 0) throw new InvalidInputError("payloadPerS", "must be > 0 or queued messages never leave");
   return rates;

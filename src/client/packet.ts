@@ -8,7 +8,14 @@ import { getAddress, type Address } from "viem";
 import { deriveHopSecrets } from "../crypto/sphinx/header.js";
 import { createPacket } from "../crypto/sphinx/packet.js";
 import { maxMessageSize, packetSize, type SphinxParams, obolParams } from "../crypto/sphinx/params.js";
-import { createSurb, decodeSurb, encodeSurb, packetFromSurb, surbSize, type SurbSecret } from "../crypto/sphinx/surb.js";
+import {
+  createSurb,
+  decodeSurb,
+  encodeSurb,
+  packetFromSurb,
+  surbSize,
+  type SurbSecret,
+} from "../crypto/sphinx/surb.js";
 import { x25519Group, type SphinxGroup } from "../crypto/sphinx/group.js";
 import type { HopInstruction } from "../crypto/sphinx/hop.js";
 import type { AccountingScheme, ClientScheme, PacketKind, RouteHop } from "../schemes/scheme.js";
@@ -58,7 +65,11 @@ export type FinalAction = { action: "deliver"; mailbox: Uint8Array } | { action:
  * @example
  * const delays = hopDelays(route, 200);
  */
-export function hopDelays(route: readonly RouteHop[], meanDelayMs: number, random: RandomFloat = secureRandom): number[] {
+export function hopDelays(
+  route: readonly RouteHop[],
+  meanDelayMs: number,
+  random: RandomFloat = secureRandom,
+): number[] {
   return route.map((hop) => (hop.layer >= 1 && hop.layer <= 3 ? sampleExponential(meanDelayMs, random) : 0));
 }
 
@@ -77,7 +88,8 @@ type BuildCommon = {
 async function paidHops({ network, payer, route, epoch, kind, delays, signal }: BuildCommon, final: FinalAction) {
   if (route.length < 1 || route.length > network.params.maxHops)
     throw new InvalidInputError("route", `must have 1..${network.params.maxHops} hops, got ${route.length}`);
-  if (delays.length !== route.length) throw new InvalidInputError("delays", `must have one delay per hop (${route.length})`);
+  if (delays.length !== route.length)
+    throw new InvalidInputError("delays", `must have one delay per hop (${route.length})`);
   const sessionKey = network.group.randomSecretKey();
   const keys = deriveHopSecrets({ group: network.group, sessionKey, publicKeys: route.map((h) => h.mixKey) });
   const payment = await payer.pay({ route, secrets: keys.secrets, epoch, kind, signal });
@@ -108,7 +120,13 @@ export async function buildPacket(
   parameters: BuildCommon & { final: FinalAction; message: Uint8Array },
 ): Promise<{ packet: Uint8Array; attachment: Uint8Array; secrets: Uint8Array[] }> {
   const { keys, hops, attachment } = await paidHops(parameters, parameters.final);
-  const packet = createPacket({ group: parameters.network.group, params: parameters.network.params, ...keys, hops, message: parameters.message });
+  const packet = createPacket({
+    group: parameters.network.group,
+    params: parameters.network.params,
+    ...keys,
+    hops,
+    message: parameters.message,
+  });
   return { packet, attachment, secrets: keys.secrets };
 }
 
@@ -130,7 +148,10 @@ export async function buildReplyBlock(
   parameters: BuildCommon & { mailbox: Uint8Array },
 ): Promise<{ block: Uint8Array; secret: SurbSecret }> {
   // Always "reply": the scheme must make an attachment that does not name us (ClientScheme.pay).
-  const { keys, hops, attachment } = await paidHops({ ...parameters, kind: "reply" }, { action: "deliver", mailbox: parameters.mailbox });
+  const { keys, hops, attachment } = await paidHops(
+    { ...parameters, kind: "reply" },
+    { action: "deliver", mailbox: parameters.mailbox },
+  );
   const { surb, secret } = createSurb({
     group: parameters.network.group,
     params: parameters.network.params,
@@ -158,7 +179,15 @@ export function replyBlockSize(network: Network): number {
  * @example
  * const { firstHop, packet, attachment } = replyPacket({ network, block, message });
  */
-export function replyPacket({ network, block, message }: { network: Network; block: Uint8Array; message: Uint8Array }): {
+export function replyPacket({
+  network,
+  block,
+  message,
+}: {
+  network: Network;
+  block: Uint8Array;
+  message: Uint8Array;
+}): {
   firstHop: Address;
   packet: Uint8Array;
   attachment: Uint8Array;
@@ -185,7 +214,9 @@ export function replyPacket({ network, block, message }: { network: Network; blo
  * maxContentSize(network, { withReply: true }); // 1495 with the free scheme
  */
 export function maxContentSize(network: Network, { withReply }: { withReply: boolean }): number {
-  return maxMessageSize(network.params) - SEAL_OVERHEAD - ENVELOPE_HEADER_SIZE - (withReply ? replyBlockSize(network) : 0);
+  return (
+    maxMessageSize(network.params) - SEAL_OVERHEAD - ENVELOPE_HEADER_SIZE - (withReply ? replyBlockSize(network) : 0)
+  );
 }
 
 /** Throws MessageTooLargeError when `content` does not fit. */
@@ -204,14 +235,17 @@ export function encodeSurbSecret(secret: SurbSecret): Uint8Array {
   out.set(secret.key, 0);
   out.set(secret.replyRef, 32);
   out[64] = n;
-  secret.secrets.forEach((ss, i) => { out.set(ss, 65 + 32 * i); });
+  secret.secrets.forEach((ss, i) => {
+    out.set(ss, 65 + 32 * i);
+  });
   return out;
 }
 
 /** Inverse of `encodeSurbSecret`; throws ReplyError on a malformed record. */
 export function decodeSurbSecret(bytes: Uint8Array): SurbSecret {
   const n = bytes[64] ?? -1;
-  if (bytes.length < 65 || n < 1 || bytes.length !== 65 + 32 * n) throw new ReplyError("stored SURB secret is malformed");
+  if (bytes.length < 65 || n < 1 || bytes.length !== 65 + 32 * n)
+    throw new ReplyError("stored SURB secret is malformed");
   return {
     key: bytes.slice(0, 32),
     replyRef: bytes.slice(32, 64),

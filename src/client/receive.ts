@@ -106,7 +106,8 @@ export function absorbDelivered({
     } else {
       const { id, content } = got.envelope;
       state.markSurbUsed(got.surbId);
-      if (state.saveReceived({ id, kind: "reply", content, surb: null, receivedAt })) messages.push({ kind: "reply", id, content, receivedAt });
+      if (state.saveReceived({ id, kind: "reply", content, surb: null, receivedAt }))
+        messages.push({ kind: "reply", id, content, receivedAt });
     }
   }
   return { messages, unreadable };

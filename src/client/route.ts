@@ -55,7 +55,9 @@ export function selectRoute({ directory, entry, exit, random = randomInt }: Sele
   const mixes = MIX_LAYERS.map((layer) => {
     const candidates = eligible(directory, (e) => e.role === "mix" && e.layer === layer);
     if (candidates.length === 0)
-      throw new EmptyLayerError(layer, { details: `epoch ${directory.epoch}: ${directory.entries.length} relays listed` });
+      throw new EmptyLayerError(layer, {
+        details: `epoch ${directory.epoch}: ${directory.entries.length} relays listed`,
+      });
     return toHop(pick(candidates, random), layer);
   });
   const last = pickGateway(exit, EXIT_LAYER);
@@ -99,7 +101,11 @@ function toHop(entry: DirectoryEntry, layer: number): RouteHop {
  * @example
  * const gateway = chooseGateway(directory, state.identity().gateway ?? undefined);
  */
-export function chooseGateway(directory: DirectorySnapshot, preferred?: Address, random: RandomInt = randomInt): Address {
+export function chooseGateway(
+  directory: DirectorySnapshot,
+  preferred?: Address,
+  random: RandomInt = randomInt,
+): Address {
   if (preferred !== undefined) return findGateway(directory, preferred).relay;
   const gateways = eligible(directory, (e) => e.role === "gateway");
   if (gateways.length === 0) throw new EmptyLayerError(ENTRY_LAYER);

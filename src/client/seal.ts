@@ -60,7 +60,13 @@ export function sealPublicKey(secretKey: Uint8Array): Uint8Array {
  * @example
  * const sealed = seal({ message: utf8("hi"), recipientPublicKey: address.publicKey });
  */
-export function seal({ message, recipientPublicKey }: { message: Uint8Array; recipientPublicKey: Uint8Array }): Uint8Array {
+export function seal({
+  message,
+  recipientPublicKey,
+}: {
+  message: Uint8Array;
+  recipientPublicKey: Uint8Array;
+}): Uint8Array {
   if (!(message instanceof Uint8Array)) throw new InvalidInputError("message", "must be a Uint8Array");
   checkKey(recipientPublicKey, "recipientPublicKey");
   const ephemeral = generateSealKeyPair();
@@ -124,5 +130,6 @@ function agree(secretKey: Uint8Array, publicKey: Uint8Array, field: string): Uin
 }
 
 function checkKey(key: Uint8Array, field: string): void {
-  if (!(key instanceof Uint8Array) || key.length !== SEAL_KEY_SIZE) throw new InvalidInputError(field, `must be ${SEAL_KEY_SIZE} bytes`);
+  if (!(key instanceof Uint8Array) || key.length !== SEAL_KEY_SIZE)
+    throw new InvalidInputError(field, `must be ${SEAL_KEY_SIZE} bytes`);
 }

@@ -63,7 +63,10 @@ export class ClientState implements ClientStore {
                                                     received_at INTEGER NOT NULL, PRIMARY KEY (id, kind));`);
     } catch (cause) {
       db.close();
-      throw new ClientStateError(`cannot create the client tables in ${path}`, { cause, details: (cause as Error).message });
+      throw new ClientStateError(`cannot create the client tables in ${path}`, {
+        cause,
+        details: (cause as Error).message,
+      });
     }
     return new ClientState(db);
   }
@@ -97,7 +100,9 @@ export class ClientState implements ClientStore {
   }
 
   recordSent({ id, recipient, at = Date.now() }: { id: Uint8Array; recipient: string; at?: number }): void {
-    this.db.prepare("INSERT OR IGNORE INTO client_sent (id, recipient, sent_at) VALUES (?, ?, ?)").run(id, recipient, at);
+    this.db
+      .prepare("INSERT OR IGNORE INTO client_sent (id, recipient, sent_at) VALUES (?, ?, ?)")
+      .run(id, recipient, at);
   }
 
   sentCount(): number {
@@ -106,7 +111,9 @@ export class ClientState implements ClientStore {
 
   /** Stores the secret that opens replies to message `id` (written before the message leaves). */
   saveSurbSecret({ id, secret, at = Date.now() }: { id: Uint8Array; secret: Uint8Array; at?: number }): void {
-    this.db.prepare("INSERT OR REPLACE INTO client_surbs (id, secret, created_at, used_at) VALUES (?, ?, ?, NULL)").run(id, secret, at);
+    this.db
+      .prepare("INSERT OR REPLACE INTO client_surbs (id, secret, created_at, used_at) VALUES (?, ?, ?, NULL)")
+      .run(id, secret, at);
   }
 
   /** Secrets of SURBs not yet answered, newest first, up to `limit`. */
@@ -135,8 +142,14 @@ export class ClientState implements ClientStore {
 
   /** Received messages, oldest first. */
   received(): ReceivedMessage[] {
-    const rows = this.db.prepare("SELECT id, kind, content, surb, received_at FROM client_received ORDER BY received_at").all() as {
-      id: Uint8Array; kind: "message" | "reply"; content: Uint8Array; surb: Uint8Array | null; received_at: number;
+    const rows = this.db
+      .prepare("SELECT id, kind, content, surb, received_at FROM client_received ORDER BY received_at")
+      .all() as {
+      id: Uint8Array;
+      kind: "message" | "reply";
+      content: Uint8Array;
+      surb: Uint8Array | null;
+      received_at: number;
     }[];
     return rows.map((r) => ({
       id: new Uint8Array(r.id),
@@ -156,7 +169,9 @@ export class ClientState implements ClientStore {
    */
   takeReceivedSurb(idPrefix: string): { id: Uint8Array; surb: Uint8Array } {
     const m = replyTarget(this.received(), idPrefix);
-    const cleared = this.db.prepare("UPDATE client_received SET surb = NULL WHERE id = ? AND kind = 'message' AND surb IS NOT NULL").run(m.id);
+    const cleared = this.db
+      .prepare("UPDATE client_received SET surb = NULL WHERE id = ? AND kind = 'message' AND surb IS NOT NULL")
+      .run(m.id);
     if (Number(cleared.changes) !== 1) throw new ClientStateError(`message ${idPrefix} was already answered`);
     return { id: m.id, surb: m.surb };
   }
@@ -166,7 +181,9 @@ export class ClientState implements ClientStore {
   }
 
   private meta(key: string): Uint8Array | null {
-    const row = this.db.prepare("SELECT value FROM client_meta WHERE key = ?").get(key) as { value: Uint8Array } | undefined;
+    const row = this.db.prepare("SELECT value FROM client_meta WHERE key = ?").get(key) as
+      | { value: Uint8Array }
+      | undefined;
     return row ? new Uint8Array(row.value) : null;
   }
 

@@ -42,11 +42,15 @@ export interface ClientStore {
  *
  * @throws ClientStateError when no message matches, several match, or its SURB is gone.
  */
-export function replyTarget(received: readonly ReceivedMessage[], idPrefix: string): ReceivedMessage & { surb: Uint8Array } {
+export function replyTarget(
+  received: readonly ReceivedMessage[],
+  idPrefix: string,
+): ReceivedMessage & { surb: Uint8Array } {
   const prefix = idPrefix.toLowerCase().replace(/^0x/, "");
   const matches = received.filter((m) => m.kind === "message" && bytesToHex(m.id).slice(2).startsWith(prefix));
   if (matches.length === 0) throw new ClientStateError(`no received message with id ${idPrefix}`);
-  if (matches.length > 1) throw new ClientStateError(`id prefix ${idPrefix} matches ${matches.length} messages; give more digits`);
+  if (matches.length > 1)
+    throw new ClientStateError(`id prefix ${idPrefix} matches ${matches.length} messages; give more digits`);
   const m = matches[0]!;
   if (!m.surb) throw new ClientStateError(`message ${idPrefix} carried no SURB or was already answered`);
   return { ...m, surb: m.surb };

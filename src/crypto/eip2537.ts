@@ -52,7 +52,11 @@ function checkLength(b: Uint8Array, size: number, fail: EncodingFailure): void {
 }
 
 /** Builds a point and checks it is on the curve, in the subgroup and not the identity. */
-function validated<P extends { assertValidity(): void; is0(): boolean }>(build: () => P, group: string, fail: EncodingFailure): P {
+function validated<P extends { assertValidity(): void; is0(): boolean }>(
+  build: () => P,
+  group: string,
+  fail: EncodingFailure,
+): P {
   try {
     const p = build();
     p.assertValidity();
@@ -92,7 +96,9 @@ export function encodeG2(p: G2Point): Uint8Array {
   const out = new Uint8Array(EIP2537_G2_SIZE);
   if (p.is0()) return out;
   const { x, y } = p.toAffine();
-  [x.c0, x.c1, y.c0, y.c1].forEach((v, i) => { out.set(fpToBytes(v), EIP2537_FP_SIZE * i); });
+  [x.c0, x.c1, y.c0, y.c1].forEach((v, i) => {
+    out.set(fpToBytes(v), EIP2537_FP_SIZE * i);
+  });
   return out;
 }
 
@@ -123,7 +129,11 @@ export function decodeG1(b: Uint8Array, fail: EncodingFailure): G1Point {
  */
 export function decodeG2(b: Uint8Array, fail: EncodingFailure): G2Point {
   checkLength(b, EIP2537_G2_SIZE, fail);
-  const fp2 = (at: number) => Fp2.create({ c0: fpFromBytes(b.subarray(at, at + 64), fail), c1: fpFromBytes(b.subarray(at + 64, at + 128), fail) });
+  const fp2 = (at: number) =>
+    Fp2.create({
+      c0: fpFromBytes(b.subarray(at, at + 64), fail),
+      c1: fpFromBytes(b.subarray(at + 64, at + 128), fail),
+    });
   const x = fp2(0);
   const y = fp2(128);
   return validated(() => G2.fromAffine({ x, y }), "G2", fail);

@@ -28,11 +28,13 @@ const K = LIONESS_KEY_SIZE;
 
 /** Copies `block` into `out` (or a new array) after validating both; the rounds then run in place. */
 function prepare(key: Uint8Array, block: Uint8Array, out: Uint8Array | undefined): { keys: Uint8Array; x: Uint8Array } {
-  if (!(key instanceof Uint8Array) || key.length !== K) throw new SphinxInputError("key", `LIONESS key must be ${K} bytes`);
+  if (!(key instanceof Uint8Array) || key.length !== K)
+    throw new SphinxInputError("key", `LIONESS key must be ${K} bytes`);
   if (!(block instanceof Uint8Array) || block.length < LIONESS_MIN_BLOCK)
     throw new SphinxInputError("block", `LIONESS block must be at least ${LIONESS_MIN_BLOCK} bytes`);
   const x = out ?? new Uint8Array(block.length);
-  if (!(x instanceof Uint8Array) || x.length !== block.length) throw new SphinxInputError("out", `must be ${block.length} bytes`);
+  if (!(x instanceof Uint8Array) || x.length !== block.length)
+    throw new SphinxInputError("out", `must be ${block.length} bytes`);
   if (x !== block) x.set(block);
   return { keys: chacha20Stream(key, 4 * K), x };
 }

@@ -61,7 +61,8 @@ export function buildMerkleTree(tags: Iterable<Uint8Array>): MerkleTree {
   while (levels[levels.length - 1]!.length > 1) {
     const prev = levels[levels.length - 1]!;
     const next: Uint8Array[] = [];
-    for (let i = 0; i < prev.length; i += 2) next.push(i + 1 < prev.length ? merkleNode(prev[i]!, prev[i + 1]!) : prev[i]!);
+    for (let i = 0; i < prev.length; i += 2)
+      next.push(i + 1 < prev.length ? merkleNode(prev[i]!, prev[i + 1]!) : prev[i]!);
     levels.push(next);
   }
   return { levels, root: levels[levels.length - 1]![0]!, size: unique.length };

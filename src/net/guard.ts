@@ -8,12 +8,7 @@
  */
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import {
-  IDLE_CONNECTION_MS,
-  MAX_CONNECTIONS_PER_IP,
-  MAX_CONNECTIONS_PER_PEER,
-  MAX_PENDING_PER_IP,
-} from "./budgets.js";
+import { IDLE_CONNECTION_MS, MAX_CONNECTIONS_PER_IP, MAX_CONNECTIONS_PER_PEER, MAX_PENDING_PER_IP } from "./budgets.js";
 
 export type GuardLimits = {
   connectionsPerIp: number;

@@ -67,7 +67,8 @@ export async function pullInbox(
   libp2p: Libp2p,
   { gateway, pullKey, bodySize, signal, timeoutMs = INBOX_PULL_TIMEOUT_MS }: PullInboxParameters,
 ): Promise<PullInboxReturnType> {
-  if (!Number.isInteger(bodySize) || bodySize < 1) throw new InvalidInputError("bodySize", "must be a positive integer");
+  if (!Number.isInteger(bodySize) || bodySize < 1)
+    throw new InvalidInputError("bodySize", "must be a positive integer");
   const layout: WireLayout = { packetSize: 0, attachmentSize: 0, receiptSize: 0, bodySize };
   const request = encodeFrame({ type: "inboxPull", pullKey }, layout);
   const budget = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);

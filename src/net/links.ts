@@ -12,12 +12,7 @@
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Logger } from "../log.js";
-import {
-  FRAME_DEADLINE_MS,
-  LINK_STALL_MS,
-  MAX_MIX_STREAMS_PER_PEER,
-  MAX_MIX_STREAMS_TOTAL,
-} from "./budgets.js";
+import { FRAME_DEADLINE_MS, LINK_STALL_MS, MAX_MIX_STREAMS_PER_PEER, MAX_MIX_STREAMS_TOTAL } from "./budgets.js";
 import { DIAL_TIMEOUT_MS, MAX_LINK_BACKLOG, MIX_PROTOCOL, MIX_STREAM_IDLE_MS } from "./constants.js";
 import { DialError, FrameError, LinkFullError, NetTimeoutError, StreamClosedError } from "./errors.js";
 import { FrameReader, type Frame, type WireLayout } from "./frame.js";
@@ -190,7 +185,10 @@ export class LinkPool {
     const peer = connection.remotePeer.toString();
     const held = this.#inbound.get(peer) ?? 0;
     if (held >= this.#limits.streamsPerPeer || this.#inboundTotal >= this.#limits.streamsTotal) {
-      const which = held >= this.#limits.streamsPerPeer ? `${this.#limits.streamsPerPeer} per peer` : `${this.#limits.streamsTotal} in total`;
+      const which =
+        held >= this.#limits.streamsPerPeer
+          ? `${this.#limits.streamsPerPeer} per peer`
+          : `${this.#limits.streamsTotal} in total`;
       const error = new LinkLimitError("stream-limit", "Too many mix streams", { details: `at most ${which}` });
       this.#p.onBadInput("stream-limit", peer, error);
       stream.abort(error);
@@ -276,7 +274,12 @@ export class LinkPool {
             const expire = () => {
               // Our own backpressure (a paused stream) is not the peer's fault: wait again.
               if (stream.readStatus === "paused") deadline = setTimeout(expire, deadlineMs);
-              else fail(new LinkLimitError("frame-slow", "Frame not completed in time", { details: `budget ${deadlineMs} ms` }));
+              else
+                fail(
+                  new LinkLimitError("frame-slow", "Frame not completed in time", {
+                    details: `budget ${deadlineMs} ms`,
+                  }),
+                );
             };
             deadline = setTimeout(expire, deadlineMs);
           }

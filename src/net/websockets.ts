@@ -24,7 +24,10 @@ type ListenerShape = { server: Server; http?: HttpServer };
  * @param pendingPerIp sockets of one IP address allowed before their upgrade at once; more are closed at once
  * @returns a transport factory for `createLibp2p({ transports: [...] })`
  */
-export function boundedWebSockets(handshakeMs: number, pendingPerIp: number): (components: Parameters<ReturnType<typeof webSockets>>[0]) => Transport {
+export function boundedWebSockets(
+  handshakeMs: number,
+  pendingPerIp: number,
+): (components: Parameters<ReturnType<typeof webSockets>>[0]) => Transport {
   const make = webSockets();
   return (components) => {
     const transport = make(components);
@@ -50,14 +53,19 @@ export function boundedWebSockets(handshakeMs: number, pendingPerIp: number): (c
         const count = pending.get(host) ?? 0;
         if (count >= pendingPerIp) return void socket.destroy();
         pending.set(host, count + 1);
-        timers.set(socket, setTimeout(() => socket.destroy(new Error("WebSocket handshake timed out")), handshakeMs));
+        timers.set(
+          socket,
+          setTimeout(() => socket.destroy(new Error("WebSocket handshake timed out")), handshakeMs),
+        );
         socket.once("close", () => settle(socket, host));
       });
       const listen = listener.listen.bind(listener);
       listener.listen = async (ma) => {
         await listen(ma);
         // The HTTP server exists once listening; a completed upgrade ends the deadline.
-        shape.http?.on("upgrade", (req: IncomingMessage) => settle(req.socket as Socket, req.socket.remoteAddress ?? ""));
+        shape.http?.on("upgrade", (req: IncomingMessage) =>
+          settle(req.socket as Socket, req.socket.remoteAddress ?? ""),
+        );
       };
       return listener;
     };

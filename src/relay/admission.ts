@@ -79,7 +79,11 @@ export class RefusalBudget {
   readonly #windowMs: number;
   readonly #now: () => number;
 
-  constructor({ budget, windowMs, now = () => performance.now() }: { budget: number; windowMs: number; now?: () => number }) {
+  constructor({
+    budget,
+    windowMs,
+    now = () => performance.now(),
+  }: { budget: number; windowMs: number; now?: () => number }) {
     this.#budget = budget;
     this.#windowMs = windowMs;
     this.#now = now;

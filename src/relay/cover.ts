@@ -55,9 +55,11 @@ export function loopRoute(snapshot: DirectorySnapshot, self: Address): Directory
   const me = snapshot.entries.find((e) => isAddressEqual(e.relay, self));
   if (!me) return null;
   const others = snapshot.entries.filter((e) => !isAddressEqual(e.relay, self));
-  const pick = (candidates: DirectoryEntry[]) => (candidates.length === 0 ? null : candidates[randomInt(candidates.length)]!);
+  const pick = (candidates: DirectoryEntry[]) =>
+    candidates.length === 0 ? null : candidates[randomInt(candidates.length)]!;
   const gateways = (list: DirectoryEntry[]) => list.filter((e) => e.role === "gateway");
-  const mixOf = (layer: number) => (me.role === "mix" && me.layer === layer ? me : pick(others.filter((e) => e.role === "mix" && e.layer === layer)));
+  const mixOf = (layer: number) =>
+    me.role === "mix" && me.layer === layer ? me : pick(others.filter((e) => e.role === "mix" && e.layer === layer));
   const first = pick(gateways(others).concat(me.role === "mix" ? gateways([me]) : []));
   const mixes = range(1, 3).map(mixOf);
   const last = me.role === "gateway" ? me : pick(gateways(others));
@@ -105,7 +107,11 @@ export async function buildLoopPacket(p: {
   self?: Address;
 }): Promise<LoopPacket> {
   const { route } = p;
-  const keys = deriveHopSecrets({ group: p.group, sessionKey: p.group.randomSecretKey(), publicKeys: route.map((e) => e.mixKey) });
+  const keys = deriveHopSecrets({
+    group: p.group,
+    sessionKey: p.group.randomSecretKey(),
+    publicKeys: route.map((e) => e.mixKey),
+  });
   const payment = await p.payer.pay({
     route: route.map((e) => ({ relay: e.relay, mixKey: e.mixKey, layer: e.layer })),
     secrets: keys.secrets,
@@ -114,7 +120,12 @@ export async function buildLoopPacket(p: {
   });
   const hops: HopInstruction[] = route.map((_, i) =>
     i < route.length - 1
-      ? { action: "forward", next: route[i + 1]!.relay, delayMs: exponentialDelay(p.meanDelayMs), slot: payment.slots[i]! }
+      ? {
+          action: "forward",
+          next: route[i + 1]!.relay,
+          delayMs: exponentialDelay(p.meanDelayMs),
+          slot: payment.slots[i]!,
+        }
       : { action: "loop", delayMs: 0, slot: payment.slots[i]! },
   );
   const packet = createPacket({ group: p.group, params: p.params, ...keys, hops, message: new Uint8Array(0) });

@@ -24,7 +24,10 @@ function sumByState(db: DatabaseSync, table: string, amountColumn: string | null
   const sums = new Map<string, bigint>();
   if (!hasTable(db, table)) return sums;
   const value = amountColumn ?? "'1'";
-  for (const row of db.prepare(`SELECT state, ${value} AS amount FROM ${table}`).all() as { state: string; amount: string }[])
+  for (const row of db.prepare(`SELECT state, ${value} AS amount FROM ${table}`).all() as {
+    state: string;
+    amount: string;
+  }[])
     sums.set(row.state, (sums.get(row.state) ?? 0n) + BigInt(row.amount));
   return sums;
 }
@@ -53,7 +56,12 @@ export function readCredit(db: DatabaseSync, scheme: SchemeName): Credit {
   switch (scheme) {
     case "channels": {
       const s = sumByState(db, "ch_won", "amount");
-      return { unit: "wei", earned: total(s, ["won", "submitted", "redeemed"]), claimed: total(s, ["redeemed"]), pending: total(s, ["won", "submitted"]) };
+      return {
+        unit: "wei",
+        earned: total(s, ["won", "submitted", "redeemed"]),
+        claimed: total(s, ["redeemed"]),
+        pending: total(s, ["won", "submitted"]),
+      };
     }
     case "tickets": {
       const s = sumByState(db, "tk_tokens", null);

@@ -35,7 +35,8 @@ export class DelayQueue<T> {
   #timerDue = Infinity;
 
   constructor({ onDue, capacity, now = () => performance.now() }: DelayQueueParameters<T>) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidInputError("capacity", "must be a positive integer");
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new InvalidInputError("capacity", "must be a positive integer");
     this.#onDue = onDue;
     this.#capacity = capacity;
     this.#now = now;

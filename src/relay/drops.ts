@@ -190,7 +190,11 @@ export class DropLog {
     if (this.#suppressed.size === 0) return;
     const top = [...this.#byPeer].sort((a, b) => b[1] - a[1]).slice(0, 5);
     this.#log.warn(
-      { suppressed: Object.fromEntries(this.#suppressed), topPeers: Object.fromEntries(top), windowMs: DROP_LOG_WINDOW_MS },
+      {
+        suppressed: Object.fromEntries(this.#suppressed),
+        topPeers: Object.fromEntries(top),
+        windowMs: DROP_LOG_WINDOW_MS,
+      },
       "drops suppressed",
     );
     this.#suppressed = new Map();

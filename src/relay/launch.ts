@@ -72,9 +72,12 @@ export type LaunchedRelay = {
  */
 export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRelay> {
   if (!p.chain && p.scheme.name !== "free")
-    throw new RelayConfigError("chain", `scheme ${p.scheme.name} needs chain clients`, { hint: "pass --rpc-url and --key" });
+    throw new RelayConfigError("chain", `scheme ${p.scheme.name} needs chain clients`, {
+      hint: "pass --rpc-url and --key",
+    });
   const params = p.params ?? obolParams({ slotSize: p.scheme.slotSize });
-  if (p.rotation && !p.chain) throw new RelayConfigError("rotation", "key rotation needs chain clients", { hint: "pass --rpc-url and --key" });
+  if (p.rotation && !p.chain)
+    throw new RelayConfigError("rotation", "key rotation needs chain clients", { hint: "pass --rpc-url and --key" });
   const ring = p.rotation ? MixKeyRing.open(p.dataDir) : null;
   const { secretKey, publicKey } = ring ? ring.any() : loadOrCreateMixKey(p.dataDir);
   const privateKey = await loadOrCreatePeerKey(p.dataDir);
@@ -100,7 +103,13 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     );
     await relay.start();
     metrics?.attach({ stats: relay.stats, queued: () => relay.queued, libp2p: node, db, scheme: p.scheme.name });
-    const served = p.metrics && metrics ? await metrics.serve(p.metrics).catch(async (error) => { await relay.stop(); throw error; }) : null;
+    const served =
+      p.metrics && metrics
+        ? await metrics.serve(p.metrics).catch(async (error) => {
+            await relay.stop();
+            throw error;
+          })
+        : null;
     const stopRotation = ring && p.rotation ? rotate(ring, relay, p.chain!, epoch, p.log, p.rotation) : () => {};
     return {
       relay,
@@ -125,8 +134,21 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
 }
 
 /** Runs the key rotation beside the relay: one alignment per `checkMs`, failures logged and retried. */
-function rotate(ring: MixKeyRing, relay: Relay, chain: ChainClients, epoch: () => bigint | Promise<bigint>, log: Logger, o: { graceMs?: number; checkMs?: number }): () => void {
-  const rotator = new KeyRotator({ ring, directory: chainKeyDirectory(chain), replay: relay.replay, log, ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }) });
+function rotate(
+  ring: MixKeyRing,
+  relay: Relay,
+  chain: ChainClients,
+  epoch: () => bigint | Promise<bigint>,
+  log: Logger,
+  o: { graceMs?: number; checkMs?: number },
+): () => void {
+  const rotator = new KeyRotator({
+    ring,
+    directory: chainKeyDirectory(chain),
+    replay: relay.replay,
+    log,
+    ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }),
+  });
   let running: Promise<void> | null = null;
   const step = () => {
     running ??= (async () => {

@@ -78,7 +78,11 @@ export class RelayMetrics {
         },
       });
     counter("obol_relay_packets_in_total", "Packet frames received", (s) => s.received);
-    counter("obol_relay_packets_accepted_total", "Packets replay-checked, peeled, paid and committed", (s) => s.accepted);
+    counter(
+      "obol_relay_packets_accepted_total",
+      "Packets replay-checked, peeled, paid and committed",
+      (s) => s.accepted,
+    );
     counter("obol_relay_packets_out_total", "Packets forwarded to the next hop", (s) => s.forwarded);
     counter("obol_relay_delivered_total", "Bodies stored in this gateway's inboxes", (s) => s.delivered);
     counter("obol_relay_loops_sent_total", "Own cover loops sent", (s) => s.loopsSent);
@@ -124,7 +128,8 @@ export class RelayMetrics {
         const s = source();
         if (!s) return;
         const c = readCredit(s.db, s.scheme);
-        for (const state of ["earned", "claimed", "pending"] as const) this.set({ scheme: s.scheme, state, unit: c.unit }, Number(c[state]));
+        for (const state of ["earned", "claimed", "pending"] as const)
+          this.set({ scheme: s.scheme, state, unit: c.unit }, Number(c[state]));
       },
     });
     new Gauge({
@@ -162,7 +167,13 @@ export class RelayMetrics {
    * @returns the URL of the endpoint and a `close` function
    * @throws MetricsServerError when the port cannot be bound
    */
-  async serve({ host = "127.0.0.1", port }: { host?: string; port: number }): Promise<{ url: string; close: () => Promise<void> }> {
+  async serve({
+    host = "127.0.0.1",
+    port,
+  }: {
+    host?: string;
+    port: number;
+  }): Promise<{ url: string; close: () => Promise<void> }> {
     const server: Server = createServer((req, res) => {
       if (req.method !== "GET" || !(req.url === "/metrics" || req.url === "/")) {
         res.writeHead(404).end("not found; metrics are at /metrics\n");
@@ -181,7 +192,11 @@ export class RelayMetrics {
     const shownHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
     return {
       url: `http://${shownHost}:${bound.port}/metrics`,
-      close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
     };
   }
 }

@@ -131,7 +131,9 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
   if (hop.action === "deliver" && p.inbox === null)
     return refuse({ kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" });
 
-  let committed: { reason: DropReason; detail?: string } | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
+  let committed:
+    | { reason: DropReason; detail?: string }
+    | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
   try {
     // Outside the group commit: a scheme's chain read holds up this packet only (RelayScheme.prepare).
     await p.scheme.prepare?.({ attachment: input.attachment, nextHop: next });
@@ -141,8 +143,7 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
   try {
     committed = await p.committer.run(async () => {
       if (!p.replay.checkAndInsert(peeled.replayTag, tagEpoch)) return { reason: DropReason.replay };
-      if (hop.action === "deliver" && p.inbox!.isFull(hop.mailbox))
-        return { reason: DropReason.inboxFull };
+      if (hop.action === "deliver" && p.inbox!.isFull(hop.mailbox)) return { reason: DropReason.inboxFull };
       // The tag stays recorded even if the scheme refuses: the same onion must not be probed twice.
       p.committer.savepoint("scheme");
       let verdict;

@@ -12,7 +12,12 @@ import type { DirectoryEntry, DirectorySnapshot } from "../chain/types.js";
 import { x25519Group } from "../crypto/sphinx/group.js";
 import { headerMac, packetSize } from "../crypto/sphinx/params.js";
 import { forComponent, type Logger } from "../log.js";
-import { BAN_MS, MAX_MIX_STREAMS_PER_CONNECTION, REFUSED_FRAMES_BUDGET, REFUSED_FRAMES_WINDOW_MS } from "../net/budgets.js";
+import {
+  BAN_MS,
+  MAX_MIX_STREAMS_PER_CONNECTION,
+  REFUSED_FRAMES_BUDGET,
+  REFUSED_FRAMES_WINDOW_MS,
+} from "../net/budgets.js";
 import { MIX_PROTOCOL } from "../net/constants.js";
 import { LinkFullError } from "../net/errors.js";
 import { guardOf } from "../net/node.js";
@@ -110,7 +115,10 @@ export class Relay {
    * Outgoing header MAC → the peer we sent it to and the packet's incoming
    * header MAC (the `packetRef` the scheme saw in `onPacket`), until its receipt comes back.
    */
-  readonly #awaitingReceipt = new RecentMap<{ peer: string; ref: Uint8Array }>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 1_000_000 });
+  readonly #awaitingReceipt = new RecentMap<{ peer: string; ref: Uint8Array }>({
+    ttlMs: RECEIPT_WINDOW_MS,
+    maxSize: 1_000_000,
+  });
   /** Replay tags our own cover loops will have when they return. */
   readonly #ownLoops = new RecentMap<true>({ ttlMs: RECEIPT_WINDOW_MS, maxSize: 10_000 });
   #byAddress = new Map<string, DirectoryEntry>();
@@ -131,7 +139,10 @@ export class Relay {
     if (!(p.mixSecretKey instanceof Uint8Array) || p.mixSecretKey.length !== group.scalarSize)
       throw new RelayConfigError("mixSecretKey", `must be ${group.scalarSize} bytes`);
     if (p.params.slotSize !== scheme.slotSize)
-      throw new RelayConfigError("params.slotSize", `is ${p.params.slotSize}, scheme ${scheme.name} needs ${scheme.slotSize}`);
+      throw new RelayConfigError(
+        "params.slotSize",
+        `is ${p.params.slotSize}, scheme ${scheme.name} needs ${scheme.slotSize}`,
+      );
     this.#p = p;
     this.#c = c;
     const deps: SchemeDeps = { chain: c.chain, db: c.db, log: c.log, libp2p: c.libp2p };
@@ -212,7 +223,9 @@ export class Relay {
       const payer = this.#payer;
       if (cover && payer) {
         this.#cover = new PoissonTimer(cover.ratePerSecond, () =>
-          this.#inFlight.track(this.#sendLoop(cover, payer).catch((err) => this.#log.warn({ err }, "cover loop not sent"))),
+          this.#inFlight.track(
+            this.#sendLoop(cover, payer).catch((err) => this.#log.warn({ err }, "cover loop not sent")),
+          ),
         );
         this.#cover.start();
       }
@@ -259,7 +272,11 @@ export class Relay {
     const guard = guardOf(this.#c.libp2p);
     if (guard?.isAllowed(peer)) return;
     guard?.ban(peer, BAN_MS);
-    this.#drop(DropReason.peerBanned, peer, `over ${REFUSED_FRAMES_BUDGET} refused frames in ${REFUSED_FRAMES_WINDOW_MS} ms`);
+    this.#drop(
+      DropReason.peerBanned,
+      peer,
+      `over ${REFUSED_FRAMES_BUDGET} refused frames in ${REFUSED_FRAMES_WINDOW_MS} ms`,
+    );
     let id;
     try {
       id = peerIdFromString(peer);
@@ -298,7 +315,8 @@ export class Relay {
       this.stats.received++;
       if (!this.#running) return void this.#drop(DropReason.stopping, link.peer);
       const slot = this.#share.reserve(link.peer);
-      if (slot !== "ok") return void this.#drop(slot === "full" ? DropReason.queueFull : DropReason.overShare, link.peer);
+      if (slot !== "ok")
+        return void this.#drop(slot === "full" ? DropReason.queueFull : DropReason.overShare, link.peer);
       this.#inFlight.track(this.#onPacket(frame.packet, frame.attachment, link));
     } else if (frame.type === "receipt") {
       if (this.#closed) return void this.#drop(DropReason.stopping, link.peer);

@@ -94,9 +94,13 @@ export class MixKeyRing {
 
   #check(secretKey: Uint8Array, path: string): Uint8Array {
     if (secretKey.length !== this.#group.scalarSize)
-      throw new RelayConfigError("mix key", `${path} holds ${secretKey.length} bytes, expected ${this.#group.scalarSize}`, {
-        hint: "restore the file from a backup, or delete it: the relay registers a fresh key for the next epoch",
-      });
+      throw new RelayConfigError(
+        "mix key",
+        `${path} holds ${secretKey.length} bytes, expected ${this.#group.scalarSize}`,
+        {
+          hint: "restore the file from a backup, or delete it: the relay registers a fresh key for the next epoch",
+        },
+      );
     return secretKey;
   }
 
@@ -234,7 +238,10 @@ export class KeyRotator {
       this.#graceEndsAt = this.#p.now() + this.#p.graceMs;
       this.#retired = false;
       this.#pruneBefore = changed ? epoch : 0n;
-      log.info({ epoch, current: current && short(current), next: this.#next && short(this.#next), previousInGrace: changed }, "mix keys for epoch");
+      log.info(
+        { epoch, current: current && short(current), next: this.#next && short(this.#next), previousInGrace: changed },
+        "mix keys for epoch",
+      );
     }
     if (!this.#published && this.#current) {
       if (!this.#next || !ring.secretFor(this.#next)) {
@@ -260,7 +267,8 @@ export class KeyRotator {
     this.stats.retiredKeys += removed;
     this.stats.prunedTags += pruned;
     this.#apply();
-    if (removed > 0 || pruned > 0) log.info({ removed, pruned, before: this.#pruneBefore }, "retired mix keys and pruned their replay tags");
+    if (removed > 0 || pruned > 0)
+      log.info({ removed, pruned, before: this.#pruneBefore }, "retired mix keys and pruned their replay tags");
   }
 
   #apply(): void {
@@ -283,7 +291,12 @@ export class KeyRotator {
 export function chainKeyDirectory(chain: ChainClients): KeyDirectory {
   const address = chain.deployment.contracts.RelayRegistry;
   const read = (epoch: bigint) =>
-    chain.publicClient.readContract({ address, abi: relayRegistryAbi, functionName: "keysAt", args: [chain.account, epoch] });
+    chain.publicClient.readContract({
+      address,
+      abi: relayRegistryAbi,
+      functionName: "keysAt",
+      args: [chain.account, epoch],
+    });
   return {
     async keyAt(epoch) {
       try {

@@ -15,7 +15,11 @@ export class RecentMap<V> {
   readonly #maxSize: number;
   readonly #now: () => number;
 
-  constructor({ ttlMs, maxSize, now = () => performance.now() }: { ttlMs: number; maxSize: number; now?: () => number }) {
+  constructor({
+    ttlMs,
+    maxSize,
+    now = () => performance.now(),
+  }: { ttlMs: number; maxSize: number; now?: () => number }) {
     this.#ttlMs = ttlMs;
     this.#maxSize = maxSize;
     this.#now = now;

@@ -166,7 +166,9 @@ export type SchemeDevnet = {
  */
 export async function loadSchemeDevnet(name: string): Promise<SchemeDevnet> {
   if (!(SCHEME_NAMES as readonly string[]).includes(name))
-    throw new InvalidInputError("scheme", `unknown scheme "${name}"`, { hint: `choose one of: ${SCHEME_NAMES.join(", ")}` });
+    throw new InvalidInputError("scheme", `unknown scheme "${name}"`, {
+      hint: `choose one of: ${SCHEME_NAMES.join(", ")}`,
+    });
   const mod = (await import(/* @vite-ignore */ `./${name}/devnet.js`)) as { devnet?: SchemeDevnet };
   if (!mod.devnet) throw new InvalidInputError("scheme", `src/schemes/${name}/devnet.ts exports no \`devnet\``);
   return mod.devnet;

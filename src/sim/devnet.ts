@@ -33,12 +33,27 @@ export type DevnetOptions = {
   onStep?: (step: string) => void;
   onProgress?: (progress: DevnetProgress) => void;
   /** Topology, chain and scheme instrumentation passed to `startNetwork` (the comparison sets them). */
-  network?: Pick<NetworkOptions, "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS">;
+  network?: Pick<
+    NetworkOptions,
+    "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS"
+  >;
   /** Runs after the workload and the relays' claims, while the network is still up (the comparison settles and reads the chain here). */
-  afterTraffic?: (net: RunningNetwork, report: DevnetReport, more: (seed: string) => Promise<DevnetReport>) => Promise<void>;
+  afterTraffic?: (
+    net: RunningNetwork,
+    report: DevnetReport,
+    more: (seed: string) => Promise<DevnetReport>,
+  ) => Promise<void>;
 };
 
-export type DevnetProgress = { elapsedS: number; durationS: number; sent: number; delivered: number; repliesSent: number; repliesReceived: number; packets: number };
+export type DevnetProgress = {
+  elapsedS: number;
+  durationS: number;
+  sent: number;
+  delivered: number;
+  repliesSent: number;
+  repliesReceived: number;
+  packets: number;
+};
 
 export type DevnetReport = {
   scheme: SchemeName;
@@ -54,9 +69,18 @@ export type DevnetReport = {
   latencySamples: { messages: number[]; replies: number[] };
   clients: { name: string; sent: Record<string, number>; receipts: number; unreadable: number; errors: number }[];
   relays: {
-    name: string; role: string; received: number; forwarded: number; delivered: number; loopsSent: number; loopsReturned: number; dropped: number;
+    name: string;
+    role: string;
+    received: number;
+    forwarded: number;
+    delivered: number;
+    loopsSent: number;
+    loopsReturned: number;
+    dropped: number;
     /** What the relay's `claim()` at the end of the run paid (token units) and cost (gas); `claimError` when it failed. */
-    paid: bigint; claimGas: bigint; claimError?: string;
+    paid: bigint;
+    claimGas: bigint;
+    claimError?: string;
   }[];
   drops: Partial<Record<DropReason, number>>;
   /** True when Ctrl-C cut the run short. */
@@ -71,16 +95,43 @@ export type DevnetReport = {
  * const report = await runDevnet({ scheme: "free", durationS: 20, seed: 1, dataDir, log, signal });
  */
 export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
-  const { scheme, durationS, dataDir, log, signal, rates = DEFAULT_RATES, messagesPerS = 0.5, pollMs = 250, drainS = 8 } = options;
+  const {
+    scheme,
+    durationS,
+    dataDir,
+    log,
+    signal,
+    rates = DEFAULT_RATES,
+    messagesPerS = 0.5,
+    pollMs = 250,
+    drainS = 8,
+  } = options;
   const onStep = options.onStep ?? (() => {});
-  const net = await startNetwork({ ...options.network, scheme, dataDir, log, signal, onStep, meanDelayMs: rates.meanDelayMs });
+  const net = await startNetwork({
+    ...options.network,
+    scheme,
+    dataDir,
+    log,
+    signal,
+    onStep,
+    meanDelayMs: rates.meanDelayMs,
+  });
   const clients: ObolClient[] = [];
   try {
     onStep(`starting ${net.clients.length} clients`);
     for (const [c, slot] of net.clients.entries()) {
       const gateways = net.relays.filter((r) => r.role === "gateway");
       const gateway = gateways[c % gateways.length]!.address;
-      const client = await ObolClient.create({ dataDir: slot.dataDir, log, network: net.network, chain: slot.chain, directory: net.directory, epoch: net.epoch, gateway, rates });
+      const client = await ObolClient.create({
+        dataDir: slot.dataDir,
+        log,
+        network: net.network,
+        chain: slot.chain,
+        directory: net.directory,
+        epoch: net.epoch,
+        gateway,
+        rates,
+      });
       clients.push(client);
       await client.connect({ signal });
     }
@@ -91,7 +142,8 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
       await claimAll(net, report, log, signal);
     }
     // `more` runs the same workload again on the same network and clients with another seed (the comparison's further seeds).
-    const more = (seed: string) => exchange(net, clients, { ...options, seed, rates, messagesPerS, pollMs, drainS, durationS });
+    const more = (seed: string) =>
+      exchange(net, clients, { ...options, seed, rates, messagesPerS, pollMs, drainS, durationS });
     if (options.afterTraffic && !signal.aborted) await options.afterTraffic(net, report, more);
     return report;
   } finally {
@@ -121,7 +173,10 @@ async function exchange(
 
   const traffic = new AbortController(); // Loopix streams and polling: until drained
   const workload = new AbortController(); // new real messages: until durationS
-  const stopAll = () => { traffic.abort(); workload.abort(); };
+  const stopAll = () => {
+    traffic.abort();
+    workload.abort();
+  };
   o.signal.addEventListener("abort", stopAll, { once: true });
   const workloadTimer = setTimeout(() => workload.abort(), o.durationS * 1000);
 
@@ -130,38 +185,50 @@ async function exchange(
   for (const [i, client] of clients.entries()) {
     tasks.push(client.run({ signal: traffic.signal }));
     const to = addresses[(i + 1) % addresses.length]!;
-    tasks.push(poissonStream({
-      ratePerS: o.messagesPerS, signal: workload.signal, random, onError: (err) => log.warn({ err }, "message not queued"),
-      tick: async () => {
-        const n = ++counter;
-        const text = `message ${n} from client-${i} (seed ${o.seed}) ${"·".repeat(Math.floor(random() * 200))}`;
-        void client.enqueue(to, text).then((id) => sentAt.set(bytesToHex(id), Date.now()), (err) => log.debug({ err }, "queued message not sent"));
-      },
-    }));
-    tasks.push((async () => {
-      while (!traffic.signal.aborted) {
-        try {
-          for (const m of await client.pull({ signal: traffic.signal })) {
-            const key = bytesToHex(m.id);
-            if (m.kind === "message") {
-              const t = sentAt.get(key);
-              if (t !== undefined) latencies.push(m.receivedAt - t);
-              if (m.canReply) {
-                await client.reply(key.slice(2), `re: ${new TextDecoder().decode(m.content).slice(0, 40)}`, { signal: traffic.signal });
-                replySentAt.set(key, Date.now());
+    tasks.push(
+      poissonStream({
+        ratePerS: o.messagesPerS,
+        signal: workload.signal,
+        random,
+        onError: (err) => log.warn({ err }, "message not queued"),
+        tick: async () => {
+          const n = ++counter;
+          const text = `message ${n} from client-${i} (seed ${o.seed}) ${"·".repeat(Math.floor(random() * 200))}`;
+          void client.enqueue(to, text).then(
+            (id) => sentAt.set(bytesToHex(id), Date.now()),
+            (err) => log.debug({ err }, "queued message not sent"),
+          );
+        },
+      }),
+    );
+    tasks.push(
+      (async () => {
+        while (!traffic.signal.aborted) {
+          try {
+            for (const m of await client.pull({ signal: traffic.signal })) {
+              const key = bytesToHex(m.id);
+              if (m.kind === "message") {
+                const t = sentAt.get(key);
+                if (t !== undefined) latencies.push(m.receivedAt - t);
+                if (m.canReply) {
+                  await client.reply(key.slice(2), `re: ${new TextDecoder().decode(m.content).slice(0, 40)}`, {
+                    signal: traffic.signal,
+                  });
+                  replySentAt.set(key, Date.now());
+                }
+              } else {
+                repliesReceived++;
+                const t = replySentAt.get(key);
+                if (t !== undefined) replyLatencies.push(m.receivedAt - t);
               }
-            } else {
-              repliesReceived++;
-              const t = replySentAt.get(key);
-              if (t !== undefined) replyLatencies.push(m.receivedAt - t);
             }
+          } catch (err) {
+            if (!traffic.signal.aborted) log.warn({ err }, "pull failed");
           }
-        } catch (err) {
-          if (!traffic.signal.aborted) log.warn({ err }, "pull failed");
+          await sleep(o.pollMs, traffic.signal);
         }
-        await sleep(o.pollMs, traffic.signal);
-      }
-    })());
+      })(),
+    );
   }
 
   const progress = setInterval(() => o.onProgress?.(snapshot()), 500);
@@ -175,7 +242,9 @@ async function exchange(
     packets: net.relays.reduce((s, r) => s + r.relay.stats.received, 0),
   });
   try {
-    await new Promise<void>((resolve) => (workload.signal.aborted ? resolve() : workload.signal.addEventListener("abort", () => resolve(), { once: true })));
+    await new Promise<void>((resolve) =>
+      workload.signal.aborted ? resolve() : workload.signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
     // Drain: keep cover traffic and pulls going until in-flight messages and replies land.
     // The deadline is idle time, not wall time: on a loaded machine packets keep landing
     // after a fixed window would have closed, so only `drainS` without progress ends it
@@ -204,7 +273,8 @@ async function exchange(
 
   const drops: Partial<Record<DropReason, number>> = {};
   for (const r of net.relays)
-    for (const [reason, n] of Object.entries(r.relay.stats.dropped)) drops[reason as DropReason] = (drops[reason as DropReason] ?? 0) + (n ?? 0);
+    for (const [reason, n] of Object.entries(r.relay.stats.dropped))
+      drops[reason as DropReason] = (drops[reason as DropReason] ?? 0) + (n ?? 0);
   return {
     scheme: o.scheme,
     seed: String(o.seed),
@@ -215,7 +285,13 @@ async function exchange(
     latency: latencySummary(latencies),
     latencySamples: { messages: [...latencies], replies: [...replyLatencies] },
     replyLatency: latencySummary(replyLatencies),
-    clients: clients.map((c, i) => ({ name: `client-${i}`, sent: { ...c.stats.sent }, receipts: c.stats.receipts, unreadable: c.stats.unreadable, errors: c.stats.errors })),
+    clients: clients.map((c, i) => ({
+      name: `client-${i}`,
+      sent: { ...c.stats.sent },
+      receipts: c.stats.receipts,
+      unreadable: c.stats.unreadable,
+      errors: c.stats.errors,
+    })),
     relays: net.relays.map((r) => ({
       name: r.name,
       role: r.role,

@@ -18,5 +18,10 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** p50 / p95 / p99 of a latency sample (ms). */
 export function latencySummary(values: readonly number[]): { count: number; p50: number; p95: number; p99: number } {
-  return { count: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) };
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+  };
 }

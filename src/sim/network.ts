@@ -59,7 +59,13 @@ export type NetworkOptions = {
   onStep?: (step: string) => void;
 };
 
-export type RunningRelay = DevnetParticipant & { role: RelayRole; relay: Relay; node: ObolNode; address: Address; db: DatabaseSync };
+export type RunningRelay = DevnetParticipant & {
+  role: RelayRole;
+  relay: Relay;
+  node: ObolNode;
+  address: Address;
+  db: DatabaseSync;
+};
 
 export type RunningNetwork = {
   scheme: AccountingScheme;
@@ -87,7 +93,16 @@ const STAKE = 1_000n * 10n ** 18n;
  * try { … } finally { await net.stop(); }
  */
 export async function startNetwork(options: NetworkOptions): Promise<RunningNetwork> {
-  const { scheme: schemeName, dataDir, gateways = 2, mixesPerLayer = 3, clients = 2, log, signal, onStep = () => {} } = options;
+  const {
+    scheme: schemeName,
+    dataDir,
+    gateways = 2,
+    mixesPerLayer = 3,
+    clients = 2,
+    log,
+    signal,
+    onStep = () => {},
+  } = options;
   const nRelays = gateways + 3 * mixesPerLayer;
   const accounts = devAccounts(1 + nRelays + clients);
   const cleanups: (() => Promise<void>)[] = [];
@@ -96,7 +111,9 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
   };
   try {
     onStep(options.rpcUrl ? `using the chain at ${options.rpcUrl}` : "starting Hardhat node on 127.0.0.1");
-    const chain: LocalChain = options.rpcUrl ? { rpcUrl: options.rpcUrl, port: 0, stop: async () => {} } : await startLocalChain({ port: 0, signal });
+    const chain: LocalChain = options.rpcUrl
+      ? { rpcUrl: options.rpcUrl, port: 0, stop: async () => {} }
+      : await startLocalChain({ port: 0, signal });
     cleanups.push(() => chain.stop());
 
     const hook = await loadSchemeDevnet(schemeName);
@@ -119,15 +136,34 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       ...Array.from({ length: gateways }, (_, g) => ({ name: `gateway-${g}`, role: "gateway" as const })),
       ...Array.from({ length: 3 * mixesPerLayer }, (_, m) => ({ name: `mix-${m}`, role: "mix" as const })),
     ];
-    const prepared: { name: string; role: RelayRole; chain: ChainClients; dataDir: string; node: ObolNode; mixKey: { secretKey: Uint8Array; publicKey: Uint8Array } }[] = [];
+    const prepared: {
+      name: string;
+      role: RelayRole;
+      chain: ChainClients;
+      dataDir: string;
+      node: ObolNode;
+      mixKey: { secretKey: Uint8Array; publicKey: Uint8Array };
+    }[] = [];
     for (const [k, { name, role }] of plan.entries()) {
       signal.throwIfAborted();
       const participantDir = join(dataDir, name);
       const account = await connect(1 + k);
-      await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.account, STAKE] }, `fund ${name}`);
-      const listen = options.webSocketGateways && role === "gateway" ? ["/ip4/127.0.0.1/tcp/0/ws"] : ["/ip4/127.0.0.1/tcp/0"];
+      await sendContractTx(
+        deployer,
+        {
+          address: deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "transfer",
+          args: [account.account, STAKE],
+        },
+        `fund ${name}`,
+      );
+      const listen =
+        options.webSocketGateways && role === "gateway" ? ["/ip4/127.0.0.1/tcp/0/ws"] : ["/ip4/127.0.0.1/tcp/0"];
       const node = await createObolNode({ listen, privateKey: await loadOrCreatePeerKey(participantDir) });
-      cleanups.push(async () => { await node.stop(); });
+      cleanups.push(async () => {
+        await node.stop();
+      });
       const mixKey = loadOrCreateMixKey(participantDir);
       const multiaddr = node.getMultiaddrs()[0]!.toString();
       await registerRelay(account, { role, mixKey: mixKey.publicKey, multiaddr, stake: STAKE });
@@ -136,7 +172,16 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     const clientSlots: DevnetParticipant[] = [];
     for (let c = 0; c < clients; c++) {
       const account = await connect(1 + nRelays + c);
-      await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.account, STAKE] }, `fund client-${c}`);
+      await sendContractTx(
+        deployer,
+        {
+          address: deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "transfer",
+          args: [account.account, STAKE],
+        },
+        `fund client-${c}`,
+      );
       clientSlots.push({ name: `client-${c}`, chain: account, dataDir: join(dataDir, `client-${c}`) });
     }
 
@@ -170,15 +215,27 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     for (const [k, p] of prepared.entries()) {
       const db = dbs[k]!;
       const deps = { chain: p.chain, db, log, libp2p: p.node };
-      const relay = createRelay({ ...deps, scheme, directory, epoch }, {
-        address: p.chain.account,
+      const relay = createRelay(
+        { ...deps, scheme, directory, epoch },
+        {
+          address: p.chain.account,
+          role: p.role,
+          mixSecretKey: p.mixKey.secretKey,
+          params: network.params,
+          cover: { ratePerSecond: options.relayLoopPerS ?? 0.2, meanDelayMs: options.meanDelayMs ?? 200 },
+          faults: options.relayFaults?.(p.name),
+        },
+      );
+      relays.push({
+        name: p.name,
         role: p.role,
-        mixSecretKey: p.mixKey.secretKey,
-        params: network.params,
-        cover: { ratePerSecond: options.relayLoopPerS ?? 0.2, meanDelayMs: options.meanDelayMs ?? 200 },
-        faults: options.relayFaults?.(p.name),
+        chain: p.chain,
+        dataDir: p.dataDir,
+        relay,
+        node: p.node,
+        address: p.chain.account,
+        db,
       });
-      relays.push({ name: p.name, role: p.role, chain: p.chain, dataDir: p.dataDir, relay, node: p.node, address: p.chain.account, db });
     }
     // Protocol handlers first, so no relay dials one that is not listening yet.
     for (const r of relays) await r.relay.start();
@@ -186,7 +243,13 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     // run do not pay every Noise handshake on their path, connect every pair now.
     onStep("connecting relays to each other");
     await Promise.allSettled(
-      relays.flatMap((a, i) => relays.slice(i + 1).map((b) => a.node.dial(b.node.getMultiaddrs()[0]!, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }))),
+      relays.flatMap((a, i) =>
+        relays
+          .slice(i + 1)
+          .map((b) =>
+            a.node.dial(b.node.getMultiaddrs()[0]!, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }),
+          ),
+      ),
     );
     return { scheme, chain, deployment, deployer, network, relays, clients: clientSlots, directory, epoch, stop };
   } catch (error) {

@@ -23,7 +23,11 @@ export type LoggedClaim = { scheme: string; atMs: number; paid: bigint; gasUsed:
  * @example
  * recordClaim(db, await scheme.settle(deps).claim());
  */
-export function recordClaim(db: DatabaseSync, result: Pick<ClaimResult, "scheme" | "paid" | "gasUsed" | "transactions">, atMs = Date.now()): void {
+export function recordClaim(
+  db: DatabaseSync,
+  result: Pick<ClaimResult, "scheme" | "paid" | "gasUsed" | "transactions">,
+  atMs = Date.now(),
+): void {
   db.exec(SCHEMA);
   db.prepare("INSERT INTO claim_log (scheme, at_ms, paid, gas_used, transactions) VALUES (?, ?, ?, ?, ?)").run(
     result.scheme,
@@ -42,9 +46,15 @@ export function recordClaim(db: DatabaseSync, result: Pick<ClaimResult, "scheme"
  */
 export function lastClaim(db: DatabaseSync): LoggedClaim | null {
   db.exec(SCHEMA);
-  const row = db.prepare("SELECT scheme, at_ms, paid, gas_used, transactions FROM claim_log ORDER BY id DESC LIMIT 1").get() as
-    | { scheme: string; at_ms: number; paid: string; gas_used: string; transactions: number }
-    | undefined;
+  const row = db
+    .prepare("SELECT scheme, at_ms, paid, gas_used, transactions FROM claim_log ORDER BY id DESC LIMIT 1")
+    .get() as { scheme: string; at_ms: number; paid: string; gas_used: string; transactions: number } | undefined;
   if (!row) return null;
-  return { scheme: row.scheme, atMs: Number(row.at_ms), paid: BigInt(row.paid), gasUsed: BigInt(row.gas_used), transactions: Number(row.transactions) };
+  return {
+    scheme: row.scheme,
+    atMs: Number(row.at_ms),
+    paid: BigInt(row.paid),
+    gasUsed: BigInt(row.gas_used),
+    transactions: Number(row.transactions),
+  };
 }

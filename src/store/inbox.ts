@@ -100,5 +100,6 @@ export class InboxStore {
 }
 
 function checkMailbox(mailbox: Uint8Array): void {
-  if (!(mailbox instanceof Uint8Array) || mailbox.length !== 32) throw new InvalidInputError("mailbox", "must be 32 bytes");
+  if (!(mailbox instanceof Uint8Array) || mailbox.length !== 32)
+    throw new InvalidInputError("mailbox", "must be 32 bytes");
 }

@@ -6,7 +6,14 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../log.js";
 import { startWeb } from "./serve.js";
 
-const { values } = parseArgs({ options: { port: { type: "string", default: "5173" }, host: { type: "string", default: "127.0.0.1" }, "rpc-url": { type: "string" }, scheme: { type: "string", default: "free" } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "5173" },
+    host: { type: "string", default: "127.0.0.1" },
+    "rpc-url": { type: "string" },
+    scheme: { type: "string", default: "free" },
+  },
+});
 if (values.scheme !== "free" && values.scheme !== "channels") {
   process.stderr.write(`--scheme: the page pays under free or channels, not "${values.scheme}"\n`);
   process.exit(2);
@@ -17,10 +24,17 @@ process.once("SIGINT", () => controller.abort());
 process.once("SIGTERM", () => controller.abort());
 
 const web = await startWeb({
-  rpcUrl: values["rpc-url"], host: values.host, scheme: values.scheme, port: Number(values.port), log, signal: controller.signal,
+  rpcUrl: values["rpc-url"],
+  host: values.host,
+  scheme: values.scheme,
+  port: Number(values.port),
+  log,
+  signal: controller.signal,
   onStep: (step) => process.stderr.write(`· ${step}\n`),
 });
-process.stdout.write(`\nObol web client: ${web.url}\n(open it in two windows, or add ?identity=bob for a second identity; Ctrl-C stops)\n`);
+process.stdout.write(
+  `\nObol web client: ${web.url}\n(open it in two windows, or add ?identity=bob for a second identity; Ctrl-C stops)\n`,
+);
 await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
 process.stderr.write("· shutting down\n");
 await web.stop();

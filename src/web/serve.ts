@@ -38,12 +38,22 @@ export const FAUCET = { eth: parseEther("1"), obol: parseEther("20") } as const;
 function deployerFaucet(deployer: ChainClients): (address: string) => Promise<void> {
   let queue: Promise<void> = Promise.resolve();
   return (address) => {
-    if (!isAddress(address)) return Promise.reject(new InvalidInputError("address", `not an address: ${address.slice(0, 60)}`));
+    if (!isAddress(address))
+      return Promise.reject(new InvalidInputError("address", `not an address: ${address.slice(0, 60)}`));
     const to = address as Address;
     const give = async () => {
       const hash = await deployer.walletClient.sendTransaction({ to, value: FAUCET.eth });
       await deployer.publicClient.waitForTransactionReceipt({ hash });
-      await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [to, FAUCET.obol] }, "faucet");
+      await sendContractTx(
+        deployer,
+        {
+          address: deployer.deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "transfer",
+          args: [to, FAUCET.obol],
+        },
+        "faucet",
+      );
     };
     const run = queue.then(give);
     queue = run.catch(() => {});
@@ -60,21 +70,52 @@ export type RunningWeb = { url: string; net: RunningNetwork; stop(): Promise<voi
  * const web = await startWeb({ log, signal });
  * console.log(web.url);
  */
-export async function startWeb({ rpcUrl, host, port, log, signal, onStep = () => {}, scheme = "free", reportsDir }: StartWebParameters): Promise<RunningWeb> {
+export async function startWeb({
+  rpcUrl,
+  host,
+  port,
+  log,
+  signal,
+  onStep = () => {},
+  scheme = "free",
+  reportsDir,
+}: StartWebParameters): Promise<RunningWeb> {
   const dataDir = mkdtempSync(join(tmpdir(), "obol-web-net-"));
   onStep("building the web app with Vite");
   const outDir = await buildApp();
-  const net = await startNetwork({ scheme, dataDir, clients: 0, webSocketGateways: true, log, signal, onStep, ...(rpcUrl ? { rpcUrl } : {}) });
+  const net = await startNetwork({
+    scheme,
+    dataDir,
+    clients: 0,
+    webSocketGateways: true,
+    log,
+    signal,
+    onStep,
+    ...(rpcUrl ? { rpcUrl } : {}),
+  });
   try {
     const { deployment } = net;
     const config: WebConfig = {
-      deployment: { chainId: deployment.chainId, rpcUrl: deployment.rpcUrl, startBlock: deployment.startBlock.toString(), contracts: deployment.contracts },
+      deployment: {
+        chainId: deployment.chainId,
+        rpcUrl: deployment.rpcUrl,
+        startBlock: deployment.startBlock.toString(),
+        contracts: deployment.contracts,
+      },
       rpcPath: "/rpc",
       scheme,
       faucetPath: scheme === "free" ? undefined : "/faucet",
     };
     onStep("serving the web app");
-    const { server, url } = await serveApp({ outDir, config, rpcUrl: net.chain.rpcUrl, faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer), ...(reportsDir ? { reportsDir } : {}), ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+    const { server, url } = await serveApp({
+      outDir,
+      config,
+      rpcUrl: net.chain.rpcUrl,
+      faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer),
+      ...(reportsDir ? { reportsDir } : {}),
+      ...(host ? { host } : {}),
+      ...(port !== undefined ? { port } : {}),
+    });
     return {
       url,
       net,

@@ -21,7 +21,10 @@ export function appConfig({ outDir }: { outDir: string }): InlineConfig {
     logLevel: "warn",
     configFile: false,
     build: {
-      outDir, emptyOutDir: true, target: "es2023", reportCompressedSize: false,
+      outDir,
+      emptyOutDir: true,
+      target: "es2023",
+      reportCompressedSize: false,
       // Two pages: the client (index.html) and the network dashboard (dashboard.html).
       rollupOptions: { input: { main: join(APP_ROOT, "index.html"), dashboard: join(APP_ROOT, "dashboard.html") } },
     },
@@ -30,7 +33,11 @@ export function appConfig({ outDir }: { outDir: string }): InlineConfig {
 }
 
 /** Builds the app into `outDir` (a fresh temporary directory by default). */
-export async function buildApp({ outDir = mkdtempSync(join(tmpdir(), "obol-web-")) }: { outDir?: string } = {}): Promise<string> {
+export async function buildApp({
+  outDir = mkdtempSync(join(tmpdir(), "obol-web-")),
+}: {
+  outDir?: string;
+} = {}): Promise<string> {
   await build(appConfig({ outDir }));
   return outDir;
 }
@@ -41,11 +48,16 @@ export type Faucet = (address: string) => Promise<void>;
 /** The newest `reports/<timestamp>/` holding SVG charts, or null. */
 function latestReport(reportsDir: string): { name: string; charts: string[] } | null {
   if (!existsSync(reportsDir)) return null;
-  const names = readdirSync(reportsDir).filter((n) => /^[\w.-]+$/.test(n)).sort().reverse();
+  const names = readdirSync(reportsDir)
+    .filter((n) => /^[\w.-]+$/.test(n))
+    .sort()
+    .reverse();
   for (const name of names) {
     const dir = join(reportsDir, name);
     if (!statSync(dir).isDirectory()) continue;
-    const charts = readdirSync(dir).filter((f) => f.endsWith(".svg")).sort();
+    const charts = readdirSync(dir)
+      .filter((f) => f.endsWith(".svg"))
+      .sort();
     if (charts.length > 0) return { name, charts };
   }
   return null;
@@ -107,8 +119,21 @@ function configEndpoint(config: WebConfig, faucet: Faucet | undefined, reportsDi
  *
  * @returns the server and the URL to open.
  */
-export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", port = 0, faucet, reportsDir = join(process.cwd(), "reports") }: {
-  outDir: string; config: WebConfig; rpcUrl: string; host?: string; port?: number; faucet?: Faucet | undefined;
+export async function serveApp({
+  outDir,
+  config,
+  rpcUrl,
+  host = "127.0.0.1",
+  port = 0,
+  faucet,
+  reportsDir = join(process.cwd(), "reports"),
+}: {
+  outDir: string;
+  config: WebConfig;
+  rpcUrl: string;
+  host?: string;
+  port?: number;
+  faucet?: Faucet | undefined;
   /** Where `npm start` writes comparison reports; the dashboard shows the newest one's charts. */
   reportsDir?: string;
 }): Promise<{ server: PreviewServer; url: string }> {
@@ -116,7 +141,10 @@ export async function serveApp({ outDir, config, rpcUrl, host = "127.0.0.1", por
     ...appConfig({ outDir }),
     plugins: [configEndpoint(config, faucet, reportsDir)],
     preview: {
-      host, port, strictPort: port !== 0, open: false,
+      host,
+      port,
+      strictPort: port !== 0,
+      open: false,
       proxy: { [config.rpcPath]: { target: rpcUrl, changeOrigin: true, rewrite: () => "/" } },
     },
   });

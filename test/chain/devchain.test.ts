@@ -12,7 +12,15 @@ import { connectChain } from "../../src/chain/client.js";
 import { deployObol } from "../../src/chain/deploy.js";
 import { readDeployment, writeDeployment } from "../../src/chain/deployment-file.js";
 import { readDirectory } from "../../src/chain/directory.js";
-import { advanceDevChainToEpoch, currentEpoch, ensureEpochOpen, epochInfo, readSeed, waitForEpoch, watchEpochs } from "../../src/chain/epochs.js";
+import {
+  advanceDevChainToEpoch,
+  currentEpoch,
+  ensureEpochOpen,
+  epochInfo,
+  readSeed,
+  waitForEpoch,
+  watchEpochs,
+} from "../../src/chain/epochs.js";
 import {
   ChainUnreachableError,
   ContractRevertError,
@@ -23,7 +31,13 @@ import {
   explainRevert,
 } from "../../src/chain/errors.js";
 import { devAccounts, devPrivateKey, startLocalChain, type LocalChain } from "../../src/chain/node.js";
-import { readRelay, registerRelay, unbondRelay, updateRelayKeys, withdrawRelayStake } from "../../src/chain/registry.js";
+import {
+  readRelay,
+  registerRelay,
+  unbondRelay,
+  updateRelayKeys,
+  withdrawRelayStake,
+} from "../../src/chain/registry.js";
 import { sendContractTx } from "../../src/chain/tx.js";
 import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../src/chain/abi/RelayRegistry.js";
@@ -52,7 +66,12 @@ beforeAll(async () => {
   for (const account of accounts.slice(1, 9)) {
     await sendContractTx(
       deployer,
-      { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.address, parseEther("1000")] },
+      {
+        address: deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "transfer",
+        args: [account.address, parseEther("1000")],
+      },
       "fund relay",
     );
     relays.push(await connectChain({ rpcUrl: chain.rpcUrl, deployment, account }));
@@ -140,7 +159,13 @@ describe("deployment", () => {
       writeDeployment(empty, { ...deployment, contracts: { ...deployment.contracts } });
       writeFileSync(
         join(empty, "deployment.json"),
-        JSON.stringify({ format: "obol-deployment/1", chainId: 1, rpcUrl: "x", startBlock: "1", contracts: { ObolToken: "0x12" } }),
+        JSON.stringify({
+          format: "obol-deployment/1",
+          chainId: 1,
+          rpcUrl: "x",
+          startBlock: "1",
+          contracts: { ObolToken: "0x12" },
+        }),
       );
       expect(() => readDeployment(empty)).toThrow(/not an address/);
     } finally {
@@ -151,21 +176,30 @@ describe("deployment", () => {
 
 describe("connectChain", () => {
   it("names an unreachable chain with the hint to start one", async () => {
-    const error = await connectChain({ rpcUrl: "http://127.0.0.1:1", deployment, account: accounts[0]! }).catch((e: unknown) => e);
+    const error = await connectChain({ rpcUrl: "http://127.0.0.1:1", deployment, account: accounts[0]! }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ChainUnreachableError);
     expect((error as ChainUnreachableError).hint).toContain("obol chain");
   });
 
   it("refuses a deployment of another chain or without code", async () => {
-    await expect(connectChain({ rpcUrl: chain.rpcUrl, deployment: { ...deployment, chainId: 1 }, account: accounts[0]! })).rejects.toBeInstanceOf(
-      DeploymentMismatchError,
+    await expect(
+      connectChain({ rpcUrl: chain.rpcUrl, deployment: { ...deployment, chainId: 1 }, account: accounts[0]! }),
+    ).rejects.toBeInstanceOf(DeploymentMismatchError);
+    const ghost = {
+      ...deployment,
+      contracts: { ...deployment.contracts, RelayRegistry: getAddress("0x000000000000000000000000000000000000dEaD") },
+    };
+    await expect(connectChain({ rpcUrl: chain.rpcUrl, deployment: ghost, account: accounts[0]! })).rejects.toThrow(
+      /No contract code for RelayRegistry/,
     );
-    const ghost = { ...deployment, contracts: { ...deployment.contracts, RelayRegistry: getAddress("0x000000000000000000000000000000000000dEaD") } };
-    await expect(connectChain({ rpcUrl: chain.rpcUrl, deployment: ghost, account: accounts[0]! })).rejects.toThrow(/No contract code for RelayRegistry/);
   });
 
   it("validates the signer and URL", async () => {
-    await expect(connectChain({ rpcUrl: chain.rpcUrl, deployment, privateKey: "0x1234" as Hex })).rejects.toThrow(/privateKey/);
+    await expect(connectChain({ rpcUrl: chain.rpcUrl, deployment, privateKey: "0x1234" as Hex })).rejects.toThrow(
+      /privateKey/,
+    );
     await expect(connectChain({ rpcUrl: "ws://x", deployment, account: accounts[0]! })).rejects.toThrow(/rpcUrl/);
   });
 });
@@ -209,14 +243,24 @@ describe("relays, directory, epochs", () => {
   });
 
   it("surfaces registry reverts as ContractRevertError and bad inputs as InvalidInputError", async () => {
-    const again = await registerRelay(relays[0]!, { role: "mix", mixKey: mixKey(0), multiaddr: "/ip4/1.1.1.1/tcp/1" }).catch((e: unknown) => e);
+    const again = await registerRelay(relays[0]!, {
+      role: "mix",
+      mixKey: mixKey(0),
+      multiaddr: "/ip4/1.1.1.1/tcp/1",
+    }).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(ContractRevertError);
     expect((again as ContractRevertError).errorName).toBe("RelayRegistryAlreadyRegistered");
-    expect(explainRevert((again as ContractRevertError).cause)?.message).toBe(`RelayRegistryAlreadyRegistered("${relays[0]!.account}")`);
+    expect(explainRevert((again as ContractRevertError).cause)?.message).toBe(
+      `RelayRegistryAlreadyRegistered("${relays[0]!.account}")`,
+    );
     const fresh = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: accounts[9]! });
     const bad = { role: "mix" as const, mixKey: mixKey(0), multiaddr: "/ip4/1.1.1.1/tcp/1" };
-    await expect(registerRelay(fresh, { ...bad, mixKey: new Uint8Array(31) })).rejects.toMatchObject({ field: "mixKey" });
-    await expect(registerRelay(fresh, { ...bad, mixKey: new Uint8Array(32) })).rejects.toMatchObject({ field: "mixKey" });
+    await expect(registerRelay(fresh, { ...bad, mixKey: new Uint8Array(31) })).rejects.toMatchObject({
+      field: "mixKey",
+    });
+    await expect(registerRelay(fresh, { ...bad, mixKey: new Uint8Array(32) })).rejects.toMatchObject({
+      field: "mixKey",
+    });
     await expect(registerRelay(fresh, { ...bad, multiaddr: "" })).rejects.toMatchObject({ field: "multiaddr" });
     await expect(registerRelay(fresh, { ...bad, role: "exit" as never })).rejects.toMatchObject({ field: "role" });
     await expect(registerRelay(fresh, { ...bad, stake: 1n })).rejects.toMatchObject({ field: "stake" });

@@ -42,7 +42,11 @@ describe("explainRevert", () => {
   });
 
   it("rethrowRevert wraps decoded reverts with a hint and passes anything else through", () => {
-    const data = encodeErrorResult({ abi: relayRegistryAbi, errorName: "RelayRegistryStillLocked", args: ["0x0000000000000000000000000000000000000001", 99n] });
+    const data = encodeErrorResult({
+      abi: relayRegistryAbi,
+      errorName: "RelayRegistryStillLocked",
+      args: ["0x0000000000000000000000000000000000000001", 99n],
+    });
     let caught: unknown;
     try {
       rethrowRevert(reverted(data), "withdraw");

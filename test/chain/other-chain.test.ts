@@ -44,13 +44,26 @@ async function freePort(): Promise<number> {
 async function chainId(url: string): Promise<number | null> {
   const { request } = await import("node:http");
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json" }, timeout: 2_000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += String(c)));
-      res.on("end", () => { try { resolve(Number((JSON.parse(body) as { result: string }).result)); } catch { resolve(null); } });
-    });
+    const req = request(
+      url,
+      { method: "POST", agent: false, headers: { "content-type": "application/json" }, timeout: 2_000 },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => (body += String(c)));
+        res.on("end", () => {
+          try {
+            resolve(Number((JSON.parse(body) as { result: string }).result));
+          } catch {
+            resolve(null);
+          }
+        });
+      },
+    );
     req.on("error", () => resolve(null));
-    req.on("timeout", () => { req.destroy(); resolve(null); });
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(null);
+    });
     req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }));
   });
 }
@@ -59,17 +72,36 @@ describe("a separately started chain with a non-default chain id", () => {
   it("deploys, registers and runs a relay, and claims there, all through --rpc-url", { timeout: 600_000 }, async () => {
     const port = await freePort();
     const rpcUrl = `http://127.0.0.1:${port}`;
-    node = spawn(process.execPath, [join(ROOT, "node_modules/.bin/hardhat"), "node", "--hostname", "127.0.0.1", "--port", String(port), "--chain-id", String(CHAIN_ID)], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    node = spawn(
+      process.execPath,
+      [
+        join(ROOT, "node_modules/.bin/hardhat"),
+        "node",
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--chain-id",
+        String(CHAIN_ID),
+      ],
+      { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
+    );
     const deadline = Date.now() + 120_000;
     while ((await chainId(rpcUrl)) !== CHAIN_ID) {
-      if (Date.now() > deadline || node.exitCode !== null) throw new Error("hardhat node did not answer with chain id 31338");
+      if (Date.now() > deadline || node.exitCode !== null)
+        throw new Error("hardhat node did not answer with chain id 31338");
       await new Promise((r) => setTimeout(r, 500));
     }
     const dir = mkdtempSync(join(tmpdir(), "obol-other-chain-"));
     const deployDir = join(dir, "deploy");
     const relayDir = join(dir, "relay");
     const obol = (name: string, args: string[], key: `0x${string}`) =>
-      supervisor.spawn({ name, args: [...args, "--rpc-url", rpcUrl, "--json"], env: { OBOL_KEY: key }, logFile: join(dir, `${name}.log`) });
+      supervisor.spawn({
+        name,
+        args: [...args, "--rpc-url", rpcUrl, "--json"],
+        env: { OBOL_KEY: key },
+        logFile: join(dir, `${name}.log`),
+      });
 
     const deploy = obol("deploy", ["deploy", "--data-dir", deployDir], devPrivateKey(0));
     expect((await deploy.exited).code).toBe(0);
@@ -78,9 +110,37 @@ describe("a separately started chain with a non-default chain id", () => {
 
     const admin = await connectChain({ rpcUrl, deployment, privateKey: devPrivateKey(0) });
     const operator = await connectChain({ rpcUrl, deployment, privateKey: devPrivateKey(1) });
-    await sendContractTx(admin, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [operator.account, 10n ** 21n] }, "fund operator");
+    await sendContractTx(
+      admin,
+      {
+        address: deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "transfer",
+        args: [operator.account, 10n ** 21n],
+      },
+      "fund operator",
+    );
 
-    const relay = obol("relay", ["relay", "--role", "gateway", "--data-dir", relayDir, "--deployment-dir", deployDir, "--listen", "/ip4/127.0.0.1/tcp/0", "--metrics-port", "0", "--rotate-keys", "--stats-every", "0"], devPrivateKey(1));
+    const relay = obol(
+      "relay",
+      [
+        "relay",
+        "--role",
+        "gateway",
+        "--data-dir",
+        relayDir,
+        "--deployment-dir",
+        deployDir,
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--metrics-port",
+        "0",
+        "--rotate-keys",
+        "--stats-every",
+        "0",
+      ],
+      devPrivateKey(1),
+    );
     const summary = await relay.waitLine((l) => typeof l.multiaddr === "string", "register", 240_000);
     expect(summary.relay).toBe(operator.account);
     const record = await readRelay(operator);
@@ -93,7 +153,11 @@ describe("a separately started chain with a non-default chain id", () => {
 
     const claim = obol("claim", ["claim", "--data-dir", relayDir, "--deployment-dir", deployDir], devPrivateKey(1));
     expect((await claim.exited).code).toBe(0);
-    expect(claim.lines.find((l) => l.paid !== undefined)).toMatchObject({ scheme: "free", relay: operator.account, paid: "0" });
+    expect(claim.lines.find((l) => l.paid !== undefined)).toMatchObject({
+      scheme: "free",
+      relay: operator.account,
+      paid: "0",
+    });
     const db = openDatabase(join(relayDir, "relay.sqlite"));
     expect(lastClaim(db)?.scheme).toBe("free"); // the relay's metrics will show this claim
     db.close();

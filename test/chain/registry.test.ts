@@ -7,7 +7,17 @@ import { beforeEach, describe, expect, it } from "vitest";
 import hre from "hardhat";
 import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../src/chain/abi/RelayRegistry.js";
-import { encodePacked, getAddress, getContract, keccak256, maxUint64, parseEther, zeroAddress, type Address, type Hex } from "viem";
+import {
+  encodePacked,
+  getAddress,
+  getContract,
+  keccak256,
+  maxUint64,
+  parseEther,
+  zeroAddress,
+  type Address,
+  type Hex,
+} from "viem";
 
 /** SwapOrNot.permute (contracts/lib/SwapOrNot.sol), written from its spec: 90 swap-or-not rounds, keccak256. */
 function swapOrNot(index: number, count: number, seed: Hex): number {
@@ -16,7 +26,10 @@ function swapOrNot(index: number, count: number, seed: Hex): number {
     const flip = (pivot + count - index) % count;
     const position = Math.max(index, flip);
     const source = keccak256(encodePacked(["bytes32", "uint8", "uint32"], [seed, r, Math.floor(position / 256)]));
-    const byte = Number.parseInt(source.slice(2 + 2 * Math.floor((position % 256) / 8), 4 + 2 * Math.floor((position % 256) / 8)), 16);
+    const byte = Number.parseInt(
+      source.slice(2 + 2 * Math.floor((position % 256) / 8), 4 + 2 * Math.floor((position % 256) / 8)),
+      16,
+    );
     if ((byte >> (position % 8)) & 1) index = flip;
   }
   return index;
@@ -66,7 +79,8 @@ beforeEach(async () => {
 
 const as = (w: { account: { address: Address } }) => ({ account: w.account as never });
 // The registry refuses a BLS key another relay holds: r1 keeps 0xb15b15, the others get their own.
-const blsOf = (w: typeof r1): Hex => (w === r1 ? "0xb15b15" : `0xb15b15${w.account.address.slice(2, 10).toLowerCase()}`);
+const blsOf = (w: typeof r1): Hex =>
+  w === r1 ? "0xb15b15" : `0xb15b15${w.account.address.slice(2, 10).toLowerCase()}`;
 const register = (w: typeof r1, role = 1, stake = MIN, mixKey: Hex = key(1), bls: Hex = blsOf(w)) =>
   registry.write.register([role, mixKey, bls, MA, stake], as(w));
 async function epochStart(epoch: bigint) {
@@ -118,7 +132,15 @@ describe("register", () => {
     expect(await registry.read.isListed([r1.account.address, 0n])).toBe(false);
     expect(await registry.read.isListed([r1.account.address, 1n])).toBe(true);
     const info = await registry.read.relayInfo([r1.account.address]);
-    expect(info).toMatchObject({ role: 1, status: 1, stake: MIN * 2n, activeFrom: 1n, exitEpoch: maxUint64, unlockAt: 0n, multiaddr: MA });
+    expect(info).toMatchObject({
+      role: 1,
+      status: 1,
+      stake: MIN * 2n,
+      activeFrom: 1n,
+      exitEpoch: maxUint64,
+      unlockAt: 0n,
+      multiaddr: MA,
+    });
     expect(await registry.read.keysAt([r1.account.address, 1n])).toEqual([key(1), "0xb15b15"]);
   });
 
@@ -137,7 +159,12 @@ describe("register", () => {
       "RelayRegistryInvalidMixKey",
     );
     const longKey = `0x${"ab".repeat(257)}` as Hex;
-    await assertions.revertWithCustomErrorWithArgs(register(r1, 1, MIN, key(1), longKey), registry, "RelayRegistryInvalidBlsKey", [257n]);
+    await assertions.revertWithCustomErrorWithArgs(
+      register(r1, 1, MIN, key(1), longKey),
+      registry,
+      "RelayRegistryInvalidBlsKey",
+      [257n],
+    );
     await assertions.revertWithCustomErrorWithArgs(
       registry.write.register([1, key(1), "0x", "", MIN], as(r1)),
       registry,
@@ -150,7 +177,10 @@ describe("register", () => {
       "RelayRegistryInvalidMultiaddr",
       [257n],
     );
-    await assertions.revertWithCustomErrorWithArgs(register(r1, 1, MIN - 1n), registry, "RelayRegistryStakeTooLow", [MIN - 1n, MIN]);
+    await assertions.revertWithCustomErrorWithArgs(register(r1, 1, MIN - 1n), registry, "RelayRegistryStakeTooLow", [
+      MIN - 1n,
+      MIN,
+    ]);
   });
 
   it("accepts the longest key and multiaddr", async () => {
@@ -230,11 +260,18 @@ describe("keys and multiaddr", () => {
       [r1.account.address],
     );
     await register(r1);
-    await assertions.emitWithArgs(registry.write.updateMultiaddr(["/ip4/1.2.3.4/tcp/1"], as(r1)), registry, "MultiaddrUpdated", [
-      r1.account.address,
-      "/ip4/1.2.3.4/tcp/1",
-    ]);
-    await assertions.revertWithCustomErrorWithArgs(registry.write.updateMultiaddr([""], as(r1)), registry, "RelayRegistryInvalidMultiaddr", [0n]);
+    await assertions.emitWithArgs(
+      registry.write.updateMultiaddr(["/ip4/1.2.3.4/tcp/1"], as(r1)),
+      registry,
+      "MultiaddrUpdated",
+      [r1.account.address, "/ip4/1.2.3.4/tcp/1"],
+    );
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.updateMultiaddr([""], as(r1)),
+      registry,
+      "RelayRegistryInvalidMultiaddr",
+      [0n],
+    );
     await registry.write.unbond(as(r1));
     await registry.write.updateMultiaddr(["/ip4/5.6.7.8/tcp/2"], as(r1));
     expect((await registry.read.relayInfo([r1.account.address])).multiaddr).toBe("/ip4/5.6.7.8/tcp/2");
@@ -244,35 +281,57 @@ describe("keys and multiaddr", () => {
 describe("stake, unbonding, withdrawal", () => {
   it("addStake adds and emits; refuses zero, strangers and unbonding relays", async () => {
     await assertions.revertWithCustomError(registry.write.addStake([0n], as(r1)), registry, "RelayRegistryZeroAmount");
-    await assertions.revertWithCustomErrorWithArgs(registry.write.addStake([1n], as(r1)), registry, "RelayRegistryNotRegistered", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.addStake([1n], as(r1)),
+      registry,
+      "RelayRegistryNotRegistered",
+      [r1.account.address],
+    );
     await register(r1);
-    await assertions.emitWithArgs(registry.write.addStake([5n], as(r1)), registry, "StakeAdded", [r1.account.address, 5n, MIN + 5n]);
+    await assertions.emitWithArgs(registry.write.addStake([5n], as(r1)), registry, "StakeAdded", [
+      r1.account.address,
+      5n,
+      MIN + 5n,
+    ]);
     expect(await token.read.balanceOf([registry.address])).toBe(MIN + 5n);
     await registry.write.unbond(as(r1));
-    await assertions.revertWithCustomErrorWithArgs(registry.write.addStake([1n], as(r1)), registry, "RelayRegistryIsUnbonding", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.addStake([1n], as(r1)),
+      registry,
+      "RelayRegistryIsUnbonding",
+      [r1.account.address],
+    );
   });
 
   it("unbond keeps the relay listed this epoch, drops it next epoch, and locks the stake", async () => {
-    await assertions.revertWithCustomErrorWithArgs(registry.write.unbond(as(r1)), registry, "RelayRegistryNotRegistered", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.unbond(as(r1)),
+      registry,
+      "RelayRegistryNotRegistered",
+      [r1.account.address],
+    );
     await register(r1);
     await toEpoch(3n);
     const unlockAt = (await epochStart(4n)) + DELAY;
-    await assertions.emitWithArgs(registry.write.unbond(as(r1)), registry, "Unbonded", [r1.account.address, 4n, unlockAt]);
-    expect(await registry.read.isListed([r1.account.address, 3n])).toBe(true);
-    expect(await registry.read.isListed([r1.account.address, 4n])).toBe(false);
-    await assertions.revertWithCustomErrorWithArgs(registry.write.unbond(as(r1)), registry, "RelayRegistryIsUnbonding", [
+    await assertions.emitWithArgs(registry.write.unbond(as(r1)), registry, "Unbonded", [
       r1.account.address,
-    ]);
-    await assertions.revertWithCustomErrorWithArgs(registry.write.withdraw(as(r1)), registry, "RelayRegistryStillLocked", [
-      r1.account.address,
+      4n,
       unlockAt,
     ]);
+    expect(await registry.read.isListed([r1.account.address, 3n])).toBe(true);
+    expect(await registry.read.isListed([r1.account.address, 4n])).toBe(false);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.unbond(as(r1)),
+      registry,
+      "RelayRegistryIsUnbonding",
+      [r1.account.address],
+    );
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.withdraw(as(r1)),
+      registry,
+      "RelayRegistryStillLocked",
+      [r1.account.address, unlockAt],
+    );
     await networkHelpers.time.setNextBlockTimestamp(unlockAt);
     const before = await token.read.balanceOf([r1.account.address]);
     await assertions.emitWithArgs(registry.write.withdraw(as(r1)), registry, "Withdrawn", [r1.account.address, MIN]);
@@ -284,13 +343,19 @@ describe("stake, unbonding, withdrawal", () => {
   });
 
   it("withdraw needs a record and an unbond first", async () => {
-    await assertions.revertWithCustomErrorWithArgs(registry.write.withdraw(as(r1)), registry, "RelayRegistryNotRegistered", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.withdraw(as(r1)),
+      registry,
+      "RelayRegistryNotRegistered",
+      [r1.account.address],
+    );
     await register(r1);
-    await assertions.revertWithCustomErrorWithArgs(registry.write.withdraw(as(r1)), registry, "RelayRegistryNotUnbonding", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.withdraw(as(r1)),
+      registry,
+      "RelayRegistryNotUnbonding",
+      [r1.account.address],
+    );
   });
 
   it("withdrawal swaps the last record into the gap and the relay may register again", async () => {
@@ -302,24 +367,48 @@ describe("stake, unbonding, withdrawal", () => {
     await registry.write.withdraw(as(r1));
     expect((await registry.read.relayAt([0n])).toLowerCase()).toBe(r3.account.address.toLowerCase());
     expect((await registry.read.relayAt([1n])).toLowerCase()).toBe(r2.account.address.toLowerCase());
-    await assertions.revertWithCustomErrorWithArgs(registry.read.relayAt([2n]), registry, "RelayRegistryIndexOutOfRange", [2n, 2n]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.read.relayAt([2n]),
+      registry,
+      "RelayRegistryIndexOutOfRange",
+      [2n, 2n],
+    );
     await register(r1, 0, MIN, key(9));
     const page = await registry.read.relays([1n, 10n]);
-    expect(page.map((p) => p.relay.toLowerCase())).toEqual([r2.account.address, r1.account.address].map((a) => a.toLowerCase()));
+    expect(page.map((p) => p.relay.toLowerCase())).toEqual(
+      [r2.account.address, r1.account.address].map((a) => a.toLowerCase()),
+    );
     expect(await registry.read.relays([5n, 10n])).toEqual([]);
   });
 });
 
 describe("epochs and layers", () => {
   it("epochSeed, layerOf and directory refuse epochs nobody opened", async () => {
-    await assertions.revertWithCustomErrorWithArgs(registry.read.epochSeed([7n]), registry, "RelayRegistryEpochNotOpen", [7n]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.read.epochSeed([7n]),
+      registry,
+      "RelayRegistryEpochNotOpen",
+      [7n],
+    );
     await register(r1);
-    await assertions.revertWithCustomErrorWithArgs(registry.read.layerOf([r1.account.address, 1n]), registry, "RelayRegistryEpochNotOpen", [1n]);
-    await assertions.revertWithCustomErrorWithArgs(registry.read.directory([1n, 0n, 10n]), registry, "RelayRegistryEpochNotOpen", [1n]);
-    await assertions.revertWithCustomErrorWithArgs(registry.read.layerOf([r2.account.address, 0n]), registry, "RelayRegistryNotListed", [
-      r2.account.address,
-      0n,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.read.layerOf([r1.account.address, 1n]),
+      registry,
+      "RelayRegistryEpochNotOpen",
+      [1n],
+    );
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.read.directory([1n, 0n, 10n]),
+      registry,
+      "RelayRegistryEpochNotOpen",
+      [1n],
+    );
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.read.layerOf([r2.account.address, 0n]),
+      registry,
+      "RelayRegistryNotListed",
+      [r2.account.address, 0n],
+    );
   });
 
   it("openEpoch emits once per epoch; currentEpoch follows time", async () => {
@@ -394,16 +483,19 @@ describe("faults and slashing", () => {
   it("recordFault counts per relay, emits, and refuses zero relays and future epochs", async () => {
     await registry.write.grantRole([ROLE, outsider.account.address]);
     await toEpoch(2n);
-    await assertions.emitWithArgs(registry.write.recordFault([r1.account.address, 1n, REASON], as(outsider)), registry, "FaultRecorded", [
-      r1.account.address,
-      1n,
-      REASON,
-      outsider.account.address,
-      1n,
-    ]);
+    await assertions.emitWithArgs(
+      registry.write.recordFault([r1.account.address, 1n, REASON], as(outsider)),
+      registry,
+      "FaultRecorded",
+      [r1.account.address, 1n, REASON, outsider.account.address, 1n],
+    );
     await registry.write.recordFault([r1.account.address, 2n, REASON], as(outsider));
     expect(await registry.read.faults([r1.account.address])).toBe(2n);
-    await assertions.revertWithCustomError(registry.write.recordFault([zeroAddress, 1n, REASON], as(outsider)), registry, "RelayRegistryInvalidRelay");
+    await assertions.revertWithCustomError(
+      registry.write.recordFault([zeroAddress, 1n, REASON], as(outsider)),
+      registry,
+      "RelayRegistryInvalidRelay",
+    );
     await assertions.revertWithCustomErrorWithArgs(
       registry.write.recordFault([r1.account.address, 3n, REASON], as(outsider)),
       registry,
@@ -414,10 +506,17 @@ describe("faults and slashing", () => {
 
   it("slash moves stake to the sink and unbonds a relay left below the minimum", async () => {
     await registry.write.grantRole([ROLE, outsider.account.address]);
-    await assertions.revertWithCustomError(registry.write.slash([r1.account.address, 0n, REASON], as(outsider)), registry, "RelayRegistryZeroAmount");
-    await assertions.revertWithCustomErrorWithArgs(registry.write.slash([r1.account.address, 1n, REASON], as(outsider)), registry, "RelayRegistryNotRegistered", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomError(
+      registry.write.slash([r1.account.address, 0n, REASON], as(outsider)),
+      registry,
+      "RelayRegistryZeroAmount",
+    );
+    await assertions.revertWithCustomErrorWithArgs(
+      registry.write.slash([r1.account.address, 1n, REASON], as(outsider)),
+      registry,
+      "RelayRegistryNotRegistered",
+      [r1.account.address],
+    );
     await register(r1, 1, MIN + 10n);
     await assertions.revertWithCustomErrorWithArgs(
       registry.write.slash([r1.account.address, MIN + 11n, REASON], as(outsider)),
@@ -425,12 +524,12 @@ describe("faults and slashing", () => {
       "RelayRegistrySlashExceedsStake",
       [r1.account.address, MIN + 11n, MIN + 10n],
     );
-    await assertions.emitWithArgs(registry.write.slash([r1.account.address, 10n, REASON], as(outsider)), registry, "Slashed", [
-      r1.account.address,
-      10n,
-      SINK,
-      REASON,
-    ]);
+    await assertions.emitWithArgs(
+      registry.write.slash([r1.account.address, 10n, REASON], as(outsider)),
+      registry,
+      "Slashed",
+      [r1.account.address, 10n, SINK, REASON],
+    );
     expect((await registry.read.relayInfo([r1.account.address])).status).toBe(1);
     await assertions.emit(registry.write.slash([r1.account.address, 1n, REASON], as(outsider)), registry, "Unbonded");
     expect(await token.read.balanceOf([SINK])).toBe(11n);
@@ -442,16 +541,24 @@ describe("ObolToken", () => {
   it("mints the initial supply to the deployer; only the owner mints more", async () => {
     expect(await token.read.symbol()).toBe("OBOL");
     await token.write.mint([r1.account.address, 7n]);
-    await assertions.revertWithCustomErrorWithArgs(token.write.mint([r1.account.address, 7n], as(r1)), token, "OwnableUnauthorizedAccount", [
-      r1.account.address,
-    ]);
+    await assertions.revertWithCustomErrorWithArgs(
+      token.write.mint([r1.account.address, 7n], as(r1)),
+      token,
+      "OwnableUnauthorizedAccount",
+      [r1.account.address],
+    );
   });
 
   it("accepts an EIP-2612 permit signed by the holder", async () => {
     const deadline = (await networkHelpers.time.latest()) + 3600;
     const nonce = await token.read.nonces([r1.account.address]);
     const signature = await r1.signTypedData({
-      domain: { name: "Obol", version: "1", chainId: await (await viem.getPublicClient()).getChainId(), verifyingContract: token.address },
+      domain: {
+        name: "Obol",
+        version: "1",
+        chainId: await (await viem.getPublicClient()).getChainId(),
+        verifyingContract: token.address,
+      },
       types: {
         Permit: [
           { name: "owner", type: "address" },
@@ -462,7 +569,13 @@ describe("ObolToken", () => {
         ],
       },
       primaryType: "Permit",
-      message: { owner: r1.account.address, spender: outsider.account.address, value: 42n, nonce, deadline: BigInt(deadline) },
+      message: {
+        owner: r1.account.address,
+        spender: outsider.account.address,
+        value: 42n,
+        nonce,
+        deadline: BigInt(deadline),
+      },
     });
     const r = signature.slice(0, 66) as Hex;
     const s = `0x${signature.slice(66, 130)}` as Hex;

@@ -49,19 +49,34 @@ describe("sendContractTx", () => {
     const failed = sent.filter((s) => s.status === "rejected").map((s) => String((s as PromiseRejectedResult).reason));
     expect(failed).toEqual([]);
     for (const a of to)
-      expect(await clients.publicClient.readContract({ address: token.address, abi: obolTokenAbi, functionName: "balanceOf", args: [a] })).toBe(1n);
+      expect(
+        await clients.publicClient.readContract({
+          address: token.address,
+          abi: obolTokenAbi,
+          functionName: "balanceOf",
+          args: [a],
+        }),
+      ).toBe(1n);
   }, 120_000);
 
   it("takes the next nonce when another process sending from the same key took this one", async () => {
     const { token, clients } = await setup();
     // The other process (`obol channels open` beside a relay running on the same key): raw sends that skip
     // this process's turn, each racing one of ours for the same pending nonce.
-    const other = createWalletClient({ account: privateKeyToAccount(KEY), chain: clients.walletClient.chain, transport: custom(provider) });
+    const other = createWalletClient({
+      account: privateKeyToAccount(KEY),
+      chain: clients.walletClient.chain,
+      transport: custom(provider),
+    });
     const failed: string[] = [];
     for (let i = 0; i < 10; i++) {
       const a = `0x${(0x5200 + i).toString(16).padStart(40, "0")}` as Address;
       const [ours] = await Promise.allSettled([
-        sendContractTx(clients, { address: token.address, abi: obolTokenAbi, functionName: "transfer", args: [a, 1n] }, "transfer"),
+        sendContractTx(
+          clients,
+          { address: token.address, abi: obolTokenAbi, functionName: "transfer", args: [a, 1n] },
+          "transfer",
+        ),
         other.writeContract({ address: token.address, abi: obolTokenAbi, functionName: "transfer", args: [a, 1n] }),
       ]);
       if (ours.status === "rejected") failed.push(String(ours.reason));

@@ -13,15 +13,21 @@ const TSX = join(ROOT, "node_modules/.bin/tsx");
 
 function obol(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TSX, join(ROOT, "src/cli/main.ts"), ...args], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [TSX, join(ROOT, "src/cli/main.ts"), ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 describe("obol CLI", () => {
   it("names every file of src/cli/commands/ in its static command list, and each loads", async () => {
-    const files = readdirSync(join(ROOT, "src/cli/commands")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+    const files = readdirSync(join(ROOT, "src/cli/commands"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.slice(0, -3));
     expect(commandNames()).toEqual(files.sort());
     for (const name of commandNames()) expect((await loadCommand(name)).name).toBe(name);
     await expect(loadCommand("toString")).rejects.toThrow(/toString/);
@@ -30,7 +36,8 @@ describe("obol CLI", () => {
   it("lists every command file in --help, and shows a command's usage", async () => {
     const help = await obol(["--help"]);
     expect(help.code).toBe(0);
-    for (const name of ["chain", "claim", "deploy", "devnet", "inbox", "send", "status"]) expect(help.stdout).toMatch(new RegExp(`\\n  ${name} `));
+    for (const name of ["chain", "claim", "deploy", "devnet", "inbox", "send", "status"])
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${name} `));
     const send = await obol(["send", "--help"]);
     expect(send.code).toBe(0);
     expect(send.stdout).toMatch(/Usage: obol send <address> <message>/);
@@ -50,7 +57,9 @@ describe("obol CLI", () => {
 
     const badAddress = await obol(["send", "obol1abc", "hi"]);
     expect(badAddress.code).toBe(1);
-    expect(badAddress.stderr).toMatch(/error: the address has 8 characters, an obol1… address has 148: it was cut when copied/);
+    expect(badAddress.stderr).toMatch(
+      /error: the address has 8 characters, an obol1… address has 148: it was cut when copied/,
+    );
     expect(badAddress.stderr).not.toMatch(/ {4}at /);
 
     const badKey = await obol(["status", "--key", "0x12"]);

@@ -16,8 +16,12 @@ export type Run = { code: number; stdout: string; stderr: string };
 /** Runs one command to completion (2 minutes at most, for a loaded machine). */
 export function obol(args: string[], { input }: { input?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, timeout: 120_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (input !== undefined) child.stdin!.end(input);
     else child.stdin!.end();
@@ -75,7 +79,12 @@ export async function service(args: string[], ready: RegExp, timeoutMs = 120_000
 }
 
 /** Polls `attempt` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function until<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs: number, pauseMs = 1_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  timeoutMs: number,
+  pauseMs = 1_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();

@@ -30,8 +30,12 @@ let node: ChildProcess | undefined;
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env, XDG_CONFIG_HOME: join(dir, "config"), OBOL_HARDHAT_CONFIG: CONFIG, OBOL_TEST_RPC_URL: rpcUrl,
-    NODE_OPTIONS: "--disable-warning=ExperimentalWarning", OBOL_LOG_LEVEL: "warn",
+    ...process.env,
+    XDG_CONFIG_HOME: join(dir, "config"),
+    OBOL_HARDHAT_CONFIG: CONFIG,
+    OBOL_TEST_RPC_URL: rpcUrl,
+    NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
+    OBOL_LOG_LEVEL: "warn",
   };
   for (const name of ["CI", "OBOL_KEY", "OBOL_TEST_DEPLOYER", "OBOL_TEST_OPERATOR", "HH_TEST"]) delete env[name];
   return env;
@@ -42,7 +46,10 @@ type Run = { code: number | null; stdout: string; stderr: string };
 type Answer = { line: string; last?: boolean };
 
 /** Runs a process; `answer` gets the output since the last prompt answered and returns a line to type (`last`: then stdin ends). */
-function runProcess(args: string[], { stdin, answer }: { stdin?: string; answer?: (seen: string) => Answer | undefined }): Promise<Run> {
+function runProcess(
+  args: string[],
+  { stdin, answer }: { stdin?: string; answer?: (seen: string) => Answer | undefined },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -50,14 +57,25 @@ function runProcess(args: string[], { stdin, answer }: { stdin?: string; answer?
     let answered = 0;
     const onOutput = () => {
       if (!answer) return;
-      const reply = answer(`${stdout}${stderr}`.split("[hardhat-keystore]").slice(answered + 1).join(""));
+      const reply = answer(
+        `${stdout}${stderr}`
+          .split("[hardhat-keystore]")
+          .slice(answered + 1)
+          .join(""),
+      );
       if (reply === undefined) return;
       answered++;
       if (reply.last) child.stdin.end(`${reply.line}\n`);
       else child.stdin.write(`${reply.line}\n`);
     };
-    child.stdout.on("data", (c) => { stdout += String(c); onOutput(); });
-    child.stderr.on("data", (c) => { stderr += String(c); onOutput(); });
+    child.stdout.on("data", (c) => {
+      stdout += String(c);
+      onOutput();
+    });
+    child.stderr.on("data", (c) => {
+      stderr += String(c);
+      onOutput();
+    });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     if (stdin !== undefined) child.stdin.end(stdin);
@@ -72,7 +90,9 @@ async function keystoreSet(name: string, value: string): Promise<void> {
     if (/Enter secret to store.*: $/.test(prompt)) return { line: value, last: true };
     return undefined;
   };
-  const run = await runProcess([join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "keystore", "set", name], { answer: answers });
+  const run = await runProcess([join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "keystore", "set", name], {
+    answer: answers,
+  });
   expect(run.stdout).toContain(`Key "${name}" set in the production keystore`);
 }
 
@@ -90,7 +110,20 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   const port = await freePort();
   rpcUrl = `http://127.0.0.1:${port}`;
-  node = spawn(process.execPath, [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port), "--chain-id", String(CHAIN_ID)], { cwd: ROOT, stdio: "ignore" });
+  node = spawn(
+    process.execPath,
+    [
+      join(ROOT, "node_modules/hardhat/dist/src/cli.js"),
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--chain-id",
+      String(CHAIN_ID),
+    ],
+    { cwd: ROOT, stdio: "ignore" },
+  );
   await keystoreSet("OBOL_TEST_DEPLOYER", devPrivateKey(0));
   await keystoreSet("OBOL_TEST_OPERATOR", devPrivateKey(1));
   await keystoreSet("OBOL_TEST_NOT_A_KEY", "hello");
@@ -99,18 +132,26 @@ beforeAll(async () => {
 afterAll(() => void node?.kill("SIGTERM"));
 
 describe("keys from the Hardhat keystore, chains from named networks", () => {
-  it("--keystore-key reads the key with the password from stdin; the key is not in argv", { timeout: 300_000 }, async () => {
+  it("--keystore-key reads the key with the password from stdin; the key is not in argv", {
+    timeout: 300_000,
+  }, async () => {
     const run = await obol(["key", "address", "--keystore-key", "OBOL_TEST_OPERATOR", "--json"], `${PASSWORD}\n`);
     expect(run.stderr).toContain("Enter the password");
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout.trim())).toEqual({ address: privateKeyToAddress(devPrivateKey(1)) }); // stdout holds only the result
   });
 
-  it("--network deploys to the network's URL with its first account from the keystore", { timeout: 300_000 }, async () => {
+  it("--network deploys to the network's URL with its first account from the keystore", {
+    timeout: 300_000,
+  }, async () => {
     const deadline = Date.now() + 120_000;
     let deploy: Run;
     // The node started in beforeAll may still be starting on a loaded machine.
-    do deploy = await obol(["deploy", "--network", "obolTest", "--data-dir", join(dir, "deploy"), "--json"], `${PASSWORD}\n`);
+    do
+      deploy = await obol(
+        ["deploy", "--network", "obolTest", "--data-dir", join(dir, "deploy"), "--json"],
+        `${PASSWORD}\n`,
+      );
     while (deploy.code !== 0 && /unreachable|ECONNREFUSED|fetch failed/i.test(deploy.stderr) && Date.now() < deadline);
     expect(deploy.code, deploy.stderr).toBe(0);
     const deployment = readDeployment(join(dir, "deploy"));
@@ -119,7 +160,12 @@ describe("keys from the Hardhat keystore, chains from named networks", () => {
     // The deployer holds the token supply: the network's first account (the keystore's OBOL_TEST_DEPLOYER) deployed.
     const reader = await connectChain({ rpcUrl, deployment, privateKey: devPrivateKey(5) });
     const held = (address: `0x${string}`) =>
-      reader.publicClient.readContract({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [address] });
+      reader.publicClient.readContract({
+        address: deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "balanceOf",
+        args: [address],
+      });
     expect(await held(privateKeyToAddress(devPrivateKey(0)))).toBeGreaterThan(0n);
   });
 

@@ -20,8 +20,12 @@ let dir: string;
 
 function obol(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TSX, join(ROOT, "src/cli/main.ts"), ...args, "--rpc-url", net.chain.rpcUrl], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [TSX, join(ROOT, "src/cli/main.ts"), ...args, "--rpc-url", net.chain.rpcUrl],
+      { cwd: ROOT, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -39,7 +43,15 @@ async function inboxUntil(dataDir: string, pattern: RegExp): Promise<string> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "obol-cli-net-"));
-  net = await startNetwork({ scheme: "free", dataDir: join(dir, "net"), mixesPerLayer: 1, clients: 0, relayLoopPerS: 0, log: silentLogger(), signal: new AbortController().signal });
+  net = await startNetwork({
+    scheme: "free",
+    dataDir: join(dir, "net"),
+    mixesPerLayer: 1,
+    clients: 0,
+    relayLoopPerS: 0,
+    log: silentLogger(),
+    signal: new AbortController().signal,
+  });
   for (const who of ["alice", "bob"]) {
     mkdirSync(join(dir, who));
     copyFileSync(join(dir, "net/deployer/deployment.json"), join(dir, who, "deployment.json"));
@@ -69,7 +81,13 @@ describe("obol send / inbox / status on a live network", () => {
     const r = await obol(["claim", "--scheme", "free", "--key", devPrivateKey(1), "--data-dir", gatewayDir, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const claim = JSON.parse(r.stdout);
-    expect(claim).toMatchObject({ scheme: "free", relay: net.relays[0]!.address, paid: "0", gasUsed: "0", transactions: [] });
+    expect(claim).toMatchObject({
+      scheme: "free",
+      relay: net.relays[0]!.address,
+      paid: "0",
+      gasUsed: "0",
+      transactions: [],
+    });
     expect(BigInt(claim.balance)).toBeGreaterThanOrEqual(0n);
     const noKey = await obol(["claim", "--scheme", "free", "--data-dir", gatewayDir]);
     expect(noKey.code).toBe(1);
@@ -90,7 +108,11 @@ describe("obol send / inbox / status on a live network", () => {
     expect(id).toBeDefined();
 
     const inbox = await inboxUntil(bob, /hello from the CLI/);
-    const message = inbox.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.kind === "message");
+    const message = inbox
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((m) => m.kind === "message");
     expect(message).toMatchObject({ id, text: "hello from the CLI", canReply: true });
 
     const replied = await obol(["inbox", "--reply", id!.slice(0, 10), "hello back", "--data-dir", bob]);
@@ -100,6 +122,11 @@ describe("obol send / inbox / status on a live network", () => {
     expect(again.stderr).toMatch(/already answered|carried no SURB/);
 
     const replies = await inboxUntil(alice, /hello back/);
-    expect(replies.split("\n").filter(Boolean).map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ kind: "reply", id, text: "hello back" }));
+    expect(
+      replies
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toContainEqual(expect.objectContaining({ kind: "reply", id, text: "hello back" }));
   }, 180_000);
 });

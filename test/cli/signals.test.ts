@@ -13,7 +13,12 @@ import { ROOT, until } from "./harness.js";
 
 async function answers(rpcUrl: string): Promise<boolean> {
   try {
-    const r = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }), signal: AbortSignal.timeout(2_000) });
+    const r = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(2_000),
+    });
     return typeof ((await r.json()) as { result?: unknown }).result === "string";
   } catch {
     return false;
@@ -22,14 +27,27 @@ async function answers(rpcUrl: string): Promise<boolean> {
 
 async function chainUnderNpm(signal: NodeJS.Signals): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "obol-signals-"));
-  const npm = spawn("npx", ["--offline", "obol", "chain", "--port", "0", "--json", "--data-dir", dir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const npm = spawn("npx", ["--offline", "obol", "chain", "--port", "0", "--json", "--data-dir", dir], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   npm.stdout.on("data", (d) => (out += String(d)));
   try {
-    const rpcUrl = await until("the chain prints its URL", async () => /"rpcUrl":"([^"]+)"/.exec(out)?.[1], 120_000, 200);
+    const rpcUrl = await until(
+      "the chain prints its URL",
+      async () => /"rpcUrl":"([^"]+)"/.exec(out)?.[1],
+      120_000,
+      200,
+    );
     expect(await answers(rpcUrl)).toBe(true);
     npm.kill(signal);
-    await until(`the Hardhat node stops after npm got ${signal}`, async () => ((await answers(rpcUrl)) ? undefined : true), 60_000, 500);
+    await until(
+      `the Hardhat node stops after npm got ${signal}`,
+      async () => ((await answers(rpcUrl)) ? undefined : true),
+      60_000,
+      500,
+    );
   } finally {
     npm.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });

@@ -15,14 +15,19 @@ const sample = () => ({
 describe("Obol address", () => {
   it("round-trips any gateway, mailbox and key", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (g, mailbox, publicKey) => {
-        const address = { gateway: getAddress(bytesToHex(g)), mailbox, publicKey };
-        const text = formatAddress(address);
-        expect(text.startsWith(ADDRESS_PREFIX)).toBe(true);
-        expect(text).toMatch(/^obol1[a-z2-7]+$/);
-        expect(parseAddress(text)).toEqual(address);
-        expect(parseAddress(`  ${text.toUpperCase()}\n`)).toEqual(address);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 20, maxLength: 20 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (g, mailbox, publicKey) => {
+          const address = { gateway: getAddress(bytesToHex(g)), mailbox, publicKey };
+          const text = formatAddress(address);
+          expect(text.startsWith(ADDRESS_PREFIX)).toBe(true);
+          expect(text).toMatch(/^obol1[a-z2-7]+$/);
+          expect(parseAddress(text)).toEqual(address);
+          expect(parseAddress(`  ${text.toUpperCase()}\n`)).toEqual(address);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -53,7 +58,12 @@ describe("Obol address", () => {
     // Independent encoder from docs/client.md: base32(version ‖ gateway ‖ mailbox ‖ key ‖ sha256("obol-address" ‖ …)[0..4]).
     const a = sample();
     const encode = (version: number) => {
-      const body = Buffer.concat([Buffer.from([version]), Buffer.from(a.gateway.slice(2), "hex"), a.mailbox, a.publicKey]);
+      const body = Buffer.concat([
+        Buffer.from([version]),
+        Buffer.from(a.gateway.slice(2), "hex"),
+        a.mailbox,
+        a.publicKey,
+      ]);
       const check = createHash("sha256").update("obol-address").update(body).digest().subarray(0, 4);
       return ADDRESS_PREFIX + base32nopad.encode(Buffer.concat([body, check])).toLowerCase();
     };

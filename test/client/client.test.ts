@@ -32,10 +32,25 @@ async function waitFor(client: ObolClient, kind: InboxMessage["kind"], timeoutMs
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "obol-client-net-"));
-  net = await startNetwork({ scheme: "free", dataDir: dir, mixesPerLayer: 1, relayLoopPerS: 0, log, signal: new AbortController().signal });
+  net = await startNetwork({
+    scheme: "free",
+    dataDir: dir,
+    mixesPerLayer: 1,
+    relayLoopPerS: 0,
+    log,
+    signal: new AbortController().signal,
+  });
   const [g0, g1] = net.relays.filter((r) => r.role === "gateway");
   const open = (slot: number, gateway: `0x${string}`) =>
-    ObolClient.create({ dataDir: net.clients[slot]!.dataDir, log, network: net.network, chain: net.clients[slot]!.chain, directory: net.directory, epoch: net.epoch, gateway });
+    ObolClient.create({
+      dataDir: net.clients[slot]!.dataDir,
+      log,
+      network: net.network,
+      chain: net.clients[slot]!.chain,
+      directory: net.directory,
+      epoch: net.epoch,
+      gateway,
+    });
   alice = await open(0, g0!.address);
   bob = await open(1, g1!.address);
 }, 120_000);
@@ -68,7 +83,14 @@ describe("ObolClient over a real 5-relay network", () => {
   it("keeps its identity across restarts: same address, same mailbox", async () => {
     const before = bob.address;
     await bob.stop();
-    bob = await ObolClient.create({ dataDir: net.clients[1]!.dataDir, log, network: net.network, chain: net.clients[1]!.chain, directory: net.directory, epoch: net.epoch });
+    bob = await ObolClient.create({
+      dataDir: net.clients[1]!.dataDir,
+      log,
+      network: net.network,
+      chain: net.clients[1]!.chain,
+      directory: net.directory,
+      epoch: net.epoch,
+    });
     expect(bob.address).toBe(before);
     await alice.send(bob.address, "still you?", { reply: false });
     const got = await waitFor(bob, "message");

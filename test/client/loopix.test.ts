@@ -24,7 +24,13 @@ describe("Loopix timing", () => {
     vi.useFakeTimers();
     const controller = new AbortController();
     let ticks = 0;
-    const done = poissonStream({ ratePerS: 50, signal: controller.signal, onError: () => {}, random: seededRandom("ticks"), tick: async () => void ticks++ });
+    const done = poissonStream({
+      ratePerS: 50,
+      signal: controller.signal,
+      onError: () => {},
+      random: seededRandom("ticks"),
+      tick: async () => void ticks++,
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     controller.abort();
     await done;
@@ -39,7 +45,14 @@ describe("Loopix timing", () => {
   it("keeps streaming when a tick fails, reporting the error", async () => {
     const controller = new AbortController();
     const errors: unknown[] = [];
-    const done = poissonStream({ ratePerS: 100, signal: controller.signal, onError: (e) => errors.push(e), tick: async () => { throw new Error("boom"); } });
+    const done = poissonStream({
+      ratePerS: 100,
+      signal: controller.signal,
+      onError: (e) => errors.push(e),
+      tick: async () => {
+        throw new Error("boom");
+      },
+    });
     await sleep(300);
     controller.abort();
     await done;
@@ -54,8 +67,12 @@ describe("Loopix timing", () => {
   });
 
   it("seeded randomness repeats per seed and differs across seeds", () => {
-    const a = seededRandom(7), b = seededRandom(7), c = seededRandom(8);
-    const xa = Array.from({ length: 1000 }, a), xb = Array.from({ length: 1000 }, b), xc = Array.from({ length: 1000 }, c);
+    const a = seededRandom(7),
+      b = seededRandom(7),
+      c = seededRandom(8);
+    const xa = Array.from({ length: 1000 }, a),
+      xb = Array.from({ length: 1000 }, b),
+      xc = Array.from({ length: 1000 }, c);
     expect(xa).toEqual(xb);
     expect(xa).not.toEqual(xc);
     expect(xa.every((x) => x >= 0 && x < 1)).toBe(true);

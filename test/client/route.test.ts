@@ -45,7 +45,8 @@ describe("stratified route selection", () => {
     const directory = network({ perLayer: 4 });
     const counts = new Map<string, number>();
     const n = 3000;
-    for (let i = 0; i < n; i++) for (const h of selectRoute({ directory }).slice(1, 4)) counts.set(h.relay, (counts.get(h.relay) ?? 0) + 1);
+    for (let i = 0; i < n; i++)
+      for (const h of selectRoute({ directory }).slice(1, 4)) counts.set(h.relay, (counts.get(h.relay) ?? 0) + 1);
     for (const layer of [1, 2, 3]) {
       const relays = directory.entries.filter((e) => e.layer === layer && e.role === "mix");
       const expected = n / relays.length;
@@ -58,7 +59,8 @@ describe("stratified route selection", () => {
     const directory = network();
     const unbonded = entry("mix", 2, 0n);
     directory.entries.push(unbonded);
-    for (let i = 0; i < 300; i++) expect(selectRoute({ directory }).some((h) => h.relay === unbonded.relay)).toBe(false);
+    for (let i = 0; i < 300; i++)
+      expect(selectRoute({ directory }).some((h) => h.relay === unbonded.relay)).toBe(false);
   });
 
   it("throws EmptyLayerError naming the empty layer, with a hint", () => {

@@ -34,15 +34,21 @@ describe("sealing (X25519 + HKDF-SHA256 + ChaCha20-Poly1305)", () => {
       t[bit >> 3]! ^= 1 << (bit & 7);
       expect(() => openSealed({ sealed: t, secretKey: recipient.secretKey })).toThrow(SealOpenError);
     }
-    expect(() => openSealed({ sealed: sealed.subarray(0, sealed.length - 1), secretKey: recipient.secretKey })).toThrow(SealOpenError);
+    expect(() => openSealed({ sealed: sealed.subarray(0, sealed.length - 1), secretKey: recipient.secretKey })).toThrow(
+      SealOpenError,
+    );
     expect(() => openSealed({ sealed: sealed.subarray(0, 40), secretKey: recipient.secretKey })).toThrow(/too short/);
     const other = generateSealKeyPair();
     expect(() => openSealed({ sealed, secretKey: other.secretKey })).toThrow(/authentication failed/);
   });
 
   it("refuses low-order and malformed recipient keys", () => {
-    expect(() => seal({ message: new Uint8Array(1), recipientPublicKey: new Uint8Array(32) })).toThrow(InvalidInputError);
-    expect(() => seal({ message: new Uint8Array(1), recipientPublicKey: new Uint8Array(31) })).toThrow(/recipientPublicKey/);
+    expect(() => seal({ message: new Uint8Array(1), recipientPublicKey: new Uint8Array(32) })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => seal({ message: new Uint8Array(1), recipientPublicKey: new Uint8Array(31) })).toThrow(
+      /recipientPublicKey/,
+    );
     const lowOrder = new Uint8Array(32);
     lowOrder[0] = 1; // u = 1 has order 4
     expect(() => seal({ message: new Uint8Array(1), recipientPublicKey: lowOrder })).toThrow(/low-order/);

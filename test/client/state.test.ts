@@ -46,7 +46,13 @@ describe("client state", () => {
       t.markSurbUsed(id);
       expect(t.openSurbs()).toEqual([]);
 
-      const msg = { id: new Uint8Array(randomBytes(16)), kind: "message" as const, content: new Uint8Array([9]), surb: new Uint8Array([7, 7]), receivedAt: 1 };
+      const msg = {
+        id: new Uint8Array(randomBytes(16)),
+        kind: "message" as const,
+        content: new Uint8Array([9]),
+        surb: new Uint8Array([7, 7]),
+        receivedAt: 1,
+      };
       expect(t.saveReceived(msg)).toBe(true);
       expect(t.saveReceived(msg)).toBe(false); // the same message pulled twice is stored once
       const prefix = bytesToHex(msg.id).slice(2, 10);
@@ -72,7 +78,12 @@ describe("envelope", () => {
   });
 
   it("rejects bad version, type, lengths", () => {
-    const bytes = encodeEnvelope({ type: "message", id: new Uint8Array(16), surb: new Uint8Array(10), content: new Uint8Array() });
+    const bytes = encodeEnvelope({
+      type: "message",
+      id: new Uint8Array(16),
+      surb: new Uint8Array(10),
+      content: new Uint8Array(),
+    });
     expect(() => decodeEnvelope(bytes.subarray(0, 10))).toThrow(InvalidInputError);
     expect(() => decodeEnvelope(Uint8Array.of(2, ...bytes.subarray(1)))).toThrow(/version/);
     expect(() => decodeEnvelope(Uint8Array.of(1, 9, ...bytes.subarray(2)))).toThrow(/type/);

@@ -17,7 +17,9 @@ const { bls } = env;
 const f = await env.deploy();
 const [, issuerAcc, , relayAcc, otherAcc] = env.wallets.map((w) => w.account);
 const key = bls.keygen();
-await f.bank.write.registerIssuer([bytesToHex(g2ToEip2537(key.publicKey)), PRICE, 0, MIN_STAKE], { account: issuerAcc });
+await f.bank.write.registerIssuer([bytesToHex(g2ToEip2537(key.publicKey)), PRICE, 0, MIN_STAKE], {
+  account: issuerAcc,
+});
 const domain = { chainId: await env.publicClient.getChainId(), bank: f.bank.address, issuer: issuerAcc!.address };
 
 function fromEip(point: Uint8Array) {
@@ -28,7 +30,9 @@ function fromEip(point: Uint8Array) {
 
 describe("contract hash to G1 == noble == mcl", () => {
   it("agrees on 1,000 random messages", async () => {
-    const messages = Array.from({ length: 1000 }, (_, i) => crypto.getRandomValues(new Uint8Array(i % 7 === 0 ? 92 : (i * 37) % 200)));
+    const messages = Array.from({ length: 1000 }, (_, i) =>
+      crypto.getRandomValues(new Uint8Array(i % 7 === 0 ? 92 : (i * 37) % 200)),
+    );
     expect(await f.bank.read.DST()).toBe(bytesToHex(new TextEncoder().encode(TOKEN_DST)));
     let checked = 0;
     for (let i = 0; i < messages.length; i += 100) {
@@ -54,14 +58,33 @@ describe("on-chain batch check accepts exactly what the off-chain verifier accep
     Array.from({ length: n }, () => {
       const serial = crypto.getRandomValues(new Uint8Array(16));
       const st = bls.blind(tokenMessage(domain, relay, epoch, serial));
-      return { relay, epoch, serial, signature: bls.unblind(st, bls.signBlinded(key.secretKey, st.blinded), key.publicKey) };
+      return {
+        relay,
+        epoch,
+        serial,
+        signature: bls.unblind(st, bls.signBlinded(key.secretKey, st.blinded), key.publicKey),
+      };
     });
 
   async function both(items: Item[], claimedRelay: Address, claimedEpoch: bigint) {
-    const offChain = bls.verifyBatch(items.map((t) => ({ message: tokenMessage(domain, claimedRelay, claimedEpoch, t.serial), signature: t.signature })), key.publicKey);
+    const offChain = bls.verifyBatch(
+      items.map((t) => ({
+        message: tokenMessage(domain, claimedRelay, claimedEpoch, t.serial),
+        signature: t.signature,
+      })),
+      key.publicKey,
+    );
     const serials = new Uint8Array(16 * items.length);
-    items.forEach((t, i) => { serials.set(t.serial, 16 * i); });
-    const onChain = await f.bank.read.verifyBatch([issuerAcc!.address, claimedRelay, claimedEpoch, bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(items.map((t) => t.signature))))]);
+    items.forEach((t, i) => {
+      serials.set(t.serial, 16 * i);
+    });
+    const onChain = await f.bank.read.verifyBatch([
+      issuerAcc!.address,
+      claimedRelay,
+      claimedEpoch,
+      bytesToHex(serials),
+      bytesToHex(g1ToEip2537(bls.aggregate(items.map((t) => t.signature)))),
+    ]);
     return { offChain, onChain };
   }
 
@@ -69,19 +92,43 @@ describe("on-chain batch check accepts exactly what the off-chain verifier accep
     const cases: { name: string; items: Item[]; relay?: Address; epoch?: bigint; expect: boolean }[] = [];
     for (const n of [1, 2, 7, 16]) cases.push({ name: `valid ${n}`, items: mint(n), expect: true });
     const v = mint(6);
-    cases.push({ name: "one forged (H(m) as σ)", items: v.map((t, i) => (i === 2 ? { ...t, signature: bls.hashToG1(tokenMessage(domain, relay, 0n, t.serial)) } : t)), expect: false });
+    cases.push({
+      name: "one forged (H(m) as σ)",
+      items: v.map((t, i) =>
+        i === 2 ? { ...t, signature: bls.hashToG1(tokenMessage(domain, relay, 0n, t.serial)) } : t,
+      ),
+      expect: false,
+    });
     const otherSk = bls.keygen().secretKey;
-    const foreignSig = (t: Item) => bls12_381.shortSignatures.sign(bls12_381.shortSignatures.hash(tokenMessage(domain, relay, 0n, t.serial), TOKEN_DST), otherSk).toBytes(true);
-    cases.push({ name: "one signed by another key", items: v.map((t, i) => (i === 4 ? { ...t, signature: foreignSig(t) } : t)), expect: false });
+    const foreignSig = (t: Item) =>
+      bls12_381.shortSignatures
+        .sign(bls12_381.shortSignatures.hash(tokenMessage(domain, relay, 0n, t.serial), TOKEN_DST), otherSk)
+        .toBytes(true);
+    cases.push({
+      name: "one signed by another key",
+      items: v.map((t, i) => (i === 4 ? { ...t, signature: foreignSig(t) } : t)),
+      expect: false,
+    });
     cases.push({ name: "claimed by another relay", items: v, relay: otherAcc!.address, expect: false });
     cases.push({ name: "claimed for another epoch", items: v, epoch: 1n, expect: false });
-    cases.push({ name: "serial of one token replaced", items: v.map((t, i) => (i === 1 ? { ...t, serial: crypto.getRandomValues(new Uint8Array(16)) } : t)), expect: false });
+    cases.push({
+      name: "serial of one token replaced",
+      items: v.map((t, i) => (i === 1 ? { ...t, serial: crypto.getRandomValues(new Uint8Array(16)) } : t)),
+      expect: false,
+    });
     // Same-key aggregation: σ1 + δ and σ2 − δ verify together (both sides agree; docs/tickets.md).
     const [a, b] = mint(2);
     const delta = bls12_381.G1.Point.BASE.multiply(12345n);
     const pa = bls12_381.G1.Point.fromBytes(a!.signature).add(delta).toBytes(true);
     const pb = bls12_381.G1.Point.fromBytes(b!.signature).subtract(delta).toBytes(true);
-    cases.push({ name: "cancelling pair (set valid)", items: [{ ...a!, signature: pa }, { ...b!, signature: pb }], expect: true });
+    cases.push({
+      name: "cancelling pair (set valid)",
+      items: [
+        { ...a!, signature: pa },
+        { ...b!, signature: pb },
+      ],
+      expect: true,
+    });
     cases.push({ name: "half of a cancelling pair", items: [{ ...a!, signature: pa }], expect: false });
     for (const c of cases) {
       const r = await both(c.items, c.relay ?? relay, c.epoch ?? 0n);

@@ -17,7 +17,9 @@ const noble = (m: Uint8Array) => bls12_381.G1.hashToCurve(m, { DST: TOKEN_DST })
 const compressed = (p: mcl.G1) => mcl.normalize(p).serialize();
 
 describe("mcl hash-to-G1 under the token DST", () => {
-  const messages = Array.from({ length: 40 }, (_, i) => crypto.getRandomValues(new Uint8Array(i === 0 ? 0 : i * 7 + (i % 3))));
+  const messages = Array.from({ length: 40 }, (_, i) =>
+    crypto.getRandomValues(new Uint8Array(i === 0 ? 0 : i * 7 + (i % 3))),
+  );
   messages.push(new Uint8Array(300).fill(0xab));
 
   it("hashes each message exactly as noble's hashToCurve", () => {
@@ -29,7 +31,9 @@ describe("mcl hash-to-G1 under the token DST", () => {
     expect(compressed(hasher.hashSum(messages))).toEqual(expected.toBytes(true));
     expect(compressed(hasher.hashSum([messages[5]!]))).toEqual(noble(messages[5]!).toBytes(true));
     // A repeated message counts twice (the spent set, not the hash, keeps messages distinct).
-    expect(compressed(hasher.hashSum([messages[3]!, messages[3]!]))).toEqual(noble(messages[3]!).double().toBytes(true));
+    expect(compressed(hasher.hashSum([messages[3]!, messages[3]!]))).toEqual(
+      noble(messages[3]!).double().toBytes(true),
+    );
     expect(() => hasher.hashSum([])).toThrow(/no messages/);
   });
 

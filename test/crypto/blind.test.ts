@@ -13,7 +13,11 @@ import { InvalidInputError } from "../../src/errors.js";
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000a1" as const;
-const domain = { chainId: 31337, bank: "0x00000000000000000000000000000000000000b0", issuer: "0x00000000000000000000000000000000000000e1" } as const;
+const domain = {
+  chainId: 31337,
+  bank: "0x00000000000000000000000000000000000000b0",
+  issuer: "0x00000000000000000000000000000000000000e1",
+} as const;
 const serial = (i: number) => Uint8Array.from({ length: 16 }, (_, j) => (i * 31 + j) & 0xff);
 const { secretKey, publicKey } = bls.keygen();
 
@@ -43,7 +47,9 @@ describe("blind BLS tokens", () => {
     const state = bls.blind(m);
     const sig = bls.unblind(state, bls.signBlinded(secretKey, state.blinded), publicKey);
     expect(bls12_381.shortSignatures.verify(sig, bls12_381.shortSignatures.hash(m, TOKEN_DST), publicKey)).toBe(true);
-    expect(sig).toEqual(bls12_381.shortSignatures.sign(bls12_381.shortSignatures.hash(m, TOKEN_DST), secretKey).toBytes(true));
+    expect(sig).toEqual(
+      bls12_381.shortSignatures.sign(bls12_381.shortSignatures.hash(m, TOKEN_DST), secretKey).toBytes(true),
+    );
     expect(bls.verify(m, sig, publicKey)).toBe(true);
     expect(bls.verify(tokenMessage(domain, relay, 8n, serial(1)), sig, publicKey)).toBe(false);
   });
@@ -66,14 +72,18 @@ describe("blind BLS tokens", () => {
   it("a client rejects a blind signature made with another key", () => {
     const state = bls.blind(tokenMessage(domain, relay, 1n, serial(3)));
     const other = bls.keygen();
-    expect(() => bls.unblind(state, bls.signBlinded(other.secretKey, state.blinded), publicKey)).toThrow(BlindSignatureRejectedError);
+    expect(() => bls.unblind(state, bls.signBlinded(other.secretKey, state.blinded), publicKey)).toThrow(
+      BlindSignatureRejectedError,
+    );
   });
 
   it("unblindBatch checks a whole purchase with one pairing and names a wrong signature", () => {
     const states = Array.from({ length: 6 }, (_, i) => bls.blind(tokenMessage(domain, relay, 3n, serial(40 + i))));
     const blind = states.map((st) => bls.signBlinded(secretKey, st.blinded));
     const sigs = bls.unblindBatch(states, blind, publicKey);
-    sigs.forEach((sig, i) => { expect(bls.verify(tokenMessage(domain, relay, 3n, serial(40 + i)), sig, publicKey)).toBe(true); });
+    sigs.forEach((sig, i) => {
+      expect(bls.verify(tokenMessage(domain, relay, 3n, serial(40 + i)), sig, publicKey)).toBe(true);
+    });
     // A cheating issuer: two signatures whose errors cancel in a plain sum are still caught.
     const delta = bls12_381.G1.Point.BASE.multiply(7n);
     const cheat = [...blind];
@@ -104,7 +114,11 @@ describe("blind BLS tokens", () => {
     expect(bls.verifyBatch(items, publicKey)).toBe(true);
     const forged = items.map((t, i) => (i === 3 ? { ...t, signature: bls.hashToG1(t.message) } : t));
     expect(bls.verifyBatch(forged, publicKey)).toBe(false);
-    const otherRelay = items.map((t, i) => (i === 5 ? { ...t, message: tokenMessage(domain, "0x00000000000000000000000000000000000000b2", 2n, serial(15)) } : t));
+    const otherRelay = items.map((t, i) =>
+      i === 5
+        ? { ...t, message: tokenMessage(domain, "0x00000000000000000000000000000000000000b2", 2n, serial(15)) }
+        : t,
+    );
     expect(bls.verifyBatch(otherRelay, publicKey)).toBe(false);
     expect(bls.verifyBatch(items, bls.keygen().publicKey)).toBe(false);
     const withTorsion = items.map((t, i) => (i === 0 ? { ...t, signature: nonSubgroupPoint() } : t));
@@ -117,13 +131,17 @@ describe("blind BLS tokens", () => {
     expect(() => tokenMessage(domain, relay, -1n, serial(0))).toThrow(/epoch/);
     expect(() => tokenMessage(domain, relay, 1n << 64n, serial(0))).toThrow(/epoch/);
     expect(() => tokenMessage(domain, relay, 1n, new Uint8Array(15))).toThrow(/serial/);
-    expect(tokenMessage(domain, relay, 0x0102n, serial(0)).subarray(68, 76)).toEqual(Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 2]));
+    expect(tokenMessage(domain, relay, 0x0102n, serial(0)).subarray(68, 76)).toEqual(
+      Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 2]),
+    );
     const p = bls12_381.G1.Point.BASE.multiply(5n);
     const enc = g1ToEip2537(p.toBytes(true));
     expect(enc.subarray(0, 16)).toEqual(new Uint8Array(16));
     expect(BigInt(`0x${Buffer.from(enc.subarray(16, 64)).toString("hex")}`)).toBe(p.toAffine().x);
     const q = g2ToEip2537(publicKey);
-    expect(BigInt(`0x${Buffer.from(q.subarray(16, 64)).toString("hex")}`)).toBe(bls12_381.G2.Point.fromBytes(publicKey).toAffine().x.c0);
+    expect(BigInt(`0x${Buffer.from(q.subarray(16, 64)).toString("hex")}`)).toBe(
+      bls12_381.G2.Point.fromBytes(publicKey).toAffine().x.c0,
+    );
     expect(() => g1ToEip2537(new Uint8Array(48))).toThrow(InvalidPointError);
     expect(() => g2ToEip2537(new Uint8Array(95))).toThrow(InvalidPointError);
   });

@@ -22,9 +22,13 @@ function referenceEncrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
   let R = block.slice(32);
   const xorKey = (j: number) => L.map((b, i) => b ^ sub(j)[i]!);
   R = chacha20(xorKey(0), zero12, R);
-  hmac(sha256, sub(1), R).forEach((b, i) => { L[i]! ^= b; });
+  hmac(sha256, sub(1), R).forEach((b, i) => {
+    L[i]! ^= b;
+  });
   R = chacha20(xorKey(2), zero12, R);
-  hmac(sha256, sub(3), R).forEach((b, i) => { L[i]! ^= b; });
+  hmac(sha256, sub(3), R).forEach((b, i) => {
+    L[i]! ^= b;
+  });
   return Uint8Array.from([...L, ...R]);
 }
 
@@ -37,12 +41,16 @@ const differingBits = (a: Uint8Array, b: Uint8Array) => {
 describe("LIONESS", () => {
   it("matches the reference re-implementation and inverts", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 33, maxLength: 3000 }), (key, block) => {
-        const c = lionessEncrypt(key, block);
-        expect(c).toEqual(referenceEncrypt(key, block));
-        expect(lionessDecrypt(key, c)).toEqual(block);
-        expect(lionessEncrypt(key, lionessDecrypt(key, block))).toEqual(block);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 33, maxLength: 3000 }),
+        (key, block) => {
+          const c = lionessEncrypt(key, block);
+          expect(c).toEqual(referenceEncrypt(key, block));
+          expect(lionessDecrypt(key, c)).toEqual(block);
+          expect(lionessEncrypt(key, lionessDecrypt(key, block))).toEqual(block);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -21,7 +21,8 @@ describe("Merkle tags", () => {
       fc.property(fc.array(tagArb, { minLength: 1, maxLength: 40 }), tagArb, (tags, outsider) => {
         const tree = buildMerkleTree(tags);
         for (const t of tags) expect(merkleVerify(tree.root, t, merkleProof(tree, t)!)).toBe(true);
-        if (!tags.some((t) => Buffer.from(t).equals(Buffer.from(outsider)))) expect(merkleProof(tree, outsider)).toBeNull();
+        if (!tags.some((t) => Buffer.from(t).equals(Buffer.from(outsider))))
+          expect(merkleProof(tree, outsider)).toBeNull();
       }),
       { numRuns: 200 },
     );

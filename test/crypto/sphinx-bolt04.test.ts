@@ -32,7 +32,13 @@ describe("BOLT #4 onion test vector (secp256k1, 1300-byte routing info)", () => 
       sessionKey: hex(vector.generate.session_key),
       publicKeys: vector.generate.hops.map((h) => hex(h.pubkey)),
     });
-    const { header: onion } = createHeader({ group, routingInfoSize: ROUTING_INFO_SIZE, ...derived, hopPayloads: payloads, associatedData });
+    const { header: onion } = createHeader({
+      group,
+      routingInfoSize: ROUTING_INFO_SIZE,
+      ...derived,
+      hopPayloads: payloads,
+      associatedData,
+    });
     expect(onion.length).toBe(1366);
     expect(toHex(onion)).toBe(vector.onion);
   });
@@ -41,7 +47,13 @@ describe("BOLT #4 onion test vector (secp256k1, 1300-byte routing info)", () => 
     let header: Uint8Array | null = hex(vector.onion);
     vector.decode.forEach((sk, i) => {
       expect(header).not.toBeNull();
-      const peeled = peelHeader({ group, routingInfoSize: ROUTING_INFO_SIZE, secretKey: hex(sk), header: header!, associatedData });
+      const peeled = peelHeader({
+        group,
+        routingInfoSize: ROUTING_INFO_SIZE,
+        secretKey: hex(sk),
+        header: header!,
+        associatedData,
+      });
       expect(toHex(peeled.hopPayload)).toBe(vector.generate.hops[i]!.payload);
       expect(peeled.nextHeader === null).toBe(i === vector.decode.length - 1);
       header = peeled.nextHeader;

@@ -38,9 +38,17 @@ const finals = ["deliver", "drop", "loop"] as const;
 const bases = Array.from({ length: 10 }, (_, k) => {
   const n = (k % 5) + 1;
   const route = relays.slice(0, n);
-  const keys = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: route.map((r) => r.publicKey) });
+  const keys = deriveHopSecrets({
+    group,
+    sessionKey: group.randomSecretKey(),
+    publicKeys: route.map((r) => r.publicKey),
+  });
   const message = utf8(`fuzz base ${k}`);
-  return { n, message, packet: createPacket({ group, params, ...keys, hops: routeHops(route, params, finals[k % 3]!), message }) };
+  return {
+    n,
+    message,
+    packet: createPacket({ group, params, ...keys, hops: routeHops(route, params, finals[k % 3]!), message }),
+  };
 });
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
@@ -70,13 +78,33 @@ function pseudoRandom(seed: number, length: number): Uint8Array {
 const base = fc.nat({ max: bases.length - 1 });
 const region = fc.constantFrom<Region>("version", "E", "routing", "mac", "body");
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant("flip" as const), base, flips: fc.array(fc.nat({ max: size * 8 - 1 }), { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    kind: fc.constant("flip" as const),
+    base,
+    flips: fc.array(fc.nat({ max: size * 8 - 1 }), { minLength: 1, maxLength: 4 }),
+  }),
   fc.record({ kind: fc.constant("flipIn" as const), base, region, offset: fc.nat(), bit: fc.nat({ max: 7 }) }),
-  fc.record({ kind: fc.constant("overwrite" as const), base, region, offset: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }) }),
+  fc.record({
+    kind: fc.constant("overwrite" as const),
+    base,
+    region,
+    offset: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }),
+  }),
   fc.record({ kind: fc.constant("truncate" as const), base, length: fc.nat({ max: size - 1 }) }),
   fc.record({ kind: fc.constant("extend" as const), base, extra: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
-  fc.record({ kind: fc.constant("random" as const), seed: fc.integer(), length: fc.oneof(fc.constant(size), fc.nat({ max: 2 * size })), version0: fc.boolean() }),
-  fc.record({ kind: fc.constant("swap" as const), base, other: base, regions: fc.uniqueArray(region, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    kind: fc.constant("random" as const),
+    seed: fc.integer(),
+    length: fc.oneof(fc.constant(size), fc.nat({ max: 2 * size })),
+    version0: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant("swap" as const),
+    base,
+    other: base,
+    regions: fc.uniqueArray(region, { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ kind: fc.constant("point" as const), base, point: fc.nat({ max: lowOrder.length - 1 }) }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
@@ -174,7 +202,13 @@ describe("peelPacket fuzzing", () => {
     expect(stats.rejectedAtFirstHop + stats.bodyForwarded + stats.unchanged).toBe(stats.runs);
     expect(stats.unchanged).toBeLessThan(stats.runs / 20); // swaps of a packet with itself, double flips
     // Every rejection class was exercised.
-    for (const name of ["SphinxSizeError", "SphinxVersionError", "SphinxPointError", "SphinxMacError", "SphinxBodyCorruptedError"])
+    for (const name of [
+      "SphinxSizeError",
+      "SphinxVersionError",
+      "SphinxPointError",
+      "SphinxMacError",
+      "SphinxBodyCorruptedError",
+    ])
       expect(stats.errors.get(name) ?? 0, name).toBeGreaterThan(0);
     // 100k peels take ~15 s on an idle core and timed out at 120 s beside seven builds:
     // the limit only ends a hung run, it is not a speed check (that is the bench's job).

@@ -10,9 +10,23 @@ describe("hop payload", () => {
     const params = obolParams({ slotSize });
     const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
     const hop: fc.Arbitrary<HopInstruction> = fc.oneof(
-      fc.record({ action: fc.constant("forward" as const), next: bytes(20).map((b) => `0x${Buffer.from(b).toString("hex")}` as const), delayMs: fc.nat({ max: 0xffffffff }), slot: bytes(slotSize) }),
-      fc.record({ action: fc.constant("deliver" as const), mailbox: bytes(32), delayMs: fc.nat({ max: 0xffffffff }), slot: bytes(slotSize) }),
-      fc.record({ action: fc.constantFrom("drop" as const, "loop" as const), delayMs: fc.nat({ max: 0xffffffff }), slot: bytes(slotSize) }),
+      fc.record({
+        action: fc.constant("forward" as const),
+        next: bytes(20).map((b) => `0x${Buffer.from(b).toString("hex")}` as const),
+        delayMs: fc.nat({ max: 0xffffffff }),
+        slot: bytes(slotSize),
+      }),
+      fc.record({
+        action: fc.constant("deliver" as const),
+        mailbox: bytes(32),
+        delayMs: fc.nat({ max: 0xffffffff }),
+        slot: bytes(slotSize),
+      }),
+      fc.record({
+        action: fc.constantFrom("drop" as const, "loop" as const),
+        delayMs: fc.nat({ max: 0xffffffff }),
+        slot: bytes(slotSize),
+      }),
     );
     fc.assert(
       fc.property(hop, (h) => {
@@ -36,7 +50,10 @@ describe("hop payload", () => {
 
   it("rejects unknown flags, wrong sizes, wrong prefixes and dirty padding", () => {
     const params = obolParams({ slotSize: 4 });
-    const good = encodeHop({ action: "forward", next: `0x${"ab".repeat(20)}`, delayMs: 7, slot: new Uint8Array(4) }, params);
+    const good = encodeHop(
+      { action: "forward", next: `0x${"ab".repeat(20)}`, delayMs: 7, slot: new Uint8Array(4) },
+      params,
+    );
     const mutate = (at: number, value: number) => {
       const b = good.slice();
       b[at] = value;
@@ -51,9 +68,17 @@ describe("hop payload", () => {
     const drop = encodeHop({ action: "drop", delayMs: 7, slot: new Uint8Array(4) }, params);
     drop[10] = 1;
     expect(() => decodeHop(drop, params)).toThrow(/drop next field/);
-    expect(() => encodeHop({ action: "forward", next: "0x1234", delayMs: 0, slot: new Uint8Array(4) }, params)).toThrow(SphinxInputError);
-    expect(() => encodeHop({ action: "deliver", mailbox: new Uint8Array(31), delayMs: 0, slot: new Uint8Array(4) }, params)).toThrow(SphinxInputError);
-    expect(() => encodeHop({ action: "loop", delayMs: 2 ** 32, slot: new Uint8Array(4) }, params)).toThrow(SphinxInputError);
-    expect(() => encodeHop({ action: "nope", delayMs: 0, slot: new Uint8Array(4) } as unknown as HopInstruction, params)).toThrow(SphinxInputError);
+    expect(() => encodeHop({ action: "forward", next: "0x1234", delayMs: 0, slot: new Uint8Array(4) }, params)).toThrow(
+      SphinxInputError,
+    );
+    expect(() =>
+      encodeHop({ action: "deliver", mailbox: new Uint8Array(31), delayMs: 0, slot: new Uint8Array(4) }, params),
+    ).toThrow(SphinxInputError);
+    expect(() => encodeHop({ action: "loop", delayMs: 2 ** 32, slot: new Uint8Array(4) }, params)).toThrow(
+      SphinxInputError,
+    );
+    expect(() =>
+      encodeHop({ action: "nope", delayMs: 0, slot: new Uint8Array(4) } as unknown as HopInstruction, params),
+    ).toThrow(SphinxInputError);
   });
 });

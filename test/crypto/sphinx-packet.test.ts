@@ -26,8 +26,18 @@ import { makeRelays, routeHops, slotFor, toHex, utf8, type Relay } from "./sphin
 
 const params = obolParams({ slotSize: 16 });
 
-function build(group: SphinxGroup, relays: Relay[], p: SphinxParams, message: Uint8Array, last: "deliver" | "drop" | "loop" = "deliver") {
-  const keys = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: relays.map((r) => r.publicKey) });
+function build(
+  group: SphinxGroup,
+  relays: Relay[],
+  p: SphinxParams,
+  message: Uint8Array,
+  last: "deliver" | "drop" | "loop" = "deliver",
+) {
+  const keys = deriveHopSecrets({
+    group,
+    sessionKey: group.randomSecretKey(),
+    publicKeys: relays.map((r) => r.publicKey),
+  });
   return { keys, packet: createPacket({ group, params: p, ...keys, hops: routeHops(relays, p, last), message }) };
 }
 
@@ -87,10 +97,26 @@ describe("x25519 backends", () => {
     const relays = makeRelays(x25519Group, 2);
     const { keys } = build(x25519Group, relays, params, utf8("x"));
     const hops = routeHops(relays, params);
-    const p1 = createPacket({ group: x25519Group, params, ephemeralKey: keys.ephemeralKey, secrets: keys.secrets, hops, message: utf8("x") });
-    const p2 = createPacket({ group: x25519Group, params, ephemeralKey: keys.ephemeralKey, secrets: keys.secrets, hops, message: utf8("x") });
+    const p1 = createPacket({
+      group: x25519Group,
+      params,
+      ephemeralKey: keys.ephemeralKey,
+      secrets: keys.secrets,
+      hops,
+      message: utf8("x"),
+    });
+    const p2 = createPacket({
+      group: x25519Group,
+      params,
+      ephemeralKey: keys.ephemeralKey,
+      secrets: keys.secrets,
+      hops,
+      message: utf8("x"),
+    });
     expect(toHex(p1)).not.toBe(toHex(p2)); // random initial routing info
-    expect(peelPacket({ group: x25519Group, params, secretKey: relays[0]!.secretKey, packet: p2 }).hop.action).toBe("forward");
+    expect(peelPacket({ group: x25519Group, params, secretKey: relays[0]!.secretKey, packet: p2 }).hop.action).toBe(
+      "forward",
+    );
   });
 });
 
@@ -124,7 +150,8 @@ describe("rejection", () => {
   const { keys, packet } = build(group, relays, params, message);
   const eSize = group.elementSize;
   const hSize = 1 + eSize + params.routingInfoSize + 32;
-  const peel0 = (p: Uint8Array, secretKey = relays[0]!.secretKey) => peelPacket({ group, params, secretKey, packet: p });
+  const peel0 = (p: Uint8Array, secretKey = relays[0]!.secretKey) =>
+    peelPacket({ group, params, secretKey, packet: p });
   const flip = (at: number, bit = 0) => {
     const copy = packet.slice();
     copy[at]! ^= 1 << bit;
@@ -170,7 +197,9 @@ describe("rejection", () => {
     expect(() => peel0(packet.subarray(0, packet.length - 1))).toThrow(SphinxSizeError);
     expect(() => peel0(new Uint8Array(packet.length + 1))).toThrow(SphinxSizeError);
     expect(() => peel0(flip(0))).toThrow(SphinxVersionError);
-    expect(() => peelPacket({ group, params: obolParams({ slotSize: 17 }), secretKey: relays[0]!.secretKey, packet })).toThrow(SphinxSizeError);
+    expect(() =>
+      peelPacket({ group, params: obolParams({ slotSize: 17 }), secretKey: relays[0]!.secretKey, packet }),
+    ).toThrow(SphinxSizeError);
   });
 
   it("a tampered body is forwarded but destroyed: the final hop refuses it", () => {
@@ -195,10 +224,21 @@ describe("rejection", () => {
   it("rejects hop payloads that are malformed or inconsistent with the route", () => {
     const n = 2;
     const route = relays.slice(0, n);
-    const { secrets, ephemeralKey } = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: route.map((r) => r.publicKey) });
+    const { secrets, ephemeralKey } = deriveHopSecrets({
+      group,
+      sessionKey: group.randomSecretKey(),
+      publicKeys: route.map((r) => r.publicKey),
+    });
     const body = new Uint8Array(params.bodySize);
     const make = (hopPayloads: Uint8Array[]) => {
-      const { header } = createHeader({ group, routingInfoSize: params.routingInfoSize, ephemeralKey, secrets, hopPayloads, associatedData: OBOL_ASSOCIATED_DATA });
+      const { header } = createHeader({
+        group,
+        routingInfoSize: params.routingInfoSize,
+        ephemeralKey,
+        secrets,
+        hopPayloads,
+        associatedData: OBOL_ASSOCIATED_DATA,
+      });
       const p = new Uint8Array(packetSize(group, params));
       p.set(header);
       p.set(body, header.length);
@@ -214,7 +254,13 @@ describe("rejection", () => {
     // deliver before the final hop; forward at the final hop
     expect(() => peel0(make([good[1]!, good[1]!]))).toThrow(SphinxHopPayloadError);
     const single = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: [route[0]!.publicKey] });
-    const { header } = createHeader({ group, routingInfoSize: params.routingInfoSize, ...single, hopPayloads: [good[0]!], associatedData: OBOL_ASSOCIATED_DATA });
+    const { header } = createHeader({
+      group,
+      routingInfoSize: params.routingInfoSize,
+      ...single,
+      hopPayloads: [good[0]!],
+      associatedData: OBOL_ASSOCIATED_DATA,
+    });
     const p = new Uint8Array(packetSize(group, params));
     p.set(header);
     expect(() => peel0(p)).toThrow(SphinxHopPayloadError);
@@ -230,10 +276,22 @@ describe("rejection", () => {
     expect(() => createPacket({ ...base, hops: hops.slice(0, 2) })).toThrow(SphinxInputError); // last hop forwards
     expect(() => createPacket({ ...base, hops: [...hops.slice(0, 2), ...hops] })).toThrow(SphinxInputError); // > maxHops
     expect(() => createPacket({ ...base, secrets: keys.secrets.slice(1) })).toThrow(SphinxInputError);
-    expect(() => createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, slot: new Uint8Array(3) } : h)) })).toThrow(/hops\[0\]\.slot/);
-    expect(() => createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, delayMs: -1 } : h)) })).toThrow(/delayMs/);
-    expect(() => deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: [new Uint8Array(32)] })).toThrow(SphinxInputError);
-    expect(() => deriveHopSecrets({ group: secp256k1Group, sessionKey: new Uint8Array(32), publicKeys: [secp256k1Group.publicKey(secp256k1Group.randomSecretKey())] })).toThrow(SphinxPointError);
+    expect(() =>
+      createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, slot: new Uint8Array(3) } : h)) }),
+    ).toThrow(/hops\[0\]\.slot/);
+    expect(() => createPacket({ ...base, hops: hops.map((h, i) => (i === 0 ? { ...h, delayMs: -1 } : h)) })).toThrow(
+      /delayMs/,
+    );
+    expect(() =>
+      deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: [new Uint8Array(32)] }),
+    ).toThrow(SphinxInputError);
+    expect(() =>
+      deriveHopSecrets({
+        group: secp256k1Group,
+        sessionKey: new Uint8Array(32),
+        publicKeys: [secp256k1Group.publicKey(secp256k1Group.randomSecretKey())],
+      }),
+    ).toThrow(SphinxPointError);
     expect(() => obolParams({ slotSize: -1 })).toThrow(SphinxInputError);
     expect(() => obolParams({ slotSize: 0, maxHops: 0 })).toThrow(SphinxInputError);
     expect(() => obolParams({ slotSize: 0, bodySize: 10 })).toThrow(SphinxInputError);

@@ -4,12 +4,24 @@
  * creator can read it; tampering or a foreign SURB secret is refused.
  */
 import { describe, expect, it } from "vitest";
-import { SphinxBodyCorruptedError, SphinxInputError, SphinxSizeError, SphinxVersionError } from "../../src/crypto/sphinx/errors.js";
+import {
+  SphinxBodyCorruptedError,
+  SphinxInputError,
+  SphinxSizeError,
+  SphinxVersionError,
+} from "../../src/crypto/sphinx/errors.js";
 import { secp256k1Group, x25519Group } from "../../src/crypto/sphinx/group.js";
 import { deriveHopSecrets } from "../../src/crypto/sphinx/header.js";
 import { peelPacket } from "../../src/crypto/sphinx/packet.js";
 import { maxMessageSize, obolParams, packetSize } from "../../src/crypto/sphinx/params.js";
-import { createSurb, decodeSurb, encodeSurb, openReply, packetFromSurb, surbSize } from "../../src/crypto/sphinx/surb.js";
+import {
+  createSurb,
+  decodeSurb,
+  encodeSurb,
+  openReply,
+  packetFromSurb,
+  surbSize,
+} from "../../src/crypto/sphinx/surb.js";
 import { SphinxMessageTooLargeError } from "../../src/crypto/sphinx/errors.js";
 import { makeRelays, routeHops, slotFor, utf8 } from "./sphinx-helpers.js";
 
@@ -17,7 +29,11 @@ const params = obolParams({ slotSize: 8 });
 
 function makeSurb(group = x25519Group, n = 3) {
   const relays = makeRelays(group, n);
-  const keys = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: relays.map((r) => r.publicKey) });
+  const keys = deriveHopSecrets({
+    group,
+    sessionKey: group.randomSecretKey(),
+    publicKeys: relays.map((r) => r.publicKey),
+  });
   const hops = routeHops(relays, params, "deliver");
   return { relays, ...createSurb({ group, params, ...keys, hops, firstHop: relays[0]!.address }) };
 }
@@ -73,7 +89,11 @@ describe("SURB rejection", () => {
   it("validates SURB creation, encoding and reply size", () => {
     const group = x25519Group;
     const relays = makeRelays(group, 2);
-    const keys = deriveHopSecrets({ group, sessionKey: group.randomSecretKey(), publicKeys: relays.map((r) => r.publicKey) });
+    const keys = deriveHopSecrets({
+      group,
+      sessionKey: group.randomSecretKey(),
+      publicKeys: relays.map((r) => r.publicKey),
+    });
     const base = { group, params, ...keys, firstHop: relays[0]!.address };
     expect(() => createSurb({ ...base, hops: routeHops(relays, params, "drop") })).toThrow(SphinxInputError);
     expect(() => createSurb({ ...base, hops: routeHops(relays, params), firstHop: "0x12" })).toThrow(SphinxInputError);
@@ -84,7 +104,11 @@ describe("SURB rejection", () => {
     const badVersion = bytes.slice();
     badVersion[52] = 1;
     expect(() => decodeSurb({ group, params, bytes: badVersion })).toThrow(SphinxVersionError);
-    expect(() => packetFromSurb({ params, surb, message: new Uint8Array(maxMessageSize(params) + 1) })).toThrow(SphinxMessageTooLargeError);
-    expect(() => packetFromSurb({ params: obolParams({ slotSize: 9 }), surb, message: utf8("x") })).toThrow(SphinxInputError);
+    expect(() => packetFromSurb({ params, surb, message: new Uint8Array(maxMessageSize(params) + 1) })).toThrow(
+      SphinxMessageTooLargeError,
+    );
+    expect(() => packetFromSurb({ params: obolParams({ slotSize: 9 }), surb, message: utf8("x") })).toThrow(
+      SphinxInputError,
+    );
   });
 });

@@ -24,8 +24,16 @@ const hex = (b: Uint8Array) => bytesToHex(b);
 
 /** X25519 through node:crypto (OpenSSL) with raw keys wrapped in DER. */
 function nodeX25519(k: Uint8Array, u: Uint8Array): Uint8Array {
-  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), k]), format: "der", type: "pkcs8" });
-  const pub = createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b656e032100", "hex"), u]), format: "der", type: "spki" });
+  const priv = createPrivateKey({
+    key: Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), k]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const pub = createPublicKey({
+    key: Buffer.concat([Buffer.from("302a300506032b656e032100", "hex"), u]),
+    format: "der",
+    type: "spki",
+  });
   return new Uint8Array(diffieHellman({ privateKey: priv, publicKey: pub }));
 }
 
@@ -83,25 +91,37 @@ describe("VRF (BLS12-381, EIP-2537)", () => {
     const tampered = proof.slice();
     tampered[127]! ^= 1;
     expect(await harness.read.vrfVerify([hex(publicKey), hex(alpha), hex(tampered)])).toEqual([false, zero32]);
-    expect(await harness.read.vrfVerify([hex(new Uint8Array(256)), hex(alpha), hex(new Uint8Array(128))])).toEqual([false, zero32]);
-    expect(await harness.read.vrfVerify([hex(publicKey), hex(alpha), hex(proof.subarray(0, 96))])).toEqual([false, zero32]);
+    expect(await harness.read.vrfVerify([hex(new Uint8Array(256)), hex(alpha), hex(new Uint8Array(128))])).toEqual([
+      false,
+      zero32,
+    ]);
+    expect(await harness.read.vrfVerify([hex(publicKey), hex(alpha), hex(proof.subarray(0, 96))])).toEqual([
+      false,
+      zero32,
+    ]);
   });
 });
 
 describe("X25519 in Solidity (differential)", () => {
   it("equals node:crypto on random scalars and points, including non-canonical u", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (k, peerSk) => {
-        const u = x25519Group.publicKey(peerSk);
-        const expected = nodeX25519(k, u);
-        expect(await harness.read.x25519([hex(k), hex(u)])).toBe(hex(expected));
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        async (k, peerSk) => {
+          const u = x25519Group.publicKey(peerSk);
+          const expected = nodeX25519(k, u);
+          expect(await harness.read.x25519([hex(k), hex(u)])).toBe(hex(expected));
+        },
+      ),
       { numRuns: 8 },
     );
     // RFC 7748 §5.2 test vector 1 (u has its top bit set: must be masked).
     const k = hexToBytes("0xa546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4");
     const u = hexToBytes("0xe6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c");
-    expect(await harness.read.x25519([hex(k), hex(u)])).toBe("0xc3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+    expect(await harness.read.x25519([hex(k), hex(u)])).toBe(
+      "0xc3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552",
+    );
   });
 
   it("recomputes the Sphinx replay tag of every hop exactly as the relays see it", async () => {
@@ -109,6 +129,7 @@ describe("X25519 in Solidity (differential)", () => {
     const mixKeys = Array.from({ length: 5 }, () => x25519Group.publicKey(x25519Group.randomSecretKey()));
     const tags = loopTags(sessionKey, mixKeys);
     const keys = mixKeys.map(hex) as [Hex, Hex, Hex, Hex, Hex];
-    for (const hop of [0, 2, 4]) expect(await harness.read.hopTag([hex(sessionKey), keys, BigInt(hop)])).toBe(hex(tags[hop]!));
+    for (const hop of [0, 2, 4])
+      expect(await harness.read.hopTag([hex(sessionKey), keys, BigInt(hop)])).toBe(hex(tags[hop]!));
   });
 });

@@ -47,7 +47,8 @@ describe("devnet end to end (free scheme)", () => {
       }
       expect(report.drops).toEqual({});
       // Every relay ran its settlement; under the free scheme nothing is owed and no gas is spent.
-      for (const r of report.relays) expect({ error: r.claimError, paid: r.paid, gas: r.claimGas }).toEqual({ error: undefined, paid: 0n, gas: 0n });
+      for (const r of report.relays)
+        expect({ error: r.claimError, paid: r.paid, gas: r.claimGas }).toEqual({ error: undefined, paid: 0n, gas: 0n });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

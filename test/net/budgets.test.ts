@@ -30,11 +30,15 @@ function portOf(n: ObolNode, ws: boolean): number {
 /** Opens `count` TCP sockets from 127.0.0.2 that never send a byte. */
 async function silentSockets(port: number, count: number): Promise<Socket[]> {
   const opened = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => resolve(s));
-      s.on("error", () => {}); // a reset by the node is the expected outcome
-      s.once("error", reject);
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const s = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => resolve(s));
+          s.on("error", () => {}); // a reset by the node is the expected outcome
+          s.once("error", reject);
+        }),
+    ),
   );
   sockets.push(...opened);
   return opened;
@@ -75,9 +79,12 @@ describe("connection budgets", () => {
     const server = await node();
     await silentSockets(portOf(server, false), 70); // more than the global pending cap (64)
     const client = await node({ listen: [] });
-    const connection = await client.dial(multiaddr(server.getMultiaddrs().find((m) => !m.toString().includes("/ws"))!), {
-      signal: AbortSignal.timeout(20_000),
-    });
+    const connection = await client.dial(
+      multiaddr(server.getMultiaddrs().find((m) => !m.toString().includes("/ws"))!),
+      {
+        signal: AbortSignal.timeout(20_000),
+      },
+    );
     expect(connection.status).toBe("open");
   });
 
@@ -103,7 +110,9 @@ describe("connection budgets", () => {
       for await (const chunk of stream) void chunk;
     });
     const busy = await node({ listen: [] });
-    const stream = await busy.dialProtocol(server.getMultiaddrs()[0]!, "/obol/test/1", { signal: AbortSignal.timeout(20_000) });
+    const stream = await busy.dialProtocol(server.getMultiaddrs()[0]!, "/obol/test/1", {
+      signal: AbortSignal.timeout(20_000),
+    });
     expect(stream.status).toBe("open");
     // The budget of 127.0.0.1 is full with a connection that carries a stream: a new peer is refused…
     const other = await node({ listen: [] });

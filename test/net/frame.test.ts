@@ -29,8 +29,12 @@ describe("frame codec", () => {
   });
 
   it("rejects wrong field sizes when encoding", () => {
-    expect(() => encodeFrame({ type: "packet", packet: randomBytes(299), attachment: randomBytes(17) }, layout)).toThrow(FrameSizeError);
-    expect(() => encodeFrame({ type: "receipt", packetRef: randomBytes(32), receipt: randomBytes(8) }, layout)).toThrow(/receipt/);
+    expect(() =>
+      encodeFrame({ type: "packet", packet: randomBytes(299), attachment: randomBytes(17) }, layout),
+    ).toThrow(FrameSizeError);
+    expect(() => encodeFrame({ type: "receipt", packetRef: randomBytes(32), receipt: randomBytes(8) }, layout)).toThrow(
+      /receipt/,
+    );
   });
 
   it("rejects unknown versions, unknown or disallowed types, wrong lengths, bad flags", () => {
@@ -68,7 +72,10 @@ describe("frame codec", () => {
   it("garbage never crashes the decoders: only typed FrameErrors", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 700 }), (junk) => {
-        for (const run of [() => decodeFrame(junk, layout), () => new FrameReader(layout, ["packet", "receipt"]).push(junk)]) {
+        for (const run of [
+          () => decodeFrame(junk, layout),
+          () => new FrameReader(layout, ["packet", "receipt"]).push(junk),
+        ]) {
           try {
             run();
           } catch (error) {

@@ -34,7 +34,9 @@ export async function spawnFixture<T extends { ready: true }>(
 
 /** Resident set size of a process in MiB (Linux `/proc`). */
 export function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line!.split(/\s+/)[1]) / 1024;
 }
 

@@ -20,24 +20,34 @@ describe("crypto port: node and browser backends agree", () => {
   });
 
   it("SHA-256 and HMAC-SHA256 (also with string labels)", () => {
-    fc.assert(fc.property(bytes(0, 300), bytes(0, 300), key32, (a, b, k) => {
-      expect(bytesToHex(browser.sha256(a, b))).toBe(bytesToHex(node.sha256(a, b)));
-      expect(bytesToHex(browser.hmacSha256(k, a, b))).toBe(bytesToHex(node.hmacSha256(k, a, b)));
-      expect(bytesToHex(browser.hmacSha256("obol-mailbox", a))).toBe(bytesToHex(node.hmacSha256("obol-mailbox", a)));
-    }), { numRuns: 50, seed: 13 });
+    fc.assert(
+      fc.property(bytes(0, 300), bytes(0, 300), key32, (a, b, k) => {
+        expect(bytesToHex(browser.sha256(a, b))).toBe(bytesToHex(node.sha256(a, b)));
+        expect(bytesToHex(browser.hmacSha256(k, a, b))).toBe(bytesToHex(node.hmacSha256(k, a, b)));
+        expect(bytesToHex(browser.hmacSha256("obol-mailbox", a))).toBe(bytesToHex(node.hmacSha256("obol-mailbox", a)));
+      }),
+      { numRuns: 50, seed: 13 },
+    );
     // FIPS 180-2 "abc"
-    expect(bytesToHex(browser.sha256(new TextEncoder().encode("abc")))).toBe("0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(bytesToHex(browser.sha256(new TextEncoder().encode("abc")))).toBe(
+      "0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
   });
 
   it("djb ChaCha20 stream and XOR, in place too", () => {
-    fc.assert(fc.property(key32, bytes(0, 700), (k, data) => {
-      expect(bytesToHex(browser.chacha20Stream(k, data.length))).toBe(bytesToHex(node.chacha20Stream(k, data.length)));
-      const a = data.slice();
-      const b = data.slice();
-      browser.chacha20Xor(k, a, a);
-      node.chacha20Xor(k, b, b);
-      expect(bytesToHex(a)).toBe(bytesToHex(b));
-    }), { numRuns: 50, seed: 13 });
+    fc.assert(
+      fc.property(key32, bytes(0, 700), (k, data) => {
+        expect(bytesToHex(browser.chacha20Stream(k, data.length))).toBe(
+          bytesToHex(node.chacha20Stream(k, data.length)),
+        );
+        const a = data.slice();
+        const b = data.slice();
+        browser.chacha20Xor(k, a, a);
+        node.chacha20Xor(k, b, b);
+        expect(bytesToHex(a)).toBe(bytesToHex(b));
+      }),
+      { numRuns: 50, seed: 13 },
+    );
   });
 
   it("X25519 (RFC 7748 §6.1 vector) and low-order rejection", () => {
@@ -49,26 +59,34 @@ describe("crypto port: node and browser backends agree", () => {
       expect(bytesToHex(p.x25519(a, B))).toBe(shared);
       expect(() => p.x25519(a, new Uint8Array(32))).toThrow(); // u = 0 has small order
     }
-    fc.assert(fc.property(key32, key32, (s, t) => {
-      expect(bytesToHex(browser.x25519Base(s))).toBe(bytesToHex(node.x25519Base(s)));
-      const T = node.x25519Base(t);
-      expect(bytesToHex(browser.x25519(s, T))).toBe(bytesToHex(node.x25519(s, T)));
-    }), { numRuns: 30, seed: 13 });
+    fc.assert(
+      fc.property(key32, key32, (s, t) => {
+        expect(bytesToHex(browser.x25519Base(s))).toBe(bytesToHex(node.x25519Base(s)));
+        const T = node.x25519Base(t);
+        expect(bytesToHex(browser.x25519(s, T))).toBe(bytesToHex(node.x25519(s, T)));
+      }),
+      { numRuns: 30, seed: 13 },
+    );
   });
 
   it("HKDF-SHA256 and ChaCha20-Poly1305 (each opens what the other sealed; tampering fails)", () => {
-    fc.assert(fc.property(key32, bytes(0, 64), bytes(0, 400), (ikm, salt, msg) => {
-      const okm = node.hkdfSha256(ikm, salt, new TextEncoder().encode("obol-seal-v1"), 44);
-      expect(bytesToHex(browser.hkdfSha256(ikm, salt, new TextEncoder().encode("obol-seal-v1"), 44))).toBe(bytesToHex(okm));
-      const [k, n, aad] = [okm.subarray(0, 32), okm.subarray(32), salt];
-      const sealedNode = node.chachaPolySeal(k, n, aad, msg);
-      expect(bytesToHex(browser.chachaPolySeal(k, n, aad, msg))).toBe(bytesToHex(sealedNode));
-      expect(bytesToHex(browser.chachaPolyOpen(k, n, aad, sealedNode))).toBe(bytesToHex(msg));
-      const bad = sealedNode.slice();
-      bad[0]! ^= 1;
-      expect(() => browser.chachaPolyOpen(k, n, aad, bad)).toThrow();
-      expect(() => node.chachaPolyOpen(k, n, aad, bad)).toThrow();
-    }), { numRuns: 40, seed: 13 });
+    fc.assert(
+      fc.property(key32, bytes(0, 64), bytes(0, 400), (ikm, salt, msg) => {
+        const okm = node.hkdfSha256(ikm, salt, new TextEncoder().encode("obol-seal-v1"), 44);
+        expect(bytesToHex(browser.hkdfSha256(ikm, salt, new TextEncoder().encode("obol-seal-v1"), 44))).toBe(
+          bytesToHex(okm),
+        );
+        const [k, n, aad] = [okm.subarray(0, 32), okm.subarray(32), salt];
+        const sealedNode = node.chachaPolySeal(k, n, aad, msg);
+        expect(bytesToHex(browser.chachaPolySeal(k, n, aad, msg))).toBe(bytesToHex(sealedNode));
+        expect(bytesToHex(browser.chachaPolyOpen(k, n, aad, sealedNode))).toBe(bytesToHex(msg));
+        const bad = sealedNode.slice();
+        bad[0]! ^= 1;
+        expect(() => browser.chachaPolyOpen(k, n, aad, bad)).toThrow();
+        expect(() => node.chachaPolyOpen(k, n, aad, bad)).toThrow();
+      }),
+      { numRuns: 40, seed: 13 },
+    );
   });
 
   it("randomness: right lengths, distinct draws, randomInt in range and covering it", () => {

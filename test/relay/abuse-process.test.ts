@@ -21,7 +21,12 @@ describe("relay process under a socket flood", () => {
     const directoryFile = join(dir, "directory.json");
     writeFileSync(directoryFile, JSON.stringify({ entries: [] }));
     const relay = await spawnFixture<{ ready: true; multiaddrs: string[] }>(fixture, [
-      JSON.stringify({ dataDir: join(dir, "a"), address: randomAddress(), directoryFile, logFile: join(dir, "relay.log") }),
+      JSON.stringify({
+        dataDir: join(dir, "a"),
+        address: randomAddress(),
+        directoryFile,
+        logFile: join(dir, "relay.log"),
+      }),
     ]);
     const sockets: Socket[] = [];
     const client = await createObolNode({ listen: [] });
@@ -32,7 +37,11 @@ describe("relay process under a socket flood", () => {
       let fds = baseFds;
       let rss = baseRss;
       for (const address of relay.ready.multiaddrs) {
-        const port = Number(multiaddr(address).getComponents().find((c) => c.name === "tcp")!.value);
+        const port = Number(
+          multiaddr(address)
+            .getComponents()
+            .find((c) => c.name === "tcp")!.value,
+        );
         for (let i = 0; i < 300; i++) {
           const s = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" });
           s.on("error", () => {});

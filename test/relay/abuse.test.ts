@@ -50,7 +50,10 @@ describe("mixing queue fair share and receipts (finding 5)", () => {
       const sent = 600;
       for (let i = 0; i < sent; i++) attacker.send(buildPacket(route, drop, new Uint8Array(0), 50_000));
       await waitFor(() => a!.relay.stats.received >= sent, 60_000);
-      await waitFor(() => a!.relay.stats.accepted + Object.values(a!.relay.stats.dropped).reduce((x, y) => x + y, 0) >= sent, 60_000);
+      await waitFor(
+        () => a!.relay.stats.accepted + Object.values(a!.relay.stats.dropped).reduce((x, y) => x + y, 0) >= sent,
+        60_000,
+      );
       const credit = credited; // onPacket calls of both relays; b saw nothing yet (delays are 50 s)
       expect(b!.relay.stats.received).toBe(0);
       // Every receipt and every credit is for a packet that waits in the queue.
@@ -127,7 +130,8 @@ describe("stream limits (finding 6)", () => {
       const [a] = net.relays;
       const target = multiaddr(a!.entry.multiaddr);
       const streams: Stream[] = [];
-      for (let i = 0; i < 8; i++) streams.push(await attacker.dialProtocol(target, MIX_PROTOCOL, { signal: AbortSignal.timeout(10_000) }));
+      for (let i = 0; i < 8; i++)
+        streams.push(await attacker.dialProtocol(target, MIX_PROTOCOL, { signal: AbortSignal.timeout(10_000) }));
       // Streams beyond the per-peer cap are reset by the relay.
       await waitFor(() => (a!.relay.stats.dropped["stream-limit"] ?? 0) >= 4, 20_000);
       await waitFor(() => streams.filter((s) => s.status === "open").length <= 4, 20_000);
@@ -142,8 +146,13 @@ describe("stream limits (finding 6)", () => {
     const attacker = await createObolNode({ listen: [] });
     try {
       const [a] = net.relays;
-      const stream = await attacker.dialProtocol(multiaddr(a!.entry.multiaddr), MIX_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
-      const frame = encodeFrame({ type: "packet", packet: new Uint8Array(layout.packetSize), attachment: new Uint8Array(0) }, layout);
+      const stream = await attacker.dialProtocol(multiaddr(a!.entry.multiaddr), MIX_PROTOCOL, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      const frame = encodeFrame(
+        { type: "packet", packet: new Uint8Array(layout.packetSize), attachment: new Uint8Array(0) },
+        layout,
+      );
       // One byte every 200 ms would take ~9 minutes for a whole frame; every byte resets the idle timeout.
       for (let i = 0; stream.status === "open" && i < 150; i++) {
         stream.send(frame.subarray(i, i + 1));

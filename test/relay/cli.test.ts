@@ -34,11 +34,26 @@ async function runRelay(extra: string[] = []) {
   out.on("data", (d) => (printed += String(d)));
   const key = devPrivateKey(0); // the deployer holds the tokens to stake
   const done = command.run(
-    ["--role", "gateway", "--data-dir", dataDir, "--rpc-url", chain.rpcUrl, "--key", key, "--json", "--cover-rate", "0", ...extra],
+    [
+      "--role",
+      "gateway",
+      "--data-dir",
+      dataDir,
+      "--rpc-url",
+      chain.rpcUrl,
+      "--key",
+      key,
+      "--json",
+      "--cover-rate",
+      "0",
+      ...extra,
+    ],
     { log: silentLogger(), out, signal: controller.signal },
   );
   await waitFor(() => printed.includes("\n"), 60_000);
-  return { summary: JSON.parse(printed.trim()) as Record<string, string>, stop: () => {
+  return {
+    summary: JSON.parse(printed.trim()) as Record<string, string>,
+    stop: () => {
       controller.abort();
       return done;
     },
@@ -48,7 +63,11 @@ async function runRelay(extra: string[] = []) {
 describe("obol relay", () => {
   it("registers on first start, reuses its keys and updates its multiaddr on restart, exits 0 on abort", async () => {
     const first = await runRelay();
-    const clients = await connectChain({ rpcUrl: chain.rpcUrl, privateKey: devPrivateKey(0), deployment: readDeployment(dataDir) });
+    const clients = await connectChain({
+      rpcUrl: chain.rpcUrl,
+      privateKey: devPrivateKey(0),
+      deployment: readDeployment(dataDir),
+    });
     const record = await readRelay(clients);
     expect(record.status).toBe("active");
     expect(record.role).toBe("gateway");
@@ -64,7 +83,11 @@ describe("obol relay", () => {
 
   it("refuses a missing --role with a usage error", async () => {
     await expect(
-      command.run(["--data-dir", dataDir, "--key", devPrivateKey(0)], { log: silentLogger(), out: new PassThrough(), signal: new AbortController().signal }),
+      command.run(["--data-dir", dataDir, "--key", devPrivateKey(0)], {
+        log: silentLogger(),
+        out: new PassThrough(),
+        signal: new AbortController().signal,
+      }),
     ).rejects.toThrow(/--role/);
   });
 });

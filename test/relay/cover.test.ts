@@ -21,7 +21,8 @@ describe("relay cover loops", () => {
     );
     const [gw, , m1, m2, m3] = net.relays.map((r) => r.entry);
     const layersOf = (route: ReturnType<typeof loopRoute>) => route!.map((e) => (e.role === "gateway" ? "g" : e.layer));
-    for (const self of [gw, m1, m2, m3]) expect(layersOf(loopRoute(net.snapshot, self!.relay))).toEqual(["g", 1, 2, 3, "g"]);
+    for (const self of [gw, m1, m2, m3])
+      expect(layersOf(loopRoute(net.snapshot, self!.relay))).toEqual(["g", 1, 2, 3, "g"]);
     expect(loopRoute(net.snapshot, gw!.relay)!.at(-1)!.relay).toBe(gw!.relay);
     expect(loopRoute(net.snapshot, gw!.relay)![0]!.relay).not.toBe(gw!.relay);
     expect(loopRoute(net.snapshot, m2!.relay)![2]!.relay).toBe(m2!.relay);

@@ -20,11 +20,20 @@ describe("DelayQueue", () => {
         const out: number[] = [];
         // The clock is frozen while pushing, so every item's due time is exactly push time + delay.
         let frozen: number | null = performance.now();
-        const queue = new DelayQueue<number>({ onDue: (i) => out.push(i), capacity: 100, now: () => frozen ?? performance.now() });
-        delays.forEach((d, i) => { queue.push(i, d); });
+        const queue = new DelayQueue<number>({
+          onDue: (i) => out.push(i),
+          capacity: 100,
+          now: () => frozen ?? performance.now(),
+        });
+        delays.forEach((d, i) => {
+          queue.push(i, d);
+        });
         frozen = null;
         await waitUntil(() => out.length === delays.length);
-        const expected = delays.map((d, i) => ({ d, i })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.i);
+        const expected = delays
+          .map((d, i) => ({ d, i }))
+          .sort((a, b) => a.d - b.d || a.i - b.i)
+          .map((x) => x.i);
         expect(out).toEqual(expected);
       }),
       { numRuns: 30 },

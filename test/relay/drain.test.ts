@@ -12,7 +12,14 @@ describe("relay stop", () => {
     try {
       const [a, b] = net.relays;
       const link = await openClientLink(client, a!.entry.multiaddr);
-      link.send(buildPacket([a!.entry, b!.entry], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }, new Uint8Array(0), 9_000));
+      link.send(
+        buildPacket(
+          [a!.entry, b!.entry],
+          { action: "drop", delayMs: 0, slot: new Uint8Array(0) },
+          new Uint8Array(0),
+          9_000,
+        ),
+      );
       await waitFor(() => a!.relay.queued === 1);
       expect(b!.relay.stats.received).toBe(0);
       await a!.relay.stop();

@@ -75,7 +75,13 @@ export async function startRelays(
     const deps = { db, log: silentLogger(), libp2p: node } as unknown as SchemeDeps; // free needs no chain
     // A test's own relay side replaces the free scheme's; everything else stays the free scheme.
     const scheme = options.relayScheme ? { ...free, relay: options.relayScheme } : free;
-    const components = { ...deps, log: options.log?.() ?? silentLogger(), scheme, directory: () => snapshot, epoch: options.epoch ?? (() => 1n) };
+    const components = {
+      ...deps,
+      log: options.log?.() ?? silentLogger(),
+      scheme,
+      directory: () => snapshot,
+      epoch: options.epoch ?? (() => 1n),
+    };
     const relay = createRelay(components, {
       address: entry.relay,
       ...(options.queueCapacity ? { queueCapacity: options.queueCapacity } : {}),
@@ -106,7 +112,11 @@ export function buildPacket(
   message = new Uint8Array(0),
   delayMs = 0,
 ): Uint8Array {
-  const keys = deriveHopSecrets({ group: x25519Group, sessionKey: x25519Group.randomSecretKey(), publicKeys: route.map((e) => e.mixKey) });
+  const keys = deriveHopSecrets({
+    group: x25519Group,
+    sessionKey: x25519Group.randomSecretKey(),
+    publicKeys: route.map((e) => e.mixKey),
+  });
   const hops: HopInstruction[] = route.map((_, i) =>
     i < route.length - 1 ? { action: "forward", next: route[i + 1]!.relay, delayMs, slot: new Uint8Array(0) } : final,
   );
@@ -114,7 +124,10 @@ export function buildPacket(
 }
 
 /** A client-side mix link: send frames to a relay, collect the frames it sends back. */
-export async function openClientLink(node: ObolNode, target: string): Promise<{ stream: Stream; received: Frame[]; send: (packet: Uint8Array) => void }> {
+export async function openClientLink(
+  node: ObolNode,
+  target: string,
+): Promise<{ stream: Stream; received: Frame[]; send: (packet: Uint8Array) => void }> {
   const stream = await node.dialProtocol(multiaddr(target), MIX_PROTOCOL, { signal: AbortSignal.timeout(5_000) });
   const received: Frame[] = [];
   const reader = new FrameReader(layout, ["packet", "receipt"]);
@@ -125,7 +138,11 @@ export async function openClientLink(node: ObolNode, target: string): Promise<{ 
       // the relay reset the stream (garbage tests); received keeps what came before
     }
   })();
-  return { stream, received, send: (packet) => void stream.send(encodeFrame({ type: "packet", packet, attachment: new Uint8Array(0) }, layout)) };
+  return {
+    stream,
+    received,
+    send: (packet) => void stream.send(encodeFrame({ type: "packet", packet, attachment: new Uint8Array(0) }, layout)),
+  };
 }
 
 /** Polls `condition` every 20 ms until it holds or `ms` passes. */

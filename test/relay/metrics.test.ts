@@ -33,7 +33,15 @@ beforeAll(async () => {
     sources: () => ({ directory: () => snapshot, epoch: () => 1n }),
     metrics: { host: "127.0.0.1", port: 0 },
   });
-  snapshot.entries.push({ relay: address, role: "mix", mixKey: relay.mixPublicKey, blsKey: new Uint8Array(0), multiaddr: relay.multiaddrs[0]!, stake: 1n, layer: 1 });
+  snapshot.entries.push({
+    relay: address,
+    role: "mix",
+    mixKey: relay.mixPublicKey,
+    blsKey: new Uint8Array(0),
+    multiaddr: relay.multiaddrs[0]!,
+    stake: 1n,
+    layer: 1,
+  });
   exit.snapshot.entries.push(snapshot.entries.at(-1)!);
   client = await createObolNode({ listen: [] });
 });
@@ -98,7 +106,9 @@ describe("relay metrics endpoint", () => {
     expect((await fetch(new URL("/nope", other), { signal: AbortSignal.timeout(10_000) })).status).toBe(404);
     const { RelayMetrics, MetricsServerError } = await import("../../src/relay/metrics.js");
     const second = new RelayMetrics({ relay: address, role: "mix" });
-    await expect(second.serve({ host: "127.0.0.1", port: Number(other.port) })).rejects.toBeInstanceOf(MetricsServerError);
+    await expect(second.serve({ host: "127.0.0.1", port: Number(other.port) })).rejects.toBeInstanceOf(
+      MetricsServerError,
+    );
   });
 });
 
@@ -110,9 +120,14 @@ describe("obol status --watch", () => {
     let text = "";
     out.on("data", (chunk) => (text += String(chunk)));
     const dead = "http://127.0.0.1:1/metrics"; // port 1: nothing listens, connection refused
-    const code = await command.run(["--watch", "--metrics", relay.metricsUrl!, "--metrics", dead, "--count", "2", "--interval", "0.05"], {
-      out, log: silentLogger(), signal: new AbortController().signal,
-    });
+    const code = await command.run(
+      ["--watch", "--metrics", relay.metricsUrl!, "--metrics", dead, "--count", "2", "--interval", "0.05"],
+      {
+        out,
+        log: silentLogger(),
+        signal: new AbortController().signal,
+      },
+    );
     expect(code).toBe(0);
     const tables = text.split(/^\S+Z {2}/m).filter(Boolean);
     expect(tables).toHaveLength(2);

@@ -72,13 +72,25 @@ function setup(role: "mix" | "gateway", maxPerMailbox = 4) {
   const publicKey = x25519Group.publicKey(secretKey);
   const packet = (first: Hop, slotByte = ACCEPT) => {
     const other = x25519Group.publicKey(x25519Group.randomSecretKey());
-    const keys = deriveHopSecrets({ group: x25519Group, sessionKey: x25519Group.randomSecretKey(), publicKeys: [publicKey, other] });
+    const keys = deriveHopSecrets({
+      group: x25519Group,
+      sessionKey: x25519Group.randomSecretKey(),
+      publicKeys: [publicKey, other],
+    });
     const hop0 = { ...first, slot: Uint8Array.of(slotByte) } as HopInstruction;
     const hops: HopInstruction[] =
       hop0.action === "forward" ? [hop0, { action: "drop", delayMs: 0, slot: Uint8Array.of(0) }] : [hop0];
-    return createPacket({ group: x25519Group, params, ephemeralKey: keys.ephemeralKey, secrets: keys.secrets.slice(0, hops.length), hops, message: new Uint8Array(0) });
+    return createPacket({
+      group: x25519Group,
+      params,
+      ephemeralKey: keys.ephemeralKey,
+      secrets: keys.secrets.slice(0, hops.length),
+      hops,
+      message: new Uint8Array(0),
+    });
   };
-  const run = (p: Uint8Array) => processPacket(context, { packet: p, attachment: new Uint8Array(0), fromPeer: "peer", epoch: 9n });
+  const run = (p: Uint8Array) =>
+    processPacket(context, { packet: p, attachment: new Uint8Array(0), fromPeer: "peer", epoch: 9n });
   return { db, scheme, context, known, packet, run };
 }
 
@@ -106,7 +118,10 @@ describe("relay pipeline", () => {
 
   it("a scheme that throws: counted as scheme-error, its writes undone", async () => {
     const { scheme, packet, run } = setup("mix");
-    expect(await run(packet({ action: "loop", delayMs: 0 }, THROW))).toMatchObject({ kind: "drop", reason: "scheme-error" });
+    expect(await run(packet({ action: "loop", delayMs: 0 }, THROW))).toMatchObject({
+      kind: "drop",
+      reason: "scheme-error",
+    });
     expect(scheme.credits()).toBe(0);
   });
 
@@ -121,14 +136,19 @@ describe("relay pipeline", () => {
 
   it("rejects absurd delays, unknown next hops, deliver at a mix, and full mailboxes, each by name", async () => {
     const mix = setup("mix");
-    expect(await mix.run(mix.packet({ action: "forward", next: mix.known, delayMs: 1_001 }))).toMatchObject({ reason: "delay-too-large" });
-    expect(await mix.run(mix.packet({ action: "forward", next: randomAddress(), delayMs: 0 }))).toMatchObject({ reason: "unknown-next-hop" });
+    expect(await mix.run(mix.packet({ action: "forward", next: mix.known, delayMs: 1_001 }))).toMatchObject({
+      reason: "delay-too-large",
+    });
+    expect(await mix.run(mix.packet({ action: "forward", next: randomAddress(), delayMs: 0 }))).toMatchObject({
+      reason: "unknown-next-hop",
+    });
     const mailbox = randomBytes(32);
     expect(await mix.run(mix.packet({ action: "deliver", mailbox, delayMs: 0 }))).toMatchObject({ reason: "bad-hop" });
     expect(mix.scheme.credits()).toBe(0);
 
     const gw = setup("gateway", 2);
-    for (let i = 0; i < 2; i++) expect((await gw.run(gw.packet({ action: "deliver", mailbox, delayMs: 0 }))).kind).toBe("deliver");
+    for (let i = 0; i < 2; i++)
+      expect((await gw.run(gw.packet({ action: "deliver", mailbox, delayMs: 0 }))).kind).toBe("deliver");
     expect(await gw.run(gw.packet({ action: "deliver", mailbox, delayMs: 0 }))).toMatchObject({ reason: "inbox-full" });
     expect(gw.context.inbox!.count(mailbox)).toBe(2);
     expect(gw.scheme.credits()).toBe(2);

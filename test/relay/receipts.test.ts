@@ -35,7 +35,8 @@ describe("receipts", () => {
         { role: "mix", layer: 1 },
         { role: "gateway", layer: 4 },
       ],
-      { relayScheme: () => {
+      {
+        relayScheme: () => {
           const s = new RecordingScheme();
           schemes.push(s);
           return s;
@@ -46,9 +47,13 @@ describe("receipts", () => {
     try {
       const [a, b, c] = net.relays;
       const link = await openClientLink(client, a!.entry.multiaddr);
-      for (let i = 0; i < 3; i++) link.send(buildPacket([a!.entry, b!.entry, c!.entry], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }));
+      for (let i = 0; i < 3; i++)
+        link.send(buildPacket([a!.entry, b!.entry, c!.entry], { action: "drop", delayMs: 0, slot: new Uint8Array(0) }));
       await waitFor(() => schemes[0]!.receipted.length === 3 && schemes[1]!.receipted.length === 3);
-      for (const [i, next] of [[0, b!], [1, c!]] as const) {
+      for (const [i, next] of [
+        [0, b!],
+        [1, c!],
+      ] as const) {
         expect(schemes[i]!.receipted.map((r) => r.ref).sort()).toEqual([...schemes[i]!.accepted].sort());
         expect(new Set(schemes[i]!.receipted.map((r) => r.fromPeer))).toEqual(new Set([next.node.peerId.toString()]));
       }

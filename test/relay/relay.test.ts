@@ -32,7 +32,12 @@ describe("relays on loopback", () => {
   it("carries a real Sphinx packet through 5 hops into the exit gateway's inbox, with receipts hop by hop", async () => {
     const pullKey = randomBytes(32);
     const message = new TextEncoder().encode("hello through five hops");
-    const packet = buildPacket(route(), { action: "deliver", mailbox: mailboxId(pullKey), delayMs: 0, slot: new Uint8Array(0) }, message, 3);
+    const packet = buildPacket(
+      route(),
+      { action: "deliver", mailbox: mailboxId(pullKey), delayMs: 0, slot: new Uint8Array(0) },
+      message,
+      3,
+    );
     const link = await openClientLink(client, gwIn.entry.multiaddr);
     link.send(packet);
     await waitFor(() => gwOut.relay.stats.delivered === 1);
@@ -41,12 +46,20 @@ describe("relays on loopback", () => {
     await waitFor(() => [gwIn, mix1, mix2, mix3].every((r) => r.relay.stats.receiptsReceived === 1));
     for (const r of [gwIn, mix1, mix2, mix3]) expect(r.relay.stats.forwarded).toBe(1);
 
-    const pulled = await pullInbox(client, { gateway: multiaddr(gwOut.entry.multiaddr), pullKey, bodySize: layout.bodySize });
+    const pulled = await pullInbox(client, {
+      gateway: multiaddr(gwOut.entry.multiaddr),
+      pullKey,
+      bodySize: layout.bodySize,
+    });
     expect(pulled.remaining).toBe(0);
     expect(pulled.bodies).toHaveLength(1);
     expect(unframeMessage(pulled.bodies[0]!)).toEqual(message);
     // Pulled messages are gone.
-    const again = await pullInbox(client, { gateway: multiaddr(gwOut.entry.multiaddr), pullKey, bodySize: layout.bodySize });
+    const again = await pullInbox(client, {
+      gateway: multiaddr(gwOut.entry.multiaddr),
+      pullKey,
+      bodySize: layout.bodySize,
+    });
     expect(again.bodies).toHaveLength(0);
     link.stream.abort(new Error("done"));
   });
@@ -76,7 +89,9 @@ describe("relays on loopback", () => {
     const fwdBefore = gwIn.relay.stats.forwarded;
     for (const p of [tampered, lowOrder, slow, stranger]) link.send(p);
     const d = gwIn.relay.stats.dropped;
-    await waitFor(() => d["bad-hmac"] === 1 && d["bad-point"] === 1 && d["delay-too-large"] === 1 && d["unknown-next-hop"] === 1);
+    await waitFor(
+      () => d["bad-hmac"] === 1 && d["bad-point"] === 1 && d["delay-too-large"] === 1 && d["unknown-next-hop"] === 1,
+    );
     expect(gwIn.relay.stats.forwarded).toBe(fwdBefore);
     link.stream.abort(new Error("done"));
   });
@@ -94,7 +109,14 @@ describe("relays on loopback", () => {
     const pullKey = randomBytes(32);
     const good = await openClientLink(client, mix1.entry.multiaddr);
     const delivered = gwOut.relay.stats.delivered;
-    good.send(buildPacket([mix1.entry, mix2.entry, mix3.entry, gwOut.entry], { action: "deliver", mailbox: mailboxId(pullKey), delayMs: 0, slot: new Uint8Array(0) }));
+    good.send(
+      buildPacket([mix1.entry, mix2.entry, mix3.entry, gwOut.entry], {
+        action: "deliver",
+        mailbox: mailboxId(pullKey),
+        delayMs: 0,
+        slot: new Uint8Array(0),
+      }),
+    );
     await waitFor(() => gwOut.relay.stats.delivered === delivered + 1);
     good.stream.abort(new Error("done"));
   });
@@ -112,13 +134,24 @@ describe("relays on loopback", () => {
     const full = randomBytes(32);
     const link = await openClientLink(client, mix3.entry.multiaddr);
     for (let i = 0; i < 3; i++)
-      link.send(buildPacket([mix3.entry, gwOut.entry], { action: "deliver", mailbox: mailboxId(full), delayMs: 0, slot: new Uint8Array(0) }));
+      link.send(
+        buildPacket([mix3.entry, gwOut.entry], {
+          action: "deliver",
+          mailbox: mailboxId(full),
+          delayMs: 0,
+          slot: new Uint8Array(0),
+        }),
+      );
     const delivered = gwOut.relay.stats.delivered;
     await waitFor(() => gwOut.relay.stats.delivered === delivered + 3 || gwOut.relay.stats.delivered >= delivered + 3);
     const expected = 8 * (2 + 5 + layout.bodySize);
     expect(await measure(empty)).toBe(expected);
     expect(await measure(full)).toBe(expected);
-    const after = await pullInbox(client, { gateway: multiaddr(gwOut.entry.multiaddr), pullKey: full, bodySize: layout.bodySize });
+    const after = await pullInbox(client, {
+      gateway: multiaddr(gwOut.entry.multiaddr),
+      pullKey: full,
+      bodySize: layout.bodySize,
+    });
     expect(after.bodies).toHaveLength(0); // the measured pull already took the three
     link.stream.abort(new Error("done"));
   });
@@ -137,7 +170,14 @@ describe("random packets over the wire", () => {
     expect(link.received).toHaveLength(0); // no receipt for any of them
     const pullKey = randomBytes(32);
     const delivered = gwOut.relay.stats.delivered;
-    link.send(buildPacket([mix2.entry, mix3.entry, gwOut.entry], { action: "deliver", mailbox: mailboxId(pullKey), delayMs: 0, slot: new Uint8Array(0) }));
+    link.send(
+      buildPacket([mix2.entry, mix3.entry, gwOut.entry], {
+        action: "deliver",
+        mailbox: mailboxId(pullKey),
+        delayMs: 0,
+        slot: new Uint8Array(0),
+      }),
+    );
     await waitFor(() => gwOut.relay.stats.delivered === delivered + 1);
     link.stream.abort(new Error("done"));
   });
@@ -154,7 +194,11 @@ describe("inbox protocol abuse", () => {
     short.send(Uint8Array.of(1, 3, 1, 2, 3));
     await short.close();
     await waitFor(() => (d["frame-truncated"] ?? 0) === before.truncated + 1);
-    const fine = await pullInbox(client, { gateway: multiaddr(gwOut.entry.multiaddr), pullKey: randomBytes(32), bodySize: layout.bodySize });
+    const fine = await pullInbox(client, {
+      gateway: multiaddr(gwOut.entry.multiaddr),
+      pullKey: randomBytes(32),
+      bodySize: layout.bodySize,
+    });
     expect(fine.bodies).toHaveLength(0);
   });
 });

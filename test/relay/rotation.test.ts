@@ -34,13 +34,26 @@ let deployer: ChainClients;
 
 beforeAll(async () => {
   chain = await startLocalChain({ port: 0 });
-  const deployment = await deployObol({ rpcUrl: chain.rpcUrl, dataDir: mkdtempSync(join(tmpdir(), "obol-rot-deploy-")), parameters: { ObolCore: { epochDuration: 3_600n } } });
+  const deployment = await deployObol({
+    rpcUrl: chain.rpcUrl,
+    dataDir: mkdtempSync(join(tmpdir(), "obol-rot-deploy-")),
+    parameters: { ObolCore: { epochDuration: 3_600n } },
+  });
   const [admin, operator] = devAccounts(2);
   deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: admin! });
   relayChain = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: operator! });
   const { sendContractTx } = await import("../../src/chain/tx.js");
   const { obolTokenAbi } = await import("../../src/chain/abi/ObolToken.js");
-  await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [relayChain.account, 10n ** 21n] }, "fund");
+  await sendContractTx(
+    deployer,
+    {
+      address: deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      functionName: "transfer",
+      args: [relayChain.account, 10n ** 21n],
+    },
+    "fund",
+  );
 }, 300_000);
 afterAll(async () => {
   await chain?.stop();
@@ -56,21 +69,55 @@ describe("mix-key rotation per epoch", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-rot-"));
     const ring = MixKeyRing.open(dataDir);
     const first = ring.any().publicKey;
-    const { activeFrom } = await registerRelay(relayChain, { role: "gateway", mixKey: first, multiaddr: "/ip4/127.0.0.1/tcp/1", stake: 10n ** 21n });
+    const { activeFrom } = await registerRelay(relayChain, {
+      role: "gateway",
+      mixKey: first,
+      multiaddr: "/ip4/127.0.0.1/tcp/1",
+      stake: 10n ** 21n,
+    });
     const db = openDatabase(join(dataDir, "relay.sqlite"));
     const replay = new ReplayStore(db);
     let clock = 0;
-    const rotator = new KeyRotator({ ring, directory: chainKeyDirectory(relayChain), replay, log: silentLogger(), graceMs: 60_000, now: () => clock });
+    const rotator = new KeyRotator({
+      ring,
+      directory: chainKeyDirectory(relayChain),
+      replay,
+      log: silentLogger(),
+      graceMs: 60_000,
+      now: () => clock,
+    });
     const pipeline: PipelineParameters = {
-      group: x25519Group, params, secretKey: ring.any().secretKey, mixKeys: ring,
+      group: x25519Group,
+      params,
+      secretKey: ring.any().secretKey,
+      mixKeys: ring,
       scheme: free.relay({ db, log: silentLogger() } as unknown as SchemeDeps & { relay: `0x${string}` }),
-      replay, committer: new GroupCommitter({ db }), inbox: null, maxDelayMs: 10_000, knowsRelay: () => true, log: silentLogger(),
+      replay,
+      committer: new GroupCommitter({ db }),
+      inbox: null,
+      maxDelayMs: 10_000,
+      knowsRelay: () => true,
+      log: silentLogger(),
     };
     const entryFor = async (epoch: bigint): Promise<DirectoryEntry> =>
       (await readDirectory(relayChain, { epoch })).entries.find((e) => getAddress(e.relay) === relayChain.account)!;
     const packetFor = (mixKey: Uint8Array) =>
-      buildPacket([{ relay: relayChain.account, role: "gateway", mixKey, blsKey: new Uint8Array(0), multiaddr: "", stake: 1n, layer: 0 }], { action: "drop", delayMs: 0, slot: new Uint8Array(0) });
-    const run = (packet: Uint8Array, epoch: bigint) => processPacket(pipeline, { packet, attachment: new Uint8Array(0), fromPeer: "p", epoch });
+      buildPacket(
+        [
+          {
+            relay: relayChain.account,
+            role: "gateway",
+            mixKey,
+            blsKey: new Uint8Array(0),
+            multiaddr: "",
+            stake: 1n,
+            layer: 0,
+          },
+        ],
+        { action: "drop", delayMs: 0, slot: new Uint8Array(0) },
+      );
+    const run = (packet: Uint8Array, epoch: bigint) =>
+      processPacket(pipeline, { packet, attachment: new Uint8Array(0), fromPeer: "p", epoch });
 
     // Epoch E: the registered key is in force; the relay registers E+1's key.
     const E = activeFrom;
@@ -78,7 +125,12 @@ describe("mix-key rotation per epoch", () => {
     await rotator.onEpoch(E);
     const inE = await entryFor(E);
     expect(inE.mixKey).toEqual(first);
-    const [nextOnChain] = await relayChain.publicClient.readContract({ address: relayChain.deployment.contracts.RelayRegistry, abi: (await import("../../src/chain/abi/RelayRegistry.js")).relayRegistryAbi, functionName: "keysAt", args: [relayChain.account, E + 1n] });
+    const [nextOnChain] = await relayChain.publicClient.readContract({
+      address: relayChain.deployment.contracts.RelayRegistry,
+      abi: (await import("../../src/chain/abi/RelayRegistry.js")).relayRegistryAbi,
+      functionName: "keysAt",
+      args: [relayChain.account, E + 1n],
+    });
     const second = hexToBytes(nextOnChain);
     expect(second).not.toEqual(first);
     expect(ring.secretFor(second)).toBeDefined(); // the secret was on disk before the transaction
@@ -106,7 +158,9 @@ describe("mix-key rotation per epoch", () => {
     clock += 60_001;
     rotator.tick();
     expect(ring.secretFor(first)).toBeUndefined();
-    expect(readdirSync(join(dataDir, MIX_KEYS_DIR)).some((f) => f.startsWith(Buffer.from(first).toString("hex")))).toBe(false);
+    expect(readdirSync(join(dataDir, MIX_KEYS_DIR)).some((f) => f.startsWith(Buffer.from(first).toString("hex")))).toBe(
+      false,
+    );
     expect(replay.countForEpoch(E)).toBe(0);
     expect(replay.countForEpoch(E + 1n)).toBe(3);
     expect(await run(packetFor(first), E + 1n)).toMatchObject({ kind: "drop", reason: "bad-hmac" });

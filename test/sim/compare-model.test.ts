@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import { interval, standardAdversaries, summariseLinking, type LinkingSummary } from "../../src/sim/compare/adversaries.js";
+import {
+  interval,
+  standardAdversaries,
+  summariseLinking,
+  type LinkingSummary,
+} from "../../src/sim/compare/adversaries.js";
 import { indexTranscript, linkingAttack, type Transcript } from "../../src/sim/compare/linking.js";
 import { seededRandom } from "../../src/sim/random.js";
 import type { HopObservation, SentPacket } from "../../src/sim/compare/instrument.js";
@@ -40,20 +45,44 @@ function synthetic(seed: string, leaky: boolean, { replies = 0 } = {}): Transcri
   for (let p = 0; p < 240; p++) {
     const c = Math.floor(random() * 4);
     const builder = p < replies ? (c + 1) % 4 : c; // a reply: built (and paid) by another client, sent by c
-    const route = [gateways[c % 2]!, ...layers.map((l) => l[Math.floor(random() * 2)]!), gateways[Math.floor(random() * 2)]!];
+    const route = [
+      gateways[c % 2]!,
+      ...layers.map((l) => l[Math.floor(random() * 2)]!),
+      gateways[Math.floor(random() * 2)]!,
+    ];
     const ss = route.map(() => `0x${(++counter).toString(16).padStart(64, "0")}` as Hex);
     let t = p * 60 + random() * 30;
     sent.push({ t, sender: clients[builder]!, kind: p < replies ? "reply" : "payload", route, ss });
     route.forEach((relay, hop) => {
       if (hop > 0) t += (hop <= 3 ? -200 * Math.log(1 - random()) : 0) + 2;
       const slot = leaky ? Uint8Array.from([...tags[builder]!, ...payBytes(8)]) : new Uint8Array(0);
-      observations.push({ t, relay, fromPeer: hop === 0 ? `client-${c}` : peerOf(route[hop - 1]!), nextHop: route[hop + 1] ?? null, slot, attachment: new Uint8Array(0), packetRef: hex(bytes(32)), ss: ss[hop]! });
+      observations.push({
+        t,
+        relay,
+        fromPeer: hop === 0 ? `client-${c}` : peerOf(route[hop - 1]!),
+        nextHop: route[hop + 1] ?? null,
+        slot,
+        attachment: new Uint8Array(0),
+        packetRef: hex(bytes(32)),
+        ss: ss[hop]!,
+      });
     });
   }
   const relays = [...gateways, ...layers.flat()];
   return {
-    observations, receipts: [], sent,
-    chainLogs: leaky ? clients.map((from, i) => ({ block: 1n, timestamp: 0n, from, contract: "Deposit", topics: [], data: hex(tags[i]!) })) : [],
+    observations,
+    receipts: [],
+    sent,
+    chainLogs: leaky
+      ? clients.map((from, i) => ({
+          block: 1n,
+          timestamp: 0n,
+          from,
+          contract: "Deposit",
+          topics: [],
+          data: hex(tags[i]!),
+        }))
+      : [],
     relayPeers: new Map(relays.map((r) => [peerOf(r), r])),
     clientPeers: new Map(clients.map((a, i) => [`client-${i}`, a])),
     clients,
@@ -62,12 +91,18 @@ function synthetic(seed: string, leaky: boolean, { replies = 0 } = {}): Transcri
   };
 }
 
-const directory = (t: Transcript) => [...t.roles].map(([relay, role]) => ({ relay: relay as Address, role: role as "gateway" | "mix", layer: role === "gateway" ? 0 : [0, 0, 1, 1, 2, 2, 3, 3][Number.parseInt(relay.slice(-2), 16) - 0x20]! }));
+const directory = (t: Transcript) =>
+  [...t.roles].map(([relay, role]) => ({
+    relay: relay as Address,
+    role: role as "gateway" | "mix",
+    layer: role === "gateway" ? 0 : [0, 0, 1, 1, 2, 2, 3, 3][Number.parseInt(relay.slice(-2), 16) - 0x20]!,
+  }));
 const seeds = ["a", "b", "c"];
-const runAll = (leaky: boolean) => seeds.map((seed) => {
-  const t = synthetic(seed, leaky);
-  return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
-});
+const runAll = (leaky: boolean) =>
+  seeds.map((seed) => {
+    const t = synthetic(seed, leaky);
+    return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
+  });
 
 describe("linking adversaries on known inputs", () => {
   const free = runAll(false);
@@ -75,7 +110,15 @@ describe("linking adversaries on known inputs", () => {
   const byId = (summary: LinkingSummary[], id: string) => summary.find((l) => l.adversary === id)!;
 
   it("names the adversaries from the directory by role and layer", () => {
-    expect(standardAdversaries(directory(synthetic("a", false))).map((a) => a.id)).toEqual(["E1", "E1-reply", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
+    expect(standardAdversaries(directory(synthetic("a", false))).map((a) => a.id)).toEqual([
+      "E1",
+      "E1-reply",
+      "E2-mix",
+      "E2-chain",
+      "E4",
+      "E4+2",
+      "E4-n-1",
+    ]);
   });
 
   it("finds the sender tag of a deliberately leaky scheme, and says it leaks", () => {
@@ -109,10 +152,11 @@ describe("linking adversaries on known inputs", () => {
   });
 
   it("finds who a reply goes to when the reply block carries its builder's tag, and not under free", () => {
-    const run = (leaky: boolean) => seeds.map((seed) => {
-      const t = synthetic(seed, leaky, { replies: 120 });
-      return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
-    });
+    const run = (leaky: boolean) =>
+      seeds.map((seed) => {
+        const t = synthetic(seed, leaky, { replies: 120 });
+        return { seed, results: standardAdversaries(directory(t)).map((a) => linkingAttack(indexTranscript(t), a)) };
+      });
     const leak = byId(summariseLinking(run(true), run(false)), "E1-reply");
     expect(leak.perSeed.every((r) => r.targets > 20)).toBe(true);
     expect(leak.accuracy.mean).toBe(1); // the builder's deposit on chain names its tag
@@ -130,7 +174,13 @@ describe("linking adversaries on known inputs", () => {
       expect(ix.senderOf[packet]).not.toBe(t.sent[packet]!.sender);
     }
     // The entry gateway plus every mix trace each packet to the connection it came from: all correct only if truth is the replier.
-    const all = linkingAttack(ix, { id: "all", description: "every relay", relays: [...t.roles.keys()] as Address[], global: false, chain: false });
+    const all = linkingAttack(ix, {
+      id: "all",
+      description: "every relay",
+      relays: [...t.roles.keys()] as Address[],
+      global: false,
+      chain: false,
+    });
     expect(all.accuracy).toBe(1);
   });
 
@@ -138,7 +188,14 @@ describe("linking adversaries on known inputs", () => {
     const t = synthetic("n", false);
     const mix = [...t.roles.keys()].find((r) => t.roles.get(r) === "mix")! as Address;
     const ix = indexTranscript(t);
-    const alone = linkingAttack(ix, { id: "n-1", description: "", relays: [mix], global: true, chain: false, nMinus1: mix });
+    const alone = linkingAttack(ix, {
+      id: "n-1",
+      description: "",
+      relays: [mix],
+      global: true,
+      chain: false,
+      nMinus1: mix,
+    });
     expect(alone.targets).toBeGreaterThan(0);
     expect(alone.accuracy).toBe(1); // no cover traffic from the mix: every target singled out
     // The mix sends a loop of its own right after every arrival: each one leaves before the target.
@@ -146,16 +203,51 @@ describe("linking adversaries on known inputs", () => {
     for (const o of t.observations.filter((x) => x.relay === mix)) {
       const ss = `0x${"f".repeat(8)}${o.ss.slice(10)}` as Hex;
       covered.sent.push({ t: o.t, sender: mix, kind: "loop", route: [addr(0x10)], ss: [ss] });
-      covered.observations.push({ t: o.t + 1, relay: addr(0x10), fromPeer: `peer-${mix.slice(-2)}`, nextHop: null, slot: new Uint8Array(0), attachment: new Uint8Array(0), packetRef: ss, ss });
+      covered.observations.push({
+        t: o.t + 1,
+        relay: addr(0x10),
+        fromPeer: `peer-${mix.slice(-2)}`,
+        nextHop: null,
+        slot: new Uint8Array(0),
+        attachment: new Uint8Array(0),
+        packetRef: ss,
+        ss,
+      });
     }
-    const defended = linkingAttack(indexTranscript(covered), { id: "n-1", description: "", relays: [mix], global: true, chain: false, nMinus1: mix });
+    const defended = linkingAttack(indexTranscript(covered), {
+      id: "n-1",
+      description: "",
+      relays: [mix],
+      global: true,
+      chain: false,
+      nMinus1: mix,
+    });
     expect(defended.targets).toBe(alone.targets);
     expect(defended.accuracy).toBeLessThan(0.1);
   });
 
   it("leaves out seeds where the adversary saw nothing, instead of counting them as wrong", () => {
-    const r = (seed: string, targets: number, correct: number) => ({ seed, results: [{ adversary: "E", description: "", targets, correct, accuracy: targets ? correct / targets : 0, pairTargets: 0, pairCorrect: 0, pairAccuracy: null, chance: targets ? 0.5 : 0, uniform: 0.5 }] });
-    const [l] = summariseLinking([r("a", 10, 6), r("b", 0, 0), r("c", 10, 6)], [r("a", 10, 5), r("b", 10, 5), r("c", 10, 5)]);
+    const r = (seed: string, targets: number, correct: number) => ({
+      seed,
+      results: [
+        {
+          adversary: "E",
+          description: "",
+          targets,
+          correct,
+          accuracy: targets ? correct / targets : 0,
+          pairTargets: 0,
+          pairCorrect: 0,
+          pairAccuracy: null,
+          chance: targets ? 0.5 : 0,
+          uniform: 0.5,
+        },
+      ],
+    });
+    const [l] = summariseLinking(
+      [r("a", 10, 6), r("b", 0, 0), r("c", 10, 6)],
+      [r("a", 10, 5), r("b", 10, 5), r("c", 10, 5)],
+    );
     expect(l!.perSeed).toHaveLength(3);
     expect(l!.accuracy).toEqual({ mean: 0.6, low: 0.6, high: 0.6, n: 2 });
     expect(l!.chance.mean).toBe(0.5);
@@ -172,7 +264,14 @@ describe("linking adversaries on known inputs", () => {
 });
 
 describe("scale model", () => {
-  const assumptions = { relayCounts: [10, 1_000], hopsPerRelayPerEpoch: 100, epochSeconds: 3_600, amortiseEpochs: 10, blockGasLimit: 1_000_000, blockSeconds: 12 };
+  const assumptions = {
+    relayCounts: [10, 1_000],
+    hopsPerRelayPerEpoch: 100,
+    epochSeconds: 3_600,
+    amortiseEpochs: 10,
+    blockGasLimit: 1_000_000,
+    blockSeconds: 12,
+  };
 
   it("scales each class by what makes it recur", () => {
     const operations = [
@@ -181,8 +280,19 @@ describe("scale model", () => {
       { contract: "PaymentChannels", op: "openChannel", count: 12, gasUsed: 1_200n }, // pair: 100 per pair
       { contract: "PaymentChannels", op: "deploy", count: 1, gasUsed: 9_999_999n }, // once: never per epoch
     ];
-    const [small, large] = scaleCost("channels", channels.costs, { operations, relays: 4, pairs: 12, hops: 500 }, assumptions);
-    expect(small!.byClass).toEqual({ hop: 2 * 10 * 100, relay: 100 * 10, epoch: 0, pair: (100 * 10 * 9) / 10, once: 0 });
+    const [small, large] = scaleCost(
+      "channels",
+      channels.costs,
+      { operations, relays: 4, pairs: 12, hops: 500 },
+      assumptions,
+    );
+    expect(small!.byClass).toEqual({
+      hop: 2 * 10 * 100,
+      relay: 100 * 10,
+      epoch: 0,
+      pair: (100 * 10 * 9) / 10,
+      once: 0,
+    });
     expect(small!.gasPerEpoch).toBe(2_000 + 1_000 + 900);
     expect(small!.gasPerHop).toBeCloseTo(3_900 / 1_000);
     expect(small!.shareOfChainCapacity).toBeCloseTo(3_900 / (1_000_000 * 300));

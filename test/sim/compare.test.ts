@@ -23,7 +23,18 @@ describe("obol compare", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-test-"));
     const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));
     try {
-      const report = await runComparison({ schemes: ["free", "channels"], gateways: 1, mixesPerLayer: 1, clients: 2, durationS: 3, seed: "7", seeds: 2, dataDir, log: silentLogger(), signal });
+      const report = await runComparison({
+        schemes: ["free", "channels"],
+        gateways: 1,
+        mixesPerLayer: 1,
+        clients: 2,
+        durationS: 3,
+        seed: "7",
+        seeds: 2,
+        dataDir,
+        log: silentLogger(),
+        signal,
+      });
       const dir = await writeReport(report, { out });
       const json = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as CompareReport;
       expect(validateReport(json)).toEqual([]);
@@ -35,7 +46,9 @@ describe("obol compare", () => {
       expect(free!.payouts.total).toBe("0");
       expect(free!.hops).toBeGreaterThan(0);
       // Channels: contract deployed and channels opened (receipts); what relays were paid is the same in the event query and the receipts, and claims never report more.
-      expect(channels!.gas.operations.map((o) => `${o.contract}.${o.op}`)).toEqual(expect.arrayContaining(["PaymentChannels.deploy", "PaymentChannels.openChannel"]));
+      expect(channels!.gas.operations.map((o) => `${o.contract}.${o.op}`)).toEqual(
+        expect.arrayContaining(["PaymentChannels.deploy", "PaymentChannels.openChannel"]),
+      );
       expect(BigInt(channels!.payouts.total)).toBeGreaterThan(0n);
       expect(channels!.payouts.consistent).toBe(true);
       for (const r of channels!.relays) {
@@ -53,7 +66,15 @@ describe("obol compare", () => {
       expect(channels!.dropper.injectedDrops).toBeGreaterThan(0);
       // Every adversary ran on both schemes' real transcripts, for both seeds (the second a further workload on the same network), paired with free.
       expect(json.seeds).toEqual(["7", "7.2"]);
-      expect(channels!.linking.map((l) => l.adversary)).toEqual(["E1", "E1-reply", "E2-mix", "E2-chain", "E4", "E4+2", "E4-n-1"]);
+      expect(channels!.linking.map((l) => l.adversary)).toEqual([
+        "E1",
+        "E1-reply",
+        "E2-mix",
+        "E2-chain",
+        "E4",
+        "E4+2",
+        "E4-n-1",
+      ]);
       expect(channels!.linking.every((l) => l.perSeed.map((r) => r.seed).join() === "7,7.2")).toBe(true);
       // The global observer scores every packet leaving the network, so it has targets in both seeds, hence a verdict.
       const e4 = channels!.linking.find((l) => l.adversary === "E4")!;
@@ -68,13 +89,24 @@ describe("obol compare", () => {
         expect(svg.startsWith("<svg")).toBe(true);
         expect(readFileSync(join(dir, "report.md"), "utf8")).toContain(`](${c.file})`);
       }
-      expect(json.charts.map((c) => c.file)).toEqual(expect.arrayContaining(["gas-per-1000-hops.svg", "payment-bytes.svg", "relay-cpu.svg", "latency.svg", "payout-vs-forwarded.svg", "scale.svg"]));
+      expect(json.charts.map((c) => c.file)).toEqual(
+        expect.arrayContaining([
+          "gas-per-1000-hops.svg",
+          "payment-bytes.svg",
+          "relay-cpu.svg",
+          "latency.svg",
+          "payout-vs-forwarded.svg",
+          "scale.svg",
+        ]),
+      );
 
       // The validator is not a rubber stamp: tampered copies are refused, naming the problem.
       const tampered = structuredClone(json);
       const ch = tampered.schemes[1] as SchemeRun;
       ch.relays[0]!.paid = (BigInt(ch.relays[0]!.paid) + 1n).toString();
-      expect(validateReport(tampered).join("\n")).toMatch(/relay gateway-0 received .* in Transfer events but .* in the run's receipts/);
+      expect(validateReport(tampered).join("\n")).toMatch(
+        /relay gateway-0 received .* in Transfer events but .* in the run's receipts/,
+      );
       const overclaimed = structuredClone(json);
       const oc = (overclaimed.schemes[1] as SchemeRun).relays[1]!;
       oc.claimReported = (BigInt(oc.paid) + 1n).toString();
@@ -108,8 +140,36 @@ describe("obol compare", () => {
   it("writes nothing but the invalid copy when the report breaks a rule", async () => {
     const out = mkdtempSync(join(tmpdir(), "obol-compare-out-"));
     try {
-      const broken = { version: 1, createdAt: new Date().toISOString(), seed: "1", durationS: 1, topology: { gateways: 1, mixesPerLayer: 1, clients: 1 }, chain: { rpcUrl: null, epochSeconds: 3600 },
-        workload: { messagesPerS: 0.5, payloadPerS: 2, loopPerS: 0.5, dropPerS: 0.5, meanDelayMs: 200, relayLoopPerS: 0.2 }, schemes: [], scale: { assumptions: { relayCounts: [1000], hopsPerRelayPerEpoch: 1, epochSeconds: 1, amortiseEpochs: 1, blockGasLimit: 1, blockSeconds: 1 }, rows: [] }, conclusions: ["x"], charts: [] } as unknown as CompareReport;
+      const broken = {
+        version: 1,
+        createdAt: new Date().toISOString(),
+        seed: "1",
+        durationS: 1,
+        topology: { gateways: 1, mixesPerLayer: 1, clients: 1 },
+        chain: { rpcUrl: null, epochSeconds: 3600 },
+        workload: {
+          messagesPerS: 0.5,
+          payloadPerS: 2,
+          loopPerS: 0.5,
+          dropPerS: 0.5,
+          meanDelayMs: 200,
+          relayLoopPerS: 0.2,
+        },
+        schemes: [],
+        scale: {
+          assumptions: {
+            relayCounts: [1000],
+            hopsPerRelayPerEpoch: 1,
+            epochSeconds: 1,
+            amortiseEpochs: 1,
+            blockGasLimit: 1,
+            blockSeconds: 1,
+          },
+          rows: [],
+        },
+        conclusions: ["x"],
+        charts: [],
+      } as unknown as CompareReport;
       const error = await writeReport(broken, { out }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ReportInvalidError);
       expect((error as ReportInvalidError).problems.join()).toMatch(/schemes/);
@@ -128,7 +188,12 @@ describe("obol compare", () => {
     [{ schemes: ["free"], durationS: 0 }, "durationS"],
     [{ schemes: ["free"], dropFraction: 1 }, "dropFraction"],
   ] as const)("refuses %j naming %s before starting anything", async (options, field) => {
-    const error = await runComparison({ ...(options as object), dataDir: tmpdir(), log: silentLogger(), signal } as Parameters<typeof runComparison>[0]).catch((e: unknown) => e);
+    const error = await runComparison({
+      ...(options as object),
+      dataDir: tmpdir(),
+      log: silentLogger(),
+      signal,
+    } as Parameters<typeof runComparison>[0]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CompareInputError);
     expect((error as CompareInputError).field).toBe(field);
   });

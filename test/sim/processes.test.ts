@@ -34,18 +34,34 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 }
 
 async function keyAt(chain: ChainClients, epoch: bigint): Promise<Uint8Array> {
-  const [mixKey] = await chain.publicClient.readContract({ address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "keysAt", args: [chain.account, epoch] });
+  const [mixKey] = await chain.publicClient.readContract({
+    address: chain.deployment.contracts.RelayRegistry,
+    abi: relayRegistryAbi,
+    functionName: "keysAt",
+    args: [chain.account, epoch],
+  });
   return hexToBytes(mixKey);
 }
 const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 describe("devnet with one process per relay and client", () => {
-  it("delivers messages between client processes across a mix-key rotation, reports a SIGKILLed relay, and shuts the rest down cleanly", { timeout: 600_000 }, async () => {
+  it("delivers messages between client processes across a mix-key rotation, reports a SIGKILLed relay, and shuts the rest down cleanly", {
+    timeout: 600_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-procs-"));
     const crashes: ChildExit[] = [];
     net = await startProcessNetwork({
-      scheme: "free", dataDir, gateways: 2, mixesPerLayer: 1, clients: 2, rates: { ...DEFAULT_RATES, meanDelayMs: 50 },
-      messagesPerS: 1, seed: "procs", log: silentLogger(), signal: new AbortController().signal, onCrash: (e) => crashes.push(e),
+      scheme: "free",
+      dataDir,
+      gateways: 2,
+      mixesPerLayer: 1,
+      clients: 2,
+      rates: { ...DEFAULT_RATES, meanDelayMs: 50 },
+      messagesPerS: 1,
+      seed: "procs",
+      log: silentLogger(),
+      signal: new AbortController().signal,
+      onCrash: (e) => crashes.push(e),
     });
     // Five relays, five different hosts, five different OS processes.
     const hosts = net.relays.map((r) => r.host);
@@ -62,19 +78,30 @@ describe("devnet with one process per relay and client", () => {
     // Epoch boundary: every relay has registered its next key; after the switch clients build
     // for the new keys and messages still get through (relays also accept the old key in grace).
     const epoch = await currentEpoch(net.deployer);
-    await until("every relay registered next epoch's key", async () => {
-      for (const r of net!.relays) if (equal(await keyAt(r.chain, epoch + 1n), await keyAt(r.chain, epoch))) return false;
-      return true;
-    }, 240_000);
+    await until(
+      "every relay registered next epoch's key",
+      async () => {
+        for (const r of net!.relays)
+          if (equal(await keyAt(r.chain, epoch + 1n), await keyAt(r.chain, epoch))) return false;
+        return true;
+      },
+      240_000,
+    );
     const boundary = Date.now();
     await advanceDevChainToEpoch(net.deployer, epoch + 1n);
     await ensureEpochOpen(net.deployer);
-    await until("messages sent after the key switch delivered", () => {
-      const { sent } = deliveries(net!);
-      const after = [...sent.entries()].filter(([, at]) => at > boundary + 5_000).map(([id]) => id);
-      const received = new Set(net!.clients.flatMap((c) => c.child.lines.filter((l) => l.type === "received").map((l) => String(l.id))));
-      return after.filter((id) => received.has(id)).length >= 2;
-    }, 240_000);
+    await until(
+      "messages sent after the key switch delivered",
+      () => {
+        const { sent } = deliveries(net!);
+        const after = [...sent.entries()].filter(([, at]) => at > boundary + 5_000).map(([id]) => id);
+        const received = new Set(
+          net!.clients.flatMap((c) => c.child.lines.filter((l) => l.type === "received").map((l) => String(l.id))),
+        );
+        return after.filter((id) => received.has(id)).length >= 2;
+      },
+      240_000,
+    );
 
     // A crash nobody asked for: reported with its signal and log file.
     const victim = net.relays.find((r) => r.role === "mix")!;
@@ -86,7 +113,9 @@ describe("devnet with one process per relay and client", () => {
 
     // Everyone else stops on SIGTERM with exit code 0 (queues drained, stores closed).
     const exits = await net.stop();
-    expect(exits.map((e) => e.name).sort()).toEqual([...net.clients.map((c) => c.name), ...net.relays.filter((r) => r !== victim).map((r) => r.name)].sort());
+    expect(exits.map((e) => e.name).sort()).toEqual(
+      [...net.clients.map((c) => c.name), ...net.relays.filter((r) => r !== victim).map((r) => r.name)].sort(),
+    );
     for (const e of exits) expect(e, describeExit(e)).toMatchObject({ code: 0, expected: true });
     expect(crashes).toHaveLength(1);
   });

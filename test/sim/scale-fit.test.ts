@@ -9,14 +9,22 @@ import { growthOf, type ScaleProbe } from "../../src/sim/compare/scale-probe.js"
 
 describe("fitExponent", () => {
   it("recovers an exact power law with a zero-width interval", () => {
-    const fit = fitExponent([[10, 3 * 10 ** 2], [100, 3 * 100 ** 2], [1000, 3 * 1000 ** 2]])!;
+    const fit = fitExponent([
+      [10, 3 * 10 ** 2],
+      [100, 3 * 100 ** 2],
+      [1000, 3 * 1000 ** 2],
+    ])!;
     expect(fit.exponent).toBeCloseTo(2, 10);
     expect(fit.low).toBeCloseTo(2, 10);
     expect(fit.high).toBeCloseTo(2, 10);
   });
 
   it("widens the interval with noise (t with one degree of freedom) and covers the true exponent", () => {
-    const fit = fitExponent([[10, 10 * 1.2], [100, 100 / 1.2], [1000, 1000 * 1.2]])!;
+    const fit = fitExponent([
+      [10, 10 * 1.2],
+      [100, 100 / 1.2],
+      [1000, 1000 * 1.2],
+    ])!;
     expect(fit.exponent).toBeCloseTo(1, 1);
     expect(fit.low!).toBeLessThan(1);
     expect(fit.high!).toBeGreaterThan(1);
@@ -26,18 +34,38 @@ describe("fitExponent", () => {
   });
 
   it("has no interval with two points and no fit with one N", () => {
-    expect(fitExponent([[10, 5], [100, 50]])).toEqual({ exponent: 1, low: null, high: null, points: 2 });
-    expect(fitExponent([[10, 5], [10, 6]])).toBeNull();
+    expect(
+      fitExponent([
+        [10, 5],
+        [100, 50],
+      ]),
+    ).toEqual({ exponent: 1, low: null, high: null, points: 2 });
+    expect(
+      fitExponent([
+        [10, 5],
+        [10, 6],
+      ]),
+    ).toBeNull();
     expect(fitExponent([])).toBeNull();
   });
 });
 
 describe("growthOf", () => {
-  const op = (name: string, calls: number, gas: number, failed: string | null = null) => ({ op: name, calls, gasPerEpoch: gas, meanGas: calls ? gas / calls : 0, failed });
+  const op = (name: string, calls: number, gas: number, failed: string | null = null) => ({
+    op: name,
+    calls,
+    gasPerEpoch: gas,
+    meanGas: calls ? gas / calls : 0,
+    failed,
+  });
   const probes: ScaleProbe[] = [
     { relays: 10, seconds: 1, operations: [op("S.commit", 10, 1_000), op("S.snapshot", 1, 100)] },
     { relays: 100, seconds: 1, operations: [op("S.commit", 100, 10_000), op("S.snapshot", 1, 10_000)] },
-    { relays: 1000, seconds: 1, operations: [op("S.commit", 0, 0, "block gas limit"), op("S.snapshot", 0, 0, "block gas limit")] },
+    {
+      relays: 1000,
+      seconds: 1,
+      operations: [op("S.commit", 0, 0, "block gas limit"), op("S.snapshot", 0, 0, "block gas limit")],
+    },
   ];
 
   it("fits only where the operation ran and keeps the failure at its N", () => {
@@ -50,8 +78,17 @@ describe("growthOf", () => {
   });
 
   it("marks every operation failing at an N whose whole probe failed", () => {
-    const [commit] = growthOf([probes[0]!, probes[1]!, { relays: 1000, seconds: 1, operations: [], failed: "probe failed: timeout" }]);
-    expect(commit!.points.at(-1)).toEqual({ relays: 1000, gasPerEpoch: null, calls: 0, failed: "probe failed: timeout" });
+    const [commit] = growthOf([
+      probes[0]!,
+      probes[1]!,
+      { relays: 1000, seconds: 1, operations: [], failed: "probe failed: timeout" },
+    ]);
+    expect(commit!.points.at(-1)).toEqual({
+      relays: 1000,
+      gasPerEpoch: null,
+      calls: 0,
+      failed: "probe failed: timeout",
+    });
     expect(commit!.perEpoch!.points).toBe(2);
   });
 });
@@ -66,7 +103,12 @@ describe("measureScale on a real chain", () => {
     const { silentLogger } = await import("../../src/log.js");
     const dataDir = mkdtempSync(join(tmpdir(), "obol-scale-test-"));
     try {
-      const { probes, growth } = await measureScale(devnet, { relayCounts: [3, 6], dataDir, log: silentLogger(), signal: new AbortController().signal });
+      const { probes, growth } = await measureScale(devnet, {
+        relayCounts: [3, 6],
+        dataDir,
+        log: silentLogger(),
+        signal: new AbortController().signal,
+      });
       expect(probes.map((p) => p.relays)).toEqual([3, 6]);
       const calls = (op: string) => growth.find((g) => g.op === op)?.points.map((p) => p.calls);
       expect(calls("PaymentChannels.commitRound")).toEqual([3, 6]);
@@ -84,23 +126,36 @@ describe("measureScale on a real chain", () => {
 });
 
 describe("every scheme's scale epoch", () => {
-  it.each(["tickets", "shopper"])("%s runs its epoch at two N on one chain without a failing operation", async (name) => {
-    const { mkdtempSync, rmSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { measureScale } = await import("../../src/sim/compare/scale-probe.js");
-    const { loadSchemeDevnet } = await import("../../src/schemes/devnet.js");
-    const { silentLogger } = await import("../../src/log.js");
-    const dataDir = mkdtempSync(join(tmpdir(), "obol-scale-test-"));
-    try {
-      const { probes, growth } = await measureScale(await loadSchemeDevnet(name), { relayCounts: [3, 5], dataDir, log: silentLogger(), signal: new AbortController().signal });
-      expect(probes.map((p) => p.failed ?? null)).toEqual([null, null]);
-      const failing = growth.flatMap((g) => g.points.filter((p) => p.failed !== null).map((p) => `${g.op} at ${p.relays}: ${p.failed}`));
-      expect(failing).toEqual([]);
-      // At least one scheme operation (not only the common epoch opening) ran once per relay.
-      expect(growth.some((g) => !g.op.startsWith("RelayRegistry.") && g.points.map((p) => p.calls).join() === "3,5")).toBe(true);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 600_000);
+  it.each(["tickets", "shopper"])(
+    "%s runs its epoch at two N on one chain without a failing operation",
+    async (name) => {
+      const { mkdtempSync, rmSync } = await import("node:fs");
+      const { tmpdir } = await import("node:os");
+      const { join } = await import("node:path");
+      const { measureScale } = await import("../../src/sim/compare/scale-probe.js");
+      const { loadSchemeDevnet } = await import("../../src/schemes/devnet.js");
+      const { silentLogger } = await import("../../src/log.js");
+      const dataDir = mkdtempSync(join(tmpdir(), "obol-scale-test-"));
+      try {
+        const { probes, growth } = await measureScale(await loadSchemeDevnet(name), {
+          relayCounts: [3, 5],
+          dataDir,
+          log: silentLogger(),
+          signal: new AbortController().signal,
+        });
+        expect(probes.map((p) => p.failed ?? null)).toEqual([null, null]);
+        const failing = growth.flatMap((g) =>
+          g.points.filter((p) => p.failed !== null).map((p) => `${g.op} at ${p.relays}: ${p.failed}`),
+        );
+        expect(failing).toEqual([]);
+        // At least one scheme operation (not only the common epoch opening) ran once per relay.
+        expect(
+          growth.some((g) => !g.op.startsWith("RelayRegistry.") && g.points.map((p) => p.calls).join() === "3,5"),
+        ).toBe(true);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    600_000,
+  );
 });

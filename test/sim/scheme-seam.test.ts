@@ -25,7 +25,9 @@ describe("scheme seam", () => {
     expect(paid.length).toBeGreaterThan(0);
     const pattern = new RegExp(paid.join("|"), "i");
     const hits = files(join(root, "src/sim")).flatMap((f) =>
-      readFileSync(f, "utf8").split("\n").flatMap((line, i) => (pattern.test(line) ? [`${f.slice(root.length)}:${i + 1}: ${line.trim()}`] : [])),
+      readFileSync(f, "utf8")
+        .split("\n")
+        .flatMap((line, i) => (pattern.test(line) ? [`${f.slice(root.length)}:${i + 1}: ${line.trim()}`] : [])),
     );
     expect(hits).toEqual([]);
   });
@@ -34,7 +36,10 @@ describe("scheme seam", () => {
     for (const name of SCHEME_NAMES) {
       const text = readFileSync(join(root, `src/schemes/${name}/devnet.ts`), "utf8");
       const imports = [...text.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]!);
-      expect(imports.filter((p) => /\/(sim|client)\//.test(p)), name).toEqual([]);
+      expect(
+        imports.filter((p) => /\/(sim|client)\//.test(p)),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -45,7 +50,8 @@ describe("scheme seam", () => {
       // A scheme with a module deploys contracts the comparison must attribute gas to, and classes name only them.
       expect(devnet.contracts.length > 0, name).toBe(devnet.module !== undefined);
       const own = new Set(devnet.contracts.map((c) => c.name));
-      for (const op of Object.keys(devnet.costs.classes)) expect(own.has(op.split(".")[0]!), `${name}: ${op}`).toBe(true);
+      for (const op of Object.keys(devnet.costs.classes))
+        expect(own.has(op.split(".")[0]!), `${name}: ${op}`).toBe(true);
       if (devnet.costs.pairsFrom) expect(devnet.costs.classes[devnet.costs.pairsFrom], name).toBe("pair");
     }
   });

@@ -27,13 +27,25 @@ const figure = (report: SoakReport, metric: string) => {
 };
 
 describe("soak under channels", () => {
-  it("kills and restarts relays mid-epoch without losing or double-claiming credit, and the chain agrees", { timeout: 1_800_000 }, async () => {
+  it("kills and restarts relays mid-epoch without losing or double-claiming credit, and the chain agrees", {
+    timeout: 1_800_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-soak-paid-"));
     const events: string[] = [];
     try {
       const report = await runSoak({
-        minutes: 2, seed: "paid-1", scheme: "channels", dataDir, clients: 3, gateways: 2, mixesPerLayer: 1, killEveryS: 25,
-        messagesPerS: 0.5, log: silentLogger(), signal: AbortSignal.timeout(1_700_000), onEvent: (t) => events.push(t),
+        minutes: 2,
+        seed: "paid-1",
+        scheme: "channels",
+        dataDir,
+        clients: 3,
+        gateways: 2,
+        mixesPerLayer: 1,
+        killEveryS: 25,
+        messagesPerS: 0.5,
+        log: silentLogger(),
+        signal: AbortSignal.timeout(1_700_000),
+        onEvent: (t) => events.push(t),
       });
       const context = `${report.figures.map((f) => `${f.metric}=${f.value} (${f.note ?? ""})`).join("\n")}\n${events.join("\n")}`;
       // A restart blocks the schedule (≈ 80 s at load 40), so two kills is what a loaded machine fits in 2 minutes.

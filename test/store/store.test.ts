@@ -56,7 +56,9 @@ describe("ReplayStore", () => {
   it("counts tags per epoch and prunes old epochs", () => {
     const replay = new ReplayStore(openDatabase(":memory:"));
     const tags = Array.from({ length: 20 }, () => randomBytes(32));
-    tags.forEach((t, i) => { replay.checkAndInsert(t, BigInt(i % 2)); });
+    tags.forEach((t, i) => {
+      replay.checkAndInsert(t, BigInt(i % 2));
+    });
     expect(replay.countForEpoch(0n)).toBe(10);
     expect(replay.countForEpoch(1n)).toBe(10);
     expect(replay.pruneBefore(1n)).toBe(10);

@@ -87,7 +87,9 @@ describe("web client in Chromium", () => {
     await b.page.reload();
     await b.page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
     await expect(b.page.textContent("#address")).resolves.toBe(b.address);
-    await expect(b.page.locator("#inbox li[data-kind=message] .text").first().textContent()).resolves.toBe("hello bob, from a browser");
+    await expect(b.page.locator("#inbox li[data-kind=message] .text").first().textContent()).resolves.toBe(
+      "hello bob, from a browser",
+    );
     await expect(b.page.locator("#inbox li[data-kind=message] button.reply").count()).resolves.toBe(0);
 
     // Bob closes his page; Alice writes; Bob's gateway keeps it in his mailbox until he opens the page.
@@ -96,7 +98,9 @@ describe("web client in Chromium", () => {
     await a.page.click("#send");
     await a.page.locator("#sent li").nth(1).waitFor({ timeout: 60_000 });
     b = await open(bob, "bob");
-    await b.page.locator("#inbox li[data-kind=message] .text", { hasText: "while you were away" }).waitFor({ timeout: DELIVERY_MS });
+    await b.page
+      .locator("#inbox li[data-kind=message] .text", { hasText: "while you were away" })
+      .waitFor({ timeout: DELIVERY_MS });
   }, 400_000);
 
   it("runs Loopix cover traffic from the page (ObolClient.run): loops and drops reach the gateway, off stops them", async () => {
@@ -110,7 +114,11 @@ describe("web client in Chromium", () => {
     const receivedBefore = relay.stats.received;
     // λL = λD = 0.5/s and λP = 2/s (drops when nothing is queued): wait on the page's counters, no timing assumed.
     await page.waitForSelector("#stats[data-loop]:not([data-loop='0']):not([data-loop='1'])", { timeout: 120_000 });
-    await page.waitForFunction("Number(document.getElementById('stats').dataset.drop) >= 2 && Number(document.getElementById('stats').dataset.receipts) >= 4", null, { timeout: 120_000 });
+    await page.waitForFunction(
+      "Number(document.getElementById('stats').dataset.drop) >= 2 && Number(document.getElementById('stats').dataset.receipts) >= 4",
+      null,
+      { timeout: 120_000 },
+    );
     const counted = await statsOf(page);
     expect(counted.cover).toBe("true");
     expect(Number(counted.payload)).toBe(0); // nothing was sent: every packet so far is cover

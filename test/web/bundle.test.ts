@@ -14,7 +14,15 @@ const ENTRY = "src/web/app/worker.ts";
 /** Bundles `entry` for browsers; returns the module graph and the resolve errors. */
 async function browserGraph(entry: string): Promise<{ inputs: string[]; errors: string[] }> {
   try {
-    const result = await build({ entryPoints: [entry], bundle: true, write: false, platform: "browser", format: "esm", metafile: true, logLevel: "silent" });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      metafile: true,
+      logLevel: "silent",
+    });
     const inputs = (result.metafile as Metafile).inputs;
     return { inputs: Object.keys(inputs).filter((i) => !libsodiumOwnStub(i, inputs)), errors: [] };
   } catch (error) {
@@ -30,17 +38,25 @@ async function browserGraph(entry: string): Promise<{ inputs: string[]; errors: 
  */
 function libsodiumOwnStub(input: string, inputs: Metafile["inputs"]): boolean {
   if (input !== "(disabled):crypto") return false;
-  const importers = Object.entries(inputs).filter(([, v]) => v.imports.some((i) => i.path === input)).map(([k]) => k);
+  const importers = Object.entries(inputs)
+    .filter(([, v]) => v.imports.some((i) => i.path === input))
+    .map(([k]) => k);
   return importers.length > 0 && importers.every((k) => k.startsWith("node_modules/libsodium/"));
 }
 
 /** Why a module must not be in a browser bundle, or null. */
 function forbidden(input: string): string | null {
   if (/^node:|^\(disabled\):/.test(input)) return "Node built-in";
-  if (/\.node$/.test(input) || /node_modules\/(sodium-native|node-gyp-build|require-addon)\//.test(input)) return "native addon";
+  if (/\.node$/.test(input) || /node_modules\/(sodium-native|node-gyp-build|require-addon)\//.test(input))
+    return "native addon";
   if (/node_modules\/(pino|thread-stream|sonic-boom)\//.test(input)) return "Node logger";
-  if (/^src\/platform\/node\//.test(input) || input === "src/store/db.ts" || input === "src/net/node.ts") return "Node backend";
-  if (/^src\/.*\.ts$/.test(input) && /\bBuffer\.(from|concat|alloc)/.test(readFileSync(input, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""))) return "uses the Node Buffer global";
+  if (/^src\/platform\/node\//.test(input) || input === "src/store/db.ts" || input === "src/net/node.ts")
+    return "Node backend";
+  if (
+    /^src\/.*\.ts$/.test(input) &&
+    /\bBuffer\.(from|concat|alloc)/.test(readFileSync(input, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""))
+  )
+    return "uses the Node Buffer global";
   return null;
 }
 
@@ -49,9 +65,19 @@ describe("browser client bundle", () => {
     const { inputs, errors } = await browserGraph(ENTRY);
     expect(errors).toEqual([]);
     // The graph is the real client: the same client, Sphinx and sealing modules as Node, and the browser ports.
-    for (const m of ["src/client/client.ts", "src/crypto/sphinx/header.ts", "src/client/seal.ts", "src/platform/browser/crypto.ts", "src/platform/browser/client-store.ts", "src/platform/browser/libp2p.ts",
+    for (const m of [
+      "src/client/client.ts",
+      "src/crypto/sphinx/header.ts",
+      "src/client/seal.ts",
+      "src/platform/browser/crypto.ts",
+      "src/platform/browser/client-store.ts",
+      "src/platform/browser/libp2p.ts",
       // The channels scheme's client side (issue 13: paid schemes in the page) and its browser ports.
-      "src/schemes/channels/payer.ts", "src/schemes/channels/ticket.ts", "src/platform/browser/secp256k1.ts", "src/web/app/wallet-store.ts"])
+      "src/schemes/channels/payer.ts",
+      "src/schemes/channels/ticket.ts",
+      "src/platform/browser/secp256k1.ts",
+      "src/web/app/wallet-store.ts",
+    ])
       expect(inputs).toContain(m);
     expect(inputs.map((i) => [i, forbidden(i)]).filter(([, why]) => why !== null)).toEqual([]);
   });

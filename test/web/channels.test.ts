@@ -66,7 +66,10 @@ async function send(u: User, to: string, text: string): Promise<void> {
   await u.page.click("#send");
   // Either the packet left or the page shows why not (then fail with the page's own words).
   const sent = u.page.locator("#sent li").nth(before);
-  await Promise.race([sent.waitFor({ timeout: 180_000 }), u.page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 })]);
+  await Promise.race([
+    sent.waitFor({ timeout: 180_000 }),
+    u.page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 }),
+  ]);
   if (!(await sent.isVisible())) throw new Error(`send failed in the page: ${await u.page.textContent("#error")}`);
 }
 
@@ -82,8 +85,17 @@ function gatewayView(gateway: Address, channel: Hex): { seen: number; won: numbe
 
 beforeAll(async () => {
   mkdirSync(join(REPORTS, "2026-01-01T00-00-00"));
-  writeFileSync(join(REPORTS, "2026-01-01T00-00-00", "latency.svg"), '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">latency</text></svg>');
-  web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal, scheme: "channels", reportsDir: REPORTS });
+  writeFileSync(
+    join(REPORTS, "2026-01-01T00-00-00", "latency.svg"),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">latency</text></svg>',
+  );
+  web = await startWeb({
+    port: 0,
+    log: silentLogger(),
+    signal: controller.signal,
+    scheme: "channels",
+    reportsDir: REPORTS,
+  });
   browser = await launchChromium();
 }, 400_000);
 
@@ -149,7 +161,9 @@ describe("web client under the channels scheme, in Chromium", () => {
       else await new Promise((r) => setTimeout(r, 1_000));
     }
     const gw = web.net.relays.find((r) => r.address.toLowerCase() === alice.gateway.toLowerCase())!;
-    const claim = await web.net.scheme.settle({ chain: gw.chain, db: gw.db, log: silentLogger(), libp2p: gw.node, relay: gw.address }).claim();
+    const claim = await web.net.scheme
+      .settle({ chain: gw.chain, db: gw.db, log: silentLogger(), libp2p: gw.node, relay: gw.address })
+      .claim();
     expect(claim.paid).toBeGreaterThan(0n);
     const after = await readChannel(web.net.deployer, alice.account, alice.gateway);
     expect(after.balance).toBeLessThan(OPEN_AMOUNT);
@@ -164,7 +178,12 @@ describe("web client under the channels scheme, in Chromium", () => {
     const row = dash.locator(`tr[data-relay="${alice.gateway.toLowerCase()}"]`);
     await expect(row.locator(".earned").textContent()).resolves.toMatch(/channels [1-9]|channels 0\.0*[1-9]/);
     expect(Number(await row.locator(".claims").textContent())).toBeGreaterThanOrEqual(1);
-    await expect(dash.locator("#layers h3").allTextContents()).resolves.toEqual(["Gateways (entry and exit) (2)", "Mix layer 1 (3)", "Mix layer 2 (3)", "Mix layer 3 (3)"]);
+    await expect(dash.locator("#layers h3").allTextContents()).resolves.toEqual([
+      "Gateways (entry and exit) (2)",
+      "Mix layer 1 (3)",
+      "Mix layer 2 (3)",
+      "Mix layer 3 (3)",
+    ]);
     await expect(dash.textContent("#epoch")).resolves.toMatch(/^epoch \d+ · \d+ s per epoch/);
     await expect(dash.locator("#timeline li").count()).resolves.toBeGreaterThanOrEqual(1);
     await dash.waitForFunction("document.querySelector('#charts img')?.naturalWidth > 0", null, { timeout: 30_000 });

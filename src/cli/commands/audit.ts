@@ -18,9 +18,16 @@ reward pool. See docs/shopper.md.
 
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
-    const { common, values, positionals } = parseCommandArgs("audit", argv, { options: { epoch: { type: "string" } }, positionals: 1 });
-    if (positionals[0] !== "status") throw new UsageError(`unknown subcommand "${positionals[0]}"`, "audit", { hint: "use `obol audit status --epoch N`" });
-    if (values.epoch === undefined || !/^\d+$/.test(String(values.epoch))) throw new UsageError("--epoch N is required (a non-negative integer)", "audit");
+    const { common, values, positionals } = parseCommandArgs("audit", argv, {
+      options: { epoch: { type: "string" } },
+      positionals: 1,
+    });
+    if (positionals[0] !== "status")
+      throw new UsageError(`unknown subcommand "${positionals[0]}"`, "audit", {
+        hint: "use `obol audit status --epoch N`",
+      });
+    if (values.epoch === undefined || !/^\d+$/.test(String(values.epoch)))
+      throw new UsageError("--epoch N is required (a non-negative integer)", "audit");
     const epoch = BigInt(String(values.epoch));
     const chain = await openChain(common);
     const { shopperAuditAbi } = await import("../../chain/abi/ShopperAudit.js");
@@ -49,13 +56,16 @@ ${COMMON_USAGE}`,
     }
     out.write(`epoch ${epoch}: beacon ${/^0x0+$/.test(beacon) ? "not fixed" : beacon}\n`);
     out.write(`commitments (${commitments.filter((c) => c.tagCount > 0n).length}/${commitments.length} relays):\n`);
-    for (const c of commitments) out.write(`  ${c.relay}  ${c.tagCount > 0n ? `${c.tagCount} tags  ${c.root}` : "none"}\n`);
+    for (const c of commitments)
+      out.write(`  ${c.relay}  ${c.tagCount > 0n ? `${c.tagCount} tags  ${c.root}` : "none"}\n`);
     out.write(`revealed loops: ${loops.length}\n`);
     for (const l of loops) {
       const proven = [0, 1, 2, 3, 4].map((h) => ((l.provenMask >> h) & 1 ? "✓" : "·")).join("");
       out.write(`  ${l.auditId.slice(0, 10)}… sender ${l.sender} j=${l.index} ${l.status} hops ${proven}\n`);
     }
-    out.write(`pool ${formatUnits(pool, 18)} OBOL, reserved ${formatUnits(reserved, 18)}, owed ${formatUnits(totalOwed, 18)}\n`);
+    out.write(
+      `pool ${formatUnits(pool, 18)} OBOL, reserved ${formatUnits(reserved, 18)}, owed ${formatUnits(totalOwed, 18)}\n`,
+    );
     return 0;
   },
 };

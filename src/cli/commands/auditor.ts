@@ -44,20 +44,43 @@ ${COMMON_USAGE}`,
 
     const vrf = loadOrCreateVrfKey(common.dataDir);
     const registry = chain.deployment.contracts.RelayRegistry;
-    const keysIn = (epoch: bigint) => chain.publicClient.readContract({ address: registry, abi: relayRegistryAbi, functionName: "keysAt", args: [chain.account, epoch] });
+    const keysIn = (epoch: bigint) =>
+      chain.publicClient.readContract({
+        address: registry,
+        abi: relayRegistryAbi,
+        functionName: "keysAt",
+        args: [chain.account, epoch],
+      });
     const now = await currentEpoch(chain);
     const [mixKey, blsNext] = await keysIn(now + 1n);
     if (blsNext.toLowerCase() !== bytesToHex(vrf.publicKey)) {
-      await sendContractTx(chain, { address: registry, abi: relayRegistryAbi, functionName: "updateKeys", args: [mixKey, bytesToHex(vrf.publicKey)] }, "register VRF key");
+      await sendContractTx(
+        chain,
+        {
+          address: registry,
+          abi: relayRegistryAbi,
+          functionName: "updateKeys",
+          args: [mixKey, bytesToHex(vrf.publicKey)],
+        },
+        "register VRF key",
+      );
       out.write(`registered the VRF key; loops start in epoch ${now + 1n}\n`);
     }
     const network = obolNetwork(await loadScheme("shopper"));
     const db = openDatabase(join(common.dataDir, "relay.sqlite"));
-    const libp2p = await createObolNode({ listen: [], privateKey: await loadOrCreatePeerKey(join(common.dataDir, "auditor")) });
+    const libp2p = await createObolNode({
+      listen: [],
+      privateKey: await loadOrCreatePeerKey(join(common.dataDir, "auditor")),
+    });
     const { DEFAULT_RATES } = await import("../../client/loopix.js");
     const sender = mixSender({ chain, libp2p, layout: network.layout, log });
     const auditor = new Auditor({
-      chain, db, log, libp2p, vrfSecretKey: vrf.secretKey, params: network.params,
+      chain,
+      db,
+      log,
+      libp2p,
+      vrfSecretKey: vrf.secretKey,
+      params: network.params,
       // Clients' delay distribution: loops must not stand out by the delays they ask hops to hold.
       meanDelayMs: numberOption(values["mean-delay-ms"], "--mean-delay-ms", "auditor", DEFAULT_RATES.meanDelayMs),
       send: sender.send,
@@ -76,7 +99,8 @@ ${COMMON_USAGE}`,
           // since they share this account's nonces with the snapshot `sendLoops` may send.
           const [, bls] = await keysIn(epoch);
           if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
-            const run: Promise<void> = auditor.sendLoops(epoch, loops, { signal })
+            const run: Promise<void> = auditor
+              .sendLoops(epoch, loops, { signal })
               .then((sent) => void out.write(`epoch ${epoch}: sent ${sent} loops\n`))
               .catch((error) => log.warn({ err: error }, "sending loops failed"))
               .finally(() => sending.delete(run));

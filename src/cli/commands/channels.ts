@@ -8,7 +8,8 @@ const ACTIONS = ["open", "fund", "close", "list"] as const;
 type Action = (typeof ACTIONS)[number];
 
 function address(value: unknown, flag: string, action: string): Address {
-  if (typeof value !== "string" || !isAddress(value)) throw new UsageError(`${flag} must be an 0x address`, `channels ${action}`);
+  if (typeof value !== "string" || !isAddress(value))
+    throw new UsageError(`${flag} must be an 0x address`, `channels ${action}`);
   return value;
 }
 
@@ -41,7 +42,12 @@ Options:
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
     const { values, common, positionals } = parseCommandArgs("channels", argv, {
-      options: { to: { type: "string" }, with: { type: "string" }, amount: { type: "string" }, "deployment-dir": { type: "string" } },
+      options: {
+        to: { type: "string" },
+        with: { type: "string" },
+        amount: { type: "string" },
+        "deployment-dir": { type: "string" },
+      },
       positionals: 1,
     });
     if (common.help) {
@@ -49,37 +55,64 @@ ${COMMON_USAGE}`,
       return 0;
     }
     const action = positionals[0] as Action;
-    if (!ACTIONS.includes(action)) throw new UsageError(`unknown action "${positionals[0]}"`, "channels", { details: `choose one of: ${ACTIONS.join(", ")}` });
+    if (!ACTIONS.includes(action))
+      throw new UsageError(`unknown action "${positionals[0]}"`, "channels", {
+        details: `choose one of: ${ACTIONS.join(", ")}`,
+      });
     const key = requireKey(common, `channels ${action}`);
     const { readDeployment } = await import("../../chain/deployment-file.js");
     const { connectChain } = await import("../../chain/client.js");
     const ch = await import("../../schemes/channels/chain.js");
-    const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment: readDeployment(values["deployment-dir"] ?? common.dataDir) });
-    const print = (json: unknown, text: string) => out.write(common.json ? `${JSON.stringify(json, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n` : `${text}\n`);
+    const chain = await connectChain({
+      rpcUrl: common.rpcUrl,
+      privateKey: key,
+      deployment: readDeployment(values["deployment-dir"] ?? common.dataDir),
+    });
+    const print = (json: unknown, text: string) =>
+      out.write(
+        common.json ? `${JSON.stringify(json, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n` : `${text}\n`,
+      );
 
     switch (action) {
       case "open":
       case "fund": {
         // --to a,b,c: one channel per relay, each with --amount (relays open one to every other relay).
-        const targets = String(values.to ?? "").split(",").map((t) => address(t, "--to", action));
+        const targets = String(values.to ?? "")
+          .split(",")
+          .map((t) => address(t, "--to", action));
         const units = amount(values.amount, action);
         const { requireGas, requireTokens } = await import("../explain.js");
         const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
         await requireGas(chain);
-        const held = await chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
-        requireTokens(chain.account, held, units * BigInt(targets.length), `${action === "open" ? "opening" : "funding"} ${targets.length === 1 ? "this channel" : `these ${targets.length} channels`}`);
+        const held = await chain.publicClient.readContract({
+          address: chain.deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "balanceOf",
+          args: [chain.account],
+        });
+        requireTokens(
+          chain.account,
+          held,
+          units * BigInt(targets.length),
+          `${action === "open" ? "opening" : "funding"} ${targets.length === 1 ? "this channel" : `these ${targets.length} channels`}`,
+        );
         for (const to of targets) {
-          const hash = action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
+          const hash =
+            action === "open" ? await ch.openChannel(chain, to, units) : await ch.fundChannel(chain, to, units);
           const state = await ch.readChannel(chain, chain.account, to);
-          print({ action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },
-            `${action === "open" ? "opened" : "funded"} channel ${state.id} → ${to}: balance ${formatUnits(state.balance, 18)} OBOL, epoch ${state.epoch} (tx ${hash})`);
+          print(
+            { action, channel: state.id, to, amount: units, balance: state.balance, epoch: state.epoch, tx: hash },
+            `${action === "open" ? "opened" : "funded"} channel ${state.id} → ${to}: balance ${formatUnits(state.balance, 18)} OBOL, epoch ${state.epoch} (tx ${hash})`,
+          );
         }
         return 0;
       }
       case "close": {
         const other = address(values.with, "--with", action);
         const r = await ch.closeChannel(chain, other);
-        const when = r.closureTime ? `; finalize after ${new Date(r.closureTime * 1000).toISOString()} with \`obol channels close --with ${other}\`` : "";
+        const when = r.closureTime
+          ? `; finalize after ${new Date(r.closureTime * 1000).toISOString()} with \`obol channels close --with ${other}\``
+          : "";
         print({ ...r, with: other }, `${r.action} with ${other} (tx ${r.hash})${when}`);
         return 0;
       }
@@ -92,7 +125,9 @@ ${COMMON_USAGE}`,
         if (list.length === 0) out.write("no channels\n");
         for (const c of list) {
           const side = c.source.toLowerCase() === chain.account.toLowerCase() ? `→ ${c.destination}` : `← ${c.source}`;
-          out.write(`${c.id.slice(0, 10)}…  ${side}  ${c.status.padEnd(16)} balance ${formatUnits(c.balance, 18)} OBOL  epoch ${c.epoch}  redeemed index ${c.ticketIndex}\n`);
+          out.write(
+            `${c.id.slice(0, 10)}…  ${side}  ${c.status.padEnd(16)} balance ${formatUnits(c.balance, 18)} OBOL  epoch ${c.epoch}  redeemed index ${c.ticketIndex}\n`,
+          );
         }
         return 0;
       }

@@ -63,7 +63,10 @@ ${COMMON_USAGE}`,
       const result = await scheme.settle({ chain, db, log, libp2p, relay: chain.account }).claim({ signal });
       (await import("../../store/claims.js")).recordClaim(db, result); // the relay's metrics show the last claim's gas
       const balance = await chain.publicClient.readContract({
-        address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account],
+        address: chain.deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "balanceOf",
+        args: [chain.account],
       });
       if (common.json)
         out.write(`${JSON.stringify({ ...result, balance }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);

@@ -8,7 +8,18 @@ import { UsageError } from "../errors.js";
 import { SCHEME_NAMES } from "../../schemes/registry.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 
-const DEFAULTS = { schemes: "free,channels,tickets,shopper", relays: "2,3", clients: 4, duration: 20, seed: "1", seeds: 3, fullSeeds: 10, scale: "10,100", fullScale: "10,100,1000", out: "reports" } as const;
+const DEFAULTS = {
+  schemes: "free,channels,tickets,shopper",
+  relays: "2,3",
+  clients: 4,
+  duration: 20,
+  seed: "1",
+  seeds: 3,
+  fullSeeds: 10,
+  scale: "10,100",
+  fullScale: "10,100,1000",
+  out: "reports",
+} as const;
 
 export const command: Command = {
   name: "compare",
@@ -59,20 +70,33 @@ ${COMMON_USAGE}`,
         keep: { type: "boolean", default: false },
       },
     });
-    const schemes = (values.schemes ?? DEFAULTS.schemes).split(",").map((s) => s.trim()).filter(Boolean);
+    const schemes = (values.schemes ?? DEFAULTS.schemes)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const s of schemes)
-      if (!(SCHEME_NAMES as readonly string[]).includes(s)) throw new UsageError(`unknown scheme "${s}" in --schemes`, "compare", { details: `choose from: ${SCHEME_NAMES.join(", ")}` });
+      if (!(SCHEME_NAMES as readonly string[]).includes(s))
+        throw new UsageError(`unknown scheme "${s}" in --schemes`, "compare", {
+          details: `choose from: ${SCHEME_NAMES.join(", ")}`,
+        });
     const relays = (values.relays ?? DEFAULTS.relays).split(",").map(Number);
     if (relays.length !== 2 || !relays.every((x) => Number.isInteger(x) && x >= 1))
-      throw new UsageError(`--relays must be "G,M" (gateways, mixes per layer; integers ≥ 1), got "${values.relays}"`, "compare");
+      throw new UsageError(
+        `--relays must be "G,M" (gateways, mixes per layer; integers ≥ 1), got "${values.relays}"`,
+        "compare",
+      );
     const clients = numberOption(values.clients, "--clients", "compare", DEFAULTS.clients);
     const durationS = numberOption(values.duration, "--duration", "compare", DEFAULTS.duration);
     const seeds = numberOption(values.seeds, "--seeds", "compare", values.full ? DEFAULTS.fullSeeds : DEFAULTS.seeds);
-    if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be an integer ≥ 1, got "${values.seeds}"`, "compare");
+    if (!Number.isInteger(seeds) || seeds < 1)
+      throw new UsageError(`--seeds must be an integer ≥ 1, got "${values.seeds}"`, "compare");
     const scaleText = values.scale ?? (values.full ? DEFAULTS.fullScale : DEFAULTS.scale);
     const scaleRelays = scaleText === "none" ? [] : scaleText.split(",").map(Number);
     if (!scaleRelays.every((x) => Number.isInteger(x) && x >= 1 && x <= 10_000))
-      throw new UsageError(`--scale must be relay counts like "10,100" (integers in 1..10000) or "none", got "${values.scale}"`, "compare");
+      throw new UsageError(
+        `--scale must be relay counts like "10,100" (integers in 1..10000) or "none", got "${values.scale}"`,
+        "compare",
+      );
     const messagesPerS = numberOption(values.rate, "--rate", "compare", 0.5);
     const dropFraction = numberOption(values.drop, "--drop", "compare", 0.1);
     // The common --rpc-url has a default; only an explicit one replaces the local chain.
@@ -88,15 +112,31 @@ ${COMMON_USAGE}`,
     const progress = new Progress(process.stderr, { schemes: devnets, durationS, seeds, scaleRelays });
     try {
       const report = await runComparison({
-        schemes: schemes as SchemeName[], gateways: relays[0]!, mixesPerLayer: relays[1]!, clients, durationS, seed: values.seed ?? DEFAULTS.seed, seeds,
-        messagesPerS, dropFraction, rpcUrl, dataDir, log: quiet, signal, scaleRelays,
+        schemes: schemes as SchemeName[],
+        gateways: relays[0]!,
+        mixesPerLayer: relays[1]!,
+        clients,
+        durationS,
+        seed: values.seed ?? DEFAULTS.seed,
+        seeds,
+        messagesPerS,
+        dropFraction,
+        rpcUrl,
+        dataDir,
+        log: quiet,
+        signal,
+        scaleRelays,
         onScheme: (scheme, i) => progress.scheme(scheme, i),
         onStep: (scheme, step) => progress.step(scheme, step),
         onProgress: (scheme, p) => progress.traffic(scheme, p),
       });
       progress.stop();
       const dir = await writeReport(report, { out: values.out ?? DEFAULTS.out });
-      out.write(common.json ? `${JSON.stringify({ dir, report })}\n` : `${formatSummary(report)}Report: ${join(dir, "report.md")} (report.json, ${report.charts.length} SVG charts)\n`);
+      out.write(
+        common.json
+          ? `${JSON.stringify({ dir, report })}\n`
+          : `${formatSummary(report)}Report: ${join(dir, "report.md")} (report.json, ${report.charts.length} SVG charts)\n`,
+      );
       return report.schemes.some((s) => s.status === "ok") ? 0 : 1;
     } finally {
       progress.stop();

@@ -23,7 +23,8 @@ ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { common, values } = parseCommandArgs("deploy", argv, { options: { "epoch-seconds": { type: "string" } } });
     const epochSeconds = values["epoch-seconds"];
-    if (epochSeconds !== undefined && !/^[1-9]\d*$/.test(epochSeconds)) throw new UsageError(`--epoch-seconds must be a positive integer, got "${epochSeconds}"`, "deploy");
+    if (epochSeconds !== undefined && !/^[1-9]\d*$/.test(epochSeconds))
+      throw new UsageError(`--epoch-seconds must be a positive integer, got "${epochSeconds}"`, "deploy");
     const { deployObol } = await import("../../chain/deploy.js");
     const { deploymentPath, readDeployment } = await import("../../chain/deployment-file.js");
     if (existsSync(deploymentPath(common.dataDir))) {
@@ -34,10 +35,13 @@ ${COMMON_USAGE}`,
         readDeployment(common.dataDir);
       } catch (error) {
         if (!(error instanceof DeploymentFileInvalidError)) throw error;
-        throw new CliStateError(`${deploymentPath(common.dataDir)} is corrupt; deploying over it would change the deployment's start block`, {
-          details: error.shortMessage,
-          hint: `restore it from a copy (every participant's --deployment-dir holds one), or, to deploy afresh, move ${common.dataDir} aside and run \`obol deploy\` again`,
-        });
+        throw new CliStateError(
+          `${deploymentPath(common.dataDir)} is corrupt; deploying over it would change the deployment's start block`,
+          {
+            details: error.shortMessage,
+            hint: `restore it from a copy (every participant's --deployment-dir holds one), or, to deploy afresh, move ${common.dataDir} aside and run \`obol deploy\` again`,
+          },
+        );
       }
     }
     const { loadSchemeDevnet } = await import("../../schemes/devnet.js");
@@ -52,8 +56,11 @@ ${COMMON_USAGE}`,
     });
     if (common.json) out.write(`${JSON.stringify({ ...deployment, startBlock: deployment.startBlock.toString() })}\n`);
     else {
-      out.write(`deployed on chain ${deployment.chainId} (${deployment.rpcUrl}), from block ${deployment.startBlock}\n`);
-      for (const [name, address] of Object.entries(deployment.contracts)) out.write(`  ${name.padEnd(16)} ${address}\n`);
+      out.write(
+        `deployed on chain ${deployment.chainId} (${deployment.rpcUrl}), from block ${deployment.startBlock}\n`,
+      );
+      for (const [name, address] of Object.entries(deployment.contracts))
+        out.write(`  ${name.padEnd(16)} ${address}\n`);
       out.write(`written to ${common.dataDir}/deployment.json\n`);
     }
     return 0;

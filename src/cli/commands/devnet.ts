@@ -53,22 +53,44 @@ ${COMMON_USAGE}`,
       if (values.processes) {
         const { runProcessDevnet, formatProcessDevnetReport } = await import("../../sim/processes/devnet.js");
         const report = await runProcessDevnet({
-          scheme: common.scheme, durationS, seed, dataDir, messagesPerS, log: quiet, signal, rates: { ...DEFAULT_RATES, meanDelayMs },
+          scheme: common.scheme,
+          durationS,
+          seed,
+          dataDir,
+          messagesPerS,
+          log: quiet,
+          signal,
+          rates: { ...DEFAULT_RATES, meanDelayMs },
           onStep: (step) => live.done(`• ${step}`),
-          onCrash: (exit) => live.done(`! ${exit.name} exited with code ${exit.code ?? "none"} (signal ${exit.signal ?? "none"}); log: ${exit.logFile}`),
+          onCrash: (exit) =>
+            live.done(
+              `! ${exit.name} exited with code ${exit.code ?? "none"} (signal ${exit.signal ?? "none"}); log: ${exit.logFile}`,
+            ),
         });
         out.write(common.json ? `${JSON.stringify(report)}\n` : formatProcessDevnetReport(report));
         return report.messages.delivered > 0 && report.crashes.length === 0 ? 0 : 1;
       }
       const report = await runDevnet({
-        scheme: common.scheme, durationS, seed, dataDir, messagesPerS, log: quiet, signal,
+        scheme: common.scheme,
+        durationS,
+        seed,
+        dataDir,
+        messagesPerS,
+        log: quiet,
+        signal,
         rates: { ...DEFAULT_RATES, meanDelayMs },
         onStep: (step) => live.done(`• ${step}`),
         onProgress: (p) =>
-          live.update(`[${bar(p.elapsedS / Math.max(p.durationS, 1))}] ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s  sent ${p.sent}  delivered ${p.delivered}  replies ${p.repliesReceived}/${p.repliesSent}  relay packets ${p.packets}`),
+          live.update(
+            `[${bar(p.elapsedS / Math.max(p.durationS, 1))}] ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s  sent ${p.sent}  delivered ${p.delivered}  replies ${p.repliesReceived}/${p.repliesSent}  relay packets ${p.packets}`,
+          ),
       });
       live.clear();
-      out.write(common.json ? `${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n` : formatDevnetReport(report));
+      out.write(
+        common.json
+          ? `${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`
+          : formatDevnetReport(report),
+      );
       return report.messages.delivered > 0 || report.aborted ? 0 : 1;
     } finally {
       live.clear();

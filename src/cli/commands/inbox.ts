@@ -25,11 +25,20 @@ Options:
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, positionals, common } = parseCommandArgs("inbox", argv, {
-      options: { "deployment-dir": { type: "string" }, address: { type: "boolean", default: false }, all: { type: "boolean", default: false }, reply: { type: "string" } },
+      options: {
+        "deployment-dir": { type: "string" },
+        address: { type: "boolean", default: false },
+        all: { type: "boolean", default: false },
+        reply: { type: "string" },
+      },
       positionals: 0,
       maxPositionals: 1,
     });
-    const client = await openClient(common, log, { command: "inbox", pays: false, deploymentDir: values["deployment-dir"] });
+    const client = await openClient(common, log, {
+      command: "inbox",
+      pays: false,
+      deploymentDir: values["deployment-dir"],
+    });
     try {
       if (values.address) {
         out.write(common.json ? `${JSON.stringify({ address: client.address })}\n` : `${client.address}\n`);
@@ -37,7 +46,8 @@ ${COMMON_USAGE}`,
       }
       if (values.reply !== undefined) {
         const text = positionals[0];
-        if (text === undefined) throw new (await import("../errors.js")).UsageError("--reply needs the reply text", "inbox");
+        if (text === undefined)
+          throw new (await import("../errors.js")).UsageError("--reply needs the reply text", "inbox");
         const { ClientStateError } = await import("../../client/errors.js");
         const { CliStateError } = await import("../errors.js");
         const { replyTarget } = await import("../../client/store.js");
@@ -63,8 +73,12 @@ ${COMMON_USAGE}`,
       for (const m of shown) {
         const id = bytesToHex(m.id).slice(2);
         const text = new TextDecoder().decode(m.content);
-        if (common.json) out.write(`${JSON.stringify({ kind: m.kind, id, text, canReply: m.canReply, receivedAt: m.receivedAt })}\n`);
-        else out.write(`${m.kind === "reply" ? "reply to" : "message"} ${id.slice(0, 12)}${m.canReply ? " (reply with --reply)" : ""}: ${text}\n`);
+        if (common.json)
+          out.write(`${JSON.stringify({ kind: m.kind, id, text, canReply: m.canReply, receivedAt: m.receivedAt })}\n`);
+        else
+          out.write(
+            `${m.kind === "reply" ? "reply to" : "message"} ${id.slice(0, 12)}${m.canReply ? " (reply with --reply)" : ""}: ${text}\n`,
+          );
       }
       if (!common.json && shown.length === 0) out.write("no new messages\n");
       return 0;
@@ -81,11 +95,16 @@ ${COMMON_USAGE}`,
  *
  * @throws CliStateError without --key-file, or when the key's account has no open channel to the gateway
  */
-async function checkReplyPayable(common: CommonOptions, gateway: Address | null, deploymentDir: string | undefined): Promise<void> {
+async function checkReplyPayable(
+  common: CommonOptions,
+  gateway: Address | null,
+  deploymentDir: string | undefined,
+): Promise<void> {
   const { readDeployment } = await import("../../chain/deployment-file.js");
   const { schemeOf } = await import("../scheme.js");
   const { CliStateError } = await import("../errors.js");
-  if (schemeOf(common, readDeployment(deploymentDir ?? common.dataDir), "inbox") !== "channels" || gateway === null) return;
+  if (schemeOf(common, readDeployment(deploymentDir ?? common.dataDir), "inbox") !== "channels" || gateway === null)
+    return;
   if (!common.key)
     throw new CliStateError("Replying under channels pays for the reply from your own account, and no key was given", {
       hint: "pass --key-file <your key>: the account with an open channel to your gateway (`obol channels open --to <gateway> --amount <OBOL>`)",
@@ -93,8 +112,11 @@ async function checkReplyPayable(common: CommonOptions, gateway: Address | null,
   const chain = await openChain(common, deploymentDir);
   const { readChannel } = await import("../../schemes/channels/chain.js");
   if ((await readChannel(chain, chain.account, gateway)).status !== "open")
-    throw new CliStateError(`Cannot reply: your account ${chain.account} has no open channel to your gateway ${gateway}`, {
-      details: "under channels the replier pays for its reply on its own channel to its gateway",
-      hint: `open one with \`obol channels open --to ${gateway} --amount <OBOL> --key-file <your key>\`, then reply again`,
-    });
+    throw new CliStateError(
+      `Cannot reply: your account ${chain.account} has no open channel to your gateway ${gateway}`,
+      {
+        details: "under channels the replier pays for its reply on its own channel to its gateway",
+        hint: `open one with \`obol channels open --to ${gateway} --amount <OBOL> --key-file <your key>\`, then reply again`,
+      },
+    );
 }

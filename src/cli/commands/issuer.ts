@@ -26,7 +26,14 @@ per deposit only the count signed.
 ${COMMON_USAGE}`,
   async run(argv, { out, log, signal }) {
     const { values, common } = parseCommandArgs("issuer", argv, {
-      options: { price: { type: "string" }, "win-bits": { type: "string" }, stake: { type: "string" }, confirmations: { type: "string" }, listen: { type: "string" }, "deployment-dir": { type: "string" } },
+      options: {
+        price: { type: "string" },
+        "win-bits": { type: "string" },
+        stake: { type: "string" },
+        confirmations: { type: "string" },
+        listen: { type: "string" },
+        "deployment-dir": { type: "string" },
+      },
     });
     if (common.help) {
       out.write(`${command.usage}\n`);
@@ -39,25 +46,52 @@ ${COMMON_USAGE}`,
       return parseUnits(s, 18);
     };
     const winBits = numberOption(values["win-bits"], "--win-bits", "issuer", 0);
-    if (!Number.isInteger(winBits) || winBits > 16) throw new UsageError("--win-bits must be an integer in 0..16", "issuer");
+    if (!Number.isInteger(winBits) || winBits > 16)
+      throw new UsageError("--win-bits must be an integer in 0..16", "issuer");
     const { openChain } = await import("../session.js");
     const { openDatabase } = await import("../../store/db.js");
     const { createObolNode, loadOrCreatePeerKey } = await import("../../net/node.js");
     const { loadBlindBls } = await import("../../crypto/blind/bls.js");
     const { Issuer, serveIssuer } = await import("../../schemes/tickets/issuer.js");
-    const { ensureIssuerRegistered, loadOrCreateIssuerKey, ISSUER_KEY_FILE } = await import("../../schemes/tickets/setup.js");
+    const { ensureIssuerRegistered, loadOrCreateIssuerKey, ISSUER_KEY_FILE } = await import(
+      "../../schemes/tickets/setup.js"
+    );
     const chain = await openChain(common, values["deployment-dir"]);
     const bls = await loadBlindBls();
     const { secretKey, publicKey } = loadOrCreateIssuerKey(join(common.dataDir, ISSUER_KEY_FILE), bls);
-    const registered = await ensureIssuerRegistered(chain, { publicKey, price: units(values.price, "--price", "0.001"), winBits, stake: units(values.stake, "--stake", "1000") });
+    const registered = await ensureIssuerRegistered(chain, {
+      publicKey,
+      price: units(values.price, "--price", "0.001"),
+      winBits,
+      stake: units(values.stake, "--stake", "1000"),
+    });
     const db = openDatabase(join(common.dataDir, "issuer.sqlite"));
-    const libp2p = await createObolNode({ privateKey: await loadOrCreatePeerKey(common.dataDir), ...(values.listen ? { listen: [values.listen] } : {}) });
-    const issuer = new Issuer({ chain, db, log, bls, secretKey, confirmations: numberOption(values.confirmations, "--confirmations", "issuer", 1) });
+    const libp2p = await createObolNode({
+      privateKey: await loadOrCreatePeerKey(common.dataDir),
+      ...(values.listen ? { listen: [values.listen] } : {}),
+    });
+    const issuer = new Issuer({
+      chain,
+      db,
+      log,
+      bls,
+      secretKey,
+      confirmations: numberOption(values.confirmations, "--confirmations", "issuer", 1),
+    });
     const stop = await serveIssuer(libp2p, issuer, log);
     const multiaddrs = libp2p.getMultiaddrs().map(String);
-    writeFileSync(join(common.dataDir, "issuer.json"), `${JSON.stringify({ address: chain.account, multiaddrs }, null, 2)}\n`);
-    out.write(common.json ? `${JSON.stringify({ address: chain.account, registered, multiaddrs })}\n` : `issuer ${chain.account}${registered ? " (registered now)" : ""} serving /obol/issue/1 on\n${multiaddrs.map((m) => `  ${m}`).join("\n")}\n`);
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+    writeFileSync(
+      join(common.dataDir, "issuer.json"),
+      `${JSON.stringify({ address: chain.account, multiaddrs }, null, 2)}\n`,
+    );
+    out.write(
+      common.json
+        ? `${JSON.stringify({ address: chain.account, registered, multiaddrs })}\n`
+        : `issuer ${chain.account}${registered ? " (registered now)" : ""} serving /obol/issue/1 on\n${multiaddrs.map((m) => `  ${m}`).join("\n")}\n`,
+    );
+    await new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
     await stop();
     await libp2p.stop();
     out.write(`stopped; ${issuer.signedTotal()} tokens signed in total\n`);

@@ -25,7 +25,10 @@ ${COMMON_USAGE}`,
     const { privateKeyToAddress, generatePrivateKey } = await import("viem/accounts");
     if (action === "new") {
       if (file === undefined) throw new UsageError("obol key new needs a <file>", "key");
-      if (existsSync(file)) throw new CliStateError(`${file} already exists`, { hint: "choose another file; an existing key is never overwritten" });
+      if (existsSync(file))
+        throw new CliStateError(`${file} already exists`, {
+          hint: "choose another file; an existing key is never overwritten",
+        });
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       const key = generatePrivateKey();
       writeFileSync(file, `${key}\n`, { mode: 0o600, flag: "wx" });
@@ -43,9 +46,14 @@ ${COMMON_USAGE}`,
       try {
         key = readFileSync(file, "utf8").trim();
       } catch (cause) {
-        throw new UsageError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, "key", { cause });
+        throw new UsageError(
+          `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+          "key",
+          { cause },
+        );
       }
-      if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`${file} must hold 0x followed by 64 hex digits`, "key");
+      if (!/^0x[0-9a-fA-F]{64}$/.test(key))
+        throw new UsageError(`${file} must hold 0x followed by 64 hex digits`, "key");
       const address = privateKeyToAddress(key as `0x${string}`);
       out.write(common.json ? `${JSON.stringify({ file, address })}\n` : `${address}\n`);
       return 0;

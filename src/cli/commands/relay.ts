@@ -88,37 +88,64 @@ ${COMMON_USAGE}`,
       );
     const previous = readRelayState(common.dataDir);
     // What a paid relay earned sits in relay.sqlite under its scheme; another scheme would never claim it.
-    if (previous && previous.scheme !== "free" && previous.scheme !== scheme.name && previous.registry === deployment.contracts.RelayRegistry)
-      throw new UsageError(`this relay ran the ${previous.scheme} scheme; running it under ${scheme.name} would strand what it earned`, "relay", {
-        hint: `claim first (\`obol claim --data-dir ${common.dataDir}\`), then use a new --data-dir for the other scheme`,
-      });
+    if (
+      previous &&
+      previous.scheme !== "free" &&
+      previous.scheme !== scheme.name &&
+      previous.registry === deployment.contracts.RelayRegistry
+    )
+      throw new UsageError(
+        `this relay ran the ${previous.scheme} scheme; running it under ${scheme.name} would strand what it earned`,
+        "relay",
+        {
+          hint: `claim first (\`obol claim --data-dir ${common.dataDir}\`), then use a new --data-dir for the other scheme`,
+        },
+      );
     const chain = await connectChain({ rpcUrl: common.rpcUrl, privateKey: key, deployment });
     await requireGas(chain);
     if ((await readRelay(chain)).status === "none") {
       const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
       const { relayRegistryAbi } = await import("../../chain/abi/RelayRegistry.js");
       const [balance, minStake] = await Promise.all([
-        chain.publicClient.readContract({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] }),
-        chain.publicClient.readContract({ address: deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "minStake" }),
+        chain.publicClient.readContract({
+          address: deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "balanceOf",
+          args: [chain.account],
+        }),
+        chain.publicClient.readContract({
+          address: deployment.contracts.RelayRegistry,
+          abi: relayRegistryAbi,
+          functionName: "minStake",
+        }),
       ]);
       requireTokens(chain.account, balance, stake ?? minStake, "registering a relay (the stake)");
     }
-    const launched = await explainStartError(() => launchRelay({
-      dataDir: common.dataDir,
-      role,
-      address: chain.account,
-      scheme,
-      chain,
-      log,
-      ...(values.listen ? { listen: values.listen } : {}),
-      sources: () => chainSources(chain, { log: relayLog, open: true }),
-      cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
-      tuning: { maxDelayMs },
-      ...(values["rotate-keys"] ? { rotation: { graceMs: numberOption(values["key-grace-s"], "--key-grace-s", "relay", 360) * 1_000 } } : {}),
-      ...(values["metrics-port"] === undefined ? {} : {
-        metrics: { host: values["metrics-host"] ?? "127.0.0.1", port: numberOption(values["metrics-port"], "--metrics-port", "relay", 0) },
+    const launched = await explainStartError(() =>
+      launchRelay({
+        dataDir: common.dataDir,
+        role,
+        address: chain.account,
+        scheme,
+        chain,
+        log,
+        ...(values.listen ? { listen: values.listen } : {}),
+        sources: () => chainSources(chain, { log: relayLog, open: true }),
+        cover: { ratePerSecond: coverRate, meanDelayMs: coverDelayMs },
+        tuning: { maxDelayMs },
+        ...(values["rotate-keys"]
+          ? { rotation: { graceMs: numberOption(values["key-grace-s"], "--key-grace-s", "relay", 360) * 1_000 } }
+          : {}),
+        ...(values["metrics-port"] === undefined
+          ? {}
+          : {
+              metrics: {
+                host: values["metrics-host"] ?? "127.0.0.1",
+                port: numberOption(values["metrics-port"], "--metrics-port", "relay", 0),
+              },
+            }),
       }),
-    }));
+    );
     if (scheme.name === "tickets" && coverRate > 0) {
       // Cover loops are paid packets too: without tokens of the current epoch they cannot go out.
       const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
@@ -129,14 +156,22 @@ ${COMMON_USAGE}`,
           `warning: this tickets relay holds no tokens for epoch ${epoch} or later, so its cover loops cannot go out; buy some with \`obol tickets buy --data-dir ${common.dataDir} …\` each epoch, or run with --cover-rate 0 (docs/operator.md §5)\n`,
         );
     }
-    writeRelayState(common.dataDir, { relay: chain.account, role, scheme: scheme.name, registry: deployment.contracts.RelayRegistry, chainId: deployment.chainId });
+    writeRelayState(common.dataDir, {
+      relay: chain.account,
+      role,
+      scheme: scheme.name,
+      registry: deployment.contracts.RelayRegistry,
+      chainId: deployment.chainId,
+    });
     try {
       const peerId = launched.node.peerId.toString();
       const multiaddr = values.announce ? `${values.announce}/p2p/${peerId}` : launched.multiaddrs[0]!;
       const record = await readRelay(chain);
       let activeFrom = record.activeFrom;
       if (record.status === "none") {
-        const registered = await explainStartError(() => registerRelay(chain, { role, mixKey: launched.mixPublicKey, multiaddr, ...(stake ? { stake } : {}) }));
+        const registered = await explainStartError(() =>
+          registerRelay(chain, { role, mixKey: launched.mixPublicKey, multiaddr, ...(stake ? { stake } : {}) }),
+        );
         activeFrom = registered.activeFrom;
         relayLog.info({ activeFrom, gas: registered.register }, "registered in the RelayRegistry");
       } else if (record.multiaddr !== multiaddr) {
@@ -158,7 +193,10 @@ ${COMMON_USAGE}`,
         out.write(
           `relay ${summary.relay} (${role}, scheme ${scheme.name}) at ${multiaddr}\n  listed from epoch ${summary.activeFrom}${launched.metricsUrl ? `; metrics at ${launched.metricsUrl}` : ""}; Ctrl-C to stop\n`,
         );
-      const timer = statsEvery > 0 ? setInterval(() => relayLog.info({ stats: launched.relay.stats }, "stats"), statsEvery * 1_000) : null;
+      const timer =
+        statsEvery > 0
+          ? setInterval(() => relayLog.info({ stats: launched.relay.stats }, "stats"), statsEvery * 1_000)
+          : null;
       await new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();
         signal.addEventListener("abort", () => resolve(), { once: true });

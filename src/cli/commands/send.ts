@@ -34,22 +34,39 @@ Options:
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, positionals, common } = parseCommandArgs("send", argv, {
-      options: { "no-reply": { type: "boolean", default: false }, "deployment-dir": { type: "string" }, file: { type: "string" } },
+      options: {
+        "no-reply": { type: "boolean", default: false },
+        "deployment-dir": { type: "string" },
+        file: { type: "string" },
+      },
       positionals: 1,
       maxPositionals: 2,
     });
     const [to, text] = positionals as [string, string | undefined];
     if ((text === undefined) === (values.file === undefined))
-      throw new UsageError(text === undefined ? "no message: give it as the second argument or with --file" : "give the message as an argument or with --file, not both", "send");
+      throw new UsageError(
+        text === undefined
+          ? "no message: give it as the second argument or with --file"
+          : "give the message as an argument or with --file, not both",
+        "send",
+      );
     const message = text !== undefined ? new TextEncoder().encode(text) : readMessage(values.file!);
     if (message.length === 0) throw new UsageError("the message is empty; there is nothing to send", "send");
     if (to.startsWith("obol1") && to.length < ADDRESS_CHARS)
-      throw new UsageError(`the address has ${to.length} characters, an obol1… address has ${ADDRESS_CHARS}: it was cut when copied`, "send", {
-        hint: "copy the whole address the recipient got from `obol inbox --address`",
-      });
+      throw new UsageError(
+        `the address has ${to.length} characters, an obol1… address has ${ADDRESS_CHARS}: it was cut when copied`,
+        "send",
+        {
+          hint: "copy the whole address the recipient got from `obol inbox --address`",
+        },
+      );
     const { parseAddress } = await import("../../client/address.js");
     parseAddress(to); // fail on a bad address before touching the network
-    const client = await openClient(common, log, { command: "send", pays: true, deploymentDir: values["deployment-dir"] });
+    const client = await openClient(common, log, {
+      command: "send",
+      pays: true,
+      deploymentDir: values["deployment-dir"],
+    });
     try {
       const { openChain } = await import("../session.js");
       const { schemeOf } = await import("../scheme.js");
@@ -57,13 +74,22 @@ ${COMMON_USAGE}`,
       if (schemeOf(common, chain.deployment, "send") === "channels") {
         const { checkRouteChannels } = await import("../channels-check.js");
         const { readDirectory } = await import("../../chain/directory.js");
-        const unpaid = await checkRouteChannels(chain, await openDirectory(chain, () => readDirectory(chain), { canOpen: false }));
+        const unpaid = await checkRouteChannels(
+          chain,
+          await openDirectory(chain, () => readDirectory(chain), { canOpen: false }),
+        );
         for (const u of unpaid)
-          process.stderr.write(`warning: relay ${u.from} has no open channel to ${u.to}: messages routed through both are dropped\n`);
+          process.stderr.write(
+            `warning: relay ${u.from} has no open channel to ${u.to}: messages routed through both are dropped\n`,
+          );
       }
       const id = await client.send(to, message, { reply: !values["no-reply"] });
       const hex = bytesToHex(id).slice(2);
-      out.write(common.json ? `${JSON.stringify({ id: hex, gateway: client.gateway })}\n` : `sent ${hex} via gateway ${client.gateway}\n`);
+      out.write(
+        common.json
+          ? `${JSON.stringify({ id: hex, gateway: client.gateway })}\n`
+          : `sent ${hex} via gateway ${client.gateway}\n`,
+      );
       return 0;
     } finally {
       await client.stop();
@@ -75,6 +101,10 @@ function readMessage(file: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file === "-" ? 0 : file));
   } catch (cause) {
-    throw new UsageError(`cannot read --file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, "send", { cause });
+    throw new UsageError(
+      `cannot read --file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      "send",
+      { cause },
+    );
   }
 }

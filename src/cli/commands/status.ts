@@ -44,7 +44,10 @@ ${COMMON_USAGE}`,
       const rows = await watchRelays({
         targets: resolveTargets(values.metrics, common.dataDir),
         intervalMs: numberOption(values.interval, "--interval", "status", 2) * 1_000,
-        out, signal, clear: process.stdout.isTTY === true && out === process.stdout, ...(count === undefined ? {} : { iterations: count }),
+        out,
+        signal,
+        clear: process.stdout.isTTY === true && out === process.stdout,
+        ...(count === undefined ? {} : { iterations: count }),
       });
       return rows.some((r) => !r.error) ? 0 : 1;
     }
@@ -67,24 +70,45 @@ ${COMMON_USAGE}`,
     const open = (await readSeed(chain, shown)) !== undefined;
     const directory = open ? await readDirectory(chain, { epoch: shown }) : { epoch: shown, entries: [] };
     const balance = (account: Address) =>
-      chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [account] });
+      chain.publicClient.readContract({
+        address: chain.deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "balanceOf",
+        args: [account],
+      });
     const relays = [];
     for (const e of [...directory.entries].sort((a, b) => a.layer - b.layer))
-      relays.push({ relay: e.relay, role: e.role, layer: e.layer, stake: e.stake, balance: await balance(e.relay), multiaddr: e.multiaddr });
+      relays.push({
+        relay: e.relay,
+        role: e.role,
+        layer: e.layer,
+        stake: e.stake,
+        balance: await balance(e.relay),
+        multiaddr: e.multiaddr,
+      });
     const mine = common.key ? await balance(chain.account) : undefined;
     if (common.json) {
-      out.write(`${JSON.stringify({ epoch, epochSeconds: info.duration, secondsLeft: left, epochOpen: shown === epoch && open, directoryEpoch: open ? shown : null, contracts: chain.deployment.contracts, relays, account: common.key ? { address: chain.account, balance: mine } : undefined }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+      out.write(
+        `${JSON.stringify({ epoch, epochSeconds: info.duration, secondsLeft: left, epochOpen: shown === epoch && open, directoryEpoch: open ? shown : null, contracts: chain.deployment.contracts, relays, account: common.key ? { address: chain.account, balance: mine } : undefined }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`,
+      );
       return 0;
     }
-    out.write(`chain ${chain.deployment.chainId} at ${common.rpcUrl}, epoch ${epoch} (${info.duration} s per epoch, ${left} s left)\n`);
+    out.write(
+      `chain ${chain.deployment.chainId} at ${common.rpcUrl}, epoch ${epoch} (${info.duration} s per epoch, ${left} s left)\n`,
+    );
     if (shown !== epoch || !open)
       out.write(
         `epoch ${epoch} is not open yet: running relays open it on entering it, or run \`obol status --open-epoch\`; ${open ? `showing epoch ${shown}'s directory` : "no opened epoch to show"}\n`,
       );
-    for (const [name, address] of Object.entries(chain.deployment.contracts)) out.write(`  ${name.padEnd(16)} ${address}\n`);
-    out.write(`\n${relays.length} relays listed in epoch ${directory.epoch}\n  relay                                       role     layer        stake (OBOL)      balance (OBOL)  multiaddr\n`);
+    for (const [name, address] of Object.entries(chain.deployment.contracts))
+      out.write(`  ${name.padEnd(16)} ${address}\n`);
+    out.write(
+      `\n${relays.length} relays listed in epoch ${directory.epoch}\n  relay                                       role     layer        stake (OBOL)      balance (OBOL)  multiaddr\n`,
+    );
     for (const r of relays)
-      out.write(`  ${r.relay}  ${r.role.padEnd(8)} ${String(r.layer).padStart(5)} ${formatUnits(r.stake, 18).padStart(20)} ${formatUnits(r.balance, 18).padStart(19)}  ${r.multiaddr}\n`);
+      out.write(
+        `  ${r.relay}  ${r.role.padEnd(8)} ${String(r.layer).padStart(5)} ${formatUnits(r.stake, 18).padStart(20)} ${formatUnits(r.balance, 18).padStart(19)}  ${r.multiaddr}\n`,
+      );
     if (mine !== undefined) out.write(`\nyour account ${chain.account}: ${formatUnits(mine, 18)} OBOL\n`);
     return 0;
   },

@@ -35,7 +35,13 @@ their own cover loops this way, every epoch they send loops in.
 ${COMMON_USAGE}`,
   async run(argv, { out, log }) {
     const { values, common, positionals } = parseCommandArgs("tickets", argv, {
-      options: { relays: { type: "string" }, count: { type: "string" }, epoch: { type: "string" }, issuer: { type: "string" }, "deployment-dir": { type: "string" } },
+      options: {
+        relays: { type: "string" },
+        count: { type: "string" },
+        epoch: { type: "string" },
+        issuer: { type: "string" },
+        "deployment-dir": { type: "string" },
+      },
       positionals: 1,
     });
     if (common.help) {
@@ -43,12 +49,17 @@ ${COMMON_USAGE}`,
       return 0;
     }
     const action = positionals[0]!;
-    if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}"`, "tickets", { details: `choose one of: ${ACTIONS.join(", ")}` });
+    if (!(ACTIONS as readonly string[]).includes(action))
+      throw new UsageError(`unknown action "${action}"`, "tickets", {
+        details: `choose one of: ${ACTIONS.join(", ")}`,
+      });
     const { openDatabase } = await import("../../store/db.js");
     const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
     // A relay pays for its own cover loops from its own wallet (relay.sqlite); a client's is client.sqlite.
     const { RELAY_STATE_FILE } = await import("../relay-state.js");
-    const db = openDatabase(join(common.dataDir, existsSync(join(common.dataDir, RELAY_STATE_FILE)) ? "relay.sqlite" : "client.sqlite"));
+    const db = openDatabase(
+      join(common.dataDir, existsSync(join(common.dataDir, RELAY_STATE_FILE)) ? "relay.sqlite" : "client.sqlite"),
+    );
     try {
       if (action === "list") {
         const rows = new TokenWallet(db).summary();
@@ -59,14 +70,20 @@ ${COMMON_USAGE}`,
       }
       if (action === "reclaim") return await reclaim(db, common, values["deployment-dir"], out);
       requireKey(common, "tickets buy");
-      const relays = String(values.relays ?? "").split(",").filter(Boolean);
-      if (relays.length === 0 || !relays.every((r) => isAddress(r))) throw new UsageError("--relays must be a comma-separated list of 0x addresses", "tickets buy");
+      const relays = String(values.relays ?? "")
+        .split(",")
+        .filter(Boolean);
+      if (relays.length === 0 || !relays.every((r) => isAddress(r)))
+        throw new UsageError("--relays must be a comma-separated list of 0x addresses", "tickets buy");
       const count = numberOption(values.count, "--count", "tickets buy", 0);
-      if (!Number.isInteger(count) || count < 1) throw new UsageError("--count must be a positive integer", "tickets buy");
+      if (!Number.isInteger(count) || count < 1)
+        throw new UsageError("--count must be a positive integer", "tickets buy");
       let issuerAddr = values.issuer;
       const file = join(common.dataDir, "issuer.json");
-      if (!issuerAddr && existsSync(file)) issuerAddr = (JSON.parse(readFileSync(file, "utf8")) as { multiaddrs: string[] }).multiaddrs[0];
-      if (!issuerAddr) throw new UsageError("--issuer <multiaddr> is required (no issuer.json in the data dir)", "tickets buy");
+      if (!issuerAddr && existsSync(file))
+        issuerAddr = (JSON.parse(readFileSync(file, "utf8")) as { multiaddrs: string[] }).multiaddrs[0];
+      if (!issuerAddr)
+        throw new UsageError("--issuer <multiaddr> is required (no issuer.json in the data dir)", "tickets buy");
       const { openChain } = await import("../session.js");
       const { multiaddr } = await import("@multiformats/multiaddr");
       const { createObolNode } = await import("../../net/node.js");
@@ -75,14 +92,27 @@ ${COMMON_USAGE}`,
       const { buyTokens } = await import("../../schemes/tickets/buy.js");
       const { requestIssuance } = await import("../../schemes/tickets/issuer.js");
       const chain = await openChain(common, values["deployment-dir"]);
-      const epoch = values.epoch === undefined ? await ticketBank(chain).read.currentEpoch() : BigInt(numberOption(values.epoch, "--epoch", "tickets buy", 0));
+      const epoch =
+        values.epoch === undefined
+          ? await ticketBank(chain).read.currentEpoch()
+          : BigInt(numberOption(values.epoch, "--epoch", "tickets buy", 0));
       const issuer = await resolveIssuer(chain, db);
       const libp2p = await createObolNode({ listen: [] });
       try {
         const peer = multiaddr(issuerAddr);
-        const r = await buyTokens(chain, db, await loadBlindBls(), { epoch, relays: relays as Address[], perRelay: count, issuer, issue: (req) => requestIssuance(libp2p, peer, req) });
+        const r = await buyTokens(chain, db, await loadBlindBls(), {
+          epoch,
+          relays: relays as Address[],
+          perRelay: count,
+          issuer,
+          issue: (req) => requestIssuance(libp2p, peer, req),
+        });
         log.debug({ deposit: r.depositId.toString() }, "bought tokens");
-        out.write(common.json ? `${JSON.stringify({ depositId: r.depositId.toString(), tokens: r.tokens, paid: r.paid.toString(), epoch: epoch.toString() })}\n` : `bought ${r.tokens} tokens for epoch ${epoch} (deposit ${r.depositId}, paid ${formatUnits(r.paid, 18)} OBOL)\n`);
+        out.write(
+          common.json
+            ? `${JSON.stringify({ depositId: r.depositId.toString(), tokens: r.tokens, paid: r.paid.toString(), epoch: epoch.toString() })}\n`
+            : `bought ${r.tokens} tokens for epoch ${epoch} (deposit ${r.depositId}, paid ${formatUnits(r.paid, 18)} OBOL)\n`,
+        );
       } finally {
         await libp2p.stop();
       }
@@ -94,10 +124,16 @@ ${COMMON_USAGE}`,
 };
 
 /** `obol tickets reclaim`: unspent tokens of closed windows back to the holder; typed errors for the rest. */
-async function reclaim(db: DatabaseSync, common: CommonOptions, deploymentDir: string | undefined, out: NodeJS.WritableStream): Promise<number> {
+async function reclaim(
+  db: DatabaseSync,
+  common: CommonOptions,
+  deploymentDir: string | undefined,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   requireKey(common, "tickets reclaim");
   const { TokenWallet } = await import("../../schemes/tickets/wallet.js");
-  const { NothingToReclaimError, RedemptionWindowOpenError, ForeignTokensError, TicketsUnavailableError } = await import("../../schemes/tickets/errors.js");
+  const { NothingToReclaimError, RedemptionWindowOpenError, ForeignTokensError, TicketsUnavailableError } =
+    await import("../../schemes/tickets/errors.js");
   const unspent = new TokenWallet(db).summary().reduce((n, r) => n + r.unspent, 0);
   if (unspent === 0) throw new NothingToReclaimError(common.dataDir);
   const { openChain } = await import("../session.js");
@@ -105,10 +141,13 @@ async function reclaim(db: DatabaseSync, common: CommonOptions, deploymentDir: s
   const { deployedSchemes } = await import("../scheme.js");
   const bank = chain.deployment.contracts.TicketBank;
   if (!bank)
-    throw new CliStateError("This deployment has no TicketBank: tokens are reclaimed on the deployment they were bought on", {
-      details: `the deployment holds: ${["free", ...deployedSchemes(chain.deployment)].join(", ")}`,
-      hint: "pass the --deployment-dir of the tickets deployment you bought them on",
-    });
+    throw new CliStateError(
+      "This deployment has no TicketBank: tokens are reclaimed on the deployment they were bought on",
+      {
+        details: `the deployment holds: ${["free", ...deployedSchemes(chain.deployment)].join(", ")}`,
+        hint: "pass the --deployment-dir of the tickets deployment you bought them on",
+      },
+    );
   const where = `TicketBank ${bank} on chain ${chain.deployment.chainId}`;
   const { pinnedIssuer, resolveIssuer } = await import("../../schemes/tickets/bank.js");
   let issuer;
@@ -117,7 +156,11 @@ async function reclaim(db: DatabaseSync, common: CommonOptions, deploymentDir: s
   } catch (error) {
     // The wallet's issuer (pinned when it bought) is not registered on this bank: another deployment's tokens.
     if (error instanceof TicketsUnavailableError)
-      throw new ForeignTokensError(unspent, `${where}, where their issuer ${pinnedIssuer(db) ?? "(none recorded)"} is not registered`, { cause: error });
+      throw new ForeignTokensError(
+        unspent,
+        `${where}, where their issuer ${pinnedIssuer(db) ?? "(none recorded)"} is not registered`,
+        { cause: error },
+      );
     throw error;
   }
   const { requireGas } = await import("../explain.js");
@@ -132,14 +175,21 @@ async function reclaim(db: DatabaseSync, common: CommonOptions, deploymentDir: s
     throw new RedemptionWindowOpenError(r.open[0].tokens, r.open[0].epoch, r.open[0].closesAt, now);
   }
   if (common.json) {
-    out.write(`${JSON.stringify({ account: chain.account, ...r }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+    out.write(
+      `${JSON.stringify({ account: chain.account, ...r }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`,
+    );
     return 0;
   }
-  out.write(`reclaimed ${r.reclaimed} tokens: paid ${formatUnits(r.paid, 18)} OBOL to ${chain.account} (${r.transactions.length} transactions)\n`);
-  if (r.alreadySpent > 0) out.write(`  ${r.alreadySpent} tokens had been redeemed already (by their relays, or an earlier reclaim)\n`);
+  out.write(
+    `reclaimed ${r.reclaimed} tokens: paid ${formatUnits(r.paid, 18)} OBOL to ${chain.account} (${r.transactions.length} transactions)\n`,
+  );
+  if (r.alreadySpent > 0)
+    out.write(`  ${r.alreadySpent} tokens had been redeemed already (by their relays, or an earlier reclaim)\n`);
   if (r.losers > 0) out.write(`  ${r.losers} tokens lost the epoch's lottery and are worth nothing\n`);
   if (r.foreign > 0) out.write(`  ${r.foreign} tokens were not issued for ${where}: left in the wallet\n`);
   for (const o of r.open)
-    out.write(`  ${o.tokens} tokens of epoch ${o.epoch} wait: relays may redeem them until ${new Date(Number(o.closesAt) * 1000).toISOString()}\n`);
+    out.write(
+      `  ${o.tokens} tokens of epoch ${o.epoch} wait: relays may redeem them until ${new Date(Number(o.closesAt) * 1000).toISOString()}\n`,
+    );
   return 0;
 }

@@ -26,19 +26,28 @@ Options:
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
     const { values, common, positionals } = parseCommandArgs("token", argv, {
-      options: { to: { type: "string" }, of: { type: "string" }, amount: { type: "string" }, eth: { type: "string" }, "deployment-dir": { type: "string" } },
+      options: {
+        to: { type: "string" },
+        of: { type: "string" },
+        amount: { type: "string" },
+        eth: { type: "string" },
+        "deployment-dir": { type: "string" },
+      },
       positionals: 1,
     });
     const action = positionals[0]!;
-    if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}"`, "token", { details: `choose one of: ${ACTIONS.join(", ")}` });
+    if (!(ACTIONS as readonly string[]).includes(action))
+      throw new UsageError(`unknown action "${action}"`, "token", { details: `choose one of: ${ACTIONS.join(", ")}` });
     const { obolTokenAbi } = await import("../../chain/abi/ObolToken.js");
     if (action === "transfer") {
       requireKey(common, "token transfer");
       const targets = String(values.to ?? "").split(",");
-      if (!targets.every((t) => isAddress(t))) throw new UsageError("--to must be an 0x address, or several separated by commas", "token transfer");
+      if (!targets.every((t) => isAddress(t)))
+        throw new UsageError("--to must be an 0x address, or several separated by commas", "token transfer");
       const units = quantity(values.amount, "--amount", parseUnits);
       const wei = quantity(values.eth, "--eth", (v) => parseEther(v));
-      if (units === 0n && wei === 0n) throw new UsageError("give --amount <OBOL>, --eth <ETH> or both, above 0", "token transfer");
+      if (units === 0n && wei === 0n)
+        throw new UsageError("give --amount <OBOL>, --eth <ETH> or both, above 0", "token transfer");
       const chain = await openChain(common, values["deployment-dir"]);
       const { explainStartError, requireGas, requireTokens } = await import("../explain.js");
       const { sendContractTx } = await import("../../chain/tx.js");
@@ -47,9 +56,20 @@ ${COMMON_USAGE}`,
       for (const to of targets as Address[]) {
         const sent: Record<string, string> = {};
         if (units > 0n) {
-          const balance = await chain.publicClient.readContract({ address: token, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] });
+          const balance = await chain.publicClient.readContract({
+            address: token,
+            abi: obolTokenAbi,
+            functionName: "balanceOf",
+            args: [chain.account],
+          });
           requireTokens(chain.account, balance, units, "this transfer");
-          const r = await explainStartError(() => sendContractTx(chain, { address: token, abi: obolTokenAbi, functionName: "transfer", args: [to, units] }, "transfer OBOL"));
+          const r = await explainStartError(() =>
+            sendContractTx(
+              chain,
+              { address: token, abi: obolTokenAbi, functionName: "transfer", args: [to, units] },
+              "transfer OBOL",
+            ),
+          );
           sent.obolTx = r.hash;
         }
         if (wei > 0n) {
@@ -68,16 +88,22 @@ ${COMMON_USAGE}`,
     }
     const chain = await openChain(common, values["deployment-dir"]);
     const of = values.of ?? (common.key ? chain.account : undefined);
-    if (of === undefined || !isAddress(of)) throw new UsageError("--of must be an 0x address (or pass your --key-file)", "token balance");
+    if (of === undefined || !isAddress(of))
+      throw new UsageError("--of must be an 0x address (or pass your --key-file)", "token balance");
     const b = await balances(chain, of, chain.deployment.contracts.ObolToken, obolTokenAbi);
-    out.write(common.json ? `${JSON.stringify({ account: of, obol: b.obol.toString(), eth: b.eth.toString() })}\n` : `${of}: ${formatUnits(b.obol, 18)} OBOL, ${formatEther(b.eth)} ETH\n`);
+    out.write(
+      common.json
+        ? `${JSON.stringify({ account: of, obol: b.obol.toString(), eth: b.eth.toString() })}\n`
+        : `${of}: ${formatUnits(b.obol, 18)} OBOL, ${formatEther(b.eth)} ETH\n`,
+    );
     return 0;
   },
 };
 
 function quantity(value: string | undefined, flag: string, parse: (v: string, decimals: number) => bigint): bigint {
   if (value === undefined) return 0n;
-  if (!/^\d+(\.\d{1,18})?$/.test(value)) throw new UsageError(`${flag} must be a positive number, e.g. 100 or 0.5`, "token transfer");
+  if (!/^\d+(\.\d{1,18})?$/.test(value))
+    throw new UsageError(`${flag} must be a positive number, e.g. 100 or 0.5`, "token transfer");
   return parse(value, 18);
 }
 

@@ -25,7 +25,10 @@ ${COMMON_USAGE}`,
     const { readRelay, unbondRelay } = await import("../../chain/registry.js");
     const { requireGas } = await import("../explain.js");
     const before = await readRelay(chain);
-    if (before.status === "none") throw new CliStateError(`Account ${chain.account} has no relay registered`, { hint: "pass the relay's operator key" });
+    if (before.status === "none")
+      throw new CliStateError(`Account ${chain.account} has no relay registered`, {
+        hint: "pass the relay's operator key",
+      });
     if (before.status === "unbonding")
       throw new CliStateError(`The relay of ${chain.account} is already unbonding`, {
         details: `stake unlocks at ${new Date(Number(before.unlockAt) * 1000).toISOString()}`,

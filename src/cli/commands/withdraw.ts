@@ -17,20 +17,31 @@ Options:
   --deployment-dir <dir> where deployment.json is (default: --data-dir)
 ${COMMON_USAGE}`,
   async run(argv, { out }) {
-    const { common, values } = parseCommandArgs("withdraw", argv, { options: { "deployment-dir": { type: "string" } } });
+    const { common, values } = parseCommandArgs("withdraw", argv, {
+      options: { "deployment-dir": { type: "string" } },
+    });
     requireKey(common, "withdraw");
     const chain = await openChain(common, values["deployment-dir"]);
     const { readRelay, withdrawRelayStake } = await import("../../chain/registry.js");
     const { requireGas } = await import("../explain.js");
     const record = await readRelay(chain);
-    if (record.status === "none") throw new CliStateError(`Account ${chain.account} has no relay registered`, { hint: "pass the relay's operator key" });
-    if (record.status === "active") throw new CliStateError(`The relay of ${chain.account} is still active`, { hint: "run `obol unbond` first, then withdraw once the stake unlocks" });
+    if (record.status === "none")
+      throw new CliStateError(`Account ${chain.account} has no relay registered`, {
+        hint: "pass the relay's operator key",
+      });
+    if (record.status === "active")
+      throw new CliStateError(`The relay of ${chain.account} is still active`, {
+        hint: "run `obol unbond` first, then withdraw once the stake unlocks",
+      });
     const now = (await chain.publicClient.getBlock({ blockTag: "pending" })).timestamp;
     if (now < record.unlockAt)
-      throw new CliStateError(`The stake of ${chain.account} unlocks at ${new Date(Number(record.unlockAt) * 1000).toISOString()}`, {
-        details: `${record.unlockAt - now} s from now`,
-        hint: "run `obol withdraw` again after that time",
-      });
+      throw new CliStateError(
+        `The stake of ${chain.account} unlocks at ${new Date(Number(record.unlockAt) * 1000).toISOString()}`,
+        {
+          details: `${record.unlockAt - now} s from now`,
+          hint: "run `obol withdraw` again after that time",
+        },
+      );
     await requireGas(chain);
     const tx = await withdrawRelayStake(chain);
     out.write(

@@ -41,7 +41,11 @@ export type BlindBls = {
    * against an issuer that tries to make errors cancel), then unblinds each.
    * When the batch fails, finds and reports the first bad index.
    */
-  unblindBatch(states: readonly BlindingState[], blindSignatures: readonly Uint8Array[], publicKey: Uint8Array): Uint8Array[];
+  unblindBatch(
+    states: readonly BlindingState[],
+    blindSignatures: readonly Uint8Array[],
+    publicKey: Uint8Array,
+  ): Uint8Array[];
   /** One signature, full checks (subgroup, infinity, pairing). */
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
   /**
@@ -137,7 +141,10 @@ function unblindBatch(
   pk: mcl.PrecomputedG2,
 ): Uint8Array[] {
   if (states.length !== blindSignatures.length || states.length === 0)
-    throw new InvalidPointError("blindSignatures", `expected ${states.length} signatures, got ${blindSignatures.length}`);
+    throw new InvalidPointError(
+      "blindSignatures",
+      `expected ${states.length} signatures, got ${blindSignatures.length}`,
+    );
   const sigs = blindSignatures.map((b, i) => g1(`blindSignatures[${i}]`, b, true));
   const coefficients = states.map(() => {
     const c = new mcl.Fr();
@@ -145,7 +152,10 @@ function unblindBatch(
     return c;
   });
   const lhs = mcl.mulVec(sigs, coefficients);
-  const rhs = mcl.mulVec(states.map((s, i) => g1(`blinded[${i}]`, s.blinded, false)), coefficients);
+  const rhs = mcl.mulVec(
+    states.map((s, i) => g1(`blinded[${i}]`, s.blinded, false)),
+    coefficients,
+  );
   if (!pairingHolds(lhs, rhs, pk)) {
     const bad = sigs.findIndex((s, i) => !pairingHolds(s, g1("blinded", states[i]!.blinded, false), pk));
     throw new BlindSignatureRejectedError({ details: `blind signature #${bad} is wrong` });

@@ -58,7 +58,10 @@ export function mclG1Hasher(dst: string): G1Hasher {
   const pointBytes = (new mcl.G1() as unknown as { a_: Uint32Array }).a_.byteLength;
 
   /** Runs `body` with a heap block: [acc][tmp][dst][message]; frees it whatever happens. */
-  const withHeap = <T>(messageBytes: number, body: (acc: number, tmp: number, dstAt: number, messageAt: number) => T): T => {
+  const withHeap = <T>(
+    messageBytes: number,
+    body: (acc: number, tmp: number, dstAt: number, messageAt: number) => T,
+  ): T => {
     const at = mod._malloc(2 * pointBytes + tag.length + messageBytes);
     try {
       mod.HEAP8.set(tag, at + 2 * pointBytes);

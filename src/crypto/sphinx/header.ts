@@ -10,9 +10,24 @@
 import { primitives } from "#platform/crypto";
 import { readBigsize } from "./bigsize.js";
 import { HASH_SIZE, LABELS, SPHINX_VERSION } from "./constants.js";
-import { SphinxHopPayloadError, SphinxInputError, SphinxMacError, SphinxSizeError, SphinxVersionError } from "./errors.js";
+import {
+  SphinxHopPayloadError,
+  SphinxInputError,
+  SphinxMacError,
+  SphinxSizeError,
+  SphinxVersionError,
+} from "./errors.js";
 import type { SphinxGroup } from "./group.js";
-import { chacha20Stream, chacha20Xor, checkSecret, equalBytes, generateKey, hmacSha256, isZero, sha256 } from "./keys.js";
+import {
+  chacha20Stream,
+  chacha20Xor,
+  checkSecret,
+  equalBytes,
+  generateKey,
+  hmacSha256,
+  isZero,
+  sha256,
+} from "./keys.js";
 import { MAX_HOPS_LIMIT, headerSize } from "./params.js";
 
 export type HopSecrets = {
@@ -114,14 +129,19 @@ export function createHeader({
   group.checkElement(ephemeralKey);
   if (!Array.isArray(secrets) || secrets.length < 1 || secrets.length > MAX_HOPS_LIMIT)
     throw new SphinxInputError("secrets", `must hold 1..${MAX_HOPS_LIMIT} secrets`);
-  secrets.forEach((ss, i) => { checkSecret(`secrets[${i}]`, ss); });
+  secrets.forEach((ss, i) => {
+    checkSecret(`secrets[${i}]`, ss);
+  });
   if (!Array.isArray(hopPayloads) || hopPayloads.length !== secrets.length)
     throw new SphinxInputError("hopPayloads", `must hold one payload per secret (${secrets.length})`);
   let total = 0;
   hopPayloads.forEach((payload, i) => {
     const prefix = payload instanceof Uint8Array ? readBigsize(payload, 0) : null;
     if (!prefix || prefix.value === 0 || prefix.size + prefix.value !== payload.length)
-      throw new SphinxInputError(`hopPayloads[${i}]`, "must be a non-empty payload with its minimal bigsize length prefix");
+      throw new SphinxInputError(
+        `hopPayloads[${i}]`,
+        "must be a non-empty payload with its minimal bigsize length prefix",
+      );
     total += payload.length + HASH_SIZE;
   });
   if (total > size) throw new SphinxInputError("hopPayloads", `need ${total} bytes of routing info, have ${size}`);
@@ -289,7 +309,8 @@ function peelWithSecret(
   const prefix = readBigsize(plain, 0);
   if (!prefix || prefix.value === 0) throw new SphinxHopPayloadError("invalid or zero bigsize length");
   const payloadEnd = prefix.size + prefix.value;
-  if (payloadEnd + HASH_SIZE > size) throw new SphinxHopPayloadError(`length ${prefix.value} overruns the routing info`);
+  if (payloadEnd + HASH_SIZE > size)
+    throw new SphinxHopPayloadError(`length ${prefix.value} overruns the routing info`);
   const hopPayload = plain.subarray(0, payloadEnd);
   const nextMac = plain.subarray(payloadEnd, payloadEnd + HASH_SIZE);
   const final = isZero(nextMac);

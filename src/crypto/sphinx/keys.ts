@@ -34,7 +34,11 @@ export const sha256: (...parts: Uint8Array[]) => Uint8Array = primitives.sha256;
  * reaches 2^32 blocks here); the BOLT #4 vector test pins this.
  * Writes into `out` (may be `data` itself) or a new buffer.
  */
-export function chacha20Xor(key: Uint8Array, data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
+export function chacha20Xor(
+  key: Uint8Array,
+  data: Uint8Array,
+  out: Uint8Array = new Uint8Array(data.length),
+): Uint8Array {
   return primitives.chacha20Xor(key, data, out);
 }
 

@@ -27,7 +27,10 @@ export function checkRoute(hops: readonly HopInstruction[], params: SphinxParams
   hops.forEach((hop, i) => {
     const last = i === hops.length - 1;
     if ((hop?.action === "forward") === last)
-      throw new SphinxInputError(`hops[${i}].action`, last ? "the last hop cannot forward" : "every hop but the last must forward");
+      throw new SphinxInputError(
+        `hops[${i}].action`,
+        last ? "the last hop cannot forward" : "every hop but the last must forward",
+      );
   });
 }
 
@@ -175,7 +178,9 @@ export function peelPacket({
   const peeled = peelHeader({ group, routingInfoSize, ss: secret, header, associatedData: OBOL_ASSOCIATED_DATA, out });
   const hop = decodeHop(peeled.hopPayload, params);
   if ((hop.action === "forward") === peeled.final)
-    throw new SphinxHopPayloadError(peeled.final ? "forward instruction at the final hop" : `${hop.action} instruction before the final hop`);
+    throw new SphinxHopPayloadError(
+      peeled.final ? "forward instruction at the final hop" : `${hop.action} instruction before the final hop`,
+    );
   const body = peelBody(packet.subarray(hSize), secret, out.subarray(hSize));
   let message: Uint8Array | null = null;
   if (peeled.final) {

@@ -3,13 +3,7 @@
  * same size, fixed by the group and these parameters (docs/sphinx.md §Sizes).
  */
 import { bigsizeLength } from "./bigsize.js";
-import {
-  BODY_FRAMING_SIZE,
-  DEFAULT_BODY_SIZE,
-  DEFAULT_MAX_HOPS,
-  HASH_SIZE,
-  HOP_FIXED_SIZE,
-} from "./constants.js";
+import { BODY_FRAMING_SIZE, DEFAULT_BODY_SIZE, DEFAULT_MAX_HOPS, HASH_SIZE, HOP_FIXED_SIZE } from "./constants.js";
 import { SphinxInputError } from "./errors.js";
 import type { SphinxGroup } from "./group.js";
 
@@ -64,7 +58,10 @@ export function obolParams({
   checkInteger("bodySize", bodySize, MIN_BODY_SIZE, MAX_BODY_SIZE);
   const routingInfoSize = maxHops * (hopPayloadSize(slotSize) + HASH_SIZE);
   if (routingInfoSize > 0xffff)
-    throw new SphinxInputError("slotSize", `maxHops × hop payload gives ${routingInfoSize} bytes of routing info, above 65535`);
+    throw new SphinxInputError(
+      "slotSize",
+      `maxHops × hop payload gives ${routingInfoSize} bytes of routing info, above 65535`,
+    );
   return { routingInfoSize, bodySize, maxHops, slotSize };
 }
 

@@ -126,7 +126,15 @@ export function encodeSurb(surb: Surb): Uint8Array {
  * @example
  * const surb = decodeSurb({ group, params, bytes });
  */
-export function decodeSurb({ group, params, bytes }: { group: SphinxGroup; params: SphinxParams; bytes: Uint8Array }): Surb {
+export function decodeSurb({
+  group,
+  params,
+  bytes,
+}: {
+  group: SphinxGroup;
+  params: SphinxParams;
+  bytes: Uint8Array;
+}): Surb {
   checkParams(params);
   if (!(bytes instanceof Uint8Array)) throw new SphinxInputError("bytes", "must be a Uint8Array");
   const expected = surbSize(group, params);
@@ -154,7 +162,15 @@ function surbBodyKey(key: Uint8Array): Uint8Array {
  * @example
  * send(surb.firstHop, packetFromSurb({ params, surb, message }));
  */
-export function packetFromSurb({ params, surb, message }: { params: SphinxParams; surb: Surb; message: Uint8Array }): Uint8Array {
+export function packetFromSurb({
+  params,
+  surb,
+  message,
+}: {
+  params: SphinxParams;
+  surb: Surb;
+  message: Uint8Array;
+}): Uint8Array {
   checkParams(params);
   checkSecret("surb.key", surb?.key);
   const header = surb.header;
@@ -181,14 +197,24 @@ export function packetFromSurb({ params, surb, message }: { params: SphinxParams
  * @example
  * const reply = openReply({ params, secret, body: delivered.body });
  */
-export function openReply({ params, secret, body }: { params: SphinxParams; secret: SurbSecret; body: Uint8Array }): Uint8Array {
+export function openReply({
+  params,
+  secret,
+  body,
+}: {
+  params: SphinxParams;
+  secret: SurbSecret;
+  body: Uint8Array;
+}): Uint8Array {
   checkParams(params);
   if (!(body instanceof Uint8Array) || body.length !== params.bodySize)
     throw new SphinxSizeError("reply body", params.bodySize, body instanceof Uint8Array ? body.length : 0);
   checkSecret("secret.key", secret?.key);
   if (!Array.isArray(secret.secrets) || secret.secrets.length < 1)
     throw new SphinxInputError("secret.secrets", "must hold the reply route's secrets");
-  secret.secrets.forEach((ss, i) => { checkSecret(`secret.secrets[${i}]`, ss); });
+  secret.secrets.forEach((ss, i) => {
+    checkSecret(`secret.secrets[${i}]`, ss);
+  });
   let x = body;
   for (let i = secret.secrets.length - 1; i >= 0; i--) x = lionessEncrypt(bodyKey(secret.secrets[i]!), x);
   x = lionessDecrypt(surbBodyKey(secret.key), x);

@@ -15,7 +15,14 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
-import { decodeG1 as decodeEip2537G1, decodeG2 as decodeEip2537G2, encodeG1, encodeG2, type G1Point, type G2Point } from "../eip2537.js";
+import {
+  decodeG1 as decodeEip2537G1,
+  decodeG2 as decodeEip2537G2,
+  encodeG1,
+  encodeG2,
+  type G1Point,
+  type G2Point,
+} from "../eip2537.js";
 import { VrfInputError } from "./errors.js";
 
 /** RFC 9380 domain separation tag of the VRF's hash to G1. */

@@ -29,7 +29,6 @@ type StoreName = (typeof STORES)[number];
 type SurbRow = { id: Uint8Array; secret: Uint8Array; createdAt: number; usedAt: number | null };
 type SentRow = { id: Uint8Array; recipient: string; sentAt: number };
 
-
 /**
  * Opens (creating when absent) the client state named `dataDir` in IndexedDB.
  *
@@ -37,13 +36,15 @@ type SentRow = { id: Uint8Array; recipient: string; sentAt: number };
  */
 export async function openClientStore(dataDir: string): Promise<IndexedDbClientStore> {
   if (!dataDir) throw new ClientStateError("empty data directory name");
-  if (typeof indexedDB === "undefined") throw new ClientStateError("IndexedDB is not available in this browser context");
+  if (typeof indexedDB === "undefined")
+    throw new ClientStateError("IndexedDB is not available in this browser context");
   const name = `obol:${dataDir}`;
   let db: IDBDatabase;
   try {
     const open = indexedDB.open(name, VERSION);
     open.onupgradeneeded = () => {
-      for (const store of STORES) if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store);
+      for (const store of STORES)
+        if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store);
     };
     db = await idbRequest(open);
   } catch (cause) {
@@ -55,7 +56,12 @@ export async function openClientStore(dataDir: string): Promise<IndexedDbClientS
     const [keys, values] = await Promise.all([idbRequest(s.getAllKeys()), idbRequest(s.getAll())]);
     return new Map(keys.map((k, i) => [String(k), values[i] as T]));
   };
-  const [meta, sent, surbs, received] = await Promise.all([load<Uint8Array>("meta"), load<SentRow>("sent"), load<SurbRow>("surbs"), load<ReceivedMessage>("received")]);
+  const [meta, sent, surbs, received] = await Promise.all([
+    load<Uint8Array>("meta"),
+    load<SentRow>("sent"),
+    load<SurbRow>("surbs"),
+    load<ReceivedMessage>("received"),
+  ]);
   return new IndexedDbClientStore(db, { meta, sent, surbs, received });
 }
 
@@ -107,7 +113,15 @@ export class IndexedDbClientStore implements ClientStore {
   }
 
   /** Replaces this store's identity with a restored one (keys, mailbox and gateway). */
-  importIdentity({ sealSecretKey, pullKey, gateway }: { sealSecretKey: Uint8Array; pullKey: Uint8Array; gateway: Address }): void {
+  importIdentity({
+    sealSecretKey,
+    pullKey,
+    gateway,
+  }: {
+    sealSecretKey: Uint8Array;
+    pullKey: Uint8Array;
+    gateway: Address;
+  }): void {
     this.#setMeta("sealSecretKey", sealSecretKey);
     this.#setMeta("pullKey", pullKey);
     this.setGateway(gateway);

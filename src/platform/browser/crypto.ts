@@ -24,7 +24,8 @@ const RANDOM_CHUNK = 65_536;
 
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let at = 0; at < n; at += RANDOM_CHUNK) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(n, at + RANDOM_CHUNK)));
+  for (let at = 0; at < n; at += RANDOM_CHUNK)
+    globalThis.crypto.getRandomValues(out.subarray(at, Math.min(n, at + RANDOM_CHUNK)));
   return out;
 }
 
@@ -46,7 +47,8 @@ export const primitives: CryptoPrimitives = {
   backend: "browser",
   randomBytes,
   randomInt(max) {
-    if (!Number.isSafeInteger(max) || max <= 0 || max > 2 ** 32) throw new RangeError(`randomInt: max must be in [1, 2^32], got ${max}`);
+    if (!Number.isSafeInteger(max) || max <= 0 || max > 2 ** 32)
+      throw new RangeError(`randomInt: max must be in [1, 2^32], got ${max}`);
     // Rejection sampling over 32-bit words: uniform, no modulo bias.
     const limit = 2 ** 32 - (2 ** 32 % max);
     const word = new Uint32Array(1);

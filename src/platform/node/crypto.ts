@@ -4,7 +4,15 @@
  * (`sodium-native`) for SHA-256, ChaCha20 and X25519 on the Sphinx hot path,
  * loaded on first use so importing the client library costs nothing.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes as nodeRandomBytes, randomInt as nodeRandomInt, timingSafeEqual as nodeTimingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes as nodeRandomBytes,
+  randomInt as nodeRandomInt,
+  timingSafeEqual as nodeTimingSafeEqual,
+} from "node:crypto";
 import { createRequire } from "node:module";
 import type { CryptoPrimitives } from "../crypto.js";
 import type { Sodium } from "./sodium.js";

@@ -20,7 +20,11 @@ export function createLogger({
   level = process.env.OBOL_LOG_LEVEL ?? "info",
   destination = 2,
   base,
-}: { level?: string; destination?: number | string; base?: LoggerOptions["base"] } = {}): PinoLogger {
+}: {
+  level?: string;
+  destination?: number | string;
+  base?: LoggerOptions["base"];
+} = {}): PinoLogger {
   return pino({ level, base: base ?? null }, pino.destination({ dest: destination, sync: false }));
 }
 

@@ -17,4 +17,3 @@ export type Sodium = {
   crypto_hash_sha256_final(state: Uint8Array, out: Uint8Array): void;
   crypto_hash_sha256_STATEBYTES: number;
 };
-

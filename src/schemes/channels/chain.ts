@@ -35,8 +35,18 @@ export function channelsAddress(chain: ChainClients): Address {
 export async function readChannel(chain: ChainClients, source: Address, destination: Address): Promise<ChannelState> {
   const address = channelsAddress(chain);
   const [id, ch] = await Promise.all([
-    chain.publicClient.readContract({ address, abi: paymentChannelsAbi, functionName: "channelId", args: [source, destination] }),
-    chain.publicClient.readContract({ address, abi: paymentChannelsAbi, functionName: "channel", args: [source, destination] }),
+    chain.publicClient.readContract({
+      address,
+      abi: paymentChannelsAbi,
+      functionName: "channelId",
+      args: [source, destination],
+    }),
+    chain.publicClient.readContract({
+      address,
+      abi: paymentChannelsAbi,
+      functionName: "channel",
+      args: [source, destination],
+    }),
   ]);
   return {
     id,
@@ -67,7 +77,13 @@ export async function listChannels(
   const fromBlock = chain.deployment.startBlock;
   const pairs = new Map<string, [Address, Address]>();
   const fetch = async (args: { source?: Address; destination?: Address }) => {
-    const logs = await chain.publicClient.getContractEvents({ address, abi: paymentChannelsAbi, eventName: "ChannelOpened", args, fromBlock });
+    const logs = await chain.publicClient.getContractEvents({
+      address,
+      abi: paymentChannelsAbi,
+      eventName: "ChannelOpened",
+      args,
+      fromBlock,
+    });
     for (const l of logs) pairs.set(`${l.args.source}${l.args.destination}`, [l.args.source!, l.args.destination!]);
   };
   if (side !== "destination") await fetch({ source: account });
@@ -77,7 +93,12 @@ export async function listChannels(
 
 /** The latest lottery round `destination` committed (0n: none, so no ticket to it can win). */
 export async function readRound(chain: ChainClients, destination: Address): Promise<bigint> {
-  const round = await chain.publicClient.readContract({ address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "currentRound", args: [destination] });
+  const round = await chain.publicClient.readContract({
+    address: channelsAddress(chain),
+    abi: paymentChannelsAbi,
+    functionName: "currentRound",
+    args: [destination],
+  });
   return BigInt(round);
 }
 
@@ -87,15 +108,22 @@ export async function readRound(chain: ChainClients, destination: Address): Prom
  * @returns the round number the chain assigned (from the `RoundCommitted` event)
  */
 export async function commitRound(chain: ChainClients, commitment: Hex): Promise<bigint> {
-  const tx = await sendContractTx(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "commitRound", args: [commitment] }, "commit lottery round");
+  const tx = await sendContractTx(
+    chain,
+    { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "commitRound", args: [commitment] },
+    "commit lottery round",
+  );
   return findCommittedRound(chain, commitment, tx.blockNumber);
 }
 
 /** The round under which this account committed `commitment`, or 0n when the chain has no such commitment. */
 export async function findCommittedRound(chain: ChainClients, commitment: Hex, fromBlock?: bigint): Promise<bigint> {
   const logs = await chain.publicClient.getContractEvents({
-    address: channelsAddress(chain), abi: paymentChannelsAbi, eventName: "RoundCommitted",
-    args: { destination: chain.account }, fromBlock: fromBlock ?? chain.deployment.startBlock,
+    address: channelsAddress(chain),
+    abi: paymentChannelsAbi,
+    eventName: "RoundCommitted",
+    args: { destination: chain.account },
+    fromBlock: fromBlock ?? chain.deployment.startBlock,
   });
   const hit = logs.find((l) => l.args.commitment?.toLowerCase() === commitment.toLowerCase());
   return hit ? BigInt(hit.args.round!) : 0n;
@@ -105,9 +133,18 @@ export async function findCommittedRound(chain: ChainClients, commitment: Hex, f
 async function ensureAllowance(chain: ChainClients, amount: bigint): Promise<void> {
   const token = chain.deployment.contracts.ObolToken;
   const spender = channelsAddress(chain);
-  const allowance = await chain.publicClient.readContract({ address: token, abi: obolTokenAbi, functionName: "allowance", args: [chain.account, spender] });
+  const allowance = await chain.publicClient.readContract({
+    address: token,
+    abi: obolTokenAbi,
+    functionName: "allowance",
+    args: [chain.account, spender],
+  });
   if (allowance >= amount) return;
-  await sendContractTx(chain, { address: token, abi: obolTokenAbi, functionName: "approve", args: [spender, maxUint256] }, "approve PaymentChannels");
+  await sendContractTx(
+    chain,
+    { address: token, abi: obolTokenAbi, functionName: "approve", args: [spender, maxUint256] },
+    "approve PaymentChannels",
+  );
 }
 
 function checkAmount(amount: bigint): void {
@@ -124,7 +161,16 @@ function checkAmount(amount: bigint): void {
 export async function openChannel(chain: ChainClients, destination: Address, amount: bigint): Promise<Hash> {
   checkAmount(amount);
   await ensureAllowance(chain, amount);
-  const tx = await sendContractTx(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "openChannel", args: [destination, amount] }, `open channel to ${destination}`);
+  const tx = await sendContractTx(
+    chain,
+    {
+      address: channelsAddress(chain),
+      abi: paymentChannelsAbi,
+      functionName: "openChannel",
+      args: [destination, amount],
+    },
+    `open channel to ${destination}`,
+  );
   return tx.hash;
 }
 
@@ -132,7 +178,16 @@ export async function openChannel(chain: ChainClients, destination: Address, amo
 export async function fundChannel(chain: ChainClients, destination: Address, amount: bigint): Promise<Hash> {
   checkAmount(amount);
   await ensureAllowance(chain, amount);
-  const tx = await sendContractTx(chain, { address: channelsAddress(chain), abi: paymentChannelsAbi, functionName: "fundChannel", args: [destination, amount] }, `fund channel to ${destination}`);
+  const tx = await sendContractTx(
+    chain,
+    {
+      address: channelsAddress(chain),
+      abi: paymentChannelsAbi,
+      functionName: "fundChannel",
+      args: [destination, amount],
+    },
+    `fund channel to ${destination}`,
+  );
   return tx.hash;
 }
 
@@ -145,22 +200,38 @@ export async function fundChannel(chain: ChainClients, destination: Address, amo
 export async function closeChannel(
   chain: ChainClients,
   counterparty: Address,
-): Promise<{ action: "closed-by-destination" | "closure-initiated" | "closure-finalized"; hash: Hash; closureTime?: number }> {
+): Promise<{
+  action: "closed-by-destination" | "closure-initiated" | "closure-finalized";
+  hash: Hash;
+  closureTime?: number;
+}> {
   const address = channelsAddress(chain);
   const asDestination = await readChannel(chain, counterparty, chain.account);
   const abi = paymentChannelsAbi;
   if (asDestination.status !== "closed") {
-    const { hash } = await sendContractTx(chain, { address, abi, functionName: "closeByDestination", args: [counterparty] }, "close channel as destination");
+    const { hash } = await sendContractTx(
+      chain,
+      { address, abi, functionName: "closeByDestination", args: [counterparty] },
+      "close channel as destination",
+    );
     return { action: "closed-by-destination", hash };
   }
   const asSource = await readChannel(chain, chain.account, counterparty);
   if (asSource.status === "open") {
-    const { hash } = await sendContractTx(chain, { address, abi, functionName: "initiateClosure", args: [counterparty] }, "initiate channel closure");
+    const { hash } = await sendContractTx(
+      chain,
+      { address, abi, functionName: "initiateClosure", args: [counterparty] },
+      "initiate channel closure",
+    );
     const after = await readChannel(chain, chain.account, counterparty);
     return { action: "closure-initiated", hash, closureTime: after.closureTime };
   }
   if (asSource.status === "pending-to-close") {
-    const { hash } = await sendContractTx(chain, { address, abi, functionName: "finalizeClosure", args: [counterparty] }, "finalize channel closure");
+    const { hash } = await sendContractTx(
+      chain,
+      { address, abi, functionName: "finalizeClosure", args: [counterparty] },
+      "finalize channel closure",
+    );
     return { action: "closure-finalized", hash };
   }
   throw new ChannelsInputError("counterparty", `no open channel between ${chain.account} and ${counterparty}`);

@@ -15,7 +15,10 @@ export class ChannelsClient extends ChannelsPayer {
     const store = new ChannelsStore(deps.db);
     super(deps, {
       ...options,
-      indices: { next: (channel, epoch, chainIndex, floor) => transaction(deps.db, () => store.nextOutIndex(channel, epoch, chainIndex, floor)) },
+      indices: {
+        next: (channel, epoch, chainIndex, floor) =>
+          transaction(deps.db, () => store.nextOutIndex(channel, epoch, chainIndex, floor)),
+      },
     });
   }
 }

@@ -54,15 +54,34 @@ export const devnet: SchemeDevnet = {
     // Opening is once per pair, not per epoch (the report's model amortises it): done as preparation.
     await c.oneOff(async () => {
       for (const { r, i } of indexed) {
-        await sendContractTx(r, { address: token, abi: obolTokenAbi, functionName: "approve", args: [channels, 4n * unit] }, "approve channels");
+        await sendContractTx(
+          r,
+          { address: token, abi: obolTokenAbi, functionName: "approve", args: [channels, 4n * unit] },
+          "approve channels",
+        );
         if ((await readChannel(r, r.account, next(i))).status === "closed") await openChannel(r, next(i), 2n * unit);
       }
     });
     // What recurs every epoch: a new lottery round and a top-up per relay.
     await c.each("PaymentChannels.commitRound", c.relays, (r) =>
-      sendContractTx(r, { address: channels, abi: paymentChannelsAbi, functionName: "commitRound", args: [bytesToHex(randomBytes(32))] }, "commit a round"));
+      sendContractTx(
+        r,
+        {
+          address: channels,
+          abi: paymentChannelsAbi,
+          functionName: "commitRound",
+          args: [bytesToHex(randomBytes(32))],
+        },
+        "commit a round",
+      ),
+    );
     await c.each("PaymentChannels.fundChannel", indexed, ({ r, i }) =>
-      sendContractTx(r, { address: channels, abi: paymentChannelsAbi, functionName: "fundChannel", args: [next(i), unit] }, "top up"));
+      sendContractTx(
+        r,
+        { address: channels, abi: paymentChannelsAbi, functionName: "fundChannel", args: [next(i), unit] },
+        "top up",
+      ),
+    );
   },
   unprobed: [{ op: "PaymentChannels.redeemTickets", why: "needs won tickets from traffic" }],
   // Claims right after the traffic redeem every won ticket: no settlement epochs.
@@ -73,7 +92,11 @@ export const devnet: SchemeDevnet = {
     const gateways = relays.filter((r) => r.role === "gateway");
     const token = deployer.deployment.contracts.ObolToken;
     const give = (to: `0x${string}`, amount: bigint, who: string) =>
-      sendContractTx(deployer, { address: token, abi: obolTokenAbi, functionName: "transfer", args: [to, amount] }, `fund ${who} for channels`);
+      sendContractTx(
+        deployer,
+        { address: token, abi: obolTokenAbi, functionName: "transfer", args: [to, amount] },
+        `fund ${who} for channels`,
+      );
 
     for (const c of clients) {
       signal.throwIfAborted();

@@ -17,12 +17,23 @@ import type { PaidOnChain } from "../devnet.js";
  */
 export async function channelsPaidOnChain(chain: ChainClients): Promise<PaidOnChain> {
   const paid = new Map<string, bigint>();
-  const add = (relay: Address, amount: bigint) => paid.set(relay.toLowerCase(), (paid.get(relay.toLowerCase()) ?? 0n) + amount);
+  const add = (relay: Address, amount: bigint) =>
+    paid.set(relay.toLowerCase(), (paid.get(relay.toLowerCase()) ?? 0n) + amount);
   const fromBlock = chain.deployment.startBlock;
   const address = chain.deployment.contracts.PaymentChannels!;
-  const opened = await chain.publicClient.getContractEvents({ address, abi: paymentChannelsAbi, eventName: "ChannelOpened", fromBlock });
+  const opened = await chain.publicClient.getContractEvents({
+    address,
+    abi: paymentChannelsAbi,
+    eventName: "ChannelOpened",
+    fromBlock,
+  });
   const destination = new Map(opened.map((e) => [e.args.channelId!, e.args.destination!]));
-  const redeemed = await chain.publicClient.getContractEvents({ address, abi: paymentChannelsAbi, eventName: "TicketRedeemed", fromBlock });
+  const redeemed = await chain.publicClient.getContractEvents({
+    address,
+    abi: paymentChannelsAbi,
+    eventName: "TicketRedeemed",
+    fromBlock,
+  });
   const seen = new Set<string>();
   let doublePaid = 0;
   for (const e of redeemed) {

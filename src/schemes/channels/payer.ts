@@ -18,7 +18,14 @@ import { routeChallenges } from "./por.js";
 import { encodeSlot } from "./slot.js";
 import { chainSigner } from "./signer.js";
 import {
-  decodeReplyTemplate, domainSeparator, encodeAttachment, encodeReplyTemplate, ROUND_SHIFT, roundOf, signTicket, type TicketSigner,
+  decodeReplyTemplate,
+  domainSeparator,
+  encodeAttachment,
+  encodeReplyTemplate,
+  ROUND_SHIFT,
+  roundOf,
+  signTicket,
+  type TicketSigner,
 } from "./ticket.js";
 
 /** How long a client trusts its view of an entry's lottery round. */
@@ -97,18 +104,25 @@ export class ChannelsPayer implements ClientScheme {
    * const { slots, attachment } = await scheme.client(deps).pay({ route, secrets, epoch, kind: "payload" });
    */
   async pay({ route, secrets, kind }: ClientPaymentParameters): Promise<ClientPayment> {
-    if (!Array.isArray(route) || route.length === 0) throw new ChannelsInputError("route", "must list at least one hop");
+    if (!Array.isArray(route) || route.length === 0)
+      throw new ChannelsInputError("route", "must list at least one hop");
     if (route.length > 255) throw new ChannelsInputError("route", "at most 255 hops");
     if (secrets.length !== route.length)
       throw new ChannelsInputError("secrets", `must have one secret per hop (${route.length}), got ${secrets.length}`);
     const n = route.length;
     const hops = routeChallenges(secrets);
     const slots = hops.map((h, i) =>
-      encodeSlot({ exit: i === n - 1, remaining: n - 1 - i, hint: h.hint, onwardChallenge: hops[i + 1]?.challenge ?? zeroAddress }),
+      encodeSlot({
+        exit: i === n - 1,
+        remaining: n - 1 - i,
+        hint: h.hint,
+        onwardChallenge: hops[i + 1]?.challenge ?? zeroAddress,
+      }),
     );
     const amount = this.#params.unitAmount * BigInt(n);
     const challenge = hops[0]!.challenge;
-    if (kind === "reply") return { slots, attachment: encodeReplyTemplate({ amount, winProb: this.#params.winProb, challenge }) };
+    if (kind === "reply")
+      return { slots, attachment: encodeReplyTemplate({ amount, winProb: this.#params.winProb, challenge }) };
     return { slots, attachment: await this.#sign(route[0]!.relay, amount, challenge) };
   }
 
@@ -128,7 +142,8 @@ export class ChannelsPayer implements ClientScheme {
   async payReply({ firstHop, attachment }: ReplyPaymentParameters): Promise<Uint8Array> {
     const t = decodeReplyTemplate(attachment);
     const unit = this.#params.unitAmount;
-    if (t.winProb !== this.#params.winProb) throw new ChannelsInputError("reply.winProb", `must be the network's ${this.#params.winProb}`);
+    if (t.winProb !== this.#params.winProb)
+      throw new ChannelsInputError("reply.winProb", `must be the network's ${this.#params.winProb}`);
     if (t.amount === 0n || t.amount % unit !== 0n || t.amount > unit * BigInt(MAX_REPLY_HOPS))
       throw new ChannelsInputError("reply.amount", `must be 1..${MAX_REPLY_HOPS} units of ${unit}, got ${t.amount}`, {
         hint: "the reply block was built for another network or asks the replier to overpay",
@@ -139,10 +154,16 @@ export class ChannelsPayer implements ClientScheme {
   /** One ticket on our channel to `entry`, encoded as an attachment. */
   async #sign(entry: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
     const [ch, round] = await Promise.all([this.#channel(entry), this.#round(entry)]);
-    if (ch.balance < amount) throw new ChannelsInputError("channel", `balance ${ch.balance} below one packet's ticket ${amount}`, { hint: "top it up with `obol channels fund`" });
+    if (ch.balance < amount)
+      throw new ChannelsInputError("channel", `balance ${ch.balance} below one packet's ticket ${amount}`, {
+        hint: "top it up with `obol channels fund`",
+      });
     this.#domain ??= domainSeparator(await this.#chain.publicClient.getChainId(), channelsAddress(this.#chain));
     const index = this.#indices.next(ch.id, ch.epoch, ch.ticketIndex, round << ROUND_SHIFT);
-    if (roundOf(index) !== round) throw new ChannelsInputError("index", `round ${round} of ${entry} has no ticket index left`, { hint: "wait for its next round" });
+    if (roundOf(index) !== round)
+      throw new ChannelsInputError("index", `round ${round} of ${entry} has no ticket index left`, {
+        hint: "wait for its next round",
+      });
     const ticket = await signTicket(
       { channel: ch.id, amount, index, epoch: ch.epoch, winProb: this.#params.winProb, challenge },
       this.#domain,

@@ -83,7 +83,10 @@ export function challengeAnswerable(own: bigint, hint: Uint8Array, challenge: Ad
     try {
       // Throws on a hint that is not a point, and when the sum is the point at infinity.
       // own·G uncompressed: parsing it back needs no square root (the hint's already costs one).
-      const sum = nativeSecp256k1.publicKeyCombine([nativeSecp256k1.publicKeyCreate(scalarBytes(own), false), hint], false);
+      const sum = nativeSecp256k1.publicKeyCombine(
+        [nativeSecp256k1.publicKeyCreate(scalarBytes(own), false), hint],
+        false,
+      );
       return publicKeyToAddress(sum) === challenge.toLowerCase();
     } catch {
       return false;

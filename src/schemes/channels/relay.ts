@@ -13,13 +13,32 @@ import { DEFAULT_PARAMS, RELAY_DEFAULTS, type ChannelsParams } from "./constants
 import { TicketRejectedError } from "./errors.js";
 import { channelsAddress, closeChannel, fundChannel, listChannels, readRound, type ChannelState } from "./chain.js";
 import { ChannelsRounds } from "./rounds.js";
-import { ackKey, challengeAnswerable, CURVE_ORDER, exitAckKey, hintOf, ownKey, pointAddress, response as respond } from "./por.js";
+import {
+  ackKey,
+  challengeAnswerable,
+  CURVE_ORDER,
+  exitAckKey,
+  hintOf,
+  ownKey,
+  pointAddress,
+  response as respond,
+} from "./por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
-  decodeAttachment, domainSeparator, encodeAttachment, isWinning, publicKeyToAddress, recoverPublicKey, ROUND_SHIFT, roundOf, signTicket, ticketDigest, type TicketSigner,
+  decodeAttachment,
+  domainSeparator,
+  encodeAttachment,
+  isWinning,
+  publicKeyToAddress,
+  recoverPublicKey,
+  ROUND_SHIFT,
+  roundOf,
+  signTicket,
+  ticketDigest,
+  type TicketSigner,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -45,7 +64,12 @@ export type ChannelsRelayOptions = {
 
 /** Per-relay figures (also mirrored in the store's `ch_stats`). */
 export type ChannelsRelayStats = {
-  accepted: number; rejected: Record<string, number>; receipts: number; wins: number; losses: number; badReceipts: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  receipts: number;
+  wins: number;
+  losses: number;
+  badReceipts: number;
   /**
    * Per incoming channel: receipts the next hop returned for a packet we forwarded that
    * opened nothing, i.e. the hint in that packet's slot was not ack·G (docs/channels.md
@@ -89,7 +113,15 @@ export class ChannelsRelay implements RelayScheme {
   #lastRefresh = 0;
   #refreshing: Promise<void> | null = null;
   #redeeming: Promise<unknown> | null = null;
-  readonly stats: ChannelsRelayStats = { accepted: 0, rejected: {}, receipts: 0, wins: 0, losses: 0, badReceipts: 0, junkHints: {} };
+  readonly stats: ChannelsRelayStats = {
+    accepted: 0,
+    rejected: {},
+    receipts: 0,
+    wins: 0,
+    losses: 0,
+    badReceipts: 0,
+    junkHints: {},
+  };
   /** Per incoming channel: the next-hop peers that returned receipts opening nothing (junk hints). */
   readonly #junkFrom = new Map<Hex, Set<string>>();
   /** Incoming channels banned for junk hints (until restart). */
@@ -163,7 +195,9 @@ export class ChannelsRelay implements RelayScheme {
     const me = this.#deps.relay.toLowerCase();
     this.#incoming = new Map(all.filter((c) => c.destination.toLowerCase() === me).map((c) => [c.id, c]));
     for (const c of this.#incoming.values()) this.#store.pruneSeen(c.id, c.epoch, c.ticketIndex);
-    this.#outgoing = new Map(all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]));
+    this.#outgoing = new Map(
+      all.filter((c) => c.source.toLowerCase() === me).map((c) => [c.destination.toLowerCase(), c]),
+    );
     const open = [...this.#outgoing.values()].filter((c) => c.status === "open");
     const rounds = await Promise.all(open.map((c) => readRound(this.#deps.chain, c.destination)));
     const at = this.#opts.now();
@@ -216,31 +250,48 @@ export class ChannelsRelay implements RelayScheme {
   /** Every per-packet check of docs/channels.md, cheapest first; returns the onward hook (none at the exit). */
   async #check(packet: IncomingPacket): Promise<{ onward?: () => Promise<Uint8Array> }> {
     const domain = this.#domain;
-    if (!domain) throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
+    if (!domain)
+      throw new TicketRejectedError("channel-not-open", "relay scheme not started", { hint: "call start() first" });
     const slot = decodeSlot(packet.slot);
     const ticket = decodeAttachment(packet.attachment);
     // Never a chain read here: this runs inside the packet's group commit (`prepare` reads outside it).
     const ch = this.#incoming.get(ticket.channel);
     if (!ch) {
       this.#refreshSoon();
-      throw new TicketRejectedError("wrong-channel", `no channel ${ticket.channel} to this relay as of its last chain read (re-reading in the background)`);
+      throw new TicketRejectedError(
+        "wrong-channel",
+        `no channel ${ticket.channel} to this relay as of its last chain read (re-reading in the background)`,
+      );
     }
     if (this.#bannedChannels.has(ch.id))
-      throw new TicketRejectedError("banned-channel", `channel ${ch.id} sent junk hints that ${this.#junkFrom.get(ch.id)?.size} next hops reported`);
-    if (this.#banned.has(packet.fromPeer)) throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
+      throw new TicketRejectedError(
+        "banned-channel",
+        `channel ${ch.id} sent junk hints that ${this.#junkFrom.get(ch.id)?.size} next hops reported`,
+      );
+    if (this.#banned.has(packet.fromPeer))
+      throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
-    if (ticket.epoch !== ch.epoch) throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
+    if (ticket.epoch !== ch.epoch)
+      throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
     if (!this.#rounds.accepts(roundOf(ticket.index)))
-      throw new TicketRejectedError("stale-round", `round ${roundOf(ticket.index)} is not open (latest ${this.#rounds.latest})`, { hint: "re-read the relay's round (`currentRound`)" });
+      throw new TicketRejectedError(
+        "stale-round",
+        `round ${roundOf(ticket.index)} is not open (latest ${this.#rounds.latest})`,
+        { hint: "re-read the relay's round (`currentRound`)" },
+      );
     if (ticket.index <= ch.ticketIndex)
       throw new TicketRejectedError("reused-index", `index ${ticket.index} ≤ last redeemed ${ch.ticketIndex}`);
     if (this.#store.seen(ch.id, ch.epoch, ticket.index))
       throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
     const required = this.#params.unitAmount * BigInt(slot.remaining + 1);
     if (ticket.amount < required || ticket.winProb < this.#params.winProb)
-      throw new TicketRejectedError("underpaid", `amount ${ticket.amount} (need ${required}), winProb ${ticket.winProb} (need ${this.#params.winProb})`);
+      throw new TicketRejectedError(
+        "underpaid",
+        `amount ${ticket.amount} (need ${required}), winProb ${ticket.winProb} (need ${this.#params.winProb})`,
+      );
     const available = ch.balance - this.#store.openWinnings(ch.id);
-    if (ticket.amount > available) throw new TicketRejectedError("above-balance", `amount ${ticket.amount} > unclaimed balance ${available}`);
+    if (ticket.amount > available)
+      throw new TicketRejectedError("above-balance", `amount ${ticket.amount} > unclaimed balance ${available}`);
     const own = ownKey(packet.ss);
     if (!challengeAnswerable(own, slot.hint, ticket.challenge))
       throw new TicketRejectedError("unanswerable-challenge", "challenge ≠ address(own·G + hint)");
@@ -258,20 +309,33 @@ export class ChannelsRelay implements RelayScheme {
       });
       return {};
     }
-    if (packet.nextHop === null) throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
+    if (packet.nextHop === null)
+      throw new TicketRejectedError("malformed", "slot asks to pay onward but this is the last hop");
     const out = this.#outgoing.get(packet.nextHop.toLowerCase());
     if (out?.status !== "open") {
       this.#refreshSoon(); // the operator may have opened it since the last read (`obol channels open`)
-      throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, { hint: "open channels to the next layer (`obol channels open`)" });
+      throw new TicketRejectedError("no-onward-channel", `no open channel to ${packet.nextHop}`, {
+        hint: "open channels to the next layer (`obol channels open`)",
+      });
     }
     const onwardAmount = this.#params.unitAmount * BigInt(slot.remaining);
-    if (out.balance < onwardAmount) throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, { hint: "top it up (`obol channels fund`)" });
+    if (out.balance < onwardAmount)
+      throw new TicketRejectedError("onward-channel-underfunded", `channel to ${packet.nextHop} holds ${out.balance}`, {
+        hint: "top it up (`obol channels fund`)",
+      });
     this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
     if (this.#forwardedFrom.size > REF_MEMORY) this.#forwardedFrom.delete(this.#forwardedFrom.keys().next().value!);
     transaction(this.#deps.db, () => {
       if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
         throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-      this.#store.putPending({ source: ch.source, ticket: packet.attachment, own, hint: slot.hint, fromPeer: packet.fromPeer, createdMs: this.#opts.now() });
+      this.#store.putPending({
+        source: ch.source,
+        ticket: packet.attachment,
+        own,
+        hint: slot.hint,
+        fromPeer: packet.fromPeer,
+        createdMs: this.#opts.now(),
+      });
     });
     // The onward ticket is numbered and signed when the packet leaves the delay queue (finding 3
     // of issue 9): an index taken now would tell the next hop our arrival order.
@@ -340,7 +404,9 @@ export class ChannelsRelay implements RelayScheme {
   #refreshRoundIfStale(nextHop: Address): void {
     const known = this.#nextRounds.get(nextHop.toLowerCase());
     if (known && this.#opts.now() - known.at <= NEXT_ROUND_TTL_MS) return;
-    this.#askRound(nextHop).catch((err: unknown) => this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"));
+    this.#askRound(nextHop).catch((err: unknown) =>
+      this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"),
+    );
   }
 
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
@@ -356,7 +422,12 @@ export class ChannelsRelay implements RelayScheme {
 
   /** Stores a winner or counts a loser once the response is known. */
   #settleResponse(
-    ticket: ReturnType<typeof decodeAttachment>, source: Address, bytes: Uint8Array, digest: Uint8Array, response: bigint, fromPeer: string,
+    ticket: ReturnType<typeof decodeAttachment>,
+    source: Address,
+    bytes: Uint8Array,
+    digest: Uint8Array,
+    response: bigint,
+    fromPeer: string,
   ): void {
     const secret = this.#rounds.secret(roundOf(ticket.index));
     if (secret !== null && isWinning(digest, response, secret, ticket.winProb)) {
@@ -384,7 +455,15 @@ export class ChannelsRelay implements RelayScheme {
    * whose hint is ack·G (so a receipt for a packet we never forwarded, or a
    * wrong ack, simply matches nothing).
    */
-  async onReceipt({ packetRef, receipt, fromPeer }: { packetRef: Uint8Array; receipt: Uint8Array; fromPeer: string }): Promise<void> {
+  async onReceipt({
+    packetRef,
+    receipt,
+    fromPeer,
+  }: {
+    packetRef: Uint8Array;
+    receipt: Uint8Array;
+    fromPeer: string;
+  }): Promise<void> {
     const from = this.#forwardedFrom.get(bytesToHex(packetRef));
     this.#forwardedFrom.delete(bytesToHex(packetRef));
     const ack = decodeReceipt(receipt);
@@ -403,17 +482,28 @@ export class ChannelsRelay implements RelayScheme {
         if (this.stats.junkHints[from]! >= JUNK_BAN_AFTER && peers.size >= 2 && !this.#bannedChannels.has(from)) {
           this.#bannedChannels.add(from);
           this.#store.addStat("banned_channels");
-          this.#log.warn({ channel: from, junk: this.stats.junkHints[from], nextHops: peers.size }, "incoming channel banned for junk hints");
+          this.#log.warn(
+            { channel: from, junk: this.stats.junkHints[from], nextHops: peers.size },
+            "incoming channel banned for junk hints",
+          );
         }
       }
       return this.#badReceipt("receipt matches no pending ticket");
     }
     const ticket = decodeAttachment(pending.ticket);
     const response = respond(pending.own, ack);
-    if (pointAddress(response) !== ticket.challenge.toLowerCase()) return this.#badReceipt("response does not open the challenge");
+    if (pointAddress(response) !== ticket.challenge.toLowerCase())
+      return this.#badReceipt("response does not open the challenge");
     this.stats.receipts++;
     transaction(this.#deps.db, () => {
-      this.#settleResponse(ticket, pending.source, pending.ticket, ticketDigest(ticket, domain), response, pending.fromPeer);
+      this.#settleResponse(
+        ticket,
+        pending.source,
+        pending.ticket,
+        ticketDigest(ticket, domain),
+        response,
+        pending.fromPeer,
+      );
       this.#store.deletePending(hint);
     });
     if (this.#store.counts().won >= this.#opts.redeemThreshold) this.#redeemSoon();

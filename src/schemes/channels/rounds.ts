@@ -72,7 +72,8 @@ export class ChannelsRounds {
   /** Makes sure a round exists (first start of a relay). */
   async ensure(): Promise<void> {
     await this.sync();
-    if (this.#latest === 0n || (await readRound(this.#chain, this.#chain.account)) !== this.#latest) await this.commitNext();
+    if (this.#latest === 0n || (await readRound(this.#chain, this.#chain.account)) !== this.#latest)
+      await this.commitNext();
   }
 
   /**
@@ -82,7 +83,8 @@ export class ChannelsRounds {
    */
   accepts(round: bigint): boolean {
     if (round > this.#latest) this.#learn(round); // committed by another process sharing the store (`obol claim`)
-    if (round < 1n || round + ROUND_GRACE < this.#latest || !this.#secrets.has(round) || this.#revealed.has(round)) return false;
+    if (round < 1n || round + ROUND_GRACE < this.#latest || !this.#secrets.has(round) || this.#revealed.has(round))
+      return false;
     if (!this.#store.isRevealed(round)) return true;
     this.#revealed.add(round);
     return false;

@@ -32,7 +32,8 @@ export class ChannelsSettle implements SettleScheme {
   readonly #deps: SchemeDeps & { relay: Address };
   readonly #store: ChannelsStore;
   readonly #log: Logger;
-  readonly #opts: Required<Omit<ChannelsSettleOptions, "afterBroadcast" | "rounds">> & Pick<ChannelsSettleOptions, "afterBroadcast">;
+  readonly #opts: Required<Omit<ChannelsSettleOptions, "afterBroadcast" | "rounds">> &
+    Pick<ChannelsSettleOptions, "afterBroadcast">;
   readonly #rounds: ChannelsRounds;
   #running: Promise<ClaimResult> | null = null;
 
@@ -41,7 +42,11 @@ export class ChannelsSettle implements SettleScheme {
     this.#store = new ChannelsStore(deps.db);
     this.#log = forComponent(deps.log, "obol:channels:settle");
     this.#rounds = options.rounds ?? new ChannelsRounds(deps.chain, this.#store);
-    this.#opts = { maxBatch: options.maxBatch ?? RELAY_DEFAULTS.maxBatch, receiptTimeoutMs: options.receiptTimeoutMs ?? 60_000, afterBroadcast: options.afterBroadcast };
+    this.#opts = {
+      maxBatch: options.maxBatch ?? RELAY_DEFAULTS.maxBatch,
+      receiptTimeoutMs: options.receiptTimeoutMs ?? 60_000,
+      afterBroadcast: options.afterBroadcast,
+    };
   }
 
   /**
@@ -115,15 +120,23 @@ export class ChannelsSettle implements SettleScheme {
       const batch = valid.slice(i, i + this.#opts.maxBatch);
       // Durable first: once a round is marked revealed no ticket of it is accepted any more.
       for (const t of batch) this.#rounds.reveal(roundOf(t.index));
-      const args: RedeemableTicket[] = batch.map((t) => toRedeemable(decodeAttachment(t.ticket), t.source, t.response, this.#rounds.secret(roundOf(t.index))!));
+      const args: RedeemableTicket[] = batch.map((t) =>
+        toRedeemable(decodeAttachment(t.ticket), t.source, t.response, this.#rounds.secret(roundOf(t.index))!),
+      );
       // Durable intent first: after a crash these are reconciled, never blindly resent.
       this.#store.setState(batch, "submitted");
       let hash: Hash;
       try {
-        hash = await inTurn(chain, () => chain.walletClient.writeContract({
-          address, abi: paymentChannelsAbi, functionName: "redeemTickets", args: [args],
-          account: chain.walletClient.account, chain: chain.walletClient.chain,
-        }));
+        hash = await inTurn(chain, () =>
+          chain.walletClient.writeContract({
+            address,
+            abi: paymentChannelsAbi,
+            functionName: "redeemTickets",
+            args: [args],
+            account: chain.walletClient.account,
+            chain: chain.walletClient.chain,
+          }),
+        );
       } catch (error) {
         this.#log.warn({ err: error, tickets: batch.length }, "redemption not sent; tickets stay redeemable");
         this.#store.setState(batch, "won");
@@ -131,7 +144,10 @@ export class ChannelsSettle implements SettleScheme {
       }
       this.#store.setState(batch, "submitted", hash);
       await this.#opts.afterBroadcast?.(hash);
-      const receipt = await chain.publicClient.waitForTransactionReceipt({ hash, timeout: this.#opts.receiptTimeoutMs });
+      const receipt = await chain.publicClient.waitForTransactionReceipt({
+        hash,
+        timeout: this.#opts.receiptTimeoutMs,
+      });
       result.transactions.push(hash);
       result.gasUsed += receipt.gasUsed;
       if (receipt.status === "success") {
@@ -143,7 +159,10 @@ export class ChannelsSettle implements SettleScheme {
       }
     }
     const balanceAfter = await chain.publicClient.readContract({
-      address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [this.#deps.relay],
+      address: chain.deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      functionName: "balanceOf",
+      args: [this.#deps.relay],
     });
     this.#log.info({ ...result, balanceAfter }, "claim finished");
     return {
@@ -163,7 +182,13 @@ export class ChannelsSettle implements SettleScheme {
   }
 
   /** Resolves tickets left `submitted` by an interrupted claim. */
-  async #reconcile(result: { paid: bigint; gasUsed: bigint; transactions: Hex[]; recovered: number; voided: number }): Promise<void> {
+  async #reconcile(result: {
+    paid: bigint;
+    gasUsed: bigint;
+    transactions: Hex[];
+    recovered: number;
+    voided: number;
+  }): Promise<void> {
     const submitted = this.#store.won("submitted");
     const byHash = new Map<string, WonTicket[]>();
     for (const t of submitted) byHash.set(t.txHash ?? "", [...(byHash.get(t.txHash ?? "") ?? []), t]);
@@ -194,8 +219,11 @@ export class ChannelsSettle implements SettleScheme {
   async #resolveFromEvents(t: WonTicket, result: { paid: bigint; recovered: number }): Promise<boolean> {
     const chain = this.#deps.chain;
     const logs = await chain.publicClient.getContractEvents({
-      address: channelsAddress(chain), abi: paymentChannelsAbi, eventName: "TicketRedeemed",
-      args: { channelId: t.channel }, fromBlock: chain.deployment.startBlock,
+      address: channelsAddress(chain),
+      abi: paymentChannelsAbi,
+      eventName: "TicketRedeemed",
+      args: { channelId: t.channel },
+      fromBlock: chain.deployment.startBlock,
     });
     const hit = logs.find((l) => BigInt(l.args.index!) === t.index && l.args.amount === t.amount);
     if (hit) {

@@ -33,7 +33,8 @@ export function chainSigner(chain: ChainClients): TicketSigner {
   const key = rawKeyOf(account) ?? hdKeyOf(account);
   if (key && nativeSecp256k1) {
     const signer = privateKeySigner(key);
-    if (signer.address.toLowerCase() === account.address.toLowerCase()) return { address: account.address, signDigest: signer.signDigest };
+    if (signer.address.toLowerCase() === account.address.toLowerCase())
+      return { address: account.address, signDigest: signer.signDigest };
   }
   if (account.type === "local" && account.sign) {
     const sign = account.sign;
@@ -67,7 +68,14 @@ export function chainSigner(chain: ChainClients): TicketSigner {
             { name: "challenge", type: "address" },
           ],
         },
-        message: { channel: t.channel, amount: t.amount, index: Number(t.index), epoch: Number(t.epoch), winProb: t.winProb, challenge: t.challenge },
+        message: {
+          channel: t.channel,
+          amount: t.amount,
+          index: Number(t.index),
+          epoch: Number(t.epoch),
+          winProb: t.winProb,
+          challenge: t.challenge,
+        },
       });
       return compactFromRsv(hexToBytes(sig));
     },

@@ -53,7 +53,8 @@ export function decodeSlot(bytes: Uint8Array): Slot {
   if (!(bytes instanceof Uint8Array) || bytes.length !== SLOT_SIZE)
     throw new TicketRejectedError("malformed", `slot must be ${SLOT_SIZE} bytes, got ${bytes?.length}`);
   const flags = bytes[0]!;
-  if ((flags & ~FLAG_EXIT) !== 0) throw new TicketRejectedError("malformed", `unknown slot flags 0x${flags.toString(16)}`);
+  if ((flags & ~FLAG_EXIT) !== 0)
+    throw new TicketRejectedError("malformed", `unknown slot flags 0x${flags.toString(16)}`);
   const exit = (flags & FLAG_EXIT) !== 0;
   const remaining = bytes[1]!;
   if (exit !== (remaining === 0)) throw new TicketRejectedError("malformed", "slot: exit flag and remaining disagree");

@@ -47,7 +47,14 @@ export type WonTicket = {
 /** A lottery round secret of this relay; `round` is null until the chain confirmed its commitment. */
 export type StoredRound = { commitment: Hex; secret: Uint8Array; round: bigint | null; revealed: boolean };
 
-export type PendingTicket = { source: Address; ticket: Uint8Array; own: bigint; hint: Uint8Array; fromPeer: string; createdMs: number };
+export type PendingTicket = {
+  source: Address;
+  ticket: Uint8Array;
+  own: bigint;
+  hint: Uint8Array;
+  fromPeer: string;
+  createdMs: number;
+};
 
 /** The prepared statements of one connection, by name (a misspelt name is a compile error). */
 function prepareStatements(db: DatabaseSync) {
@@ -57,15 +64,23 @@ function prepareStatements(db: DatabaseSync) {
     seenPut: p("INSERT OR IGNORE INTO ch_seen (channel, epoch, idx) VALUES (?, ?, ?)"),
     seenPrune: p("DELETE FROM ch_seen WHERE channel = ? AND (epoch < ? OR (epoch = ? AND idx <= ?))"),
     outGet: p("SELECT epoch, next_index FROM ch_out WHERE channel = ?"),
-    outPut: p("INSERT INTO ch_out (channel, epoch, next_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, next_index = excluded.next_index"),
-    pendingPut: p("INSERT OR REPLACE INTO ch_pending (hint, source, ticket, own, from_peer, created_ms) VALUES (?, ?, ?, ?, ?, ?)"),
+    outPut: p(
+      "INSERT INTO ch_out (channel, epoch, next_index) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET epoch = excluded.epoch, next_index = excluded.next_index",
+    ),
+    pendingPut: p(
+      "INSERT OR REPLACE INTO ch_pending (hint, source, ticket, own, from_peer, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
     pendingGet: p("SELECT source, ticket, own, hint, from_peer, created_ms FROM ch_pending WHERE hint = ?"),
     pendingDel: p("DELETE FROM ch_pending WHERE hint = ?"),
     pendingExpire: p("DELETE FROM ch_pending WHERE created_ms < ?"),
     pendingCount: p("SELECT COUNT(*) AS n FROM ch_pending"),
-    wonPut: p("INSERT OR IGNORE INTO ch_won (channel, epoch, idx, source, amount, ticket, response, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'won')"),
+    wonPut: p(
+      "INSERT OR IGNORE INTO ch_won (channel, epoch, idx, source, amount, ticket, response, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'won')",
+    ),
     wonByState: p("SELECT * FROM ch_won WHERE state = ? ORDER BY channel, epoch, idx"),
-    wonSetState: p("UPDATE ch_won SET state = ?, tx_hash = COALESCE(?, tx_hash), reason = ? WHERE channel = ? AND epoch = ? AND idx = ?"),
+    wonSetState: p(
+      "UPDATE ch_won SET state = ?, tx_hash = COALESCE(?, tx_hash), reason = ? WHERE channel = ? AND epoch = ? AND idx = ?",
+    ),
     wonOpenAmount: p("SELECT amount FROM ch_won WHERE channel = ? AND state IN ('won','submitted')"),
     wonCount: p("SELECT state, COUNT(*) AS n FROM ch_won GROUP BY state"),
     roundPut: p("INSERT INTO ch_round (commitment, secret) VALUES (?, ?)"),
@@ -74,7 +89,9 @@ function prepareStatements(db: DatabaseSync) {
     roundGet: p("SELECT secret, revealed FROM ch_round WHERE round = ?"),
     roundRevealed: p("SELECT revealed FROM ch_round WHERE round = ?"),
     roundReveal: p("UPDATE ch_round SET revealed = 1 WHERE round = ?"),
-    statAdd: p("INSERT INTO ch_stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"),
+    statAdd: p(
+      "INSERT INTO ch_stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+    ),
     statAll: p("SELECT name, value FROM ch_stats"),
   };
 }
@@ -139,7 +156,14 @@ export class ChannelsStore {
    * recomputing ack·G, without knowing how the pipeline names packets.
    */
   putPending(p: PendingTicket): void {
-    this.#s.pendingPut.run(p.hint, p.source, p.ticket, hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`), p.fromPeer, p.createdMs);
+    this.#s.pendingPut.run(
+      p.hint,
+      p.source,
+      p.ticket,
+      hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`),
+      p.fromPeer,
+      p.createdMs,
+    );
   }
 
   getPending(hint: Uint8Array): PendingTicket | null {
@@ -147,7 +171,14 @@ export class ChannelsStore {
       | { source: string; ticket: Uint8Array; own: Uint8Array; hint: Uint8Array; from_peer: string; created_ms: number }
       | undefined;
     if (!r) return null;
-    return { source: r.source as Address, ticket: r.ticket, own: BigInt(bytesToHex(r.own)), hint: r.hint, fromPeer: r.from_peer, createdMs: r.created_ms };
+    return {
+      source: r.source as Address,
+      ticket: r.ticket,
+      own: BigInt(bytesToHex(r.own)),
+      hint: r.hint,
+      fromPeer: r.from_peer,
+      createdMs: r.created_ms,
+    };
   }
 
   deletePending(hint: Uint8Array): void {
@@ -165,7 +196,15 @@ export class ChannelsStore {
 
   /** Records a winner (idempotent on (channel, epoch, index)). */
   putWon(t: SignedTicket, source: Address, ticketBytes: Uint8Array, response: bigint): void {
-    this.#s.wonPut.run(t.channel, Number(t.epoch), Number(t.index), source, t.amount.toString(), ticketBytes, response.toString());
+    this.#s.wonPut.run(
+      t.channel,
+      Number(t.epoch),
+      Number(t.index),
+      source,
+      t.amount.toString(),
+      ticketBytes,
+      response.toString(),
+    );
   }
 
   won(state: WinState): WonTicket[] {
@@ -182,9 +221,15 @@ export class ChannelsStore {
     }));
   }
 
-  setState(tickets: readonly WonTicket[], state: WinState, txHash: Hex | null = null, reason: string | null = null): void {
+  setState(
+    tickets: readonly WonTicket[],
+    state: WinState,
+    txHash: Hex | null = null,
+    reason: string | null = null,
+  ): void {
     transaction(this.db, () => {
-      for (const t of tickets) this.#s.wonSetState.run(state, txHash, reason, t.channel, Number(t.epoch), Number(t.index));
+      for (const t of tickets)
+        this.#s.wonSetState.run(state, txHash, reason, t.channel, Number(t.epoch), Number(t.index));
     });
   }
 
@@ -229,7 +274,9 @@ export class ChannelsStore {
   }
 
   rounds(): StoredRound[] {
-    return (this.#s.roundAll.all() as { commitment: string; secret: Uint8Array; round: number | null; revealed: number }[]).map((r) => ({
+    return (
+      this.#s.roundAll.all() as { commitment: string; secret: Uint8Array; round: number | null; revealed: number }[]
+    ).map((r) => ({
       commitment: r.commitment as Hex,
       secret: r.secret,
       round: r.round === null ? null : BigInt(r.round),

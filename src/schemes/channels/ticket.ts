@@ -316,8 +316,10 @@ export type ReplyTemplate = { amount: bigint; winProb: bigint; challenge: Addres
  * @returns 144 bytes
  */
 export function encodeReplyTemplate(t: ReplyTemplate): Uint8Array {
-  if (t.amount < 0n || t.amount > MAX.amount) throw new ChannelsInputError("reply.amount", `must be in [0, ${MAX.amount}]`);
-  if (t.winProb < 0n || t.winProb > MAX.winProb) throw new ChannelsInputError("reply.winProb", `must be in [0, ${MAX.winProb}]`);
+  if (t.amount < 0n || t.amount > MAX.amount)
+    throw new ChannelsInputError("reply.amount", `must be in [0, ${MAX.amount}]`);
+  if (t.winProb < 0n || t.winProb > MAX.winProb)
+    throw new ChannelsInputError("reply.winProb", `must be in [0, ${MAX.winProb}]`);
   if (!/^0x[0-9a-fA-F]{40}$/.test(t.challenge)) throw new ChannelsInputError("reply.challenge", "must be an address");
   const out = new Uint8Array(ATTACHMENT_SIZE);
   putUint(out, 32, FIELD.amount, t.amount);
@@ -336,10 +338,18 @@ export function decodeReplyTemplate(bytes: Uint8Array): ReplyTemplate {
     throw new ChannelsInputError("reply.attachment", `must be ${ATTACHMENT_SIZE} bytes, got ${bytes?.length}`);
   const blank = (from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
   if (!blank(0, 32) || !blank(44, 53) || !blank(80, 144))
-    throw new ChannelsInputError("reply.attachment", "channel, index, epoch and signature must be zero in a reply block", {
-      hint: "the block was built by a client that signs reply tickets itself (it names its builder); ask for a new one",
-    });
-  return { amount: getUint(bytes, 32, FIELD.amount), winProb: getUint(bytes, 53, FIELD.winProb), challenge: bytesToHex(bytes.subarray(60, 80)) as Address };
+    throw new ChannelsInputError(
+      "reply.attachment",
+      "channel, index, epoch and signature must be zero in a reply block",
+      {
+        hint: "the block was built by a client that signs reply tickets itself (it names its builder); ask for a new one",
+      },
+    );
+  return {
+    amount: getUint(bytes, 32, FIELD.amount),
+    winProb: getUint(bytes, 53, FIELD.winProb),
+    challenge: bytesToHex(bytes.subarray(60, 80)) as Address,
+  };
 }
 
 /** Argument for `PaymentChannels.redeemTicket(s)`. */
@@ -365,7 +375,12 @@ export type RedeemableTicket = {
  * @param response the unlocked proof-of-relay scalar
  * @param roundSecret the redeemer's secret of the ticket's round
  */
-export function toRedeemable(t: SignedTicket, source: Address, response: bigint, roundSecret: Uint8Array): RedeemableTicket {
+export function toRedeemable(
+  t: SignedTicket,
+  source: Address,
+  response: bigint,
+  roundSecret: Uint8Array,
+): RedeemableTicket {
   return {
     source,
     channel: t.channel,

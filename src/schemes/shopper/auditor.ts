@@ -60,7 +60,10 @@ export type AuditorParameters = {
 /** The auditor's time source: `now()` in ms and a sleep of `ms` (≤ 0: none). */
 export type AuditorClock = { now(): number; sleep(ms: number): Promise<void> };
 
-const realClock = (signal?: AbortSignal): AuditorClock => ({ now: () => Date.now(), sleep: (ms) => sleep(Math.max(0, ms), signal) });
+const realClock = (signal?: AbortSignal): AuditorClock => ({
+  now: () => Date.now(),
+  sleep: (ms) => sleep(Math.max(0, ms), signal),
+});
 
 export class Auditor {
   readonly store: ShopperStore;
@@ -92,7 +95,11 @@ export class Auditor {
     const clock = this.#p.clock ?? realClock(signal);
     const guardMs = this.#p.guardMs ?? 3_000;
     const shopper = shopperAddress(chain);
-    const jMax = await chain.publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "jMax" });
+    const jMax = await chain.publicClient.readContract({
+      address: shopper,
+      abi: shopperAuditAbi,
+      functionName: "jMax",
+    });
     const n = Math.min(count ?? jMax, jMax);
     const layers = await loopLayers(chain, epoch);
     const info = await epochInfo(chain);
@@ -100,14 +107,18 @@ export class Auditor {
     // Chain time says how far into the epoch we are; the local clock times the sends from here.
     // A devnet window starts when we see the epoch: its chain clock runs ahead under bursts of blocks.
     const block = await chain.publicClient.getBlock({ blockTag: "latest" });
-    const elapsedMs = this.#p.spreadMs !== undefined ? 0 : Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
+    const elapsedMs =
+      this.#p.spreadMs !== undefined ? 0 : Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
     const startedAt = clock.now() - elapsedMs;
     const stored = new Set(this.store.loopsOf(epoch).map((l) => l.index));
     const chainId = chain.publicClient.chain.id;
     const plan: { j: number; at: number; proof: Uint8Array; output: Uint8Array }[] = [];
     for (let j = 0; j < n; j++) {
       if (stored.has(j)) continue;
-      const { proof, output } = vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, sender: chain.account, epoch, index: j }));
+      const { proof, output } = vrfProve(
+        this.#p.vrfSecretKey,
+        loopInput({ chainId, shopper, sender: chain.account, epoch, index: j }),
+      );
       const at = loopSendOffsetMs(output, epochMs, guardMs);
       if (at >= elapsedMs) plan.push({ j, at, proof, output });
     }
@@ -117,7 +128,15 @@ export class Auditor {
       await clock.sleep(startedAt + at - clock.now());
       if (signal?.aborted || (await currentEpoch(chain)) !== epoch) break;
       const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
-      this.store.addLoop({ epoch, index: j, beta: output, proof, tags: loop.tags, headers: loop.headers, route: loop.route.map((h) => h.relay) });
+      this.store.addLoop({
+        epoch,
+        index: j,
+        beta: output,
+        proof,
+        tags: loop.tags,
+        headers: loop.headers,
+        route: loop.route.map((h) => h.relay),
+      });
       try {
         await this.#p.send(loop.packet, loop.route[0]!);
       } catch (error) {
@@ -139,17 +158,33 @@ export class Auditor {
   async ensureBeacon(epoch: bigint, { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): Promise<Hex> {
     const { chain } = this.#p;
     const address = shopperAddress(chain);
-    const read = () => chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "beaconOf", args: [epoch] });
+    const read = () =>
+      chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "beaconOf", args: [epoch] });
     const fixed = (b: Hex) => !/^0x0+$/.test(b);
     const deadline = Date.now() + timeoutMs;
     let beacon = await read();
     while (!fixed(beacon) && Date.now() < deadline) {
-      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "requestBeacon", args: [epoch] }, "request beacon").catch(() => {});
-      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "fixBeacon", args: [epoch] }, "fix beacon").catch(() => {});
+      await sendContractTx(
+        chain,
+        { address, abi: shopperAuditAbi, functionName: "requestBeacon", args: [epoch] },
+        "request beacon",
+      ).catch(() => {});
+      await sendContractTx(
+        chain,
+        { address, abi: shopperAuditAbi, functionName: "fixBeacon", args: [epoch] },
+        "fix beacon",
+      ).catch(() => {});
       beacon = await read();
       if (fixed(beacon)) break;
       // The requested block is not mined yet: on an idle dev chain, mine one by a self-transfer.
-      const hash = await inTurn(chain, () => chain.walletClient.sendTransaction({ to: chain.account, value: 0n, account: chain.walletClient.account, chain: chain.publicClient.chain }));
+      const hash = await inTurn(chain, () =>
+        chain.walletClient.sendTransaction({
+          to: chain.account,
+          value: 0n,
+          account: chain.walletClient.account,
+          chain: chain.publicClient.chain,
+        }),
+      );
       await chain.publicClient.waitForTransactionReceipt({ hash });
       beacon = await read();
     }
@@ -169,7 +204,12 @@ export class Auditor {
     await this.ensureBeacon(epoch);
     for (const loop of this.store.loopsOf(epoch)) {
       if (loop.state !== "sent") continue;
-      const wins = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "isWinner", args: [epoch, bytesToHex(loop.beta)] });
+      const wins = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "isWinner",
+        args: [epoch, bytesToHex(loop.beta)],
+      });
       if (!wins) {
         this.store.setLoopState(epoch, loop.index, "lost");
         continue;
@@ -184,7 +224,16 @@ export class Auditor {
   async #revealOne(address: Address, loop: StoredLoop): Promise<Hex | null> {
     const { chain } = this.#p;
     try {
-      await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "reveal", args: [chain.account, loop.epoch, loop.index, bytesToHex(loop.proof), claim5(loop.tags, loop.headers)] }, "reveal loop");
+      await sendContractTx(
+        chain,
+        {
+          address,
+          abi: shopperAuditAbi,
+          functionName: "reveal",
+          args: [chain.account, loop.epoch, loop.index, bytesToHex(loop.proof), claim5(loop.tags, loop.headers)],
+        },
+        "reveal loop",
+      );
     } catch (error) {
       if (revertName(error) !== "ShopperAuditAlreadyRevealed") {
         this.#log.warn({ epoch: loop.epoch, index: loop.index, err: error }, "reveal failed");
@@ -208,24 +257,48 @@ export class Auditor {
     let proven = 0;
     for (const loop of this.store.loopsOf(epoch)) {
       if (loop.state !== "revealed" || !loop.auditId) continue;
-      const audit = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
+      const audit = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "audit",
+        args: [loop.auditId],
+      });
       if (audit.status !== 1) continue;
       const hops: number[] = [];
       const proofs: Hex[][] = [];
       for (let h = 0; h < 5; h++) {
         if (((audit.provenMask >> h) & 1) === 1) continue;
-        const info = await chain.publicClient.readContract({ address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "relayInfo", args: [loop.route[h]!] });
-        const proof = await requestProof(libp2p, multiaddr(info.multiaddr), { epoch, tag: loop.tags[h]! }).catch(() => null);
+        const info = await chain.publicClient.readContract({
+          address: chain.deployment.contracts.RelayRegistry,
+          abi: relayRegistryAbi,
+          functionName: "relayInfo",
+          args: [loop.route[h]!],
+        });
+        const proof = await requestProof(libp2p, multiaddr(info.multiaddr), { epoch, tag: loop.tags[h]! }).catch(
+          () => null,
+        );
         if (!proof) continue;
         hops.push(h);
         proofs.push(proof.map((p) => bytesToHex(p)));
       }
       if (hops.length === 0) continue;
       try {
-        await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, claim5(loop.tags, loop.headers), hops, proofs] }, "prove hops");
+        await sendContractTx(
+          chain,
+          {
+            address,
+            abi: shopperAuditAbi,
+            functionName: "proveHops",
+            args: [loop.auditId, claim5(loop.tags, loop.headers), hops, proofs],
+          },
+          "prove hops",
+        );
         proven += hops.length;
       } catch (error) {
-        this.#log.warn({ auditId: loop.auditId, err: error }, "submitting proofs failed (a relay may have proven meanwhile)");
+        this.#log.warn(
+          { auditId: loop.auditId, err: error },
+          "submitting proofs failed (a relay may have proven meanwhile)",
+        );
       }
     }
     return proven;
@@ -242,9 +315,24 @@ export class Auditor {
     const out = new Map<Hex, number>();
     for (const loop of this.store.loopsOf(epoch)) {
       if (loop.state !== "revealed" || !loop.auditId) continue;
-      const before = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
-      if (before.status === 1) await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "finalize", args: [loop.auditId] }, "finalize audit");
-      const after = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
+      const before = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "audit",
+        args: [loop.auditId],
+      });
+      if (before.status === 1)
+        await sendContractTx(
+          chain,
+          { address, abi: shopperAuditAbi, functionName: "finalize", args: [loop.auditId] },
+          "finalize audit",
+        );
+      const after = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "audit",
+        args: [loop.auditId],
+      });
       this.store.setLoopState(epoch, loop.index, "finalized");
       out.set(loop.auditId, after.status);
     }
@@ -269,7 +357,9 @@ export class Auditor {
  * const id = auditIdOf(relay, 3n, 0);
  */
 export function auditIdOf(sender: Address, epoch: bigint, index: number): Hex {
-  return keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint64" }, { type: "uint32" }], [sender, epoch, index]));
+  return keccak256(
+    encodeAbiParameters([{ type: "address" }, { type: "uint64" }, { type: "uint32" }], [sender, epoch, index]),
+  );
 }
 
 /** Name of the custom error a `sendContractTx` call reverted with, if any. */

@@ -41,7 +41,10 @@ export async function loopLayers(chain: ChainClients, epoch: bigint): Promise<Lo
     const hops: RouteHop[] = [];
     for (const relay of members) {
       const [mixKey] = await chain.publicClient.readContract({
-        address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "keysAt", args: [relay, epoch],
+        address: chain.deployment.contracts.RelayRegistry,
+        abi: relayRegistryAbi,
+        functionName: "keysAt",
+        args: [relay, epoch],
       });
       hops.push({ relay, mixKey: hexToBytes(mixKey), layer: l });
     }
@@ -72,8 +75,26 @@ export async function revealedLoops(chain: ChainClients, epoch: bigint): Promise
     fromBlock: chain.deployment.startBlock,
   });
   return logs.map((l) => {
-    const a = l.args as { auditId: Hex; epoch: bigint; sender: Address; index: number; vrfOutput: Hex; route: readonly Address[]; tags: readonly Hex[]; headers: readonly Hex[] };
-    return { auditId: a.auditId, epoch: a.epoch, sender: a.sender, index: a.index, vrfOutput: a.vrfOutput, route: a.route, tags: a.tags, headers: a.headers };
+    const a = l.args as {
+      auditId: Hex;
+      epoch: bigint;
+      sender: Address;
+      index: number;
+      vrfOutput: Hex;
+      route: readonly Address[];
+      tags: readonly Hex[];
+      headers: readonly Hex[];
+    };
+    return {
+      auditId: a.auditId,
+      epoch: a.epoch,
+      sender: a.sender,
+      index: a.index,
+      vrfOutput: a.vrfOutput,
+      route: a.route,
+      tags: a.tags,
+      headers: a.headers,
+    };
   });
 }
 
@@ -82,4 +103,7 @@ export const tags5 = (tags: readonly (Hex | Uint8Array)[]) =>
   tags.map((t) => (typeof t === "string" ? t : bytesToHex(t))) as unknown as readonly [Hex, Hex, Hex, Hex, Hex];
 
 /** The LoopClaim (tags and header hashes per hop) a reveal carries. */
-export const claim5 = (tags: readonly (Hex | Uint8Array)[], headers: readonly (Hex | Uint8Array)[]) => ({ tags: tags5(tags), headers: tags5(headers) });
+export const claim5 = (tags: readonly (Hex | Uint8Array)[], headers: readonly (Hex | Uint8Array)[]) => ({
+  tags: tags5(tags),
+  headers: tags5(headers),
+});

@@ -36,7 +36,13 @@ import { revealedLoops } from "./chain.js";
  * over 2–5 s after the auditor sees the epoch, not the whole hour as on a live
  * network (docs/shopper.md §3).
  */
-export const DEVNET_SHOPPER = { pool: 100_000n * 10n ** 18n, loopsPerEpoch: 8, meanDelayMs: 200, spreadMs: 7_000, guardMs: 2_000 } as const;
+export const DEVNET_SHOPPER = {
+  pool: 100_000n * 10n ** 18n,
+  loopsPerEpoch: 8,
+  meanDelayMs: 200,
+  spreadMs: 7_000,
+  guardMs: 2_000,
+} as const;
 
 /** `IShopperAudit.AuditStatus` values: revealed and waiting for proofs (Open), then Paid. */
 const AUDIT_OPEN = 1;
@@ -66,9 +72,24 @@ export const devnet: SchemeDevnet = {
     // Commitments for epoch E are made in E+1; the directory snapshot of E comes first (else the first commit pays it).
     await c.advance(c.epoch + 1n);
     await c.each("ShopperAudit.snapshotDirectory", [c.epoch], (epoch) =>
-      sendContractTx(c.deployer, { address: shopper, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] }, "snapshot the directory"));
+      sendContractTx(
+        c.deployer,
+        { address: shopper, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] },
+        "snapshot the directory",
+      ),
+    );
     await c.each("ShopperAudit.commit", c.relays, (r) =>
-      sendContractTx(r, { address: shopper, abi: shopperAuditAbi, functionName: "commit", args: [c.epoch, bytesToHex(randomBytes(32)), 1n] }, "commit a tag root"));
+      sendContractTx(
+        r,
+        {
+          address: shopper,
+          abi: shopperAuditAbi,
+          functionName: "commit",
+          args: [c.epoch, bytesToHex(randomBytes(32)), 1n],
+        },
+        "commit a tag root",
+      ),
+    );
   },
   unprobed: [
     { op: "ShopperAudit.reveal/proveHops/finalize/dispute", why: "need audit loops sent through the relays (traffic)" },
@@ -79,8 +100,21 @@ export const devnet: SchemeDevnet = {
   async setup({ deployer, relays, packet, log, signal }) {
     const l = forComponent(log, "obol:shopper:devnet");
     const shopper = deployer.deployment.contracts.ShopperAudit!;
-    await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "approve", args: [shopper, DEVNET_SHOPPER.pool] }, "approve shopper pool");
-    await sendContractTx(deployer, { address: shopper, abi: shopperAuditAbi, functionName: "fund", args: [DEVNET_SHOPPER.pool] }, "fund shopper pool");
+    await sendContractTx(
+      deployer,
+      {
+        address: deployer.deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "approve",
+        args: [shopper, DEVNET_SHOPPER.pool],
+      },
+      "approve shopper pool",
+    );
+    await sendContractTx(
+      deployer,
+      { address: shopper, abi: shopperAuditAbi, functionName: "fund", args: [DEVNET_SHOPPER.pool] },
+      "fund shopper pool",
+    );
     const nodes: Awaited<ReturnType<typeof createObolNode>>[] = [];
     const senders: ReturnType<typeof mixSender>[] = [];
     const stop = new AbortController();
@@ -92,8 +126,22 @@ export const devnet: SchemeDevnet = {
       const vrf = loadOrCreateVrfKey(r.dataDir);
       const registry = r.chain.deployment.contracts.RelayRegistry;
       const next = (await currentEpoch(r.chain)) + 1n;
-      const [mixKey] = await r.chain.publicClient.readContract({ address: registry, abi: relayRegistryAbi, functionName: "keysAt", args: [r.chain.account, next] });
-      await sendContractTx(r.chain, { address: registry, abi: relayRegistryAbi, functionName: "updateKeys", args: [mixKey, bytesToHex(vrf.publicKey)] }, `register VRF key of ${r.name}`);
+      const [mixKey] = await r.chain.publicClient.readContract({
+        address: registry,
+        abi: relayRegistryAbi,
+        functionName: "keysAt",
+        args: [r.chain.account, next],
+      });
+      await sendContractTx(
+        r.chain,
+        {
+          address: registry,
+          abi: relayRegistryAbi,
+          functionName: "updateKeys",
+          args: [mixKey, bytesToHex(vrf.publicKey)],
+        },
+        `register VRF key of ${r.name}`,
+      );
       const db = openDatabase(join(r.dataDir, "shopper-auditor.sqlite"));
       dbs.push(db);
       // Each auditor is its own dial-only node with a fresh peer id: a gateway sees one more client link,
@@ -102,19 +150,39 @@ export const devnet: SchemeDevnet = {
       nodes.push(libp2p);
       const sender = mixSender({ chain: r.chain, libp2p, layout: packet.layout, log: l });
       senders.push(sender);
-      const auditor = new Auditor({ chain: r.chain, db, log: forComponent(l, r.name), libp2p, vrfSecretKey: vrf.secretKey, params: packet.params, meanDelayMs: DEVNET_SHOPPER.meanDelayMs, spreadMs: DEVNET_SHOPPER.spreadMs, guardMs: DEVNET_SHOPPER.guardMs, send: sender.send });
+      const auditor = new Auditor({
+        chain: r.chain,
+        db,
+        log: forComponent(l, r.name),
+        libp2p,
+        vrfSecretKey: vrf.secretKey,
+        params: packet.params,
+        meanDelayMs: DEVNET_SHOPPER.meanDelayMs,
+        spreadMs: DEVNET_SHOPPER.spreadMs,
+        guardMs: DEVNET_SHOPPER.guardMs,
+        send: sender.send,
+      });
       runs.push(
         watchEpochs(r.chain, {
           signal: both,
           onError: (error) => l.debug({ err: error, relay: r.name }, "auditor epoch error"),
           onEpoch: async (epoch) => {
             await auditor.onEpoch(epoch).catch((error) => l.warn({ err: error, relay: r.name }, "audit step failed"));
-            const [, bls] = await r.chain.publicClient.readContract({ address: registry, abi: relayRegistryAbi, functionName: "keysAt", args: [r.chain.account, epoch] });
+            const [, bls] = await r.chain.publicClient.readContract({
+              address: registry,
+              abi: relayRegistryAbi,
+              functionName: "keysAt",
+              args: [r.chain.account, epoch],
+            });
             // Then the epoch's loops, sent across it (times from the VRF) beside the epoch loop: after the
             // audit steps, whose transactions share this account's nonces with the snapshot `sendLoops` may send.
             if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
-              const run: Promise<void> = auditor.sendLoops(epoch, DEVNET_SHOPPER.loopsPerEpoch, { signal: both })
-                .then(() => {}, (error) => l.warn({ err: error, relay: r.name }, "loops failed"))
+              const run: Promise<void> = auditor
+                .sendLoops(epoch, DEVNET_SHOPPER.loopsPerEpoch, { signal: both })
+                .then(
+                  () => {},
+                  (error) => l.warn({ err: error, relay: r.name }, "loops failed"),
+                )
                 .finally(() => sending.delete(run));
               sending.add(run);
             }
@@ -142,7 +210,14 @@ async function settle(c: SettlementContext): Promise<SettlementResult> {
   const shopper = c.chain.deployment.contracts.ShopperAudit!;
   const { publicClient } = c.chain;
   const status = async (auditId: `0x${string}`) =>
-    (await publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "audit", args: [auditId] })).status;
+    (
+      await publicClient.readContract({
+        address: shopper,
+        abi: shopperAuditAbi,
+        functionName: "audit",
+        args: [auditId],
+      })
+    ).status;
   const E = c.trafficEpoch + 1n;
   if (c.enteredDuringTraffic === undefined) {
     await c.advance(E, "auditors send verifiable loops");
@@ -151,7 +226,12 @@ async function settle(c: SettlementContext): Promise<SettlementResult> {
   await c.advance(E + 1n, "relays commit their replay-tag roots");
   await c.until(30_000, async () => {
     for (const relay of c.relays) {
-      const [, tagCount] = await publicClient.readContract({ address: shopper, abi: shopperAuditAbi, functionName: "commitment", args: [E, relay] });
+      const [, tagCount] = await publicClient.readContract({
+        address: shopper,
+        abi: shopperAuditAbi,
+        functionName: "commitment",
+        args: [E, relay],
+      });
       if (tagCount === 0n) return false;
     }
     return true;

@@ -36,6 +36,8 @@ export class ShopperNoVrfKeyError extends ShopperError {
 export class ShopperEmptyLayerError extends ShopperError {
   override name = "ShopperEmptyLayerError";
   constructor(epoch: bigint, layer: number) {
-    super(`layer ${layer} of epoch ${epoch} has no relay`, { hint: "wait for relays to register; loops need every layer populated" });
+    super(`layer ${layer} of epoch ${epoch} has no relay`, {
+      hint: "wait for relays to register; loops need every layer populated",
+    });
   }
 }

@@ -21,7 +21,8 @@ export function loadOrCreateVrfKey(dataDir: string): VrfKeyPair {
   const path = join(dataDir, VRF_KEY_FILE);
   if (existsSync(path)) {
     const text = readFileSync(path, "utf8").trim();
-    if (!/^0x[0-9a-f]{64}$/i.test(text)) throw new InvalidInputError(path, "must hold a 0x-prefixed 32-byte hex VRF secret key");
+    if (!/^0x[0-9a-f]{64}$/i.test(text))
+      throw new InvalidInputError(path, "must hold a 0x-prefixed 32-byte hex VRF secret key");
     const secretKey = hexToBytes(text as `0x${string}`);
     return { secretKey, publicKey: vrfPublicKey(secretKey) };
   }

@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { encodePacked, type Address, } from "viem";
+import { encodePacked, type Address } from "viem";
 import { deriveHopSecrets, peelHeader } from "../../crypto/sphinx/header.js";
 import { OBOL_ASSOCIATED_DATA } from "../../crypto/sphinx/constants.js";
 import { headerSize } from "../../crypto/sphinx/params.js";
@@ -28,7 +28,15 @@ import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import type { HopInstruction } from "../../crypto/sphinx/hop.js";
 import { InvalidInputError } from "../../errors.js";
 import type { RouteHop } from "../scheme.js";
-import { DELAY_BLOCK, LOOP_HOPS, LOOP_STREAM_LABEL, MAX_HOP_DELAY_MS, ROUTE_BLOCK, SEND_TIME_BLOCK, SESSION_KEY_BLOCK } from "./constants.js";
+import {
+  DELAY_BLOCK,
+  LOOP_HOPS,
+  LOOP_STREAM_LABEL,
+  MAX_HOP_DELAY_MS,
+  ROUTE_BLOCK,
+  SEND_TIME_BLOCK,
+  SESSION_KEY_BLOCK,
+} from "./constants.js";
 
 /** Members of the five hop layers (index 0 and 4 both the gateways), each in the registry's order. */
 export type LoopLayers = readonly (readonly RouteHop[])[];
@@ -71,9 +79,24 @@ export function loopBlock(beta: Uint8Array, k: number): Uint8Array {
  * @example
  * const alpha = loopInput({ chainId: 31337, shopper, sender, epoch: 3n, index: 0 });
  */
-export function loopInput({ chainId, shopper, sender, epoch, index }: { chainId: number; shopper: Address; sender: Address; epoch: bigint; index: number }): Uint8Array {
+export function loopInput({
+  chainId,
+  shopper,
+  sender,
+  epoch,
+  index,
+}: {
+  chainId: number;
+  shopper: Address;
+  sender: Address;
+  epoch: bigint;
+  index: number;
+}): Uint8Array {
   return Buffer.from(
-    encodePacked(["uint256", "address", "address", "uint64", "uint32"], [BigInt(chainId), shopper, sender, epoch, index]).slice(2),
+    encodePacked(
+      ["uint256", "address", "address", "uint64", "uint32"],
+      [BigInt(chainId), shopper, sender, epoch, index],
+    ).slice(2),
     "hex",
   );
 }
@@ -113,7 +136,8 @@ function uniformOf(block: Uint8Array): number {
  * const at = loopSendOffsetMs(beta, 60_000, 3_000);
  */
 export function loopSendOffsetMs(beta: Uint8Array, epochMs: number, guardMs: number): number {
-  if (!(epochMs > 2 * guardMs) || !(guardMs >= 0)) throw new InvalidInputError("epochMs", "must exceed twice the guard");
+  if (!(epochMs > 2 * guardMs) || !(guardMs >= 0))
+    throw new InvalidInputError("epochMs", "must exceed twice the guard");
   return guardMs + Math.floor(uniformOf(loopBlock(beta, SEND_TIME_BLOCK)) * (epochMs - 2 * guardMs));
 }
 
@@ -136,7 +160,8 @@ export function loopTags(sessionKey: Uint8Array, mixKeys: readonly Uint8Array[])
  * const value = leafValue(replayTag, keccak256(header));
  */
 export function leafValue(tag: Uint8Array, headerHash: Uint8Array): Uint8Array {
-  if (tag.length !== 32 || headerHash.length !== 32) throw new InvalidInputError("leaf", "tag and header hash must be 32 bytes");
+  if (tag.length !== 32 || headerHash.length !== 32)
+    throw new InvalidInputError("leaf", "tag and header hash must be 32 bytes");
   return keccak_256.create().update(tag).update(headerHash).digest();
 }
 
@@ -156,7 +181,13 @@ export function hopHeaders(packet: Uint8Array, secrets: readonly Uint8Array[], p
   for (const ss of secrets) {
     out.push(header);
     const { routingInfoSize } = params;
-    const { nextHeader } = peelHeader({ group: x25519Group, routingInfoSize, ss, header, associatedData: OBOL_ASSOCIATED_DATA });
+    const { nextHeader } = peelHeader({
+      group: x25519Group,
+      routingInfoSize,
+      ss,
+      header,
+      associatedData: OBOL_ASSOCIATED_DATA,
+    });
     if (nextHeader === null) break; // the final hop: nothing follows
     header = nextHeader;
   }
@@ -186,7 +217,10 @@ export function buildLoop({
   meanDelayMs: number;
 }): Loop {
   if (layers.length !== LOOP_HOPS) throw new InvalidInputError("layers", `must hold ${LOOP_HOPS} layers`);
-  const indices = loopRouteIndices(beta, layers.map((l) => l.length));
+  const indices = loopRouteIndices(
+    beta,
+    layers.map((l) => l.length),
+  );
   const route = indices.map((i, layer) => layers[layer]![i]!);
   const delaysMs = loopDelaysMs(beta, meanDelayMs);
   const sessionKey = loopBlock(beta, SESSION_KEY_BLOCK);

@@ -48,18 +48,25 @@ async function readExactly(stream: Stream, size: number, max = size): Promise<Ui
  * @example
  * const server = await serveProofs(node, (e, t) => relay.proofFor(e, t), log);
  */
-export async function serveProofs(libp2p: Libp2p, lookup: (epoch: bigint, tag: Uint8Array) => Uint8Array[] | null, log: Logger): Promise<ProofServer> {
+export async function serveProofs(
+  libp2p: Libp2p,
+  lookup: (epoch: bigint, tag: Uint8Array) => Uint8Array[] | null,
+  log: Logger,
+): Promise<ProofServer> {
   await libp2p.handle(PROOF_PROTOCOL, async (stream: Stream) => {
     const signal = AbortSignal.timeout(PROOF_TIMEOUT_MS);
     try {
       const req = await readExactly(stream, REQUEST_SIZE);
-      if (req.length !== REQUEST_SIZE) throw new ShopperError(`proof request of ${req.length} bytes, expected ${REQUEST_SIZE}`);
+      if (req.length !== REQUEST_SIZE)
+        throw new ShopperError(`proof request of ${req.length} bytes, expected ${REQUEST_SIZE}`);
       const epoch = new DataView(req.buffer, req.byteOffset).getBigUint64(0);
       const proof = lookup(epoch, req.subarray(8, 40));
       const out = new Uint8Array(2 + 32 * (proof?.length ?? 0));
       out[0] = proof ? 1 : 0;
       out[1] = proof?.length ?? 0;
-      proof?.forEach((p, i) => { out.set(p, 2 + 32 * i); });
+      proof?.forEach((p, i) => {
+        out.set(p, 2 + 32 * i);
+      });
       if (!stream.send(out)) await stream.onDrain({ signal });
       await stream.close({ signal });
     } catch (error) {
@@ -81,7 +88,12 @@ export async function serveProofs(libp2p: Libp2p, lookup: (epoch: bigint, tag: U
 export async function requestProof(
   libp2p: Libp2p,
   relay: Multiaddr | PeerId,
-  { epoch, tag, signal, timeoutMs = PROOF_TIMEOUT_MS }: { epoch: bigint; tag: Uint8Array; signal?: AbortSignal; timeoutMs?: number },
+  {
+    epoch,
+    tag,
+    signal,
+    timeoutMs = PROOF_TIMEOUT_MS,
+  }: { epoch: bigint; tag: Uint8Array; signal?: AbortSignal; timeoutMs?: number },
 ): Promise<Uint8Array[] | null> {
   if (!(tag instanceof Uint8Array) || tag.length !== 32) throw new InvalidInputError("tag", "must be 32 bytes");
   const budget = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
@@ -92,7 +104,8 @@ export async function requestProof(
   stream.send(req);
   await stream.close({ signal: budget });
   const res = await readExactly(stream, Number.MAX_SAFE_INTEGER, 2 + 32 * MAX_SIBLINGS);
-  if (res.length < 2 || res.length !== 2 + 32 * res[1]! || res[1]! > MAX_SIBLINGS) throw new ShopperError("malformed proof response", { details: `${res.length} bytes` });
+  if (res.length < 2 || res.length !== 2 + 32 * res[1]! || res[1]! > MAX_SIBLINGS)
+    throw new ShopperError("malformed proof response", { details: `${res.length} bytes` });
   if (res[0] === 0) return null;
   return Array.from({ length: res[1]! }, (_, i) => res.slice(2 + 32 * i, 34 + 32 * i));
 }

@@ -55,7 +55,8 @@ export class ShopperRelay implements RelayScheme {
    * enclosing group commit) and accepts: shopper packets carry no payment.
    */
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
-    if (!packet.header) throw new InvalidInputError("packet.header", "the pipeline must pass the header the hop received");
+    if (!packet.header)
+      throw new InvalidInputError("packet.header", "the pipeline must pass the header the hop received");
     this.store.addTag(packet.epoch, packet.replayTag, headerHashOf(packet.header));
     return { accept: true, attachment: EMPTY };
   }
@@ -106,21 +107,39 @@ export class ShopperRelay implements RelayScheme {
    *
    * @returns the transaction hash, or null when nothing was sent
    */
-  async commit(epoch: bigint, { attempts = 3, retryMs = 1_000 }: { attempts?: number; retryMs?: number } = {}): Promise<Hex | null> {
+  async commit(
+    epoch: bigint,
+    { attempts = 3, retryMs = 1_000 }: { attempts?: number; retryMs?: number } = {},
+  ): Promise<Hex | null> {
     const chain = this.#deps.chain;
     const address = shopperAddress(chain);
     for (let attempt = 1; ; attempt++) {
-      const [onChain] = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "commitment", args: [epoch, this.#deps.relay] });
+      const [onChain] = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "commitment",
+        args: [epoch, this.#deps.relay],
+      });
       const local = this.store.commitOf(epoch);
       if (onChain !== `0x${"00".repeat(32)}`) {
-        if (local?.state !== "committed") this.store.putCommit(epoch, hexToBytes(onChain), local?.count ?? 0, "committed", local?.txHash ?? null);
+        if (local?.state !== "committed")
+          this.store.putCommit(epoch, hexToBytes(onChain), local?.count ?? 0, "committed", local?.txHash ?? null);
         return null;
       }
       const tree = this.tree(epoch);
       if (!tree) return null;
       this.store.putCommit(epoch, tree.root, tree.size, "built");
       try {
-        const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "commit", args: [epoch, bytesToHex(tree.root), BigInt(tree.size)] }, `commit tags of epoch ${epoch}`);
+        const { hash } = await sendContractTx(
+          chain,
+          {
+            address,
+            abi: shopperAuditAbi,
+            functionName: "commit",
+            args: [epoch, bytesToHex(tree.root), BigInt(tree.size)],
+          },
+          `commit tags of epoch ${epoch}`,
+        );
         this.store.putCommit(epoch, tree.root, tree.size, "committed", hash);
         this.#log.info({ epoch, tags: tree.size, hash }, "committed replay tags");
         return hash;
@@ -149,7 +168,12 @@ export class ShopperRelay implements RelayScheme {
     let proved = 0;
     let disputed = 0;
     for (const loop of await revealedLoops(chain, epoch)) {
-      const audit = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "audit", args: [loop.auditId] });
+      const audit = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "audit",
+        args: [loop.auditId],
+      });
       if (audit.status !== 1) continue;
       for (let hop = 0; hop < 5; hop++) {
         if (loop.route[hop]!.toLowerCase() !== me || ((audit.provenMask >> hop) & 1) === 1) continue;
@@ -160,21 +184,46 @@ export class ShopperRelay implements RelayScheme {
         const refused = this.store.refusedOf(epoch, tag);
         try {
           if (proof) {
-            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "proveHops", args: [loop.auditId, claim, [hop], [proof.map((p) => bytesToHex(p))]] }, "prove hop");
+            const { hash } = await sendContractTx(
+              chain,
+              {
+                address,
+                abi: shopperAuditAbi,
+                functionName: "proveHops",
+                args: [loop.auditId, claim, [hop], [proof.map((p) => bytesToHex(p))]],
+              },
+              "prove hop",
+            );
             this.store.putProved(loop.auditId, hop, "proven", hash);
             proved++;
           } else if (!(await this.#tagIsTrue(loop, hop))) {
-            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "dispute", args: [loop.auditId, claim, hop] }, "dispute tag");
+            const { hash } = await sendContractTx(
+              chain,
+              { address, abi: shopperAuditAbi, functionName: "dispute", args: [loop.auditId, claim, hop] },
+              "dispute tag",
+            );
             this.store.putProved(loop.auditId, hop, "disputed", hash);
             disputed++;
           } else if (refused && keccak256(refused) === loop.headers[hop]!.toLowerCase()) {
             // We refused this very header: the sender built the hop to be refused (issue 11, finding 3).
-            const { hash } = await sendContractTx(chain, { address, abi: shopperAuditAbi, functionName: "disputeHop", args: [loop.auditId, claim, hop, bytesToHex(refused)] }, "dispute malformed hop");
+            const { hash } = await sendContractTx(
+              chain,
+              {
+                address,
+                abi: shopperAuditAbi,
+                functionName: "disputeHop",
+                args: [loop.auditId, claim, hop, bytesToHex(refused)],
+              },
+              "dispute malformed hop",
+            );
             this.store.putProved(loop.auditId, hop, "disputed", hash);
             disputed++;
           } else {
             this.store.putProved(loop.auditId, hop, "missing", null);
-            this.#log.warn({ auditId: loop.auditId, hop }, "revealed loop's tag not in our store: we lost or dropped it");
+            this.#log.warn(
+              { auditId: loop.auditId, hop },
+              "revealed loop's tag not in our store: we lost or dropped it",
+            );
           }
         } catch (error) {
           this.#log.warn({ auditId: loop.auditId, hop, err: error }, "answering an audit failed");
@@ -192,11 +241,17 @@ export class ShopperRelay implements RelayScheme {
   }
 
   /** Recomputes the hop's tag off chain from β and the route's mix keys (same as the contract). */
-  async #tagIsTrue(loop: { epoch: bigint; vrfOutput: Hex; route: readonly Address[]; tags: readonly Hex[] }, hop: number): Promise<boolean> {
+  async #tagIsTrue(
+    loop: { epoch: bigint; vrfOutput: Hex; route: readonly Address[]; tags: readonly Hex[] },
+    hop: number,
+  ): Promise<boolean> {
     const keys: Uint8Array[] = [];
     for (const relay of loop.route.slice(0, hop + 1)) {
       const [mixKey] = await this.#deps.chain.publicClient.readContract({
-        address: this.#deps.chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "keysAt", args: [relay, loop.epoch],
+        address: this.#deps.chain.deployment.contracts.RelayRegistry,
+        abi: relayRegistryAbi,
+        functionName: "keysAt",
+        args: [relay, loop.epoch],
       });
       keys.push(hexToBytes(mixKey));
     }

@@ -27,7 +27,17 @@ export type LoopSender = {
  * const sender = mixSender({ chain, libp2p, layout: obolNetwork(scheme).layout, log });
  * const auditor = new Auditor({ ..., send: sender.send });
  */
-export function mixSender({ chain, libp2p, layout, log }: { chain: ChainClients; libp2p: Libp2p; layout: WireLayout; log: Logger }): LoopSender {
+export function mixSender({
+  chain,
+  libp2p,
+  layout,
+  log,
+}: {
+  chain: ChainClients;
+  libp2p: Libp2p;
+  layout: WireLayout;
+  log: Logger;
+}): LoopSender {
   const addresses = new Map<string, string>();
   const pool = new LinkPool({
     libp2p,
@@ -41,7 +51,12 @@ export function mixSender({ chain, libp2p, layout, log }: { chain: ChainClients;
     async send(packet: Uint8Array, first: RouteHop): Promise<void> {
       let ma = addresses.get(first.relay);
       if (!ma) {
-        const info = await chain.publicClient.readContract({ address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, functionName: "relayInfo", args: [first.relay] });
+        const info = await chain.publicClient.readContract({
+          address: chain.deployment.contracts.RelayRegistry,
+          abi: relayRegistryAbi,
+          functionName: "relayInfo",
+          args: [first.relay],
+        });
         ma = info.multiaddr;
         addresses.set(first.relay, ma);
       }

@@ -34,18 +34,38 @@ export class ShopperSettle implements SettleScheme {
   async claim(): Promise<ClaimResult> {
     const { chain, relay } = this.#deps;
     const address = shopperAddress(chain);
-    const result: ClaimResult = { scheme: "shopper", relay, paid: 0n, gasUsed: 0n, transactions: [], details: { recovered: 0 } };
+    const result: ClaimResult = {
+      scheme: "shopper",
+      relay,
+      paid: 0n,
+      gasUsed: 0n,
+      transactions: [],
+      details: { recovered: 0 },
+    };
     for (const pending of this.#store.claimsIn("submitted")) {
-      const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: pending.txHash, timeout: 60_000 }).catch(() => null);
+      const receipt = await chain.publicClient
+        .waitForTransactionReceipt({ hash: pending.txHash, timeout: 60_000 })
+        .catch(() => null);
       this.#store.putClaim(pending.txHash, pending.amount, receipt?.status === "success" ? "done" : "failed");
       result.details.recovered = Number(result.details.recovered) + 1;
     }
-    const owed = await chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "owed", args: [relay] });
+    const owed = await chain.publicClient.readContract({
+      address,
+      abi: shopperAuditAbi,
+      functionName: "owed",
+      args: [relay],
+    });
     if (owed === 0n) return result;
     let hash: Hex;
     try {
       hash = await inTurn(chain, async () => {
-        const { request } = await chain.publicClient.simulateContract({ address, abi: shopperAuditAbi, functionName: "claim", args: [relay], account: chain.walletClient.account });
+        const { request } = await chain.publicClient.simulateContract({
+          address,
+          abi: shopperAuditAbi,
+          functionName: "claim",
+          args: [relay],
+          account: chain.walletClient.account,
+        });
         return chain.walletClient.writeContract(request);
       });
     } catch (error) {

@@ -56,14 +56,26 @@ function prepareStatements(db: DatabaseSync) {
     refusedGet: p("SELECT header FROM sh_refused WHERE epoch = ? AND tag = ?"),
     refusedPrune: p("DELETE FROM sh_refused WHERE epoch < ?"),
     commitGet: p("SELECT root, count, state, tx_hash FROM sh_commits WHERE epoch = ?"),
-    commitPut: p("INSERT INTO sh_commits (epoch, root, count, state, tx_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash"),
-    loopPut: p("INSERT OR IGNORE INTO sh_loops (epoch, idx, beta, proof, tags, headers, route, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'built')"),
+    commitPut: p(
+      "INSERT INTO sh_commits (epoch, root, count, state, tx_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash",
+    ),
+    loopPut: p(
+      "INSERT OR IGNORE INTO sh_loops (epoch, idx, beta, proof, tags, headers, route, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'built')",
+    ),
     loopState: p("UPDATE sh_loops SET state = ?, audit_id = coalesce(?, audit_id) WHERE epoch = ? AND idx = ?"),
-    loopsOf: p("SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE epoch = ? ORDER BY idx"),
-    loopsIn: p("SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE state = ? ORDER BY epoch, idx"),
+    loopsOf: p(
+      "SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE epoch = ? ORDER BY idx",
+    ),
+    loopsIn: p(
+      "SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE state = ? ORDER BY epoch, idx",
+    ),
     provedGet: p("SELECT state, tx_hash FROM sh_proved WHERE audit_id = ? AND hop = ?"),
-    provedPut: p("INSERT INTO sh_proved (audit_id, hop, state, tx_hash) VALUES (?, ?, ?, ?) ON CONFLICT (audit_id, hop) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash"),
-    claimPut: p("INSERT INTO sh_claims (tx_hash, amount, state) VALUES (?, ?, ?) ON CONFLICT (tx_hash) DO UPDATE SET state = excluded.state"),
+    provedPut: p(
+      "INSERT INTO sh_proved (audit_id, hop, state, tx_hash) VALUES (?, ?, ?, ?) ON CONFLICT (audit_id, hop) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash",
+    ),
+    claimPut: p(
+      "INSERT INTO sh_claims (tx_hash, amount, state) VALUES (?, ?, ?) ON CONFLICT (tx_hash) DO UPDATE SET state = excluded.state",
+    ),
     claimsIn: p("SELECT tx_hash, amount FROM sh_claims WHERE state = ?"),
   };
 }
@@ -127,7 +139,9 @@ export class ShopperStore {
   }
 
   commitOf(epoch: bigint): { root: Uint8Array; count: number; state: CommitState; txHash: Hex | null } | undefined {
-    const r = this.#s.commitGet.get(epoch) as { root: Uint8Array; count: number; state: CommitState; tx_hash: Hex | null } | undefined;
+    const r = this.#s.commitGet.get(epoch) as
+      | { root: Uint8Array; count: number; state: CommitState; tx_hash: Hex | null }
+      | undefined;
     return r && { root: new Uint8Array(r.root), count: Number(r.count), state: r.state, txHash: r.tx_hash };
   }
 
@@ -136,7 +150,15 @@ export class ShopperStore {
   }
 
   addLoop(loop: Omit<StoredLoop, "state" | "auditId">): void {
-    this.#s.loopPut.run(loop.epoch, loop.index, loop.beta, loop.proof, Buffer.concat(loop.tags), Buffer.concat(loop.headers), JSON.stringify(loop.route));
+    this.#s.loopPut.run(
+      loop.epoch,
+      loop.index,
+      loop.beta,
+      loop.proof,
+      Buffer.concat(loop.tags),
+      Buffer.concat(loop.headers),
+      JSON.stringify(loop.route),
+    );
   }
 
   setLoopState(epoch: bigint, index: number, state: LoopState, auditId: Hex | null = null): void {
@@ -156,7 +178,12 @@ export class ShopperStore {
     return r && { state: r.state, txHash: r.tx_hash };
   }
 
-  putProved(auditId: Hex, hop: number, state: "submitted" | "proven" | "disputed" | "missing", txHash: Hex | null): void {
+  putProved(
+    auditId: Hex,
+    hop: number,
+    state: "submitted" | "proven" | "disputed" | "missing",
+    txHash: Hex | null,
+  ): void {
     this.#s.provedPut.run(auditId, hop, state, txHash);
   }
 
@@ -165,11 +192,24 @@ export class ShopperStore {
   }
 
   claimsIn(state: "submitted" | "done" | "failed"): { txHash: Hex; amount: bigint }[] {
-    return (this.#s.claimsIn.all(state) as { tx_hash: Hex; amount: string }[]).map((r) => ({ txHash: r.tx_hash, amount: BigInt(r.amount) }));
+    return (this.#s.claimsIn.all(state) as { tx_hash: Hex; amount: string }[]).map((r) => ({
+      txHash: r.tx_hash,
+      amount: BigInt(r.amount),
+    }));
   }
 }
 
-type LoopRow = { epoch: number | bigint; idx: number; beta: Uint8Array; proof: Uint8Array; tags: Uint8Array; headers: Uint8Array; route: string; state: LoopState; audit_id: Hex | null };
+type LoopRow = {
+  epoch: number | bigint;
+  idx: number;
+  beta: Uint8Array;
+  proof: Uint8Array;
+  tags: Uint8Array;
+  headers: Uint8Array;
+  route: string;
+  state: LoopState;
+  audit_id: Hex | null;
+};
 
 function toLoop(r: LoopRow): StoredLoop {
   const split = (b: Uint8Array) => {

@@ -26,14 +26,21 @@ export type IssuerInfo = {
 export function ticketBank(chain: ChainClients) {
   const address = chain.deployment.contracts.TicketBank;
   if (!address) throw new TicketsUnavailableError("the deployment has no TicketBank");
-  return getContract({ address, abi: ticketBankAbi, client: { public: chain.publicClient, wallet: chain.walletClient } });
+  return getContract({
+    address,
+    abi: ticketBankAbi,
+    client: { public: chain.publicClient, wallet: chain.walletClient },
+  });
 }
 
 /** EIP-2537 G2 (x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1) → compressed. */
 function compressG2(eip: Uint8Array): Uint8Array {
   const fp = (i: number) => BigInt(`0x${Buffer.from(eip.subarray(64 * i + 16, 64 * i + 64)).toString("hex")}`);
   const Fp2 = bls12_381.fields.Fp2;
-  const point = bls12_381.G2.Point.fromAffine({ x: Fp2.create({ c0: fp(0), c1: fp(1) }), y: Fp2.create({ c0: fp(2), c1: fp(3) }) });
+  const point = bls12_381.G2.Point.fromAffine({
+    x: Fp2.create({ c0: fp(0), c1: fp(1) }),
+    y: Fp2.create({ c0: fp(2), c1: fp(3) }),
+  });
   return point.toBytes(true);
 }
 
@@ -69,7 +76,9 @@ export async function resolveIssuer(chain: ChainClients, db: DatabaseSync): Prom
   const bank = ticketBank(chain);
   const logs = await chain.publicClient.getLogs({
     address: bank.address,
-    event: parseAbiItem("event IssuerRegistered(address indexed issuer, bytes32 keyHash, uint128 price, uint8 winBits, uint256 stake)"),
+    event: parseAbiItem(
+      "event IssuerRegistered(address indexed issuer, bytes32 keyHash, uint128 price, uint8 winBits, uint256 stake)",
+    ),
     fromBlock: chain.deployment.startBlock,
     toBlock: "latest",
   });
@@ -85,11 +94,14 @@ export async function resolveIssuer(chain: ChainClients, db: DatabaseSync): Prom
 /** The issuer pinned in `tk_config` (the one this wallet bought from), or undefined. */
 export function pinnedIssuer(db: DatabaseSync): Address | undefined {
   db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-  return (db.prepare("SELECT value FROM tk_config WHERE key = 'issuer'").get() as { value: Address } | undefined)?.value;
+  return (db.prepare("SELECT value FROM tk_config WHERE key = 'issuer'").get() as { value: Address } | undefined)
+    ?.value;
 }
 
 /** Pins the issuer this process uses. */
 export function setIssuer(db: DatabaseSync, address: Address): void {
   db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-  db.prepare("INSERT INTO tk_config (key, value) VALUES ('issuer', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(address);
+  db.prepare(
+    "INSERT INTO tk_config (key, value) VALUES ('issuer', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  ).run(address);
 }

@@ -43,13 +43,22 @@ export type BuyTokensReturnType = { depositId: bigint; tokens: number; paid: big
  * @example
  * await buyTokens(chain, db, bls, { epoch, relays, perRelay: 50, issuer, issue: (r) => requestIssuance(node, peer, r) });
  */
-export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: BlindBls, { epoch, relays, perRelay, issuer, issue }: BuyTokensParameters): Promise<BuyTokensReturnType> {
+export async function buyTokens(
+  chain: ChainClients,
+  db: DatabaseSync,
+  bls: BlindBls,
+  { epoch, relays, perRelay, issuer, issue }: BuyTokensParameters,
+): Promise<BuyTokensReturnType> {
   if (relays.length === 0) throw new InvalidInputError("relays", "at least one relay");
   if (!Number.isInteger(perRelay) || perRelay < 1) throw new InvalidInputError("perRelay", "a positive integer");
   const count = relays.length * perRelay;
   if (count > MAX_ISSUE_COUNT) throw new InvalidInputError("count", `at most ${MAX_ISSUE_COUNT} tokens per purchase`);
   const bank = ticketBank(chain);
-  const token = getContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, client: { public: chain.publicClient, wallet: chain.walletClient } });
+  const token = getContract({
+    address: chain.deployment.contracts.ObolToken,
+    abi: obolTokenAbi,
+    client: { public: chain.publicClient, wallet: chain.walletClient },
+  });
   const amount = issuer.price * BigInt(count);
   if ((await token.read.allowance([chain.account, bank.address])) < amount) {
     await chain.publicClient.waitForTransactionReceipt({ hash: await token.write.approve([bank.address, amount]) });
@@ -61,7 +70,9 @@ export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: Blin
     // The epoch can end between choosing it and depositing (e.g. read from `obol status` a while ago).
     const revert = explainRevert(error);
     if (revert?.errorName === "TicketBankInvalidEpoch")
-      throw new DepositEpochError(epoch, revert.args[1] as bigint, await bank.read.MAX_EPOCHS_AHEAD(), { cause: error });
+      throw new DepositEpochError(epoch, revert.args[1] as bigint, await bank.read.MAX_EPOCHS_AHEAD(), {
+        cause: error,
+      });
     rethrowRevert(error, "deposit on the TicketBank");
   }
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
@@ -69,11 +80,16 @@ export async function buyTokens(chain: ChainClients, db: DatabaseSync, bls: Blin
   if (!event) throw new InvalidInputError("deposit", "no Deposited event in the receipt");
   const depositId = event.args.depositId;
   // Random serials, shuffled relay order: the issuer sees only uniformly random points.
-  const plan = relays.flatMap((relay) => Array.from({ length: perRelay }, () => ({ relay, serial: crypto.getRandomValues(new Uint8Array(SERIAL_SIZE)) })));
+  const plan = relays.flatMap((relay) =>
+    Array.from({ length: perRelay }, () => ({ relay, serial: crypto.getRandomValues(new Uint8Array(SERIAL_SIZE)) })),
+  );
   const states = plan.map((p) => bls.blind(tokenMessage(issuer.domain, p.relay, epoch, p.serial)));
   const blinded = states.map((s) => s.blinded);
   const digest = issuanceDigest(chain.deployment.chainId, bank.address, issuer.address, depositId, blinded);
-  const signature = await chain.walletClient.signMessage({ account: chain.walletClient.account, message: { raw: digest } });
+  const signature = await chain.walletClient.signMessage({
+    account: chain.walletClient.account,
+    message: { raw: digest },
+  });
   const blindSignatures = await issue({ depositId, blinded, signature });
   const signatures = bls.unblindBatch(states, blindSignatures, issuer.publicKey);
   const tokens = plan.map((p, i) => ({ relay: p.relay, epoch, serial: p.serial, signature: signatures[i]! }));

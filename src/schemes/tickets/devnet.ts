@@ -32,7 +32,10 @@ function tokenCounts(): { gateway: number; mix: number } {
     const n = Number(process.env[name] ?? fallback);
     return Number.isInteger(n) && n >= 0 ? n : fallback;
   };
-  return { gateway: read("OBOL_TICKETS_PER_GATEWAY", DEVNET_TOKENS.perGateway), mix: read("OBOL_TICKETS_PER_MIX", DEVNET_TOKENS.perMix) };
+  return {
+    gateway: read("OBOL_TICKETS_PER_GATEWAY", DEVNET_TOKENS.perGateway),
+    mix: read("OBOL_TICKETS_PER_MIX", DEVNET_TOKENS.perMix),
+  };
 }
 
 export const devnet: SchemeDevnet = {
@@ -41,7 +44,12 @@ export const devnet: SchemeDevnet = {
   contracts: [{ name: "TicketBank", abi: ticketBankAbi }],
   costs: {
     // Buying and redeeming tokens recurs with traffic; the beacon once per epoch.
-    classes: { "TicketBank.deposit": "hop", "TicketBank.redeem": "hop", "TicketBank.reclaim": "hop", "TicketBank.setBeacon": "epoch" },
+    classes: {
+      "TicketBank.deposit": "hop",
+      "TicketBank.redeem": "hop",
+      "TicketBank.reclaim": "hop",
+      "TicketBank.setBeacon": "epoch",
+    },
     approvals: "once",
   },
   async scaleEpoch(c) {
@@ -50,18 +58,45 @@ export const devnet: SchemeDevnet = {
     // The issuer registers once per chain (the probe runs several epochs on one chain).
     if ((await ticketBank(c.deployer).read.issuer([c.deployer.account])).publicKey === "0x") {
       const { publicKey } = (await loadBlindBls()).keygen();
-      await c.oneOff(() => ensureIssuerRegistered(c.deployer, { publicKey, price: DEVNET_TOKENS.price, winBits: 0, stake: DEVNET_TOKENS.issuerStake }));
+      await c.oneOff(() =>
+        ensureIssuerRegistered(c.deployer, {
+          publicKey,
+          price: DEVNET_TOKENS.price,
+          winBits: 0,
+          stake: DEVNET_TOKENS.issuerStake,
+        }),
+      );
     }
     // What recurs every epoch: every participant buys the next epoch's tokens (here each relay, 10 tokens).
     const count = 10;
     await c.each("ObolToken.approve", c.relays, (r) =>
-      sendContractTx(r, { address: token, abi: obolTokenAbi, functionName: "approve", args: [bank, DEVNET_TOKENS.price * BigInt(count)] }, "approve bank"));
+      sendContractTx(
+        r,
+        {
+          address: token,
+          abi: obolTokenAbi,
+          functionName: "approve",
+          args: [bank, DEVNET_TOKENS.price * BigInt(count)],
+        },
+        "approve bank",
+      ),
+    );
     await c.each("TicketBank.deposit", c.relays, (r) =>
-      sendContractTx(r, { address: bank, abi: ticketBankAbi, functionName: "deposit", args: [c.deployer.account, c.epoch, count] }, "deposit"));
+      sendContractTx(
+        r,
+        { address: bank, abi: ticketBankAbi, functionName: "deposit", args: [c.deployer.account, c.epoch, count] },
+        "deposit",
+      ),
+    );
     // The epoch's beacon can be set from two epochs on.
     await c.advance(c.epoch + 2n);
     await c.each("TicketBank.setBeacon", [c.epoch], (epoch) =>
-      sendContractTx(c.deployer, { address: bank, abi: ticketBankAbi, functionName: "setBeacon", args: [epoch] }, "set beacon"));
+      sendContractTx(
+        c.deployer,
+        { address: bank, abi: ticketBankAbi, functionName: "setBeacon", args: [epoch] },
+        "set beacon",
+      ),
+    );
   },
   unprobed: [{ op: "TicketBank.redeem/reclaim", why: "need blindly issued tokens spent in traffic" }],
   // Claims right after the traffic redeem every token: no settlement epochs.
@@ -70,7 +105,12 @@ export const devnet: SchemeDevnet = {
     const l = forComponent(log, "obol:tickets:devnet");
     const bls = await loadBlindBls();
     const { secretKey, publicKey } = bls.keygen();
-    await ensureIssuerRegistered(deployer, { publicKey, price: DEVNET_TOKENS.price, winBits: 0, stake: DEVNET_TOKENS.issuerStake });
+    await ensureIssuerRegistered(deployer, {
+      publicKey,
+      price: DEVNET_TOKENS.price,
+      winBits: 0,
+      stake: DEVNET_TOKENS.issuerStake,
+    });
     const issuerDb = openDatabase(":memory:");
     const issuer = new Issuer({ chain: deployer, db: issuerDb, log, bls, secretKey });
     const info = await readIssuer(deployer, deployer.account);
@@ -86,12 +126,30 @@ export const devnet: SchemeDevnet = {
       try {
         setIssuer(db, deployer.account);
         // Two purchases (gateways, mixes) so each stays under the per-request cap.
-        for (const [role, per] of [["gateway", counts.gateway], ["mix", counts.mix]] as const) {
+        for (const [role, per] of [
+          ["gateway", counts.gateway],
+          ["mix", counts.mix],
+        ] as const) {
           const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
           if (targets.length === 0 || per === 0) continue;
           const cost = DEVNET_TOKENS.price * BigInt(targets.length * per);
-          await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [p.chain.account, cost] }, `fund ${p.name} for tokens`);
-          await buyTokens(p.chain, db, bls, { epoch, relays: targets, perRelay: per, issuer: info, issue: (r) => issuer.issue(r) });
+          await sendContractTx(
+            deployer,
+            {
+              address: deployer.deployment.contracts.ObolToken,
+              abi: obolTokenAbi,
+              functionName: "transfer",
+              args: [p.chain.account, cost],
+            },
+            `fund ${p.name} for tokens`,
+          );
+          await buyTokens(p.chain, db, bls, {
+            epoch,
+            relays: targets,
+            perRelay: per,
+            issuer: info,
+            issue: (r) => issuer.issue(r),
+          });
         }
       } finally {
         db.close();

@@ -54,10 +54,13 @@ export class TicketsUnavailableError extends ObolError {
 export class DepositEpochError extends ObolError {
   override name = "DepositEpochError";
   constructor(epoch: bigint, current: bigint, aheadMax: bigint, options: ObolErrorOptions = {}) {
-    super(`Tokens for epoch ${epoch} cannot be bought now: the TicketBank is in epoch ${current} and sells epochs ${current} to ${current + aheadMax}`, {
-      hint: "omit --epoch to buy for the current epoch, or give one in that range",
-      ...options,
-    });
+    super(
+      `Tokens for epoch ${epoch} cannot be bought now: the TicketBank is in epoch ${current} and sells epochs ${current} to ${current + aheadMax}`,
+      {
+        hint: "omit --epoch to buy for the current epoch, or give one in that range",
+        ...options,
+      },
+    );
   }
 }
 
@@ -77,10 +80,13 @@ export class RedemptionWindowOpenError extends ObolError {
   /** Chain time (s) from which the earliest of them can be reclaimed. */
   readonly closesAt: bigint;
   constructor(tokens: number, epoch: bigint, closesAt: bigint, now: bigint) {
-    super(`Relays may still redeem the ${tokens} unspent tokens of epoch ${epoch} until ${new Date(Number(closesAt) * 1000).toISOString()}`, {
-      details: `the redemption window closes ${closesAt - now} s from now (chain time); tokens of later epochs wait longer`,
-      hint: "run `obol tickets reclaim` again after that time",
-    });
+    super(
+      `Relays may still redeem the ${tokens} unspent tokens of epoch ${epoch} until ${new Date(Number(closesAt) * 1000).toISOString()}`,
+      {
+        details: `the redemption window closes ${closesAt - now} s from now (chain time); tokens of later epochs wait longer`,
+        hint: "run `obol tickets reclaim` again after that time",
+      },
+    );
     this.closesAt = closesAt;
   }
 }

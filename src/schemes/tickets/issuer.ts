@@ -17,7 +17,18 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { bytesToHex, concat, encodePacked, hexToBytes, isHex, keccak256, recoverMessageAddress, zeroAddress, type Address, type Hex } from "viem";
+import {
+  bytesToHex,
+  concat,
+  encodePacked,
+  hexToBytes,
+  isHex,
+  keccak256,
+  recoverMessageAddress,
+  zeroAddress,
+  type Address,
+  type Hex,
+} from "viem";
 import type { Logger } from "../../log.js";
 import type { ChainClients } from "../../chain/types.js";
 import type { BlindBls } from "../../crypto/blind/bls.js";
@@ -49,11 +60,24 @@ export type IssueRequest = { depositId: bigint; blinded: Uint8Array[]; signature
  * @example
  * const sig = await wallet.signMessage({ message: { raw: issuanceDigest(...) } });
  */
-export function issuanceDigest(chainId: number, bank: Address, issuer: Address, depositId: bigint, blinded: readonly Uint8Array[]): Hex {
+export function issuanceDigest(
+  chainId: number,
+  bank: Address,
+  issuer: Address,
+  depositId: bigint,
+  blinded: readonly Uint8Array[],
+): Hex {
   return keccak256(
     encodePacked(
       ["string", "uint256", "address", "address", "uint256", "bytes32"],
-      ["obol-issue-v1", BigInt(chainId), bank, issuer, depositId, keccak256(blinded.length ? concat(blinded.map((b) => bytesToHex(b))) : "0x")],
+      [
+        "obol-issue-v1",
+        BigInt(chainId),
+        bank,
+        issuer,
+        depositId,
+        keccak256(blinded.length ? concat(blinded.map((b) => bytesToHex(b))) : "0x"),
+      ],
     ),
   );
 }
@@ -78,8 +102,12 @@ export class Issuer {
 
   constructor(p: IssuerParameters) {
     this.#p = p;
-    p.db.exec("CREATE TABLE IF NOT EXISTS tk_issued (deposit_id TEXT PRIMARY KEY, count INTEGER NOT NULL, signed_ms INTEGER NOT NULL) WITHOUT ROWID");
-    this.#claim = p.db.prepare("INSERT INTO tk_issued (deposit_id, count, signed_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+    p.db.exec(
+      "CREATE TABLE IF NOT EXISTS tk_issued (deposit_id TEXT PRIMARY KEY, count INTEGER NOT NULL, signed_ms INTEGER NOT NULL) WITHOUT ROWID",
+    );
+    this.#claim = p.db.prepare(
+      "INSERT INTO tk_issued (deposit_id, count, signed_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    );
   }
 
   /** Total tokens signed so far (for `obol issuer` status). */
@@ -99,7 +127,8 @@ export class Issuer {
     const bank = ticketBank(chain);
     const d = await this.#confirmedDeposit(depositId);
     if (d.issuer.toLowerCase() !== chain.account.toLowerCase()) throw new IssuanceRefusedError("wrong-issuer");
-    if (blinded.length !== d.count) throw new IssuanceRefusedError("wrong-count", { details: `deposit is for ${d.count}, got ${blinded.length}` });
+    if (blinded.length !== d.count)
+      throw new IssuanceRefusedError("wrong-count", { details: `deposit is for ${d.count}, got ${blinded.length}` });
     if (d.epoch + 1n < (await bank.read.currentEpoch())) throw new IssuanceRefusedError("expired-deposit");
     const digest = issuanceDigest(chain.deployment.chainId, bank.address, chain.account, depositId, blinded);
     let signer: Address;
@@ -113,7 +142,8 @@ export class Issuer {
     try {
       signatures = blinded.map((b) => bls.signBlinded(secretKey, b));
     } catch (cause) {
-      if (cause instanceof InvalidPointError) throw new IssuanceRefusedError("bad-point", { details: cause.shortMessage, cause });
+      if (cause instanceof InvalidPointError)
+        throw new IssuanceRefusedError("bad-point", { details: cause.shortMessage, cause });
       throw cause;
     }
     // Check-and-record in one statement: a second request for this deposit finds the row.
@@ -140,8 +170,12 @@ export class Issuer {
       if (view.deposit && view.depth >= confirmations) return view.deposit;
       if (Date.now() >= deadline) {
         if (view.depth > 0)
-          throw new IssuanceRefusedError("unconfirmed-deposit", { details: `deposit ${depositId} has ${view.depth} of ${confirmations} confirmations; ask again once it has ${confirmations}` });
-        throw new IssuanceRefusedError("unknown-deposit", { details: `deposit ${depositId} is not on the issuer's chain after ${confirmationWaitMs} ms; check the deposit transaction` });
+          throw new IssuanceRefusedError("unconfirmed-deposit", {
+            details: `deposit ${depositId} has ${view.depth} of ${confirmations} confirmations; ask again once it has ${confirmations}`,
+          });
+        throw new IssuanceRefusedError("unknown-deposit", {
+          details: `deposit ${depositId} is not on the issuer's chain after ${confirmationWaitMs} ms; check the deposit transaction`,
+        });
       }
       await sleep(CONFIRMATION_POLL_MS);
     }
@@ -168,7 +202,10 @@ export class Issuer {
 }
 
 /** Outcome of one look at a deposit: confirmed, mined but shallower than the depth, or not seen. */
-type DepositView = { depth: number; deposit: Awaited<ReturnType<ReturnType<typeof ticketBank>["read"]["depositOf"]>> | null };
+type DepositView = {
+  depth: number;
+  deposit: Awaited<ReturnType<ReturnType<typeof ticketBank>["read"]["depositOf"]>> | null;
+};
 
 async function readAll(stream: Stream): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -183,9 +220,14 @@ async function readAll(stream: Stream): Promise<Uint8Array> {
 }
 
 function parseRequest(bytes: Uint8Array): IssueRequest {
-  const j = JSON.parse(new TextDecoder().decode(bytes)) as { depositId?: unknown; blinded?: unknown; signature?: unknown };
+  const j = JSON.parse(new TextDecoder().decode(bytes)) as {
+    depositId?: unknown;
+    blinded?: unknown;
+    signature?: unknown;
+  };
   if (typeof j.depositId !== "string" || !/^[0-9]{1,30}$/.test(j.depositId)) throw new Error("depositId");
-  if (!Array.isArray(j.blinded) || j.blinded.length === 0 || j.blinded.length > MAX_ISSUE_COUNT) throw new Error("blinded");
+  if (!Array.isArray(j.blinded) || j.blinded.length === 0 || j.blinded.length > MAX_ISSUE_COUNT)
+    throw new Error("blinded");
   if (!isHex(j.signature)) throw new Error("signature");
   const blinded = j.blinded.map((b) => {
     if (!isHex(b)) throw new Error("blinded");
@@ -213,7 +255,9 @@ export async function serveIssuer(libp2p: Libp2p, issuer: Issuer, log: Logger): 
       try {
         request = parseRequest(await readAll(stream));
       } catch (cause) {
-        throw cause instanceof IssuanceRefusedError ? cause : new IssuanceRefusedError("malformed-request", { details: (cause as Error).message });
+        throw cause instanceof IssuanceRefusedError
+          ? cause
+          : new IssuanceRefusedError("malformed-request", { details: (cause as Error).message });
       }
       reply = { ok: true, signatures: (await issuer.issue(request)).map((s) => bytesToHex(s)) };
     } catch (error) {
@@ -255,14 +299,19 @@ export async function requestIssuance(
   const onAbort = () => stream.abort(new Error("issue request timed out"));
   budget.addEventListener("abort", onAbort, { once: true });
   try {
-    const body = { depositId: request.depositId.toString(), blinded: request.blinded.map((b) => bytesToHex(b)), signature: request.signature };
+    const body = {
+      depositId: request.depositId.toString(),
+      blinded: request.blinded.map((b) => bytesToHex(b)),
+      signature: request.signature,
+    };
     stream.send(new TextEncoder().encode(JSON.stringify(body)));
     await stream.close({ signal: budget });
     const reply = JSON.parse(new TextDecoder().decode(await readAll(stream))) as
       | { ok: true; signatures: Hex[] }
       | { ok: false; reason: IssuanceRefusal; detail?: string };
     if (!reply.ok) throw new IssuanceRefusedError(reply.reason, { details: reply.detail });
-    if (reply.signatures.length !== request.blinded.length) throw new IssuanceRefusedError("malformed-request", { details: "reply count mismatch" });
+    if (reply.signatures.length !== request.blinded.length)
+      throw new IssuanceRefusedError("malformed-request", { details: "reply count mismatch" });
     return reply.signatures.map((s) => hexToBytes(s));
   } finally {
     budget.removeEventListener("abort", onAbort);

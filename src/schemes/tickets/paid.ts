@@ -19,7 +19,12 @@ export async function ticketsPaidOnChain(chain: ChainClients): Promise<PaidOnCha
   const paid = new Map<string, bigint>();
   const address = chain.deployment.contracts.TicketBank!;
   const fromBlock = chain.deployment.startBlock;
-  const redeemed = await chain.publicClient.getContractEvents({ address, abi: ticketBankAbi, eventName: "Redeemed", fromBlock });
+  const redeemed = await chain.publicClient.getContractEvents({
+    address,
+    abi: ticketBankAbi,
+    eventName: "Redeemed",
+    fromBlock,
+  });
   for (const e of redeemed) {
     const relay = e.args.relay!.toLowerCase();
     paid.set(relay, (paid.get(relay) ?? 0n) + e.args.count!);

@@ -53,10 +53,23 @@ export type ReclaimResult = {
  * @example
  * const r = await reclaimUnspent(chain, db, bls, await resolveIssuer(chain, db));
  */
-export async function reclaimUnspent(chain: ChainClients, db: DatabaseSync, bls: BlindBls, issuer: IssuerInfo): Promise<ReclaimResult> {
+export async function reclaimUnspent(
+  chain: ChainClients,
+  db: DatabaseSync,
+  bls: BlindBls,
+  issuer: IssuerInfo,
+): Promise<ReclaimResult> {
   const bank = ticketBank(chain);
   const wallet = new TokenWallet(db);
-  const result: ReclaimResult = { reclaimed: 0, paid: 0n, losers: 0, alreadySpent: 0, foreign: 0, open: [], transactions: [] };
+  const result: ReclaimResult = {
+    reclaimed: 0,
+    paid: 0n,
+    losers: 0,
+    alreadySpent: 0,
+    foreign: 0,
+    open: [],
+    transactions: [],
+  };
   const now = (await chain.publicClient.getBlock({ blockTag: "latest" })).timestamp;
   const groups = new Map<string, WalletToken[]>();
   for (const t of wallet.unspentUpTo(BigInt(Number.MAX_SAFE_INTEGER))) {
@@ -79,7 +92,8 @@ export async function reclaimUnspent(chain: ChainClients, db: DatabaseSync, bls:
     }
     const spent: WalletToken[] = [];
     let live: WalletToken[] = [];
-    for (const t of genuine) ((await bank.read.isSpent([issuer.address, relay, epoch, bytesToHex(t.serial)])) ? spent : live).push(t);
+    for (const t of genuine)
+      ((await bank.read.isSpent([issuer.address, relay, epoch, bytesToHex(t.serial)])) ? spent : live).push(t);
     wallet.markSpent(spent);
     result.alreadySpent += spent.length;
     if (issuer.winBits > 0 && live.length > 0) {
@@ -92,7 +106,9 @@ export async function reclaimUnspent(chain: ChainClients, db: DatabaseSync, bls:
     for (let i = 0; i < live.length; i += REDEEM_BATCH) {
       const batch = live.slice(i, i + REDEEM_BATCH);
       const serials = new Uint8Array(16 * batch.length);
-      batch.forEach((t, j) => { serials.set(t.serial, 16 * j); });
+      batch.forEach((t, j) => {
+        serials.set(t.serial, 16 * j);
+      });
       const signature = bytesToHex(g1ToEip2537(bls.aggregate(batch.map((t) => t.signature))));
       const hash = await bank.write.reclaim([issuer.address, relay, epoch, bytesToHex(serials), signature]);
       const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
@@ -110,7 +126,10 @@ export async function reclaimUnspent(chain: ChainClients, db: DatabaseSync, bls:
 
 /** The tokens of one (relay, epoch) that verify under the issuer's key and this deployment's domain. */
 function ownTokens(bls: BlindBls, issuer: IssuerInfo, tokens: readonly WalletToken[]): WalletToken[] {
-  const item = (t: WalletToken) => ({ message: tokenMessage(issuer.domain, t.relay, t.epoch, t.serial), signature: t.signature });
+  const item = (t: WalletToken) => ({
+    message: tokenMessage(issuer.domain, t.relay, t.epoch, t.serial),
+    signature: t.signature,
+  });
   const verifies = (ts: readonly WalletToken[]) => {
     try {
       return bls.verifyBatch(ts.map(item), issuer.publicKey);

@@ -16,7 +16,11 @@ import { BatchVerifier } from "./verifier.js";
 export type TicketsRelayOptions = { maxBatch?: number; maxDelayMs?: number };
 
 /** Why a token was refused (the relay's reject reasons). */
-export type TokenRefusal = "tickets: malformed slot" | "tickets: wrong epoch" | "tickets: double spend" | "tickets: invalid token";
+export type TokenRefusal =
+  | "tickets: malformed slot"
+  | "tickets: wrong epoch"
+  | "tickets: double spend"
+  | "tickets: invalid token";
 
 /**
  * The per-packet check: slot size, epoch window, local spent set, batched BLS
@@ -36,7 +40,12 @@ export type TokenRefusal = "tickets: malformed slot" | "tickets: wrong epoch" | 
  * @example
  * const refusal = await checkToken(store, verifier, packet.slot, packet.epoch);
  */
-export async function checkToken(store: RelayTokenStore, verifier: BatchVerifier, slot: Uint8Array, packetEpoch: bigint): Promise<TokenRefusal | null> {
+export async function checkToken(
+  store: RelayTokenStore,
+  verifier: BatchVerifier,
+  slot: Uint8Array,
+  packetEpoch: bigint,
+): Promise<TokenRefusal | null> {
   let token;
   try {
     token = decodeSlot(slot);
@@ -70,12 +79,24 @@ export class TicketsRelay implements RelayScheme {
   /** Loads the issuer key and re-verifies tokens a crash left pending. */
   async start(): Promise<void> {
     const [bls, issuer] = await Promise.all([loadBlindBls(), resolveIssuer(this.#deps.chain, this.#deps.db)]);
-    this.#verifier = new BatchVerifier({ bls, relay: this.#deps.relay, domain: issuer.domain, publicKey: issuer.publicKey, ...this.#options });
+    this.#verifier = new BatchVerifier({
+      bls,
+      relay: this.#deps.relay,
+      domain: issuer.domain,
+      publicKey: issuer.publicKey,
+      ...this.#options,
+    });
     const pending = this.#store.byState("pending");
     if (pending.length > 0) {
       const verdicts = this.#verifier.verifyAll(pending);
-      this.#store.setState(pending.filter((_, i) => verdicts[i]), "valid");
-      this.#store.setState(pending.filter((_, i) => !verdicts[i]), "invalid");
+      this.#store.setState(
+        pending.filter((_, i) => verdicts[i]),
+        "valid",
+      );
+      this.#store.setState(
+        pending.filter((_, i) => !verdicts[i]),
+        "invalid",
+      );
       this.#log.info({ recovered: pending.length }, "re-verified pending tokens after restart");
     }
   }

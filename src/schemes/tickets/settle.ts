@@ -21,10 +21,19 @@ import { RelayTokenStore, type StoredToken } from "./store.js";
 export const REDEEM_BATCH = 100;
 
 /** Lottery draw, identical to TicketBank._wins (the nullifier is keccak256 of the token message). */
-export function wins(beacon: Hex, domain: TokenDomain, relay: Address, epoch: bigint, serial: Uint8Array, winBits: number): boolean {
+export function wins(
+  beacon: Hex,
+  domain: TokenDomain,
+  relay: Address,
+  epoch: bigint,
+  serial: Uint8Array,
+  winBits: number,
+): boolean {
   if (winBits === 0) return true;
   const nullifier = keccak256(tokenMessage(domain, relay, epoch, serial));
-  return hexToBigInt(keccak256(encodePacked(["bytes32", "bytes32"], [beacon, nullifier]))) >> BigInt(256 - winBits) === 0n;
+  return (
+    hexToBigInt(keccak256(encodePacked(["bytes32", "bytes32"], [beacon, nullifier]))) >> BigInt(256 - winBits) === 0n
+  );
 }
 
 /** Settlement of one relay's tokens. */
@@ -43,7 +52,14 @@ export class TicketsSettle implements SettleScheme {
     const { chain, relay } = this.#deps;
     const bank = ticketBank(chain);
     const issuer = await resolveIssuer(chain, this.#deps.db);
-    const result: ClaimResult = { scheme: "tickets", relay, paid: 0n, gasUsed: 0n, transactions: [], details: { redeemed: 0, lost: 0, invalid: 0, reconciled: 0 } };
+    const result: ClaimResult = {
+      scheme: "tickets",
+      relay,
+      paid: 0n,
+      gasUsed: 0n,
+      transactions: [],
+      details: { redeemed: 0, lost: 0, invalid: 0, reconciled: 0 },
+    };
     await this.#reconcile(issuer, result);
     const now = (await chain.publicClient.getBlock()).timestamp;
     const byEpoch = new Map<bigint, StoredToken[]>();
@@ -63,7 +79,8 @@ export class TicketsSettle implements SettleScheme {
         this.#store.setState(losers, "lost");
         (result.details.lost as number) += losers.length;
       }
-      for (let i = 0; i < eligible.length; i += REDEEM_BATCH) await this.#redeem(issuer, epoch, eligible.slice(i, i + REDEEM_BATCH), result);
+      for (let i = 0; i < eligible.length; i += REDEEM_BATCH)
+        await this.#redeem(issuer, epoch, eligible.slice(i, i + REDEEM_BATCH), result);
     }
     return result;
   }
@@ -93,12 +110,16 @@ export class TicketsSettle implements SettleScheme {
     const bls = await loadBlindBls();
     const args = (ts: StoredToken[]) => {
       const serials = new Uint8Array(16 * ts.length);
-      ts.forEach((t, i) => { serials.set(t.serial, 16 * i); });
+      ts.forEach((t, i) => {
+        serials.set(t.serial, 16 * i);
+      });
       return [bytesToHex(serials), bytesToHex(g1ToEip2537(bls.aggregate(ts.map((t) => t.signature))))] as const;
     };
     if (!(await bank.read.verifyBatch([issuer.address, relay, epoch, ...args(tokens)]))) {
       // A set that passed off chain only as a whole (e.g. a cancelling pair split by the lottery).
-      const bad = tokens.filter((t) => !bls.verify(tokenMessage(issuer.domain, relay, epoch, t.serial), t.signature, issuer.publicKey));
+      const bad = tokens.filter(
+        (t) => !bls.verify(tokenMessage(issuer.domain, relay, epoch, t.serial), t.signature, issuer.publicKey),
+      );
       this.#store.setState(bad, "invalid");
       (result.details.invalid as number) += bad.length;
       tokens = tokens.filter((t) => !bad.includes(t));
@@ -132,7 +153,10 @@ export class TicketsSettle implements SettleScheme {
     const spent: StoredToken[] = [];
     const unspent: StoredToken[] = [];
     for (const t of tokens) {
-      (await bank.read.isSpent([issuer.address, this.#deps.relay, t.epoch, bytesToHex(t.serial)]) ? spent : unspent).push(t);
+      ((await bank.read.isSpent([issuer.address, this.#deps.relay, t.epoch, bytesToHex(t.serial)]))
+        ? spent
+        : unspent
+      ).push(t);
     }
     this.#store.setState(spent, "redeemed");
     this.#store.setState(unspent, "valid");

@@ -26,7 +26,8 @@ export const ISSUER_KEY_FILE = "issuer.bls";
 export function loadOrCreateIssuerKey(path: string, bls: BlindBls): { secretKey: Uint8Array; publicKey: Uint8Array } {
   if (existsSync(path)) {
     const text = readFileSync(path, "utf8").trim();
-    if (!isHex(text) || text.length !== 66) throw new InvalidInputError("issuer key file", `${path} must hold 0x + 64 hex digits`);
+    if (!isHex(text) || text.length !== 66)
+      throw new InvalidInputError("issuer key file", `${path} must hold 0x + 64 hex digits`);
     const secretKey = hexToBytes(text);
     return { secretKey, publicKey: bls12_381.shortSignatures.getPublicKey(secretKey).toBytes(true) };
   }
@@ -51,11 +52,19 @@ export async function ensureIssuerRegistered(
   const rec = await bank.read.issuer([chain.account]);
   if (rec.publicKey !== "0x") {
     if (rec.publicKey.toLowerCase() !== bytesToHex(g2ToEip2537(publicKey)).toLowerCase())
-      throw new InvalidInputError("issuer key", "this account is registered with another BLS key", { hint: "use the issuer.bls file it was registered with" });
+      throw new InvalidInputError("issuer key", "this account is registered with another BLS key", {
+        hint: "use the issuer.bls file it was registered with",
+      });
     return false;
   }
-  const token = getContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, client: { public: chain.publicClient, wallet: chain.walletClient } });
+  const token = getContract({
+    address: chain.deployment.contracts.ObolToken,
+    abi: obolTokenAbi,
+    client: { public: chain.publicClient, wallet: chain.walletClient },
+  });
   await chain.publicClient.waitForTransactionReceipt({ hash: await token.write.approve([bank.address, stake]) });
-  await chain.publicClient.waitForTransactionReceipt({ hash: await bank.write.registerIssuer([bytesToHex(g2ToEip2537(publicKey)), price, winBits, stake]) });
+  await chain.publicClient.waitForTransactionReceipt({
+    hash: await bank.write.registerIssuer([bytesToHex(g2ToEip2537(publicKey)), price, winBits, stake]),
+  });
   return true;
 }

@@ -21,7 +21,8 @@ export type SlotToken = { epoch: bigint; serial: Uint8Array; signature: Uint8Arr
  */
 export function encodeSlot({ epoch, serial, signature }: SlotToken): Uint8Array {
   if (serial.length !== SERIAL_SIZE) throw new MalformedSlotError(`serial must be ${SERIAL_SIZE} bytes`);
-  if (signature.length !== G1_COMPRESSED_SIZE) throw new MalformedSlotError(`signature must be ${G1_COMPRESSED_SIZE} bytes`);
+  if (signature.length !== G1_COMPRESSED_SIZE)
+    throw new MalformedSlotError(`signature must be ${G1_COMPRESSED_SIZE} bytes`);
   if (epoch < 0n || epoch >= 1n << 64n) throw new MalformedSlotError("epoch must be a uint64");
   const slot = new Uint8Array(SLOT_SIZE);
   new DataView(slot.buffer).setBigUint64(0, epoch);

@@ -23,7 +23,13 @@ CREATE INDEX IF NOT EXISTS tk_tokens_state ON tk_tokens (state, epoch);
 `;
 
 export type TokenState = "pending" | "valid" | "invalid" | "submitted" | "redeemed" | "lost";
-export type StoredToken = { epoch: bigint; serial: Uint8Array; signature: Uint8Array; state: TokenState; txHash: Hex | null };
+export type StoredToken = {
+  epoch: bigint;
+  serial: Uint8Array;
+  signature: Uint8Array;
+  state: TokenState;
+  txHash: Hex | null;
+};
 
 /** Typed access to `tk_tokens`. */
 export class RelayTokenStore {
@@ -42,7 +48,9 @@ export class RelayTokenStore {
       ),
       setState: db.prepare("UPDATE tk_tokens SET state = ?, tx_hash = ? WHERE epoch = ? AND serial = ?"),
       setTx: db.prepare("UPDATE tk_tokens SET tx_hash = ? WHERE epoch = ? AND serial = ? AND state = 'submitted'"),
-      byState: db.prepare("SELECT epoch, serial, signature, state, tx_hash FROM tk_tokens WHERE state = ? ORDER BY epoch, received_ms"),
+      byState: db.prepare(
+        "SELECT epoch, serial, signature, state, tx_hash FROM tk_tokens WHERE state = ? ORDER BY epoch, received_ms",
+      ),
       count: db.prepare("SELECT state, COUNT(*) AS n FROM tk_tokens GROUP BY state"),
     };
   }
@@ -57,7 +65,11 @@ export class RelayTokenStore {
   }
 
   /** Moves tokens to `state` (one transaction), recording `txHash` (null clears it). */
-  setState(tokens: readonly { epoch: bigint; serial: Uint8Array }[], state: TokenState, txHash: Hex | null = null): void {
+  setState(
+    tokens: readonly { epoch: bigint; serial: Uint8Array }[],
+    state: TokenState,
+    txHash: Hex | null = null,
+  ): void {
     transaction(this.db, () => {
       for (const t of tokens) this.#s.setState.run(state, txHash, Number(t.epoch), t.serial);
     });
@@ -71,7 +83,15 @@ export class RelayTokenStore {
   }
 
   byState(state: TokenState): StoredToken[] {
-    return (this.#s.byState.all(state) as { epoch: number; serial: Uint8Array; signature: Uint8Array; state: TokenState; tx_hash: string | null }[]).map((r) => ({
+    return (
+      this.#s.byState.all(state) as {
+        epoch: number;
+        serial: Uint8Array;
+        signature: Uint8Array;
+        state: TokenState;
+        tx_hash: string | null;
+      }[]
+    ).map((r) => ({
       epoch: BigInt(r.epoch),
       serial: new Uint8Array(r.serial),
       signature: new Uint8Array(r.signature),

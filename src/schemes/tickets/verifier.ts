@@ -68,7 +68,10 @@ export class BatchVerifier {
     try {
       this.checks++;
       ok = this.#o.bls.verifyBatch(
-        batch.map((t) => ({ message: tokenMessage(this.#o.domain, this.#o.relay, t.epoch, t.serial), signature: t.signature })),
+        batch.map((t) => ({
+          message: tokenMessage(this.#o.domain, this.#o.relay, t.epoch, t.serial),
+          signature: t.signature,
+        })),
         this.#o.publicKey,
       );
     } catch {

@@ -48,7 +48,9 @@ export class TokenWallet {
     this.#summary = db.prepare(
       "SELECT relay, epoch, SUM(spent = 0) AS unspent, SUM(spent) AS spent FROM tk_wallet GROUP BY relay, epoch ORDER BY epoch, relay",
     );
-    this.#unspentUpTo = db.prepare("SELECT serial, relay, epoch, signature FROM tk_wallet WHERE spent = 0 AND epoch <= ? ORDER BY epoch, relay");
+    this.#unspentUpTo = db.prepare(
+      "SELECT serial, relay, epoch, signature FROM tk_wallet WHERE spent = 0 AND epoch <= ? ORDER BY epoch, relay",
+    );
     this.#markSpent = db.prepare("UPDATE tk_wallet SET spent = 1 WHERE serial = ?");
   }
 
@@ -81,7 +83,14 @@ export class TokenWallet {
 
   /** Unspent tokens of epochs ≤ `epoch` (reclaim candidates), grouped by epoch then relay. */
   unspentUpTo(epoch: bigint): WalletToken[] {
-    return (this.#unspentUpTo.all(Number(epoch)) as { serial: Uint8Array; relay: string; epoch: number; signature: Uint8Array }[]).map((r) => ({
+    return (
+      this.#unspentUpTo.all(Number(epoch)) as {
+        serial: Uint8Array;
+        relay: string;
+        epoch: number;
+        signature: Uint8Array;
+      }[]
+    ).map((r) => ({
       relay: r.relay as Address,
       epoch: BigInt(r.epoch),
       serial: new Uint8Array(r.serial),

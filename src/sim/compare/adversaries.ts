@@ -28,14 +28,54 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
   const [m1, m2] = [mix(1), mix(2)];
   const some = (...xs: (Address | undefined)[]) => [...new Set(xs.filter((x): x is Address => x !== undefined))];
   const out: Adversary[] = [
-    { id: "E1", description: "recipient's gateway + one layer-2 mix (slots, attachments, receipts, reply blocks)", relays: some(g0, m2), global: false, chain: false },
-    { id: "E1-reply", description: "recipient's gateway + one layer-2 mix + the chain: who a reply goes to, from the reply block's payment bytes at its first hop", relays: some(g0, m2), global: false, chain: true, replyReceiver: true },
-    { id: "E2-mix", description: "one layer-2 mix (its slots, attachments, receipts)", relays: some(m2), global: false, chain: false },
-    { id: "E2-chain", description: "entry + exit gateways with the chain's deposit and redemption logs", relays: some(g0, g1), global: false, chain: true },
+    {
+      id: "E1",
+      description: "recipient's gateway + one layer-2 mix (slots, attachments, receipts, reply blocks)",
+      relays: some(g0, m2),
+      global: false,
+      chain: false,
+    },
+    {
+      id: "E1-reply",
+      description:
+        "recipient's gateway + one layer-2 mix + the chain: who a reply goes to, from the reply block's payment bytes at its first hop",
+      relays: some(g0, m2),
+      global: false,
+      chain: true,
+      replyReceiver: true,
+    },
+    {
+      id: "E2-mix",
+      description: "one layer-2 mix (its slots, attachments, receipts)",
+      relays: some(m2),
+      global: false,
+      chain: false,
+    },
+    {
+      id: "E2-chain",
+      description: "entry + exit gateways with the chain's deposit and redemption logs",
+      relays: some(g0, g1),
+      global: false,
+      chain: true,
+    },
     { id: "E4", description: "global passive observer of link timings", relays: [], global: true, chain: false },
-    { id: "E4+2", description: "global observer + the first mix of layers 1 and 2", relays: some(m1, m2), global: true, chain: false },
+    {
+      id: "E4+2",
+      description: "global observer + the first mix of layers 1 and 2",
+      relays: some(m1, m2),
+      global: true,
+      chain: false,
+    },
   ];
-  if (m2) out.push({ id: "E4-n-1", description: "n−1 attack on one layer-2 mix (flood, one honest packet in)", relays: [m2], global: true, chain: false, nMinus1: m2 });
+  if (m2)
+    out.push({
+      id: "E4-n-1",
+      description: "n−1 attack on one layer-2 mix (flood, one honest packet in)",
+      relays: [m2],
+      global: true,
+      chain: false,
+      nMinus1: m2,
+    });
   return out;
 }
 
@@ -43,7 +83,10 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
 export type Interval = { mean: number; low: number; high: number; n: number };
 
 /** Two-sided 95% Student-t quantiles for 1..30 degrees of freedom. */
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** Two-sided 95% Student-t quantile for `df` ≥ 1 degrees of freedom (normal beyond 30). */
 export function t95(df: number): number {
@@ -97,14 +140,23 @@ export type LinkingSummary = {
  * @example
  * const summary = summariseLinking(schemeRuns, freeRuns);
  */
-export function summariseLinking(runs: readonly { seed: string; results: readonly LinkingResult[] }[], free: readonly { seed: string; results: readonly LinkingResult[] }[] | null): LinkingSummary[] {
+export function summariseLinking(
+  runs: readonly { seed: string; results: readonly LinkingResult[] }[],
+  free: readonly { seed: string; results: readonly LinkingResult[] }[] | null,
+): LinkingSummary[] {
   const ids = [...new Set(runs.flatMap((r) => r.results.map((x) => x.adversary)))];
   return ids.map((id) => {
-    const perSeed = runs.flatMap((r) => r.results.filter((x) => x.adversary === id).map((x) => ({ ...x, seed: r.seed })));
+    const perSeed = runs.flatMap((r) =>
+      r.results.filter((x) => x.adversary === id).map((x) => ({ ...x, seed: r.seed })),
+    );
     // A seed where the adversary saw no target (e.g. a scheme whose clients could not pay) carries no information: left out, not counted as 0.
     const informative = perSeed.filter((x) => x.targets > 0);
     const pairs = informative.filter((x) => x.pairAccuracy !== null).map((x) => x.pairAccuracy!);
-    const freeBySeed = new Map((free ?? []).flatMap((r) => r.results.filter((x) => x.adversary === id && x.targets > 0).map((x) => [r.seed, x.accuracy] as const)));
+    const freeBySeed = new Map(
+      (free ?? []).flatMap((r) =>
+        r.results.filter((x) => x.adversary === id && x.targets > 0).map((x) => [r.seed, x.accuracy] as const),
+      ),
+    );
     const paired = informative.filter((x) => freeBySeed.has(x.seed));
     const diff = paired.length ? interval(paired.map((x) => x.accuracy - freeBySeed.get(x.seed)!)) : null;
     return {

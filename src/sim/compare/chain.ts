@@ -5,7 +5,15 @@
  * scheme's contracts to relays. Gas figures are `gasUsed` from receipts and
  * payouts are token transfers as the chain recorded them; nothing is estimated.
  */
-import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
+import {
+  decodeFunctionData,
+  getAddress,
+  parseEventLogs,
+  type Abi,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
 import type { ChainClients } from "../../chain/types.js";
@@ -28,7 +36,13 @@ export type ChainAudit = {
   /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
   receiptPayouts: Map<Address, bigint>;
   /** Scheme gas of transactions mined from `steadyFromBlock` on (after setup: the workload and settlement); setup is `schemeGas − steady.gas`. */
-  steady: { fromBlock: bigint | null; gas: bigint; transactions: number; operations: OperationGas[]; /** Transfers from the scheme's contracts to anyone in those blocks. */ payouts: number };
+  steady: {
+    fromBlock: bigint | null;
+    gas: bigint;
+    transactions: number;
+    operations: OperationGas[] /** Transfers from the scheme's contracts to anyone in those blocks. */;
+    payouts: number;
+  };
   /** Every event the scheme's contracts emitted, with who sent the transaction and when: what any chain observer reads (the linking adversaries use it). */
   logs: ChainLog[];
 };
@@ -56,34 +70,67 @@ const COMMON_ABIS: Record<string, Abi> = { RelayRegistry: relayRegistryAbi as Ab
  */
 export async function auditChain(
   chain: ChainClients,
-  { fromBlock, steadyFromBlock, contracts }: { fromBlock: bigint; steadyFromBlock?: bigint | undefined; contracts: readonly { name: string; abi: Abi }[] },
+  {
+    fromBlock,
+    steadyFromBlock,
+    contracts,
+  }: { fromBlock: bigint; steadyFromBlock?: bigint | undefined; contracts: readonly { name: string; abi: Abi }[] },
 ): Promise<ChainAudit> {
   const abis: Record<string, Abi> = { ...COMMON_ABIS, ...Object.fromEntries(contracts.map((c) => [c.name, c.abi])) };
   const schemeContracts = contracts.map((c) => c.name);
   const { publicClient, deployment } = chain;
   const names = new Map<string, string>();
-  for (const [name, address] of Object.entries(deployment.contracts)) if (address) names.set(address.toLowerCase(), name);
-  const isScheme = (address: string | null | undefined) => address != null && schemeContracts.includes(names.get(address.toLowerCase()) ?? "");
+  for (const [name, address] of Object.entries(deployment.contracts))
+    if (address) names.set(address.toLowerCase(), name);
+  const isScheme = (address: string | null | undefined) =>
+    address != null && schemeContracts.includes(names.get(address.toLowerCase()) ?? "");
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 }); // every block of the run, none cached away
   const ops = new Map<string, OperationGas>();
-  const audit: ChainAudit = { fromBlock, toBlock, transactions: 0, schemeGas: 0n, schemeTransactions: 0, commonGas: 0n, operations: [], payouts: new Map(), receiptPayouts: new Map(), logs: [], steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [], payouts: 0 } };
+  const audit: ChainAudit = {
+    fromBlock,
+    toBlock,
+    transactions: 0,
+    schemeGas: 0n,
+    schemeTransactions: 0,
+    commonGas: 0n,
+    operations: [],
+    payouts: new Map(),
+    receiptPayouts: new Map(),
+    logs: [],
+    steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [], payouts: 0 },
+  };
   const steadyOps = new Map<string, OperationGas>();
 
   const hashes: { hash: Hex; to: Address | null; input: Hex; timestamp: bigint }[] = [];
   for (let n = fromBlock; n <= toBlock; n++) {
     const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
-    for (const tx of block.transactions) hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input, timestamp: block.timestamp });
+    for (const tx of block.transactions)
+      hashes.push({ hash: tx.hash, to: tx.to ?? null, input: tx.input, timestamp: block.timestamp });
   }
   const receipts: TransactionReceipt[] = [];
   for (let i = 0; i < hashes.length; i += 16)
-    receipts.push(...(await Promise.all(hashes.slice(i, i + 16).map(({ hash }) => publicClient.getTransactionReceipt({ hash })))));
+    receipts.push(
+      ...(await Promise.all(hashes.slice(i, i + 16).map(({ hash }) => publicClient.getTransactionReceipt({ hash })))),
+    );
 
   const token = deployment.contracts.ObolToken.toLowerCase();
   for (const [i, receipt] of receipts.entries()) {
     const { to, input, timestamp } = hashes[i]!;
     for (const l of receipt.logs)
-      if (isScheme(l.address)) audit.logs.push({ block: receipt.blockNumber, timestamp, from: getAddress(receipt.from), contract: names.get(l.address.toLowerCase())!, topics: l.topics as Hex[], data: l.data });
-    const transfers = parseEventLogs({ abi: obolTokenAbi, eventName: "Transfer", logs: receipt.logs.filter((l) => l.address.toLowerCase() === token) });
+      if (isScheme(l.address))
+        audit.logs.push({
+          block: receipt.blockNumber,
+          timestamp,
+          from: getAddress(receipt.from),
+          contract: names.get(l.address.toLowerCase())!,
+          topics: l.topics as Hex[],
+          data: l.data,
+        });
+    const transfers = parseEventLogs({
+      abi: obolTokenAbi,
+      eventName: "Transfer",
+      logs: receipt.logs.filter((l) => l.address.toLowerCase() === token),
+    });
     for (const t of transfers) {
       if (!isScheme(t.args.from)) continue;
       const recipient = getAddress(t.args.to);
@@ -104,7 +151,8 @@ export async function auditChain(
         try {
           const decoded = decodeFunctionData({ abi, data: input });
           op = decoded.functionName;
-          if (contract === "ObolToken" && op === "approve") scheme = isScheme((decoded.args as readonly unknown[])[0] as string);
+          if (contract === "ObolToken" && op === "approve")
+            scheme = isScheme((decoded.args as readonly unknown[])[0] as string);
           if (contract === "RelayRegistry" && op === "updateKeys") scheme = true;
         } catch {
           op = "unknown";
@@ -136,7 +184,14 @@ export async function auditChain(
   for (const name of schemeContracts) {
     const from = (deployment.contracts as Record<string, Address | undefined>)[name];
     if (!from) continue;
-    const logs = await publicClient.getContractEvents({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, eventName: "Transfer", args: { from }, fromBlock, toBlock });
+    const logs = await publicClient.getContractEvents({
+      address: deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      eventName: "Transfer",
+      args: { from },
+      fromBlock,
+      toBlock,
+    });
     for (const log of logs) {
       const to = getAddress(log.args.to!);
       audit.payouts.set(to, (audit.payouts.get(to) ?? 0n) + log.args.value!);

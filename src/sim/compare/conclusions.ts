@@ -6,7 +6,8 @@
 import type { CompareReport, SchemeRun } from "../report/types.js";
 import type { Interval, LinkingSummary } from "./adversaries.js";
 
-const fmt = (x: number, digits = 3) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString());
+const fmt = (x: number, digits = 3) =>
+  Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString();
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
@@ -20,7 +21,9 @@ export function conclusions(report: CompareReport): string[] {
   const ran = report.schemes.filter((s): s is SchemeRun => s.status === "ok");
   const paid = ran.filter((s) => s.scheme !== "free");
   const out: string[] = [];
-  for (const s of report.schemes) if (s.status === "not-run") out.push(`${s.scheme} was not run (${s.reason}); it is absent from every ranking below.`);
+  for (const s of report.schemes)
+    if (s.status === "not-run")
+      out.push(`${s.scheme} was not run (${s.reason}); it is absent from every ranking below.`);
   if (ran.length === 0) return [...out, "No scheme ran, so nothing can be compared."];
 
   const best = <T>(xs: SchemeRun[], f: (s: SchemeRun) => T | null, lower = true) => {
@@ -32,50 +35,113 @@ export function conclusions(report: CompareReport): string[] {
   if (gas.length > 0) {
     const [winner, value] = gas[0]!;
     const goal = value <= 100_000 ? "meets" : "misses";
-    out.push(`Gas: ${winner.scheme} is cheapest on chain at ${fmt(value)} gas per 1,000 paid packet-hops (all setup included), which ${goal} the DESIGN §8 goal of ≤ 100,000${gas.length > 1 ? `; then ${gas.slice(1).map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}` : ""}.`);
+    out.push(
+      `Gas: ${winner.scheme} is cheapest on chain at ${fmt(value)} gas per 1,000 paid packet-hops (all setup included), which ${goal} the DESIGN §8 goal of ≤ 100,000${
+        gas.length > 1
+          ? `; then ${gas
+              .slice(1)
+              .map(([s, v]) => `${s.scheme} ${fmt(v)}`)
+              .join(", ")}`
+          : ""
+      }.`,
+    );
   }
   const measured = best(paid, (s) => s.gas.steady?.per1000Hops ?? null);
   if (measured.length > 0) {
     const [winner, value] = measured[0]!;
-    out.push(`Steady state (measured: every scheme transaction from the workload's first block on, per packet-hop accepted over the same span, setup apart): ${measured.map(([s, v]) => `${s.scheme} ${fmt(v)} gas per 1,000 hops over ${s.gas.steady!.epochs} epoch(s) after ${fmt(s.gas.setup)} gas of setup`).join(", ")}; ${winner.scheme} ${value <= 100_000 ? "meets" : "misses"} the ≤ 100,000 goal.`);
+    out.push(
+      `Steady state (measured: every scheme transaction from the workload's first block on, per packet-hop accepted over the same span, setup apart): ${measured.map(([s, v]) => `${s.scheme} ${fmt(v)} gas per 1,000 hops over ${s.gas.steady!.epochs} epoch(s) after ${fmt(s.gas.setup)} gas of setup`).join(", ")}; ${winner.scheme} ${value <= 100_000 ? "meets" : "misses"} the ≤ 100,000 goal.`,
+    );
   }
   const sweepSchemes = [...new Set(report.sweep.rows.map((r) => r.scheme))];
   if (sweepSchemes.length > 0)
-    out.push(`The cost of lower gas (model on each scheme's measured gas per payout, ${report.sweep.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch): ${sweepSchemes.map((scheme) => {
-      const fit = report.sweep.rows.filter((r) => r.scheme === scheme && r.gasPer1000Hops <= 100_000).sort((a, b) => b.winProbability - a.winProbability)[0];
-      return fit ? `${scheme} reaches ≤ 100,000 gas per 1,000 hops at win probability ${fit.winProbability} (${fmt(fit.gasPer1000Hops)}), where a relay's pay per epoch varies by σ/μ = ${fmt(fit.payoutCv)}` : `${scheme} stays above 100,000 at every win probability swept`;
-    }).join("; ")}.`);
-  const steady = report.scale.rows.filter((r) => r.relays === Math.min(...report.scale.assumptions.relayCounts)).sort((a, b) => a.gasPerHop - b.gasPerHop);
+    out.push(
+      `The cost of lower gas (model on each scheme's measured gas per payout, ${report.sweep.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch): ${sweepSchemes
+        .map((scheme) => {
+          const fit = report.sweep.rows
+            .filter((r) => r.scheme === scheme && r.gasPer1000Hops <= 100_000)
+            .sort((a, b) => b.winProbability - a.winProbability)[0];
+          return fit
+            ? `${scheme} reaches ≤ 100,000 gas per 1,000 hops at win probability ${fit.winProbability} (${fmt(fit.gasPer1000Hops)}), where a relay's pay per epoch varies by σ/μ = ${fmt(fit.payoutCv)}`
+            : `${scheme} stays above 100,000 at every win probability swept`;
+        })
+        .join("; ")}.`,
+    );
+  const steady = report.scale.rows
+    .filter((r) => r.relays === Math.min(...report.scale.assumptions.relayCounts))
+    .sort((a, b) => a.gasPerHop - b.gasPerHop);
   if (steady.length > 0)
-    out.push(`Recurring cost only (the scale model at ${steady[0]!.relays.toLocaleString("en-US")} relays, deployments excluded): ${steady.map((r) => `${r.scheme} ${fmt(r.gasPerHop * 1000)}`).join(", ")} gas per 1,000 packet-hops; ${steady[0]!.gasPerHop * 1000 <= 100_000 ? `${steady[0]!.scheme} meets` : "none meets"} the ≤ 100,000 goal at the win probabilities and batch sizes the run used.`);
+    out.push(
+      `Recurring cost only (the scale model at ${steady[0]!.relays.toLocaleString("en-US")} relays, deployments excluded): ${steady.map((r) => `${r.scheme} ${fmt(r.gasPerHop * 1000)}`).join(", ")} gas per 1,000 packet-hops; ${steady[0]!.gasPerHop * 1000 <= 100_000 ? `${steady[0]!.scheme} meets` : "none meets"} the ≤ 100,000 goal at the win probabilities and batch sizes the run used.`,
+    );
   const scale = report.scale.rows.filter((r) => r.relays === Math.max(...report.scale.assumptions.relayCounts));
   if (scale.length > 0) {
     const sorted = [...scale].sort((a, b) => a.gasPerEpoch - b.gasPerEpoch);
-    out.push(`At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${share(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-${report.scale.assumptions.blockSeconds}-s-block chain)`).join(", ")}.`);
-    for (const r of sorted) if (r.shareOfChainCapacity > 1) out.push(`${r.scheme} does not fit on one chain at ${r.relays.toLocaleString("en-US")} relays: it needs ${fmt(r.shareOfChainCapacity)}× the chain's whole capacity per epoch (largest part: ${largest(r.byClass)}).`);
+    out.push(
+      `At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${share(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-${report.scale.assumptions.blockSeconds}-s-block chain)`).join(", ")}.`,
+    );
+    for (const r of sorted)
+      if (r.shareOfChainCapacity > 1)
+        out.push(
+          `${r.scheme} does not fit on one chain at ${r.relays.toLocaleString("en-US")} relays: it needs ${fmt(r.shareOfChainCapacity)}× the chain's whole capacity per epoch (largest part: ${largest(r.byClass)}).`,
+        );
   }
   out.push(...measuredScale(report));
   const bytes = best(paid, (s) => s.bytes.perPacket);
-  if (bytes.length > 0) out.push(`Bandwidth: ${bytes.map(([s, v]) => `${s.scheme} adds ${v} payment bytes per packet (+${s.bytes.receipt} per receipt)`).join(", ")}.`);
+  if (bytes.length > 0)
+    out.push(
+      `Bandwidth: ${bytes.map(([s, v]) => `${s.scheme} adds ${v} payment bytes per packet (+${s.bytes.receipt} per receipt)`).join(", ")}.`,
+    );
   const cpu = best(paid, (s) => s.relayCpu.perHopUs);
   const free = ran.find((s) => s.scheme === "free");
-  if (cpu.length > 0) out.push(`Relay CPU for payment work: ${cpu.map(([s, v]) => `${s.scheme} ${fmt(v)} µs per packet-hop`).join(", ")}${free?.relayCpu.perHopUs != null ? ` (free: ${fmt(free.relayCpu.perHopUs)} µs, the pipeline's own bookkeeping)` : ""}.`);
+  if (cpu.length > 0)
+    out.push(
+      `Relay CPU for payment work: ${cpu.map(([s, v]) => `${s.scheme} ${fmt(v)} µs per packet-hop`).join(", ")}${free?.relayCpu.perHopUs != null ? ` (free: ${fmt(free.relayCpu.perHopUs)} µs, the pipeline's own bookkeeping)` : ""}.`,
+    );
   const client = best(paid, (s) => s.client.payUs);
-  if (client.length > 0) out.push(`Client cost per packet: ${client.map(([s, v]) => `${s.scheme} ${fmt(v)} µs`).join(", ")}.`);
+  if (client.length > 0)
+    out.push(`Client cost per packet: ${client.map(([s, v]) => `${s.scheme} ${fmt(v)} µs`).join(", ")}.`);
   const lat = best(ran, (s) => s.latency.p95);
-  if (lat.length > 0) out.push(`Latency p95: ${lat.map(([s, v]) => `${s.scheme} ${fmt(v)} ms`).join(", ")}; ${lat.every(([, v]) => v < 5000) ? "every scheme stays under the seed's 5 s requirement" : `${lat.filter(([, v]) => v >= 5000).map(([s]) => s.scheme).join(", ")} exceed the seed's 5 s requirement`}.`);
+  if (lat.length > 0)
+    out.push(
+      `Latency p95: ${lat.map(([s, v]) => `${s.scheme} ${fmt(v)} ms`).join(", ")}; ${
+        lat.every(([, v]) => v < 5000)
+          ? "every scheme stays under the seed's 5 s requirement"
+          : `${lat
+              .filter(([, v]) => v >= 5000)
+              .map(([s]) => s.scheme)
+              .join(", ")} exceed the seed's 5 s requirement`
+      }.`,
+    );
   for (const s of paid) {
     const d = s.dropper;
-    const loss = d.loss === null ? "is paid nothing at all, as are its honest peers" : d.loss > 0 ? `earns ${pct(d.loss)} less per packet-hop than honest mixes` : `earns ${pct(-d.loss)} more per packet-hop than honest mixes (dropping costs it nothing)`;
-    out.push(`Dropping relay under ${s.scheme}: dropped ${d.injectedDrops} packets (${pct(d.dropFraction)}) and ${loss}; ${d.caught ? `it was recorded at fault ${d.faults} time(s), ${d.caughtAfterEpochs} epoch(s) after the traffic epoch` : "it was never recorded at fault"}.`);
+    const loss =
+      d.loss === null
+        ? "is paid nothing at all, as are its honest peers"
+        : d.loss > 0
+          ? `earns ${pct(d.loss)} less per packet-hop than honest mixes`
+          : `earns ${pct(-d.loss)} more per packet-hop than honest mixes (dropping costs it nothing)`;
+    out.push(
+      `Dropping relay under ${s.scheme}: dropped ${d.injectedDrops} packets (${pct(d.dropFraction)}) and ${loss}; ${d.caught ? `it was recorded at fault ${d.faults} time(s), ${d.caughtAfterEpochs} epoch(s) after the traffic epoch` : "it was never recorded at fault"}.`,
+    );
   }
   const fair = best(paid, (s) => s.payouts.fairness.honestCv);
-  if (fair.length > 0) out.push(`Fairness (spread of pay per carried hop among honest relays, σ/μ; lower is fairer): ${fair.map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}.`);
+  if (fair.length > 0)
+    out.push(
+      `Fairness (spread of pay per carried hop among honest relays, σ/μ; lower is fairer): ${fair.map(([s, v]) => `${s.scheme} ${fmt(v)}`).join(", ")}.`,
+    );
   out.push(...linkingConclusions(report, ran));
   const inconsistent = paid.filter((s) => !s.payouts.consistent);
-  out.push(inconsistent.length === 0 ? "Every payout in this report is the token transfers read back from the chain, found identically by an event query and in the run's receipts." : `Transfer events, receipts and claims disagree for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`);
+  out.push(
+    inconsistent.length === 0
+      ? "Every payout in this report is the token transfers read back from the chain, found identically by an event query and in the run's receipts."
+      : `Transfer events, receipts and claims disagree for ${inconsistent.map((s) => s.scheme).join(", ")}: see the per-relay table.`,
+  );
   const selfRedeemed = paid.filter((s) => BigInt(s.payouts.claimReported) < BigInt(s.payouts.total));
-  for (const s of selfRedeemed) out.push(`${s.scheme}: relays' claim() calls account for ${fmtTokens(s.payouts.claimReported)} of the ${fmtTokens(s.payouts.total)} OBOL paid; the rest the relays redeemed on their own during the run.`);
+  for (const s of selfRedeemed)
+    out.push(
+      `${s.scheme}: relays' claim() calls account for ${fmtTokens(s.payouts.claimReported)} of the ${fmtTokens(s.payouts.total)} OBOL paid; the rest the relays redeemed on their own during the run.`,
+    );
   return out;
 }
 
@@ -83,27 +149,37 @@ export function conclusions(report: CompareReport): string[] {
 function linkingConclusions(report: CompareReport, ran: SchemeRun[]): string[] {
   const out: string[] = [];
   const ci = (x: Interval) => (x.n > 1 ? `${pct(x.mean)} [${pct(x.low)}, ${pct(x.high)}]` : pct(x.mean));
-  const pp = (x: Interval) => `${x.mean >= 0 ? "+" : ""}${(x.mean * 100).toFixed(1)} pp${x.n > 1 ? ` [${(x.low * 100).toFixed(1)}, ${(x.high * 100).toFixed(1)}]` : ""}`;
+  const pp = (x: Interval) =>
+    `${x.mean >= 0 ? "+" : ""}${(x.mean * 100).toFixed(1)} pp${x.n > 1 ? ` [${(x.low * 100).toFixed(1)}, ${(x.high * 100).toFixed(1)}]` : ""}`;
   const ids = [...new Set(ran.flatMap((s) => s.linking.map((l) => l.adversary)))];
   const leaks: string[] = [];
   for (const id of ids) {
-    const rows = ran.map((s) => [s, s.linking.find((l) => l.adversary === id)] as const).filter((p): p is readonly [SchemeRun, LinkingSummary] => p[1] !== undefined && p[1].accuracy.n > 0);
+    const rows = ran
+      .map((s) => [s, s.linking.find((l) => l.adversary === id)] as const)
+      .filter((p): p is readonly [SchemeRun, LinkingSummary] => p[1] !== undefined && p[1].accuracy.n > 0);
     if (rows.length === 0) {
       out.push(`Linking, ${id}: the adversary saw no target in any scheme's run (nothing to guess).`);
       continue;
     }
     const first = rows[0]![1];
-    const parts = rows.map(([s, l]) => `${s.scheme} ${ci(l.accuracy)}${s.scheme !== "free" && l.diffVsFree ? ` (vs. free ${pp(l.diffVsFree)})` : ""}`);
-    out.push(`Linking, ${id} (${first.description}), top-1 sender accuracy over ${report.seeds.length} seed(s), 95% intervals: ${parts.join(", ")}; chance from context ${pct(first.chance.mean)}, 1/#clients ${pct(first.uniform)}.`);
+    const parts = rows.map(
+      ([s, l]) =>
+        `${s.scheme} ${ci(l.accuracy)}${s.scheme !== "free" && l.diffVsFree ? ` (vs. free ${pp(l.diffVsFree)})` : ""}`,
+    );
+    out.push(
+      `Linking, ${id} (${first.description}), top-1 sender accuracy over ${report.seeds.length} seed(s), 95% intervals: ${parts.join(", ")}; chance from context ${pct(first.chance.mean)}, 1/#clients ${pct(first.uniform)}.`,
+    );
     for (const [s, l] of rows) if (l.leaks) leaks.push(`${s.scheme} to ${id} (${pp(l.diffVsFree!)} over free)`);
   }
   if (ids.length > 0) {
     const undetermined = ran.some((s) => s.scheme !== "free" && s.linking.some((l) => l.leaks === null));
-    out.push(leaks.length > 0
-      ? `Payment data leaks sender information: ${leaks.join("; ")} — the adversary beats free on the same seeds beyond the 95% interval.`
-      : undetermined
-        ? "Whether payment data leaks is undetermined here: it needs free in the run and at least two seeds (the paired interval to free)."
-        : `No scheme's payment data lets any adversary beat free beyond the 95% interval over ${report.seeds.length} seeds; differences between schemes in the table above are within noise.`);
+    out.push(
+      leaks.length > 0
+        ? `Payment data leaks sender information: ${leaks.join("; ")} — the adversary beats free on the same seeds beyond the 95% interval.`
+        : undetermined
+          ? "Whether payment data leaks is undetermined here: it needs free in the run and at least two seeds (the paired interval to free)."
+          : `No scheme's payment data lets any adversary beat free beyond the 95% interval over ${report.seeds.length} seeds; differences between schemes in the table above are within noise.`,
+    );
   }
   return out;
 }
@@ -130,16 +206,25 @@ function measuredScale(report: CompareReport): string[] {
   const m = report.scale.measured;
   const out: string[] = [];
   for (const s of m.schemes) {
-    const fitted = s.growth.filter((g) => g.perEpoch !== null).sort((a, b) => b.perEpoch!.exponent - a.perEpoch!.exponent);
+    const fitted = s.growth
+      .filter((g) => g.perEpoch !== null)
+      .sort((a, b) => b.perEpoch!.exponent - a.perEpoch!.exponent);
     const top = fitted[0];
     const failing = s.growth.flatMap((g) => {
       const p = g.points.find((x) => x.failed !== null);
       return p ? [`${g.op} fails at N = ${p.relays.toLocaleString("en-US")} (${p.failed})`] : [];
     });
     if (!top && failing.length === 0) continue;
-    const ci = (f: { low: number | null; high: number | null }) => (f.low !== null && f.high !== null ? ` [95% CI ${f.low.toFixed(2)}, ${f.high.toFixed(2)}]` : " (two N, no interval)");
-    const growth = top ? `its fastest-growing measured operation is ${top.op}, gas per epoch ∝ N^${top.perEpoch!.exponent.toFixed(2)}${ci(top.perEpoch!)}` : "no operation ran at two N";
-    out.push(`Measured at N = ${m.relayCounts.join(", ")} relays, ${s.scheme}: ${growth}${failing.length ? `; ${failing.join("; ")}` : ""} (Experiment (c), measured table).`);
+    const ci = (f: { low: number | null; high: number | null }) =>
+      f.low !== null && f.high !== null
+        ? ` [95% CI ${f.low.toFixed(2)}, ${f.high.toFixed(2)}]`
+        : " (two N, no interval)";
+    const growth = top
+      ? `its fastest-growing measured operation is ${top.op}, gas per epoch ∝ N^${top.perEpoch!.exponent.toFixed(2)}${ci(top.perEpoch!)}`
+      : "no operation ran at two N";
+    out.push(
+      `Measured at N = ${m.relayCounts.join(", ")} relays, ${s.scheme}: ${growth}${failing.length ? `; ${failing.join("; ")}` : ""} (Experiment (c), measured table).`,
+    );
   }
   return out;
 }

@@ -6,7 +6,10 @@ export class CompareInputError extends ObolError {
   override name = "CompareInputError";
   readonly field: string;
   constructor(field: string, problem: string, options: ObolErrorOptions = {}) {
-    super(`Invalid ${field}: ${problem}`, { hint: "see `obol compare --help` for the options and their ranges", ...options });
+    super(`Invalid ${field}: ${problem}`, {
+      hint: "see `obol compare --help` for the options and their ranges",
+      ...options,
+    });
     this.field = field;
   }
 }
@@ -15,7 +18,10 @@ export class CompareInputError extends ObolError {
 export class SchemeRunIncompleteError extends ObolError {
   override name = "SchemeRunIncompleteError";
   constructor(scheme: string, options: ObolErrorOptions = {}) {
-    super(`the ${scheme} run ended before settlement`, { hint: "run again with --verbose to see which devnet step stopped it", ...options });
+    super(`the ${scheme} run ended before settlement`, {
+      hint: "run again with --verbose to see which devnet step stopped it",
+      ...options,
+    });
   }
 }
 

@@ -39,7 +39,15 @@ export type ReceiptObservation = { t: number; relay: Address; fromPeer: string; 
 export type SentPacket = { t: number; sender: Address; kind: PacketKind; route: Address[]; ss: Hex[] };
 
 /** Running sums of one relay's payment work. */
-export type RelayPaymentWork = { accepted: number; onPacket: number; onPacketMs: number; receipt: number; receiptMs: number; onReceipt: number; onReceiptMs: number };
+export type RelayPaymentWork = {
+  accepted: number;
+  onPacket: number;
+  onPacketMs: number;
+  receipt: number;
+  receiptMs: number;
+  onReceipt: number;
+  onReceiptMs: number;
+};
 
 export class SchemeInstruments {
   readonly #start = performance.now();
@@ -101,7 +109,13 @@ export class SchemeInstruments {
         this.pay.slotBytes += payment.slots.reduce((s, x) => s + x.length, 0);
         this.pay.attachmentBytes += payment.attachment.length;
         if (this.sent.length < this.maxRecords)
-          this.sent.push({ t: this.now(), sender: deps.chain.account, kind: parameters.kind, route: parameters.route.map((h) => h.relay), ss: parameters.secrets.map((s) => bytesToHex(s)) });
+          this.sent.push({
+            t: this.now(),
+            sender: deps.chain.account,
+            kind: parameters.kind,
+            route: parameters.route.map((h) => h.relay),
+            ss: parameters.secrets.map((s) => bytesToHex(s)),
+          });
         return payment;
       },
       ...(inner.payReply && { payReply: inner.payReply.bind(inner) }),
@@ -109,7 +123,15 @@ export class SchemeInstruments {
   }
 
   #relay(inner: RelayScheme, relay: Address): RelayScheme {
-    const work: RelayPaymentWork = { accepted: 0, onPacket: 0, onPacketMs: 0, receipt: 0, receiptMs: 0, onReceipt: 0, onReceiptMs: 0 };
+    const work: RelayPaymentWork = {
+      accepted: 0,
+      onPacket: 0,
+      onPacketMs: 0,
+      receipt: 0,
+      receiptMs: 0,
+      onReceipt: 0,
+      onReceiptMs: 0,
+    };
     this.relays.set(relay, work);
     return {
       start: () => inner.start(),
@@ -126,8 +148,14 @@ export class SchemeInstruments {
         }
         if (verdict.accept && this.observations.length < this.maxRecords)
           this.observations.push({
-            t: this.now(), relay, fromPeer: packet.fromPeer, nextHop: packet.nextHop, slot: packet.slot.slice(), attachment: packet.attachment.slice(),
-            packetRef: bytesToHex(packet.packetRef), ss: bytesToHex(packet.ss),
+            t: this.now(),
+            relay,
+            fromPeer: packet.fromPeer,
+            nextHop: packet.nextHop,
+            slot: packet.slot.slice(),
+            attachment: packet.attachment.slice(),
+            packetRef: bytesToHex(packet.packetRef),
+            ss: bytesToHex(packet.ss),
           });
         return verdict;
       },
@@ -144,7 +172,13 @@ export class SchemeInstruments {
         work.onReceipt++;
         work.onReceiptMs += performance.now() - t0;
         if (this.receipts.length < this.maxRecords)
-          this.receipts.push({ t: this.now(), relay, fromPeer: parameters.fromPeer, packetRef: bytesToHex(parameters.packetRef), receipt: parameters.receipt.slice() });
+          this.receipts.push({
+            t: this.now(),
+            relay,
+            fromPeer: parameters.fromPeer,
+            packetRef: bytesToHex(parameters.packetRef),
+            receipt: parameters.receipt.slice(),
+          });
       },
     };
   }

@@ -114,10 +114,16 @@ export type Indexed = {
  */
 export function indexTranscript(t: Transcript): Indexed {
   const bySs = new Map<Hex, Truth>();
-  t.sent.forEach((p, packet) => { p.ss.forEach((ss, hop) => { bySs.set(ss, { packet, hop }); }); });
+  t.sent.forEach((p, packet) => {
+    p.ss.forEach((ss, hop) => {
+      bySs.set(ss, { packet, hop });
+    });
+  });
   const truth = t.observations.map((o) => bySs.get(o.ss));
   const hopAt = new Map<string, number>();
-  truth.forEach((x, i) => { if (x) hopAt.set(`${x.packet}/${x.hop}`, i); });
+  truth.forEach((x, i) => {
+    if (x) hopAt.set(`${x.packet}/${x.hop}`, i);
+  });
   const clients = new Set(t.clients.map((c) => c.toLowerCase()));
   const senderOf = t.sent.map((p, packet): Address | null => {
     if (!clients.has(p.sender.toLowerCase())) return null;
@@ -176,7 +182,9 @@ export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
       // The corrupt previous relay knows which input became this output.
       const x = ix.truth[i];
       const previous = x ? ix.hopAt.get(`${x.packet}/${x.hop - 1}`) : undefined;
-      return previous !== undefined && t.observations[previous]!.relay.toLowerCase() === from ? posterior(previous, depth + 1) : null;
+      return previous !== undefined && t.observations[previous]!.relay.toLowerCase() === from
+        ? posterior(previous, depth + 1)
+        : null;
     }
     if (!a.global) return null;
     const mean = t.roles.get(from) === "gateway" ? GATEWAY_DELAY_MS : t.meanDelayMs;
@@ -188,7 +196,8 @@ export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
       weighted.push([arrivals[k]!, Math.exp(-dt / mean)]);
     }
     const out = new Map<string, number>();
-    for (const [j, w] of weighted) for (const [s, p] of posterior(j, depth + 1) ?? []) out.set(s, (out.get(s) ?? 0) + w * p);
+    for (const [j, w] of weighted)
+      for (const [s, p] of posterior(j, depth + 1) ?? []) out.set(s, (out.get(s) ?? 0) + w * p);
     return out.size > 0 ? out : null;
   };
 
@@ -209,9 +218,16 @@ export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
   }
   const n = targets.length;
   return {
-    adversary: a.id, description: a.description, targets: n, correct, accuracy: n ? correct / n : 0,
-    pairTargets, pairCorrect, pairAccuracy: pairTargets ? pairCorrect / pairTargets : null,
-    chance: contextChance(ix, targets), uniform: t.clients.length ? 1 / t.clients.length : 0,
+    adversary: a.id,
+    description: a.description,
+    targets: n,
+    correct,
+    accuracy: n ? correct / n : 0,
+    pairTargets,
+    pairCorrect,
+    pairAccuracy: pairTargets ? pairCorrect / pairTargets : null,
+    chance: contextChance(ix, targets),
+    uniform: t.clients.length ? 1 / t.clients.length : 0,
   };
 }
 
@@ -265,7 +281,8 @@ function priorGuess(ix: Indexed, corrupt: Set<string>, global: boolean): string 
   const count = new Map<string, number>();
   for (const o of ix.t.observations) {
     const c = ix.t.clientPeers.get(o.fromPeer);
-    if (c && (global || corrupt.has(o.relay.toLowerCase()))) count.set(c.toLowerCase(), (count.get(c.toLowerCase()) ?? 0) + 1);
+    if (c && (global || corrupt.has(o.relay.toLowerCase())))
+      count.set(c.toLowerCase(), (count.get(c.toLowerCase()) ?? 0) + 1);
   }
   return count.size ? argmax(count) : (ix.t.clients[0]?.toLowerCase() ?? "");
 }
@@ -284,7 +301,8 @@ function buildDictionary(ix: Indexed, a: Adversary, corrupt: Set<string>): Map<n
     for (const w of windows(bytes)) {
       const seen = dict.get(w);
       if (seen === undefined) dict.set(w, [sender]);
-      else if (seen !== MANY && !seen.includes(sender)) dict.set(w, seen.length >= MAX_LABELS ? MANY : [...seen, sender]);
+      else if (seen !== MANY && !seen.includes(sender))
+        dict.set(w, seen.length >= MAX_LABELS ? MANY : [...seen, sender]);
     }
   };
   const clients = new Set(ix.t.clients.map((c) => c.toLowerCase()));
@@ -295,7 +313,8 @@ function buildDictionary(ix: Indexed, a: Adversary, corrupt: Set<string>): Map<n
   });
   if (a.chain)
     for (const l of ix.t.chainLogs)
-      if (clients.has(l.from.toLowerCase())) for (const part of [...l.topics, l.data]) add(hexBytes(part), l.from.toLowerCase());
+      if (clients.has(l.from.toLowerCase()))
+        for (const part of [...l.topics, l.data]) add(hexBytes(part), l.from.toLowerCase());
   return dict;
 }
 
@@ -375,7 +394,13 @@ function upperBound(t: Transcript, arrivals: readonly number[], time: number): n
  * transactions) names the receiver. Chance: the majority receiver per
  * (relay, replier).
  */
-function replyReceiver(ix: Indexed, a: Adversary, corrupt: Set<string>, dict: Map<number, readonly string[]>, prior: string): LinkingResult {
+function replyReceiver(
+  ix: Indexed,
+  a: Adversary,
+  corrupt: Set<string>,
+  dict: Map<number, readonly string[]>,
+  prior: string,
+): LinkingResult {
   const { t } = ix;
   const clients = new Set(t.clients.map((c) => c.toLowerCase()));
   let targets = 0;
@@ -400,9 +425,16 @@ function replyReceiver(ix: Indexed, a: Adversary, corrupt: Set<string>, dict: Ma
   let best = 0;
   for (const g of groups.values()) best += Math.max(...g.values());
   return {
-    adversary: a.id, description: a.description, targets, correct, accuracy: targets ? correct / targets : 0,
-    pairTargets: targets, pairCorrect: correct, pairAccuracy: targets ? correct / targets : null,
-    chance: targets ? best / targets : 0, uniform: t.clients.length > 1 ? 1 / (t.clients.length - 1) : 0,
+    adversary: a.id,
+    description: a.description,
+    targets,
+    correct,
+    accuracy: targets ? correct / targets : 0,
+    pairTargets: targets,
+    pairCorrect: correct,
+    pairAccuracy: targets ? correct / targets : null,
+    chance: targets ? best / targets : 0,
+    uniform: t.clients.length > 1 ? 1 / (t.clients.length - 1) : 0,
   };
 }
 
@@ -440,7 +472,15 @@ function nMinus1(ix: Indexed, a: Adversary, mix: Address): LinkingResult {
     chance += 1 / (1 + cover);
   }
   return {
-    adversary: a.id, description: a.description, targets, correct, accuracy: targets ? correct / targets : 0,
-    pairTargets: 0, pairCorrect: 0, pairAccuracy: null, chance: targets ? chance / targets : 0, uniform: t.clients.length ? 1 / t.clients.length : 0,
+    adversary: a.id,
+    description: a.description,
+    targets,
+    correct,
+    accuracy: targets ? correct / targets : 0,
+    pairTargets: 0,
+    pairCorrect: 0,
+    pairAccuracy: null,
+    chance: targets ? chance / targets : 0,
+    uniform: t.clients.length ? 1 / t.clients.length : 0,
   };
 }

@@ -46,18 +46,39 @@ export class Progress {
    */
   constructor(
     stream: NodeJS.WriteStream,
-    { schemes, durationS, seeds = 1, scaleRelays = [] }: { schemes: { expectedSeconds: PhaseEstimate; scaleEpoch?: unknown }[]; durationS: number; seeds?: number; scaleRelays?: readonly number[] },
+    {
+      schemes,
+      durationS,
+      seeds = 1,
+      scaleRelays = [],
+    }: {
+      schemes: { expectedSeconds: PhaseEstimate; scaleEpoch?: unknown }[];
+      durationS: number;
+      seeds?: number;
+      scaleRelays?: readonly number[];
+    },
   ) {
     this.#seeds = seeds;
     this.#extra = durationS + 8;
     // The scale probe: a chain and deployment per N, then ~0.3 s per relay registered (2 cores, loaded).
     const scale = scaleRelays.reduce((s, n) => s + 20 + 0.3 * n, 0);
-    this.#weights = schemes.map((scheme) => phaseWeights(scheme.expectedSeconds, durationS, scheme.scaleEpoch ? scale : 0));
+    this.#weights = schemes.map((scheme) =>
+      phaseWeights(scheme.expectedSeconds, durationS, scheme.scaleEpoch ? scale : 0),
+    );
     const perScheme = (w: number[]) => sum(w) + (seeds - 1) * this.#extra;
     this.#before = this.#weights.map((_, i) => this.#weights.slice(0, i).reduce((a, w) => a + perScheme(w), 0));
     this.#total = this.#weights.reduce((a, w) => a + perScheme(w), 0);
     this.#bars = new cliProgress.MultiBar(
-      { stream, format: "{label} [{bar}] {percentage}% | {detail}", hideCursor: true, clearOnComplete: false, noTTYOutput: !stream.isTTY, notTTYSchedule: 5_000, etaBuffer: 50, barsize: 24 },
+      {
+        stream,
+        format: "{label} [{bar}] {percentage}% | {detail}",
+        hideCursor: true,
+        clearOnComplete: false,
+        noTTYOutput: !stream.isTTY,
+        notTTYSchedule: 5_000,
+        etaBuffer: 50,
+        barsize: 24,
+      },
       cliProgress.Presets.shades_classic,
     );
     this.#overall = this.#bars.create(Math.round(this.#total), 0, { label: "comparison".padEnd(10), detail: "ETA –" });
@@ -83,14 +104,20 @@ export class Progress {
     const bare = seed ? step.slice(seed[0].length) : step;
     const p = PHASES.findIndex((x) => x.starts.test(bare));
     if (p >= this.#phaseIndex) this.#phaseIndex = p;
-    this.#phase.update(p === PHASES.length - 1 ? 100 : 0, { label: scheme.padEnd(10), detail: `${PHASES[this.#phaseIndex]!.name}: ${step}` });
+    this.#phase.update(p === PHASES.length - 1 ? 100 : 0, {
+      label: scheme.padEnd(10),
+      detail: `${PHASES[this.#phaseIndex]!.name}: ${step}`,
+    });
     this.#tick();
   }
 
   /** Workload progress inside the traffic phase. */
   traffic(scheme: SchemeName, p: DevnetProgress): void {
     const fraction = Math.min(1, p.elapsedS / Math.max(1, p.durationS));
-    this.#phase.update(Math.round(fraction * 100), { label: scheme.padEnd(10), detail: `traffic: ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s, sent ${p.sent}, delivered ${p.delivered}, relay packets ${p.packets}` });
+    this.#phase.update(Math.round(fraction * 100), {
+      label: scheme.padEnd(10),
+      detail: `traffic: ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s, sent ${p.sent}, delivered ${p.delivered}, relay packets ${p.packets}`,
+    });
     this.#tick(fraction);
   }
 
@@ -105,8 +132,12 @@ export class Progress {
     const w = this.#weights[this.#index] ?? [];
     const done =
       (this.#before[this.#index] ?? 0) +
-      (this.#seed === 0 ? w.slice(0, this.#phaseIndex).reduce((a, b) => a + b, 0) + (w[this.#phaseIndex] ?? 0) * within : sum(w) + (this.#seed - 1 + within) * this.#extra);
-    this.#overall.update(Math.round(done), { detail: `scheme ${this.#index + 1}${this.#seeds > 1 ? `, seed ${this.#seed + 1}/${this.#seeds}` : ""}, phase ${this.#phaseIndex + 1}/${PHASES.length}, ETA ${eta((Date.now() - this.#started) / 1000, done, this.#total)}` });
+      (this.#seed === 0
+        ? w.slice(0, this.#phaseIndex).reduce((a, b) => a + b, 0) + (w[this.#phaseIndex] ?? 0) * within
+        : sum(w) + (this.#seed - 1 + within) * this.#extra);
+    this.#overall.update(Math.round(done), {
+      detail: `scheme ${this.#index + 1}${this.#seeds > 1 ? `, seed ${this.#seed + 1}/${this.#seeds}` : ""}, phase ${this.#phaseIndex + 1}/${PHASES.length}, ETA ${eta((Date.now() - this.#started) / 1000, done, this.#total)}`,
+    });
   }
 }
 

@@ -48,7 +48,14 @@ export type CompareOptions = {
 };
 
 /** Traffic the scale model assumes (docs/compare.md §Cost model). */
-export const SCALE_TRAFFIC = { clientsPerRelay: 10, hopsPerPacket: 5, epochSeconds: 3_600, amortiseEpochs: 30, blockGasLimit: 36_000_000, blockSeconds: 12 } as const;
+export const SCALE_TRAFFIC = {
+  clientsPerRelay: 10,
+  hopsPerPacket: 5,
+  epochSeconds: 3_600,
+  amortiseEpochs: 30,
+  blockGasLimit: 36_000_000,
+  blockSeconds: 12,
+} as const;
 export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
 
 /**
@@ -59,19 +66,39 @@ export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
  * const report = await runComparison({ schemes: [...SCHEME_NAMES], dataDir, log, signal });
  */
 export async function runComparison(o: CompareOptions): Promise<CompareReport> {
-  const { gateways = 2, mixesPerLayer = 3, clients = 4, durationS = 20, seed = "1", seeds: seedCount = 3, messagesPerS = 0.5, relayLoopPerS = 0.2, dropFraction = 0.1, scaleRelays = [] } = o;
-  if (!scaleRelays.every((n) => Number.isInteger(n) && n >= 1 && n <= 10_000)) throw new CompareInputError("scaleRelays", `must be integers in 1..10000, got ${scaleRelays.join(",")}`);
-  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 100) throw new CompareInputError("seeds", `must be an integer in 1..100, got ${seedCount}`);
+  const {
+    gateways = 2,
+    mixesPerLayer = 3,
+    clients = 4,
+    durationS = 20,
+    seed = "1",
+    seeds: seedCount = 3,
+    messagesPerS = 0.5,
+    relayLoopPerS = 0.2,
+    dropFraction = 0.1,
+    scaleRelays = [],
+  } = o;
+  if (!scaleRelays.every((n) => Number.isInteger(n) && n >= 1 && n <= 10_000))
+    throw new CompareInputError("scaleRelays", `must be integers in 1..10000, got ${scaleRelays.join(",")}`);
+  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 100)
+    throw new CompareInputError("seeds", `must be an integer in 1..100, got ${seedCount}`);
   const seeds = Array.from({ length: seedCount }, (_, i) => (i === 0 ? seed : `${seed}.${i + 1}`));
   if (o.schemes.length === 0) throw new CompareInputError("schemes", "must name at least one scheme");
   if (new Set(o.schemes).size !== o.schemes.length) throw new CompareInputError("schemes", "lists a scheme twice");
-  if (!Number.isInteger(gateways) || gateways < 1) throw new CompareInputError("gateways", `must be an integer ≥ 1, got ${gateways}`);
-  if (!Number.isInteger(mixesPerLayer) || mixesPerLayer < 1) throw new CompareInputError("mixesPerLayer", `must be an integer ≥ 1, got ${mixesPerLayer}`);
-  if (!Number.isInteger(clients) || clients < 1) throw new CompareInputError("clients", `must be an integer ≥ 1, got ${clients}`);
+  if (!Number.isInteger(gateways) || gateways < 1)
+    throw new CompareInputError("gateways", `must be an integer ≥ 1, got ${gateways}`);
+  if (!Number.isInteger(mixesPerLayer) || mixesPerLayer < 1)
+    throw new CompareInputError("mixesPerLayer", `must be an integer ≥ 1, got ${mixesPerLayer}`);
+  if (!Number.isInteger(clients) || clients < 1)
+    throw new CompareInputError("clients", `must be an integer ≥ 1, got ${clients}`);
   if (1 + gateways + 3 * mixesPerLayer + clients > 20)
-    throw new CompareInputError("relays/clients", `${gateways} gateways + ${3 * mixesPerLayer} mixes + ${clients} clients + deployer exceed the 20 funded dev accounts`);
+    throw new CompareInputError(
+      "relays/clients",
+      `${gateways} gateways + ${3 * mixesPerLayer} mixes + ${clients} clients + deployer exceed the 20 funded dev accounts`,
+    );
   if (!(durationS > 0)) throw new CompareInputError("durationS", `must be > 0, got ${durationS}`);
-  if (!(dropFraction >= 0 && dropFraction < 1)) throw new CompareInputError("dropFraction", `must be in [0, 1), got ${dropFraction}`);
+  if (!(dropFraction >= 0 && dropFraction < 1))
+    throw new CompareInputError("dropFraction", `must be in [0, 1), got ${dropFraction}`);
 
   const schemes: (SchemeRun | SchemeNotRun)[] = [];
   const pairs = new Map<SchemeName, number>();
@@ -84,9 +111,26 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     try {
       const devnet = await loadSchemeDevnet(scheme);
       costs.set(scheme, devnet.costs);
-      const { run, pairs: p, linking: runs } = await runScheme({
-        scheme, devnet, dataDir: o.dataDir, durationS, seed, extraSeeds: seeds.slice(1), gateways, mixesPerLayer, clients, messagesPerS, relayLoopPerS, dropFraction, rpcUrl: o.rpcUrl,
-        log: o.log, signal: o.signal,
+      const {
+        run,
+        pairs: p,
+        linking: runs,
+      } = await runScheme({
+        scheme,
+        devnet,
+        dataDir: o.dataDir,
+        durationS,
+        seed,
+        extraSeeds: seeds.slice(1),
+        gateways,
+        mixesPerLayer,
+        clients,
+        messagesPerS,
+        relayLoopPerS,
+        dropFraction,
+        rpcUrl: o.rpcUrl,
+        log: o.log,
+        signal: o.signal,
         onStep: (step) => o.onStep?.(scheme, step),
         onProgress: (progress) => o.onProgress?.(scheme, progress),
       });
@@ -97,13 +141,27 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
         const t = Date.now();
         const unprobed = [...(devnet.unprobed ?? [])];
         try {
-          const { growth } = await measureScale(devnet, { relayCounts: scaleRelays, dataDir: join(o.dataDir, scheme, "scale"), log: o.log, signal: o.signal, onStep: (step) => o.onStep?.(scheme, step) });
+          const { growth } = await measureScale(devnet, {
+            relayCounts: scaleRelays,
+            dataDir: join(o.dataDir, scheme, "scale"),
+            log: o.log,
+            signal: o.signal,
+            onStep: (step) => o.onStep?.(scheme, step),
+          });
           measured.schemes.push({ scheme, seconds: (Date.now() - t) / 1000, growth, unprobed });
         } catch (error) {
           // The scheme's run is measured; a probe that could not run is reported as such, not as a failed scheme.
           if (o.signal.aborted) throw error;
           o.log.error({ err: error, scheme }, "scale probe failed");
-          measured.schemes.push({ scheme, seconds: (Date.now() - t) / 1000, growth: [], unprobed: [{ op: "every operation", why: `the probe failed: ${(error as Error).message.split("\n")[0]}` }, ...unprobed] });
+          measured.schemes.push({
+            scheme,
+            seconds: (Date.now() - t) / 1000,
+            growth: [],
+            unprobed: [
+              { op: "every operation", why: `the probe failed: ${(error as Error).message.split("\n")[0]}` },
+              ...unprobed,
+            ],
+          });
         }
       }
     } catch (error) {
@@ -114,11 +172,16 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   }
 
   // Each scheme against free on the same seeds (a scheme leaks iff it beats free beyond the interval).
-  for (const s of schemes) if (s.status === "ok") s.linking = summariseLinking(linking.get(s.scheme) ?? [], linking.get("free") ?? null);
+  for (const s of schemes)
+    if (s.status === "ok") s.linking = summariseLinking(linking.get(s.scheme) ?? [], linking.get("free") ?? null);
 
   const assumptions: ScaleAssumptions = {
     relayCounts: SCALE_RELAYS,
-    hopsPerRelayPerEpoch: SCALE_TRAFFIC.clientsPerRelay * (DEFAULT_RATES.payloadPerS + DEFAULT_RATES.loopPerS + DEFAULT_RATES.dropPerS) * SCALE_TRAFFIC.hopsPerPacket * SCALE_TRAFFIC.epochSeconds,
+    hopsPerRelayPerEpoch:
+      SCALE_TRAFFIC.clientsPerRelay *
+      (DEFAULT_RATES.payloadPerS + DEFAULT_RATES.loopPerS + DEFAULT_RATES.dropPerS) *
+      SCALE_TRAFFIC.hopsPerPacket *
+      SCALE_TRAFFIC.epochSeconds,
     epochSeconds: SCALE_TRAFFIC.epochSeconds,
     amortiseEpochs: SCALE_TRAFFIC.amortiseEpochs,
     blockGasLimit: SCALE_TRAFFIC.blockGasLimit,
@@ -127,8 +190,20 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   const rows: ScaleRow[] = [];
   for (const s of schemes) {
     if (s.status !== "ok" || s.scheme === "free") continue;
-    const operations = s.gas.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: BigInt(x.gasUsed) }));
-    rows.push(...scaleCost(s.scheme, costs.get(s.scheme)!, { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops }, assumptions));
+    const operations = s.gas.operations.map((x) => ({
+      contract: x.contract,
+      op: x.op,
+      count: x.count,
+      gasUsed: BigInt(x.gasUsed),
+    }));
+    rows.push(
+      ...scaleCost(
+        s.scheme,
+        costs.get(s.scheme)!,
+        { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops },
+        assumptions,
+      ),
+    );
   }
   const report: CompareReport = {
     version: 1,
@@ -143,7 +218,14 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     scale: { assumptions, rows, measured },
     sweep: {
       hopsPerRelayPerEpoch: assumptions.hopsPerRelayPerEpoch,
-      rows: sweep(schemes.flatMap((s) => (s.status === "ok" && s.gas.steady?.gasPerPayout ? [{ scheme: s.scheme, gasPerPayout: s.gas.steady.gasPerPayout }] : [])), assumptions.hopsPerRelayPerEpoch),
+      rows: sweep(
+        schemes.flatMap((s) =>
+          s.status === "ok" && s.gas.steady?.gasPerPayout
+            ? [{ scheme: s.scheme, gasPerPayout: s.gas.steady.gasPerPayout }]
+            : [],
+        ),
+        assumptions.hopsPerRelayPerEpoch,
+      ),
     },
     conclusions: [],
     charts: [],

@@ -33,7 +33,13 @@ const RPC_TIMEOUT_MS = 180_000;
 const MULTIADDR = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
 
 /** One operation in one epoch at one N: its calls and their gas from receipts, or why it failed. */
-export type ProbedOperation = { op: string; calls: number; gasPerEpoch: number; meanGas: number; failed: string | null };
+export type ProbedOperation = {
+  op: string;
+  calls: number;
+  gasPerEpoch: number;
+  meanGas: number;
+  failed: string | null;
+};
 /** One N: the epoch's operations, or why the whole probe at this N failed (then every operation counts as failing there). */
 export type ScaleProbe = { relays: number; operations: ProbedOperation[]; seconds: number; failed?: string };
 export type OperationGrowth = {
@@ -58,7 +64,19 @@ export type OperationGrowth = {
  */
 export async function measureScale(
   devnet: SchemeDevnet,
-  { relayCounts, dataDir, log, signal, onStep = () => {} }: { relayCounts: readonly number[]; dataDir: string; log: Logger; signal: AbortSignal; onStep?: (step: string) => void },
+  {
+    relayCounts,
+    dataDir,
+    log,
+    signal,
+    onStep = () => {},
+  }: {
+    relayCounts: readonly number[];
+    dataDir: string;
+    log: Logger;
+    signal: AbortSignal;
+    onStep?: (step: string) => void;
+  },
 ): Promise<{ probes: ScaleProbe[]; growth: OperationGrowth[] }> {
   const probes: ScaleProbe[] = [];
   const l = forComponent(log, "obol:compare:scale");
@@ -66,9 +84,19 @@ export async function measureScale(
   const chain = await startLocalChain({ port: 0, signal });
   try {
     const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl, modules: devnet.module ? [devnet.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: join(dataDir, "deployer"), log,
+      rpcUrl: chain.rpcUrl,
+      modules: devnet.module ? [devnet.module] : [],
+      parameters: { ObolCore: { epochDuration: 3_600n } },
+      dataDir: join(dataDir, "deployer"),
+      log,
     });
-    const deployer = await connectChain({ rpcUrl: chain.rpcUrl, deployment, account: devAccounts(1)[0]!, pollingIntervalMs: 20, timeoutMs: RPC_TIMEOUT_MS });
+    const deployer = await connectChain({
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      account: devAccounts(1)[0]!,
+      pollingIntervalMs: 20,
+      timeoutMs: RPC_TIMEOUT_MS,
+    });
     const relays: ChainClients[] = [];
     let broken: string | null = null;
     for (const n of [...relayCounts].sort((a, b) => a - b)) {
@@ -82,7 +110,11 @@ export async function measureScale(
         onStep(`scale: registering relays up to ${n}`);
         while (relays.length < n) relays.push(await registerProbeRelay(deployer, chain.rpcUrl, relays.length));
         onStep(`scale: ${n} relays: one epoch of the scheme's recurring transactions`);
-        probes.push({ relays: n, ...(await probeEpoch(devnet, deployer, relays, { log: l, signal })), seconds: (Date.now() - started) / 1000 });
+        probes.push({
+          relays: n,
+          ...(await probeEpoch(devnet, deployer, relays, { log: l, signal })),
+          seconds: (Date.now() - started) / 1000,
+        });
       } catch (error) {
         // A chain that cannot keep up at this N is a result at this N (and every larger one); smaller N stay measured.
         if (signal.aborted) throw error;
@@ -105,7 +137,13 @@ export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
     const points = probes.map((p) => {
       const o = p.operations.find((x) => x.op === op);
       const failed = o?.failed ?? p.failed ?? null;
-      return { relays: p.relays, gasPerEpoch: o && !failed ? o.gasPerEpoch : null, calls: o?.calls ?? 0, failed, meanGas: o && !failed ? o.meanGas : null };
+      return {
+        relays: p.relays,
+        gasPerEpoch: o && !failed ? o.gasPerEpoch : null,
+        calls: o?.calls ?? 0,
+        failed,
+        meanGas: o && !failed ? o.meanGas : null,
+      };
     });
     const ran = points.filter((p) => p.gasPerEpoch !== null && p.gasPerEpoch > 0);
     return {
@@ -120,11 +158,38 @@ export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
 /** Funds and registers the i-th probe relay from a fresh account (2 gateways in every 10 relays, the rest mixes). */
 async function registerProbeRelay(deployer: ChainClients, rpcUrl: string, i: number): Promise<ChainClients> {
   const account = privateKeyToAccount(generatePrivateKey());
-  await deployer.publicClient.request({ method: "hardhat_setBalance" as never, params: [account.address, "0x56BC75E2D63100000"] as never });
-  await sendContractTx(deployer, { address: deployer.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.address, STAKE + SPARE] }, `fund probe relay ${i}`);
-  const walletClient = createWalletClient({ account, chain: deployer.walletClient.chain, transport: http(rpcUrl, { timeout: RPC_TIMEOUT_MS }), pollingInterval: 20 });
-  const relay: ChainClients = { publicClient: deployer.publicClient, walletClient, account: account.address, deployment: deployer.deployment };
-  await registerRelay(relay, { role: i % 10 < 2 ? "gateway" : "mix", mixKey: randomBytes(32), multiaddr: MULTIADDR, stake: STAKE });
+  await deployer.publicClient.request({
+    method: "hardhat_setBalance" as never,
+    params: [account.address, "0x56BC75E2D63100000"] as never,
+  });
+  await sendContractTx(
+    deployer,
+    {
+      address: deployer.deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      functionName: "transfer",
+      args: [account.address, STAKE + SPARE],
+    },
+    `fund probe relay ${i}`,
+  );
+  const walletClient = createWalletClient({
+    account,
+    chain: deployer.walletClient.chain,
+    transport: http(rpcUrl, { timeout: RPC_TIMEOUT_MS }),
+    pollingInterval: 20,
+  });
+  const relay: ChainClients = {
+    publicClient: deployer.publicClient,
+    walletClient,
+    account: account.address,
+    deployment: deployer.deployment,
+  };
+  await registerRelay(relay, {
+    role: i % 10 < 2 ? "gateway" : "mix",
+    mixKey: randomBytes(32),
+    multiaddr: MULTIADDR,
+    stake: STAKE,
+  });
   return relay;
 }
 
@@ -154,7 +219,12 @@ async function probeEpoch(
     from = (await head()) + 1n;
     await advance(epoch);
     await devnet.scaleEpoch?.({
-      deployer, relays, epoch, advance, log, signal,
+      deployer,
+      relays,
+      epoch,
+      advance,
+      log,
+      signal,
       oneOff: async (prepare) => {
         const first = (await head()) + 1n;
         try {

@@ -40,7 +40,14 @@ export type ScaleAssumptions = {
   blockSeconds: number;
 };
 
-export type ScaleRow = { scheme: SchemeName; relays: number; gasPerEpoch: number; gasPerHop: number; shareOfChainCapacity: number; byClass: Record<CostClass, number> };
+export type ScaleRow = {
+  scheme: SchemeName;
+  relays: number;
+  gasPerEpoch: number;
+  gasPerHop: number;
+  shareOfChainCapacity: number;
+  byClass: Record<CostClass, number>;
+};
 
 /**
  * Extrapolates one scheme's measured operations to each relay count.
@@ -72,6 +79,13 @@ export function scaleCost(
       once: 0,
     };
     const gasPerEpoch = byClass.hop + byClass.relay + byClass.epoch + byClass.pair;
-    return { scheme, relays: n, gasPerEpoch, gasPerHop: gasPerEpoch / (n * a.hopsPerRelayPerEpoch), shareOfChainCapacity: gasPerEpoch / capacity, byClass };
+    return {
+      scheme,
+      relays: n,
+      gasPerEpoch,
+      gasPerHop: gasPerEpoch / (n * a.hopsPerRelayPerEpoch),
+      shareOfChainCapacity: gasPerEpoch / capacity,
+      byClass,
+    };
   });
 }

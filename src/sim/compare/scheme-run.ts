@@ -61,7 +61,16 @@ type Captured = {
   /** Packet-hops all relays accepted from the workload's first message to the end of its drain, before claims and settlement. */
   hops: number;
   audit: ChainAudit;
-  relays: { name: string; address: Address; role: string; accepted: number; acceptedInWorkload: number; forwarded: number; delivered: number; injected: number }[];
+  relays: {
+    name: string;
+    address: Address;
+    role: string;
+    accepted: number;
+    acceptedInWorkload: number;
+    forwarded: number;
+    delivered: number;
+    injected: number;
+  }[];
   linking: { seed: string; results: LinkingResult[] }[];
   pairs: number;
   /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
@@ -75,7 +84,9 @@ type Captured = {
  * @example
  * const { run } = await runScheme({ scheme, devnet: await loadSchemeDevnet(scheme), … });
  */
-export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: { seed: string; results: LinkingResult[] }[] }> {
+export async function runScheme(
+  o: SchemeRunOptions,
+): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: { seed: string; results: LinkingResult[] }[] }> {
   const started = Date.now();
   const instruments = new SchemeInstruments();
   const window = workloadWindow(instruments, o.onProgress);
@@ -99,7 +110,10 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       relayLoopPerS: o.relayLoopPerS,
       ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
       wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
-      relayFaults: (name) => (name === DROPPER && o.dropFraction > 0 ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) } : undefined),
+      relayFaults: (name) =>
+        name === DROPPER && o.dropFraction > 0
+          ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) }
+          : undefined,
     },
     afterTraffic: async (net, _report, more) => {
       // Packet-hops of the workload itself (the same wall time for every scheme), counted when its drain ended, before claims and settlement add loops.
@@ -107,18 +121,46 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
       // The workload window: from its first message (relay loops during setup excluded) to the end of its drain.
       const start = await auditTiming.start();
       // (Counted at the scheme's accept; capped by the relay's own count, which misses the rare accept whose durable commit then failed.)
-      const inWorkload = new Map(net.relays.map((r) => [r.name, Math.min(r.relay.stats.accepted, (end.perRelay.get(getAddress(r.address)) ?? 0) - (start?.perRelay.get(getAddress(r.address)) ?? 0))]));
+      const inWorkload = new Map(
+        net.relays.map((r) => [
+          r.name,
+          Math.min(
+            r.relay.stats.accepted,
+            (end.perRelay.get(getAddress(r.address)) ?? 0) - (start?.perRelay.get(getAddress(r.address)) ?? 0),
+          ),
+        ]),
+      );
       // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
       const auditEpoch = await auditTiming.entered();
-      const settle = await settleRun(net, { devnet: o.devnet, log: o.log, signal: o.signal, auditEpoch, ...(o.onStep ? { onStep: o.onStep } : {}) });
+      const settle = await settleRun(net, {
+        devnet: o.devnet,
+        log: o.log,
+        signal: o.signal,
+        auditEpoch,
+        ...(o.onStep ? { onStep: o.onStep } : {}),
+      });
       o.onStep?.("reading every receipt and Transfer of the run back from the chain");
-      const audit = await auditChain(net.deployer, { fromBlock: net.deployment.startBlock, steadyFromBlock: start?.block, contracts: o.devnet.contracts });
+      const audit = await auditChain(net.deployer, {
+        fromBlock: net.deployment.startBlock,
+        steadyFromBlock: start?.block,
+        contracts: o.devnet.contracts,
+      });
       // Steady state: everything after setup (workload, its epochs, settlement) against every packet-hop accepted over the same span.
-      const steady = start ? { hops: instruments.accepted - start.accepted, epochs: Number((await currentEpoch(net.deployer)) - start.epoch) + 1 } : null;
+      const steady = start
+        ? {
+            hops: instruments.accepted - start.accepted,
+            epochs: Number((await currentEpoch(net.deployer)) - start.epoch) + 1,
+          }
+        : null;
       const relays = net.relays.map((r) => ({
-        name: r.name, address: getAddress(r.address), role: r.role,
-        accepted: r.relay.stats.accepted, acceptedInWorkload: inWorkload.get(r.name) ?? 0, forwarded: r.relay.stats.forwarded, delivered: r.relay.stats.delivered,
+        name: r.name,
+        address: getAddress(r.address),
+        role: r.role,
+        accepted: r.relay.stats.accepted,
+        acceptedInWorkload: inWorkload.get(r.name) ?? 0,
+        forwarded: r.relay.stats.forwarded,
+        delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
       const linking = [{ seed: o.seed, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit) }];
@@ -135,23 +177,39 @@ export async function runScheme(o: SchemeRunOptions): Promise<{ run: Omit<Scheme
         } catch (err) {
           // The scheme's figures are measured already; a further seed that fails only leaves the adversaries fewer seeds (paired with free seed by seed).
           if (o.signal.aborted) throw err;
-          forComponent(o.log, "obol:compare").warn({ err, scheme: o.scheme, seed }, "further seed failed; the adversaries use the seeds before it");
+          forComponent(o.log, "obol:compare").warn(
+            { err, scheme: o.scheme, seed },
+            "further seed failed; the adversaries use the seeds before it",
+          );
           break;
         }
       }
       const pairs = pairsOpened(o.devnet.costs, audit.operations);
-      captured = { settle, audit, relays, linking, pairs, hops: [...inWorkload.values()].reduce((a, b) => a + b, 0), steady };
+      captured = {
+        settle,
+        audit,
+        relays,
+        linking,
+        pairs,
+        hops: [...inWorkload.values()].reduce((a, b) => a + b, 0),
+        steady,
+      };
     },
   });
   if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
   if (!captured) throw new SchemeRunIncompleteError(o.scheme);
   const c = captured as Captured;
-  return { run: assemble(o, report, c, instruments, (Date.now() - started) / 1000), pairs: c.pairs, linking: c.linking };
+  return {
+    run: assemble(o, report, c, instruments, (Date.now() - started) / 1000),
+    pairs: c.pairs,
+    linking: c.linking,
+  };
 }
 
 type WorkloadStart = { block: bigint; epoch: bigint; accepted: number; perRelay: Map<Address, number> };
 
-const acceptedPerRelay = (instruments: SchemeInstruments) => new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted]));
+const acceptedPerRelay = (instruments: SchemeInstruments) =>
+  new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted]));
 
 /**
  * Audit loops during client traffic (docs/compare.md §Settlement): for a
@@ -168,7 +226,9 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
   return {
     /** Where the chain and the hop count stood when the workload began (the end of setup). */
     start: () => start,
-    wrap: (scheme: AccountingScheme): AccountingScheme => ({ ...scheme, relay: (deps) => {
+    wrap: (scheme: AccountingScheme): AccountingScheme => ({
+      ...scheme,
+      relay: (deps) => {
         chain ??= deps.chain;
         return scheme.relay(deps);
       },
@@ -176,17 +236,28 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
     onStep: (step: string) => {
       if (step.startsWith("exchanging messages") && chain && instruments) {
         const [c, accepted, perRelay] = [chain, instruments.accepted, acceptedPerRelay(instruments)];
-        start = (async () => ({ block: await c.publicClient.getBlockNumber({ cacheTime: 0 }), epoch: await currentEpoch(c), accepted, perRelay }))().catch(() => null);
+        start = (async () => ({
+          block: await c.publicClient.getBlockNumber({ cacheTime: 0 }),
+          epoch: await currentEpoch(c),
+          accepted,
+          perRelay,
+        }))().catch(() => null);
       }
       if (step.startsWith("exchanging messages") && timer === undefined)
-        timer = setTimeout(() => {
-          if (!chain || o.signal.aborted) return;
-          o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
-          done = enterAuditEpoch(chain, o.devnet).catch((err: unknown) => {
-            forComponent(o.log, "obol:compare").warn({ err }, "could not enter the audit epoch during traffic; settlement enters it after");
-            return undefined;
-          });
-        }, (o.durationS * 1000) / 2);
+        timer = setTimeout(
+          () => {
+            if (!chain || o.signal.aborted) return;
+            o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
+            done = enterAuditEpoch(chain, o.devnet).catch((err: unknown) => {
+              forComponent(o.log, "obol:compare").warn(
+                { err },
+                "could not enter the audit epoch during traffic; settlement enters it after",
+              );
+              return undefined;
+            });
+          },
+          (o.durationS * 1000) / 2,
+        );
       o.onStep?.(step);
     },
     /** The audit epoch entered during the workload, if any (waits for the move to finish). */
@@ -209,12 +280,19 @@ function workloadWindow(instruments: SchemeInstruments, forward?: (p: DevnetProg
       last = { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) };
       forward?.(p);
     },
-    end: () => last ?? { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) },
+    end: () =>
+      last ?? { t: instruments.now(), accepted: instruments.accepted, perRelay: acceptedPerRelay(instruments) },
   };
 }
 
 /** Every standard adversary on what happened in one workload's window (ms): its transcripts, the directory of its epoch, the chain's logs. */
-function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: DirectorySnapshot, window: { from: number; to: number }, audit: ChainAudit): LinkingResult[] {
+function attack(
+  net: RunningNetwork,
+  instruments: SchemeInstruments,
+  snapshot: DirectorySnapshot,
+  window: { from: number; to: number },
+  audit: ChainAudit,
+): LinkingResult[] {
   const inside = (t: number) => t >= window.from && t <= window.to;
   const clients = net.clients.map((c) => getAddress(c.chain.account));
   const transcript = indexTranscript({
@@ -232,13 +310,26 @@ function attack(net: RunningNetwork, instruments: SchemeInstruments, snapshot: D
   return standardAdversaries(snapshot.entries).map((a) => linkingAttack(transcript, a));
 }
 
-function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: SchemeInstruments, wallSeconds: number): Omit<SchemeRun, "linking"> {
+function assemble(
+  o: SchemeRunOptions,
+  report: DevnetReport,
+  c: Captured,
+  inst: SchemeInstruments,
+  wallSeconds: number,
+): Omit<SchemeRun, "linking"> {
   const hops = c.hops;
   const claimedBy = new Map<string, bigint>();
-  for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), (report.relays[i]?.paid ?? 0n));
-  for (const claim of c.settle.claims) claimedBy.set(claim.relay.toLowerCase(), (claimedBy.get(claim.relay.toLowerCase()) ?? 0n) + claim.paid);
+  for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), report.relays[i]?.paid ?? 0n);
+  for (const claim of c.settle.claims)
+    claimedBy.set(claim.relay.toLowerCase(), (claimedBy.get(claim.relay.toLowerCase()) ?? 0n) + claim.paid);
   const relays: RelayRow[] = c.relays.map((r) => ({
-    name: r.name, address: r.address, role: r.role, accepted: r.accepted, acceptedInWorkload: r.acceptedInWorkload, forwarded: r.forwarded, delivered: r.delivered,
+    name: r.name,
+    address: r.address,
+    role: r.role,
+    accepted: r.accepted,
+    acceptedInWorkload: r.acceptedInWorkload,
+    forwarded: r.forwarded,
+    delivered: r.delivered,
     paid: (c.audit.payouts.get(r.address) ?? 0n).toString(),
     paidInReceipts: (c.audit.receiptPayouts.get(r.address) ?? 0n).toString(),
     claimReported: (claimedBy.get(r.address.toLowerCase()) ?? 0n).toString(),
@@ -248,7 +339,10 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
   const inReceipts = relays.reduce((s, r) => s + BigInt(r.paidInReceipts), 0n);
   const claimed = relays.reduce((s, r) => s + BigInt(r.claimReported), 0n);
   const perHop = (r: RelayRow) => (r.accepted > 0 ? Number(BigInt(r.paid)) / r.accepted : null);
-  const honestMixes = relays.filter((r) => r.role === "mix" && !r.dropper).map(perHop).filter((x): x is number => x !== null);
+  const honestMixes = relays
+    .filter((r) => r.role === "mix" && !r.dropper)
+    .map(perHop)
+    .filter((x): x is number => x !== null);
   const honestMean = honestMixes.length ? honestMixes.reduce((s, x) => s + x, 0) / honestMixes.length : null;
   const dropperRow = relays.find((r) => r.dropper);
   const dropperPerHop = dropperRow ? perHop(dropperRow) : null;
@@ -259,14 +353,25 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
   const us = (ms: number, n: number) => (n > 0 ? (ms / n) * 1000 : null);
   const honest = relays.filter((r) => !r.dropper && r.accepted > 0).map((r) => Number(BigInt(r.paid)) / r.accepted);
   const size = inst.sizes ?? { slot: 0, attachment: 0, receipt: 0 };
-  const ops = c.audit.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: Number(x.gasUsed), mean: Math.round(Number(x.gasUsed) / x.count) }));
+  const ops = c.audit.operations.map((x) => ({
+    contract: x.contract,
+    op: x.op,
+    count: x.count,
+    gasUsed: Number(x.gasUsed),
+    mean: Math.round(Number(x.gasUsed) / x.count),
+  }));
   return {
     scheme: o.scheme,
     status: "ok",
     wallSeconds,
     messages: report.messages,
     replies: report.replies,
-    latency: { count: report.latency.count, p50: finite(report.latency.p50), p95: finite(report.latency.p95), p99: finite(report.latency.p99) },
+    latency: {
+      count: report.latency.count,
+      p50: finite(report.latency.p50),
+      p95: finite(report.latency.p95),
+      p99: finite(report.latency.p99),
+    },
     latencySamples: report.latencySamples.messages.map((x) => Math.round(x)),
     hops,
     gas: {
@@ -276,34 +381,68 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       per1000Hops: hops > 0 ? (Number(c.audit.schemeGas) / hops) * 1000 : null,
       operations: ops,
       setup: Number(c.audit.schemeGas - c.audit.steady.gas),
-      steady: c.steady && c.audit.steady.fromBlock !== null
-        ? {
-            fromBlock: Number(c.audit.steady.fromBlock), gas: Number(c.audit.steady.gas), transactions: c.audit.steady.transactions, hops: c.steady.hops, epochs: c.steady.epochs,
-            payouts: c.audit.steady.payouts, gasPerPayout: c.audit.steady.payouts > 0 ? Number(c.audit.steady.gas) / c.audit.steady.payouts : null,
-            per1000Hops: c.steady.hops > 0 ? (Number(c.audit.steady.gas) / c.steady.hops) * 1000 : null,
-            operations: c.audit.steady.operations.map((x) => ({ contract: x.contract, op: x.op, count: x.count, gasUsed: Number(x.gasUsed), mean: Math.round(Number(x.gasUsed) / x.count) })),
-          }
-        : null,
+      steady:
+        c.steady && c.audit.steady.fromBlock !== null
+          ? {
+              fromBlock: Number(c.audit.steady.fromBlock),
+              gas: Number(c.audit.steady.gas),
+              transactions: c.audit.steady.transactions,
+              hops: c.steady.hops,
+              epochs: c.steady.epochs,
+              payouts: c.audit.steady.payouts,
+              gasPerPayout: c.audit.steady.payouts > 0 ? Number(c.audit.steady.gas) / c.audit.steady.payouts : null,
+              per1000Hops: c.steady.hops > 0 ? (Number(c.audit.steady.gas) / c.steady.hops) * 1000 : null,
+              operations: c.audit.steady.operations.map((x) => ({
+                contract: x.contract,
+                op: x.op,
+                count: x.count,
+                gasUsed: Number(x.gasUsed),
+                mean: Math.round(Number(x.gasUsed) / x.count),
+              })),
+            }
+          : null,
     },
     bytes: {
       ...size,
       perPacket: size.slot * HOPS_PER_PACKET + size.attachment,
       // Relay loops are shorter than 5 hops, so the measured figure is scaled per hop.
-      perPacketMeasured: inst.pay.calls > 0 ? (inst.pay.slotBytes / inst.pay.hops) * HOPS_PER_PACKET + inst.pay.attachmentBytes / inst.pay.calls : null,
+      perPacketMeasured:
+        inst.pay.calls > 0
+          ? (inst.pay.slotBytes / inst.pay.hops) * HOPS_PER_PACKET + inst.pay.attachmentBytes / inst.pay.calls
+          : null,
     },
     relayCpu: {
-      perHopUs: us(sum((w) => w.onPacketMs + w.receiptMs + w.onReceiptMs), sum((w) => w.onPacket)),
-      onPacketUs: us(sum((w) => w.onPacketMs), sum((w) => w.onPacket)),
-      receiptUs: us(sum((w) => w.receiptMs), sum((w) => w.receipt)),
-      onReceiptUs: us(sum((w) => w.onReceiptMs), sum((w) => w.onReceipt)),
+      perHopUs: us(
+        sum((w) => w.onPacketMs + w.receiptMs + w.onReceiptMs),
+        sum((w) => w.onPacket),
+      ),
+      onPacketUs: us(
+        sum((w) => w.onPacketMs),
+        sum((w) => w.onPacket),
+      ),
+      receiptUs: us(
+        sum((w) => w.receiptMs),
+        sum((w) => w.receipt),
+      ),
+      onReceiptUs: us(
+        sum((w) => w.onReceiptMs),
+        sum((w) => w.onReceipt),
+      ),
     },
     client: { payCalls: inst.pay.calls, payUs: us(inst.pay.ms, inst.pay.calls) },
     payouts: {
       total: total.toString(),
       inReceipts: inReceipts.toString(),
       claimReported: claimed.toString(),
-      consistent: total === inReceipts && relays.every((r) => r.paid === r.paidInReceipts && BigInt(r.claimReported) <= BigInt(r.paid)),
-      fairness: { honestCv: cv(honest), correlation: pearson(relays.filter((r) => !r.dropper).map((r) => [r.forwarded + r.delivered, Number(BigInt(r.paid))])) },
+      consistent:
+        total === inReceipts &&
+        relays.every((r) => r.paid === r.paidInReceipts && BigInt(r.claimReported) <= BigInt(r.paid)),
+      fairness: {
+        honestCv: cv(honest),
+        correlation: pearson(
+          relays.filter((r) => !r.dropper).map((r) => [r.forwarded + r.delivered, Number(BigInt(r.paid))]),
+        ),
+      },
     },
     relays,
     dropper: {
@@ -315,14 +454,22 @@ function assemble(o: SchemeRunOptions, report: DevnetReport, c: Captured, inst: 
       loss: dropperPerHop !== null && honestMean ? 1 - dropperPerHop / honestMean : null,
       caught: faults.length > 0,
       faults: faults.length,
-      // biome-ignore lint/complexity/useMathMinMax: the epochs are bigints, which Math.min does not take
-      caughtAfterEpochs: faults.length ? Number(faults.reduce((m, f) => (f.recordedEpoch < m ? f.recordedEpoch : m), faults[0]!.recordedEpoch) - c.settle.trafficEpoch) : null,
+      caughtAfterEpochs: faults.length
+        ? Number(
+            // biome-ignore lint/complexity/useMathMinMax: the epochs are bigints, which Math.min does not take
+            faults.reduce((m, f) => (f.recordedEpoch < m ? f.recordedEpoch : m), faults[0]!.recordedEpoch) -
+              c.settle.trafficEpoch,
+          )
+        : null,
     },
     settlement: {
       trafficEpoch: Number(c.settle.trafficEpoch),
       epochsAdvanced: c.settle.epochsAdvanced,
       audits: c.settle.audits ?? null,
-      claimErrors: [...report.relays.flatMap((r) => (r.claimError ? [`${r.name}: ${r.claimError}`] : [])), ...c.settle.claims.flatMap((x) => (x.error ? [`${x.relay}: ${x.error}`] : []))],
+      claimErrors: [
+        ...report.relays.flatMap((r) => (r.claimError ? [`${r.name}: ${r.claimError}`] : [])),
+        ...c.settle.claims.flatMap((x) => (x.error ? [`${x.relay}: ${x.error}`] : [])),
+      ],
     },
   };
 }

@@ -55,7 +55,19 @@ export async function enterAuditEpoch(chain: ChainClients, devnet: SchemeDevnet)
  */
 export async function settleRun(
   net: RunningNetwork,
-  { devnet, log, signal, onStep = () => {}, auditEpoch }: { devnet: SchemeDevnet; log: Logger; signal: AbortSignal; onStep?: (step: string) => void; /** Set when the audit epoch was entered during the workload. */ auditEpoch?: bigint | undefined },
+  {
+    devnet,
+    log,
+    signal,
+    onStep = () => {},
+    auditEpoch,
+  }: {
+    devnet: SchemeDevnet;
+    log: Logger;
+    signal: AbortSignal;
+    onStep?: (step: string) => void /** Set when the audit epoch was entered during the workload. */;
+    auditEpoch?: bigint | undefined;
+  },
 ): Promise<SettleOutcome> {
   const l = forComponent(log, "obol:compare:settle");
   const chain = net.deployer;
@@ -86,16 +98,29 @@ export async function settleRun(
   const claims: SettleOutcome["claims"] = [];
   for (const r of net.relays) {
     try {
-      const result = await net.scheme.settle({ chain: r.chain, db: r.db, log, libp2p: r.node, relay: r.address }).claim({ signal });
+      const result = await net.scheme
+        .settle({ chain: r.chain, db: r.db, log, libp2p: r.node, relay: r.address })
+        .claim({ signal });
       claims.push({ relay: r.address, paid: result.paid, gasUsed: result.gasUsed, transactions: result.transactions });
     } catch (error) {
       l.warn({ relay: r.name, err: error }, "claim failed");
-      claims.push({ relay: r.address, paid: 0n, gasUsed: 0n, transactions: [], error: (error as Error).message.split("\n")[0]! });
+      claims.push({
+        relay: r.address,
+        paid: 0n,
+        gasUsed: 0n,
+        transactions: [],
+        error: (error as Error).message.split("\n")[0]!,
+      });
     }
   }
 
   const info = await epochInfo(chain);
-  const logs = await chain.publicClient.getContractEvents({ address: chain.deployment.contracts.RelayRegistry, abi: relayRegistryAbi, eventName: "FaultRecorded", fromBlock: chain.deployment.startBlock });
+  const logs = await chain.publicClient.getContractEvents({
+    address: chain.deployment.contracts.RelayRegistry,
+    abi: relayRegistryAbi,
+    eventName: "FaultRecorded",
+    fromBlock: chain.deployment.startBlock,
+  });
   const faults: SettleOutcome["faults"] = [];
   for (const log of logs) {
     const block = await chain.publicClient.getBlock({ blockNumber: log.blockNumber });
@@ -108,7 +133,14 @@ export async function settleRun(
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

@@ -20,8 +20,16 @@ export const WIN_PROBABILITIES = [1, 0.1, 0.01, 0.001, 0.0001] as const;
  * @example
  * sweep([{ scheme: run.scheme, gasPerPayout: 60_000 }], 540_000);
  */
-export function sweep(gasPerPayout: readonly { scheme: string; gasPerPayout: number }[], hopsPerRelayPerEpoch: number): SweepRow[] {
+export function sweep(
+  gasPerPayout: readonly { scheme: string; gasPerPayout: number }[],
+  hopsPerRelayPerEpoch: number,
+): SweepRow[] {
   return gasPerPayout.flatMap(({ scheme, gasPerPayout: g }) =>
-    WIN_PROBABILITIES.map((p) => ({ scheme, winProbability: p, gasPer1000Hops: 1000 * p * g, payoutCv: Math.sqrt((1 - p) / (p * hopsPerRelayPerEpoch)) })),
+    WIN_PROBABILITIES.map((p) => ({
+      scheme,
+      winProbability: p,
+      gasPer1000Hops: 1000 * p * g,
+      payoutCv: Math.sqrt((1 - p) / (p * hopsPerRelayPerEpoch)),
+    })),
   );
 }

@@ -53,7 +53,10 @@ async function retry<T>(fn: () => Promise<T>, untilMs = Date.now() + 120_000): P
       return await fn();
     } catch (error) {
       if (Date.now() > untilMs || stop.signal.aborted) throw error;
-      clog.warn({ err: error, unreachable: error instanceof ChainUnreachableError }, "start step failed; retrying in 2 s");
+      clog.warn(
+        { err: error, unreachable: error instanceof ChainUnreachableError },
+        "start step failed; retrying in 2 s",
+      );
       await sleep(2_000, stop.signal);
     }
   }
@@ -61,11 +64,26 @@ async function retry<T>(fn: () => Promise<T>, untilMs = Date.now() + 120_000): P
 
 const scheme = await loadScheme(config.scheme);
 // Like a service manager's restart: start steps that time out (a loaded machine, an RPC outage) are retried for 2 minutes.
-const chain = await retry(() => connectChain({ rpcUrl: config.rpcUrl, privateKey: process.env.OBOL_KEY as Hex, deployment: readDeployment(config.deploymentDir) }));
+const chain = await retry(() =>
+  connectChain({
+    rpcUrl: config.rpcUrl,
+    privateKey: process.env.OBOL_KEY as Hex,
+    deployment: readDeployment(config.deploymentDir),
+  }),
+);
 const { directory, epoch } = chainSources(chain, { log: clog, open: false });
-const gateways = (await retry(async () => directory())).entries.filter((e) => e.role === "gateway").map((e) => e.relay).sort();
+const gateways = (await retry(async () => directory())).entries
+  .filter((e) => e.role === "gateway")
+  .map((e) => e.relay)
+  .sort();
 const client = await ObolClient.create({
-  dataDir: config.dataDir, log, network: obolNetwork(scheme), chain, directory, epoch, rates: config.rates,
+  dataDir: config.dataDir,
+  log,
+  network: obolNetwork(scheme),
+  chain,
+  directory,
+  epoch,
+  rates: config.rates,
   gateway: gateways[config.gatewayIndex % gateways.length],
 });
 await retry(() => client.connect({ signal: stop.signal })); // a loaded gateway may miss the 5 s dial budget
@@ -82,7 +100,9 @@ let n = 0;
 const tasks = [
   client.run({ signal: stop.signal }),
   poissonStream({
-    ratePerS: config.messagesPerS, signal: AbortSignal.any([stop.signal, sending.signal]), random,
+    ratePerS: config.messagesPerS,
+    signal: AbortSignal.any([stop.signal, sending.signal]),
+    random,
     onError: (err) => clog.warn({ err }, "message not queued"),
     tick: async () => {
       if (!peer) return;

@@ -48,7 +48,8 @@ export type ProcessDevnetReport = {
 /** Messages sent and received, matched by id across the client processes. */
 export function deliveries(net: Pick<ProcessNetwork, "clients">): { sent: Map<string, number>; latencies: number[] } {
   const sent = new Map<string, number>();
-  for (const c of net.clients) for (const l of c.child.lines) if (l.type === "sent") sent.set(String(l.id), Number(l.at));
+  for (const c of net.clients)
+    for (const l of c.child.lines) if (l.type === "sent") sent.set(String(l.id), Number(l.at));
   const latencies: number[] = [];
   const seen = new Set<string>();
   for (const c of net.clients)
@@ -71,7 +72,13 @@ export function deliveries(net: Pick<ProcessNetwork, "clients">): { sent: Map<st
 export async function runProcessDevnet(o: ProcessDevnetOptions): Promise<ProcessDevnetReport> {
   const rates = o.rates ?? DEFAULT_RATES;
   const net = await startProcessNetwork({
-    scheme: o.scheme, dataDir: o.dataDir, rates, messagesPerS: o.messagesPerS ?? 0.5, seed: o.seed, log: o.log, signal: o.signal,
+    scheme: o.scheme,
+    dataDir: o.dataDir,
+    rates,
+    messagesPerS: o.messagesPerS ?? 0.5,
+    seed: o.seed,
+    log: o.log,
+    signal: o.signal,
     ...(o.gateways === undefined ? {} : { gateways: o.gateways }),
     ...(o.mixesPerLayer === undefined ? {} : { mixesPerLayer: o.mixesPerLayer }),
     ...(o.clients === undefined ? {} : { clients: o.clients }),
@@ -99,7 +106,12 @@ export async function runProcessDevnet(o: ProcessDevnetOptions): Promise<Process
       durationS: o.durationS,
       messages: { sent: sent.size, delivered: latencies.length },
       latency: latencySummary(latencies),
-      relays: net.relays.map((r, i) => ({ ...rows[i]!, host: r.host, multiaddr: r.multiaddr, logFile: r.child.spec.logFile })),
+      relays: net.relays.map((r, i) => ({
+        ...rows[i]!,
+        host: r.host,
+        multiaddr: r.multiaddr,
+        logFile: r.child.spec.logFile,
+      })),
       crashes: [...net.supervisor.crashes],
       exits,
       aborted: o.signal.aborted,
@@ -120,7 +132,9 @@ export function formatProcessDevnetReport(r: ProcessDevnetReport): string {
     "",
     ...r.relays.map((x) => `${x.name.padEnd(10)} ${x.multiaddr}  log ${x.logFile}`),
     "",
-    r.crashes.length === 0 ? "no process crashed" : `crashed:\n${r.crashes.map((e) => `  ${describeExit(e)}`).join("\n")}`,
+    r.crashes.length === 0
+      ? "no process crashed"
+      : `crashed:\n${r.crashes.map((e) => `  ${describeExit(e)}`).join("\n")}`,
     ...r.exits.filter((e) => e.code !== 0).map((e) => `unclean shutdown: ${describeExit(e)}`),
   ];
   return `${lines.join("\n")}\n`;

@@ -110,11 +110,40 @@ async function checkLoopback(host: string): Promise<void> {
   });
 }
 
-function relayArgs(o: ProcessNetworkOptions, r: { role: RelayRole; dataDir: string; host: string; port: number }, rpcUrl: string, deploymentDir: string): string[] {
+function relayArgs(
+  o: ProcessNetworkOptions,
+  r: { role: RelayRole; dataDir: string; host: string; port: number },
+  rpcUrl: string,
+  deploymentDir: string,
+): string[] {
   return [
-    "relay", "--role", r.role, "--listen", `/ip4/${r.host}/tcp/${r.port}`, "--data-dir", r.dataDir, "--deployment-dir", deploymentDir,
-    "--rpc-url", rpcUrl, "--scheme", o.scheme, "--stake", String(STAKE), "--json", "--stats-every", "0",
-    "--metrics-port", "0", "--metrics-host", r.host, ...(o.rotateKeys === false ? [] : ["--rotate-keys", "--key-grace-s", String(o.keyGraceS ?? 360)]), "--cover-rate", String(o.relayLoopPerS ?? 0.2), "--cover-delay-ms", String(o.rates.meanDelayMs),
+    "relay",
+    "--role",
+    r.role,
+    "--listen",
+    `/ip4/${r.host}/tcp/${r.port}`,
+    "--data-dir",
+    r.dataDir,
+    "--deployment-dir",
+    deploymentDir,
+    "--rpc-url",
+    rpcUrl,
+    "--scheme",
+    o.scheme,
+    "--stake",
+    String(STAKE),
+    "--json",
+    "--stats-every",
+    "0",
+    "--metrics-port",
+    "0",
+    "--metrics-host",
+    r.host,
+    ...(o.rotateKeys === false ? [] : ["--rotate-keys", "--key-grace-s", String(o.keyGraceS ?? 360)]),
+    "--cover-rate",
+    String(o.relayLoopPerS ?? 0.2),
+    "--cover-delay-ms",
+    String(o.rates.meanDelayMs),
   ];
 }
 
@@ -133,10 +162,20 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
   await checkLoopback(`127.0.0.${FIRST_HOST + nRelays - 1}`);
   // Hardhat funds the first 20 mnemonic accounts with ETH; later ones (clients of a big soak) can only read the chain.
   if (o.scheme !== "free" && 1 + nRelays + nClients > DEV_ACCOUNT_COUNT)
-    throw new ObolError(`scheme ${o.scheme} needs a funded account per participant: at most ${DEV_ACCOUNT_COUNT - 1 - nRelays} clients`, { hint: "use --scheme free for bigger runs" });
-  const accounts = Array.from({ length: 1 + nRelays + nClients }, (_, addressIndex) => mnemonicToAccount(DEV_MNEMONIC, { addressIndex }));
+    throw new ObolError(
+      `scheme ${o.scheme} needs a funded account per participant: at most ${DEV_ACCOUNT_COUNT - 1 - nRelays} clients`,
+      { hint: "use --scheme free for bigger runs" },
+    );
+  const accounts = Array.from({ length: 1 + nRelays + nClients }, (_, addressIndex) =>
+    mnemonicToAccount(DEV_MNEMONIC, { addressIndex }),
+  );
   const devPrivateKey = (i: number) => toHex(accounts[i]!.getHdKey().privateKey!);
-  const supervisor = new Supervisor({ onCrash: (e) => { log.error({ exit: e }, describeExit(e)); o.onCrash?.(e); } });
+  const supervisor = new Supervisor({
+    onCrash: (e) => {
+      log.error({ exit: e }, describeExit(e));
+      o.onCrash?.(e);
+    },
+  });
   let chain: LocalChain | null = null;
   const relays: RelayProcess[] = [];
   const clients: ClientProcess[] = [];
@@ -157,7 +196,11 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
     onStep(`deploying ObolCore${hook.module ? ` + ${o.scheme}` : ""} with Ignition`);
     const deploymentDir = join(dataDir, "deployer");
     const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl, modules: hook.module ? [hook.module] : [], parameters: { ObolCore: { epochDuration: 3_600n } }, dataDir: deploymentDir, log,
+      rpcUrl: chain.rpcUrl,
+      modules: hook.module ? [hook.module] : [],
+      parameters: { ObolCore: { epochDuration: 3_600n } },
+      dataDir: deploymentDir,
+      log,
     });
     const connect = (i: number) => connectChain({ rpcUrl: chain!.rpcUrl, deployment, account: accounts[i]! });
     const deployer = await connect(0);
@@ -171,20 +214,49 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
     for (let i = 0; i < nRelays + nClients && 1 + i < DEV_ACCOUNT_COUNT; i++) {
       const account = await connect(1 + i);
       accountChains.push(account);
-      await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [account.account, STAKE] }, `fund account ${1 + i}`);
+      await sendContractTx(
+        deployer,
+        {
+          address: deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "transfer",
+          args: [account.account, STAKE],
+        },
+        `fund account ${1 + i}`,
+      );
     }
 
     onStep(`starting ${nRelays} relay processes on 127.0.0.${FIRST_HOST}…${FIRST_HOST + nRelays - 1}`);
-    const spawnRelay = (p: { name: string; role: RelayRole; host: string; dataDir: string; key: `0x${string}` }, port: number) =>
-      supervisor.spawn({ name: p.name, args: relayArgs(o, { ...p, port }, rpcUrl, deploymentDir), env: { OBOL_KEY: p.key }, logFile: join(p.dataDir, "process.log") });
+    const spawnRelay = (
+      p: { name: string; role: RelayRole; host: string; dataDir: string; key: `0x${string}` },
+      port: number,
+    ) =>
+      supervisor.spawn({
+        name: p.name,
+        args: relayArgs(o, { ...p, port }, rpcUrl, deploymentDir),
+        env: { OBOL_KEY: p.key },
+        logFile: join(p.dataDir, "process.log"),
+      });
     const started = plan.map((p, k) => {
       const host = `127.0.0.${FIRST_HOST + k}`;
       const relayDir = join(dataDir, p.name);
       const key = devPrivateKey(1 + k);
-      return { ...p, host, dataDir: relayDir, key, chain: accountChains[k]!, child: spawnRelay({ ...p, host, dataDir: relayDir, key }, 0) };
+      return {
+        ...p,
+        host,
+        dataDir: relayDir,
+        key,
+        chain: accountChains[k]!,
+        child: spawnRelay({ ...p, host, dataDir: relayDir, key }, 0),
+      };
     });
     for (const s of started) {
-      const summary = await s.child.waitLine((l) => typeof l.multiaddr === "string", "register and print its summary", START_TIMEOUT_MS, signal);
+      const summary = await s.child.waitLine(
+        (l) => typeof l.multiaddr === "string",
+        "register and print its summary",
+        START_TIMEOUT_MS,
+        signal,
+      );
       relays.push({ ...s, multiaddr: String(summary.multiaddr), metricsUrl: String(summary.metrics), child: s.child });
     }
     const targets: MetricsTarget[] = relays.map((r) => ({ name: r.name, url: r.metricsUrl }));
@@ -195,9 +267,17 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
     const context: DevnetContext = {
       deployer,
       relays: relays.map((r) => ({ name: r.name, role: r.role, chain: r.chain, dataDir: r.dataDir })),
-      clients: Array.from({ length: nClients }, (_, c): DevnetParticipant => ({ name: `client-${c}`, chain: accountChains[nRelays + c]!, dataDir: join(dataDir, `client-${c}`) })),
+      clients: Array.from(
+        { length: nClients },
+        (_, c): DevnetParticipant => ({
+          name: `client-${c}`,
+          chain: accountChains[nRelays + c]!,
+          dataDir: join(dataDir, `client-${c}`),
+        }),
+      ),
       packet: { params, layout },
-      log, signal,
+      log,
+      signal,
     };
     stopScheme = await hook.setup(context); // its services (issuer, auditor) run in this process
 
@@ -210,16 +290,43 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
       const name = `client-${c}`;
       const clientDir = join(dataDir, name);
       const config: ClientProcessConfig = {
-        name, dataDir: clientDir, deploymentDir, rpcUrl, scheme: o.scheme, gatewayIndex: c, rates: o.rates, messagesPerS: o.messagesPerS, pollMs: 250, seed: o.seed,
+        name,
+        dataDir: clientDir,
+        deploymentDir,
+        rpcUrl,
+        scheme: o.scheme,
+        gatewayIndex: c,
+        rates: o.rates,
+        messagesPerS: o.messagesPerS,
+        pollMs: 250,
+        seed: o.seed,
       };
-      const child = supervisor.spawn({ name, script: CLIENT_MAIN, args: [JSON.stringify(config)], env: { OBOL_KEY: devPrivateKey(1 + nRelays + c) }, logFile: join(clientDir, "process.log"), ipc: true });
+      const child = supervisor.spawn({
+        name,
+        script: CLIENT_MAIN,
+        args: [JSON.stringify(config)],
+        env: { OBOL_KEY: devPrivateKey(1 + nRelays + c) },
+        logFile: join(clientDir, "process.log"),
+        ipc: true,
+      });
       clients.push({ name, dataDir: clientDir, address: "", child });
       // A few at a time: twenty Node processes compiling and dialling at once starve a 2-core machine.
       if (clients.length % CLIENT_BATCH === 0 || c === nClients - 1)
         for (const started of clients.slice(-CLIENT_BATCH))
-          if (!started.address) started.address = String((await started.child.waitLine((l) => l.type === "ready", "connect to its gateway", START_TIMEOUT_MS, signal)).address);
+          if (!started.address)
+            started.address = String(
+              (
+                await started.child.waitLine(
+                  (l) => l.type === "ready",
+                  "connect to its gateway",
+                  START_TIMEOUT_MS,
+                  signal,
+                )
+              ).address,
+            );
     }
-    for (const [i, c] of clients.entries()) c.child.send({ type: "peer", address: clients[(i + 1) % clients.length]!.address });
+    for (const [i, c] of clients.entries())
+      c.child.send({ type: "peer", address: clients[(i + 1) % clients.length]!.address });
 
     const restartRelay = async (r: RelayProcess) => {
       if (r.child.running) throw new ObolError(`${r.name} is still running`, { hint: "kill it first" });

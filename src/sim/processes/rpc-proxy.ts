@@ -25,7 +25,11 @@ export async function startRpcProxy(targetUrl: string): Promise<RpcProxy> {
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on("error", () => {});
-      s.on("close", () => { sockets.delete(s); client.destroy(); upstream.destroy(); });
+      s.on("close", () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
     }
     client.pipe(upstream).pipe(client);
   });
@@ -33,7 +37,9 @@ export async function startRpcProxy(targetUrl: string): Promise<RpcProxy> {
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    get paused() { return paused; },
+    get paused() {
+      return paused;
+    },
     pause() {
       paused = true;
       for (const s of sockets) s.resetAndDestroy();
@@ -41,6 +47,10 @@ export async function startRpcProxy(targetUrl: string): Promise<RpcProxy> {
     resume() {
       paused = false;
     },
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

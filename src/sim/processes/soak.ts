@@ -64,7 +64,14 @@ export type SoakReport = {
   kills: { name: string; atS: number; queued: number }[];
   crashes: ChildExit[];
   /** Per process instance: RSS slope after warm-up, its 95 % interval, and (relays) the V8 heap's slope. */
-  rss: { name: string; pid: number; slopeMiBPerMin: number; ci95: number; heapSlopeMiBPerMin: number; samples: number }[];
+  rss: {
+    name: string;
+    pid: number;
+    slopeMiBPerMin: number;
+    ci95: number;
+    heapSlopeMiBPerMin: number;
+    samples: number;
+  }[];
 };
 
 /** Least-squares slope of (t minutes, y MiB). */
@@ -125,21 +132,35 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const scheme = o.scheme ?? "free";
   const relays = (o.gateways ?? 2) + 3 * (o.mixesPerLayer ?? 3);
   if (scheme !== "free" && relays + (o.clients ?? 20) > DEV_ACCOUNT_COUNT - 1)
-    throw new ObolError(`a ${scheme} soak needs a funded dev account for each of its ${relays} relays and ${o.clients ?? 20} clients`, {
-      details: `Hardhat funds ${DEV_ACCOUNT_COUNT} accounts and the deployer takes one`,
-      hint: `pass --clients ${DEV_ACCOUNT_COUNT - 1 - relays} or fewer`,
-    });
+    throw new ObolError(
+      `a ${scheme} soak needs a funded dev account for each of its ${relays} relays and ${o.clients ?? 20} clients`,
+      {
+        details: `Hardhat funds ${DEV_ACCOUNT_COUNT} accounts and the deployer takes one`,
+        hint: `pass --clients ${DEV_ACCOUNT_COUNT - 1 - relays} or fewer`,
+      },
+    );
   const events: string[] = [];
-  const note = (text: string) => { events.push(text); o.onEvent?.(text); };
+  const note = (text: string) => {
+    events.push(text);
+    o.onEvent?.(text);
+  };
   const random = seededRandom(`soak/${o.seed}`);
   const durationMs = o.minutes * 60_000;
   const killEveryMs = (o.killEveryS ?? 60) * 1_000;
   const warmupMs = (o.warmupS ?? Math.min(120, o.minutes * 15)) * 1_000;
   let proxy: RpcProxy | null = null;
   const net: ProcessNetwork = await startProcessNetwork({
-    scheme, dataDir: o.dataDir, gateways: o.gateways ?? 2, mixesPerLayer: o.mixesPerLayer ?? 3, clients: o.clients ?? 20,
-    rates: o.rates ?? { ...DEFAULT_RATES, payloadPerS: 1, loopPerS: 0.3, dropPerS: 0.3 }, messagesPerS: o.messagesPerS ?? 0.2,
-    seed: o.seed, log: o.log, signal: o.signal, onStep: (s) => note(`setup: ${s}`),
+    scheme,
+    dataDir: o.dataDir,
+    gateways: o.gateways ?? 2,
+    mixesPerLayer: o.mixesPerLayer ?? 3,
+    clients: o.clients ?? 20,
+    rates: o.rates ?? { ...DEFAULT_RATES, payloadPerS: 1, loopPerS: 0.3, dropPerS: 0.3 },
+    messagesPerS: o.messagesPerS ?? 0.2,
+    seed: o.seed,
+    log: o.log,
+    signal: o.signal,
+    onStep: (s) => note(`setup: ${s}`),
     childRpcUrl: async (url) => {
       proxy = await startRpcProxy(url);
       return proxy.url;
@@ -147,7 +168,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     onCrash: (e) => note(`crash: ${describeExit(e)}`),
   });
   const kills: SoakReport["kills"] = [];
-  const rssSamples = new Map<number, { name: string; points: { t: number; y: number }[]; heap: { t: number; y: number }[] }>();
+  const rssSamples = new Map<
+    number,
+    { name: string; points: { t: number; y: number }[]; heap: { t: number; y: number }[] }
+  >();
   const earnedSeen = new Map<string, bigint>();
   let creditDrops = 0n;
   const start = Date.now();
@@ -165,7 +189,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         rssSamples.set(pid, s);
         // The JS heap of relays too: RSS growing while the heap does not is the allocator or warm-up, not a leak in our maps.
         const relay = net.relays.find((r) => r.child === c);
-        if (relay) void heapUsedMiB(relay.metricsUrl).then((h) => { if (h !== null) s.heap.push({ t, y: h }); });
+        if (relay)
+          void heapUsedMiB(relay.metricsUrl).then((h) => {
+            if (h !== null) s.heap.push({ t, y: h });
+          });
       }
     }, 10_000);
     const faults = [
@@ -214,7 +241,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const { sent, latencies } = deliveries(net);
     const crashes = [...net.supervisor.crashes];
     note("stopping clients, then relays (SIGTERM)");
-    const exits = [...(await net.supervisor.stopAll(net.clients.map((c) => c.child))), ...(await net.supervisor.stopAll())];
+    const exits = [
+      ...(await net.supervisor.stopAll(net.clients.map((c) => c.child))),
+      ...(await net.supervisor.stopAll()),
+    ];
     const unclean = exits.filter((e) => e.code !== 0);
     for (const e of unclean) note(`unclean shutdown: ${describeExit(e)}`);
     note("every relay claims twice (the chain is still up)");
@@ -253,38 +283,90 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const heap = s.heap.filter(warm);
       const line = points.length >= 5 ? leastSquares(points) : { slope: Number.NaN, ci95: Number.NaN };
       return {
-        name: s.name, pid, slopeMiBPerMin: line.slope, ci95: line.ci95,
-        heapSlopeMiBPerMin: heap.length >= 5 ? slope(heap) : Number.NaN, samples: points.length,
+        name: s.name,
+        pid,
+        slopeMiBPerMin: line.slope,
+        ci95: line.ci95,
+        heapSlopeMiBPerMin: heap.length >= 5 ? slope(heap) : Number.NaN,
+        samples: points.length,
       };
     });
     const sorted = (values: number[]) => values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-    const quantile = (v: number[], q: number) => (v.length === 0 ? Number.NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]!);
+    const quantile = (v: number[], q: number) =>
+      v.length === 0 ? Number.NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
     const slopes = sorted(rss.map((r) => r.slopeMiBPerMin));
     const heapSlopes = sorted(rss.map((r) => r.heapSlopeMiBPerMin));
     const lost = kills.reduce((s, k) => s + k.queued, 0);
     const unit = creditUnit;
     return {
       figures: [
-        { metric: "soak.delivered_ratio", value: sent.size === 0 ? 0 : latencies.length / sent.size, unit: "ratio", note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill` },
-        { metric: "soak.lost_in_queue_per_kill", value: kills.length === 0 ? 0 : lost / kills.length, unit: "packets", note: `${lost} packets over ${kills.length} kills` },
-        { metric: "soak.credit_lost", value: Number(creditLost), unit, note: `scheme ${scheme}` },
-        { metric: "soak.double_claims", value: claims.double + chainPaid.doublePaid, unit: "claims", note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} payments made twice on chain` },
-        { metric: "soak.credit_earned", value: Number(earnedTotal), unit, note: `over ${net.relays.length} relays, from their databases` },
-        { metric: "soak.credit_claimed_on_chain", value: Number(sum(chainPaid.paid.values())), unit, note: `${chainPaid.events} redemption events; the databases say ${claimedTotal}` },
-        { metric: "soak.chain_claim_mismatch", value: Number(chainMismatch), unit, note: "sum over relays of |paid on chain − claimed in the relay's database| (must be 0)" },
         {
-          metric: "soak.rss_slope_mib_per_min", value: quantile(slopes, 0.5), unit: "MiB/min",
+          metric: "soak.delivered_ratio",
+          value: sent.size === 0 ? 0 : latencies.length / sent.size,
+          unit: "ratio",
+          note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill`,
+        },
+        {
+          metric: "soak.lost_in_queue_per_kill",
+          value: kills.length === 0 ? 0 : lost / kills.length,
+          unit: "packets",
+          note: `${lost} packets over ${kills.length} kills`,
+        },
+        { metric: "soak.credit_lost", value: Number(creditLost), unit, note: `scheme ${scheme}` },
+        {
+          metric: "soak.double_claims",
+          value: claims.double + chainPaid.doublePaid,
+          unit: "claims",
+          note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} payments made twice on chain`,
+        },
+        {
+          metric: "soak.credit_earned",
+          value: Number(earnedTotal),
+          unit,
+          note: `over ${net.relays.length} relays, from their databases`,
+        },
+        {
+          metric: "soak.credit_claimed_on_chain",
+          value: Number(sum(chainPaid.paid.values())),
+          unit,
+          note: `${chainPaid.events} redemption events; the databases say ${claimedTotal}`,
+        },
+        {
+          metric: "soak.chain_claim_mismatch",
+          value: Number(chainMismatch),
+          unit,
+          note: "sum over relays of |paid on chain − claimed in the relay's database| (must be 0)",
+        },
+        {
+          metric: "soak.rss_slope_mib_per_min",
+          value: quantile(slopes, 0.5),
+          unit: "MiB/min",
           note: `median over ${slopes.length} process instances of each one's least-squares RSS slope (samples every 10 s after its own ${warmupMs / 1_000} s warm-up); quartiles ${quantile(slopes, 0.25).toFixed(2)}–${quantile(slopes, 0.75).toFixed(2)}, max ${quantile(slopes, 1).toFixed(2)}`,
         },
-        { metric: "soak.rss_slope_mib_per_min_max", value: quantile(slopes, 1), unit: "MiB/min", note: "the fastest-growing process instance" },
         {
-          metric: "soak.heap_slope_mib_per_min", value: quantile(heapSlopes, 0.5), unit: "MiB/min",
+          metric: "soak.rss_slope_mib_per_min_max",
+          value: quantile(slopes, 1),
+          unit: "MiB/min",
+          note: "the fastest-growing process instance",
+        },
+        {
+          metric: "soak.heap_slope_mib_per_min",
+          value: quantile(heapSlopes, 0.5),
+          unit: "MiB/min",
           note: `median over ${heapSlopes.length} relay instances of the V8 heap-used slope (nodejs_heap_size_used_bytes), same window; max ${quantile(heapSlopes, 1).toFixed(2)}`,
         },
-        { metric: "soak.crashes", value: crashes.length, unit: "processes", note: "exits nobody asked for (the SIGKILLs are asked for)" },
+        {
+          metric: "soak.crashes",
+          value: crashes.length,
+          unit: "processes",
+          note: "exits nobody asked for (the SIGKILLs are asked for)",
+        },
         { metric: "soak.unclean_shutdowns", value: unclean.length, unit: "processes" },
       ],
-      events, kills, crashes, rss,
+      events,
+      kills,
+      crashes,
+      rss,
     };
   } finally {
     await net.stop();
@@ -314,7 +396,12 @@ async function earned(r: RelayProcess, scheme: SchemeName): Promise<bigint> {
   }
 }
 
-async function restartGateway(net: ProcessNetwork, random: () => number, note: (t: string) => void, elapsedS: () => number): Promise<void> {
+async function restartGateway(
+  net: ProcessNetwork,
+  random: () => number,
+  note: (t: string) => void,
+  elapsedS: () => number,
+): Promise<void> {
   const gateways = net.relays.filter((r) => r.role === "gateway");
   const g = gateways[Math.floor(random() * gateways.length)]!;
   note(`${elapsedS()} s: restarting gateway ${g.name} (SIGTERM, drain)`);
@@ -324,7 +411,12 @@ async function restartGateway(net: ProcessNetwork, random: () => number, note: (
   note(`${elapsedS()} s: ${g.name} back`);
 }
 
-async function rpcOutage(proxy: RpcProxy, note: (t: string) => void, elapsedS: () => number, signal: AbortSignal): Promise<void> {
+async function rpcOutage(
+  proxy: RpcProxy,
+  note: (t: string) => void,
+  elapsedS: () => number,
+  signal: AbortSignal,
+): Promise<void> {
   note(`${elapsedS()} s: chain RPC down for 30 s`);
   proxy.pause();
   await sleep(30_000, signal).catch(() => {});
@@ -332,14 +424,22 @@ async function rpcOutage(proxy: RpcProxy, note: (t: string) => void, elapsedS: (
   note(`${elapsedS()} s: chain RPC back`);
 }
 
-async function cutLinks(net: ProcessNetwork, random: () => number, note: (t: string) => void, elapsedS: () => number, signal: AbortSignal): Promise<void> {
+async function cutLinks(
+  net: ProcessNetwork,
+  random: () => number,
+  note: (t: string) => void,
+  elapsedS: () => number,
+  signal: AbortSignal,
+): Promise<void> {
   const mixes = net.relays.filter((r) => r.role === "mix");
   const a = mixes[Math.floor(random() * mixes.length)]!;
   const b = mixes.filter((m) => m !== a)[Math.floor(random() * (mixes.length - 1))]!;
   try {
     await run("ss", ["-K", "dst", a.host, "src", b.host]);
   } catch (error) {
-    return note(`link cut skipped: \`ss -K\` unavailable (${(error as Error).message.split("\n")[0]}); needs root on Linux`);
+    return note(
+      `link cut skipped: \`ss -K\` unavailable (${(error as Error).message.split("\n")[0]}); needs root on Linux`,
+    );
   }
   note(`${elapsedS()} s: cutting links between ${a.name} (${a.host}) and ${b.name} (${b.host}) for 30 s`);
   const until = Date.now() + 30_000;
@@ -352,7 +452,11 @@ async function cutLinks(net: ProcessNetwork, random: () => number, note: (t: str
 }
 
 /** Each relay claims twice with `obol claim` (its own process, its own key); counts second claims that paid. */
-async function claimTwice(net: ProcessNetwork, scheme: SchemeName, note: (t: string) => void): Promise<{ double: number; ran: number; paid: bigint }> {
+async function claimTwice(
+  net: ProcessNetwork,
+  scheme: SchemeName,
+  note: (t: string) => void,
+): Promise<{ double: number; ran: number; paid: bigint }> {
   const supervisor = new Supervisor();
   let double = 0;
   let ran = 0;
@@ -360,7 +464,18 @@ async function claimTwice(net: ProcessNetwork, scheme: SchemeName, note: (t: str
   const claim = async (r: RelayProcess, round: number): Promise<bigint> => {
     const child = supervisor.spawn({
       name: `claim-${round}-${r.name}`,
-      args: ["claim", "--json", "--data-dir", r.dataDir, "--deployment-dir", net.deploymentDir, "--rpc-url", net.chain.rpcUrl, "--scheme", scheme],
+      args: [
+        "claim",
+        "--json",
+        "--data-dir",
+        r.dataDir,
+        "--deployment-dir",
+        net.deploymentDir,
+        "--rpc-url",
+        net.chain.rpcUrl,
+        "--scheme",
+        scheme,
+      ],
       env: { OBOL_KEY: r.key },
       logFile: join(r.dataDir, "claims.log"),
     });
@@ -371,18 +486,20 @@ async function claimTwice(net: ProcessNetwork, scheme: SchemeName, note: (t: str
   };
   // Four relays at a time: each claim is a fresh tsx process on a 2-core machine.
   for (let i = 0; i < net.relays.length; i += 4)
-    await Promise.all(net.relays.slice(i, i + 4).map(async (r) => {
-      try {
-        paid += await claim(r, 1);
-        const again = await claim(r, 2);
-        ran++;
-        if (again > 0n) {
-          double++;
-          note(`double claim: ${r.name}'s second claim paid ${again}`);
+    await Promise.all(
+      net.relays.slice(i, i + 4).map(async (r) => {
+        try {
+          paid += await claim(r, 1);
+          const again = await claim(r, 2);
+          ran++;
+          if (again > 0n) {
+            double++;
+            note(`double claim: ${r.name}'s second claim paid ${again}`);
+          }
+        } catch (error) {
+          note((error as Error).message);
         }
-      } catch (error) {
-        note((error as Error).message);
-      }
-    }));
+      }),
+    );
   return { double, ran, paid };
 }

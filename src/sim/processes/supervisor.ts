@@ -29,11 +29,20 @@ export type ChildSpec = {
   ipc?: boolean;
 };
 
-export type ChildExit = { name: string; code: number | null; signal: NodeJS.Signals | null; logFile: string; expected: boolean };
+export type ChildExit = {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  logFile: string;
+  expected: boolean;
+};
 
 export class ChildTimeoutError extends ObolError {
   constructor(name: string, what: string, logFile: string) {
-    super(`${name} did not ${what} in time`, { details: `its log is ${logFile}`, hint: "read the log; on a loaded machine raise the timeout" });
+    super(`${name} did not ${what} in time`, {
+      details: `its log is ${logFile}`,
+      hint: "read the log; on a loaded machine raise the timeout",
+    });
   }
 }
 
@@ -75,7 +84,11 @@ export class ManagedChild {
       },
     });
     createInterface({ input: this.child.stdout! }).on("line", (line) => {
-      try { writeSync(fd, `${line}\n`); } catch { /* log closed after exit */ }
+      try {
+        writeSync(fd, `${line}\n`);
+      } catch {
+        /* log closed after exit */
+      }
       if (!line.startsWith("{")) return;
       try {
         this.lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -109,7 +122,12 @@ export class ManagedChild {
    *
    * @throws ChildExitedError when the child exits first; ChildTimeoutError after `timeoutMs`
    */
-  async waitLine(match: (line: Record<string, unknown>) => boolean, what: string, timeoutMs = 120_000, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  async waitLine(
+    match: (line: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs = 120_000,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find(match);
@@ -118,7 +136,11 @@ export class ManagedChild {
       signal?.throwIfAborted();
       if (Date.now() > deadline) throw new ChildTimeoutError(this.name, what, this.spec.logFile);
       await new Promise<void>((resolve) => {
-        const wake = () => { this.#waiters.delete(wake); clearTimeout(timer); resolve(); };
+        const wake = () => {
+          this.#waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
         const timer = setTimeout(wake, 500);
         this.#waiters.add(wake);
       });
@@ -161,7 +183,9 @@ export class Supervisor {
   readonly children: ManagedChild[] = [];
   readonly crashes: ChildExit[] = [];
   readonly #onCrash: (e: ChildExit) => void;
-  readonly #killOnExit = () => { for (const c of this.children) if (c.running) c.child.kill("SIGKILL"); };
+  readonly #killOnExit = () => {
+    for (const c of this.children) if (c.running) c.child.kill("SIGKILL");
+  };
 
   constructor({ onCrash = () => {} }: { onCrash?: (e: ChildExit) => void } = {}) {
     this.#onCrash = onCrash;

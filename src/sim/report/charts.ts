@@ -34,16 +34,39 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
   const paid = ran.filter((s) => s.scheme !== "free");
   const charts: Chart[] = [];
   const add = async (file: string, title: string, caption: string, spec: Record<string, unknown>) =>
-    charts.push({ file, title, caption, svg: await render({ title, width: WIDTH, height: 240, ...spec } as TopLevelSpec) });
+    charts.push({
+      file,
+      title,
+      caption,
+      svg: await render({ title, width: WIDTH, height: 240, ...spec } as TopLevelSpec),
+    });
 
-  const gas = paid.filter((s) => s.gas.per1000Hops !== null && s.gas.per1000Hops > 0).map((s) => ({ scheme: s.scheme, gas: s.gas.per1000Hops }));
+  const gas = paid
+    .filter((s) => s.gas.per1000Hops !== null && s.gas.per1000Hops > 0)
+    .map((s) => ({ scheme: s.scheme, gas: s.gas.per1000Hops }));
   if (gas.length > 0)
-    await add("gas-per-1000-hops.svg", "On-chain gas per 1,000 paid packet-hops",
+    await add(
+      "gas-per-1000-hops.svg",
+      "On-chain gas per 1,000 paid packet-hops",
       "Sum of gasUsed over the receipts of every transaction the scheme caused during its run (deployment of its contract, setup, purchases or channel funding, redemptions, audits, claims), read block by block from the chain, divided by the packet-hops relays accepted, × 1,000. The dashed rule marks the DESIGN §8 goal of 100,000.",
-      { layer: [
-        { data: { values: gas }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "gas", type: "quantitative", title: "gas per 1,000 hops" } } },
-        { data: { values: [{ goal: 100_000 }] }, mark: { type: "rule", color: "firebrick", strokeDash: [4, 4] }, encoding: { y: { field: "goal", type: "quantitative" } } },
-      ] });
+      {
+        layer: [
+          {
+            data: { values: gas },
+            mark: "bar",
+            encoding: {
+              x: { field: "scheme", type: "nominal" },
+              y: { field: "gas", type: "quantitative", title: "gas per 1,000 hops" },
+            },
+          },
+          {
+            data: { values: [{ goal: 100_000 }] },
+            mark: { type: "rule", color: "firebrick", strokeDash: [4, 4] },
+            encoding: { y: { field: "goal", type: "quantitative" } },
+          },
+        ],
+      },
+    );
 
   const bytes = paid.flatMap((s) => [
     { scheme: s.scheme, part: "slots (5 hops)", bytes: s.bytes.slot * 5 },
@@ -51,53 +74,163 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
     { scheme: s.scheme, part: "receipt (per hop)", bytes: s.bytes.receipt },
   ]);
   if (bytes.length > 0)
-    await add("payment-bytes.svg", "Payment bytes per packet",
+    await add(
+      "payment-bytes.svg",
+      "Payment bytes per packet",
       "The scheme's declared slot, attachment and receipt sizes (every packet of a network has the same size); the slot bytes sent per packet were also measured as the client's pay() output and match (report.json bytes.perPacketMeasured).",
-      { data: { values: bytes }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "bytes", type: "quantitative", stack: "zero" }, color: { field: "part", type: "nominal" } } });
+      {
+        data: { values: bytes },
+        mark: "bar",
+        encoding: {
+          x: { field: "scheme", type: "nominal" },
+          y: { field: "bytes", type: "quantitative", stack: "zero" },
+          color: { field: "part", type: "nominal" },
+        },
+      },
+    );
 
   const cpu = ran.flatMap((s) => [
-    { scheme: s.scheme, call: "onPacket", us: (s.relayCpu.onPacketUs ?? 0) },
+    { scheme: s.scheme, call: "onPacket", us: s.relayCpu.onPacketUs ?? 0 },
     { scheme: s.scheme, call: "receipt", us: s.relayCpu.receiptUs ?? 0 },
     { scheme: s.scheme, call: "onReceipt", us: s.relayCpu.onReceiptUs ?? 0 },
   ]);
   if (cpu.length > 0)
-    await add("relay-cpu.svg", "Relay time on payment work per packet-hop",
+    await add(
+      "relay-cpu.svg",
+      "Relay time on payment work per packet-hop",
       "Wall time of the scheme's relay calls (onPacket inside the durable commit, receipt, onReceipt), measured around each call on every relay of the run and averaged per call; free shows the cost of the calls themselves. Two shared cores run the whole network, so this includes scheduling noise.",
-      { data: { values: cpu }, mark: "bar", encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "us", type: "quantitative", stack: "zero", title: "µs per packet-hop" }, color: { field: "call", type: "nominal" } } });
+      {
+        data: { values: cpu },
+        mark: "bar",
+        encoding: {
+          x: { field: "scheme", type: "nominal" },
+          y: { field: "us", type: "quantitative", stack: "zero", title: "µs per packet-hop" },
+          color: { field: "call", type: "nominal" },
+        },
+      },
+    );
 
   const latency = ran.flatMap((s) => s.latencySamples.map((ms) => ({ scheme: s.scheme, ms })));
   if (latency.length > 0)
-    await add("latency.svg", "End-to-end latency of real messages",
+    await add(
+      "latency.svg",
+      "End-to-end latency of real messages",
       "Time from the client handing a message to its packet queue until the recipient pulled it from its gateway inbox (5 hops, Loopix mixing delays of mean 1/μ per mix, up to one 250 ms poll); every delivered message of the workload, box = quartiles, whiskers = 1.5 IQR.",
-      { data: { values: latency }, mark: { type: "boxplot", extent: 1.5 }, encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "ms", type: "quantitative", title: "ms" } } });
+      {
+        data: { values: latency },
+        mark: { type: "boxplot", extent: 1.5 },
+        encoding: { x: { field: "scheme", type: "nominal" }, y: { field: "ms", type: "quantitative", title: "ms" } },
+      },
+    );
 
-  const payouts = paid.flatMap((s) => s.relays.map((r) => ({ scheme: s.scheme, relay: r.name, hops: r.forwarded + r.delivered, obol: Number(BigInt(r.paid)) / OBOL, dropper: r.dropper ? "dropping mix" : "honest" })));
+  const payouts = paid.flatMap((s) =>
+    s.relays.map((r) => ({
+      scheme: s.scheme,
+      relay: r.name,
+      hops: r.forwarded + r.delivered,
+      obol: Number(BigInt(r.paid)) / OBOL,
+      dropper: r.dropper ? "dropping mix" : "honest",
+    })),
+  );
   if (payouts.length > 0)
-    await add("payout-vs-forwarded.svg", "Payout vs. packets actually forwarded, per relay",
+    await add(
+      "payout-vs-forwarded.svg",
+      "Payout vs. packets actually forwarded, per relay",
       "x: packets the relay forwarded to the next hop or delivered to an inbox (relay counters); y: OBOL the scheme's contracts transferred to the relay, summed from ERC-20 Transfer events read back from the chain after every claim. One panel per scheme, each with its own y scale (schemes pay different amounts per unit of work).",
-      { width: 200, data: { values: payouts }, mark: { type: "point", filled: true, size: 60 }, resolve: { scale: { y: "independent" } },
-        encoding: { column: { field: "scheme", type: "nominal" }, x: { field: "hops", type: "quantitative", title: "packets forwarded or delivered" }, y: { field: "obol", type: "quantitative", title: "OBOL paid" }, color: { field: "dropper", type: "nominal" }, shape: { field: "dropper", type: "nominal" } } });
+      {
+        width: 200,
+        data: { values: payouts },
+        mark: { type: "point", filled: true, size: 60 },
+        resolve: { scale: { y: "independent" } },
+        encoding: {
+          column: { field: "scheme", type: "nominal" },
+          x: { field: "hops", type: "quantitative", title: "packets forwarded or delivered" },
+          y: { field: "obol", type: "quantitative", title: "OBOL paid" },
+          color: { field: "dropper", type: "nominal" },
+          shape: { field: "dropper", type: "nominal" },
+        },
+      },
+    );
 
   // Charts are drawn before the report is validated: a report missing the section is refused by the validator, not here.
   const measured = (report.scale.measured?.schemes ?? []).flatMap((s) =>
-    s.growth.flatMap((g) => g.points.flatMap((p) => (p.gasPerEpoch !== null && p.gasPerEpoch > 0 ? [{ operation: `${s.scheme}: ${g.op}`, relays: p.relays, gas: p.gasPerEpoch }] : []))));
+    s.growth.flatMap((g) =>
+      g.points.flatMap((p) =>
+        p.gasPerEpoch !== null && p.gasPerEpoch > 0
+          ? [{ operation: `${s.scheme}: ${g.op}`, relays: p.relays, gas: p.gasPerEpoch }]
+          : [],
+      ),
+    ),
+  );
   if (measured.length > 0)
-    await add("scale-measured.svg", "Measured on-chain gas per epoch by operation",
+    await add(
+      "scale-measured.svg",
+      "Measured on-chain gas per epoch by operation",
       `N relays registered on a fresh local chain for each N in {${report.scale.measured?.relayCounts.join(", ")}}; one epoch of each scheme's recurring transactions sent by its devnet hook; gasUsed summed from the receipts per operation. A missing point is an operation that failed at that N (see the table). Log–log: the slope is the growth exponent.`,
-      { data: { values: measured }, mark: { type: "line", point: true }, encoding: { x: { field: "relays", type: "quantitative", scale: { type: "log" } }, y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" }, color: { field: "operation", type: "nominal" } } });
+      {
+        data: { values: measured },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "relays", type: "quantitative", scale: { type: "log" } },
+          y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" },
+          color: { field: "operation", type: "nominal" },
+        },
+      },
+    );
   const scale = report.scale.rows.map((r) => ({ scheme: r.scheme, relays: r.relays, gas: r.gasPerEpoch }));
   if (scale.length > 0)
-    await add("scale.svg", "Modelled on-chain gas per epoch at scale",
+    await add(
+      "scale.svg",
+      "Modelled on-chain gas per epoch at scale",
       `Extrapolated from the gas each operation used in the run (docs/compare.md §Cost model): per-hop operations × ${report.scale.assumptions.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch, per-relay operations × relays, channel mesh opening amortised over ${report.scale.assumptions.amortiseEpochs} epochs. Log–log.`,
-      { data: { values: scale }, mark: { type: "line", point: true }, encoding: { x: { field: "relays", type: "quantitative", scale: { type: "log" } }, y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" }, color: { field: "scheme", type: "nominal" } } });
+      {
+        data: { values: scale },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "relays", type: "quantitative", scale: { type: "log" } },
+          y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" },
+          color: { field: "scheme", type: "nominal" },
+        },
+      },
+    );
 
-  const linking = ran.flatMap((s) => s.linking.map((l) => ({ scheme: s.scheme, adversary: l.adversary, accuracy: l.accuracy.mean, low: l.accuracy.low, high: l.accuracy.high })));
+  const linking = ran.flatMap((s) =>
+    s.linking.map((l) => ({
+      scheme: s.scheme,
+      adversary: l.adversary,
+      accuracy: l.accuracy.mean,
+      low: l.accuracy.low,
+      high: l.accuracy.high,
+    })),
+  );
   if (linking.length > 0)
-    await add("linking.svg", "Linking adversaries: top-1 sender accuracy per scheme, with free",
+    await add(
+      "linking.svg",
+      "Linking adversaries: top-1 sender accuracy per scheme, with free",
       `Mean over ${report.seeds.length} seed(s) and its 95% interval (whiskers) per adversary (docs/compare.md §Adversaries). Every adversary reads the run's real transcripts: the bytes its corrupt relays see, link timings (E4), the chain's logs (E2-chain); ground truth is the packet each hop's Sphinx secret belongs to, a reply's sender being the replier. A scheme leaks to an adversary iff its bar beats free's beyond the paired interval (report.md table).`,
-      { data: { values: linking }, layer: [
-        { mark: "bar", encoding: { x: { field: "adversary", type: "nominal" }, xOffset: { field: "scheme" }, y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "top-1 sender accuracy" }, color: { field: "scheme", type: "nominal" } } },
-        { mark: { type: "rule", color: "black" }, encoding: { x: { field: "adversary", type: "nominal" }, xOffset: { field: "scheme" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" } } },
-      ] });
+      {
+        data: { values: linking },
+        layer: [
+          {
+            mark: "bar",
+            encoding: {
+              x: { field: "adversary", type: "nominal" },
+              xOffset: { field: "scheme" },
+              y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "top-1 sender accuracy" },
+              color: { field: "scheme", type: "nominal" },
+            },
+          },
+          {
+            mark: { type: "rule", color: "black" },
+            encoding: {
+              x: { field: "adversary", type: "nominal" },
+              xOffset: { field: "scheme" },
+              y: { field: "low", type: "quantitative" },
+              y2: { field: "high" },
+            },
+          },
+        ],
+      },
+    );
   return charts;
 }

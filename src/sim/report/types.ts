@@ -53,14 +53,33 @@ export type SchemeRun = {
      * per packet-hop accepted over the same span; null when the workload's start was not observed.
      */
     steady: {
-      fromBlock: number; gas: number; transactions: number; hops: number; epochs: number; per1000Hops: number | null;
+      fromBlock: number;
+      gas: number;
+      transactions: number;
+      hops: number;
+      epochs: number;
+      per1000Hops: number | null;
       /** Token transfers the scheme's contracts made in the steady blocks, and steady gas per transfer (the price of one payout). */
-      payouts: number; gasPerPayout: number | null; operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[] } | null;
+      payouts: number;
+      gasPerPayout: number | null;
+      operations: { contract: string; op: string; count: number; gasUsed: number; mean: number }[];
+    } | null;
   };
   bytes: { slot: number; attachment: number; receipt: number; perPacket: number; perPacketMeasured: number | null };
-  relayCpu: { perHopUs: number | null; onPacketUs: number | null; receiptUs: number | null; onReceiptUs: number | null };
+  relayCpu: {
+    perHopUs: number | null;
+    onPacketUs: number | null;
+    receiptUs: number | null;
+    onReceiptUs: number | null;
+  };
   client: { payCalls: number; payUs: number | null };
-  payouts: { total: string; inReceipts: string; claimReported: string; consistent: boolean; fairness: { honestCv: number | null; correlation: number | null } };
+  payouts: {
+    total: string;
+    inReceipts: string;
+    claimReported: string;
+    consistent: boolean;
+    fairness: { honestCv: number | null; correlation: number | null };
+  };
   relays: RelayRow[];
   dropper: {
     relay: string;
@@ -77,7 +96,12 @@ export type SchemeRun = {
   };
   /** Each adversary's accuracy over every seed, against `free` on the same seeds. */
   linking: LinkingSummary[];
-  settlement: { trafficEpoch: number; epochsAdvanced: number; audits: { revealed: number; paid: number } | null; claimErrors: string[] };
+  settlement: {
+    trafficEpoch: number;
+    epochsAdvanced: number;
+    audits: { revealed: number; paid: number } | null;
+    claimErrors: string[];
+  };
 };
 
 export type SchemeNotRun = { scheme: SchemeName; status: "not-run"; reason: string };
@@ -93,7 +117,14 @@ export type CompareReport = {
   durationS: number;
   topology: { gateways: number; mixesPerLayer: number; clients: number };
   chain: { rpcUrl: string | null; epochSeconds: number };
-  workload: { messagesPerS: number; payloadPerS: number; loopPerS: number; dropPerS: number; meanDelayMs: number; relayLoopPerS: number };
+  workload: {
+    messagesPerS: number;
+    payloadPerS: number;
+    loopPerS: number;
+    dropPerS: number;
+    meanDelayMs: number;
+    relayLoopPerS: number;
+  };
   schemes: (SchemeRun | SchemeNotRun)[];
   /**
    * `rows`: the model extrapolating the run (docs/compare.md §Cost model);
@@ -110,5 +141,10 @@ export type CompareReport = {
 /** Cost at scale as measured (empty `schemes` when not run: `obol compare --scale none`). */
 export type MeasuredScale = {
   relayCounts: number[];
-  schemes: { scheme: SchemeName; seconds: number; growth: OperationGrowth[]; unprobed: { op: string; why: string }[] }[];
+  schemes: {
+    scheme: SchemeName;
+    seconds: number;
+    growth: OperationGrowth[];
+    unprobed: { op: string; why: string }[];
+  }[];
 };

@@ -31,7 +31,9 @@ export async function writeReport(report: CompareReport, { out = "reports" }: { 
   const problems = validateReport(JSON.parse(json));
   if (problems.length > 0) {
     writeFileSync(join(dir, "report.invalid.json"), json);
-    throw new ReportInvalidError(problems, { details: `${problems.slice(0, 5).join("; ")} (written to ${join(dir, "report.invalid.json")})` });
+    throw new ReportInvalidError(problems, {
+      details: `${problems.slice(0, 5).join("; ")} (written to ${join(dir, "report.invalid.json")})`,
+    });
   }
   writeFileSync(join(dir, "report.json"), `${json}\n`);
   writeFileSync(join(dir, "report.md"), reportMarkdown(report));

@@ -23,7 +23,13 @@ export function encodeBackup({ sealSecretKey, pullKey, gateway }: IdentityBackup
 export function decodeBackup(text: string): IdentityBackup {
   const hex = `0x${text.trim().slice(PREFIX.length)}`;
   if (!text.trim().startsWith(PREFIX) || !isHex(hex) || hex.length !== 2 + 2 * SIZE)
-    throw new ClientStateError("this is not an identity backup", { hint: `paste the whole text starting with ${PREFIX}` });
+    throw new ClientStateError("this is not an identity backup", {
+      hint: `paste the whole text starting with ${PREFIX}`,
+    });
   const bytes = hexToBytes(hex);
-  return { sealSecretKey: bytes.slice(0, 32), pullKey: bytes.slice(32, 64), gateway: getAddress(bytesToHex(bytes.subarray(64))) };
+  return {
+    sealSecretKey: bytes.slice(0, 32),
+    pullKey: bytes.slice(32, 64),
+    gateway: getAddress(bytesToHex(bytes.subarray(64))),
+  };
 }

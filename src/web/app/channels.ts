@@ -50,12 +50,23 @@ export function pageChannels(indices: OutIndices): AccountingScheme {
 export async function walletView(chain: ChainClients, gateway: Address, faucet: boolean): Promise<WalletView> {
   const [eth, obol, ch] = await Promise.all([
     chain.publicClient.getBalance({ address: chain.account }),
-    chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] }),
+    chain.publicClient.readContract({
+      address: chain.deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      functionName: "balanceOf",
+      args: [chain.account],
+    }),
     readChannel(chain, chain.account, gateway),
   ]);
   return {
-    account: chain.account, gateway, eth: formatEther(eth), obol: formatEther(obol),
-    channel: ch.status, channelBalance: formatEther(ch.balance), packetsLeft: String(ch.balance / (DEFAULT_PARAMS.unitAmount * 5n)), faucet,
+    account: chain.account,
+    gateway,
+    eth: formatEther(eth),
+    obol: formatEther(obol),
+    channel: ch.status,
+    channelBalance: formatEther(ch.balance),
+    packetsLeft: String(ch.balance / (DEFAULT_PARAMS.unitAmount * 5n)),
+    faucet,
   };
 }
 
@@ -65,13 +76,25 @@ export async function walletView(chain: ChainClients, gateway: Address, faucet: 
  * @throws UnfundedKeyError before any transaction when the key lacks gas or tokens
  */
 export async function openGatewayChannel(chain: ChainClients, gateway: Address, faucet: boolean): Promise<void> {
-  const how = faucet ? "press “Get devnet funds”, then “Open channel” again" : `send ETH and OBOL to ${chain.account}, then press “Open channel” again`;
+  const how = faucet
+    ? "press “Get devnet funds”, then “Open channel” again"
+    : `send ETH and OBOL to ${chain.account}, then press “Open channel” again`;
   const [eth, obol] = await Promise.all([
     chain.publicClient.getBalance({ address: chain.account }),
-    chain.publicClient.readContract({ address: chain.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [chain.account] }),
+    chain.publicClient.readContract({
+      address: chain.deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      functionName: "balanceOf",
+      args: [chain.account],
+    }),
   ]);
   if (eth === 0n) throw new UnfundedKeyError(chain.account, "ETH to pay gas", how);
-  if (obol < OPEN_AMOUNT) throw new UnfundedKeyError(chain.account, `OBOL (${formatEther(OPEN_AMOUNT)} to deposit, has ${formatEther(obol)})`, how);
+  if (obol < OPEN_AMOUNT)
+    throw new UnfundedKeyError(
+      chain.account,
+      `OBOL (${formatEther(OPEN_AMOUNT)} to deposit, has ${formatEther(obol)})`,
+      how,
+    );
   const ch = await readChannel(chain, chain.account, gateway);
   if (ch.status === "open") await fundChannel(chain, gateway, OPEN_AMOUNT);
   else await openChannel(chain, gateway, OPEN_AMOUNT);

@@ -25,7 +25,11 @@ export type DashboardView = {
   /** The latest openings, newest first: epoch, when (chain time, ISO), seed. */
   timeline: { epoch: string; at: string; seed: string }[];
   relays: {
-    relay: Address; role: string; layer: number; stake: string; multiaddr: string;
+    relay: Address;
+    role: string;
+    layer: number;
+    stake: string;
+    multiaddr: string;
     schemes: Partial<Record<"channels" | "tickets" | "shopper" | "registry", SchemeTotals>>;
   }[];
 };
@@ -41,13 +45,30 @@ export async function readDashboard(chain: ChainClients): Promise<DashboardView>
   const { publicClient: pc, deployment } = chain;
   const fromBlock = deployment.startBlock;
   const c = deployment.contracts;
-  const [epoch, info, head] = await Promise.all([currentEpoch(chain), epochInfo(chain), pc.getBlock({ blockTag: "latest" })]);
+  const [epoch, info, head] = await Promise.all([
+    currentEpoch(chain),
+    epochInfo(chain),
+    pc.getBlock({ blockTag: "latest" }),
+  ]);
   const directory = await readDirectory(chain, { epoch });
-  const opened = await pc.getContractEvents({ address: c.RelayRegistry, abi: relayRegistryAbi, eventName: "EpochOpened", fromBlock });
+  const opened = await pc.getContractEvents({
+    address: c.RelayRegistry,
+    abi: relayRegistryAbi,
+    eventName: "EpochOpened",
+    fromBlock,
+  });
   const latest = opened.slice(-TIMELINE).reverse();
-  const times = await Promise.all(latest.map((e) => pc.getBlock({ blockNumber: e.blockNumber }).then((b) => b.timestamp)));
+  const times = await Promise.all(
+    latest.map((e) => pc.getBlock({ blockNumber: e.blockNumber }).then((b) => b.timestamp)),
+  );
   const totals = new Map<string, DashboardView["relays"][number]["schemes"]>();
-  const add = (relay: string, scheme: keyof DashboardView["relays"][number]["schemes"], earned: bigint, tx: Hex | null, fault = 0) => {
+  const add = (
+    relay: string,
+    scheme: keyof DashboardView["relays"][number]["schemes"],
+    earned: bigint,
+    tx: Hex | null,
+    fault = 0,
+  ) => {
     const key = relay.toLowerCase();
     const s = totals.get(key) ?? {};
     totals.set(key, s);
@@ -62,12 +83,27 @@ export async function readDashboard(chain: ChainClients): Promise<DashboardView>
   };
   const claimTx = new Set<string>();
 
-  const faults = await pc.getContractEvents({ address: c.RelayRegistry, abi: relayRegistryAbi, eventName: "FaultRecorded", fromBlock });
+  const faults = await pc.getContractEvents({
+    address: c.RelayRegistry,
+    abi: relayRegistryAbi,
+    eventName: "FaultRecorded",
+    fromBlock,
+  });
   for (const f of faults) add(f.args.relay!, "registry", 0n, null, 1);
   if (c.PaymentChannels) {
     const [opens, redeemed] = await Promise.all([
-      pc.getContractEvents({ address: c.PaymentChannels, abi: paymentChannelsAbi, eventName: "ChannelOpened", fromBlock }),
-      pc.getContractEvents({ address: c.PaymentChannels, abi: paymentChannelsAbi, eventName: "TicketRedeemed", fromBlock }),
+      pc.getContractEvents({
+        address: c.PaymentChannels,
+        abi: paymentChannelsAbi,
+        eventName: "ChannelOpened",
+        fromBlock,
+      }),
+      pc.getContractEvents({
+        address: c.PaymentChannels,
+        abi: paymentChannelsAbi,
+        eventName: "TicketRedeemed",
+        fromBlock,
+      }),
     ]);
     const destination = new Map(opens.map((o) => [o.args.channelId!, o.args.destination!]));
     for (const r of redeemed) {
@@ -76,7 +112,12 @@ export async function readDashboard(chain: ChainClients): Promise<DashboardView>
     }
   }
   if (c.TicketBank) {
-    const redeemed = await pc.getContractEvents({ address: c.TicketBank, abi: ticketBankAbi, eventName: "Redeemed", fromBlock });
+    const redeemed = await pc.getContractEvents({
+      address: c.TicketBank,
+      abi: ticketBankAbi,
+      eventName: "Redeemed",
+      fromBlock,
+    });
     for (const r of redeemed) add(r.args.relay!, "tickets", r.args.paid!, r.transactionHash);
   }
   if (c.ShopperAudit) {
@@ -92,11 +133,22 @@ export async function readDashboard(chain: ChainClients): Promise<DashboardView>
     epoch: epoch.toString(),
     epochSeconds: info.duration.toString(),
     epochLeft: (end > head.timestamp ? end - head.timestamp : 0n).toString(),
-    timeline: latest.map((e, i) => ({ epoch: e.args.epoch!.toString(), at: new Date(Number(times[i]!) * 1000).toISOString(), seed: e.args.seed! })),
+    timeline: latest.map((e, i) => ({
+      epoch: e.args.epoch!.toString(),
+      at: new Date(Number(times[i]!) * 1000).toISOString(),
+      seed: e.args.seed!,
+    })),
     relays: directory.entries.map((e) => {
       const schemes = totals.get(e.relay.toLowerCase()) ?? {};
       for (const t of Object.values(schemes)) t.earned = formatEther(BigInt(t.earned));
-      return { relay: e.relay, role: e.role, layer: e.layer, stake: formatEther(e.stake), multiaddr: e.multiaddr, schemes };
+      return {
+        relay: e.relay,
+        role: e.role,
+        layer: e.layer,
+        stake: formatEther(e.stake),
+        multiaddr: e.multiaddr,
+        schemes,
+      };
     }),
   };
 }

@@ -40,7 +40,9 @@ function showError(error: unknown): void {
 
 function render(v: DashboardView): void {
   $("epoch").textContent = `epoch ${v.epoch} · ${v.epochSeconds} s per epoch · next in ${v.epochLeft} s (chain time)`;
-  $("timeline").replaceChildren(...v.timeline.map((t) => el("li", `epoch ${t.epoch} opened ${t.at} · seed ${t.seed.slice(0, 12)}…`)));
+  $("timeline").replaceChildren(
+    ...v.timeline.map((t) => el("li", `epoch ${t.epoch} opened ${t.at} · seed ${t.seed.slice(0, 12)}…`)),
+  );
   const blocks = LAYERS.map(([title, match]) => {
     const rows = v.relays.filter((r) => match(r.layer, r.role));
     const table = el("table");
@@ -50,11 +52,24 @@ function render(v: DashboardView): void {
     for (const r of rows) {
       const tr = el("tr", undefined, { "data-relay": r.relay.toLowerCase() });
       const schemes = Object.entries(r.schemes);
-      const earned = schemes.filter(([n]) => n !== "registry").map(([n, t]) => `${n} ${t.earned}`).join(" · ") || "0";
+      const earned =
+        schemes
+          .filter(([n]) => n !== "registry")
+          .map(([n, t]) => `${n} ${t.earned}`)
+          .join(" · ") || "0";
       const claims = schemes.reduce((n, [, t]) => n + t.claims, 0);
-      const faults = schemes.filter(([, t]) => t.faults > 0).map(([n, t]) => `${n} ${t.faults}`).join(" · ") || "0";
-      tr.append(el("td", r.relay, { title: r.multiaddr }), el("td", r.stake), el("td", earned, { class: "earned" }),
-        el("td", String(claims), { class: "claims" }), el("td", faults, { class: "faults" }));
+      const faults =
+        schemes
+          .filter(([, t]) => t.faults > 0)
+          .map(([n, t]) => `${n} ${t.faults}`)
+          .join(" · ") || "0";
+      tr.append(
+        el("td", r.relay, { title: r.multiaddr }),
+        el("td", r.stake),
+        el("td", earned, { class: "earned" }),
+        el("td", String(claims), { class: "claims" }),
+        el("td", faults, { class: "faults" }),
+      );
       table.append(tr);
     }
     const div = el("div");
@@ -72,7 +87,9 @@ async function loadReport(): Promise<void> {
     return;
   }
   $("report-meta").textContent = `reports/${report.name}/`;
-  $("charts").replaceChildren(...report.charts.map((c) => el("img", undefined, { src: `./report/${report.name}/${c}`, alt: c })));
+  $("charts").replaceChildren(
+    ...report.charts.map((c) => el("img", undefined, { src: `./report/${report.name}/${c}`, alt: c })),
+  );
 }
 
 async function main(): Promise<void> {
@@ -81,7 +98,11 @@ async function main(): Promise<void> {
     const config = (await (await fetch("./obol-config.json")).json()) as WebConfig;
     const deployment = { ...config.deployment, startBlock: BigInt(config.deployment.startBlock) };
     const rpcUrl = new URL(config.rpcPath, location.href).toString();
-    chain = await connectChain({ rpcUrl, deployment: { ...deployment, rpcUrl } as never, privateKey: generatePrivateKey() });
+    chain = await connectChain({
+      rpcUrl,
+      deployment: { ...deployment, rpcUrl } as never,
+      privateKey: generatePrivateKey(),
+    });
   } catch (error) {
     return showError(error);
   }

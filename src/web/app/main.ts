@@ -19,7 +19,10 @@ function showError(context: string, e: ErrorView): void {
   const title = document.createElement("strong");
   title.textContent = `${e.name} (${context}): ${e.message}`;
   box.append(title);
-  for (const [cls, text] of [["details", e.details], ["hint", e.hint && `What to do: ${e.hint}`]] as const) {
+  for (const [cls, text] of [
+    ["details", e.details],
+    ["hint", e.hint && `What to do: ${e.hint}`],
+  ] as const) {
     if (!text) continue;
     const p = document.createElement("div");
     p.className = cls;
@@ -35,7 +38,8 @@ function status(text: string, state: "starting" | "ready" | "error"): void {
 }
 
 const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
-const routeText = (route: HopView[]) => route.map((h) => `${h.layer === 0 || h.layer === 4 ? "gw" : `L${h.layer}`} ${short(h.relay)}`).join(" → ");
+const routeText = (route: HopView[]) =>
+  route.map((h) => `${h.layer === 0 || h.layer === 4 ? "gw" : `L${h.layer}`} ${short(h.relay)}`).join(" → ");
 
 function addInbox(m: InboxView): void {
   const li = document.createElement("li");
@@ -80,7 +84,8 @@ function onMessage(msg: FromWorker): void {
       return;
     case "ready":
       $("address").textContent = msg.address;
-      $("identity-meta").textContent = `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme ${msg.scheme}`;
+      $("identity-meta").textContent =
+        `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme ${msg.scheme}`;
       $("wallet").hidden = msg.scheme === "free";
       status("connected to the gateway over WebSockets", "ready");
       document.body.dataset.ready = "true";
@@ -94,7 +99,8 @@ function onMessage(msg: FromWorker): void {
       li.dataset.id = msg.id;
       li.dataset.at = String(msg.at - Math.round(msg.buildMs));
       li.innerHTML = `<span class="text"></span><div class="route"></div><div class="route"></div><div class="route"><span class="timing"></span><span class="rtt"></span></div>`;
-      li.querySelector(".text")!.textContent = `to ${short(msg.to.replace(/^obol1/, ""))}: ${($("text") as HTMLTextAreaElement).value}`;
+      li.querySelector(".text")!.textContent =
+        `to ${short(msg.to.replace(/^obol1/, ""))}: ${($("text") as HTMLTextAreaElement).value}`;
       const routes = li.querySelectorAll(".route");
       routes[0]!.textContent = `route: ${routeText(msg.route)}`;
       routes[1]!.textContent = `reply block: ${routeText(msg.replyRoute)}`;
@@ -108,7 +114,9 @@ function onMessage(msg: FromWorker): void {
     }
     case "replied": {
       const li = document.querySelector<HTMLLIElement>(`li[data-reply-tag="${msg.tag}"]`);
-      if (li) li.querySelector(".route")!.textContent += ` · replied via SURB (first hop ${short(msg.firstHop)}) in ${msg.sendMs.toFixed(1)} ms`;
+      if (li)
+        li.querySelector(".route")!.textContent +=
+          ` · replied via SURB (first hop ${short(msg.firstHop)}) in ${msg.sendMs.toFixed(1)} ms`;
       li?.setAttribute("data-replied", "true");
       return;
     }
@@ -116,7 +124,10 @@ function onMessage(msg: FromWorker): void {
       const w = msg.wallet;
       $("wallet-account").textContent = w.account;
       $("wallet-balances").textContent = `${w.eth} ETH (gas) · ${w.obol} OBOL`;
-      $("wallet-channel").textContent = w.channel === "open" ? `open · ${w.channelBalance} OBOL · about ${w.packetsLeft} packets` : `${w.channel} (open one to send)`;
+      $("wallet-channel").textContent =
+        w.channel === "open"
+          ? `open · ${w.channelBalance} OBOL · about ${w.packetsLeft} packets`
+          : `${w.channel} (open one to send)`;
       $("wallet").dataset.channel = w.channel;
       $("wallet").dataset.funded = String(Number(w.eth) > 0);
       if (msg.done) $("wallet").dataset.done = msg.done;
@@ -140,7 +151,8 @@ function onMessage(msg: FromWorker): void {
       showError(msg.context, msg.error);
       if (msg.context === "init") status("client not running", "error");
       if (msg.context === "send") ($("send") as HTMLButtonElement).disabled = false;
-      if (msg.context === "fund" || msg.context === "open-channel") for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = false;
+      if (msg.context === "fund" || msg.context === "open-channel")
+        for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = false;
       return;
   }
 }
@@ -164,19 +176,35 @@ async function start(identity: string, restore?: string): Promise<void> {
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     config = (await res.json()) as WebConfig;
   } catch (cause) {
-    showError("init", { name: "ConfigUnavailable", message: `cannot load the network configuration (${String(cause)})`, hint: "start the page with `npm run web`" });
+    showError("init", {
+      name: "ConfigUnavailable",
+      message: `cannot load the network configuration (${String(cause)})`,
+      hint: "start the page with `npm run web`",
+    });
     return status("client not running", "error");
   }
   worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
   worker.onerror = (e) => showError("worker", { name: "WorkerError", message: e.message });
   const cover = ($("cover") as HTMLInputElement).checked;
-  const init: ToWorker = { type: "init", config, rpcUrl: new URL(config.rpcPath, location.href).toString(), identity, restore, cover };
+  const init: ToWorker = {
+    type: "init",
+    config,
+    rpcUrl: new URL(config.rpcPath, location.href).toString(),
+    identity,
+    restore,
+    cover,
+  };
   worker.onmessage = (e: MessageEvent<FromWorker>) => (e.data.type === "loaded" ? call(init) : onMessage(e.data));
 }
 
 $("send").onclick = () => {
   ($("send") as HTMLButtonElement).disabled = true;
-  call({ type: "send", to: ($("to") as HTMLInputElement).value.trim(), text: ($("text") as HTMLTextAreaElement).value, tag: ++tags });
+  call({
+    type: "send",
+    to: ($("to") as HTMLInputElement).value.trim(),
+    text: ($("text") as HTMLTextAreaElement).value,
+    tag: ++tags,
+  });
 };
 $("switch-identity").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "default");
 const walletCall = (type: "fund" | "open-channel" | "wallet") => {
@@ -190,6 +218,10 @@ $("wallet-refresh").onclick = () => walletCall("wallet");
 $("cover").onchange = () => call({ type: "cover", on: ($("cover") as HTMLInputElement).checked });
 ($("cover") as HTMLInputElement).checked = new URLSearchParams(location.search).get("cover") !== "off";
 $("show-backup").onclick = () => call({ type: "backup" });
-$("restore").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "restored", ($("restore-text") as HTMLInputElement).value);
+$("restore").onclick = () =>
+  void start(
+    ($("identity-name") as HTMLInputElement).value.trim() || "restored",
+    ($("restore-text") as HTMLInputElement).value,
+  );
 
 void start(new URLSearchParams(location.search).get("identity") ?? localStorage.getItem(IDENTITY_KEY) ?? "default");

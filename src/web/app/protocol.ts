@@ -15,8 +15,14 @@ export type WebConfig = {
 
 /** The page's paying key, its balances and its channel to the entry gateway (token amounts in OBOL). */
 export type WalletView = {
-  account: string; gateway: string; eth: string; obol: string;
-  channel: "closed" | "open" | "pending-to-close"; channelBalance: string; packetsLeft: string; faucet: boolean;
+  account: string;
+  gateway: string;
+  eth: string;
+  obol: string;
+  channel: "closed" | "open" | "pending-to-close";
+  channelBalance: string;
+  packetsLeft: string;
+  faucet: boolean;
 };
 
 export type HopView = { relay: string; layer: number };
@@ -35,8 +41,26 @@ export type ErrorView = { name: string; message: string; hint?: string | undefin
 
 export type FromWorker =
   | { type: "loaded" }
-  | { type: "ready"; address: string; gateway: string; epoch: string; backend: string; scheme: string; history: InboxView[] }
-  | { type: "sent"; tag: number; id: string; to: string; route: HopView[]; replyRoute: HopView[]; buildMs: number; queued: boolean; at: number }
+  | {
+      type: "ready";
+      address: string;
+      gateway: string;
+      epoch: string;
+      backend: string;
+      scheme: string;
+      history: InboxView[];
+    }
+  | {
+      type: "sent";
+      tag: number;
+      id: string;
+      to: string;
+      route: HopView[];
+      replyRoute: HopView[];
+      buildMs: number;
+      queued: boolean;
+      at: number;
+    }
   | { type: "replied"; tag: number; id: string; firstHop: string; sendMs: number }
   | { type: "inbox"; messages: InboxView[] }
   | { type: "backup"; text: string }
@@ -49,5 +73,8 @@ export type InboxView = { kind: "message" | "reply"; id: string; text: string; c
 /** `ObolClient.stats`: packets sent per Loopix stream, receipts from the gateway, mail received, failures. */
 export type ClientStatsView = {
   sent: { payload: number; loop: number; drop: number; reply: number };
-  receipts: number; received: number; replies: number; errors: number;
+  receipts: number;
+  received: number;
+  replies: number;
+  errors: number;
 };

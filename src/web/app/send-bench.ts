@@ -16,10 +16,22 @@ import { scheme as free } from "../../schemes/free/scheme.js";
 
 function directory(): DirectorySnapshot {
   const entry = (role: "gateway" | "mix", layer: number): DirectoryEntry => ({
-    relay: getAddress(bytesToHex(primitives.randomBytes(20))), role, layer, stake: 1n, blsKey: new Uint8Array(), multiaddr: "",
+    relay: getAddress(bytesToHex(primitives.randomBytes(20))),
+    role,
+    layer,
+    stake: 1n,
+    blsKey: new Uint8Array(),
+    multiaddr: "",
     mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()),
   });
-  return { epoch: 1n, entries: [entry("gateway", 0), entry("gateway", 0), ...[1, 2, 3].flatMap((l) => [entry("mix", l), entry("mix", l), entry("mix", l)])] };
+  return {
+    epoch: 1n,
+    entries: [
+      entry("gateway", 0),
+      entry("gateway", 0),
+      ...[1, 2, 3].flatMap((l) => [entry("mix", l), entry("mix", l), entry("mix", l)]),
+    ],
+  };
 }
 
 /** Messages per second built for about `ms` milliseconds, and which crypto backend built them. */
@@ -32,9 +44,21 @@ export async function measureSendRate(ms: number): Promise<{ perS: number; backe
   const content = new Uint8Array(256);
   const mailbox = new Uint8Array(32);
   const send = async () => {
-    const sealed = seal({ message: encodeEnvelope({ type: "message", id: new Uint8Array(16), surb: null, content }), recipientPublicKey: bob.publicKey });
+    const sealed = seal({
+      message: encodeEnvelope({ type: "message", id: new Uint8Array(16), surb: null, content }),
+      recipientPublicKey: bob.publicKey,
+    });
     const route = selectRoute({ directory: dir, entry: g0!.relay, exit: g1!.relay });
-    await buildPacket({ network, payer, route, epoch: 1n, kind: "payload", delays: hopDelays(route, 200), final: { action: "deliver", mailbox }, message: sealed });
+    await buildPacket({
+      network,
+      payer,
+      route,
+      epoch: 1n,
+      kind: "payload",
+      delays: hopDelays(route, 200),
+      final: { action: "deliver", mailbox },
+      message: sealed,
+    });
   };
   for (let i = 0; i < 20; i++) await send(); // warm up
   let n = 0;

@@ -17,7 +17,6 @@ import { ObolError } from "../../errors.js";
 import type { OutIndices } from "../../schemes/channels/payer.js";
 import { idbDone, idbRequest } from "../../platform/browser/idb.js";
 
-
 /** IndexedDB refused the wallet database (private mode, quota, blocked upgrade). */
 export class WalletStoreError extends ObolError {
   override name = "WalletStoreError";
@@ -43,7 +42,11 @@ export class WalletStore implements OutIndices {
       const [keys, values] = await Promise.all([idbRequest(s.getAllKeys()), idbRequest(s.getAll())]);
       return new WalletStore(idb, new Map(keys.map((k, i) => [String(k), values[i]])));
     } catch (cause) {
-      throw new WalletStoreError(`cannot open IndexedDB database ${name}`, { cause, details: String(cause), hint: "allow site storage for this page (not a private window)" });
+      throw new WalletStoreError(`cannot open IndexedDB database ${name}`, {
+        cause,
+        details: String(cause),
+        hint: "allow site storage for this page (not a private window)",
+      });
     }
   }
 
@@ -78,6 +81,10 @@ export class WalletStore implements OutIndices {
   /** Waits for every queued write. */
   async flush(): Promise<void> {
     await this.#last;
-    if (this.#writeError) throw new WalletStoreError("a wallet write failed", { cause: this.#writeError, details: String(this.#writeError) });
+    if (this.#writeError)
+      throw new WalletStoreError("a wallet write failed", {
+        cause: this.#writeError,
+        details: String(this.#writeError),
+      });
   }
 }

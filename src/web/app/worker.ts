@@ -27,7 +27,8 @@ import { sleep } from "../../sleep.js";
 import { openGatewayChannel, pageChannels, walletView } from "./channels.js";
 import { WalletStore } from "./wallet-store.js";
 
-const post = (message: FromWorker) => (globalThis as unknown as { postMessage(m: FromWorker): void }).postMessage(message);
+const post = (message: FromWorker) =>
+  (globalThis as unknown as { postMessage(m: FromWorker): void }).postMessage(message);
 const log = createLogger({ level: "warn" });
 /** How often the mailbox is pulled for live delivery (ms). */
 const PULL_EVERY_MS = 400;
@@ -63,20 +64,34 @@ function observed(scheme: AccountingScheme): AccountingScheme {
 
 /** What to do in this page when a paid packet cannot be paid (the schemes' own hints name the CLI). */
 const PAGE_HINTS: Record<string, string> = {
-  ChannelMissingError: "press “Open channel” in the Wallet box (the key needs ETH for gas and OBOL: “Get devnet funds” on a devnet)",
+  ChannelMissingError:
+    "press “Open channel” in the Wallet box (the key needs ETH for gas and OBOL: “Get devnet funds” on a devnet)",
   NoLotteryRoundError: "the gateway has not committed its lottery round yet; wait a few seconds and send again",
 };
 
 function errorView(error: unknown): ErrorView {
   if (error instanceof ObolError)
-    return { name: error.name, message: error.shortMessage, hint: PAGE_HINTS[error.name] ?? error.hint, details: error.details };
+    return {
+      name: error.name,
+      message: error.shortMessage,
+      hint: PAGE_HINTS[error.name] ?? error.hint,
+      details: error.details,
+    };
   const e = error as Error;
   return { name: e?.name ?? "Error", message: e?.message ?? String(error) };
 }
 
-const hops = (route: readonly RouteHop[] | undefined): HopView[] => (route ?? []).map((h) => ({ relay: h.relay, layer: h.layer }));
-const view = (m: { kind: "message" | "reply"; id: Uint8Array; content: Uint8Array; receivedAt: number }, canReply: boolean): InboxView => ({
-  kind: m.kind, id: bytesToHex(m.id), text: new TextDecoder().decode(m.content), canReply, receivedAt: m.receivedAt,
+const hops = (route: readonly RouteHop[] | undefined): HopView[] =>
+  (route ?? []).map((h) => ({ relay: h.relay, layer: h.layer }));
+const view = (
+  m: { kind: "message" | "reply"; id: Uint8Array; content: Uint8Array; receivedAt: number },
+  canReply: boolean,
+): InboxView => ({
+  kind: m.kind,
+  id: bytesToHex(m.id),
+  text: new TextDecoder().decode(m.content),
+  canReply,
+  receivedAt: m.receivedAt,
 });
 
 async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
@@ -96,10 +111,25 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
     store.close();
   }
   const scheme = wallet ? pageChannels(wallet) : free;
-  client = await ObolClient.create({ dataDir: msg.identity, log, network: obolNetwork(observed(scheme)), chain, directory: sources.directory, epoch: sources.epoch });
+  client = await ObolClient.create({
+    dataDir: msg.identity,
+    log,
+    network: obolNetwork(observed(scheme)),
+    chain,
+    directory: sources.directory,
+    epoch: sources.epoch,
+  });
   await client.connect({ signal: AbortSignal.timeout(20_000) });
   const history = client.state.received().map((m) => view(m, m.surb !== null));
-  post({ type: "ready", address: client.address, gateway: client.gateway, epoch: String(await sources.epoch()), backend: primitives.backend, scheme: scheme.name, history });
+  post({
+    type: "ready",
+    address: client.address,
+    gateway: client.gateway,
+    epoch: String(await sources.epoch()),
+    backend: primitives.backend,
+    scheme: scheme.name,
+    history,
+  });
   if (wallet) {
     paying = { chain, faucetPath: config.faucetPath };
     post({ type: "wallet", wallet: await walletView(chain, client.gateway as Address, !!config.faucetPath) });
@@ -107,7 +137,10 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
   void pullLoop(client);
   setCover(client, msg.cover);
   const c = client;
-  setInterval(() => post({ type: "stats", cover: cover !== null, stats: { ...c.stats, sent: { ...c.stats.sent } } }), STATS_EVERY_MS);
+  setInterval(
+    () => post({ type: "stats", cover: cover !== null, stats: { ...c.stats, sent: { ...c.stats.sent } } }),
+    STATS_EVERY_MS,
+  );
 }
 
 /**
@@ -135,7 +168,8 @@ async function pullLoop(c: ObolClient): Promise<void> {
   for (;;) {
     try {
       const got: InboxMessage[] = await c.pull({ signal: AbortSignal.timeout(15_000) });
-      if (got.length > 0) post({ type: "inbox", messages: got.map((m) => view(m, m.kind === "message" && m.canReply)) });
+      if (got.length > 0)
+        post({ type: "inbox", messages: got.map((m) => view(m, m.kind === "message" && m.canReply)) });
       failing = false;
     } catch (error) {
       if (!failing) post({ type: "error", context: "inbox", error: errorView(error) });
@@ -153,7 +187,8 @@ async function handle(msg: ToWorker): Promise<void> {
     return post({ type: "backup", text: encodeBackup({ sealSecretKey, pullKey, gateway: client.gateway }) });
   }
   if (msg.type === "cover") return setCover(client, msg.on);
-  if (msg.type === "wallet" || msg.type === "fund" || msg.type === "open-channel") return walletAction(client, msg.type);
+  if (msg.type === "wallet" || msg.type === "fund" || msg.type === "open-channel")
+    return walletAction(client, msg.type);
   if (msg.type === "send") {
     const from = paidRoutes.length;
     const queued = cover !== null && !cover.signal.aborted;
@@ -172,8 +207,15 @@ async function handle(msg: ToWorker): Promise<void> {
     const paid = paidRoutes.splice(from);
     if (recording === 0) paidRoutes.length = 0;
     post({
-      type: "sent", tag: msg.tag, id: bytesToHex(id), to: msg.to, buildMs, queued, at: Date.now(),
-      route: hops(paid.find((p) => p.kind === "payload")?.route), replyRoute: hops(paid.find((p) => p.kind === "reply")?.route),
+      type: "sent",
+      tag: msg.tag,
+      id: bytesToHex(id),
+      to: msg.to,
+      buildMs,
+      queued,
+      at: Date.now(),
+      route: hops(paid.find((p) => p.kind === "payload")?.route),
+      replyRoute: hops(paid.find((p) => p.kind === "reply")?.route),
     });
     return;
   }
@@ -185,13 +227,19 @@ async function handle(msg: ToWorker): Promise<void> {
 
 /** The wallet box: refresh, devnet faucet, open or top up the channel to the entry gateway. */
 async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-channel"): Promise<void> {
-  if (!paying) throw new ObolError("This network's scheme is free: there is nothing to pay", { hint: "no wallet is needed" });
+  if (!paying)
+    throw new ObolError("This network's scheme is free: there is nothing to pay", { hint: "no wallet is needed" });
   const { chain, faucetPath } = paying;
   const gateway = c.gateway as Address;
   if (action === "fund") {
-    if (!faucetPath) throw new ObolError("No faucet on this network", { hint: `send ETH and OBOL to ${chain.account}` });
+    if (!faucetPath)
+      throw new ObolError("No faucet on this network", { hint: `send ETH and OBOL to ${chain.account}` });
     const res = await fetch(new URL(faucetPath, self.location.href), { method: "POST", body: chain.account });
-    if (!res.ok) throw new ObolError("The devnet faucet refused", { details: await res.text(), hint: "is `npm run web` still running?" });
+    if (!res.ok)
+      throw new ObolError("The devnet faucet refused", {
+        details: await res.text(),
+        hint: "is `npm run web` still running?",
+      });
   }
   if (action === "open-channel") await openGatewayChannel(chain, gateway, !!faucetPath);
   post({ type: "wallet", wallet: await walletView(chain, gateway, !!faucetPath), done: action });

@@ -33,7 +33,9 @@ async function obol(...argv: string[]): Promise<{ code: number; text: string }> 
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
   const code = await command.run([...argv, "--rpc-url", chain.rpcUrl, "--data-dir", dataDir], {
-    out, log: silentLogger(), signal: new AbortController().signal,
+    out,
+    log: silentLogger(),
+    signal: new AbortController().signal,
   });
   return { code, text: Buffer.concat(chunks).toString() };
 }
@@ -43,10 +45,14 @@ describe("obol channels", () => {
     const owner = devPrivateKey(0); // the deployer holds the token supply
     const [, relay] = devAccounts(2);
     const relayKey = devPrivateKey(1);
-    const opened = JSON.parse((await obol("open", "--to", relay!.address, "--amount", "5", "--key", owner, "--json")).text);
+    const opened = JSON.parse(
+      (await obol("open", "--to", relay!.address, "--amount", "5", "--key", owner, "--json")).text,
+    );
     expect(opened.balance).toBe(String(5n * 10n ** 18n));
     expect(opened.epoch).toBe("1");
-    const funded = JSON.parse((await obol("fund", "--to", relay!.address, "--amount", "2.5", "--key", owner, "--json")).text);
+    const funded = JSON.parse(
+      (await obol("fund", "--to", relay!.address, "--amount", "2.5", "--key", owner, "--json")).text,
+    );
     expect(funded.balance).toBe(String(75n * 10n ** 17n));
     const asSource = JSON.parse((await obol("list", "--key", owner, "--json")).text);
     const asDestination = JSON.parse((await obol("list", "--key", relayKey, "--json")).text);
@@ -63,13 +69,19 @@ describe("obol channels", () => {
     const other = devAccounts(3)[2]!.address;
     await obol("open", "--to", other, "--amount", "1", "--key", owner);
     expect((await obol("close", "--with", other, "--key", owner)).text).toMatch(/closure-initiated/);
-    await expect(obol("close", "--with", other, "--key", owner)).rejects.toThrow(/PaymentChannelsNoticePeriodNotElapsed/);
+    await expect(obol("close", "--with", other, "--key", owner)).rejects.toThrow(
+      /PaymentChannelsNoticePeriodNotElapsed/,
+    );
   });
 
   it("rejects bad input naming it", async () => {
     const owner = devPrivateKey(0);
-    await expect(obol("open", "--to", "0x1234", "--amount", "1", "--key", owner)).rejects.toThrow(/--to must be an 0x address/);
-    await expect(obol("open", "--to", devAccounts(2)[1]!.address, "--amount", "-1", "--key", owner)).rejects.toThrow(/--amount/);
+    await expect(obol("open", "--to", "0x1234", "--amount", "1", "--key", owner)).rejects.toThrow(
+      /--to must be an 0x address/,
+    );
+    await expect(obol("open", "--to", devAccounts(2)[1]!.address, "--amount", "-1", "--key", owner)).rejects.toThrow(
+      /--amount/,
+    );
     await expect(obol("dance", "--key", owner)).rejects.toThrow(/unknown action/);
     await expect(obol("list")).rejects.toThrow(/private key is required/);
   });

@@ -38,12 +38,29 @@ describe("channels crash safety across processes", () => {
       const connect = (i: number) => connectChain({ rpcUrl: node.rpcUrl, deployment, privateKey: devPrivateKey(i) });
       const [deployer, client, a, b] = [await connect(0), await connect(5), await connect(6), await connect(7)];
       for (const c of [client, a])
-        await sendContractTx(deployer, { address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "transfer", args: [c.account, 100n * OBOL] }, "fund");
+        await sendContractTx(
+          deployer,
+          {
+            address: deployment.contracts.ObolToken,
+            abi: obolTokenAbi,
+            functionName: "transfer",
+            args: [c.account, 100n * OBOL],
+          },
+          "fund",
+        );
       await openChannel(client, a.account, 10n * OBOL);
       await openChannel(a, b.account, 10n * OBOL);
       const dbPath = join(dir, "a.sqlite");
-      const deps = (chain: typeof a, db = openDatabase(":memory:")) => ({ chain, db, log: silentLogger(), libp2p: null as unknown as Libp2p });
-      const relayA = new ChannelsRelay({ ...deps(a, openDatabase(dbPath)), relay: a.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1_000 });
+      const deps = (chain: typeof a, db = openDatabase(":memory:")) => ({
+        chain,
+        db,
+        log: silentLogger(),
+        libp2p: null as unknown as Libp2p,
+      });
+      const relayA = new ChannelsRelay(
+        { ...deps(a, openDatabase(dbPath)), relay: a.account },
+        { params, topUpBelowUnits: 0n, redeemThreshold: 1_000 },
+      );
       const relayB = new ChannelsRelay({ ...deps(b), relay: b.account }, { params, topUpBelowUnits: 0n });
       await relayA.start();
       await relayB.start();
@@ -53,19 +70,42 @@ describe("channels crash safety across processes", () => {
         const secrets = route.map(() => new Uint8Array(randomBytes(32)));
         const pay = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
         const packet = (k: number, attachment: Uint8Array, nextHop: `0x${string}` | null) => ({
-          slot: pay.slots[k]!, attachment, ss: secrets[k]!, replayTag: randomBytes(32), packetRef: randomBytes(32), fromPeer: "p", nextHop, epoch: 1n,
+          slot: pay.slots[k]!,
+          attachment,
+          ss: secrets[k]!,
+          replayTag: randomBytes(32),
+          packetRef: randomBytes(32),
+          fromPeer: "p",
+          nextHop,
+          epoch: 1n,
         });
         const va = await relayA.onPacket(packet(0, pay.attachment, b.account));
         if (!va.accept) throw new Error(va.reason);
         expect((await relayB.onPacket(packet(1, await leave(va), null))).accept).toBe(true);
-        await relayA.onReceipt({ packetRef: randomBytes(32), receipt: relayB.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+        await relayA.onReceipt({
+          packetRef: randomBytes(32),
+          receipt: relayB.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+          fromPeer: "B",
+        });
       }
       expect(new ChannelsStore(openDatabase(dbPath)).counts().won).toBe(3);
-      const balance = () => a.publicClient.readContract({ address: deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [a.account] });
+      const balance = () =>
+        a.publicClient.readContract({
+          address: deployment.contracts.ObolToken,
+          abi: obolTokenAbi,
+          functionName: "balanceOf",
+          args: [a.account],
+        });
       const before = await balance();
 
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures", "kill-claim.ts"), node.rpcUrl, dir, dbPath, "6"], { stdio: "ignore" });
-      const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "fixtures", "kill-claim.ts"), node.rpcUrl, dir, dbPath, "6"],
+        { stdio: "ignore" },
+      );
+      const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on("exit", (_code, sig) => resolve(sig)),
+      );
       expect(signal).toBe("SIGKILL");
       // Paid on chain, but the killed process recorded nothing beyond its intent and the hash.
       expect((await balance()) - before).toBe(6n * 10n ** 15n);

@@ -22,7 +22,16 @@ describe("channels end to end", () => {
   it("relays pay each other per hop through the real pipeline, redeem winners, and no token is created or lost", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-channels-e2e-"));
     const log = silentLogger();
-    const net = await startNetwork({ scheme: "channels", dataDir, log, signal: new AbortController().signal, mixesPerLayer: 1, clients: 1, relayLoopPerS: 6, meanDelayMs: 50 });
+    const net = await startNetwork({
+      scheme: "channels",
+      dataDir,
+      log,
+      signal: new AbortController().signal,
+      mixesPerLayer: 1,
+      clients: 1,
+      relayLoopPerS: 6,
+      meanDelayMs: 50,
+    });
     try {
       await new Promise((r) => setTimeout(r, 8_000));
       let forwarded = 0;
@@ -53,7 +62,12 @@ describe("channels end to end", () => {
       const funded = (await ev("ChannelFunded")).reduce((s, l) => s + (l.args as { amount: bigint }).amount, 0n);
       const refunded = (await ev("ChannelClosed")).reduce((s, l) => s + (l.args as { refunded: bigint }).refunded, 0n);
       const out = (await ev("TicketRedeemed")).reduce((s, l) => s + (l.args as { amount: bigint }).amount, 0n);
-      const held = await pub.readContract({ address: net.deployment.contracts.ObolToken, abi: obolTokenAbi, functionName: "balanceOf", args: [pc] });
+      const held = await pub.readContract({
+        address: net.deployment.contracts.ObolToken,
+        abi: obolTokenAbi,
+        functionName: "balanceOf",
+        args: [pc],
+      });
       expect(funded - refunded - out).toBe(held);
       expect(out).toBeGreaterThanOrEqual(paid); // relays may also have redeemed on their own threshold
     } finally {

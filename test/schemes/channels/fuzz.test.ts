@@ -24,25 +24,43 @@ const env = await connect();
 async function world() {
   const f = await env.deploy();
   const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-  const [clientChain, aChain, bChain, cChain] = (await Promise.all([1, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)))) as [
-    ChainClients, ChainClients, ChainClients, ChainClients,
-  ];
+  const [clientChain, aChain, bChain, cChain] = (await Promise.all(
+    [1, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)),
+  )) as [ChainClients, ChainClients, ChainClients, ChainClients];
   await openChannel(clientChain, aChain.account, 10n * OBOL);
   await openChannel(aChain, bChain.account, 10n * OBOL);
-  const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+  const deps = (c: ChainClients) => ({
+    chain: c,
+    db: openDatabase(":memory:"),
+    log: silentLogger(),
+    libp2p: null as unknown as Libp2p,
+  });
   const params = DEFAULT_PARAMS;
   const B = new ChannelsRelay({ ...deps(bChain), relay: bChain.account }, { params, topUpBelowUnits: 0n });
   const A = new ChannelsRelay({ ...deps(aChain), relay: aChain.account }, { params, topUpBelowUnits: 0n });
   await B.start();
   await A.start();
   const client = new ChannelsClient(deps(clientChain), { params });
-  const route: RouteHop[] = [aChain, bChain, cChain].map((c, layer) => ({ relay: c.account, mixKey: new Uint8Array(32), layer }));
+  const route: RouteHop[] = [aChain, bChain, cChain].map((c, layer) => ({
+    relay: c.account,
+    mixKey: new Uint8Array(32),
+    layer,
+  }));
   const pay = async () => {
     const secrets = route.map(() => new Uint8Array(randomBytes(32)));
     return { secrets, pay: await client.pay({ route, secrets, epoch: 1n, kind: "payload" }) };
   };
   const onPacket = (slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array, next: Address = bChain.account) =>
-    A.onPacket({ slot, attachment, ss, replayTag: randomBytes(32), packetRef: randomBytes(32), fromPeer: "fuzz", nextHop: next, epoch: 1n });
+    A.onPacket({
+      slot,
+      attachment,
+      ss,
+      replayTag: randomBytes(32),
+      packetRef: randomBytes(32),
+      fromPeer: "fuzz",
+      nextHop: next,
+      epoch: 1n,
+    });
   return { A, pay, onPacket };
 }
 
@@ -79,7 +97,16 @@ describe("channels mutant fuzz: each mutant refused for the reason its mutation 
       refused[m.expect] = (refused[m.expect] ?? 0) + 1;
     }
     // The counters show every kind of mutation ran.
-    for (const reason of ["wrong-channel", "underpaid", "forged-signature", "stale-round", "stale-epoch", "unanswerable-challenge", "malformed", "reused-index"])
+    for (const reason of [
+      "wrong-channel",
+      "underpaid",
+      "forged-signature",
+      "stale-round",
+      "stale-epoch",
+      "unanswerable-challenge",
+      "malformed",
+      "reused-index",
+    ])
       expect(refused[reason], reason).toBeGreaterThan(0);
   });
 });

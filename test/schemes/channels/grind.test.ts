@@ -45,11 +45,23 @@ describe("channels: a grinding source cannot make its tickets lose (issue 9, fin
   it("the relay's winner share stays at p when the source sends only tickets it predicts to lose", async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const [clientChain, aChain, bChain] = [await chainClientsFor(env, 1, contracts), await chainClientsFor(env, 2, contracts), await chainClientsFor(env, 3, contracts)] as ChainClients[] as [ChainClients, ChainClients, ChainClients];
+    const [clientChain, aChain, bChain] = [
+      await chainClientsFor(env, 1, contracts),
+      await chainClientsFor(env, 2, contracts),
+      await chainClientsFor(env, 3, contracts),
+    ] as ChainClients[] as [ChainClients, ChainClients, ChainClients];
     await openChannel(clientChain, aChain.account, 100n * OBOL);
     await openChannel(aChain, bChain.account, 100n * OBOL);
-    const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: noLibp2p });
-    const A = new ChannelsRelay({ ...deps(aChain), relay: aChain.account }, { params: HALF, topUpBelowUnits: 0n, redeemThreshold: 100_000 });
+    const deps = (c: ChainClients) => ({
+      chain: c,
+      db: openDatabase(":memory:"),
+      log: silentLogger(),
+      libp2p: noLibp2p,
+    });
+    const A = new ChannelsRelay(
+      { ...deps(aChain), relay: aChain.account },
+      { params: HALF, topUpBelowUnits: 0n, redeemThreshold: 100_000 },
+    );
     const B = new ChannelsRelay({ ...deps(bChain), relay: bChain.account }, { params: HALF, topUpBelowUnits: 0n });
     await A.start();
     await B.start();
@@ -58,7 +70,14 @@ describe("channels: a grinding source cannot make its tickets lose (issue 9, fin
     const hop = (account: Address, layer: number): RouteHop => ({ relay: account, mixKey: new Uint8Array(32), layer });
     const route = [hop(aChain.account, 0), hop(bChain.account, 1), hop(clientChain.account, 4)];
     const packet = (slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array): IncomingPacket => ({
-      slot, attachment, ss, nextHop: bChain.account, replayTag: randomBytes(32), packetRef: randomBytes(32), fromPeer: "source", epoch: 1n,
+      slot,
+      attachment,
+      ss,
+      nextHop: bChain.account,
+      replayTag: randomBytes(32),
+      packetRef: randomBytes(32),
+      fromPeer: "source",
+      epoch: 1n,
     });
 
     const SENT = 120;
@@ -74,7 +93,11 @@ describe("channels: a grinding source cannot make its tickets lose (issue 9, fin
       }
       const v = await A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!));
       expect(v.accept).toBe(true);
-      await A.onReceipt({ packetRef: randomBytes(32), receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+      await A.onReceipt({
+        packetRef: randomBytes(32),
+        receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+        fromPeer: "B",
+      });
       sent++;
     }
     expect(skipped).toBeGreaterThan(0); // the source did grind

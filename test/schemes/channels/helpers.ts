@@ -10,7 +10,14 @@ import type { ChainClients } from "../../../src/chain/types.js";
 import type { PacketVerdict } from "../../../src/schemes/scheme.js";
 import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
 import { paymentChannelsAbi } from "../../../src/chain/abi/PaymentChannels.js";
-import { domainSeparator, privateKeySigner, signTicket, toRedeemable, type Ticket, type TicketSigner } from "../../../src/schemes/channels/ticket.js";
+import {
+  domainSeparator,
+  privateKeySigner,
+  signTicket,
+  toRedeemable,
+  type Ticket,
+  type TicketSigner,
+} from "../../../src/schemes/channels/ticket.js";
 import { pointAddress } from "../../../src/schemes/channels/por.js";
 
 export const OBOL = 10n ** 18n;
@@ -94,7 +101,11 @@ export async function chainClientsFor(
       chainId: publicClient.chain.id,
       rpcUrl: "in-process",
       startBlock: 0n,
-      contracts: { ObolToken: contracts.ObolToken, RelayRegistry: zeroAddress, PaymentChannels: contracts.PaymentChannels },
+      contracts: {
+        ObolToken: contracts.ObolToken,
+        RelayRegistry: zeroAddress,
+        PaymentChannels: contracts.PaymentChannels,
+      },
     },
   };
 }

@@ -46,33 +46,73 @@ describe("channels: payment fields do not tell relay loops from client packets (
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
     const chains: ChainClients[] = [];
     for (let i = 1; i <= 6; i++) chains.push(await chainClientsFor(env, i, contracts));
-    const [sender, gwA, gwB, m1, m2, m3] = chains as [ChainClients, ChainClients, ChainClients, ChainClients, ChainClients, ChainClients];
+    const [sender, gwA, gwB, m1, m2, m3] = chains as [
+      ChainClients,
+      ChainClients,
+      ChainClients,
+      ChainClients,
+      ChainClients,
+      ChainClients,
+    ];
     // The sender (a relay sending its own loops, or a client) has a channel to every relay it may enter through.
     for (const to of [gwA, gwB, m1, m2, m3]) await openChannel(sender, to.account, 10n * OBOL);
-    for (const r of [gwA, gwB, m1, m2, m3]) await new ChannelsRelay({ chain: r, db: openDatabase(":memory:"), log: silentLogger(), libp2p: noLibp2p, relay: r.account }, { params, topUpBelowUnits: 0n }).start();
-    const payer = new ChannelsClient({ chain: sender, db: openDatabase(":memory:"), log: silentLogger(), libp2p: noLibp2p }, { params });
+    for (const r of [gwA, gwB, m1, m2, m3])
+      await new ChannelsRelay(
+        { chain: r, db: openDatabase(":memory:"), log: silentLogger(), libp2p: noLibp2p, relay: r.account },
+        { params, topUpBelowUnits: 0n },
+      ).start();
+    const payer = new ChannelsClient(
+      { chain: sender, db: openDatabase(":memory:"), log: silentLogger(), libp2p: noLibp2p },
+      { params },
+    );
     const entry = (c: ChainClients, role: "gateway" | "mix", layer: number): DirectoryEntry => ({
-      relay: c.account, role, layer, mixKey: new Uint8Array(32), blsKey: new Uint8Array(0), multiaddr: "/ip4/127.0.0.1/tcp/1", stake: 1n,
+      relay: c.account,
+      role,
+      layer,
+      mixKey: new Uint8Array(32),
+      blsKey: new Uint8Array(0),
+      multiaddr: "/ip4/127.0.0.1/tcp/1",
+      stake: 1n,
     });
     const snapshot: DirectorySnapshot = {
       epoch: 1n,
-      entries: [entry(gwA, "gateway", 0), entry(gwB, "gateway", 0), entry(m1, "mix", 1), entry(m2, "mix", 2), entry(m3, "mix", 3)],
+      entries: [
+        entry(gwA, "gateway", 0),
+        entry(gwB, "gateway", 0),
+        entry(m1, "mix", 1),
+        entry(m2, "mix", 2),
+        entry(m3, "mix", 3),
+      ],
     };
     const roleOf = new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e]));
 
     /** Every hop's view of one packet along `route`, through the real client payment. */
-    async function views(route: readonly { relay: Address; mixKey: Uint8Array; layer: number }[], kind: PacketKind): Promise<View[]> {
+    async function views(
+      route: readonly { relay: Address; mixKey: Uint8Array; layer: number }[],
+      kind: PacketKind,
+    ): Promise<View[]> {
       const hops: RouteHop[] = route.map((h) => ({ relay: h.relay, mixKey: h.mixKey, layer: h.layer }));
-      const pay = await payer.pay({ route: hops, secrets: hops.map(() => new Uint8Array(randomBytes(32))), epoch: 1n, kind });
+      const pay = await payer.pay({
+        route: hops,
+        secrets: hops.map(() => new Uint8Array(randomBytes(32))),
+        epoch: 1n,
+        kind,
+      });
       return hops.map((h, i) => {
         const e = roleOf.get(h.relay.toLowerCase())!;
         const slot = decodeSlot(pay.slots[i]!);
-        return { role: e.role, layer: e.layer, remaining: slot.remaining, amount: i === 0 ? decodeAttachment(pay.attachment).amount : null };
+        return {
+          role: e.role,
+          layer: e.layer,
+          remaining: slot.remaining,
+          amount: i === 0 ? decodeAttachment(pay.attachment).amount : null,
+        };
       });
     }
 
     // Sanity: the test recognises client packets.
-    for (let i = 0; i < 5; i++) expect((await views(selectRoute({ directory: snapshot }), "payload")).every(looksLikeClient)).toBe(true);
+    for (let i = 0; i < 5; i++)
+      expect((await views(selectRoute({ directory: snapshot }), "payload")).every(looksLikeClient)).toBe(true);
 
     let loopHops = 0;
     let flagged = 0;

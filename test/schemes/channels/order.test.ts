@@ -25,15 +25,23 @@ const params = { unitAmount: UNIT, winProb: MAX_WIN };
 const env = await connect();
 const noLibp2p = null as unknown as Libp2p;
 
-
 describe("channels: onward tickets follow the mix's output order (issue 9, finding 3)", () => {
   it("the next hop cannot recover arrival order from onward ticket indices", async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const [clientChain, aChain, bChain] = [await chainClientsFor(env, 1, contracts), await chainClientsFor(env, 2, contracts), await chainClientsFor(env, 3, contracts)] as ChainClients[] as [ChainClients, ChainClients, ChainClients];
+    const [clientChain, aChain, bChain] = [
+      await chainClientsFor(env, 1, contracts),
+      await chainClientsFor(env, 2, contracts),
+      await chainClientsFor(env, 3, contracts),
+    ] as ChainClients[] as [ChainClients, ChainClients, ChainClients];
     await openChannel(clientChain, aChain.account, 10n * OBOL);
     await openChannel(aChain, bChain.account, 10n * OBOL);
-    const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: noLibp2p });
+    const deps = (c: ChainClients) => ({
+      chain: c,
+      db: openDatabase(":memory:"),
+      log: silentLogger(),
+      libp2p: noLibp2p,
+    });
     const B = new ChannelsRelay({ ...deps(bChain), relay: bChain.account }, { params, topUpBelowUnits: 0n });
     const A = new ChannelsRelay({ ...deps(aChain), relay: aChain.account }, { params, topUpBelowUnits: 0n });
     await B.start();
@@ -47,8 +55,14 @@ describe("channels: onward tickets follow the mix's output order (issue 9, findi
       const secrets = route.map(() => new Uint8Array(randomBytes(32)));
       const pay = await client.pay({ route, secrets, epoch: 1n, kind: "payload" });
       const packet: IncomingPacket = {
-        slot: pay.slots[0]!, attachment: pay.attachment, ss: secrets[0]!, nextHop: bChain.account,
-        replayTag: randomBytes(32), packetRef: randomBytes(32), fromPeer: "client", epoch: 1n,
+        slot: pay.slots[0]!,
+        attachment: pay.attachment,
+        ss: secrets[0]!,
+        nextHop: bChain.account,
+        replayTag: randomBytes(32),
+        packetRef: randomBytes(32),
+        fromPeer: "client",
+        epoch: 1n,
       };
       arrivals.push(await A.onPacket(packet));
     }
@@ -58,7 +72,9 @@ describe("channels: onward tickets follow the mix's output order (issue 9, findi
     for (const k of outputOrder) indices.push(decodeAttachment(await leave(arrivals[k]!)).index);
     // What the next hop sees: indices increase in the order it receives packets, so sorting
     // by index gives back the output order, never the arrival order.
-    const sortedByIndex = [...outputOrder].sort((x, y) => Number(indices[outputOrder.indexOf(x)]! - indices[outputOrder.indexOf(y)]!));
+    const sortedByIndex = [...outputOrder].sort((x, y) =>
+      Number(indices[outputOrder.indexOf(x)]! - indices[outputOrder.indexOf(y)]!),
+    );
     expect(sortedByIndex).toEqual(outputOrder);
     expect(sortedByIndex).not.toEqual([0, 1, 2, 3, 4, 5]);
   });

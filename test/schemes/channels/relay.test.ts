@@ -22,7 +22,13 @@ import { ChannelsRelay } from "../../../src/schemes/channels/relay.js";
 import { ChannelsSettle } from "../../../src/schemes/channels/settle.js";
 import { ChannelsStore } from "../../../src/schemes/channels/store.js";
 import { openChannel, readChannel } from "../../../src/schemes/channels/chain.js";
-import { decodeAttachment, encodeAttachment, privateKeySigner, signTicket, domainSeparator } from "../../../src/schemes/channels/ticket.js";
+import {
+  decodeAttachment,
+  encodeAttachment,
+  privateKeySigner,
+  signTicket,
+  domainSeparator,
+} from "../../../src/schemes/channels/ticket.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/channels/slot.js";
 import { hintOf, ownKey, pointAddress } from "../../../src/schemes/channels/por.js";
 import { encodeReceipt } from "../../../src/schemes/channels/slot.js";
@@ -38,11 +44,24 @@ async function world() {
   const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
   const chain: ChainClients[] = [];
   for (let i = 0; i < 7; i++) chain.push(await chainClientsFor(env, i, contracts));
-  const [, clientChain, aChain, bChain, cChain, malloryChain, dChain] = chain as [ChainClients, ChainClients, ChainClients, ChainClients, ChainClients, ChainClients, ChainClients];
+  const [, clientChain, aChain, bChain, cChain, malloryChain, dChain] = chain as [
+    ChainClients,
+    ChainClients,
+    ChainClients,
+    ChainClients,
+    ChainClients,
+    ChainClients,
+    ChainClients,
+  ];
   await openChannel(clientChain, aChain.account, 10n * OBOL);
   await openChannel(aChain, bChain.account, 10n * OBOL);
   await openChannel(bChain, cChain.account, 10n * OBOL);
-  const deps = (c: ChainClients, db = openDatabase(":memory:")) => ({ chain: c, db, log: silentLogger(), libp2p: noLibp2p });
+  const deps = (c: ChainClients, db = openDatabase(":memory:")) => ({
+    chain: c,
+    db,
+    log: silentLogger(),
+    libp2p: noLibp2p,
+  });
   const relay = (c: ChainClients, db?: ReturnType<typeof openDatabase>) =>
     new ChannelsRelay({ ...deps(c, db), relay: c.account }, { params, topUpBelowUnits: 0n, redeemThreshold: 1_000 });
   const [A, B, C] = [relay(aChain), relay(bChain), relay(cChain)];
@@ -51,12 +70,36 @@ async function world() {
   const hop = (c: ChainClients, layer: number): RouteHop => ({ relay: c.account, mixKey: new Uint8Array(32), layer });
   const route = [hop(aChain, 0), hop(bChain, 1), hop(cChain, 4)];
   const domain = domainSeparator(await clientChain.publicClient.getChainId(), f.channels.address);
-  return { f, chain, clientChain, aChain, bChain, cChain, malloryChain, dChain, A, B, C, client, route, domain, deps, relay };
+  return {
+    f,
+    chain,
+    clientChain,
+    aChain,
+    bChain,
+    cChain,
+    malloryChain,
+    dChain,
+    A,
+    B,
+    C,
+    client,
+    route,
+    domain,
+    deps,
+    relay,
+  };
 }
 type World = Awaited<ReturnType<typeof world>>;
 
 const packet = (slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array, nextHop: Address | null): IncomingPacket => ({
-  slot, attachment, ss, nextHop, replayTag: randomBytes(32), packetRef: randomBytes(32), fromPeer: "peer", epoch: 1n,
+  slot,
+  attachment,
+  ss,
+  nextHop,
+  replayTag: randomBytes(32),
+  packetRef: randomBytes(32),
+  fromPeer: "peer",
+  epoch: 1n,
 });
 
 /** Sends one packet along A → B → C; `dropAt` makes that hop swallow it after accepting. */
@@ -68,18 +111,31 @@ async function send(w: World, options: { dropAt?: "B" } = {}) {
   const vb = await w.B.onPacket(packet(pay.slots[1]!, await leave(va), secrets[1]!, w.cChain.account));
   if (!vb.accept) throw new Error(`B refused: ${vb.reason}`);
   // B received it: its receipt goes back to A whatever B does next.
-  await w.A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+  await w.A.onReceipt({
+    packetRef: randomBytes(32),
+    receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+    fromPeer: "B",
+  });
   if (options.dropAt === "B") return { pay, secrets };
   const vc = await w.C.onPacket(packet(pay.slots[2]!, await leave(vb), secrets[2]!, null));
   if (!vc.accept) throw new Error(`C refused: ${vc.reason}`);
   expect(vc.attachment.length).toBe(0);
-  await w.B.onReceipt({ packetRef: randomBytes(32), receipt: w.C.receipt({ ss: secrets[2]!, packetRef: new Uint8Array(32) }), fromPeer: "C" });
+  await w.B.onReceipt({
+    packetRef: randomBytes(32),
+    receipt: w.C.receipt({ ss: secrets[2]!, packetRef: new Uint8Array(32) }),
+    fromPeer: "C",
+  });
   return { pay, secrets };
 }
 
 async function balances(w: World) {
   const t = (a: Address) => w.f.token.read.balanceOf([a]);
-  return { A: await t(w.aChain.account), B: await t(w.bChain.account), C: await t(w.cChain.account), contract: await t(w.f.channels.address) };
+  return {
+    A: await t(w.aChain.account),
+    B: await t(w.bChain.account),
+    C: await t(w.cChain.account),
+    contract: await t(w.f.channels.address),
+  };
 }
 
 describe("channels scheme: honest flow and redemption", () => {
@@ -129,7 +185,9 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
 
     let p = await paid(w);
     const forged = await signTicket(p.ticket, w.domain, mallory);
-    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(forged), p.secrets[0]!))).toBe("forged-signature");
+    expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(forged), p.secrets[0]!))).toBe(
+      "forged-signature",
+    );
 
     p = await paid(w);
     const otherChannel = await w.f.channels.read.channelId([w.clientChain.account, w.cChain.account]);
@@ -147,11 +205,24 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
     p = await paid(w);
     const cheap = await signTicket({ ...p.ticket, index: p.ticket.index + 10n, amount: 2n * UNIT }, w.domain, client);
     expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(cheap), p.secrets[0]!))).toBe("underpaid");
-    const unlikely = await signTicket({ ...p.ticket, index: p.ticket.index + 11n, winProb: MAX_WIN >> 1n }, w.domain, client);
+    const unlikely = await signTicket(
+      { ...p.ticket, index: p.ticket.index + 11n, winProb: MAX_WIN >> 1n },
+      w.domain,
+      client,
+    );
     expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(unlikely), p.secrets[0]!))).toBe("underpaid");
 
     const slotMore = decodeSlot(p.pay.slots[0]!);
-    expect(reason(await firstHop(w, encodeSlot({ ...slotMore, remaining: slotMore.remaining + 1 }), p.pay.attachment, p.secrets[0]!))).toBe("underpaid");
+    expect(
+      reason(
+        await firstHop(
+          w,
+          encodeSlot({ ...slotMore, remaining: slotMore.remaining + 1 }),
+          p.pay.attachment,
+          p.secrets[0]!,
+        ),
+      ),
+    ).toBe("underpaid");
 
     const rich = await signTicket({ ...p.ticket, index: p.ticket.index + 12n, amount: 11n * OBOL }, w.domain, client);
     expect(reason(await firstHop(w, p.pay.slots[0]!, encodeAttachment(rich), p.secrets[0]!))).toBe("above-balance");
@@ -159,9 +230,13 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
     p = await paid(w);
     const slot = decodeSlot(p.pay.slots[0]!);
     const otherHint = decodeSlot((await paid(w)).pay.slots[0]!).hint;
-    expect(reason(await firstHop(w, encodeSlot({ ...slot, hint: otherHint }), p.pay.attachment, p.secrets[0]!))).toBe("unanswerable-challenge");
+    expect(reason(await firstHop(w, encodeSlot({ ...slot, hint: otherHint }), p.pay.attachment, p.secrets[0]!))).toBe(
+      "unanswerable-challenge",
+    );
     // The same ticket presented by a hop holding another shared secret cannot answer it either.
-    expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment, new Uint8Array(randomBytes(32))))).toBe("unanswerable-challenge");
+    expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment, new Uint8Array(randomBytes(32))))).toBe(
+      "unanswerable-challenge",
+    );
 
     expect(reason(await firstHop(w, p.pay.slots[0]!, p.pay.attachment.subarray(1), p.secrets[0]!))).toBe("malformed");
     expect(reason(await firstHop(w, new Uint8Array(54), p.pay.attachment, p.secrets[0]!))).toBe("malformed");
@@ -195,7 +270,8 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
           // is what protects those.) Flips may cancel out, so compare with the original bytes.
           if (inSlot) for (const [pos, x] of flips) slot[pos % 34 === 1 ? 0 : pos % 34]! ^= x;
           else for (const [pos, x] of flips) attachment[pos % attachment.length]! ^= x;
-          const unchanged = Buffer.compare(Buffer.from(slot), Buffer.from(p.pay.slots[0]!)) === 0 &&
+          const unchanged =
+            Buffer.compare(Buffer.from(slot), Buffer.from(p.pay.slots[0]!)) === 0 &&
             Buffer.compare(Buffer.from(attachment), Buffer.from(p.pay.attachment)) === 0;
           const v = await firstHop(w, slot, attachment, p.secrets[0]!);
           expect(v.accept).toBe(unchanged);
@@ -220,14 +296,19 @@ describe("channels scheme: every bad ticket is refused off chain with its reason
   it("the client refuses to pay without an open channel to the entry gateway", async () => {
     const w = await world();
     const route = [{ ...w.route[0]!, relay: w.dChain.account }, ...w.route.slice(1)];
-    await expect(w.client.pay({ route, secrets: route.map(() => new Uint8Array(32).fill(1)), epoch: 1n, kind: "loop" })).rejects.toThrow(/No open channel/);
+    await expect(
+      w.client.pay({ route, secrets: route.map(() => new Uint8Array(32).fill(1)), epoch: 1n, kind: "loop" }),
+    ).rejects.toThrow(/No open channel/);
   });
 });
 
 describe("channels scheme: liquidity", () => {
   it("tops up an outgoing channel that fell below its floor at the next epoch, and no other", async () => {
     const w = await world();
-    const A = new ChannelsRelay({ ...w.deps(w.aChain), relay: w.aChain.account }, { params, topUpBelowUnits: 20_000n, topUpToUnits: 30_000n });
+    const A = new ChannelsRelay(
+      { ...w.deps(w.aChain), relay: w.aChain.account },
+      { params, topUpBelowUnits: 20_000n, topUpToUnits: 30_000n },
+    );
     await A.start();
     await A.onEpoch(2n);
     expect((await readChannel(w.aChain, w.aChain.account, w.bChain.account)).balance).toBe(30_000n * UNIT);
@@ -264,20 +345,32 @@ describe("channels scheme: liquidity", () => {
 describe("channels scheme: verifying signatures only for winners", () => {
   it("forwards a forged ticket once, never stores it as a winner, then bans the peer that sent it", async () => {
     const w = await world();
-    const A = new ChannelsRelay({ ...w.deps(w.aChain), relay: w.aChain.account }, { params, topUpBelowUnits: 0n, verifySignature: "winners-only" });
+    const A = new ChannelsRelay(
+      { ...w.deps(w.aChain), relay: w.aChain.account },
+      { params, topUpBelowUnits: 0n, verifySignature: "winners-only" },
+    );
     await A.start();
     const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
     const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
-    const forged = encodeAttachment(await signTicket(decodeAttachment(pay.attachment), w.domain, privateKeySigner(hardhatKey(5))));
+    const forged = encodeAttachment(
+      await signTicket(decodeAttachment(pay.attachment), w.domain, privateKeySigner(hardhatKey(5))),
+    );
     const v = await A.onPacket(packet(pay.slots[0]!, forged, secrets[0]!, w.bChain.account));
     expect(v.accept).toBe(true); // the price of not checking every packet
-    await A.onReceipt({ packetRef: randomBytes(32), receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+    await A.onReceipt({
+      packetRef: randomBytes(32),
+      receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+      fromPeer: "B",
+    });
     expect(A.stats.wins).toBe(0);
     const next = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
     const v2 = await A.onPacket(packet(next.slots[0]!, next.attachment, secrets[0]!, w.bChain.account));
     expect(v2.accept ? "accepted" : v2.reason.split(":")[0]).toBe("forged-signature");
     // The honest client on another link is not hurt by the forgery naming its channel.
-    const v3 = await A.onPacket({ ...packet(next.slots[0]!, next.attachment, secrets[0]!, w.bChain.account), fromPeer: "honest" });
+    const v3 = await A.onPacket({
+      ...packet(next.slots[0]!, next.attachment, secrets[0]!, w.bChain.account),
+      fromPeer: "honest",
+    });
     expect(v3.accept).toBe(true);
     expect((await A.settle.claim()).paid).toBe(0n);
   });
@@ -294,11 +387,14 @@ describe("channels scheme: crash safety of redemption", () => {
     for (let i = 0; i < 3; i++) await send(w);
     const before = (await balances(w)).A;
 
-    const crashing = new ChannelsSettle({ ...w.deps(w.aChain, openDatabase(dbPath)), relay: w.aChain.account }, {
-      afterBroadcast: () => {
-        throw new Error("killed");
+    const crashing = new ChannelsSettle(
+      { ...w.deps(w.aChain, openDatabase(dbPath)), relay: w.aChain.account },
+      {
+        afterBroadcast: () => {
+          throw new Error("killed");
+        },
       },
-    });
+    );
     await expect(crashing.claim()).rejects.toThrow("killed");
     // The transaction landed, but the crashed process never recorded it.
     expect((await balances(w)).A - before).toBe(9n * UNIT);
@@ -340,11 +436,18 @@ describe("channels scheme: unverifiable hints (issue 9, finding 5)", () => {
     const challenge = pointAddress(ownKey(secrets[0]!) + 123456789n);
     const ticket = await signTicket({ ...decodeAttachment(pay.attachment), challenge }, w.domain, client);
     const ref = new Uint8Array(randomBytes(32));
-    const va = await w.A.onPacket({ ...packet(slot, encodeAttachment(ticket), secrets[0]!, w.bChain.account), packetRef: ref });
+    const va = await w.A.onPacket({
+      ...packet(slot, encodeAttachment(ticket), secrets[0]!, w.bChain.account),
+      packetRef: ref,
+    });
     expect(va.accept).toBe(true); // A cannot tell: this is the loss being bounded
     const vb = await w.B.onPacket(packet(pay.slots[1]!, await leave(va), secrets[1]!, w.cChain.account));
     expect(vb.accept).toBe(true); // B is paid normally by A's onward ticket
-    await w.A.onReceipt({ packetRef: ref, receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+    await w.A.onReceipt({
+      packetRef: ref,
+      receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+      fromPeer: "B",
+    });
     expect(w.A.stats.badReceipts).toBe(1);
     expect(w.A.stats.junkHints).toEqual({ [decodeAttachment(pay.attachment).channel]: 1 });
     expect(w.A.stats.wins).toBe(0);
@@ -362,16 +465,30 @@ describe("channels scheme: a channel that keeps sending junk hints is banned (is
       const pay = await w.client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
       const k = 1000n + BigInt(randomBytes(4).readUInt32BE());
       const slot = encodeSlot({ ...decodeSlot(pay.slots[0]!), hint: hintOf(k) });
-      const ticket = await signTicket({ ...decodeAttachment(pay.attachment), challenge: pointAddress(ownKey(secrets[0]!) + k) }, w.domain, client);
+      const ticket = await signTicket(
+        { ...decodeAttachment(pay.attachment), challenge: pointAddress(ownKey(secrets[0]!) + k) },
+        w.domain,
+        client,
+      );
       const ref = new Uint8Array(randomBytes(32));
-      const v = await w.A.onPacket({ ...packet(slot, encodeAttachment(ticket), secrets[0]!, w.bChain.account), packetRef: ref });
+      const v = await w.A.onPacket({
+        ...packet(slot, encodeAttachment(ticket), secrets[0]!, w.bChain.account),
+        packetRef: ref,
+      });
       if (v.accept) {
         await leave(v);
-        await w.A.onReceipt({ packetRef: ref, receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: peer });
+        await w.A.onReceipt({
+          packetRef: ref,
+          receipt: w.B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+          fromPeer: peer,
+        });
       }
       return v;
     };
-    const channel = decodeAttachment((await w.client.pay({ route: w.route, secrets: w.route.map(() => randomBytes(32)), epoch: 1n, kind: "payload" })).attachment).channel;
+    const channel = decodeAttachment(
+      (await w.client.pay({ route: w.route, secrets: w.route.map(() => randomBytes(32)), epoch: 1n, kind: "payload" }))
+        .attachment,
+    ).channel;
     // One next hop reporting junk many times (it may be the liar): no ban.
     for (let i = 0; i < 5; i++) expect((await junk("B")).accept).toBe(true);
     expect(w.A.stats.junkHints[channel]).toBe(5);
@@ -389,8 +506,14 @@ describe("channels scheme: probabilistic tickets", () => {
     const w = await world();
     const half: ChannelsParams = { unitAmount: UNIT, winProb: (1n << 55n) - 1n };
     const client = new ChannelsClient(w.deps(w.clientChain), { params: half });
-    const A = new ChannelsRelay({ ...w.deps(w.aChain), relay: w.aChain.account }, { params: half, topUpBelowUnits: 0n, redeemThreshold: 1_000 });
-    const B = new ChannelsRelay({ ...w.deps(w.bChain), relay: w.bChain.account }, { params: half, topUpBelowUnits: 0n });
+    const A = new ChannelsRelay(
+      { ...w.deps(w.aChain), relay: w.aChain.account },
+      { params: half, topUpBelowUnits: 0n, redeemThreshold: 1_000 },
+    );
+    const B = new ChannelsRelay(
+      { ...w.deps(w.bChain), relay: w.bChain.account },
+      { params: half, topUpBelowUnits: 0n },
+    );
     await A.start();
     await B.start();
     for (let i = 0; i < 16; i++) {
@@ -398,7 +521,11 @@ describe("channels scheme: probabilistic tickets", () => {
       const pay = await client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
       const v = await A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
       expect(v.accept).toBe(true);
-      await A.onReceipt({ packetRef: randomBytes(32), receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }), fromPeer: "B" });
+      await A.onReceipt({
+        packetRef: randomBytes(32),
+        receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+        fromPeer: "B",
+      });
     }
     expect(A.stats.wins + A.stats.losses).toBe(16);
     expect(A.stats.wins).toBeGreaterThan(0);

@@ -7,7 +7,12 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { nativeSecp256k1, scalarBytes } from "../../../src/schemes/channels/secp.js";
-import { compactFromRsv, privateKeySigner, publicKeyToAddress, recoverSigner } from "../../../src/schemes/channels/ticket.js";
+import {
+  compactFromRsv,
+  privateKeySigner,
+  publicKeyToAddress,
+  recoverSigner,
+} from "../../../src/schemes/channels/ticket.js";
 import { challengeAnswerable, hintOf, pointAddress } from "../../../src/schemes/channels/por.js";
 import { bytesToHex, hexToBytes, type Account } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
@@ -66,7 +71,9 @@ describe("chainSigner signs the chain account's tickets natively", () => {
   const counted = (account: Account) => {
     let calls = 0;
     const sign = account.sign!;
-    const wrapped = { ...account, sign: (p: { hash: `0x${string}` }) => {
+    const wrapped = {
+      ...account,
+      sign: (p: { hash: `0x${string}` }) => {
         calls++;
         return sign(p);
       },
@@ -87,7 +94,9 @@ describe("chainSigner signs the chain account's tickets natively", () => {
   });
 
   it("for an HD account (dev networks)", async () => {
-    const account = mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 2 });
+    const account = mnemonicToAccount("test test test test test test test test test test test junk", {
+      addressIndex: 2,
+    });
     const viemSig = compactFromRsv(hexToBytes(await account.sign({ hash: bytesToHex(digest) })));
     const { wrapped, calls } = counted(account);
     const signer = chainSigner(clients(Object.assign(wrapped, { getHdKey: account.getHdKey })));

@@ -57,13 +57,22 @@ function gated(chain: ChainClients) {
 }
 
 describe("channels relay: re-reading channels never stalls other packets' commits", () => {
-  it("a packet on a just-opened channel waits for the slow read outside the commit; others commit meanwhile", { timeout: 120_000 }, async () => {
+  it("a packet on a just-opened channel waits for the slow read outside the commit; others commit meanwhile", {
+    timeout: 120_000,
+  }, async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const [alice, late, aChain, bChain, cChain] = (await Promise.all([1, 5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)))) as ChainClients[];
+    const [alice, late, aChain, bChain, cChain] = (await Promise.all(
+      [1, 5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)),
+    )) as ChainClients[];
     await openChannel(alice!, aChain!.account, 10n * OBOL);
     await openChannel(aChain!, bChain!.account, 10n * OBOL);
-    const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+    const deps = (c: ChainClients) => ({
+      chain: c,
+      db: openDatabase(":memory:"),
+      log: silentLogger(),
+      libp2p: null as unknown as Libp2p,
+    });
     const params = DEFAULT_PARAMS;
     const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { params, topUpBelowUnits: 0n });
     await B.start();
@@ -73,14 +82,24 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { params, topUpBelowUnits: 0n, now: () => now });
     await A.start();
     const committer = new GroupCommitter({ db: aDeps.db });
-    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({ relay: c.account, mixKey: new Uint8Array(32), layer }));
+    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({
+      relay: c.account,
+      mixKey: new Uint8Array(32),
+      layer,
+    }));
     const payFrom = (c: ChainClients) => new ChannelsClient(deps(c), { params });
     const packet = async (payer: ChannelsClient): Promise<IncomingPacket> => {
       const secrets = route.map(() => new Uint8Array(randomBytes(32)));
       const pay = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
       return {
-        slot: pay.slots[0]!, attachment: pay.attachment, ss: secrets[0]!, replayTag: randomBytes(32), packetRef: randomBytes(32),
-        fromPeer: "peer", nextHop: bChain!.account as Address, epoch: 1n,
+        slot: pay.slots[0]!,
+        attachment: pay.attachment,
+        ss: secrets[0]!,
+        replayTag: randomBytes(32),
+        packetRef: randomBytes(32),
+        fromPeer: "peer",
+        nextHop: bChain!.account as Address,
+        epoch: 1n,
       };
     };
     // As the relay pipeline runs a packet: prepare outside the commit, then the checks inside it.
@@ -110,12 +129,21 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     expect(slow.reads.length).toBeGreaterThan(0);
   });
 
-  it("inside a commit, an unknown channel is refused at once with a named reason and read in the background", { timeout: 120_000 }, async () => {
+  it("inside a commit, an unknown channel is refused at once with a named reason and read in the background", {
+    timeout: 120_000,
+  }, async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const [late, aChain, bChain, cChain] = (await Promise.all([5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)))) as ChainClients[];
+    const [late, aChain, bChain, cChain] = (await Promise.all(
+      [5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)),
+    )) as ChainClients[];
     await openChannel(aChain!, bChain!.account, 10n * OBOL);
-    const deps = (c: ChainClients) => ({ chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p });
+    const deps = (c: ChainClients) => ({
+      chain: c,
+      db: openDatabase(":memory:"),
+      log: silentLogger(),
+      libp2p: null as unknown as Libp2p,
+    });
     const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { topUpBelowUnits: 0n });
     await B.start();
     const slow = gated(aChain!);
@@ -124,12 +152,22 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { topUpBelowUnits: 0n, now: () => now });
     await A.start();
     await openChannel(late!, aChain!.account, 10n * OBOL);
-    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({ relay: c.account, mixKey: new Uint8Array(32), layer }));
+    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({
+      relay: c.account,
+      mixKey: new Uint8Array(32),
+      layer,
+    }));
     const secrets = route.map(() => new Uint8Array(randomBytes(32)));
     const pay = await new ChannelsClient(deps(late!)).pay({ route, secrets, epoch: 1n, kind: "payload" });
     const p: IncomingPacket = {
-      slot: pay.slots[0]!, attachment: pay.attachment, ss: secrets[0]!, replayTag: randomBytes(32), packetRef: randomBytes(32),
-      fromPeer: "peer", nextHop: bChain!.account, epoch: 1n,
+      slot: pay.slots[0]!,
+      attachment: pay.attachment,
+      ss: secrets[0]!,
+      replayTag: randomBytes(32),
+      packetRef: randomBytes(32),
+      fromPeer: "peer",
+      nextHop: bChain!.account,
+      epoch: 1n,
     };
     now += 2_000;
     const held = slow.shut();

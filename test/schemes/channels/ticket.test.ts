@@ -7,10 +7,29 @@ import fc from "fast-check";
 import { bytesToHex, hashTypedData, type Address, type Hex } from "viem";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
-  compactFromRsv, decodeAttachment, domainSeparator, encodeAttachment, isWinning, privateKeySigner, recoverSigner,
-  signTicket, ticketDigest, ticketLuck, type Ticket,
+  compactFromRsv,
+  decodeAttachment,
+  domainSeparator,
+  encodeAttachment,
+  isWinning,
+  privateKeySigner,
+  recoverSigner,
+  signTicket,
+  ticketDigest,
+  ticketLuck,
+  type Ticket,
 } from "../../../src/schemes/channels/ticket.js";
-import { ackKey, ackMatchesHint, challengeAnswerable, exitAckKey, hintOf, ownKey, pointAddress, response, routeChallenges } from "../../../src/schemes/channels/por.js";
+import {
+  ackKey,
+  ackMatchesHint,
+  challengeAnswerable,
+  exitAckKey,
+  hintOf,
+  ownKey,
+  pointAddress,
+  response,
+  routeChallenges,
+} from "../../../src/schemes/channels/por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt, encodeSlot } from "../../../src/schemes/channels/slot.js";
 import { MAX, SLOT_SIZE } from "../../../src/schemes/channels/constants.js";
 import { TicketRejectedError } from "../../../src/schemes/channels/errors.js";
@@ -36,8 +55,12 @@ describe("EIP-712 ticket digest", () => {
           primaryType: "Ticket",
           types: {
             Ticket: [
-              { name: "channel", type: "bytes32" }, { name: "amount", type: "uint96" }, { name: "index", type: "uint48" },
-              { name: "epoch", type: "uint24" }, { name: "winProb", type: "uint56" }, { name: "challenge", type: "address" },
+              { name: "channel", type: "bytes32" },
+              { name: "amount", type: "uint96" },
+              { name: "index", type: "uint48" },
+              { name: "epoch", type: "uint24" },
+              { name: "winProb", type: "uint56" },
+              { name: "challenge", type: "address" },
             ],
           },
           message: { ...t, index: Number(t.index), epoch: Number(t.epoch) },
@@ -63,7 +86,11 @@ describe("attachment codec and signatures", () => {
         const bytes = encodeAttachment(signed);
         expect(bytes.length).toBe(144);
         const back = decodeAttachment(bytes);
-        expect(back).toEqual({ ...signed, channel: signed.channel.toLowerCase(), challenge: signed.challenge.toLowerCase() });
+        expect(back).toEqual({
+          ...signed,
+          channel: signed.channel.toLowerCase(),
+          challenge: signed.challenge.toLowerCase(),
+        });
         expect(recoverSigner(ticketDigest(back, domain), back.signature)).toBe(signer.address.toLowerCase());
         const tampered = bytes.slice();
         tampered[pos]! ^= flip;
@@ -76,7 +103,14 @@ describe("attachment codec and signatures", () => {
 
   it("cannot be malleated to high s (EIP-2098 has no room for it), and rejects wrong lengths", async () => {
     const signer = privateKeySigner(new Uint8Array(32).fill(7));
-    const t: Ticket = { channel: `0x${"11".repeat(32)}`, amount: 1n, index: 1n, epoch: 1n, winProb: 0n, challenge: `0x${"22".repeat(20)}` };
+    const t: Ticket = {
+      channel: `0x${"11".repeat(32)}`,
+      amount: 1n,
+      index: 1n,
+      epoch: 1n,
+      winProb: 0n,
+      challenge: `0x${"22".repeat(20)}`,
+    };
     const domain = domainSeparator(1, CONTRACT);
     const sig = (await signTicket(t, domain, signer)).signature;
     const n = secp256k1.Point.CURVE().n;
@@ -92,13 +126,18 @@ describe("attachment codec and signatures", () => {
 
   it("win rule: luck is 56 bits and winProb = max always wins", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 1n, max: 2n ** 255n }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (d, r, secret) => {
-        const luck = ticketLuck(d, r, secret);
-        expect(luck >= 0n && luck <= MAX.winProb).toBe(true);
-        expect(isWinning(d, r, secret, MAX.winProb)).toBe(true);
-        expect(isWinning(d, r, secret, luck)).toBe(true);
-        if (luck > 0n) expect(isWinning(d, r, secret, luck - 1n)).toBe(false);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.bigInt({ min: 1n, max: 2n ** 255n }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (d, r, secret) => {
+          const luck = ticketLuck(d, r, secret);
+          expect(luck >= 0n && luck <= MAX.winProb).toBe(true);
+          expect(isWinning(d, r, secret, MAX.winProb)).toBe(true);
+          expect(isWinning(d, r, secret, luck)).toBe(true);
+          if (luck > 0n) expect(isWinning(d, r, secret, luck - 1n)).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -106,18 +145,21 @@ describe("attachment codec and signatures", () => {
 describe("proof of relay", () => {
   it("every hop can check its challenge from the slot, and only the next hop's ack answers it", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 6 }), (secrets) => {
-        const hops = routeChallenges(secrets);
-        hops.forEach((h, i) => {
-          const own = ownKey(secrets[i]!);
-          expect(challengeAnswerable(own, h.hint, h.challenge)).toBe(true);
-          const ack = i + 1 < secrets.length ? ackKey(secrets[i + 1]!) : exitAckKey(secrets[i]!);
-          expect(ackMatchesHint(ack, h.hint)).toBe(true);
-          expect(pointAddress(response(own, ack))).toBe(h.challenge.toLowerCase());
-          // Its own ack (what it reveals backwards) does not answer its own ticket.
-          expect(pointAddress(response(own, ackKey(secrets[i]!)))).not.toBe(h.challenge.toLowerCase());
-        });
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 6 }),
+        (secrets) => {
+          const hops = routeChallenges(secrets);
+          hops.forEach((h, i) => {
+            const own = ownKey(secrets[i]!);
+            expect(challengeAnswerable(own, h.hint, h.challenge)).toBe(true);
+            const ack = i + 1 < secrets.length ? ackKey(secrets[i + 1]!) : exitAckKey(secrets[i]!);
+            expect(ackMatchesHint(ack, h.hint)).toBe(true);
+            expect(pointAddress(response(own, ack))).toBe(h.challenge.toLowerCase());
+            // Its own ack (what it reveals backwards) does not answer its own ticket.
+            expect(pointAddress(response(own, ackKey(secrets[i]!)))).not.toBe(h.challenge.toLowerCase());
+          });
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -32,15 +32,28 @@ describe("finding 2: a reveal cannot be front-run", () => {
     await w.fixBeacon(E);
     // The attacker saw the pending reveal and submits the same proof first, with forged tags.
     const attacker = w.relays[5]!;
-    const forged = w.claim(loop, loop.tags.map(() => crypto.getRandomValues(new Uint8Array(32))));
-    await w.viem.assertions.revertWithCustomError(
-      w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), forged], { account: attacker.wallet.account }),
-      w.shopper, "ShopperAuditNotSender",
+    const forged = w.claim(
+      loop,
+      loop.tags.map(() => crypto.getRandomValues(new Uint8Array(32))),
     );
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sender.wallet.account });
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), forged], {
+        account: attacker.wallet.account,
+      }),
+      w.shopper,
+      "ShopperAuditNotSender",
+    );
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], {
+      account: sender.wallet.account,
+    });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const hops = [0, 1, 2, 3, 4];
-    await w.shopper.write.proveHops([auditId, w.claim(loop), hops, hops.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
+    await w.shopper.write.proveHops([
+      auditId,
+      w.claim(loop),
+      hops,
+      hops.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!),
+    ]);
     await w.gotoEpoch(E + 4n);
     await w.shopper.write.finalize([auditId]);
     expect((await w.shopper.read.audit([auditId])).status).toBe(2);
@@ -63,12 +76,18 @@ describe("finding 4: a stakeless sender cannot frame", () => {
     const loop = await w.loop(sybil, E, 0);
     for (const r of w.relays) if (r !== sybil) w.noise(r, E, 3);
     await w.gotoEpoch(E + 1n);
-    await w.commitAll(E, w.relays.filter((r) => r !== sybil));
+    await w.commitAll(
+      E,
+      w.relays.filter((r) => r !== sybil),
+    );
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
     await w.viem.assertions.revertWithCustomError(
-      w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sybil.wallet.account }),
-      w.shopper, "ShopperAuditSenderNotStaked",
+      w.shopper.write.reveal([sybil.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], {
+        account: sybil.wallet.account,
+      }),
+      w.shopper,
+      "ShopperAuditSenderNotStaked",
     );
     expect(await honestFaults(w, [sybil.address])).toBe(0n);
   });
@@ -87,7 +106,9 @@ describe("finding 4: a stakeless sender cannot frame", () => {
     const tags = w.claim(loop);
     tags.tags[2] = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
     const stakeBefore = (await w.registry.read.relayInfo([sender.address])).stake;
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), tags], { account: sender.wallet.account });
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), tags], {
+      account: sender.wallet.account,
+    });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const victim = w.relayOf(loop.route[2]!.relay);
     await w.shopper.write.dispute([auditId, tags, 2], { account: victim.wallet.account });
@@ -104,14 +125,21 @@ describe("finding 5: a copied VRF key earns nothing", () => {
     await w.token.write.transfer([copier.account.address, 1000n * 10n ** 18n]);
     await w.token.write.approve([w.registry.address, 2n ** 255n], { account: copier.account });
     await w.viem.assertions.revertWithCustomError(
-      w.registry.write.register([1, `0x${"42".repeat(32)}`, bytesToHex(owner.vrf.publicKey), "/ip4/127.0.0.1/tcp/9999", 100n * 10n ** 18n], { account: copier.account }),
-      w.registry, "RelayRegistryDuplicateBlsKey",
+      w.registry.write.register(
+        [1, `0x${"42".repeat(32)}`, bytesToHex(owner.vrf.publicKey), "/ip4/127.0.0.1/tcp/9999", 100n * 10n ** 18n],
+        { account: copier.account },
+      ),
+      w.registry,
+      "RelayRegistryDuplicateBlsKey",
     );
     // Nor can an existing relay switch to it.
     const other = w.relays[1]!;
     await w.viem.assertions.revertWithCustomError(
-      w.registry.write.updateKeys([bytesToHex(other.mixKey), bytesToHex(owner.vrf.publicKey)], { account: other.wallet.account }),
-      w.registry, "RelayRegistryDuplicateBlsKey",
+      w.registry.write.updateKeys([bytesToHex(other.mixKey), bytesToHex(owner.vrf.publicKey)], {
+        account: other.wallet.account,
+      }),
+      w.registry,
+      "RelayRegistryDuplicateBlsKey",
     );
   });
 
@@ -144,14 +172,25 @@ describe("finding 7: a dropper cannot withdraw before its fault lands", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sender.wallet.account });
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], {
+      account: sender.wallet.account,
+    });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const upTo = [0, 1, 2];
-    await w.shopper.write.proveHops([auditId, w.claim(loop), upTo, upTo.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!)]);
+    await w.shopper.write.proveHops([
+      auditId,
+      w.claim(loop),
+      upTo,
+      upTo.map((h) => w.proofFor(E, loop.route[h]!.relay, loop.tags[h]!)!),
+    ]);
     // The dropper sees the reveal and leaves at once.
     await w.registry.write.unbond({ account: dropper.wallet.account });
     await w.gotoEpoch(E + 3n + 2n);
-    await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStakeHeld");
+    await w.viem.assertions.revertWithCustomError(
+      w.registry.write.withdraw({ account: dropper.wallet.account }),
+      w.registry,
+      "RelayRegistryStakeHeld",
+    );
     const stake = (await w.registry.read.relayInfo([dropper.address])).stake;
     await w.shopper.write.finalize([auditId]);
     expect(await w.registry.read.faults([dropper.address])).toBe(1n);
@@ -167,9 +206,17 @@ describe("finding 7: a dropper cannot withdraw before its fault lands", () => {
     // Leaves during E (listed in E, gone from E + 1): before any reveal of E exists.
     await w.registry.write.unbond({ account: dropper.wallet.account });
     await w.gotoEpoch(E + 1n);
-    await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStillLocked");
+    await w.viem.assertions.revertWithCustomError(
+      w.registry.write.withdraw({ account: dropper.wallet.account }),
+      w.registry,
+      "RelayRegistryStillLocked",
+    );
     await w.gotoEpoch(E + 2n);
-    await w.viem.assertions.revertWithCustomError(w.registry.write.withdraw({ account: dropper.wallet.account }), w.registry, "RelayRegistryStillLocked");
+    await w.viem.assertions.revertWithCustomError(
+      w.registry.write.withdraw({ account: dropper.wallet.account }),
+      w.registry,
+      "RelayRegistryStillLocked",
+    );
   });
 });
 
@@ -185,11 +232,20 @@ describe("finding 3: a malformed hop cannot frame", () => {
     const { createPacket } = await import("../../../src/crypto/sphinx/packet.js");
     const { x25519Group } = await import("../../../src/crypto/sphinx/group.js");
     const { PARAMS } = await import("./fixture.js");
-    const keys = deriveHopSecrets({ group: x25519Group, sessionKey: honest.sessionKey, publicKeys: honest.route.map((h) => h.mixKey) });
+    const keys = deriveHopSecrets({
+      group: x25519Group,
+      sessionKey: honest.sessionKey,
+      publicKeys: honest.route.map((h) => h.mixKey),
+    });
     const slot = new Uint8Array(0);
     const hops = honest.route.map((_, h) =>
       h < 4
-        ? { action: "forward" as const, next: honest.route[h + 1]!.relay, delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!, slot }
+        ? {
+            action: "forward" as const,
+            next: honest.route[h + 1]!.relay,
+            delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!,
+            slot,
+          }
         : { action: "loop" as const, delayMs: 0, slot },
     );
     const malformed = createPacket({ group: x25519Group, params: PARAMS, ...keys, hops, message: new Uint8Array(0) });
@@ -203,10 +259,17 @@ describe("finding 3: a malformed hop cannot frame", () => {
     const { hopHeaders, headerHashOf } = await import("../../../src/schemes/shopper/loop.js");
     const sent = hopHeaders(malformed, keys.secrets, PARAMS);
     const claim = { tags: w.tagsHex(honest.tags), headers: w.tagsHex(sent.map(headerHashOf)) };
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], { account: sender.wallet.account });
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], {
+      account: sender.wallet.account,
+    });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const upTo = [0, 1];
-    await w.shopper.write.proveHops([auditId, claim, upTo, upTo.map((h) => w.proofFor(E, honest.route[h]!.relay, honest.tags[h]!)!)]);
+    await w.shopper.write.proveHops([
+      auditId,
+      claim,
+      upTo,
+      upTo.map((h) => w.proofFor(E, honest.route[h]!.relay, honest.tags[h]!)!),
+    ]);
     // Hop 2 kept the header it refused; the contract recomputes ss and E from β and sees the hop had to refuse.
     const victim = w.relayOf(honest.route[2]!.relay);
     const evidence = victim.refused.get(`${E}:${bytesToHex(honest.tags[2]!)}`)!;
@@ -214,14 +277,25 @@ describe("finding 3: a malformed hop cannot frame", () => {
     // Hops 0 and 1 got headers they carry out: disputing them fails (the on-chain check accepts a good hop).
     for (const h of [0, 1]) {
       await w.viem.assertions.revertWithCustomErrorWithArgs(
-        w.shopper.write.disputeHop([auditId, claim, h, bytesToHex(sent[h]!)]), w.shopper, "ShopperAuditDisputeRejected", [auditId, h]);
+        w.shopper.write.disputeHop([auditId, claim, h, bytesToHex(sent[h]!)]),
+        w.shopper,
+        "ShopperAuditDisputeRejected",
+        [auditId, h],
+      );
     }
     await w.viem.assertions.revertWithCustomErrorWithArgs(
-      w.shopper.write.disputeHop([auditId, claim, 2, bytesToHex(sent[1]!)]), w.shopper, "ShopperAuditHeaderMismatch", [auditId, 2]);
+      w.shopper.write.disputeHop([auditId, claim, 2, bytesToHex(sent[1]!)]),
+      w.shopper,
+      "ShopperAuditHeaderMismatch",
+      [auditId, 2],
+    );
     const stake = (await w.registry.read.relayInfo([sender.address])).stake;
     await w.viem.assertions.emitWithArgs(
       w.shopper.write.disputeHop([auditId, claim, 2, bytesToHex(evidence)], { account: victim.wallet.account }),
-      w.shopper, "HopDisputed", [auditId, 2, victim.address]);
+      w.shopper,
+      "HopDisputed",
+      [auditId, 2, victim.address],
+    );
     expect((await w.shopper.read.audit([auditId])).status).toBe(4);
     expect((await w.registry.read.relayInfo([sender.address])).stake).toBeLessThan(stake);
     expect(await w.registry.read.faults([sender.address])).toBe(1n);
@@ -239,17 +313,27 @@ describe("finding 3: a malformed hop cannot frame", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], { account: sender.wallet.account });
+    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], {
+      account: sender.wallet.account,
+    });
     const auditId = w.auditIdOf(sender.address, E, 0);
     const { hopHeaders } = await import("../../../src/schemes/shopper/loop.js");
     const { deriveHopSecrets } = await import("../../../src/crypto/sphinx/header.js");
     const { x25519Group } = await import("../../../src/crypto/sphinx/group.js");
     const { PARAMS } = await import("./fixture.js");
-    const { secrets } = deriveHopSecrets({ group: x25519Group, sessionKey: loop.sessionKey, publicKeys: loop.route.map((h) => h.mixKey) });
+    const { secrets } = deriveHopSecrets({
+      group: x25519Group,
+      sessionKey: loop.sessionKey,
+      publicKeys: loop.route.map((h) => h.mixKey),
+    });
     const headers = hopHeaders(loop.packet, secrets, PARAMS);
     for (let h = 0; h < 5; h++) {
       await w.viem.assertions.revertWithCustomErrorWithArgs(
-        w.shopper.write.disputeHop([auditId, w.claim(loop), h, bytesToHex(headers[h]!)]), w.shopper, "ShopperAuditDisputeRejected", [auditId, h]);
+        w.shopper.write.disputeHop([auditId, w.claim(loop), h, bytesToHex(headers[h]!)]),
+        w.shopper,
+        "ShopperAuditDisputeRejected",
+        [auditId, h],
+      );
     }
     expect(await w.registry.read.faults([sender.address])).toBe(0n);
   });

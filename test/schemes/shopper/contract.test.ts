@@ -6,7 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { bytesToHex, encodeAbiParameters, keccak256, zeroAddress, type Hex } from "viem";
 import { createWorld, EPOCH, MAX_THRESHOLD, OBOL, REWARD, type World } from "./fixture.js";
-import { COMMIT_OFFSET, FINALIZE_OFFSET, MAX_HOP_DELAY_MS, PROOF_LAST_OFFSET, REVEAL_OFFSET } from "../../../src/schemes/shopper/constants.js";
+import {
+  COMMIT_OFFSET,
+  FINALIZE_OFFSET,
+  MAX_HOP_DELAY_MS,
+  PROOF_LAST_OFFSET,
+  REVEAL_OFFSET,
+} from "../../../src/schemes/shopper/constants.js";
 import { buildMerkleTree, merkleProof } from "../../../src/crypto/merkle.js";
 import { vrfProve } from "../../../src/crypto/vrf/bls.js";
 import { loopTags } from "../../../src/schemes/shopper/loop.js";
@@ -24,14 +30,20 @@ async function toReveal(w: World, opts: { dropAt?: Hex; silentAt?: Hex; j?: numb
   w.carry(E, loop.packet, loop.route[0]!.relay, opts);
   for (const r of w.relays) w.noise(r, E, 5);
   await w.gotoEpoch(E + 1n);
-  await w.commitAll(E, w.relays.filter((r) => !(opts.skipCommit ?? []).some((a) => a.toLowerCase() === r.address.toLowerCase())));
+  await w.commitAll(
+    E,
+    w.relays.filter((r) => !(opts.skipCommit ?? []).some((a) => a.toLowerCase() === r.address.toLowerCase())),
+  );
   await w.gotoEpoch(E + 2n);
   await w.fixBeacon(E);
   return { sender, loop };
 }
 
 async function reveal(w: World, s: Awaited<ReturnType<typeof toReveal>>, tags = s.loop.tags) {
-  await w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop, tags)], asSender(w, s.sender.address));
+  await w.shopper.write.reveal(
+    [s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop, tags)],
+    asSender(w, s.sender.address),
+  );
   return w.auditIdOf(s.sender.address, E, 0);
 }
 
@@ -63,7 +75,12 @@ describe("ShopperAudit: configuration", () => {
       [[r, t, 1, 1n, 0n], "rewardPerHop"],
     ];
     for (const [args, field] of cases) {
-      await w.viem.assertions.revertWithCustomErrorWithArgs(w.viem.deployContract("ShopperAudit", args), w.shopper, "ShopperAuditInvalidConfiguration", [field]);
+      await w.viem.assertions.revertWithCustomErrorWithArgs(
+        w.viem.deployContract("ShopperAudit", args),
+        w.shopper,
+        "ShopperAuditInvalidConfiguration",
+        [field],
+      );
     }
     expect(await w.shopper.read.jMax()).toBe(16);
     expect(await w.shopper.read.rewardPerHop()).toBe(REWARD);
@@ -78,35 +95,78 @@ describe("ShopperAudit: an honest winning loop", () => {
     const w = await createWorld();
     const s = await toReveal(w);
     // The contract derives the same route as the sender and (expensively) the same tags.
-    expect((await w.shopper.read.loopRoute([E, bytesToHex(s.loop.beta)])).map((a) => a.toLowerCase())).toEqual(s.loop.route.map((h) => h.relay.toLowerCase()));
+    expect((await w.shopper.read.loopRoute([E, bytesToHex(s.loop.beta)])).map((a) => a.toLowerCase())).toEqual(
+      s.loop.route.map((h) => h.relay.toLowerCase()),
+    );
     expect(await w.shopper.read.loopTag([E, bytesToHex(s.loop.beta), 4])).toBe(bytesToHex(s.loop.tags[4]!));
     expect(await w.shopper.read.isWinner([E, bytesToHex(s.loop.beta)])).toBe(true);
     const auditId = w.auditIdOf(s.sender.address, E, 0);
     await w.viem.assertions.emitWithArgs(
-      w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, s.sender.address)),
-      w.shopper, "LoopRevealed",
-      [auditId, E, s.sender.address, 0, bytesToHex(s.loop.beta), s.loop.route.map((h) => h.relay) as unknown as readonly [Hex, Hex, Hex, Hex, Hex], w.tagsHex(s.loop.tags), w.tagsHex(s.loop.headers)],
+      w.shopper.write.reveal(
+        [s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)],
+        asSender(w, s.sender.address),
+      ),
+      w.shopper,
+      "LoopRevealed",
+      [
+        auditId,
+        E,
+        s.sender.address,
+        0,
+        bytesToHex(s.loop.beta),
+        s.loop.route.map((h) => h.relay) as unknown as readonly [Hex, Hex, Hex, Hex, Hex],
+        w.tagsHex(s.loop.tags),
+        w.tagsHex(s.loop.headers),
+      ],
     );
     expect(await w.shopper.read.reserved()).toBe(5n * REWARD);
     await w.viem.assertions.emit(proveAll(w, s, auditId, [0, 1]), w.shopper, "HopProven");
     await proveAll(w, s, auditId, [2, 3, 4]);
     expect((await w.shopper.read.audit([auditId])).provenMask).toBe(0x1f);
     await w.gotoEpoch(E + 3n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "ShopperAuditTooEarly", [E, E + 3n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.finalize([auditId]),
+      w.shopper,
+      "ShopperAuditTooEarly",
+      [E, E + 3n],
+    );
     await w.gotoEpoch(E + 4n);
-    await w.viem.assertions.emitWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "AuditFinalized", [auditId, 2, 5n * REWARD]);
+    await w.viem.assertions.emitWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "AuditFinalized", [
+      auditId,
+      2,
+      5n * REWARD,
+    ]);
     await conserved(w);
     const counts = new Map<string, bigint>();
     for (const h of s.loop.route) counts.set(h.relay, (counts.get(h.relay) ?? 0n) + REWARD);
     for (const [relay, amount] of counts) expect(await w.shopper.read.owed([relay as Hex])).toBe(amount);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "ShopperAuditNotOpen", [auditId, 2]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.finalize([auditId]),
+      w.shopper,
+      "ShopperAuditNotOpen",
+      [auditId, 2],
+    );
     // Claim moves tokens; a second claim has nothing.
     const hop = w.relayOf(s.loop.route[1]!.relay);
     const before = await w.token.read.balanceOf([hop.address]);
-    await w.viem.assertions.emitWithArgs(w.shopper.write.claim([hop.address], { account: hop.wallet.account }), w.shopper, "RewardsClaimed", [hop.address, hop.address, counts.get(hop.address)!]);
+    await w.viem.assertions.emitWithArgs(
+      w.shopper.write.claim([hop.address], { account: hop.wallet.account }),
+      w.shopper,
+      "RewardsClaimed",
+      [hop.address, hop.address, counts.get(hop.address)!],
+    );
     expect(await w.token.read.balanceOf([hop.address])).toBe(before + counts.get(hop.address)!);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.claim([hop.address], { account: hop.wallet.account }), w.shopper, "ShopperAuditNothingToClaim", [hop.address]);
-    await w.viem.assertions.revertWithCustomError(w.shopper.write.claim([zeroAddress], { account: hop.wallet.account }), w.shopper, "ShopperAuditZeroAddress");
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.claim([hop.address], { account: hop.wallet.account }),
+      w.shopper,
+      "ShopperAuditNothingToClaim",
+      [hop.address],
+    );
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.claim([zeroAddress], { account: hop.wallet.account }),
+      w.shopper,
+      "ShopperAuditZeroAddress",
+    );
     await conserved(w);
     expect(await w.registry.read.faults([hop.address])).toBe(0n);
   });
@@ -119,25 +179,69 @@ describe("ShopperAudit: commitments", () => {
     const as = { account: r!.wallet.account };
     const root = bytesToHex(buildMerkleTree([new Uint8Array(32).fill(7)]).root);
     await w.gotoEpoch(E);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.commit([E, root, 1n], as), w.shopper, "ShopperAuditEpochNotOver", [E, E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.commit([E, root, 1n], as),
+      w.shopper,
+      "ShopperAuditEpochNotOver",
+      [E, E],
+    );
     await w.gotoEpoch(E + 1n);
-    await w.viem.assertions.revertWithCustomError(w.shopper.write.commit([E, `0x${"00".repeat(32)}`, 1n], as), w.shopper, "ShopperAuditEmptyCommitment");
-    await w.viem.assertions.revertWithCustomError(w.shopper.write.commit([E, root, 0n], as), w.shopper, "ShopperAuditEmptyCommitment");
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.commit([E, `0x${"00".repeat(32)}`, 1n], as),
+      w.shopper,
+      "ShopperAuditEmptyCommitment",
+    );
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.commit([E, root, 0n], as),
+      w.shopper,
+      "ShopperAuditEmptyCommitment",
+    );
     // The deployer is not a relay.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.commit([E, root, 1n]), w.shopper, "ShopperAuditNotListed", [w.deployer.account.address, E]);
-    await w.viem.assertions.emitWithArgs(w.shopper.write.commit([E, root, 1n], as), w.shopper, "TagsCommitted", [E, r!.address, root, 1n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.commit([E, root, 1n]),
+      w.shopper,
+      "ShopperAuditNotListed",
+      [w.deployer.account.address, E],
+    );
+    await w.viem.assertions.emitWithArgs(w.shopper.write.commit([E, root, 1n], as), w.shopper, "TagsCommitted", [
+      E,
+      r!.address,
+      root,
+      1n,
+    ]);
     expect(await w.shopper.read.commitment([E, r!.address])).toEqual([root, 1n]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.commit([E, root, 1n], as), w.shopper, "ShopperAuditAlreadyCommitted", [E, r!.address]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.commit([E, root, 1n], as),
+      w.shopper,
+      "ShopperAuditAlreadyCommitted",
+      [E, r!.address],
+    );
     await w.gotoEpoch(E + 2n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.commit([E, root, 1n], { account: other!.wallet.account }), w.shopper, "ShopperAuditCommitClosed", [E, E + 2n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.commit([E, root, 1n], { account: other!.wallet.account }),
+      w.shopper,
+      "ShopperAuditCommitClosed",
+      [E, E + 2n],
+    );
   });
 
   it("snapshots the directory once per epoch and never for a future epoch", async () => {
     const w = await createWorld({ gateways: 2, mixesPerLayer: 2 });
     await w.gotoEpoch(E);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.snapshotDirectory([E + 1n]), w.shopper, "ShopperAuditDirectoryUnavailable", [E + 1n, E]);
-    await w.viem.assertions.emitWithArgs(w.shopper.write.snapshotDirectory([E]), w.shopper, "DirectorySnapshotted", [E, 2n, [2n, 2n, 2n]]);
-    const again = await w.publicClient.waitForTransactionReceipt({ hash: await w.shopper.write.snapshotDirectory([E]) });
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.snapshotDirectory([E + 1n]),
+      w.shopper,
+      "ShopperAuditDirectoryUnavailable",
+      [E + 1n, E],
+    );
+    await w.viem.assertions.emitWithArgs(w.shopper.write.snapshotDirectory([E]), w.shopper, "DirectorySnapshotted", [
+      E,
+      2n,
+      [2n, 2n, 2n],
+    ]);
+    const again = await w.publicClient.waitForTransactionReceipt({
+      hash: await w.shopper.write.snapshotDirectory([E]),
+    });
     expect(again.logs).toHaveLength(0);
     const all = new Set<string>();
     for (let l = 0; l < 5; l++) for (const a of await w.shopper.read.layerMembers([E, l])) all.add(a.toLowerCase());
@@ -149,28 +253,70 @@ describe("ShopperAudit: beacon", () => {
   it("is drawn from the registry seed of e + 2, after the commitments, once", async () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
     await w.gotoEpoch(E + 1n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.requestBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconNotReady",
+      [E],
+    );
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.fixBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconNotReady",
+      [E],
+    );
     // Move into e + 2 without opening it: fixBeacon waits for the seed, requestBeacon opens the epoch.
     const genesis = BigInt(await w.registry.read.genesis());
     await w.networkHelpers.time.increaseTo(genesis + (E + 2n) * BigInt(EPOCH));
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.read.isWinner([E, `0x${"11".repeat(32)}`]), w.shopper, "ShopperAuditBeaconMissing", [E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.fixBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconNotReady",
+      [E],
+    );
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.read.isWinner([E, `0x${"11".repeat(32)}`]),
+      w.shopper,
+      "ShopperAuditBeaconMissing",
+      [E],
+    );
     await w.viem.assertions.emit(w.shopper.write.requestBeacon([E]), w.shopper, "BeaconRequested");
     await w.viem.assertions.emit(w.shopper.write.fixBeacon([E]), w.shopper, "BeaconFixed");
     const seed = await w.registry.read.epochSeed([E + 2n]);
-    const expected = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }], [seed, E, w.shopper.address]));
+    const expected = keccak256(
+      encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "address" }], [seed, E, w.shopper.address]),
+    );
     expect(await w.shopper.read.beaconOf([E])).toBe(expected);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconAlreadyFixed", [E]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconAlreadyFixed", [E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.fixBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconAlreadyFixed",
+      [E],
+    );
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.requestBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconAlreadyFixed",
+      [E],
+    );
   });
 
   it("cannot be requested after e + 2, when the reveal window has closed", async () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
     await w.gotoEpoch(E + 3n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.requestBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.requestBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconNotReady",
+      [E],
+    );
     // e + 2 was never opened, so there is no seed to draw from.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.fixBeacon([E]), w.shopper, "ShopperAuditBeaconNotReady", [E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.fixBeacon([E]),
+      w.shopper,
+      "ShopperAuditBeaconNotReady",
+      [E],
+    );
   });
 });
 
@@ -185,44 +331,114 @@ describe("ShopperAudit: timeline constants", () => {
   });
 });
 
-
 describe("ShopperAudit: reveals", () => {
   it("rejects reveals outside epoch + 2, before the beacon, beyond jMax, with forged proofs, twice, or unfunded", async () => {
     const w = await createWorld({ pool: 5n * REWARD });
     const s = await toReveal(w);
-    const args = (j: number, proof = s.loop.proof) => [s.sender.address, E, j, bytesToHex(proof), w.claim(s.loop)] as const;
+    const args = (j: number, proof = s.loop.proof) =>
+      [s.sender.address, E, j, bytesToHex(proof), w.claim(s.loop)] as const;
     // No beacon for epoch E + 1 yet (its own reveal epoch has not come): BeaconMissing needs the right epoch.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([s.sender.address, E + 1n, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, s.sender.address)), w.shopper, "ShopperAuditRevealClosed", [E + 1n, E + 2n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(
+        [s.sender.address, E + 1n, 0, bytesToHex(s.loop.proof), w.claim(s.loop)],
+        asSender(w, s.sender.address),
+      ),
+      w.shopper,
+      "ShopperAuditRevealClosed",
+      [E + 1n, E + 2n],
+    );
     // A sender exceeding jMax cannot win with the extra packets, even with a valid proof.
-    const extra = vrfProve(s.sender.vrf.secretKey, Buffer.from((await w.shopper.read.loopInput([s.sender.address, E, 16])).slice(2), "hex")).proof;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(16, extra), asSender(w, s.sender.address)), w.shopper, "ShopperAuditIndexTooHigh", [16, 16]);
+    const extra = vrfProve(
+      s.sender.vrf.secretKey,
+      Buffer.from((await w.shopper.read.loopInput([s.sender.address, E, 16])).slice(2), "hex"),
+    ).proof;
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(args(16, extra), asSender(w, s.sender.address)),
+      w.shopper,
+      "ShopperAuditIndexTooHigh",
+      [16, 16],
+    );
     // A proof for another index, by another key, or tampered.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(1), asSender(w, s.sender.address)), w.shopper, "ShopperAuditInvalidVrfProof", [s.sender.address, E, 1]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(args(1), asSender(w, s.sender.address)),
+      w.shopper,
+      "ShopperAuditInvalidVrfProof",
+      [s.sender.address, E, 1],
+    );
     const other = w.relays[1]!;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([other.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, other.address)), w.shopper, "ShopperAuditInvalidVrfProof", [other.address, E, 0]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(
+        [other.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)],
+        asSender(w, other.address),
+      ),
+      w.shopper,
+      "ShopperAuditInvalidVrfProof",
+      [other.address, E, 0],
+    );
     const tampered = s.loop.proof.slice();
     tampered[127]! ^= 1;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(0, tampered), asSender(w, s.sender.address)), w.shopper, "ShopperAuditInvalidVrfProof", [s.sender.address, E, 0]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(args(0, tampered), asSender(w, s.sender.address)),
+      w.shopper,
+      "ShopperAuditInvalidVrfProof",
+      [s.sender.address, E, 0],
+    );
     // A sender that is not a staked relay (the deployer is not registered).
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([w.deployer.account.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], { account: w.deployer.account }), w.shopper, "ShopperAuditSenderNotStaked", [w.deployer.account.address, E]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal([w.deployer.account.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], {
+        account: w.deployer.account,
+      }),
+      w.shopper,
+      "ShopperAuditSenderNotStaked",
+      [w.deployer.account.address, E],
+    );
     await w.shopper.write.reveal(args(0), asSender(w, s.sender.address));
     const auditId = w.auditIdOf(s.sender.address, E, 0);
     expect((await w.shopper.read.audit([auditId])).status).toBe(1);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(0), asSender(w, s.sender.address)), w.shopper, "ShopperAuditAlreadyRevealed", [auditId]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(args(0), asSender(w, s.sender.address)),
+      w.shopper,
+      "ShopperAuditAlreadyRevealed",
+      [auditId],
+    );
     // The pool held exactly one route's reward; a second winner cannot reserve.
-    const second = vrfProve(s.sender.vrf.secretKey, Buffer.from((await w.shopper.read.loopInput([s.sender.address, E, 2])).slice(2), "hex")).proof;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(2, second), asSender(w, s.sender.address)), w.shopper, "ShopperAuditPoolExhausted", [5n * REWARD, 0n]);
+    const second = vrfProve(
+      s.sender.vrf.secretKey,
+      Buffer.from((await w.shopper.read.loopInput([s.sender.address, E, 2])).slice(2), "hex"),
+    ).proof;
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(args(2, second), asSender(w, s.sender.address)),
+      w.shopper,
+      "ShopperAuditPoolExhausted",
+      [5n * REWARD, 0n],
+    );
     await w.viem.assertions.revertWithCustomError(w.shopper.write.fund([0n]), w.shopper, "ShopperAuditZeroAmount");
-    await w.viem.assertions.emitWithArgs(w.shopper.write.fund([OBOL]), w.shopper, "PoolFunded", [w.deployer.account.address, OBOL]);
+    await w.viem.assertions.emitWithArgs(w.shopper.write.fund([OBOL]), w.shopper, "PoolFunded", [
+      w.deployer.account.address,
+      OBOL,
+    ]);
     await w.gotoEpoch(E + 3n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal(args(2, second), asSender(w, s.sender.address)), w.shopper, "ShopperAuditRevealClosed", [E, E + 3n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(args(2, second), asSender(w, s.sender.address)),
+      w.shopper,
+      "ShopperAuditRevealClosed",
+      [E, E + 3n],
+    );
     await conserved(w);
   });
 
   it("rejects a loop that does not win against the beacon", async () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1, winThreshold: 1n });
     const s = await toReveal(w);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.reveal([s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)], asSender(w, s.sender.address)), w.shopper, "ShopperAuditNotWinner", [bytesToHex(s.loop.beta)]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.reveal(
+        [s.sender.address, E, 0, bytesToHex(s.loop.proof), w.claim(s.loop)],
+        asSender(w, s.sender.address),
+      ),
+      w.shopper,
+      "ShopperAuditNotWinner",
+      [bytesToHex(s.loop.beta)],
+    );
     expect(await w.shopper.read.isWinner([E, bytesToHex(s.loop.beta)])).toBe(false);
   });
 });
@@ -235,19 +451,58 @@ describe("ShopperAudit: proofs", () => {
     const tags = w.claim(s.loop);
     const p0 = w.proofFor(E, s.loop.route[0]!.relay, s.loop.tags[0]!)!;
     const unknown = `0x${"ab".repeat(32)}` as Hex;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([unknown, tags, [0], [p0]]), w.shopper, "ShopperAuditUnknownAudit", [unknown]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.proveHops([unknown, tags, [0], [p0]]),
+      w.shopper,
+      "ShopperAuditUnknownAudit",
+      [unknown],
+    );
     const wrong = { tags: [...tags.tags] as typeof tags.tags, headers: tags.headers };
     wrong.tags[0] = `0x${"01".repeat(32)}`;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, wrong, [0], [p0]]), w.shopper, "ShopperAuditTagsMismatch", [auditId]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, tags, [5], [p0]]), w.shopper, "ShopperAuditInvalidHop", [5]);
-    await w.viem.assertions.revertWithCustomError(w.shopper.write.proveHops([auditId, tags, [0, 1], [p0]]), w.shopper, "ShopperAuditInvalidHop");
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.proveHops([auditId, wrong, [0], [p0]]),
+      w.shopper,
+      "ShopperAuditTagsMismatch",
+      [auditId],
+    );
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.proveHops([auditId, tags, [5], [p0]]),
+      w.shopper,
+      "ShopperAuditInvalidHop",
+      [5],
+    );
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.proveHops([auditId, tags, [0, 1], [p0]]),
+      w.shopper,
+      "ShopperAuditInvalidHop",
+    );
     const p1 = w.proofFor(E, s.loop.route[1]!.relay, s.loop.tags[1]!)!;
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, tags, [0], [p1]]), w.shopper, "ShopperAuditInvalidProof", [auditId, 0]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.proveHops([auditId, tags, [0], [p1]]),
+      w.shopper,
+      "ShopperAuditInvalidProof",
+      [auditId, 0],
+    );
     await w.shopper.write.proveHops([auditId, tags, [0], [p0]]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, tags, [0], [p0]]), w.shopper, "ShopperAuditHopAlreadyProven", [auditId, 0]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.proveHops([auditId, tags, [0], [p0]]),
+      w.shopper,
+      "ShopperAuditHopAlreadyProven",
+      [auditId, 0],
+    );
     await w.gotoEpoch(E + 4n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.proveHops([auditId, tags, [1], [p1]]), w.shopper, "ShopperAuditProofWindowClosed", [E, E + 4n]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.dispute([auditId, tags, 1]), w.shopper, "ShopperAuditProofWindowClosed", [E, E + 4n]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.proveHops([auditId, tags, [1], [p1]]),
+      w.shopper,
+      "ShopperAuditProofWindowClosed",
+      [E, E + 4n],
+    );
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.dispute([auditId, tags, 1]),
+      w.shopper,
+      "ShopperAuditProofWindowClosed",
+      [E, E + 4n],
+    );
   });
 
   it("a hop whose relay never committed cannot prove", async () => {
@@ -259,7 +514,9 @@ describe("ShopperAudit: proofs", () => {
     const relay = s.loop.route[2]!.relay;
     await w.viem.assertions.revertWithCustomErrorWithArgs(
       w.shopper.write.proveHops([auditId, w.claim(s.loop), [2], [[]]]),
-      w.shopper, "ShopperAuditNoCommitment", [E, relay],
+      w.shopper,
+      "ShopperAuditNoCommitment",
+      [E, relay],
     );
   });
 });
@@ -295,7 +552,11 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const auditId = await reveal(w, s);
     await proveAll(w, s, auditId, [0]);
     await w.gotoEpoch(E + 4n);
-    await w.viem.assertions.emitWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "HopFaulted", [auditId, dropper, await w.shopper.read.REASON_MISSING_TAG()]);
+    await w.viem.assertions.emitWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "HopFaulted", [
+      auditId,
+      dropper,
+      await w.shopper.read.REASON_MISSING_TAG(),
+    ]);
     expect(await w.registry.read.faults([dropper])).toBe(1n);
   });
 
@@ -307,17 +568,34 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const auditId = await reveal(w, s, lie);
     const tags = w.claim(s.loop, lie);
     // Disputing a true tag fails.
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.dispute([auditId, tags, 2]), w.shopper, "ShopperAuditDisputeRejected", [auditId, 2]);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.dispute([auditId, tags, 7]), w.shopper, "ShopperAuditInvalidHop", [7]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.dispute([auditId, tags, 2]),
+      w.shopper,
+      "ShopperAuditDisputeRejected",
+      [auditId, 2],
+    );
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.dispute([auditId, tags, 7]),
+      w.shopper,
+      "ShopperAuditInvalidHop",
+      [7],
+    );
     const victim = w.relayOf(s.loop.route[3]!.relay);
     await w.viem.assertions.emitWithArgs(
       w.shopper.write.dispute([auditId, tags, 3], { account: victim.wallet.account }),
-      w.shopper, "AuditDisputed", [auditId, 3, victim.address, tags.tags[3], bytesToHex(s.loop.tags[3]!)],
+      w.shopper,
+      "AuditDisputed",
+      [auditId, 3, victim.address, tags.tags[3], bytesToHex(s.loop.tags[3]!)],
     );
     expect((await w.shopper.read.audit([auditId])).status).toBe(4);
     expect(await w.registry.read.faults([s.sender.address])).toBe(1n);
     expect(await w.registry.read.faults([victim.address])).toBe(0n);
-    await w.viem.assertions.revertWithCustomErrorWithArgs(w.shopper.write.finalize([auditId]), w.shopper, "ShopperAuditNotOpen", [auditId, 4]);
+    await w.viem.assertions.revertWithCustomErrorWithArgs(
+      w.shopper.write.finalize([auditId]),
+      w.shopper,
+      "ShopperAuditNotOpen",
+      [auditId, 4],
+    );
     expect(await w.shopper.read.reserved()).toBe(0n);
     await conserved(w);
   });
@@ -344,7 +622,10 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const route = await w.shopper.read.loopRoute([E, bytesToHex(honest.beta)]);
     expect(route.map((a) => a.toLowerCase())).toEqual(honest.route.map((h) => h.relay.toLowerCase()));
     // (a) revealing the biased packet's tags: the audited hops cannot prove, and a dispute voids it.
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), w.claim(biased)], asSender(w, sender.address));
+    await w.shopper.write.reveal(
+      [sender.address, E, 0, bytesToHex(honest.proof), w.claim(biased)],
+      asSender(w, sender.address),
+    );
     const auditId = w.auditIdOf(sender.address, E, 0);
     const hop0 = w.relayOf(route[0]!);
     if (route[0]!.toLowerCase() !== biased.route[0]!.relay.toLowerCase()) {
@@ -356,8 +637,13 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     expect((await w.registry.read.relayInfo([sender.address])).stake).toBe(0n);
     const second = await w.loop(sender, E, 1);
     await w.viem.assertions.revertWithCustomErrorWithArgs(
-      w.shopper.write.reveal([sender.address, E, 1, bytesToHex(second.proof), w.claim(second)], asSender(w, sender.address)),
-      w.shopper, "ShopperAuditSenderNotStaked", [sender.address, E],
+      w.shopper.write.reveal(
+        [sender.address, E, 1, bytesToHex(second.proof), w.claim(second)],
+        asSender(w, sender.address),
+      ),
+      w.shopper,
+      "ShopperAuditSenderNotStaked",
+      [sender.address, E],
     );
     expect(await w.registry.read.faults([sender.address])).toBe(1n);
     for (const r of w.relays) expect(await w.shopper.read.owed([r.address])).toBe(0n);
@@ -375,7 +661,9 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     // commitAll already ran in E+1 for the others; the cheat missed the window on purpose -> show it would not help:
     await w.viem.assertions.revertWithCustomErrorWithArgs(
       w.shopper.write.commit([E, bytesToHex(fake.root), 64n], { account: cheat.wallet.account }),
-      w.shopper, "ShopperAuditCommitClosed", [E, E + 2n],
+      w.shopper,
+      "ShopperAuditCommitClosed",
+      [E, E + 2n],
     );
     const auditId = await reveal(w, s);
     await proveAll(w, s, auditId, [0, 1]);
@@ -398,7 +686,10 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)], asSender(w, sender.address));
+    await w.shopper.write.reveal(
+      [sender.address, E, 0, bytesToHex(loop.proof), w.claim(loop)],
+      asSender(w, sender.address),
+    );
     const auditId = w.auditIdOf(sender.address, E, 0);
     expect(w.proofFor(E, cheat.address, loop.tags[2]!)).toBeNull();
     // Its own invented tags are not the loop's tag.
@@ -407,11 +698,18 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const cheatTree = w.trees.get(`${E}:${cheat.address}`)!;
     await w.viem.assertions.revertWithCustomErrorWithArgs(
       w.shopper.write.proveHops([auditId, tags, [2], [merkleProof(cheatTree, anyTag)!.map((x) => bytesToHex(x))]]),
-      w.shopper, "ShopperAuditInvalidProof", [auditId, 2],
+      w.shopper,
+      "ShopperAuditInvalidProof",
+      [auditId, 2],
     );
     await w.gotoEpoch(E + 4n);
     await w.shopper.write.finalize([auditId]);
     expect(await w.shopper.read.owed([cheat.address])).toBe(0n);
-    expect(loopTags(loop.sessionKey, loop.route.map((h) => h.mixKey))).toEqual(loop.tags);
+    expect(
+      loopTags(
+        loop.sessionKey,
+        loop.route.map((h) => h.mixKey),
+      ),
+    ).toEqual(loop.tags);
   });
 });

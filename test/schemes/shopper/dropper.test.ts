@@ -43,10 +43,13 @@ describe("finding 1: a mix that drops what does not look like an audit", () => {
       for (const l of auditor.store.loopsOf(E)) {
         if (l.state !== "sent") continue;
         const claim = w.claim(l);
-        await w.shopper.write.reveal([sender.address, E, l.index, bytesToHex(l.proof), claim], { account: sender.wallet.account });
+        await w.shopper.write.reveal([sender.address, E, l.index, bytesToHex(l.proof), claim], {
+          account: sender.wallet.account,
+        });
         const id = w.auditIdOf(sender.address, E, l.index);
         const hops = [0, 1, 2, 3, 4].filter((h) => w.proofFor(E, l.route[h]!, l.tags[h]!) !== null);
-        if (hops.length) await w.shopper.write.proveHops([id, claim, hops, hops.map((h) => w.proofFor(E, l.route[h]!, l.tags[h]!)!)]);
+        if (hops.length)
+          await w.shopper.write.proveHops([id, claim, hops, hops.map((h) => w.proofFor(E, l.route[h]!, l.tags[h]!)!)]);
         ids.push(id);
       }
     }

@@ -6,7 +6,7 @@
  * `bench/shopper.bench.ts`.
  */
 import hre from "hardhat";
-import { bytesToHex, getAddress, getContract, keccak256, toHex, type Address, type Hex, } from "viem";
+import { bytesToHex, getAddress, getContract, keccak256, toHex, type Address, type Hex } from "viem";
 import { obolTokenAbi } from "../../../src/chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../../src/chain/abi/RelayRegistry.js";
 import { shopperAuditAbi } from "../../../src/chain/abi/ShopperAudit.js";
@@ -15,7 +15,14 @@ import { peelPacket } from "../../../src/crypto/sphinx/packet.js";
 import { obolParams } from "../../../src/crypto/sphinx/params.js";
 import { vrfKeygen, vrfProve, type VrfKeyPair } from "../../../src/crypto/vrf/bls.js";
 import { buildMerkleTree, merkleProof, type MerkleTree } from "../../../src/crypto/merkle.js";
-import { buildLoop, headerHashOf, leafValue, loopInput, type Loop, type LoopLayers } from "../../../src/schemes/shopper/loop.js";
+import {
+  buildLoop,
+  headerHashOf,
+  leafValue,
+  loopInput,
+  type Loop,
+  type LoopLayers,
+} from "../../../src/schemes/shopper/loop.js";
 import { headerSize } from "../../../src/crypto/sphinx/params.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
 import { SHOPPER_DEFAULTS } from "../../../ignition/modules/ShopperAudit.js";
@@ -42,11 +49,29 @@ export type Relay = {
   refused: Map<string, Uint8Array>;
 };
 
-type HardhatWallet = Awaited<ReturnType<Awaited<ReturnType<typeof hre.network.connect>>["viem"]["getWalletClients"]>>[number];
+type HardhatWallet = Awaited<
+  ReturnType<Awaited<ReturnType<typeof hre.network.connect>>["viem"]["getWalletClients"]>
+>[number];
 
-export type WorldOptions = { gateways?: number; mixesPerLayer?: number; jMax?: number; winThreshold?: bigint; reward?: bigint; pool?: bigint; exitLag?: bigint };
+export type WorldOptions = {
+  gateways?: number;
+  mixesPerLayer?: number;
+  jMax?: number;
+  winThreshold?: bigint;
+  reward?: bigint;
+  pool?: bigint;
+  exitLag?: bigint;
+};
 
-export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, winThreshold = MAX_THRESHOLD, reward = REWARD, pool = 1000n * OBOL, exitLag = SHOPPER_DEFAULTS.exitLag }: WorldOptions = {}) {
+export async function createWorld({
+  gateways = 2,
+  mixesPerLayer = 2,
+  jMax = 16,
+  winThreshold = MAX_THRESHOLD,
+  reward = REWARD,
+  pool = 1000n * OBOL,
+  exitLag = SHOPPER_DEFAULTS.exitLag,
+}: WorldOptions = {}) {
   const conn = await hre.network.connect();
   const { viem, networkHelpers } = conn;
   const publicClient = await viem.getPublicClient();
@@ -55,9 +80,13 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   const client = { public: publicClient, wallet: deployer };
   const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
   const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
-  const registryAddress = (await viem.deployContract("RelayRegistry", [tokenAddress, BigInt(EPOCH), 100n * OBOL, 0n, deployer.account.address])).address;
+  const registryAddress = (
+    await viem.deployContract("RelayRegistry", [tokenAddress, BigInt(EPOCH), 100n * OBOL, 0n, deployer.account.address])
+  ).address;
   const registry = getContract({ address: registryAddress, abi: relayRegistryAbi, client });
-  const shopperAddress = (await viem.deployContract("ShopperAudit", [registryAddress, tokenAddress, jMax, winThreshold, reward])).address;
+  const shopperAddress = (
+    await viem.deployContract("ShopperAudit", [registryAddress, tokenAddress, jMax, winThreshold, reward])
+  ).address;
   const shopper = getContract({ address: shopperAddress, abi: shopperAuditAbi, client });
   await registry.write.grantRole([await registry.read.FAULT_RECORDER_ROLE(), shopperAddress]);
   // As the Ignition module does: stake stays locked through the reveal window of the last epoch served.
@@ -87,7 +116,10 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   for (const r of relays) {
     await token.write.transfer([r.address, 1000n * OBOL]);
     await token.write.approve([registryAddress, 2n ** 255n], { account: r.wallet.account });
-    await registry.write.register([r.role, bytesToHex(r.mixKey), bytesToHex(r.vrf.publicKey), `/ip4/127.0.0.1/tcp/${9000 + r.index}`, 100n * OBOL], { account: r.wallet.account });
+    await registry.write.register(
+      [r.role, bytesToHex(r.mixKey), bytesToHex(r.vrf.publicKey), `/ip4/127.0.0.1/tcp/${9000 + r.index}`, 100n * OBOL],
+      { account: r.wallet.account },
+    );
   }
   const byAddress = new Map(relays.map((r) => [r.address.toLowerCase(), r]));
   const relayOf = (a: Address) => byAddress.get(a.toLowerCase())!;
@@ -124,7 +156,12 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
    * records the replay tag it saw. `dropAt` = index of a relay that records
    * the tag but does not forward; `silentAt` = one that drops without recording.
    */
-  function carry(e: bigint, packet: Uint8Array, first: Address, { dropAt, silentAt, maxDelayMs = 60_000 }: { dropAt?: Address; silentAt?: Address; maxDelayMs?: number } = {}): number {
+  function carry(
+    e: bigint,
+    packet: Uint8Array,
+    first: Address,
+    { dropAt, silentAt, maxDelayMs = 60_000 }: { dropAt?: Address; silentAt?: Address; maxDelayMs?: number } = {},
+  ): number {
     let current: Address | null = first;
     let p: Uint8Array | null = packet;
     let hops = 0;
@@ -181,16 +218,44 @@ export async function createWorld({ gateways = 2, mixesPerLayer = 2, jMax = 16, 
   }
   const tagsHex = (tags: Uint8Array[]) => tags.map((t) => bytesToHex(t)) as [Hex, Hex, Hex, Hex, Hex];
   /** The LoopClaim a sender reveals for `loop` (its own tags unless others are given). */
-  const claim = (loop: { tags: Uint8Array[]; headers: Uint8Array[] }, tags: Uint8Array[] | [Hex, Hex, Hex, Hex, Hex] = loop.tags) => ({
+  const claim = (
+    loop: { tags: Uint8Array[]; headers: Uint8Array[] },
+    tags: Uint8Array[] | [Hex, Hex, Hex, Hex, Hex] = loop.tags,
+  ) => ({
     tags: tags.map((t) => (typeof t === "string" ? t : bytesToHex(t))) as [Hex, Hex, Hex, Hex, Hex],
     headers: tagsHex(loop.headers),
   });
   const auditIdOf = (sender: Address, e: bigint, j: number) =>
-    keccak256(`0x${sender.slice(2).toLowerCase().padStart(64, "0")}${toHex(e, { size: 32 }).slice(2)}${toHex(j, { size: 32 }).slice(2)}`);
+    keccak256(
+      `0x${sender.slice(2).toLowerCase().padStart(64, "0")}${toHex(e, { size: 32 }).slice(2)}${toHex(j, { size: 32 }).slice(2)}`,
+    );
 
   return {
-    conn, viem, networkHelpers, publicClient, wallets, deployer, token, registry, shopper, chainId, relays, relayOf,
-    epoch, gotoEpoch, layers, loop, carry, noise, commitAll, proofFor, fixBeacon, tagsHex, claim, auditIdOf, trees,
+    conn,
+    viem,
+    networkHelpers,
+    publicClient,
+    wallets,
+    deployer,
+    token,
+    registry,
+    shopper,
+    chainId,
+    relays,
+    relayOf,
+    epoch,
+    gotoEpoch,
+    layers,
+    loop,
+    carry,
+    noise,
+    commitAll,
+    proofFor,
+    fixBeacon,
+    tagsHex,
+    claim,
+    auditIdOf,
+    trees,
   };
 }
 export type World = Awaited<ReturnType<typeof createWorld>>;

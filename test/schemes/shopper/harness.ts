@@ -13,7 +13,10 @@ export const vrfHarnessAbi = parseAbi([
   "function merkleVerify(bytes32 root, bytes32 tag, bytes32[] proof) pure returns (bool)",
 ]);
 
-type Viem = { deployContract(name: string): Promise<{ address: `0x${string}` }>; getPublicClient(): Promise<PublicClient> };
+type Viem = {
+  deployContract(name: string): Promise<{ address: `0x${string}` }>;
+  getPublicClient(): Promise<PublicClient>;
+};
 
 export async function deployHarness(viem: Viem) {
   const { address } = await viem.deployContract("VrfHarness");

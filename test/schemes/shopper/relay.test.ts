@@ -55,7 +55,13 @@ function openNode(w: World, relay: Relay, tag = ""): Node {
   const path = join(dir, `${relay.address}${tag}.sqlite`);
   const db = openDatabase(path);
   const chain = chainOf(w, relay.wallet);
-  return { relay, db, path, chain, scheme: new ShopperRelay({ chain, db, log, libp2p: undefined as never, relay: relay.address }) };
+  return {
+    relay,
+    db,
+    path,
+    chain,
+    scheme: new ShopperRelay({ chain, db, log, libp2p: undefined as never, relay: relay.address }),
+  };
 }
 
 /** The relay pipeline's part that matters here: peel, then `onPacket` with the tag, then forward. */
@@ -66,8 +72,14 @@ async function deliver(nodes: Map<string, Node>, epoch: bigint, packet: Uint8Arr
     const n = nodes.get(current.toLowerCase())!;
     const peeled = peelPacket({ group: x25519Group, params: PARAMS, secretKey: n.relay.mixSecret, packet: p });
     const verdict = await n.scheme.onPacket({
-      slot: new Uint8Array(0), attachment: new Uint8Array(0), ss: peeled.ss, replayTag: peeled.replayTag,
-      packetRef: peeled.mac, fromPeer: "test", nextHop: peeled.hop.action === "forward" ? peeled.hop.next : null, epoch,
+      slot: new Uint8Array(0),
+      attachment: new Uint8Array(0),
+      ss: peeled.ss,
+      replayTag: peeled.replayTag,
+      packetRef: peeled.mac,
+      fromPeer: "test",
+      nextHop: peeled.hop.action === "forward" ? peeled.hop.next : null,
+      epoch,
       header: p.subarray(0, headerSize(x25519Group, PARAMS.routingInfoSize)),
     });
     expect(verdict).toEqual({ accept: true, attachment: new Uint8Array(0) });
@@ -82,23 +94,55 @@ describe("shopper scheme in the real relay pipeline", () => {
     const w = await createWorld({ gateways: 1, mixesPerLayer: 1 });
     const n = openNode(w, w.relays[1]!, "-pipe");
     const context: PipelineParameters = {
-      group: x25519Group, params: PARAMS, secretKey: n.relay.mixSecret, scheme: n.scheme,
-      replay: new ReplayStore(n.db), committer: new GroupCommitter({ db: n.db }), inbox: null,
-      maxDelayMs: 1_000, knowsRelay: () => true, log,
+      group: x25519Group,
+      params: PARAMS,
+      secretKey: n.relay.mixSecret,
+      scheme: n.scheme,
+      replay: new ReplayStore(n.db),
+      committer: new GroupCommitter({ db: n.db }),
+      inbox: null,
+      maxDelayMs: 1_000,
+      knowsRelay: () => true,
+      log,
     };
     const next = w.relays[2]!.address;
     const packetWithDelay = (delayMs: number) => {
-      const keys = deriveHopSecrets({ group: x25519Group, sessionKey: x25519Group.randomSecretKey(), publicKeys: [n.relay.mixKey, w.relays[2]!.mixKey] });
+      const keys = deriveHopSecrets({
+        group: x25519Group,
+        sessionKey: x25519Group.randomSecretKey(),
+        publicKeys: [n.relay.mixKey, w.relays[2]!.mixKey],
+      });
       const slot = new Uint8Array(0);
-      const packet = createPacket({ group: x25519Group, params: PARAMS, ...keys, hops: [{ action: "forward", next, delayMs, slot }, { action: "loop", delayMs: 0, slot }], message: new Uint8Array(0) });
-      return { packet, tag: replayTag(keys.secrets[0]!), header: packet.slice(0, headerSize(x25519Group, PARAMS.routingInfoSize)) };
+      const packet = createPacket({
+        group: x25519Group,
+        params: PARAMS,
+        ...keys,
+        hops: [
+          { action: "forward", next, delayMs, slot },
+          { action: "loop", delayMs: 0, slot },
+        ],
+        message: new Uint8Array(0),
+      });
+      return {
+        packet,
+        tag: replayTag(keys.secrets[0]!),
+        header: packet.slice(0, headerSize(x25519Group, PARAMS.routingInfoSize)),
+      };
     };
     const good = packetWithDelay(10);
-    expect((await processPacket(context, { packet: good.packet, attachment: new Uint8Array(0), fromPeer: "p", epoch: 3n })).kind).toBe("forward");
+    expect(
+      (await processPacket(context, { packet: good.packet, attachment: new Uint8Array(0), fromPeer: "p", epoch: 3n }))
+        .kind,
+    ).toBe("forward");
     expect(n.scheme.store.leafOf(3n, good.tag)).toEqual(leafValue(good.tag, headerHashOf(good.header)));
     expect(n.scheme.store.refusedOf(3n, good.tag)).toBeNull();
     const bad = packetWithDelay(5_000);
-    const outcome = await processPacket(context, { packet: bad.packet, attachment: new Uint8Array(0), fromPeer: "p", epoch: 3n });
+    const outcome = await processPacket(context, {
+      packet: bad.packet,
+      attachment: new Uint8Array(0),
+      fromPeer: "p",
+      epoch: 3n,
+    });
     expect(outcome).toMatchObject({ kind: "drop", reason: "delay-too-large" });
     expect(n.scheme.store.leafOf(3n, bad.tag)).toBeNull();
     expect(n.scheme.store.refusedOf(3n, bad.tag)).toEqual(bad.header);
@@ -110,7 +154,9 @@ describe("shopper scheme plumbing", () => {
   it("loads through the scheme registry with zero-byte slots, attachments and receipts", async () => {
     expect(await loadScheme("shopper")).toBe(scheme);
     expect([scheme.slotSize, scheme.attachmentSize, scheme.receiptSize]).toEqual([0, 0, 0]);
-    const pay = await scheme.client(undefined as never).pay({ route: [{}, {}, {}] as never, secrets: [], epoch: 1n, kind: "payload" });
+    const pay = await scheme
+      .client(undefined as never)
+      .pay({ route: [{}, {}, {}] as never, secrets: [], epoch: 1n, kind: "payload" });
     expect(pay.slots.map((s) => s.length)).toEqual([0, 0, 0]);
     expect(pay.attachment.length).toBe(0);
   });
@@ -121,7 +167,11 @@ describe("shopper scheme plumbing", () => {
     try {
       const tag = new Uint8Array(32).fill(3);
       const siblings = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
-      const handle = await serveProofs(server, (epoch, t) => (epoch === 7n && Buffer.from(t).equals(Buffer.from(tag)) ? siblings : null), log);
+      const handle = await serveProofs(
+        server,
+        (epoch, t) => (epoch === 7n && Buffer.from(t).equals(Buffer.from(tag)) ? siblings : null),
+        log,
+      );
       const addr = server.getMultiaddrs()[0]!;
       expect(await requestProof(client, addr, { epoch: 7n, tag })).toEqual(siblings);
       expect(await requestProof(client, addr, { epoch: 8n, tag })).toBeNull();
@@ -145,7 +195,14 @@ describe("relay, auditor and settlement over several epochs", () => {
     // A dropping relay: the mix at index 4 records tags but forwards nothing.
     const dropper = w.relays[4]!;
     const auditor = new Auditor({
-      chain: senderNode.chain, db: senderNode.db, log, vrfSecretKey: sender.vrf.secretKey, params: PARAMS, meanDelayMs: 50, guardMs: 0, clock: virtualClock(),
+      chain: senderNode.chain,
+      db: senderNode.db,
+      log,
+      vrfSecretKey: sender.vrf.secretKey,
+      params: PARAMS,
+      meanDelayMs: 50,
+      guardMs: 0,
+      clock: virtualClock(),
       send: (packet: Uint8Array, first: RouteHop) => deliver(nodes, E, packet, first.relay, dropper.address),
     });
     expect(await auditor.sendLoops(E)).toBe(6);
@@ -185,7 +242,10 @@ describe("relay, auditor and settlement over several epochs", () => {
     for (const l of loops) expect(statuses.get(l.auditId!)).toBe(complete.includes(l) ? 2 : 3);
     // Honest relays are paid exactly rewardPerHop per audited complete route they carried.
     for (const r of w.relays) {
-      const carried = complete.reduce((s, l) => s + l.route.filter((a) => a.toLowerCase() === r.address.toLowerCase()).length, 0);
+      const carried = complete.reduce(
+        (s, l) => s + l.route.filter((a) => a.toLowerCase() === r.address.toLowerCase()).length,
+        0,
+      );
       expect(await w.shopper.read.owed([r.address])).toBe(BigInt(carried) * REWARD);
     }
     // The dropper broke every route it was on; fault counts are by distinct senders (one auditor here), so once.
@@ -193,8 +253,16 @@ describe("relay, auditor and settlement over several epochs", () => {
     expect(await w.shopper.read.owed([dropper.address])).toBe(0n);
 
     // Settlement: claim pays once; a second claim pays nothing.
-    const paidRelay = w.relays.find((r) => complete.some((l) => l.route.some((a) => a.toLowerCase() === r.address.toLowerCase())))!;
-    const settle = new ShopperSettle({ chain: chainOf(w, paidRelay.wallet), db: nodes.get(paidRelay.address.toLowerCase())!.db, log, libp2p: undefined as never, relay: paidRelay.address });
+    const paidRelay = w.relays.find((r) =>
+      complete.some((l) => l.route.some((a) => a.toLowerCase() === r.address.toLowerCase())),
+    )!;
+    const settle = new ShopperSettle({
+      chain: chainOf(w, paidRelay.wallet),
+      db: nodes.get(paidRelay.address.toLowerCase())!.db,
+      log,
+      libp2p: undefined as never,
+      relay: paidRelay.address,
+    });
     const owed = await w.shopper.read.owed([paidRelay.address]);
     const first = await settle.claim();
     expect(first.paid).toBe(owed);
@@ -216,7 +284,10 @@ describe("relay, auditor and settlement over several epochs", () => {
     await w.fixBeacon(E);
     const lie = [...s.tags];
     lie[2] = new Uint8Array(32).fill(5);
-    await w.shopper.write.reveal([w.relays[0]!.address, E, 0, `0x${Buffer.from(s.proof).toString("hex")}`, w.claim(s, lie)], { account: w.relays[0]!.wallet.account });
+    await w.shopper.write.reveal(
+      [w.relays[0]!.address, E, 0, `0x${Buffer.from(s.proof).toString("hex")}`, w.claim(s, lie)],
+      { account: w.relays[0]!.wallet.account },
+    );
     const victim = nodes.get(s.route[2]!.relay.toLowerCase())!;
     const answer = await victim.scheme.answerAudits(E);
     expect(answer.disputed).toBe(1);

@@ -30,7 +30,11 @@ async function registerSybilMixes(w: World, count: number): Promise<void> {
 async function firstCommitGas(w: World, epoch: bigint): Promise<bigint> {
   const r = w.relays[0]!;
   return w.publicClient.estimateContractGas({
-    address: w.shopper.address, abi: w.shopper.abi, functionName: "commit", args: [epoch, `0x${"11".repeat(32)}`, 1n], account: r.wallet.account,
+    address: w.shopper.address,
+    abi: w.shopper.abi,
+    functionName: "commit",
+    args: [epoch, `0x${"11".repeat(32)}`, 1n],
+    account: r.wallet.account,
   });
 }
 

@@ -32,7 +32,13 @@ describe("finding 1: loops enter over a client-like link", () => {
     nodes.push(gw);
     const frames: string[] = [];
     let streams = 0;
-    const pool = new LinkPool({ libp2p: gw, layout, log: silentLogger(), onFrame: (f, link) => void frames.push(`${f.type}:${link.peer}`), onBadInput: () => {} });
+    const pool = new LinkPool({
+      libp2p: gw,
+      layout,
+      log: silentLogger(),
+      onFrame: (f, link) => void frames.push(`${f.type}:${link.peer}`),
+      onBadInput: () => {},
+    });
     await gw.handle(MIX_PROTOCOL, (stream, connection) => {
       streams++;
       pool.accept(stream, connection);

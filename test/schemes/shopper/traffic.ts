@@ -58,7 +58,9 @@ export function chainOf(w: World, r: Relay): ChainClients {
     walletClient: r.wallet as never,
     account: r.address,
     deployment: {
-      chainId: w.chainId, rpcUrl: "", startBlock: 0n,
+      chainId: w.chainId,
+      rpcUrl: "",
+      startBlock: 0n,
       contracts: { ObolToken: w.token.address, RelayRegistry: w.registry.address, ShopperAudit: w.shopper.address },
     },
   };
@@ -82,19 +84,31 @@ export type Sent = { at: number; packet: Uint8Array; first: Address; audit: bool
  * moment the auditor learns of the epoch, at its start) and returns what they
  * handed to their send path, with the send time.
  */
-export async function auditorSends(w: World, e: bigint, { loops, meanDelayMs = DEFAULT_RATES.meanDelayMs }: { loops?: number; meanDelayMs?: number } = {}) {
+export async function auditorSends(
+  w: World,
+  e: bigint,
+  { loops, meanDelayMs = DEFAULT_RATES.meanDelayMs }: { loops?: number; meanDelayMs?: number } = {},
+) {
   const sent: Sent[] = [];
   const auditors: Auditor[] = [];
-  await Promise.all(w.relays.map(async (r) => {
-    const clock = virtualClock();
-    const auditor = new Auditor({
-      chain: chainOf(w, r), db: openDatabase(":memory:"), log: silentLogger(),
-      vrfSecretKey: r.vrf.secretKey, params: PARAMS, meanDelayMs, clock,
-      send: async (packet: Uint8Array, first: RouteHop) => void sent.push({ at: clock.now(), packet, first: first.relay, audit: true, sender: r.address }),
-    } as ConstructorParameters<typeof Auditor>[0]);
-    auditors.push(auditor);
-    await auditor.sendLoops(e, loops);
-  }));
+  await Promise.all(
+    w.relays.map(async (r) => {
+      const clock = virtualClock();
+      const auditor = new Auditor({
+        chain: chainOf(w, r),
+        db: openDatabase(":memory:"),
+        log: silentLogger(),
+        vrfSecretKey: r.vrf.secretKey,
+        params: PARAMS,
+        meanDelayMs,
+        clock,
+        send: async (packet: Uint8Array, first: RouteHop) =>
+          void sent.push({ at: clock.now(), packet, first: first.relay, audit: true, sender: r.address }),
+      } as ConstructorParameters<typeof Auditor>[0]);
+      auditors.push(auditor);
+      await auditor.sendLoops(e, loops);
+    }),
+  );
   return { sent, auditors };
 }
 
@@ -103,7 +117,11 @@ export async function auditorSends(w: World, e: bigint, { loops, meanDelayMs = D
  * `ratePerS` through its own gateway to a random recipient's gateway, built by
  * the real client code with Loopix delays.
  */
-export async function userSends(w: World, e: bigint, { clients = 6, ratePerS = 0.1, random }: { clients?: number; ratePerS?: number; random: RandomFloat }) {
+export async function userSends(
+  w: World,
+  e: bigint,
+  { clients = 6, ratePerS = 0.1, random }: { clients?: number; ratePerS?: number; random: RandomFloat },
+) {
   const layers = await w.layers(e);
   const network = obolNetwork(shopperScheme);
   const payer = new ShopperClient();
@@ -111,12 +129,22 @@ export async function userSends(w: World, e: bigint, { clients = 6, ratePerS = 0
   const sent: Sent[] = [];
   for (let c = 0; c < clients; c++) {
     const gateway = pick(layers[0]!);
-    for (let at = sampleExponential(1000 / ratePerS, random); at < EPOCH * 1000; at += sampleExponential(1000 / ratePerS, random)) {
+    for (
+      let at = sampleExponential(1000 / ratePerS, random);
+      at < EPOCH * 1000;
+      at += sampleExponential(1000 / ratePerS, random)
+    ) {
       const route = [gateway, pick(layers[1]!), pick(layers[2]!), pick(layers[3]!), { ...pick(layers[4]!), layer: 4 }];
       const mailbox = new Uint8Array(32).map(() => Math.floor(random() * 256));
       const { packet } = await buildPacket({
-        network, payer, route, epoch: e, kind: "payload", delays: hopDelays(route, DEFAULT_RATES.meanDelayMs, random),
-        final: { action: "deliver", mailbox }, message: new Uint8Array(16),
+        network,
+        payer,
+        route,
+        epoch: e,
+        kind: "payload",
+        delays: hopDelays(route, DEFAULT_RATES.meanDelayMs, random),
+        final: { action: "deliver", mailbox },
+        message: new Uint8Array(16),
       });
       sent.push({ at, packet, first: gateway.relay, audit: false, sender: `link:client${c}` });
     }
@@ -130,7 +158,13 @@ export async function userSends(w: World, e: bigint, { clients = 6, ratePerS = 0
  * every hop after the tag is recorded (a dropper's rational order); false
  * stops the packet there.
  */
-export function carryTimed(w: World, e: bigint, s: Sent, forward: (o: Observation) => boolean, seen: Observation[]): void {
+export function carryTimed(
+  w: World,
+  e: bigint,
+  s: Sent,
+  forward: (o: Observation) => boolean,
+  seen: Observation[],
+): void {
   let current: Address | null = s.first;
   let p: Uint8Array | null = s.packet;
   let at = s.at;
@@ -144,7 +178,15 @@ export function carryTimed(w: World, e: bigint, s: Sent, forward: (o: Observatio
     list.push(value);
     r.tags.set(e, list);
     r.leafOf.set(`${e}:${bytesToHex(peeled.replayTag)}`, value);
-    const o: Observation = { relay: r.address, hop, arrivalMs: at, from, delayMs: peeled.hop.delayMs, action: peeled.hop.action, audit: s.audit };
+    const o: Observation = {
+      relay: r.address,
+      hop,
+      arrivalMs: at,
+      from,
+      delayMs: peeled.hop.delayMs,
+      action: peeled.hop.action,
+      audit: s.audit,
+    };
     seen.push(o);
     if (!forward(o)) return;
     at += peeled.hop.delayMs;

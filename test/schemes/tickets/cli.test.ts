@@ -16,7 +16,8 @@ import { UsageError } from "../../../src/cli/errors.js";
 
 function context() {
   let text = "";
-  const out = new Writable({ write: (chunk, _enc, cb) => {
+  const out = new Writable({
+    write: (chunk, _enc, cb) => {
       text += String(chunk);
       cb();
     },
@@ -32,11 +33,20 @@ describe("obol tickets / obol issuer", () => {
       expect(await tickets.run(["list", "--data-dir", dir], empty.ctx)).toBe(0);
       expect(empty.text()).toBe("no tokens\n");
       const db = openDatabase(join(dir, "client.sqlite"));
-      new TokenWallet(db).add([{ relay: "0x00000000000000000000000000000000000000A1", epoch: 3n, serial: new Uint8Array(16).fill(1), signature: new Uint8Array(48) }]);
+      new TokenWallet(db).add([
+        {
+          relay: "0x00000000000000000000000000000000000000A1",
+          epoch: 3n,
+          serial: new Uint8Array(16).fill(1),
+          signature: new Uint8Array(48),
+        },
+      ]);
       db.close();
       const one = context();
       await tickets.run(["list", "--data-dir", dir, "--json"], one.ctx);
-      expect(JSON.parse(one.text())).toEqual([{ relay: "0x00000000000000000000000000000000000000A1", epoch: "3", unspent: 1, spent: 0 }]);
+      expect(JSON.parse(one.text())).toEqual([
+        { relay: "0x00000000000000000000000000000000000000A1", epoch: "3", unspent: 1, spent: 0 },
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -49,11 +59,45 @@ describe("obol tickets / obol issuer", () => {
       const { ctx } = context();
       await expect(tickets.run(["sell", "--data-dir", dir], ctx)).rejects.toThrow(UsageError);
       await expect(tickets.run(["buy", "--data-dir", dir], ctx)).rejects.toThrow(/--key|private key/);
-      await expect(tickets.run(["buy", "--data-dir", dir, "--key", key, "--relays", "nope", "--count", "1"], ctx)).rejects.toThrow(/--relays/);
-      await expect(tickets.run(["buy", "--data-dir", dir, "--key", key, "--relays", "0x00000000000000000000000000000000000000a1", "--count", "0"], ctx)).rejects.toThrow(/--count/);
-      await expect(tickets.run(["buy", "--data-dir", dir, "--key", key, "--relays", "0x00000000000000000000000000000000000000a1", "--count", "2"], ctx)).rejects.toThrow(/--issuer/);
+      await expect(
+        tickets.run(["buy", "--data-dir", dir, "--key", key, "--relays", "nope", "--count", "1"], ctx),
+      ).rejects.toThrow(/--relays/);
+      await expect(
+        tickets.run(
+          [
+            "buy",
+            "--data-dir",
+            dir,
+            "--key",
+            key,
+            "--relays",
+            "0x00000000000000000000000000000000000000a1",
+            "--count",
+            "0",
+          ],
+          ctx,
+        ),
+      ).rejects.toThrow(/--count/);
+      await expect(
+        tickets.run(
+          [
+            "buy",
+            "--data-dir",
+            dir,
+            "--key",
+            key,
+            "--relays",
+            "0x00000000000000000000000000000000000000a1",
+            "--count",
+            "2",
+          ],
+          ctx,
+        ),
+      ).rejects.toThrow(/--issuer/);
       await expect(issuer.run(["--data-dir", dir], ctx)).rejects.toThrow(/private key/);
-      await expect(issuer.run(["--data-dir", dir, "--key", key, "--win-bits", "17"], ctx)).rejects.toThrow(/--win-bits/);
+      await expect(issuer.run(["--data-dir", dir, "--key", key, "--win-bits", "17"], ctx)).rejects.toThrow(
+        /--win-bits/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -52,23 +52,52 @@ function laggingClient(lagMs: number) {
 
 describe("issuance waits for the issuer's confirmation depth", () => {
   it("signs deposits its lagging node has not seen yet when asked, under CPU contention", async () => {
-    const issuerChain: ChainClients = { ...s.issuerChain, publicClient: laggingClient(LAG_MS) as unknown as ChainClients["publicClient"] };
-    const issuer = new Issuer({ chain: issuerChain, db: openDatabase(":memory:"), log: s.log, bls: s.bls, secretKey: s.key.secretKey });
+    const issuerChain: ChainClients = {
+      ...s.issuerChain,
+      publicClient: laggingClient(LAG_MS) as unknown as ChainClients["publicClient"],
+    };
+    const issuer = new Issuer({
+      chain: issuerChain,
+      db: openDatabase(":memory:"),
+      log: s.log,
+      bls: s.bls,
+      secretKey: s.key.secretKey,
+    });
     const relay = s.wallets[3]!.account.address;
     for (const buyer of [2, 5, 2, 5]) {
       const c = s.participant(buyer);
       const info = await readIssuer(c.chain, s.wallets[1]!.account.address);
-      const r = await buyTokens(c.chain, c.db, s.bls, { epoch: 0n, relays: [relay], perRelay: 3, issuer: info, issue: (req) => issuer.issue(req) });
+      const r = await buyTokens(c.chain, c.db, s.bls, {
+        epoch: 0n,
+        relays: [relay],
+        perRelay: 3,
+        issuer: info,
+        issue: (req) => issuer.issue(req),
+      });
       expect(r.tokens).toBe(3);
     }
   });
 
   it("refuses a deposit that stays below its depth with unconfirmed-deposit, after a bounded wait", async () => {
     // Depth 3 on an automining chain with no other traffic: the deposit never gets there.
-    const issuer = new Issuer({ chain: s.issuerChain, db: openDatabase(":memory:"), log: s.log, bls: s.bls, secretKey: s.key.secretKey, confirmations: 3, confirmationWaitMs: 1_000 });
+    const issuer = new Issuer({
+      chain: s.issuerChain,
+      db: openDatabase(":memory:"),
+      log: s.log,
+      bls: s.bls,
+      secretKey: s.key.secretKey,
+      confirmations: 3,
+      confirmationWaitMs: 1_000,
+    });
     const c = s.participant(2);
     const info = await readIssuer(c.chain, s.wallets[1]!.account.address);
-    const attempt = buyTokens(c.chain, c.db, s.bls, { epoch: 0n, relays: [s.wallets[3]!.account.address], perRelay: 1, issuer: info, issue: (req) => issuer.issue(req) });
+    const attempt = buyTokens(c.chain, c.db, s.bls, {
+      epoch: 0n,
+      relays: [s.wallets[3]!.account.address],
+      perRelay: 1,
+      issuer: info,
+      issue: (req) => issuer.issue(req),
+    });
     const error = await attempt.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IssuanceRefusedError);
     expect((error as IssuanceRefusedError).reason).toBe("unconfirmed-deposit");

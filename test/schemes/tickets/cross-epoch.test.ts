@@ -30,7 +30,16 @@ const issuerAddress = getAddress(s.wallets[1]!.account.address);
 const relayA = getAddress(s.wallets[3]!.account.address);
 const attackerAccount = s.wallets[6]!.account;
 const attacker = getAddress(attackerAccount.address);
-const packet = (slot: Uint8Array, epoch = 0n): IncomingPacket => ({ slot, attachment: new Uint8Array(0), ss: new Uint8Array(32), replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "peer", nextHop: null, epoch });
+const packet = (slot: Uint8Array, epoch = 0n): IncomingPacket => ({
+  slot,
+  attachment: new Uint8Array(0),
+  ss: new Uint8Array(32),
+  replayTag: new Uint8Array(32),
+  packetRef: new Uint8Array(32),
+  fromPeer: "peer",
+  nextHop: null,
+  epoch,
+});
 
 /** The attacker's purchase: a deposit for `depositEpoch`, messages naming `tokenEpoch` and itself. */
 async function attackerBuys(depositEpoch: bigint, tokenEpoch: bigint, count: number) {
@@ -46,13 +55,25 @@ async function attackerBuys(depositEpoch: bigint, tokenEpoch: bigint, count: num
   const signature = await s.wallets[6]!.signMessage({ account: attackerAccount, message: { raw: digest } });
   const blindSigs = await s.issuer.issue({ depositId, blinded, signature });
   const sigs = s.bls.unblindBatch(states, blindSigs, info.publicKey);
-  return { depositId, tokens: serials.map((serial, i) => ({ relay: attacker as Address, epoch: tokenEpoch, serial, signature: sigs[i]! })) };
+  return {
+    depositId,
+    tokens: serials.map((serial, i) => ({
+      relay: attacker as Address,
+      epoch: tokenEpoch,
+      serial,
+      signature: sigs[i]!,
+    })),
+  };
 }
 
 /** The attacker's take-back step: reclaim every token it bought; refused when already redeemed. */
-async function attackerTakesBack(tokens: { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array }[]) {
+async function attackerTakesBack(
+  tokens: { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array }[],
+) {
   const { serials, signature } = batchArgs(s.bls, tokens);
-  await expect(s.bank.write.reclaim([issuerAddress, attacker, tokens[0]!.epoch, serials, signature], { account: attackerAccount })).rejects.toThrow(/TicketBankTokenSpent/);
+  await expect(
+    s.bank.write.reclaim([issuerAddress, attacker, tokens[0]!.epoch, serials, signature], { account: attackerAccount }),
+  ).rejects.toThrow(/TicketBankTokenSpent/);
 }
 
 describe("cross-epoch theft (issue 10, finding 1)", () => {
@@ -60,14 +81,25 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
     // An honest client buys 20 tokens of epoch 0 for relay A and spends them all at A.
     const honest = s.participant(2);
     const info = await readIssuer(honest.chain, issuerAddress);
-    await buyTokens(honest.chain, honest.db, s.bls, { epoch: 0n, relays: [relayA], perRelay: 20, issuer: info, issue: (r) => s.issuer.issue(r) });
+    await buyTokens(honest.chain, honest.db, s.bls, {
+      epoch: 0n,
+      relays: [relayA],
+      perRelay: 20,
+      issuer: info,
+      issue: (r) => s.issuer.issue(r),
+    });
     const relayParts = s.participant(3);
     const relay = new TicketsRelay({ ...relayParts, relay: relayA }, { maxBatch: 8, maxDelayMs: 5 });
     await relay.start();
     const pay = new TicketsClient(honest);
     const verdicts = [];
     for (let i = 0; i < 20; i++) {
-      const { slots } = await pay.pay({ route: [{ relay: relayA, mixKey: new Uint8Array(32), layer: 1 }], secrets: [], epoch: 0n, kind: "payload" });
+      const { slots } = await pay.pay({
+        route: [{ relay: relayA, mixKey: new Uint8Array(32), layer: 1 }],
+        secrets: [],
+        epoch: 0n,
+        kind: "payload",
+      });
       verdicts.push(relay.onPacket(packet(slots[0]!)));
     }
     expect((await Promise.all(verdicts)).every((v) => v.accept)).toBe(true);
@@ -81,7 +113,9 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
     // It redeems them as "relay" wherever the bank lets it.
     const { serials, signature } = batchArgs(s.bls, bought.tokens);
     // They are paid, from the one pool they were paid into: exactly what the attacker deposited.
-    await s.publicClient.waitForTransactionReceipt({ hash: await s.bank.write.redeem([issuerAddress, 0n, serials, signature], { account: attackerAccount }) });
+    await s.publicClient.waitForTransactionReceipt({
+      hash: await s.bank.write.redeem([issuerAddress, 0n, serials, signature], { account: attackerAccount }),
+    });
     expect(await s.token.read.balanceOf([attacker])).toBe(start);
 
     // The honest relay claims everything it accepted.
@@ -103,19 +137,32 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
     const honest = s.participant(2);
     const info = await readIssuer(honest.chain, issuerAddress);
     const honestStart = await s.token.read.balanceOf([honest.chain.account]);
-    const purchase = await buyTokens(honest.chain, honest.db, s.bls, { epoch, relays: [relayA], perRelay: 20, issuer: info, issue: (r) => s.issuer.issue(r) });
+    const purchase = await buyTokens(honest.chain, honest.db, s.bls, {
+      epoch,
+      relays: [relayA],
+      perRelay: 20,
+      issuer: info,
+      issue: (r) => s.issuer.issue(r),
+    });
     const relayParts = s.participant(3);
     const relay = new TicketsRelay({ ...relayParts, relay: relayA }, { maxBatch: 8, maxDelayMs: 5 });
     await relay.start();
     const pay = new TicketsClient(honest);
     for (let i = 0; i < 10; i++) {
-      const { slots } = await pay.pay({ route: [{ relay: relayA, mixKey: new Uint8Array(32), layer: 1 }], secrets: [], epoch, kind: "payload" });
+      const { slots } = await pay.pay({
+        route: [{ relay: relayA, mixKey: new Uint8Array(32), layer: 1 }],
+        secrets: [],
+        epoch,
+        kind: "payload",
+      });
       expect((await relay.onPacket(packet(slots[0]!, epoch))).accept).toBe(true);
     }
     const start = await s.token.read.balanceOf([attacker]);
     const bought = await attackerBuys(epoch, epoch, 30);
     const { serials, signature } = batchArgs(s.bls, bought.tokens);
-    await s.publicClient.waitForTransactionReceipt({ hash: await s.bank.write.redeem([issuerAddress, epoch, serials, signature], { account: attackerAccount }) });
+    await s.publicClient.waitForTransactionReceipt({
+      hash: await s.bank.write.redeem([issuerAddress, epoch, serials, signature], { account: attackerAccount }),
+    });
     const claim = await new TicketsSettle({ ...relayParts, relay: relayA }).claim();
     expect(claim.paid).toBe(10n * PRICE);
     await s.networkHelpers.time.increaseTo(await s.bank.read.redeemDeadline([epoch]));
@@ -125,6 +172,8 @@ describe("cross-epoch theft (issue 10, finding 1)", () => {
     expect(reclaimed).toMatchObject({ reclaimed: 10, paid: 10n * PRICE });
     expect((await s.token.read.balanceOf([attacker])) - start, "attacker's profit").toBeLessThanOrEqual(0n);
     // The honest buyer paid 20 and spent 10: it gets the other 10 back.
-    expect(honestStart - (await s.token.read.balanceOf([honest.chain.account])), "honest buyer's net cost").toBe(10n * PRICE);
+    expect(honestStart - (await s.token.read.balanceOf([honest.chain.account])), "honest buyer's net cost").toBe(
+      10n * PRICE,
+    );
   });
 });

@@ -20,7 +20,15 @@ describe("devnet end to end (tickets scheme)", () => {
     process.env.OBOL_TICKETS_PER_MIX ??= "12";
     const dataDir = mkdtempSync(join(tmpdir(), "obol-e2e-tickets-"));
     try {
-      const report = await runDevnet({ scheme: "tickets", durationS: 8, seed: "e2e-tickets", dataDir, messagesPerS: 1, log: silentLogger(), signal: new AbortController().signal });
+      const report = await runDevnet({
+        scheme: "tickets",
+        durationS: 8,
+        seed: "e2e-tickets",
+        dataDir,
+        messagesPerS: 1,
+        log: silentLogger(),
+        signal: new AbortController().signal,
+      });
       expect(report.aborted).toBe(false);
       expect(report.messages.sent).toBeGreaterThanOrEqual(3);
       expect(report.messages.delivered).toBe(report.messages.sent);
@@ -34,7 +42,11 @@ describe("devnet end to end (tickets scheme)", () => {
         const db = openDatabase(join(dataDir, r.name, "relay.sqlite"));
         const counts = new RelayTokenStore(db).counts();
         db.close();
-        expect({ invalid: counts.invalid, pending: counts.pending, submitted: counts.submitted }).toEqual({ invalid: undefined, pending: undefined, submitted: undefined });
+        expect({ invalid: counts.invalid, pending: counts.pending, submitted: counts.submitted }).toEqual({
+          invalid: undefined,
+          pending: undefined,
+          submitted: undefined,
+        });
         expect(r.paid).toBe(DEVNET_TOKENS.price * BigInt(counts.redeemed ?? 0));
         expect((counts.redeemed ?? 0) + (counts.valid ?? 0)).toBeGreaterThanOrEqual(r.received);
         paid += r.paid;

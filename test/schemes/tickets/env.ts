@@ -15,18 +15,35 @@ export async function schemeEnv(winBits = 0) {
   const f = await env.deploy();
   const chainId = await env.publicClient.getChainId();
   const startBlock = await env.publicClient.getBlockNumber();
-  const deployment = { chainId, rpcUrl: "in-process", startBlock: 0n, contracts: { ObolToken: f.token.address, RelayRegistry: zeroAddress as Address, TicketBank: f.bank.address } };
+  const deployment = {
+    chainId,
+    rpcUrl: "in-process",
+    startBlock: 0n,
+    contracts: { ObolToken: f.token.address, RelayRegistry: zeroAddress as Address, TicketBank: f.bank.address },
+  };
   void startBlock;
   const chainOf = (i: number): ChainClients => {
     const w = env.wallets[i]!;
-    return { publicClient: env.publicClient as unknown as ChainClients["publicClient"], walletClient: w as unknown as ChainClients["walletClient"], account: w.account.address, deployment };
+    return {
+      publicClient: env.publicClient as unknown as ChainClients["publicClient"],
+      walletClient: w as unknown as ChainClients["walletClient"],
+      account: w.account.address,
+      deployment,
+    };
   };
   const log = silentLogger();
   const issuerChain = chainOf(1);
   const key = env.bls.keygen();
-  await f.bank.write.registerIssuer([hex(g2ToEip2537(key.publicKey)), PRICE, winBits, MIN_STAKE], { account: env.wallets[1]!.account });
+  await f.bank.write.registerIssuer([hex(g2ToEip2537(key.publicKey)), PRICE, winBits, MIN_STAKE], {
+    account: env.wallets[1]!.account,
+  });
   const issuerDb = openDatabase(":memory:");
   const issuer = new Issuer({ chain: issuerChain, db: issuerDb, log, bls: env.bls, secretKey: key.secretKey });
-  const participant = (i: number) => ({ chain: chainOf(i), db: openDatabase(":memory:"), log, libp2p: undefined as never });
+  const participant = (i: number) => ({
+    chain: chainOf(i),
+    db: openDatabase(":memory:"),
+    log,
+    libp2p: undefined as never,
+  });
   return { ...env, ...f, key, issuer, issuerDb, issuerChain, chainOf, participant, log };
 }

@@ -23,8 +23,14 @@ const s = await schemeEnv();
 const relay = getAddress(s.wallets[3]!.account.address);
 const hop = (r: Address): RouteHop => ({ relay: r, mixKey: new Uint8Array(32), layer: 0 });
 const packet = (slot: Uint8Array, epoch: bigint): IncomingPacket => ({
-  slot, attachment: new Uint8Array(0), ss: new Uint8Array(32), replayTag: new Uint8Array(32), packetRef: new Uint8Array(32),
-  fromPeer: "peer", nextHop: null, epoch,
+  slot,
+  attachment: new Uint8Array(0),
+  ss: new Uint8Array(32),
+  replayTag: new Uint8Array(32),
+  packetRef: new Uint8Array(32),
+  fromPeer: "peer",
+  nextHop: null,
+  epoch,
 });
 
 describe("tickets at an epoch boundary", () => {
@@ -34,7 +40,13 @@ describe("tickets at an epoch boundary", () => {
     const e = await s.bank.read.currentEpoch();
     // As in docs/operator.md §6b: tokens for this epoch and the next.
     for (const epoch of [e, e + 1n])
-      await buyTokens(c.chain, c.db, s.bls, { epoch, relays: [relay], perRelay: 3, issuer, issue: (r) => s.issuer.issue(r) });
+      await buyTokens(c.chain, c.db, s.bls, {
+        epoch,
+        relays: [relay],
+        perRelay: 3,
+        issuer,
+        issue: (r) => s.issuer.issue(r),
+      });
     const relayDeps = { ...s.participant(3), relay };
     const hopRelay = new TicketsRelay(relayDeps, { maxBatch: 4, maxDelayMs: 5 });
     await hopRelay.start();
@@ -61,15 +73,29 @@ describe("tickets at an epoch boundary", () => {
     const issuer = await readIssuer(c.chain, s.wallets[1]!.account.address);
     await s.networkHelpers.time.increaseTo(s.genesis + ((await s.bank.read.currentEpoch()) + 2n) * EPOCH);
     const e = await s.bank.read.currentEpoch();
-    await buyTokens(c.chain, c.db, s.bls, { epoch: e, relays: [relay], perRelay: 4, issuer, issue: (r) => s.issuer.issue(r) });
+    await buyTokens(c.chain, c.db, s.bls, {
+      epoch: e,
+      relays: [relay],
+      perRelay: 4,
+      issuer,
+      issue: (r) => s.issuer.issue(r),
+    });
     const hopRelay = new TicketsRelay({ ...s.participant(5), relay }, { maxBatch: 4, maxDelayMs: 5 });
     await hopRelay.start();
     const pay = new TicketsClient(c);
-    const slots = (await pay.pay({ route: [hop(relay), hop(relay), hop(relay), hop(relay)], secrets: [], epoch: e, kind: "payload" })).slots;
+    const slots = (
+      await pay.pay({ route: [hop(relay), hop(relay), hop(relay), hop(relay)], secrets: [], epoch: e, kind: "payload" })
+    ).slots;
     // Relabelled epochs pass or fail the epoch filter before any signature check.
     const at = (i: number, epoch: bigint) => encodeSlot({ ...decodeSlot(slots[i]!), epoch });
-    expect(await hopRelay.onPacket(packet(at(0, e + 2n), e))).toEqual({ accept: false, reason: "tickets: wrong epoch" });
-    expect(await hopRelay.onPacket(packet(at(1, e - 2n), e))).toEqual({ accept: false, reason: "tickets: wrong epoch" });
+    expect(await hopRelay.onPacket(packet(at(0, e + 2n), e))).toEqual({
+      accept: false,
+      reason: "tickets: wrong epoch",
+    });
+    expect(await hopRelay.onPacket(packet(at(1, e - 2n), e))).toEqual({
+      accept: false,
+      reason: "tickets: wrong epoch",
+    });
     // Genuine e tokens at relays whose view is e−1 (lagging), e and e+1 (grace).
     expect((await hopRelay.onPacket(packet(slots[0]!, e - 1n))).accept).toBe(true);
     expect((await hopRelay.onPacket(packet(slots[1]!, e))).accept).toBe(true);
@@ -80,8 +106,16 @@ describe("tickets at an epoch boundary", () => {
     const c = s.participant(6);
     const issuer = await readIssuer(c.chain, s.wallets[1]!.account.address);
     const e = await s.bank.read.currentEpoch();
-    const late = buyTokens(c.chain, c.db, s.bls, { epoch: e - 1n, relays: [relay], perRelay: 1, issuer, issue: (r) => s.issuer.issue(r) });
+    const late = buyTokens(c.chain, c.db, s.bls, {
+      epoch: e - 1n,
+      relays: [relay],
+      perRelay: 1,
+      issuer,
+      issue: (r) => s.issuer.issue(r),
+    });
     await expect(late).rejects.toThrow(DepositEpochError);
-    await expect(late).rejects.toThrow(`Tokens for epoch ${e - 1n} cannot be bought now: the TicketBank is in epoch ${e} and sells epochs ${e} to ${e + 8n}`);
+    await expect(late).rejects.toThrow(
+      `Tokens for epoch ${e - 1n} cannot be bought now: the TicketBank is in epoch ${e} and sells epochs ${e} to ${e + 8n}`,
+    );
   });
 });

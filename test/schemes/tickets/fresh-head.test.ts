@@ -19,14 +19,33 @@ const s = await schemeEnv();
 
 describe("issuer reads a fresh head", () => {
   it("signs two deposits made back to back, faster than the client's polling interval", async () => {
-    const slowPublic = createPublicClient({ chain: hardhat, transport: custom(s.conn.provider), pollingInterval: 30_000 });
-    const issuerChain: ChainClients = { ...s.issuerChain, publicClient: slowPublic as unknown as ChainClients["publicClient"] };
-    const issuer = new Issuer({ chain: issuerChain, db: openDatabase(":memory:"), log: s.log, bls: s.bls, secretKey: s.key.secretKey });
+    const slowPublic = createPublicClient({
+      chain: hardhat,
+      transport: custom(s.conn.provider),
+      pollingInterval: 30_000,
+    });
+    const issuerChain: ChainClients = {
+      ...s.issuerChain,
+      publicClient: slowPublic as unknown as ChainClients["publicClient"],
+    };
+    const issuer = new Issuer({
+      chain: issuerChain,
+      db: openDatabase(":memory:"),
+      log: s.log,
+      bls: s.bls,
+      secretKey: s.key.secretKey,
+    });
     const relay = s.wallets[3]!.account.address;
     for (const buyer of [2, 5]) {
       const c = s.participant(buyer);
       const info = await readIssuer(c.chain, s.wallets[1]!.account.address);
-      const r = await buyTokens(c.chain, c.db, s.bls, { epoch: 0n, relays: [relay], perRelay: 2, issuer: info, issue: (req) => issuer.issue(req) });
+      const r = await buyTokens(c.chain, c.db, s.bls, {
+        epoch: 0n,
+        relays: [relay],
+        perRelay: 2,
+        issuer: info,
+        issue: (req) => issuer.issue(req),
+      });
       expect(r.tokens).toBe(2);
     }
   });

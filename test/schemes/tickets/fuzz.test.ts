@@ -25,7 +25,11 @@ import { MUTANT_KINDS, mutants, type Mutant } from "../../../bench/tickets-mutan
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000c3" as const;
-const domain = { chainId: 31337, bank: "0x00000000000000000000000000000000000000b0", issuer: "0x00000000000000000000000000000000000000e1" } as const;
+const domain = {
+  chainId: 31337,
+  bank: "0x00000000000000000000000000000000000000b0",
+  issuer: "0x00000000000000000000000000000000000000e1",
+} as const;
 const EPOCH = 5n;
 const key = bls.keygen();
 
@@ -33,7 +37,14 @@ describe("relay token check under structure-aware fuzzing", () => {
   it("refuses every mutant for its own reason and accepts each valid token once", async () => {
     const store = new RelayTokenStore(openDatabase(":memory:"));
     const verifier = new BatchVerifier({ bls, relay, domain, publicKey: key.publicKey, maxBatch: 16, maxDelayMs: 1 });
-    const gen = mutants("fuzz-test-1", { bls, secretKey: key.secretKey, publicKey: key.publicKey, domain, relay, epoch: EPOCH });
+    const gen = mutants("fuzz-test-1", {
+      bls,
+      secretKey: key.secretKey,
+      publicKey: key.publicKey,
+      domain,
+      relay,
+      epoch: EPOCH,
+    });
     const seen = new Map<string, number>();
     let inputs = 0;
     while (inputs < 600) {

@@ -30,7 +30,8 @@ export async function connect() {
     const tokenAddress = (await viem.deployContract("ObolToken", [10n ** 9n * OBOL])).address;
     const token = getContract({ address: tokenAddress, abi: obolTokenAbi, client });
     const genesis = (await publicClient.getBlock()).timestamp;
-    const bankAddress = (await viem.deployContract("TicketBank", [tokenAddress, genesis, EPOCH, WINDOW, MIN_STAKE])).address;
+    const bankAddress = (await viem.deployContract("TicketBank", [tokenAddress, genesis, EPOCH, WINDOW, MIN_STAKE]))
+      .address;
     const bank = getContract({ address: bankAddress, abi: ticketBankAbi, client });
     for (const w of wallets.slice(1, 10)) {
       await token.write.transfer([w.account.address, 1_000_000n * OBOL]);
@@ -44,7 +45,15 @@ export async function connect() {
 export type Token = { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array };
 
 /** Mints `n` real tokens of `domain` for `relay` and `epoch` through blind → sign → unblind. */
-export function mintTokens(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint8Array, domain: TokenDomain, relay: Address, epoch: bigint, n: number): Token[] {
+export function mintTokens(
+  bls: BlindBls,
+  secretKey: Uint8Array,
+  publicKey: Uint8Array,
+  domain: TokenDomain,
+  relay: Address,
+  epoch: bigint,
+  n: number,
+): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < n; i++) {
     const serial = crypto.getRandomValues(new Uint8Array(16));
@@ -58,8 +67,13 @@ export function mintTokens(bls: BlindBls, secretKey: Uint8Array, publicKey: Uint
 /** Calldata of a redemption: packed serials and the EIP-2537 aggregate signature. */
 export function batchArgs(bls: BlindBls, tokens: readonly Token[]) {
   const serials = new Uint8Array(16 * tokens.length);
-  tokens.forEach((t, i) => { serials.set(t.serial, 16 * i); });
-  return { serials: bytesToHex(serials), signature: bytesToHex(g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)))) };
+  tokens.forEach((t, i) => {
+    serials.set(t.serial, 16 * i);
+  });
+  return {
+    serials: bytesToHex(serials),
+    signature: bytesToHex(g1ToEip2537(bls.aggregate(tokens.map((t) => t.signature)))),
+  };
 }
 
 export { g1ToEip2537, g2ToEip2537, tokenMessage, type TokenDomain };

@@ -12,10 +12,17 @@ import { getContract } from "viem";
 describe("ignition/modules/TicketBank", () => {
   it("deploys TicketBank over the core token with the registry's genesis and epoch duration", async () => {
     const conn = await hre.network.connect();
-    const deployed = (await conn.ignition.deploy(TicketBankModule)) as unknown as Record<"ticketBank" | "relayRegistry" | "obolToken", { address: `0x${string}` }>;
+    const deployed = (await conn.ignition.deploy(TicketBankModule)) as unknown as Record<
+      "ticketBank" | "relayRegistry" | "obolToken",
+      { address: `0x${string}` }
+    >;
     const publicClient = await conn.viem.getPublicClient();
     const bank = getContract({ address: deployed.ticketBank.address, abi: ticketBankAbi, client: publicClient });
-    const relayRegistry = getContract({ address: deployed.relayRegistry.address, abi: relayRegistryAbi, client: publicClient });
+    const relayRegistry = getContract({
+      address: deployed.relayRegistry.address,
+      abi: relayRegistryAbi,
+      client: publicClient,
+    });
     const obolToken = deployed.obolToken;
     const [token, genesis, duration, window, minStake] = await bank.read.parameters();
     expect(token.toLowerCase()).toBe(obolToken.address.toLowerCase());

@@ -30,7 +30,10 @@ describe("/obol/issue/1 over libp2p", () => {
     const requests: Parameters<typeof requestIssuance>[2][] = [];
     const peer = server.getMultiaddrs()[0]!;
     const r = await buyTokens(c.chain, c.db, s.bls, {
-      epoch: 0n, relays: [relay], perRelay: 5, issuer,
+      epoch: 0n,
+      relays: [relay],
+      perRelay: 5,
+      issuer,
       issue: (req) => {
         requests.push(req);
         return requestIssuance(client, peer, req);
@@ -38,14 +41,24 @@ describe("/obol/issue/1 over libp2p", () => {
     });
     expect(r.tokens).toBe(5);
     expect(new TokenWallet(c.db).summary()).toEqual([{ relay, epoch: 0n, unspent: 5, spent: 0 }]);
-    const again = await requestIssuance(client, peer, requests[0]!).then(() => null, (e: unknown) => e);
+    const again = await requestIssuance(client, peer, requests[0]!).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(again).toBeInstanceOf(IssuanceRefusedError);
     expect((again as IssuanceRefusedError).reason).toBe("already-signed");
   });
 
   it("answers malformed requests with a refusal, not a crash", async () => {
     const peer = server.getMultiaddrs()[0]!;
-    const bad = await requestIssuance(client, peer, { depositId: 1n, blinded: [new Uint8Array(3)], signature: "0x00" }).then(() => null, (e: unknown) => e);
+    const bad = await requestIssuance(client, peer, {
+      depositId: 1n,
+      blinded: [new Uint8Array(3)],
+      signature: "0x00",
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(bad).toBeInstanceOf(IssuanceRefusedError);
     const stream = await client.dialProtocol(peer, "/obol/issue/1");
     stream.send(new TextEncoder().encode("{not json"));

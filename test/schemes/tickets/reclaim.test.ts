@@ -25,18 +25,50 @@ describe("reclaimUnspent in lottery mode", () => {
   it("reports the open window, then drops losers and pays winners at price · 2^winBits, once", async () => {
     const c = s.participant(2);
     const issuer = await readIssuer(c.chain, s.wallets[1]!.account.address);
-    await buyTokens(c.chain, c.db, s.bls, { epoch: 0n, relays: [relay], perRelay: 24, issuer, issue: (r) => s.issuer.issue(r) });
+    await buyTokens(c.chain, c.db, s.bls, {
+      epoch: 0n,
+      relays: [relay],
+      perRelay: 24,
+      issuer,
+      issue: (r) => s.issuer.issue(r),
+    });
     // The client spends 4 at the relay: those are the relay's, not the holder's, to redeem.
     const hop = new TicketsRelay({ ...s.participant(3), relay }, { maxBatch: 4, maxDelayMs: 5 });
     await hop.start();
     const pay = new TicketsClient(c);
     for (let i = 0; i < 4; i++) {
-      const [slot] = (await pay.pay({ route: [{ relay, mixKey: new Uint8Array(32), layer: 0 }], secrets: [], epoch: 0n, kind: "payload" })).slots;
-      expect((await hop.onPacket({ slot: slot!, attachment: new Uint8Array(0), ss: new Uint8Array(32), replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "p", nextHop: null, epoch: 0n })).accept).toBe(true);
+      const [slot] = (
+        await pay.pay({
+          route: [{ relay, mixKey: new Uint8Array(32), layer: 0 }],
+          secrets: [],
+          epoch: 0n,
+          kind: "payload",
+        })
+      ).slots;
+      expect(
+        (
+          await hop.onPacket({
+            slot: slot!,
+            attachment: new Uint8Array(0),
+            ss: new Uint8Array(32),
+            replayTag: new Uint8Array(32),
+            packetRef: new Uint8Array(32),
+            fromPeer: "p",
+            nextHop: null,
+            epoch: 0n,
+          })
+        ).accept,
+      ).toBe(true);
     }
     const deadline = await s.bank.read.redeemDeadline([0n]);
     const early = await reclaimUnspent(c.chain, c.db, s.bls, issuer);
-    expect(early).toMatchObject({ reclaimed: 0, losers: 0, alreadySpent: 0, foreign: 0, open: [{ epoch: 0n, tokens: 20, closesAt: deadline }] });
+    expect(early).toMatchObject({
+      reclaimed: 0,
+      losers: 0,
+      alreadySpent: 0,
+      foreign: 0,
+      open: [{ epoch: 0n, tokens: 20, closesAt: deadline }],
+    });
 
     // Nobody drew the epoch's beacon (no relay claimed): the reclaim draws it.
     await s.networkHelpers.time.increaseTo(deadline);

@@ -16,7 +16,9 @@ describe("spending order at one relay", () => {
       const r = spendOrderAttack({ seed: `spend-order-test-${staggered}`, staggered });
       // One-sided 4σ binomial bound around the measured chance level.
       const bound = r.chance + 4 * Math.sqrt((r.chance * (1 - r.chance)) / r.links);
-      process.stdout.write(`spend order (${staggered ? "staggered" : "together"}): link rate ${(100 * r.linkRate).toFixed(1)} %, chance ${(100 * r.chance).toFixed(1)} %, bound ${(100 * bound).toFixed(1)} %\n`);
+      process.stdout.write(
+        `spend order (${staggered ? "staggered" : "together"}): link rate ${(100 * r.linkRate).toFixed(1)} %, chance ${(100 * r.chance).toFixed(1)} %, bound ${(100 * bound).toFixed(1)} %\n`,
+      );
       expect(r.links).toBe(50 * 19);
       expect(r.linkRate).toBeLessThanOrEqual(bound);
     });

@@ -28,7 +28,11 @@ import type { IssueRequest } from "../../../src/schemes/tickets/issuer.js";
 const CLIENTS = 20;
 const PER_CLIENT = 50;
 const s = await schemeEnv();
-const domain = { chainId: await s.publicClient.getChainId(), bank: s.bank.address, issuer: s.wallets[1]!.account.address };
+const domain = {
+  chainId: await s.publicClient.getChainId(),
+  bank: s.bank.address,
+  issuer: s.wallets[1]!.account.address,
+};
 const relays = [getAddress(s.wallets[3]!.account.address), getAddress(s.wallets[4]!.account.address)];
 
 const BITS = new Uint8Array(256).map((_, i) => i.toString(2).split("1").length - 1);
@@ -65,7 +69,13 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
         transcript.push({ deposit: Number(req.depositId), blinded: req.blinded });
         return s.issuer.issue(req);
       };
-      const r = await buyTokens(c.chain, c.db, s.bls, { epoch: 0n, relays, perRelay: PER_CLIENT / 2, issuer, issue: logIssue });
+      const r = await buyTokens(c.chain, c.db, s.bls, {
+        epoch: 0n,
+        relays,
+        perRelay: PER_CLIENT / 2,
+        issuer,
+        issue: logIssue,
+      });
       for (const row of c.db.prepare("SELECT serial FROM tk_wallet").all() as { serial: Uint8Array }[]) {
         const key = Buffer.from(row.serial).toString("hex");
         if (!truth.has(key)) truth.set(key, Number(r.depositId));
@@ -83,8 +93,26 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
     const verdicts: Promise<import("../../../src/schemes/scheme.js").PacketVerdict>[] = [];
     for (let round = 0; round < PER_CLIENT / 2; round++) {
       for (const pay of payers) {
-        const { slots } = await pay.pay({ route: relays.map((relay) => ({ relay, mixKey: new Uint8Array(32), layer: 1 })), secrets: [], epoch: 0n, kind: "payload" });
-        slots.forEach((slot, k) => { verdicts.push(relaySides[k]!.scheme.onPacket({ slot, attachment: new Uint8Array(0), ss: new Uint8Array(32), replayTag: new Uint8Array(32), packetRef: new Uint8Array(32), fromPeer: "p", nextHop: null, epoch: 0n })); });
+        const { slots } = await pay.pay({
+          route: relays.map((relay) => ({ relay, mixKey: new Uint8Array(32), layer: 1 })),
+          secrets: [],
+          epoch: 0n,
+          kind: "payload",
+        });
+        slots.forEach((slot, k) => {
+          verdicts.push(
+            relaySides[k]!.scheme.onPacket({
+              slot,
+              attachment: new Uint8Array(0),
+              ss: new Uint8Array(32),
+              replayTag: new Uint8Array(32),
+              packetRef: new Uint8Array(32),
+              fromPeer: "p",
+              nextHop: null,
+              epoch: 0n,
+            }),
+          );
+        });
       }
     }
     expect((await Promise.all(verdicts)).every((v) => v.accept)).toBe(true);
@@ -100,24 +128,37 @@ describe("unlinkability against a logging issuer and colluding relays", () => {
       const bytes = hexToBytes(serials as `0x${string}`);
       for (let i = 0; i < bytes.length; i += 16) {
         const serial = bytes.slice(i, i + 16);
-        observed.push({ serial: Buffer.from(serial).toString("hex"), h: s.bls.hashToG1(tokenMessage(domain, getAddress(tx.from), epoch, serial)) });
+        observed.push({
+          serial: Buffer.from(serial).toString("hex"),
+          h: s.bls.hashToG1(tokenMessage(domain, getAddress(tx.from), epoch, serial)),
+        });
       }
     }
     expect(observed.length).toBe(CLIENTS * PER_CLIENT);
-    const guesses = link(transcript, observed.map((o) => o.h));
+    const guesses = link(
+      transcript,
+      observed.map((o) => o.h),
+    );
     const correct = guesses.filter((g, i) => g === truth.get(observed[i]!.serial)).length;
     const n = observed.length;
     const p0 = 1 / CLIENTS;
     const bound = n * p0 + 4 * Math.sqrt(n * p0 * (1 - p0));
-    process.stdout.write(`tickets unlinkability: ${correct}/${n} linked = ${((100 * correct) / n).toFixed(1)} % (chance ${(100 * p0).toFixed(1)} %, 4σ bound ${Math.floor(bound)})\n`);
+    process.stdout.write(
+      `tickets unlinkability: ${correct}/${n} linked = ${((100 * correct) / n).toFixed(1)} % (chance ${(100 * p0).toFixed(1)} %, 4σ bound ${Math.floor(bound)})\n`,
+    );
     expect(correct).toBeLessThanOrEqual(bound);
 
     // Control: a client that does not blind (r = 1) is linked every time by the same attack.
     const naive = Array.from({ length: 5 }, (_, d) => {
-      const msgs = Array.from({ length: 20 }, () => tokenMessage(domain, relays[0]!, 0n, crypto.getRandomValues(new Uint8Array(16))));
+      const msgs = Array.from({ length: 20 }, () =>
+        tokenMessage(domain, relays[0]!, 0n, crypto.getRandomValues(new Uint8Array(16))),
+      );
       return { deposit: d, msgs, blinded: msgs.map((m) => s.bls.hashToG1(m)) };
     });
-    const naiveGuesses = link(naive, naive.flatMap((d) => d.msgs.map((m) => s.bls.hashToG1(m))));
+    const naiveGuesses = link(
+      naive,
+      naive.flatMap((d) => d.msgs.map((m) => s.bls.hashToG1(m))),
+    );
     expect(naiveGuesses).toEqual(naive.flatMap((d) => d.msgs.map(() => d.deposit)));
   });
 });
