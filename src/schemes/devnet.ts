@@ -125,6 +125,51 @@ export type PaidOnChain = {
   events: number;
 };
 
+/**
+ * An economic attack a scheme declares (docs/compare.md §Attack scenarios):
+ * the comparison runs it on a fresh chain with the scheme deployed, against
+ * the real contracts and relay code, and reports whether it succeeded, the
+ * value it moved and the faults recorded against honest relays.
+ */
+export type AttackContext = {
+  /** The deploying account (token owner, registry admin). */
+  deployer: ChainClients;
+  /** `n` fresh accounts, each with gas money and `tokens` of ObolToken (default 1,000,000 OBOL). */
+  accounts(n: number, tokens?: bigint): Promise<ChainClients[]>;
+  /** Moves the chain's clock to `timestamp` (seconds) and mines a block there. */
+  timeTo(timestamp: bigint): Promise<void>;
+  /** A private directory for the scenario's stores. */
+  dataDir: string;
+  log: Logger;
+  signal: AbortSignal;
+};
+
+export type AttackOutcome = {
+  /** The attacker reached its goal beyond chance (the scenario says what that is in `detail`). */
+  succeeded: boolean;
+  /** What the attack moved to the attacker (or withheld from honest relays), in token base units (wei). */
+  valueMoved: bigint;
+  /** Honest relays (and honest participants) whose recorded faults the comparison reads from the registry. */
+  honest: readonly Address[];
+  /** One line on what happened, with the figures behind `succeeded`. */
+  detail: string;
+};
+
+export type AttackScenario = {
+  /** Short stable name, used in the bench as `compare.attack.<name>.succeeded`. */
+  name: string;
+  /** Who the attacker is and what it does, one sentence. */
+  attacker: string;
+  /**
+   * Runs the attack. With `control` the same attack runs against a
+   * deliberately leaky variant (named in `control`), where it must succeed:
+   * that shows the attack has power, so its failure on the real scheme means something.
+   */
+  run(context: AttackContext, options: { control: boolean }): Promise<AttackOutcome>;
+  /** The leaky variant `run({ control: true })` attacks, if the scenario has one. */
+  control?: string;
+};
+
 export type SchemeDevnet = {
   /** Ignition module deploying the scheme's contracts on top of `ObolCore`. */
   module?: IgnitionModule;
@@ -144,6 +189,8 @@ export type SchemeDevnet = {
   unprobed?: readonly { op: string; why: string }[];
   /** Every payment to a relay since the deployment's start block; absent for a scheme that pays nothing. */
   paidOnChain?(chain: ChainClients): Promise<PaidOnChain>;
+  /** Economic attacks on the scheme the comparison runs, each on a fresh chain (docs/compare.md §Attack scenarios). */
+  attacks?: readonly AttackScenario[];
   /** Expected seconds of setup and settlement on 2 cores, for the progress ETA only (never a figure). */
   expectedSeconds: { setup: number; settlement: number };
   /**

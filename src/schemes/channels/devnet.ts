@@ -21,12 +21,14 @@ import { openDatabase } from "../../store/db.js";
 import { ChannelsRounds } from "./rounds.js";
 import { ChannelsStore } from "./store.js";
 import { channelsPaidOnChain } from "./paid.js";
+import { grindingSource } from "./attacks.js";
 
 /** Funding per channel, in unit wins (DEFAULT_PARAMS.unitAmount each). */
 export const DEVNET_FUNDING = { clientChannelUnits: 5_000n, relayChannelUnits: 2_000n } as const;
 
 export const devnet: SchemeDevnet = {
   paidOnChain: channelsPaidOnChain,
+  attacks: [grindingSource],
   module: PaymentChannelsModule,
   contracts: [{ name: "PaymentChannels", abi: paymentChannelsAbi }],
   costs: {
