@@ -1,0 +1,58 @@
+/**
+ * The attack harness on known inputs (docs/compare.md §Attack scenarios):
+ * - a scenario that throws is reported as not run, with its reason, never as failed or succeeded;
+ * - the channels grinding source, on a fresh chain with the real contract and relay code, must
+ *   succeed against its deliberately leaky control (a relay leaking its round secret) and fail on
+ *   the real scheme, with no fault recorded against the honest relays.
+ */
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../../src/log.js";
+import { runAttacks, runScenario } from "../../src/sim/compare/attacks.js";
+import { loadSchemeDevnet, type AttackContext } from "../../src/schemes/devnet.js";
+import type { ChainClients } from "../../src/chain/types.js";
+
+const signal = new AbortController().signal;
+
+describe("attack scenarios", () => {
+  it("a scenario that cannot run is reported with its reason, not as an outcome", async () => {
+    const row = await runScenario(
+      "control",
+      {
+        name: "broken",
+        attacker: "nobody",
+        control: "a leaky variant",
+        run: async (_context, { control }) => {
+          if (!control) throw new Error("no chain here");
+          return { succeeded: true, valueMoved: 5n, honest: [], detail: "leaked" };
+        },
+      },
+      null as unknown as ChainClients,
+      () => ({}) as AttackContext,
+      signal,
+    );
+    expect(row.succeeded).toBeNull();
+    expect(row.error).toBe("no chain here");
+    expect(row.valueMoved).toBe("0");
+    expect(row.control).toEqual({ variant: "a leaky variant", succeeded: true, detail: "leaked" });
+  });
+
+  it("the grinding source succeeds on the leaky control and fails on channels", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "obol-attacks-test-"));
+    try {
+      const devnet = await loadSchemeDevnet("channels");
+      const rows = await runAttacks("channels", devnet, { dataDir, log: silentLogger(), signal });
+      const grind = rows.find((r) => r.name === "channels.grinding_source");
+      expect(grind, JSON.stringify(rows)).toBeDefined();
+      expect(grind!.error).toBeUndefined();
+      expect(grind!.succeeded).toBe(false);
+      expect(grind!.honestFaults).toBe(0);
+      expect(grind!.control?.succeeded, grind!.control?.detail).toBe(true);
+      expect(grind!.detail).toMatch(/winners of 120 tickets/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
