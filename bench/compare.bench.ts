@@ -16,6 +16,7 @@ import { join } from "node:path";
 import type { BenchOptions, Metric } from "./metric.js";
 import { silentLogger } from "../src/log.js";
 import { runComparison } from "../src/sim/compare/run.js";
+import type { CompareReport } from "../src/sim/report/types.js";
 
 export async function run({ quick }: BenchOptions): Promise<Metric[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "obol-compare-bench-"));
@@ -86,6 +87,7 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
           note: `${s.latency.count} messages`,
         });
     }
+    metrics.push(...attackMetrics(report));
     return metrics;
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -93,3 +95,19 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** `compare.attack.<name>.succeeded`: 1 when the attack succeeded on the scheme, 0 when it failed; none when it could not run. */
+function attackMetrics(report: CompareReport): Metric[] {
+  return report.attacks.flatMap((a) =>
+    a.succeeded === null
+      ? []
+      : [
+          {
+            metric: `compare.attack.${a.name}.succeeded`,
+            value: a.succeeded ? 1 : 0,
+            unit: "bool",
+            note: `${a.scheme}: ${a.detail}; control ${a.control ? `${a.control.succeeded} (${a.control.variant})` : "none"}; ${a.valueMoved} wei moved, ${a.honestFaults} honest faults`,
+          },
+        ],
+  );
+}

@@ -83,6 +83,11 @@ describe("obol compare", () => {
       expect(typeof e4.leaks).toBe("boolean");
       expect(json.scale.rows.map((r) => r.relays)).toEqual([1_000, 100_000, 1_000_000]);
       expect(json.conclusions.some((c) => c.startsWith("Gas: channels"))).toBe(true);
+      // The attacks channels declares ran on their own chain: failed on the scheme, succeeded on the leaky control.
+      expect(json.attacks.map((a) => [a.scheme, a.name, a.succeeded, a.control?.succeeded])).toEqual([
+        ["channels", "channels.grinding_source", false, true],
+      ]);
+      expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("## Attack scenarios");
 
       for (const c of json.charts) {
         const svg = readFileSync(join(dir, c.file), "utf8");

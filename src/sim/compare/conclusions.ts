@@ -87,6 +87,7 @@ export function conclusions(report: CompareReport): string[] {
         );
   }
   out.push(...measuredScale(report));
+  out.push(...attackConclusions(report));
   const bytes = best(paid, (s) => s.bytes.perPacket);
   if (bytes.length > 0)
     out.push(
@@ -227,4 +228,23 @@ function measuredScale(report: CompareReport): string[] {
     );
   }
   return out;
+}
+
+/**
+ * What the attack scenarios show (docs/compare.md §Attack scenarios): one
+ * sentence per attack, with its control's verdict, since a failure only
+ * counts when the same attack succeeded on the leaky control.
+ */
+function attackConclusions(report: CompareReport): string[] {
+  return report.attacks.map((a) => {
+    if (a.succeeded === null) return `Attack ${a.name} (${a.scheme}) could not run: ${a.error ?? "no outcome"}.`;
+    const control =
+      a.control === null
+        ? "it has no leaky control, so its failure is not shown to have power"
+        : a.control.succeeded
+          ? `the same attack succeeded on the leaky control (${a.control.variant})`
+          : `it also failed on the leaky control (${a.control.variant}), so this run shows nothing about the scheme`;
+    const verdict = a.succeeded ? "**succeeded**" : "failed";
+    return `Attack ${a.name} on ${a.scheme} ${verdict}: ${a.detail}; ${fmtTokens(a.valueMoved)} OBOL moved, ${a.honestFaults} fault(s) recorded against honest relays; ${control} (Attack scenarios table).`;
+  });
 }

@@ -8,7 +8,7 @@ import { DEFAULT_RATES } from "../../client/loopix.js";
 import type { Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { DevnetProgress } from "../devnet.js";
-import { loadSchemeDevnet, type SchemeCosts } from "../../schemes/devnet.js";
+import { loadSchemeDevnet, type SchemeCosts, type SchemeDevnet } from "../../schemes/devnet.js";
 import type { CompareReport, MeasuredScale, SchemeNotRun, SchemeRun } from "../report/types.js";
 import { measureScale } from "./scale-probe.js";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
 import { summariseLinking } from "./adversaries.js";
 import type { LinkingResult } from "./linking.js";
 import { runScheme } from "./scheme-run.js";
+import { runAttacks, type AttackRow } from "./attacks.js";
 import { sweep } from "./sweep.js";
 
 export type CompareOptions = {
@@ -35,6 +36,8 @@ export type CompareOptions = {
   relayLoopPerS?: number;
   /** Relay counts at which each scheme's recurring operations are measured on a fresh chain (§Cost at scale); none by default. */
   scaleRelays?: number[];
+  /** Run each scheme's declared economic attacks on a fresh chain (§Attack scenarios); default true. */
+  attacks?: boolean;
   /** Experiment (a): share of packets the dropping mix does not forward. */
   dropFraction?: number;
   /** State root; each scheme gets `<dataDir>/<scheme>`. */
@@ -105,6 +108,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   const costs = new Map<SchemeName, SchemeCosts>();
   const measured: MeasuredScale = { relayCounts: scaleRelays, schemes: [] };
   const linking = new Map<SchemeName, { seed: string; results: LinkingResult[] }[]>();
+  const attacks: AttackRow[] = [];
   for (const [i, scheme] of o.schemes.entries()) {
     o.signal.throwIfAborted();
     o.onScheme?.(scheme, i, o.schemes.length);
@@ -164,6 +168,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
           });
         }
       }
+      if (o.attacks !== false) attacks.push(...(await schemeAttacks(scheme, devnet, o)));
     } catch (error) {
       if (o.signal.aborted) throw error;
       o.log.error({ err: error, scheme }, "scheme run failed");
@@ -215,6 +220,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     chain: { rpcUrl: o.rpcUrl ?? null, epochSeconds: 3_600 },
     workload: { messagesPerS, ...DEFAULT_RATES, relayLoopPerS },
     schemes,
+    attacks,
     scale: { assumptions, rows, measured },
     sweep: {
       hopsPerRelayPerEpoch: assumptions.hopsPerRelayPerEpoch,
@@ -232,4 +238,33 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   };
   report.conclusions = conclusions(report);
   return report;
+}
+
+/** The scheme's attack scenarios; a harness that cannot start is one row saying why, not a failed scheme. */
+async function schemeAttacks(scheme: SchemeName, devnet: SchemeDevnet, o: CompareOptions): Promise<AttackRow[]> {
+  const t = Date.now();
+  try {
+    return await runAttacks(scheme, devnet, {
+      dataDir: join(o.dataDir, scheme, "attacks"),
+      log: o.log,
+      signal: o.signal,
+      onStep: (step) => o.onStep?.(scheme, step),
+    });
+  } catch (error) {
+    if (o.signal.aborted) throw error;
+    o.log.error({ err: error, scheme }, "attack scenarios failed");
+    const reason = (error as Error).message.split("\n")[0]!;
+    return (devnet.attacks ?? []).map((a) => ({
+      scheme,
+      name: a.name,
+      attacker: a.attacker,
+      succeeded: null,
+      valueMoved: "0",
+      honestFaults: 0,
+      detail: "",
+      control: null,
+      seconds: (Date.now() - t) / 1000,
+      error: `the harness failed: ${reason}`,
+    }));
+  }
 }

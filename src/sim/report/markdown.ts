@@ -265,6 +265,7 @@ export function reportMarkdown(report: CompareReport): string {
           l.perSeed.map((r) => r.targets).join(" / "),
         ]),
       );
+  out.push(...attackTable(report));
   out.push("", "## Experiment (c): on-chain cost at scale", "");
   out.push(...measuredScale(report), "");
   if (report.scale.measured.schemes.length > 0) chart("scale-measured.svg");
@@ -379,4 +380,42 @@ function measuredScale(report: CompareReport): string[] {
       out.push(row([s.scheme, `\`${u.op}\``, ...m.relayCounts.map(() => "not measured"), u.why, ""]));
   }
   return out;
+}
+
+/** §Attack scenarios: each declared attack on the scheme and on its leaky control. */
+function attackTable(report: CompareReport): string[] {
+  if (report.attacks.length === 0) return [];
+  const verdict = (x: boolean | null) => (x === null ? "not run" : x ? "**succeeded**" : "failed");
+  return [
+    "",
+    "## Attack scenarios",
+    "",
+    "Each scheme's declared economic attacks, run on a fresh chain against the real contracts and relay code; the " +
+      "same attack runs on a deliberately leaky control, where it must succeed, so that its failure on the scheme " +
+      "means something (docs/compare.md §Attack scenarios).",
+    "",
+    row([
+      "scheme",
+      "attack",
+      "attacker",
+      "on the scheme",
+      "value moved (OBOL)",
+      "faults on honest",
+      "leaky control",
+      "what happened",
+    ]),
+    row(["---", "---", "---", "---", "---:", "---:", "---", "---"]),
+    ...report.attacks.map((a) =>
+      row([
+        a.scheme,
+        `\`${a.name}\``,
+        a.attacker,
+        verdict(a.succeeded),
+        obol(a.valueMoved),
+        a.honestFaults,
+        a.control ? `${verdict(a.control.succeeded)} (${a.control.variant})` : "–",
+        a.error ? `could not run: ${a.error}` : a.detail,
+      ]),
+    ),
+  ];
 }

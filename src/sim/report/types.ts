@@ -5,6 +5,7 @@
  */
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { LinkingSummary } from "../compare/adversaries.js";
+import type { AttackRow } from "../compare/attacks.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
 import type { OperationGrowth } from "../compare/scale-probe.js";
 import type { SweepRow } from "../compare/sweep.js";
@@ -126,6 +127,8 @@ export type CompareReport = {
     relayLoopPerS: number;
   };
   schemes: (SchemeRun | SchemeNotRun)[];
+  /** The economic attacks each scheme declares, run on a fresh chain (docs/compare.md §Attack scenarios). */
+  attacks: AttackRow[];
   /**
    * `rows`: the model extrapolating the run (docs/compare.md §Cost model);
    * `measured`: N relays registered on a fresh chain per N, one epoch of each
