@@ -19,6 +19,7 @@ import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
 import { Issuer } from "./issuer.js";
 import { ensureIssuerRegistered } from "./setup.js";
+import { crossEpochBuyer } from "./attacks.js";
 import { ticketsPaidOnChain } from "./paid.js";
 
 const OBOL = 10n ** 18n;
@@ -39,6 +40,7 @@ function tokenCounts(): { gateway: number; mix: number } {
 }
 
 export const devnet: SchemeDevnet = {
+  attacks: [crossEpochBuyer],
   paidOnChain: ticketsPaidOnChain,
   module: TicketBankModule,
   contracts: [{ name: "TicketBank", abi: ticketBankAbi }],

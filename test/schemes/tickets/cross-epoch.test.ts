@@ -12,16 +12,15 @@
  * `reclaim` of tokens still held (the attacker holds none).
  */
 import { describe, it, expect } from "vitest";
-import { getAddress, parseEventLogs, type Address } from "viem";
+import { getAddress } from "viem";
 import { schemeEnv } from "./env.js";
-import { batchArgs, PRICE, tokenMessage } from "./helpers.js";
-import { ticketBankAbi } from "../../../src/chain/abi/TicketBank.js";
+import { batchArgs, PRICE } from "./helpers.js";
+import { crossEpochBuy, crossEpochTakeBack, type AttackToken } from "../../../src/schemes/tickets/attacks.js";
 import { buyTokens } from "../../../src/schemes/tickets/buy.js";
 import { readIssuer } from "../../../src/schemes/tickets/bank.js";
 import { TicketsClient } from "../../../src/schemes/tickets/client.js";
 import { TicketsRelay } from "../../../src/schemes/tickets/relay.js";
 import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
-import { issuanceDigest } from "../../../src/schemes/tickets/issuer.js";
 import { reclaimUnspent } from "../../../src/schemes/tickets/reclaim.js";
 import type { IncomingPacket } from "../../../src/schemes/scheme.js";
 
@@ -41,39 +40,13 @@ const packet = (slot: Uint8Array, epoch = 0n): IncomingPacket => ({
   epoch,
 });
 
-/** The attacker's purchase: a deposit for `depositEpoch`, messages naming `tokenEpoch` and itself. */
-async function attackerBuys(depositEpoch: bigint, tokenEpoch: bigint, count: number) {
-  const hash = await s.bank.write.deposit([issuerAddress, depositEpoch, count], { account: attackerAccount });
-  const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
-  const [event] = parseEventLogs({ abi: ticketBankAbi, logs: receipt.logs, eventName: "Deposited" });
-  const depositId = event!.args.depositId;
-  const info = await readIssuer(s.chainOf(6), issuerAddress);
-  const serials = Array.from({ length: count }, () => crypto.getRandomValues(new Uint8Array(16)));
-  const states = serials.map((serial) => s.bls.blind(tokenMessage(info.domain, attacker, tokenEpoch, serial)));
-  const blinded = states.map((st) => st.blinded);
-  const digest = issuanceDigest(s.chainOf(6).deployment.chainId, s.bank.address, issuerAddress, depositId, blinded);
-  const signature = await s.wallets[6]!.signMessage({ account: attackerAccount, message: { raw: digest } });
-  const blindSigs = await s.issuer.issue({ depositId, blinded, signature });
-  const sigs = s.bls.unblindBatch(states, blindSigs, info.publicKey);
-  return {
-    depositId,
-    tokens: serials.map((serial, i) => ({
-      relay: attacker as Address,
-      epoch: tokenEpoch,
-      serial,
-      signature: sigs[i]!,
-    })),
-  };
-}
+/** The attacker's purchase (src/schemes/tickets/attacks.ts): a deposit for `depositEpoch`, messages naming `tokenEpoch` and itself. */
+const attackerBuys = (depositEpoch: bigint, tokenEpoch: bigint, count: number) =>
+  crossEpochBuy(s.chainOf(6), s.bls, issuerAddress, (r) => s.issuer.issue(r), depositEpoch, tokenEpoch, count);
 
 /** The attacker's take-back step: reclaim every token it bought; refused when already redeemed. */
-async function attackerTakesBack(
-  tokens: { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array }[],
-) {
-  const { serials, signature } = batchArgs(s.bls, tokens);
-  await expect(
-    s.bank.write.reclaim([issuerAddress, attacker, tokens[0]!.epoch, serials, signature], { account: attackerAccount }),
-  ).rejects.toThrow(/TicketBankTokenSpent/);
+async function attackerTakesBack(tokens: AttackToken[]) {
+  expect(await crossEpochTakeBack(s.chainOf(6), s.bls, issuerAddress, tokens)).toBe("TicketBankTokenSpent");
 }
 
 describe("cross-epoch theft (issue 10, finding 1)", () => {
