@@ -55,4 +55,23 @@ describe("attack scenarios", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it("the cross-epoch buyer moves nothing on tickets: its take-back is refused and the honest relay is paid", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "obol-attacks-test-"));
+    try {
+      const rows = await runAttacks("tickets", await loadSchemeDevnet("tickets"), {
+        dataDir,
+        log: silentLogger(),
+        signal,
+      });
+      const buyer = rows.find((r) => r.name === "tickets.cross_epoch_buyer");
+      expect(buyer?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(buyer!.succeeded).toBe(false);
+      expect(buyer!.valueMoved).toBe("0");
+      expect(buyer!.honestFaults).toBe(0);
+      expect(buyer!.detail).toMatch(/take-back refused: TicketBankTokenSpent\); honest relay paid 0.02 of 0.02 OBOL owed/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
