@@ -52,6 +52,7 @@ Options:
                      funded accounts and evm_* methods) instead of a local node
   --out <dir>        report parent directory (default ${DEFAULTS.out})
   --keep             keep the participants' state directory
+  --no-attacks       skip the economic attack scenarios each scheme declares
 ${COMMON_USAGE}`,
   async run(argv, { out, signal, log }) {
     const { values, common } = parseCommandArgs("compare", argv, {
@@ -68,6 +69,7 @@ ${COMMON_USAGE}`,
         drop: { type: "string" },
         out: { type: "string" },
         keep: { type: "boolean", default: false },
+        "no-attacks": { type: "boolean", default: false },
       },
     });
     const schemes = (values.schemes ?? DEFAULTS.schemes)
@@ -126,6 +128,7 @@ ${COMMON_USAGE}`,
         log: quiet,
         signal,
         scaleRelays,
+        attacks: !values["no-attacks"],
         onScheme: (scheme, i) => progress.scheme(scheme, i),
         onStep: (scheme, step) => progress.step(scheme, step),
         onProgress: (scheme, p) => progress.traffic(scheme, p),
