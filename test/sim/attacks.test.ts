@@ -69,7 +69,9 @@ describe("attack scenarios", () => {
       expect(buyer!.succeeded).toBe(false);
       expect(buyer!.valueMoved).toBe("0");
       expect(buyer!.honestFaults).toBe(0);
-      expect(buyer!.detail).toMatch(/take-back refused: TicketBankTokenSpent\); honest relay paid 0.02 of 0.02 OBOL owed/);
+      expect(buyer!.detail).toMatch(
+        /take-back refused: TicketBankTokenSpent\); honest relay paid 0.02 of 0.02 OBOL owed/,
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -46,7 +46,7 @@ const DEFAULT_TOKENS = 1_000_000n * 10n ** 18n;
  *
  * @returns one row per scenario (empty when the scheme declares none).
  * @example
- * const rows = await runAttacks("channels", await loadSchemeDevnet("channels"), { dataDir, log, signal });
+ * const rows = await runAttacks(name, await loadSchemeDevnet(name), { dataDir, log, signal });
  */
 export async function runAttacks(
   scheme: string,
