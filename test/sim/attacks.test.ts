@@ -76,4 +76,22 @@ describe("attack scenarios", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it("a copied VRF key is refused on the shopper's registry", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "obol-attacks-test-"));
+    try {
+      const rows = await runAttacks("shopper", await loadSchemeDevnet("shopper"), {
+        dataDir,
+        log: silentLogger(),
+        signal,
+      });
+      const copy = rows.find((r) => r.name === "shopper.copied_vrf_key");
+      expect(copy?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(copy!.succeeded).toBe(false);
+      expect(copy!.honestFaults).toBe(0);
+      expect(copy!.detail).toMatch(/refused the copied key \(RelayRegistryDuplicateBlsKey\); .*owner on chain/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -28,6 +28,7 @@ import { Auditor } from "./auditor.js";
 import { loadOrCreateVrfKey } from "./keys.js";
 import { mixSender } from "./send.js";
 import { revealedLoops } from "./chain.js";
+import { copiedVrfKey } from "./attacks.js";
 
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
@@ -49,6 +50,7 @@ const AUDIT_OPEN = 1;
 const AUDIT_PAID = 2;
 
 export const devnet: SchemeDevnet = {
+  attacks: [copiedVrfKey],
   module: ShopperAuditModule,
   contracts: [{ name: "ShopperAudit", abi: shopperAuditAbi }],
   costs: {
