@@ -16,8 +16,6 @@ import { RelayTokenStore } from "../../../src/schemes/tickets/store.js";
 
 describe("devnet end to end (tickets scheme)", () => {
   it("delivers every message with every hop paid by a token, and relays redeem exactly what they accepted", async () => {
-    process.env.OBOL_TICKETS_PER_GATEWAY ??= "50";
-    process.env.OBOL_TICKETS_PER_MIX ??= "12";
     const dataDir = mkdtempSync(join(tmpdir(), "obol-e2e-tickets-"));
     try {
       const report = await runDevnet({
@@ -26,6 +24,8 @@ describe("devnet end to end (tickets scheme)", () => {
         seed: "e2e-tickets",
         dataDir,
         messagesPerS: 1,
+        // Fewer tokens than the devnet's default keep the purchases short; 8 s of traffic spends far fewer.
+        prepaid: { gateway: 50, mix: 12 },
         log: silentLogger(),
         signal: new AbortController().signal,
       });
