@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { connect, chainClientsFor, OBOL } from "./helpers.js";
+import { connect, chainsFor, OBOL } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -45,11 +45,7 @@ describe("channels: a grinding source cannot make its tickets lose (issue 9, fin
   it("the relay's winner share stays at p when the source sends only tickets it predicts to lose", async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const [clientChain, aChain, bChain] = [
-      await chainClientsFor(env, 1, contracts),
-      await chainClientsFor(env, 2, contracts),
-      await chainClientsFor(env, 3, contracts),
-    ] as ChainClients[] as [ChainClients, ChainClients, ChainClients];
+    const [clientChain, aChain, bChain] = await chainsFor(env, contracts, [1, 2, 3]);
     await openChannel(clientChain, aChain.account, 100n * OBOL);
     await openChannel(aChain, bChain.account, 100n * OBOL);
     const deps = (c: ChainClients) => ({
