@@ -31,9 +31,19 @@ export type DevnetContext = {
   clients: DevnetParticipant[];
   /** Sphinx parameters and wire layout of the network (for services that build packets, e.g. audit loops). */
   packet: { params: SphinxParams; layout: WireLayout };
+  /** Hops each participant prepays per relay before traffic, for a scheme that pays in advance. */
+  prepaid?: PrepaidHops;
   log: Logger;
   signal: AbortSignal;
 };
+
+/**
+ * How many hops each participant (client or relay) prepays per relay of each
+ * role before traffic (`obol devnet --prepaid-gateway/--prepaid-mix`); a role
+ * left out takes the scheme's default. Only schemes that buy payment in
+ * advance read it (tickets: tokens per relay); the others ignore it.
+ */
+export type PrepaidHops = Partial<Record<RelayRole, number>>;
 
 /**
  * What makes an operation recur as the network grows (docs/compare.md §Cost model):

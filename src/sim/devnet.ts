@@ -9,6 +9,7 @@ import { ObolClient } from "../client/client.js";
 import { DEFAULT_RATES, poissonStream, sleep, type LoopixRates } from "../client/loopix.js";
 import { forComponent, type Logger } from "../log.js";
 import type { DropReason } from "../relay/drops.js";
+import type { PrepaidHops } from "../schemes/devnet.js";
 import type { SchemeName } from "../schemes/scheme.js";
 import { recordClaim } from "../store/claims.js";
 import { latencySummary } from "./metrics.js";
@@ -28,6 +29,8 @@ export type DevnetOptions = {
   pollMs?: number;
   /** Seconds without progress that end the drain (default 8). */
   drainS?: number;
+  /** Hops each participant prepays per relay, for a scheme that pays in advance (its default when absent). */
+  prepaid?: PrepaidHops;
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
@@ -110,6 +113,7 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
   const net = await startNetwork({
     ...options.network,
     scheme,
+    prepaid: options.prepaid,
     dataDir,
     log,
     signal,
@@ -156,18 +160,32 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
 /** Upper bound of the drain, in multiples of `drainS`, however slowly packets still land. */
 const DRAIN_CAP_FACTOR = 6;
 
-async function exchange(
-  net: RunningNetwork,
-  clients: ObolClient[],
-  o: DevnetOptions & { rates: LoopixRates; messagesPerS: number; pollMs: number; drainS: number },
-): Promise<DevnetReport> {
+type ExchangeOptions = DevnetOptions & { rates: LoopixRates; messagesPerS: number; pollMs: number; drainS: number };
+
+/** What a workload sent and what landed: send times by message id (hex), and latencies (ms). */
+type Tally = {
+  sentAt: Map<string, number>;
+  replySentAt: Map<string, number>;
+  latencies: number[];
+  replyLatencies: number[];
+  repliesReceived: number;
+};
+
+/**
+ * One workload on a running network: every client runs Loopix and sends real
+ * messages to the next client for `durationS`, pulls its mailbox and answers
+ * each message through its SURB; then the drain, then the report.
+ */
+async function exchange(net: RunningNetwork, clients: ObolClient[], o: ExchangeOptions): Promise<DevnetReport> {
   const log = forComponent(o.log, "obol:devnet");
   const random = seededRandom(o.seed);
-  const sentAt = new Map<string, number>();
-  const replySentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const replyLatencies: number[] = [];
-  let repliesReceived = 0;
+  const tally: Tally = {
+    sentAt: new Map(),
+    replySentAt: new Map(),
+    latencies: [],
+    replyLatencies: [],
+    repliesReceived: 0,
+  };
   const addresses = clients.map((c) => c.address);
   const start = Date.now();
 
@@ -180,87 +198,29 @@ async function exchange(
   o.signal.addEventListener("abort", stopAll, { once: true });
   const workloadTimer = setTimeout(() => workload.abort(), o.durationS * 1000);
 
-  const tasks: Promise<void>[] = [];
   let counter = 0;
-  for (const [i, client] of clients.entries()) {
-    tasks.push(client.run({ signal: traffic.signal }));
-    const to = addresses[(i + 1) % addresses.length]!;
-    tasks.push(
-      poissonStream({
-        ratePerS: o.messagesPerS,
-        signal: workload.signal,
-        random,
-        onError: (err) => log.warn({ err }, "message not queued"),
-        tick: async () => {
-          const n = ++counter;
-          const text = `message ${n} from client-${i} (seed ${o.seed}) ${"·".repeat(Math.floor(random() * 200))}`;
-          void client.enqueue(to, text).then(
-            (id) => sentAt.set(bytesToHex(id), Date.now()),
-            (err) => log.debug({ err }, "queued message not sent"),
-          );
-        },
-      }),
-    );
-    tasks.push(
-      (async () => {
-        while (!traffic.signal.aborted) {
-          try {
-            for (const m of await client.pull({ signal: traffic.signal })) {
-              const key = bytesToHex(m.id);
-              if (m.kind === "message") {
-                const t = sentAt.get(key);
-                if (t !== undefined) latencies.push(m.receivedAt - t);
-                if (m.canReply) {
-                  await client.reply(key.slice(2), `re: ${new TextDecoder().decode(m.content).slice(0, 40)}`, {
-                    signal: traffic.signal,
-                  });
-                  replySentAt.set(key, Date.now());
-                }
-              } else {
-                repliesReceived++;
-                const t = replySentAt.get(key);
-                if (t !== undefined) replyLatencies.push(m.receivedAt - t);
-              }
-            }
-          } catch (err) {
-            if (!traffic.signal.aborted) log.warn({ err }, "pull failed");
-          }
-          await sleep(o.pollMs, traffic.signal);
-        }
-      })(),
-    );
-  }
+  const nextMessage = (i: number) =>
+    `message ${++counter} from client-${i} (seed ${o.seed}) ${"·".repeat(Math.floor(random() * 200))}`;
+  const tasks = clients.flatMap((client, i) => [
+    client.run({ signal: traffic.signal }),
+    sendMessages(client, addresses[(i + 1) % addresses.length]!, {
+      messagesPerS: o.messagesPerS,
+      text: () => nextMessage(i),
+      tally,
+      random,
+      signal: workload.signal,
+      log,
+    }),
+    pullAndReply(client, { tally, pollMs: o.pollMs, signal: traffic.signal, log }),
+  ]);
 
+  const snapshot = (): DevnetProgress => progressOf(net, tally, start, o.durationS);
   const progress = setInterval(() => o.onProgress?.(snapshot()), 500);
-  const snapshot = (): DevnetProgress => ({
-    elapsedS: (Date.now() - start) / 1000,
-    durationS: o.durationS,
-    sent: sentAt.size,
-    delivered: latencies.length,
-    repliesSent: replySentAt.size,
-    repliesReceived,
-    packets: net.relays.reduce((s, r) => s + r.relay.stats.received, 0),
-  });
   try {
     await new Promise<void>((resolve) =>
       workload.signal.aborted ? resolve() : workload.signal.addEventListener("abort", () => resolve(), { once: true }),
     );
-    // Drain: keep cover traffic and pulls going until in-flight messages and replies land.
-    // The deadline is idle time, not wall time: on a loaded machine packets keep landing
-    // after a fixed window would have closed, so only `drainS` without progress ends it
-    // (capped at DRAIN_CAP_FACTOR × drainS so a wedged network still ends the run).
-    const drainStart = Date.now();
-    let lastProgress = drainStart;
-    let seen = -1;
-    while (!traffic.signal.aborted) {
-      const queued = clients.reduce((s, c) => s + c.queued, 0);
-      if (queued === 0 && latencies.length >= sentAt.size && repliesReceived >= replySentAt.size) break;
-      const progress = latencies.length + replySentAt.size + repliesReceived - queued;
-      if (progress !== seen) [seen, lastProgress] = [progress, Date.now()];
-      const now = Date.now();
-      if (now - lastProgress > o.drainS * 1000 || now - drainStart > DRAIN_CAP_FACTOR * o.drainS * 1000) break;
-      await sleep(100, traffic.signal);
-    }
+    await drain(clients, tally, { drainS: o.drainS, signal: traffic.signal });
   } finally {
     clearTimeout(workloadTimer);
     clearInterval(progress);
@@ -270,7 +230,102 @@ async function exchange(
     await Promise.allSettled(tasks);
   }
   o.onProgress?.(snapshot());
+  return exchangeReport(net, clients, tally, o);
+}
 
+/** Queues real messages to `to` at `messagesPerS` (Poisson, seeded) until `signal`; records when each leaves. */
+function sendMessages(
+  client: ObolClient,
+  to: ObolClient["address"],
+  o: {
+    messagesPerS: number;
+    text: () => string;
+    tally: Tally;
+    random: () => number;
+    signal: AbortSignal;
+    log: Logger;
+  },
+): Promise<void> {
+  return poissonStream({
+    ratePerS: o.messagesPerS,
+    signal: o.signal,
+    random: o.random,
+    onError: (err) => o.log.warn({ err }, "message not queued"),
+    tick: async () => {
+      void client.enqueue(to, o.text()).then(
+        (id) => o.tally.sentAt.set(bytesToHex(id), Date.now()),
+        (err) => o.log.debug({ err }, "queued message not sent"),
+      );
+    },
+  });
+}
+
+/** Pulls the mailbox every `pollMs` until `signal`: measures latencies and answers each message through its SURB. */
+async function pullAndReply(
+  client: ObolClient,
+  o: { tally: Tally; pollMs: number; signal: AbortSignal; log: Logger },
+): Promise<void> {
+  const { tally, signal } = o;
+  while (!signal.aborted) {
+    try {
+      for (const m of await client.pull({ signal })) {
+        const key = bytesToHex(m.id);
+        if (m.kind === "message") {
+          const t = tally.sentAt.get(key);
+          if (t !== undefined) tally.latencies.push(m.receivedAt - t);
+          if (m.canReply) {
+            await client.reply(key.slice(2), `re: ${new TextDecoder().decode(m.content).slice(0, 40)}`, { signal });
+            tally.replySentAt.set(key, Date.now());
+          }
+        } else {
+          tally.repliesReceived++;
+          const t = tally.replySentAt.get(key);
+          if (t !== undefined) tally.replyLatencies.push(m.receivedAt - t);
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) o.log.warn({ err }, "pull failed");
+    }
+    await sleep(o.pollMs, signal);
+  }
+}
+
+/**
+ * Drain: cover traffic and pulls keep going until in-flight messages and replies land.
+ * The deadline is idle time, not wall time: on a loaded machine packets keep landing
+ * after a fixed window would have closed, so only `drainS` without progress ends it
+ * (capped at DRAIN_CAP_FACTOR × drainS so a wedged network still ends the run).
+ */
+async function drain(clients: ObolClient[], tally: Tally, o: { drainS: number; signal: AbortSignal }): Promise<void> {
+  const drainStart = Date.now();
+  let lastProgress = drainStart;
+  let seen = -1;
+  while (!o.signal.aborted) {
+    const queued = clients.reduce((s, c) => s + c.queued, 0);
+    const { latencies, sentAt, replySentAt, repliesReceived } = tally;
+    if (queued === 0 && latencies.length >= sentAt.size && repliesReceived >= replySentAt.size) break;
+    const progress = latencies.length + replySentAt.size + repliesReceived - queued;
+    if (progress !== seen) [seen, lastProgress] = [progress, Date.now()];
+    const now = Date.now();
+    if (now - lastProgress > o.drainS * 1000 || now - drainStart > DRAIN_CAP_FACTOR * o.drainS * 1000) break;
+    await sleep(100, o.signal);
+  }
+}
+
+function progressOf(net: RunningNetwork, tally: Tally, start: number, durationS: number): DevnetProgress {
+  return {
+    elapsedS: (Date.now() - start) / 1000,
+    durationS,
+    sent: tally.sentAt.size,
+    delivered: tally.latencies.length,
+    repliesSent: tally.replySentAt.size,
+    repliesReceived: tally.repliesReceived,
+    packets: net.relays.reduce((s, r) => s + r.relay.stats.received, 0),
+  };
+}
+
+/** The report of one workload: what the tally measured, and each client's and relay's counters (claims come later). */
+function exchangeReport(net: RunningNetwork, clients: ObolClient[], tally: Tally, o: ExchangeOptions): DevnetReport {
   const drops: Partial<Record<DropReason, number>> = {};
   for (const r of net.relays)
     for (const [reason, n] of Object.entries(r.relay.stats.dropped))
@@ -280,11 +335,11 @@ async function exchange(
     seed: String(o.seed),
     durationS: o.durationS,
     rates: o.rates,
-    messages: { sent: sentAt.size, delivered: latencies.length },
-    replies: { sent: replySentAt.size, received: repliesReceived },
-    latency: latencySummary(latencies),
-    latencySamples: { messages: [...latencies], replies: [...replyLatencies] },
-    replyLatency: latencySummary(replyLatencies),
+    messages: { sent: tally.sentAt.size, delivered: tally.latencies.length },
+    replies: { sent: tally.replySentAt.size, received: tally.repliesReceived },
+    latency: latencySummary(tally.latencies),
+    latencySamples: { messages: [...tally.latencies], replies: [...tally.replyLatencies] },
+    replyLatency: latencySummary(tally.replyLatencies),
     clients: clients.map((c, i) => ({
       name: `client-${i}`,
       sent: { ...c.stats.sent },

@@ -25,7 +25,7 @@ import { createRelay, type DirectorySource, type EpochSource, type Relay, type R
 import { loadScheme } from "../schemes/registry.js";
 import type { AccountingScheme, SchemeName } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
-import { loadSchemeDevnet, type DevnetContext, type DevnetParticipant } from "../schemes/devnet.js";
+import { loadSchemeDevnet, type DevnetContext, type DevnetParticipant, type PrepaidHops } from "../schemes/devnet.js";
 
 export type NetworkOptions = {
   scheme: SchemeName;
@@ -50,6 +50,8 @@ export type NetworkOptions = {
    * browser clients can reach them (`npm run web`); mixes stay on TCP.
    */
   webSocketGateways?: boolean;
+  /** Hops each participant prepays per relay before traffic (schemes that pay in advance; their default when absent). */
+  prepaid?: PrepaidHops;
   /** Fault injection per relay name (e.g. a dropping relay in the comparison); none when undefined. */
   relayFaults?: (name: string) => RelayInit["faults"];
   /** Wraps the scheme before clients and relays use it (the comparison instruments it). */
@@ -84,6 +86,15 @@ export type RunningNetwork = {
 
 const STAKE = 1_000n * 10n ** 18n;
 
+type Cleanup = () => Promise<void>;
+
+/** A relay funded, registered and listening, whose relay service is not created yet. */
+type PreparedRelay = DevnetParticipant & {
+  role: RelayRole;
+  node: ObolNode;
+  mixKey: { secretKey: Uint8Array; publicKey: Uint8Array };
+};
+
 /**
  * Starts the whole network; on failure or abort everything started so far is stopped.
  *
@@ -93,97 +104,34 @@ const STAKE = 1_000n * 10n ** 18n;
  * try { … } finally { await net.stop(); }
  */
 export async function startNetwork(options: NetworkOptions): Promise<RunningNetwork> {
-  const {
-    scheme: schemeName,
-    dataDir,
-    gateways = 2,
-    mixesPerLayer = 3,
-    clients = 2,
-    log,
-    signal,
-    onStep = () => {},
-  } = options;
+  const { scheme: schemeName, dataDir, gateways = 2, mixesPerLayer = 3, clients = 2, log, signal } = options;
+  const onStep = options.onStep ?? (() => {});
   const nRelays = gateways + 3 * mixesPerLayer;
   const accounts = devAccounts(1 + nRelays + clients);
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: Cleanup[] = [];
   const stop = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => log.warn({ err }, "shutdown step failed"));
   };
   try {
-    onStep(options.rpcUrl ? `using the chain at ${options.rpcUrl}` : "starting Hardhat node on 127.0.0.1");
-    const chain: LocalChain = options.rpcUrl
-      ? { rpcUrl: options.rpcUrl, port: 0, stop: async () => {} }
-      : await startLocalChain({ port: 0, signal });
-    cleanups.push(() => chain.stop());
-
-    const hook = await loadSchemeDevnet(schemeName);
-    onStep(`deploying ObolCore${hook.module ? ` + ${schemeName}` : ""} with Ignition`);
-    const loaded = await loadScheme(schemeName);
-    const scheme = options.wrapScheme ? options.wrapScheme(loaded) : loaded;
-    const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl,
-      modules: hook.module ? [hook.module] : [],
-      parameters: { ObolCore: { epochDuration: options.epochDuration ?? 3_600n } },
-      dataDir: join(dataDir, "deployer"),
-      log,
-    });
+    const { chain, hook, scheme, deployment } = await deploy(options, onStep, cleanups);
     const connect = (i: number) => connectChain({ rpcUrl: chain.rpcUrl, deployment, account: accounts[i]! });
     const deployer = await connect(0);
     const network = obolNetwork(scheme);
 
     onStep(`funding and registering ${gateways} gateways and ${3 * mixesPerLayer} mixes`);
-    const plan: { name: string; role: RelayRole }[] = [
-      ...Array.from({ length: gateways }, (_, g) => ({ name: `gateway-${g}`, role: "gateway" as const })),
-      ...Array.from({ length: 3 * mixesPerLayer }, (_, m) => ({ name: `mix-${m}`, role: "mix" as const })),
-    ];
-    const prepared: {
-      name: string;
-      role: RelayRole;
-      chain: ChainClients;
-      dataDir: string;
-      node: ObolNode;
-      mixKey: { secretKey: Uint8Array; publicKey: Uint8Array };
-    }[] = [];
-    for (const [k, { name, role }] of plan.entries()) {
-      signal.throwIfAborted();
-      const participantDir = join(dataDir, name);
-      const account = await connect(1 + k);
-      await sendContractTx(
-        deployer,
-        {
-          address: deployment.contracts.ObolToken,
-          abi: obolTokenAbi,
-          functionName: "transfer",
-          args: [account.account, STAKE],
-        },
-        `fund ${name}`,
-      );
-      const listen =
-        options.webSocketGateways && role === "gateway" ? ["/ip4/127.0.0.1/tcp/0/ws"] : ["/ip4/127.0.0.1/tcp/0"];
-      const node = await createObolNode({ listen, privateKey: await loadOrCreatePeerKey(participantDir) });
-      cleanups.push(async () => {
-        await node.stop();
-      });
-      const mixKey = loadOrCreateMixKey(participantDir);
-      const multiaddr = node.getMultiaddrs()[0]!.toString();
-      await registerRelay(account, { role, mixKey: mixKey.publicKey, multiaddr, stake: STAKE });
-      prepared.push({ name, role, chain: account, dataDir: participantDir, node, mixKey });
-    }
-    const clientSlots: DevnetParticipant[] = [];
-    for (let c = 0; c < clients; c++) {
-      const account = await connect(1 + nRelays + c);
-      await sendContractTx(
-        deployer,
-        {
-          address: deployment.contracts.ObolToken,
-          abi: obolTokenAbi,
-          functionName: "transfer",
-          args: [account.account, STAKE],
-        },
-        `fund client-${c}`,
-      );
-      clientSlots.push({ name: `client-${c}`, chain: account, dataDir: join(dataDir, `client-${c}`) });
-    }
+    const prepared = await registerRelays(deployer, {
+      plan: relayPlan(gateways, mixesPerLayer),
+      connect: (k) => connect(1 + k),
+      dataDir,
+      webSocketGateways: options.webSocketGateways ?? false,
+      cleanups,
+      signal,
+    });
+    const clientSlots = await fundClients(deployer, {
+      count: clients,
+      connect: (c) => connect(1 + nRelays + c),
+      dataDir,
+    });
 
     onStep("entering the epoch the relays are listed in");
     await advanceDevChainToEpoch(deployer, (await currentEpoch(deployer)) + 1n);
@@ -197,63 +145,180 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       relays: prepared.map(({ name, role, chain: c, dataDir: d }) => ({ name, role, chain: c, dataDir: d })),
       clients: clientSlots,
       packet: { params: network.params, layout: network.layout },
+      prepaid: options.prepaid,
       log,
       signal,
     };
     cleanups.push(await hook.setup(context));
 
     onStep(`starting ${prepared.length} relays on loopback`);
-    const relays: RunningRelay[] = [];
-    const dbs = prepared.map((p) => openDatabase(join(p.dataDir, "relay.sqlite")));
-    // Stop order matters: every relay stops (draining its queue) before any
-    // node goes down, and databases close last, when no frame can arrive.
-    cleanups.push(async () => {
-      await Promise.allSettled(relays.map((r) => r.relay.stop()));
-      await Promise.allSettled(prepared.map((p) => p.node.stop()));
-      for (const db of dbs) if (db.isOpen) db.close();
-    });
-    for (const [k, p] of prepared.entries()) {
-      const db = dbs[k]!;
-      const deps = { chain: p.chain, db, log, libp2p: p.node };
-      const relay = createRelay(
-        { ...deps, scheme, directory, epoch },
-        {
-          address: p.chain.account,
-          role: p.role,
-          mixSecretKey: p.mixKey.secretKey,
-          params: network.params,
-          cover: { ratePerSecond: options.relayLoopPerS ?? 0.2, meanDelayMs: options.meanDelayMs ?? 200 },
-          faults: options.relayFaults?.(p.name),
-        },
-      );
-      relays.push({
-        name: p.name,
-        role: p.role,
-        chain: p.chain,
-        dataDir: p.dataDir,
-        relay,
-        node: p.node,
-        address: p.chain.account,
-        db,
-      });
-    }
+    const relays = createRelays(prepared, { scheme, directory, epoch, network, options, cleanups });
     // Protocol handlers first, so no relay dials one that is not listening yet.
     for (const r of relays) await r.relay.start();
-    // A long-running network has its links up; so that the first packets of a
-    // run do not pay every Noise handshake on their path, connect every pair now.
     onStep("connecting relays to each other");
-    await Promise.allSettled(
-      relays.flatMap((a, i) =>
-        relays
-          .slice(i + 1)
-          .map((b) =>
-            a.node.dial(b.node.getMultiaddrs()[0]!, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }),
-          ),
-      ),
-    );
+    await connectAllPairs(relays, signal);
     return { scheme, chain, deployment, deployer, network, relays, clients: clientSlots, directory, epoch, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Starts (or reuses) the chain, stopped by `cleanups`, and deploys ObolCore with the scheme's module. */
+async function deploy(options: NetworkOptions, onStep: (step: string) => void, cleanups: Cleanup[]) {
+  const { scheme: schemeName, dataDir, log, signal } = options;
+  onStep(options.rpcUrl ? `using the chain at ${options.rpcUrl}` : "starting Hardhat node on 127.0.0.1");
+  const chain: LocalChain = options.rpcUrl
+    ? { rpcUrl: options.rpcUrl, port: 0, stop: async () => {} }
+    : await startLocalChain({ port: 0, signal });
+  cleanups.push(() => chain.stop());
+
+  const hook = await loadSchemeDevnet(schemeName);
+  onStep(`deploying ObolCore${hook.module ? ` + ${schemeName}` : ""} with Ignition`);
+  const loaded = await loadScheme(schemeName);
+  const scheme = options.wrapScheme ? options.wrapScheme(loaded) : loaded;
+  const deployment = await deployObol({
+    rpcUrl: chain.rpcUrl,
+    modules: hook.module ? [hook.module] : [],
+    parameters: { ObolCore: { epochDuration: options.epochDuration ?? 3_600n } },
+    dataDir: join(dataDir, "deployer"),
+    log,
+  });
+  return { chain, hook, scheme, deployment };
+}
+
+/** Names and roles of the relays: gateways first, then the mixes of all three layers. */
+function relayPlan(gateways: number, mixesPerLayer: number): { name: string; role: RelayRole }[] {
+  return [
+    ...Array.from({ length: gateways }, (_, g) => ({ name: `gateway-${g}`, role: "gateway" as const })),
+    ...Array.from({ length: 3 * mixesPerLayer }, (_, m) => ({ name: `mix-${m}`, role: "mix" as const })),
+  ];
+}
+
+/** Sends `STAKE` tokens from the deployer to a participant. */
+async function fund(deployer: ChainClients, to: Address, name: string): Promise<void> {
+  await sendContractTx(
+    deployer,
+    {
+      address: deployer.deployment.contracts.ObolToken,
+      abi: obolTokenAbi,
+      functionName: "transfer",
+      args: [to, STAKE],
+    },
+    `fund ${name}`,
+  );
+}
+
+/**
+ * Funds each planned relay, starts its libp2p node (stopped by `cleanups`)
+ * and registers it with its mix key and first multiaddr, in plan order.
+ */
+async function registerRelays(
+  deployer: ChainClients,
+  o: {
+    plan: { name: string; role: RelayRole }[];
+    /** Chain access of the k-th planned relay. */
+    connect: (k: number) => Promise<ChainClients>;
+    dataDir: string;
+    webSocketGateways: boolean;
+    cleanups: Cleanup[];
+    signal: AbortSignal;
+  },
+): Promise<PreparedRelay[]> {
+  const prepared: PreparedRelay[] = [];
+  for (const [k, { name, role }] of o.plan.entries()) {
+    o.signal.throwIfAborted();
+    const dataDir = join(o.dataDir, name);
+    const account = await o.connect(k);
+    await fund(deployer, account.account, name);
+    const listen = o.webSocketGateways && role === "gateway" ? ["/ip4/127.0.0.1/tcp/0/ws"] : ["/ip4/127.0.0.1/tcp/0"];
+    const node = await createObolNode({ listen, privateKey: await loadOrCreatePeerKey(dataDir) });
+    o.cleanups.push(async () => {
+      await node.stop();
+    });
+    const mixKey = loadOrCreateMixKey(dataDir);
+    const multiaddr = node.getMultiaddrs()[0]!.toString();
+    await registerRelay(account, { role, mixKey: mixKey.publicKey, multiaddr, stake: STAKE });
+    prepared.push({ name, role, chain: account, dataDir, node, mixKey });
+  }
+  return prepared;
+}
+
+/** Funds the accounts reserved for clients; the clients themselves start later (`runDevnet`). */
+async function fundClients(
+  deployer: ChainClients,
+  o: { count: number; connect: (c: number) => Promise<ChainClients>; dataDir: string },
+): Promise<DevnetParticipant[]> {
+  const slots: DevnetParticipant[] = [];
+  for (let c = 0; c < o.count; c++) {
+    const account = await o.connect(c);
+    await fund(deployer, account.account, `client-${c}`);
+    slots.push({ name: `client-${c}`, chain: account, dataDir: join(o.dataDir, `client-${c}`) });
+  }
+  return slots;
+}
+
+/** Creates (does not start) every prepared relay's service over its own database; `cleanups` stops them all. */
+function createRelays(
+  prepared: PreparedRelay[],
+  o: {
+    scheme: AccountingScheme;
+    directory: DirectorySource;
+    epoch: EpochSource;
+    network: Network;
+    options: NetworkOptions;
+    cleanups: Cleanup[];
+  },
+): RunningRelay[] {
+  const relays: RunningRelay[] = [];
+  const dbs = prepared.map((p) => openDatabase(join(p.dataDir, "relay.sqlite")));
+  // Stop order matters: every relay stops (draining its queue) before any
+  // node goes down, and databases close last, when no frame can arrive.
+  o.cleanups.push(async () => {
+    await Promise.allSettled(relays.map((r) => r.relay.stop()));
+    await Promise.allSettled(prepared.map((p) => p.node.stop()));
+    for (const db of dbs) if (db.isOpen) db.close();
+  });
+  for (const [k, p] of prepared.entries()) {
+    const db = dbs[k]!;
+    const deps = { chain: p.chain, db, log: o.options.log, libp2p: p.node };
+    const relay = createRelay(
+      { ...deps, scheme: o.scheme, directory: o.directory, epoch: o.epoch },
+      {
+        address: p.chain.account,
+        role: p.role,
+        mixSecretKey: p.mixKey.secretKey,
+        params: o.network.params,
+        cover: { ratePerSecond: o.options.relayLoopPerS ?? 0.2, meanDelayMs: o.options.meanDelayMs ?? 200 },
+        faults: o.options.relayFaults?.(p.name),
+      },
+    );
+    relays.push({
+      name: p.name,
+      role: p.role,
+      chain: p.chain,
+      dataDir: p.dataDir,
+      relay,
+      node: p.node,
+      address: p.chain.account,
+      db,
+    });
+  }
+  return relays;
+}
+
+/**
+ * A long-running network has its links up; so that the first packets of a
+ * run do not pay every Noise handshake on their path, every pair connects now.
+ */
+async function connectAllPairs(relays: RunningRelay[], signal: AbortSignal): Promise<void> {
+  await Promise.allSettled(
+    relays.flatMap((a, i) =>
+      relays
+        .slice(i + 1)
+        .map((b) =>
+          a.node.dial(b.node.getMultiaddrs()[0]!, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }),
+        ),
+    ),
+  );
 }

@@ -69,6 +69,11 @@ describe("obol CLI", () => {
     const badScheme = await obol(["deploy", "--scheme", "gold"]);
     expect(badScheme.code).toBe(1);
     expect(badScheme.stderr).toMatch(/unknown scheme "gold"/);
+
+    // Checked before anything starts (no chain, no state directory).
+    const badPrepaid = await obol(["devnet", "--scheme", "tickets", "--prepaid-mix", "2.5"]);
+    expect(badPrepaid.code).toBe(1);
+    expect(badPrepaid.stderr).toMatch(/--prepaid-mix must be a whole number ≥ 0, got "2.5"/);
   });
 
   it("tells the user to deploy first when the data dir has no deployment", async () => {

@@ -5,25 +5,11 @@
  * Loopix cover traffic, and SURB replies back to the senders.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { runDevnet } from "../../src/sim/devnet.js";
-import { silentLogger } from "../../src/log.js";
+import { withE2eDevnet } from "../helpers/devnet.js";
 
 describe("devnet end to end (free scheme)", () => {
   it("delivers every message through gateway → 3 mixes → gateway and every SURB reply back", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "obol-e2e-"));
-    try {
-      const report = await runDevnet({
-        scheme: "free",
-        durationS: 8,
-        seed: "e2e",
-        dataDir,
-        messagesPerS: 1,
-        log: silentLogger(),
-        signal: new AbortController().signal,
-      });
+    await withE2eDevnet({ scheme: "free", seed: "e2e" }, (report) => {
       expect(report.aborted).toBe(false);
       expect(report.messages.sent).toBeGreaterThanOrEqual(3);
       expect(report.messages.delivered).toBe(report.messages.sent);
@@ -49,8 +35,6 @@ describe("devnet end to end (free scheme)", () => {
       // Every relay ran its settlement; under the free scheme nothing is owed and no gas is spent.
       for (const r of report.relays)
         expect({ error: r.claimError, paid: r.paid, gas: r.claimGas }).toEqual({ error: undefined, paid: 0n, gas: 0n });
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });

@@ -5,11 +5,13 @@ import { join } from "node:path";
 import type { Command } from "../command.js";
 import { COMMON_USAGE, numberOption, parseCommandArgs } from "../options.js";
 import { DEFAULT_RATES } from "../../client/loopix.js";
+import type { PrepaidHops } from "../../schemes/devnet.js";
+import { UsageError } from "../errors.js";
 
 export const command: Command = {
   name: "devnet",
   summary: "boot a local chain + 11 relays + 2 clients, exchange messages, print a summary",
-  usage: `Usage: obol devnet [--scheme S] [--duration SECONDS] [--seed N] [--keep]
+  usage: `Usage: obol devnet [--scheme S] [--duration SECONDS] [--seed N] [--prepaid-gateway N] [--prepaid-mix N] [--keep]
 
 Starts Hardhat's node on 127.0.0.1 (free port), deploys with Ignition,
 funds and registers 2 gateways and 3×3 mixes, runs them in this process on
@@ -24,6 +26,10 @@ Options:
   --seed <n>         workload seed (default 1)
   --rate <n>         real messages per second per client (default 0.5)
   --mean-delay <ms>  mean per-mix delay 1/μ (default ${DEFAULT_RATES.meanDelayMs})
+  --prepaid-gateway <n>, --prepaid-mix <n>
+                     hops each client and relay prepays per gateway / per mix
+                     before traffic, for a scheme that pays in advance (tickets:
+                     tokens; default: the scheme's, docs/devnet.md); others ignore them
   --keep             keep the state directory and print its path
   --processes        run every relay and client as its own OS process, each relay
                      on its own loopback address 127.0.0.N (docs/operations.md)
@@ -35,6 +41,8 @@ ${COMMON_USAGE}`,
         seed: { type: "string" },
         rate: { type: "string" },
         "mean-delay": { type: "string" },
+        "prepaid-gateway": { type: "string" },
+        "prepaid-mix": { type: "string" },
         keep: { type: "boolean", default: false },
         processes: { type: "boolean", default: false },
       },
@@ -43,6 +51,7 @@ ${COMMON_USAGE}`,
     const messagesPerS = numberOption(values.rate, "--rate", "devnet", 0.5);
     const meanDelayMs = numberOption(values["mean-delay"], "--mean-delay", "devnet", DEFAULT_RATES.meanDelayMs);
     const seed = values.seed ?? "1";
+    const prepaid = prepaidOption(values);
     const { runDevnet } = await import("../../sim/devnet.js");
     const { formatDevnetReport } = await import("../../sim/report.js");
     const dataDir = mkdtempSync(join(tmpdir(), "obol-devnet-"));
@@ -50,18 +59,23 @@ ${COMMON_USAGE}`,
     const quiet = common.verbose ? log : log.child({}, { level: "error" });
     const live = new LiveLine(process.stderr);
     try {
+      // What both devnets take; the in-process one adds the live progress line, the other crash notices.
+      const run = {
+        scheme: common.scheme,
+        durationS,
+        seed,
+        dataDir,
+        messagesPerS,
+        prepaid,
+        log: quiet,
+        signal,
+        rates: { ...DEFAULT_RATES, meanDelayMs },
+        onStep: (step: string) => live.done(`• ${step}`),
+      };
       if (values.processes) {
         const { runProcessDevnet, formatProcessDevnetReport } = await import("../../sim/processes/devnet.js");
         const report = await runProcessDevnet({
-          scheme: common.scheme,
-          durationS,
-          seed,
-          dataDir,
-          messagesPerS,
-          log: quiet,
-          signal,
-          rates: { ...DEFAULT_RATES, meanDelayMs },
-          onStep: (step) => live.done(`• ${step}`),
+          ...run,
           onCrash: (exit) =>
             live.done(
               `! ${exit.name} exited with code ${exit.code ?? "none"} (signal ${exit.signal ?? "none"}); log: ${exit.logFile}`,
@@ -71,15 +85,7 @@ ${COMMON_USAGE}`,
         return report.messages.delivered > 0 && report.crashes.length === 0 ? 0 : 1;
       }
       const report = await runDevnet({
-        scheme: common.scheme,
-        durationS,
-        seed,
-        dataDir,
-        messagesPerS,
-        log: quiet,
-        signal,
-        rates: { ...DEFAULT_RATES, meanDelayMs },
-        onStep: (step) => live.done(`• ${step}`),
+        ...run,
         onProgress: (p) =>
           live.update(
             `[${bar(p.elapsedS / Math.max(p.durationS, 1))}] ${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s  sent ${p.sent}  delivered ${p.delivered}  replies ${p.repliesReceived}/${p.repliesSent}  relay packets ${p.packets}`,
@@ -99,6 +105,21 @@ ${COMMON_USAGE}`,
     }
   },
 };
+
+/** The `--prepaid-*` counts given (whole numbers ≥ 0); a role not given keeps the scheme's default. */
+function prepaidOption(values: Record<string, unknown>): PrepaidHops {
+  const prepaid: PrepaidHops = {};
+  for (const role of ["gateway", "mix"] as const) {
+    const flag = `--prepaid-${role}`;
+    const value = values[`prepaid-${role}`];
+    if (value === undefined) continue;
+    const n = numberOption(value, flag, "devnet", 0);
+    if (!Number.isSafeInteger(n))
+      throw new UsageError(`${flag} must be a whole number ≥ 0, got "${String(value)}"`, "devnet");
+    prepaid[role] = n;
+  }
+  return prepaid;
+}
 
 function bar(fraction: number, width = 20): string {
   const n = Math.max(0, Math.min(width, Math.round(fraction * width)));

@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { transaction } from "../../store/db.js";
+import { openTables, type Prepare } from "../../store/tables.js";
 import type { SignedTicket } from "./ticket.js";
 
 const SCHEMA = `
@@ -57,8 +58,7 @@ export type PendingTicket = {
 };
 
 /** The prepared statements of one connection, by name (a misspelt name is a compile error). */
-function prepareStatements(db: DatabaseSync) {
-  const p = (sql: string) => db.prepare(sql);
+function prepareStatements(p: Prepare) {
   return {
     seenGet: p("SELECT 1 AS hit FROM ch_seen WHERE channel = ? AND epoch = ? AND idx = ?"),
     seenPut: p("INSERT OR IGNORE INTO ch_seen (channel, epoch, idx) VALUES (?, ?, ?)"),
@@ -103,8 +103,7 @@ export class ChannelsStore {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    db.exec(SCHEMA);
-    this.#s = prepareStatements(db);
+    this.#s = openTables(db, SCHEMA, prepareStatements);
   }
 
   /**

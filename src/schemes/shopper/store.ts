@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
 import { InvalidInputError } from "../../errors.js";
+import { openTables, type Prepare } from "../../store/tables.js";
 import { leafValue } from "./loop.js";
 
 const SCHEMA = `
@@ -43,8 +44,7 @@ function checkTag(tag: Uint8Array): void {
 }
 
 /** The prepared statements of one connection, by name (a misspelt name is a compile error). */
-function prepareStatements(db: DatabaseSync) {
-  const p = (sql: string) => db.prepare(sql);
+function prepareStatements(p: Prepare) {
   return {
     tagPut: p("INSERT OR IGNORE INTO sh_leaves (epoch, tag, leaf) VALUES (?, ?, ?)"),
     tagHas: p("SELECT 1 AS x FROM sh_leaves WHERE epoch = ? AND tag = ?"),
@@ -87,8 +87,7 @@ export class ShopperStore {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    db.exec(SCHEMA);
-    this.#s = prepareStatements(db);
+    this.#s = openTables(db, SCHEMA, prepareStatements);
   }
 
   /**

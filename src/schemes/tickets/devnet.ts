@@ -3,8 +3,8 @@
  * the deployer as issuer (fresh BLS key), runs the issuer core in this
  * process, and has every client and relay (relays pay for their own cover
  * loops) buy tokens for every relay of the current epoch, before traffic.
- * Counts per relay: {@link DEVNET_TOKENS}, overridable with
- * `OBOL_TICKETS_PER_GATEWAY` / `OBOL_TICKETS_PER_MIX`.
+ * Counts per relay: {@link DEVNET_TOKENS}, overridden by the context's
+ * `prepaid` hops (`obol devnet --prepaid-gateway/--prepaid-mix`).
  */
 import { join } from "node:path";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
@@ -13,7 +13,8 @@ import { forComponent } from "../../log.js";
 import { openDatabase } from "../../store/db.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
-import type { SchemeDevnet } from "../devnet.js";
+import type { PrepaidHops, SchemeDevnet } from "../devnet.js";
+import { InvalidInputError } from "../../errors.js";
 import TicketBankModule from "../../../ignition/modules/TicketBank.js";
 import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
@@ -27,16 +28,19 @@ const OBOL = 10n ** 18n;
 /** Price, stake and default tokens each participant buys per relay (gateways carry every packet twice). */
 export const DEVNET_TOKENS = { perGateway: 150, perMix: 60, price: 10n ** 15n, issuerStake: 1_000n * OBOL } as const;
 
-/** Counts per relay, read when the devnet starts (environment overrides). */
-function tokenCounts(): { gateway: number; mix: number } {
-  const read = (name: string, fallback: number) => {
-    const n = Number(process.env[name] ?? fallback);
-    return Number.isInteger(n) && n >= 0 ? n : fallback;
+/**
+ * Tokens each participant buys per relay: the devnet's `prepaid` hops (one token pays one hop), else the defaults.
+ *
+ * @throws InvalidInputError when a count is not a whole number ≥ 0.
+ */
+export function tokenCounts(prepaid: PrepaidHops = {}): { gateway: number; mix: number } {
+  const count = (role: keyof PrepaidHops, fallback: number) => {
+    const n = prepaid[role] ?? fallback;
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new InvalidInputError(`prepaid.${role}`, `tokens per ${role} must be a whole number ≥ 0, got ${n}`);
+    return n;
   };
-  return {
-    gateway: read("OBOL_TICKETS_PER_GATEWAY", DEVNET_TOKENS.perGateway),
-    mix: read("OBOL_TICKETS_PER_MIX", DEVNET_TOKENS.perMix),
-  };
+  return { gateway: count("gateway", DEVNET_TOKENS.perGateway), mix: count("mix", DEVNET_TOKENS.perMix) };
 }
 
 export const devnet: SchemeDevnet = {
@@ -103,8 +107,9 @@ export const devnet: SchemeDevnet = {
   unprobed: [{ op: "TicketBank.redeem/reclaim", why: "need blindly issued tokens spent in traffic" }],
   // Claims right after the traffic redeem every token: no settlement epochs.
   expectedSeconds: { setup: 25, settlement: 1 },
-  async setup({ deployer, relays, clients, log, signal }) {
+  async setup({ deployer, relays, clients, prepaid, log, signal }) {
     const l = forComponent(log, "obol:tickets:devnet");
+    const counts = tokenCounts(prepaid);
     const bls = await loadBlindBls();
     const { secretKey, publicKey } = bls.keygen();
     await ensureIssuerRegistered(deployer, {
@@ -117,7 +122,6 @@ export const devnet: SchemeDevnet = {
     const issuer = new Issuer({ chain: deployer, db: issuerDb, log, bls, secretKey });
     const info = await readIssuer(deployer, deployer.account);
     const epoch = await ticketBank(deployer).read.currentEpoch();
-    const counts = tokenCounts();
     const participants = [
       ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
       ...clients.map((c) => ({ ...c, file: "client.sqlite" })),

@@ -8,6 +8,7 @@
 import { DEFAULT_RATES, sleep, type LoopixRates } from "../../client/loopix.js";
 import { formatTable, scrapeRow, type RelayRow } from "../../cli/watch.js";
 import type { Logger } from "../../log.js";
+import type { PrepaidHops } from "../../schemes/devnet.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import { latencySummary } from "../metrics.js";
 import { startProcessNetwork, type ProcessNetwork } from "./network.js";
@@ -25,6 +26,8 @@ export type ProcessDevnetOptions = {
   gateways?: number;
   mixesPerLayer?: number;
   clients?: number;
+  /** Hops each participant prepays per relay, for a scheme that pays in advance (its default when absent). */
+  prepaid?: PrepaidHops;
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
@@ -82,6 +85,7 @@ export async function runProcessDevnet(o: ProcessDevnetOptions): Promise<Process
     ...(o.gateways === undefined ? {} : { gateways: o.gateways }),
     ...(o.mixesPerLayer === undefined ? {} : { mixesPerLayer: o.mixesPerLayer }),
     ...(o.clients === undefined ? {} : { clients: o.clients }),
+    ...(o.prepaid === undefined ? {} : { prepaid: o.prepaid }),
     ...(o.onStep ? { onStep: o.onStep } : {}),
     ...(o.onCrash ? { onCrash: o.onCrash } : {}),
   });

@@ -24,7 +24,12 @@ import { ObolError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import { loadScheme } from "../../schemes/registry.js";
-import { loadSchemeDevnet, type DevnetContext, type DevnetParticipant } from "../../schemes/devnet.js";
+import {
+  loadSchemeDevnet,
+  type DevnetContext,
+  type DevnetParticipant,
+  type PrepaidHops,
+} from "../../schemes/devnet.js";
 import { describeExit, Supervisor, type ChildExit, type ManagedChild } from "./supervisor.js";
 import type { ClientProcessConfig } from "./client-main.js";
 
@@ -53,6 +58,8 @@ export type ProcessNetworkOptions = {
   gateways?: number;
   mixesPerLayer?: number;
   clients?: number;
+  /** Hops each participant prepays per relay, for a scheme that pays in advance (its default when absent). */
+  prepaid?: PrepaidHops;
   /** λM of every relay. */
   relayLoopPerS?: number;
   rates: LoopixRates;
@@ -276,6 +283,7 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
         }),
       ),
       packet: { params, layout },
+      prepaid: o.prepaid,
       log,
       signal,
     };

@@ -109,3 +109,17 @@ export async function chainClientsFor(
     },
   };
 }
+
+/**
+ * Chain access for each of Hardhat's accounts `indices`, in that order, typed
+ * as a tuple of the same length so a test destructures it without a cast.
+ */
+export async function chainsFor<const I extends readonly number[]>(
+  env: Awaited<ReturnType<typeof connect>>,
+  contracts: { ObolToken: Address; PaymentChannels: Address },
+  indices: I,
+): Promise<{ -readonly [K in keyof I]: ChainClients }> {
+  const chains: ChainClients[] = [];
+  for (const i of indices) chains.push(await chainClientsFor(env, i, contracts));
+  return chains as { -readonly [K in keyof I]: ChainClients };
+}

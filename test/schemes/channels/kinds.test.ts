@@ -12,7 +12,7 @@ import { describe, it, expect } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, MAX_WIN, OBOL } from "./helpers.js";
+import { connect, chainsFor, MAX_WIN, OBOL } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients, DirectoryEntry, DirectorySnapshot } from "../../../src/chain/types.js";
@@ -44,16 +44,7 @@ describe("channels: payment fields do not tell relay loops from client packets (
   it("no hop of a relay loop sees fields a client packet could not show it", async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const chains: ChainClients[] = [];
-    for (let i = 1; i <= 6; i++) chains.push(await chainClientsFor(env, i, contracts));
-    const [sender, gwA, gwB, m1, m2, m3] = chains as [
-      ChainClients,
-      ChainClients,
-      ChainClients,
-      ChainClients,
-      ChainClients,
-      ChainClients,
-    ];
+    const [sender, gwA, gwB, m1, m2, m3] = await chainsFor(env, contracts, [1, 2, 3, 4, 5, 6]);
     // The sender (a relay sending its own loops, or a client) has a channel to every relay it may enter through.
     for (const to of [gwA, gwB, m1, m2, m3]) await openChannel(sender, to.account, 10n * OBOL);
     for (const r of [gwA, gwB, m1, m2, m3])

@@ -10,7 +10,7 @@ import { describe, it, expect } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, leave, MAX_WIN, OBOL } from "./helpers.js";
+import { connect, chainsFor, leave, MAX_WIN, OBOL } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -29,11 +29,7 @@ describe("channels: onward tickets follow the mix's output order (issue 9, findi
   it("the next hop cannot recover arrival order from onward ticket indices", async () => {
     const f = await env.deploy();
     const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-    const [clientChain, aChain, bChain] = [
-      await chainClientsFor(env, 1, contracts),
-      await chainClientsFor(env, 2, contracts),
-      await chainClientsFor(env, 3, contracts),
-    ] as ChainClients[] as [ChainClients, ChainClients, ChainClients];
+    const [clientChain, aChain, bChain] = await chainsFor(env, contracts, [1, 2, 3]);
     await openChannel(clientChain, aChain.account, 10n * OBOL);
     await openChannel(aChain, bChain.account, 10n * OBOL);
     const deps = (c: ChainClients) => ({

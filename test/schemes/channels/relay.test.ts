@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, leave, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
+import { connect, chainsFor, leave, MAX_WIN, OBOL, hardhatKey } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -42,17 +42,8 @@ const noLibp2p = null as unknown as Libp2p; // the channels scheme uses no libp2
 async function world() {
   const f = await env.deploy();
   const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-  const chain: ChainClients[] = [];
-  for (let i = 0; i < 7; i++) chain.push(await chainClientsFor(env, i, contracts));
-  const [, clientChain, aChain, bChain, cChain, malloryChain, dChain] = chain as [
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-  ];
+  const chain = await chainsFor(env, contracts, [0, 1, 2, 3, 4, 5, 6]);
+  const [, clientChain, aChain, bChain, cChain, malloryChain, dChain] = chain;
   await openChannel(clientChain, aChain.account, 10n * OBOL);
   await openChannel(aChain, bChain.account, 10n * OBOL);
   await openChannel(bChain, cChain.account, 10n * OBOL);

@@ -13,7 +13,7 @@ import { describe, it, expect } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
-import { connect, chainClientsFor, leave, MAX_WIN, OBOL } from "./helpers.js";
+import { connect, chainsFor, leave, MAX_WIN, OBOL } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
 import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
@@ -41,17 +41,11 @@ const noLibp2p = null as unknown as Libp2p;
 async function world() {
   const f = await env.deploy();
   const contracts = { ObolToken: f.token.address, PaymentChannels: f.channels.address };
-  const chain: ChainClients[] = [];
-  for (let i = 0; i < 7; i++) chain.push(await chainClientsFor(env, i, contracts));
-  const [, builderChain, aChain, bChain, cChain, , replierChain] = chain as ChainClients[] as [
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-    ChainClients,
-  ];
+  const [, builderChain, aChain, bChain, cChain, , replierChain] = await chainsFor(
+    env,
+    contracts,
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   // The builder uses gateway C, the replier gateway A; the reply runs A → B → C.
   await openChannel(builderChain, cChain.account, 10n * OBOL);
   await openChannel(builderChain, aChain.account, 10n * OBOL);

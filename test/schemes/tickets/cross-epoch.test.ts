@@ -22,23 +22,14 @@ import { TicketsClient } from "../../../src/schemes/tickets/client.js";
 import { TicketsRelay } from "../../../src/schemes/tickets/relay.js";
 import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
 import { reclaimUnspent } from "../../../src/schemes/tickets/reclaim.js";
-import type { IncomingPacket } from "../../../src/schemes/scheme.js";
+import { incomingPacket } from "../../helpers/incoming.js";
 
 const s = await schemeEnv();
 const issuerAddress = getAddress(s.wallets[1]!.account.address);
 const relayA = getAddress(s.wallets[3]!.account.address);
 const attackerAccount = s.wallets[6]!.account;
 const attacker = getAddress(attackerAccount.address);
-const packet = (slot: Uint8Array, epoch = 0n): IncomingPacket => ({
-  slot,
-  attachment: new Uint8Array(0),
-  ss: new Uint8Array(32),
-  replayTag: new Uint8Array(32),
-  packetRef: new Uint8Array(32),
-  fromPeer: "peer",
-  nextHop: null,
-  epoch,
-});
+const packet = incomingPacket;
 
 /** The attacker's purchase (src/schemes/tickets/attacks.ts): a deposit for `depositEpoch`, messages naming `tokenEpoch` and itself. */
 const attackerBuys = (depositEpoch: bigint, tokenEpoch: bigint, count: number) =>

@@ -17,21 +17,13 @@ import { TicketsRelay } from "../../../src/schemes/tickets/relay.js";
 import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/tickets/slot.js";
 import { DepositEpochError } from "../../../src/schemes/tickets/errors.js";
-import type { IncomingPacket, RouteHop } from "../../../src/schemes/scheme.js";
+import type { RouteHop } from "../../../src/schemes/scheme.js";
+import { incomingPacket } from "../../helpers/incoming.js";
 
 const s = await schemeEnv();
 const relay = getAddress(s.wallets[3]!.account.address);
 const hop = (r: Address): RouteHop => ({ relay: r, mixKey: new Uint8Array(32), layer: 0 });
-const packet = (slot: Uint8Array, epoch: bigint): IncomingPacket => ({
-  slot,
-  attachment: new Uint8Array(0),
-  ss: new Uint8Array(32),
-  replayTag: new Uint8Array(32),
-  packetRef: new Uint8Array(32),
-  fromPeer: "peer",
-  nextHop: null,
-  epoch,
-});
+const packet = (slot: Uint8Array, epoch: bigint) => incomingPacket(slot, epoch);
 
 describe("tickets at an epoch boundary", () => {
   it("a hop that has not yet polled the new epoch accepts the token the client paid with, and is paid for it", async () => {

@@ -17,22 +17,14 @@ import { TokenWallet } from "../../../src/schemes/tickets/wallet.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/tickets/slot.js";
 import { issuanceDigest } from "../../../src/schemes/tickets/issuer.js";
 import { type IssuanceRefusedError, NoTokenError } from "../../../src/schemes/tickets/errors.js";
-import type { IncomingPacket, RouteHop } from "../../../src/schemes/scheme.js";
+import type { RouteHop } from "../../../src/schemes/scheme.js";
+import { incomingPacket } from "../../helpers/incoming.js";
 
 const s = await schemeEnv();
 const relayA = getAddress(s.wallets[3]!.account.address);
 const relayB = getAddress(s.wallets[4]!.account.address);
 const hop = (relay: Address): RouteHop => ({ relay, mixKey: new Uint8Array(32), layer: 1 });
-const packet = (slot: Uint8Array, epoch = 0n): IncomingPacket => ({
-  slot,
-  attachment: new Uint8Array(0),
-  ss: new Uint8Array(32),
-  replayTag: new Uint8Array(32),
-  packetRef: new Uint8Array(32),
-  fromPeer: "peer",
-  nextHop: null,
-  epoch,
-});
+const packet = incomingPacket;
 
 async function buy(clientIndex: number, relays: Address[], perRelay: number, epoch = 0n) {
   const c = s.participant(clientIndex);
