@@ -128,7 +128,9 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
   // verify: whole batches, counted per token, in rounds. Wall-clock rate moves with the
   // machine's load (2 shared cores: another process takes the core for part of a round);
   // the rate per CPU-second of this process does not, so both are reported, as medians.
-  if (!bls.verifyBatch(items, publicKey)) throw new Error("batch must verify"); // warm-up (wasm, caches)
+  // The relay's call (BatchVerifier → verifyEach); an honest batch is one sum and one 2-pair check.
+  const verifies = () => bls.verifyEach(items, publicKey).every(Boolean);
+  if (!verifies()) throw new Error("batch must verify"); // warm-up (wasm, caches)
   const rounds = options.quick ? 3 : 7;
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -137,7 +139,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     while (performance.now() - t0 < ms / 2) {
-      if (!bls.verifyBatch(items, publicKey)) throw new Error("batch must verify");
+      if (!verifies()) throw new Error("batch must verify");
       tokens += batch;
     }
     const c = process.cpuUsage(c0);
@@ -171,7 +173,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
       rounds,
     ),
   );
-  metrics.push(verifyBeforeAfter(bls, items, publicKey, rounds));
+  metrics.push(...verifyBeforeAfter(bls, items, publicKey, rounds));
   let n = 0;
   let start = 0;
   const blinded = bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, new Uint8Array(16))).blinded;
@@ -295,61 +297,103 @@ function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[
 }
 
 /**
- * The relay's batch check before and after the hash change, interleaved in
- * one process (so both see the same load): `bls.verifyBatch` now, against the
- * verifyBatch of commit 00dd593 rebuilt on the same mcl instance (σ sum,
- * two-map hashes, one subgroup check, one 2-pair pairing). Tokens per CPU-second.
+ * The relay's batch check now and as of commit f62e7a6, interleaved in one
+ * process (so both see the same load), tokens per CPU-second, medians:
+ * - honest batch: `verifyEach` (σ_i and H(m_i) decoded once into mcl's heap)
+ *   against f62e7a6's `verifyBatch` (a JavaScript mcl.G1 per σ: decompress
+ *   and add through mcl-wasm's wrappers, each a malloc and copies; ΣH(m_i)
+ *   already in the heap);
+ * - one forged token in the batch: `verifyEach` (bisects on cached points)
+ *   against f62e7a6's verifier, which bisected by calling `verifyBatch` again
+ *   on each half, re-decompressing and re-hashing every token of it.
  */
 function verifyBeforeAfter(
   bls: BlindBls,
   items: { message: Uint8Array; signature: Uint8Array }[],
   publicKey: Uint8Array,
   rounds: number,
-): Metric {
+): Metric[] {
   const g2 = new mcl.G2();
   g2.deserialize(bls12_381.G2.Point.BASE.toBytes(true));
   const negG2 = new mcl.PrecomputedG2(mcl.neg(g2));
   const q = new mcl.G2();
   q.deserialize(publicKey);
   const pk = new mcl.PrecomputedG2(q);
+  const hasher = mclG1Hasher(TOKEN_DST);
   const g1 = (b: Uint8Array) => {
     const p = new mcl.G1();
     p.deserialize(b);
+    if (p.isZero()) throw new Error("infinity");
     return p;
   };
-  const previous = () => {
-    let sigma = g1(items[0]!.signature);
-    let hashes = twoMapHash(items[0]!.message);
-    for (let i = 1; i < items.length; i++) {
-      sigma = mcl.add(sigma, g1(items[i]!.signature));
-      hashes = mcl.add(hashes, twoMapHash(items[i]!.message));
-    }
-    return (
-      !sigma.isZero() &&
-      sigma.isValidOrder() &&
-      mcl.finalExp(mcl.precomputedMillerLoop2(sigma, negG2, hashes, pk)).isOne()
-    );
+  type Item = { message: Uint8Array; signature: Uint8Array };
+  const previousBatch = (batch: readonly Item[]): boolean => {
+    let sigma = g1(batch[0]!.signature);
+    for (let i = 1; i < batch.length; i++) sigma = mcl.add(sigma, g1(batch[i]!.signature));
+    const hashes = hasher.hashSum(batch.map((t) => t.message));
+    if (sigma.isZero() || !sigma.isValidOrder()) return false;
+    return mcl.finalExp(mcl.precomputedMillerLoop2(sigma, negG2, hashes, pk)).isOne();
   };
+  /** f62e7a6's BatchVerifier.#settle: verifyBatch on the batch, then on halves. */
+  const previousEach = (batch: readonly Item[], out: boolean[] = []): boolean[] => {
+    let ok: boolean;
+    try {
+      ok = previousBatch(batch);
+    } catch {
+      ok = false;
+    }
+    if (ok || batch.length === 1) out.push(...batch.map(() => ok));
+    else {
+      previousEach(batch.slice(0, batch.length >> 1), out);
+      previousEach(batch.slice(batch.length >> 1), out);
+    }
+    return out;
+  };
+  const forged = items.map((t, i) => (i === 37 ? { ...t, signature: bls.hashToG1(t.message) } : t));
+  const expected = (verdicts: boolean[], bad: number) =>
+    verdicts.length === items.length && verdicts.every((v, i) => v === (i !== bad));
   const perCpuS = (verify: () => boolean) => {
     const c0 = process.cpuUsage();
-    for (let k = 0; k < 4; k++) if (!verify()) throw new Error("batch must verify");
+    for (let k = 0; k < 4; k++) if (!verify()) throw new Error("wrong verdicts");
     const c = process.cpuUsage(c0);
     return (4 * items.length) / ((c.user + c.system) / 1e6);
   };
-  const before: number[] = [];
-  const after: number[] = [];
+  const runs = {
+    honestBefore: [] as number[],
+    honestNow: [] as number[],
+    forgedBefore: [] as number[],
+    forgedNow: [] as number[],
+  };
   for (let r = 0; r < rounds; r++) {
-    before.push(perCpuS(previous));
-    after.push(perCpuS(() => bls.verifyBatch(items, publicKey)));
+    runs.honestBefore.push(perCpuS(() => previousBatch(items)));
+    runs.honestNow.push(perCpuS(() => expected(bls.verifyEach(items, publicKey), -1)));
+    runs.forgedBefore.push(perCpuS(() => expected(previousEach(forged), 37)));
+    runs.forgedNow.push(perCpuS(() => expected(bls.verifyEach(forged, publicKey), 37)));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const value = median(before);
-  return {
-    metric: "tickets.verify.per_cpu_s_previous_path",
-    value,
-    unit: "tokens/CPU-s",
-    note: `00dd593's verifyBatch (two cofactor-clearing maps per token), ${rounds} rounds interleaved with today's, which gave median ${median(after).toFixed(0)} in the same rounds (${(median(after) / value).toFixed(2)}×)`,
-  };
+  const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
+  const vs = (now: number[], before: number[]) =>
+    `f62e7a6's path ${median(before).toFixed(0)} (${spread(before)}) in the same ${rounds} interleaved rounds: ${(median(now) / median(before)).toFixed(2)}×`;
+  return [
+    {
+      metric: "tickets.verify.per_cpu_s_interleaved",
+      value: median(runs.honestNow),
+      unit: "tokens/CPU-s",
+      note: `honest batch of ${items.length}, verifyEach (${spread(runs.honestNow)}); ${vs(runs.honestNow, runs.honestBefore)}`,
+    },
+    {
+      metric: "tickets.verify.per_cpu_s_previous_path",
+      value: median(runs.honestBefore),
+      unit: "tokens/CPU-s",
+      note: `f62e7a6's verifyBatch (a JavaScript mcl.G1 per σ), honest batch of ${items.length}, interleaved with today's (tickets.verify.per_cpu_s_interleaved)`,
+    },
+    {
+      metric: "tickets.verify.per_cpu_s_one_forged",
+      value: median(runs.forgedNow),
+      unit: "tokens/CPU-s",
+      note: `batch of ${items.length} with one forged σ, all verdicts checked (${spread(runs.forgedNow)}); ${vs(runs.forgedNow, runs.forgedBefore)} (it re-hashed every half it bisected)`,
+    },
+  ];
 }
 
 /** The hash of commit 00dd593: noble's expand_message_xmd, then mcl's Fp.mapToG1 twice (each clears the cofactor). */

@@ -24,6 +24,7 @@ import {
   buildPacket,
   buildReplyBlock,
   checkContentSize,
+  checkReplyEpoch,
   encodeSurbSecret,
   hopDelays,
   replyPacket,
@@ -33,7 +34,7 @@ import {
 import { absorbDelivered, type InboxMessage } from "./receive.js";
 import { chooseGateway, findGateway, selectRoute } from "./route.js";
 import { seal } from "./seal.js";
-import type { ClientStore } from "./store.js";
+import { replyTarget, type ClientStore } from "./store.js";
 import { openClientStore } from "#platform/client-store";
 import { createDialNode } from "#platform/libp2p";
 import { GatewayUnreachableError } from "./errors.js";
@@ -223,7 +224,8 @@ export class ObolClient {
    * Answers a received message through its SURB (single use).
    *
    * @param idPrefix hex prefix of the received message's id.
-   * @throws ClientStateError when no such message or its SURB was used; ReplyError for a bad SURB.
+   * @throws ClientStateError when no such message or its SURB was used; ReplyError for a bad SURB;
+   *   ReplyExpiredError when the block's payment has expired (the block is kept: nothing is sent).
    * @example
    * await client.reply("3fa2", "got it");
    */
@@ -233,6 +235,13 @@ export class ObolClient {
     { signal }: { signal?: AbortSignal } = {},
   ): Promise<void> {
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+    // Before the single-use block is taken: a reply its hops would drop is refused, not sent.
+    checkReplyEpoch({
+      network: this.#p.network,
+      block: replyTarget(this.state.received(), idPrefix).surb,
+      epoch: await this.#p.epoch(),
+      message: `message ${idPrefix}`,
+    });
     const { id, surb } = this.state.takeReceivedSurb(idPrefix);
     const message = encodeEnvelope({ type: "reply", id, content: bytes });
     const { firstHop, packet, attachment: template } = replyPacket({ network: this.#p.network, block: surb, message });

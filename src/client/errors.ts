@@ -85,6 +85,33 @@ export class ReplyError extends ObolError {
   }
 }
 
+/**
+ * A reply block whose payment its hops no longer accept (tickets: tokens of
+ * the epoch it was built in, taken until one epoch later): sent anyway, the
+ * reply would be dropped at its first hop while the replier saw success.
+ */
+export class ReplyExpiredError extends ObolError {
+  override name = "ReplyExpiredError";
+  readonly blockEpoch: bigint;
+  readonly epoch: bigint;
+  constructor(
+    message: string,
+    { blockEpoch, epoch, lastEpoch }: { blockEpoch: bigint; epoch: bigint; lastEpoch: bigint },
+    options: ObolErrorOptions = {},
+  ) {
+    super(
+      `Cannot reply to ${message}: its reply block was built in epoch ${blockEpoch} and the network is in epoch ${epoch}`,
+      {
+        details: `the block carries the payment of its hops, which they accept only until epoch ${lastEpoch}; the reply would be dropped on its way`,
+        hint: "a reply block cannot be renewed by the replier: the sender has to write again (a new message carries a fresh reply block), then reply soon after reading it",
+        ...options,
+      },
+    );
+    this.blockEpoch = blockEpoch;
+    this.epoch = epoch;
+  }
+}
+
 /** The entry gateway could not be reached or did not answer in time. */
 export class GatewayUnreachableError extends ObolError {
   override name = "GatewayUnreachableError";

@@ -24,7 +24,7 @@ import type { WireLayout } from "../net/frame.js";
 import { sampleExponential, secureRandom, type RandomFloat } from "./loopix.js";
 import { ENVELOPE_HEADER_SIZE } from "./envelope.js";
 import { SEAL_OVERHEAD } from "./seal.js";
-import { MessageTooLargeError, ReplyError } from "./errors.js";
+import { MessageTooLargeError, ReplyError, ReplyExpiredError } from "./errors.js";
 
 /** What every participant of one network agrees on: group, Sphinx sizes, scheme sizes. */
 export type Network = {
@@ -130,13 +130,18 @@ export async function buildPacket(
   return { packet, attachment, secrets: keys.secrets };
 }
 
+/** Bytes of the epoch at the start of a reply block (u64 big-endian). */
+export const REPLY_EPOCH_SIZE = 8;
+
 /**
- * A reply block: an encoded SURB followed by the scheme's reply attachment
- * for its first hop (`pay({ kind: "reply" })`), which names nobody; the
- * replier's scheme completes it (`ClientScheme.payReply`, e.g. channels: the
- * replier signs the ticket on its own channel) or sends it as it is.
+ * A reply block: the epoch it was built (and paid) in, an encoded SURB, and
+ * the scheme's reply attachment for its first hop (`pay({ kind: "reply" })`),
+ * which names nobody; the replier's scheme completes it
+ * (`ClientScheme.payReply`, e.g. channels: the replier signs the ticket on its
+ * own channel) or sends it as it is. The epoch lets the replier refuse a
+ * block whose payment has expired (`checkReplyEpoch`).
  *
- *   replyBlock = encodeSurb(surb) ‖ attachment (attachmentSize)
+ *   replyBlock = epoch u64 BE (8) ‖ encodeSurb(surb) ‖ attachment (attachmentSize)
  *
  * @param parameters.route reply route: the replier's gateway first, our gateway last.
  * @param parameters.mailbox our mailbox id (the last hop delivers there).
@@ -160,21 +165,61 @@ export async function buildReplyBlock(
     firstHop: parameters.route[0]!.relay,
   });
   const encoded = encodeSurb(surb);
-  const block = new Uint8Array(encoded.length + attachment.length);
-  block.set(encoded);
-  block.set(attachment, encoded.length);
+  const block = new Uint8Array(REPLY_EPOCH_SIZE + encoded.length + attachment.length);
+  new DataView(block.buffer).setBigUint64(0, parameters.epoch);
+  block.set(encoded, REPLY_EPOCH_SIZE);
+  block.set(attachment, REPLY_EPOCH_SIZE + encoded.length);
   return { block, secret };
 }
 
 /** Bytes of a reply block in this network. */
 export function replyBlockSize(network: Network): number {
-  return surbSize(network.group, network.params) + network.scheme.attachmentSize;
+  return REPLY_EPOCH_SIZE + surbSize(network.group, network.params) + network.scheme.attachmentSize;
+}
+
+/**
+ * The epoch a reply block was built in (its first 8 bytes).
+ *
+ * @throws ReplyError when the block is too short to hold one
+ */
+export function replyBlockEpoch(block: Uint8Array): bigint {
+  if (block.length < REPLY_EPOCH_SIZE) throw new ReplyError(`reply block is ${block.length} bytes, too short`);
+  return new DataView(block.buffer, block.byteOffset, REPLY_EPOCH_SIZE).getBigUint64(0);
+}
+
+/**
+ * Refuses a reply whose block's payment the hops no longer accept: under a
+ * scheme with a `replyWindow` (tickets: 1), a block built in epoch b is
+ * usable while the network is in epoch b + replyWindow at the latest.
+ * Checked before the block is taken (single use) and before anything is sent.
+ *
+ * @param parameters.message how to name the message being answered in the error
+ * @throws ReplyExpiredError naming the block's epoch and the current one
+ * @example
+ * checkReplyEpoch({ network, block, epoch: await epochSource(), message: "message 3fa2" });
+ */
+export function checkReplyEpoch({
+  network,
+  block,
+  epoch,
+  message,
+}: {
+  network: Network;
+  block: Uint8Array;
+  epoch: bigint;
+  message: string;
+}): void {
+  const window = network.scheme.replyWindow;
+  if (window === undefined) return;
+  const blockEpoch = replyBlockEpoch(block);
+  if (epoch > blockEpoch + window)
+    throw new ReplyExpiredError(message, { blockEpoch, epoch, lastEpoch: blockEpoch + window });
 }
 
 /**
  * Turns a received reply block and a reply message into a packet.
  *
- * @returns the relay to send it to (the SURB's first hop), the packet and its attachment.
+ * @returns the relay to send it to (the SURB's first hop), the packet, its attachment and the block's epoch.
  * @throws ReplyError when the block is malformed.
  * @example
  * const { firstHop, packet, attachment } = replyPacket({ network, block, message });
@@ -191,6 +236,7 @@ export function replyPacket({
   firstHop: Address;
   packet: Uint8Array;
   attachment: Uint8Array;
+  epoch: bigint;
 } {
   if (block.length !== replyBlockSize(network))
     throw new ReplyError(`reply block is ${block.length} bytes, expected ${replyBlockSize(network)}`, {
@@ -199,19 +245,19 @@ export function replyPacket({
   const split = block.length - network.scheme.attachmentSize;
   let surb;
   try {
-    surb = decodeSurb({ group: network.group, params: network.params, bytes: block.subarray(0, split) });
+    surb = decodeSurb({ group: network.group, params: network.params, bytes: block.subarray(REPLY_EPOCH_SIZE, split) });
   } catch (cause) {
     throw new ReplyError("malformed SURB", { cause });
   }
   const packet = packetFromSurb({ params: network.params, surb, message });
-  return { firstHop: getAddress(surb.firstHop), packet, attachment: block.slice(split) };
+  return { firstHop: getAddress(surb.firstHop), packet, attachment: block.slice(split), epoch: replyBlockEpoch(block) };
 }
 
 /**
  * Largest content of a sealed message with (or without) a reply block.
  *
  * @example
- * maxContentSize(network, { withReply: true }); // 1495 with the free scheme
+ * maxContentSize(network, { withReply: true }); // 1487 with the free scheme
  */
 export function maxContentSize(network: Network, { withReply }: { withReply: boolean }): number {
   return (

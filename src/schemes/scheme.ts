@@ -169,6 +169,14 @@ export interface AccountingScheme {
   readonly slotSize: number;
   readonly attachmentSize: number;
   readonly receiptSize: number;
+  /**
+   * How many epochs after the one it was built in a reply block's payment is
+   * still accepted by its hops (tickets: its tokens are of that epoch, and
+   * relays take epochs e−1 … e+1). Absent: the block carries no epoch-bound
+   * payment (the replier pays, or nothing is paid). The client refuses a
+   * reply outside the window instead of sending a packet that is dropped.
+   */
+  readonly replyWindow?: bigint;
   client(deps: SchemeDeps): ClientScheme;
   relay(deps: SchemeDeps & { relay: Address }): RelayScheme;
   settle(deps: SchemeDeps & { relay: Address }): SettleScheme;

@@ -23,8 +23,8 @@ mailbox: \`obol inbox\`. The client state (keys, mailbox, SURB secrets) lives
 in --data-dir. Under channels and tickets the payment comes from your
 account: pass --key-file (see docs/operator.md).
 
-A message fits in one packet. With a SURB: at most 1,495 bytes under free
-and shopper, 1,135 under tickets, 1,076 under channels (payment slots take
+A message fits in one packet. With a SURB: at most 1,487 bytes under free
+and shopper, 1,127 under tickets, 1,068 under channels (payment slots take
 room in every hop); with --no-reply: 1,962. A longer one is refused.
 
 Options:

@@ -17,7 +17,7 @@ import * as mcl from "mcl-wasm";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, SECRET_KEY_SIZE, TOKEN_DST } from "./constants.js";
 import { BlindSignatureRejectedError, InvalidPointError } from "./errors.js";
-import { mclG1Hasher, type G1Hasher } from "./hash-to-g1.js";
+import { mclG1Hasher, type G1Hasher, type HeapBatch, type SignatureFault } from "./hash-to-g1.js";
 
 /** What a client keeps between blinding and unblinding (secret: links the token to the request). */
 export type BlindingState = { message: Uint8Array; blinded: Uint8Array; factor: mcl.Fr };
@@ -55,6 +55,15 @@ export type BlindBls = {
    * implies per token.
    */
   verifyBatch(items: readonly { message: Uint8Array; signature: Uint8Array }[], publicKey: Uint8Array): boolean;
+  /**
+   * Per-token verdicts for a batch (the relay's check): the same-key 2-pair
+   * equation over the whole batch and, when it fails, over halves down to
+   * single tokens. Each σ is decompressed and each message hashed ONCE (kept
+   * in mcl's heap), so bisecting costs additions and pairings, not hashes. A
+   * σ that does not decode (length, encoding, infinity) is false without a
+   * pairing; every sum that is checked is checked for the subgroup.
+   */
+  verifyEach(items: readonly { message: Uint8Array; signature: Uint8Array }[], publicKey: Uint8Array): boolean[];
   /** Σσ_i, compressed. */
   aggregate(signatures: readonly Uint8Array[]): Uint8Array;
 };
@@ -124,6 +133,7 @@ function operations(pairingHolds: PairingCheck, publicKeyOf: (publicKey: Uint8Ar
       return pairingHolds(g1("signature", signature, true), hash(message), publicKeyOf(publicKey));
     },
     verifyBatch: (items, publicKey) => verifyBatch(pairingHolds, items, publicKeyOf(publicKey)),
+    verifyEach: (items, publicKey) => verifyEach(pairingHolds, items, publicKeyOf(publicKey)),
     aggregate(signatures) {
       if (signatures.length === 0) throw new InvalidPointError("signatures", "empty list");
       let sum = g1("signature", signatures[0]!, false);
@@ -170,13 +180,58 @@ function verifyBatch(
   pk: mcl.PrecomputedG2,
 ): boolean {
   if (items.length === 0) throw new InvalidPointError("items", "empty batch");
-  let sigma = g1("signature", items[0]!.signature, false);
-  for (let i = 1; i < items.length; i++) sigma = mcl.add(sigma, g1("signature", items[i]!.signature, false));
-  const hashes = tokenHasher().hashSum(items.map((item) => item.message));
-  // One subgroup check on the sum: a torsion part in any σ_i survives into Σσ
-  // unless another σ_j cancels it, which only hurts the sender (docs/tickets.md).
+  return tokenHasher().withTokens(items, (batch) => {
+    const bad = batch.faults.findIndex((f) => f !== null);
+    if (bad >= 0) throw signatureError(batch.faults[bad]!, items[bad]!.signature.length);
+    return sumHolds(
+      pairingHolds,
+      batch,
+      pk,
+      items.map((_, i) => i),
+    );
+  });
+}
+
+/** {@link BlindBls.verifyEach}: the batch check, bisected on cached points when it fails. */
+function verifyEach(
+  pairingHolds: PairingCheck,
+  items: readonly { message: Uint8Array; signature: Uint8Array }[],
+  pk: mcl.PrecomputedG2,
+): boolean[] {
+  const valid = new Array<boolean>(items.length).fill(false);
+  if (items.length === 0) return valid;
+  tokenHasher().withTokens(items, (batch) => {
+    const settle = (indices: number[]): void => {
+      if (indices.length === 0) return;
+      if (sumHolds(pairingHolds, batch, pk, indices)) for (const i of indices) valid[i] = true;
+      else if (indices.length > 1) {
+        const half = indices.length >> 1;
+        settle(indices.slice(0, half));
+        settle(indices.slice(half));
+      }
+    };
+    settle(items.map((_, i) => i).filter((i) => batch.faults[i] === null));
+  });
+  return valid;
+}
+
+/**
+ * e(Σσ_i, g2) = e(ΣH(m_i), pk) over `indices`, with one subgroup check on
+ * Σσ_i: a torsion part in any σ_i survives into the sum unless another σ_j
+ * cancels it, which only hurts the sender (docs/tickets.md §8).
+ */
+function sumHolds(pairingHolds: PairingCheck, batch: HeapBatch, pk: mcl.PrecomputedG2, indices: number[]): boolean {
+  const { sigma, hashes } = batch.sums(indices);
   if (sigma.isZero() || !sigma.isValidOrder()) return false;
   return pairingHolds(sigma, hashes, pk);
+}
+
+/** The error `g1` raises for a σ that did not decode, for `verifyBatch`'s callers. */
+function signatureError(fault: Exclude<SignatureFault, null>, length: number): InvalidPointError {
+  if (fault === "length")
+    return new InvalidPointError("signature", `expected ${G1_COMPRESSED_SIZE} bytes, got ${length}`);
+  if (fault === "infinity") return new InvalidPointError("signature", "point at infinity");
+  return new InvalidPointError("signature", "not a compressed G1 point on the curve");
 }
 
 /** Decodes and checks public keys, keeping the last few precomputed (an issuer's key serves every batch). */

@@ -26,6 +26,24 @@ type McModule = {
   HEAP8: Int8Array;
   _mclBnG1_hashAndMapToWithDst(out: number, message: number, messageSize: number, dst: number, dstSize: number): number;
   _mclBnG1_add(z: number, x: number, y: number): void;
+  _mclBnG1_clear(x: number): void;
+  _mclBnG1_isZero(x: number): number;
+  _mclBnG1_deserialize(x: number, buffer: number, size: number): number;
+};
+
+/** Why a token's σ did not decode (the messages of `bls.ts`'s checks), or null when it did. */
+export type SignatureFault = "length" | "encoding" | "infinity" | null;
+
+/**
+ * A batch's σ_i (decompressed) and H(m_i), held in mcl's heap while `body`
+ * runs, so that the batch and any subset of it (bisection) are summed by
+ * additions only: each σ is decompressed and each message hashed once.
+ */
+export type HeapBatch = {
+  /** Per token: null when σ decoded to a curve point other than infinity, else why not. */
+  readonly faults: readonly SignatureFault[];
+  /** Σσ_i and ΣH(m_i) over `indices` (tokens whose σ decoded). */
+  sums(indices: readonly number[]): { sigma: mcl.G1; hashes: mcl.G1 };
 };
 
 export type G1Hasher = {
@@ -33,7 +51,16 @@ export type G1Hasher = {
   hash(message: Uint8Array): mcl.G1;
   /** Σ H(m_i), summed inside mcl's heap (no JavaScript point per message). */
   hashSum(messages: readonly Uint8Array[]): mcl.G1;
+  /**
+   * Decompresses every σ_i (on-curve, no subgroup check: the caller checks
+   * each sum it uses) and hashes every m_i whose σ decoded, into mcl's heap,
+   * then runs `body`; the heap block is freed afterwards.
+   */
+  withTokens<T>(tokens: readonly { message: Uint8Array; signature: Uint8Array }[], body: (batch: HeapBatch) => T): T;
 };
+
+/** Bytes of a compressed G1 point (ZCash/IETF encoding). */
+const G1_COMPRESSED = 48;
 
 /**
  * A hash-to-G1 for one domain separation tag. Call after `mcl.init` with the
@@ -50,8 +77,15 @@ export function mclG1Hasher(dst: string): G1Hasher {
   const loose = mcl as unknown as { mod?: McModule; default?: { mod?: McModule } };
   // Node's ESM view of a CommonJS module does not update named exports, so read the live object.
   const mod = loose.default?.mod ?? loose.mod;
-  if (typeof mod?._mclBnG1_hashAndMapToWithDst !== "function" || typeof mod._mclBnG1_add !== "function")
-    throw new Error("mcl-wasm lacks mclBnG1_hashAndMapToWithDst / mclBnG1_add: check the pinned mcl-wasm version");
+  const needed = [
+    "_mclBnG1_hashAndMapToWithDst",
+    "_mclBnG1_add",
+    "_mclBnG1_clear",
+    "_mclBnG1_isZero",
+    "_mclBnG1_deserialize",
+  ] as const;
+  if (!mod || needed.some((f) => typeof mod[f] !== "function"))
+    throw new Error(`mcl-wasm lacks one of ${needed.join(", ")}: check the pinned mcl-wasm version`);
   const tag = new TextEncoder().encode(dst);
   if (tag.length > 255) throw new Error("DST longer than 255 bytes");
   // Bytes of one mcl G1 value (Jacobian x, y, z), sized the way mcl-wasm sizes its own.
@@ -97,6 +131,37 @@ export function mclG1Hasher(dst: string): G1Hasher {
           mod._mclBnG1_add(acc, acc, tmp);
         }
         return read(acc);
+      });
+    },
+    withTokens(tokens, body) {
+      const n = tokens.length;
+      const longest = Math.max(0, ...tokens.map((t) => t.message.length));
+      // [σ sum][H sum][σ_0 … σ_{n−1}][H_0 … H_{n−1}][dst][message][σ bytes]: one block, one copy in per input.
+      return withHeap(2 * n * pointBytes + longest + G1_COMPRESSED, (sigmaAcc, hashAcc, dstAt, messageAt) => {
+        const sigmaAt = (i: number) => messageAt + longest + G1_COMPRESSED + i * pointBytes;
+        const hashAt = (i: number) => sigmaAt(n) + i * pointBytes;
+        const bytesAt = messageAt + longest;
+        const faults = tokens.map(({ message, signature }, i): SignatureFault => {
+          if (signature.length !== G1_COMPRESSED) return "length";
+          mod.HEAP8.set(signature, bytesAt);
+          if (mod._mclBnG1_deserialize(sigmaAt(i), bytesAt, G1_COMPRESSED) !== G1_COMPRESSED) return "encoding";
+          if (mod._mclBnG1_isZero(sigmaAt(i)) === 1) return "infinity";
+          hashInto(hashAt(i), message, dstAt, messageAt);
+          return null;
+        });
+        return body({
+          faults,
+          sums(indices) {
+            mod._mclBnG1_clear(sigmaAcc);
+            mod._mclBnG1_clear(hashAcc);
+            for (const i of indices) {
+              if (faults[i] !== null) throw new Error(`token ${i} has no decoded signature`);
+              mod._mclBnG1_add(sigmaAcc, sigmaAcc, sigmaAt(i));
+              mod._mclBnG1_add(hashAcc, hashAcc, hashAt(i));
+            }
+            return { sigma: read(sigmaAcc), hashes: read(hashAcc) };
+          },
+        });
       });
     },
   };

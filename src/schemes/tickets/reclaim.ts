@@ -130,14 +130,9 @@ function ownTokens(bls: BlindBls, issuer: IssuerInfo, tokens: readonly WalletTok
     message: tokenMessage(issuer.domain, t.relay, t.epoch, t.serial),
     signature: t.signature,
   });
-  const verifies = (ts: readonly WalletToken[]) => {
-    try {
-      return bls.verifyBatch(ts.map(item), issuer.publicKey);
-    } catch {
-      return false; // a malformed point: not a token of ours
-    }
-  };
-  return verifies(tokens) ? [...tokens] : tokens.filter((t) => verifies([t]));
+  // One batch check, bisected on cached points when a token is not ours (a malformed point is false).
+  const verdicts = bls.verifyEach(tokens.map(item), issuer.publicKey);
+  return tokens.filter((_, i) => verdicts[i]);
 }
 
 /** The epoch's lottery beacon, drawn now when nobody has yet. */

@@ -9,6 +9,7 @@ import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../
 import { forComponent, type Logger } from "../../log.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
 import { resolveIssuer } from "./bank.js";
+import { EPOCH_GRACE } from "./constants.js";
 import { decodeSlot } from "./slot.js";
 import { RelayTokenStore } from "./store.js";
 import { BatchVerifier } from "./verifier.js";
@@ -52,7 +53,7 @@ export async function checkToken(
   } catch {
     return "tickets: malformed slot";
   }
-  if (token.epoch + 1n < packetEpoch || token.epoch > packetEpoch + 1n) return "tickets: wrong epoch";
+  if (token.epoch + EPOCH_GRACE < packetEpoch || token.epoch > packetEpoch + EPOCH_GRACE) return "tickets: wrong epoch";
   if (!store.claim(token.epoch, token.serial, token.signature)) return "tickets: double spend";
   const valid = await verifier.check(token);
   store.setState([token], valid ? "valid" : "invalid");

@@ -5,7 +5,7 @@
  */
 import type { Address } from "viem";
 import type { AccountingScheme, SchemeDeps } from "../scheme.js";
-import { ATTACHMENT_SIZE, RECEIPT_SIZE, SLOT_SIZE } from "./constants.js";
+import { ATTACHMENT_SIZE, EPOCH_GRACE, RECEIPT_SIZE, SLOT_SIZE } from "./constants.js";
 import { TicketsClient } from "./client.js";
 import { TicketsRelay } from "./relay.js";
 import { TicketsSettle } from "./settle.js";
@@ -23,6 +23,8 @@ export const scheme: AccountingScheme = {
   slotSize: SLOT_SIZE,
   attachmentSize: ATTACHMENT_SIZE,
   receiptSize: RECEIPT_SIZE,
+  // A reply block pays with tokens of the epoch it was built in (docs/tickets.md §10).
+  replyWindow: EPOCH_GRACE,
   client: (deps: SchemeDeps) => new TicketsClient(deps),
   relay: (deps: SchemeDeps & { relay: Address }) => new TicketsRelay(deps),
   settle: (deps: SchemeDeps & { relay: Address }) => new TicketsSettle(deps),
