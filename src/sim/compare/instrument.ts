@@ -91,6 +91,7 @@ export class SchemeInstruments {
       slotSize: scheme.slotSize,
       attachmentSize: scheme.attachmentSize,
       receiptSize: scheme.receiptSize,
+      ...(scheme.replyWindow === undefined ? {} : { replyWindow: scheme.replyWindow }),
       client: (deps) => this.#client(scheme.client(deps), deps),
       relay: (deps) => this.#relay(scheme.relay(deps), deps.relay),
       settle: (deps) => scheme.settle(deps),
