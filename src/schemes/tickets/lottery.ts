@@ -18,7 +18,7 @@ const MAX_WIN_BITS = 16;
 /** winBits for win probability p: the nearest power of two, at least 2^−16. */
 export function winBitsFor(p: number): number {
   if (!(p > 0 && p <= 1)) throw new InvalidInputError("win probability", `must be in (0, 1], got ${p}`);
-  return Math.min(MAX_WIN_BITS, Math.round(-Math.log2(p)));
+  return Math.min(MAX_WIN_BITS, Math.max(0, Math.round(-Math.log2(p))));
 }
 
 /**

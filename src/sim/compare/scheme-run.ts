@@ -93,9 +93,7 @@ type Captured = {
  * @example
  * const { run } = await runScheme({ scheme, devnet: await loadSchemeDevnet(scheme), … });
  */
-export async function runScheme(
-  o: SchemeRunOptions,
-): Promise<{
+export async function runScheme(o: SchemeRunOptions): Promise<{
   run: Omit<SchemeRun, "linking">;
   pairs: number;
   linking: { seed: string; results: LinkingResult[] }[];
