@@ -388,7 +388,7 @@ function measuredSweep(report: CompareReport): string[] {
   if (!m) return [];
   const out = ["", "### Measured on the chain", ""];
   out.push(
-    `Each lottery scheme's real relays and contracts, run again on a fresh chain at each win probability p: ${m.durationS} s of the same workload spread over ${m.epochs} epochs (the chain turns during traffic), then settlement. Steady gas is every scheme transaction after setup; setup (deployment, channels, purchases, registration) is shown apart. σ/μ is of a mix's pay per epoch over every (mix, epoch) cell, zeros included; the model's σ/μ = √((1 − p)/(p·H)) uses the measured H (hops per mix per epoch).`,
+    `Each lottery scheme's real relays and contracts, run again on a fresh chain at each win probability p: ${m.durationS} s of the same workload spread over ${m.epochs} epochs (the chain turns during traffic), then settlement. Steady gas is every scheme transaction after setup; setup (deployment, channel openings, token purchases, registrations) is shown apart. σ/μ is of a mix's pay per epoch over every (mix, epoch) cell, zeros included; the model's σ/μ = √((1 − p)/(p·H)) uses the measured H (hops per mix per epoch).`,
     "",
     row([
       "scheme",
