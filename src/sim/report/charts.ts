@@ -240,7 +240,8 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
 function sweepCharts(
   report: CompareReport,
 ): { file: string; title: string; caption: string; spec: Record<string, unknown> }[] {
-  const rows = report.sweep.measured?.rows.filter((r) => !r.error) ?? [];
+  // Charts render before validation: a report without its sweep section must not throw here (it is rejected after).
+  const rows = report.sweep?.measured?.rows.filter((r) => !r.error) ?? [];
   if (rows.length === 0) return [];
   const cv = rows.flatMap((r) => [
     ...(r.payoutCv !== null ? [{ scheme: r.scheme, p: r.winProbability, cv: r.payoutCv, source: "measured" }] : []),
