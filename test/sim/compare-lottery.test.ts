@@ -4,18 +4,20 @@
  * 56-bit threshold expresses, over 3 epochs of traffic. At p = 1 every paid
  * hop wins, so relays redeem on chain and are paid; at 2^−56 nothing can win,
  * so no redemption and no payout happen and the steady gas is the per-epoch
- * round commitments alone. Then the pure pieces on known inputs: the σ/μ of
+ * round commitments alone. Both rows reach the written, schema-validated
+ * report with their charts. Then the pure pieces on known inputs: the σ/μ of
  * pay per relay per epoch (zeros count), the model, and each scheme's
  * rounding of p to what it can deploy.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
 import { silentLogger } from "../../src/log.js";
-import { loadSchemeDevnet } from "../../src/schemes/devnet.js";
-import { modelCv, payCv, sweepLottery } from "../../src/sim/compare/lottery-sweep.js";
+import { modelCv, payCv } from "../../src/sim/compare/lottery-sweep.js";
+import { runComparison } from "../../src/sim/compare/run.js";
+import { writeReport } from "../../src/sim/report/write.js";
 import { winProbFor } from "../../src/schemes/channels/lottery.js";
 import { winBitsFor } from "../../src/schemes/tickets/lottery.js";
 import { InvalidInputError } from "../../src/errors.js";
@@ -24,26 +26,28 @@ const A = "0x00000000000000000000000000000000000000aa" as Address;
 const B = "0x00000000000000000000000000000000000000bb" as Address;
 
 describe("win-probability sweep", () => {
-  it("channels at p = 1 redeems and pays every epoch's wins; at 2^-56 nothing is redeemed or paid", async () => {
+  it("channels at p = 1 redeems and pays every epoch's wins; at 2^-56 nothing is redeemed or paid; the report carries both", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-lottery-test-"));
+    const out = mkdtempSync(join(tmpdir(), "obol-lottery-out-"));
     try {
-      const devnet = await loadSchemeDevnet("channels");
-      const rows = await sweepLottery({
-        scheme: "channels",
-        devnet,
-        probabilities: [1, 2 ** -56],
-        epochs: 3,
-        durationS: 9,
-        seed: "3",
+      const report = await runComparison({
+        schemes: ["channels"],
         gateways: 1,
         mixesPerLayer: 1,
         clients: 2,
-        messagesPerS: 0.5,
-        relayLoopPerS: 0.2,
+        durationS: 3,
+        seeds: 1,
+        seed: "3",
+        lotterySweep: { epochs: 3, durationS: 9, probabilities: [1, 2 ** -56] },
         dataDir,
         log: silentLogger(),
         signal: new AbortController().signal,
       });
+      // Written, validated against report.schema.json, with both sweep charts (measured beside the model).
+      const dir = await writeReport(report, { out });
+      expect(report.charts.map((c) => c.file)).toEqual(expect.arrayContaining(["sweep-gas.svg", "sweep-variance.svg"]));
+      expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("### Measured on the chain");
+      const rows = report.sweep.measured!.rows;
       expect(rows.map((r) => r.error)).toEqual([undefined, undefined]);
       const [all, none] = rows as [(typeof rows)[0], (typeof rows)[0]];
       expect(all.winProbability).toBe(1);
@@ -67,8 +71,9 @@ describe("win-probability sweep", () => {
       expect(none.gasPer1000Hops!).toBeLessThan(all.gasPer1000Hops!);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, 1_200_000);
 
   it("σ/μ of pay per relay per epoch counts epochs without pay as zeros", () => {
     // A paid 10 in epochs 1 and 2, B paid 10 in epoch 1 only: cells 10, 10, 10, 0 → μ = 7.5, σ = 4.33.
