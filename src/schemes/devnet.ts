@@ -9,6 +9,7 @@
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { Abi, Address } from "viem";
 import type { Logger } from "../log.js";
+import type { AccountingScheme } from "./scheme.js";
 import type { ChainClients, RelayRole } from "../chain/types.js";
 import type { SphinxParams } from "../crypto/sphinx/params.js";
 import type { WireLayout } from "../net/frame.js";
@@ -180,7 +181,35 @@ export type AttackScenario = {
   control?: string;
 };
 
+/**
+ * A scheme that pays by lottery (docs/compare.md §Win-probability sweep):
+ * its win probability is a parameter of its deployment, so the comparison
+ * can run the real relays and contracts at several values and measure gas
+ * against payout variance. The comparison never knows how the scheme sets it.
+ */
+export type SchemeLottery = {
+  /** Win probabilities the sweep runs by default, the scheme's own default among them. */
+  probabilities: readonly number[];
+  /** The scheme's default win probability (its devnet and relays use it unless the sweep sets another). */
+  defaultProbability: number;
+  /**
+   * The devnet hook and the scheme as deployed at win probability `p`
+   * (the contract parameter, the relays' and payers' parameters, and any
+   * settlement the lottery needs), for a workload spanning `epochs` epochs
+   * (default 1; a scheme that buys per epoch buys for each). `p` is rounded
+   * to what the scheme can express; `probability` says the value deployed.
+   *
+   * @throws InvalidInputError when `p` is outside (0, 1].
+   */
+  at(
+    p: number,
+    epochs?: number,
+  ): { probability: number; devnet: SchemeDevnet; wrap(scheme: AccountingScheme): AccountingScheme };
+};
+
 export type SchemeDevnet = {
+  /** Set when the scheme pays by lottery; absent for deterministic payment. */
+  lottery?: SchemeLottery;
   /** Ignition module deploying the scheme's contracts on top of `ObolCore`. */
   module?: IgnitionModule;
   /** The scheme's contracts by deployment name: gas, payouts and events are attributed to them. */

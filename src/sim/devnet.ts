@@ -38,7 +38,7 @@ export type DevnetOptions = {
   /** Topology, chain and scheme instrumentation passed to `startNetwork` (the comparison sets them). */
   network?: Pick<
     NetworkOptions,
-    "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS"
+    "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS" | "devnet"
   >;
   /** Runs after the workload and the relays' claims, while the network is still up (the comparison settles and reads the chain here). */
   afterTraffic?: (

@@ -25,7 +25,13 @@ import { createRelay, type DirectorySource, type EpochSource, type Relay, type R
 import { loadScheme } from "../schemes/registry.js";
 import type { AccountingScheme, SchemeName } from "../schemes/scheme.js";
 import { openDatabase } from "../store/db.js";
-import { loadSchemeDevnet, type DevnetContext, type DevnetParticipant, type PrepaidHops } from "../schemes/devnet.js";
+import {
+  loadSchemeDevnet,
+  type DevnetContext,
+  type DevnetParticipant,
+  type PrepaidHops,
+  type SchemeDevnet,
+} from "../schemes/devnet.js";
 
 export type NetworkOptions = {
   scheme: SchemeName;
@@ -56,6 +62,8 @@ export type NetworkOptions = {
   relayFaults?: (name: string) => RelayInit["faults"];
   /** Wraps the scheme before clients and relays use it (the comparison instruments it). */
   wrapScheme?: (scheme: AccountingScheme) => AccountingScheme;
+  /** The scheme's devnet hook, when not the one `src/schemes/<name>/devnet.ts` exports (e.g. at another win probability). */
+  devnet?: SchemeDevnet;
   log: Logger;
   signal: AbortSignal;
   onStep?: (step: string) => void;
@@ -173,7 +181,7 @@ async function deploy(options: NetworkOptions, onStep: (step: string) => void, c
     : await startLocalChain({ port: 0, signal });
   cleanups.push(() => chain.stop());
 
-  const hook = await loadSchemeDevnet(schemeName);
+  const hook = options.devnet ?? (await loadSchemeDevnet(schemeName));
   onStep(`deploying ObolCore${hook.module ? ` + ${schemeName}` : ""} with Ignition`);
   const loaded = await loadScheme(schemeName);
   const scheme = options.wrapScheme ? options.wrapScheme(loaded) : loaded;

@@ -18,13 +18,17 @@ const DEFAULTS = {
   fullSeeds: 10,
   scale: "10,100",
   fullScale: "10,100,1000",
+  /** Win-probability sweep on the chain: off in the quick run (≈ 3 min per probability on 2 cores), on with --full. */
+  sweep: "none",
+  fullSweep: "default",
+  sweepEpochs: 3,
   out: "reports",
 } as const;
 
 export const command: Command = {
   name: "compare",
   summary: "run the same workload under each accounting scheme and write a report with charts",
-  usage: `Usage: obol compare [--schemes a,b] [--relays G,M] [--clients N] [--duration S] [--seed N] [--seeds N] [--scale N,…] [--full] [--rpc-url URL] [--out DIR]
+  usage: `Usage: obol compare [--schemes a,b] [--relays G,M] [--clients N] [--duration S] [--seed N] [--seeds N] [--scale N,…] [--sweep P,…] [--full] [--rpc-url URL] [--out DIR]
 
 For each scheme in turn: a fresh local chain (Hardhat node on 127.0.0.1), the
 Ignition deployment, G gateways and 3×M mixes registered and running on
@@ -45,7 +49,11 @@ Options:
   --scale <list>     relay counts at which each scheme's recurring operations are
                      measured on a fresh chain (default ${DEFAULTS.scale}; --full:
                      ${DEFAULTS.fullScale}; "none" skips it)
-  --full             the long comparison: ${DEFAULTS.fullSeeds} seeds, N up to 1,000
+  --sweep <list>     win probabilities at which each lottery scheme runs again on a
+                     fresh chain over ${DEFAULTS.sweepEpochs} epochs (gas and payout variance measured);
+                     "default" takes each scheme's list, "none" skips it (default
+                     ${DEFAULTS.sweep}; --full: ${DEFAULTS.fullSweep})
+  --full             the long comparison: ${DEFAULTS.fullSeeds} seeds, N up to 1,000, the sweep
   --rate <n>         real messages per second per client (default 0.5)
   --drop <fraction>  share of packets the dropping mix does not forward (default 0.1)
   --rpc-url <url>    use this running development chain (Hardhat/Anvil with the default
@@ -65,6 +73,7 @@ ${COMMON_USAGE}`,
         seeds: { type: "string" },
         full: { type: "boolean", default: false },
         scale: { type: "string" },
+        sweep: { type: "string" },
         rate: { type: "string" },
         drop: { type: "string" },
         out: { type: "string" },
@@ -99,6 +108,13 @@ ${COMMON_USAGE}`,
         `--scale must be relay counts like "10,100" (integers in 1..10000) or "none", got "${values.scale}"`,
         "compare",
       );
+    const sweepText = values.sweep ?? (values.full ? DEFAULTS.fullSweep : DEFAULTS.sweep);
+    const sweepPs = sweepText === "none" || sweepText === "default" ? [] : sweepText.split(",").map(Number);
+    if (!sweepPs.every((p) => p > 0 && p <= 1))
+      throw new UsageError(
+        `--sweep must be win probabilities in (0, 1] like "1,0.125", "default" or "none", got "${values.sweep}"`,
+        "compare",
+      );
     const messagesPerS = numberOption(values.rate, "--rate", "compare", 0.5);
     const dropFraction = numberOption(values.drop, "--drop", "compare", 0.1);
     // The common --rpc-url has a default; only an explicit one replaces the local chain.
@@ -129,6 +145,15 @@ ${COMMON_USAGE}`,
         signal,
         scaleRelays,
         attacks: !values["no-attacks"],
+        ...(sweepText === "none"
+          ? {}
+          : {
+              lotterySweep: {
+                epochs: DEFAULTS.sweepEpochs,
+                durationS,
+                ...(sweepPs.length > 0 ? { probabilities: sweepPs } : {}),
+              },
+            }),
         onScheme: (scheme, i) => progress.scheme(scheme, i),
         onStep: (scheme, step) => progress.step(scheme, step),
         onProgress: (scheme, p) => progress.traffic(scheme, p),

@@ -22,6 +22,7 @@ import { ChannelsRounds } from "./rounds.js";
 import { ChannelsStore } from "./store.js";
 import { channelsPaidOnChain } from "./paid.js";
 import { grindingSource } from "./attacks.js";
+import { channelsLottery } from "./lottery.js";
 
 /** Funding per channel, in unit wins (DEFAULT_PARAMS.unitAmount each). */
 export const DEVNET_FUNDING = { clientChannelUnits: 5_000n, relayChannelUnits: 2_000n } as const;
@@ -129,3 +130,4 @@ export const devnet: SchemeDevnet = {
     return async () => {};
   },
 };
+devnet.lottery = channelsLottery(devnet);

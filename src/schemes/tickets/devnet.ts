@@ -13,8 +13,9 @@ import { forComponent } from "../../log.js";
 import { openDatabase } from "../../store/db.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
-import type { PrepaidHops, SchemeDevnet } from "../devnet.js";
+import type { DevnetContext, PrepaidHops, SchemeDevnet } from "../devnet.js";
 import { InvalidInputError } from "../../errors.js";
+import { ticketsLottery } from "./lottery.js";
 import TicketBankModule from "../../../ignition/modules/TicketBank.js";
 import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
@@ -107,48 +108,62 @@ export const devnet: SchemeDevnet = {
   unprobed: [{ op: "TicketBank.redeem/reclaim", why: "need blindly issued tokens spent in traffic" }],
   // Claims right after the traffic redeem every token: no settlement epochs.
   expectedSeconds: { setup: 25, settlement: 1 },
-  async setup({ deployer, relays, clients, prepaid, log, signal }) {
-    const l = forComponent(log, "obol:tickets:devnet");
-    const counts = tokenCounts(prepaid);
-    const bls = await loadBlindBls();
-    const { secretKey, publicKey } = bls.keygen();
-    await ensureIssuerRegistered(deployer, {
-      publicKey,
-      price: DEVNET_TOKENS.price,
-      winBits: 0,
-      stake: DEVNET_TOKENS.issuerStake,
-    });
-    const issuerDb = openDatabase(":memory:");
-    const issuer = new Issuer({ chain: deployer, db: issuerDb, log, bls, secretKey });
-    const info = await readIssuer(deployer, deployer.account);
-    const epoch = await ticketBank(deployer).read.currentEpoch();
-    const participants = [
-      ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
-      ...clients.map((c) => ({ ...c, file: "client.sqlite" })),
-    ];
-    for (const p of participants) {
-      signal.throwIfAborted();
-      const db = openDatabase(join(p.dataDir, p.file));
-      try {
-        setIssuer(db, deployer.account);
-        // Two purchases (gateways, mixes) so each stays under the per-request cap.
-        for (const [role, per] of [
-          ["gateway", counts.gateway],
-          ["mix", counts.mix],
-        ] as const) {
-          const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
-          if (targets.length === 0 || per === 0) continue;
-          const cost = DEVNET_TOKENS.price * BigInt(targets.length * per);
-          await sendContractTx(
-            deployer,
-            {
-              address: deployer.deployment.contracts.ObolToken,
-              abi: obolTokenAbi,
-              functionName: "transfer",
-              args: [p.chain.account, cost],
-            },
-            `fund ${p.name} for tokens`,
-          );
+  setup: (context) => setupTickets(context, 0),
+};
+devnet.lottery = ticketsLottery(devnet, setupTickets);
+
+/**
+ * Registers the devnet issuer with win probability 2^−winBits (0: every token
+ * pays), runs its core here, and has every participant buy tokens for each
+ * of the `epochs` epochs the workload spans, from the current one.
+ */
+export async function setupTickets(
+  { deployer, relays, clients, prepaid, log, signal }: DevnetContext,
+  winBits: number,
+  epochs = 1,
+): Promise<() => Promise<void>> {
+  const l = forComponent(log, "obol:tickets:devnet");
+  const bls = await loadBlindBls();
+  const { secretKey, publicKey } = bls.keygen();
+  await ensureIssuerRegistered(deployer, {
+    publicKey,
+    price: DEVNET_TOKENS.price,
+    winBits,
+    stake: DEVNET_TOKENS.issuerStake,
+  });
+  const issuerDb = openDatabase(":memory:");
+  const issuer = new Issuer({ chain: deployer, db: issuerDb, log, bls, secretKey });
+  const info = await readIssuer(deployer, deployer.account);
+  const first = await ticketBank(deployer).read.currentEpoch();
+  const counts = tokenCounts(prepaid);
+  const participants = [
+    ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
+    ...clients.map((c) => ({ ...c, file: "client.sqlite" })),
+  ];
+  for (const p of participants) {
+    signal.throwIfAborted();
+    const db = openDatabase(join(p.dataDir, p.file));
+    try {
+      setIssuer(db, deployer.account);
+      // Two purchases (gateways, mixes) so each stays under the per-request cap.
+      for (const [role, per] of [
+        ["gateway", counts.gateway],
+        ["mix", counts.mix],
+      ] as const) {
+        const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
+        if (targets.length === 0 || per === 0) continue;
+        const cost = DEVNET_TOKENS.price * BigInt(targets.length * per * epochs);
+        await sendContractTx(
+          deployer,
+          {
+            address: deployer.deployment.contracts.ObolToken,
+            abi: obolTokenAbi,
+            functionName: "transfer",
+            args: [p.chain.account, cost],
+          },
+          `fund ${p.name} for tokens`,
+        );
+        for (let epoch = first; epoch < first + BigInt(epochs); epoch++)
           await buyTokens(p.chain, db, bls, {
             epoch,
             relays: targets,
@@ -156,15 +171,14 @@ export const devnet: SchemeDevnet = {
             issuer: info,
             issue: (r) => issuer.issue(r),
           });
-        }
-      } finally {
-        db.close();
       }
-      l.info({ participant: p.name, epoch }, "bought tokens");
+    } finally {
+      db.close();
     }
-    // Relays pin the issuer too (they verify against its key).
-    return async () => {
-      issuerDb.close();
-    };
-  },
-};
+    l.info({ participant: p.name, epoch: first, epochs }, "bought tokens");
+  }
+  // Relays pin the issuer too (they verify against its key).
+  return async () => {
+    issuerDb.close();
+  };
+}

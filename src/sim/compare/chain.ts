@@ -35,6 +35,8 @@ export type ChainAudit = {
   payouts: Map<Address, bigint>;
   /** The same, summed from the Transfer logs inside the receipts of the run's transactions (an independent read). */
   receiptPayouts: Map<Address, bigint>;
+  /** Each of those transfers with its block's timestamp (pay per relay per epoch). */
+  payoutEvents: { to: Address; value: bigint; timestamp: bigint }[];
   /** Scheme gas of transactions mined from `steadyFromBlock` on (after setup: the workload and settlement); setup is `schemeGas − steady.gas`. */
   steady: {
     fromBlock: bigint | null;
@@ -96,6 +98,7 @@ export async function auditChain(
     operations: [],
     payouts: new Map(),
     receiptPayouts: new Map(),
+    payoutEvents: [],
     logs: [],
     steady: { fromBlock: steadyFromBlock ?? null, gas: 0n, transactions: 0, operations: [], payouts: 0 },
   };
@@ -135,6 +138,7 @@ export async function auditChain(
       if (!isScheme(t.args.from)) continue;
       const recipient = getAddress(t.args.to);
       audit.receiptPayouts.set(recipient, (audit.receiptPayouts.get(recipient) ?? 0n) + t.args.value);
+      audit.payoutEvents.push({ to: recipient, value: t.args.value, timestamp });
       if (steadyFromBlock !== undefined && receipt.blockNumber >= steadyFromBlock) audit.steady.payouts++;
     }
     audit.transactions++;

@@ -67,6 +67,7 @@ export function conclusions(report: CompareReport): string[] {
         })
         .join("; ")}.`,
     );
+  out.push(...measuredSweepConclusions(report));
   const steady = report.scale.rows
     .filter((r) => r.relays === Math.min(...report.scale.assumptions.relayCounts))
     .sort((a, b) => a.gasPerHop - b.gasPerHop);
@@ -246,5 +247,27 @@ function attackConclusions(report: CompareReport): string[] {
           : `it also failed on the leaky control (${a.control.variant}), so this run shows nothing about the scheme`;
     const verdict = a.succeeded ? "**succeeded**" : "failed";
     return `Attack ${a.name} on ${a.scheme} ${verdict}: ${a.detail}; ${fmtTokens(a.valueMoved)} OBOL moved, ${a.honestFaults} fault(s) recorded against honest relays; ${control} (Attack scenarios table).`;
+  });
+}
+
+/**
+ * What the sweep measured on the chain says about the goal: per scheme, the
+ * cheapest p, whether it meets ≤ 100,000 gas per 1,000 hops at the devnet's
+ * traffic, its σ/μ, and the operation that dominates its steady gas.
+ */
+function measuredSweepConclusions(report: CompareReport): string[] {
+  const rows = report.sweep.measured?.rows.filter((r) => !r.error && r.gasPer1000Hops !== null) ?? [];
+  return [...new Set(rows.map((r) => r.scheme))].map((scheme) => {
+    const mine = rows.filter((r) => r.scheme === scheme).sort((a, b) => a.gasPer1000Hops! - b.gasPer1000Hops!);
+    const low = mine[0]!;
+    const top = low.operations[0];
+    return `Win-probability sweep measured on the chain (${scheme}, ${report.sweep.measured!.epochs} epochs of traffic, H ≈ ${fmt(low.hopsPerMixPerEpoch ?? 0)} hops per mix per epoch): ${mine
+      .map(
+        (r) =>
+          `p = ${r.winProbability}: ${fmt(r.gasPer1000Hops!)} gas per 1,000 hops, σ/μ ${r.payoutCv === null ? "n/a (nothing paid)" : fmt(r.payoutCv)}`,
+      )
+      .join(
+        "; ",
+      )}. The cheapest, p = ${low.winProbability}, ${low.gasPer1000Hops! <= 100_000 ? "meets" : "misses"} the ≤ 100,000 goal at this traffic${top ? `; its steady gas is dominated by ${top.op} (${top.count} calls, ${fmt(top.gasUsed)} gas)` : ""}.`;
   });
 }

@@ -20,6 +20,7 @@ import type { LinkingResult } from "./linking.js";
 import { runScheme } from "./scheme-run.js";
 import { runAttacks, type AttackRow } from "./attacks.js";
 import { sweep } from "./sweep.js";
+import { sweepLottery, type MeasuredSweepRow } from "./lottery-sweep.js";
 
 export type CompareOptions = {
   schemes: SchemeName[];
@@ -38,6 +39,11 @@ export type CompareOptions = {
   scaleRelays?: number[];
   /** Run each scheme's declared economic attacks on a fresh chain (§Attack scenarios); default true. */
   attacks?: boolean;
+  /**
+   * The win-probability sweep on the chain (§Win-probability sweep): each lottery scheme run again at each of its
+   * probabilities, over `epochs` epochs of `durationS` seconds of traffic in all; not run when absent.
+   */
+  lotterySweep?: { epochs: number; durationS: number; probabilities?: readonly number[] };
   /** Experiment (a): share of packets the dropping mix does not forward. */
   dropFraction?: number;
   /** State root; each scheme gets `<dataDir>/<scheme>`. */
@@ -109,6 +115,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   const measured: MeasuredScale = { relayCounts: scaleRelays, schemes: [] };
   const linking = new Map<SchemeName, { seed: string; results: LinkingResult[] }[]>();
   const attacks: AttackRow[] = [];
+  const lotteryRows: MeasuredSweepRow[] = [];
   for (const [i, scheme] of o.schemes.entries()) {
     o.signal.throwIfAborted();
     o.onScheme?.(scheme, i, o.schemes.length);
@@ -139,6 +146,26 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
         onProgress: (progress) => o.onProgress?.(scheme, progress),
       });
       schemes.push({ ...run, linking: [] });
+      if (o.lotterySweep && devnet.lottery)
+        lotteryRows.push(
+          ...(await sweepLottery({
+            scheme,
+            devnet,
+            probabilities: o.lotterySweep.probabilities ?? devnet.lottery.probabilities,
+            epochs: o.lotterySweep.epochs,
+            durationS: o.lotterySweep.durationS,
+            seed,
+            gateways,
+            mixesPerLayer,
+            clients,
+            messagesPerS,
+            relayLoopPerS,
+            dataDir: join(o.dataDir, scheme, "sweep"),
+            log: o.log,
+            signal: o.signal,
+            onStep: (step) => o.onStep?.(scheme, `sweep ${step}`),
+          })),
+        );
       pairs.set(scheme, p);
       linking.set(scheme, runs);
       if (scaleRelays.length > 0 && devnet.scaleEpoch) {
@@ -232,6 +259,9 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
         ),
         assumptions.hopsPerRelayPerEpoch,
       ),
+      ...(o.lotterySweep
+        ? { measured: { epochs: o.lotterySweep.epochs, durationS: o.lotterySweep.durationS, rows: lotteryRows } }
+        : {}),
     },
     conclusions: [],
     charts: [],

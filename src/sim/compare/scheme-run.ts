@@ -22,7 +22,8 @@ import { SchemeRunIncompleteError } from "./errors.js";
 import { standardAdversaries } from "./adversaries.js";
 import { SchemeInstruments } from "./instrument.js";
 import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
-import { currentEpoch } from "../../chain/epochs.js";
+import { currentEpoch, epochAt, epochInfo } from "../../chain/epochs.js";
+import { epochClock } from "./epoch-clock.js";
 import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
 import { pairsOpened } from "./scale.js";
 import type { SchemeDevnet } from "../../schemes/devnet.js";
@@ -54,7 +55,14 @@ export type SchemeRunOptions = {
   signal: AbortSignal;
   onStep?: (step: string) => void;
   onProgress?: (progress: DevnetProgress) => void;
+  /** Wraps the scheme before the instruments do (the win-probability sweep sets the scheme's parameters). */
+  wrapScheme?: (scheme: AccountingScheme) => AccountingScheme;
+  /** Epochs the workload spans: the chain turns `epochs − 1` times during it (default 1). */
+  trafficEpochs?: number;
 };
+
+/** A payout of the scheme's contracts to a relay, with the epoch of its block. */
+export type EpochPayout = { relay: Address; value: bigint; epoch: bigint };
 
 type Captured = {
   settle: SettleOutcome;
@@ -75,6 +83,7 @@ type Captured = {
   pairs: number;
   /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
   steady: { hops: number; epochs: number } | null;
+  epochPayouts: { first: bigint | null; last: bigint; payouts: EpochPayout[] };
 };
 
 /**
@@ -84,13 +93,25 @@ type Captured = {
  * @example
  * const { run } = await runScheme({ scheme, devnet: await loadSchemeDevnet(scheme), … });
  */
-export async function runScheme(
-  o: SchemeRunOptions,
-): Promise<{ run: Omit<SchemeRun, "linking">; pairs: number; linking: { seed: string; results: LinkingResult[] }[] }> {
+export async function runScheme(o: SchemeRunOptions): Promise<{
+  run: Omit<SchemeRun, "linking">;
+  pairs: number;
+  linking: { seed: string; results: LinkingResult[] }[];
+  /** Every payout to a relay with its epoch, and the epochs from the workload's start to the end of settlement. */
+  epochPayouts: Captured["epochPayouts"];
+}> {
   const started = Date.now();
   const instruments = new SchemeInstruments();
   const window = workloadWindow(instruments, o.onProgress);
   const auditTiming = auditDuringTraffic(o, instruments);
+  const clock = epochClock({
+    epochs: o.trafficEpochs ?? 1,
+    durationS: o.durationS,
+    chain: auditTiming.chain,
+    log: o.log,
+    signal: o.signal,
+    onStep: o.onStep,
+  });
   let captured: Captured | null = null;
   const report = await runDevnet({
     scheme: o.scheme,
@@ -101,7 +122,10 @@ export async function runScheme(
     rates: DEFAULT_RATES,
     log: o.log,
     signal: o.signal,
-    onStep: auditTiming.onStep,
+    onStep: (step) => {
+      clock.onStep(step);
+      auditTiming.onStep(step);
+    },
     onProgress: window.onProgress,
     network: {
       gateways: o.gateways,
@@ -109,13 +133,15 @@ export async function runScheme(
       clients: o.clients,
       relayLoopPerS: o.relayLoopPerS,
       ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
-      wrapScheme: (s) => auditTiming.wrap(instruments.wrap(s)),
+      wrapScheme: (s) => auditTiming.wrap(instruments.wrap(o.wrapScheme ? o.wrapScheme(s) : s)),
+      devnet: o.devnet,
       relayFaults: (name) =>
         name === DROPPER && o.dropFraction > 0
           ? { dropForward: o.dropFraction, random: seededRandom(`${o.seed}/dropper`) }
           : undefined,
     },
     afterTraffic: async (net, _report, more) => {
+      await clock.done();
       // Packet-hops of the workload itself (the same wall time for every scheme), counted when its drain ended, before claims and settlement add loops.
       const end = window.end();
       // The workload window: from its first message (relay loops during setup excluded) to the end of its drain.
@@ -185,7 +211,17 @@ export async function runScheme(
         }
       }
       const pairs = pairsOpened(o.devnet.costs, audit.operations);
+      const info = await epochInfo(net.deployer);
+      const relaySet = new Set(net.relays.map((r) => getAddress(r.address)));
+      const epochPayouts = {
+        first: start?.epoch ?? null,
+        last: await currentEpoch(net.deployer),
+        payouts: audit.payoutEvents
+          .filter((p) => relaySet.has(p.to))
+          .map((p) => ({ relay: p.to, value: p.value, epoch: epochAt(info, p.timestamp) })),
+      };
       captured = {
+        epochPayouts,
         settle,
         audit,
         relays,
@@ -203,6 +239,7 @@ export async function runScheme(
     run: assemble(o, report, c, instruments, (Date.now() - started) / 1000),
     pairs: c.pairs,
     linking: c.linking,
+    epochPayouts: c.epochPayouts,
   };
 }
 
@@ -226,6 +263,8 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
   return {
     /** Where the chain and the hop count stood when the workload began (the end of setup). */
     start: () => start,
+    /** The relays' chain access, once the first relay is built. */
+    chain: () => chain,
     wrap: (scheme: AccountingScheme): AccountingScheme => ({
       ...scheme,
       relay: (deps) => {

@@ -232,5 +232,63 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
         ],
       },
     );
+  for (const c of sweepCharts(report)) await add(c.file, c.title, c.caption, c.spec);
   return charts;
+}
+
+/** The win-probability sweep measured on the chain, each beside its model (docs/compare.md §Win-probability sweep). */
+function sweepCharts(
+  report: CompareReport,
+): { file: string; title: string; caption: string; spec: Record<string, unknown> }[] {
+  // Charts render before validation: a report without its sweep section must not throw here (it is rejected after).
+  const rows = report.sweep?.measured?.rows.filter((r) => !r.error) ?? [];
+  if (rows.length === 0) return [];
+  const cv = rows.flatMap((r) => [
+    ...(r.payoutCv !== null ? [{ scheme: r.scheme, p: r.winProbability, cv: r.payoutCv, source: "measured" }] : []),
+    ...(r.modelCv !== null && r.modelCv > 0
+      ? [{ scheme: r.scheme, p: r.winProbability, cv: r.modelCv, source: "model √((1−p)/(pH))" }]
+      : []),
+  ]);
+  const gas = [
+    ...rows.flatMap((r) =>
+      r.gasPer1000Hops ? [{ scheme: r.scheme, p: r.winProbability, gas: r.gasPer1000Hops, source: "measured" }] : [],
+    ),
+    ...report.sweep.rows
+      .filter((r) => rows.some((m) => m.scheme === r.scheme) && r.gasPer1000Hops > 0)
+      .map((r) => ({
+        scheme: r.scheme,
+        p: r.winProbability,
+        gas: r.gasPer1000Hops,
+        source: "model p × gas per payout",
+      })),
+  ];
+  const encoding = (field: string, title: string) => ({
+    x: { field: "p", type: "quantitative", scale: { type: "log" }, title: "win probability p" },
+    y: { field, type: "quantitative", scale: { type: "log" }, title },
+    color: { field: "scheme", type: "nominal" },
+    strokeDash: { field: "source", type: "nominal" },
+  });
+  return [
+    {
+      file: "sweep-gas.svg",
+      title: "Steady gas per 1,000 paid hops against win probability",
+      caption: `Solid: measured on the chain, each lottery scheme's relays and contracts run at each p over ${report.sweep.measured!.epochs} epochs of the devnet's traffic, setup excluded. Dashed: the model (p × the gas per payout the main run measured) at the scale model's traffic. The goal is 100,000.`,
+      spec: {
+        data: { values: gas },
+        mark: { type: "line", point: true },
+        encoding: encoding("gas", "gas per 1,000 hops"),
+      },
+    },
+    {
+      file: "sweep-variance.svg",
+      title: "σ/μ of a relay's pay per epoch against win probability",
+      caption:
+        "Solid: measured, over every (mix, epoch) cell of the run at that p, epochs without pay counted as zeros (a point is missing where nothing was paid). Dashed: the binomial model √((1 − p)/(p·H)) at the measured H.",
+      spec: {
+        data: { values: cv },
+        mark: { type: "line", point: true },
+        encoding: encoding("cv", "σ/μ of pay per epoch"),
+      },
+    },
+  ];
 }

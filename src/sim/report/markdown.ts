@@ -334,6 +334,7 @@ export function reportMarkdown(report: CompareReport): string {
       );
     }
   }
+  out.push(...measuredSweep(report));
   const notes = ran.filter((s) => s.settlement.claimErrors.length > 0 || s.settlement.audits);
   if (notes.length > 0) {
     out.push("", "## Settlement notes", "");
@@ -418,4 +419,49 @@ function attackTable(report: CompareReport): string[] {
       ]),
     ),
   ];
+}
+
+/** The sweep measured on the chain, beside the model above (docs/compare.md §Win-probability sweep). */
+function measuredSweep(report: CompareReport): string[] {
+  const m = report.sweep.measured;
+  if (!m) return [];
+  const out = ["", "### Measured on the chain", ""];
+  out.push(
+    `Each lottery scheme's real relays and contracts, run again on a fresh chain at each win probability p: ${m.durationS} s of the same workload spread over ${m.epochs} epochs (the chain turns during traffic), then settlement. Steady gas is every scheme transaction after setup; setup (deployment, channel openings, token purchases, registrations) is shown apart. σ/μ is of a mix's pay per epoch over every (mix, epoch) cell, zeros included; the model's σ/μ = √((1 − p)/(p·H)) uses the measured H (hops per mix per epoch).`,
+    "",
+    row([
+      "scheme",
+      "p",
+      "hops",
+      "epochs",
+      "steady gas / 1,000 hops",
+      "setup gas",
+      "wins paid",
+      "H",
+      "σ/μ measured",
+      "σ/μ model",
+      "largest steady operations",
+    ]),
+    row(Array(11).fill("---")),
+  );
+  for (const r of m.rows)
+    out.push(
+      row([
+        r.scheme,
+        r.winProbability,
+        r.hops,
+        r.epochs,
+        r.error ? `failed: ${r.error}` : n(r.gasPer1000Hops),
+        n(r.setupGas),
+        r.payouts,
+        n(r.hopsPerMixPerEpoch),
+        n(r.payoutCv),
+        n(r.modelCv),
+        r.operations
+          .slice(0, 3)
+          .map((o) => `${o.op} ×${o.count}: ${n(o.gasUsed)}`)
+          .join("; "),
+      ]),
+    );
+  return out;
 }

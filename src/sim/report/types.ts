@@ -9,6 +9,7 @@ import type { AttackRow } from "../compare/attacks.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
 import type { OperationGrowth } from "../compare/scale-probe.js";
 import type { SweepRow } from "../compare/sweep.js";
+import type { MeasuredSweepRow } from "../compare/lottery-sweep.js";
 
 export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null };
 
@@ -136,7 +137,12 @@ export type CompareReport = {
    */
   scale: { assumptions: ScaleAssumptions; rows: ScaleRow[]; measured: MeasuredScale };
   /** Win probability against payout variance (docs/compare.md §Win-probability sweep): a model on each scheme's measured gas per payout. */
-  sweep: { hopsPerRelayPerEpoch: number; rows: SweepRow[] };
+  sweep: {
+    hopsPerRelayPerEpoch: number;
+    rows: SweepRow[];
+    /** The same sweep run on the chain: each lottery scheme's real relays and contracts at each p (absent when not run). */
+    measured?: { epochs: number; durationS: number; rows: MeasuredSweepRow[] };
+  };
   conclusions: string[];
   charts: ChartRef[];
 };
