@@ -15,30 +15,32 @@ import { channelsAddress, closeChannel, fundChannel, listChannels, readRound, ty
 import { ChannelsRounds } from "./rounds.js";
 import {
   ackKey,
-  challengeAnswerable,
+  challengeOpens,
   CURVE_ORDER,
   exitAckKey,
   hintOf,
-  ownKey,
+  ownKeyBytes,
   pointAddress,
   response as respond,
+  toScalar,
 } from "./por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
+  attachmentDigest,
   decodeAttachment,
   domainSeparator,
-  encodeAttachment,
   isWinning,
   publicKeyToAddress,
   recoverPublicKey,
   ROUND_SHIFT,
   roundOf,
-  signTicket,
-  ticketDigest,
+  signAttachment,
+  signedBy,
   type TicketSigner,
+  withRecoveryBit,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -292,16 +294,16 @@ export class ChannelsRelay implements RelayScheme {
     const available = ch.balance - this.#store.openWinnings(ch.id);
     if (ticket.amount > available)
       throw new TicketRejectedError("above-balance", `amount ${ticket.amount} > unclaimed balance ${available}`);
-    const own = ownKey(packet.ss);
-    if (!challengeAnswerable(own, slot.hint, ticket.challenge))
+    const own = ownKeyBytes(packet.ss);
+    if (!challengeOpens(own, slot.hint, packet.attachment.subarray(60, 80)))
       throw new TicketRejectedError("unanswerable-challenge", "challenge ≠ address(own·G + hint)");
-    const digest = ticketDigest(ticket, domain);
+    const digest = attachmentDigest(packet.attachment, domain);
     if (this.#opts.verifySignature === "every-packet" && !this.#signedBySource(digest, ticket.signature, ch.source))
       throw new TicketRejectedError("forged-signature", `not signed by the channel source ${ch.source}`);
 
     if (slot.exit) {
       // Exit hop: no next hop to acknowledge; it derives the ack half itself (docs/channels.md §Exit).
-      const response = respond(own, exitAckKey(packet.ss));
+      const response = respond(toScalar(own), exitAckKey(packet.ss));
       transaction(this.#deps.db, () => {
         if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
           throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
@@ -325,17 +327,18 @@ export class ChannelsRelay implements RelayScheme {
       });
     this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
     if (this.#forwardedFrom.size > REF_MEMORY) this.#forwardedFrom.delete(this.#forwardedFrom.keys().next().value!);
-    transaction(this.#deps.db, () => {
-      if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
-        throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-      this.#store.putPending({
-        source: ch.source,
-        ticket: packet.attachment,
-        own,
-        hint: slot.hint,
-        fromPeer: packet.fromPeer,
-        createdMs: this.#opts.now(),
-      });
+    // Two writes and no savepoint of their own: the pipeline runs this inside the packet's "scheme"
+    // savepoint, undone if the packet is refused; and the index is spent first, so a failure between
+    // the two leaves an index that can never pay, never a payable one twice (the safe side).
+    if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
+      throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
+    this.#store.putPending({
+      source: ch.source,
+      ticket: packet.attachment,
+      own,
+      hint: slot.hint,
+      fromPeer: packet.fromPeer,
+      createdMs: this.#opts.now(),
     });
     // The onward ticket is numbered and signed when the packet leaves the delay queue (finding 3
     // of issue 9): an index taken now would tell the next hop our arrival order.
@@ -359,12 +362,11 @@ export class ChannelsRelay implements RelayScheme {
     if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
     // One write (the next index): atomic without a savepoint of its own.
     const index = this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
-    const onward = await signTicket(
+    return signAttachment(
       { channel: out.id, amount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge },
       domain,
       this.#signer,
     );
-    return encodeAttachment(onward);
   }
 
   /**
@@ -409,15 +411,40 @@ export class ChannelsRelay implements RelayScheme {
     );
   }
 
+  /**
+   * Whether the channel source signed `digest`. Once a ticket of the source recovered to its
+   * address, its key is kept and later tickets are checked against it (`signedBy`: r and s,
+   * cheaper than a recovery); the yParity bit is then set right for winners only
+   * (`#redeemableSignature`).
+   */
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
-    const key = recoverPublicKey(digest, signature);
-    if (key === null) return false;
     const src = source.toLowerCase();
     const known = this.#sourceKeys.get(src);
-    if (known) return Buffer.compare(known, key) === 0; // a key names one address: no keccak needed
-    if (publicKeyToAddress(key) !== src) return false;
+    if (known) return signedBy(digest, signature, known);
+    const key = recoverPublicKey(digest, signature);
+    if (key === null || publicKeyToAddress(key) !== src) return false;
     this.#sourceKeys.set(src, key);
     return true;
+  }
+
+  /**
+   * A winner's signature as `PaymentChannels` must see it (ecrecover yields the source), or
+   * null when the source did not sign the ticket. Either yParity bit is tried: the per-packet
+   * check ignored it, so a source sending the wrong one still pays.
+   */
+  #redeemableSignature(digest: Uint8Array, signature: Uint8Array, source: Address): Uint8Array | null {
+    const src = source.toLowerCase();
+    const known = this.#sourceKeys.get(src);
+    if (known) return withRecoveryBit(digest, signature, known);
+    for (const bit of [0, 0x80]) {
+      const sig = signature.slice();
+      sig[32] = (sig[32]! & 0x7f) | bit;
+      const key = recoverPublicKey(digest, sig);
+      if (key === null || publicKeyToAddress(key) !== src) continue;
+      this.#sourceKeys.set(src, key);
+      return sig;
+    }
+    return null;
   }
 
   /** Stores a winner or counts a loser once the response is known. */
@@ -431,13 +458,17 @@ export class ChannelsRelay implements RelayScheme {
   ): void {
     const secret = this.#rounds.secret(roundOf(ticket.index));
     if (secret !== null && isWinning(digest, response, secret, ticket.winProb)) {
-      if (this.#opts.verifySignature === "winners-only" && !this.#signedBySource(digest, ticket.signature, source)) {
+      // Every winner's signature is checked here, by recovery (in winners-only mode for the first time).
+      const signature = this.#redeemableSignature(digest, ticket.signature, source);
+      if (signature === null) {
         this.#banned.add(fromPeer);
         this.#store.addStat("forged_winners");
         this.#log.warn({ channel: ticket.channel, fromPeer }, "forged winning ticket; peer banned");
         return;
       }
-      this.#store.putWon(ticket, source, bytes, response);
+      const kept = bytes.slice();
+      kept.set(signature, 80);
+      this.#store.putWon({ ...ticket, signature }, source, kept, response);
       this.#store.addStat("wins");
       this.stats.wins++;
     } else {
@@ -500,7 +531,7 @@ export class ChannelsRelay implements RelayScheme {
         ticket,
         pending.source,
         pending.ticket,
-        ticketDigest(ticket, domain),
+        attachmentDigest(pending.ticket, domain),
         response,
         pending.fromPeer,
       );
