@@ -111,6 +111,8 @@ export class ChannelsRelay implements RelayScheme {
   /** Latest lottery round of each next hop we pay (0n: none yet). */
   #nextRounds = new Map<string, { round: bigint; at: number }>();
   readonly #roundAsked = new Map<string, Promise<bigint>>();
+  /** When the last read of each next hop's round started (a next hop with none is asked at most once a second). */
+  readonly #roundAskedAt = new Map<string, number>();
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
   #refreshing: Promise<void> | null = null;
@@ -221,8 +223,22 @@ export class ChannelsRelay implements RelayScheme {
       return; // malformed: onPacket names it
     }
     const next = packet.nextHop?.toLowerCase();
-    if (this.#incoming.has(channel) && (next === undefined || this.#outgoing.get(next)?.status === "open")) return;
-    await this.#refreshSoon();
+    if (!this.#incoming.has(channel) || (next !== undefined && this.#outgoing.get(next)?.status !== "open"))
+      await this.#refreshSoon();
+    // The onward ticket names the next hop's lottery round and is made inside a commit, which
+    // never reads the chain: a next hop whose round we have not seen yet is read now. A stale
+    // view is refreshed in the background instead (onPacket), the known round still accepted.
+    if (packet.nextHop && (this.#nextRounds.get(packet.nextHop.toLowerCase())?.round ?? 0n) === 0n)
+      await this.#roundSoon(packet.nextHop);
+  }
+
+  /** A read of `nextHop`'s round: the one in flight, or a new one if none started this past second. */
+  async #roundSoon(nextHop: Address): Promise<void> {
+    const key = nextHop.toLowerCase();
+    if (!this.#roundAsked.has(key) && this.#opts.now() - (this.#roundAskedAt.get(key) ?? -Infinity) <= 1_000) return;
+    await this.#askRound(nextHop).catch((err: unknown) =>
+      this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"),
+    );
   }
 
   /** One re-read of the channels at a time, started at most once a second; never awaited inside a commit. */
@@ -351,15 +367,20 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   /**
-   * Signs the onward ticket as the packet leaves the mix (PacketVerdict.onward):
-   * the next hop's channel and round are read now, the index reserved now.
+   * Signs the onward ticket as the packet leaves the mix (PacketVerdict.onward), inside the
+   * relay's group commit: the next hop's channel and round are taken from what we know now
+   * (never a chain read here: `prepare` read an unknown round, `onPacket` started a re-read
+   * of a stale one), the index reserved now.
    */
   async #issueOnward(nextHop: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
     const domain = this.#domain!;
     const out = this.#outgoing.get(nextHop.toLowerCase());
     if (out?.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
-    const nextRound = await this.#nextRound(nextHop);
-    if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
+    const nextRound = this.#nextRounds.get(nextHop.toLowerCase())?.round ?? 0n;
+    if (nextRound === 0n) {
+      this.#roundSoon(nextHop); // for the packets after this one
+      throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round known yet (reading it)`);
+    }
     // One write (the next index): atomic without a savepoint of its own.
     const index = this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
     return signAttachment(
@@ -369,25 +390,12 @@ export class ChannelsRelay implements RelayScheme {
     );
   }
 
-  /**
-   * The next hop's latest lottery round: the answer of a read started when the
-   * packet arrived if there is one, else our last view; a next hop that had
-   * none then (it started after us) is asked now.
-   */
-  async #nextRound(nextHop: Address): Promise<bigint> {
-    const key = nextHop.toLowerCase();
-    const known = this.#nextRounds.get(key)?.round ?? 0n;
-    const asking = this.#roundAsked.get(key);
-    if (asking) return asking.catch(() => known);
-    if (known !== 0n) return known;
-    return this.#askRound(nextHop);
-  }
-
   /** One chain read in flight per next hop; packets waiting for it share the answer. */
   #askRound(nextHop: Address): Promise<bigint> {
     const key = nextHop.toLowerCase();
     let asking = this.#roundAsked.get(key);
     if (!asking) {
+      this.#roundAskedAt.set(key, this.#opts.now());
       asking = readRound(this.#deps.chain, nextHop)
         .then((round) => {
           if (round !== 0n) this.#nextRounds.set(key, { round, at: this.#opts.now() });
