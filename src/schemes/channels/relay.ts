@@ -409,11 +409,16 @@ export class ChannelsRelay implements RelayScheme {
 
   /**
    * Starts a background read when our view of `nextHop`'s round is older than
-   * NEXT_ROUND_TTL_MS: a claim commits rounds and reveals old ones at any time.
+   * NEXT_ROUND_TTL_MS (a claim commits rounds and reveals old ones at any time),
+   * or when we know none.
    */
   #refreshRoundIfStale(nextHop: Address): void {
     const known = this.#nextRounds.get(nextHop.toLowerCase());
-    if (known && this.#opts.now() - known.at <= NEXT_ROUND_TTL_MS) return;
+    if (known && known.round !== 0n && this.#opts.now() - known.at <= NEXT_ROUND_TTL_MS) return;
+    if ((known?.round ?? 0n) === 0n) {
+      this.#roundSoon(nextHop); // none known (prepare was skipped or failed): at most one read a second
+      return;
+    }
     this.#askRound(nextHop).catch((err: unknown) =>
       this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"),
     );
