@@ -18,8 +18,24 @@ import { ChannelsClient } from "../src/schemes/channels/client.js";
 import { ChannelsRelay } from "../src/schemes/channels/relay.js";
 import { openChannel } from "../src/schemes/channels/chain.js";
 import { decodeSlot, encodeReceipt } from "../src/schemes/channels/slot.js";
-import { ackKey, challengeAnswerable, ownKey } from "../src/schemes/channels/por.js";
-import { decodeAttachment, isWinning, recoverSigner, ticketDigest } from "../src/schemes/channels/ticket.js";
+import {
+  ackKey,
+  challengeAnswerable,
+  challengeOpens,
+  hintOf,
+  ownKey,
+  ownKeyBytes,
+} from "../src/schemes/channels/por.js";
+import { ChannelsStore } from "../src/schemes/channels/store.js";
+import {
+  attachmentDigest,
+  decodeAttachment,
+  isWinning,
+  recoverPublicKey,
+  recoverSigner,
+  signedBy,
+  ticketDigest,
+} from "../src/schemes/channels/ticket.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { nativeSecp256k1, type NativeSecp256k1 } from "../src/schemes/channels/secp.js";
@@ -124,6 +140,119 @@ async function gasFigures(): Promise<Metric[]> {
   ];
 }
 
+/** Wall and CPU (this process, user + system) µs per packet of one round. */
+type Run = { wallUs: number; cpuUs: number };
+
+/** The round with the median CPU time. */
+function medianRun(rs: Run[]): Run {
+  return [...rs].sort((x, y) => x.cpuUs - y.cpuUs)[rs.length >> 1]!;
+}
+
+/** CPU µs (user + system of this process) per call, median of `rounds` runs of `calls` calls. */
+function cpuUsPerCall(fn: () => unknown, calls: number, rounds = 5): number {
+  for (let i = 0; i < 50; i++) fn(); // warm the JIT
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) fn();
+    const c = process.cpuUsage(c0);
+    out.push((c.user + c.system) / calls);
+  }
+  return out.sort((x, y) => x - y)[rounds >> 1]!;
+}
+
+/**
+ * The floor of a mid hop's payment work, one operation at a time on a real packet's inputs, in
+ * CPU µs of this run: what the relay does per packet (docs/channels.md §8, relay CPU), and the
+ * operation each replaced, side by side.
+ */
+function floorFigures(
+  packet: { secrets: Uint8Array[]; pay: { slots: Uint8Array[]; attachment: Uint8Array } },
+  relay: Address,
+  quick: boolean,
+): Metric[] {
+  const calls = quick ? 300 : 2000;
+  const lib = nativeSecp256k1;
+  const attachment = packet.pay.attachment;
+  const slot = decodeSlot(packet.pay.slots[0]!);
+  const domain = domainSeparator(31337, zeroAddress);
+  const sk = new Uint8Array(randomBytes(32));
+  const signer = privateKeySigner(sk);
+  const digest = attachmentDigest(attachment, domain);
+  const sig = signer.signDigest(digest, null as never) as Uint8Array;
+  const pub = recoverPublicKey(digest, sig)!;
+  const own = ownKeyBytes(packet.secrets[0]!);
+  const challenge = attachment.subarray(60, 80);
+  if (!challengeOpens(own, slot.hint, challenge)) throw new Error("bench packet's challenge does not open");
+  // The relay's per-packet statements (seen, markSeen, putPending, openWinnings, isRevealed, nextOutIndex).
+  const store = new ChannelsStore(openDatabase(":memory:"));
+  const channel = decodeAttachment(attachment).channel;
+  let i = 0;
+  const hints = Array.from({ length: calls * 6 + 100 }, (_, k) => hintOf(BigInt(k + 1))); // precomputed outside the timing
+  let h = 0;
+  const sqliteUs = cpuUsPerCall(() => {
+    i++;
+    store.seen(channel, 1n, BigInt(i));
+    store.markSeen(channel, 1n, BigInt(i));
+    store.putPending({
+      source: relay,
+      ticket: attachment,
+      own,
+      hint: hints[h++ % hints.length]!,
+      fromPeer: "b",
+      createdMs: i,
+    });
+    store.openWinnings(channel);
+    store.isRevealed(1n);
+    store.nextOutIndex(channel, 1n, 0n, 1n << 24n);
+  }, calls);
+  const op = {
+    verify: cpuUsPerCall(() => signedBy(digest, sig, pub), calls),
+    recover: cpuUsPerCall(() => recoverPublicKey(digest, sig), calls),
+    challenge: cpuUsPerCall(() => challengeOpens(own, slot.hint, challenge), calls),
+    challengeOld: lib
+      ? cpuUsPerCall(
+          () => keccak256(lib.publicKeyCombine([lib.publicKeyCreate(own, false), slot.hint], false).subarray(1)),
+          calls,
+        )
+      : Number.NaN,
+    sign: cpuUsPerCall(() => signer.signDigest(digest, null as never), calls),
+    digest: cpuUsPerCall(() => attachmentDigest(attachment, domain), calls),
+    digestOld: cpuUsPerCall(() => ticketDigest(decodeAttachment(attachment), domain), calls),
+    hmac: cpuUsPerCall(() => ownKeyBytes(packet.secrets[0]!), calls),
+    decode: cpuUsPerCall(() => {
+      decodeSlot(packet.pay.slots[0]!);
+      decodeAttachment(attachment);
+    }, calls),
+    sqlite: sqliteUs,
+  };
+  const per = (metric: string, value: number, note: string): Metric => ({
+    metric: `channels.floor.${metric}`,
+    value,
+    unit: "µs",
+    note: `CPU per call, median of 5 × ${calls}; ${note}`,
+  });
+  const ec = op.verify + op.challenge + op.sign;
+  return [
+    per("verify_us", op.verify, "ECDSA verify against the source's kept key (per packet)"),
+    per("recover_us", op.recover, "ECDSA recover: first ticket of a source, and winners (was per packet)"),
+    per("challenge_us", op.challenge, "hint + own·G in one tweak-add, then keccak of the sum (per packet)"),
+    per(
+      "challenge_create_combine_us",
+      op.challengeOld,
+      "own·G, then combine with the hint, then keccak (was per packet)",
+    ),
+    per("sign_us", op.sign, "ECDSA sign of the onward ticket, RFC 6979 (per packet)"),
+    per("digest_us", op.digest, "EIP-712 digest from the attachment's bytes, two keccaks (twice per packet)"),
+    per("digest_from_fields_us", op.digestOld, "decode, then ticketDigest from the fields (was twice per packet)"),
+    per("own_key_us", op.hmac, "HMAC-SHA256 of the Sphinx secret, node:crypto (per packet)"),
+    per("decode_us", op.decode, "slot and attachment parsing (per packet)"),
+    per("sqlite_us", op.sqlite, "the six statements of one mid-hop packet, in-memory database"),
+    per("ec_us", ec, "verify + challenge + sign: the elliptic-curve floor of one packet"),
+    per("sum_us", ec + 2 * op.digest + op.hmac + op.decode + op.sqlite, "everything above that a packet runs"),
+  ];
+}
+
 /**
  * Relay CPU for payment work on a middle hop (ticket checks, sqlite writes,
  * signing the onward ticket) and on receipts; client cost per packet; and the
@@ -179,7 +308,8 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
   );
   await relayA.start();
   const route: RouteHop[] = [a, b, c].map((ch, layer) => ({ relay: ch.account, mixKey: new Uint8Array(32), layer }));
-  const n = quick ? 200 : 2000;
+  const n = quick ? 200 : 1000;
+  const rounds = quick ? 3 : 7;
   const packets: { secrets: Uint8Array[]; pay: Awaited<ReturnType<ChannelsClient["pay"]>> }[] = [];
   let t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -216,15 +346,12 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
     }
     return out;
   };
-  const every = await relayRun(relayA, packets);
-  const relayUs = every.wallUs;
   // Same work with signatures verified only for winners (docs/channels.md §5).
   const lazy = new ChannelsRelay(
     { ...deps(a), db: dbA, relay: a.account },
     { params, topUpBelowUnits: 0n, redeemThreshold: 1e9, verifySignature: "winners-only" },
   );
   await lazy.start();
-  const winnersOnly = await relayRun(lazy, await fresh(n));
   // Same-run baseline: the onward ticket signed through viem's account.sign (noble in JavaScript),
   // what a relay did before its chain account's key reached libsecp256k1 (issue 9, relay CPU).
   const viemAccount = privateKeyToAccount(
@@ -243,13 +370,27 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
     { params, topUpBelowUnits: 0n, redeemThreshold: 1e9 },
   );
   await viemSigned.start();
-  const viemRun = await relayRun(viemSigned, await fresh(n));
+  // Rounds interleaved (this relay, winners-only, viem baseline, …) so that all three see the same
+  // load of a shared machine; each figure is the median of its rounds, with the range in its note.
+  const runs = { every: [] as Run[], lazy: [] as Run[], viem: [] as Run[] };
+  for (let r = 0; r < rounds; r++) {
+    runs.every.push(await relayRun(relayA, r === 0 ? packets : await fresh(n)));
+    runs.lazy.push(await relayRun(lazy, await fresh(n)));
+    runs.viem.push(await relayRun(viemSigned, await fresh(n)));
+  }
+  const every = medianRun(runs.every);
+  const winnersOnly = medianRun(runs.lazy);
+  const viemRun = medianRun(runs.viem);
+  const relayUs = every.wallUs;
+  const spread = (rs: Run[], k: keyof Run) =>
+    `median of ${rs.length} rounds of ${n} packets, range ${Math.round(Math.min(...rs.map((x) => x[k])))}–${Math.round(Math.max(...rs.map((x) => x[k])))}`;
 
   const receipts = packets.map((p) => encodeReceipt(ackKey(p.secrets[1]!)));
   t0 = performance.now();
   for (const r of receipts) await relayA.onReceipt({ packetRef: new Uint8Array(32), receipt: r, fromPeer: "bench" });
   const receiptUs = ((performance.now() - t0) * 1000) / n;
   if (relayA.stats.receipts !== n) throw new Error("bench receipts did not match");
+  const floor = floorFigures(packets[0]!, a.account, quick);
 
   // Fuzz: seeded, structure-aware mutants of a valid (attachment, slot) pair, each one
   // field-level change with the rejection reason it must produce. A base is reused until a
@@ -313,13 +454,13 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
       metric: "channels.relay_us_per_packet",
       value: relayUs,
       unit: "µs",
-      note: `wall clock, mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"}, keccak ${nativeKeccak ? "native" : "noble"})`,
+      note: `wall clock, mid hop: all checks + sqlite + signing the onward ticket at dequeue (in-memory db; ${nativeSecp256k1 ? "libsecp256k1" : "noble"}, keccak ${nativeKeccak ? "native" : "noble"}); ${spread(runs.every, "wallUs")}`,
     },
     {
       metric: "channels.relay_cpu_us_per_packet",
       value: every.cpuUs,
       unit: "µs",
-      note: "same run, CPU time of this process per packet (user+system): what one core spends, less sensitive to a loaded machine than wall clock",
+      note: `same run, CPU time of this process per packet (user+system): what one core spends, less sensitive to a loaded machine than wall clock; the Sphinx peel is not in it (sphinx.* figures); ${spread(runs.every, "cpuUs")}`,
     },
     {
       metric: "channels.relay_us_per_packet_winners_only",
@@ -331,7 +472,7 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
       metric: "channels.relay_cpu_us_per_packet_winners_only",
       value: winnersOnly.cpuUs,
       unit: "µs",
-      note: "same, CPU time per packet",
+      note: `same, CPU time per packet; ${spread(runs.lazy, "cpuUs")}`,
     },
     {
       metric: "channels.baseline.relay_us_per_packet_viem_signer",
@@ -343,8 +484,9 @@ async function cpuFigures(quick: boolean): Promise<Metric[]> {
       metric: "channels.baseline.relay_cpu_us_per_packet_viem_signer",
       value: viemRun.cpuUs,
       unit: "µs",
-      note: "same baseline, CPU time per packet",
+      note: `same baseline, CPU time per packet; ${spread(runs.viem, "cpuUs")}`,
     },
+    ...floor,
     {
       metric: "channels.relay_us_per_receipt",
       value: receiptUs,

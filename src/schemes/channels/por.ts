@@ -14,7 +14,8 @@
  * H = `deriveHopKey` (HMAC-SHA256, key = label, msg = ss).
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import type { Address } from "viem";
+import { hexToBytes, type Address } from "viem";
+import { keccak256 } from "#platform/keccak";
 import { deriveHopKey } from "../../crypto/sphinx/keys.js";
 import { LABELS } from "./constants.js";
 import { ChannelsInputError } from "./errors.js";
@@ -39,6 +40,16 @@ export function toScalar(bytes: Uint8Array): bigint {
 /** Hop's own response half, from its shared secret. */
 export function ownKey(ss: Uint8Array): bigint {
   return toScalar(deriveHopKey(LABELS.own, ss));
+}
+
+/**
+ * `ownKey(ss)` as 32 big-endian bytes, what libsecp256k1 takes: an HMAC output whose first
+ * byte is neither 0x00 nor 0xff is already a non-zero scalar below n, so no bigint round trip
+ * (the other 1 in 128 go through `toScalar`).
+ */
+export function ownKeyBytes(ss: Uint8Array): Uint8Array {
+  const h = deriveHopKey(LABELS.own, ss);
+  return h[0] !== 0x00 && h[0] !== 0xff ? h : scalarBytes(toScalar(h));
 }
 
 /** Hop's acknowledgement key, from its shared secret; revealed in its receipt. */
@@ -79,19 +90,8 @@ export function hintOf(ack: bigint): Uint8Array {
  * @returns true iff address(own·G + hint) == challenge
  */
 export function challengeAnswerable(own: bigint, hint: Uint8Array, challenge: Address): boolean {
-  if (nativeSecp256k1 && own > 0n && own < Fn.ORDER) {
-    try {
-      // Throws on a hint that is not a point, and when the sum is the point at infinity.
-      // own·G uncompressed: parsing it back needs no square root (the hint's already costs one).
-      const sum = nativeSecp256k1.publicKeyCombine(
-        [nativeSecp256k1.publicKeyCreate(scalarBytes(own), false), hint],
-        false,
-      );
-      return publicKeyToAddress(sum) === challenge.toLowerCase();
-    } catch {
-      return false;
-    }
-  }
+  if (nativeSecp256k1 && own > 0n && own < Fn.ORDER)
+    return challengeOpens(scalarBytes(own), hint, hexToBytes(challenge));
   let h;
   try {
     h = Point.fromBytes(hint);
@@ -101,6 +101,44 @@ export function challengeAnswerable(own: bigint, hint: Uint8Array, challenge: Ad
   const sum = Point.BASE.multiply(own).add(h);
   if (sum.equals(Point.ZERO)) return false;
   return publicKeyToAddress(sum.toBytes(false)) === challenge.toLowerCase();
+}
+
+/**
+ * `challengeAnswerable` on bytes, as the relay holds them: `own` from `ownKeyBytes`, the
+ * challenge as the attachment's 20 address bytes. With libsecp256k1 it is one call, hint +
+ * own·G (`publicKeyTweakAdd`: the base multiplication and the addition without serialising
+ * own·G in between), then one keccak.
+ *
+ * @param own 32-byte scalar in [1, n)
+ * @param hint 33-byte compressed point
+ * @param challenge 20 bytes
+ * @returns true iff address(own·G + hint) == challenge
+ */
+export function challengeOpens(own: Uint8Array, hint: Uint8Array, challenge: Uint8Array): boolean {
+  if (challenge.length !== 20) return false;
+  let sum: Uint8Array;
+  if (nativeSecp256k1) {
+    try {
+      // Throws on a hint that is not a point, and when the sum is the point at infinity.
+      sum = nativeSecp256k1.publicKeyTweakAdd(hint, own, false);
+    } catch {
+      return false;
+    }
+  } else {
+    let h;
+    try {
+      h = Point.fromBytes(hint);
+    } catch {
+      return false;
+    }
+    const k = toScalar(own);
+    const p = Point.BASE.multiply(k).add(h);
+    if (p.equals(Point.ZERO)) return false;
+    sum = p.toBytes(false);
+  }
+  const address = keccak256(sum.subarray(1)).subarray(12);
+  for (let i = 0; i < 20; i++) if (address[i] !== challenge[i]) return false;
+  return true;
 }
 
 /** Whether a receipt's ack matches the hint: ack·G == hint. */

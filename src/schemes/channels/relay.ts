@@ -15,30 +15,32 @@ import { channelsAddress, closeChannel, fundChannel, listChannels, readRound, ty
 import { ChannelsRounds } from "./rounds.js";
 import {
   ackKey,
-  challengeAnswerable,
+  challengeOpens,
   CURVE_ORDER,
   exitAckKey,
   hintOf,
-  ownKey,
+  ownKeyBytes,
   pointAddress,
   response as respond,
+  toScalar,
 } from "./por.js";
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
 import { chainSigner } from "./signer.js";
 import {
+  attachmentDigest,
   decodeAttachment,
   domainSeparator,
-  encodeAttachment,
   isWinning,
   publicKeyToAddress,
   recoverPublicKey,
   ROUND_SHIFT,
   roundOf,
-  signTicket,
-  ticketDigest,
+  signAttachment,
+  signedBy,
   type TicketSigner,
+  withRecoveryBit,
 } from "./ticket.js";
 
 export type ChannelsRelayOptions = {
@@ -109,6 +111,8 @@ export class ChannelsRelay implements RelayScheme {
   /** Latest lottery round of each next hop we pay (0n: none yet). */
   #nextRounds = new Map<string, { round: bigint; at: number }>();
   readonly #roundAsked = new Map<string, Promise<bigint>>();
+  /** When the last read of each next hop's round started (a next hop with none is asked at most once a second). */
+  readonly #roundAskedAt = new Map<string, number>();
   readonly #rounds: ChannelsRounds;
   #lastRefresh = 0;
   #refreshing: Promise<void> | null = null;
@@ -219,8 +223,22 @@ export class ChannelsRelay implements RelayScheme {
       return; // malformed: onPacket names it
     }
     const next = packet.nextHop?.toLowerCase();
-    if (this.#incoming.has(channel) && (next === undefined || this.#outgoing.get(next)?.status === "open")) return;
-    await this.#refreshSoon();
+    if (!this.#incoming.has(channel) || (next !== undefined && this.#outgoing.get(next)?.status !== "open"))
+      await this.#refreshSoon();
+    // The onward ticket names the next hop's lottery round and is made inside a commit, which
+    // never reads the chain: a next hop whose round we have not seen yet is read now. A stale
+    // view is refreshed in the background instead (onPacket), the known round still accepted.
+    if (packet.nextHop && (this.#nextRounds.get(packet.nextHop.toLowerCase())?.round ?? 0n) === 0n)
+      await this.#roundSoon(packet.nextHop);
+  }
+
+  /** A read of `nextHop`'s round: the one in flight, or a new one if none started this past second. */
+  async #roundSoon(nextHop: Address): Promise<void> {
+    const key = nextHop.toLowerCase();
+    if (!this.#roundAsked.has(key) && this.#opts.now() - (this.#roundAskedAt.get(key) ?? -Infinity) <= 1_000) return;
+    await this.#askRound(nextHop).catch((err: unknown) =>
+      this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"),
+    );
   }
 
   /** One re-read of the channels at a time, started at most once a second; never awaited inside a commit. */
@@ -292,16 +310,16 @@ export class ChannelsRelay implements RelayScheme {
     const available = ch.balance - this.#store.openWinnings(ch.id);
     if (ticket.amount > available)
       throw new TicketRejectedError("above-balance", `amount ${ticket.amount} > unclaimed balance ${available}`);
-    const own = ownKey(packet.ss);
-    if (!challengeAnswerable(own, slot.hint, ticket.challenge))
+    const own = ownKeyBytes(packet.ss);
+    if (!challengeOpens(own, slot.hint, packet.attachment.subarray(60, 80)))
       throw new TicketRejectedError("unanswerable-challenge", "challenge ≠ address(own·G + hint)");
-    const digest = ticketDigest(ticket, domain);
+    const digest = attachmentDigest(packet.attachment, domain);
     if (this.#opts.verifySignature === "every-packet" && !this.#signedBySource(digest, ticket.signature, ch.source))
       throw new TicketRejectedError("forged-signature", `not signed by the channel source ${ch.source}`);
 
     if (slot.exit) {
       // Exit hop: no next hop to acknowledge; it derives the ack half itself (docs/channels.md §Exit).
-      const response = respond(own, exitAckKey(packet.ss));
+      const response = respond(toScalar(own), exitAckKey(packet.ss));
       transaction(this.#deps.db, () => {
         if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
           throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
@@ -325,17 +343,18 @@ export class ChannelsRelay implements RelayScheme {
       });
     this.#forwardedFrom.set(bytesToHex(packet.packetRef), ch.id);
     if (this.#forwardedFrom.size > REF_MEMORY) this.#forwardedFrom.delete(this.#forwardedFrom.keys().next().value!);
-    transaction(this.#deps.db, () => {
-      if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
-        throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
-      this.#store.putPending({
-        source: ch.source,
-        ticket: packet.attachment,
-        own,
-        hint: slot.hint,
-        fromPeer: packet.fromPeer,
-        createdMs: this.#opts.now(),
-      });
+    // Two writes and no savepoint of their own: the pipeline runs this inside the packet's "scheme"
+    // savepoint, undone if the packet is refused; and the index is spent first, so a failure between
+    // the two leaves an index that can never pay, never a payable one twice (the safe side).
+    if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
+      throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
+    this.#store.putPending({
+      source: ch.source,
+      ticket: packet.attachment,
+      own,
+      hint: slot.hint,
+      fromPeer: packet.fromPeer,
+      createdMs: this.#opts.now(),
     });
     // The onward ticket is numbered and signed when the packet leaves the delay queue (finding 3
     // of issue 9): an index taken now would tell the next hop our arrival order.
@@ -348,37 +367,27 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   /**
-   * Signs the onward ticket as the packet leaves the mix (PacketVerdict.onward):
-   * the next hop's channel and round are read now, the index reserved now.
+   * Signs the onward ticket as the packet leaves the mix (PacketVerdict.onward), inside the
+   * relay's group commit: the next hop's channel and round are taken from what we know now
+   * (never a chain read here: `prepare` read an unknown round, `onPacket` started a re-read
+   * of a stale one), the index reserved now.
    */
   async #issueOnward(nextHop: Address, amount: bigint, challenge: Address): Promise<Uint8Array> {
     const domain = this.#domain!;
     const out = this.#outgoing.get(nextHop.toLowerCase());
     if (out?.status !== "open") throw new TicketRejectedError("no-onward-channel", `no open channel to ${nextHop}`);
-    const nextRound = await this.#nextRound(nextHop);
-    if (nextRound === 0n) throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round yet`);
+    const nextRound = this.#nextRounds.get(nextHop.toLowerCase())?.round ?? 0n;
+    if (nextRound === 0n) {
+      this.#roundSoon(nextHop); // for the packets after this one
+      throw new TicketRejectedError("no-onward-channel", `${nextHop} has no lottery round known yet (reading it)`);
+    }
     // One write (the next index): atomic without a savepoint of its own.
     const index = this.#store.nextOutIndex(out.id, out.epoch, out.ticketIndex, nextRound << ROUND_SHIFT);
-    const onward = await signTicket(
+    return signAttachment(
       { channel: out.id, amount, index, epoch: out.epoch, winProb: this.#params.winProb, challenge },
       domain,
       this.#signer,
     );
-    return encodeAttachment(onward);
-  }
-
-  /**
-   * The next hop's latest lottery round: the answer of a read started when the
-   * packet arrived if there is one, else our last view; a next hop that had
-   * none then (it started after us) is asked now.
-   */
-  async #nextRound(nextHop: Address): Promise<bigint> {
-    const key = nextHop.toLowerCase();
-    const known = this.#nextRounds.get(key)?.round ?? 0n;
-    const asking = this.#roundAsked.get(key);
-    if (asking) return asking.catch(() => known);
-    if (known !== 0n) return known;
-    return this.#askRound(nextHop);
   }
 
   /** One chain read in flight per next hop; packets waiting for it share the answer. */
@@ -386,6 +395,7 @@ export class ChannelsRelay implements RelayScheme {
     const key = nextHop.toLowerCase();
     let asking = this.#roundAsked.get(key);
     if (!asking) {
+      this.#roundAskedAt.set(key, this.#opts.now());
       asking = readRound(this.#deps.chain, nextHop)
         .then((round) => {
           if (round !== 0n) this.#nextRounds.set(key, { round, at: this.#opts.now() });
@@ -399,25 +409,55 @@ export class ChannelsRelay implements RelayScheme {
 
   /**
    * Starts a background read when our view of `nextHop`'s round is older than
-   * NEXT_ROUND_TTL_MS: a claim commits rounds and reveals old ones at any time.
+   * NEXT_ROUND_TTL_MS (a claim commits rounds and reveals old ones at any time),
+   * or when we know none.
    */
   #refreshRoundIfStale(nextHop: Address): void {
     const known = this.#nextRounds.get(nextHop.toLowerCase());
-    if (known && this.#opts.now() - known.at <= NEXT_ROUND_TTL_MS) return;
+    if (known && known.round !== 0n && this.#opts.now() - known.at <= NEXT_ROUND_TTL_MS) return;
+    if ((known?.round ?? 0n) === 0n) {
+      this.#roundSoon(nextHop); // none known (prepare was skipped or failed): at most one read a second
+      return;
+    }
     this.#askRound(nextHop).catch((err: unknown) =>
       this.#log.warn({ err, nextHop }, "could not read the next hop's lottery round"),
     );
   }
 
+  /**
+   * Whether the channel source signed `digest`. Once a ticket of the source recovered to its
+   * address, its key is kept and later tickets are checked against it (`signedBy`: r and s,
+   * cheaper than a recovery); the yParity bit is then set right for winners only
+   * (`#redeemableSignature`).
+   */
   #signedBySource(digest: Uint8Array, signature: Uint8Array, source: Address): boolean {
-    const key = recoverPublicKey(digest, signature);
-    if (key === null) return false;
     const src = source.toLowerCase();
     const known = this.#sourceKeys.get(src);
-    if (known) return Buffer.compare(known, key) === 0; // a key names one address: no keccak needed
-    if (publicKeyToAddress(key) !== src) return false;
+    if (known) return signedBy(digest, signature, known);
+    const key = recoverPublicKey(digest, signature);
+    if (key === null || publicKeyToAddress(key) !== src) return false;
     this.#sourceKeys.set(src, key);
     return true;
+  }
+
+  /**
+   * A winner's signature as `PaymentChannels` must see it (ecrecover yields the source), or
+   * null when the source did not sign the ticket. Either yParity bit is tried: the per-packet
+   * check ignored it, so a source sending the wrong one still pays.
+   */
+  #redeemableSignature(digest: Uint8Array, signature: Uint8Array, source: Address): Uint8Array | null {
+    const src = source.toLowerCase();
+    const known = this.#sourceKeys.get(src);
+    if (known) return withRecoveryBit(digest, signature, known);
+    for (const bit of [0, 0x80]) {
+      const sig = signature.slice();
+      sig[32] = (sig[32]! & 0x7f) | bit;
+      const key = recoverPublicKey(digest, sig);
+      if (key === null || publicKeyToAddress(key) !== src) continue;
+      this.#sourceKeys.set(src, key);
+      return sig;
+    }
+    return null;
   }
 
   /** Stores a winner or counts a loser once the response is known. */
@@ -431,13 +471,17 @@ export class ChannelsRelay implements RelayScheme {
   ): void {
     const secret = this.#rounds.secret(roundOf(ticket.index));
     if (secret !== null && isWinning(digest, response, secret, ticket.winProb)) {
-      if (this.#opts.verifySignature === "winners-only" && !this.#signedBySource(digest, ticket.signature, source)) {
+      // Every winner's signature is checked here, by recovery (in winners-only mode for the first time).
+      const signature = this.#redeemableSignature(digest, ticket.signature, source);
+      if (signature === null) {
         this.#banned.add(fromPeer);
         this.#store.addStat("forged_winners");
         this.#log.warn({ channel: ticket.channel, fromPeer }, "forged winning ticket; peer banned");
         return;
       }
-      this.#store.putWon(ticket, source, bytes, response);
+      const kept = bytes.slice();
+      kept.set(signature, 80);
+      this.#store.putWon({ ...ticket, signature }, source, kept, response);
       this.#store.addStat("wins");
       this.stats.wins++;
     } else {
@@ -500,7 +544,7 @@ export class ChannelsRelay implements RelayScheme {
         ticket,
         pending.source,
         pending.ticket,
-        ticketDigest(ticket, domain),
+        attachmentDigest(pending.ticket, domain),
         response,
         pending.fromPeer,
       );

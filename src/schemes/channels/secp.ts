@@ -13,6 +13,10 @@ export type NativeSecp256k1 = {
   ecdsaRecover(signature64: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array;
   publicKeyCreate(privateKey: Uint8Array, compressed: boolean): Uint8Array;
   publicKeyCombine(publicKeys: Uint8Array[], compressed: boolean): Uint8Array;
+  /** publicKey + tweak·G; throws on a key that does not parse, a tweak ≥ n, or the point at infinity. */
+  publicKeyTweakAdd(publicKey: Uint8Array, tweak: Uint8Array, compressed: boolean): Uint8Array;
+  /** Low-s only (libsecp256k1 refuses a high-s signature); throws on a signature or key that does not parse. */
+  ecdsaVerify(signature64: Uint8Array, msg32: Uint8Array, publicKey: Uint8Array): boolean;
 };
 
 /**

@@ -153,16 +153,11 @@ export class ChannelsStore {
    * Stores a ticket awaiting the next hop's receipt, keyed by its hint
    * ack·G: the receipt reveals ack, so the relay finds the ticket by
    * recomputing ack·G, without knowing how the pipeline names packets.
+   * `own` may be given as its 32 big-endian bytes (the relay's hot path holds it so).
    */
-  putPending(p: PendingTicket): void {
-    this.#s.pendingPut.run(
-      p.hint,
-      p.source,
-      p.ticket,
-      hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`),
-      p.fromPeer,
-      p.createdMs,
-    );
+  putPending(p: Omit<PendingTicket, "own"> & { own: bigint | Uint8Array }): void {
+    const own = typeof p.own === "bigint" ? hexToBytes(`0x${p.own.toString(16).padStart(64, "0")}`) : p.own;
+    this.#s.pendingPut.run(p.hint, p.source, p.ticket, own, p.fromPeer, p.createdMs);
   }
 
   getPending(hint: Uint8Array): PendingTicket | null {

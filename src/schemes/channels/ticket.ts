@@ -117,6 +117,37 @@ export function ticketDigest(ticket: Ticket, domain: Uint8Array): Uint8Array {
   return keccak256(m);
 }
 
+/** Scratch words of `attachmentDigest`: only the value bytes change, so the zero padding stays zero. */
+const STRUCT = new Uint8Array(224);
+STRUCT.set(TYPEHASH, 0);
+const MESSAGE = new Uint8Array(66);
+MESSAGE[0] = 0x19;
+MESSAGE[1] = 0x01;
+
+/**
+ * `ticketDigest` of an encoded attachment, read straight from its bytes: each
+ * big-endian field is copied right-aligned into its 32-byte ABI word, with no
+ * bigint or hex on the way (a relay hashes two tickets per packet).
+ *
+ * @param bytes a 144-byte attachment (the signature is not read)
+ * @param domain `domainSeparator(chainId, contract)`
+ * @returns 32 bytes, equal to `ticketDigest(decodeAttachment(bytes), domain)`
+ */
+export function attachmentDigest(bytes: Uint8Array, domain: Uint8Array): Uint8Array {
+  if (bytes.length !== ATTACHMENT_SIZE)
+    throw new TicketRejectedError("malformed", `attachment must be ${ATTACHMENT_SIZE} bytes, got ${bytes.length}`);
+  // Synchronous from here to the return, so the shared scratch words are never seen half-written.
+  STRUCT.set(bytes.subarray(0, 32), 32); // channel
+  STRUCT.set(bytes.subarray(32, 44), 96 - FIELD.amount);
+  STRUCT.set(bytes.subarray(44, 50), 128 - FIELD.index);
+  STRUCT.set(bytes.subarray(50, 53), 160 - FIELD.epoch);
+  STRUCT.set(bytes.subarray(53, 60), 192 - FIELD.winProb);
+  STRUCT.set(bytes.subarray(60, 80), 204); // challenge
+  MESSAGE.set(domain, 2);
+  MESSAGE.set(keccak256(STRUCT), 34);
+  return keccak256(MESSAGE);
+}
+
 /**
  * A signer over a raw secp256k1 private key (noble, RFC 6979 deterministic, low-s).
  *
@@ -226,6 +257,53 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
 }
 
 /**
+ * Whether `signature` is `publicKey`'s signature of `digest`, the yParity bit aside: (r, s) is
+ * checked against a key the relay already holds, which costs less than recovering one (no
+ * square root, no key to serialise; docs/channels.md §Relay CPU). High-s is refused as by
+ * `recoverPublicKey`. The bit only steers `ecrecover` on chain; `withRecoveryBit` sets it right
+ * before a ticket is kept for redemption.
+ *
+ * @param digest `ticketDigest(...)`
+ * @param signature 64-byte compact signature
+ * @param publicKey the signer's uncompressed (65-byte) key
+ */
+export function signedBy(digest: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  const rs = signature.slice();
+  rs[32]! &= 0x7f;
+  if (getUint(rs, 32, 32) > HALF_N) return false;
+  try {
+    if (nativeSecp256k1) return nativeSecp256k1.ecdsaVerify(rs, digest, publicKey);
+    return secp256k1.verify(rs, digest, publicKey, { prehash: false, lowS: true, format: "compact" });
+  } catch {
+    return false; // r or s out of range, or a key that is not a point
+  }
+}
+
+/**
+ * `signature` with its yParity bit set so that `ecrecover(digest, …)` yields `publicKey` (what
+ * `PaymentChannels` checks), or null when neither bit does. Run for winners only: a source
+ * that sends the wrong bit gains nothing, since the relay redeems with the right one.
+ */
+export function withRecoveryBit(digest: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+  if (signature.length !== 64) return null;
+  const given = signature[32]! >> 7;
+  for (const parity of [given, given ^ 1]) {
+    const sig = signature.slice();
+    sig[32] = (sig[32]! & 0x7f) | (parity << 7);
+    const key = recoverPublicKey(digest, sig);
+    if (key !== null && equalBytes(key, publicKey)) return sig;
+  }
+  return null;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * The ticket's 56-bit luck: top 56 bits of keccak256(digest ‖ response ‖ roundSecret), as `_redeem`
  * computes it. `roundSecret` is the redeemer's secret of the ticket's round (`roundOf(index)`),
  * unknown to the signer (docs/channels.md §Win rule).
@@ -270,8 +348,15 @@ export function roundCommitment(secret: Uint8Array): Hex {
  * @returns channel‖amount‖index‖epoch‖winProb‖challenge‖signature
  */
 export function encodeAttachment(t: SignedTicket): Uint8Array {
-  validateTicket(t);
   if (t.signature.length !== FIELD.signature) throw new ChannelsInputError("ticket.signature", "must be 64 bytes");
+  const out = encodeUnsigned(t);
+  out.set(t.signature, 80);
+  return out;
+}
+
+/** The attachment of a ticket with its signature left zero (validated first). */
+function encodeUnsigned(t: Ticket): Uint8Array {
+  validateTicket(t);
   const out = new Uint8Array(ATTACHMENT_SIZE);
   out.set(hexToBytes(t.channel), 0);
   putUint(out, 32, FIELD.amount, t.amount);
@@ -279,7 +364,24 @@ export function encodeAttachment(t: SignedTicket): Uint8Array {
   putUint(out, 50, FIELD.epoch, t.epoch);
   putUint(out, 53, FIELD.winProb, t.winProb);
   out.set(hexToBytes(t.challenge), 60);
-  out.set(t.signature, 80);
+  return out;
+}
+
+/**
+ * Signs a ticket and returns its attachment in one pass: the digest is taken
+ * from the encoded bytes (`attachmentDigest`), so the fields are encoded once.
+ * Same bytes as `encodeAttachment(await signTicket(ticket, domain, signer))`.
+ *
+ * @param ticket fields (validated first)
+ * @param domain domain separator of the deployment
+ * @param signer the channel source
+ * @returns the 144-byte attachment
+ */
+export async function signAttachment(ticket: Ticket, domain: Uint8Array, signer: TicketSigner): Promise<Uint8Array> {
+  const out = encodeUnsigned(ticket);
+  const signature = await signer.signDigest(attachmentDigest(out, domain), ticket);
+  if (signature.length !== FIELD.signature) throw new ChannelsInputError("ticket.signature", "must be 64 bytes");
+  out.set(signature, 80);
   return out;
 }
 

@@ -138,6 +138,7 @@ export class SchemeInstruments {
       start: () => inner.start(),
       stop: () => inner.stop(),
       onEpoch: (epoch) => inner.onEpoch(epoch),
+      ...(inner.prepare && { prepare: inner.prepare.bind(inner) }), // chain reads before the commit
       onPacket: async (packet) => {
         const t0 = performance.now();
         const verdict = await inner.onPacket(packet);

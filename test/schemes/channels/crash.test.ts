@@ -79,6 +79,7 @@ describe("channels crash safety across processes", () => {
           nextHop,
           epoch: 1n,
         });
+        await relayA.prepare(packet(0, pay.attachment, b.account)); // as the pipeline does: B started after A
         const va = await relayA.onPacket(packet(0, pay.attachment, b.account));
         if (!va.accept) throw new Error(va.reason);
         expect((await relayB.onPacket(packet(1, await leave(va), null))).accept).toBe(true);

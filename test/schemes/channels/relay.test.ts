@@ -525,4 +525,50 @@ describe("channels scheme: probabilistic tickets", () => {
     expect(claim.details.redeemed).toBe(A.stats.wins);
     expect(claim.paid).toBe(BigInt(A.stats.wins) * 3n * UNIT);
   });
+
+  it("a source that flips its signatures' yParity bit still pays: winners are kept with the bit ecrecover needs", async () => {
+    // The relay checks (r, s) against the source's kept key and ignores the bit (the cheaper
+    // check, docs/channels.md §8 relay CPU); the contract's ecrecover does not, so the relay
+    // sets it right for every winner. Every stored winner must redeem on chain.
+    const w = await world();
+    const half: ChannelsParams = { unitAmount: UNIT, winProb: (1n << 55n) - 1n };
+    const honest = privateKeySigner(hardhatKey(1));
+    expect(honest.address.toLowerCase()).toBe(w.clientChain.account.toLowerCase());
+    let signed = 0;
+    const flipping = {
+      address: honest.address,
+      signDigest(digest: Uint8Array) {
+        const sig = Uint8Array.from(honest.signDigest(digest, null as never) as Uint8Array);
+        if (signed++ > 0) sig[32]! ^= 0x80; // the first ticket is right: the relay learns the key from it
+        return sig;
+      },
+    };
+    const client = new ChannelsClient(w.deps(w.clientChain), { params: half, signer: flipping });
+    const A = new ChannelsRelay(
+      { ...w.deps(w.aChain), relay: w.aChain.account },
+      { params: half, topUpBelowUnits: 0n, redeemThreshold: 1_000 },
+    );
+    const B = new ChannelsRelay(
+      { ...w.deps(w.bChain), relay: w.bChain.account },
+      { params: half, topUpBelowUnits: 0n },
+    );
+    await A.start();
+    await B.start();
+    for (let i = 0; i < 24; i++) {
+      const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
+      const pay = await client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
+      const v = await A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
+      expect(v.accept, v.accept ? "" : v.reason).toBe(true);
+      await A.onReceipt({
+        packetRef: randomBytes(32),
+        receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
+        fromPeer: "B",
+      });
+    }
+    expect(signed).toBe(24);
+    expect(A.stats.wins).toBeGreaterThan(1); // at least one winner signed with the wrong bit
+    const claim = await A.settle.claim();
+    expect(claim.details.redeemed).toBe(A.stats.wins);
+    expect(claim.paid).toBe(BigInt(A.stats.wins) * 3n * UNIT);
+  });
 });
