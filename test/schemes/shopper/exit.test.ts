@@ -46,7 +46,13 @@ async function revealAndProve(w: W, e: bigint, auditors: Auditors): Promise<Hex[
 }
 
 /** Runs epoch `e` with `forward` deciding at every hop, then the audit up to finalize; the exit hops seen. */
-async function auditedEpoch(w: W, e: bigint, forward: (o: Observation) => boolean, pullInEpoch: boolean) {
+async function auditedEpoch(
+  w: W,
+  e: bigint,
+  forward: (o: Observation) => boolean,
+  pullInEpoch: boolean,
+  inProofWindow: (ids: Hex[], auditors: Auditors) => Promise<void> = async () => {},
+) {
   await w.gotoEpoch(e);
   const { sent: loops, auditors } = await auditorSends(w, e);
   const users = await userSends(w, e, { random: seededRandom(7) });
@@ -59,11 +65,19 @@ async function auditedEpoch(w: W, e: bigint, forward: (o: Observation) => boolea
   await w.fixBeacon(e);
   const ids = await revealAndProve(w, e, auditors);
   await w.gotoEpoch(e + 3n);
+  await inProofWindow(ids, auditors);
   // The auditor pulls once more (a late pull when it did not pull in e) and reports what never arrived.
   const reported = (await Promise.all(auditors.map((a) => a.reportUndelivered(e)))).flat();
   await w.gotoEpoch(e + 4n);
   for (const id of ids) await w.shopper.write.finalize([id]);
-  return { seen, ids, reported };
+  return { seen, ids, reported, auditors };
+}
+
+/** The stored loop of audit ids[0] and its sender (auditors are in relay order). */
+function firstAudit(w: W, e: bigint, ids: Hex[], auditors: Auditors) {
+  const k = auditors.findIndex((a) => a.store.loopsOf(e).some((l) => l.auditId === ids[0]));
+  const loop = auditors[k]!.store.loopsOf(e).find((l) => l.auditId === ids[0])!;
+  return { loop, sender: w.relays[k]! };
 }
 
 describe("finding 1: exit delivery is audited", () => {
@@ -88,10 +102,28 @@ describe("finding 1: exit delivery is audited", () => {
 
   it("an honest exit is not faulted when the auditor pulls only late (in e + 3)", async () => {
     const w = await world();
-    const { ids, reported } = await auditedEpoch(w, 1n, () => true, false);
+    const E = 1n;
+    // Only the sender may report: nobody else can accuse an exit in its name.
+    const othersCannotReport = async (ids: Hex[], auditors: Auditors) => {
+      const { loop, sender } = firstAudit(w, E, ids, auditors);
+      const stranger = w.relays.find((r) => r.address !== sender.address)!;
+      await w.viem.assertions.revertWithCustomError(
+        w.shopper.write.reportUndelivered([ids[0]!, w.claim(loop)], { account: stranger.wallet.account }),
+        w.shopper,
+        "ShopperAuditNotSender",
+      );
+    };
+    const { ids, reported, auditors } = await auditedEpoch(w, E, () => true, false, othersCannotReport);
     expect(ids.length).toBeGreaterThan(0);
     expect(reported).toEqual([]);
     for (const r of w.relays) expect(await w.registry.read.faults([r.address])).toBe(0n);
     for (const id of ids) expect((await w.shopper.read.audit([id])).status).toBe(2); // paid
+    // Once the audit closed, not even its sender can report.
+    const { loop, sender } = firstAudit(w, E, ids, auditors);
+    await w.viem.assertions.revertWithCustomError(
+      w.shopper.write.reportUndelivered([ids[0]!, w.claim(loop)], { account: sender.wallet.account }),
+      w.shopper,
+      "ShopperAuditNotOpen",
+    );
   }, 900_000);
 });
