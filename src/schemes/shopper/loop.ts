@@ -32,7 +32,6 @@ import { createPacket, replayTag } from "../../crypto/sphinx/packet.js";
 import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import type { HopInstruction } from "../../crypto/sphinx/hop.js";
 import { InvalidInputError } from "../../errors.js";
-import { mailboxId } from "../../net/inbox.js";
 import { SEAL_OVERHEAD } from "../../client/seal.js";
 import { ENVELOPE_HEADER_SIZE } from "../../client/envelope.js";
 import type { RouteHop } from "../scheme.js";
