@@ -434,11 +434,11 @@ export class Auditor {
   }
 
   /**
-   * Everything due on entering `epoch`: pull e−1's mailboxes, reveal e−2 (and collect), collect e−3 and
-   * report its undelivered loops, finalize e−4.
+   * Everything due on entering `epoch`: reveal e−2 (and collect), collect e−3 and report its undelivered
+   * loops, finalize e−4, then pull e−1's mailboxes (last: pulls have no deadline before e+3, the
+   * chain steps do).
    */
   async onEpoch(epoch: bigint): Promise<void> {
-    if (epoch >= 1n) await this.pullDeliveries(epoch - 1n);
     if (epoch >= REVEAL_OFFSET) {
       await this.revealWinners(epoch - REVEAL_OFFSET);
       await this.collectProofs(epoch - REVEAL_OFFSET);
@@ -448,6 +448,7 @@ export class Auditor {
       await this.reportUndelivered(epoch - PROOF_LAST_OFFSET);
     }
     if (epoch >= FINALIZE_OFFSET) await this.finalize(epoch - FINALIZE_OFFSET);
+    if (epoch >= 1n) await this.pullDeliveries(epoch - 1n);
   }
 }
 
