@@ -258,7 +258,7 @@ async function dropperEpochs(quick: boolean): Promise<Metric[]> {
  * its test in test/schemes/shopper/attacks.test.ts plays it; counts the faults
  * the registry then holds against relays that did nothing wrong.
  */
-async function framingFigures(): Promise<Metric[]> {
+export async function framingFigures(): Promise<Metric[]> {
   const w = await createWorld();
   const E = 1n;
   await w.gotoEpoch(E);

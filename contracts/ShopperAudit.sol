@@ -25,6 +25,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     uint256 private constant HOPS = 5;
     uint8 private constant ALL_PROVEN = 0x1f;
+    /// @dev Bit of `provenMask` set by {reportUndelivered}: the link exit → recipient (the sender) broke.
+    uint8 private constant UNDELIVERED = 0x20;
     /// @notice Fault reasons passed to `RelayRegistry.recordFault`.
     bytes32 public constant REASON_MISSING_TAG = "shopper:missing-tag";
     bytes32 public constant REASON_BROKEN_LINK = "shopper:broken-link";
@@ -260,7 +262,7 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
      * @dev Requirements: audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET; `claimed` as revealed;
      * hop in 0..4; keccak256(header) == claimed.headers[hop]; and `header` is not one
      * the pipeline carries out (SphinxHop.carriesOut with ss and E recomputed from
-     * β, next = route[hop + 1], `loop` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
+     * β, next = route[hop + 1], `deliver` at hop 4, delay ≤ MAX_HOP_DELAY_MS). Voids
      * the audit like {dispute}: the sender built a hop that had to refuse.
      * Emits {HopDisputed}, {HopFaulted}, {AuditFinalized}.
      */
@@ -282,10 +284,25 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
 
     /**
      * @inheritdoc IShopperAudit
+     * @dev Requirements: caller is the audit's sender; audit open; current epoch ≤ epoch + PROOF_LAST_OFFSET;
+     * `claimed` as revealed. Marks the delivery exit → recipient missing: {finalize} then treats the
+     * sender as a sixth hop whose tag is missing (docs/shopper.md §Exit delivery). Emits {DeliveryMissing}.
+     */
+    function reportUndelivered(bytes32 auditId, LoopClaim calldata claimed) external {
+        Audit storage a = _openAudit(auditId, claimed);
+        if (msg.sender != a.sender) revert ShopperAuditNotSender(msg.sender, a.sender);
+        a.provenMask |= UNDELIVERED;
+        emit DeliveryMissing(auditId, _routes[auditId][HOPS - 1]);
+    }
+
+    /**
+     * @inheritdoc IShopperAudit
      * @dev Requirements: audit open; current epoch ≥ epoch + FINALIZE_OFFSET. When every hop proved,
      * credits rewardPerHop to each hop (status Paid). Otherwise, with k the first
      * unproven hop, records REASON_MISSING_TAG against hop k and REASON_BROKEN_LINK
      * against its predecessor (the sender when k == 0), each once per (epoch,
+     * sender); when all five proved but the delivery was reported missing, k = 5 is the
+     * sender as recipient: missing-tag against the sender, broken-link against the exit; each once per (epoch,
      * sender) and slashed minStake / FAULT_SLASH_DIVISOR, pays nothing and returns
      * the reserve to the pool (status Broken). Releases the stake holds.
      * Emits {HopFaulted}…, {AuditFinalized}.
@@ -318,8 +335,8 @@ contract ShopperAudit is IShopperAudit, ReentrancyGuard {
             a.status = status;
             _release();
             uint256 k = 0;
-            while ((uint256(a.provenMask) >> k) & 1 != 0) ++k; // mask != ALL_PROVEN, so k < 5
-            _fault(auditId, route[k], a.epoch, a.sender, REASON_MISSING_TAG);
+            while (k < HOPS && (uint256(a.provenMask) >> k) & 1 != 0) ++k; // k == HOPS: only the delivery missing
+            _fault(auditId, k == HOPS ? a.sender : route[k], a.epoch, a.sender, REASON_MISSING_TAG);
             _fault(auditId, k == 0 ? a.sender : route[k - 1], a.epoch, a.sender, REASON_BROKEN_LINK);
         }
         emit AuditFinalized(auditId, status, paid);

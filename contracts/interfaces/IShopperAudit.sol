@@ -42,7 +42,7 @@ interface IShopperAudit {
         /// Loop index j < jMax.
         uint32 index;
         AuditStatus status;
-        /// Bit h set when hop h proved inclusion of its tag.
+        /// Bit h (h < 5) set when hop h proved inclusion of its tag; bit 5 when the sender reported the delivery missing.
         uint8 provenMask;
         /// VRF output β seeding the loop.
         bytes32 vrfOutput;
@@ -77,6 +77,8 @@ interface IShopperAudit {
     event AuditDisputed(bytes32 indexed auditId, uint8 hop, address indexed disputer, bytes32 claimedTag, bytes32 trueTag);
     /// @notice A dispute showed the header the sender claims for `hop` makes that hop refuse; the audit is void.
     event HopDisputed(bytes32 indexed auditId, uint8 hop, address indexed disputer);
+    /// @notice The sender reported that its loop was not in its mailbox at the exit gateway.
+    event DeliveryMissing(bytes32 indexed auditId, address indexed exit);
     /// @notice Audit `auditId` ended with `status`; `paid` token units went to its hops.
     event AuditFinalized(bytes32 indexed auditId, AuditStatus status, uint256 paid);
     /// @notice `relay` was recorded in the registry for breaking audit `auditId` (`reason`).
@@ -181,6 +183,9 @@ interface IShopperAudit {
 
     /// @notice Shows that the header the sender claims for `hop` makes that hop refuse the packet.
     function disputeHop(bytes32 auditId, LoopClaim calldata claim, uint8 hop, bytes calldata header) external;
+
+    /// @notice The sender (as the loop's recipient) states it pulled its exit mailbox and the loop was not there.
+    function reportUndelivered(bytes32 auditId, LoopClaim calldata claim) external;
 
     /// @notice Pays or faults an audit once its proof window is over.
     function finalize(bytes32 auditId) external returns (AuditStatus status);

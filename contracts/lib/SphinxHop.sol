@@ -20,13 +20,14 @@ library SphinxHop {
     uint256 internal constant ROUTING_INFO_SIZE = 350;
     uint256 internal constant HEADER_SIZE = 1 + 32 + ROUTING_INFO_SIZE + 32;
     uint8 internal constant FLAG_FORWARD = 0x00;
-    uint8 internal constant FLAG_LOOP = 0x03;
+    uint8 internal constant FLAG_DELIVER = 0x01;
     bytes internal constant ASSOCIATED_DATA = "obol-sphinx-v1";
 
     /**
      * @notice Whether `header` is what an honest loop sender gives this hop: the expected
      * ephemeral key, a valid MAC, and an instruction the pipeline carries out (forward to
-     * `next` with a next MAC, or `loop` at the final hop; delay ≤ maxDelayMs).
+     * `next` with a next MAC, or `deliver` to a mailbox at the final hop, as a user message
+     * ends; delay ≤ maxDelayMs). Any 32-byte mailbox is carried out at a gateway.
      */
     function carriesOut(bytes calldata header, bytes32 ss, bytes32 e, address next, bool last, uint32 maxDelayMs)
         internal
@@ -45,7 +46,7 @@ library SphinxHop {
             plain[i] = routing[i] ^ ks[i];
         }
         if (uint8(plain[0]) != 37) return false;
-        if (uint8(plain[1]) != (last ? FLAG_LOOP : FLAG_FORWARD)) return false;
+        if (uint8(plain[1]) != (last ? FLAG_DELIVER : FLAG_FORWARD)) return false;
         bytes32 nextField;
         bytes32 nextMac;
         uint32 delay;
@@ -55,7 +56,7 @@ library SphinxHop {
         }
         delay = uint32(bytes4(abi.encodePacked(plain[34], plain[35], plain[36], plain[37])));
         if (delay > maxDelayMs) return false;
-        if (last) return nextField == bytes32(0) && nextMac == bytes32(0);
+        if (last) return nextMac == bytes32(0); // nextField: the mailbox
         return nextField == bytes32(uint256(uint160(next))) && nextMac != bytes32(0);
     }
 

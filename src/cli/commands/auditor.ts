@@ -84,6 +84,7 @@ ${COMMON_USAGE}`,
       // Clients' delay distribution: loops must not stand out by the delays they ask hops to hold.
       meanDelayMs: numberOption(values["mean-delay-ms"], "--mean-delay-ms", "auditor", DEFAULT_RATES.meanDelayMs),
       send: sender.send,
+      pull: sender.pull,
     });
     // Each epoch's loops are sent across that whole epoch, beside the audit steps of the epoch loop.
     const sending = new Set<Promise<void>>();

@@ -1,9 +1,12 @@
 /**
  * The loop sender / auditor (docs/shopper.md §Auditor): during epoch e it
  * sends up to jMax verifiable cover loops, each at a time its VRF output fixes
- * (each stored durably before it is sent); in e+2 it fixes the beacon and reveals its winners; it collects the
- * hops' inclusion proofs over `/obol/proof/1` and submits them; from e+4 it
- * finalizes. Relays run it for their own loops; any registered key holder can.
+ * (each stored durably before it is sent), each delivered to its own mailbox at
+ * the loop's exit gateway; it pulls those mailboxes like a client; in e+2 it
+ * fixes the beacon and reveals its winners; it collects the hops' inclusion
+ * proofs over `/obol/proof/1` and submits them; in e+3 it reports the revealed
+ * loops it never found in its mailbox; from e+4 it finalizes. Relays run it
+ * for their own loops; any registered key holder can.
  */
 import { bytesToHex, encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 import type { Libp2p } from "@libp2p/interface";
@@ -18,12 +21,14 @@ import { forComponent, type Logger } from "../../log.js";
 import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import { vrfProve } from "../../crypto/vrf/bls.js";
 import type { RouteHop } from "../scheme.js";
-import { buildLoop, loopInput, loopSendOffsetMs } from "./loop.js";
+import { buildLoop, loopInput, loopMessage, loopPullKey, loopSendOffsetMs } from "./loop.js";
+import { mailboxId } from "../../net/inbox.js";
+import { unframeMessage } from "../../crypto/sphinx/body.js";
 import { currentEpoch, epochInfo, epochStart } from "../../chain/epochs.js";
 import { claim5, loopLayers, shopperAddress } from "./chain.js";
 import { requestProof } from "./proofs.js";
 import { ShopperStore, type StoredLoop } from "./store.js";
-import { FINALIZE_OFFSET, REVEAL_OFFSET } from "./constants.js";
+import { FINALIZE_OFFSET, LOOP_HOPS, PROOF_LAST_OFFSET, REVEAL_OFFSET } from "./constants.js";
 import { sleep } from "../../sleep.js";
 
 export type AuditorParameters = {
@@ -37,6 +42,12 @@ export type AuditorParameters = {
   meanDelayMs: number;
   /** Hands a built packet to the first hop (the relay's or client's normal send path). */
   send(packet: Uint8Array, firstHop: RouteHop): Promise<void>;
+  /**
+   * Pulls the mailbox of `pullKey` at `gateway` over the auditor's client-like link, as a client pulls
+   * its inbox; resolves with every stored Sphinx body it held. Without it the auditor never learns
+   * whether its loops were delivered, so it never reports a delivery missing.
+   */
+  pull?(gateway: Address, pullKey: Uint8Array): Promise<Uint8Array[]>;
   /** Used to fetch proofs from relays; when absent, relays are expected to prove their own hops. */
   libp2p?: Libp2p;
   /**
@@ -127,7 +138,13 @@ export class Auditor {
     for (const { j, at, proof, output } of plan) {
       await clock.sleep(startedAt + at - clock.now());
       if (signal?.aborted || (await currentEpoch(chain)) !== epoch) break;
-      const loop = buildLoop({ beta: output, layers, params: this.#p.params, meanDelayMs: this.#p.meanDelayMs });
+      const loop = buildLoop({
+        beta: output,
+        layers,
+        params: this.#p.params,
+        meanDelayMs: this.#p.meanDelayMs,
+        mailbox: (exit) => mailboxId(loopPullKey(this.#p.vrfSecretKey, epoch, exit)),
+      });
       this.store.addLoop({
         epoch,
         index: j,
@@ -305,6 +322,83 @@ export class Auditor {
   }
 
   /**
+   * Pulls this epoch's mailbox at every exit its loops of `epoch` went to and
+   * records which loops arrived (recognised by their message, `loopMessage`).
+   * Pulling removes what it returns, so the record is durable before the next pull.
+   *
+   * @returns number of loops of `epoch` found delivered so far
+   */
+  async pullDeliveries(epoch: bigint): Promise<number> {
+    const { pull, vrfSecretKey } = this.#p;
+    const loops = this.store.loopsOf(epoch).filter((l) => l.state !== "built");
+    if (!pull) return 0;
+    const waiting = new Map<string, typeof loops>();
+    for (const l of loops) {
+      if (this.store.isDelivered(epoch, l.index)) continue;
+      const exit = l.route[LOOP_HOPS - 1]!;
+      waiting.set(exit, [...(waiting.get(exit) ?? []), l]);
+    }
+    for (const [exit, mine] of waiting) {
+      let bodies: Uint8Array[];
+      try {
+        bodies = await pull(exit as Address, loopPullKey(vrfSecretKey, epoch, exit as Address));
+      } catch (error) {
+        this.#log.warn({ epoch, exit, err: error }, "pulling a loop mailbox failed; will pull again");
+        continue;
+      }
+      const messages = bodies.map((b) => unframeMessage(b)).filter((m) => m instanceof Uint8Array);
+      for (const l of mine) {
+        const expected = Buffer.from(loopMessage(l.beta));
+        if (messages.some((m) => expected.equals(m))) this.store.markDelivered(epoch, l.index);
+      }
+    }
+    return loops.filter((l) => this.store.isDelivered(epoch, l.index)).length;
+  }
+
+  /**
+   * Reports each revealed, still open loop of `epoch` that never reached its
+   * mailbox (call while the current epoch is epoch + 3, the last of the proof
+   * window: every pull until then counts, so a late pull never faults an exit
+   * that delivered). Pulls once more first; without a `pull` port it reports nothing.
+   *
+   * @returns audit ids reported
+   */
+  async reportUndelivered(epoch: bigint): Promise<Hex[]> {
+    const { chain } = this.#p;
+    const out: Hex[] = [];
+    if (!this.#p.pull) return out;
+    await this.pullDeliveries(epoch);
+    const address = shopperAddress(chain);
+    for (const loop of this.store.loopsOf(epoch)) {
+      if (loop.state !== "revealed" || !loop.auditId || this.store.isDelivered(epoch, loop.index)) continue;
+      const audit = await chain.publicClient.readContract({
+        address,
+        abi: shopperAuditAbi,
+        functionName: "audit",
+        args: [loop.auditId],
+      });
+      if (audit.status !== 1 || (audit.provenMask & 0x20) !== 0) continue;
+      try {
+        await sendContractTx(
+          chain,
+          {
+            address,
+            abi: shopperAuditAbi,
+            functionName: "reportUndelivered",
+            args: [loop.auditId, claim5(loop.tags, loop.headers)],
+          },
+          "report undelivered loop",
+        );
+        out.push(loop.auditId);
+      } catch (error) {
+        this.#log.warn({ auditId: loop.auditId, err: error }, "reporting an undelivered loop failed");
+      }
+    }
+    if (out.length) this.#log.warn({ epoch, reported: out.length }, "loops missing from their exit mailboxes");
+    return out;
+  }
+
+  /**
    * Finalizes the revealed loops of `epoch` (current epoch ≥ epoch + 4).
    *
    * @returns statuses by audit id (2 paid, 3 broken)
@@ -339,14 +433,22 @@ export class Auditor {
     return out;
   }
 
-  /** Everything due on entering `epoch`: reveal e−2 (and collect), collect e−3, finalize e−4. */
+  /**
+   * Everything due on entering `epoch`: reveal e−2 (and collect), collect e−3 and report its undelivered
+   * loops, finalize e−4, then pull e−1's mailboxes (last: pulls have no deadline before e+3, the
+   * chain steps do).
+   */
   async onEpoch(epoch: bigint): Promise<void> {
     if (epoch >= REVEAL_OFFSET) {
       await this.revealWinners(epoch - REVEAL_OFFSET);
       await this.collectProofs(epoch - REVEAL_OFFSET);
     }
-    if (epoch >= REVEAL_OFFSET + 1n) await this.collectProofs(epoch - REVEAL_OFFSET - 1n);
+    if (epoch >= PROOF_LAST_OFFSET) {
+      await this.collectProofs(epoch - PROOF_LAST_OFFSET);
+      await this.reportUndelivered(epoch - PROOF_LAST_OFFSET);
+    }
     if (epoch >= FINALIZE_OFFSET) await this.finalize(epoch - FINALIZE_OFFSET);
+    if (epoch >= 1n) await this.pullDeliveries(epoch - 1n);
   }
 }
 

@@ -13,6 +13,14 @@ export const ROUTE_BLOCK = 1;
 export const DELAY_BLOCK = 6;
 /** Stream block of the loop's send time within its epoch (after the delay blocks 6 + h, h ≤ 4). */
 export const SEND_TIME_BLOCK = 11;
+/**
+ * Stream blocks of the message a loop delivers to its exit mailbox: block(12) fixes its length, block(13 + i)
+ * its bytes (random-looking, like a sealed user message; issue 11, finding 1, exit delivery).
+ */
+export const MESSAGE_LENGTH_BLOCK = 12;
+export const MESSAGE_BLOCK = 13;
+/** HMAC label of the auditor's per-epoch pull key at an exit gateway (docs/shopper.md §Exit delivery). */
+export const PULL_KEY_LABEL = "obol-shopper-pull-v1";
 /** Hops of a loop: entry gateway, mix layers 1..3, exit gateway. */
 export const LOOP_HOPS = 5;
 /** Layer of each hop; gateways serve layers 0 and 4. */

@@ -163,6 +163,7 @@ export const devnet: SchemeDevnet = {
         spreadMs: DEVNET_SHOPPER.spreadMs,
         guardMs: DEVNET_SHOPPER.guardMs,
         send: sender.send,
+        pull: sender.pull,
       });
       runs.push(
         watchEpochs(r.chain, {

@@ -12,11 +12,16 @@
  *   (hops 0 and 4) hold no delay, like every client packet (docs/client.md §Loopix).
  * - block(11): send time within the epoch, uniform over [guard, epoch − guard)
  *   (issue 11, finding 1: loops arrive spread like user traffic, not in a burst).
+ * - block(12), block(13 + i): the message the loop delivers (`loopMessage`).
+ *
+ * The last hop is `deliver` into the sender's mailbox at the exit gateway, as
+ * a user message ends (docs/shopper.md §Exit delivery); the mailbox is the
+ * sender's own per-epoch one (`loopPullKey`), which it pulls like a client.
  *
  * The packet itself is built by the normal Sphinx code (X25519 group), so on
  * reveal anyone — and the contract, in a dispute — recomputes every hop's tag.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encodePacked, type Address } from "viem";
 import { deriveHopSecrets, peelHeader } from "../../crypto/sphinx/header.js";
@@ -27,12 +32,17 @@ import { createPacket, replayTag } from "../../crypto/sphinx/packet.js";
 import type { SphinxParams } from "../../crypto/sphinx/params.js";
 import type { HopInstruction } from "../../crypto/sphinx/hop.js";
 import { InvalidInputError } from "../../errors.js";
+import { SEAL_OVERHEAD } from "../../client/seal.js";
+import { ENVELOPE_HEADER_SIZE } from "../../client/envelope.js";
 import type { RouteHop } from "../scheme.js";
 import {
   DELAY_BLOCK,
   LOOP_HOPS,
   LOOP_STREAM_LABEL,
   MAX_HOP_DELAY_MS,
+  MESSAGE_BLOCK,
+  MESSAGE_LENGTH_BLOCK,
+  PULL_KEY_LABEL,
   ROUTE_BLOCK,
   SEND_TIME_BLOCK,
   SESSION_KEY_BLOCK,
@@ -142,6 +152,45 @@ export function loopSendOffsetMs(beta: Uint8Array, epochMs: number, guardMs: num
 }
 
 /**
+ * The auditor's pull key of its mailbox at `gateway` for `epoch`:
+ * HMAC-SHA256(key = VRF secret key, PULL_KEY_LABEL ‖ u64be(epoch) ‖ gateway address). Only the sender can
+ * derive it, so nobody else can empty the mailbox, and nobody but the sender and the exit (which sees the
+ * mailbox id in its `deliver` hop) can address it. A fresh one each epoch: a reveal in e + 2 shows the exit
+ * which mailbox was an auditor's only once that mailbox is no longer used.
+ *
+ * @example
+ * const mailbox = mailboxId(loopPullKey(vrfSecretKey, 3n, exit.relay));
+ */
+export function loopPullKey(vrfSecretKey: Uint8Array, epoch: bigint, gateway: Address): Uint8Array {
+  const e = Buffer.alloc(8);
+  e.writeBigUInt64BE(epoch);
+  return new Uint8Array(
+    createHmac("sha256", vrfSecretKey)
+      .update(PULL_KEY_LABEL)
+      .update(e)
+      .update(Buffer.from(gateway.slice(2), "hex"))
+      .digest(),
+  );
+}
+
+/**
+ * The message a loop delivers: random-looking bytes from the loop stream, as
+ * long as a sealed envelope with 0–255 content bytes (block(12) picks the
+ * length, block(13 + i) the bytes). The exit sees it in the mailbox as it sees
+ * a sealed user message; the sender recognises it when it pulls.
+ *
+ * @example
+ * const message = loopMessage(beta);
+ */
+export function loopMessage(beta: Uint8Array): Uint8Array {
+  const length = SEAL_OVERHEAD + ENVELOPE_HEADER_SIZE + loopBlock(beta, MESSAGE_LENGTH_BLOCK)[0]!;
+  const out = new Uint8Array(length);
+  for (let i = 0; 32 * i < length; i++)
+    out.set(loopBlock(beta, MESSAGE_BLOCK + i).subarray(0, length - 32 * i), 32 * i);
+  return out;
+}
+
+/**
  * The replay tags a loop leaves at each hop (what a dispute recomputes on chain).
  *
  * @example
@@ -201,20 +250,23 @@ export function hopHeaders(packet: Uint8Array, secrets: readonly Uint8Array[], p
  * @param p.layers the epoch's five hop layers, each in the contract's order (`loopLayers`)
  * @param p.params the network's Sphinx parameters (slot bytes are zero-filled)
  * @param p.meanDelayMs mean of the Exp per-hop delay (1/μ)
+ * @param p.mailbox the mailbox id at the exit the loop is delivered to, given the exit's address
  * @returns route, delays, tags and the packet
  * @example
- * const loop = buildLoop({ beta, layers, params, meanDelayMs: 200 });
+ * const loop = buildLoop({ beta, layers, params, meanDelayMs: 200, mailbox: (g) => mailboxId(loopPullKey(sk, e, g)) });
  */
 export function buildLoop({
   beta,
   layers,
   params,
   meanDelayMs,
+  mailbox,
 }: {
   beta: Uint8Array;
   layers: LoopLayers;
   params: SphinxParams;
   meanDelayMs: number;
+  mailbox: (exit: Address) => Uint8Array;
 }): Loop {
   if (layers.length !== LOOP_HOPS) throw new InvalidInputError("layers", `must hold ${LOOP_HOPS} layers`);
   const indices = loopRouteIndices(
@@ -229,9 +281,9 @@ export function buildLoop({
   const hops: HopInstruction[] = route.map((_, h) =>
     h < LOOP_HOPS - 1
       ? { action: "forward", next: route[h + 1]!.relay, delayMs: delaysMs[h]!, slot }
-      : { action: "loop", delayMs: delaysMs[h]!, slot },
+      : { action: "deliver", mailbox: mailbox(route[h]!.relay), delayMs: delaysMs[h]!, slot },
   );
-  const packet = createPacket({ group: x25519Group, params, ...keys, hops, message: new Uint8Array(0) });
+  const packet = createPacket({ group: x25519Group, params, ...keys, hops, message: loopMessage(beta) });
   const headers = hopHeaders(packet, keys.secrets, params).map(headerHashOf);
   return { beta, sessionKey, route, delaysMs, tags: keys.secrets.map((ss) => replayTag(ss)), headers, packet };
 }

@@ -6,18 +6,25 @@
  * link. The libp2p node must be the auditor's own, with a peer key that is not
  * the relay's, so a gateway sees one more client link and cannot name the
  * auditing relay from it (issue 11, finding 1; docs/shopper.md §Indistinguishability).
+ * The same node pulls the auditor's exit mailboxes over `/obol/inbox/1`, as a
+ * client pulls its inbox (docs/shopper.md §5c).
  */
 import type { Libp2p } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
+import type { Address } from "viem";
 import type { ChainClients } from "../../chain/types.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
 import { encodeFrame, type WireLayout } from "../../net/frame.js";
 import { LinkPool } from "../../net/links.js";
+import { pullInbox } from "../../net/inbox.js";
 import type { Logger } from "../../log.js";
 import type { RouteHop } from "../scheme.js";
 
-/** What `mixSender` returns: the send path for `AuditorParameters.send`, and how to close its links. */
+/** What `mixSender` returns: the send and pull paths for `AuditorParameters`, and how to close its links. */
 export type LoopSender = {
   send(packet: Uint8Array, first: RouteHop): Promise<void>;
+  /** Empties the mailbox of `pullKey` at `gateway` (pulls while the gateway says more remain). */
+  pull(gateway: Address, pullKey: Uint8Array): Promise<Uint8Array[]>;
   close(): Promise<void>;
 };
 
@@ -47,21 +54,33 @@ export function mixSender({
     onFrame: () => {},
     onBadInput: (reason, peer) => log.warn({ reason, peer }, "gateway sent a malformed frame"),
   });
+  const addressOf = async (relay: Address): Promise<string> => {
+    let ma = addresses.get(relay);
+    if (!ma) {
+      const info = await chain.publicClient.readContract({
+        address: chain.deployment.contracts.RelayRegistry,
+        abi: relayRegistryAbi,
+        functionName: "relayInfo",
+        args: [relay],
+      });
+      ma = info.multiaddr;
+      addresses.set(relay, ma);
+    }
+    return ma;
+  };
   return {
     async send(packet: Uint8Array, first: RouteHop): Promise<void> {
-      let ma = addresses.get(first.relay);
-      if (!ma) {
-        const info = await chain.publicClient.readContract({
-          address: chain.deployment.contracts.RelayRegistry,
-          abi: relayRegistryAbi,
-          functionName: "relayInfo",
-          args: [first.relay],
-        });
-        ma = info.multiaddr;
-        addresses.set(first.relay, ma);
-      }
-      const link = await pool.linkTo(ma);
+      const link = await pool.linkTo(await addressOf(first.relay));
       await link.send(encodeFrame({ type: "packet", packet, attachment: new Uint8Array(0) }, layout));
+    },
+    async pull(gateway: Address, pullKey: Uint8Array): Promise<Uint8Array[]> {
+      const ma = multiaddr(await addressOf(gateway));
+      const out: Uint8Array[] = [];
+      for (;;) {
+        const { bodies, remaining } = await pullInbox(libp2p, { gateway: ma, pullKey, bodySize: layout.bodySize });
+        out.push(...bodies);
+        if (remaining === 0 || bodies.length === 0) return out;
+      }
     },
     close: () => pool.close(),
   };

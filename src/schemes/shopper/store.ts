@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS sh_loops (
   epoch INTEGER NOT NULL, idx INTEGER NOT NULL, beta BLOB NOT NULL, proof BLOB NOT NULL, tags BLOB NOT NULL, headers BLOB NOT NULL,
   route TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('built','sent','revealed','lost','finalized')),
   audit_id TEXT, PRIMARY KEY (epoch, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sh_delivered (epoch INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (epoch, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sh_proved (audit_id TEXT NOT NULL, hop INTEGER NOT NULL, state TEXT NOT NULL, tx_hash TEXT, PRIMARY KEY (audit_id, hop)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sh_claims (tx_hash TEXT PRIMARY KEY, amount TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('submitted','done','failed')));
 `;
@@ -69,6 +70,8 @@ function prepareStatements(p: Prepare) {
     loopsIn: p(
       "SELECT epoch, idx, beta, proof, tags, headers, route, state, audit_id FROM sh_loops WHERE state = ? ORDER BY epoch, idx",
     ),
+    deliveredPut: p("INSERT OR IGNORE INTO sh_delivered (epoch, idx) VALUES (?, ?)"),
+    deliveredHas: p("SELECT 1 AS x FROM sh_delivered WHERE epoch = ? AND idx = ?"),
     provedGet: p("SELECT state, tx_hash FROM sh_proved WHERE audit_id = ? AND hop = ?"),
     provedPut: p(
       "INSERT INTO sh_proved (audit_id, hop, state, tx_hash) VALUES (?, ?, ?, ?) ON CONFLICT (audit_id, hop) DO UPDATE SET state = excluded.state, tx_hash = excluded.tx_hash",
@@ -97,6 +100,16 @@ export class ShopperStore {
   addTag(epoch: bigint, tag: Uint8Array, headerHash: Uint8Array): void {
     checkTag(tag);
     this.#s.tagPut.run(epoch, tag, leafValue(tag, headerHash));
+  }
+
+  /** Records that the sender pulled loop `index` of `epoch` from its exit mailbox (idempotent). */
+  markDelivered(epoch: bigint, index: number): void {
+    this.#s.deliveredPut.run(epoch, index);
+  }
+
+  /** Whether the sender pulled loop `index` of `epoch` from its exit mailbox. */
+  isDelivered(epoch: bigint, index: number): boolean {
+    return this.#s.deliveredHas.get(epoch, index) !== undefined;
   }
 
   hasTag(epoch: bigint, tag: Uint8Array): boolean {

@@ -611,7 +611,13 @@ describe("ShopperAudit: attacks (issue 5)", () => {
     const { buildLoop } = await import("../../../src/schemes/shopper/loop.js");
     const { PARAMS } = await import("./fixture.js");
     const biasedLayers = biasedRoute.map((h) => [h]);
-    const biased = buildLoop({ beta: honest.beta, layers: biasedLayers, params: PARAMS, meanDelayMs: 100 });
+    const biased = buildLoop({
+      beta: honest.beta,
+      layers: biasedLayers,
+      params: PARAMS,
+      meanDelayMs: 100,
+      mailbox: () => new Uint8Array(32),
+    });
     w.carry(E, biased.packet, biased.route[0]!.relay);
     for (const r of w.relays) w.noise(r, E, 3);
     await w.gotoEpoch(E + 1n);

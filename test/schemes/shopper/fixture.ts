@@ -20,10 +20,12 @@ import {
   headerHashOf,
   leafValue,
   loopInput,
+  loopPullKey,
   type Loop,
   type LoopLayers,
 } from "../../../src/schemes/shopper/loop.js";
 import { headerSize } from "../../../src/crypto/sphinx/params.js";
+import { mailboxId } from "../../../src/net/inbox.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
 import { SHOPPER_DEFAULTS } from "../../../ignition/modules/ShopperAudit.js";
 
@@ -47,6 +49,8 @@ export type Relay = {
   leafOf: Map<string, Uint8Array>;
   /** Headers of packets the relay refused after computing their tag, by `${epoch}:${tag hex}` (the pipeline's onRefused). */
   refused: Map<string, Uint8Array>;
+  /** A gateway's mailboxes: delivered Sphinx bodies by mailbox id hex, until pulled (the relay's InboxStore). */
+  inbox: Map<string, Uint8Array[]>;
 };
 
 type HardhatWallet = Awaited<
@@ -111,6 +115,7 @@ export async function createWorld({
       tags: new Map(),
       leafOf: new Map(),
       refused: new Map(),
+      inbox: new Map(),
     });
   }
   for (const r of relays) {
@@ -149,7 +154,8 @@ export async function createWorld({
   async function loop(sender: Relay, e: bigint, j: number, meanDelayMs = 100): Promise<Loop & { proof: Uint8Array }> {
     const alpha = loopInput({ chainId, shopper: shopperAddress, sender: sender.address, epoch: e, index: j });
     const { proof, output } = vrfProve(sender.vrf.secretKey, alpha);
-    return { ...buildLoop({ beta: output, layers: await layers(e), params: PARAMS, meanDelayMs }), proof };
+    const mailbox = (exit: Address) => mailboxId(loopPullKey(sender.vrf.secretKey, e, exit));
+    return { ...buildLoop({ beta: output, layers: await layers(e), params: PARAMS, meanDelayMs, mailbox }), proof };
   }
   /**
    * Carries a packet through the relays with the real Sphinx peel; each relay

@@ -20,6 +20,7 @@ import { Auditor } from "../../../src/schemes/shopper/auditor.js";
 import { ShopperClient } from "../../../src/schemes/shopper/client.js";
 import { scheme as shopperScheme } from "../../../src/schemes/shopper/scheme.js";
 import { headerHashOf, leafValue } from "../../../src/schemes/shopper/loop.js";
+import { mailboxId } from "../../../src/net/inbox.js";
 import type { ChainClients } from "../../../src/chain/types.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
 import { EPOCH, PARAMS, type Relay, type World } from "./fixture.js";
@@ -66,6 +67,20 @@ export function chainOf(w: World, r: Relay): ChainClients {
   };
 }
 
+/**
+ * The auditor's pull port on the fixture: empties the mailbox of `pullKey` at
+ * `gateway` (what `/obol/inbox/1` serves from the gateway's InboxStore).
+ */
+export function pullFrom(w: World) {
+  return async (gateway: Address, pullKey: Uint8Array): Promise<Uint8Array[]> => {
+    const inbox = w.relayOf(gateway).inbox;
+    const id = bytesToHex(mailboxId(pullKey));
+    const bodies = inbox.get(id) ?? [];
+    inbox.delete(id);
+    return bodies;
+  };
+}
+
 /** A clock whose sleeps pass instantly: the auditor's schedule, without waiting an epoch. */
 export function virtualClock() {
   let t = 0;
@@ -102,6 +117,7 @@ export async function auditorSends(
         params: PARAMS,
         meanDelayMs,
         clock,
+        pull: pullFrom(w),
         send: async (packet: Uint8Array, first: RouteHop) =>
           void sent.push({ at: clock.now(), packet, first: first.relay, audit: true, sender: r.address }),
       } as ConstructorParameters<typeof Auditor>[0]);
@@ -156,7 +172,8 @@ export async function userSends(
  * Carries a packet from its send time through the relays (real peel; each
  * relay records the leaf its store would hold). `forward(obs)` is asked at
  * every hop after the tag is recorded (a dropper's rational order); false
- * stops the packet there.
+ * stops the packet there. At a `deliver` hop, true puts the body into the
+ * exit gateway's mailbox (as the pipeline's inbox row).
  */
 export function carryTimed(
   w: World,
@@ -189,6 +206,10 @@ export function carryTimed(
     };
     seen.push(o);
     if (!forward(o)) return;
+    if (peeled.hop.action === "deliver") {
+      const id = bytesToHex(peeled.hop.mailbox);
+      r.inbox.set(id, [...(r.inbox.get(id) ?? []), peeled.body]);
+    }
     at += peeled.hop.delayMs;
     from = r.address;
     p = peeled.next;
