@@ -1,4 +1,4 @@
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
 
 // solc-js is pinned in package.json; compiling through it keeps builds offline.
@@ -34,5 +34,11 @@ export default defineConfig({
   networks: {
     // `obol chain` / devnet: Hardhat's node bound to loopback only.
     localhost: { type: "http", url: process.env.OBOL_RPC_URL ?? "http://127.0.0.1:8545" },
+    // A public testnet (README §A public testnet): URL and deployer key from Hardhat's keystore, read only when used.
+    sepolia: {
+      type: "http",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("OBOL_DEPLOYER_KEY")],
+    },
   },
 });

@@ -3,11 +3,13 @@
  * Ignition (DESIGN §6: the one way to deploy) against any JSON-RPC URL, and
  * records the addresses in `<dataDir>/deployment.json`.
  *
- * Ignition keeps its journal in `<dataDir>/ignition`, so an interrupted
- * deployment resumes where it stopped and adding a module later extends the
- * same deployment (docs/chain.md).
+ * Ignition keeps its journal per chain in `<dataDir>/ignition/chain-<id>`
+ * (Hardhat Ignition's own deployment id), so an interrupted deployment
+ * resumes where it stopped, adding a module later extends the same
+ * deployment, and one data dir can deploy to another network and come back
+ * to the first without a second set of contracts (docs/chain.md).
  */
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -95,8 +97,12 @@ export async function deployObol({
   if (dataDir.length === 0) throw new InvalidInputError("dataDir", "must not be empty");
   const logger = forComponent(log, "obol:deploy");
   const chainId = await probeChain(rpcUrl);
-  const journalDir = join(dataDir, "ignition");
-  await setAsideStaleJournal({ rpcUrl, chainId, dataDir, journalDir, logger });
+  moveUnsplitJournal(dataDir, chainId);
+  const journalDir = join(dataDir, "ignition", `chain-${chainId}`);
+  // This chain's own record: deployment.json itself may by now describe another chain.
+  const top = tryReadDeployment(dataDir);
+  const record = tryReadDeployment(journalDir) ?? (top?.chainId === chainId ? top : undefined);
+  const previous = await setAsideStaleJournal({ rpcUrl, record, journalDir, logger });
 
   const hre = await projectHre();
   if (!(await hre.artifacts.artifactExists("RelayRegistry")))
@@ -130,9 +136,7 @@ export async function deployObol({
       for (const { contractName, address } of Object.values(result.contracts))
         if (KNOWN_CONTRACTS.has(contractName)) contracts[contractName as ContractName] = getAddress(address);
     }
-    const previous = tryReadDeployment(dataDir);
-    const startBlock =
-      previous?.chainId === chainId && previous.startBlock <= before ? previous.startBlock : before + 1n;
+    const startBlock = previous && previous.startBlock <= before ? previous.startBlock : before + 1n;
     const deployment: Deployment = {
       chainId,
       rpcUrl,
@@ -140,6 +144,7 @@ export async function deployObol({
       contracts: contracts as Deployment["contracts"],
     };
     const path = writeDeployment(dataDir, deployment);
+    writeDeployment(journalDir, deployment);
     logger.info({ path, ...deployment.contracts }, "deployment written");
     return deployment;
   } finally {
@@ -156,35 +161,46 @@ function tryReadDeployment(dataDir: string): Deployment | undefined {
 }
 
 /**
+ * Before journals were kept per chain, `<dataDir>/ignition` was the journal
+ * itself: it becomes `ignition/chain-<id>` of the chain deployment.json names
+ * (of this chain when there is none yet: an interrupted first deployment).
+ */
+function moveUnsplitJournal(dataDir: string, chainId: number): void {
+  const ignitionDir = join(dataDir, "ignition");
+  if (!existsSync(join(ignitionDir, "journal.jsonl"))) return;
+  const owner = tryReadDeployment(dataDir)?.chainId ?? chainId;
+  const moving = `${ignitionDir}.moving-${Date.now()}`;
+  renameSync(ignitionDir, moving);
+  mkdirSync(ignitionDir);
+  renameSync(moving, join(ignitionDir, `chain-${owner}`));
+}
+
+/**
  * A journal whose recorded registry has no code on this chain belongs to a
- * chain that is gone (a restarted dev node). Ignition would refuse or misread
- * it, so it is renamed (kept for inspection) and the deployment starts afresh.
+ * chain that is gone (a restarted dev node with the same chain id). Ignition
+ * would refuse or misread it, so it is renamed (kept for inspection) and the
+ * deployment starts afresh.
+ *
+ * @returns this chain's earlier deployment, or undefined when there is none (or it was set aside).
  */
 async function setAsideStaleJournal({
   rpcUrl,
-  chainId,
-  dataDir,
+  record,
   journalDir,
   logger,
 }: {
   rpcUrl: string;
-  chainId: number;
-  dataDir: string;
+  record: Deployment | undefined;
   journalDir: string;
   logger: Logger;
-}): Promise<void> {
-  if (!existsSync(journalDir)) return;
-  const previous = tryReadDeployment(dataDir);
-  // No deployment.json yet: an interrupted first deployment, which Ignition resumes.
-  if (previous === undefined) return;
-  let stale = previous.chainId !== chainId;
-  if (!stale) {
-    const client = createPublicClient({ transport: http(rpcUrl) });
-    const code = await client.getCode({ address: previous.contracts.RelayRegistry });
-    stale = code === undefined || code === "0x";
-  }
-  if (!stale) return;
+}): Promise<Deployment | undefined> {
+  // No record yet: an interrupted first deployment, which Ignition resumes.
+  if (!existsSync(journalDir) || record === undefined) return record;
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const code = await client.getCode({ address: record.contracts.RelayRegistry });
+  if (code !== undefined && code !== "0x") return record;
   const aside = `${journalDir}.stale-${Date.now()}`;
   renameSync(journalDir, aside);
   logger.warn({ aside }, "previous Ignition journal does not match this chain; set aside, deploying afresh");
+  return undefined;
 }

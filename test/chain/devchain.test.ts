@@ -315,8 +315,8 @@ describe("a restarted dev chain", () => {
     const second = await startLocalChain({ port: 0 });
     try {
       const fresh = await deployObol({ rpcUrl: second.rpcUrl, dataDir });
-      expect(readdirSync(dataDir).some((f) => f.startsWith("ignition.stale-"))).toBe(true);
-      expect(existsSync(join(dataDir, "ignition"))).toBe(true);
+      expect(readdirSync(join(dataDir, "ignition")).some((f) => f.startsWith("chain-31337.stale-"))).toBe(true);
+      expect(existsSync(join(dataDir, "ignition/chain-31337/journal.jsonl"))).toBe(true);
       expect(readDeployment(dataDir).rpcUrl).toBe(second.rpcUrl);
       await connectChain({ rpcUrl: second.rpcUrl, deployment: fresh, account: accounts[0]! });
     } finally {

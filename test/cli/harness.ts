@@ -13,13 +13,16 @@ export const BIN = join(ROOT, "bin/obol.js");
 
 export type Run = { code: number; stdout: string; stderr: string };
 
+/** `input`: written to stdin, which then ends (a keystore password, a message); `env`: the child's whole environment. */
+export type RunOptions = { input?: string; env?: NodeJS.ProcessEnv };
+
 /** Runs one command to completion (2 minutes at most, for a loaded machine). */
-export function obol(args: string[], { input }: { input?: string } = {}): Promise<Run> {
+export function obol(args: string[], { input, env }: RunOptions = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: ROOT, timeout: 120_000, maxBuffer: 16 << 20 },
+      { cwd: ROOT, timeout: 120_000, maxBuffer: 16 << 20, ...(env ? { env } : {}) },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -29,7 +32,7 @@ export function obol(args: string[], { input }: { input?: string } = {}): Promis
 }
 
 /** Runs a command that must succeed; fails the test with its stderr otherwise. */
-export async function ok(args: string[], options: { input?: string } = {}): Promise<string> {
+export async function ok(args: string[], options: RunOptions = {}): Promise<string> {
   const r = await obol(args, options);
   if (r.code !== 0) throw new Error(`obol ${args.join(" ")} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
@@ -49,8 +52,18 @@ export type Service = {
  *
  * @throws when it exits first or does not get ready within `timeoutMs`.
  */
-export async function service(args: string[], ready: RegExp, timeoutMs = 120_000): Promise<Service> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+export async function service(
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 120_000,
+  { input, env }: RunOptions = {},
+): Promise<Service> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    ...(env ? { env } : {}),
+  });
+  if (input !== undefined) child.stdin!.end(input);
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += String(d)));

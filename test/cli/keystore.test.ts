@@ -7,126 +7,34 @@
  * Hardhat never reads the keystore when CI is set, so every child runs without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { privateKeyToAddress } from "viem/accounts";
 import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
 import { connectChain } from "../../src/chain/client.js";
 import { readDeployment } from "../../src/chain/deployment-file.js";
 import { devPrivateKey } from "../../src/chain/node.js";
+import { ROOT } from "./harness.js";
+import { keystoreEnv, keystoreSet, PASSWORD, runProcess, startHardhatNode, type Run } from "./keystore-harness.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "src/cli/main.ts");
-const CONFIG = join(ROOT, "test/fixtures/keystore/hardhat.config.ts");
 const CHAIN_ID = 31_339;
-const PASSWORD = "correct horse battery";
 const dir = mkdtempSync(join(tmpdir(), "obol-keystore-"));
 let rpcUrl = "";
 let node: ChildProcess | undefined;
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    XDG_CONFIG_HOME: join(dir, "config"),
-    OBOL_HARDHAT_CONFIG: CONFIG,
-    OBOL_TEST_RPC_URL: rpcUrl,
-    NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
-    OBOL_LOG_LEVEL: "warn",
-  };
-  for (const name of ["CI", "OBOL_KEY", "OBOL_TEST_DEPLOYER", "OBOL_TEST_OPERATOR", "HH_TEST"]) delete env[name];
-  return env;
-}
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-type Answer = { line: string; last?: boolean };
-
-/** Runs a process; `answer` gets the output since the last prompt answered and returns a line to type (`last`: then stdin ends). */
-function runProcess(
-  args: string[],
-  { stdin, answer }: { stdin?: string; answer?: (seen: string) => Answer | undefined },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let answered = 0;
-    const onOutput = () => {
-      if (!answer) return;
-      const reply = answer(
-        `${stdout}${stderr}`
-          .split("[hardhat-keystore]")
-          .slice(answered + 1)
-          .join(""),
-      );
-      if (reply === undefined) return;
-      answered++;
-      if (reply.last) child.stdin.end(`${reply.line}\n`);
-      else child.stdin.write(`${reply.line}\n`);
-    };
-    child.stdout.on("data", (c) => {
-      stdout += String(c);
-      onOutput();
-    });
-    child.stderr.on("data", (c) => {
-      stderr += String(c);
-      onOutput();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    if (stdin !== undefined) child.stdin.end(stdin);
-  });
-}
-
-/** `npx hardhat keystore set NAME`, typing the password (twice the first time) and the value at their prompts. */
-async function keystoreSet(name: string, value: string): Promise<void> {
-  const answers = (prompt: string) => {
-    // One prompt per "[hardhat-keystore]" marker; answer the newest one once it is complete.
-    if (/Enter the password: $|confirm your password: $/.test(prompt)) return { line: PASSWORD };
-    if (/Enter secret to store.*: $/.test(prompt)) return { line: value, last: true };
-    return undefined;
-  };
-  const run = await runProcess([join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "keystore", "set", name], {
-    answer: answers,
-  });
-  expect(run.stdout).toContain(`Key "${name}" set in the production keystore`);
-}
-
-const obol = (args: string[], stdin?: string) => runProcess(["--import", "tsx", CLI, ...args], { stdin: stdin ?? "" });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const obol = (args: string[], stdin?: string) =>
+  runProcess(keystoreEnv(dir, rpcUrl), ["--import", "tsx", CLI, ...args], { stdin: stdin ?? "" });
 
 beforeAll(async () => {
-  const port = await freePort();
-  rpcUrl = `http://127.0.0.1:${port}`;
-  node = spawn(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/hardhat/dist/src/cli.js"),
-      "node",
-      "--hostname",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--chain-id",
-      String(CHAIN_ID),
-    ],
-    { cwd: ROOT, stdio: "ignore" },
-  );
-  await keystoreSet("OBOL_TEST_DEPLOYER", devPrivateKey(0));
-  await keystoreSet("OBOL_TEST_OPERATOR", devPrivateKey(1));
-  await keystoreSet("OBOL_TEST_NOT_A_KEY", "hello");
+  // Not waited for: the keystore is set while the node starts, and the deploy case retries while it is unreachable.
+  ({ rpcUrl, child: node } = await startHardhatNode(CHAIN_ID, { wait: false }));
+  const env = keystoreEnv(dir, rpcUrl);
+  await keystoreSet(env, "OBOL_TEST_DEPLOYER", devPrivateKey(0));
+  await keystoreSet(env, "OBOL_TEST_OPERATOR", devPrivateKey(1));
+  await keystoreSet(env, "OBOL_TEST_NOT_A_KEY", "hello");
   expect(existsSync(join(dir, "config/hardhat-nodejs/keystore.json"))).toBe(true);
 }, 300_000);
 afterAll(() => void node?.kill("SIGTERM"));
