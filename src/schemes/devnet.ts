@@ -31,6 +31,14 @@ export type DevnetContext = {
   clients: DevnetParticipant[];
   /** Sphinx parameters and wire layout of the network (for services that build packets, e.g. audit loops). */
   packet: { params: SphinxParams; layout: WireLayout };
+  /**
+   * The network's data directory, when clients outside this process need the
+   * scheme's services: each then also serves on loopback libp2p (TCP and
+   * WebSockets) and says where in `<dataDir>/<service>/<service>.json`, as
+   * its CLI command does (the tickets issuer: `issuer/issuer.json`, what
+   * `obol tickets buy --data-dir` and `npm run web` read). Absent: in-process only.
+   */
+  servicesDir?: string;
   log: Logger;
   signal: AbortSignal;
 };

@@ -197,6 +197,7 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       relays: prepared.map(({ name, role, chain: c, dataDir: d }) => ({ name, role, chain: c, dataDir: d })),
       clients: clientSlots,
       packet: { params: network.params, layout: network.layout },
+      servicesDir: dataDir,
       log,
       signal,
     };

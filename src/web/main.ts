@@ -1,5 +1,5 @@
 /**
- * `npm run web [-- --port N] [-- --rpc-url URL] [-- --scheme channels]`: the local network and the
+ * `npm run web [-- --port N] [-- --rpc-url URL] [-- --scheme channels|tickets]`: the local network and the
  * web client, until Ctrl-C.
  */
 import { parseArgs } from "node:util";
@@ -14,8 +14,8 @@ const { values } = parseArgs({
     scheme: { type: "string", default: "free" },
   },
 });
-if (values.scheme !== "free" && values.scheme !== "channels") {
-  process.stderr.write(`--scheme: the page pays under free or channels, not "${values.scheme}"\n`);
+if (values.scheme !== "free" && values.scheme !== "channels" && values.scheme !== "tickets") {
+  process.stderr.write(`--scheme: the page pays under free, channels or tickets, not "${values.scheme}"\n`);
   process.exit(2);
 }
 const log = createLogger({ level: process.env.OBOL_LOG_LEVEL ?? "warn" });

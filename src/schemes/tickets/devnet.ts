@@ -6,7 +6,9 @@
  * Counts per relay: {@link DEVNET_TOKENS}, overridable with
  * `OBOL_TICKETS_PER_GATEWAY` / `OBOL_TICKETS_PER_MIX`.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createObolNode } from "../../net/node.js";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { sendContractTx } from "../../chain/tx.js";
 import { forComponent } from "../../log.js";
@@ -17,7 +19,7 @@ import type { SchemeDevnet } from "../devnet.js";
 import TicketBankModule from "../../../ignition/modules/TicketBank.js";
 import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
-import { Issuer } from "./issuer.js";
+import { Issuer, serveIssuer } from "./issuer.js";
 import { ensureIssuerRegistered } from "./setup.js";
 import { ticketsPaidOnChain } from "./paid.js";
 
@@ -101,7 +103,7 @@ export const devnet: SchemeDevnet = {
   unprobed: [{ op: "TicketBank.redeem/reclaim", why: "need blindly issued tokens spent in traffic" }],
   // Claims right after the traffic redeem every token: no settlement epochs.
   expectedSeconds: { setup: 25, settlement: 1 },
-  async setup({ deployer, relays, clients, log, signal }) {
+  async setup({ deployer, relays, clients, servicesDir, log, signal }) {
     const l = forComponent(log, "obol:tickets:devnet");
     const bls = await loadBlindBls();
     const { secretKey, publicKey } = bls.keygen();
@@ -156,9 +158,30 @@ export const devnet: SchemeDevnet = {
       }
       l.info({ participant: p.name, epoch }, "bought tokens");
     }
+    // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p.
+    const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
     // Relays pin the issuer too (they verify against its key).
     return async () => {
+      await served?.();
       issuerDb.close();
     };
   },
 };
+
+/** Serves `/obol/issue/1` on loopback TCP and WebSockets and writes `<dir>/issuer.json` as `obol issuer` does. */
+async function serveOnLoopback(
+  issuer: Issuer,
+  address: string,
+  dir: string,
+  log: Parameters<typeof serveIssuer>[2],
+): Promise<() => Promise<void>> {
+  const node = await createObolNode({});
+  const unserve = await serveIssuer(node, issuer, log);
+  const multiaddrs = node.getMultiaddrs().map(String);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "issuer.json"), `${JSON.stringify({ address, multiaddrs }, null, 2)}\n`);
+  return async () => {
+    await unserve();
+    await node.stop();
+  };
+}

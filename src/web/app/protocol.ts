@@ -8,20 +8,23 @@ export type WebConfig = {
   /** Path of the chain's JSON-RPC, proxied by the web server (same origin). */
   rpcPath: string;
   /** The network's accounting scheme; the page pays under it (free: nothing to pay). */
-  scheme: "free" | "channels";
+  scheme: "free" | "channels" | "tickets";
   /** Devnet only: path of the server's faucet (ETH for gas and OBOL for a page's key). */
   faucetPath?: string | undefined;
+  /** Tickets only: the token issuer's account and libp2p addresses (its `issuer.json`). */
+  issuer?: { address: string; multiaddrs: string[] } | undefined;
 };
 
-/** The page's paying key, its balances and its channel to the entry gateway (token amounts in OBOL). */
+/**
+ * The page's paying key and its balances (token amounts in OBOL); under channels its channel to the entry
+ * gateway, under tickets its unspent blind tokens of the current epoch.
+ */
 export type WalletView = {
   account: string;
-  gateway: string;
   eth: string;
   obol: string;
-  channel: "closed" | "open" | "pending-to-close";
-  channelBalance: string;
-  packetsLeft: string;
+  channel?: { gateway: string; status: "closed" | "open" | "pending-to-close"; balance: string; packetsLeft: string };
+  tokens?: { epoch: string; unspent: number };
   faucet: boolean;
 };
 
@@ -35,7 +38,8 @@ export type ToWorker =
   | { type: "backup" }
   | { type: "wallet" }
   | { type: "fund" }
-  | { type: "open-channel" };
+  | { type: "open-channel" }
+  | { type: "buy-tokens" };
 
 export type ErrorView = { name: string; message: string; hint?: string | undefined; details?: string | undefined };
 
