@@ -159,7 +159,9 @@ export const devnet: SchemeDevnet = {
       l.info({ participant: p.name, epoch }, "bought tokens");
     }
     // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p.
-    const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
+    const served = servicesDir
+      ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log)
+      : null;
     // Relays pin the issuer too (they verify against its key).
     return async () => {
       await served?.();

@@ -67,7 +67,9 @@ export class TokenWallet implements TokenPurse {
     const row = transaction(this.#db, () => {
       const { n } = this.#count.get(...key) as { n: number };
       if (n === 0) return undefined;
-      return this.#take.get(...key, primitives.randomInt(n)) as { serial: Uint8Array; signature: Uint8Array } | undefined;
+      return this.#take.get(...key, primitives.randomInt(n)) as
+        | { serial: Uint8Array; signature: Uint8Array }
+        | undefined;
     });
     if (!row) return null;
     return { relay, epoch, serial: new Uint8Array(row.serial), signature: new Uint8Array(row.signature) };

@@ -119,9 +119,10 @@ export async function buyPageTokens(
   if (obol < cost)
     throw new UnfundedKeyError(chain.account, `OBOL (${formatEther(cost)} to deposit, has ${formatEther(obol)})`, how);
   const ws = issuerConfig.multiaddrs.find((m) => m.includes("/ws"));
-  if (!ws) throw new IssuerUnreachableError(issuerConfig.multiaddrs.join(", ") || "(no address)", {
-    details: "the issuer listens on no WebSockets address, the only transport a page has",
-  });
+  if (!ws)
+    throw new IssuerUnreachableError(issuerConfig.multiaddrs.join(", ") || "(no address)", {
+      details: "the issuer listens on no WebSockets address, the only transport a page has",
+    });
   // The issuer is dialled before any deposit: an unreachable issuer costs the user nothing.
   const peer = multiaddr(ws);
   try {

@@ -263,7 +263,9 @@ async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-cha
   if (action === "open-channel") await openGatewayChannel(chain, gateway, !!faucetPath);
   if (action === "buy-tokens") {
     if (!config.issuer)
-      throw new ObolError("This network names no token issuer", { hint: "start the page with `npm run web -- --scheme tickets`" });
+      throw new ObolError("This network names no token issuer", {
+        hint: "start the page with `npm run web -- --scheme tickets`",
+      });
     await buyPageTokens(chain, c.libp2p, paying.store, config.issuer, await paying.directory(), !!faucetPath);
   }
   post({ type: "wallet", wallet: await currentView(c), done: action });
