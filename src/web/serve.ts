@@ -104,7 +104,7 @@ export async function startWeb({
       },
       rpcPath: "/rpc",
       scheme,
-      faucetPath: scheme === "free" ? undefined : "/faucet",
+      faucetPath: scheme === "channels" || scheme === "tickets" ? "/faucet" : undefined,
       // The devnet's issuer says where it serves, as `obol issuer` does (src/schemes/tickets/devnet.ts).
       issuer:
         scheme === "tickets"
@@ -116,7 +116,7 @@ export async function startWeb({
       outDir,
       config,
       rpcUrl: net.chain.rpcUrl,
-      faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer),
+      faucet: scheme === "channels" || scheme === "tickets" ? deployerFaucet(net.deployer) : undefined,
       ...(reportsDir ? { reportsDir } : {}),
       ...(host ? { host } : {}),
       ...(port !== undefined ? { port } : {}),

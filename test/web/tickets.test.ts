@@ -184,4 +184,45 @@ describe("web client under the tickets scheme, in Chromium", () => {
     expect(redeemedEvents).toBeGreaterThanOrEqual(1);
     expect(await redeemed()).toBe(10);
   }, 900_000);
+
+  it("restores an identity and imports a payment key in a fresh browser profile; a bad key is refused in the page", async () => {
+    const alice = await open("alice");
+    await alice.page.click("#show-backup");
+    await alice.page.waitForSelector("#backup:not([hidden])");
+    const backup = (await alice.page.textContent("#backup"))!;
+    const identityBackup = /obolkey1\w+/.exec(backup)?.[0];
+    const paymentKey = /0x[0-9a-f]{64}/.exec(backup)?.[0];
+    expect(identityBackup, backup).toBeDefined();
+    expect(paymentKey, backup).toBeDefined();
+
+    // A fresh profile starts with its own identity and key.
+    const other = await open("elsewhere");
+    expect(other.address).not.toBe(alice.address);
+    expect(other.account).not.toBe(alice.account);
+
+    // Restore the identity: same obol1 address (the same mailbox and sealing key).
+    await other.page.fill("#identity-name", "alice-here");
+    await other.page.fill("#restore-text", identityBackup!);
+    await other.page.click("#restore");
+    await other.page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+    await expect(other.page.textContent("#address")).resolves.toBe(alice.address);
+
+    // A key that is not one is refused, with what to do.
+    await other.page.fill("#wallet-import-text", "0x1234");
+    await other.page.click("#wallet-import");
+    const refused = await errorShown(other.page);
+    expect(refused.name).toBe("InvalidPaymentKeyError");
+    expect(refused.text).toContain("64 hex digits");
+
+    // Import the payment key: the page now pays from Alice's account (its funds on chain).
+    await other.page.fill("#wallet-import-text", paymentKey!);
+    await other.page.click("#wallet-import");
+    await other.page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+    await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
+    // Both stay when the page is opened again (kept in this profile's IndexedDB).
+    await other.page.goto(`${web.url}?identity=alice-here&cover=off`);
+    await other.page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+    await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
+    await expect(other.page.textContent("#address")).resolves.toBe(alice.address);
+  }, 600_000);
 });

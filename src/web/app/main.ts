@@ -87,7 +87,7 @@ function onMessage(msg: FromWorker): void {
       $("address").textContent = msg.address;
       $("identity-meta").textContent =
         `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme ${msg.scheme}`;
-      $("wallet").hidden = msg.scheme === "free";
+      $("wallet").hidden = msg.scheme === "free" || msg.scheme === "shopper";
       ($("wallet-open") as HTMLButtonElement).hidden = msg.scheme !== "channels";
       ($("wallet-buy") as HTMLButtonElement).hidden = msg.scheme !== "tickets";
       $("wallet-holding-label").textContent = msg.scheme === "tickets" ? "Blind tokens" : "Channel to your gateway";
@@ -162,6 +162,8 @@ function onMessage(msg: FromWorker): void {
     case "backup":
       $("backup").hidden = false;
       $("backup").textContent = `Anyone holding this text reads your mail: ${msg.text}`;
+      if (msg.paymentKey)
+        $("backup").textContent += ` · Payment key (anyone holding it spends your funds): ${msg.paymentKey}`;
       return;
     case "error":
       showError(msg.context, msg.error);
@@ -178,7 +180,7 @@ function call(msg: ToWorker): void {
   worker!.postMessage(msg);
 }
 
-async function start(identity: string, restore?: string): Promise<void> {
+async function start(identity: string, restore?: string, importKey?: string): Promise<void> {
   worker?.terminate();
   $("inbox").innerHTML = "";
   $("sent").innerHTML = "";
@@ -208,6 +210,7 @@ async function start(identity: string, restore?: string): Promise<void> {
     rpcUrl: new URL(config.rpcPath, location.href).toString(),
     identity,
     restore,
+    importKey,
     cover,
   };
   worker.onmessage = (e: MessageEvent<FromWorker>) => (e.data.type === "loaded" ? call(init) : onMessage(e.data));
@@ -235,6 +238,12 @@ $("wallet-refresh").onclick = () => walletCall("wallet");
 $("cover").onchange = () => call({ type: "cover", on: ($("cover") as HTMLInputElement).checked });
 ($("cover") as HTMLInputElement).checked = new URLSearchParams(location.search).get("cover") !== "off";
 $("show-backup").onclick = () => call({ type: "backup" });
+$("wallet-import").onclick = () =>
+  void start(
+    ($("identity-name") as HTMLInputElement).value.trim() || "default",
+    undefined,
+    ($("wallet-import-text") as HTMLInputElement).value,
+  );
 $("restore").onclick = () =>
   void start(
     ($("identity-name") as HTMLInputElement).value.trim() || "restored",

@@ -15,7 +15,7 @@
  * refuses it as a double spend (the packet is dropped).
  */
 import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from "viem";
-import { generatePrivateKey } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { ObolError } from "../../errors.js";
 import type { OutIndices } from "../../schemes/channels/payer.js";
 import { idbDone, idbRequest } from "../../platform/browser/idb.js";
@@ -29,6 +29,16 @@ type TokenRow = { relay: Address; epoch: string; serial: Uint8Array; signature: 
 /** IndexedDB refused the wallet database (private mode, quota, blocked upgrade). */
 export class WalletStoreError extends ObolError {
   override name = "WalletStoreError";
+}
+
+/** A key to import is not a secp256k1 private key. */
+export class InvalidPaymentKeyError extends ObolError {
+  override name = "InvalidPaymentKeyError";
+  constructor(problem: string) {
+    super(`Not a payment key: ${problem}`, {
+      hint: "paste the key as 0x followed by 64 hex digits (as “Back up” shows it, or a Hardhat account's key)",
+    });
+  }
 }
 
 export class WalletStore implements OutIndices, TokenPurse {
@@ -74,6 +84,22 @@ export class WalletStore implements OutIndices, TokenPurse {
     this.#last = idbDone(tx).then((error) => {
       if (error) this.#writeError ??= error;
     });
+  }
+
+  /**
+   * Replaces the paying key with `key` (a restored wallet); tokens and ticket indices stay.
+   *
+   * @throws InvalidPaymentKeyError unless `key` is a 0x-prefixed 32-byte secp256k1 secret key
+   */
+  importChainKey(key: string): void {
+    const hex = key.trim();
+    try {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new Error("not 0x followed by 64 hex digits");
+      privateKeyToAccount(hex as Hex); // rejects 0 and keys ≥ the curve order
+    } catch (cause) {
+      throw new InvalidPaymentKeyError((cause as Error).message);
+    }
+    this.#put("chainKey", hexToBytes(hex as Hex));
   }
 
   /** The paying key: the stored one, else a fresh one (stored before it is returned). */

@@ -27,6 +27,7 @@ import { sleep } from "../../sleep.js";
 import { openGatewayChannel, pageChannels, walletView } from "./channels.js";
 import { WalletStore } from "./wallet-store.js";
 import { buyPageTokens, pageTickets, ticketsView } from "./tickets.js";
+import { pageShopper } from "./shopper.js";
 import type { DirectorySource } from "../../chain/types.js";
 
 const post = (message: FromWorker) =>
@@ -107,8 +108,15 @@ const view = (
 async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
   const { config } = msg;
   const deployment = { ...config.deployment, rpcUrl: msg.rpcUrl, startBlock: BigInt(config.deployment.startBlock) };
-  // Free: reads only, a throwaway key signs nothing. Paid: the page's own key from IndexedDB.
-  const wallet = config.scheme === "free" ? null : await WalletStore.open(msg.identity);
+  // Free and shopper: nothing to pay, a throwaway key signs nothing. Paid: the page's own key from IndexedDB.
+  const wallet = config.scheme === "free" || config.scheme === "shopper" ? null : await WalletStore.open(msg.identity);
+  if (msg.importKey) {
+    if (!wallet)
+      throw new ObolError(`This network's scheme (${config.scheme}) pays nothing: there is no key to import`, {
+        hint: "import a payment key on a channels or tickets network",
+      });
+    wallet.importChainKey(msg.importKey);
+  }
   const privateKey = wallet ? wallet.chainKey() : generatePrivateKey();
   await wallet?.flush(); // the key is on disk before anything is paid with it
   const chain: ChainClients = await connectChain({ rpcUrl: msg.rpcUrl, deployment: deployment as never, privateKey });
@@ -120,7 +128,13 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
     await store.flush();
     store.close();
   }
-  const scheme = !wallet ? free : config.scheme === "tickets" ? pageTickets(wallet) : pageChannels(wallet);
+  const scheme = !wallet
+    ? config.scheme === "shopper"
+      ? pageShopper()
+      : free
+    : config.scheme === "tickets"
+      ? pageTickets(wallet)
+      : pageChannels(wallet);
   client = await ObolClient.create({
     dataDir: msg.identity,
     log,
@@ -194,7 +208,11 @@ async function handle(msg: ToWorker): Promise<void> {
   if (!client) throw new ObolError("The client is not running yet", { hint: "wait for the address to appear" });
   if (msg.type === "backup") {
     const { sealSecretKey, pullKey } = client.state.identity();
-    return post({ type: "backup", text: encodeBackup({ sealSecretKey, pullKey, gateway: client.gateway }) });
+    return post({
+      type: "backup",
+      text: encodeBackup({ sealSecretKey, pullKey, gateway: client.gateway }),
+      paymentKey: paying ? paying.store.chainKey() : undefined,
+    });
   }
   if (msg.type === "cover") return setCover(client, msg.on);
   if (msg.type === "wallet" || msg.type === "fund" || msg.type === "open-channel" || msg.type === "buy-tokens")
