@@ -39,11 +39,21 @@ async function open(identity: string): Promise<User> {
   const page = await context.newPage();
   // Cover traffic off: every token spent here pays a packet the test sends (cover is tested in browser.test.ts).
   await page.goto(`${web.url}?identity=${identity}&cover=off`);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+  await ready(page);
   await page.waitForSelector("#wallet:not([hidden]) #wallet-account:text-matches('^0x')", { timeout: 60_000 });
   const address = (await page.textContent("#address"))!.trim();
   const account = (await page.textContent("#wallet-account"))!.trim() as Address;
   return { page, address, account };
+}
+
+/** Waits until the client runs, or fails with the page's own error text. */
+async function ready(page: Page): Promise<void> {
+  await Promise.race([
+    page.waitForSelector("body[data-ready=true]", { timeout: 180_000 }),
+    page.waitForSelector("#error:not([hidden])", { timeout: 180_000 }),
+  ]);
+  if ((await page.getAttribute("body", "data-ready")) !== "true")
+    throw new Error(`the page did not start: ${await page.textContent("#error")}`);
 }
 
 async function errorShown(page: Page): Promise<{ name: string | null; text: string }> {
@@ -204,7 +214,7 @@ describe("web client under the tickets scheme, in Chromium", () => {
     await other.page.fill("#identity-name", "alice-here");
     await other.page.fill("#restore-text", identityBackup!);
     await other.page.click("#restore");
-    await other.page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+    await ready(other.page);
     await expect(other.page.textContent("#address")).resolves.toBe(alice.address);
 
     // A key that is not one is refused, with what to do.
@@ -217,11 +227,11 @@ describe("web client under the tickets scheme, in Chromium", () => {
     // Import the payment key: the page now pays from Alice's account (its funds on chain).
     await other.page.fill("#wallet-import-text", paymentKey!);
     await other.page.click("#wallet-import");
-    await other.page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+    await ready(other.page);
     await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
     // Both stay when the page is opened again (kept in this profile's IndexedDB).
     await other.page.goto(`${web.url}?identity=alice-here&cover=off`);
-    await other.page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+    await ready(other.page);
     await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
     await expect(other.page.textContent("#address")).resolves.toBe(alice.address);
   }, 600_000);

@@ -185,6 +185,7 @@ async function start(identity: string, restore?: string, importKey?: string): Pr
   $("inbox").innerHTML = "";
   $("sent").innerHTML = "";
   delete document.body.dataset.ready;
+  $("error").hidden = true; // an error of the client being replaced says nothing about the new one
   status("starting the client…", "starting");
   localStorage.setItem(IDENTITY_KEY, identity);
   ($("identity-name") as HTMLInputElement).value = identity;
