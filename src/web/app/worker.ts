@@ -26,7 +26,8 @@ import type { ErrorView, FromWorker, HopView, InboxView, ToWorker, WalletView } 
 import { sleep } from "../../sleep.js";
 import { openGatewayChannel, pageChannels, walletView } from "./channels.js";
 import { WalletStore } from "./wallet-store.js";
-import { buyPageTokens, pageTickets, ticketsView } from "./tickets.js";
+/** The tickets side (mcl-wasm and the blind-token code) loads only on a tickets network: a chunk of its own. */
+const ticketsModule = () => import("./tickets.js");
 import { pageShopper } from "./shopper.js";
 import type { DirectorySource } from "../../chain/types.js";
 
@@ -133,7 +134,7 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
       ? pageShopper()
       : free
     : config.scheme === "tickets"
-      ? pageTickets(wallet)
+      ? (await ticketsModule()).pageTickets(wallet)
       : pageChannels(wallet);
   client = await ObolClient.create({
     dataDir: msg.identity,
@@ -254,10 +255,10 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 /** The Wallet box's figures under the network's scheme. */
-function currentView(c: ObolClient): Promise<WalletView> {
+async function currentView(c: ObolClient): Promise<WalletView> {
   const { chain, store, config } = paying!;
   return config.scheme === "tickets"
-    ? ticketsView(chain, store, !!config.faucetPath)
+    ? (await ticketsModule()).ticketsView(chain, store, !!config.faucetPath)
     : walletView(chain, c.gateway as Address, !!config.faucetPath);
 }
 
@@ -284,7 +285,14 @@ async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-cha
       throw new ObolError("This network names no token issuer", {
         hint: "start the page with `npm run web -- --scheme tickets`",
       });
-    await buyPageTokens(chain, c.libp2p, paying.store, config.issuer, await paying.directory(), !!faucetPath);
+    await (await ticketsModule()).buyPageTokens(
+      chain,
+      c.libp2p,
+      paying.store,
+      config.issuer,
+      await paying.directory(),
+      !!faucetPath,
+    );
   }
   post({ type: "wallet", wallet: await currentView(c), done: action });
 }
