@@ -11,6 +11,7 @@
  * Point arithmetic and validation are @noble/curves'; this module only lays bytes out.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { bytesToBigInt } from "viem";
 
 /** Bytes of an EIP-2537 Fp element. */
 export const EIP2537_FP_SIZE = 64;
@@ -41,7 +42,7 @@ function fpToBytes(x: bigint): Uint8Array {
 
 function fpFromBytes(b: Uint8Array, fail: EncodingFailure): bigint {
   for (let i = 0; i < 16; i++) if (b[i] !== 0) throw fail("field element has non-zero padding");
-  const x = BigInt(`0x${Buffer.from(b.subarray(16)).toString("hex")}`);
+  const x = bytesToBigInt(b.subarray(16));
   if (x >= Fp.ORDER) throw fail("field element not reduced");
   return x;
 }

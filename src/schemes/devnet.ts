@@ -34,6 +34,14 @@ export type DevnetContext = {
   packet: { params: SphinxParams; layout: WireLayout };
   /** Hops each participant prepays per relay before traffic, for a scheme that pays in advance. */
   prepaid?: PrepaidHops;
+  /**
+   * The network's data directory, when clients outside this process need the
+   * scheme's services: each then also serves on loopback libp2p (TCP and
+   * WebSockets) and says where in `<dataDir>/<service>/<service>.json`, as
+   * its CLI command does (the tickets issuer: `issuer/issuer.json`, what
+   * `obol tickets buy --data-dir` and `npm run web` read). Absent: in-process only.
+   */
+  servicesDir?: string;
   log: Logger;
   signal: AbortSignal;
 };

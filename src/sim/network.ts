@@ -154,6 +154,7 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       clients: clientSlots,
       packet: { params: network.params, layout: network.layout },
       prepaid: options.prepaid,
+      servicesDir: dataDir,
       log,
       signal,
     };

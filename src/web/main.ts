@@ -1,5 +1,5 @@
 /**
- * `npm run web [-- --port N] [-- --rpc-url URL] [-- --scheme channels]`: the local network and the
+ * `npm run web [-- --port N] [-- --rpc-url URL] [-- --scheme channels|tickets|shopper]`: the local network and the
  * web client, until Ctrl-C.
  */
 import { parseArgs } from "node:util";
@@ -14,8 +14,9 @@ const { values } = parseArgs({
     scheme: { type: "string", default: "free" },
   },
 });
-if (values.scheme !== "free" && values.scheme !== "channels") {
-  process.stderr.write(`--scheme: the page pays under free or channels, not "${values.scheme}"\n`);
+const SCHEMES = ["free", "channels", "tickets", "shopper"] as const;
+if (!SCHEMES.includes(values.scheme as never)) {
+  process.stderr.write(`--scheme: the page runs under ${SCHEMES.join(", ")}, not "${values.scheme}"\n`);
   process.exit(2);
 }
 const log = createLogger({ level: process.env.OBOL_LOG_LEVEL ?? "warn" });
@@ -26,7 +27,7 @@ process.once("SIGTERM", () => controller.abort());
 const web = await startWeb({
   rpcUrl: values["rpc-url"],
   host: values.host,
-  scheme: values.scheme,
+  scheme: values.scheme as (typeof SCHEMES)[number],
   port: Number(values.port),
   log,
   signal: controller.signal,

@@ -3,7 +3,7 @@
  * registers and runs relays as `obol devnet` does (`startNetwork`, gateways on
  * WebSockets so browsers can reach them), builds the web app and serves it.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAddress, parseEther, type Address } from "viem";
@@ -104,14 +104,19 @@ export async function startWeb({
       },
       rpcPath: "/rpc",
       scheme,
-      faucetPath: scheme === "free" ? undefined : "/faucet",
+      faucetPath: scheme === "channels" || scheme === "tickets" ? "/faucet" : undefined,
+      // The devnet's issuer says where it serves, as `obol issuer` does (src/schemes/tickets/devnet.ts).
+      issuer:
+        scheme === "tickets"
+          ? (JSON.parse(readFileSync(join(dataDir, "issuer", "issuer.json"), "utf8")) as WebConfig["issuer"])
+          : undefined,
     };
     onStep("serving the web app");
     const { server, url } = await serveApp({
       outDir,
       config,
       rpcUrl: net.chain.rpcUrl,
-      faucet: scheme === "free" ? undefined : deployerFaucet(net.deployer),
+      faucet: scheme === "channels" || scheme === "tickets" ? deployerFaucet(net.deployer) : undefined,
       ...(reportsDir ? { reportsDir } : {}),
       ...(host ? { host } : {}),
       ...(port !== undefined ? { port } : {}),

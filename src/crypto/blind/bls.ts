@@ -15,6 +15,7 @@
  */
 import * as mcl from "mcl-wasm";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { bytesToBigInt, bytesToHex } from "viem";
 import { G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, SECRET_KEY_SIZE, TOKEN_DST } from "./constants.js";
 import { BlindSignatureRejectedError, InvalidPointError } from "./errors.js";
 import { mclG1Hasher, type G1Hasher, type HeapBatch, type SignatureFault } from "./hash-to-g1.js";
@@ -238,7 +239,7 @@ function signatureError(fault: Exclude<SignatureFault, null>, length: number): I
 function publicKeyCache(): (publicKey: Uint8Array) => mcl.PrecomputedG2 {
   const keyCache = new Map<string, mcl.PrecomputedG2>();
   return (publicKey) => {
-    const id = Buffer.from(publicKey).toString("hex");
+    const id = bytesToHex(publicKey);
     let pre = keyCache.get(id);
     if (!pre) {
       if (publicKey.length !== G2_COMPRESSED_SIZE)
@@ -290,7 +291,7 @@ function g1(field: string, bytes: Uint8Array, subgroup: boolean): mcl.G1 {
 function scalar(secretKey: Uint8Array): mcl.Fr {
   if (secretKey.length !== SECRET_KEY_SIZE)
     throw new InvalidPointError("secretKey", `expected ${SECRET_KEY_SIZE} bytes, got ${secretKey.length}`);
-  const n = BigInt(`0x${Buffer.from(secretKey).toString("hex")}`);
+  const n = bytesToBigInt(secretKey);
   if (n === 0n || n >= bls12_381.fields.Fr.ORDER) throw new InvalidPointError("secretKey", "not in [1, r)");
   const s = new mcl.Fr();
   s.setStr(n.toString(16), 16);

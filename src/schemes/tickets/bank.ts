@@ -5,7 +5,7 @@
  * issuer of the bank that is not unbonding, and is then remembered.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { getContract, hexToBytes, parseAbiItem, type Address } from "viem";
+import { bytesToBigInt, getContract, hexToBytes, parseAbiItem, type Address } from "viem";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
 import type { ChainClients } from "../../chain/types.js";
@@ -35,7 +35,7 @@ export function ticketBank(chain: ChainClients) {
 
 /** EIP-2537 G2 (x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1) → compressed. */
 function compressG2(eip: Uint8Array): Uint8Array {
-  const fp = (i: number) => BigInt(`0x${Buffer.from(eip.subarray(64 * i + 16, 64 * i + 64)).toString("hex")}`);
+  const fp = (i: number) => bytesToBigInt(eip.subarray(64 * i + 16, 64 * i + 64));
   const Fp2 = bls12_381.fields.Fp2;
   const point = bls12_381.G2.Point.fromAffine({
     x: Fp2.create({ c0: fp(0), c1: fp(1) }),

@@ -1,98 +1,27 @@
 /**
- * `obol tickets buy`: deposit on the TicketBank, blind one token message per
- * (relay, serial), get the blinded points signed by the issuer, check and
- * unblind every signature, store the tokens in the wallet.
+ * `obol tickets buy`: `purchaseTokens` storing into the process's SQLite
+ * wallet (`tk_wallet`).
  */
 import type { DatabaseSync } from "node:sqlite";
-import { getContract, parseEventLogs, type Address } from "viem";
 import type { ChainClients } from "../../chain/types.js";
-import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
-import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
 import type { BlindBls } from "../../crypto/blind/bls.js";
-import { tokenMessage } from "../../crypto/blind/encoding.js";
-import { InvalidInputError } from "../../errors.js";
-import { SERIAL_SIZE } from "../../crypto/blind/constants.js";
-import { explainRevert, rethrowRevert } from "../../chain/errors.js";
-import { ticketBank, type IssuerInfo } from "./bank.js";
-import { DepositEpochError } from "./errors.js";
-import { issuanceDigest, MAX_ISSUE_COUNT, type IssueRequest } from "./issuer.js";
+import { purchaseTokens, type BuyTokensParameters, type BuyTokensReturnType } from "./purchase.js";
 import { TokenWallet } from "./wallet.js";
 
-export type BuyTokensParameters = {
-  epoch: bigint;
-  /** Relays to buy for; `perRelay` tokens each. */
-  relays: readonly Address[];
-  perRelay: number;
-  issuer: IssuerInfo;
-  /** Sends the request to the issuer (e.g. `(r) => requestIssuance(node, peer, r)`). */
-  issue: (request: IssueRequest) => Promise<Uint8Array[]>;
-};
-
-export type BuyTokensReturnType = { depositId: bigint; tokens: number; paid: bigint };
+export type { BuyTokensParameters, BuyTokensReturnType } from "./purchase.js";
 
 /**
- * Buys tokens for `relays` × `perRelay` in `epoch`.
+ * Buys tokens for `relays` × `perRelay` in `epoch` into the wallet of `db`.
  *
- * @param chain the buyer's chain clients (its account pays)
- * @param db the buyer's database (wallet)
- * @param bls the blind-BLS backend
- * @param parameters epoch, relays, count per relay, issuer, transport
- * @returns deposit id, tokens stored, amount paid
- * @throws DepositEpochError (epoch not on sale) | IssuanceRefusedError |
- *   BlindSignatureRejectedError | InvalidInputError
+ * @throws as {@link purchaseTokens}
  * @example
  * await buyTokens(chain, db, bls, { epoch, relays, perRelay: 50, issuer, issue: (r) => requestIssuance(node, peer, r) });
  */
-export async function buyTokens(
+export function buyTokens(
   chain: ChainClients,
   db: DatabaseSync,
   bls: BlindBls,
-  { epoch, relays, perRelay, issuer, issue }: BuyTokensParameters,
+  parameters: BuyTokensParameters,
 ): Promise<BuyTokensReturnType> {
-  if (relays.length === 0) throw new InvalidInputError("relays", "at least one relay");
-  if (!Number.isInteger(perRelay) || perRelay < 1) throw new InvalidInputError("perRelay", "a positive integer");
-  const count = relays.length * perRelay;
-  if (count > MAX_ISSUE_COUNT) throw new InvalidInputError("count", `at most ${MAX_ISSUE_COUNT} tokens per purchase`);
-  const bank = ticketBank(chain);
-  const token = getContract({
-    address: chain.deployment.contracts.ObolToken,
-    abi: obolTokenAbi,
-    client: { public: chain.publicClient, wallet: chain.walletClient },
-  });
-  const amount = issuer.price * BigInt(count);
-  if ((await token.read.allowance([chain.account, bank.address])) < amount) {
-    await chain.publicClient.waitForTransactionReceipt({ hash: await token.write.approve([bank.address, amount]) });
-  }
-  let hash;
-  try {
-    hash = await bank.write.deposit([issuer.address, epoch, count]);
-  } catch (error) {
-    // The epoch can end between choosing it and depositing (e.g. read from `obol status` a while ago).
-    const revert = explainRevert(error);
-    if (revert?.errorName === "TicketBankInvalidEpoch")
-      throw new DepositEpochError(epoch, revert.args[1] as bigint, await bank.read.MAX_EPOCHS_AHEAD(), {
-        cause: error,
-      });
-    rethrowRevert(error, "deposit on the TicketBank");
-  }
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-  const [event] = parseEventLogs({ abi: ticketBankAbi, logs: receipt.logs, eventName: "Deposited" });
-  if (!event) throw new InvalidInputError("deposit", "no Deposited event in the receipt");
-  const depositId = event.args.depositId;
-  // Random serials, shuffled relay order: the issuer sees only uniformly random points.
-  const plan = relays.flatMap((relay) =>
-    Array.from({ length: perRelay }, () => ({ relay, serial: crypto.getRandomValues(new Uint8Array(SERIAL_SIZE)) })),
-  );
-  const states = plan.map((p) => bls.blind(tokenMessage(issuer.domain, p.relay, epoch, p.serial)));
-  const blinded = states.map((s) => s.blinded);
-  const digest = issuanceDigest(chain.deployment.chainId, bank.address, issuer.address, depositId, blinded);
-  const signature = await chain.walletClient.signMessage({
-    account: chain.walletClient.account,
-    message: { raw: digest },
-  });
-  const blindSignatures = await issue({ depositId, blinded, signature });
-  const signatures = bls.unblindBatch(states, blindSignatures, issuer.publicKey);
-  const tokens = plan.map((p, i) => ({ relay: p.relay, epoch, serial: p.serial, signature: signatures[i]! }));
-  new TokenWallet(db).add(tokens);
-  return { depositId, tokens: tokens.length, paid: event.args.amount };
+  return purchaseTokens(chain, new TokenWallet(db), bls, parameters);
 }

@@ -6,7 +6,9 @@
  * Counts per relay: {@link DEVNET_TOKENS}, overridden by the context's
  * `prepaid` hops (`obol devnet --prepaid-gateway/--prepaid-mix`).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createObolNode } from "../../net/node.js";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { sendContractTx } from "../../chain/tx.js";
 import { forComponent } from "../../log.js";
@@ -19,7 +21,7 @@ import { ticketsLottery } from "./lottery.js";
 import TicketBankModule from "../../../ignition/modules/TicketBank.js";
 import { readIssuer, setIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
-import { Issuer } from "./issuer.js";
+import { Issuer, serveIssuer } from "./issuer.js";
 import { ensureIssuerRegistered } from "./setup.js";
 import { crossEpochBuyer } from "./attacks.js";
 import { ticketsPaidOnChain } from "./paid.js";
@@ -118,7 +120,7 @@ devnet.lottery = ticketsLottery(devnet, setupTickets);
  * of the `epochs` epochs the workload spans, from the current one.
  */
 export async function setupTickets(
-  { deployer, relays, clients, prepaid, log, signal }: DevnetContext,
+  { deployer, relays, clients, prepaid, servicesDir, log, signal }: DevnetContext,
   winBits: number,
   epochs = 1,
 ): Promise<() => Promise<void>> {
@@ -177,8 +179,29 @@ export async function setupTickets(
     }
     l.info({ participant: p.name, epoch: first, epochs }, "bought tokens");
   }
+  // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p.
+  const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
   // Relays pin the issuer too (they verify against its key).
   return async () => {
+    await served?.();
     issuerDb.close();
+  };
+}
+
+/** Serves `/obol/issue/1` on loopback TCP and WebSockets and writes `<dir>/issuer.json` as `obol issuer` does. */
+async function serveOnLoopback(
+  issuer: Issuer,
+  address: string,
+  dir: string,
+  log: Parameters<typeof serveIssuer>[2],
+): Promise<() => Promise<void>> {
+  const node = await createObolNode({});
+  const unserve = await serveIssuer(node, issuer, log);
+  const multiaddrs = node.getMultiaddrs().map(String);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "issuer.json"), `${JSON.stringify({ address, multiaddrs }, null, 2)}\n`);
+  return async () => {
+    await unserve();
+    await node.stop();
   };
 }

@@ -216,7 +216,7 @@ async function readAll(stream: Stream): Promise<Uint8Array> {
     if (size > MAX_MESSAGE_BYTES) throw new IssuanceRefusedError("malformed-request", { details: "message too large" });
     chunks.push(bytes);
   }
-  return Buffer.concat(chunks);
+  return concat(chunks); // viem: bytes in, bytes out (no Node Buffer, so the page can run this)
 }
 
 function parseRequest(bytes: Uint8Array): IssueRequest {

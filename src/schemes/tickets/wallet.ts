@@ -10,10 +10,12 @@
  * smaller open serial linked consecutive packets of one sender far above
  * chance (issue 10, finding 2; bench `tickets.spend_order.*`).
  */
-import { randomInt } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { getAddress, type Address } from "viem";
+import { primitives } from "#platform/crypto";
 import { transaction } from "../../store/db.js";
+import { NoTokenError } from "./errors.js";
+import type { TokenPurse, WalletToken } from "./purse.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tk_wallet (
@@ -22,10 +24,10 @@ CREATE TABLE IF NOT EXISTS tk_wallet (
 CREATE INDEX IF NOT EXISTS tk_wallet_unspent ON tk_wallet (relay, epoch, spent);
 `;
 
-export type WalletToken = { relay: Address; epoch: bigint; serial: Uint8Array; signature: Uint8Array };
+export type { WalletToken } from "./purse.js";
 
-/** Typed access to `tk_wallet`. */
-export class TokenWallet {
+/** Typed access to `tk_wallet`: the SQLite backend of the `TokenPurse` port. */
+export class TokenWallet implements TokenPurse {
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
   readonly #count: StatementSync;
@@ -65,10 +67,23 @@ export class TokenWallet {
     const row = transaction(this.#db, () => {
       const { n } = this.#count.get(...key) as { n: number };
       if (n === 0) return undefined;
-      return this.#take.get(...key, randomInt(n)) as { serial: Uint8Array; signature: Uint8Array } | undefined;
+      return this.#take.get(...key, primitives.randomInt(n)) as
+        | { serial: Uint8Array; signature: Uint8Array }
+        | undefined;
     });
     if (!row) return null;
     return { relay, epoch, serial: new Uint8Array(row.serial), signature: new Uint8Array(row.signature) };
+  }
+
+  takeEach(relays: readonly Address[], epoch: bigint): WalletToken[] {
+    // One transaction: a relay without a token rolls back the ones already taken.
+    return transaction(this.#db, () =>
+      relays.map((relay) => {
+        const token = this.take(relay, epoch);
+        if (!token) throw new NoTokenError(relay, epoch);
+        return token;
+      }),
+    );
   }
 
   /** Unspent and spent counts per relay and epoch. */

@@ -60,12 +60,14 @@ export async function walletView(chain: ChainClients, gateway: Address, faucet: 
   ]);
   return {
     account: chain.account,
-    gateway,
     eth: formatEther(eth),
     obol: formatEther(obol),
-    channel: ch.status,
-    channelBalance: formatEther(ch.balance),
-    packetsLeft: String(ch.balance / (DEFAULT_PARAMS.unitAmount * 5n)),
+    channel: {
+      gateway,
+      status: ch.status,
+      balance: formatEther(ch.balance),
+      packetsLeft: String(ch.balance / (DEFAULT_PARAMS.unitAmount * 5n)),
+    },
     faucet,
   };
 }

@@ -10,6 +10,7 @@ const IDENTITY_KEY = "obol.identity";
 let worker: Worker | null = null;
 let tags = 0;
 const sentById = new Map<string, HTMLLIElement>();
+const WALLET_BUTTONS = ["wallet-fund", "wallet-open", "wallet-buy"] as const;
 
 function showError(context: string, e: ErrorView): void {
   const box = $("error");
@@ -86,7 +87,14 @@ function onMessage(msg: FromWorker): void {
       $("address").textContent = msg.address;
       $("identity-meta").textContent =
         `gateway ${msg.gateway} · epoch ${msg.epoch} · crypto backend ${msg.backend} · scheme ${msg.scheme}`;
-      $("wallet").hidden = msg.scheme === "free";
+      $("wallet").hidden = msg.scheme === "free" || msg.scheme === "shopper";
+      ($("wallet-open") as HTMLButtonElement).hidden = msg.scheme !== "channels";
+      ($("wallet-buy") as HTMLButtonElement).hidden = msg.scheme !== "tickets";
+      $("wallet-holding-label").textContent = msg.scheme === "tickets" ? "Blind tokens" : "Channel to your gateway";
+      $("wallet-how").textContent =
+        msg.scheme === "tickets"
+          ? "This page's key (kept in IndexedDB, it never leaves the worker) buys blind tokens from the issuer; each hop of a packet is paid with one, and the issuer cannot link a token to its purchase."
+          : "This page's key (kept in IndexedDB, it never leaves the worker) pays the entry gateway with a ticket per packet on a payment channel.";
       status("connected to the gateway over WebSockets", "ready");
       document.body.dataset.ready = "true";
       for (const m of msg.history) addInbox(m);
@@ -124,15 +132,23 @@ function onMessage(msg: FromWorker): void {
       const w = msg.wallet;
       $("wallet-account").textContent = w.account;
       $("wallet-balances").textContent = `${w.eth} ETH (gas) · ${w.obol} OBOL`;
-      $("wallet-channel").textContent =
-        w.channel === "open"
-          ? `open · ${w.channelBalance} OBOL · about ${w.packetsLeft} packets`
-          : `${w.channel} (open one to send)`;
-      $("wallet").dataset.channel = w.channel;
+      if (w.channel) {
+        const ch = w.channel;
+        $("wallet-channel").textContent =
+          ch.status === "open"
+            ? `open · ${ch.balance} OBOL · about ${ch.packetsLeft} packets`
+            : `${ch.status} (open one to send)`;
+        $("wallet").dataset.channel = ch.status;
+      }
+      if (w.tokens) {
+        $("wallet-channel").textContent =
+          `${w.tokens.unspent} unspent for epoch ${w.tokens.epoch} (one per hop: about ${Math.floor(w.tokens.unspent / 5)} packets)`;
+        $("wallet").dataset.tokens = String(w.tokens.unspent);
+      }
       $("wallet").dataset.funded = String(Number(w.eth) > 0);
       if (msg.done) $("wallet").dataset.done = msg.done;
       ($("wallet-fund") as HTMLButtonElement).hidden = !w.faucet;
-      for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = false;
+      for (const id of WALLET_BUTTONS) ($(id) as HTMLButtonElement).disabled = false;
       return;
     }
     case "stats": {
@@ -146,13 +162,15 @@ function onMessage(msg: FromWorker): void {
     case "backup":
       $("backup").hidden = false;
       $("backup").textContent = `Anyone holding this text reads your mail: ${msg.text}`;
+      if (msg.paymentKey)
+        $("backup").textContent += ` · Payment key (anyone holding it spends your funds): ${msg.paymentKey}`;
       return;
     case "error":
       showError(msg.context, msg.error);
       if (msg.context === "init") status("client not running", "error");
       if (msg.context === "send") ($("send") as HTMLButtonElement).disabled = false;
-      if (msg.context === "fund" || msg.context === "open-channel")
-        for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = false;
+      if (msg.context === "fund" || msg.context === "open-channel" || msg.context === "buy-tokens")
+        for (const id of WALLET_BUTTONS) ($(id) as HTMLButtonElement).disabled = false;
       return;
   }
 }
@@ -162,11 +180,12 @@ function call(msg: ToWorker): void {
   worker!.postMessage(msg);
 }
 
-async function start(identity: string, restore?: string): Promise<void> {
+async function start(identity: string, restore?: string, importKey?: string): Promise<void> {
   worker?.terminate();
   $("inbox").innerHTML = "";
   $("sent").innerHTML = "";
   delete document.body.dataset.ready;
+  $("error").hidden = true; // an error of the client being replaced says nothing about the new one
   status("starting the client…", "starting");
   localStorage.setItem(IDENTITY_KEY, identity);
   ($("identity-name") as HTMLInputElement).value = identity;
@@ -192,6 +211,7 @@ async function start(identity: string, restore?: string): Promise<void> {
     rpcUrl: new URL(config.rpcPath, location.href).toString(),
     identity,
     restore,
+    importKey,
     cover,
   };
   worker.onmessage = (e: MessageEvent<FromWorker>) => (e.data.type === "loaded" ? call(init) : onMessage(e.data));
@@ -207,17 +227,24 @@ $("send").onclick = () => {
   });
 };
 $("switch-identity").onclick = () => void start(($("identity-name") as HTMLInputElement).value.trim() || "default");
-const walletCall = (type: "fund" | "open-channel" | "wallet") => {
-  for (const id of ["wallet-fund", "wallet-open"]) ($(id) as HTMLButtonElement).disabled = type !== "wallet";
+const walletCall = (type: "fund" | "open-channel" | "buy-tokens" | "wallet") => {
+  for (const id of WALLET_BUTTONS) ($(id) as HTMLButtonElement).disabled = type !== "wallet";
   delete $("wallet").dataset.done;
   call({ type });
 };
 $("wallet-fund").onclick = () => walletCall("fund");
 $("wallet-open").onclick = () => walletCall("open-channel");
+$("wallet-buy").onclick = () => walletCall("buy-tokens");
 $("wallet-refresh").onclick = () => walletCall("wallet");
 $("cover").onchange = () => call({ type: "cover", on: ($("cover") as HTMLInputElement).checked });
 ($("cover") as HTMLInputElement).checked = new URLSearchParams(location.search).get("cover") !== "off";
 $("show-backup").onclick = () => call({ type: "backup" });
+$("wallet-import").onclick = () =>
+  void start(
+    ($("identity-name") as HTMLInputElement).value.trim() || "default",
+    undefined,
+    ($("wallet-import-text") as HTMLInputElement).value,
+  );
 $("restore").onclick = () =>
   void start(
     ($("identity-name") as HTMLInputElement).value.trim() || "restored",

@@ -22,10 +22,14 @@ import { scheme as free } from "../../schemes/free/scheme.js";
 import type { AccountingScheme, ClientPaymentParameters, RouteHop } from "../../schemes/scheme.js";
 import { ObolError } from "../../errors.js";
 import { decodeBackup, encodeBackup } from "./backup.js";
-import type { ErrorView, FromWorker, HopView, InboxView, ToWorker } from "./protocol.js";
+import type { ErrorView, FromWorker, HopView, InboxView, ToWorker, WalletView } from "./protocol.js";
 import { sleep } from "../../sleep.js";
 import { openGatewayChannel, pageChannels, walletView } from "./channels.js";
 import { WalletStore } from "./wallet-store.js";
+/** The tickets side (mcl-wasm and the blind-token code) loads only on a tickets network: a chunk of its own. */
+const ticketsModule = () => import("./tickets.js");
+import { pageShopper } from "./shopper.js";
+import type { DirectorySource } from "../../chain/types.js";
 
 const post = (message: FromWorker) =>
   (globalThis as unknown as { postMessage(m: FromWorker): void }).postMessage(message);
@@ -38,8 +42,14 @@ const STATS_EVERY_MS = 1_000;
 let cover: AbortController | null = null;
 
 let client: ObolClient | null = null;
-/** The paying side (paid schemes only): chain clients with the page's key, and the faucet path on a devnet. */
-let paying: { chain: ChainClients; faucetPath: string | undefined } | null = null;
+/** The paying side (paid schemes only): chain clients with the page's key, its wallet, the faucet path on a devnet. */
+let paying: {
+  chain: ChainClients;
+  store: WalletStore;
+  config: ToWorkerInit["config"];
+  directory: DirectorySource;
+} | null = null;
+type ToWorkerInit = Extract<ToWorker, { type: "init" }>;
 /** Routes the scheme was asked to pay for, in order: how the page learns which route a packet took. */
 const paidRoutes: { kind: string; route: readonly RouteHop[] }[] = [];
 /** Sends in flight: routes are recorded only while one waits (cover packets would fill the list otherwise). */
@@ -67,6 +77,8 @@ const PAGE_HINTS: Record<string, string> = {
   ChannelMissingError:
     "press “Open channel” in the Wallet box (the key needs ETH for gas and OBOL: “Get devnet funds” on a devnet)",
   NoLotteryRoundError: "the gateway has not committed its lottery round yet; wait a few seconds and send again",
+  NoTokenError:
+    "press “Buy tokens” in the Wallet box (the key needs ETH for gas and OBOL: “Get devnet funds” on a devnet); tokens are bought per epoch",
 };
 
 function errorView(error: unknown): ErrorView {
@@ -97,8 +109,15 @@ const view = (
 async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
   const { config } = msg;
   const deployment = { ...config.deployment, rpcUrl: msg.rpcUrl, startBlock: BigInt(config.deployment.startBlock) };
-  // Free: reads only, a throwaway key signs nothing. Paid: the page's own key from IndexedDB.
-  const wallet = config.scheme === "free" ? null : await WalletStore.open(msg.identity);
+  // Free and shopper: nothing to pay, a throwaway key signs nothing. Paid: the page's own key from IndexedDB.
+  const wallet = config.scheme === "free" || config.scheme === "shopper" ? null : await WalletStore.open(msg.identity);
+  if (msg.importKey) {
+    if (!wallet)
+      throw new ObolError(`This network's scheme (${config.scheme}) pays nothing: there is no key to import`, {
+        hint: "import a payment key on a channels or tickets network",
+      });
+    wallet.importChainKey(msg.importKey);
+  }
   const privateKey = wallet ? wallet.chainKey() : generatePrivateKey();
   await wallet?.flush(); // the key is on disk before anything is paid with it
   const chain: ChainClients = await connectChain({ rpcUrl: msg.rpcUrl, deployment: deployment as never, privateKey });
@@ -110,7 +129,13 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
     await store.flush();
     store.close();
   }
-  const scheme = wallet ? pageChannels(wallet) : free;
+  const scheme = !wallet
+    ? config.scheme === "shopper"
+      ? pageShopper()
+      : free
+    : config.scheme === "tickets"
+      ? (await ticketsModule()).pageTickets(wallet)
+      : pageChannels(wallet);
   client = await ObolClient.create({
     dataDir: msg.identity,
     log,
@@ -131,8 +156,8 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
     history,
   });
   if (wallet) {
-    paying = { chain, faucetPath: config.faucetPath };
-    post({ type: "wallet", wallet: await walletView(chain, client.gateway as Address, !!config.faucetPath) });
+    paying = { chain, store: wallet, config, directory: sources.directory };
+    post({ type: "wallet", wallet: await currentView(client) });
   }
   void pullLoop(client);
   setCover(client, msg.cover);
@@ -184,10 +209,14 @@ async function handle(msg: ToWorker): Promise<void> {
   if (!client) throw new ObolError("The client is not running yet", { hint: "wait for the address to appear" });
   if (msg.type === "backup") {
     const { sealSecretKey, pullKey } = client.state.identity();
-    return post({ type: "backup", text: encodeBackup({ sealSecretKey, pullKey, gateway: client.gateway }) });
+    return post({
+      type: "backup",
+      text: encodeBackup({ sealSecretKey, pullKey, gateway: client.gateway }),
+      paymentKey: paying ? paying.store.chainKey() : undefined,
+    });
   }
   if (msg.type === "cover") return setCover(client, msg.on);
-  if (msg.type === "wallet" || msg.type === "fund" || msg.type === "open-channel")
+  if (msg.type === "wallet" || msg.type === "fund" || msg.type === "open-channel" || msg.type === "buy-tokens")
     return walletAction(client, msg.type);
   if (msg.type === "send") {
     const from = paidRoutes.length;
@@ -225,11 +254,20 @@ async function handle(msg: ToWorker): Promise<void> {
   post({ type: "replied", tag: msg.tag, id: msg.id, firstHop: surbFirstHop, sendMs: performance.now() - start });
 }
 
-/** The wallet box: refresh, devnet faucet, open or top up the channel to the entry gateway. */
-async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-channel"): Promise<void> {
+/** The Wallet box's figures under the network's scheme. */
+async function currentView(c: ObolClient): Promise<WalletView> {
+  const { chain, store, config } = paying!;
+  return config.scheme === "tickets"
+    ? (await ticketsModule()).ticketsView(chain, store, !!config.faucetPath)
+    : walletView(chain, c.gateway as Address, !!config.faucetPath);
+}
+
+/** The wallet box: refresh, devnet faucet, open or top up the channel to the entry gateway, buy tokens. */
+async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-channel" | "buy-tokens"): Promise<void> {
   if (!paying)
     throw new ObolError("This network's scheme is free: there is nothing to pay", { hint: "no wallet is needed" });
-  const { chain, faucetPath } = paying;
+  const { chain, config } = paying;
+  const faucetPath = config.faucetPath;
   const gateway = c.gateway as Address;
   if (action === "fund") {
     if (!faucetPath)
@@ -242,7 +280,21 @@ async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-cha
       });
   }
   if (action === "open-channel") await openGatewayChannel(chain, gateway, !!faucetPath);
-  post({ type: "wallet", wallet: await walletView(chain, gateway, !!faucetPath), done: action });
+  if (action === "buy-tokens") {
+    if (!config.issuer)
+      throw new ObolError("This network names no token issuer", {
+        hint: "start the page with `npm run web -- --scheme tickets`",
+      });
+    await (await ticketsModule()).buyPageTokens(
+      chain,
+      c.libp2p,
+      paying.store,
+      config.issuer,
+      await paying.directory(),
+      !!faucetPath,
+    );
+  }
+  post({ type: "wallet", wallet: await currentView(c), done: action });
 }
 
 /** The SURB's first hop (the only hop of a reply route the replier learns). */
