@@ -64,13 +64,26 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
     const outDir = await buildApp();
     const assets = readdirSync(join(outDir, "assets"));
     const worker = assets.find((f) => f.startsWith("worker-") && f.endsWith(".js"))!;
+    const tickets = assets.find((f) => f.startsWith("tickets-") && f.endsWith(".js"));
     const gz = (f: string) => gzipSync(readFileSync(join(outDir, "assets", f)), { level: 9 }).length;
+    const sum = (files: Iterable<string>) => [...files].reduce((s, f) => s + gz(f), 0);
+    // The worker chunk alone undercounts: it statically imports shared chunks the browser must also fetch.
+    const client = staticClosure(join(outDir, "assets"), worker);
+    const ticketsExtra = tickets
+      ? [...staticClosure(join(outDir, "assets"), tickets)].filter((f) => !client.has(f))
+      : [];
     out.push(
       {
         metric: "browser.bundle_kib_gzip",
-        value: kib(gz(worker)),
+        value: kib(sum(client)),
         unit: "KiB",
-        note: "client entry (Web Worker chunk: client, Sphinx, libp2p, viem), gzip -9; goal ≤ 600",
+        note: `client entry: the Web Worker chunk and every chunk it imports statically (${client.size} files: client, Sphinx, libp2p, viem), gzip -9; goal ≤ 600`,
+      },
+      {
+        metric: "browser.bundle_kib_gzip.tickets_extra",
+        value: kib(sum(ticketsExtra)),
+        unit: "KiB",
+        note: "loaded only on a tickets network: the tickets chunk (blind tokens, mcl-wasm) beyond the client entry, gzip -9",
       },
       {
         metric: "browser.app_kib_gzip",
@@ -141,4 +154,18 @@ async function firstMessageMs(
     controller.abort();
     await web.stop();
   }
+}
+
+/** `entry` and every chunk it imports statically (`import … from "./x.js"`, transitively), as the browser fetches them. */
+function staticClosure(dir: string, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(dir, file), "utf8");
+    for (const m of text.matchAll(/(?:^|[;\s}])import\s*(?:[\w$*{}\s,]*?from\s*)?["']\.\/([^"']+\.js)["']/g))
+      visit(m[1]!);
+  };
+  visit(entry);
+  return seen;
 }
