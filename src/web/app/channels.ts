@@ -13,6 +13,7 @@ import { fundChannel, openChannel, readChannel } from "../../schemes/channels/ch
 import { ATTACHMENT_SIZE, DEFAULT_PARAMS, RECEIPT_SIZE, SLOT_SIZE } from "../../schemes/channels/constants.js";
 import { ChannelsPayer, type OutIndices } from "../../schemes/channels/payer.js";
 import type { AccountingScheme } from "../../schemes/scheme.js";
+import { clientOnly } from "./client-only.js";
 import type { WalletView } from "./protocol.js";
 
 /** What “Open channel” puts in: 500 packets of 5 hops' worth of winning tickets (4 OBOL). */
@@ -32,23 +33,18 @@ export class UnfundedKeyError extends ObolError {
  * @param indices where outgoing ticket indices are kept (IndexedDB)
  */
 export function pageChannels(indices: OutIndices): AccountingScheme {
-  const notHere = (): never => {
-    throw new ObolError("Relays and settlement do not run in a browser page", { hint: "run `obol relay` in Node" });
-  };
-  return {
+  return clientOnly({
     name: "channels",
     slotSize: SLOT_SIZE,
     attachmentSize: ATTACHMENT_SIZE,
     receiptSize: RECEIPT_SIZE,
     client: (deps) => new ChannelsPayer(deps, { indices }),
-    relay: notHere,
-    settle: notHere,
-  };
+  });
 }
 
-/** Balances of the page's key and its channel to `gateway`. */
-export async function walletView(chain: ChainClients, gateway: Address, faucet: boolean): Promise<WalletView> {
-  const [eth, obol, ch] = await Promise.all([
+/** The page key's ETH (gas) and OBOL balances, in base units. */
+export async function keyBalances(chain: ChainClients): Promise<{ eth: bigint; obol: bigint }> {
+  const [eth, obol] = await Promise.all([
     chain.publicClient.getBalance({ address: chain.account }),
     chain.publicClient.readContract({
       address: chain.deployment.contracts.ObolToken,
@@ -56,8 +52,38 @@ export async function walletView(chain: ChainClients, gateway: Address, faucet: 
       functionName: "balanceOf",
       args: [chain.account],
     }),
-    readChannel(chain, chain.account, gateway),
   ]);
+  return { eth, obol };
+}
+
+/**
+ * Throws before any transaction when the page's key cannot pay gas or `deposit` OBOL.
+ *
+ * @param button the page button the user presses again once funded
+ * @throws UnfundedKeyError
+ */
+export async function requireFunds(
+  chain: ChainClients,
+  deposit: bigint,
+  button: string,
+  faucet: boolean,
+): Promise<void> {
+  const how = faucet
+    ? `press “Get devnet funds”, then “${button}” again`
+    : `send ETH and OBOL to ${chain.account}, then press “${button}” again`;
+  const { eth, obol } = await keyBalances(chain);
+  if (eth === 0n) throw new UnfundedKeyError(chain.account, "ETH to pay gas", how);
+  if (obol < deposit)
+    throw new UnfundedKeyError(
+      chain.account,
+      `OBOL (${formatEther(deposit)} to deposit, has ${formatEther(obol)})`,
+      how,
+    );
+}
+
+/** Balances of the page's key and its channel to `gateway`. */
+export async function walletView(chain: ChainClients, gateway: Address, faucet: boolean): Promise<WalletView> {
+  const [{ eth, obol }, ch] = await Promise.all([keyBalances(chain), readChannel(chain, chain.account, gateway)]);
   return {
     account: chain.account,
     eth: formatEther(eth),
@@ -78,25 +104,7 @@ export async function walletView(chain: ChainClients, gateway: Address, faucet: 
  * @throws UnfundedKeyError before any transaction when the key lacks gas or tokens
  */
 export async function openGatewayChannel(chain: ChainClients, gateway: Address, faucet: boolean): Promise<void> {
-  const how = faucet
-    ? "press “Get devnet funds”, then “Open channel” again"
-    : `send ETH and OBOL to ${chain.account}, then press “Open channel” again`;
-  const [eth, obol] = await Promise.all([
-    chain.publicClient.getBalance({ address: chain.account }),
-    chain.publicClient.readContract({
-      address: chain.deployment.contracts.ObolToken,
-      abi: obolTokenAbi,
-      functionName: "balanceOf",
-      args: [chain.account],
-    }),
-  ]);
-  if (eth === 0n) throw new UnfundedKeyError(chain.account, "ETH to pay gas", how);
-  if (obol < OPEN_AMOUNT)
-    throw new UnfundedKeyError(
-      chain.account,
-      `OBOL (${formatEther(OPEN_AMOUNT)} to deposit, has ${formatEther(obol)})`,
-      how,
-    );
+  await requireFunds(chain, OPEN_AMOUNT, "Open channel", faucet);
   const ch = await readChannel(chain, chain.account, gateway);
   if (ch.status === "open") await fundChannel(chain, gateway, OPEN_AMOUNT);
   else await openChannel(chain, gateway, OPEN_AMOUNT);

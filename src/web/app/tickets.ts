@@ -11,7 +11,6 @@
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Libp2p } from "@libp2p/interface";
 import { formatEther, type Address } from "viem";
-import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import type { ChainClients, DirectorySnapshot } from "../../chain/types.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
 import { ObolError, type ObolErrorOptions } from "../../errors.js";
@@ -22,7 +21,8 @@ import { IssuanceRefusedError } from "../../schemes/tickets/errors.js";
 import { requestIssuance } from "../../schemes/tickets/issuer.js";
 import { TicketsPayer } from "../../schemes/tickets/payer.js";
 import { purchaseTokens } from "../../schemes/tickets/purchase.js";
-import { UnfundedKeyError } from "./channels.js";
+import { keyBalances, requireFunds } from "./channels.js";
+import { clientOnly } from "./client-only.js";
 import type { WalletView, WebConfig } from "./protocol.js";
 import type { WalletStore } from "./wallet-store.js";
 
@@ -46,32 +46,18 @@ export class IssuerUnreachableError extends ObolError {
  * @param purse where the tokens are kept (IndexedDB)
  */
 export function pageTickets(purse: WalletStore): AccountingScheme {
-  const notHere = (): never => {
-    throw new ObolError("Relays and settlement do not run in a browser page", { hint: "run `obol relay` in Node" });
-  };
-  return {
+  return clientOnly({
     name: "tickets",
     slotSize: SLOT_SIZE,
     attachmentSize: ATTACHMENT_SIZE,
     receiptSize: RECEIPT_SIZE,
     client: () => new TicketsPayer(purse),
-    relay: notHere,
-    settle: notHere,
-  };
+  });
 }
 
 /** Balances of the page's key and its unspent tokens of the current epoch. */
 export async function ticketsView(chain: ChainClients, store: WalletStore, faucet: boolean): Promise<WalletView> {
-  const [eth, obol, epoch] = await Promise.all([
-    chain.publicClient.getBalance({ address: chain.account }),
-    chain.publicClient.readContract({
-      address: chain.deployment.contracts.ObolToken,
-      abi: obolTokenAbi,
-      functionName: "balanceOf",
-      args: [chain.account],
-    }),
-    ticketBank(chain).read.currentEpoch(),
-  ]);
+  const [{ eth, obol }, epoch] = await Promise.all([keyBalances(chain), ticketBank(chain).read.currentEpoch()]);
   return {
     account: chain.account,
     eth: formatEther(eth),
@@ -103,21 +89,7 @@ export async function buyPageTokens(
     { relays: byRole("mix"), perRelay: BUY.perMix },
   ].filter((p) => p.relays.length > 0);
   const cost = plan.reduce((sum, p) => sum + issuer.price * BigInt(p.relays.length * p.perRelay), 0n);
-  const how = faucet
-    ? "press “Get devnet funds”, then “Buy tokens” again"
-    : `send ETH and OBOL to ${chain.account}, then press “Buy tokens” again`;
-  const [eth, obol] = await Promise.all([
-    chain.publicClient.getBalance({ address: chain.account }),
-    chain.publicClient.readContract({
-      address: chain.deployment.contracts.ObolToken,
-      abi: obolTokenAbi,
-      functionName: "balanceOf",
-      args: [chain.account],
-    }),
-  ]);
-  if (eth === 0n) throw new UnfundedKeyError(chain.account, "ETH to pay gas", how);
-  if (obol < cost)
-    throw new UnfundedKeyError(chain.account, `OBOL (${formatEther(cost)} to deposit, has ${formatEther(obol)})`, how);
+  await requireFunds(chain, cost, "Buy tokens", faucet);
   const ws = issuerConfig.multiaddrs.find((m) => m.includes("/ws"));
   if (!ws)
     throw new IssuerUnreachableError(issuerConfig.multiaddrs.join(", ") || "(no address)", {
