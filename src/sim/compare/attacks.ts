@@ -13,13 +13,11 @@ import { createWalletClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
-import { connectChain } from "../../chain/client.js";
-import { deployObol } from "../../chain/deploy.js";
-import { devAccounts, startLocalChain } from "../../chain/node.js";
 import { sendContractTx } from "../../chain/tx.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent, type Logger } from "../../log.js";
 import type { AttackContext, AttackOutcome, AttackScenario, SchemeDevnet } from "../../schemes/devnet.js";
+import { deployOnFreshChain } from "./fresh-chain.js";
 
 /** One scenario's result on the scheme, and on its leaky control (null: no control, or not run). */
 export type AttackRow = {
@@ -62,22 +60,8 @@ export async function runAttacks(
   if (scenarios.length === 0) return [];
   const l = forComponent(log, "obol:compare:attacks");
   onStep("attacks: starting a chain and deploying");
-  const chain = await startLocalChain({ port: 0, signal });
+  const { chain, deployer } = await deployOnFreshChain(devnet, { dataDir, log, signal, timeoutMs: RPC_TIMEOUT_MS });
   try {
-    const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl,
-      modules: devnet.module ? [devnet.module] : [],
-      parameters: { ObolCore: { epochDuration: 3_600n } },
-      dataDir: join(dataDir, "deployer"),
-      log,
-    });
-    const deployer = await connectChain({
-      rpcUrl: chain.rpcUrl,
-      deployment,
-      account: devAccounts(1)[0]!,
-      pollingIntervalMs: 20,
-      timeoutMs: RPC_TIMEOUT_MS,
-    });
     const rows: AttackRow[] = [];
     for (const [i, scenario] of scenarios.entries()) {
       signal.throwIfAborted();

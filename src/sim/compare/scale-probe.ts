@@ -7,21 +7,18 @@
  * (`fitExponent`); an operation that fails at some N is reported failing
  * there, not extrapolated.
  */
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { createWalletClient, decodeFunctionData, http, type Abi, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../chain/abi/RelayRegistry.js";
-import { connectChain } from "../../chain/client.js";
-import { deployObol } from "../../chain/deploy.js";
 import { advanceDevChainToEpoch, currentEpoch, ensureEpochOpen } from "../../chain/epochs.js";
-import { devAccounts, startLocalChain } from "../../chain/node.js";
 import { registerRelay } from "../../chain/registry.js";
 import { sendContractTx } from "../../chain/tx.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent, type Logger } from "../../log.js";
 import type { SchemeDevnet } from "../../schemes/devnet.js";
+import { deployOnFreshChain } from "./fresh-chain.js";
 import { fitExponent, type ExponentFit } from "./fit.js";
 
 /** Stake each probe relay registers with, and the tokens it holds beyond it for the scheme's calls. */
@@ -81,22 +78,8 @@ export async function measureScale(
   const probes: ScaleProbe[] = [];
   const l = forComponent(log, "obol:compare:scale");
   onStep("scale: starting a chain and deploying");
-  const chain = await startLocalChain({ port: 0, signal });
+  const { chain, deployer } = await deployOnFreshChain(devnet, { dataDir, log, signal, timeoutMs: RPC_TIMEOUT_MS });
   try {
-    const deployment = await deployObol({
-      rpcUrl: chain.rpcUrl,
-      modules: devnet.module ? [devnet.module] : [],
-      parameters: { ObolCore: { epochDuration: 3_600n } },
-      dataDir: join(dataDir, "deployer"),
-      log,
-    });
-    const deployer = await connectChain({
-      rpcUrl: chain.rpcUrl,
-      deployment,
-      account: devAccounts(1)[0]!,
-      pollingIntervalMs: 20,
-      timeoutMs: RPC_TIMEOUT_MS,
-    });
     const relays: ChainClients[] = [];
     let broken: string | null = null;
     for (const n of [...relayCounts].sort((a, b) => a - b)) {
