@@ -23,7 +23,7 @@ import { g1ToEip2537, tokenMessage } from "../../crypto/blind/encoding.js";
 import { forComponent } from "../../log.js";
 import { openDatabase } from "../../store/db.js";
 import type { AttackScenario } from "../devnet.js";
-import type { IncomingPacket } from "../scheme.js";
+import { incomingPacket } from "../incoming.js";
 import { readIssuer, ticketBank } from "./bank.js";
 import { buyTokens } from "./buy.js";
 import { TicketsClient } from "./client.js";
@@ -165,17 +165,7 @@ export const crossEpochBuyer: AttackScenario = {
         epoch,
         kind: "payload",
       });
-      const packet: IncomingPacket = {
-        slot: slots[0]!,
-        attachment: new Uint8Array(0),
-        ss: new Uint8Array(32),
-        replayTag: new Uint8Array(32),
-        packetRef: new Uint8Array(32),
-        fromPeer: "peer",
-        nextHop: null,
-        epoch,
-      };
-      if ((await verifier.onPacket(packet)).accept) accepted++;
+      if ((await verifier.onPacket(incomingPacket(slots[0]!, epoch))).accept) accepted++;
     }
     await verifier.stop();
 

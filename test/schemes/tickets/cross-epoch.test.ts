@@ -22,7 +22,7 @@ import { TicketsClient } from "../../../src/schemes/tickets/client.js";
 import { TicketsRelay } from "../../../src/schemes/tickets/relay.js";
 import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
 import { reclaimUnspent } from "../../../src/schemes/tickets/reclaim.js";
-import { incomingPacket } from "../../helpers/incoming.js";
+import { incomingPacket } from "../../../src/schemes/incoming.js";
 
 const s = await schemeEnv();
 const issuerAddress = getAddress(s.wallets[1]!.account.address);

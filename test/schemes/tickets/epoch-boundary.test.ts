@@ -18,7 +18,7 @@ import { TicketsSettle } from "../../../src/schemes/tickets/settle.js";
 import { decodeSlot, encodeSlot } from "../../../src/schemes/tickets/slot.js";
 import { DepositEpochError } from "../../../src/schemes/tickets/errors.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
-import { incomingPacket } from "../../helpers/incoming.js";
+import { incomingPacket } from "../../../src/schemes/incoming.js";
 
 const s = await schemeEnv();
 const relay = getAddress(s.wallets[3]!.account.address);

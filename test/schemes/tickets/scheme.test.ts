@@ -18,7 +18,7 @@ import { decodeSlot, encodeSlot } from "../../../src/schemes/tickets/slot.js";
 import { issuanceDigest } from "../../../src/schemes/tickets/issuer.js";
 import { type IssuanceRefusedError, NoTokenError } from "../../../src/schemes/tickets/errors.js";
 import type { RouteHop } from "../../../src/schemes/scheme.js";
-import { incomingPacket } from "../../helpers/incoming.js";
+import { incomingPacket } from "../../../src/schemes/incoming.js";
 
 const s = await schemeEnv();
 const relayA = getAddress(s.wallets[3]!.account.address);

@@ -1,10 +1,11 @@
 /**
  * An incoming packet as the relay pipeline hands it to a scheme's
- * `onPacket`, for scheme-level tests that drive a relay side directly: the
- * slot and epoch under test, every other field fixed (zero secrets, no next
- * hop). Tests that need distinct tags or a next hop override them.
+ * `onPacket`, for code that drives a relay side directly (scheme tests, the
+ * attack scenarios): the slot and epoch under test, every other field fixed
+ * (zero secrets, no next hop). Callers that need distinct tags or a next hop
+ * override them.
  */
-import type { IncomingPacket } from "../../src/schemes/scheme.js";
+import type { IncomingPacket } from "./scheme.js";
 
 export function incomingPacket(slot: Uint8Array, epoch = 0n, fields: Partial<IncomingPacket> = {}): IncomingPacket {
   return {
