@@ -13,34 +13,32 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import type { Address, Hex } from "viem";
 import { silentLogger } from "../../src/log.js";
 import { readChannel } from "../../src/schemes/channels/chain.js";
-import { startWeb, type RunningWeb } from "../../src/web/serve.js";
 import { OPEN_AMOUNT } from "../../src/web/app/channels.js";
-import { launchChromium } from "./chromium.js";
+import { errorShown, send, walletAction, webSession } from "./session.js";
 
 /** `OBOL_WEB_SCREENSHOTS=1` refreshes docs/web-channels.png and docs/web-dashboard.png. */
 const SHOTS = process.env.OBOL_WEB_SCREENSHOTS === "1" ? "docs" : mkdtempSync(join(tmpdir(), "obol-web-shots-"));
 /** A comparison report directory as `npm start` leaves it (one chart), for the dashboard to find. */
 const REPORTS = mkdtempSync(join(tmpdir(), "obol-web-reports-"));
 const DELIVERY_MS = 120_000; // 5 hops, Poisson delays, a loaded 2-core machine
-const controller = new AbortController();
-let web: RunningWeb;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const session = webSession({ scheme: "channels", reportsDir: REPORTS }, () => {
+  mkdirSync(join(REPORTS, "2026-01-01T00-00-00"));
+  writeFileSync(
+    join(REPORTS, "2026-01-01T00-00-00", "latency.svg"),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">latency</text></svg>',
+  );
+});
 
 type User = { page: Page; address: string; account: Address; gateway: Address };
 
+// Cover traffic off (webSession): every paid packet here is one the test sends.
 async function open(identity: string): Promise<User> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  // Cover traffic off: every paid packet here is one the test sends (cover is tested in browser.test.ts).
-  await page.goto(`${web.url}?identity=${identity}&cover=off`);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+  const page = await session.open(identity);
   await page.waitForSelector("#wallet:not([hidden]) #wallet-account:text-matches('^0x')", { timeout: 60_000 });
   const address = (await page.textContent("#address"))!.trim();
   const account = (await page.textContent("#wallet-account"))!.trim() as Address;
@@ -48,63 +46,15 @@ async function open(identity: string): Promise<User> {
   return { page, address, account, gateway };
 }
 
-async function errorShown(page: Page): Promise<{ name: string | null; text: string }> {
-  await page.waitForSelector("#error:not([hidden])", { timeout: 60_000 });
-  return { name: await page.getAttribute("#error", "data-name"), text: (await page.textContent("#error"))! };
-}
-
-/** Presses a wallet button and waits until the worker reports that action done. */
-async function walletAction(page: Page, button: "#wallet-fund" | "#wallet-open", done: string): Promise<void> {
-  await page.click(button);
-  await page.waitForSelector(`#wallet[data-done="${done}"]`, { timeout: 120_000 });
-}
-
-async function send(u: User, to: string, text: string): Promise<void> {
-  const before = await u.page.locator("#sent li").count();
-  await u.page.fill("#to", to);
-  await u.page.fill("#text", text);
-  await u.page.click("#send");
-  // Either the packet left or the page shows why not (then fail with the page's own words).
-  const sent = u.page.locator("#sent li").nth(before);
-  await Promise.race([
-    sent.waitFor({ timeout: 180_000 }),
-    u.page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 }),
-  ]);
-  if (!(await sent.isVisible())) throw new Error(`send failed in the page: ${await u.page.textContent("#error")}`);
-}
-
 /** Tickets of `channel` the gateway accepted (ch_seen) and won (ch_won), from its own database. */
 function gatewayView(gateway: Address, channel: Hex): { seen: number; won: number } {
-  const r = web.net.relays.find((x) => x.address.toLowerCase() === gateway.toLowerCase())!;
+  const r = session.web.net.relays.find((x) => x.address.toLowerCase() === gateway.toLowerCase())!;
   const count = (sql: string) => (r.db.prepare(sql).get(channel) as { n: number }).n;
   return {
     seen: count("SELECT COUNT(*) AS n FROM ch_seen WHERE channel = ?"),
     won: count("SELECT COUNT(*) AS n FROM ch_won WHERE channel = ?"),
   };
 }
-
-beforeAll(async () => {
-  mkdirSync(join(REPORTS, "2026-01-01T00-00-00"));
-  writeFileSync(
-    join(REPORTS, "2026-01-01T00-00-00", "latency.svg"),
-    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">latency</text></svg>',
-  );
-  web = await startWeb({
-    port: 0,
-    log: silentLogger(),
-    signal: controller.signal,
-    scheme: "channels",
-    reportsDir: REPORTS,
-  });
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  controller.abort();
-  await web?.stop();
-}, 120_000);
 
 describe("web client under the channels scheme, in Chromium", () => {
   it("shows what to do without a channel or funds, then pays every hop from the page's channel; the gateway can claim", async () => {
@@ -132,15 +82,15 @@ describe("web client under the channels scheme, in Chromium", () => {
       await walletAction(u.page, "#wallet-fund", "fund");
       await walletAction(u.page, "#wallet-open", "open-channel");
       await expect(u.page.getAttribute("#wallet", "data-channel")).resolves.toBe("open");
-      const ch = await readChannel(web.net.deployer, u.account, u.gateway);
+      const ch = await readChannel(session.web.net.deployer, u.account, u.gateway);
       expect(ch.status).toBe("open");
       expect(ch.balance).toBe(OPEN_AMOUNT);
     }
-    const aliceChannel = (await readChannel(web.net.deployer, alice.account, alice.gateway)).id;
-    const bobChannel = (await readChannel(web.net.deployer, bob.account, bob.gateway)).id;
+    const aliceChannel = (await readChannel(session.web.net.deployer, alice.account, alice.gateway)).id;
+    const bobChannel = (await readChannel(session.web.net.deployer, bob.account, bob.gateway)).id;
 
     // Message and SURB reply through 5 hops each; Bob pays his reply on his own channel.
-    await send(alice, bob.address, "paid hello from a browser");
+    await send(alice.page, bob.address, "paid hello from a browser");
     const received = bob.page.locator("#inbox li[data-kind=message]").first();
     await received.waitFor({ timeout: DELIVERY_MS });
     await expect(received.locator(".text").textContent()).resolves.toBe("paid hello from a browser");
@@ -157,23 +107,23 @@ describe("web client under the channels scheme, in Chromium", () => {
     const deadline = Date.now() + 300_000;
     for (let i = 0; gatewayView(alice.gateway, aliceChannel).won === 0; i++) {
       expect(Date.now(), "no winning ticket from the page's channel in time").toBeLessThan(deadline);
-      if (i < 120) await send(alice, bob.address, `more ${i}`);
+      if (i < 120) await send(alice.page, bob.address, `more ${i}`);
       else await new Promise((r) => setTimeout(r, 1_000));
     }
-    const gw = web.net.relays.find((r) => r.address.toLowerCase() === alice.gateway.toLowerCase())!;
-    const claim = await web.net.scheme
+    const gw = session.web.net.relays.find((r) => r.address.toLowerCase() === alice.gateway.toLowerCase())!;
+    const claim = await session.web.net.scheme
       .settle({ chain: gw.chain, db: gw.db, log: silentLogger(), libp2p: gw.node, relay: gw.address })
       .claim();
     expect(claim.paid).toBeGreaterThan(0n);
-    const after = await readChannel(web.net.deployer, alice.account, alice.gateway);
+    const after = await readChannel(session.web.net.deployer, alice.account, alice.gateway);
     expect(after.balance).toBeLessThan(OPEN_AMOUNT);
     expect(after.ticketIndex).toBeGreaterThan(0n);
     await alice.page.screenshot({ path: join(SHOTS, "web-channels.png"), fullPage: true });
 
     // The dashboard, read from the chain: the gateway's claim shows in its row (earned under channels,
     // at least one claim); the directory lists every layer; the report's chart loads.
-    const dash = await contexts[0]!.newPage();
-    await dash.goto(`${web.url}dashboard.html`);
+    const dash = await alice.page.context().newPage();
+    await dash.goto(`${session.web.url}dashboard.html`);
     await dash.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
     const row = dash.locator(`tr[data-relay="${alice.gateway.toLowerCase()}"]`);
     await expect(row.locator(".earned").textContent()).resolves.toMatch(/channels [1-9]|channels 0\.0*[1-9]/);

@@ -6,38 +6,17 @@
  * has no wallet; two pages exchange a message and its SURB reply through 5
  * hops each, through relays running the shopper's relay side.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { silentLogger } from "../../src/log.js";
-import { startWeb, type RunningWeb } from "../../src/web/serve.js";
-import { launchChromium } from "./chromium.js";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { send, webSession } from "./session.js";
 
 const DELIVERY_MS = 120_000; // 5 hops, Poisson delays, a loaded 2-core machine
-const controller = new AbortController();
-let web: RunningWeb;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const session = webSession({ scheme: "shopper" });
 
 async function open(identity: string): Promise<{ page: Page; address: string }> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${web.url}?identity=${identity}&cover=off`);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+  const page = await session.open(identity);
   return { page, address: (await page.textContent("#address"))!.trim() };
 }
-
-beforeAll(async () => {
-  web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal, scheme: "shopper" });
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  controller.abort();
-  await web?.stop();
-}, 120_000);
 
 describe("web client on a shopper network, in Chromium", () => {
   it("exchanges a message and a SURB reply through 5 hops each, paying nothing per packet", async () => {
@@ -47,15 +26,8 @@ describe("web client on a shopper network, in Chromium", () => {
     // Nothing to pay: no wallet box, no key to fund.
     await expect(alice.page.isVisible("#wallet")).resolves.toBe(false);
 
-    await alice.page.fill("#to", bob.address);
-    await alice.page.fill("#text", "hello on a shopper network");
-    await alice.page.click("#send");
+    await send(alice.page, bob.address, "hello on a shopper network");
     const sent = alice.page.locator("#sent li").first();
-    await Promise.race([
-      sent.waitFor({ timeout: 180_000 }),
-      alice.page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 }),
-    ]);
-    if (!(await sent.isVisible())) throw new Error(`send failed: ${await alice.page.textContent("#error")}`);
     await expect(sent.locator(".route").first().textContent()).resolves.toMatch(
       /^route: gw .* → L1 .* → L2 .* → L3 .* → gw /,
     );

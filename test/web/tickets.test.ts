@@ -14,75 +14,28 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import { parseEventLogs, type Address, type Hex } from "viem";
 import { ticketBankAbi } from "../../src/chain/abi/TicketBank.js";
 import { silentLogger } from "../../src/log.js";
 import { ticketBank } from "../../src/schemes/tickets/bank.js";
-import { startWeb, type RunningWeb } from "../../src/web/serve.js";
-import { launchChromium } from "./chromium.js";
+import { errorShown, ready, send, walletAction, webSession } from "./session.js";
 
 /** `OBOL_WEB_SCREENSHOTS=1` refreshes docs/web-tickets.png. */
 const SHOTS = process.env.OBOL_WEB_SCREENSHOTS === "1" ? "docs" : mkdtempSync(join(tmpdir(), "obol-web-shots-"));
 const DELIVERY_MS = 120_000; // 5 hops, Poisson delays, a loaded 2-core machine
-const controller = new AbortController();
-let web: RunningWeb;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const session = webSession({ scheme: "tickets" });
 
 type User = { page: Page; address: string; account: Address };
 
+// Cover traffic off (webSession): every token spent here pays a packet the test sends.
 async function open(identity: string): Promise<User> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  // Cover traffic off: every token spent here pays a packet the test sends (cover is tested in browser.test.ts).
-  await page.goto(`${web.url}?identity=${identity}&cover=off`);
-  await ready(page);
+  const page = await session.open(identity);
   await page.waitForSelector("#wallet:not([hidden]) #wallet-account:text-matches('^0x')", { timeout: 60_000 });
   const address = (await page.textContent("#address"))!.trim();
   const account = (await page.textContent("#wallet-account"))!.trim() as Address;
   return { page, address, account };
-}
-
-/** Waits until the client runs, or fails with the page's own error text. */
-async function ready(page: Page): Promise<void> {
-  await Promise.race([
-    page.waitForSelector("body[data-ready=true]", { timeout: 180_000 }),
-    page.waitForSelector("#error:not([hidden])", { timeout: 180_000 }),
-  ]);
-  if ((await page.getAttribute("body", "data-ready")) !== "true")
-    throw new Error(`the page did not start: ${await page.textContent("#error")}`);
-}
-
-async function errorShown(page: Page): Promise<{ name: string | null; text: string }> {
-  await page.waitForSelector("#error:not([hidden])", { timeout: 60_000 });
-  return { name: await page.getAttribute("#error", "data-name"), text: (await page.textContent("#error"))! };
-}
-
-/** Presses a wallet button and waits until the worker reports that action done (or fails with the page's words). */
-async function walletAction(page: Page, button: "#wallet-fund" | "#wallet-buy", done: string): Promise<void> {
-  await page.click(button);
-  const ok = page.locator(`#wallet[data-done="${done}"]`);
-  await Promise.race([
-    ok.waitFor({ state: "attached", timeout: 180_000 }),
-    page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 }),
-  ]);
-  if ((await ok.count()) === 0) throw new Error(`${done} failed in the page: ${await page.textContent("#error")}`);
-}
-
-async function send(u: User, to: string, text: string): Promise<void> {
-  const before = await u.page.locator("#sent li").count();
-  await u.page.fill("#to", to);
-  await u.page.fill("#text", text);
-  await u.page.click("#send");
-  const sent = u.page.locator("#sent li").nth(before);
-  await Promise.race([
-    sent.waitFor({ timeout: 180_000 }),
-    u.page.locator("#error:not([hidden])").waitFor({ timeout: 180_000 }),
-  ]);
-  if (!(await sent.isVisible())) throw new Error(`send failed in the page: ${await u.page.textContent("#error")}`);
 }
 
 /** The tokens the page has spent, read from its own IndexedDB wallet (`obol-wallet:<identity>`). */
@@ -98,18 +51,6 @@ async function spentTokens(page: Page, identity: string): Promise<{ relay: Addre
   })()`)) as { relay: string; epoch: string; serial: string }[];
   return rows.map((r) => ({ relay: r.relay as Address, epoch: BigInt(r.epoch), serial: r.serial as Hex }));
 }
-
-beforeAll(async () => {
-  web = await startWeb({ port: 0, log: silentLogger(), signal: controller.signal, scheme: "tickets" });
-  browser = await launchChromium();
-}, 400_000);
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  controller.abort();
-  await web?.stop();
-}, 120_000);
 
 describe("web client under the tickets scheme, in Chromium", () => {
   it("shows what to do without tokens or funds, buys blind tokens from the issuer, pays every hop with one; relays redeem them on chain", async () => {
@@ -134,19 +75,19 @@ describe("web client under the tickets scheme, in Chromium", () => {
     expect(unfunded.name).toBe("UnfundedKeyError");
     expect(unfunded.text).toContain("Get devnet funds");
 
-    const bank = ticketBank(web.net.deployer);
-    const relays = web.net.relays;
+    const bank = ticketBank(session.web.net.deployer);
+    const relays = session.web.net.relays;
     let expected = 0;
     for (const u of [alice, bob]) {
       await walletAction(u.page, "#wallet-fund", "fund");
       await walletAction(u.page, "#wallet-buy", "buy-tokens");
       // The deposits are the page key's own, on chain, and the page holds a token for each deposited one.
-      const deposits = await web.net.deployer.publicClient.getContractEvents({
+      const deposits = await session.web.net.deployer.publicClient.getContractEvents({
         address: bank.address,
         abi: ticketBankAbi,
         eventName: "Deposited",
         args: { owner: u.account },
-        fromBlock: web.net.deployment.startBlock,
+        fromBlock: session.web.net.deployment.startBlock,
       });
       expected = deposits.reduce((n, e) => n + Number(e.args.count), 0);
       expect(expected).toBeGreaterThanOrEqual(relays.length); // at least one token for every relay
@@ -154,7 +95,7 @@ describe("web client under the tickets scheme, in Chromium", () => {
     }
 
     // Message and SURB reply through 5 hops each: Alice's tokens pay her packet and the SURB's route.
-    await send(alice, bob.address, "hello paid with blind tokens");
+    await send(alice.page, bob.address, "hello paid with blind tokens");
     const received = bob.page.locator("#inbox li[data-kind=message]").first();
     await received.waitFor({ timeout: DELIVERY_MS });
     await expect(received.locator(".text").textContent()).resolves.toBe("hello paid with blind tokens");
@@ -171,7 +112,7 @@ describe("web client under the tickets scheme, in Chromium", () => {
     await alice.page.screenshot({ path: join(SHOTS, "web-tickets.png"), fullPage: true });
 
     // Every relay claims; each token Alice spent is redeemed on chain by the relay it was bound to.
-    const issuer = web.net.deployer.account;
+    const issuer = session.web.net.deployer.account;
     const redeemed = async () =>
       (await Promise.all(spent.map((t) => bank.read.isSpent([issuer, t.relay, t.epoch, t.serial])))).filter(Boolean)
         .length;
@@ -180,11 +121,11 @@ describe("web client under the tickets scheme, in Chromium", () => {
     while ((await redeemed()) < spent.length) {
       expect(Date.now(), "the page's tokens were not all redeemed in time").toBeLessThan(deadline);
       for (const r of relays) {
-        const claim = await web.net.scheme
+        const claim = await session.web.net.scheme
           .settle({ chain: r.chain, db: r.db, log: silentLogger(), libp2p: r.node, relay: r.address })
           .claim();
         const receipts = await Promise.all(
-          claim.transactions.map((hash) => web.net.deployer.publicClient.getTransactionReceipt({ hash })),
+          claim.transactions.map((hash) => session.web.net.deployer.publicClient.getTransactionReceipt({ hash })),
         );
         redeemedEvents += receipts.flatMap((x) =>
           parseEventLogs({ abi: ticketBankAbi, logs: x.logs, eventName: "Redeemed" }),
@@ -230,7 +171,7 @@ describe("web client under the tickets scheme, in Chromium", () => {
     await ready(other.page);
     await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
     // Both stay when the page is opened again (kept in this profile's IndexedDB).
-    await other.page.goto(`${web.url}?identity=alice-here&cover=off`);
+    await other.page.goto(`${session.web.url}?identity=alice-here&cover=off`);
     await ready(other.page);
     await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
     await expect(other.page.textContent("#address")).resolves.toBe(alice.address);
