@@ -15,6 +15,7 @@ import { silentLogger } from "../../../src/log.js";
 import type { ChainClients } from "../../../src/chain/types.js";
 import type { IncomingPacket, RelayScheme, RouteHop } from "../../../src/schemes/scheme.js";
 import { ChannelsClient } from "../../../src/schemes/channels/client.js";
+import { incomingPacket } from "../../../src/schemes/incoming.js";
 import { ChannelsRelay } from "../../../src/schemes/channels/relay.js";
 import { openChannel, readRound } from "../../../src/schemes/channels/chain.js";
 import { decodeAttachment, roundOf } from "../../../src/schemes/channels/ticket.js";
@@ -63,6 +64,29 @@ function gated(chain: ChainClients, what: "channels" | "rounds" = "channels") {
   };
 }
 
+/** A relay's or payer's parts on `c`: its own in-memory database, no libp2p (the tests call `onPacket` directly). */
+function deps(c: ChainClients) {
+  return { chain: c, db: openDatabase(":memory:"), log: silentLogger(), libp2p: null as unknown as Libp2p };
+}
+
+/** A route through the given relays, layer by layer. */
+function routeThrough(chains: ChainClients[]): RouteHop[] {
+  return chains.map((c, layer) => ({ relay: c.account, mixKey: new Uint8Array(32), layer }));
+}
+
+/** The packet the route's first relay receives: the first slot of a fresh payment, fresh tags, bound for `nextHop`. */
+async function paidPacket(payer: ChannelsClient, route: RouteHop[], nextHop: Address): Promise<IncomingPacket> {
+  const secrets = route.map(() => new Uint8Array(randomBytes(32)));
+  const pay = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
+  return incomingPacket(pay.slots[0]!, 1n, {
+    attachment: pay.attachment,
+    ss: secrets[0]!,
+    replayTag: randomBytes(32),
+    packetRef: randomBytes(32),
+    nextHop,
+  });
+}
+
 describe("channels relay: re-reading channels never stalls other packets' commits", () => {
   it("a packet on a just-opened channel waits for the slow read outside the commit; others commit meanwhile", {
     timeout: 120_000,
@@ -74,12 +98,6 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     )) as ChainClients[];
     await openChannel(alice!, aChain!.account, 10n * OBOL);
     await openChannel(aChain!, bChain!.account, 10n * OBOL);
-    const deps = (c: ChainClients) => ({
-      chain: c,
-      db: openDatabase(":memory:"),
-      log: silentLogger(),
-      libp2p: null as unknown as Libp2p,
-    });
     const params = DEFAULT_PARAMS;
     const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { params, topUpBelowUnits: 0n });
     await B.start();
@@ -89,26 +107,9 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { params, topUpBelowUnits: 0n, now: () => now });
     await A.start();
     const committer = new GroupCommitter({ db: aDeps.db });
-    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({
-      relay: c.account,
-      mixKey: new Uint8Array(32),
-      layer,
-    }));
+    const route = routeThrough([aChain!, bChain!, cChain!]);
     const payFrom = (c: ChainClients) => new ChannelsClient(deps(c), { params });
-    const packet = async (payer: ChannelsClient): Promise<IncomingPacket> => {
-      const secrets = route.map(() => new Uint8Array(randomBytes(32)));
-      const pay = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
-      return {
-        slot: pay.slots[0]!,
-        attachment: pay.attachment,
-        ss: secrets[0]!,
-        replayTag: randomBytes(32),
-        packetRef: randomBytes(32),
-        fromPeer: "peer",
-        nextHop: bChain!.account as Address,
-        epoch: 1n,
-      };
-    };
+    const packet = (payer: ChannelsClient) => paidPacket(payer, route, bChain!.account);
     // As the relay pipeline runs a packet: prepare outside the commit, then the checks inside it.
     const process = async (p: IncomingPacket) => {
       await (A as RelayScheme).prepare?.(p);
@@ -145,12 +146,6 @@ describe("channels relay: re-reading channels never stalls other packets' commit
       [5, 2, 3, 4].map((i) => chainClientsFor(env, i, contracts)),
     )) as ChainClients[];
     await openChannel(aChain!, bChain!.account, 10n * OBOL);
-    const deps = (c: ChainClients) => ({
-      chain: c,
-      db: openDatabase(":memory:"),
-      log: silentLogger(),
-      libp2p: null as unknown as Libp2p,
-    });
     const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { topUpBelowUnits: 0n });
     await B.start();
     const slow = gated(aChain!);
@@ -159,23 +154,8 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { topUpBelowUnits: 0n, now: () => now });
     await A.start();
     await openChannel(late!, aChain!.account, 10n * OBOL);
-    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({
-      relay: c.account,
-      mixKey: new Uint8Array(32),
-      layer,
-    }));
-    const secrets = route.map(() => new Uint8Array(randomBytes(32)));
-    const pay = await new ChannelsClient(deps(late!)).pay({ route, secrets, epoch: 1n, kind: "payload" });
-    const p: IncomingPacket = {
-      slot: pay.slots[0]!,
-      attachment: pay.attachment,
-      ss: secrets[0]!,
-      replayTag: randomBytes(32),
-      packetRef: randomBytes(32),
-      fromPeer: "peer",
-      nextHop: bChain!.account,
-      epoch: 1n,
-    };
+    const route = routeThrough([aChain!, bChain!, cChain!]);
+    const p = await paidPacket(new ChannelsClient(deps(late!)), route, bChain!.account);
     now += 2_000;
     const held = slow.shut();
     const v = await new GroupCommitter({ db: aDeps.db }).run(() => A.onPacket(p)); // resolves with the read still held
@@ -202,12 +182,6 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     )) as ChainClients[];
     await openChannel(alice!, aChain!.account, 10n * OBOL);
     await openChannel(aChain!, bChain!.account, 10n * OBOL);
-    const deps = (c: ChainClients) => ({
-      chain: c,
-      db: openDatabase(":memory:"),
-      log: silentLogger(),
-      libp2p: null as unknown as Libp2p,
-    });
     const B = new ChannelsRelay({ ...deps(bChain!), relay: bChain!.account }, { topUpBelowUnits: 0n });
     if (!options.bStartsLate) await B.start();
     const slow = gated(aChain!, "rounds");
@@ -216,26 +190,9 @@ describe("channels relay: re-reading channels never stalls other packets' commit
     const A = new ChannelsRelay({ ...aDeps, relay: aChain!.account }, { topUpBelowUnits: 0n, now: () => clock.now });
     await A.start(); // reads B's round: none yet when B starts late
     if (options.bStartsLate) await B.start(); // B commits its first round after A's read
-    const route: RouteHop[] = [aChain!, bChain!, cChain!].map((c, layer) => ({
-      relay: c.account,
-      mixKey: new Uint8Array(32),
-      layer,
-    }));
+    const route = routeThrough([aChain!, bChain!, cChain!]);
     const payer = new ChannelsClient(deps(alice!));
-    const packet = async (): Promise<IncomingPacket> => {
-      const secrets = route.map(() => new Uint8Array(randomBytes(32)));
-      const pay = await payer.pay({ route, secrets, epoch: 1n, kind: "payload" });
-      return {
-        slot: pay.slots[0]!,
-        attachment: pay.attachment,
-        ss: secrets[0]!,
-        replayTag: randomBytes(32),
-        packetRef: randomBytes(32),
-        fromPeer: "peer",
-        nextHop: bChain!.account as Address,
-        epoch: 1n,
-      };
-    };
+    const packet = () => paidPacket(payer, route, bChain!.account);
     const committer = new GroupCommitter({ db: aDeps.db });
     /** As the relay runs a forwarded packet: prepare, the checks in a commit, then (dequeued) the onward ticket in a commit. */
     const forward = async (p: IncomingPacket): Promise<Uint8Array> => {
