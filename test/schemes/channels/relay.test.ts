@@ -493,31 +493,40 @@ describe("channels scheme: a channel that keeps sending junk hints is banned (is
 });
 
 describe("channels scheme: probabilistic tickets", () => {
-  it("off-chain win decisions agree with the contract: every stored winner redeems, losers never go on chain", async () => {
-    const w = await world();
-    const half: ChannelsParams = { unitAmount: UNIT, winProb: (1n << 55n) - 1n };
-    const client = new ChannelsClient(w.deps(w.clientChain), { params: half });
+  type World = Awaited<ReturnType<typeof world>>;
+
+  /** Relay A (claims only when asked) and relay B on `w` under `params`, both started. */
+  async function lotteryRelays(w: World, params: ChannelsParams): Promise<{ A: ChannelsRelay; B: ChannelsRelay }> {
     const A = new ChannelsRelay(
       { ...w.deps(w.aChain), relay: w.aChain.account },
-      { params: half, topUpBelowUnits: 0n, redeemThreshold: 1_000 },
+      { params, topUpBelowUnits: 0n, redeemThreshold: 1_000 },
     );
-    const B = new ChannelsRelay(
-      { ...w.deps(w.bChain), relay: w.bChain.account },
-      { params: half, topUpBelowUnits: 0n },
-    );
+    const B = new ChannelsRelay({ ...w.deps(w.bChain), relay: w.bChain.account }, { params, topUpBelowUnits: 0n });
     await A.start();
     await B.start();
-    for (let i = 0; i < 16; i++) {
+    return { A, B };
+  }
+
+  /** `n` packets paid by `client`, each accepted by A and its onward ticket receipted by B. */
+  async function payThroughA(w: World, client: ChannelsClient, A: ChannelsRelay, B: ChannelsRelay, n: number) {
+    for (let i = 0; i < n; i++) {
       const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
       const pay = await client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
       const v = await A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
-      expect(v.accept).toBe(true);
+      expect(v.accept, v.accept ? "" : v.reason).toBe(true);
       await A.onReceipt({
         packetRef: randomBytes(32),
         receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
         fromPeer: "B",
       });
     }
+  }
+  it("off-chain win decisions agree with the contract: every stored winner redeems, losers never go on chain", async () => {
+    const w = await world();
+    const half: ChannelsParams = { unitAmount: UNIT, winProb: (1n << 55n) - 1n };
+    const client = new ChannelsClient(w.deps(w.clientChain), { params: half });
+    const { A, B } = await lotteryRelays(w, half);
+    await payThroughA(w, client, A, B, 16);
     expect(A.stats.wins + A.stats.losses).toBe(16);
     expect(A.stats.wins).toBeGreaterThan(0);
     expect(A.stats.losses).toBeGreaterThan(0);
@@ -544,27 +553,8 @@ describe("channels scheme: probabilistic tickets", () => {
       },
     };
     const client = new ChannelsClient(w.deps(w.clientChain), { params: half, signer: flipping });
-    const A = new ChannelsRelay(
-      { ...w.deps(w.aChain), relay: w.aChain.account },
-      { params: half, topUpBelowUnits: 0n, redeemThreshold: 1_000 },
-    );
-    const B = new ChannelsRelay(
-      { ...w.deps(w.bChain), relay: w.bChain.account },
-      { params: half, topUpBelowUnits: 0n },
-    );
-    await A.start();
-    await B.start();
-    for (let i = 0; i < 24; i++) {
-      const secrets = w.route.map(() => new Uint8Array(randomBytes(32)));
-      const pay = await client.pay({ route: w.route, secrets, epoch: 1n, kind: "payload" });
-      const v = await A.onPacket(packet(pay.slots[0]!, pay.attachment, secrets[0]!, w.bChain.account));
-      expect(v.accept, v.accept ? "" : v.reason).toBe(true);
-      await A.onReceipt({
-        packetRef: randomBytes(32),
-        receipt: B.receipt({ ss: secrets[1]!, packetRef: new Uint8Array(32) }),
-        fromPeer: "B",
-      });
-    }
+    const { A, B } = await lotteryRelays(w, half);
+    await payThroughA(w, client, A, B, 24);
     expect(signed).toBe(24);
     expect(A.stats.wins).toBeGreaterThan(1); // at least one winner signed with the wrong bit
     const claim = await A.settle.claim();
