@@ -13,6 +13,7 @@ import { ClientStateError, UnknownGatewayError } from "../../src/client/errors.j
 import { sleep } from "../../src/client/loopix.js";
 import { silentLogger } from "../../src/log.js";
 import { startNetwork, type RunningNetwork } from "../../src/sim/network.js";
+import { aliceAndBob } from "../helpers/net-clients.js";
 
 const log = silentLogger();
 let net: RunningNetwork;
@@ -40,19 +41,7 @@ beforeAll(async () => {
     log,
     signal: new AbortController().signal,
   });
-  const [g0, g1] = net.relays.filter((r) => r.role === "gateway");
-  const open = (slot: number, gateway: `0x${string}`) =>
-    ObolClient.create({
-      dataDir: net.clients[slot]!.dataDir,
-      log,
-      network: net.network,
-      chain: net.clients[slot]!.chain,
-      directory: net.directory,
-      epoch: net.epoch,
-      gateway,
-    });
-  alice = await open(0, g0!.address);
-  bob = await open(1, g1!.address);
+  ({ alice, bob } = await aliceAndBob(net, log));
 }, 120_000);
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex } from "viem";
-import { ObolClient, type InboxMessage } from "../../../src/client/client.js";
+import type { ObolClient, InboxMessage } from "../../../src/client/client.js";
 import { ReplyExpiredError } from "../../../src/client/errors.js";
 import { buildReplyBlock, checkReplyEpoch, obolNetwork, replyBlockEpoch } from "../../../src/client/packet.js";
 import { x25519Group } from "../../../src/crypto/sphinx/group.js";
@@ -23,6 +23,7 @@ import { sleep } from "../../../src/client/loopix.js";
 import { advanceDevChainToEpoch } from "../../../src/chain/epochs.js";
 import { silentLogger } from "../../../src/log.js";
 import { startNetwork, type RunningNetwork } from "../../../src/sim/network.js";
+import { aliceAndBob } from "../../helpers/net-clients.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -86,19 +87,7 @@ beforeAll(async () => {
     log,
     signal: new AbortController().signal,
   });
-  const [g0, g1] = net.relays.filter((r) => r.role === "gateway");
-  const open = (slot: number, gateway: `0x${string}`) =>
-    ObolClient.create({
-      dataDir: net.clients[slot]!.dataDir,
-      log,
-      network: net.network,
-      chain: net.clients[slot]!.chain,
-      directory: net.directory,
-      epoch: net.epoch,
-      gateway,
-    });
-  alice = await open(0, g0!.address);
-  bob = await open(1, g1!.address);
+  ({ alice, bob } = await aliceAndBob(net, log));
   built = await net.epoch();
   for (const text of ["one epoch late", "two epochs late", "two epochs late, CLI"]) await alice.send(bob.address, text);
   const got = await pullUntil(bob, (m) => m.length >= 3);
