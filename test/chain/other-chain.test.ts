@@ -5,12 +5,10 @@
  * deploy → relay (registers itself, rotates keys, serves metrics) → SIGTERM → claim.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
 import { connectChain } from "../../src/chain/client.js";
 import { readDeployment } from "../../src/chain/deployment-file.js";
@@ -21,8 +19,8 @@ import { scrapeRow } from "../../src/cli/watch.js";
 import { Supervisor } from "../../src/sim/processes/supervisor.js";
 import { lastClaim } from "../../src/store/claims.js";
 import { openDatabase } from "../../src/store/db.js";
+import { startHardhatNode } from "../cli/keystore-harness.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CHAIN_ID = 31_338;
 let node: ChildProcess | undefined;
 const supervisor = new Supervisor();
@@ -31,67 +29,11 @@ afterAll(async () => {
   node?.kill("SIGTERM");
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** eth_chainId over a one-off connection (node:http, no keep-alive pool shared with viem's fetch). */
-async function chainId(url: string): Promise<number | null> {
-  const { request } = await import("node:http");
-  return new Promise((resolve) => {
-    const req = request(
-      url,
-      { method: "POST", agent: false, headers: { "content-type": "application/json" }, timeout: 2_000 },
-      (res) => {
-        let body = "";
-        res.on("data", (c) => (body += String(c)));
-        res.on("end", () => {
-          try {
-            resolve(Number((JSON.parse(body) as { result: string }).result));
-          } catch {
-            resolve(null);
-          }
-        });
-      },
-    );
-    req.on("error", () => resolve(null));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(null);
-    });
-    req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }));
-  });
-}
-
 describe("a separately started chain with a non-default chain id", () => {
   it("deploys, registers and runs a relay, and claims there, all through --rpc-url", { timeout: 600_000 }, async () => {
-    const port = await freePort();
-    const rpcUrl = `http://127.0.0.1:${port}`;
-    node = spawn(
-      process.execPath,
-      [
-        join(ROOT, "node_modules/.bin/hardhat"),
-        "node",
-        "--hostname",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--chain-id",
-        String(CHAIN_ID),
-      ],
-      { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
-    );
-    const deadline = Date.now() + 120_000;
-    while ((await chainId(rpcUrl)) !== CHAIN_ID) {
-      if (Date.now() > deadline || node.exitCode !== null)
-        throw new Error("hardhat node did not answer with chain id 31338");
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const started = await startHardhatNode(CHAIN_ID);
+    node = started.child;
+    const rpcUrl = started.rpcUrl;
     const dir = mkdtempSync(join(tmpdir(), "obol-other-chain-"));
     const deployDir = join(dir, "deploy");
     const relayDir = join(dir, "relay");

@@ -141,8 +141,10 @@ export async function startHardhatNode(
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore" });
   const deadline = Date.now() + 120_000;
   while (wait && (await chainIdOf(rpcUrl)) !== chainId) {
-    if (Date.now() > deadline || child.exitCode !== null)
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill("SIGTERM");
       throw new Error(`hardhat node did not answer with chain id ${chainId}`);
+    }
     await sleep(500);
   }
   return { rpcUrl, child };
