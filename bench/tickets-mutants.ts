@@ -42,7 +42,7 @@ const Fp = bls12_381.fields.Fp;
 const INFINITY = Uint8Array.from({ length: 48 }, (_, i) => (i === 0 ? 0xc0 : 0));
 
 /** A compressed point on y² = x³ + 4 outside the prime-order subgroup, from a seeded start. */
-function nonSubgroupPoint(next: () => number): Uint8Array {
+export function nonSubgroupPoint(next: () => number): Uint8Array {
   for (let x = BigInt(Math.floor(next() * 2 ** 48)) + 1n; ; x++) {
     let y: bigint;
     try {

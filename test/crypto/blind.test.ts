@@ -10,14 +10,11 @@ import { tokenMessage, g1ToEip2537, g2ToEip2537 } from "../../src/crypto/blind/e
 import { TOKEN_DST } from "../../src/crypto/blind/constants.js";
 import { BlindSignatureRejectedError, InvalidPointError } from "../../src/crypto/blind/errors.js";
 import { InvalidInputError } from "../../src/errors.js";
+import { tokenDomain } from "../helpers/token-domain.js";
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000a1" as const;
-const domain = {
-  chainId: 31337,
-  bank: "0x00000000000000000000000000000000000000b0",
-  issuer: "0x00000000000000000000000000000000000000e1",
-} as const;
+const domain = tokenDomain;
 const serial = (i: number) => Uint8Array.from({ length: 16 }, (_, j) => (i * 31 + j) & 0xff);
 const { secretKey, publicKey } = bls.keygen();
 

@@ -41,16 +41,7 @@ export type Observation = {
 };
 
 /** Seeded uniform [0, 1) (mulberry32), so user traffic is reproducible. */
-export function seededRandom(seed: number): RandomFloat {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { seededRandom } from "../../../bench/channels-mutants.js";
 
 /** The ChainClients an auditor of relay `r` uses on the fixture chain. */
 export function chainOf(w: World, r: Relay): ChainClients {

@@ -22,14 +22,11 @@ import { decodeSlot } from "../../../src/schemes/tickets/slot.js";
 import { RelayTokenStore } from "../../../src/schemes/tickets/store.js";
 import { BatchVerifier } from "../../../src/schemes/tickets/verifier.js";
 import { MUTANT_KINDS, mutants, type Mutant } from "../../../bench/tickets-mutants.js";
+import { tokenDomain } from "../../helpers/token-domain.js";
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000c3" as const;
-const domain = {
-  chainId: 31337,
-  bank: "0x00000000000000000000000000000000000000b0",
-  issuer: "0x00000000000000000000000000000000000000e1",
-} as const;
+const domain = tokenDomain;
 const EPOCH = 5n;
 const key = bls.keygen();
 

@@ -10,28 +10,15 @@ import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { loadBlindBls } from "../../../src/crypto/blind/bls.js";
 import { tokenMessage } from "../../../src/crypto/blind/encoding.js";
 import { InvalidPointError } from "../../../src/crypto/blind/errors.js";
+import { seededRandom } from "../../../bench/channels-mutants.js";
+import { nonSubgroupPoint } from "../../../bench/tickets-mutants.js";
+import { tokenDomain } from "../../helpers/token-domain.js";
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000a1" as const;
-const domain = {
-  chainId: 31337,
-  bank: "0x00000000000000000000000000000000000000b0",
-  issuer: "0x00000000000000000000000000000000000000e1",
-} as const;
+const domain = tokenDomain;
 const { secretKey, publicKey } = bls.keygen();
 type Item = { message: Uint8Array; signature: Uint8Array };
-
-/** Deterministic 32-bit generator (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 let next = 0;
 function token(): Item {
@@ -42,23 +29,8 @@ function token(): Item {
   return { message, signature: bls.unblind(st, bls.signBlinded(secretKey, st.blinded), publicKey) };
 }
 
-/** A G1 point on the curve outside the prime-order subgroup, compressed. */
-const torsion = (() => {
-  const Fp = bls12_381.fields.Fp;
-  for (let x = 1n; ; x++) {
-    let y: bigint;
-    try {
-      y = Fp.sqrt(Fp.add(Fp.mul(Fp.sqr(x), x), 4n));
-    } catch {
-      continue;
-    }
-    if (bls12_381.G1.Point.fromAffine({ x, y }).isTorsionFree()) continue;
-    const out = Fp.toBytes(x);
-    out[0]! |= 0x80;
-    if (y > Fp.neg(y)) out[0]! |= 0x20;
-    return out;
-  }
-})();
+/** A G1 point on the curve outside the prime-order subgroup, compressed (the first from x = 1). */
+const torsion = nonSubgroupPoint(() => 0);
 const infinity = Uint8Array.from({ length: 48 }, (_, i) => (i === 0 ? 0xc0 : 0));
 const nonCanonical = (() => {
   const out = bls12_381.fields.Fp.toBytes(bls12_381.fields.Fp.ORDER - 0n); // x = p
@@ -103,7 +75,7 @@ describe("verifyEach: per-token verdicts of a batch", () => {
     const kinds = Object.keys(BAD);
     const drawn = new Map<string, number>();
     for (let seed = 1; seed <= 12; seed++) {
-      const random = rng(seed);
+      const random = seededRandom(seed);
       const size = 1 + Math.floor(random() * 40);
       const batch: { item: Item; kind: string }[] = [];
       for (let i = 0; i < size; i++) {
