@@ -8,9 +8,8 @@
  * not the attack).
  */
 import { describe, expect, it } from "vitest";
-import { bytesToHex, type Hex } from "viem";
 import { createWorld, EPOCH } from "./fixture.js";
-import { auditorSends, carryTimed, seededRandom, userSends, type Observation } from "./traffic.js";
+import { auditorSends, carryTimed, revealAndProve, seededRandom, userSends, type Observation } from "./traffic.js";
 
 describe("finding 1: a mix that drops what does not look like an audit", () => {
   it("is recorded at fault while it drops most user packets", async () => {
@@ -37,22 +36,7 @@ describe("finding 1: a mix that drops what does not look like an audit", () => {
     await w.commitAll(E);
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
-    const ids: Hex[] = [];
-    for (const [i, auditor] of auditors.entries()) {
-      const sender = w.relays[i]!; // auditors are in relay order
-      for (const l of auditor.store.loopsOf(E)) {
-        if (l.state !== "sent") continue;
-        const claim = w.claim(l);
-        await w.shopper.write.reveal([sender.address, E, l.index, bytesToHex(l.proof), claim], {
-          account: sender.wallet.account,
-        });
-        const id = w.auditIdOf(sender.address, E, l.index);
-        const hops = [0, 1, 2, 3, 4].filter((h) => w.proofFor(E, l.route[h]!, l.tags[h]!) !== null);
-        if (hops.length)
-          await w.shopper.write.proveHops([id, claim, hops, hops.map((h) => w.proofFor(E, l.route[h]!, l.tags[h]!)!)]);
-        ids.push(id);
-      }
-    }
+    const ids = await revealAndProve(w, E, auditors);
     expect(ids.length).toBeGreaterThan(0);
     await w.gotoEpoch(E + 4n);
     for (const id of ids) await w.shopper.write.finalize([id]);

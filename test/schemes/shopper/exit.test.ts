@@ -8,9 +8,9 @@
  * client code, every hop is a real Sphinx peel; the audit runs on the real contracts.
  */
 import { describe, expect, it } from "vitest";
-import { bytesToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import { createWorld } from "./fixture.js";
-import { auditorSends, carryTimed, seededRandom, userSends, type Observation } from "./traffic.js";
+import { auditorSends, carryTimed, revealAndProve, seededRandom, userSends, type Observation } from "./traffic.js";
 
 const STAKE = 800n * 10n ** 18n;
 
@@ -22,28 +22,6 @@ async function world() {
 
 type W = Awaited<ReturnType<typeof world>>;
 type Auditors = Awaited<ReturnType<typeof auditorSends>>["auditors"];
-
-/** Reveals and proves every sent loop of `e` (current epoch e + 2), as the auditors and relays do; audit ids. */
-async function revealAndProve(w: W, e: bigint, auditors: Auditors): Promise<Hex[]> {
-  const ids: Hex[] = [];
-  for (const [i, auditor] of auditors.entries()) {
-    const sender = w.relays[i]!; // auditors are in relay order
-    for (const l of auditor.store.loopsOf(e)) {
-      if (l.state !== "sent") continue;
-      const claim = w.claim(l);
-      await w.shopper.write.reveal([sender.address, e, l.index, bytesToHex(l.proof), claim], {
-        account: sender.wallet.account,
-      });
-      const id = w.auditIdOf(sender.address, e, l.index);
-      auditor.store.setLoopState(e, l.index, "revealed", id);
-      const hops = [0, 1, 2, 3, 4].filter((h) => w.proofFor(e, l.route[h]!, l.tags[h]!) !== null);
-      if (hops.length)
-        await w.shopper.write.proveHops([id, claim, hops, hops.map((h) => w.proofFor(e, l.route[h]!, l.tags[h]!)!)]);
-      ids.push(id);
-    }
-  }
-  return ids;
-}
 
 /** Runs epoch `e` with `forward` deciding at every hop, then the audit up to finalize; the exit hops seen. */
 async function auditedEpoch(

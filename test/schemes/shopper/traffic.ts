@@ -8,7 +8,7 @@
  * action. A dropper decides per packet from that observation alone.
  * Used by test/schemes/shopper/dropper.test.ts and bench/shopper-classifier.bench.ts.
  */
-import { bytesToHex, type Address } from "viem";
+import { bytesToHex, type Address, type Hex } from "viem";
 import { x25519Group } from "../../../src/crypto/sphinx/group.js";
 import { peelPacket } from "../../../src/crypto/sphinx/packet.js";
 import { headerSize } from "../../../src/crypto/sphinx/params.js";
@@ -206,4 +206,26 @@ export function carryTimed(
     p = peeled.next;
     current = peeled.hop.action === "forward" ? peeled.hop.next : null;
   }
+}
+
+/** Reveals and proves every sent loop of `e` (current epoch e + 2), as the auditors and relays do; audit ids. */
+export async function revealAndProve(w: World, e: bigint, auditors: Auditor[]): Promise<Hex[]> {
+  const ids: Hex[] = [];
+  for (const [i, auditor] of auditors.entries()) {
+    const sender = w.relays[i]!; // auditors are in relay order
+    for (const l of auditor.store.loopsOf(e)) {
+      if (l.state !== "sent") continue;
+      const claim = w.claim(l);
+      await w.shopper.write.reveal([sender.address, e, l.index, bytesToHex(l.proof), claim], {
+        account: sender.wallet.account,
+      });
+      const id = w.auditIdOf(sender.address, e, l.index);
+      auditor.store.setLoopState(e, l.index, "revealed", id);
+      const hops = [0, 1, 2, 3, 4].filter((h) => w.proofFor(e, l.route[h]!, l.tags[h]!) !== null);
+      if (hops.length)
+        await w.shopper.write.proveHops([id, claim, hops, hops.map((h) => w.proofFor(e, l.route[h]!, l.tags[h]!)!)]);
+      ids.push(id);
+    }
+  }
+  return ids;
 }
