@@ -12,8 +12,8 @@ import { formatAddress, parseAddress } from "../../src/client/address.js";
 import { ClientStateError, UnknownGatewayError } from "../../src/client/errors.js";
 import { sleep } from "../../src/client/loopix.js";
 import { silentLogger } from "../../src/log.js";
-import { startNetwork, type RunningNetwork } from "../../src/sim/network.js";
-import { aliceAndBob } from "../helpers/net-clients.js";
+import type { RunningNetwork } from "../../src/sim/network.js";
+import { aliceAndBob, startSmallNetwork } from "../helpers/net-clients.js";
 
 const log = silentLogger();
 let net: RunningNetwork;
@@ -33,14 +33,7 @@ async function waitFor(client: ObolClient, kind: InboxMessage["kind"], timeoutMs
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "obol-client-net-"));
-  net = await startNetwork({
-    scheme: "free",
-    dataDir: dir,
-    mixesPerLayer: 1,
-    relayLoopPerS: 0,
-    log,
-    signal: new AbortController().signal,
-  });
+  net = await startSmallNetwork("free", dir, log);
   ({ alice, bob } = await aliceAndBob(net, log));
 }, 120_000);
 

@@ -22,8 +22,8 @@ import { loadScheme } from "../../../src/schemes/registry.js";
 import { sleep } from "../../../src/client/loopix.js";
 import { advanceDevChainToEpoch } from "../../../src/chain/epochs.js";
 import { silentLogger } from "../../../src/log.js";
-import { startNetwork, type RunningNetwork } from "../../../src/sim/network.js";
-import { aliceAndBob } from "../../helpers/net-clients.js";
+import type { RunningNetwork } from "../../../src/sim/network.js";
+import { aliceAndBob, startSmallNetwork } from "../../helpers/net-clients.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -79,14 +79,7 @@ beforeAll(async () => {
   process.env.OBOL_TICKETS_PER_GATEWAY = "8";
   process.env.OBOL_TICKETS_PER_MIX = "8";
   dir = mkdtempSync(join(tmpdir(), "obol-late-reply-"));
-  net = await startNetwork({
-    scheme: "tickets",
-    dataDir: dir,
-    mixesPerLayer: 1,
-    relayLoopPerS: 0,
-    log,
-    signal: new AbortController().signal,
-  });
+  net = await startSmallNetwork("tickets", dir, log);
   ({ alice, bob } = await aliceAndBob(net, log));
   built = await net.epoch();
   for (const text of ["one epoch late", "two epochs late", "two epochs late, CLI"]) await alice.send(bob.address, text);
