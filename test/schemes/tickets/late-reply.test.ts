@@ -8,11 +8,9 @@
  * 2 gateways + 3 mixes on loopback, library clients and the `obol` CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { bytesToHex } from "viem";
 import type { ObolClient, InboxMessage } from "../../../src/client/client.js";
 import { ReplyExpiredError } from "../../../src/client/errors.js";
@@ -23,10 +21,9 @@ import { sleep } from "../../../src/client/loopix.js";
 import { advanceDevChainToEpoch } from "../../../src/chain/epochs.js";
 import { silentLogger } from "../../../src/log.js";
 import type { RunningNetwork } from "../../../src/sim/network.js";
+import { obol as runObol } from "../../cli/harness.js";
 import { aliceAndBob, startSmallNetwork } from "../../helpers/net-clients.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 const log = silentLogger();
 let net: RunningNetwork;
 let dir: string;
@@ -62,17 +59,8 @@ async function enterEpoch(epoch: bigint): Promise<void> {
   await net.directory(); // opens the epoch in the registry (relays do the same when they poll)
 }
 
-function obol(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [TSX, join(ROOT, "src/cli/main.ts"), ...args, "--rpc-url", net.chain.rpcUrl],
-      { cwd: ROOT, timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The CLI as an operator runs it (`bin/obol.js`), against this network's chain. */
+const obol = (args: string[]) => runObol([...args, "--rpc-url", net.chain.rpcUrl]);
 
 beforeAll(async () => {
   // Alice's three messages cross every relay at most twice each (message + reply block).
