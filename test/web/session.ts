@@ -67,8 +67,8 @@ export async function ready(page: Page): Promise<void> {
 }
 
 /** The error the page shows: its class name and text. */
-export async function errorShown(page: Page): Promise<{ name: string | null; text: string }> {
-  await page.waitForSelector("#error:not([hidden])", { timeout: 60_000 });
+export async function errorShown(page: Page, timeout = 60_000): Promise<{ name: string | null; text: string }> {
+  await page.waitForSelector("#error:not([hidden])", { timeout });
   return { name: await page.getAttribute("#error", "data-name"), text: (await page.textContent("#error"))! };
 }
 

@@ -20,6 +20,7 @@ import { parseEventLogs, type Address, type Hex } from "viem";
 import { ticketBankAbi } from "../../src/chain/abi/TicketBank.js";
 import { silentLogger } from "../../src/log.js";
 import { ticketBank } from "../../src/schemes/tickets/bank.js";
+import { epochInfo } from "../../src/chain/epochs.js";
 import { errorShown, ready, send, walletAction, webSession } from "./session.js";
 
 /** `OBOL_WEB_SCREENSHOTS=1` refreshes docs/web-tickets.png. */
@@ -32,7 +33,8 @@ type User = { page: Page; address: string; account: Address };
 // Cover traffic off (webSession): every token spent here pays a packet the test sends.
 async function open(identity: string): Promise<User> {
   const page = await session.open(identity);
-  await page.waitForSelector("#wallet:not([hidden]) #wallet-account:text-matches('^0x')", { timeout: 60_000 });
+  // Generous: a page starting beside a loaded suite (mcl-wasm, libsodium, libp2p) can take tens of seconds.
+  await page.waitForSelector("#wallet:not([hidden]) #wallet-account:text-matches('^0x')", { timeout: 120_000 });
   const address = (await page.textContent("#address"))!.trim();
   const account = (await page.textContent("#wallet-account"))!.trim() as Address;
   return { page, address, account };
@@ -175,5 +177,36 @@ describe("web client under the tickets scheme, in Chromium", () => {
     await ready(other.page);
     await other.page.waitForSelector(`#wallet-account:text-is("${alice.account}")`, { timeout: 60_000 });
     await expect(other.page.textContent("#address")).resolves.toBe(alice.address);
+  }, 600_000);
+
+  it("an expired reply block is refused in the page, with both epochs and what to do; the block is kept", async () => {
+    const alice = await open("alice");
+    const bob = await open("bob");
+    await walletAction(alice.page, "#wallet-fund", "fund");
+    await walletAction(alice.page, "#wallet-buy", "buy-tokens");
+    await send(alice.page, bob.address, "answer me later");
+    const late = bob.page.locator("#inbox li[data-kind=message]", { hasText: "answer me later" }).first();
+    await late.waitFor({ timeout: DELIVERY_MS });
+
+    // Two epochs pass on the chain: the block's tokens are of an epoch its hops no longer take.
+    const chain = session.web.net.deployer;
+    const { duration } = await epochInfo(chain);
+    await chain.publicClient.request({ method: "evm_increaseTime", params: [Number(2n * duration)] } as never);
+    await chain.publicClient.request({ method: "evm_mine", params: [] } as never);
+
+    await late.locator("input").fill("too late");
+    await late.locator("button.reply").click();
+    const refused = await errorShown(bob.page, 120_000);
+    expect(refused.name).toBe("ReplyExpiredError");
+    expect(refused.text).toMatch(/built in epoch (\d+) and the network is in epoch (\d+)/);
+    const [, built, now] = /built in epoch (\d+) and the network is in epoch (\d+)/.exec(refused.text)!;
+    expect(BigInt(now!) - BigInt(built!)).toBeGreaterThanOrEqual(2n);
+    expect(refused.text).toContain("write again");
+    // Nothing was sent and the single-use block was not taken: after a reload the message is still answerable.
+    await bob.page.reload();
+    await ready(bob.page);
+    const again = bob.page.locator("#inbox li[data-kind=message]", { hasText: "answer me later" }).first();
+    await again.waitFor({ timeout: 60_000 });
+    await expect(again.locator("button.reply").count()).resolves.toBe(1);
   }, 600_000);
 });

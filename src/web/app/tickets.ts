@@ -16,7 +16,7 @@ import { loadBlindBls } from "../../crypto/blind/bls.js";
 import { ObolError, type ObolErrorOptions } from "../../errors.js";
 import type { AccountingScheme } from "../../schemes/scheme.js";
 import { readIssuer, ticketBank } from "../../schemes/tickets/bank.js";
-import { ATTACHMENT_SIZE, RECEIPT_SIZE, SLOT_SIZE } from "../../schemes/tickets/constants.js";
+import { ATTACHMENT_SIZE, EPOCH_GRACE, RECEIPT_SIZE, SLOT_SIZE } from "../../schemes/tickets/constants.js";
 import { IssuanceRefusedError } from "../../schemes/tickets/errors.js";
 import { requestIssuance } from "../../schemes/tickets/issuer.js";
 import { TicketsPayer } from "../../schemes/tickets/payer.js";
@@ -51,6 +51,8 @@ export function pageTickets(purse: WalletStore): AccountingScheme {
     slotSize: SLOT_SIZE,
     attachmentSize: ATTACHMENT_SIZE,
     receiptSize: RECEIPT_SIZE,
+    // As the Node scheme: a reply block's tokens are of its epoch, so a late reply is refused, not sent and dropped.
+    replyWindow: EPOCH_GRACE,
     client: () => new TicketsPayer(purse),
   });
 }

@@ -12,7 +12,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { connectChain } from "../../chain/client.js";
 import type { ChainClients } from "../../chain/types.js";
 import { ObolClient } from "../../client/client.js";
-import { obolNetwork } from "../../client/packet.js";
+import { obolNetwork, REPLY_EPOCH_SIZE } from "../../client/packet.js";
 import type { InboxMessage } from "../../client/receive.js";
 import { createLogger } from "../../log.js";
 import { openClientStore } from "#platform/client-store";
@@ -301,7 +301,8 @@ async function walletAction(c: ObolClient, action: "wallet" | "fund" | "open-cha
 function firstHopOf(id: string): string {
   const m = client!.state.received().find((r) => r.kind === "message" && bytesToHex(r.id) === id);
   if (!m?.surb) return "";
-  return bytesToHex(m.surb.subarray(0, 20));
+  // The block starts with the epoch it was built in (REPLY_EPOCH_SIZE bytes), then the SURB, first hop first.
+  return bytesToHex(m.surb.subarray(REPLY_EPOCH_SIZE, REPLY_EPOCH_SIZE + 20));
 }
 
 globalThis.addEventListener("message", (event: Event) => {
