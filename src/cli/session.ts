@@ -3,15 +3,11 @@
  * of `<data-dir>/deployment.json`, and opening the client of a data directory.
  * Heavy modules are imported here, so `obol --help` stays fast.
  */
-import { sleep } from "../sleep.js";
 import type { Logger } from "../log.js";
 import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { ObolClient } from "../client/client.js";
 import type { CommonOptions } from "./options.js";
 import { CliStateError } from "./errors.js";
-
-/** How long a client waits for a relay to open the current epoch (relays do within ~1 s of entering it). */
-export const EPOCH_OPEN_WAIT_MS = 20_000;
 
 /**
  * Connects with `--key` (or, for read-only and free-scheme use, a throwaway key)
@@ -58,37 +54,15 @@ export async function openClient(
   return ObolClient.create({ dataDir: common.dataDir, log, network, chain, directory, epoch: sources.epoch });
 }
 
-/**
- * Reads the directory of the current epoch, which the registry serves only
- * once someone called `openEpoch()` for it. Relays do on entering an epoch; a
- * client with ETH opens it itself, one without waits for a relay.
- *
- * @throws CliStateError when it stays closed (no relay running).
- */
+/** The CLI's wait for an epoch to open (`openDirectory` of the chain), naming the commands that help. */
 export async function openDirectory(
   chain: ChainClients,
   read: () => Promise<DirectorySnapshot>,
-  { canOpen, waitMs = EPOCH_OPEN_WAIT_MS }: { canOpen: boolean; waitMs?: number },
+  { canOpen }: { canOpen: boolean },
 ): Promise<DirectorySnapshot> {
-  const { ContractRevertError } = await import("../chain/errors.js");
-  const { ensureEpochOpen, currentEpoch } = await import("../chain/epochs.js");
-  const deadline = Date.now() + waitMs;
-  for (let opened = false; ; ) {
-    try {
-      return await read();
-    } catch (error) {
-      if (!(error instanceof ContractRevertError && error.errorName === "RelayRegistryEpochNotOpen")) throw error;
-      if (canOpen && !opened) {
-        await ensureEpochOpen(chain);
-        opened = true;
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new CliStateError(`Epoch ${await currentEpoch(chain)} is not open: no relay has entered it`, {
-          details: "the registry lists relays per epoch once someone calls openEpoch(); running relays do",
-          hint: "start the relays (`obol relay`), or open it yourself: `obol status --open-epoch --key-file <key with ETH>`",
-        });
-      await sleep(500);
-    }
-  }
+  const chainOpen = await import("../chain/open-directory.js");
+  return chainOpen.openDirectory(chain, read, {
+    canOpen,
+    hint: "start the relays (`obol relay`), or open it yourself: `obol status --open-epoch --key-file <key with ETH>`",
+  });
 }

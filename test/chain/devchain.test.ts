@@ -39,6 +39,7 @@ import {
   withdrawRelayStake,
 } from "../../src/chain/registry.js";
 import { sendContractTx } from "../../src/chain/tx.js";
+import { EpochNotOpenError, openDirectory } from "../../src/chain/open-directory.js";
 import { obolTokenAbi } from "../../src/chain/abi/ObolToken.js";
 import { relayRegistryAbi } from "../../src/chain/abi/RelayRegistry.js";
 import { InvalidInputError } from "../../src/errors.js";
@@ -293,6 +294,25 @@ describe("relays, directory, epochs", () => {
     expect(seen[0]).toBe(now);
     const next = await readDirectory(deployer, { epoch: now + 1n });
     expect(next.entries.find((e) => e.relay === relays[4]!.account)!.mixKey).toEqual(new Uint8Array(32).fill(0xee));
+  });
+
+  it("a reader without ETH waits for a relay to open a fresh epoch instead of failing; alone it gets EpochNotOpenError", async () => {
+    // A page or fresh CLI key reading the directory right after a boundary, before any relay sent openEpoch():
+    // the web test failed this way in CI (RelayRegistryEpochNotOpen on a reload).
+    const next = (await currentEpoch(deployer)) + 1n;
+    await advanceDevChainToEpoch(deployer, next);
+    const closed = await readDirectory(deployer).catch((e: unknown) => e);
+    expect((closed as ContractRevertError).errorName).toBe("RelayRegistryEpochNotOpen");
+    const alone = await openDirectory(deployer, () => readDirectory(deployer), { canOpen: false, waitMs: 1_000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(alone).toBeInstanceOf(EpochNotOpenError);
+    expect((alone as EpochNotOpenError).message).toMatch(`Epoch ${next} is not open: no relay has entered it\n`);
+    expect((alone as EpochNotOpenError).message).toContain("Hint: start the relays");
+    const waiting = openDirectory(deployer, () => readDirectory(deployer), { canOpen: false });
+    await new Promise((r) => setTimeout(r, 1_200));
+    await ensureEpochOpen(relays[0]!); // the relay enters the epoch
+    expect((await waiting).epoch).toBe(next);
   });
 
   it("unbond leaves the directory next epoch; withdraw returns the stake after the delay", async () => {

@@ -48,6 +48,7 @@ export function webSession(
       const context = await browser.newContext();
       contexts.push(context);
       const page = await context.newPage();
+      keepConsole(page);
       // Cover traffic off: every paid packet is one the test sends (cover is tested in browser.test.ts).
       await page.goto(`${web.url}?identity=${identity}&cover=off`);
       await ready(page);
@@ -66,9 +67,32 @@ export async function ready(page: Page): Promise<void> {
     throw new Error(`the page did not start: ${await page.textContent("#error")}`);
 }
 
+/** The last lines the page and its worker logged, so a wait that times out says what the client was doing. */
+const consoles = new WeakMap<Page, string[]>();
+function keepConsole(page: Page): void {
+  const lines: string[] = [];
+  consoles.set(page, lines);
+  const keep = (from: string) => (m: { text(): string }) => {
+    lines.push(`${from}: ${m.text().slice(0, 400)}`);
+    if (lines.length > 30) lines.shift();
+  };
+  page.on("console", keep("page"));
+  page.on("worker", (w) => w.on("console", keep("worker")));
+}
+
+/** What the page shows and logged: for the message of a failed wait. */
+export async function pageState(page: Page): Promise<string> {
+  const body = await page.evaluate("document.body.innerText").catch((e: unknown) => String(e));
+  return `page text:\n${String(body).slice(0, 1500)}\nlast console lines:\n${(consoles.get(page) ?? []).join("\n")}`;
+}
+
 /** The error the page shows: its class name and text. */
 export async function errorShown(page: Page, timeout = 60_000): Promise<{ name: string | null; text: string }> {
-  await page.waitForSelector("#error:not([hidden])", { timeout });
+  try {
+    await page.waitForSelector("#error:not([hidden])", { timeout });
+  } catch (error) {
+    throw new Error(`no error showed in the page within ${timeout} ms\n${await pageState(page)}`, { cause: error });
+  }
   return { name: await page.getAttribute("#error", "data-name"), text: (await page.textContent("#error"))! };
 }
 

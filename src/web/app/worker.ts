@@ -18,6 +18,7 @@ import { createLogger } from "../../log.js";
 import { openClientStore } from "#platform/client-store";
 import { primitives } from "#platform/crypto";
 import { chainSources } from "../../relay/chain-sources.js";
+import { openDirectory } from "../../chain/open-directory.js";
 import { scheme as free } from "../../schemes/free/scheme.js";
 import type { AccountingScheme, ClientPaymentParameters, RouteHop } from "../../schemes/scheme.js";
 import { ObolError } from "../../errors.js";
@@ -122,6 +123,8 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
   await wallet?.flush(); // the key is on disk before anything is paid with it
   const chain: ChainClients = await connectChain({ rpcUrl: msg.rpcUrl, deployment: deployment as never, privateKey });
   const sources = chainSources(chain, { open: false, log });
+  // A page opened just after an epoch boundary waits for a relay to open the epoch (it sends no openEpoch itself).
+  const directory = () => openDirectory(chain, async () => sources.directory(), { canOpen: false });
   if (msg.restore) {
     const backup = decodeBackup(msg.restore);
     const store = await openClientStore(msg.identity);
@@ -141,7 +144,7 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
     log,
     network: obolNetwork(observed(scheme)),
     chain,
-    directory: sources.directory,
+    directory,
     epoch: sources.epoch,
   });
   await client.connect({ signal: AbortSignal.timeout(20_000) });
@@ -156,7 +159,7 @@ async function init(msg: Extract<ToWorker, { type: "init" }>): Promise<void> {
     history,
   });
   if (wallet) {
-    paying = { chain, store: wallet, config, directory: sources.directory };
+    paying = { chain, store: wallet, config, directory };
     post({ type: "wallet", wallet: await currentView(client) });
   }
   void pullLoop(client);
