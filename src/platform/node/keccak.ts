@@ -41,6 +41,8 @@ const NativeState = load();
 /** True when keccak-256 runs natively here (for the bench's notes). */
 export const nativeKeccak = NativeState !== null;
 
+let sponge: KeccakState | undefined;
+
 /**
  * keccak-256 (Ethereum's, original padding).
  *
@@ -49,7 +51,10 @@ export const nativeKeccak = NativeState !== null;
  */
 export function keccak256(data: Uint8Array): Uint8Array {
   if (NativeState === null) return keccak_256(data);
-  const s = new NativeState();
+  // One sponge for every call: `initialize` resets it, and the call is synchronous, so no two
+  // hashes ever share it; allocating a native object per hash cost about half of each call.
+  sponge ??= new NativeState();
+  const s = sponge;
   s.initialize(1088, 512); // rate 1088 bits, capacity 512: keccak-256
   s.absorb(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   s.absorbLastFewBits(0x01);

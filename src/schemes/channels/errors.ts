@@ -70,3 +70,19 @@ export class NoLotteryRoundError extends ObolError {
 export class RedemptionFailedError extends ObolError {
   override name = "RedemptionFailedError";
 }
+
+/**
+ * A relay's chain account can sign only through the node's JSON-RPC. A relay signs one onward
+ * ticket per packet inside its group commit (docs/channels.md §5), so every packet's commit would
+ * wait on an RPC round trip; it is refused at construction instead.
+ */
+export class RelaySignerError extends ObolError {
+  override name = "RelaySignerError";
+  constructor(account: string) {
+    super(`Relay account ${account} can sign tickets only through the node's RPC`, {
+      details:
+        "a channels relay signs an onward ticket for every packet inside its group commit; an RPC signature (eth_signTypedData_v4) there would hold every packet's commit for a round trip",
+      hint: "start the relay with its private key (`--key-file <file>`, `--key` or `--keystore-key <NAME>`), or pass `signer` to ChannelsRelay",
+    });
+  }
+}

@@ -10,7 +10,7 @@ import type { Logger } from "../../log.js";
 import { forComponent } from "../../log.js";
 import { transaction } from "../../store/db.js";
 import { DEFAULT_PARAMS, RELAY_DEFAULTS, type ChannelsParams } from "./constants.js";
-import { TicketRejectedError } from "./errors.js";
+import { RelaySignerError, TicketRejectedError } from "./errors.js";
 import { channelsAddress, closeChannel, fundChannel, listChannels, readRound, type ChannelState } from "./chain.js";
 import { ChannelsRounds } from "./rounds.js";
 import {
@@ -27,7 +27,7 @@ import {
 import { decodeReceipt, decodeSlot, encodeReceipt } from "./slot.js";
 import { ChannelsSettle, type ChannelsSettleOptions } from "./settle.js";
 import { ChannelsStore } from "./store.js";
-import { chainSigner } from "./signer.js";
+import { localSigner } from "./signer.js";
 import {
   attachmentDigest,
   decodeAttachment,
@@ -45,7 +45,10 @@ import {
 
 export type ChannelsRelayOptions = {
   params?: ChannelsParams;
-  /** Signs onward tickets; defaults to the chain account. */
+  /**
+   * Signs onward tickets; defaults to the chain account when it signs in this process (a raw key
+   * or a local viem account). One that signs only through RPC is refused (RelaySignerError).
+   */
   signer?: TicketSigner;
   /** Redeem as soon as this many winners wait (else at the next epoch). */
   redeemThreshold?: number;
@@ -140,7 +143,10 @@ export class ChannelsRelay implements RelayScheme {
     this.#store = new ChannelsStore(deps.db);
     this.#log = forComponent(deps.log, "obol:channels:relay");
     this.#params = options.params ?? DEFAULT_PARAMS;
-    this.#signer = options.signer ?? chainSigner(deps.chain);
+    // The onward ticket is signed inside the group commit: never through an RPC (RelaySignerError).
+    const signer = options.signer ?? localSigner(deps.chain);
+    if (!signer) throw new RelaySignerError(deps.chain.walletClient.account.address);
+    this.#signer = signer;
     this.#opts = {
       redeemThreshold: options.redeemThreshold ?? RELAY_DEFAULTS.redeemThreshold,
       pendingTtlMs: options.pendingTtlMs ?? 10 * 60_000,

@@ -27,6 +27,18 @@ function hdKeyOf(account: Account): Uint8Array | undefined {
  * const signed = await signTicket(ticket, domain, chainSigner(chain));
  */
 export function chainSigner(chain: ChainClients): TicketSigner {
+  return localSigner(chain) ?? rpcSigner(chain);
+}
+
+/**
+ * The signer of `chain.walletClient.account` when it signs in this process (a raw key through
+ * libsecp256k1, or a local viem account), else null: the account signs only through the node's
+ * JSON-RPC (`eth_signTypedData_v4`), one round trip per ticket.
+ *
+ * @param chain chain clients of the channel source
+ * @returns a TicketSigner that never leaves the process, or null
+ */
+export function localSigner(chain: ChainClients): TicketSigner | null {
   const account = chain.walletClient.account;
   // A relay signs one onward ticket per packet: with the raw key at hand, libsecp256k1 signs
   // it (same RFC 6979 low-s bytes as viem's account.sign, which is noble in JavaScript).
@@ -45,6 +57,12 @@ export function chainSigner(chain: ChainClients): TicketSigner {
       },
     };
   }
+  return null;
+}
+
+/** The signer of a JSON-RPC account (e.g. Hardhat's unlocked accounts): `eth_signTypedData_v4`, same signature bytes. */
+function rpcSigner(chain: ChainClients): TicketSigner {
+  const account = chain.walletClient.account;
   const domain = {
     name: EIP712_NAME,
     version: EIP712_VERSION,
