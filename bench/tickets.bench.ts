@@ -405,7 +405,7 @@ function verifyBeforeAfter(
  * `verifyEach` per CPU-second at batch 64 with either decompression and at
  * batch 128 with blst's (`BatchVerifier`'s `maxBatch`).
  */
-function relayPathCosts(
+export function relayPathCosts(
   bls: BlindBls,
   pool: readonly Minted[],
   publicKey: Uint8Array,
