@@ -18,7 +18,7 @@ import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { bytesToBigInt, bytesToHex } from "viem";
 import { G1_COMPRESSED_SIZE, G2_COMPRESSED_SIZE, SECRET_KEY_SIZE, TOKEN_DST } from "./constants.js";
 import { BlindSignatureRejectedError, InvalidPointError } from "./errors.js";
-import { mclG1Hasher, type G1Hasher, type HeapBatch, type SignatureFault } from "./hash-to-g1.js";
+import { mclG1Hasher, type G1Decompressor, type G1Hasher, type HeapBatch, type SignatureFault } from "./hash-to-g1.js";
 
 /** What a client keeps between blinding and unblinding (secret: links the token to the request). */
 export type BlindingState = { message: Uint8Array; blinded: Uint8Array; factor: mcl.Fr };
@@ -63,8 +63,14 @@ export type BlindBls = {
    * in mcl's heap), so bisecting costs additions and pairings, not hashes. A
    * σ that does not decode (length, encoding, infinity) is false without a
    * pairing; every sum that is checked is checked for the subgroup.
+   * `decompress` (Node: `native-g1.ts`'s blst) replaces mcl's decompression
+   * of σ; verdicts are the same (tested), only faster.
    */
-  verifyEach(items: readonly { message: Uint8Array; signature: Uint8Array }[], publicKey: Uint8Array): boolean[];
+  verifyEach(
+    items: readonly { message: Uint8Array; signature: Uint8Array }[],
+    publicKey: Uint8Array,
+    decompress?: G1Decompressor,
+  ): boolean[];
   /** Σσ_i, compressed. */
   aggregate(signatures: readonly Uint8Array[]): Uint8Array;
 };
@@ -134,7 +140,7 @@ function operations(pairingHolds: PairingCheck, publicKeyOf: (publicKey: Uint8Ar
       return pairingHolds(g1("signature", signature, true), hash(message), publicKeyOf(publicKey));
     },
     verifyBatch: (items, publicKey) => verifyBatch(pairingHolds, items, publicKeyOf(publicKey)),
-    verifyEach: (items, publicKey) => verifyEach(pairingHolds, items, publicKeyOf(publicKey)),
+    verifyEach: (items, publicKey, decompress) => verifyEach(pairingHolds, items, publicKeyOf(publicKey), decompress),
     aggregate(signatures) {
       if (signatures.length === 0) throw new InvalidPointError("signatures", "empty list");
       let sum = g1("signature", signatures[0]!, false);
@@ -198,21 +204,26 @@ function verifyEach(
   pairingHolds: PairingCheck,
   items: readonly { message: Uint8Array; signature: Uint8Array }[],
   pk: mcl.PrecomputedG2,
+  decompress: G1Decompressor | undefined,
 ): boolean[] {
   const valid = new Array<boolean>(items.length).fill(false);
   if (items.length === 0) return valid;
-  tokenHasher().withTokens(items, (batch) => {
-    const settle = (indices: number[]): void => {
-      if (indices.length === 0) return;
-      if (sumHolds(pairingHolds, batch, pk, indices)) for (const i of indices) valid[i] = true;
-      else if (indices.length > 1) {
-        const half = indices.length >> 1;
-        settle(indices.slice(0, half));
-        settle(indices.slice(half));
-      }
-    };
-    settle(items.map((_, i) => i).filter((i) => batch.faults[i] === null));
-  });
+  tokenHasher().withTokens(
+    items,
+    (batch) => {
+      const settle = (indices: number[]): void => {
+        if (indices.length === 0) return;
+        if (sumHolds(pairingHolds, batch, pk, indices)) for (const i of indices) valid[i] = true;
+        else if (indices.length > 1) {
+          const half = indices.length >> 1;
+          settle(indices.slice(0, half));
+          settle(indices.slice(half));
+        }
+      };
+      settle(items.map((_, i) => i).filter((i) => batch.faults[i] === null));
+    },
+    decompress,
+  );
   return valid;
 }
 

@@ -29,10 +29,20 @@ type McModule = {
   _mclBnG1_clear(x: number): void;
   _mclBnG1_isZero(x: number): number;
   _mclBnG1_deserialize(x: number, buffer: number, size: number): number;
+  _mclBnG1_isValid(x: number): number;
+  _mclBnFp_deserialize(x: number, buffer: number, size: number): number;
+  _mclBnFp_setInt32(x: number, value: number): void;
 };
 
 /** Why a token's σ did not decode (the messages of `bls.ts`'s checks), or null when it did. */
 export type SignatureFault = "length" | "encoding" | "infinity" | null;
+
+/**
+ * Decompresses a 48-byte σ elsewhere (`native-g1.ts`: blst in Node): the
+ * affine point as ZCash uncompressed bytes (x ‖ y, 96, big-endian), or why
+ * it did not decode. No subgroup check, like mcl's path.
+ */
+export type G1Decompressor = (compressed: Uint8Array) => Uint8Array | Exclude<SignatureFault, null>;
 
 /**
  * A batch's σ_i (decompressed) and H(m_i), held in mcl's heap while `body`
@@ -54,9 +64,15 @@ export type G1Hasher = {
   /**
    * Decompresses every σ_i (on-curve, no subgroup check: the caller checks
    * each sum it uses) and hashes every m_i whose σ decoded, into mcl's heap,
-   * then runs `body`; the heap block is freed afterwards.
+   * then runs `body`; the heap block is freed afterwards. With `decompress`,
+   * σ is decompressed by it and only its x, y are loaded (and checked on the
+   * curve) here.
    */
-  withTokens<T>(tokens: readonly { message: Uint8Array; signature: Uint8Array }[], body: (batch: HeapBatch) => T): T;
+  withTokens<T>(
+    tokens: readonly { message: Uint8Array; signature: Uint8Array }[],
+    body: (batch: HeapBatch) => T,
+    decompress?: G1Decompressor,
+  ): T;
 };
 
 /** Bytes of a compressed G1 point (ZCash/IETF encoding). */
@@ -83,6 +99,9 @@ export function mclG1Hasher(dst: string): G1Hasher {
     "_mclBnG1_clear",
     "_mclBnG1_isZero",
     "_mclBnG1_deserialize",
+    "_mclBnG1_isValid",
+    "_mclBnFp_deserialize",
+    "_mclBnFp_setInt32",
   ] as const;
   if (!mod || needed.some((f) => typeof mod[f] !== "function"))
     throw new Error(`mcl-wasm lacks one of ${needed.join(", ")}: check the pinned mcl-wasm version`);
@@ -90,6 +109,7 @@ export function mclG1Hasher(dst: string): G1Hasher {
   if (tag.length > 255) throw new Error("DST longer than 255 bytes");
   // Bytes of one mcl G1 value (Jacobian x, y, z), sized the way mcl-wasm sizes its own.
   const pointBytes = (new mcl.G1() as unknown as { a_: Uint32Array }).a_.byteLength;
+  const fpBytes = pointBytes / 3;
 
   /** Runs `body` with a heap block: [acc][tmp][dst][message]; frees it whatever happens. */
   const withHeap = <T>(
@@ -133,21 +153,36 @@ export function mclG1Hasher(dst: string): G1Hasher {
         return read(acc);
       });
     },
-    withTokens(tokens, body) {
+    withTokens(tokens, body, decompress) {
       const n = tokens.length;
       const longest = Math.max(0, ...tokens.map((t) => t.message.length));
-      // [σ sum][H sum][σ_0 … σ_{n−1}][H_0 … H_{n−1}][dst][message][σ bytes]: one block, one copy in per input.
-      return withHeap(2 * n * pointBytes + longest + G1_COMPRESSED, (sigmaAcc, hashAcc, dstAt, messageAt) => {
-        const sigmaAt = (i: number) => messageAt + longest + G1_COMPRESSED + i * pointBytes;
+      // [σ sum][H sum][dst][message][σ bytes (48, or 96 affine x ‖ y)][σ_0 … σ_{n−1}][H_0 … H_{n−1}]: one block, one copy in per input.
+      return withHeap(2 * n * pointBytes + longest + 2 * G1_COMPRESSED, (sigmaAcc, hashAcc, dstAt, messageAt) => {
+        const sigmaAt = (i: number) => messageAt + longest + 2 * G1_COMPRESSED + i * pointBytes;
         const hashAt = (i: number) => sigmaAt(n) + i * pointBytes;
         const bytesAt = messageAt + longest;
-        const faults = tokens.map(({ message, signature }, i): SignatureFault => {
+        /** σ_i decompressed by `decompress`: x and y as mcl field elements, z = 1, then mcl's on-curve check. */
+        const loadAffine = (i: number, signature: Uint8Array): SignatureFault => {
+          const affine = decompress!(signature);
+          if (typeof affine === "string") return affine;
+          mod.HEAP8.set(affine, bytesAt);
+          const [x, y, z] = [sigmaAt(i), sigmaAt(i) + fpBytes, sigmaAt(i) + 2 * fpBytes];
+          if (mod._mclBnFp_deserialize(x, bytesAt, G1_COMPRESSED) !== G1_COMPRESSED) return "encoding";
+          if (mod._mclBnFp_deserialize(y, bytesAt + G1_COMPRESSED, G1_COMPRESSED) !== G1_COMPRESSED) return "encoding";
+          mod._mclBnFp_setInt32(z, 1);
+          return mod._mclBnG1_isValid(sigmaAt(i)) === 1 ? null : "encoding";
+        };
+        const load = (i: number, signature: Uint8Array): SignatureFault => {
           if (signature.length !== G1_COMPRESSED) return "length";
+          if (decompress) return loadAffine(i, signature);
           mod.HEAP8.set(signature, bytesAt);
           if (mod._mclBnG1_deserialize(sigmaAt(i), bytesAt, G1_COMPRESSED) !== G1_COMPRESSED) return "encoding";
-          if (mod._mclBnG1_isZero(sigmaAt(i)) === 1) return "infinity";
-          hashInto(hashAt(i), message, dstAt, messageAt);
-          return null;
+          return mod._mclBnG1_isZero(sigmaAt(i)) === 1 ? "infinity" : null;
+        };
+        const faults = tokens.map(({ message, signature }, i): SignatureFault => {
+          const fault = load(i, signature);
+          if (fault === null) hashInto(hashAt(i), message, dstAt, messageAt);
+          return fault;
         });
         return body({
           faults,

@@ -10,6 +10,8 @@
 import type { Address } from "viem";
 import type { BlindBls } from "../../crypto/blind/bls.js";
 import { tokenMessage, type TokenDomain } from "../../crypto/blind/encoding.js";
+import type { G1Decompressor } from "../../crypto/blind/hash-to-g1.js";
+import { blstG1Decompressor } from "../../crypto/blind/native-g1.js";
 
 export type PendingCheck = { epoch: bigint; serial: Uint8Array; signature: Uint8Array };
 
@@ -25,6 +27,8 @@ export type BatchVerifierOptions = {
   maxBatch?: number;
   /** Longest wait before a partial batch is checked (default 10 ms; mixing delays are ≫). */
   maxDelayMs?: number;
+  /** σ decompression (default blst's, ≈ 4× mcl-wasm's; docs/tickets.md §13). */
+  decompress?: G1Decompressor;
 };
 
 /** Micro-batching verifier: `check` resolves true/false per token. */
@@ -36,7 +40,7 @@ export class BatchVerifier {
   checks = 0;
 
   constructor(options: BatchVerifierOptions) {
-    this.#o = { maxBatch: 64, maxDelayMs: 10, ...options };
+    this.#o = { maxBatch: 64, maxDelayMs: 10, decompress: blstG1Decompressor, ...options };
   }
 
   /** Queues one token; resolves once its batch has been checked. */
@@ -74,6 +78,7 @@ export class BatchVerifier {
         signature: t.signature,
       })),
       this.#o.publicKey,
+      this.#o.decompress,
     );
     batch.forEach((t, i) => {
       t.resolve(verdicts[i]!);

@@ -13,6 +13,9 @@ import { InvalidPointError } from "../../../src/crypto/blind/errors.js";
 import { seededRandom } from "../../../bench/channels-mutants.js";
 import { nonSubgroupPoint } from "../../../bench/tickets-mutants.js";
 import { tokenDomain } from "../../helpers/token-domain.js";
+import { mclG1Hasher } from "../../../src/crypto/blind/hash-to-g1.js";
+import { blstG1Decompressor } from "../../../src/crypto/blind/native-g1.js";
+import { TOKEN_DST } from "../../../src/crypto/blind/constants.js";
 
 const bls = await loadBlindBls();
 const relay = "0x00000000000000000000000000000000000000a1" as const;
@@ -88,6 +91,15 @@ describe("verifyEach: per-token verdicts of a batch", () => {
         batch.map((b) => b.item),
         publicKey,
       );
+      // the relay's path (blst decompresses σ) gives the same verdicts
+      expect(
+        bls.verifyEach(
+          batch.map((b) => b.item),
+          publicKey,
+          blstG1Decompressor,
+        ),
+        `seed ${seed}, blst`,
+      ).toEqual(verdicts);
       expect(
         batch.map((b, i) => ({ kind: b.kind, verdict: verdicts[i] })),
         `seed ${seed}`,
@@ -126,5 +138,52 @@ describe("verifyEach: per-token verdicts of a batch", () => {
     expect(() => bls.verifyBatch(withSig(nonCanonical), publicKey)).toThrow(InvalidPointError);
     expect(bls.verifyBatch(withSig(torsion), publicKey)).toBe(false);
     expect(bls.verifyBatch(ok, publicKey)).toBe(true);
+  });
+});
+
+describe("σ decompressed by blst (the relay's path) instead of mcl", () => {
+  /** Faults and, over the tokens that decoded, Σσ and ΣH (compressed), decoded one way or the other. */
+  const decode = (items: Item[], native: boolean) =>
+    mclG1Hasher(TOKEN_DST).withTokens(
+      items,
+      (batch) => {
+        const decoded = items.map((_, i) => i).filter((i) => batch.faults[i] === null);
+        const { sigma, hashes } = batch.sums(decoded);
+        return { faults: batch.faults, sigma: sigma.serialize(), hashes: hashes.serialize() };
+      },
+      native ? blstG1Decompressor : undefined,
+    );
+
+  it("refuses every malformed σ for the same reason and decodes every other σ to the same point", () => {
+    const items = [token(), ...Object.values(BAD).map((make) => make(token(), token())), token()];
+    const native = decode(items, true);
+    expect(native).toEqual(decode(items, false));
+    expect(native.faults).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      "infinity",
+      "length",
+      "encoding",
+      "encoding",
+      native.faults[9],
+      null,
+    ]);
+  });
+
+  it("decodes 200 seeded random x the same way (about half have no square root)", () => {
+    const random = seededRandom(7);
+    const items = Array.from({ length: 200 }, () => {
+      const signature = Uint8Array.from({ length: 48 }, () => Math.floor(random() * 256));
+      signature[0] = (signature[0]! & 0x1f) | 0x80 | (random() < 0.5 ? 0x20 : 0); // compressed, either sign of y
+      return { message: token().message, signature };
+    });
+    const native = decode(items, true);
+    expect(native).toEqual(decode(items, false));
+    const decoded = native.faults.filter((f) => f === null).length;
+    expect(decoded).toBeGreaterThan(60);
+    expect(decoded).toBeLessThan(140);
   });
 });
