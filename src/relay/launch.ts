@@ -89,7 +89,7 @@ export async function launchRelay(p: LaunchRelayParameters): Promise<LaunchedRel
     const { directory, epoch } = p.sources(node);
     const metrics = p.metrics ? new RelayMetrics({ relay: p.address, role: p.role }) : null;
     const relay = createRelay(
-      { ...deps, scheme: p.scheme, directory, epoch },
+      { ...deps, db, scheme: p.scheme, directory, epoch },
       {
         address: p.address,
         role: p.role,

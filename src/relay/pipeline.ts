@@ -93,47 +93,97 @@ export type PacketInput = {
  * if (outcome.kind === "forward") queue.push(outcome, outcome.delayMs);
  */
 export async function processPacket(p: PipelineParameters, input: PacketInput): Promise<PipelineOutcome> {
-  let peeled: PeeledPacket | undefined;
-  let tagEpoch = input.epoch;
   const header = input.packet.subarray(0, headerSize(p.group, p.params.routingInfoSize));
-  let tag: Uint8Array | null = null;
+  const seen: { tag: Uint8Array | null } = { tag: null };
   // A refusal after the tag is known hands the header to the scheme (the shopper keeps it as dispute evidence).
-  const refuse = (outcome: PipelineOutcome & { kind: "drop" }): PipelineOutcome => {
-    if (tag !== null) p.scheme.onRefused?.({ epoch: input.epoch, replayTag: tag, header: header.slice() });
+  const refuse = (outcome: Drop): PipelineOutcome => {
+    if (seen.tag !== null) p.scheme.onRefused?.({ epoch: input.epoch, replayTag: seen.tag, header: header.slice() });
     return outcome;
   };
+  const opened = openPacket(p, input, seen);
+  if ("drop" in opened) return opened.refuse ? refuse(opened.drop) : opened.drop;
+  const { peeled, tagEpoch } = opened;
+  const routed = routeOf(p, peeled.hop);
+  if ("kind" in routed) return refuse(routed);
+  const committed = await commitPacket(p, input, { peeled, next: routed.next, tagEpoch, header });
+  if ("kind" in committed) return committed;
+  return outcomeOf(p, peeled, routed.next, committed);
+}
+
+type Drop = PipelineOutcome & { kind: "drop" };
+
+/**
+ * Peels the packet under the first mix key in force whose header MAC holds, recording its replay tag in `seen`
+ * as soon as it is known.
+ *
+ * @returns the peeled packet and the epoch its tag is filed under, or a drop (`refuse`: the scheme may see it)
+ */
+function openPacket(
+  p: PipelineParameters,
+  input: PacketInput,
+  seen: { tag: Uint8Array | null },
+): { peeled: PeeledPacket; tagEpoch: bigint } | { drop: Drop; refuse: boolean } {
+  let tagEpoch = input.epoch;
   const keys = p.mixKeys?.active() ?? [{ secretKey: p.secretKey }];
-  for (let k = 0; peeled === undefined; k++) {
+  for (let k = 0; ; k++) {
     const key = keys[k]!;
     try {
       const ss = sharedSecret({ group: p.group, secretKey: key.secretKey, packet: input.packet });
       // Cheap non-durable pre-check so replays cost one scalar multiplication, not a peel.
-      if (p.replay.has(replayTag(ss))) return { kind: "drop", reason: DropReason.replay };
-      tag = replayTag(ss);
-      peeled = peelPacket({ group: p.group, params: p.params, secretKey: key.secretKey, packet: input.packet, ss });
+      if (p.replay.has(replayTag(ss))) return { drop: { kind: "drop", reason: DropReason.replay }, refuse: false };
+      seen.tag = replayTag(ss);
+      const peeled = peelPacket({
+        group: p.group,
+        params: p.params,
+        secretKey: key.secretKey,
+        packet: input.packet,
+        ss,
+      });
       if (key.tagEpoch !== undefined && key.tagEpoch > tagEpoch) tagEpoch = key.tagEpoch;
+      return { peeled, tagEpoch };
     } catch (error) {
       if (error instanceof SphinxMacError && k + 1 < keys.length) continue; // built for another key in force
       const reason = reasonOf(error);
       if (reason === null) throw error;
-      return refuse({ kind: "drop", reason, detail: (error as Error).message });
+      return { drop: { kind: "drop", reason, detail: (error as Error).message }, refuse: true };
     }
   }
+}
 
-  const { hop } = peeled;
+/** The hop's instructions this relay can follow: a delay within the cap, a known next hop, delivery only at a gateway. */
+function routeOf(p: PipelineParameters, hop: PeeledPacket["hop"]): { next: Address | null } | Drop {
   if (hop.delayMs > p.maxDelayMs)
-    return refuse({ kind: "drop", reason: DropReason.delayTooLarge, detail: `${hop.delayMs} ms > ${p.maxDelayMs} ms` });
+    return { kind: "drop", reason: DropReason.delayTooLarge, detail: `${hop.delayMs} ms > ${p.maxDelayMs} ms` };
   let next: Address | null = null;
   if (hop.action === "forward") {
     next = getAddress(hop.next);
-    if (!p.knowsRelay(next)) return refuse({ kind: "drop", reason: DropReason.unknownNextHop, detail: next });
+    if (!p.knowsRelay(next)) return { kind: "drop", reason: DropReason.unknownNextHop, detail: next };
   }
   if (hop.action === "deliver" && p.inbox === null)
-    return refuse({ kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" });
+    return { kind: "drop", reason: DropReason.badHop, detail: "deliver at a relay that is not a gateway" };
+  return { next };
+}
 
-  let committed:
-    | { reason: DropReason; detail?: string }
-    | { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
+type Committed = { attachment: Uint8Array; onward?: (() => Promise<Uint8Array>) | undefined };
+
+/**
+ * The durable part: the replay tag, the inbox's room, the scheme's verdict and the delivered body, in one group
+ * commit; the tag stays recorded when the scheme refuses.
+ *
+ * @returns the next hop's attachment, or a drop
+ */
+async function commitPacket(
+  p: PipelineParameters,
+  input: PacketInput,
+  {
+    peeled,
+    next,
+    tagEpoch,
+    header,
+  }: { peeled: PeeledPacket; next: Address | null; tagEpoch: bigint; header: Uint8Array },
+): Promise<Committed | Drop> {
+  const { hop } = peeled;
+  let committed: { reason: DropReason; detail?: string } | Committed;
   try {
     // Outside the group commit: a scheme's chain read holds up this packet only (RelayScheme.prepare).
     await p.scheme.prepare?.({ attachment: input.attachment, nextHop: next });
@@ -177,7 +227,17 @@ export async function processPacket(p: PipelineParameters, input: PacketInput): 
     return { kind: "drop", reason: DropReason.commitFailed, detail: (error as Error).message };
   }
   if ("reason" in committed) return { kind: "drop", ...committed };
+  return committed;
+}
 
+/** What the relay does with an accepted packet: forward it, deliver it, or end its loop or drop hop; with the receipt. */
+function outcomeOf(
+  p: PipelineParameters,
+  peeled: PeeledPacket,
+  next: Address | null,
+  committed: Committed,
+): PipelineOutcome {
+  const { hop } = peeled;
   const receipt = { packetRef: peeled.mac, receipt: p.scheme.receipt({ ss: peeled.ss, packetRef: peeled.mac }) };
   switch (hop.action) {
     case "forward": {

@@ -14,10 +14,10 @@
  * - `receipt`: sent one hop back after a relay has processed a packet.
  */
 import type { Address, Hex } from "viem";
-import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../log.js";
 import type { Libp2p } from "@libp2p/interface";
 import type { ChainClients } from "../chain/types.js";
+import type { SqlDatabase } from "../store/port.js";
 
 export type SchemeName = "free" | "channels" | "tickets" | "shopper";
 
@@ -157,8 +157,11 @@ export interface SettleScheme {
 /** Dependencies a scheme may use; injected, never global. */
 export type SchemeDeps = {
   chain: ChainClients;
-  /** Durable store of this process (node:sqlite, WAL); schemes own their tables. */
-  db: DatabaseSync;
+  /**
+   * Durable store of this process, through the storage port (`src/store/port.ts`;
+   * node:sqlite in WAL mode in Node); schemes own their tables.
+   */
+  db: SqlDatabase;
   log: Logger;
   /** This process's libp2p node, for schemes with their own protocols (issuer, proofs). */
   libp2p: Libp2p;

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { StoreOpenError, StoreVersionError } from "./errors.js";
+import { transaction } from "./port.js";
 
 /** How long a writer waits for another connection's lock before failing. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -63,38 +64,5 @@ export function openDatabase(path: string): DatabaseSync {
   return db;
 }
 
-let savepointCounter = 0;
-
-/**
- * Runs `fn` atomically: all its writes commit or none do. Inside an open
- * transaction (e.g. the relay's group commit during `RelayScheme.onPacket`)
- * it is a SAVEPOINT; at top level it is a BEGIN IMMEDIATE transaction of its own. `fn` must be synchronous: an `await` inside would let
- * unrelated writes join the savepoint.
- *
- * @param db the connection
- * @param fn the work; its return value is passed through
- * @returns what `fn` returned
- * @example
- * transaction(db, () => { insertCredit.run(relay, amount); insertTag.run(tag, epoch); });
- */
-export function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  // At top level, BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
-  // transaction that reads first is refused outright when it tries to write after another connection
-  // (the relay beside `obol claim`) committed, instead of waiting.
-  const topLevel = !db.isTransaction;
-  const name = `obol_sp_${++savepointCounter}`;
-  db.exec(topLevel ? "BEGIN IMMEDIATE" : `SAVEPOINT ${name}`);
-  try {
-    const result = fn();
-    db.exec(topLevel ? "COMMIT" : `RELEASE ${name}`);
-    return result;
-  } catch (error) {
-    if (topLevel) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-    } else {
-      db.exec(`ROLLBACK TO ${name}`);
-      db.exec(`RELEASE ${name}`);
-    }
-    throw error;
-  }
-}
+/** Transactions belong to the storage port (no Node import), so scheme code reaches them without node:sqlite. */
+export { transaction };

@@ -5,10 +5,10 @@
  * store's `#s.name` is checked by the compiler (a misspelt name does not
  * compile).
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { SqlDatabase, SqlStatement } from "./port.js";
 
 /** Prepares one SQL statement on the store's connection. */
-export type Prepare = (sql: string) => StatementSync;
+export type Prepare = (sql: string) => SqlStatement;
 
 /**
  * Applies `schema` to `db` and returns the statements `prepare` names.
@@ -20,8 +20,8 @@ export type Prepare = (sql: string) => StatementSync;
  * @example
  * this.#s = openTables(db, SCHEMA, (p) => ({ get: p("SELECT v FROM t WHERE k = ?") }));
  */
-export function openTables<S extends Record<string, StatementSync>>(
-  db: DatabaseSync,
+export function openTables<S extends Record<string, SqlStatement>>(
+  db: SqlDatabase,
   schema: string,
   prepare: (p: Prepare) => S,
 ): S {

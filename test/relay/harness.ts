@@ -77,6 +77,7 @@ export async function startRelays(
     const scheme = options.relayScheme ? { ...free, relay: options.relayScheme } : free;
     const components = {
       ...deps,
+      db,
       log: options.log?.() ?? silentLogger(),
       scheme,
       directory: () => snapshot,

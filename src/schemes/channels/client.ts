@@ -4,7 +4,7 @@
  * written in the caller's transaction, so they nest in a relay's group commit).
  */
 import type { SchemeDeps } from "../scheme.js";
-import { transaction } from "../../store/db.js";
+import { transaction } from "../../store/port.js";
 import { ChannelsPayer, type ChannelsClientOptions } from "./payer.js";
 import { ChannelsStore } from "./store.js";
 

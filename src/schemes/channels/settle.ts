@@ -28,6 +28,16 @@ export type ChannelsSettleOptions = {
 };
 
 /** Turns stored winners into on-chain payouts, in batches with one token transfer each. */
+/** What one claim has done so far; logged and returned in its `ClaimResult`. */
+type ClaimTally = {
+  paid: bigint;
+  gasUsed: bigint;
+  transactions: Hex[];
+  redeemed: number;
+  voided: number;
+  recovered: number;
+};
+
 export class ChannelsSettle implements SettleScheme {
   readonly #deps: SchemeDeps & { relay: Address };
   readonly #store: ChannelsStore;
@@ -69,95 +79,13 @@ export class ChannelsSettle implements SettleScheme {
   async #claim(roll: boolean): Promise<ClaimResult> {
     const chain = this.#deps.chain;
     const address = channelsAddress(chain);
-    const result = { paid: 0n, gasUsed: 0n, transactions: [] as Hex[], redeemed: 0, voided: 0, recovered: 0 };
+    const result: ClaimTally = { paid: 0n, gasUsed: 0n, transactions: [], redeemed: 0, voided: 0, recovered: 0 };
     await this.#rounds.sync();
     await this.#reconcile(result);
-    if (roll) {
-      let newest = 0n;
-      for (const t of this.#store.won("won")) {
-        const round = roundOf(t.index);
-        if (round > newest && this.#rounds.secret(round) !== null) newest = round; // unknown secrets are voided below
-      }
-      while (newest > 0n && !this.#rounds.redeemable(newest)) await this.#rounds.commitNext();
-    }
-
-    const states = new Map<Hex, ChannelState>();
-    const valid: WonTicket[] = [];
-    const remaining = new Map<Hex, bigint>();
-    for (const t of this.#store.won("won")) {
-      const round = roundOf(t.index);
-      if (this.#rounds.secret(round) === null) {
-        this.#store.setState([t], "void", null, "round secret unknown");
-        result.voided++;
-        continue;
-      }
-      if (!this.#rounds.redeemable(round)) continue; // its round is still open: wait
-      let ch = states.get(t.channel);
-      if (!ch) {
-        ch = await readChannel(chain, t.source, this.#deps.relay);
-        states.set(t.channel, ch);
-      }
-      if (ch.status === "closed" || ch.epoch !== t.epoch) {
-        this.#store.setState([t], "void", null, ch.status === "closed" ? "channel closed" : "stale epoch");
-        result.voided++;
-        continue;
-      }
-      if (t.index <= ch.ticketIndex) {
-        result.voided += (await this.#resolveFromEvents(t, result)) ? 0 : 1;
-        continue;
-      }
-      const left = remaining.get(t.channel) ?? ch.balance;
-      if (t.amount > left) {
-        this.#store.setState([t], "void", null, "above channel balance");
-        result.voided++;
-        continue;
-      }
-      remaining.set(t.channel, left - t.amount);
-      valid.push(t);
-    }
-
-    for (let i = 0; i < valid.length; i += this.#opts.maxBatch) {
-      const batch = valid.slice(i, i + this.#opts.maxBatch);
-      // Durable first: once a round is marked revealed no ticket of it is accepted any more.
-      for (const t of batch) this.#rounds.reveal(roundOf(t.index));
-      const args: RedeemableTicket[] = batch.map((t) =>
-        toRedeemable(decodeAttachment(t.ticket), t.source, t.response, this.#rounds.secret(roundOf(t.index))!),
-      );
-      // Durable intent first: after a crash these are reconciled, never blindly resent.
-      this.#store.setState(batch, "submitted");
-      let hash: Hash;
-      try {
-        hash = await inTurn(chain, () =>
-          chain.walletClient.writeContract({
-            address,
-            abi: paymentChannelsAbi,
-            functionName: "redeemTickets",
-            args: [args],
-            account: chain.walletClient.account,
-            chain: chain.walletClient.chain,
-          }),
-        );
-      } catch (error) {
-        this.#log.warn({ err: error, tickets: batch.length }, "redemption not sent; tickets stay redeemable");
-        this.#store.setState(batch, "won");
-        continue;
-      }
-      this.#store.setState(batch, "submitted", hash);
-      await this.#opts.afterBroadcast?.(hash);
-      const receipt = await chain.publicClient.waitForTransactionReceipt({
-        hash,
-        timeout: this.#opts.receiptTimeoutMs,
-      });
-      result.transactions.push(hash);
-      result.gasUsed += receipt.gasUsed;
-      if (receipt.status === "success") {
-        this.#store.setState(batch, "redeemed", hash);
-        result.redeemed += batch.length;
-        for (const t of batch) result.paid += t.amount;
-      } else {
-        this.#store.setState(batch, "won", null, "batch reverted");
-      }
-    }
+    if (roll) await this.#rollToNewestRound();
+    const valid = await this.#redeemableTickets(result);
+    for (let i = 0; i < valid.length; i += this.#opts.maxBatch)
+      await this.#redeemBatch(valid.slice(i, i + this.#opts.maxBatch), address, result);
     const balanceAfter = await chain.publicClient.readContract({
       address: chain.deployment.contracts.ObolToken,
       abi: obolTokenAbi,
@@ -181,14 +109,104 @@ export class ChannelsSettle implements SettleScheme {
     };
   }
 
+  /** Commits rounds until the newest round with won tickets (and a known secret) is redeemable. */
+  async #rollToNewestRound(): Promise<void> {
+    let newest = 0n;
+    for (const t of this.#store.won("won")) {
+      const round = roundOf(t.index);
+      if (round > newest && this.#rounds.secret(round) !== null) newest = round; // unknown secrets are voided below
+    }
+    while (newest > 0n && !this.#rounds.redeemable(newest)) await this.#rounds.commitNext();
+  }
+
+  /**
+   * The won tickets a redemption can pay now, within each channel's balance; voids those it never can
+   * (unknown round secret, closed or re-epoched channel, index already redeemed, above the balance).
+   */
+  async #redeemableTickets(result: ClaimTally): Promise<WonTicket[]> {
+    const states = new Map<Hex, ChannelState>();
+    const valid: WonTicket[] = [];
+    const remaining = new Map<Hex, bigint>();
+    for (const t of this.#store.won("won")) {
+      const round = roundOf(t.index);
+      if (this.#rounds.secret(round) === null) {
+        this.#store.setState([t], "void", null, "round secret unknown");
+        result.voided++;
+        continue;
+      }
+      if (!this.#rounds.redeemable(round)) continue; // its round is still open: wait
+      let ch = states.get(t.channel);
+      if (!ch) {
+        ch = await readChannel(this.#deps.chain, t.source, this.#deps.relay);
+        states.set(t.channel, ch);
+      }
+      if (ch.status === "closed" || ch.epoch !== t.epoch) {
+        this.#store.setState([t], "void", null, ch.status === "closed" ? "channel closed" : "stale epoch");
+        result.voided++;
+        continue;
+      }
+      if (t.index <= ch.ticketIndex) {
+        result.voided += (await this.#resolveFromEvents(t, result)) ? 0 : 1;
+        continue;
+      }
+      const left = remaining.get(t.channel) ?? ch.balance;
+      if (t.amount > left) {
+        this.#store.setState([t], "void", null, "above channel balance");
+        result.voided++;
+        continue;
+      }
+      remaining.set(t.channel, left - t.amount);
+      valid.push(t);
+    }
+    return valid;
+  }
+
+  /** Redeems one batch in one transaction: rounds revealed and intent recorded first, then sent and awaited. */
+  async #redeemBatch(batch: WonTicket[], address: Address, result: ClaimTally): Promise<void> {
+    const chain = this.#deps.chain;
+    // Durable first: once a round is marked revealed no ticket of it is accepted any more.
+    for (const t of batch) this.#rounds.reveal(roundOf(t.index));
+    const args: RedeemableTicket[] = batch.map((t) =>
+      toRedeemable(decodeAttachment(t.ticket), t.source, t.response, this.#rounds.secret(roundOf(t.index))!),
+    );
+    // Durable intent first: after a crash these are reconciled, never blindly resent.
+    this.#store.setState(batch, "submitted");
+    let hash: Hash;
+    try {
+      hash = await inTurn(chain, () =>
+        chain.walletClient.writeContract({
+          address,
+          abi: paymentChannelsAbi,
+          functionName: "redeemTickets",
+          args: [args],
+          account: chain.walletClient.account,
+          chain: chain.walletClient.chain,
+        }),
+      );
+    } catch (error) {
+      this.#log.warn({ err: error, tickets: batch.length }, "redemption not sent; tickets stay redeemable");
+      this.#store.setState(batch, "won");
+      return;
+    }
+    this.#store.setState(batch, "submitted", hash);
+    await this.#opts.afterBroadcast?.(hash);
+    const receipt = await chain.publicClient.waitForTransactionReceipt({
+      hash,
+      timeout: this.#opts.receiptTimeoutMs,
+    });
+    result.transactions.push(hash);
+    result.gasUsed += receipt.gasUsed;
+    if (receipt.status === "success") {
+      this.#store.setState(batch, "redeemed", hash);
+      result.redeemed += batch.length;
+      for (const t of batch) result.paid += t.amount;
+    } else {
+      this.#store.setState(batch, "won", null, "batch reverted");
+    }
+  }
+
   /** Resolves tickets left `submitted` by an interrupted claim. */
-  async #reconcile(result: {
-    paid: bigint;
-    gasUsed: bigint;
-    transactions: Hex[];
-    recovered: number;
-    voided: number;
-  }): Promise<void> {
+  async #reconcile(result: ClaimTally): Promise<void> {
     const submitted = this.#store.won("submitted");
     const byHash = new Map<string, WonTicket[]>();
     for (const t of submitted) byHash.set(t.txHash ?? "", [...(byHash.get(t.txHash ?? "") ?? []), t]);

@@ -4,9 +4,8 @@
  * first use. Every method is synchronous so callers can group writes with
  * `transaction(db, …)`, which nests inside the relay's group commit.
  */
-import type { DatabaseSync } from "node:sqlite";
+import { type SqlDatabase, transaction } from "../../store/port.js";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
-import { transaction } from "../../store/db.js";
 import { openTables, type Prepare } from "../../store/tables.js";
 import type { SignedTicket } from "./ticket.js";
 
@@ -28,7 +27,7 @@ CREATE TABLE IF NOT EXISTS ch_stats (name TEXT PRIMARY KEY, value INTEGER NOT NU
 `;
 
 /** Per connection: the highest outgoing index issued per `channel/epoch` in this process. */
-const ISSUED = new WeakMap<DatabaseSync, Map<string, bigint>>();
+const ISSUED = new WeakMap<SqlDatabase, Map<string, bigint>>();
 
 export type WinState = "won" | "submitted" | "redeemed" | "void";
 
@@ -98,10 +97,10 @@ function prepareStatements(p: Prepare) {
 
 /** Typed access to the `ch_` tables of one database connection. */
 export class ChannelsStore {
-  readonly db: DatabaseSync;
+  readonly db: SqlDatabase;
   readonly #s: ReturnType<typeof prepareStatements>;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: SqlDatabase) {
     this.db = db;
     this.#s = openTables(db, SCHEMA, prepareStatements);
   }

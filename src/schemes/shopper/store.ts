@@ -4,7 +4,7 @@
  * first use; every method is synchronous so it can run inside the relay's
  * group commit (`onPacket` writes the tag before the packet is forwarded).
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlDatabase } from "../../store/port.js";
 import type { Address, Hex } from "viem";
 import { InvalidInputError } from "../../errors.js";
 import { openTables, type Prepare } from "../../store/tables.js";
@@ -85,10 +85,10 @@ function prepareStatements(p: Prepare) {
 
 /** Typed access to the `sh_` tables of one connection. */
 export class ShopperStore {
-  readonly db: DatabaseSync;
+  readonly db: SqlDatabase;
   readonly #s: ReturnType<typeof prepareStatements>;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: SqlDatabase) {
     this.db = db;
     this.#s = openTables(db, SCHEMA, prepareStatements);
   }

@@ -4,7 +4,7 @@
  * read from `tk_config` when set, else it is the first `IssuerRegistered`
  * issuer of the bank that is not unbonding, and is then remembered.
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlDatabase } from "../../store/port.js";
 import { bytesToBigInt, getContract, hexToBytes, parseAbiItem, type Address } from "viem";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
@@ -69,7 +69,7 @@ export async function readIssuer(chain: ChainClients, address: Address): Promise
  * @example
  * const issuer = await resolveIssuer(deps.chain, deps.db);
  */
-export async function resolveIssuer(chain: ChainClients, db: DatabaseSync): Promise<IssuerInfo> {
+export async function resolveIssuer(chain: ChainClients, db: SqlDatabase): Promise<IssuerInfo> {
   db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   const row = db.prepare("SELECT value FROM tk_config WHERE key = 'issuer'").get() as { value: string } | undefined;
   if (row) return readIssuer(chain, row.value as Address);
@@ -92,14 +92,14 @@ export async function resolveIssuer(chain: ChainClients, db: DatabaseSync): Prom
 }
 
 /** The issuer pinned in `tk_config` (the one this wallet bought from), or undefined. */
-export function pinnedIssuer(db: DatabaseSync): Address | undefined {
+export function pinnedIssuer(db: SqlDatabase): Address | undefined {
   db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   return (db.prepare("SELECT value FROM tk_config WHERE key = 'issuer'").get() as { value: Address } | undefined)
     ?.value;
 }
 
 /** Pins the issuer this process uses. */
-export function setIssuer(db: DatabaseSync, address: Address): void {
+export function setIssuer(db: SqlDatabase, address: Address): void {
   db.exec("CREATE TABLE IF NOT EXISTS tk_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   db.prepare(
     "INSERT INTO tk_config (key, value) VALUES ('issuer', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -2,7 +2,7 @@
  * `obol tickets buy`: `purchaseTokens` storing into the process's SQLite
  * wallet (`tk_wallet`).
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlDatabase } from "../../store/port.js";
 import type { ChainClients } from "../../chain/types.js";
 import type { BlindBls } from "../../crypto/blind/bls.js";
 import { purchaseTokens, type BuyTokensParameters, type BuyTokensReturnType } from "./purchase.js";
@@ -19,7 +19,7 @@ export type { BuyTokensParameters, BuyTokensReturnType } from "./purchase.js";
  */
 export function buyTokens(
   chain: ChainClients,
-  db: DatabaseSync,
+  db: SqlDatabase,
   bls: BlindBls,
   parameters: BuyTokensParameters,
 ): Promise<BuyTokensReturnType> {

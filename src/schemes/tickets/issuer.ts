@@ -14,7 +14,7 @@
  * {@link issuanceDigest}; reply `{ ok: true, signatures: hex[] }` or
  * `{ ok: false, reason, detail }`.
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlDatabase } from "../../store/port.js";
 import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import {
@@ -84,7 +84,7 @@ export function issuanceDigest(
 
 export type IssuerParameters = {
   chain: ChainClients;
-  db: DatabaseSync;
+  db: SqlDatabase;
   log: Logger;
   bls: BlindBls;
   /** 32-byte BLS secret key whose public key is registered on the bank. */

@@ -10,7 +10,7 @@
  * relay redeemed it) is marked spent without a transaction. `obol tickets
  * reclaim` runs this.
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { SqlDatabase } from "../../store/port.js";
 import { bytesToHex, hexToBigInt, parseEventLogs, type Hex } from "viem";
 import type { ChainClients } from "../../chain/types.js";
 import { ticketBankAbi } from "../../chain/abi/TicketBank.js";
@@ -55,7 +55,7 @@ export type ReclaimResult = {
  */
 export async function reclaimUnspent(
   chain: ChainClients,
-  db: DatabaseSync,
+  db: SqlDatabase,
   bls: BlindBls,
   issuer: IssuerInfo,
 ): Promise<ReclaimResult> {

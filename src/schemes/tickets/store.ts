@@ -9,9 +9,8 @@
  * after) → redeemed, or back to valid when the chain shows it unspent;
  * valid → lost (lottery mode: did not win).
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { type SqlDatabase, type SqlStatement, transaction } from "../../store/port.js";
 import type { Hex } from "viem";
-import { transaction } from "../../store/db.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tk_tokens (
@@ -33,10 +32,10 @@ export type StoredToken = {
 
 /** Typed access to `tk_tokens`. */
 export class RelayTokenStore {
-  readonly db: DatabaseSync;
-  readonly #s: Record<"claim" | "setState" | "setTx" | "byState" | "count", StatementSync>;
+  readonly db: SqlDatabase;
+  readonly #s: Record<"claim" | "setState" | "setTx" | "byState" | "count", SqlStatement>;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: SqlDatabase) {
     this.db = db;
     db.exec(SCHEMA);
     this.#s = {

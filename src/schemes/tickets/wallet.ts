@@ -10,10 +10,9 @@
  * smaller open serial linked consecutive packets of one sender far above
  * chance (issue 10, finding 2; bench `tickets.spend_order.*`).
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { type SqlDatabase, type SqlStatement, transaction } from "../../store/port.js";
 import { getAddress, type Address } from "viem";
 import { primitives } from "#platform/crypto";
-import { transaction } from "../../store/db.js";
 import { NoTokenError } from "./errors.js";
 import type { TokenPurse, WalletToken } from "./purse.js";
 
@@ -28,15 +27,15 @@ export type { WalletToken } from "./purse.js";
 
 /** Typed access to `tk_wallet`: the SQLite backend of the `TokenPurse` port. */
 export class TokenWallet implements TokenPurse {
-  readonly #db: DatabaseSync;
-  readonly #insert: StatementSync;
-  readonly #count: StatementSync;
-  readonly #take: StatementSync;
-  readonly #summary: StatementSync;
-  readonly #unspentUpTo: StatementSync;
-  readonly #markSpent: StatementSync;
+  readonly #db: SqlDatabase;
+  readonly #insert: SqlStatement;
+  readonly #count: SqlStatement;
+  readonly #take: SqlStatement;
+  readonly #summary: SqlStatement;
+  readonly #unspentUpTo: SqlStatement;
+  readonly #markSpent: SqlStatement;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: SqlDatabase) {
     this.#db = db;
     db.exec(SCHEMA);
     this.#insert = db.prepare("INSERT OR IGNORE INTO tk_wallet (serial, relay, epoch, signature) VALUES (?, ?, ?, ?)");
