@@ -8,11 +8,17 @@
  *   learns which of its packets were audits) and evaluated on a later epoch of
  *   the same network; AUC at the three mix layers, mean and 95% interval over
  *   seeds. 0.5 is a coin toss.
- * - shopper.dropper.caught_per_epoch.{strategic,random} — probability a
- *   mix is recorded at fault in one audited epoch when it drops the 10% of its
- *   packets that classifier rates most user-like, against a uniform 10%
- *   dropper; on the real contracts (S = 8 senders, J = 4 loops, ε = 1/4, n_L = 2,
- *   the parameters of shopper.epochs_to_catch_10pct_dropper).
+ * - shopper.epochs_to_catch_strategic_dropper / shopper.epochs_to_catch_10pct_dropper —
+ *   1 / (probability a mix is recorded at fault in one audited epoch) when it
+ *   drops the 10% of its packets that classifier rates most user-like, and
+ *   when it drops 10% uniformly; on the real contracts (S = 8 senders, J = 4
+ *   loops, ε = 1/4, n_L = 2), Wilson 95% intervals, Fisher's exact test and the
+ *   Newcombe interval of the difference (shopper.dropper.caught_per_epoch.*).
+ *   Many audited epochs on each seed's network, the two droppers alternating.
+ *   Those epochs carry the auditors' loops only: both droppers decide per
+ *   packet from that packet alone (the classifier's score against a cut fixed
+ *   in training, or a coin), and user packets are never audited, so leaving
+ *   them out changes no loop's fate, only the run time.
  * Loops come from the real Auditor (virtual clock), user packets from the real
  * client code, all peeled by the real Sphinx code (test/schemes/shopper/traffic.ts).
  */
@@ -29,8 +35,11 @@ import {
 import type { Auditor } from "../src/schemes/shopper/auditor.js";
 
 const J = 4;
-/** Audited epochs per seed for each dropper. */
-const ROUNDS = 3;
+/** Networks (AUC samples) and audited epochs per network for each dropper. */
+const SEEDS = 6;
+const ROUNDS = 20;
+/** Extra stake per relay, far above the slashes of ROUNDS × 2 audited epochs. */
+const STAKE = 10_000n * 10n ** 18n;
 const DROP = 0.1;
 
 /** Discrete features of one observation (packet size is the same for every packet). */
@@ -69,11 +78,11 @@ function auc(scored: readonly { score: number; audit: boolean }[]): number {
   return wins / (pos.length * neg.length);
 }
 
-/** One epoch of traffic; `forward` decides at every hop. */
-async function runEpoch(w: World, e: bigint, seed: number, forward: (o: Observation) => boolean) {
+/** One epoch of traffic (audit loops only when `seed` is null); `forward` decides at every hop. */
+async function runEpoch(w: World, e: bigint, seed: number | null, forward: (o: Observation) => boolean) {
   await w.gotoEpoch(e);
   const { sent, auditors } = await auditorSends(w, e, { loops: J });
-  const users = await userSends(w, e, { clients: 4, ratePerS: 0.05, random: seededRandom(seed) });
+  const users = seed === null ? [] : await userSends(w, e, { clients: 4, ratePerS: 0.05, random: seededRandom(seed) });
   const seen: Observation[] = [];
   for (const s of [...sent, ...users].sort((a, b) => a.at - b.at)) carryTimed(w, e, s, forward, seen);
   return { seen, auditors };
@@ -122,11 +131,63 @@ const meanCi = (xs: number[]) => {
   return { m, lo: m - (t * sd) / Math.sqrt(xs.length), hi: m + (t * sd) / Math.sqrt(xs.length) };
 };
 
+/** Wilson 95% score interval of k successes in n trials. */
+export function wilson(k: number, n: number) {
+  const z = 1.96;
+  const p = k / n;
+  const c = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const h = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return { p, lo: Math.max(0, c - h), hi: Math.min(1, c + h) };
+}
+
+const logFact = (n: number) => {
+  let s = 0;
+  for (let i = 2; i <= n; i++) s += Math.log(i);
+  return s;
+};
+
+/** Two-sided Fisher exact test of k1/n1 against k2/n2 (sum of tables no likelier than the observed one). */
+export function fisherTwoSided(k1: number, n1: number, k2: number, n2: number): number {
+  const K = k1 + k2;
+  const N = n1 + n2;
+  const logP = (a: number) =>
+    logFact(K) +
+    logFact(N - K) +
+    logFact(n1) +
+    logFact(n2) -
+    logFact(N) -
+    logFact(a) -
+    logFact(K - a) -
+    logFact(n1 - a) -
+    logFact(n2 - K + a);
+  const observed = logP(k1);
+  let p = 0;
+  for (let a = Math.max(0, K - n2); a <= Math.min(K, n1); a++) {
+    const l = logP(a);
+    if (l <= observed + 1e-9) p += Math.exp(l);
+  }
+  return Math.min(1, p);
+}
+
+/** Newcombe's 95% interval of p1 − p2 from the two Wilson intervals. */
+export function newcombe(k1: number, n1: number, k2: number, n2: number) {
+  const a = wilson(k1, n1);
+  const b = wilson(k2, n2);
+  const d = a.p - b.p;
+  return {
+    d,
+    lo: d - Math.sqrt((a.p - a.lo) ** 2 + (b.hi - b.p) ** 2),
+    hi: d + Math.sqrt((a.hi - a.p) ** 2 + (b.p - b.lo) ** 2),
+  };
+}
+
 export async function run({ quick }: BenchOptions): Promise<Metric[]> {
-  const seeds = quick ? 2 : 6;
+  const seeds = quick ? 2 : SEEDS;
+  const rounds = quick ? 2 : ROUNDS;
   const aucs: number[] = [];
   const caught = { strategic: 0, random: 0 };
   const userDropped: number[] = [];
+  const started = performance.now();
   for (let seed = 0; seed < seeds; seed++) {
     const w = await createWorld({
       gateways: 2,
@@ -135,7 +196,12 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
       winThreshold: (1n << 256n) / 4n,
       pool: 10n ** 24n,
     });
-    for (const r of w.relays) await w.registry.write.addStake([800n * 10n ** 18n], { account: r.wallet.account });
+    // Stake far above the minimum: every recorded fault slashes minStake / 20 (the dropper's honest
+    // neighbours too, under the both-ends rule), and a relay below minStake would leave the directory.
+    for (const r of w.relays) {
+      await w.token.write.transfer([r.address, STAKE]);
+      await w.registry.write.addStake([STAKE], { account: r.wallet.account });
+    }
     const dropper = w.relays[2 + (seed % 6)]!; // a mix
     // Epoch 1: the relay watches everything and later learns the labels (the reveal names its audited hops).
     const training = await runEpoch(w, 1n, 1000 + seed, () => true);
@@ -149,31 +215,38 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
       .map(score)
       .sort((a, b) => a - b);
     const cut = mine[Math.floor(mine.length * DROP)] ?? Number.NEGATIVE_INFINITY;
-    // Audited epochs, one after another (each audit closes in e + 4): strategic, then uniform.
-    for (let k = 0; k < ROUNDS; k++) {
+    process.stderr.write(
+      `shopper-classifier: network ${seed + 1}/${seeds} trained at ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+    );
+    // What that rule drops of the user packets at the dropper in the evaluated epoch.
+    const users = test.seen.filter((o) => o.relay === dropper.address && !o.audit);
+    userDropped.push(users.filter((o) => score(o) < cut).length / Math.max(1, users.length));
+    // Audited epochs, one after another (each audit closes in e + 4), strategic and uniform alternating.
+    const coin = seededRandom(4000 + seed);
+    for (let k = 0; k < 2 * rounds; k++) {
       const e = 3n + 5n * BigInt(k);
-      const strategic = await runEpoch(
-        w,
-        e,
-        3000 + 10 * seed + k,
-        (o) => o.relay !== dropper.address || score(o) >= cut,
+      const strategic = k % 2 === 0;
+      const traffic = await runEpoch(w, e, null, (o) =>
+        o.relay !== dropper.address ? true : strategic ? score(o) >= cut : coin() >= DROP,
       );
-      const users = strategic.seen.filter((o) => o.relay === dropper.address && !o.audit);
-      userDropped.push(users.filter((o) => score(o) < cut).length / Math.max(1, users.length));
-      if (await audit(w, e, strategic.auditors, dropper)) caught.strategic++;
+      if (await audit(w, e, traffic.auditors, dropper)) caught[strategic ? "strategic" : "random"]++;
     }
-    for (let k = 0; k < ROUNDS; k++) {
-      const e = 3n + 5n * BigInt(ROUNDS + k);
-      const coin = seededRandom(4000 + 10 * seed + k);
-      const random = await runEpoch(w, e, 5000 + 10 * seed + k, (o) => o.relay !== dropper.address || coin() >= DROP);
-      if (await audit(w, e, random.auditors, dropper)) caught.random++;
-    }
+    // Progress on stderr (a full run takes ~25 minutes); the figures go to stdout.
+    process.stderr.write(
+      `shopper-classifier: network ${seed + 1}/${seeds} done at ${((performance.now() - started) / 1000).toFixed(0)} s; caught strategic ${caught.strategic}, uniform ${caught.random}\n`,
+    );
   }
   const a = meanCi(aucs);
-  const trials = seeds * ROUNDS;
-  const p = (k: number) => k / trials;
-  const epochs = (k: number) => (k === 0 ? "∞" : (trials / k).toFixed(2));
+  const trials = seeds * rounds;
+  const s = wilson(caught.strategic, trials);
+  const u = wilson(caught.random, trials);
+  const diff = newcombe(caught.strategic, trials, caught.random, trials);
+  const fisher = fisherTwoSided(caught.strategic, trials, caught.random, trials);
   const dropped = meanCi(userDropped);
+  const epochs = (x: number) => (x === 0 ? "∞" : (1 / x).toFixed(2));
+  const epochNote = (w: ReturnType<typeof wilson>, k: number) =>
+    `1 / p, p = ${k}/${trials} audited epochs = ${w.p.toFixed(3)} [${w.lo.toFixed(3)}, ${w.hi.toFixed(3)}] (Wilson 95%); epochs 95% [${epochs(w.hi)}, ${epochs(w.lo)}]`;
+  const compare = `strategic − uniform catch rate ${diff.d.toFixed(3)} [${diff.lo.toFixed(3)}, ${diff.hi.toFixed(3)}] (Newcombe 95%), Fisher two-sided p = ${fisher.toFixed(3)}`;
   return [
     {
       metric: "shopper.classifier.auc",
@@ -182,16 +255,18 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
       note: `naive Bayes on arrival time, delay, hop, action, previous peer; mixes; 95% CI [${a.lo.toFixed(3)}, ${a.hi.toFixed(3)}] over ${seeds} seeds: ${aucs.map((x) => x.toFixed(3)).join(",")}; 0.5 = chance`,
     },
     {
-      metric: "shopper.dropper.caught_per_epoch.strategic",
-      value: p(caught.strategic),
-      unit: "probability",
-      note: `drops its 10% most user-like packets (${(dropped.m * 100).toFixed(1)}% of the user packets at it); caught in ${caught.strategic}/${trials} audited epochs; epochs to catch ≈ ${epochs(caught.strategic)}`,
+      metric: "shopper.epochs_to_catch_strategic_dropper",
+      value: s.p === 0 ? trials + 1 : 1 / s.p, // never caught: more than every epoch run
+      unit: "epochs",
+      note: `drops its 10% most user-like packets (${(dropped.m * 100).toFixed(1)}% of the user packets at it); ${epochNote(s, caught.strategic)}; ${seeds} networks × ${rounds} epochs`,
     },
     {
-      metric: "shopper.dropper.caught_per_epoch.random",
-      value: p(caught.random),
-      unit: "probability",
-      note: `uniform 10% dropper; caught in ${caught.random}/${trials} audited epochs; epochs to catch ≈ ${epochs(caught.random)}`,
+      metric: "shopper.epochs_to_catch_10pct_dropper",
+      value: u.p === 0 ? trials + 1 : 1 / u.p,
+      unit: "epochs",
+      note: `uniform 10% dropper, same networks, epochs alternating with the strategic one; ${epochNote(u, caught.random)}`,
     },
+    { metric: "shopper.dropper.caught_per_epoch.strategic", value: s.p, unit: "probability", note: compare },
+    { metric: "shopper.dropper.caught_per_epoch.random", value: u.p, unit: "probability", note: compare },
   ];
 }

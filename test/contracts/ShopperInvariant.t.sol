@@ -29,6 +29,9 @@ contract ShopperHandler is ShopperBase {
     uint256 public finalized;
     uint256 public claims;
     uint256 public beacons;
+    uint256 public reports;
+    /// Audits whose sender reported the delivery missing: each must finalize Broken, never Paid.
+    mapping(bytes32 id => bool) internal _reported;
 
     constructor() {
         deployWorld(type(uint256).max / 2);
@@ -157,12 +160,25 @@ contract ShopperHandler is ShopperBase {
         ++disputes;
     }
 
+    /// @dev The sender reports its loop's delivery missing (reportUndelivered; only the sender may).
+    function reportUndelivered(uint256 which) public {
+        if (ids.length == 0) return;
+        bytes32 id = ids[which % ids.length];
+        IShopperAudit.Audit memory a = shopper.audit(id);
+        if (a.status != IShopperAudit.AuditStatus.Open || current() > a.epoch + 3 || _reported[id]) return;
+        vm.prank(a.sender);
+        shopper.reportUndelivered(id, claimOf(_tags[id]));
+        _reported[id] = true;
+        ++reports;
+    }
+
     function finalize(uint256 which) public {
         if (ids.length == 0) return;
         bytes32 id = ids[which % ids.length];
         IShopperAudit.Audit memory a = shopper.audit(id);
         if (a.status != IShopperAudit.AuditStatus.Open || current() < a.epoch + 4) return;
-        shopper.finalize(id);
+        IShopperAudit.AuditStatus st = shopper.finalize(id);
+        check(!_reported[id] || st == IShopperAudit.AuditStatus.Broken, "a reported delivery finalizes Broken");
         --openCount;
         ++finalized;
     }
@@ -191,6 +207,9 @@ contract ShopperHandler is ShopperBase {
         if (next == audited + 2) {
             beacon();
             reveal(commitMask, commitMask | 1, commitMask | 0x80); // one honest, proven reveal attempt per epoch
+        }
+        if (next == audited + 3 && commitMask & 0x20 != 0 && ids.length > 0) {
+            reportUndelivered(ids.length - 1); // the latest loop's delivery missing, in its proof window
         }
         if (finalizeAll) {
             for (uint256 i = 0; i < ids.length; ++i) finalize(i);
@@ -242,6 +261,15 @@ contract ShopperInvariantTest {
         if (handler.calls() == 0) revert InvariantBroken("no handler call ran");
         // Every reveal needs a beacon fixed by the handler (drawn from the registry seed of e + 2).
         if (handler.revealed() > 0 && handler.beacons() == 0) revert InvariantBroken("reveal without a beacon");
+        if (handler.reports() > handler.revealed()) revert InvariantBroken("more delivery reports than loops");
+    }
+
+    /// The scheduled pipeline, driven in order for 6 audited epochs, reaches the delivery report and
+    /// finalizes reported loops Broken (the random runs above may stop before an epoch's e + 3).
+    function test_scheduledPipelineReportsUndelivered() public {
+        for (uint256 i = 0; i < 30; ++i) handler.advance(0x7f); // commit all, reveal, report, finalize all
+        if (handler.reports() == 0) revert InvariantBroken("no delivery report ran");
+        if (handler.finalized() == 0) revert InvariantBroken("no audit finalized");
     }
 
     /// hardhat-config: invariant.runs = 24
