@@ -77,7 +77,7 @@ describe("attack scenarios", () => {
     }
   }, 300_000);
 
-  it("a copied VRF key is refused on the shopper's registry", async () => {
+  it("the shopper's attacks fail on the real contracts; the framing lands on its leaky control", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-attacks-test-"));
     try {
       const rows = await runAttacks("shopper", await loadSchemeDevnet("shopper"), {
@@ -90,6 +90,19 @@ describe("attack scenarios", () => {
       expect(copy!.succeeded).toBe(false);
       expect(copy!.honestFaults).toBe(0);
       expect(copy!.detail).toMatch(/refused the copied key \(RelayRegistryDuplicateBlsKey\); .*owner on chain/);
+      const front = rows.find((r) => r.name === "shopper.front_running_auditor");
+      expect(front?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(front!.succeeded).toBe(false);
+      expect(front!.valueMoved).toBe("0");
+      expect(front!.honestFaults).toBe(0);
+      expect(front!.detail).toMatch(/refused \(ShopperAuditNotSender\).*status 2 /);
+      const framing = rows.find((r) => r.name === "shopper.framing_auditor");
+      expect(framing?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(framing!.succeeded, framing!.detail).toBe(false);
+      expect(framing!.honestFaults).toBe(0);
+      expect(framing!.detail).toMatch(/victim hop 2: dispute upheld/);
+      // Without the refused header the victim cannot answer, and the same contract records it at fault.
+      expect(framing!.control?.succeeded, framing!.control?.detail).toBe(true);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
