@@ -103,8 +103,22 @@ describe("attack scenarios", () => {
       expect(framing!.detail).toMatch(/victim hop 2: dispute upheld/);
       // Without the refused header the victim cannot answer, and the same contract records it at fault.
       expect(framing!.control?.succeeded, framing!.control?.detail).toBe(true);
+      const dropper = rows.find((r) => r.name === "shopper.strategic_dropper");
+      expect(dropper?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(dropper!.succeeded, dropper!.detail).toBe(false);
+      // It did drop most user packets (else it is not the attack); it is on every link it broke, so no
+      // honest neighbour (which shares only the links of its own routes) holds more faults.
+      const [, droppedUser, atUser] = dropper!.detail.match(/dropped (\d+) of (\d+) user packets/)!.map(Number);
+      expect(droppedUser! / atUser!).toBeGreaterThan(0.6);
+      const [, onDropper, honestMost] = dropper!.detail
+        .match(/faults on the dropper (\d+), at most (\d+)/)!
+        .map(Number);
+      expect(onDropper).toBeGreaterThan(0);
+      expect(onDropper).toBeGreaterThanOrEqual(honestMost!);
+      // When loops all go out in the first sixth, the same dropper forwards them all and is never faulted.
+      expect(dropper!.control?.succeeded, dropper!.control?.detail).toBe(true);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 900_000);
 });

@@ -30,6 +30,7 @@ import { mixSender } from "./send.js";
 import { revealedLoops } from "./chain.js";
 import { copiedVrfKey } from "./attacks.js";
 import { framingAuditor, frontRunningAuditor } from "./attacks-audit.js";
+import { strategicDropper } from "./attacks-dropper.js";
 
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
@@ -52,7 +53,7 @@ const AUDIT_PAID = 2;
 
 export const devnet: SchemeDevnet = {
   // The copied key last: its relay stays registered, and the worlds before it need a directory of their own relays.
-  attacks: [frontRunningAuditor, framingAuditor, copiedVrfKey],
+  attacks: [frontRunningAuditor, framingAuditor, strategicDropper, copiedVrfKey],
   module: ShopperAuditModule,
   contracts: [{ name: "ShopperAudit", abi: shopperAuditAbi }],
   costs: {
