@@ -37,7 +37,7 @@ export const strategicDropper: AttackScenario = {
         loops: LOOPS_PER_RELAY,
         ...(control ? { spreadMs: window } : {}),
       });
-      const users = await userSends(w, E, { random: seededRandom("shopper.strategic_dropper") });
+      const users = await userSends(w, E, { clients: 3, random: seededRandom("shopper.strategic_dropper") });
       const seen: Observation[] = [];
       const forward = (o: Observation) => o.relay !== dropper.address || o.arrivalMs < window;
       for (const s of [...loops, ...users].sort((a, b) => a.at - b.at)) carryTimed(w, E, s, forward, seen);
