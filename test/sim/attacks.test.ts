@@ -77,7 +77,7 @@ describe("attack scenarios", () => {
     }
   }, 300_000);
 
-  it("a copied VRF key is refused on the shopper's registry", async () => {
+  it("the shopper's attacks fail on the real contracts; the framing lands on its leaky control", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "obol-attacks-test-"));
     try {
       const rows = await runAttacks("shopper", await loadSchemeDevnet("shopper"), {
@@ -90,8 +90,35 @@ describe("attack scenarios", () => {
       expect(copy!.succeeded).toBe(false);
       expect(copy!.honestFaults).toBe(0);
       expect(copy!.detail).toMatch(/refused the copied key \(RelayRegistryDuplicateBlsKey\); .*owner on chain/);
+      const front = rows.find((r) => r.name === "shopper.front_running_auditor");
+      expect(front?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(front!.succeeded).toBe(false);
+      expect(front!.valueMoved).toBe("0");
+      expect(front!.honestFaults).toBe(0);
+      expect(front!.detail).toMatch(/refused \(ShopperAuditNotSender\).*status 2 /);
+      const framing = rows.find((r) => r.name === "shopper.framing_auditor");
+      expect(framing?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(framing!.succeeded, framing!.detail).toBe(false);
+      expect(framing!.honestFaults).toBe(0);
+      expect(framing!.detail).toMatch(/victim hop 2: dispute upheld/);
+      // Without the refused header the victim cannot answer, and the same contract records it at fault.
+      expect(framing!.control?.succeeded, framing!.control?.detail).toBe(true);
+      const dropper = rows.find((r) => r.name === "shopper.strategic_dropper");
+      expect(dropper?.error, JSON.stringify(rows)).toBeUndefined();
+      expect(dropper!.succeeded, dropper!.detail).toBe(false);
+      // It did drop most user packets (else it is not the attack); it is on every link it broke, so no
+      // honest neighbour (which shares only the links of its own routes) holds more faults.
+      const [, droppedUser, atUser] = dropper!.detail.match(/dropped (\d+) of (\d+) user packets/)!.map(Number);
+      expect(droppedUser! / atUser!).toBeGreaterThan(0.6);
+      const [, onDropper, honestMost] = dropper!.detail
+        .match(/faults on the dropper (\d+), at most (\d+)/)!
+        .map(Number);
+      expect(onDropper).toBeGreaterThan(0);
+      expect(onDropper).toBeGreaterThanOrEqual(honestMost!);
+      // When loops all go out in the first sixth, the same dropper forwards them all and is never faulted.
+      expect(dropper!.control?.succeeded, dropper!.control?.detail).toBe(true);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 900_000);
 });

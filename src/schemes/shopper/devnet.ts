@@ -29,6 +29,8 @@ import { loadOrCreateVrfKey } from "./keys.js";
 import { mixSender } from "./send.js";
 import { revealedLoops } from "./chain.js";
 import { copiedVrfKey } from "./attacks.js";
+import { framingAuditor, frontRunningAuditor } from "./attacks-audit.js";
+import { strategicDropper } from "./attacks-dropper.js";
 
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
@@ -50,7 +52,8 @@ const AUDIT_OPEN = 1;
 const AUDIT_PAID = 2;
 
 export const devnet: SchemeDevnet = {
-  attacks: [copiedVrfKey],
+  // The copied key last: its relay stays registered, and the worlds before it need a directory of their own relays.
+  attacks: [frontRunningAuditor, framingAuditor, strategicDropper, copiedVrfKey],
   module: ShopperAuditModule,
   contracts: [{ name: "ShopperAudit", abi: shopperAuditAbi }],
   costs: {
