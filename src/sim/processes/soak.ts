@@ -66,6 +66,7 @@ export type SoakReport = {
   /** Per process instance: RSS slope after warm-up, its 95 % interval, and (relays) the V8 heap's slope. */
   rss: {
     name: string;
+    kind: "relay" | "client";
     pid: number;
     slopeMiBPerMin: number;
     ci95: number;
@@ -170,7 +171,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const kills: SoakReport["kills"] = [];
   const rssSamples = new Map<
     number,
-    { name: string; points: { t: number; y: number }[]; heap: { t: number; y: number }[] }
+    { name: string; kind: "relay" | "client"; points: { t: number; y: number }[]; heap: { t: number; y: number }[] }
   >();
   const earnedSeen = new Map<string, bigint>();
   let creditDrops = 0n;
@@ -184,15 +185,25 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         if (!pid || !c.running) continue;
         const y = rssMiB(pid);
         if (y === null) continue;
-        const s = rssSamples.get(pid) ?? { name: c.name, points: [], heap: [] };
+        const s = rssSamples.get(pid) ?? {
+          name: c.name,
+          kind: net.relays.some((r) => r.child === c) ? ("relay" as const) : ("client" as const),
+          points: [],
+          heap: [],
+        };
         s.points.push({ t, y });
         rssSamples.set(pid, s);
-        // The JS heap of relays too: RSS growing while the heap does not is the allocator or warm-up, not a leak in our maps.
+        // The JS heap too: RSS growing while the heap does not is the allocator or warm-up, not a leak in our maps.
+        // Relays serve it as a metric; clients report process.memoryUsage() over IPC every 10 s (client-main.ts).
         const relay = net.relays.find((r) => r.child === c);
         if (relay)
           void heapUsedMiB(relay.metricsUrl).then((h) => {
             if (h !== null) s.heap.push({ t, y: h });
           });
+        else {
+          const m = c.lines.findLast((l) => l.type === "memory");
+          if (m) s.heap.push({ t, y: Number(m.heapUsed) / 2 ** 20 });
+        }
       }
     }, 10_000);
     const faults = [
@@ -284,6 +295,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const line = points.length >= 5 ? leastSquares(points) : { slope: Number.NaN, ci95: Number.NaN };
       return {
         name: s.name,
+        kind: s.kind,
         pid,
         slopeMiBPerMin: line.slope,
         ci95: line.ci95,
@@ -296,6 +308,25 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       v.length === 0 ? Number.NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
     const slopes = sorted(rss.map((r) => r.slopeMiBPerMin));
     const heapSlopes = sorted(rss.map((r) => r.heapSlopeMiBPerMin));
+    const perKind = (["relay", "client"] as const).flatMap((kind) => {
+      const of = rss.filter((r) => r.kind === kind);
+      const k = sorted(of.map((r) => r.slopeMiBPerMin));
+      const h = sorted(of.map((r) => r.heapSlopeMiBPerMin));
+      return [
+        {
+          metric: `soak.rss_slope_mib_per_min.${kind}s`,
+          value: quantile(k, 0.5),
+          unit: "MiB/min",
+          note: `median over ${k.length} ${kind} instances; quartiles ${quantile(k, 0.25).toFixed(2)}–${quantile(k, 0.75).toFixed(2)}, max ${quantile(k, 1).toFixed(2)}`,
+        },
+        {
+          metric: `soak.heap_slope_mib_per_min.${kind}s`,
+          value: quantile(h, 0.5),
+          unit: "MiB/min",
+          note: `median over ${h.length} ${kind} instances of the V8 heap-used slope, same window; max ${quantile(h, 1).toFixed(2)}`,
+        },
+      ];
+    });
     const lost = kills.reduce((s, k) => s + k.queued, 0);
     const unit = creditUnit;
     return {
@@ -353,8 +384,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
           metric: "soak.heap_slope_mib_per_min",
           value: quantile(heapSlopes, 0.5),
           unit: "MiB/min",
-          note: `median over ${heapSlopes.length} relay instances of the V8 heap-used slope (nodejs_heap_size_used_bytes), same window; max ${quantile(heapSlopes, 1).toFixed(2)}`,
+          note: `median over ${heapSlopes.length} instances of the V8 heap-used slope (relays: nodejs_heap_size_used_bytes; clients: process.memoryUsage over IPC), same window; max ${quantile(heapSlopes, 1).toFixed(2)}`,
         },
+        ...perKind,
         {
           metric: "soak.crashes",
           value: crashes.length,
