@@ -49,7 +49,7 @@ try {
   if (!values.json)
     for (const r of report.rss)
       process.stderr.write(
-        `  rss ${r.name} (pid ${r.pid}): ${r.slopeMiBPerMin.toFixed(3)} ± ${r.ci95.toFixed(3)} MiB/min (heap ${r.heapSlopeMiBPerMin.toFixed(3)}) over ${r.samples} samples\n`,
+        `  rss ${r.kind} ${r.name} (pid ${r.pid}): ${r.slopeMiBPerMin.toFixed(3)} ± ${r.ci95.toFixed(3)} MiB/min (heap ${r.heapSlopeMiBPerMin.toFixed(3)}) over ${r.samples} samples\n`,
       );
   process.exitCode = report.figures.some(
     (f) => ["soak.credit_lost", "soak.double_claims", "soak.chain_claim_mismatch"].includes(f.metric) && f.value !== 0,

@@ -33,6 +33,7 @@ import {
 } from "./packet.js";
 import { absorbDelivered, type InboxMessage } from "./receive.js";
 import { chooseGateway, findGateway, selectRoute } from "./route.js";
+import { PendingReceipts } from "./receipts.js";
 import { seal } from "./seal.js";
 import { replyTarget, type ClientStore } from "./store.js";
 import { openClientStore } from "#platform/client-store";
@@ -100,7 +101,7 @@ export class ObolClient {
   readonly #ownsNode: boolean;
   readonly #rates: LoopixRates;
   readonly #queue: Queued[] = [];
-  readonly #awaitingReceipt = new Set<string>();
+  readonly #awaitingReceipt = new PendingReceipts();
   #gateway: Address;
 
   private constructor(
@@ -171,6 +172,11 @@ export class ObolClient {
     } catch (cause) {
       throw new GatewayUnreachableError(entry.relay, { cause, details: (cause as Error).message });
     }
+  }
+
+  /** Sent packets whose receipt has not come back yet (bounded: see receipts.ts). */
+  get awaitingReceipts(): number {
+    return this.#awaitingReceipt.size;
   }
 
   /** Messages waiting for the payload stream. */
@@ -404,7 +410,7 @@ export class ObolClient {
 
   #onFrame(frame: Frame): void {
     if (frame.type !== "receipt") return void this.#log.warn({ type: frame.type }, "unexpected frame from gateway");
-    if (this.#awaitingReceipt.delete(bytesToHex(frame.packetRef))) this.stats.receipts++;
+    if (this.#awaitingReceipt.settle(bytesToHex(frame.packetRef))) this.stats.receipts++;
     else this.#log.debug("receipt for an unknown packet");
   }
 }

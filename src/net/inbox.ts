@@ -15,6 +15,7 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { InvalidInputError } from "../errors.js";
 import { INBOX_PROTOCOL, INBOX_PULL_TIMEOUT_MS, INBOX_REPLY_FRAMES, MAILBOX_SIZE } from "./constants.js";
 import { encodeFrame, FrameReader, type InboxReplyFrame, type WireLayout } from "./frame.js";
+import { withDeadline } from "./deadline.js";
 import { DialError, NetTimeoutError, StreamClosedError } from "./errors.js";
 
 /** HMAC label deriving a mailbox id from its pull key. */
@@ -71,11 +72,13 @@ export async function pullInbox(
     throw new InvalidInputError("bodySize", "must be a positive integer");
   const layout: WireLayout = { packetSize: 0, attachmentSize: 0, receiptSize: 0, bodySize };
   const request = encodeFrame({ type: "inboxPull", pullKey }, layout);
-  const budget = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  const deadline = withDeadline(timeoutMs, signal);
+  const budget = deadline.signal;
   let stream;
   try {
     stream = await libp2p.dialProtocol(gateway, INBOX_PROTOCOL, { signal: budget });
   } catch (cause) {
+    deadline.dispose();
     if (budget.aborted) throw new NetTimeoutError("inbox dial", timeoutMs, cause);
     throw new DialError(String(gateway), cause);
   }
@@ -96,5 +99,6 @@ export async function pullInbox(
     return { bodies: real.map((r) => r.body), remaining: replies.at(-1)!.remaining };
   } finally {
     budget.removeEventListener("abort", onAbort);
+    deadline.dispose();
   }
 }

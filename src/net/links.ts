@@ -14,6 +14,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { Logger } from "../log.js";
 import { FRAME_DEADLINE_MS, LINK_STALL_MS, MAX_MIX_STREAMS_PER_PEER, MAX_MIX_STREAMS_TOTAL } from "./budgets.js";
 import { DIAL_TIMEOUT_MS, MAX_LINK_BACKLOG, MIX_PROTOCOL, MIX_STREAM_IDLE_MS } from "./constants.js";
+import { withDeadline } from "./deadline.js";
 import { DialError, FrameError, LinkFullError, NetTimeoutError, StreamClosedError } from "./errors.js";
 import { FrameReader, type Frame, type WireLayout } from "./frame.js";
 import { reasonOf, type DropReason } from "../relay/drops.js";
@@ -219,13 +220,16 @@ export class LinkPool {
 
   #reopen(key: string, address: string, signal?: AbortSignal): Promise<MixLink> {
     const opening = (async () => {
-      const budget = AbortSignal.any([AbortSignal.timeout(DIAL_TIMEOUT_MS), ...(signal ? [signal] : [])]);
+      const deadline = withDeadline(DIAL_TIMEOUT_MS, signal); // not AbortSignal.any: see deadline.ts
+      const budget = deadline.signal;
       let stream: Stream;
       try {
         stream = await this.#p.libp2p.dialProtocol(multiaddr(address), MIX_PROTOCOL, { signal: budget });
       } catch (cause) {
         if (budget.aborted) throw new NetTimeoutError(`dial ${address}`, DIAL_TIMEOUT_MS, cause);
         throw new DialError(address, cause);
+      } finally {
+        deadline.dispose();
       }
       return this.#adopt(stream, key, () => {
         if (this.#outbound.get(key) === opening) this.#outbound.delete(key);

@@ -94,6 +94,9 @@ process.on("message", (m: FromParent) => {
   else if (m.type === "stop-sending") sending.abort();
 });
 report({ type: "ready", address: client.address });
+// Memory every 10 s (the soak's RSS slope per client, split into the V8 heap and memory outside it).
+const memory = setInterval(() => report({ type: "memory", at: Date.now(), ...process.memoryUsage() }), 10_000);
+memory.unref();
 
 const random = seededRandom(`${config.seed}/${config.name}`);
 let n = 0;
@@ -126,6 +129,7 @@ const tasks = [
   })(),
 ];
 await Promise.allSettled(tasks);
+clearInterval(memory);
 await client.stop();
 report({ type: "stopped", stats: client.stats });
 clog.info({ stats: client.stats }, "client stopped");

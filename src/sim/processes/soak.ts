@@ -66,6 +66,7 @@ export type SoakReport = {
   /** Per process instance: RSS slope after warm-up, its 95 % interval, and (relays) the V8 heap's slope. */
   rss: {
     name: string;
+    kind: "relay" | "client";
     pid: number;
     slopeMiBPerMin: number;
     ci95: number;
@@ -130,23 +131,13 @@ function rssMiB(pid: number): number | null {
  */
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const scheme = o.scheme ?? "free";
-  const relays = (o.gateways ?? 2) + 3 * (o.mixesPerLayer ?? 3);
-  if (scheme !== "free" && relays + (o.clients ?? 20) > DEV_ACCOUNT_COUNT - 1)
-    throw new ObolError(
-      `a ${scheme} soak needs a funded dev account for each of its ${relays} relays and ${o.clients ?? 20} clients`,
-      {
-        details: `Hardhat funds ${DEV_ACCOUNT_COUNT} accounts and the deployer takes one`,
-        hint: `pass --clients ${DEV_ACCOUNT_COUNT - 1 - relays} or fewer`,
-      },
-    );
+  checkFundedAccounts(o, scheme);
   const events: string[] = [];
   const note = (text: string) => {
     events.push(text);
     o.onEvent?.(text);
   };
-  const random = seededRandom(`soak/${o.seed}`);
   const durationMs = o.minutes * 60_000;
-  const killEveryMs = (o.killEveryS ?? 60) * 1_000;
   const warmupMs = (o.warmupS ?? Math.min(120, o.minutes * 15)) * 1_000;
   let proxy: RpcProxy | null = null;
   const net: ProcessNetwork = await startProcessNetwork({
@@ -167,77 +158,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     },
     onCrash: (e) => note(`crash: ${describeExit(e)}`),
   });
-  const kills: SoakReport["kills"] = [];
-  const rssSamples = new Map<
-    number,
-    { name: string; points: { t: number; y: number }[]; heap: { t: number; y: number }[] }
-  >();
-  const earnedSeen = new Map<string, bigint>();
-  let creditDrops = 0n;
-  const start = Date.now();
-  const elapsedS = () => Math.round((Date.now() - start) / 1_000);
   try {
-    const sampler = setInterval(() => {
-      const t = (Date.now() - start) / 60_000;
-      for (const c of net.supervisor.children) {
-        const pid = c.child.pid;
-        if (!pid || !c.running) continue;
-        const y = rssMiB(pid);
-        if (y === null) continue;
-        const s = rssSamples.get(pid) ?? { name: c.name, points: [], heap: [] };
-        s.points.push({ t, y });
-        rssSamples.set(pid, s);
-        // The JS heap of relays too: RSS growing while the heap does not is the allocator or warm-up, not a leak in our maps.
-        const relay = net.relays.find((r) => r.child === c);
-        if (relay)
-          void heapUsedMiB(relay.metricsUrl).then((h) => {
-            if (h !== null) s.heap.push({ t, y: h });
-          });
-      }
-    }, 10_000);
-    const faults = [
-      { at: 0.35, name: "gateway restart", run: () => restartGateway(net, random, note, elapsedS) },
-      { at: 0.5, name: "RPC outage", run: () => rpcOutage(proxy!, note, elapsedS, o.signal) },
-      { at: 0.7, name: "link cut", run: () => cutLinks(net, random, note, elapsedS, o.signal) },
-    ].map((f) => ({ ...f, atMs: f.at * durationMs, done: false }));
-    let nextKill = killEveryMs;
-    const background: Promise<void>[] = [];
-    while (!o.signal.aborted && Date.now() - start < durationMs) {
-      const now = Date.now() - start;
-      if (now >= nextKill) {
-        nextKill += killEveryMs;
-        const victim = net.relays[Math.floor(random() * net.relays.length)]!;
-        const before = await scrapeRow({ name: victim.name, url: victim.metricsUrl }, 2_000);
-        victim.child.kill("SIGKILL");
-        await victim.child.exited;
-        kills.push({ name: victim.name, atS: elapsedS(), queued: before.error ? 0 : before.queue });
-        note(`${elapsedS()} s: SIGKILL ${victim.name} (${before.queue} packets queued), restarting`);
-        const earnedBefore = await earned(victim, scheme);
-        await restartWithRetries(net, victim, note);
-        const earnedAfter = await earned(victim, scheme);
-        if (earnedAfter < earnedBefore) creditDrops += earnedBefore - earnedAfter;
-        note(`${elapsedS()} s: ${victim.name} back`);
-      }
-      for (const f of faults)
-        if (!f.done && now >= f.atMs) {
-          f.done = true;
-          background.push(f.run().catch((error) => note(`${f.name} failed: ${(error as Error).message}`)));
-        }
-      for (const r of net.relays) {
-        const e = await earned(r, scheme).catch(() => null);
-        if (e !== null) earnedSeen.set(r.name, e);
-      }
-      await sleep(1_000, o.signal).catch(() => {});
-    }
-    await Promise.allSettled(background);
-    clearInterval(sampler);
-    for (const c of net.clients) c.child.send({ type: "stop-sending" });
-    const drainUntil = Date.now() + 20_000;
-    while (!o.signal.aborted && Date.now() < drainUntil) {
-      const { sent, latencies } = deliveries(net);
-      if (latencies.length >= sent.size) break;
-      await sleep(500, o.signal).catch(() => {});
-    }
+    const sampler = sampleMemory(net);
+    const run = await runFaults({ o, net, scheme, proxy: proxy!, note, durationMs });
+    sampler.stop();
+    await drainDeliveries(net, o.signal);
     const { sent, latencies } = deliveries(net);
     const crashes = [...net.supervisor.crashes];
     note("stopping clients, then relays (SIGTERM)");
@@ -251,110 +176,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const claims = await claimTwice(net, scheme, note);
     // The chain's account, not the relays': what each relay was paid, from redemption events.
     const chainPaid = await paidOnChain(net.deployer, scheme);
-    let creditLost = creditDrops;
-    let earnedTotal = 0n;
-    let claimedTotal = 0n;
-    let chainMismatch = 0n;
-    let creditUnit = "wei";
-    for (const r of net.relays) {
-      const db = openDatabase(join(r.dataDir, "relay.sqlite"));
-      try {
-        const c = readCredit(db, scheme);
-        creditUnit = c.unit;
-        const seen = earnedSeen.get(r.name) ?? 0n;
-        earnedTotal += c.earned;
-        claimedTotal += c.claimed;
-        if (c.earned < seen) creditLost += seen - c.earned; // earned went backwards (credit voided): credit lost
-        if (c.earned > c.claimed + c.pending) creditLost += c.earned - c.claimed - c.pending;
-        if (c.pending > 0n) note(`${r.name}: ${c.pending} still pending after two claims`);
-        const paid = chainPaid.paid.get(r.chain.account.toLowerCase()) ?? 0n;
-        if (paid !== c.claimed) {
-          chainMismatch += paid > c.claimed ? paid - c.claimed : c.claimed - paid;
-          note(`${r.name}: the chain paid ${paid}, its database says ${c.claimed} claimed`);
-        }
-      } finally {
-        db.close();
-      }
-    }
-    const rss = [...rssSamples.entries()].map(([pid, s]) => {
-      // Warm-up counts from each process's own first sample: a restarted relay warms up again.
-      const warm = (p: { t: number }) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs;
-      const points = s.points.filter(warm);
-      const heap = s.heap.filter(warm);
-      const line = points.length >= 5 ? leastSquares(points) : { slope: Number.NaN, ci95: Number.NaN };
-      return {
-        name: s.name,
-        pid,
-        slopeMiBPerMin: line.slope,
-        ci95: line.ci95,
-        heapSlopeMiBPerMin: heap.length >= 5 ? slope(heap) : Number.NaN,
-        samples: points.length,
-      };
-    });
-    const sorted = (values: number[]) => values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-    const quantile = (v: number[], q: number) =>
-      v.length === 0 ? Number.NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
-    const slopes = sorted(rss.map((r) => r.slopeMiBPerMin));
-    const heapSlopes = sorted(rss.map((r) => r.heapSlopeMiBPerMin));
-    const lost = kills.reduce((s, k) => s + k.queued, 0);
-    const unit = creditUnit;
+    const credit = auditCredit(net, scheme, run, chainPaid, note);
+    const rss = fitSlopes(sampler.samples, warmupMs);
     return {
       figures: [
-        {
-          metric: "soak.delivered_ratio",
-          value: sent.size === 0 ? 0 : latencies.length / sent.size,
-          unit: "ratio",
-          note: `${latencies.length}/${sent.size} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill`,
-        },
-        {
-          metric: "soak.lost_in_queue_per_kill",
-          value: kills.length === 0 ? 0 : lost / kills.length,
-          unit: "packets",
-          note: `${lost} packets over ${kills.length} kills`,
-        },
-        { metric: "soak.credit_lost", value: Number(creditLost), unit, note: `scheme ${scheme}` },
-        {
-          metric: "soak.double_claims",
-          value: claims.double + chainPaid.doublePaid,
-          unit: "claims",
-          note: `${claims.ran} of ${net.relays.length} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} payments made twice on chain`,
-        },
-        {
-          metric: "soak.credit_earned",
-          value: Number(earnedTotal),
-          unit,
-          note: `over ${net.relays.length} relays, from their databases`,
-        },
-        {
-          metric: "soak.credit_claimed_on_chain",
-          value: Number(sum(chainPaid.paid.values())),
-          unit,
-          note: `${chainPaid.events} redemption events; the databases say ${claimedTotal}`,
-        },
-        {
-          metric: "soak.chain_claim_mismatch",
-          value: Number(chainMismatch),
-          unit,
-          note: "sum over relays of |paid on chain − claimed in the relay's database| (must be 0)",
-        },
-        {
-          metric: "soak.rss_slope_mib_per_min",
-          value: quantile(slopes, 0.5),
-          unit: "MiB/min",
-          note: `median over ${slopes.length} process instances of each one's least-squares RSS slope (samples every 10 s after its own ${warmupMs / 1_000} s warm-up); quartiles ${quantile(slopes, 0.25).toFixed(2)}–${quantile(slopes, 0.75).toFixed(2)}, max ${quantile(slopes, 1).toFixed(2)}`,
-        },
-        {
-          metric: "soak.rss_slope_mib_per_min_max",
-          value: quantile(slopes, 1),
-          unit: "MiB/min",
-          note: "the fastest-growing process instance",
-        },
-        {
-          metric: "soak.heap_slope_mib_per_min",
-          value: quantile(heapSlopes, 0.5),
-          unit: "MiB/min",
-          note: `median over ${heapSlopes.length} relay instances of the V8 heap-used slope (nodejs_heap_size_used_bytes), same window; max ${quantile(heapSlopes, 1).toFixed(2)}`,
-        },
+        ...deliveryFigures({ sent: sent.size, delivered: latencies.length, kills: run.kills }),
+        ...creditFigures({ scheme, credit, claims, chainPaid, relays: net.relays.length }),
+        ...memoryFigures(rss, warmupMs),
         {
           metric: "soak.crashes",
           value: crashes.length,
@@ -364,7 +192,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         { metric: "soak.unclean_shutdowns", value: unclean.length, unit: "processes" },
       ],
       events,
-      kills,
+      kills: run.kills,
       crashes,
       rss,
     };
@@ -372,6 +200,302 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await net.stop();
     await (proxy as RpcProxy | null)?.close();
   }
+}
+
+/** Paid schemes need a funded dev account per relay and client (the deployer takes one). */
+function checkFundedAccounts(o: SoakOptions, scheme: SchemeName): void {
+  const relays = (o.gateways ?? 2) + 3 * (o.mixesPerLayer ?? 3);
+  if (scheme !== "free" && relays + (o.clients ?? 20) > DEV_ACCOUNT_COUNT - 1)
+    throw new ObolError(
+      `a ${scheme} soak needs a funded dev account for each of its ${relays} relays and ${o.clients ?? 20} clients`,
+      {
+        details: `Hardhat funds ${DEV_ACCOUNT_COUNT} accounts and the deployer takes one`,
+        hint: `pass --clients ${DEV_ACCOUNT_COUNT - 1 - relays} or fewer`,
+      },
+    );
+}
+
+type Series = { t: number; y: number }[];
+type MemorySamples = Map<number, { name: string; kind: "relay" | "client"; points: Series; heap: Series }>;
+
+/** Every 10 s each running child's RSS and V8 heap-used, per process instance (pid), until `stop()`. */
+function sampleMemory(net: ProcessNetwork): { samples: MemorySamples; stop: () => void } {
+  const samples: MemorySamples = new Map();
+  const start = Date.now();
+  const sampler = setInterval(() => {
+    const t = (Date.now() - start) / 60_000;
+    for (const c of net.supervisor.children) {
+      const pid = c.child.pid;
+      if (!pid || !c.running) continue;
+      const y = rssMiB(pid);
+      if (y === null) continue;
+      const s = samples.get(pid) ?? {
+        name: c.name,
+        kind: net.relays.some((r) => r.child === c) ? ("relay" as const) : ("client" as const),
+        points: [],
+        heap: [],
+      };
+      s.points.push({ t, y });
+      samples.set(pid, s);
+      // The JS heap too: RSS growing while the heap does not is the allocator or warm-up, not a leak in our maps.
+      // Relays serve it as a metric; clients report process.memoryUsage() over IPC every 10 s (client-main.ts).
+      const relay = net.relays.find((r) => r.child === c);
+      if (relay)
+        void heapUsedMiB(relay.metricsUrl).then((h) => {
+          if (h !== null) s.heap.push({ t, y: h });
+        });
+      else {
+        const m = c.lines.findLast((l) => l.type === "memory");
+        if (m) s.heap.push({ t, y: Number(m.heapUsed) / 2 ** 20 });
+      }
+    }
+  }, 10_000);
+  return { samples, stop: () => clearInterval(sampler) };
+}
+
+type FaultRun = { kills: SoakReport["kills"]; creditDrops: bigint; earnedSeen: Map<string, bigint> };
+
+/**
+ * The seeded fault schedule for `durationMs`: a SIGKILL and restart every `killEveryS`, and once each the gateway
+ * restart, the RPC outage and the link cut; every second each relay's earned credit is read (it must never go back).
+ */
+async function runFaults({
+  o,
+  net,
+  scheme,
+  proxy,
+  note,
+  durationMs,
+}: {
+  o: SoakOptions;
+  net: ProcessNetwork;
+  scheme: SchemeName;
+  proxy: RpcProxy;
+  note: (t: string) => void;
+  durationMs: number;
+}): Promise<FaultRun> {
+  const random = seededRandom(`soak/${o.seed}`);
+  const killEveryMs = (o.killEveryS ?? 60) * 1_000;
+  const run: FaultRun = { kills: [], creditDrops: 0n, earnedSeen: new Map() };
+  const start = Date.now();
+  const elapsedS = () => Math.round((Date.now() - start) / 1_000);
+  const faults = [
+    { at: 0.35, name: "gateway restart", run: () => restartGateway(net, random, note, elapsedS) },
+    { at: 0.5, name: "RPC outage", run: () => rpcOutage(proxy, note, elapsedS, o.signal) },
+    { at: 0.7, name: "link cut", run: () => cutLinks(net, random, note, elapsedS, o.signal) },
+  ].map((f) => ({ ...f, atMs: f.at * durationMs, done: false }));
+  let nextKill = killEveryMs;
+  const background: Promise<void>[] = [];
+  while (!o.signal.aborted && Date.now() - start < durationMs) {
+    const now = Date.now() - start;
+    if (now >= nextKill) {
+      nextKill += killEveryMs;
+      const victim = net.relays[Math.floor(random() * net.relays.length)]!;
+      const before = await scrapeRow({ name: victim.name, url: victim.metricsUrl }, 2_000);
+      victim.child.kill("SIGKILL");
+      await victim.child.exited;
+      run.kills.push({ name: victim.name, atS: elapsedS(), queued: before.error ? 0 : before.queue });
+      note(`${elapsedS()} s: SIGKILL ${victim.name} (${before.queue} packets queued), restarting`);
+      const earnedBefore = await earned(victim, scheme);
+      await restartWithRetries(net, victim, note);
+      const earnedAfter = await earned(victim, scheme);
+      if (earnedAfter < earnedBefore) run.creditDrops += earnedBefore - earnedAfter;
+      note(`${elapsedS()} s: ${victim.name} back`);
+    }
+    for (const f of faults)
+      if (!f.done && now >= f.atMs) {
+        f.done = true;
+        background.push(f.run().catch((error) => note(`${f.name} failed: ${(error as Error).message}`)));
+      }
+    for (const r of net.relays) {
+      const e = await earned(r, scheme).catch(() => null);
+      if (e !== null) run.earnedSeen.set(r.name, e);
+    }
+    await sleep(1_000, o.signal).catch(() => {});
+  }
+  await Promise.allSettled(background);
+  return run;
+}
+
+/** Clients stop sending; waits up to 20 s for the messages in flight to arrive. */
+async function drainDeliveries(net: ProcessNetwork, signal: AbortSignal): Promise<void> {
+  for (const c of net.clients) c.child.send({ type: "stop-sending" });
+  const drainUntil = Date.now() + 20_000;
+  while (!signal.aborted && Date.now() < drainUntil) {
+    const { sent, latencies } = deliveries(net);
+    if (latencies.length >= sent.size) break;
+    await sleep(500, signal).catch(() => {});
+  }
+}
+
+type CreditAudit = {
+  lost: bigint;
+  earned: bigint;
+  claimed: bigint;
+  chainMismatch: bigint;
+  unit: string;
+};
+
+/** Each relay's database against what was seen during the run and what the chain paid it. */
+function auditCredit(
+  net: ProcessNetwork,
+  scheme: SchemeName,
+  run: FaultRun,
+  chainPaid: Awaited<ReturnType<typeof paidOnChain>>,
+  note: (t: string) => void,
+): CreditAudit {
+  const audit: CreditAudit = { lost: run.creditDrops, earned: 0n, claimed: 0n, chainMismatch: 0n, unit: "wei" };
+  for (const r of net.relays) {
+    const db = openDatabase(join(r.dataDir, "relay.sqlite"));
+    try {
+      const c = readCredit(db, scheme);
+      audit.unit = c.unit;
+      const seen = run.earnedSeen.get(r.name) ?? 0n;
+      audit.earned += c.earned;
+      audit.claimed += c.claimed;
+      if (c.earned < seen) audit.lost += seen - c.earned; // earned went backwards (credit voided): credit lost
+      if (c.earned > c.claimed + c.pending) audit.lost += c.earned - c.claimed - c.pending;
+      if (c.pending > 0n) note(`${r.name}: ${c.pending} still pending after two claims`);
+      const paid = chainPaid.paid.get(r.chain.account.toLowerCase()) ?? 0n;
+      if (paid !== c.claimed) {
+        audit.chainMismatch += paid > c.claimed ? paid - c.claimed : c.claimed - paid;
+        note(`${r.name}: the chain paid ${paid}, its database says ${c.claimed} claimed`);
+      }
+    } finally {
+      db.close();
+    }
+  }
+  return audit;
+}
+
+/** Per process instance, the least-squares RSS and heap slopes after its own warm-up. */
+function fitSlopes(samples: MemorySamples, warmupMs: number): SoakReport["rss"] {
+  return [...samples.entries()].map(([pid, s]) => {
+    // Warm-up counts from each process's own first sample: a restarted relay warms up again.
+    const warm = (p: { t: number }) => (p.t - s.points[0]!.t) * 60_000 >= warmupMs;
+    const points = s.points.filter(warm);
+    const heap = s.heap.filter(warm);
+    const line = points.length >= 5 ? leastSquares(points) : { slope: Number.NaN, ci95: Number.NaN };
+    return {
+      name: s.name,
+      kind: s.kind,
+      pid,
+      slopeMiBPerMin: line.slope,
+      ci95: line.ci95,
+      heapSlopeMiBPerMin: heap.length >= 5 ? slope(heap) : Number.NaN,
+      samples: points.length,
+    };
+  });
+}
+
+function deliveryFigures(d: { sent: number; delivered: number; kills: SoakReport["kills"] }): SoakFigure[] {
+  const lost = d.kills.reduce((s, k) => s + k.queued, 0);
+  return [
+    {
+      metric: "soak.delivered_ratio",
+      value: d.sent === 0 ? 0 : d.delivered / d.sent,
+      unit: "ratio",
+      note: `${d.delivered}/${d.sent} messages; packets in killed relays' queues are not attributable to messages and are counted in soak.lost_in_queue_per_kill`,
+    },
+    {
+      metric: "soak.lost_in_queue_per_kill",
+      value: d.kills.length === 0 ? 0 : lost / d.kills.length,
+      unit: "packets",
+      note: `${lost} packets over ${d.kills.length} kills`,
+    },
+  ];
+}
+
+function creditFigures({
+  scheme,
+  credit,
+  claims,
+  chainPaid,
+  relays,
+}: {
+  scheme: SchemeName;
+  credit: CreditAudit;
+  claims: Awaited<ReturnType<typeof claimTwice>>;
+  chainPaid: Awaited<ReturnType<typeof paidOnChain>>;
+  relays: number;
+}): SoakFigure[] {
+  const unit = credit.unit;
+  return [
+    { metric: "soak.credit_lost", value: Number(credit.lost), unit, note: `scheme ${scheme}` },
+    {
+      metric: "soak.double_claims",
+      value: claims.double + chainPaid.doublePaid,
+      unit: "claims",
+      note: `${claims.ran} of ${relays} relays claimed twice; first claims paid ${claims.paid}; ${chainPaid.doublePaid} payments made twice on chain`,
+    },
+    {
+      metric: "soak.credit_earned",
+      value: Number(credit.earned),
+      unit,
+      note: `over ${relays} relays, from their databases`,
+    },
+    {
+      metric: "soak.credit_claimed_on_chain",
+      value: Number(sum(chainPaid.paid.values())),
+      unit,
+      note: `${chainPaid.events} redemption events; the databases say ${credit.claimed}`,
+    },
+    {
+      metric: "soak.chain_claim_mismatch",
+      value: Number(credit.chainMismatch),
+      unit,
+      note: "sum over relays of |paid on chain − claimed in the relay's database| (must be 0)",
+    },
+  ];
+}
+
+const finite = (values: number[]) => values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+const quantile = (v: number[], q: number) =>
+  v.length === 0 ? Number.NaN : v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
+
+function memoryFigures(rss: SoakReport["rss"], warmupMs: number): SoakFigure[] {
+  const slopes = finite(rss.map((r) => r.slopeMiBPerMin));
+  const heapSlopes = finite(rss.map((r) => r.heapSlopeMiBPerMin));
+  const perKind = (["relay", "client"] as const).flatMap((kind) => {
+    const of = rss.filter((r) => r.kind === kind);
+    const k = finite(of.map((r) => r.slopeMiBPerMin));
+    const h = finite(of.map((r) => r.heapSlopeMiBPerMin));
+    return [
+      {
+        metric: `soak.rss_slope_mib_per_min.${kind}s`,
+        value: quantile(k, 0.5),
+        unit: "MiB/min",
+        note: `median over ${k.length} ${kind} instances; quartiles ${quantile(k, 0.25).toFixed(2)}–${quantile(k, 0.75).toFixed(2)}, max ${quantile(k, 1).toFixed(2)}`,
+      },
+      {
+        metric: `soak.heap_slope_mib_per_min.${kind}s`,
+        value: quantile(h, 0.5),
+        unit: "MiB/min",
+        note: `median over ${h.length} ${kind} instances of the V8 heap-used slope, same window; max ${quantile(h, 1).toFixed(2)}`,
+      },
+    ];
+  });
+  return [
+    {
+      metric: "soak.rss_slope_mib_per_min",
+      value: quantile(slopes, 0.5),
+      unit: "MiB/min",
+      note: `median over ${slopes.length} process instances of each one's least-squares RSS slope (samples every 10 s after its own ${warmupMs / 1_000} s warm-up); quartiles ${quantile(slopes, 0.25).toFixed(2)}–${quantile(slopes, 0.75).toFixed(2)}, max ${quantile(slopes, 1).toFixed(2)}`,
+    },
+    {
+      metric: "soak.rss_slope_mib_per_min_max",
+      value: quantile(slopes, 1),
+      unit: "MiB/min",
+      note: "the fastest-growing process instance",
+    },
+    {
+      metric: "soak.heap_slope_mib_per_min",
+      value: quantile(heapSlopes, 0.5),
+      unit: "MiB/min",
+      note: `median over ${heapSlopes.length} instances of the V8 heap-used slope (relays: nodejs_heap_size_used_bytes; clients: process.memoryUsage over IPC), same window; max ${quantile(heapSlopes, 1).toFixed(2)}`,
+    },
+    ...perKind,
+  ];
 }
 
 /** Restarts like a service manager would (Restart=on-failure): a relay cannot start while the chain's RPC is down. */
