@@ -2,7 +2,8 @@
  * A signal that aborts after `timeoutMs` or when the caller's `signal` does,
  * released with `dispose()` when the operation ends.
  *
- * Why not `AbortSignal.any([AbortSignal.timeout(ms), signal])`: on Node 20 the
+ * Why not `AbortSignal.any([AbortSignal.timeout(ms), signal])`: on Node 20 and
+ * 22 (measured on 20.20.2 and 22.23.3, the project's runtime) the
  * long-lived caller signal (a client's stop signal, shared by every inbox pull
  * for the life of the process) keeps one WeakRef per composed signal in an
  * internal set that is never pruned, dead or alive: 10,000 pulls leave 10,000

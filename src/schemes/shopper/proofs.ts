@@ -14,6 +14,7 @@ import type { Logger } from "../../log.js";
 import { InvalidInputError } from "../../errors.js";
 import { ShopperError } from "./errors.js";
 import { PROOF_PROTOCOL } from "./constants.js";
+import { withDeadline } from "../../net/deadline.js";
 
 export const PROOF_TIMEOUT_MS = 10_000;
 const REQUEST_SIZE = 40;
@@ -96,16 +97,20 @@ export async function requestProof(
   }: { epoch: bigint; tag: Uint8Array; signal?: AbortSignal; timeoutMs?: number },
 ): Promise<Uint8Array[] | null> {
   if (!(tag instanceof Uint8Array) || tag.length !== 32) throw new InvalidInputError("tag", "must be 32 bytes");
-  const budget = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
-  const stream = await libp2p.dialProtocol(relay, PROOF_PROTOCOL, { signal: budget });
-  const req = new Uint8Array(REQUEST_SIZE);
-  new DataView(req.buffer).setBigUint64(0, epoch);
-  req.set(tag, 8);
-  stream.send(req);
-  await stream.close({ signal: budget });
-  const res = await readExactly(stream, Number.MAX_SAFE_INTEGER, 2 + 32 * MAX_SIBLINGS);
-  if (res.length < 2 || res.length !== 2 + 32 * res[1]! || res[1]! > MAX_SIBLINGS)
-    throw new ShopperError("malformed proof response", { details: `${res.length} bytes` });
-  if (res[0] === 0) return null;
-  return Array.from({ length: res[1]! }, (_, i) => res.slice(2 + 32 * i, 34 + 32 * i));
+  const deadline = withDeadline(timeoutMs, signal); // not AbortSignal.any: see src/net/deadline.ts
+  try {
+    const stream = await libp2p.dialProtocol(relay, PROOF_PROTOCOL, { signal: deadline.signal });
+    const req = new Uint8Array(REQUEST_SIZE);
+    new DataView(req.buffer).setBigUint64(0, epoch);
+    req.set(tag, 8);
+    stream.send(req);
+    await stream.close({ signal: deadline.signal });
+    const res = await readExactly(stream, Number.MAX_SAFE_INTEGER, 2 + 32 * MAX_SIBLINGS);
+    if (res.length < 2 || res.length !== 2 + 32 * res[1]! || res[1]! > MAX_SIBLINGS)
+      throw new ShopperError("malformed proof response", { details: `${res.length} bytes` });
+    if (res[0] === 0) return null;
+    return Array.from({ length: res[1]! }, (_, i) => res.slice(2 + 32 * i, 34 + 32 * i));
+  } finally {
+    deadline.dispose();
+  }
 }

@@ -37,6 +37,7 @@ import { ISSUE_PROTOCOL } from "./constants.js";
 import { IssuanceRefusedError, type IssuanceRefusal } from "./errors.js";
 import { ticketBank } from "./bank.js";
 import { sleep } from "../../sleep.js";
+import { withDeadline } from "../../net/deadline.js";
 
 /** Largest request or reply (a 4,096-token deposit in hex JSON is ≈ 400 KiB). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
@@ -294,7 +295,8 @@ export async function requestIssuance(
   request: IssueRequest,
   { signal, timeoutMs = ISSUE_TIMEOUT_MS }: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<Uint8Array[]> {
-  const budget = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  const deadline = withDeadline(timeoutMs, signal); // not AbortSignal.any: see src/net/deadline.ts
+  const budget = deadline.signal;
   const stream = await libp2p.dialProtocol(issuerPeer, ISSUE_PROTOCOL, { signal: budget });
   const onAbort = () => stream.abort(new Error("issue request timed out"));
   budget.addEventListener("abort", onAbort, { once: true });
@@ -315,5 +317,6 @@ export async function requestIssuance(
     return reply.signatures.map((s) => hexToBytes(s));
   } finally {
     budget.removeEventListener("abort", onAbort);
+    deadline.dispose();
   }
 }
