@@ -114,6 +114,7 @@ describe("linking adversaries on known inputs", () => {
       "E1",
       "E1-reply",
       "E2-mix",
+      "E2-order",
       "E2-chain",
       "E4",
       "E4+2",

@@ -13,7 +13,8 @@ import type { Adversary, LinkingResult } from "./linking.js";
 /**
  * E1 the recipient's gateway (the first gateway: clients 0, 2, … use it) and one layer-2 mix;
  * E1-reply the same with the chain's logs, guessing who each reply entering there goes to (sender–receiver linking through reply blocks);
- * E2-mix one layer-2 mix alone; E2-chain entry and exit gateways with the chain's logs;
+ * E2-mix one layer-2 mix alone; E2-order the same mix chaining packets by the order of their slot bytes (spending order);
+ * E2-chain entry and exit gateways with the chain's logs;
  * E4 a global passive observer of link timings; E4+2 the same with the first mix of layers 1 and 2;
  * E4-n-1 an n−1 attack on one layer-2 mix.
  *
@@ -51,6 +52,19 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
       global: false,
       chain: false,
     },
+    ...(m2
+      ? [
+          {
+            id: "E2-order",
+            description:
+              "one layer-2 mix chaining the packets it sees by slot-byte order (spending order): the same sender's previous packet, top-1",
+            relays: [m2],
+            global: false,
+            chain: false,
+            spendOrder: m2,
+          },
+        ]
+      : []),
     {
       id: "E2-chain",
       description: "entry + exit gateways with the chain's deposit and redemption logs",

@@ -33,6 +33,7 @@
 import type { Address, Hex } from "viem";
 import type { ChainLog } from "./chain.js";
 import type { HopObservation, ReceiptObservation, SentPacket } from "./instrument.js";
+import { spendOrderAttack } from "./spend-order.js";
 
 export type Transcript = {
   observations: readonly HopObservation[];
@@ -51,7 +52,7 @@ export type Transcript = {
 };
 
 export type Adversary = {
-  /** Short name: E1, E2-mix, E2-chain, E4, E4+k, E4-n-1. */
+  /** Short name: E1, E2-mix, E2-order, E2-chain, E4, E4+k, E4-n-1. */
   id: string;
   description: string;
   /** Corrupt relays: they see their slots, attachments and receipts, and their own input→output mapping. */
@@ -67,6 +68,8 @@ export type Adversary = {
    * block's builder, whose payment bytes it carries. Scored on replies entering at a corrupt relay.
    */
   replyReceiver?: boolean;
+  /** Spend-order chaining at this mix: links each packet to the same sender's previous one there (src/sim/compare/spend-order.ts). */
+  spendOrder?: Address;
 };
 
 export type LinkingResult = {
@@ -153,6 +156,7 @@ export function indexTranscript(t: Transcript): Indexed {
  */
 export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
   if (a.nMinus1) return nMinus1(ix, a, a.nMinus1);
+  if (a.spendOrder) return spendOrderAttack(ix, a, a.spendOrder);
   const { t } = ix;
   const corrupt = new Set(a.relays.map((r) => r.toLowerCase()));
   const dictionary = buildDictionary(ix, a, corrupt);
