@@ -15,6 +15,7 @@ import type { Adversary, LinkingResult } from "./linking.js";
  * E1-reply the same with the chain's logs, guessing who each reply entering there goes to (sender–receiver linking through reply blocks);
  * E2-mix one layer-2 mix alone; E2-order the same mix chaining packets by the order of their slot bytes (spending order);
  * E2-chain entry and exit gateways with the chain's logs;
+ * E3 a strategic dropper at that mix telling audit loops from other packets (its classifier's AUC, not an accuracy);
  * E4 a global passive observer of link timings; E4+2 the same with the first mix of layers 1 and 2;
  * E4-n-1 an n−1 attack on one layer-2 mix.
  *
@@ -72,6 +73,19 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
       global: false,
       chain: true,
     },
+    ...(m2
+      ? [
+          {
+            id: "E3",
+            description:
+              "strategic dropper at one layer-2 mix: AUC of telling audit loops from other packets by arrival time, previous peer, link age and next hop (0.5 = coin toss; n/a without audits)",
+            relays: [m2],
+            global: false,
+            chain: false,
+            dropper: m2,
+          },
+        ]
+      : []),
     { id: "E4", description: "global passive observer of link timings", relays: [], global: true, chain: false },
     {
       id: "E4+2",
@@ -92,6 +106,9 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
     });
   return out;
 }
+
+/** Adversaries whose figure is an AUC (0.5 = no information) rather than a linking accuracy, and which `free` cannot be measured against (it has no audits). */
+export const AUC_ADVERSARIES: ReadonlySet<string> = new Set(["E3"]);
 
 /** A mean with its 95% confidence interval over `n` seeds (low = high = mean when n = 1: no interval). */
 export type Interval = { mean: number; low: number; high: number; n: number };

@@ -34,6 +34,7 @@ import type { Address, Hex } from "viem";
 import type { ChainLog } from "./chain.js";
 import type { HopObservation, ReceiptObservation, SentPacket } from "./instrument.js";
 import { spendOrderAttack } from "./spend-order.js";
+import { dropperAuc } from "./dropper.js";
 
 export type Transcript = {
   observations: readonly HopObservation[];
@@ -49,6 +50,8 @@ export type Transcript = {
   roles: ReadonlyMap<string, string>;
   /** The Loopix mean mixing delay of the run (public parameter). */
   meanDelayMs: number;
+  /** Ground truth only: the Sphinx secret of every hop any client side paid for over the whole run (E3: a packet outside it was built by an auditor). */
+  paidSecrets?: ReadonlySet<Hex>;
 };
 
 export type Adversary = {
@@ -70,6 +73,8 @@ export type Adversary = {
   replyReceiver?: boolean;
   /** Spend-order chaining at this mix: links each packet to the same sender's previous one there (src/sim/compare/spend-order.ts). */
   spendOrder?: Address;
+  /** Strategic dropper at this mix: the AUC of its audit-vs-other classifier, not a sender accuracy (src/sim/compare/dropper.ts). */
+  dropper?: Address;
 };
 
 export type LinkingResult = {
@@ -157,6 +162,7 @@ export function indexTranscript(t: Transcript): Indexed {
 export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
   if (a.nMinus1) return nMinus1(ix, a, a.nMinus1);
   if (a.spendOrder) return spendOrderAttack(ix, a, a.spendOrder);
+  if (a.dropper) return dropperAuc(ix, a, a.dropper);
   const { t } = ix;
   const corrupt = new Set(a.relays.map((r) => r.toLowerCase()));
   const dictionary = buildDictionary(ix, a, corrupt);
