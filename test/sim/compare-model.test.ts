@@ -115,6 +115,7 @@ describe("linking adversaries on known inputs", () => {
       "E1-reply",
       "E2-mix",
       "E2-order",
+      "E2-order-chain",
       "E2-chain",
       "E3",
       "E4",

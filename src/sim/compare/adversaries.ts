@@ -64,6 +64,15 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
             chain: false,
             spendOrder: m2,
           },
+          {
+            id: "E2-order-chain",
+            description:
+              "the same mix's spend-order chains named from the chain's logs (r-th chain to start = r-th client to deposit): top-1 sender",
+            relays: [m2],
+            global: false,
+            chain: true,
+            spendOrder: m2,
+          },
         ]
       : []),
     {

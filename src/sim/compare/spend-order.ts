@@ -43,6 +43,7 @@ export function spendOrderAttack(ix: Indexed, a: Adversary, mix: Address): Linki
     const x = ix.truth[i];
     return x ? (ix.senderOf[x.packet]?.toLowerCase() ?? null) : null;
   });
+  if (a.chain) return namedChains(ix, a, arrivals, predecessor, sender);
   const seen = new Set<string>();
   let targets = 0;
   let correct = 0;
@@ -106,4 +107,59 @@ export function greedyChains(keys: readonly bigint[]): number[] {
     else heads.push({ key, index });
     return previous;
   });
+}
+
+/**
+ * E2-order-chain: the same chains, named from the chain's logs. Clients are
+ * ranked by their first transaction with the scheme's contracts (a deposit,
+ * by block), chains by their first packet at the mix; the r-th chain is
+ * guessed to be the r-th depositor's (a client that buys later starts
+ * spending later), a packet on a chain beyond the depositors gets the first
+ * depositor. Scored on every client packet-hop at the mix: top-1 sender.
+ * Chance = the most frequent sender's share there. Deposit sizes are not
+ * used yet.
+ */
+function namedChains(
+  ix: Indexed,
+  a: Adversary,
+  arrivals: readonly number[],
+  predecessor: readonly number[],
+  sender: readonly (string | null)[],
+): LinkingResult {
+  const clients = new Set(ix.t.clients.map((c) => c.toLowerCase()));
+  const depositors: string[] = [];
+  const logs = [...ix.t.chainLogs].sort((x, y) => (x.block < y.block ? -1 : x.block > y.block ? 1 : 0));
+  for (const l of logs) {
+    const from = l.from.toLowerCase();
+    if (clients.has(from) && !depositors.includes(from)) depositors.push(from);
+  }
+  const chain: number[] = [];
+  let chains = 0;
+  for (let k = 0; k < arrivals.length; k++) {
+    const p = predecessor[k]!;
+    chain.push(p >= 0 ? chain[p]! : chains++);
+  }
+  // Chains are numbered in order of their first packet, which is arrival order.
+  const fallback = depositors[0] ?? ix.t.clients[0]?.toLowerCase() ?? "";
+  let targets = 0;
+  let correct = 0;
+  const count = new Map<string, number>();
+  sender.forEach((s, k) => {
+    if (s === null) return;
+    targets++;
+    if ((depositors[chain[k]!] ?? fallback) === s) correct++;
+    count.set(s, (count.get(s) ?? 0) + 1);
+  });
+  return {
+    adversary: a.id,
+    description: a.description,
+    targets,
+    correct,
+    accuracy: targets ? correct / targets : 0,
+    pairTargets: 0,
+    pairCorrect: 0,
+    pairAccuracy: null,
+    chance: targets ? Math.max(...count.values()) / targets : 0,
+    uniform: ix.t.clients.length ? 1 / ix.t.clients.length : 0,
+  };
 }
