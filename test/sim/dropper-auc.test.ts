@@ -2,8 +2,8 @@
  * E3 (src/sim/compare/dropper.ts) on known inputs: one layer-2 mix receives
  * user packets (paid, in the ground truth) and audit loops (built outside
  * `pay`). The dropper's classifier must find audits that come in a
- * deliberately leaky way (always from one previous mix and in the first part
- * of the window), must sit near 0.5 when audits look like everything else,
+ * deliberately leaky way (always from one previous mix and early in each
+ * half of the window), must sit near 0.5 when audits look like everything else,
  * and must report n/a (no target) when there are no audits, as under `free`.
  */
 import { describe, expect, it } from "vitest";
@@ -98,10 +98,16 @@ describe("E3: the strategic dropper's audit classifier at one mix", () => {
       `E3 AUC over ${seeds.length} seeds: leaky ${leaky.accuracy.mean.toFixed(3)} [${leaky.accuracy.low.toFixed(3)}, ${leaky.accuracy.high.toFixed(3)}], hidden ${hidden.accuracy.mean.toFixed(3)} [${hidden.accuracy.low.toFixed(3)}, ${hidden.accuracy.high.toFixed(3)}]\n`,
     );
     expect(leaky.accuracy.n).toBe(seeds.length);
+    // What the report's validator checks: whole counts, accuracy = correct ÷ targets (the AUC).
+    for (const r of [...leaky.perSeed, ...hidden.perSeed]) {
+      expect(Number.isInteger(r.correct) && r.correct <= r.targets).toBe(true);
+      expect(r.accuracy).toBeCloseTo(r.correct / r.targets, 12);
+    }
     expect(leaky.accuracy.low).toBeGreaterThan(0.75);
     expect(hidden.accuracy.n).toBe(seeds.length);
+    // No better than a coin toss (a small train/score split can land a little below 0.5, never well above).
     expect(hidden.accuracy.low).toBeLessThan(0.5);
-    expect(hidden.accuracy.high).toBeGreaterThan(0.5);
+    expect(hidden.accuracy.high).toBeLessThan(0.6);
   });
 
   it("reports n/a (no target) without audits, as under free", () => {
