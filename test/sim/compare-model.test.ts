@@ -114,7 +114,10 @@ describe("linking adversaries on known inputs", () => {
       "E1",
       "E1-reply",
       "E2-mix",
+      "E2-order",
+      "E2-order-chain",
       "E2-chain",
+      "E3",
       "E4",
       "E4+2",
       "E4-n-1",
@@ -138,12 +141,14 @@ describe("linking adversaries on known inputs", () => {
 
   it("gives free no leak against itself, and accuracy near what context gives for a lone mix", () => {
     const summary = summariseLinking(free, free);
-    for (const l of summary.filter((x) => x.adversary !== "E1-reply")) {
+    for (const l of summary.filter((x) => x.adversary !== "E1-reply" && x.adversary !== "E3")) {
       expect(l.leaks).toBe(false);
       expect(l.diffVsFree!.mean).toBe(0);
     }
     // No replies in this traffic: the reply adversary saw nothing, so there is no verdict rather than a made-up one.
     expect(byId(summary, "E1-reply").leaks).toBeNull();
+    // No audit loops (every packet was paid for): the dropper has nothing to classify, n/a.
+    expect(byId(summary, "E3").accuracy.n).toBe(0);
     const mix = byId(summary, "E2-mix");
     expect(mix.perSeed.every((r) => r.targets > 0)).toBe(true);
     expect(mix.accuracy.mean).toBeLessThanOrEqual(mix.chance.mean + 0.05);

@@ -13,7 +13,9 @@ import type { Adversary, LinkingResult } from "./linking.js";
 /**
  * E1 the recipient's gateway (the first gateway: clients 0, 2, … use it) and one layer-2 mix;
  * E1-reply the same with the chain's logs, guessing who each reply entering there goes to (sender–receiver linking through reply blocks);
- * E2-mix one layer-2 mix alone; E2-chain entry and exit gateways with the chain's logs;
+ * E2-mix one layer-2 mix alone; E2-order the same mix chaining packets by the order of their slot bytes (spending order);
+ * E2-chain entry and exit gateways with the chain's logs;
+ * E3 a strategic dropper at that mix telling audit loops from other packets (its classifier's AUC, not an accuracy);
  * E4 a global passive observer of link timings; E4+2 the same with the first mix of layers 1 and 2;
  * E4-n-1 an n−1 attack on one layer-2 mix.
  *
@@ -51,6 +53,28 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
       global: false,
       chain: false,
     },
+    ...(m2
+      ? [
+          {
+            id: "E2-order",
+            description:
+              "one layer-2 mix chaining the packets it sees by slot-byte order (spending order): the same sender's previous packet, top-1",
+            relays: [m2],
+            global: false,
+            chain: false,
+            spendOrder: m2,
+          },
+          {
+            id: "E2-order-chain",
+            description:
+              "the same mix's spend-order chains named from the chain's logs (r-th chain to start = r-th client to deposit): top-1 sender",
+            relays: [m2],
+            global: false,
+            chain: true,
+            spendOrder: m2,
+          },
+        ]
+      : []),
     {
       id: "E2-chain",
       description: "entry + exit gateways with the chain's deposit and redemption logs",
@@ -58,6 +82,19 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
       global: false,
       chain: true,
     },
+    ...(m2
+      ? [
+          {
+            id: "E3",
+            description:
+              "strategic dropper at one layer-2 mix: AUC of telling audit loops from other packets by arrival time, previous peer, link age and next hop (0.5 = coin toss; n/a without audits)",
+            relays: [m2],
+            global: false,
+            chain: false,
+            dropper: m2,
+          },
+        ]
+      : []),
     { id: "E4", description: "global passive observer of link timings", relays: [], global: true, chain: false },
     {
       id: "E4+2",
@@ -78,6 +115,9 @@ export function standardAdversaries(entries: readonly Pick<DirectoryEntry, "rela
     });
   return out;
 }
+
+/** Adversaries whose figure is an AUC (0.5 = no information) rather than a linking accuracy, and which `free` cannot be measured against (it has no audits). */
+export const AUC_ADVERSARIES: ReadonlySet<string> = new Set(["E3"]);
 
 /** A mean with its 95% confidence interval over `n` seeds (low = high = mean when n = 1: no interval). */
 export type Interval = { mean: number; low: number; high: number; n: number };

@@ -4,7 +4,7 @@
  * paid scheme makes. Sentences only state figures present in the report.
  */
 import type { CompareReport, SchemeRun } from "../report/types.js";
-import type { Interval, LinkingSummary } from "./adversaries.js";
+import { AUC_ADVERSARIES, type Interval, type LinkingSummary } from "./adversaries.js";
 
 const fmt = (x: number, digits = 3) =>
   Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString();
@@ -164,17 +164,26 @@ function linkingConclusions(report: CompareReport, ran: SchemeRun[]): string[] {
       continue;
     }
     const first = rows[0]![1];
+    if (AUC_ADVERSARIES.has(id)) {
+      const none = ran.filter((s) => !rows.some(([r]) => r === s)).map((s) => s.scheme);
+      out.push(
+        `${id} (${first.description}), AUC over ${report.seeds.length} seed(s), 95% intervals: ${rows.map(([s, l]) => `${s.scheme} ${l.accuracy.mean.toFixed(3)}${l.accuracy.n > 1 ? ` [${l.accuracy.low.toFixed(3)}, ${l.accuracy.high.toFixed(3)}]` : ""}`).join(", ")}${none.length ? `; n/a for ${none.join(", ")} (no audit packets)` : ""}. An interval above 0.5 means the dropper can spare audits more often than a coin toss would.`,
+      );
+      continue;
+    }
     const parts = rows.map(
       ([s, l]) =>
         `${s.scheme} ${ci(l.accuracy)}${s.scheme !== "free" && l.diffVsFree ? ` (vs. free ${pp(l.diffVsFree)})` : ""}`,
     );
     out.push(
-      `Linking, ${id} (${first.description}), top-1 sender accuracy over ${report.seeds.length} seed(s), 95% intervals: ${parts.join(", ")}; chance from context ${pct(first.chance.mean)}, 1/#clients ${pct(first.uniform)}.`,
+      `Linking, ${id} (${first.description}), top-1 accuracy over ${report.seeds.length} seed(s), 95% intervals: ${parts.join(", ")}; chance from context ${pct(first.chance.mean)}, 1/#clients ${pct(first.uniform)}.`,
     );
     for (const [s, l] of rows) if (l.leaks) leaks.push(`${s.scheme} to ${id} (${pp(l.diffVsFree!)} over free)`);
   }
-  if (ids.length > 0) {
-    const undetermined = ran.some((s) => s.scheme !== "free" && s.linking.some((l) => l.leaks === null));
+  if (ids.some((id) => !AUC_ADVERSARIES.has(id))) {
+    const undetermined = ran.some(
+      (s) => s.scheme !== "free" && s.linking.some((l) => l.leaks === null && !AUC_ADVERSARIES.has(l.adversary)),
+    );
     out.push(
       leaks.length > 0
         ? `Payment data leaks sender information: ${leaks.join("; ")} — the adversary beats free on the same seeds beyond the 95% interval.`

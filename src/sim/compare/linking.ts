@@ -33,6 +33,8 @@
 import type { Address, Hex } from "viem";
 import type { ChainLog } from "./chain.js";
 import type { HopObservation, ReceiptObservation, SentPacket } from "./instrument.js";
+import { spendOrderAttack } from "./spend-order.js";
+import { dropperAuc } from "./dropper.js";
 
 export type Transcript = {
   observations: readonly HopObservation[];
@@ -48,10 +50,12 @@ export type Transcript = {
   roles: ReadonlyMap<string, string>;
   /** The Loopix mean mixing delay of the run (public parameter). */
   meanDelayMs: number;
+  /** Ground truth only: the Sphinx secret of every hop any client side paid for over the whole run (E3: a packet outside it was built by an auditor). */
+  paidSecrets?: ReadonlySet<Hex>;
 };
 
 export type Adversary = {
-  /** Short name: E1, E2-mix, E2-chain, E4, E4+k, E4-n-1. */
+  /** Short name: E1, E2-mix, E2-order, E2-chain, E4, E4+k, E4-n-1. */
   id: string;
   description: string;
   /** Corrupt relays: they see their slots, attachments and receipts, and their own input→output mapping. */
@@ -67,6 +71,10 @@ export type Adversary = {
    * block's builder, whose payment bytes it carries. Scored on replies entering at a corrupt relay.
    */
   replyReceiver?: boolean;
+  /** Spend-order chaining at this mix: links each packet to the same sender's previous one there (src/sim/compare/spend-order.ts). */
+  spendOrder?: Address;
+  /** Strategic dropper at this mix: the AUC of its audit-vs-other classifier, not a sender accuracy (src/sim/compare/dropper.ts). */
+  dropper?: Address;
 };
 
 export type LinkingResult = {
@@ -153,6 +161,8 @@ export function indexTranscript(t: Transcript): Indexed {
  */
 export function linkingAttack(ix: Indexed, a: Adversary): LinkingResult {
   if (a.nMinus1) return nMinus1(ix, a, a.nMinus1);
+  if (a.spendOrder) return spendOrderAttack(ix, a, a.spendOrder);
+  if (a.dropper) return dropperAuc(ix, a, a.dropper);
   const { t } = ix;
   const corrupt = new Set(a.relays.map((r) => r.toLowerCase()));
   const dictionary = buildDictionary(ix, a, corrupt);

@@ -345,6 +345,7 @@ function attack(
     clients,
     roles: new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e.role] as const)),
     meanDelayMs: DEFAULT_RATES.meanDelayMs,
+    paidSecrets: new Set(instruments.sent.flatMap((p) => p.ss)),
   });
   return standardAdversaries(snapshot.entries).map((a) => linkingAttack(transcript, a));
 }

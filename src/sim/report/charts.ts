@@ -194,20 +194,23 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
       },
     );
 
+  // An adversary with no target in a scheme's run (e.g. E3 without audits) has no bar there, rather than a bar at 0.
   const linking = ran.flatMap((s) =>
-    s.linking.map((l) => ({
-      scheme: s.scheme,
-      adversary: l.adversary,
-      accuracy: l.accuracy.mean,
-      low: l.accuracy.low,
-      high: l.accuracy.high,
-    })),
+    s.linking
+      .filter((l) => l.accuracy.n > 0)
+      .map((l) => ({
+        scheme: s.scheme,
+        adversary: l.adversary,
+        accuracy: l.accuracy.mean,
+        low: l.accuracy.low,
+        high: l.accuracy.high,
+      })),
   );
   if (linking.length > 0)
     await add(
       "linking.svg",
-      "Linking adversaries: top-1 sender accuracy per scheme, with free",
-      `Mean over ${report.seeds.length} seed(s) and its 95% interval (whiskers) per adversary (docs/compare.md §Adversaries). Every adversary reads the run's real transcripts: the bytes its corrupt relays see, link timings (E4), the chain's logs (E2-chain); ground truth is the packet each hop's Sphinx secret belongs to, a reply's sender being the replier. A scheme leaks to an adversary iff its bar beats free's beyond the paired interval (report.md table).`,
+      "Linking adversaries: top-1 accuracy per scheme, with free (E3: the dropper's AUC)",
+      `Mean over ${report.seeds.length} seed(s) and its 95% interval (whiskers) per adversary (docs/compare.md §Adversaries). Every adversary reads the run's real transcripts: the bytes its corrupt relays see, link timings (E4), the chain's logs (E2-chain, E2-order-chain); E2-order links a packet to the same sender's previous one at its mix by spending order; E3 is the AUC of a dropper telling audit loops from other packets (0.5 = coin toss; no bar without audits); ground truth is the packet each hop's Sphinx secret belongs to, a reply's sender being the replier. A scheme leaks to an adversary iff its bar beats free's beyond the paired interval (report.md table).`,
       {
         data: { values: linking },
         layer: [
@@ -216,7 +219,12 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
             encoding: {
               x: { field: "adversary", type: "nominal" },
               xOffset: { field: "scheme" },
-              y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "top-1 sender accuracy" },
+              y: {
+                field: "accuracy",
+                type: "quantitative",
+                scale: { domain: [0, 1] },
+                title: "top-1 accuracy (E3: AUC)",
+              },
               color: { field: "scheme", type: "nominal" },
             },
           },
