@@ -43,9 +43,18 @@ const report = (message: Record<string, unknown>) => process.send?.(message);
 
 const stop = new AbortController();
 const sending = new AbortController();
-process.on("SIGTERM", () => stop.abort());
-process.on("SIGINT", () => stop.abort());
-process.on("disconnect", () => stop.abort()); // the parent died: do not linger
+// Until the client's store is open there is nothing to save: a stop then (a soak stopping a client that a loaded
+// machine or an RPC outage keeps in its start retries) exits at once with code 0 instead of waiting out a chain read.
+let opened = false;
+const onStop = () => {
+  stop.abort();
+  if (opened) return;
+  clog.info("stopped while starting");
+  process.exit(0);
+};
+process.on("SIGTERM", onStop);
+process.on("SIGINT", onStop);
+process.on("disconnect", onStop); // the parent died: do not linger
 
 async function retry<T>(fn: () => Promise<T>, untilMs = Date.now() + 120_000): Promise<T> {
   for (;;) {
@@ -86,7 +95,14 @@ const client = await ObolClient.create({
   rates: config.rates,
   gateway: gateways[config.gatewayIndex % gateways.length],
 });
-await retry(() => client.connect({ signal: stop.signal })); // a loaded gateway may miss the 5 s dial budget
+opened = true;
+try {
+  await retry(() => client.connect({ signal: stop.signal })); // a loaded gateway may miss the 5 s dial budget
+} catch (error) {
+  if (!stop.signal.aborted) throw error;
+  await client.stop(); // stopped while connecting: close the store, exit cleanly
+  process.exit(0);
+}
 
 let peer: string | null = null;
 process.on("message", (m: FromParent) => {
