@@ -43,3 +43,17 @@ export const blstG1Decompressor: G1Decompressor = (compressed) => {
   }
   return (affine[0]! & INFINITY_FLAG) !== 0 ? "infinity" : affine;
 };
+
+/**
+ * blst's decompressor when its prebuild loads on this platform, otherwise
+ * undefined: the caller then keeps mcl's decompression (same results, ≈ 70 µs
+ * more per σ) instead of failing every check on a host without the prebuild.
+ */
+export function relayG1Decompressor(): G1Decompressor | undefined {
+  try {
+    blst ??= createRequire(import.meta.url)("@chainsafe/blst") as Blst;
+    return blstG1Decompressor;
+  } catch {
+    return undefined;
+  }
+}

@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import type { BlindBls } from "../../crypto/blind/bls.js";
 import { tokenMessage, type TokenDomain } from "../../crypto/blind/encoding.js";
 import type { G1Decompressor } from "../../crypto/blind/hash-to-g1.js";
-import { blstG1Decompressor } from "../../crypto/blind/native-g1.js";
+import { relayG1Decompressor } from "../../crypto/blind/native-g1.js";
 
 export type PendingCheck = { epoch: bigint; serial: Uint8Array; signature: Uint8Array };
 
@@ -27,20 +27,20 @@ export type BatchVerifierOptions = {
   maxBatch?: number;
   /** Longest wait before a partial batch is checked (default 10 ms; mixing delays are ≫). */
   maxDelayMs?: number;
-  /** σ decompression (default blst's, ≈ 4× mcl-wasm's; docs/tickets.md §13). */
+  /** σ decompression (default blst's, ≈ 4× mcl-wasm's, where its prebuild loads; else mcl's; docs/tickets.md §13). */
   decompress?: G1Decompressor;
 };
 
 /** Micro-batching verifier: `check` resolves true/false per token. */
 export class BatchVerifier {
-  readonly #o: Required<BatchVerifierOptions>;
+  readonly #o: Required<Omit<BatchVerifierOptions, "decompress">> & { decompress: G1Decompressor | undefined };
   #queue: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** Batches checked so far (for statistics). */
   checks = 0;
 
   constructor(options: BatchVerifierOptions) {
-    this.#o = { maxBatch: 64, maxDelayMs: 10, decompress: blstG1Decompressor, ...options };
+    this.#o = { maxBatch: 64, maxDelayMs: 10, decompress: relayG1Decompressor(), ...options };
   }
 
   /** Queues one token; resolves once its batch has been checked. */

@@ -21,6 +21,7 @@
  */
 import type { Address } from "viem";
 import type { Adversary, Indexed, LinkingResult } from "./linking.js";
+import { senderOnlyResult } from "./linking-result.js";
 
 const PHASE_BINS = 6;
 
@@ -57,18 +58,7 @@ export function dropperAuc(ix: Indexed, a: Adversary, mix: Address): LinkingResu
   const test = fold(1).map((k) => ({ s: score?.(features[k]!) ?? 0, audit: labels[k]! }));
   // The report checks accuracy = correct ÷ targets with whole numbers: targets = 2 × (audit, other) pairs, correct = 2 × wins (a tie wins half).
   const counts = score ? aucCounts(test) : null;
-  return {
-    adversary: a.id,
-    description: a.description,
-    targets: counts?.pairs2 ?? 0,
-    correct: counts?.wins2 ?? 0,
-    accuracy: counts ? counts.wins2 / counts.pairs2 : 0,
-    pairTargets: 0,
-    pairCorrect: 0,
-    pairAccuracy: null,
-    chance: 0.5,
-    uniform: 0.5,
-  };
+  return senderOnlyResult(a, { targets: counts?.pairs2 ?? 0, correct: counts?.wins2 ?? 0, chance: 0.5, uniform: 0.5 });
 }
 
 /** Log-likelihood ratio audit : other, or null when the training half lacks either class. */

@@ -35,6 +35,7 @@ import type { ChainLog } from "./chain.js";
 import type { HopObservation, ReceiptObservation, SentPacket } from "./instrument.js";
 import { spendOrderAttack } from "./spend-order.js";
 import { dropperAuc } from "./dropper.js";
+import { senderOnlyResult } from "./linking-result.js";
 
 export type Transcript = {
   observations: readonly HopObservation[];
@@ -481,16 +482,10 @@ function nMinus1(ix: Indexed, a: Adversary, mix: Address): LinkingResult {
     if (cover === 0) correct++;
     chance += 1 / (1 + cover);
   }
-  return {
-    adversary: a.id,
-    description: a.description,
+  return senderOnlyResult(a, {
     targets,
     correct,
-    accuracy: targets ? correct / targets : 0,
-    pairTargets: 0,
-    pairCorrect: 0,
-    pairAccuracy: null,
     chance: targets ? chance / targets : 0,
     uniform: t.clients.length ? 1 / t.clients.length : 0,
-  };
+  });
 }

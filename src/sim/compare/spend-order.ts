@@ -21,6 +21,7 @@
  */
 import type { Address } from "viem";
 import type { Adversary, Indexed, LinkingResult } from "./linking.js";
+import { senderOnlyResult } from "./linking-result.js";
 
 const KEY_BYTES = 8;
 
@@ -58,18 +59,12 @@ export function spendOrderAttack(ix: Indexed, a: Adversary, mix: Address): Linki
     }
     seen.add(s);
   });
-  return {
-    adversary: a.id,
-    description: a.description,
+  return senderOnlyResult(a, {
     targets,
     correct,
-    accuracy: targets ? correct / targets : 0,
-    pairTargets: 0,
-    pairCorrect: 0,
-    pairAccuracy: null,
     chance: targets ? byArrival / targets : 0,
     uniform: ix.t.clients.length ? 1 / ix.t.clients.length : 0,
-  };
+  });
 }
 
 /**
@@ -150,16 +145,10 @@ function namedChains(
     if ((depositors[chain[k]!] ?? fallback) === s) correct++;
     count.set(s, (count.get(s) ?? 0) + 1);
   });
-  return {
-    adversary: a.id,
-    description: a.description,
+  return senderOnlyResult(a, {
     targets,
     correct,
-    accuracy: targets ? correct / targets : 0,
-    pairTargets: 0,
-    pairCorrect: 0,
-    pairAccuracy: null,
     chance: targets ? Math.max(...count.values()) / targets : 0,
     uniform: ix.t.clients.length ? 1 / ix.t.clients.length : 0,
-  };
+  });
 }
