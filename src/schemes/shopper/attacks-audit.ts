@@ -174,7 +174,7 @@ export const frontRunningAuditor: AttackScenario = {
 };
 
 /** Loop j of `sender` with hop `bad` told to hold the packet for an hour (the relays refuse delays above 60 s). */
-async function malformedLoop(
+export async function malformedLoop(
   w: ShopperWorld,
   sender: ShopperWorld["relays"][number],
   e: bigint,

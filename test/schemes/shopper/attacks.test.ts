@@ -226,29 +226,10 @@ describe("finding 3: a malformed hop cannot frame", () => {
     const E = 1n;
     await w.gotoEpoch(E);
     const sender = w.relays[0]!;
-    const honest = await w.loop(sender, E, 0);
     // Same β, route and session key (so the same tags), but hop 2 is told to hold the packet for an hour.
-    const { deriveHopSecrets } = await import("../../../src/crypto/sphinx/header.js");
-    const { createPacket } = await import("../../../src/crypto/sphinx/packet.js");
-    const { x25519Group } = await import("../../../src/crypto/sphinx/group.js");
-    const { PARAMS } = await import("./fixture.js");
-    const keys = deriveHopSecrets({
-      group: x25519Group,
-      sessionKey: honest.sessionKey,
-      publicKeys: honest.route.map((h) => h.mixKey),
-    });
-    const slot = new Uint8Array(0);
-    const hops = honest.route.map((_, h) =>
-      h < 4
-        ? {
-            action: "forward" as const,
-            next: honest.route[h + 1]!.relay,
-            delayMs: h === 2 ? 3_600_000 : honest.delaysMs[h]!,
-            slot,
-          }
-        : { action: "loop" as const, delayMs: 0, slot },
-    );
-    const malformed = createPacket({ group: x25519Group, params: PARAMS, ...keys, hops, message: new Uint8Array(0) });
+    const { malformedLoop } = await import("../../../src/schemes/shopper/attacks-audit.js");
+    const honest = await malformedLoop(w, sender, E, 0, 2);
+    const { packet: malformed, sent } = honest;
     expect(w.carry(E, malformed, honest.route[0]!.relay)).toBe(2);
     for (const r of w.relays) w.noise(r, E, 3);
     await w.gotoEpoch(E + 1n);
@@ -256,9 +237,7 @@ describe("finding 3: a malformed hop cannot frame", () => {
     await w.gotoEpoch(E + 2n);
     await w.fixBeacon(E);
     // The sender reveals the header hashes of the packet it really sent (a false hash fails the proofs of hops 0-1).
-    const { hopHeaders, headerHashOf } = await import("../../../src/schemes/shopper/loop.js");
-    const sent = hopHeaders(malformed, keys.secrets, PARAMS);
-    const claim = { tags: w.tagsHex(honest.tags), headers: w.tagsHex(sent.map(headerHashOf)) };
+    const claim = { tags: w.tagsHex(honest.tags), headers: w.tagsHex(honest.headers) };
     await w.shopper.write.reveal([sender.address, E, 0, bytesToHex(honest.proof), claim], {
       account: sender.wallet.account,
     });
