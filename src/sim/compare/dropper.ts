@@ -7,7 +7,7 @@
  * the age of that link (time since the first packet from that peer, log
  * bins) and the next hop (the hop action; a packet's kind is not visible to
  * a mix). The Sphinx delay a mix is asked to hold is not in the transcript,
- * so that feature of bench/shopper-classifier.bench.ts is missing here.
+ * so that feature of the audit classifier bench is missing here.
  *
  * Classifier: naive Bayes with add-one smoothing, trained with labels on
  * every other arrival at the mix (after a reveal every relay learns which

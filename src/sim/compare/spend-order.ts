@@ -1,6 +1,6 @@
 /**
  * E2-order: the spend-order chaining attack (issue 10, finding 2;
- * bench/tickets-chaining.ts) as a comparison adversary, on what one corrupt
+ * the chaining bench) as a comparison adversary, on what one corrupt
  * mix sees in a real run: the slot bytes of every packet it accepts, in
  * arrival order. It never learns the scheme's layout. It takes as the order
  * key the first 8 bytes of the slot from the first offset whose byte varies
@@ -90,7 +90,7 @@ function orderKey(slot: Uint8Array, offset: number): bigint {
   return key;
 }
 
-/** For each arrival, the index of the arrival its chain continues (−1: a new chain), as in bench/tickets-chaining.ts. */
+/** For each arrival, the index of the arrival its chain continues (−1: a new chain), as in the chaining bench. */
 export function greedyChains(keys: readonly bigint[]): number[] {
   const heads: { key: bigint; index: number }[] = [];
   return keys.map((key, index) => {

@@ -33,6 +33,8 @@ describe("native secp256k1 agrees with noble", () => {
   it("signs the same bytes, recovers the same signer, answers the same challenges", () => {
     fc.assert(
       fc.property(scalar, fc.uint8Array({ minLength: 32, maxLength: 32 }), scalar, scalar, (k, digest, own, ack) => {
+        // own + ack ≡ 0 is the point at infinity: its own case below (pointAddress(0) is the zero address, never answerable).
+        fc.pre((own + ack) % N !== 0n);
         const sk = scalarBytes(k);
         const rec = secp256k1.sign(digest, sk, { prehash: false, format: "recovered" });
         const nobleCompact = rec.slice(1, 65);
@@ -43,11 +45,12 @@ describe("native secp256k1 agrees with noble", () => {
         const hint = hintOf(ack);
         expect(Buffer.from(hint).equals(Buffer.from(secp256k1.Point.BASE.multiply(ack).toBytes(true)))).toBe(true);
         const challenge = pointAddress((own + ack) % N);
-        expect(challenge).toBe(publicKeyToAddress(secp256k1.Point.BASE.multiply((own + ack) % N || 1n).toBytes(false)));
+        expect(challenge).toBe(publicKeyToAddress(secp256k1.Point.BASE.multiply((own + ack) % N).toBytes(false)));
         expect(challengeAnswerable(own, hint, challenge)).toBe(true);
         expect(challengeAnswerable(own, hintOf(ack === 1n ? 2n : ack - 1n), challenge)).toBe(false);
       }),
-      { numRuns: 100 },
+      // Seeded: fast-check's bias towards bounds drew own = n − 71, ack = 71 (sum n) in one clean-clone CI run.
+      { numRuns: 100, seed: 0x0b01 },
     );
   });
 
@@ -56,6 +59,8 @@ describe("native secp256k1 agrees with noble", () => {
     const junk = new Uint8Array(33).fill(0xff);
     expect(challengeAnswerable(own, junk, pointAddress(own))).toBe(false);
     expect(challengeAnswerable(own, hintOf(N - own), pointAddress(1n))).toBe(false); // own·G + (−own)·G = ∞
+    expect(pointAddress(0n)).toBe("0x0000000000000000000000000000000000000000");
+    expect(challengeAnswerable(own, hintOf(N - own), pointAddress(0n))).toBe(false); // ∞ answers no challenge
     expect(recoverSigner(new Uint8Array(32), new Uint8Array(64))).toBeNull();
   });
 });
