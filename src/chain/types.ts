@@ -54,5 +54,9 @@ export type DirectorySnapshot = {
 
 /** The current directory, read from the chain by the caller (relay, client), never inside the packet path. */
 export type DirectorySource = () => DirectorySnapshot | Promise<DirectorySnapshot>;
-/** The current epoch. */
-export type EpochSource = () => bigint | Promise<bigint>;
+/**
+ * The current epoch. Sources may serve a recent read (chain sources share one for 500 ms);
+ * `fresh: true` asks for the chain's epoch now, for decisions that flip at an epoch boundary
+ * (a reply block's window): a read from before the boundary would decide them wrongly.
+ */
+export type EpochSource = (options?: { fresh?: boolean }) => bigint | Promise<bigint>;

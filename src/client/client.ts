@@ -231,7 +231,8 @@ export class ObolClient {
    *
    * @param idPrefix hex prefix of the received message's id.
    * @throws ClientStateError when no such message or its SURB was used; ReplyError for a bad SURB;
-   *   ReplyExpiredError when the block's payment has expired (the block is kept: nothing is sent).
+   *   ReplyExpiredError when the block's payment has expired (the block is kept: nothing is sent);
+   *   what the epoch source throws when it cannot read the chain (chain sources: ChainUnreachableError).
    * @example
    * await client.reply("3fa2", "got it");
    */
@@ -242,10 +243,12 @@ export class ObolClient {
   ): Promise<void> {
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     // Before the single-use block is taken: a reply its hops would drop is refused, not sent.
+    // The chain's epoch now, not a shared read: one from just before a boundary would pass an expired block.
+    const epoch = await this.#p.epoch({ fresh: true });
     checkReplyEpoch({
       network: this.#p.network,
       block: replyTarget(this.state.received(), idPrefix).surb,
-      epoch: await this.#p.epoch(),
+      epoch,
       message: `message ${idPrefix}`,
     });
     const { id, surb } = this.state.takeReceivedSurb(idPrefix);
@@ -254,7 +257,7 @@ export class ObolClient {
     const entry = findGateway(await this.#p.directory(), firstHop);
     // The replier pays for its reply where the scheme asks it to (the block's builder stays unnamed).
     const attachment = this.#payer.payReply
-      ? await this.#payer.payReply({ firstHop, attachment: template, epoch: await this.#p.epoch(), signal })
+      ? await this.#payer.payReply({ firstHop, attachment: template, epoch, signal })
       : template;
     await this.#transmit(entry, packet, attachment, signal);
     this.stats.sent.reply++;

@@ -3,20 +3,24 @@
  * real RelayRegistry (`obol relay`, devnets). The pipeline never imports the
  * chain; it only calls these functions, which serve a cached snapshot and
  * re-read the registry when the epoch changes or the cache is older than
- * `refreshMs`.
+ * `refreshMs`. `epoch({ fresh: true })` skips the shared epoch read, for
+ * decisions that flip at an epoch boundary (the client's reply window).
  */
 import { readDirectory } from "../chain/directory.js";
 import { currentEpoch, ensureEpochOpen } from "../chain/epochs.js";
+import { ChainUnreachableError } from "../chain/errors.js";
 import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { Logger } from "../log.js";
 import type { DirectorySource, EpochSource } from "./relay.js";
 
-/** Epoch reads are shared for this long (relays poll every 2 s; epochs last much longer). */
+/** Epoch reads are shared for this long by default (relays poll every 2 s; epochs last much longer). */
 const EPOCH_CACHE_MS = 500;
 
 export type ChainSourcesParameters = {
   /** Re-read the directory at least this often (ms); default 10 s. */
   refreshMs?: number;
+  /** Share one epoch read for this long (ms); default 500. `epoch({ fresh: true })` never uses it. */
+  epochCacheMs?: number;
   /** Send `openEpoch()` when entering an epoch nobody opened yet (relays do). */
   open?: boolean;
   log: Logger;
@@ -33,7 +37,7 @@ export type ChainSourcesParameters = {
  */
 export function chainSources(
   chain: ChainClients,
-  { refreshMs = 10_000, open = true, log }: ChainSourcesParameters,
+  { refreshMs = 10_000, epochCacheMs = EPOCH_CACHE_MS, open = true, log }: ChainSourcesParameters,
 ): { directory: DirectorySource; epoch: EpochSource } {
   let snapshot: DirectorySnapshot | null = null;
   let readAt = 0;
@@ -54,8 +58,24 @@ export function chainSources(
     }
     return epoch;
   };
-  const epochSource = (): Promise<bigint> => {
-    if (epoch !== null && Date.now() - epochAt < EPOCH_CACHE_MS) return Promise.resolve(epoch);
+  // A fresh read starts its own request (one already in flight may predate the caller's
+  // decision) and fails instead of falling back to an older epoch: stale is what it must not be.
+  const freshEpoch = async (): Promise<bigint> => {
+    try {
+      const now = await currentEpoch(chain);
+      if (epoch === null || now >= epoch) [epoch, epochAt] = [now, Date.now()];
+      return now;
+    } catch (cause) {
+      throw new ChainUnreachableError(chain.deployment.rpcUrl, {
+        cause,
+        details: `reading the current epoch: ${(cause as Error).message.split("\n")[0]}`,
+        hint: "nothing was sent: check the chain connection (--rpc-url), then try again",
+      });
+    }
+  };
+  const epochSource = ({ fresh = false }: { fresh?: boolean } = {}): Promise<bigint> => {
+    if (fresh) return freshEpoch();
+    if (epoch !== null && Date.now() - epochAt < epochCacheMs) return Promise.resolve(epoch);
     epochReading ??= readEpoch().finally(() => (epochReading = null));
     return epochReading;
   };

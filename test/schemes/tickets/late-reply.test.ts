@@ -4,15 +4,17 @@
  * (`checkToken`). A reply sent two or more epochs later used to leave with a
  * success for the replier and be dropped at its first hop ("tickets: wrong
  * epoch"). The client now refuses it before anything is sent, naming both
- * epochs, and keeps the block. Real network: local chain, TicketBank, issuer,
- * 2 gateways + 3 mixes on loopback, library clients and the `obol` CLI.
+ * epochs, and keeps the block; it decides on the chain's epoch of that
+ * moment, not on a shared read from before the boundary. Real network: local
+ * chain, TicketBank, issuer, 2 gateways + 3 mixes on loopback, library
+ * clients and the `obol` CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex } from "viem";
-import type { ObolClient, InboxMessage } from "../../../src/client/client.js";
+import { ObolClient, type InboxMessage } from "../../../src/client/client.js";
 import { ReplyExpiredError } from "../../../src/client/errors.js";
 import { buildReplyBlock, checkReplyEpoch, obolNetwork, replyBlockEpoch } from "../../../src/client/packet.js";
 import { x25519Group } from "../../../src/crypto/sphinx/group.js";
@@ -20,6 +22,7 @@ import { loadScheme } from "../../../src/schemes/registry.js";
 import { sleep } from "../../../src/client/loopix.js";
 import { advanceDevChainToEpoch } from "../../../src/chain/epochs.js";
 import { silentLogger } from "../../../src/log.js";
+import { chainSources } from "../../../src/relay/chain-sources.js";
 import type { RunningNetwork } from "../../../src/sim/network.js";
 import { obol as runObol } from "../../cli/harness.js";
 import { aliceAndBob, startSmallNetwork } from "../../helpers/net-clients.js";
@@ -63,15 +66,16 @@ async function enterEpoch(epoch: bigint): Promise<void> {
 const obol = (args: string[]) => runObol([...args, "--rpc-url", net.chain.rpcUrl]);
 
 beforeAll(async () => {
-  // Alice's three messages cross every relay at most twice each (message + reply block).
+  // Alice's four messages cross every relay at most twice each (message + reply block).
   process.env.OBOL_TICKETS_PER_GATEWAY = "8";
   process.env.OBOL_TICKETS_PER_MIX = "8";
   dir = mkdtempSync(join(tmpdir(), "obol-late-reply-"));
   net = await startSmallNetwork("tickets", dir, log);
   ({ alice, bob } = await aliceAndBob(net, log));
   built = await net.epoch();
-  for (const text of ["one epoch late", "two epochs late", "two epochs late, CLI"]) await alice.send(bob.address, text);
-  const got = await pullUntil(bob, (m) => m.length >= 3);
+  const texts = ["one epoch late", "just after the move", "two epochs late", "two epochs late, CLI"];
+  for (const text of texts) await alice.send(bob.address, text);
+  const got = await pullUntil(bob, (m) => m.length >= texts.length);
   for (const m of got) received.set(new TextDecoder().decode(m.content), m);
 }, 300_000);
 
@@ -83,12 +87,43 @@ afterAll(async () => {
 });
 
 describe("replying through a tickets reply block after its epoch", () => {
-  it("one epoch later the reply is paid and delivered; two epochs later the client refuses it and keeps the block", async () => {
+  it("one epoch later the reply is paid and delivered", async () => {
     await enterEpoch(built + 1n);
     await bob.reply(prefixOf(received.get("one epoch late")!), "reply at e+1");
     const replies = await pullUntil(alice, (m) => m.some((x) => x.kind === "reply"));
     expect(replies.map((m) => new TextDecoder().decode(m.content))).toContain("reply at e+1");
+  }, 240_000);
 
+  it("right after the chain moves past the window the reply is refused, though the epoch read Bob shares is older", async () => {
+    // Bob again, on chain sources that share an epoch read for an hour: the 500 ms of the real ones, made
+    // wide enough that no scheduling on a loaded machine lets it expire between the move and the reply.
+    await bob.stop();
+    const shared = chainSources(net.clients[1]!.chain, { log, open: false, epochCacheMs: 3_600_000 });
+    bob = await ObolClient.create({
+      dataDir: net.clients[1]!.dataDir,
+      log,
+      network: net.network,
+      chain: net.clients[1]!.chain,
+      directory: net.directory,
+      epoch: shared.epoch,
+    });
+    expect(await shared.epoch()).toBe(built + 1n); // the block is still usable in this read
+    await advanceDevChainToEpoch(net.deployer, built + 2n);
+    expect(await shared.epoch()).toBe(built + 1n); // the shared read predates the move
+
+    const late = received.get("just after the move")!;
+    const bobGateway = net.relays.find((r) => r.address === bob.gateway)!;
+    const arrivedBefore = bobGateway.relay.stats.received;
+    await expect(bob.reply(prefixOf(late), "reply just after the move")).rejects.toMatchObject({
+      name: "ReplyExpiredError",
+      blockEpoch: built,
+      epoch: built + 2n,
+    });
+    expect(bobGateway.relay.stats.received).toBe(arrivedBefore);
+    expect(bob.state.received().find((m) => bytesToHex(m.id) === bytesToHex(late.id))?.surb).not.toBeNull();
+  }, 240_000);
+
+  it("two epochs later the client refuses it, with both epochs, and keeps the block", async () => {
     await enterEpoch(built + 2n);
     const late = received.get("two epochs late")!;
     const bobGateway = net.relays.find((r) => r.address === bob.gateway)!;
