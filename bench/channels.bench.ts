@@ -283,6 +283,8 @@ function floorFigures(
     note: `${CPU_CLOCK}, per call, median of 5 runs of ≥ ${MIN_WINDOW_US / 1000} ms; ${note}`,
   });
   const ec = op.verify + op.challenge + op.sign;
+  const rate = RELAY_DEFAULTS.spotCheckRate;
+  const sampledEc = op.challenge + op.sign + rate * op.verify;
   return [
     per("verify_us", op.verify, "ECDSA verify against the source's kept key (per packet)"),
     per("recover_us", op.recover, "ECDSA recover: first ticket of a source, and winners (was per packet)"),
@@ -298,8 +300,23 @@ function floorFigures(
     per("own_key_us", op.hmac, "HMAC-SHA256 of the Sphinx secret, node:crypto (per packet)"),
     per("decode_us", op.decode, "slot and attachment parsing (per packet)"),
     per("sqlite_us", op.sqlite, "the six statements of one mid-hop packet, in-memory database"),
-    per("ec_us", ec, "verify + challenge + sign: the elliptic-curve floor of one packet"),
-    per("sum_us", ec + 2 * op.digest + op.hmac + op.decode + op.sqlite, "everything above that a packet runs"),
+    per("ec_us", ec, "verify + challenge + sign: the elliptic-curve floor of one packet, every signature verified"),
+    per(
+      "sum_us",
+      ec + 2 * op.digest + op.hmac + op.decode + op.sqlite,
+      "everything above that a packet runs, every signature verified",
+    ),
+    // The default (docs/channels.md §5d): the incoming signature and its digest on 1 in 8 packets.
+    per(
+      "sampled_ec_us",
+      sampledEc,
+      "challenge + sign + verify × spot-check rate: the elliptic-curve floor of one packet (default)",
+    ),
+    per(
+      "sampled_sum_us",
+      sampledEc + (1 + rate) * op.digest + op.hmac + op.decode + op.sqlite,
+      "everything above that a packet runs (default)",
+    ),
   ];
 }
 
