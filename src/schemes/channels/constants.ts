@@ -67,4 +67,9 @@ export const RELAY_DEFAULTS = {
   topUpBelowUnits: 200n,
   /** …back to this many. */
   topUpToUnits: 1000n,
+  /**
+   * Share of a trusted link's tickets whose signature is verified anyway (docs/channels.md §5d):
+   * a cheating source gets (1 − rate)/rate forged tickets relayed in expectation before it is cut off.
+   */
+  spotCheckRate: 1 / 8,
 } as const;

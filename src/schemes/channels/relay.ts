@@ -59,11 +59,16 @@ export type ChannelsRelayOptions = {
   topUpToUnits?: bigint;
   settle?: ChannelsSettleOptions;
   /**
-   * "every-packet" (default) recovers the ticket's signer before forwarding;
-   * "winners-only" skips that and verifies only winning tickets, banning the
-   * channel at the first forged winner (docs/channels.md §5 weighs the two).
+   * "sampled" (default): a ticket's signature is verified until its link (channel, delivering
+   * peer) has delivered one good ticket; after that, a random `spotCheckRate` share of the
+   * link's tickets and every winner. A forged ticket caught on a trusted link cuts off the
+   * channel and the peer. "every-packet" verifies every ticket (docs/channels.md §5d weighs the two).
    */
-  verifySignature?: "every-packet" | "winners-only";
+  verifySignature?: "every-packet" | "sampled";
+  /** Share of a trusted link's tickets verified anyway ("sampled"); bounds a cheater's gain (§5d). */
+  spotCheckRate?: number;
+  /** Uniform in [0, 1), unpredictable to the sender; draws the spot checks (tests seed it). */
+  random?: () => number;
   now?: () => number;
 };
 
@@ -95,17 +100,32 @@ const REF_MEMORY = 10_000;
 /** How long a relay trusts its view of a next hop's lottery round (sources use the same, ROUND_CACHE_MS). */
 const NEXT_ROUND_TTL_MS = 5_000;
 
+/** Uniform draws in [0, 1) from the platform's CSPRNG, 256 at a time (one draw per spot-check decision). */
+function pooledRandom(): () => number {
+  const pool = new Uint32Array(256);
+  let next = pool.length;
+  return () => {
+    if (next === pool.length) {
+      globalThis.crypto.getRandomValues(pool);
+      next = 0;
+    }
+    return pool[next++]! / 2 ** 32;
+  };
+}
+
 export class ChannelsRelay implements RelayScheme {
   readonly #deps: SchemeDeps & { relay: Address };
   readonly #store: ChannelsStore;
   readonly #log: Logger;
   readonly #params: ChannelsParams;
   readonly #opts: Required<Omit<ChannelsRelayOptions, "signer" | "settle" | "params">>;
-  /**
-   * Peers caught delivering forged winners (winners-only mode); refused until
-   * restart. The peer, not the channel: anyone can name an honest channel.
-   */
+  /** Peers caught delivering a forged ticket on a trusted link ("sampled"); refused until restart. */
   readonly #banned = new Set<string>();
+  /**
+   * Links (`channel|peer`) that delivered a ticket whose signature verified: only the channel's
+   * source (or whoever holds its key) can make one, so only it is spared the per-packet check.
+   */
+  readonly #trustedLinks = new Set<string>();
   readonly #signer: TicketSigner;
   readonly settle: ChannelsSettle;
   #domain: Uint8Array | null = null;
@@ -131,8 +151,8 @@ export class ChannelsRelay implements RelayScheme {
   };
   /** Per incoming channel: the next-hop peers that returned receipts opening nothing (junk hints). */
   readonly #junkFrom = new Map<Hex, Set<string>>();
-  /** Incoming channels banned for junk hints (until restart). */
-  readonly #bannedChannels = new Set<Hex>();
+  /** Incoming channels banned for junk hints or a forged ticket on a trusted link (until restart), with why. */
+  readonly #bannedChannels = new Map<Hex, string>();
   /** Public key of each incoming channel's source, once a ticket of it recovered to its address. */
   readonly #sourceKeys = new Map<string, Uint8Array>();
   /** packetRef (hex) → incoming channel of packets forwarded with an onward ticket, oldest first. */
@@ -152,7 +172,9 @@ export class ChannelsRelay implements RelayScheme {
       pendingTtlMs: options.pendingTtlMs ?? 10 * 60_000,
       topUpBelowUnits: options.topUpBelowUnits ?? RELAY_DEFAULTS.topUpBelowUnits,
       topUpToUnits: options.topUpToUnits ?? RELAY_DEFAULTS.topUpToUnits,
-      verifySignature: options.verifySignature ?? "every-packet",
+      verifySignature: options.verifySignature ?? "sampled",
+      spotCheckRate: options.spotCheckRate ?? RELAY_DEFAULTS.spotCheckRate,
+      random: options.random ?? pooledRandom(),
       now: options.now ?? Date.now,
     };
     this.#rounds = new ChannelsRounds(deps.chain, this.#store);
@@ -287,13 +309,10 @@ export class ChannelsRelay implements RelayScheme {
         `no channel ${ticket.channel} to this relay as of its last chain read (re-reading in the background)`,
       );
     }
-    if (this.#bannedChannels.has(ch.id))
-      throw new TicketRejectedError(
-        "banned-channel",
-        `channel ${ch.id} sent junk hints that ${this.#junkFrom.get(ch.id)?.size} next hops reported`,
-      );
+    const banned = this.#bannedChannels.get(ch.id);
+    if (banned !== undefined) throw new TicketRejectedError("banned-channel", `channel ${ch.id} ${banned}`);
     if (this.#banned.has(packet.fromPeer))
-      throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged winner before`);
+      throw new TicketRejectedError("forged-signature", `peer ${packet.fromPeer} delivered a forged ticket before`);
     if (ch.status !== "open") throw new TicketRejectedError("channel-not-open", `channel ${ch.id} is ${ch.status}`);
     if (ticket.epoch !== ch.epoch)
       throw new TicketRejectedError("stale-epoch", `ticket epoch ${ticket.epoch}, channel epoch ${ch.epoch}`);
@@ -319,13 +338,14 @@ export class ChannelsRelay implements RelayScheme {
     const own = ownKeyBytes(packet.ss);
     if (!challengeOpens(own, slot.hint, packet.attachment.subarray(60, 80)))
       throw new TicketRejectedError("unanswerable-challenge", "challenge ≠ address(own·G + hint)");
-    const digest = attachmentDigest(packet.attachment, domain);
-    if (this.#opts.verifySignature === "every-packet" && !this.#signedBySource(digest, ticket.signature, ch.source))
-      throw new TicketRejectedError("forged-signature", `not signed by the channel source ${ch.source}`);
+    // The digest only when a signature is verified here or the exit decides at once: a mid hop's
+    // sampled link skips both hashes for the 7 in 8 tickets it does not check (the receipt redoes it).
+    this.#checkSignature(() => attachmentDigest(packet.attachment, domain), ticket.signature, ch, packet.fromPeer);
 
     if (slot.exit) {
       // Exit hop: no next hop to acknowledge; it derives the ack half itself (docs/channels.md §Exit).
       const response = respond(toScalar(own), exitAckKey(packet.ss));
+      const digest = attachmentDigest(packet.attachment, domain);
       transaction(this.#deps.db, () => {
         if (!this.#store.markSeen(ch.id, ch.epoch, ticket.index))
           throw new TicketRejectedError("reused-index", `index ${ticket.index} already accepted`);
@@ -431,6 +451,34 @@ export class ChannelsRelay implements RelayScheme {
   }
 
   /**
+   * The per-packet signature check (docs/channels.md §5d). "every-packet" verifies each ticket.
+   * "sampled" verifies a link's tickets until one verifies, then a `spotCheckRate` share drawn
+   * by `random` (winners are verified at receipt, `#settleResponse`); a forged ticket on a
+   * trusted link is the source cheating: its channel and the peer are refused from then on.
+   */
+  #checkSignature(digest: () => Uint8Array, signature: Uint8Array, ch: ChannelState, fromPeer: string): void {
+    const link = `${ch.id}|${fromPeer}`;
+    const trusted = this.#opts.verifySignature === "sampled" && this.#trustedLinks.has(link);
+    if (trusted && this.#opts.random() >= this.#opts.spotCheckRate) return;
+    if (this.#signedBySource(digest(), signature, ch.source)) {
+      if (this.#opts.verifySignature === "sampled") this.#trustedLinks.add(link);
+      return;
+    }
+    if (trusted) this.#cutOff(ch.id, fromPeer, "forged_spot_checks", "a spot check");
+    throw new TicketRejectedError("forged-signature", `not signed by the channel source ${ch.source}`);
+  }
+
+  /** A trusted link delivered a forged ticket: refuse its channel and its peer until restart. */
+  #cutOff(channel: Hex, fromPeer: string, stat: string, caughtBy: string): void {
+    this.#banned.add(fromPeer);
+    this.#bannedChannels.set(channel, `delivered a forged ticket on a trusted link (caught by ${caughtBy})`);
+    this.#trustedLinks.delete(`${channel}|${fromPeer}`);
+    this.#store.addStat(stat);
+    this.#store.addStat("banned_channels");
+    this.#log.warn({ channel, fromPeer, caughtBy }, "forged ticket on a trusted link; channel and peer cut off");
+  }
+
+  /**
    * Whether the channel source signed `digest`. Once a ticket of the source recovered to its
    * address, its key is kept and later tickets are checked against it (`signedBy`: r and s,
    * cheaper than a recovery); the yParity bit is then set right for winners only
@@ -477,12 +525,10 @@ export class ChannelsRelay implements RelayScheme {
   ): void {
     const secret = this.#rounds.secret(roundOf(ticket.index));
     if (secret !== null && isWinning(digest, response, secret, ticket.winProb)) {
-      // Every winner's signature is checked here, by recovery (in winners-only mode for the first time).
+      // Every winner's signature is checked here, by recovery ("sampled": maybe for the first time).
       const signature = this.#redeemableSignature(digest, ticket.signature, source);
       if (signature === null) {
-        this.#banned.add(fromPeer);
-        this.#store.addStat("forged_winners");
-        this.#log.warn({ channel: ticket.channel, fromPeer }, "forged winning ticket; peer banned");
+        this.#cutOff(ticket.channel, fromPeer, "forged_winners", "a winner");
         return;
       }
       const kept = bytes.slice();
@@ -530,7 +576,7 @@ export class ChannelsRelay implements RelayScheme {
         const peers = this.#junkFrom.get(from) ?? new Set<string>();
         this.#junkFrom.set(from, peers.add(fromPeer));
         if (this.stats.junkHints[from]! >= JUNK_BAN_AFTER && peers.size >= 2 && !this.#bannedChannels.has(from)) {
-          this.#bannedChannels.add(from);
+          this.#bannedChannels.set(from, `sent junk hints that ${peers.size} next hops reported`);
           this.#store.addStat("banned_channels");
           this.#log.warn(
             { channel: from, junk: this.stats.junkHints[from], nextHops: peers.size },

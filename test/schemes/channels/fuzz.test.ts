@@ -6,7 +6,6 @@
  */
 import { describe, it, expect } from "vitest";
 import { randomBytes } from "node:crypto";
-import type { Address } from "viem";
 import type { Libp2p } from "@libp2p/interface";
 import { connect, chainClientsFor, OBOL } from "./helpers.js";
 import { openDatabase } from "../../../src/store/db.js";
@@ -50,15 +49,18 @@ async function world() {
     const secrets = route.map(() => new Uint8Array(randomBytes(32)));
     return { secrets, pay: await client.pay({ route, secrets, epoch: 1n, kind: "payload" }) };
   };
-  const onPacket = (slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array, next: Address = bChain.account) =>
+  // Valid tickets come from the source's peer; mutants from another one ("mutant"): a third party
+  // that tampers can inject only as itself (authenticated links). The source cheating on its own
+  // trusted link is relay.test.ts's "cheating partner" case.
+  const onPacket = (slot: Uint8Array, attachment: Uint8Array, ss: Uint8Array, fromPeer = "fuzz") =>
     A.onPacket({
       slot,
       attachment,
       ss,
       replayTag: randomBytes(32),
       packetRef: randomBytes(32),
-      fromPeer: "fuzz",
-      nextHop: next,
+      fromPeer,
+      nextHop: bChain.account,
       epoch: 1n,
     });
   return { A, pay, onPacket };
@@ -76,7 +78,7 @@ describe("channels mutant fuzz: each mutant refused for the reason its mutation 
     expect(ok.accept).toBe(true);
     // Mutation 3 ("index + 1 + k") with k = 0: the base's index + 1, the accepted ticket's index.
     const m = mutate(base.pay.slots[0]!, base.pay.attachment, scripted([3.5 / 12, 0]), accepted.pay);
-    const v = await w.onPacket(m.slot, m.attachment, base.secrets[0]!);
+    const v = await w.onPacket(m.slot, m.attachment, base.secrets[0]!, "mutant");
     expect(v.accept).toBe(false);
     if (!v.accept) expect(v.reason.split(":")[0]).toBe(m.expect);
     expect(m.expect).toBe("reused-index");
@@ -91,7 +93,7 @@ describe("channels mutant fuzz: each mutant refused for the reason its mutation 
     const refused: Record<string, number> = {};
     for (let i = 0; i < 300; i++) {
       const m = mutate(base.pay.slots[0]!, base.pay.attachment, rand, replayed.pay);
-      const v = await w.onPacket(m.slot, m.attachment, m.replay ? replayed.secrets[0]! : base.secrets[0]!);
+      const v = await w.onPacket(m.slot, m.attachment, m.replay ? replayed.secrets[0]! : base.secrets[0]!, "mutant");
       expect(v.accept, `mutant ${i} (${m.expect}) accepted`).toBe(false);
       if (!v.accept) expect(v.reason.split(":")[0], `mutant ${i}`).toBe(m.expect);
       refused[m.expect] = (refused[m.expect] ?? 0) + 1;
