@@ -13,7 +13,13 @@ import { obolTokenAbi } from "../src/chain/abi/ObolToken.js";
 import { ticketBankAbi } from "../src/chain/abi/TicketBank.js";
 import { SLOT_SIZE } from "../src/schemes/tickets/constants.js";
 import { RelayTokenStore } from "../src/schemes/tickets/store.js";
-import { BatchVerifier } from "../src/schemes/tickets/verifier.js";
+import { BatchVerifier, DEFAULT_MAX_BATCH } from "../src/schemes/tickets/verifier.js";
+import { relayCheckRate, relayVerifyRate } from "./tickets-verify-rate.js";
+import { encodeSlot } from "../src/schemes/tickets/slot.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { median, range, threadCpuMicros } from "./cpu-clock.js";
 import { openDatabase } from "../src/store/db.js";
 import type { Address } from "viem";
 import { spendOrderAttack } from "./tickets-chaining.js";
@@ -126,48 +132,19 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     message: tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, t.serial),
     signature: t.signature,
   }));
-  // verify: whole batches, counted per token, in rounds. Wall-clock rate moves with the
-  // machine's load (2 shared cores: another process takes the core for part of a round);
-  // the rate per CPU-second of this process does not, so both are reported, as medians.
-  // The relay's call (BatchVerifier → verifyEach, σ decompressed by blst); an honest batch is one sum and one 2-pair check.
-  const verifies = () => bls.verifyEach(items, publicKey, blstG1Decompressor).every(Boolean);
-  if (!verifies()) throw new Error("batch must verify"); // warm-up (wasm, caches)
-  const rounds = options.quick ? 3 : 7;
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    let tokens = 0;
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    while (performance.now() - t0 < ms / 2) {
-      if (!verifies()) throw new Error("batch must verify");
-      tokens += batch;
-    }
-    const c = process.cpuUsage(c0);
-    wall.push((tokens / (performance.now() - t0)) * 1000);
-    cpu.push(tokens / ((c.user + c.system) / 1e6));
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const spread = (xs: number[]) =>
-    `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} over ${rounds} rounds of ${ms / 2} ms`;
-  metrics.push({
-    metric: "tickets.verify.per_s",
-    value: median(wall),
-    unit: "tokens/s",
-    note: `median wall-clock rate, one thread, batches of ${batch}; ${spread(wall)}`,
-  });
-  metrics.push({
-    metric: "tickets.verify.per_cpu_s",
-    value: median(cpu),
-    unit: "tokens/CPU-s",
-    note: `median per CPU-second of this process (load-independent); ${spread(cpu)}`,
-  });
-  metrics.push({
-    metric: "tickets.verify.per_s_spread",
-    value: (Math.max(...wall) - Math.min(...wall)) / median(wall),
-    unit: "fraction",
-    note: "(max − min) / median of the wall-clock rounds",
-  });
+  const rounds = options.quick ? 3 : 9;
+  const relayDefaults = new BatchVerifier({ bls, relay, domain: OFF_CHAIN_DOMAIN, publicKey });
+  const oneBatch = mint(bls, secretKey, publicKey, relay, 1n, DEFAULT_MAX_BATCH).map((t) => ({ epoch: 1n, ...t }));
+  metrics.push(...(await relayVerifyRate(relayDefaults, oneBatch, options.quick)));
+  const relayDir = mkdtempSync(join(tmpdir(), "obol-bench-tickets-"));
+  const relayDb = openDatabase(join(relayDir, "relay.db"));
+  const relayStore = new RelayTokenStore(relayDb);
+  const slots = mint(bls, secretKey, publicKey, relay, 1n, 2 * DEFAULT_MAX_BATCH).map((t) =>
+    encodeSlot({ epoch: 1n, ...t }),
+  );
+  metrics.push(...(await relayCheckRate((slot) => checkToken(relayStore, relayDefaults, slot, 1n), slots)));
+  relayDb.close();
+  rmSync(relayDir, { recursive: true });
   metrics.push(
     ...hashToG1Paths(
       items.map((i) => i.message),
@@ -175,7 +152,7 @@ export async function run(options: BenchOptions): Promise<Metric[]> {
     ),
   );
   metrics.push(...verifyBeforeAfter(bls, items, publicKey, rounds));
-  metrics.push(...relayPathCosts(bls, mint(bls, secretKey, publicKey, relay, 1n, 2 * batch), publicKey, relay, rounds));
+  metrics.push(...relayPathCosts(bls, mint(bls, secretKey, publicKey, relay, 1n, 4 * batch), publicKey, relay, rounds));
   let n = 0;
   let start = 0;
   const blinded = bls.blind(tokenMessage(OFF_CHAIN_DOMAIN, relay, 1n, new Uint8Array(16))).blinded;
@@ -269,10 +246,9 @@ function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[
   const hasher = mclG1Hasher(TOKEN_DST);
   const twoMaps = twoMapHash;
   const cpuUs = (f: (m: Uint8Array) => unknown) => {
-    const c0 = process.cpuUsage();
+    const c0 = threadCpuMicros();
     for (let k = 0; k < 4; k++) for (const m of messages) f(m);
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / (4 * messages.length);
+    return (threadCpuMicros() - c0) / (4 * messages.length);
   };
   const now: number[] = [];
   const before: number[] = [];
@@ -280,7 +256,6 @@ function hashToG1Paths(messages: readonly Uint8Array[], rounds: number): Metric[
     now.push(cpuUs(hasher.hash));
     before.push(cpuUs(twoMaps));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const note = `CPU µs per 92-byte token message, median of ${rounds} interleaved rounds of ${4 * messages.length}`;
   return [
     {
@@ -355,10 +330,9 @@ function verifyBeforeAfter(
   const expected = (verdicts: boolean[], bad: number) =>
     verdicts.length === items.length && verdicts.every((v, i) => v === (i !== bad));
   const perCpuS = (verify: () => boolean) => {
-    const c0 = process.cpuUsage();
+    const c0 = threadCpuMicros();
     for (let k = 0; k < 4; k++) if (!verify()) throw new Error("wrong verdicts");
-    const c = process.cpuUsage(c0);
-    return (4 * items.length) / ((c.user + c.system) / 1e6);
+    return (4 * items.length * 1e6) / (threadCpuMicros() - c0);
   };
   const runs = {
     honestBefore: [] as number[],
@@ -372,8 +346,7 @@ function verifyBeforeAfter(
     runs.forgedBefore.push(perCpuS(() => expected(previousEach(forged), 37)));
     runs.forgedNow.push(perCpuS(() => expected(bls.verifyEach(forged, publicKey), 37)));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
+  const spread = range;
   const vs = (now: number[], before: number[]) =>
     `f62e7a6's path ${median(before).toFixed(0)} (${spread(before)}) in the same ${rounds} interleaved rounds: ${(median(now) / median(before)).toFixed(2)}×`;
   return [
@@ -403,7 +376,8 @@ function verifyBeforeAfter(
  * decompression by mcl-wasm and by blst (`native-g1.ts`, the relay's path),
  * the batch's fixed cost (2-pair pairing + one subgroup check of Σσ), and
  * `verifyEach` per CPU-second at batch 64 with either decompression and at
- * batch 128 with blst's (`BatchVerifier`'s `maxBatch`).
+ * batches 128 and 256 with blst's: the measurement behind `BatchVerifier`'s
+ * `DEFAULT_MAX_BATCH` (docs/tickets.md §13).
  */
 export function relayPathCosts(
   bls: BlindBls,
@@ -417,11 +391,11 @@ export function relayPathCosts(
     signature: t.signature,
   }));
   const b64 = all.slice(0, 64);
+  const b128 = all.slice(0, 128);
   const cpuUs = (work: () => void) => {
-    const c0 = process.cpuUsage();
+    const c0 = threadCpuMicros();
     work();
-    const c = process.cpuUsage(c0);
-    return c.user + c.system;
+    return threadCpuMicros() - c0;
   };
   const perCpuS = (items: typeof all, decompress?: typeof blstG1Decompressor) =>
     (4 * items.length * 1e6) /
@@ -432,6 +406,7 @@ export function relayPathCosts(
   const runs = { mclUs: [] as number[], blstUs: [] as number[], fixedUs: [] as number[], mcl64: [] as number[] };
   const blst64: number[] = [];
   const blst128: number[] = [];
+  const blst256: number[] = [];
   for (let r = 0; r < rounds; r++) {
     runs.mclUs.push(
       cpuUs(() => {
@@ -451,10 +426,10 @@ export function relayPathCosts(
     );
     runs.mcl64.push(perCpuS(b64));
     blst64.push(perCpuS(b64, blstG1Decompressor));
-    blst128.push(perCpuS(all, blstG1Decompressor));
+    blst128.push(perCpuS(b128, blstG1Decompressor));
+    blst256.push(perCpuS(all, blstG1Decompressor));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
+  const spread = range;
   const of = `${rounds} interleaved rounds`;
   return [
     {
@@ -491,7 +466,13 @@ export function relayPathCosts(
       metric: "tickets.verify.per_cpu_s_batch128",
       value: median(blst128),
       unit: "tokens/CPU-s",
-      note: `honest batch of 128, σ decompressed by blst (${spread(blst128)}; ${of})`,
+      note: `honest batch of 128 (DEFAULT_MAX_BATCH), σ decompressed by blst (${spread(blst128)}; ${of}): ${(median(blst128) / median(blst64)).toFixed(2)}× batch 64`,
+    },
+    {
+      metric: "tickets.verify.per_cpu_s_batch256",
+      value: median(blst256),
+      unit: "tokens/CPU-s",
+      note: `honest batch of 256, σ decompressed by blst (${spread(blst256)}; ${of}): ${(median(blst256) / median(blst128)).toFixed(2)}× batch 128`,
     },
   ];
 }
