@@ -70,9 +70,9 @@ export function pullFrom(w: World) {
   };
 }
 
-/** A clock whose sleeps pass instantly: the auditor's schedule, without waiting an epoch. */
-export function virtualClock() {
-  let t = 0;
+/** A clock whose sleeps pass instantly, reading `startMs` at first: the auditor's schedule, without waiting an epoch. */
+export function virtualClock(startMs = 0) {
+  let t = startMs;
   return {
     now: () => t,
     sleep: async (ms: number) => {
@@ -84,9 +84,11 @@ export function virtualClock() {
 export type Sent = { at: number; packet: Uint8Array; first: Address; audit: boolean; sender: string };
 
 /**
- * Runs every relay's real Auditor for epoch `e` on virtual clocks (0 = the
- * moment the auditor learns of the epoch, at its start) and returns what they
- * handed to their send path, with the send time.
+ * Runs every relay's real Auditor for epoch `e` on virtual clocks and returns
+ * what they handed to their send path, with the send time in ms since the
+ * epoch began: each clock starts at the chain's time into the epoch, as the
+ * Auditor reads it (a clock starting at 0 put every loop that much earlier
+ * than the user packets it is compared with).
  */
 export async function auditorSends(
   w: World,
@@ -103,9 +105,12 @@ export async function auditorSends(
 ) {
   const sent: Sent[] = [];
   const auditors: Auditor[] = [];
+  const now = (await w.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+  const begun = BigInt(await w.registry.read.genesis()) + e * w.epochSeconds;
+  const intoEpochMs = spreadMs === undefined ? Math.max(0, Number(now - begun) * 1000) : 0;
   await Promise.all(
     w.relays.map(async (r) => {
-      const clock = virtualClock();
+      const clock = virtualClock(intoEpochMs);
       const auditor = new Auditor({
         chain: chainOf(w, r),
         db: openDatabase(":memory:"),
