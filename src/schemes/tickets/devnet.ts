@@ -24,9 +24,13 @@ import { buyTokens } from "./buy.js";
 import { Issuer, serveIssuer } from "./issuer.js";
 import { ensureIssuerRegistered } from "./setup.js";
 import { crossEpochBuyer } from "./attacks.js";
+import { setStandingOrder } from "./keeper.js";
 import { ticketsPaidOnChain } from "./paid.js";
 
 const OBOL = 10n ** 18n;
+
+/** Allotments each participant is funded for beyond the ones bought at setup: its top-ups during traffic. */
+export const TOP_UP_ALLOTMENTS = 20;
 
 /** Price, stake and default tokens each participant buys per relay (gateways carry every packet twice). */
 export const DEVNET_TOKENS = { perGateway: 150, perMix: 60, price: 10n ** 15n, issuerStake: 1_000n * OBOL } as const;
@@ -138,6 +142,10 @@ export async function setupTickets(
   const info = await readIssuer(deployer, deployer.account);
   const first = await ticketBank(deployer).read.currentEpoch();
   const counts = tokenCounts(prepaid);
+  // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p, and so do
+  // participants topping up their balance during traffic (their standing order names it).
+  const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
+  const perRelay = Object.fromEntries(relays.map((r) => [r.chain.account, counts[r.role]] as const));
   const participants = [
     ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
     ...clients.map((c) => ({ ...c, file: "client.sqlite" })),
@@ -147,6 +155,7 @@ export async function setupTickets(
     const db = openDatabase(join(p.dataDir, p.file));
     try {
       setIssuer(db, deployer.account);
+      if (served) setStandingOrder(db, { issuer: served.multiaddrs, perRelay });
       // Two purchases (gateways, mixes) so each stays under the per-request cap.
       for (const [role, per] of [
         ["gateway", counts.gateway],
@@ -154,14 +163,15 @@ export async function setupTickets(
       ] as const) {
         const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
         if (targets.length === 0 || per === 0) continue;
-        const cost = DEVNET_TOKENS.price * BigInt(targets.length * per * epochs);
+        // Enough for the epochs bought now and for top-ups while traffic runs (keeper.ts).
+        const allotment = DEVNET_TOKENS.price * BigInt(targets.length * per);
         await sendContractTx(
           deployer,
           {
             address: deployer.deployment.contracts.ObolToken,
             abi: obolTokenAbi,
             functionName: "transfer",
-            args: [p.chain.account, cost],
+            args: [p.chain.account, allotment * BigInt(epochs + (served ? TOP_UP_ALLOTMENTS : 0))],
           },
           `fund ${p.name} for tokens`,
         );
@@ -179,11 +189,9 @@ export async function setupTickets(
     }
     l.info({ participant: p.name, epoch: first, epochs }, "bought tokens");
   }
-  // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p.
-  const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
   // Relays pin the issuer too (they verify against its key).
   return async () => {
-    await served?.();
+    await served?.stop();
     issuerDb.close();
   };
 }
@@ -194,14 +202,17 @@ async function serveOnLoopback(
   address: string,
   dir: string,
   log: Parameters<typeof serveIssuer>[2],
-): Promise<() => Promise<void>> {
+): Promise<{ multiaddrs: string[]; stop: () => Promise<void> }> {
   const node = await createObolNode({});
   const unserve = await serveIssuer(node, issuer, log);
   const multiaddrs = node.getMultiaddrs().map(String);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "issuer.json"), `${JSON.stringify({ address, multiaddrs }, null, 2)}\n`);
-  return async () => {
-    await unserve();
-    await node.stop();
+  return {
+    multiaddrs,
+    stop: async () => {
+      await unserve();
+      await node.stop();
+    },
   };
 }
