@@ -2,7 +2,9 @@
  * Devnet hook of scheme B (docs/tickets.md): deploys TicketBank, registers
  * the deployer as issuer (fresh BLS key), runs the issuer core in this
  * process, and has every client and relay (relays pay for their own cover
- * loops) buy tokens for every relay of the current epoch, before traffic.
+ * loops) buy tokens for every relay of the current epoch, before traffic,
+ * and keep that balance paid while traffic runs from a standing order
+ * (`keeper.ts`) naming the issuer this hook serves on loopback.
  * Counts per relay: {@link DEVNET_TOKENS}, overridden by the context's
  * `prepaid` hops (`obol devnet --prepaid-gateway/--prepaid-mix`).
  */
