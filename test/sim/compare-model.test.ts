@@ -5,7 +5,9 @@
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
 import {
+  carriedSeeds,
   interval,
+  MIN_CARRIED_SHARE,
   standardAdversaries,
   summariseLinking,
   type LinkingSummary,
@@ -137,6 +139,22 @@ describe("linking adversaries on known inputs", () => {
     }
     // One mix alone has no labelled source for the tag (no first hop, no chain): it cannot use it, and the scheme does not leak to it.
     expect(byId(summary, "E2-mix").leaks).toBe(false);
+  });
+
+  it("counts no linking figure of a seed whose workload carried under a quarter of free's packet-hops, and names it", () => {
+    // The leaky control again, but its second seed carried almost nothing (clients that could not pay).
+    const starved = leaky.map((r, i) => ({ ...r, hops: i === 1 ? 10 : 1000 }));
+    const base = free.map((r) => ({ ...r, hops: 1000 }));
+    expect(carriedSeeds(starved, base).map((w) => [w.seed, w.carried])).toEqual(leaky.map((r, i) => [r.seed, i !== 1]));
+    const all = byId(summariseLinking(leaky, free), "E2-chain");
+    const kept = byId(summariseLinking(starved, base), "E2-chain");
+    // Listed per seed, left out of the interval and of the pairing with free.
+    expect(kept.perSeed.map((x) => x.seed)).toEqual(all.perSeed.map((x) => x.seed));
+    expect(kept.accuracy.n).toBe(all.accuracy.n - 1);
+    expect(kept.diffVsFree!.n).toBe(all.diffVsFree!.n - 1);
+    // At exactly a quarter the seed counts.
+    expect(carriedSeeds([{ ...starved[1]!, hops: 250 }], base)[0]!.carried).toBe(true);
+    expect(MIN_CARRIED_SHARE).toBe(0.25);
   });
 
   it("gives free no leak against itself, and accuracy near what context gives for a lone mix", () => {

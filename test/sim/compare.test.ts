@@ -83,6 +83,13 @@ describe("obol compare", () => {
       const e4 = channels!.linking.find((l) => l.adversary === "E4")!;
       for (const r of e4.perSeed) expect(r.targets).toBeGreaterThan(0);
       expect(e4.free!.n).toBe(2);
+      // Each seed's workload carried traffic under channels comparable to free's on the same seed (no gap).
+      expect(channels!.workloads.map((w) => w.seed)).toEqual(["7", "7.2"]);
+      for (const w of [...free!.workloads, ...channels!.workloads]) {
+        expect(w.hops).toBeGreaterThan(0);
+        expect(w.carried).toBe(true);
+      }
+      expect(channels!.workloads.map((w) => w.freeHops)).toEqual(free!.workloads.map((w) => w.hops));
       expect(typeof e4.leaks).toBe("boolean");
       expect(json.scale.rows.map((r) => r.relays)).toEqual([1_000, 100_000, 1_000_000]);
       expect(json.conclusions.some((c) => c.startsWith("Gas: channels"))).toBe(true);
@@ -133,6 +140,11 @@ describe("obol compare", () => {
       fl.leaks = true;
       fl.diffVsFree = { mean: 0, low: -0.1, high: 0.1, n: 2 };
       expect(validateReport(falseLeak).join("\n")).toMatch(/marked leaking/);
+      // A seed marked carried with under a quarter of free's packet-hops is refused.
+      const hiddenGap = structuredClone(json);
+      const hg = (hiddenGap.schemes[1] as SchemeRun).workloads[1]!;
+      hg.hops = Math.floor((hg.freeHops ?? 0) / 10);
+      expect(validateReport(hiddenGap).join("\n")).toMatch(/carried contradicts/);
       const badSplit = structuredClone(json);
       (badSplit.schemes[1] as SchemeRun).gas.setup += 1;
       expect(validateReport(badSplit).join("\n")).toMatch(/setup .* steady .* scheme gas/);

@@ -2,7 +2,9 @@
  * Devnet hook of scheme B (docs/tickets.md): deploys TicketBank, registers
  * the deployer as issuer (fresh BLS key), runs the issuer core in this
  * process, and has every client and relay (relays pay for their own cover
- * loops) buy tokens for every relay of the current epoch, before traffic.
+ * loops) buy tokens for every relay of the current epoch, before traffic,
+ * and keep that balance paid while traffic runs from a standing order
+ * (`keeper.ts`) naming the issuer this hook serves on loopback.
  * Counts per relay: {@link DEVNET_TOKENS}, overridden by the context's
  * `prepaid` hops (`obol devnet --prepaid-gateway/--prepaid-mix`).
  */
@@ -24,9 +26,13 @@ import { buyTokens } from "./buy.js";
 import { Issuer, serveIssuer } from "./issuer.js";
 import { ensureIssuerRegistered } from "./setup.js";
 import { crossEpochBuyer } from "./attacks.js";
+import { setStandingOrder } from "./keeper.js";
 import { ticketsPaidOnChain } from "./paid.js";
 
 const OBOL = 10n ** 18n;
+
+/** Allotments each participant is funded for beyond the ones bought at setup: its top-ups during traffic. */
+export const TOP_UP_ALLOTMENTS = 20;
 
 /** Price, stake and default tokens each participant buys per relay (gateways carry every packet twice). */
 export const DEVNET_TOKENS = { perGateway: 150, perMix: 60, price: 10n ** 15n, issuerStake: 1_000n * OBOL } as const;
@@ -138,6 +144,10 @@ export async function setupTickets(
   const info = await readIssuer(deployer, deployer.account);
   const first = await ticketBank(deployer).read.currentEpoch();
   const counts = tokenCounts(prepaid);
+  // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p, and so do
+  // participants topping up their balance during traffic (their standing order names it).
+  const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
+  const perRelay = Object.fromEntries(relays.map((r) => [r.chain.account, counts[r.role]] as const));
   const participants = [
     ...relays.map((r) => ({ ...r, file: "relay.sqlite" })),
     ...clients.map((c) => ({ ...c, file: "client.sqlite" })),
@@ -147,6 +157,7 @@ export async function setupTickets(
     const db = openDatabase(join(p.dataDir, p.file));
     try {
       setIssuer(db, deployer.account);
+      if (served) setStandingOrder(db, { issuer: served.multiaddrs, perRelay });
       // Two purchases (gateways, mixes) so each stays under the per-request cap.
       for (const [role, per] of [
         ["gateway", counts.gateway],
@@ -154,14 +165,15 @@ export async function setupTickets(
       ] as const) {
         const targets = relays.filter((r) => r.role === role).map((r) => r.chain.account);
         if (targets.length === 0 || per === 0) continue;
-        const cost = DEVNET_TOKENS.price * BigInt(targets.length * per * epochs);
+        // Enough for the epochs bought now and for top-ups while traffic runs (keeper.ts).
+        const allotment = DEVNET_TOKENS.price * BigInt(targets.length * per);
         await sendContractTx(
           deployer,
           {
             address: deployer.deployment.contracts.ObolToken,
             abi: obolTokenAbi,
             functionName: "transfer",
-            args: [p.chain.account, cost],
+            args: [p.chain.account, allotment * BigInt(epochs + (served ? TOP_UP_ALLOTMENTS : 0))],
           },
           `fund ${p.name} for tokens`,
         );
@@ -179,11 +191,9 @@ export async function setupTickets(
     }
     l.info({ participant: p.name, epoch: first, epochs }, "bought tokens");
   }
-  // Clients outside this process (a browser page, `obol tickets buy`) reach the same issuer over libp2p.
-  const served = servicesDir ? await serveOnLoopback(issuer, deployer.account, join(servicesDir, "issuer"), log) : null;
   // Relays pin the issuer too (they verify against its key).
   return async () => {
-    await served?.();
+    await served?.stop();
     issuerDb.close();
   };
 }
@@ -194,14 +204,17 @@ async function serveOnLoopback(
   address: string,
   dir: string,
   log: Parameters<typeof serveIssuer>[2],
-): Promise<() => Promise<void>> {
+): Promise<{ multiaddrs: string[]; stop: () => Promise<void> }> {
   const node = await createObolNode({});
   const unserve = await serveIssuer(node, issuer, log);
   const multiaddrs = node.getMultiaddrs().map(String);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "issuer.json"), `${JSON.stringify({ address, multiaddrs }, null, 2)}\n`);
-  return async () => {
-    await unserve();
-    await node.stop();
+  return {
+    multiaddrs,
+    stop: async () => {
+      await unserve();
+      await node.stop();
+    },
   };
 }

@@ -12,6 +12,7 @@ import { tokenMessage } from "../../crypto/blind/encoding.js";
 import { InvalidInputError } from "../../errors.js";
 import { SERIAL_SIZE } from "../../crypto/blind/constants.js";
 import { explainRevert, rethrowRevert } from "../../chain/errors.js";
+import { inTurn } from "../../chain/tx.js";
 import { ticketBank, type IssuerInfo } from "./bank.js";
 import { DepositEpochError } from "./errors.js";
 import { issuanceDigest, MAX_ISSUE_COUNT, type IssueRequest } from "./issuer.js";
@@ -60,11 +61,14 @@ export async function purchaseTokens(
   });
   const amount = issuer.price * BigInt(count);
   if ((await token.read.allowance([chain.account, bank.address])) < amount) {
-    await chain.publicClient.waitForTransactionReceipt({ hash: await token.write.approve([bank.address, amount]) });
+    await chain.publicClient.waitForTransactionReceipt({
+      hash: await inTurn(chain, () => token.write.approve([bank.address, amount])),
+    });
   }
   let hash;
   try {
-    hash = await bank.write.deposit([issuer.address, epoch, count]);
+    // In turn with the account's other sends (a relay tops up while its claim redeems).
+    hash = await inTurn(chain, () => bank.write.deposit([issuer.address, epoch, count]));
   } catch (error) {
     // The epoch can end between choosing it and depositing (e.g. read from `obol status` a while ago).
     const revert = explainRevert(error);

@@ -60,6 +60,11 @@ export class TokenWallet implements TokenPurse {
     for (const t of tokens) this.#insert.run(t.serial, getAddress(t.relay), Number(t.epoch), t.signature);
   }
 
+  /** Unspent tokens for (relay, epoch). */
+  unspent(relay: Address, epoch: bigint): number {
+    return (this.#count.get(getAddress(relay), Number(epoch)) as { n: number }).n;
+  }
+
   /** Hands out one unspent token for (relay, epoch), chosen uniformly at random, and marks it spent; or null. */
   take(relay: Address, epoch: bigint): WalletToken | null {
     const key = [getAddress(relay), Number(epoch)] as const;

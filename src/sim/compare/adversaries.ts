@@ -172,25 +172,55 @@ export type LinkingSummary = {
   leaks: boolean | null;
 };
 
+/** One seed's workload: its results, and the packet-hops relays accepted over it (absent: not counted, taken as carried). */
+export type SeedRun = { seed: string; hops?: number; results: readonly LinkingResult[] };
+
+/** A seed whose workload carried less than this share of `free`'s packet-hops on the same seed is a gap, not a figure. */
+export const MIN_CARRIED_SHARE = 0.25;
+
+/** Whether a seed's workload was carried: its packet-hops, `free`'s on the same seed, and the verdict. */
+export type SeedWorkload = { seed: string; hops: number | null; freeHops: number | null; carried: boolean };
+
+/**
+ * Each seed of one scheme against `free`'s packet-hops on the same seed: a
+ * workload that carried under {@link MIN_CARRIED_SHARE} of them (clients that
+ * could not pay, a network that refused) gives its adversaries almost nothing
+ * to see, so its linking figures would measure the gap, not the scheme.
+ *
+ * @example
+ * carriedSeeds([{ seed: "1", hops: 5, results }], [{ seed: "1", hops: 1200, results }]); // [{ …, carried: false }]
+ */
+export function carriedSeeds(runs: readonly SeedRun[], free: readonly SeedRun[] | null): SeedWorkload[] {
+  const freeHops = new Map((free ?? []).map((r) => [r.seed, r.hops ?? null] as const));
+  return runs.map((r) => {
+    const f = freeHops.get(r.seed) ?? null;
+    const hops = r.hops ?? null;
+    return { seed: r.seed, hops, freeHops: f, carried: hops === null || f === null || hops >= MIN_CARRIED_SHARE * f };
+  });
+}
+
 /**
  * Summarises one scheme's per-seed results, against `free`'s on the same seeds when given.
+ * Seeds whose workload was not carried ({@link carriedSeeds}) are listed per seed but left out of every interval.
  *
- * @param runs per seed: the seed and its results, one per adversary.
+ * @param runs per seed: the seed, its packet-hops and its results, one per adversary.
  * @param free the same for `free` (same seeds), or null.
  * @example
  * const summary = summariseLinking(schemeRuns, freeRuns);
  */
-export function summariseLinking(
-  runs: readonly { seed: string; results: readonly LinkingResult[] }[],
-  free: readonly { seed: string; results: readonly LinkingResult[] }[] | null,
-): LinkingSummary[] {
+export function summariseLinking(runs: readonly SeedRun[], free: readonly SeedRun[] | null): LinkingSummary[] {
   const ids = [...new Set(runs.flatMap((r) => r.results.map((x) => x.adversary)))];
+  const carried = new Set(
+    carriedSeeds(runs, free)
+      .filter((w) => w.carried)
+      .map((w) => w.seed),
+  );
   return ids.map((id) => {
     const perSeed = runs.flatMap((r) =>
       r.results.filter((x) => x.adversary === id).map((x) => ({ ...x, seed: r.seed })),
     );
-    // A seed where the adversary saw no target (e.g. a scheme whose clients could not pay) carries no information: left out, not counted as 0.
-    const informative = perSeed.filter((x) => x.targets > 0);
+    // A seed where the adversary saw no target, or whose workload was not carried, carries no information: left out, not counted as 0.
+    const informative = perSeed.filter((x) => x.targets > 0 && carried.has(x.seed));
     const pairs = informative.filter((x) => x.pairAccuracy !== null).map((x) => x.pairAccuracy!);
     const freeBySeed = new Map(
       (free ?? []).flatMap((r) =>

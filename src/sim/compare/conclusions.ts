@@ -155,6 +155,14 @@ function linkingConclusions(report: CompareReport, ran: SchemeRun[]): string[] {
     `${x.mean >= 0 ? "+" : ""}${(x.mean * 100).toFixed(1)} pp${x.n > 1 ? ` [${(x.low * 100).toFixed(1)}, ${(x.high * 100).toFixed(1)}]` : ""}`;
   const ids = [...new Set(ran.flatMap((s) => s.linking.map((l) => l.adversary)))];
   const leaks: string[] = [];
+  // A seed whose workload the scheme did not carry is a gap, named before any figure that leaves it out.
+  for (const s of ran) {
+    const gaps = s.workloads.filter((w) => !w.carried);
+    if (gaps.length > 0)
+      out.push(
+        `Gap: ${s.scheme} carried under a quarter of free's packet-hops on seed(s) ${gaps.map((w) => `${w.seed} (${w.hops} vs. ${w.freeHops})`).join(", ")}, so its adversaries had almost nothing to see there; its linking intervals rest on the other ${s.workloads.length - gaps.length} seed(s) (workload table under Experiment (b)).`,
+      );
+  }
   for (const id of ids) {
     const rows = ran
       .map((s) => [s, s.linking.find((l) => l.adversary === id)] as const)

@@ -15,8 +15,7 @@ import { join } from "node:path";
 import { conclusions } from "./conclusions.js";
 import { CompareInputError } from "./errors.js";
 import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
-import { summariseLinking } from "./adversaries.js";
-import type { LinkingResult } from "./linking.js";
+import { carriedSeeds, summariseLinking, type SeedRun } from "./adversaries.js";
 import { runScheme } from "./scheme-run.js";
 import { runAttacks, type AttackRow } from "./attacks.js";
 import { sweep } from "./sweep.js";
@@ -113,7 +112,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
   const pairs = new Map<SchemeName, number>();
   const costs = new Map<SchemeName, SchemeCosts>();
   const measured: MeasuredScale = { relayCounts: scaleRelays, schemes: [] };
-  const linking = new Map<SchemeName, { seed: string; results: LinkingResult[] }[]>();
+  const linking = new Map<SchemeName, SeedRun[]>();
   const attacks: AttackRow[] = [];
   const lotteryRows: MeasuredSweepRow[] = [];
   for (const [i, scheme] of o.schemes.entries()) {
@@ -145,7 +144,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
         onStep: (step) => o.onStep?.(scheme, step),
         onProgress: (progress) => o.onProgress?.(scheme, progress),
       });
-      schemes.push({ ...run, linking: [] });
+      schemes.push({ ...run, linking: [], workloads: [] });
       if (o.lotterySweep && devnet.lottery)
         lotteryRows.push(
           ...(await sweepLottery({
@@ -203,9 +202,14 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     }
   }
 
-  // Each scheme against free on the same seeds (a scheme leaks iff it beats free beyond the interval).
+  // Each scheme against free on the same seeds (a scheme leaks iff it beats free beyond the interval); a seed whose
+  // workload the scheme did not carry (under a quarter of free's packet-hops) is a gap, left out of the intervals.
   for (const s of schemes)
-    if (s.status === "ok") s.linking = summariseLinking(linking.get(s.scheme) ?? [], linking.get("free") ?? null);
+    if (s.status === "ok") {
+      const [runs, free] = [linking.get(s.scheme) ?? [], linking.get("free") ?? null];
+      s.workloads = carriedSeeds(runs, free);
+      s.linking = summariseLinking(runs, free);
+    }
 
   const assumptions: ScaleAssumptions = {
     relayCounts: SCALE_RELAYS,

@@ -19,7 +19,7 @@ import { seededRandom } from "../random.js";
 import type { RelayRow, SchemeRun } from "../report/types.js";
 import { auditChain, type ChainAudit } from "./chain.js";
 import { SchemeRunIncompleteError } from "./errors.js";
-import { standardAdversaries } from "./adversaries.js";
+import { standardAdversaries, type SeedRun } from "./adversaries.js";
 import { SchemeInstruments } from "./instrument.js";
 import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
 import { currentEpoch, epochAt, epochInfo } from "../../chain/epochs.js";
@@ -79,7 +79,7 @@ type Captured = {
     delivered: number;
     injected: number;
   }[];
-  linking: { seed: string; results: LinkingResult[] }[];
+  linking: (SeedRun & { results: LinkingResult[] })[];
   pairs: number;
   /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
   steady: { hops: number; epochs: number } | null;
@@ -94,9 +94,10 @@ type Captured = {
  * const { run } = await runScheme({ scheme, devnet: await loadSchemeDevnet(scheme), … });
  */
 export async function runScheme(o: SchemeRunOptions): Promise<{
-  run: Omit<SchemeRun, "linking">;
+  run: Omit<SchemeRun, "linking" | "workloads">;
   pairs: number;
-  linking: { seed: string; results: LinkingResult[] }[];
+  /** Per seed: the packet-hops its workload carried and the adversaries' results. */
+  linking: Captured["linking"];
   /** Every payout to a relay with its epoch, and the epochs from the workload's start to the end of settlement. */
   epochPayouts: Captured["epochPayouts"];
 }> {
@@ -189,7 +190,10 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
         delivered: r.relay.stats.delivered,
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
-      const linking = [{ seed: o.seed, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit) }];
+      const hops = [...inWorkload.values()].reduce((a, b) => a + b, 0);
+      const linking: Captured["linking"] = [
+        { seed: o.seed, hops, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit) },
+      ];
       for (const [i, seed] of (o.extraSeeds ?? []).entries()) {
         if (o.signal.aborted) break;
         // Everything else is measured: the same workload again, another seed, on this network; its own transcript window and directory.
@@ -197,9 +201,15 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
         o.onStep?.(`${tag}exchanging messages for ${o.durationS} s (workload seed ${seed}, for the adversaries)`);
         try {
           const directory = await net.directory();
-          const from = instruments.now();
+          const [from, before] = [instruments.now(), instruments.accepted];
           await more(seed);
-          linking.push({ seed, results: attack(net, instruments, directory, { from, to: window.end().t }, audit) });
+          // Packet-hops from this workload's first message to the end of its drain, as for the first seed.
+          const after = window.end();
+          linking.push({
+            seed,
+            hops: after.accepted - before,
+            results: attack(net, instruments, directory, { from, to: after.t }, audit),
+          });
         } catch (err) {
           // The scheme's figures are measured already; a further seed that fails only leaves the adversaries fewer seeds (paired with free seed by seed).
           if (o.signal.aborted) throw err;
@@ -227,7 +237,7 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
         relays,
         linking,
         pairs,
-        hops: [...inWorkload.values()].reduce((a, b) => a + b, 0),
+        hops,
         steady,
       };
     },
@@ -356,7 +366,7 @@ function assemble(
   c: Captured,
   inst: SchemeInstruments,
   wallSeconds: number,
-): Omit<SchemeRun, "linking"> {
+): Omit<SchemeRun, "linking" | "workloads"> {
   const hops = c.hops;
   const claimedBy = new Map<string, bigint>();
   for (const [i, r] of c.relays.entries()) claimedBy.set(r.address.toLowerCase(), report.relays[i]?.paid ?? 0n);

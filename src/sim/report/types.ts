@@ -4,7 +4,7 @@
  * numbers (a run's gas stays far below 2^53).
  */
 import type { SchemeName } from "../../schemes/scheme.js";
-import type { LinkingSummary } from "../compare/adversaries.js";
+import type { LinkingSummary, SeedWorkload } from "../compare/adversaries.js";
 import type { AttackRow } from "../compare/attacks.js";
 import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
 import type { OperationGrowth } from "../compare/scale-probe.js";
@@ -98,6 +98,11 @@ export type SchemeRun = {
   };
   /** Each adversary's accuracy over every seed, against `free` on the same seeds. */
   linking: LinkingSummary[];
+  /**
+   * Per seed, the packet-hops its workload carried and `free`'s on the same seed; a seed not `carried` (under a
+   * quarter of free's) is a named gap: its linking results are listed but left out of every interval.
+   */
+  workloads: SeedWorkload[];
   settlement: {
     trafficEpoch: number;
     epochsAdvanced: number;

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { SCHEME_NAMES } from "../../schemes/registry.js";
 import type { CompareReport, SchemeRun } from "./types.js";
+import { MIN_CARRIED_SHARE } from "../compare/adversaries.js";
 
 /** The schema, with scheme names from the registry (the one list of them). */
 const SCHEMA = (() => {
@@ -99,7 +100,13 @@ function schemeRules(s: SchemeRun): string[] {
     );
   if (s.latency.count !== s.latencySamples.length) p.push(at("latency.count differs from the number of samples"));
   if (s.dropper.caught !== s.dropper.faults > 0) p.push(at("dropper.caught contradicts dropper.faults"));
+  for (const w of s.workloads)
+    if (w.carried !== (w.hops === null || w.freeHops === null || w.hops >= MIN_CARRIED_SHARE * w.freeHops))
+      p.push(at(`seed ${w.seed}: carried contradicts its packet-hops against free's`));
+  const gaps = new Set(s.workloads.filter((w) => !w.carried).map((w) => w.seed));
   for (const l of s.linking) {
+    if (l.accuracy.n > l.perSeed.filter((r) => r.targets > 0 && !gaps.has(r.seed)).length)
+      p.push(at(`linking ${l.adversary}: its interval counts a seed whose workload was not carried`));
     for (const r of l.perSeed) {
       if (r.correct > r.targets || r.pairCorrect > r.pairTargets)
         p.push(at(`linking ${l.adversary} seed ${r.seed}: more correct guesses than targets`));
