@@ -2,8 +2,9 @@
  * Cost at scale, measured (docs/compare.md §Cost at scale): one fresh local
  * chain with the scheme deployed; for each N in turn, relays registered up to
  * N and listed in a new epoch; the scheme's devnet hook (`SchemeDevnet.scaleEpoch`) then sends one
- * epoch of its recurring transactions (after one warm-up epoch), and every receipt of that span is read
- * back and grouped by operation. Growth exponents are fitted per operation
+ * epoch of its recurring transactions (after one warm-up epoch): those a network of N relays sends
+ * whatever the traffic as it would, those that follow traffic or audits as a fixed sample
+ * (`SchemeDevnet.sampled`). Every receipt of that span is read back and grouped by operation. Growth exponents are fitted per operation
  * (`fitExponent`); an operation that fails at some N is reported failing
  * there, not extrapolated.
  */
