@@ -54,14 +54,14 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
           note: `${s.gas.steady.gas} gas after setup over ${s.gas.steady.hops} packet-hops, ${s.gas.steady.epochs} epoch(s); setup ${s.gas.setup} gas apart`,
         });
       const recurring = report.scale.rows.find(
-        (r) => r.scheme === s.scheme && r.relays === report.scale.assumptions.relayCounts[0],
+        (r) => r.scheme === s.scheme && r.relays === report.scale.parameters.relayCounts[0],
       );
       if (recurring)
         metrics.push({
           metric: `compare.recurring_gas_per_1000_hops.${s.scheme}`,
           value: Math.round(recurring.gasPerHop * 1000),
           unit: "gas",
-          note: `scale model at ${recurring.relays} relays, deployments excluded`,
+          note: `scale model at ${recurring.relays} relays (${recurring.extrapolated ? "extrapolated" : "measured"} gas per call), deployments excluded; H = ${report.scale.parameters.hopsPerRelayPerEpoch} hops per relay per epoch`,
         });
       for (const l of s.linking) {
         const ci = `95% CI [${l.accuracy.low.toFixed(3)}, ${l.accuracy.high.toFixed(3)}] over ${l.accuracy.n} seeds`;

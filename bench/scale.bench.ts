@@ -3,6 +3,7 @@
  * N relays registered on a fresh local chain (N = 10, 100; 1,000 without
  * --quick), one epoch of the scheme's recurring transactions driven by its
  * devnet hook, and per operation the fitted exponent b of gas per epoch ∝ N^b
+ * (of gas per call for an operation the hook only samples: redemptions)
  * with its 95% interval. An operation that fails at some N is a figure of its
  * own (`compare.scale.fails.<op>` = the smallest N it failed at), never
  * extrapolated.
@@ -37,16 +38,16 @@ export async function run({ quick }: BenchOptions): Promise<Metric[]> {
               `N=${p.relays}: ${p.gasPerEpoch === null ? `fails (${p.failed})` : `${p.gasPerEpoch} gas in ${p.calls} calls`}`,
           )
           .join("; ");
-        if (g.perEpoch) {
+        // A sampled operation's calls per epoch are the model's (from the run), so its own growth is per call.
+        const fit = g.sampled ? g.perCall : g.perEpoch;
+        if (fit) {
           const ci =
-            g.perEpoch.low === null
-              ? "no interval (two points)"
-              : `95% CI [${g.perEpoch.low.toFixed(2)}, ${g.perEpoch.high!.toFixed(2)}]`;
+            fit.low === null ? "no interval (two points)" : `95% CI [${fit.low.toFixed(2)}, ${fit.high!.toFixed(2)}]`;
           metrics.push({
             metric: `compare.scale.exponent.${name}.${g.op}`,
-            value: round2(g.perEpoch.exponent),
+            value: round2(fit.exponent),
             unit: "exponent",
-            note: `gas per epoch ∝ N^b; ${ci}; ${at}`,
+            note: `${g.sampled ? "gas per call (sampled per N)" : "gas per epoch"} ∝ N^b; ${ci}; ${at}`,
           });
         }
         for (const p of g.points) {

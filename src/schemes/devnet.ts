@@ -4,7 +4,7 @@
  * `src/schemes/<name>/devnet.ts`. Everything the comparison needs to know
  * about a scheme is declared here, so `src/sim/` never branches on a name:
  * its contracts, its setup, the epochs it needs after the traffic to settle,
- * what makes each of its operations recur, and how long its phases take.
+ * how its operations are driven at scale, and how long its phases take.
  */
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { Abi, Address } from "viem";
@@ -55,23 +55,13 @@ export type DevnetContext = {
 export type PrepaidHops = Partial<Record<RelayRole, number>>;
 
 /**
- * What makes an operation recur as the network grows (docs/compare.md §Cost model):
- * - `hop`: with traffic (redeeming tickets, buying or redeeming tokens);
- * - `relay`: once per relay per epoch (commitments, claims, audit steps, top-ups);
- * - `epoch`: once per epoch for the whole network (beacons, directory snapshots);
- * - `pair`: once per pair of participants that must hold a channel;
- * - `once`: deployments and one-time registrations.
+ * Where the cost model takes an operation's calls per epoch at scale when the
+ * scale probe only samples it (docs/compare.md §Cost model): the probe measures
+ * its gas per call at each N, the main run its count, scaled by a printed parameter.
+ * - `hop`: the run's calls ÷ the run's packet-hops × H hops per relay per epoch × N;
+ * - `relay`: the run's calls ÷ the run's relays × N (e.g. audits, set by the auditors' loop rate).
  */
-export type CostClass = "hop" | "relay" | "epoch" | "pair" | "once";
-
-export type SchemeCosts = {
-  /** Class of each operation the scheme's transactions call, keyed `Contract.function`; unlisted ones are `once`. */
-  classes: Readonly<Record<string, CostClass>>;
-  /** Class of token approvals to the scheme's contracts (one per channel pair, or one-off). */
-  approvals: CostClass;
-  /** The operation (`Contract.function`) each of whose calls adds one participant pair, if the scheme has pairs. */
-  pairsFrom?: string;
-};
+export type ScaleCount = "hop" | "relay";
 
 /** What the settlement timeline can do: the comparison owns the clock and the progress messages. */
 export type SettlementContext = {
@@ -222,16 +212,22 @@ export type SchemeDevnet = {
   module?: IgnitionModule;
   /** The scheme's contracts by deployment name: gas, payouts and events are attributed to them. */
   contracts: readonly { name: string; abi: Abi }[];
-  costs: SchemeCosts;
   /** Epochs after the traffic before relays are credited; none when claims after the traffic settle everything. */
   settlement?: SchemeSettlement;
   /**
-   * Sends the transactions a network of N relays makes in one epoch for this
-   * scheme that need no client traffic (commitments, top-ups, purchases,
-   * beacons, snapshots); what it cannot drive without traffic it names in
-   * `unprobed`. Absent for a scheme with no chain operations.
+   * Sends one epoch of every recurring transaction of a network of N relays
+   * for this scheme: those it makes per epoch whatever the traffic
+   * (commitments, top-ups, purchases, beacons, snapshots) as that network
+   * would, and those that follow traffic or audits (redemptions, reveals,
+   * proofs) as a sample with valid inputs, named in `sampled`. Absent for a
+   * scheme with no chain operations.
    */
   scaleEpoch?(context: ScaleContext): Promise<void>;
+  /**
+   * Operations `scaleEpoch` sends only as a sample (`Contract.function`), with
+   * where the cost model takes their calls per epoch from (§Cost model).
+   */
+  sampled?: Readonly<Record<string, ScaleCount>>;
   /** Recurring operations `scaleEpoch` does not drive, and why (printed beside the measured ones). */
   unprobed?: readonly { op: string; why: string }[];
   /** Every payment to a relay since the deployment's start block; absent for a scheme that pays nothing. */

@@ -1,6 +1,6 @@
 /**
  * The comparison's pure parts: the linking adversaries on synthetic
- * transcripts whose answer is known (a deliberately leaky control vs. free), and the scale model's arithmetic and classes.
+ * transcripts whose answer is known (a deliberately leaky control vs. free), and the scale model's arithmetic on known measurements.
  */
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
@@ -15,10 +15,8 @@ import {
 import { indexTranscript, linkingAttack, type Transcript } from "../../src/sim/compare/linking.js";
 import { seededRandom } from "../../src/sim/random.js";
 import type { HopObservation, SentPacket } from "../../src/sim/compare/instrument.js";
-import { classOf, pairsOpened, scaleCost } from "../../src/sim/compare/scale.js";
-import { devnet as channels } from "../../src/schemes/channels/devnet.js";
-import { devnet as tickets } from "../../src/schemes/tickets/devnet.js";
-import { devnet as shopper } from "../../src/schemes/shopper/devnet.js";
+import { scaleCost } from "../../src/sim/compare/scale.js";
+import { growthOf, type OperationGrowth } from "../../src/sim/compare/scale-probe.js";
 import { sweep, WIN_PROBABILITIES } from "../../src/sim/compare/sweep.js";
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
@@ -287,57 +285,101 @@ describe("linking adversaries on known inputs", () => {
 });
 
 describe("scale model", () => {
-  const assumptions = {
-    relayCounts: [10, 1_000],
-    hopsPerRelayPerEpoch: 100,
+  const parameters = {
+    relayCounts: [10, 100, 1_000],
+    clientsPerRelay: 1,
+    packetsPerClientPerS: 1,
+    hopsPerPacket: 1,
     epochSeconds: 3_600,
-    amortiseEpochs: 10,
+    hopsPerRelayPerEpoch: 50,
     blockGasLimit: 1_000_000,
     blockSeconds: 12,
   };
+  const point = (relays: number, calls: number, gasPerCall: number) => ({
+    relays,
+    calls,
+    gasPerEpoch: calls * gasPerCall,
+    failed: null,
+  });
+  const growth = (op: string, sampled: boolean, points: ReturnType<typeof point>[]): OperationGrowth =>
+    growthOf(
+      [10, 100].map((relays) => ({
+        relays,
+        seconds: 1,
+        operations: points
+          .filter((p) => p.relays === relays)
+          .map((p) => ({
+            op,
+            calls: p.calls,
+            gasPerEpoch: p.gasPerEpoch,
+            meanGas: p.gasPerEpoch / p.calls,
+            failed: null,
+          })),
+      })),
+      sampled ? [op] : [],
+    )[0]!;
+  // One call per epoch growing as N² (a snapshot), N calls of constant gas (commitments), a sampled redemption.
+  const snapshot = growth("S.snapshot", false, [point(10, 1, 100 * 100), point(100, 1, 100 * 10_000)]);
+  const commit = growth("S.commit", false, [point(10, 10, 500), point(100, 100, 500)]);
+  const redeem = growth("S.redeem", true, [point(10, 10, 2_000), point(100, 10, 2_000 * Math.sqrt(10))]);
+  const run = { calls: new Map([["S.redeem", 4]]), hops: 200, relays: 5 };
 
-  it("scales each class by what makes it recur", () => {
-    const operations = [
-      { contract: "PaymentChannels", op: "redeemTickets", count: 2, gasUsed: 1_000n }, // hop: 1000 gas / 500 hops = 2 per hop
-      { contract: "PaymentChannels", op: "fundChannel", count: 4, gasUsed: 400n }, // relay: 400 / 4 relays = 100 each
-      { contract: "PaymentChannels", op: "openChannel", count: 12, gasUsed: 1_200n }, // pair: 100 per pair
-      { contract: "PaymentChannels", op: "deploy", count: 1, gasUsed: 9_999_999n }, // once: never per epoch
-    ];
-    const [small, large] = scaleCost(
-      "channels",
-      channels.costs,
-      { operations, relays: 4, pairs: 12, hops: 500 },
-      assumptions,
-    );
-    expect(small!.byClass).toEqual({
-      hop: 2 * 10 * 100,
-      relay: 100 * 10,
-      epoch: 0,
-      pair: (100 * 10 * 9) / 10,
-      once: 0,
-    });
-    expect(small!.gasPerEpoch).toBe(2_000 + 1_000 + 900);
-    expect(small!.gasPerHop).toBeCloseTo(3_900 / 1_000);
-    expect(small!.shareOfChainCapacity).toBeCloseTo(3_900 / (1_000_000 * 300));
-    expect(large!.byClass.pair).toBe((100 * 1_000 * 999) / 10);
+  it("uses the gas per call measured at each probed N and the probe's count, assuming no growth", () => {
+    const [at10, at100] = scaleCost("shopper", [snapshot, commit], {}, run, parameters);
+    expect(at10!.extrapolated).toBe(false);
+    expect(at10!.operations.map((o) => [o.op, o.gasPerCall, o.callsPerEpoch, o.countFrom])).toEqual([
+      ["S.snapshot", 10_000, 1, "probe"],
+      ["S.commit", 500, 10, "probe"],
+    ]);
+    expect(at10!.gasPerEpoch).toBe(10_000 + 5_000);
+    expect(at100!.gasPerEpoch).toBe(1_000_000 + 50_000);
+    expect(at100!.gasPerHop).toBeCloseTo(1_050_000 / (100 * 50));
+    expect(at100!.shareOfChainCapacity).toBeCloseTo(1_050_000 / (1_000_000 * 300));
   });
 
-  it("classifies by what each scheme's devnet declares: approvals by its rule, unknown operations as one-off", () => {
-    expect(classOf(channels.costs, { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("pair");
-    expect(classOf(tickets.costs, { contract: "ObolToken", op: "approve", count: 1, gasUsed: 1n })).toBe("once");
-    expect(classOf(shopper.costs, { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("relay");
-    expect(classOf(tickets.costs, { contract: "TicketBank", op: "somethingNew", count: 1, gasUsed: 1n })).toBe("once");
-    // Another scheme's operation is not this scheme's class.
-    expect(classOf(tickets.costs, { contract: "ShopperAudit", op: "commit", count: 1, gasUsed: 1n })).toBe("once");
+  it("extrapolates beyond the probed N by each operation's fitted exponents, marked as such", () => {
+    const at1000 = scaleCost("shopper", [snapshot, commit], {}, run, parameters)[2]!;
+    expect(at1000.extrapolated).toBe(true);
+    const [s, c] = at1000.operations;
+    expect(s!.gasPerCall).toBeCloseTo(100 * 1_000_000, 3); // N² per call, measured exponent 2
+    expect(s!.callsPerEpoch).toBeCloseTo(1, 6);
+    expect(c!.gasPerCall).toBeCloseTo(500, 6);
+    expect(c!.callsPerEpoch).toBeCloseTo(1_000, 6); // the probe's count grew as N
+    expect(s!.extrapolated && c!.extrapolated).toBe(true);
   });
 
-  it("counts pairs from the operation the scheme names, and none for a scheme without pairs", () => {
-    const operations = [
-      { contract: "PaymentChannels", op: "openChannel", count: 12, gasUsed: 1n },
-      { contract: "PaymentChannels", op: "fundChannel", count: 3, gasUsed: 1n },
-    ];
-    expect(pairsOpened(channels.costs, operations)).toBe(12);
-    expect(pairsOpened(tickets.costs, operations)).toBe(0);
+  it("takes a sampled operation's count from the run, scaled by H and N (hop) or by N (relay)", () => {
+    const [at10, , at1000] = scaleCost("channels", [redeem], { "S.redeem": "hop" }, run, parameters);
+    // 4 redemptions over 200 hops = 0.02 per hop × H = 50 × N.
+    expect(at10!.operations[0]).toMatchObject({ gasPerCall: 2_000, callsPerEpoch: 0.02 * 50 * 10, countFrom: "hop" });
+    expect(at1000!.operations[0]!.gasPerCall).toBeCloseTo(2_000 * 10, 3); // per call ∝ N^0.5, measured
+    const [perRelay] = scaleCost("shopper", [redeem], { "S.redeem": "relay" }, run, parameters);
+    expect(perRelay!.operations[0]).toMatchObject({ callsPerEpoch: (4 / 5) * 10, countFrom: "relay" });
+  });
+
+  it("keeps a failing operation in, marked from the N it failed at, and leaves out one measured at a single N", () => {
+    const failing = growthOf([
+      { relays: 10, seconds: 1, operations: [{ op: "S.big", calls: 1, gasPerEpoch: 10, meanGas: 10, failed: null }] },
+      {
+        relays: 100,
+        seconds: 1,
+        operations: [{ op: "S.big", calls: 1, gasPerEpoch: 1_000, meanGas: 1_000, failed: null }],
+      },
+      {
+        relays: 1_000,
+        seconds: 1,
+        operations: [{ op: "S.big", calls: 0, gasPerEpoch: 0, meanGas: 0, failed: "gas limit" }],
+      },
+    ])[0]!;
+    const lonely = growthOf([
+      { relays: 10, seconds: 1, operations: [{ op: "S.once", calls: 1, gasPerEpoch: 10, meanGas: 10, failed: null }] },
+    ])[0]!;
+    const rows = scaleCost("shopper", [failing, lonely], {}, run, parameters);
+    expect(rows[0]!.operations.map((o) => o.op)).toEqual(["S.big", "S.once"]);
+    expect(rows[2]!.operations[0]).toMatchObject({ op: "S.big", failedAt: 1_000, extrapolated: true });
+    expect(rows[2]!.operations[0]!.gasPerCall).toBeCloseTo(100_000, 3);
+    expect(rows[1]!.unfitted).toEqual(["S.once"]);
+    expect(rows[2]!.unfitted).toEqual(["S.once"]);
   });
 });
 

@@ -31,6 +31,7 @@ describe("obol compare", () => {
         durationS: 3,
         seed: "7",
         seeds: 2,
+        scaleRelays: [2, 4],
         dataDir,
         log: silentLogger(),
         signal,
@@ -91,7 +92,18 @@ describe("obol compare", () => {
       }
       expect(channels!.workloads.map((w) => w.freeHops)).toEqual(free!.workloads.map((w) => w.hops));
       expect(typeof e4.leaks).toBe("boolean");
-      expect(json.scale.rows.map((r) => r.relays)).toEqual([1_000, 100_000, 1_000_000]);
+      // The scale model is built from the probe (free has none): measured at the probed N, extrapolated beyond,
+      // the per-hop redemption's count from the run's redemptions per hop.
+      expect(json.scale.rows.map((r) => [r.scheme, r.relays, r.extrapolated])).toEqual([
+        ["channels", 2, false],
+        ["channels", 4, false],
+        ["channels", 1_000, true],
+        ["channels", 100_000, true],
+        ["channels", 1_000_000, true],
+      ]);
+      const redeem = json.scale.rows[1]!.operations.find((o) => o.op === "PaymentChannels.redeemTickets")!;
+      expect(redeem.countFrom).toBe("hop");
+      expect(redeem.gasPerCall).toBeGreaterThan(0);
       expect(json.conclusions.some((c) => c.startsWith("Gas: channels"))).toBe(true);
       // The attacks channels declares ran on their own chain: failed on the scheme, succeeded on the leaky control.
       expect(json.attacks.map((a) => [a.scheme, a.name, a.succeeded, a.control?.succeeded])).toEqual([
@@ -177,15 +189,18 @@ describe("obol compare", () => {
         },
         schemes: [],
         scale: {
-          assumptions: {
+          parameters: {
             relayCounts: [1000],
-            hopsPerRelayPerEpoch: 1,
+            clientsPerRelay: 1,
+            packetsPerClientPerS: 1,
+            hopsPerPacket: 1,
             epochSeconds: 1,
-            amortiseEpochs: 1,
+            hopsPerRelayPerEpoch: 1,
             blockGasLimit: 1,
             blockSeconds: 1,
           },
           rows: [],
+          measured: { relayCounts: [], schemes: [] },
         },
         conclusions: ["x"],
         charts: [],

@@ -119,6 +119,14 @@ describe("measureScale on a real chain", () => {
       const commit = growth.find((g) => g.op === "PaymentChannels.commitRound")!;
       expect(commit.points.every((p) => p.failed === null && p.gasPerEpoch! > 0)).toBe(true);
       expect(commit.perEpoch!.exponent).toBeCloseTo(1, 1); // N calls of (nearly) constant gas
+      // The per-hop redemption ran at every N: a winning ticket redeemed by each sampled relay, its per-call exponent fitted.
+      const redeem = growth.find((g) => g.op === "PaymentChannels.redeemTickets")!;
+      expect(redeem.sampled).toBe(true);
+      expect(redeem.points.map((p) => [p.calls, p.failed])).toEqual([
+        [3, null],
+        [6, null],
+      ]);
+      expect(redeem.perCall).not.toBeNull();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -137,8 +145,9 @@ describe("every scheme's scale epoch", () => {
       const { silentLogger } = await import("../../src/log.js");
       const dataDir = mkdtempSync(join(tmpdir(), "obol-scale-test-"));
       try {
-        const { probes, growth } = await measureScale(await loadSchemeDevnet(name), {
-          relayCounts: [3, 5],
+        const devnet = await loadSchemeDevnet(name);
+        const { probes, growth } = await measureScale(devnet, {
+          relayCounts: [5, 8], // 2 gateways and 3 mixes at least: a shopper loop needs every layer
           dataDir,
           log: silentLogger(),
           signal: new AbortController().signal,
@@ -148,9 +157,19 @@ describe("every scheme's scale epoch", () => {
           g.points.filter((p) => p.failed !== null).map((p) => `${g.op} at ${p.relays}: ${p.failed}`),
         );
         expect(failing).toEqual([]);
+        // Every operation the scheme only samples (its per-hop and audit steps) has gas at every N, so its growth is fitted.
+        expect(Object.keys(devnet.sampled ?? {}).length, name).toBeGreaterThan(0);
+        for (const op of Object.keys(devnet.sampled ?? {})) {
+          const g = growth.find((x) => x.op === op);
+          expect(
+            g?.points.map((p) => p.calls > 0 && p.gasPerEpoch! > 0),
+            `${name} ${op}`,
+          ).toEqual([true, true]);
+          expect(g!.perCall, `${name} ${op}`).not.toBeNull();
+        }
         // At least one scheme operation (not only the common epoch opening) ran once per relay.
         expect(
-          growth.some((g) => !g.op.startsWith("RelayRegistry.") && g.points.map((p) => p.calls).join() === "3,5"),
+          growth.some((g) => !g.op.startsWith("RelayRegistry.") && g.points.map((p) => p.calls).join() === "5,8"),
         ).toBe(true);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });

@@ -43,16 +43,16 @@ describe("scheme seam", () => {
     }
   });
 
-  it("every scheme declares the comparison's inputs: its contracts by deployment name, cost classes, phase estimates", async () => {
+  it("every scheme declares the comparison's inputs: its contracts by deployment name, sampled operations, phase estimates", async () => {
     for (const name of SCHEME_NAMES) {
       const devnet = await loadSchemeDevnet(name);
       expect(devnet.expectedSeconds.setup, name).toBeGreaterThanOrEqual(0);
-      // A scheme with a module deploys contracts the comparison must attribute gas to, and classes name only them.
+      // A scheme with a module deploys contracts the comparison must attribute gas to; sampled operations name only them.
       expect(devnet.contracts.length > 0, name).toBe(devnet.module !== undefined);
       const own = new Set(devnet.contracts.map((c) => c.name));
-      for (const op of Object.keys(devnet.costs.classes))
+      for (const op of Object.keys(devnet.sampled ?? {}))
         expect(own.has(op.split(".")[0]!), `${name}: ${op}`).toBe(true);
-      if (devnet.costs.pairsFrom) expect(devnet.costs.classes[devnet.costs.pairsFrom], name).toBe("pair");
+      if (devnet.sampled) expect(devnet.scaleEpoch, name).toBeDefined();
     }
   });
 

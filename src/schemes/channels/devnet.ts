@@ -13,10 +13,9 @@ import { paymentChannelsAbi } from "../../chain/abi/PaymentChannels.js";
 import type { SchemeDevnet } from "../devnet.js";
 import PaymentChannelsModule from "../../../ignition/modules/PaymentChannels.js";
 import { DEFAULT_PARAMS } from "./constants.js";
-import { openChannel, readChannel } from "./chain.js";
-import { randomBytes } from "node:crypto";
+import { openChannel } from "./chain.js";
+import { channelsScaleEpoch } from "./scale.js";
 import { join } from "node:path";
-import { bytesToHex } from "viem";
 import { openDatabase } from "../../store/db.js";
 import { ChannelsRounds } from "./rounds.js";
 import { ChannelsStore } from "./store.js";
@@ -32,61 +31,15 @@ export const devnet: SchemeDevnet = {
   attacks: [grindingSource],
   module: PaymentChannelsModule,
   contracts: [{ name: "PaymentChannels", abi: paymentChannelsAbi }],
-  costs: {
-    // Redemptions recur with traffic; top-ups once per relay per epoch; the mesh (and its approvals) once per pair.
-    classes: {
-      "PaymentChannels.redeemTicket": "hop",
-      "PaymentChannels.redeemTickets": "hop",
-      "PaymentChannels.fundChannel": "relay",
-      "PaymentChannels.openChannel": "pair",
-      "PaymentChannels.initiateClosure": "pair",
-      "PaymentChannels.finalizeClosure": "pair",
-      "PaymentChannels.closeByDestination": "pair",
+  scaleEpoch: channelsScaleEpoch,
+  // Winners per hop follow traffic (and the win probability): the run's redemptions per packet-hop scale them.
+  sampled: { "PaymentChannels.redeemTickets": "hop" },
+  unprobed: [
+    {
+      op: "PaymentChannels.openChannel",
+      why: "once per pair of participants (the devnet opens R(R−1) + C·G channels): one-off preparation, not in the per-epoch model",
     },
-    approvals: "pair",
-    pairsFrom: "PaymentChannels.openChannel",
-  },
-  async scaleEpoch(c) {
-    const channels = c.deployer.deployment.contracts.PaymentChannels!;
-    const token = c.deployer.deployment.contracts.ObolToken;
-    const unit = DEFAULT_PARAMS.unitAmount;
-    // Each relay pays one partner (i ↔ i xor 1; the devnet's full mesh would be N(N−1) channels). Pairs stay the
-    // same as N grows on one chain, so a channel opened for a smaller N is reused.
-    const next = (i: number) => c.relays[(i ^ 1) < c.relays.length ? i ^ 1 : 0]!.account;
-    const indexed = c.relays.map((r, i) => ({ r, i }));
-    // Opening is once per pair, not per epoch (the report's model amortises it): done as preparation.
-    await c.oneOff(async () => {
-      for (const { r, i } of indexed) {
-        await sendContractTx(
-          r,
-          { address: token, abi: obolTokenAbi, functionName: "approve", args: [channels, 4n * unit] },
-          "approve channels",
-        );
-        if ((await readChannel(r, r.account, next(i))).status === "closed") await openChannel(r, next(i), 2n * unit);
-      }
-    });
-    // What recurs every epoch: a new lottery round and a top-up per relay.
-    await c.each("PaymentChannels.commitRound", c.relays, (r) =>
-      sendContractTx(
-        r,
-        {
-          address: channels,
-          abi: paymentChannelsAbi,
-          functionName: "commitRound",
-          args: [bytesToHex(randomBytes(32))],
-        },
-        "commit a round",
-      ),
-    );
-    await c.each("PaymentChannels.fundChannel", indexed, ({ r, i }) =>
-      sendContractTx(
-        r,
-        { address: channels, abi: paymentChannelsAbi, functionName: "fundChannel", args: [next(i), unit] },
-        "top up",
-      ),
-    );
-  },
-  unprobed: [{ op: "PaymentChannels.redeemTickets", why: "needs won tickets from traffic" }],
+  ],
   // Claims right after the traffic redeem every won ticket: no settlement epochs.
   expectedSeconds: { setup: 4, settlement: 1 },
   async setup({ deployer, relays, clients, log, signal }) {

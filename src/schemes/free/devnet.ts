@@ -6,7 +6,6 @@ import type { SchemeDevnet } from "../devnet.js";
 
 export const devnet: SchemeDevnet = {
   contracts: [],
-  costs: { classes: {}, approvals: "once" },
   expectedSeconds: { setup: 0, settlement: 1 },
   async setup() {
     return async () => {};

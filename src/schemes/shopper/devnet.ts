@@ -11,7 +11,6 @@
  * the workload and then moves the chain through the rest while relays and
  * auditors keep running.
  */
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { bytesToHex } from "viem";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
@@ -31,6 +30,7 @@ import { revealedLoops } from "./chain.js";
 import { copiedVrfKey } from "./attacks.js";
 import { framingAuditor, frontRunningAuditor } from "./attacks-audit.js";
 import { strategicDropper } from "./attacks-dropper.js";
+import { shopperScaleEpoch } from "./scale.js";
 
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
@@ -56,50 +56,17 @@ export const devnet: SchemeDevnet = {
   attacks: [frontRunningAuditor, framingAuditor, strategicDropper, copiedVrfKey],
   module: ShopperAuditModule,
   contracts: [{ name: "ShopperAudit", abi: shopperAuditAbi }],
-  costs: {
-    // Every audit step runs once per relay per epoch; the beacon and the directory snapshot once per epoch.
-    classes: {
-      "ShopperAudit.commit": "relay",
-      "ShopperAudit.claim": "relay",
-      "ShopperAudit.reveal": "relay",
-      "ShopperAudit.proveHops": "relay",
-      "ShopperAudit.finalize": "relay",
-      "ShopperAudit.dispute": "relay",
-      "ShopperAudit.requestBeacon": "epoch",
-      "ShopperAudit.fixBeacon": "epoch",
-      "ShopperAudit.snapshotDirectory": "epoch",
-    },
-    approvals: "once",
-  },
   settlement: { enterNextEpochDuringTraffic: true, run: settle },
-  async scaleEpoch(c) {
-    const shopper = c.deployer.deployment.contracts.ShopperAudit!;
-    // Commitments for epoch E are made in E+1; the directory snapshot of E comes first (else the first commit pays it).
-    await c.advance(c.epoch + 1n);
-    await c.each("ShopperAudit.snapshotDirectory", [c.epoch], (epoch) =>
-      sendContractTx(
-        c.deployer,
-        { address: shopper, abi: shopperAuditAbi, functionName: "snapshotDirectory", args: [epoch] },
-        "snapshot the directory",
-      ),
-    );
-    await c.each("ShopperAudit.commit", c.relays, (r) =>
-      sendContractTx(
-        r,
-        {
-          address: shopper,
-          abi: shopperAuditAbi,
-          functionName: "commit",
-          args: [c.epoch, bytesToHex(randomBytes(32)), 1n],
-        },
-        "commit a tag root",
-      ),
-    );
+  scaleEpoch: (c) => shopperScaleEpoch(c, DEVNET_SHOPPER.pool),
+  // Audits per epoch are set by the auditors' loop rate, not by N: the run's audits per relay scale them.
+  sampled: {
+    "ShopperAudit.reveal": "relay",
+    "ShopperAudit.proveHops": "relay",
+    "ShopperAudit.finalize": "relay",
   },
   unprobed: [
-    { op: "ShopperAudit.reveal/proveHops/finalize/dispute", why: "need audit loops sent through the relays (traffic)" },
-    { op: "ShopperAudit.claim", why: "needs credit from finalised audits" },
-    { op: "ShopperAudit.requestBeacon/fixBeacon", why: "two calls per epoch whatever N; not driven" },
+    { op: "ShopperAudit.dispute", why: "only when a hop refused a loop (the framing scenario measures it)" },
+    { op: "ShopperAudit.claim", why: "a relay withdraws its credit when it chooses, not per epoch" },
   ],
   expectedSeconds: { setup: 3, settlement: 65 },
   async setup({ deployer, relays, packet, log, signal }) {

@@ -27,6 +27,7 @@ import { Issuer, serveIssuer } from "./issuer.js";
 import { ensureIssuerRegistered } from "./setup.js";
 import { crossEpochBuyer } from "./attacks.js";
 import { setStandingOrder } from "./keeper.js";
+import { ticketsScaleEpoch } from "./scale.js";
 import { ticketsPaidOnChain } from "./paid.js";
 
 const OBOL = 10n ** 18n;
@@ -57,63 +58,10 @@ export const devnet: SchemeDevnet = {
   paidOnChain: ticketsPaidOnChain,
   module: TicketBankModule,
   contracts: [{ name: "TicketBank", abi: ticketBankAbi }],
-  costs: {
-    // Buying and redeeming tokens recurs with traffic; the beacon once per epoch.
-    classes: {
-      "TicketBank.deposit": "hop",
-      "TicketBank.redeem": "hop",
-      "TicketBank.reclaim": "hop",
-      "TicketBank.setBeacon": "epoch",
-    },
-    approvals: "once",
-  },
-  async scaleEpoch(c) {
-    const bank = c.deployer.deployment.contracts.TicketBank!;
-    const token = c.deployer.deployment.contracts.ObolToken;
-    // The issuer registers once per chain (the probe runs several epochs on one chain).
-    if ((await ticketBank(c.deployer).read.issuer([c.deployer.account])).publicKey === "0x") {
-      const { publicKey } = (await loadBlindBls()).keygen();
-      await c.oneOff(() =>
-        ensureIssuerRegistered(c.deployer, {
-          publicKey,
-          price: DEVNET_TOKENS.price,
-          winBits: 0,
-          stake: DEVNET_TOKENS.issuerStake,
-        }),
-      );
-    }
-    // What recurs every epoch: every participant buys the next epoch's tokens (here each relay, 10 tokens).
-    const count = 10;
-    await c.each("ObolToken.approve", c.relays, (r) =>
-      sendContractTx(
-        r,
-        {
-          address: token,
-          abi: obolTokenAbi,
-          functionName: "approve",
-          args: [bank, DEVNET_TOKENS.price * BigInt(count)],
-        },
-        "approve bank",
-      ),
-    );
-    await c.each("TicketBank.deposit", c.relays, (r) =>
-      sendContractTx(
-        r,
-        { address: bank, abi: ticketBankAbi, functionName: "deposit", args: [c.deployer.account, c.epoch, count] },
-        "deposit",
-      ),
-    );
-    // The epoch's beacon can be set from two epochs on.
-    await c.advance(c.epoch + 2n);
-    await c.each("TicketBank.setBeacon", [c.epoch], (epoch) =>
-      sendContractTx(
-        c.deployer,
-        { address: bank, abi: ticketBankAbi, functionName: "setBeacon", args: [epoch] },
-        "set beacon",
-      ),
-    );
-  },
-  unprobed: [{ op: "TicketBank.redeem/reclaim", why: "need blindly issued tokens spent in traffic" }],
+  scaleEpoch: (c) => ticketsScaleEpoch(c, { price: DEVNET_TOKENS.price, issuerStake: DEVNET_TOKENS.issuerStake }),
+  // Redemptions follow traffic (tokens spent): the run's redemptions per packet-hop scale them.
+  sampled: { "TicketBank.redeem": "hop" },
+  unprobed: [{ op: "TicketBank.reclaim", why: "only for tokens left unspent past the redemption window" }],
   // Claims right after the traffic redeem every token: no settlement epochs.
   expectedSeconds: { setup: 25, settlement: 1 },
   setup: (context) => setupTickets(context, 0),

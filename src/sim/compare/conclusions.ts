@@ -68,25 +68,7 @@ export function conclusions(report: CompareReport): string[] {
         .join("; ")}.`,
     );
   out.push(...measuredSweepConclusions(report));
-  const steady = report.scale.rows
-    .filter((r) => r.relays === Math.min(...report.scale.assumptions.relayCounts))
-    .sort((a, b) => a.gasPerHop - b.gasPerHop);
-  if (steady.length > 0)
-    out.push(
-      `Recurring cost only (the scale model at ${steady[0]!.relays.toLocaleString("en-US")} relays, deployments excluded): ${steady.map((r) => `${r.scheme} ${fmt(r.gasPerHop * 1000)}`).join(", ")} gas per 1,000 packet-hops; ${steady[0]!.gasPerHop * 1000 <= 100_000 ? `${steady[0]!.scheme} meets` : "none meets"} the ≤ 100,000 goal at the win probabilities and batch sizes the run used.`,
-    );
-  const scale = report.scale.rows.filter((r) => r.relays === Math.max(...report.scale.assumptions.relayCounts));
-  if (scale.length > 0) {
-    const sorted = [...scale].sort((a, b) => a.gasPerEpoch - b.gasPerEpoch);
-    out.push(
-      `At ${sorted[0]!.relays.toLocaleString("en-US")} relays the model puts ${sorted.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${share(r.shareOfChainCapacity)} of a ${fmt(report.scale.assumptions.blockGasLimit)}-gas-per-${report.scale.assumptions.blockSeconds}-s-block chain)`).join(", ")}.`,
-    );
-    for (const r of sorted)
-      if (r.shareOfChainCapacity > 1)
-        out.push(
-          `${r.scheme} does not fit on one chain at ${r.relays.toLocaleString("en-US")} relays: it needs ${fmt(r.shareOfChainCapacity)}× the chain's whole capacity per epoch (largest part: ${largest(r.byClass)}).`,
-        );
-  }
+  out.push(...scaleConclusions(report));
   out.push(...measuredScale(report));
   out.push(...attackConclusions(report));
   const bytes = best(paid, (s) => s.bytes.perPacket);
@@ -212,8 +194,42 @@ function share(x: number): string {
   return x >= 1 ? `${fmt(x)}×` : pct(x);
 }
 
-function largest(byClass: Record<string, number>): string {
-  return Object.entries(byClass).sort((a, b) => b[1] - a[1])[0]![0];
+/**
+ * What the model built from the measured scale says (docs/compare.md §Cost
+ * model): recurring gas per 1,000 hops at the smallest measured N, gas per
+ * epoch at the largest N, and each scheme that outgrows the chain, with the
+ * operation responsible and whether its figure is measured or extrapolated.
+ */
+function scaleConclusions(report: CompareReport): string[] {
+  const out: string[] = [];
+  const p = report.scale.parameters;
+  const rows = report.scale.rows;
+  if (rows.length === 0) return out;
+  const at = (n: number) => rows.filter((r) => r.relays === n);
+  const how = (r: { extrapolated: boolean }) => (r.extrapolated ? "extrapolated by fitted exponents" : "measured");
+  const smallest = at(Math.min(...rows.map((r) => r.relays))).sort((a, b) => a.gasPerHop - b.gasPerHop);
+  out.push(
+    `Recurring cost only (the scale model at ${smallest[0]!.relays.toLocaleString("en-US")} relays, ${how(smallest[0]!)}, H = ${fmt(p.hopsPerRelayPerEpoch)} hops per relay per epoch): ${smallest.map((r) => `${r.scheme} ${fmt(r.gasPerHop * 1000)}`).join(", ")} gas per 1,000 packet-hops; ${smallest[0]!.gasPerHop * 1000 <= 100_000 ? `${smallest[0]!.scheme} meets` : "none meets"} the ≤ 100,000 goal at the win probabilities and batch sizes the run used (Experiment (c), model table).`,
+  );
+  const largestN = at(Math.max(...rows.map((r) => r.relays))).sort((a, b) => a.gasPerEpoch - b.gasPerEpoch);
+  out.push(
+    `At ${largestN[0]!.relays.toLocaleString("en-US")} relays (${how(largestN[0]!)}) the model puts ${largestN.map((r) => `${r.scheme} at ${fmt(r.gasPerEpoch)} gas per epoch (${share(r.shareOfChainCapacity)} of a ${fmt(p.blockGasLimit)}-gas-per-${p.blockSeconds}-s-block chain)`).join(", ")}.`,
+  );
+  // The first N at which each scheme outgrows the chain, or has a single call no block can hold.
+  for (const scheme of [...new Set(rows.map((r) => r.scheme))]) {
+    const mine = rows.filter((r) => r.scheme === scheme).sort((a, b) => a.relays - b.relays);
+    const over = mine.find(
+      (r) => r.shareOfChainCapacity > 1 || r.operations.some((o) => o.gasPerCall > p.blockGasLimit),
+    );
+    if (!over) continue;
+    const top = [...over.operations].sort((a, b) => b.gasPerEpoch - a.gasPerEpoch)[0]!;
+    const big = over.operations.find((o) => o.gasPerCall > p.blockGasLimit);
+    const reason = big
+      ? `one ${big.op} call needs ${fmt(big.gasPerCall)} gas, ${fmt(big.gasPerCall / p.blockGasLimit)}× a block (${big.extrapolated ? "extrapolated" : "measured"})`
+      : `it needs ${fmt(over.shareOfChainCapacity)}× the chain's whole capacity per epoch, most of it ${top.op} (${top.extrapolated ? "extrapolated" : "measured"})`;
+    out.push(`${scheme} does not fit on one chain from ${over.relays.toLocaleString("en-US")} relays: ${reason}.`);
+  }
+  return out;
 }
 
 /**
@@ -225,9 +241,9 @@ function measuredScale(report: CompareReport): string[] {
   const m = report.scale.measured;
   const out: string[] = [];
   for (const s of m.schemes) {
-    const fitted = s.growth
-      .filter((g) => g.perEpoch !== null)
-      .sort((a, b) => b.perEpoch!.exponent - a.perEpoch!.exponent);
+    // Growth of the epoch's cost; of one call for a sampled operation (its count per epoch is the model's).
+    const own = (g: (typeof s.growth)[number]) => (g.sampled ? g.perCall : g.perEpoch);
+    const fitted = s.growth.filter((g) => own(g) !== null).sort((a, b) => own(b)!.exponent - own(a)!.exponent);
     const top = fitted[0];
     const failing = s.growth.flatMap((g) => {
       const p = g.points.find((x) => x.failed !== null);
@@ -239,7 +255,7 @@ function measuredScale(report: CompareReport): string[] {
         ? ` [95% CI ${f.low.toFixed(2)}, ${f.high.toFixed(2)}]`
         : " (two N, no interval)";
     const growth = top
-      ? `its fastest-growing measured operation is ${top.op}, gas per epoch ∝ N^${top.perEpoch!.exponent.toFixed(2)}${ci(top.perEpoch!)}`
+      ? `its fastest-growing measured operation is ${top.op}, gas per ${top.sampled ? "call" : "epoch"} ∝ N^${own(top)!.exponent.toFixed(2)}${ci(own(top)!)}`
       : "no operation ran at two N";
     out.push(
       `Measured at N = ${m.relayCounts.join(", ")} relays, ${s.scheme}: ${growth}${failing.length ? `; ${failing.join("; ")}` : ""} (Experiment (c), measured table).`,

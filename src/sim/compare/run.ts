@@ -8,13 +8,13 @@ import { DEFAULT_RATES } from "../../client/loopix.js";
 import type { Logger } from "../../log.js";
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { DevnetProgress } from "../devnet.js";
-import { loadSchemeDevnet, type SchemeCosts, type SchemeDevnet } from "../../schemes/devnet.js";
+import { loadSchemeDevnet, type ScaleCount, type SchemeDevnet } from "../../schemes/devnet.js";
 import type { CompareReport, MeasuredScale, SchemeNotRun, SchemeRun } from "../report/types.js";
 import { measureScale } from "./scale-probe.js";
 import { join } from "node:path";
 import { conclusions } from "./conclusions.js";
 import { CompareInputError } from "./errors.js";
-import { scaleCost, type ScaleAssumptions, type ScaleRow } from "./scale.js";
+import { scaleCost, type ScaleParameters, type ScaleRow } from "./scale.js";
 import { carriedSeeds, summariseLinking, type SeedRun } from "./adversaries.js";
 import { runScheme } from "./scheme-run.js";
 import { runAttacks, type AttackRow } from "./attacks.js";
@@ -55,16 +55,32 @@ export type CompareOptions = {
   onProgress?: (scheme: SchemeName, progress: DevnetProgress) => void;
 };
 
-/** Traffic the scale model assumes (docs/compare.md §Cost model). */
+/** The scale model's parameters beside the measurements (docs/compare.md §Cost model), printed in the report. */
 export const SCALE_TRAFFIC = {
   clientsPerRelay: 10,
   hopsPerPacket: 5,
   epochSeconds: 3_600,
-  amortiseEpochs: 30,
   blockGasLimit: 36_000_000,
   blockSeconds: 12,
 } as const;
+/** Relay counts the model extrapolates to beyond the probed ones, by each operation's fitted exponents. */
 export const SCALE_RELAYS = [1_000, 100_000, 1_000_000];
+
+/** The model's parameters for the probed relay counts (they come first, measured) and `SCALE_RELAYS` beyond them. */
+export function scaleParameters(probed: readonly number[]): ScaleParameters {
+  const packetsPerClientPerS = DEFAULT_RATES.payloadPerS + DEFAULT_RATES.loopPerS + DEFAULT_RATES.dropPerS;
+  return {
+    relayCounts: [...new Set([...probed, ...SCALE_RELAYS])].sort((a, b) => a - b),
+    clientsPerRelay: SCALE_TRAFFIC.clientsPerRelay,
+    packetsPerClientPerS,
+    hopsPerPacket: SCALE_TRAFFIC.hopsPerPacket,
+    epochSeconds: SCALE_TRAFFIC.epochSeconds,
+    hopsPerRelayPerEpoch:
+      SCALE_TRAFFIC.clientsPerRelay * packetsPerClientPerS * SCALE_TRAFFIC.hopsPerPacket * SCALE_TRAFFIC.epochSeconds,
+    blockGasLimit: SCALE_TRAFFIC.blockGasLimit,
+    blockSeconds: SCALE_TRAFFIC.blockSeconds,
+  };
+}
 
 /**
  * Runs the comparison and returns the report (without charts).
@@ -109,8 +125,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     throw new CompareInputError("dropFraction", `must be in [0, 1), got ${dropFraction}`);
 
   const schemes: (SchemeRun | SchemeNotRun)[] = [];
-  const pairs = new Map<SchemeName, number>();
-  const costs = new Map<SchemeName, SchemeCosts>();
+  const sampled = new Map<SchemeName, Readonly<Record<string, ScaleCount>>>();
   const measured: MeasuredScale = { relayCounts: scaleRelays, schemes: [] };
   const linking = new Map<SchemeName, SeedRun[]>();
   const attacks: AttackRow[] = [];
@@ -120,12 +135,8 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     o.onScheme?.(scheme, i, o.schemes.length);
     try {
       const devnet = await loadSchemeDevnet(scheme);
-      costs.set(scheme, devnet.costs);
-      const {
-        run,
-        pairs: p,
-        linking: runs,
-      } = await runScheme({
+      sampled.set(scheme, devnet.sampled ?? {});
+      const { run, linking: runs } = await runScheme({
         scheme,
         devnet,
         dataDir: o.dataDir,
@@ -165,7 +176,6 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
             onStep: (step) => o.onStep?.(scheme, `sweep ${step}`),
           })),
         );
-      pairs.set(scheme, p);
       linking.set(scheme, runs);
       if (scaleRelays.length > 0 && devnet.scaleEpoch) {
         const t = Date.now();
@@ -211,33 +221,19 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
       s.linking = summariseLinking(runs, free);
     }
 
-  const assumptions: ScaleAssumptions = {
-    relayCounts: SCALE_RELAYS,
-    hopsPerRelayPerEpoch:
-      SCALE_TRAFFIC.clientsPerRelay *
-      (DEFAULT_RATES.payloadPerS + DEFAULT_RATES.loopPerS + DEFAULT_RATES.dropPerS) *
-      SCALE_TRAFFIC.hopsPerPacket *
-      SCALE_TRAFFIC.epochSeconds,
-    epochSeconds: SCALE_TRAFFIC.epochSeconds,
-    amortiseEpochs: SCALE_TRAFFIC.amortiseEpochs,
-    blockGasLimit: SCALE_TRAFFIC.blockGasLimit,
-    blockSeconds: SCALE_TRAFFIC.blockSeconds,
-  };
+  const parameters = scaleParameters(scaleRelays);
   const rows: ScaleRow[] = [];
   for (const s of schemes) {
-    if (s.status !== "ok" || s.scheme === "free") continue;
-    const operations = s.gas.operations.map((x) => ({
-      contract: x.contract,
-      op: x.op,
-      count: x.count,
-      gasUsed: BigInt(x.gasUsed),
-    }));
+    const probe = measured.schemes.find((m) => m.scheme === s.scheme);
+    if (s.status !== "ok" || !probe || probe.growth.length === 0) continue;
+    const calls = new Map(s.gas.operations.map((x) => [`${x.contract}.${x.op}`, x.count]));
     rows.push(
       ...scaleCost(
         s.scheme,
-        costs.get(s.scheme)!,
-        { operations, relays: s.relays.length, pairs: pairs.get(s.scheme) ?? 0, hops: s.hops },
-        assumptions,
+        probe.growth,
+        sampled.get(s.scheme) ?? {},
+        { calls, hops: s.hops, relays: s.relays.length },
+        parameters,
       ),
     );
   }
@@ -252,16 +248,16 @@ export async function runComparison(o: CompareOptions): Promise<CompareReport> {
     workload: { messagesPerS, ...DEFAULT_RATES, relayLoopPerS },
     schemes,
     attacks,
-    scale: { assumptions, rows, measured },
+    scale: { parameters, rows, measured },
     sweep: {
-      hopsPerRelayPerEpoch: assumptions.hopsPerRelayPerEpoch,
+      hopsPerRelayPerEpoch: parameters.hopsPerRelayPerEpoch,
       rows: sweep(
         schemes.flatMap((s) =>
           s.status === "ok" && s.gas.steady?.gasPerPayout
             ? [{ scheme: s.scheme, gasPerPayout: s.gas.steady.gasPerPayout }]
             : [],
         ),
-        assumptions.hopsPerRelayPerEpoch,
+        parameters.hopsPerRelayPerEpoch,
       ),
       ...(o.lotterySweep
         ? { measured: { epochs: o.lotterySweep.epochs, durationS: o.lotterySweep.durationS, rows: lotteryRows } }

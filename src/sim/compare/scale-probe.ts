@@ -2,12 +2,12 @@
  * Cost at scale, measured (docs/compare.md §Cost at scale): one fresh local
  * chain with the scheme deployed; for each N in turn, relays registered up to
  * N and listed in a new epoch; the scheme's devnet hook (`SchemeDevnet.scaleEpoch`) then sends one
- * epoch of its recurring transactions (after one warm-up epoch), and every receipt of that span is read
- * back and grouped by operation. Growth exponents are fitted per operation
+ * epoch of its recurring transactions (after one warm-up epoch): those a network of N relays sends
+ * whatever the traffic as it would, those that follow traffic or audits as a fixed sample
+ * (`SchemeDevnet.sampled`). Every receipt of that span is read back and grouped by operation. Growth exponents are fitted per operation
  * (`fitExponent`); an operation that fails at some N is reported failing
  * there, not extrapolated.
  */
-import { randomBytes } from "node:crypto";
 import { createWalletClient, decodeFunctionData, http, type Abi, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
@@ -17,6 +17,7 @@ import { registerRelay } from "../../chain/registry.js";
 import { sendContractTx } from "../../chain/tx.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent, type Logger } from "../../log.js";
+import { x25519Group } from "../../crypto/sphinx/group.js";
 import type { SchemeDevnet } from "../../schemes/devnet.js";
 import { deployOnFreshChain } from "./fresh-chain.js";
 import { fitExponent, type ExponentFit } from "./fit.js";
@@ -41,6 +42,8 @@ export type ProbedOperation = {
 export type ScaleProbe = { relays: number; operations: ProbedOperation[]; seconds: number; failed?: string };
 export type OperationGrowth = {
   op: string;
+  /** The scheme drives it only as a sample at each N (`SchemeDevnet.sampled`): its per-call exponent is the one that counts. */
+  sampled: boolean;
   /** Per N: gas per epoch (null where it failed) and calls. */
   points: { relays: number; gasPerEpoch: number | null; calls: number; failed: string | null }[];
   /** Exponent b of gas per epoch ∝ N^b over the N where it ran, with its 95% interval. */
@@ -110,11 +113,11 @@ export async function measureScale(
   } finally {
     await chain.stop();
   }
-  return { probes, growth: growthOf(probes) };
+  return { probes, growth: growthOf(probes, Object.keys(devnet.sampled ?? {})) };
 }
 
 /** Fits each operation's exponents over the probes where it ran (pure; tested on known inputs). */
-export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
+export function growthOf(probes: readonly ScaleProbe[], sampled: readonly string[] = []): OperationGrowth[] {
   const ops = [...new Set(probes.flatMap((p) => p.operations.map((o) => o.op)))].sort();
   return ops.map((op) => {
     const points = probes.map((p) => {
@@ -131,6 +134,7 @@ export function growthOf(probes: readonly ScaleProbe[]): OperationGrowth[] {
     const ran = points.filter((p) => p.gasPerEpoch !== null && p.gasPerEpoch > 0);
     return {
       op,
+      sampled: sampled.includes(op),
       points: points.map(({ meanGas: _, ...p }) => p),
       perEpoch: fitExponent(ran.map((p) => [p.relays, p.gasPerEpoch!])),
       perCall: fitExponent(ran.map((p) => [p.relays, p.meanGas!])),
@@ -169,7 +173,7 @@ async function registerProbeRelay(deployer: ChainClients, rpcUrl: string, i: num
   };
   await registerRelay(relay, {
     role: i % 10 < 2 ? "gateway" : "mix",
-    mixKey: randomBytes(32),
+    mixKey: x25519Group.publicKey(x25519Group.randomSecretKey()), // a valid key: a scheme may build packets to it
     multiaddr: MULTIADDR,
     stake: STAKE,
   });

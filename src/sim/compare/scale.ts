@@ -1,43 +1,46 @@
 /**
- * On-chain cost at scale (docs/compare.md §Cost model), extrapolated from the
- * gas each operation measurably used in the run. Each scheme's devnet hook
- * puts every one of its operations in one class by what makes it recur
- * (`CostClass`, `SchemeDevnet.costs`):
- * - `hop`: gas per carried packet-hop measured in the run × hops;
- * - `relay`: measured gas ÷ relays measured × N;
- * - `epoch`: once per epoch for the whole network;
- * - `pair`: measured gas ÷ pairs measured × N(N−1), amortised over
- *   `amortiseEpochs` epochs;
- * - `once`: deployments and one-time registrations (not per epoch).
+ * On-chain cost at scale (docs/compare.md §Cost model), built from the scale
+ * probe's measurements: per operation, gas per call at N as the probe
+ * measured it, times calls per epoch at N. No operation's growth is assumed:
+ * - gas per call at a probed N is the one measured there; beyond the largest
+ *   N where the operation ran, it follows that operation's fitted exponent;
+ * - calls per epoch are the probe's at N (fitted likewise beyond it), except
+ *   for operations the probe only samples (`SchemeDevnet.sampled`), whose count
+ *   comes from the main run scaled by a printed parameter (`ScaleCount`).
  */
-import type { CostClass, SchemeCosts } from "../../schemes/devnet.js";
+import type { ScaleCount } from "../../schemes/devnet.js";
 import type { SchemeName } from "../../schemes/scheme.js";
-import type { OperationGas } from "./chain.js";
+import { fitExponent } from "./fit.js";
+import type { OperationGrowth } from "./scale-probe.js";
 
-export type { CostClass } from "../../schemes/devnet.js";
-
-/** Class of an operation: as the scheme declares it; approvals to its contracts by its own rule; anything else one-off. */
-export function classOf(costs: SchemeCosts, op: OperationGas): CostClass {
-  const known = costs.classes[`${op.contract}.${op.op}`];
-  if (known) return known;
-  if (op.contract === "ObolToken" && op.op === "approve") return costs.approvals;
-  return "once";
-}
-
-/** Participant pairs the run opened (calls of the scheme's `pairsFrom` operation). */
-export function pairsOpened(costs: SchemeCosts, operations: readonly OperationGas[]): number {
-  return operations.filter((x) => `${x.contract}.${x.op}` === costs.pairsFrom).reduce((s, x) => s + x.count, 0);
-}
-
-export type ScaleAssumptions = {
+/** Every input of the model that is not a measurement, printed in the report. */
+export type ScaleParameters = {
+  /** Relay counts the model reports: the probed N, then larger ones extrapolated by the fitted exponents. */
   relayCounts: number[];
-  /** Packet-hops each relay carries per epoch at the assumed traffic. */
-  hopsPerRelayPerEpoch: number;
+  clientsPerRelay: number;
+  /** Packets per second per client (λP + λL + λD) and hops per packet. */
+  packetsPerClientPerS: number;
+  hopsPerPacket: number;
   epochSeconds: number;
-  amortiseEpochs: number;
+  /** H: packet-hops each relay carries per epoch = clients per relay × packets/s × hops × epoch. */
+  hopsPerRelayPerEpoch: number;
   /** For the capacity column: gas per block and block time of the reference chain. */
   blockGasLimit: number;
   blockSeconds: number;
+};
+
+/** One operation's part of a scheme's epoch at N. */
+export type ScaleOperation = {
+  op: string;
+  gasPerCall: number;
+  callsPerEpoch: number;
+  gasPerEpoch: number;
+  /** Where the count came from: the probe at N, or the run scaled by `hop`/`relay` (`ScaleCount`). */
+  countFrom: "probe" | ScaleCount;
+  /** Gas per call (or the probe's count) beyond the largest N the operation ran at, by its fitted exponent. */
+  extrapolated: boolean;
+  /** The smallest probed N ≤ this N where the operation failed (a call above the block gas limit, say), or null. */
+  failedAt: number | null;
 };
 
 export type ScaleRow = {
@@ -46,46 +49,86 @@ export type ScaleRow = {
   gasPerEpoch: number;
   gasPerHop: number;
   shareOfChainCapacity: number;
-  byClass: Record<CostClass, number>;
+  /** Some operation's figure at this N is extrapolated rather than measured. */
+  extrapolated: boolean;
+  operations: ScaleOperation[];
+  /** Operations the model leaves out at this N: measured at fewer than two N beyond the largest probed one. */
+  unfitted: string[];
 };
 
+/** What the main run measured for the count of sampled operations. */
+export type RunCounts = { calls: ReadonlyMap<string, number>; hops: number; relays: number };
+
+/** Value of a power law through (n0, y0) with exponent b, at n. */
+const along = (y0: number, n0: number, b: number, n: number) => y0 * (n / n0) ** b;
+
 /**
- * Extrapolates one scheme's measured operations to each relay count.
+ * One scheme's gas per epoch at each relay count, from its measured growth.
  *
- * @param measured.operations gas per operation from the run's receipts.
- * @param measured.relays relays in the run; `pairs` channel pairs opened; `hops` packet-hops carried.
- * @returns one row per relay count.
+ * @param growth per operation, the probe's points and fits (`measureScale`).
+ * @param sampled the scheme's sampled operations and where their counts come from.
+ * @param run the main run's calls per operation, packet-hops and relays.
+ * @returns one row per relay count of `p`.
  * @example
- * scaleCost(name, devnet.costs, { operations, relays: 11, pairs: 0, hops: 5000 }, assumptions);
+ * scaleCost(name, growth, devnet.sampled ?? {}, { calls, hops: 5000, relays: 11 }, parameters);
  */
 export function scaleCost(
   scheme: SchemeName,
-  costs: SchemeCosts,
-  measured: { operations: readonly OperationGas[]; relays: number; pairs: number; hops: number },
-  a: ScaleAssumptions,
+  growth: readonly OperationGrowth[],
+  sampled: Readonly<Record<string, ScaleCount>>,
+  run: RunCounts,
+  p: ScaleParameters,
 ): ScaleRow[] {
-  const sums: Record<CostClass, number> = { hop: 0, relay: 0, epoch: 0, pair: 0, once: 0 };
-  for (const op of measured.operations) sums[classOf(costs, op)] += Number(op.gasUsed);
-  const perHop = measured.hops > 0 ? sums.hop / measured.hops : 0;
-  const perRelay = measured.relays > 0 ? sums.relay / measured.relays : 0;
-  const perPair = measured.pairs > 0 ? sums.pair / measured.pairs : 0;
-  const capacity = a.blockGasLimit * (a.epochSeconds / a.blockSeconds);
-  return a.relayCounts.map((n) => {
-    const byClass: Record<CostClass, number> = {
-      hop: perHop * n * a.hopsPerRelayPerEpoch,
-      relay: perRelay * n,
-      epoch: sums.epoch,
-      pair: (perPair * n * (n - 1)) / a.amortiseEpochs,
-      once: 0,
-    };
-    const gasPerEpoch = byClass.hop + byClass.relay + byClass.epoch + byClass.pair;
+  const capacity = p.blockGasLimit * (p.epochSeconds / p.blockSeconds);
+  return p.relayCounts.map((n) => {
+    const operations: ScaleOperation[] = [];
+    const unfitted: string[] = [];
+    for (const g of growth) {
+      const ran = g.points.filter((x) => x.gasPerEpoch !== null && x.calls > 0);
+      const at = ran.find((x) => x.relays === n);
+      const last = ran.at(-1);
+      const failedAt = g.points.find((x) => x.failed !== null && x.relays <= n)?.relays ?? null;
+      const extrapolated = !at;
+      if (!last || (!at && (g.perCall === null || n < last.relays))) {
+        unfitted.push(g.op);
+        continue;
+      }
+      const base = at ?? last;
+      const gasPerCall = at
+        ? at.gasPerEpoch! / at.calls
+        : along(last.gasPerEpoch! / last.calls, last.relays, g.perCall!.exponent, n);
+      const countFrom = sampled[g.op] ?? "probe";
+      let callsPerEpoch: number;
+      if (countFrom === "hop")
+        callsPerEpoch = run.hops > 0 ? ((run.calls.get(g.op) ?? 0) / run.hops) * p.hopsPerRelayPerEpoch * n : 0;
+      else if (countFrom === "relay")
+        callsPerEpoch = run.relays > 0 ? ((run.calls.get(g.op) ?? 0) / run.relays) * n : 0;
+      else if (at) callsPerEpoch = at.calls;
+      else {
+        // Two N at least (perCall is fitted), so the count's exponent is fitted too.
+        const calls = fitExponent(ran.map((x) => [x.relays, x.calls]))!;
+        callsPerEpoch = along(base.calls, base.relays, calls.exponent, n);
+      }
+      operations.push({
+        op: g.op,
+        gasPerCall,
+        callsPerEpoch,
+        gasPerEpoch: gasPerCall * callsPerEpoch,
+        countFrom,
+        extrapolated,
+        failedAt,
+      });
+    }
+    const gasPerEpoch = operations.reduce((s, o) => s + o.gasPerEpoch, 0);
     return {
       scheme,
       relays: n,
       gasPerEpoch,
-      gasPerHop: gasPerEpoch / (n * a.hopsPerRelayPerEpoch),
+      gasPerHop: gasPerEpoch / (n * p.hopsPerRelayPerEpoch),
       shareOfChainCapacity: gasPerEpoch / capacity,
-      byClass,
+      extrapolated: operations.some((o) => o.extrapolated),
+      operations,
+      unfitted,
     };
   });
 }

@@ -25,7 +25,6 @@ import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js
 import { currentEpoch, epochAt, epochInfo } from "../../chain/epochs.js";
 import { epochClock } from "./epoch-clock.js";
 import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
-import { pairsOpened } from "./scale.js";
 import type { SchemeDevnet } from "../../schemes/devnet.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent } from "../../log.js";
@@ -80,7 +79,6 @@ type Captured = {
     injected: number;
   }[];
   linking: (SeedRun & { results: LinkingResult[] })[];
-  pairs: number;
   /** Packet-hops and epochs from the workload's start to the end of settlement (null when the start was not seen). */
   steady: { hops: number; epochs: number } | null;
   epochPayouts: { first: bigint | null; last: bigint; payouts: EpochPayout[] };
@@ -95,7 +93,6 @@ type Captured = {
  */
 export async function runScheme(o: SchemeRunOptions): Promise<{
   run: Omit<SchemeRun, "linking" | "workloads">;
-  pairs: number;
   /** Per seed: the packet-hops its workload carried and the adversaries' results. */
   linking: Captured["linking"];
   /** Every payout to a relay with its epoch, and the epochs from the workload's start to the end of settlement. */
@@ -220,7 +217,6 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
           break;
         }
       }
-      const pairs = pairsOpened(o.devnet.costs, audit.operations);
       const info = await epochInfo(net.deployer);
       const relaySet = new Set(net.relays.map((r) => getAddress(r.address)));
       const epochPayouts = {
@@ -236,7 +232,6 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
         audit,
         relays,
         linking,
-        pairs,
         hops,
         steady,
       };
@@ -247,7 +242,6 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
   const c = captured as Captured;
   return {
     run: assemble(o, report, c, instruments, (Date.now() - started) / 1000),
-    pairs: c.pairs,
     linking: c.linking,
     epochPayouts: c.epochPayouts,
   };

@@ -177,12 +177,17 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
         },
       },
     );
-  const scale = report.scale.rows.map((r) => ({ scheme: r.scheme, relays: r.relays, gas: r.gasPerEpoch }));
+  const scale = report.scale.rows.map((r) => ({
+    scheme: r.scheme,
+    relays: r.relays,
+    gas: r.gasPerEpoch,
+    source: r.extrapolated ? "extrapolated by fitted exponents" : "measured at N",
+  }));
   if (scale.length > 0)
     await add(
       "scale.svg",
-      "Modelled on-chain gas per epoch at scale",
-      `Extrapolated from the gas each operation used in the run (docs/compare.md §Cost model): per-hop operations × ${report.scale.assumptions.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch, per-relay operations × relays, channel mesh opening amortised over ${report.scale.assumptions.amortiseEpochs} epochs. Log–log.`,
+      "On-chain gas per epoch at scale, from the measurements",
+      `Per scheme, Σ over operations of the gas per call measured at N by the scale probe × calls per epoch at N (docs/compare.md §Cost model): the probe's count, or for sampled operations the run's count per packet-hop × ${report.scale.parameters.hopsPerRelayPerEpoch.toLocaleString("en-US")} hops per relay per epoch × N (or per relay × N). Measured at N = ${(report.scale.measured.relayCounts ?? []).join(", ")}; larger N (hollow points) follow each operation's fitted exponent. Log–log.`,
       {
         data: { values: scale },
         mark: { type: "line", point: true },
@@ -190,6 +195,7 @@ export async function renderCharts(report: CompareReport): Promise<Chart[]> {
           x: { field: "relays", type: "quantitative", scale: { type: "log" } },
           y: { field: "gas", type: "quantitative", scale: { type: "log" }, title: "gas per epoch" },
           color: { field: "scheme", type: "nominal" },
+          shape: { field: "source", type: "nominal" },
         },
       },
     );

@@ -271,40 +271,8 @@ export function reportMarkdown(report: CompareReport): string {
   out.push("", "## Experiment (c): on-chain cost at scale", "");
   out.push(...measuredScale(report), "");
   if (report.scale.measured.schemes.length > 0) chart("scale-measured.svg");
-  const a = report.scale.assumptions;
-  out.push(
-    `Model (docs/compare.md §Cost model): gas per epoch = g_hop × N × H + g_relay × N + g_epoch + g_pair × N(N−1) ÷ ${a.amortiseEpochs}, with g_hop, g_relay, g_epoch, g_pair the gas per unit measured in this run's receipts, N relays, H = ${a.hopsPerRelayPerEpoch.toLocaleString("en-US")} packet-hops per relay per epoch (10 clients per relay at λP+λL+λD, 5 hops, ${a.epochSeconds} s epochs). Capacity share: against ${a.blockGasLimit.toLocaleString("en-US")} gas every ${a.blockSeconds} s.`,
-  );
-  chart("scale.svg");
-  out.push(
-    "",
-    row([
-      "scheme",
-      "relays",
-      "gas per epoch",
-      "gas per hop",
-      "share of chain capacity",
-      "per-hop part",
-      "per-relay part",
-      "per-epoch part",
-      "channel-mesh part",
-    ]),
-    row(Array(9).fill("---")),
-  );
-  for (const r of report.scale.rows)
-    out.push(
-      row([
-        r.scheme,
-        r.relays.toLocaleString("en-US"),
-        n(r.gasPerEpoch),
-        n(r.gasPerHop),
-        r.shareOfChainCapacity >= 1 ? `${n(r.shareOfChainCapacity)}×` : pct(r.shareOfChainCapacity),
-        n(r.byClass.hop),
-        n(r.byClass.relay),
-        n(r.byClass.epoch),
-        n(r.byClass.pair),
-      ]),
-    );
+  out.push(...scaleModel(report));
+  if (report.scale.rows.length > 0) chart("scale.svg");
   if (report.sweep.rows.length > 0) {
     out.push("", "## Win probability against payout variance", "");
     out.push(
@@ -351,12 +319,59 @@ export function reportMarkdown(report: CompareReport): string {
   return `${out.join("\n")}\n`;
 }
 
+/**
+ * The model of experiment (c) from the measurements: its parameters, then per
+ * scheme and N the gas per epoch and each operation's gas per call × calls.
+ */
+function scaleModel(report: CompareReport): string[] {
+  const p = report.scale.parameters;
+  const g = (x: number) => x.toLocaleString("en-US");
+  if (report.scale.rows.length === 0)
+    return ["Model: none (it is built from the measured scale, which did not run for any paying scheme)."];
+  const out = [
+    `Model (docs/compare.md §Cost model): gas per epoch at N = Σ over operations of gas per call at N × calls per epoch at N. Gas per call is the one measured at N above; beyond the largest N an operation ran at it follows that operation's fitted exponent (b per call; rows marked *extrapolated*). Calls per epoch are the probe's at N (fitted likewise beyond), except for operations the probe only samples: those marked *hop* take the main run's calls per packet-hop × H × N, those marked *relay* the main run's calls per relay × N.`,
+    "",
+    `Parameters: ${p.clientsPerRelay} clients per relay; ${p.packetsPerClientPerS} packets/s per client (λP + λL + λD); ${p.hopsPerPacket} hops per packet; ${g(p.epochSeconds)} s epochs; so H = ${g(p.hopsPerRelayPerEpoch)} packet-hops per relay per epoch. Capacity share against ${g(p.blockGasLimit)} gas every ${p.blockSeconds} s. N = ${p.relayCounts.map(g).join(", ")}.`,
+    "",
+    row([
+      "scheme",
+      "relays",
+      "gas per epoch",
+      "gas per hop",
+      "share of chain capacity",
+      "operations: gas per call × calls per epoch (count from)",
+    ]),
+    row(Array(6).fill("---")),
+  ];
+  for (const r of report.scale.rows) {
+    const ops = r.operations
+      .filter((o) => o.gasPerEpoch > 0)
+      .sort((a, b) => b.gasPerEpoch - a.gasPerEpoch)
+      .map(
+        (o) =>
+          `\`${o.op}\` ${n(o.gasPerCall)} × ${n(o.callsPerEpoch)} (${o.countFrom}${o.extrapolated ? ", extrapolated" : ""}${o.failedAt !== null ? `, **fails from N = ${g(o.failedAt)}**` : ""})`,
+      );
+    if (r.unfitted.length > 0) ops.push(`not modelled at this N (fewer than two N measured): ${r.unfitted.join(", ")}`);
+    out.push(
+      row([
+        r.scheme,
+        `${g(r.relays)}${r.extrapolated ? " *extrapolated*" : ""}`,
+        n(r.gasPerEpoch),
+        n(r.gasPerHop),
+        r.shareOfChainCapacity >= 1 ? `${n(r.shareOfChainCapacity)}×` : pct(r.shareOfChainCapacity),
+        ops.join("; "),
+      ]),
+    );
+  }
+  return out;
+}
+
 /** The measured part of experiment (c): per scheme and operation, gas per epoch at each N and the fitted exponent. */
 function measuredScale(report: CompareReport): string[] {
   const m = report.scale.measured;
-  if (m.schemes.length === 0) return ["Measured scale: not run (`obol compare --scale none`); only the model below."];
+  if (m.schemes.length === 0) return ["Measured scale: not run (`obol compare --scale none`)."];
   const out = [
-    `Measured (docs/compare.md §Cost at scale): for N ∈ {${m.relayCounts.join(", ")}}, N relays registered on a fresh local chain, then one epoch of each scheme's recurring transactions sent by its devnet hook and every receipt read back. b is the fitted exponent of gas per epoch ∝ N^b (least squares on log–log, 95% t-interval; none with two N). An operation that fails at some N is shown failing there and fitted only where it ran.`,
+    `Measured (docs/compare.md §Cost at scale): for N ∈ {${m.relayCounts.join(", ")}}, N relays registered on a fresh local chain, then one epoch of each scheme's recurring transactions sent by its devnet hook and every receipt read back. b is the fitted exponent of gas per epoch ∝ N^b (least squares on log–log, 95% t-interval; none with two N). An operation that fails at some N is shown failing there and fitted only where it ran. *(sampled)*: the hook sends a fixed sample of it at each N (redemptions, which follow traffic), so its gas per call and b per call are the figures; its calls per epoch come from the run (model below).`,
     "",
     row([
       "scheme",
@@ -377,7 +392,7 @@ function measuredScale(report: CompareReport): string[] {
         const p = g.points.find((x) => x.relays === c);
         return !p ? "–" : p.failed !== null ? `**fails**: ${p.failed}` : `${n(p.gasPerEpoch)} (${p.calls} calls)`;
       });
-      out.push(row([s.scheme, `\`${g.op}\``, ...cells, b(g.perEpoch), b(g.perCall)]));
+      out.push(row([s.scheme, `\`${g.op}\`${g.sampled ? " (sampled)" : ""}`, ...cells, b(g.perEpoch), b(g.perCall)]));
     }
     for (const u of s.unprobed)
       out.push(row([s.scheme, `\`${u.op}\``, ...m.relayCounts.map(() => "not measured"), u.why, ""]));

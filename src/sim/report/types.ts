@@ -6,7 +6,7 @@
 import type { SchemeName } from "../../schemes/scheme.js";
 import type { LinkingSummary, SeedWorkload } from "../compare/adversaries.js";
 import type { AttackRow } from "../compare/attacks.js";
-import type { ScaleAssumptions, ScaleRow } from "../compare/scale.js";
+import type { ScaleParameters, ScaleRow } from "../compare/scale.js";
 import type { OperationGrowth } from "../compare/scale-probe.js";
 import type { SweepRow } from "../compare/sweep.js";
 import type { MeasuredSweepRow } from "../compare/lottery-sweep.js";
@@ -136,11 +136,12 @@ export type CompareReport = {
   /** The economic attacks each scheme declares, run on a fresh chain (docs/compare.md §Attack scenarios). */
   attacks: AttackRow[];
   /**
-   * `rows`: the model extrapolating the run (docs/compare.md §Cost model);
    * `measured`: N relays registered on a fresh chain per N, one epoch of each
-   * scheme's recurring transactions, fitted exponents (§Cost at scale).
+   * scheme's recurring transactions, fitted exponents (§Cost at scale);
+   * `rows`: gas per epoch at each N built from those measurements and the
+   * run's counts (§Cost model), with every other input in `parameters`.
    */
-  scale: { assumptions: ScaleAssumptions; rows: ScaleRow[]; measured: MeasuredScale };
+  scale: { parameters: ScaleParameters; rows: ScaleRow[]; measured: MeasuredScale };
   /** Win probability against payout variance (docs/compare.md §Win-probability sweep): a model on each scheme's measured gas per payout. */
   sweep: {
     hopsPerRelayPerEpoch: number;
