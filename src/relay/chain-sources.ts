@@ -11,14 +11,28 @@ import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { Logger } from "../log.js";
 import type { DirectorySource, EpochSource } from "./relay.js";
 
-/** Epoch reads are shared for this long (relays poll every 2 s; epochs last much longer). */
-const EPOCH_CACHE_MS = 500;
+/** Epoch reads are shared for this long unless `epochCacheMs` says otherwise (relays poll every 2 s; epochs last much longer). */
+export const EPOCH_CACHE_MS = 500;
+
+/**
+ * How long after the chain enters an epoch a relay on these sources has seen it: its refresh period
+ * (`RelayInit.refreshMs`) plus the shared epoch cache. A packet filed by epoch (the audits' replay
+ * tags) must not reach the relay sooner after the turn.
+ *
+ * @example
+ * relayEpochLagMs(2_000); // 2500
+ */
+export function relayEpochLagMs(refreshMs: number, epochCacheMs = EPOCH_CACHE_MS): number {
+  return refreshMs + epochCacheMs;
+}
 
 export type ChainSourcesParameters = {
   /** Re-read the directory at least this often (ms); default 10 s. */
   refreshMs?: number;
   /** Send `openEpoch()` when entering an epoch nobody opened yet (relays do). */
   open?: boolean;
+  /** Share one epoch read for this long (ms; default `EPOCH_CACHE_MS`). */
+  epochCacheMs?: number;
   log: Logger;
 };
 
@@ -33,7 +47,7 @@ export type ChainSourcesParameters = {
  */
 export function chainSources(
   chain: ChainClients,
-  { refreshMs = 10_000, open = true, log }: ChainSourcesParameters,
+  { refreshMs = 10_000, open = true, log, epochCacheMs = EPOCH_CACHE_MS }: ChainSourcesParameters,
 ): { directory: DirectorySource; epoch: EpochSource } {
   let snapshot: DirectorySnapshot | null = null;
   let readAt = 0;
@@ -55,7 +69,7 @@ export function chainSources(
     return epoch;
   };
   const epochSource = (): Promise<bigint> => {
-    if (epoch !== null && Date.now() - epochAt < EPOCH_CACHE_MS) return Promise.resolve(epoch);
+    if (epoch !== null && Date.now() - epochAt < epochCacheMs) return Promise.resolve(epoch);
     epochReading ??= readEpoch().finally(() => (epochReading = null));
     return epochReading;
   };

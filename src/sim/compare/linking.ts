@@ -53,6 +53,12 @@ export type Transcript = {
   meanDelayMs: number;
   /** Ground truth only: the Sphinx secret of every hop any client side paid for over the whole run (E3: a packet outside it was built by an auditor). */
   paidSecrets?: ReadonlySet<Hex>;
+  /**
+   * When the chain entered, during this workload, the epoch the scheme's checks run in (ms, the
+   * observations' clock; public: every relay reads chain time). E3 scores only arrivals from then
+   * on, timed from it; absent, the whole window timed from the mix's first arrival.
+   */
+  auditEpochFrom?: number;
 };
 
 export type Adversary = {
