@@ -10,7 +10,8 @@
  * so that feature of the audit classifier bench is missing here.
  *
  * Population: the arrivals at the mix from the start of the audited epoch
- * (`auditEpochFrom`) to the end of the window, both classes alike; before it
+ * (`auditEpochFrom`) to the end of the window or of the stretch the scheme was told traffic runs
+ * (`auditEpochTo`), both classes alike; before it
  * the epoch has no audits by construction of the run (keys in force from the
  * next epoch), which says nothing about a steady network.
  *
@@ -41,12 +42,13 @@ export function dropperAuc(ix: Indexed, a: Adversary, mix: Address): LinkingResu
   const { t } = ix;
   const all = ix.byRelay.get(mix.toLowerCase()) ?? [];
   const from = t.auditEpochFrom ?? Number.NEGATIVE_INFINITY;
-  const arrivals = all.filter((i) => t.observations[i]!.t >= from);
+  const to = t.auditEpochTo ?? Number.POSITIVE_INFINITY;
+  const arrivals = all.filter((i) => t.observations[i]!.t >= from && t.observations[i]!.t <= to);
   const paid = t.paidSecrets;
   const audit = (i: number) => (paid ? !paid.has(t.observations[i]!.ss) : ix.truth[i] === undefined);
   const times = arrivals.map((i) => t.observations[i]!.t);
   const start = t.auditEpochFrom ?? Math.min(...times);
-  const span = Math.max(1, Math.max(...times) - start);
+  const span = Math.max(1, Math.min(to, Math.max(...times)) - start);
   // Link age counts from the first packet on that link in the whole window, before the epoch too.
   const firstFrom = new Map<string, number>();
   for (const i of all) {

@@ -59,6 +59,12 @@ export type Transcript = {
    * on, timed from it; absent, the whole window timed from the mix's first arrival.
    */
   auditEpochFrom?: number;
+  /**
+   * End of the stretch the scheme was told client traffic runs in that epoch (ms, same clock; the
+   * epoch is held that long): E3 scores no arrival after it. A drain that outlasts its bound (lost
+   * messages keep it idle for 8 s) is a finite workload's tail, not traffic of a live epoch.
+   */
+  auditEpochTo?: number;
 };
 
 export type Adversary = {

@@ -202,7 +202,10 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
         injected: r.relay.stats.dropped[DropReason.faultInjected] ?? 0,
       }));
       const linking = [
-        { seed: o.seed, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit, entered?.at) },
+        {
+          seed: o.seed,
+          results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit, auditTiming.audited(entered)),
+        },
       ];
       for (const [i, seed] of (o.extraSeeds ?? []).entries()) {
         if (o.signal.aborted) break;
@@ -215,8 +218,11 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
           // As in the first seed, a fresh audited epoch halfway through, so the checks travel with this workload's traffic.
           const mid = auditTiming.midWorkload();
           await more(seed);
-          const at = (await mid.entered())?.at;
-          linking.push({ seed, results: attack(net, instruments, directory, { from, to: window.end().t }, audit, at) });
+          const audited = auditTiming.audited(await mid.entered());
+          linking.push({
+            seed,
+            results: attack(net, instruments, directory, { from, to: window.end().t }, audit, audited),
+          });
         } catch (err) {
           // The scheme's figures are measured already; a further seed that fails only leaves the adversaries fewer seeds (paired with free seed by seed).
           if (o.signal.aborted) throw err;
@@ -349,6 +355,9 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments: SchemeInstruments)
     },
     /** The audit epoch entered during the first workload, if any (waits for the move to finish). */
     entered: async () => first?.entered(),
+    /** The stretch of an entered epoch the scheme was told traffic runs in (what E3 scores). */
+    audited: (e: EnteredEpoch | undefined) =>
+      e && epochTrafficMs !== undefined ? { from: e.at, to: e.at + epochTrafficMs } : undefined,
     /** Waits until the window the scheme was told traffic runs in the epoch entered at `e.at` has passed. */
     held: async (e: EnteredEpoch | undefined, signal: AbortSignal) => {
       if (!e || epochTrafficMs === undefined) return;
@@ -381,7 +390,7 @@ function attack(
   snapshot: DirectorySnapshot,
   window: { from: number; to: number },
   audit: ChainAudit,
-  auditEpochFrom?: number,
+  audited?: { from: number; to: number },
 ): LinkingResult[] {
   const inside = (t: number) => t >= window.from && t <= window.to;
   const clients = net.clients.map((c) => getAddress(c.chain.account));
@@ -397,7 +406,7 @@ function attack(
     roles: new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e.role] as const)),
     meanDelayMs: DEFAULT_RATES.meanDelayMs,
     paidSecrets: new Set(instruments.sent.flatMap((p) => p.ss)),
-    ...(auditEpochFrom === undefined ? {} : { auditEpochFrom }),
+    ...(audited ? { auditEpochFrom: audited.from, auditEpochTo: audited.to } : {}),
   });
   return standardAdversaries(snapshot.entries).map((a) => linkingAttack(transcript, a));
 }

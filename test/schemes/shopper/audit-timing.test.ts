@@ -2,7 +2,7 @@
  * When the comparison's auditors send their loops (issue 11 finding 1, issue 12 item 5): over the
  * stretch client traffic runs in the audit epoch, so the strategic dropper E3
  * (src/sim/compare/dropper.ts) cannot tell them apart by time. A constructed transcript of one
- * layer-2 mix: user packets over the whole workload (audit epoch entered halfway, then a drain),
+ * layer-2 mix: user packets over the whole workload (audit epoch entered halfway, then a long drain),
  * audit loops at the send times the real `loopSendOffsetMs` gives for the timing `auditTiming`
  * derives. With the old fixed 7 s spread the loops bunch at the epoch's start and E3 finds them.
  */
@@ -25,7 +25,9 @@ const entries: { relay: Address; role: "gateway" | "mix"; layer: number }[] = [
   { relay: mix2, role: "mix", layer: 2 },
 ];
 const DURATION_S = 20;
-const DRAIN_MS = 4_000;
+// A drain outlasting its 8 s bound, as measured when lost messages keep it idle (npm start, seed 1: 12 s).
+const DRAIN_MS = 12_000;
+const PATH_MS = pathDelayAllowanceMs(5, 200);
 
 type Timing = { spreadMs: number; guardMs: number; pollMs: number };
 
@@ -73,6 +75,8 @@ function workload(seed: string, timing: Timing): Transcript {
     meanDelayMs: 200,
     paidSecrets: paid,
     auditEpochFrom: enteredAt,
+    // What the comparison passes: the stretch it told the scheme traffic runs.
+    auditEpochTo: enteredAt + epochTrafficWindowMs(DURATION_S, PATH_MS),
   };
 }
 
@@ -89,7 +93,7 @@ const e3 = (timing: Timing) =>
 // What the comparison gives the hook: relays refreshing every 200 ms on a 200 ms shared epoch read.
 const comparison = auditTiming({
   relayEpochLagMs: relayEpochLagMs(200, 200),
-  epochTrafficMs: epochTrafficWindowMs(DURATION_S, pathDelayAllowanceMs(5, 200)),
+  epochTrafficMs: epochTrafficWindowMs(DURATION_S, PATH_MS),
 });
 
 describe("audit loops in the comparison's audit epoch", () => {
