@@ -13,8 +13,20 @@ import type { ChainClients, DirectorySnapshot } from "../chain/types.js";
 import type { Logger } from "../log.js";
 import type { DirectorySource, EpochSource } from "./relay.js";
 
-/** Epoch reads are shared for this long by default (relays poll every 2 s; epochs last much longer). */
-const EPOCH_CACHE_MS = 500;
+/** Epoch reads are shared for this long unless `epochCacheMs` says otherwise (relays poll every 2 s; epochs last much longer). */
+export const EPOCH_CACHE_MS = 500;
+
+/**
+ * How long after the chain enters an epoch a relay on these sources has seen it: its refresh period
+ * (`RelayInit.refreshMs`) plus the shared epoch cache. A packet filed by epoch (the audits' replay
+ * tags) must not reach the relay sooner after the turn.
+ *
+ * @example
+ * relayEpochLagMs(2_000); // 2500
+ */
+export function relayEpochLagMs(refreshMs: number, epochCacheMs = EPOCH_CACHE_MS): number {
+  return refreshMs + epochCacheMs;
+}
 
 export type ChainSourcesParameters = {
   /** Re-read the directory at least this often (ms); default 10 s. */

@@ -47,7 +47,7 @@ export type RelayInit = {
   /** Most packets in the mixing queue; default 50,000. */
   queueCapacity?: number;
   inbox?: { ttlMs: number; maxPerMailbox: number };
-  /** How often the directory and epoch are re-read; default 2 s. */
+  /** How often the directory and epoch are re-read; default `RELAY_REFRESH_MS`. */
   refreshMs?: number;
   /**
    * Fault injection for experiments (the scheme comparison's dropping relay):
@@ -58,3 +58,6 @@ export type RelayInit = {
   /** Told how long each packet's pipeline run took (metrics' peel-time histogram, `metrics.ts`). */
   onProcessed?: (ms: number) => void;
 };
+
+/** How often a relay re-reads the directory and epoch unless `RelayInit.refreshMs` says otherwise (ms). */
+export const RELAY_REFRESH_MS = 2_000;

@@ -32,7 +32,7 @@ import { DropLog, DropReason, emptyStats, type RelayStats } from "./drops.js";
 import { RelayConfigError } from "./errors.js";
 import { handleInbox } from "./inbox-service.js";
 import { LinkPool, type MixLink } from "../net/links.js";
-import type { RelayComponents, RelayInit } from "./config.js";
+import { RELAY_REFRESH_MS, type RelayComponents, type RelayInit } from "./config.js";
 import type { ClientScheme, RelayScheme, SchemeDeps } from "../schemes/scheme.js";
 import { processPacket, type PipelineOutcome, type PipelineParameters } from "./pipeline.js";
 import { InFlight, RecentMap } from "./tracking.js";
@@ -217,7 +217,7 @@ export class Relay {
         });
       this.#refreshTimer = setInterval(
         () => void this.#refresh().catch((err) => this.#log.warn({ err }, "refresh failed")),
-        this.#p.refreshMs ?? 2_000,
+        this.#p.refreshMs ?? RELAY_REFRESH_MS,
       );
       const cover = this.#p.cover;
       const payer = this.#payer;

@@ -42,6 +42,19 @@ export type DevnetContext = {
    * `obol tickets buy --data-dir` and `npm run web` read). Absent: in-process only.
    */
   servicesDir?: string;
+  /**
+   * How long after the chain enters an epoch every relay has seen it (its refresh period plus the
+   * shared epoch cache, `relayEpochLagMs` of `src/sim/network.ts`): a packet a scheme files by epoch
+   * must not reach a relay sooner after the turn.
+   */
+  relayEpochLagMs: number;
+  /**
+   * Set when the comparison enters an epoch during a workload: how long, from when a participant sees
+   * that epoch, client traffic runs in it (the rest of the workload and the drain's bound, less a
+   * packet's path delay), so a scheme whose checks must travel with client traffic spreads them over
+   * it; the epoch does not turn before. Absent (a plain devnet): the scheme's own default.
+   */
+  epochTrafficMs?: number;
   log: Logger;
   signal: AbortSignal;
 };

@@ -16,6 +16,9 @@ import { latencySummary } from "./metrics.js";
 import { startNetwork, type NetworkOptions, type RunningNetwork } from "./network.js";
 import { seededRandom } from "./random.js";
 
+/** Seconds without progress that end a workload's drain unless `drainS` says otherwise. */
+export const DEFAULT_DRAIN_S = 8;
+
 export type DevnetOptions = {
   scheme: SchemeName;
   /** Seconds of traffic (then the drain: until in-flight messages land or `drainS` pass without progress). */
@@ -27,7 +30,7 @@ export type DevnetOptions = {
   messagesPerS?: number;
   /** How often clients pull their mailbox (ms). */
   pollMs?: number;
-  /** Seconds without progress that end the drain (default 8). */
+  /** Seconds without progress that end the drain (default `DEFAULT_DRAIN_S`). */
   drainS?: number;
   /** Hops each participant prepays per relay, for a scheme that pays in advance (its default when absent). */
   prepaid?: PrepaidHops;
@@ -38,7 +41,16 @@ export type DevnetOptions = {
   /** Topology, chain and scheme instrumentation passed to `startNetwork` (the comparison sets them). */
   network?: Pick<
     NetworkOptions,
-    "gateways" | "mixesPerLayer" | "clients" | "rpcUrl" | "wrapScheme" | "relayFaults" | "relayLoopPerS" | "devnet"
+    | "gateways"
+    | "mixesPerLayer"
+    | "clients"
+    | "rpcUrl"
+    | "wrapScheme"
+    | "relayFaults"
+    | "relayLoopPerS"
+    | "devnet"
+    | "relayRefreshMs"
+    | "epochTrafficMs"
   >;
   /** Runs after the workload and the relays' claims, while the network is still up (the comparison settles and reads the chain here). */
   afterTraffic?: (
@@ -107,7 +119,7 @@ export async function runDevnet(options: DevnetOptions): Promise<DevnetReport> {
     rates = DEFAULT_RATES,
     messagesPerS = 0.5,
     pollMs = 250,
-    drainS = 8,
+    drainS = DEFAULT_DRAIN_S,
   } = options;
   const onStep = options.onStep ?? (() => {});
   const net = await startNetwork({

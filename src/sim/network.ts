@@ -19,7 +19,8 @@ import type { ChainClients, Deployment, RelayRole } from "../chain/types.js";
 import { obolNetwork, type Network } from "../client/packet.js";
 import { forComponent, type Logger } from "../log.js";
 import { createObolNode, loadOrCreatePeerKey, type ObolNode } from "../net/node.js";
-import { chainSources } from "../relay/chain-sources.js";
+import { chainSources, EPOCH_CACHE_MS, relayEpochLagMs } from "../relay/chain-sources.js";
+import { RELAY_REFRESH_MS } from "../relay/config.js";
 import { loadOrCreateMixKey } from "../relay/keys.js";
 import { createRelay, type DirectorySource, type EpochSource, type Relay, type RelayInit } from "../relay/relay.js";
 import { loadScheme } from "../schemes/registry.js";
@@ -60,6 +61,14 @@ export type NetworkOptions = {
   prepaid?: PrepaidHops;
   /** Fault injection per relay name (e.g. a dropping relay in the comparison); none when undefined. */
   relayFaults?: (name: string) => RelayInit["faults"];
+  /**
+   * How often relays re-read the epoch (ms; default `RELAY_REFRESH_MS`), and how long their shared
+   * epoch read is reused (at most this; default `EPOCH_CACHE_MS`): the comparison reads it often, as
+   * it turns epochs mid-workload.
+   */
+  relayRefreshMs?: number;
+  /** Passed to the scheme's devnet hook (`DevnetContext.epochTrafficMs`) when the comparison enters an epoch during traffic. */
+  epochTrafficMs?: number;
   /** Wraps the scheme before clients and relays use it (the comparison instruments it). */
   wrapScheme?: (scheme: AccountingScheme) => AccountingScheme;
   /** The scheme's devnet hook, when not the one `src/schemes/<name>/devnet.ts` exports (e.g. at another win probability). */
@@ -145,7 +154,12 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
     await advanceDevChainToEpoch(deployer, (await currentEpoch(deployer)) + 1n);
     await ensureEpochOpen(deployer);
     // One cached view of the directory for everyone in this process (it changes only per epoch).
-    const { directory, epoch } = chainSources(deployer, { log: forComponent(log, "obol:devnet"), open: true });
+    const epochCacheMs = Math.min(EPOCH_CACHE_MS, options.relayRefreshMs ?? EPOCH_CACHE_MS);
+    const { directory, epoch } = chainSources(deployer, {
+      log: forComponent(log, "obol:devnet"),
+      open: true,
+      epochCacheMs,
+    });
 
     onStep(`setting up scheme ${schemeName}`);
     const context: DevnetContext = {
@@ -155,6 +169,8 @@ export async function startNetwork(options: NetworkOptions): Promise<RunningNetw
       packet: { params: network.params, layout: network.layout },
       prepaid: options.prepaid,
       servicesDir: dataDir,
+      relayEpochLagMs: relayEpochLagMs(options.relayRefreshMs ?? RELAY_REFRESH_MS, epochCacheMs),
+      ...(options.epochTrafficMs === undefined ? {} : { epochTrafficMs: options.epochTrafficMs }),
       log,
       signal,
     };
@@ -300,6 +316,7 @@ function createRelays(
         params: o.network.params,
         cover: { ratePerSecond: o.options.relayLoopPerS ?? 0.2, meanDelayMs: o.options.meanDelayMs ?? 200 },
         faults: o.options.relayFaults?.(p.name),
+        ...(o.options.relayRefreshMs === undefined ? {} : { refreshMs: o.options.relayRefreshMs }),
       },
     );
     relays.push({

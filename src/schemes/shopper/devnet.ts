@@ -31,13 +31,16 @@ import { copiedVrfKey } from "./attacks.js";
 import { framingAuditor, frontRunningAuditor } from "./attacks-audit.js";
 import { strategicDropper } from "./attacks-dropper.js";
 import { shopperScaleEpoch } from "./scale.js";
+import { InvalidInputError } from "../../errors.js";
 
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
  * epoch they go out: a devnet's chain is advanced by hand through hour-long
- * epochs (the e2e test and the comparison wait about 10 s), so loops are spread
- * over 2–5 s after the auditor sees the epoch, not the whole hour as on a live
- * network (docs/shopper.md §3).
+ * epochs (the e2e test waits about 10 s), so loops are spread over 2–5 s after
+ * the auditor sees the epoch, not the whole hour as on a live network
+ * (docs/shopper.md §3). The comparison instead says how long client traffic
+ * runs in the epoch it enters (`DevnetContext.epochTrafficMs`) and loops are
+ * spread over that (`auditTiming`).
  */
 export const DEVNET_SHOPPER = {
   pool: 100_000n * 10n ** 18n,
@@ -46,6 +49,30 @@ export const DEVNET_SHOPPER = {
   spreadMs: 7_000,
   guardMs: 2_000,
 } as const;
+
+/**
+ * When the auditors send their loops: over `epochTrafficMs` from when each sees the epoch, when the
+ * comparison gives it (so loops arrive at a mix over the same stretch as the epoch's client packets,
+ * issue 11 finding 1), with a guard of 1.5 × the relays' epoch lag (the lag plus room for their chain
+ * read), and watching the epoch as often as that lag; else the devnet's fixed spread and guard.
+ *
+ * @example
+ * auditTiming({ relayEpochLagMs: 400, epochTrafficMs: 15_000 }); // { spreadMs: 15000, guardMs: 600, pollMs: 400 }
+ */
+export function auditTiming(c: { relayEpochLagMs: number; epochTrafficMs?: number | undefined }): {
+  spreadMs: number;
+  guardMs: number;
+  pollMs: number;
+} {
+  if (c.epochTrafficMs === undefined)
+    return { spreadMs: DEVNET_SHOPPER.spreadMs, guardMs: DEVNET_SHOPPER.guardMs, pollMs: 1_000 };
+  const guardMs = Math.ceil(1.5 * c.relayEpochLagMs);
+  if (!(c.epochTrafficMs > 4 * guardMs))
+    throw new InvalidInputError("epochTrafficMs", `must exceed four guards (${4 * guardMs} ms)`, {
+      hint: "run a longer workload (--duration)",
+    });
+  return { spreadMs: c.epochTrafficMs, guardMs, pollMs: Math.min(1_000, c.relayEpochLagMs) };
+}
 
 /** `IShopperAudit.AuditStatus` values: revealed and waiting for proofs (Open), then Paid. */
 const AUDIT_OPEN = 1;
@@ -69,8 +96,9 @@ export const devnet: SchemeDevnet = {
     { op: "ShopperAudit.claim", why: "a relay withdraws its credit when it chooses, not per epoch" },
   ],
   expectedSeconds: { setup: 3, settlement: 65 },
-  async setup({ deployer, relays, packet, log, signal }) {
+  async setup({ deployer, relays, packet, log, signal, relayEpochLagMs, epochTrafficMs }) {
     const l = forComponent(log, "obol:shopper:devnet");
+    const timing = auditTiming({ relayEpochLagMs, epochTrafficMs });
     const shopper = deployer.deployment.contracts.ShopperAudit!;
     await sendContractTx(
       deployer,
@@ -130,25 +158,26 @@ export const devnet: SchemeDevnet = {
         vrfSecretKey: vrf.secretKey,
         params: packet.params,
         meanDelayMs: DEVNET_SHOPPER.meanDelayMs,
-        spreadMs: DEVNET_SHOPPER.spreadMs,
-        guardMs: DEVNET_SHOPPER.guardMs,
+        spreadMs: timing.spreadMs,
+        guardMs: timing.guardMs,
         send: sender.send,
         pull: sender.pull,
       });
       runs.push(
         watchEpochs(r.chain, {
           signal: both,
+          pollMs: timing.pollMs,
           onError: (error) => l.debug({ err: error, relay: r.name }, "auditor epoch error"),
           onEpoch: async (epoch) => {
-            await auditor.onEpoch(epoch).catch((error) => l.warn({ err: error, relay: r.name }, "audit step failed"));
             const [, bls] = await r.chain.publicClient.readContract({
               address: registry,
               abi: relayRegistryAbi,
               functionName: "keysAt",
               args: [r.chain.account, epoch],
             });
-            // Then the epoch's loops, sent across it (times from the VRF) beside the epoch loop: after the
-            // audit steps, whose transactions share this account's nonces with the snapshot `sendLoops` may send.
+            // First the epoch's loops, sent across it (times from the VRF) beside the epoch loop, so their
+            // stretch starts when the epoch is seen, not after the audit steps (seconds of transactions);
+            // every transaction of this account (the snapshot `sendLoops` may send, the steps') takes its nonce in turn.
             if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
               const run: Promise<void> = auditor
                 .sendLoops(epoch, DEVNET_SHOPPER.loopsPerEpoch, { signal: both })
@@ -159,6 +188,7 @@ export const devnet: SchemeDevnet = {
                 .finally(() => sending.delete(run));
               sending.add(run);
             }
+            await auditor.onEpoch(epoch).catch((error) => l.warn({ err: error, relay: r.name }, "audit step failed"));
           },
         }),
       );

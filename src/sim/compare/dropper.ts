@@ -2,12 +2,18 @@
  * E3: a strategic dropper at one mix that tries to tell audit packets (loops
  * an auditor built to check it forwards) from everything else it carries, so
  * it can drop only the latter. Its features are what the mix sees of each
- * packet in the transcript: when it arrived (6 bins of its phase within the
- * window; the transcript carries no epoch boundaries), the previous peer,
+ * packet in the transcript: when it arrived (6 bins of its time since the
+ * audited epoch began, over the rest of the window), the previous peer,
  * the age of that link (time since the first packet from that peer, log
  * bins) and the next hop (the hop action; a packet's kind is not visible to
  * a mix). The Sphinx delay a mix is asked to hold is not in the transcript,
  * so that feature of the audit classifier bench is missing here.
+ *
+ * Population: the arrivals at the mix from the start of the audited epoch
+ * (`auditEpochFrom`) to the end of the window or of the stretch the scheme was told traffic runs
+ * (`auditEpochTo`), both classes alike; before it
+ * the epoch has no audits by construction of the run (keys in force from the
+ * next epoch), which says nothing about a steady network.
  *
  * Classifier: naive Bayes with add-one smoothing, trained with labels on
  * every other arrival at the mix (after a reveal every relay learns which
@@ -34,16 +40,23 @@ const PHASE_BINS = 6;
  */
 export function dropperAuc(ix: Indexed, a: Adversary, mix: Address): LinkingResult {
   const { t } = ix;
-  const arrivals = ix.byRelay.get(mix.toLowerCase()) ?? [];
+  const all = ix.byRelay.get(mix.toLowerCase()) ?? [];
+  const from = t.auditEpochFrom ?? Number.NEGATIVE_INFINITY;
+  const to = t.auditEpochTo ?? Number.POSITIVE_INFINITY;
+  const arrivals = all.filter((i) => t.observations[i]!.t >= from && t.observations[i]!.t <= to);
   const paid = t.paidSecrets;
   const audit = (i: number) => (paid ? !paid.has(t.observations[i]!.ss) : ix.truth[i] === undefined);
   const times = arrivals.map((i) => t.observations[i]!.t);
-  const start = Math.min(...times);
-  const span = Math.max(1, Math.max(...times) - start);
+  const start = t.auditEpochFrom ?? Math.min(...times);
+  const span = Math.max(1, Math.min(to, Math.max(...times)) - start);
+  // Link age counts from the first packet on that link in the whole window, before the epoch too.
   const firstFrom = new Map<string, number>();
-  const features = arrivals.map((i) => {
+  for (const i of all) {
     const o = t.observations[i]!;
     if (!firstFrom.has(o.fromPeer)) firstFrom.set(o.fromPeer, o.t);
+  }
+  const features = arrivals.map((i) => {
+    const o = t.observations[i]!;
     const phase = Math.min(PHASE_BINS - 1, Math.floor(((o.t - start) / span) * PHASE_BINS));
     const age = Math.floor(Math.log2(1 + (o.t - firstFrom.get(o.fromPeer)!) / 100));
     return [`t${phase}`, `p${o.fromPeer}`, `a${age}`, `n${o.nextHop?.toLowerCase() ?? "deliver"}`];

@@ -53,6 +53,18 @@ export type Transcript = {
   meanDelayMs: number;
   /** Ground truth only: the Sphinx secret of every hop any client side paid for over the whole run (E3: a packet outside it was built by an auditor). */
   paidSecrets?: ReadonlySet<Hex>;
+  /**
+   * When the chain entered, during this workload, the epoch the scheme's checks run in (ms, the
+   * observations' clock; public: every relay reads chain time). E3 scores only arrivals from then
+   * on, timed from it; absent, the whole window timed from the mix's first arrival.
+   */
+  auditEpochFrom?: number;
+  /**
+   * End of the stretch the scheme was told client traffic runs in that epoch (ms, same clock; the
+   * epoch is held that long): E3 scores no arrival after it. A drain that outlasts its bound (lost
+   * messages keep it idle for 8 s) is a finite workload's tail, not traffic of a live epoch.
+   */
+  auditEpochTo?: number;
 };
 
 export type Adversary = {

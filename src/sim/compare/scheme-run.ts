@@ -13,6 +13,7 @@ import type { Logger } from "../../log.js";
 import { DropReason } from "../../relay/drops.js";
 import type { AccountingScheme, SchemeName } from "../../schemes/scheme.js";
 import { runDevnet, type DevnetProgress, type DevnetReport } from "../devnet.js";
+import { sleep } from "../../sleep.js";
 import type { RunningNetwork } from "../network.js";
 import type { DirectorySnapshot } from "../../chain/types.js";
 import { seededRandom } from "../random.js";
@@ -24,7 +25,13 @@ import { SchemeInstruments } from "./instrument.js";
 import { indexTranscript, linkingAttack, type LinkingResult } from "./linking.js";
 import { currentEpoch, epochAt, epochInfo } from "../../chain/epochs.js";
 import { epochClock } from "./epoch-clock.js";
-import { enterAuditEpoch, settleRun, type SettleOutcome } from "./settle.js";
+import {
+  enterAuditEpoch,
+  epochTrafficWindowMs,
+  pathDelayAllowanceMs,
+  settleRun,
+  type SettleOutcome,
+} from "./settle.js";
 import type { SchemeDevnet } from "../../schemes/devnet.js";
 import type { ChainClients } from "../../chain/types.js";
 import { forComponent } from "../../log.js";
@@ -130,6 +137,8 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
       mixesPerLayer: o.mixesPerLayer,
       clients: o.clients,
       relayLoopPerS: o.relayLoopPerS,
+      relayRefreshMs: RELAY_REFRESH_IN_COMPARISON_MS,
+      epochTrafficMs: auditTiming.epochTrafficMs,
       ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
       wrapScheme: (s) => auditTiming.wrap(instruments.wrap(o.wrapScheme ? o.wrapScheme(s) : s)),
       devnet: o.devnet,
@@ -156,7 +165,10 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
       );
       // The adversaries run on the workload's transcripts and the layers of its epoch (settlement moves epochs and reshuffles layers).
       const snapshot = await net.directory();
-      const auditEpoch = await auditTiming.entered();
+      const entered = await auditTiming.entered();
+      // The epoch does not turn while its checks may still be under way (the window the scheme was given).
+      await auditTiming.held(entered, o.signal);
+      const auditEpoch = entered?.epoch;
       const settle = await settleRun(net, {
         devnet: o.devnet,
         log: o.log,
@@ -189,7 +201,11 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
       }));
       const hops = [...inWorkload.values()].reduce((a, b) => a + b, 0);
       const linking: Captured["linking"] = [
-        { seed: o.seed, hops, results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit) },
+        {
+          seed: o.seed,
+          hops,
+          results: attack(net, instruments, snapshot, { from: 0, to: end.t }, audit, auditTiming.audited(entered)),
+        },
       ];
       for (const [i, seed] of (o.extraSeeds ?? []).entries()) {
         if (o.signal.aborted) break;
@@ -199,13 +215,16 @@ export async function runScheme(o: SchemeRunOptions): Promise<{
         try {
           const directory = await net.directory();
           const [from, before] = [instruments.now(), instruments.accepted];
+          // As in the first seed, a fresh audited epoch halfway through, so the checks travel with this workload's traffic.
+          const mid = auditTiming.midWorkload();
           await more(seed);
+          const audited = auditTiming.audited(await mid.entered());
           // Packet-hops from this workload's first message to the end of its drain, as for the first seed.
           const after = window.end();
           linking.push({
             seed,
             hops: after.accepted - before,
-            results: attack(net, instruments, directory, { from, to: after.t }, audit),
+            results: attack(net, instruments, directory, { from, to: after.t }, audit, audited),
           });
         } catch (err) {
           // The scheme's figures are measured already; a further seed that fails only leaves the adversaries fewer seeds (paired with free seed by seed).
@@ -253,18 +272,63 @@ const acceptedPerRelay = (instruments: SchemeInstruments) =>
   new Map([...instruments.relays].map(([a, w]) => [getAddress(a), w.accepted]));
 
 /**
+ * How often the comparison's relays re-read the epoch (ms): it turns epochs mid-workload, and a
+ * scheme that files packets by epoch keeps its checks off the start of an epoch for as long as
+ * relays may lag the turn (`relayEpochLagMs`), a stretch a dropper could spare; short here, so that
+ * stretch is a small part of the traffic in the epoch (a live network's epochs last an hour).
+ */
+const RELAY_REFRESH_IN_COMPARISON_MS = 200;
+
+/** An epoch entered during a workload: which, and when (ms, the instruments' clock). */
+type EnteredEpoch = { epoch: bigint; at: number };
+
+/**
  * Audit loops during client traffic (docs/compare.md §Settlement): for a
  * deployment that audits in the epoch after its keys were set, the chain
  * enters that epoch halfway through the workload, so auditors send their
- * loops while clients send theirs. Seen through the relays' chain access
- * (the network handle exists only after the traffic).
+ * loops while clients send theirs; each further seed enters a fresh epoch
+ * halfway through too. The scheme is told how long traffic runs in such an
+ * epoch (`epochTrafficMs`: the rest of the workload and the drain's bound,
+ * less a packet's path delay) and the epoch is held that long. Seen through
+ * the relays' chain access (the network handle exists only after the traffic).
  */
-function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments) {
+function auditDuringTraffic(o: SchemeRunOptions, instruments: SchemeInstruments) {
   let chain: ChainClients | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  let done: Promise<bigint | undefined> = Promise.resolve(undefined);
+  let first: { entered(): Promise<EnteredEpoch | undefined> } | null = null;
   let start: Promise<WorkloadStart | null> = Promise.resolve(null);
+  const audits = o.devnet.settlement?.enterNextEpochDuringTraffic === true;
+  const halfMs = (o.durationS * 1000) / 2;
+  const pathDelayMs = pathDelayAllowanceMs(HOPS_PER_PACKET, DEFAULT_RATES.meanDelayMs);
+  const epochTrafficMs = audits ? epochTrafficWindowMs(o.durationS, pathDelayMs) : undefined;
+  /** Enters the next epoch halfway through a workload starting now. */
+  const midWorkload = (): { entered(): Promise<EnteredEpoch | undefined> } => {
+    let done: Promise<EnteredEpoch | undefined> = Promise.resolve(undefined);
+    const timer = audits
+      ? setTimeout(() => {
+          if (!chain || o.signal.aborted) return;
+          const c = chain;
+          o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
+          done = enterAuditEpoch(c, o.devnet)
+            .then((epoch) => (epoch === undefined ? undefined : { epoch, at: instruments.now() }))
+            .catch((err: unknown) => {
+              forComponent(o.log, "obol:compare").warn(
+                { err },
+                "could not enter the audit epoch during traffic; settlement enters it after",
+              );
+              return undefined;
+            });
+        }, halfMs)
+      : undefined;
+    return {
+      entered: async () => {
+        clearTimeout(timer);
+        return done;
+      },
+    };
+  };
   return {
+    epochTrafficMs,
+    midWorkload,
     /** Where the chain and the hop count stood when the workload began (the end of setup). */
     start: () => start,
     /** The relays' chain access, once the first relay is built. */
@@ -277,7 +341,7 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
       },
     }),
     onStep: (step: string) => {
-      if (step.startsWith("exchanging messages") && chain && instruments) {
+      if (step.startsWith("exchanging messages") && chain) {
         const [c, accepted, perRelay] = [chain, instruments.accepted, acceptedPerRelay(instruments)];
         start = (async () => ({
           block: await c.publicClient.getBlockNumber({ cacheTime: 0 }),
@@ -286,27 +350,18 @@ function auditDuringTraffic(o: SchemeRunOptions, instruments?: SchemeInstruments
           perRelay,
         }))().catch(() => null);
       }
-      if (step.startsWith("exchanging messages") && timer === undefined)
-        timer = setTimeout(
-          () => {
-            if (!chain || o.signal.aborted) return;
-            o.onStep?.("entering the audit epoch: auditors' loops join client traffic");
-            done = enterAuditEpoch(chain, o.devnet).catch((err: unknown) => {
-              forComponent(o.log, "obol:compare").warn(
-                { err },
-                "could not enter the audit epoch during traffic; settlement enters it after",
-              );
-              return undefined;
-            });
-          },
-          (o.durationS * 1000) / 2,
-        );
+      if (step.startsWith("exchanging messages") && first === null) first = midWorkload();
       o.onStep?.(step);
     },
-    /** The audit epoch entered during the workload, if any (waits for the move to finish). */
-    entered: async () => {
-      clearTimeout(timer);
-      return done;
+    /** The audit epoch entered during the first workload, if any (waits for the move to finish). */
+    entered: async () => first?.entered(),
+    /** The stretch of an entered epoch the scheme was told traffic runs in (what E3 scores). */
+    audited: (e: EnteredEpoch | undefined) =>
+      e && epochTrafficMs !== undefined ? { from: e.at, to: e.at + epochTrafficMs } : undefined,
+    /** Waits until the window the scheme was told traffic runs in the epoch entered at `e.at` has passed. */
+    held: async (e: EnteredEpoch | undefined, signal: AbortSignal) => {
+      if (!e || epochTrafficMs === undefined) return;
+      await sleep(e.at + epochTrafficMs + pathDelayMs - instruments.now(), signal);
     },
   };
 }
@@ -335,6 +390,7 @@ function attack(
   snapshot: DirectorySnapshot,
   window: { from: number; to: number },
   audit: ChainAudit,
+  audited?: { from: number; to: number },
 ): LinkingResult[] {
   const inside = (t: number) => t >= window.from && t <= window.to;
   const clients = net.clients.map((c) => getAddress(c.chain.account));
@@ -350,6 +406,7 @@ function attack(
     roles: new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e.role] as const)),
     meanDelayMs: DEFAULT_RATES.meanDelayMs,
     paidSecrets: new Set(instruments.sent.flatMap((p) => p.ss)),
+    ...(audited ? { auditEpochFrom: audited.from, auditEpochTo: audited.to } : {}),
   });
   return standardAdversaries(snapshot.entries).map((a) => linkingAttack(transcript, a));
 }

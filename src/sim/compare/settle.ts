@@ -17,6 +17,7 @@ import { forComponent, type Logger } from "../../log.js";
 import type { SchemeDevnet } from "../../schemes/devnet.js";
 import type { ChainClients } from "../../chain/types.js";
 import type { RunningNetwork } from "../network.js";
+import { DEFAULT_DRAIN_S } from "../devnet.js";
 
 export type SettleOutcome = {
   /** Epoch the workload ran in. */
@@ -42,6 +43,30 @@ export async function enterAuditEpoch(chain: ChainClients, devnet: SchemeDevnet)
   const next = (await currentEpoch(chain)) + 1n;
   await advanceDevChainToEpoch(chain, next);
   return next;
+}
+
+/**
+ * A packet's path delay allowed after the last check of an epoch leaves (ms): three times the mean
+ * of its `hops` exponential mixing delays; their sum exceeds that about once in 1,200 for 5 hops.
+ *
+ * @example
+ * pathDelayAllowanceMs(5, 200); // 3000
+ */
+export function pathDelayAllowanceMs(hops: number, meanDelayMs: number): number {
+  return 3 * hops * meanDelayMs;
+}
+
+/**
+ * How long client traffic runs in an epoch entered halfway through a `durationS` workload, as a
+ * participant that sees the epoch is told (`DevnetContext.epochTrafficMs`): the rest of the workload
+ * and the drain's bound (`DEFAULT_DRAIN_S`), less the path delay of a check that leaves last. The
+ * comparison holds the epoch that long plus the path delay.
+ *
+ * @example
+ * epochTrafficWindowMs(20, 3_000); // 10 s + 8 s − 3 s = 15000
+ */
+export function epochTrafficWindowMs(durationS: number, pathDelayMs: number): number {
+  return (durationS * 1000) / 2 + DEFAULT_DRAIN_S * 1000 - pathDelayMs;
 }
 
 /**

@@ -6,6 +6,8 @@
  * relay is `obol relay` registering itself, and every participant finds the
  * others only through the RelayRegistry's directory and multiaddrs.
  */
+import { relayEpochLagMs } from "../../relay/chain-sources.js";
+import { RELAY_REFRESH_MS } from "../../relay/config.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { obolTokenAbi } from "../../chain/abi/ObolToken.js";
@@ -284,6 +286,8 @@ export async function startProcessNetwork(o: ProcessNetworkOptions): Promise<Pro
       ),
       packet: { params, layout },
       prepaid: o.prepaid,
+      // Each relay process reads the chain itself at the default refresh.
+      relayEpochLagMs: relayEpochLagMs(RELAY_REFRESH_MS),
       log,
       signal,
     };
