@@ -80,7 +80,7 @@ export function conclusions(report: CompareReport): string[] {
   const free = ran.find((s) => s.scheme === "free");
   if (cpu.length > 0)
     out.push(
-      `Relay CPU for payment work: ${cpu.map(([s, v]) => `${s.scheme} ${fmt(v)} µs per packet-hop`).join(", ")}${free?.relayCpu.perHopUs != null ? ` (free: ${fmt(free.relayCpu.perHopUs)} µs, the pipeline's own bookkeeping)` : ""}.`,
+      `Relay time on payment work (wall, waits included): ${cpu.map(([s, v]) => `${s.scheme} ${fmt(v)} µs per packet-hop`).join(", ")}${free?.relayCpu.perHopUs != null ? ` (free: ${fmt(free.relayCpu.perHopUs)} µs, the pipeline's own bookkeeping)` : ""}.`,
     );
   const client = best(paid, (s) => s.client.payUs);
   if (client.length > 0)

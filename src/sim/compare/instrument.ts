@@ -2,8 +2,8 @@
  * Instrumentation of one scheme for the comparison (docs/compare.md §Measured
  * how): a wrapper around the real `AccountingScheme` that changes nothing it
  * decides, and records
- * - the wall time of every relay-side payment call (`onPacket`, `receipt`,
- *   `onReceipt`) per relay: the relay CPU spent on payment work per packet-hop;
+ * - the wall time of every relay-side payment call (`prepare`, `onPacket`,
+ *   `receipt`, `onReceipt`) per relay: the relay CPU spent on payment work per packet-hop;
  * - the wall time of every client-side `pay` call and the bytes it produced;
  * - a transcript for the linking adversaries (docs/compare.md §Adversaries):
  *   what each relay sees of each packet (time, previous peer, next hop, the
@@ -138,7 +138,17 @@ export class SchemeInstruments {
       start: () => inner.start(),
       stop: () => inner.stop(),
       onEpoch: (epoch) => inner.onEpoch(epoch),
-      ...(inner.prepare && { prepare: inner.prepare.bind(inner) }), // chain reads before the commit
+      // Work a scheme does before the packet's group commit (chain reads, batched checks) is payment work too.
+      ...(inner.prepare && {
+        prepare: async (packet: Parameters<NonNullable<RelayScheme["prepare"]>>[0]) => {
+          const t0 = performance.now();
+          try {
+            await inner.prepare!(packet);
+          } finally {
+            work.onPacketMs += performance.now() - t0;
+          }
+        },
+      }),
       onPacket: async (packet) => {
         const t0 = performance.now();
         const verdict = await inner.onPacket(packet);
