@@ -91,18 +91,35 @@ export async function service(
   return { child, stdout: () => out, stderr: () => err, stop };
 }
 
-/** Polls `attempt` until it returns a value (not undefined), or fails after `timeoutMs`. */
+/**
+ * Polls `attempt` until it returns a value (not undefined), or fails after `timeoutMs`; `context` is added to the
+ * failure (what the services logged, say), so a timeout says why.
+ */
 export async function until<T>(
   what: string,
   attempt: () => Promise<T | undefined>,
   timeoutMs: number,
   pauseMs = 1_000,
+  context: () => string = () => "",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${context()}`);
     await sleep(pauseMs);
   }
+}
+
+/** The warning and error lines (pino levels 40+) each service printed, for a failed wait. */
+export function warnings(services: Service[]): string {
+  return services
+    .map((s, i) => {
+      const lines = s
+        .stderr()
+        .split("\n")
+        .filter((l) => /"level":(4|5|6)\d/.test(l));
+      return `service ${i} (${s.child.spawnargs.slice(2, 3).join(" ")}):\n${lines.slice(-30).join("\n")}`;
+    })
+    .join("\n");
 }
