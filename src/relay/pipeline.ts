@@ -185,8 +185,8 @@ async function commitPacket(
   const { hop } = peeled;
   let committed: { reason: DropReason; detail?: string } | Committed;
   try {
-    // Outside the group commit: a scheme's chain read holds up this packet only (RelayScheme.prepare).
-    await p.scheme.prepare?.({ attachment: input.attachment, nextHop: next });
+    // Outside the group commit: a scheme's chain read or batched check holds up this packet only (RelayScheme.prepare).
+    await p.scheme.prepare?.({ slot: hop.slot, attachment: input.attachment, nextHop: next, epoch: input.epoch });
   } catch (error) {
     p.log.warn({ err: error }, "scheme.prepare failed; onPacket decides");
   }

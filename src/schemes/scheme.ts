@@ -118,11 +118,12 @@ export interface RelayScheme {
    */
   onPacket(packet: IncomingPacket): Promise<PacketVerdict>;
   /**
-   * Optional: slow reads a packet's checks may need (e.g. a payment channel opened since the
-   * scheme last read the chain), run before the packet's group commit so that only this
-   * packet waits on them. Writes nothing durable; `onPacket` still decides.
+   * Optional: slow work a packet's checks may need (e.g. a payment channel opened since the
+   * scheme last read the chain, or a check that batches across packets), run before the
+   * packet's group commit, so that only this packet waits on it and packets arriving
+   * together can share it. Writes nothing durable; `onPacket` still decides.
    */
-  prepare?(packet: Pick<IncomingPacket, "attachment" | "nextHop">): Promise<void>;
+  prepare?(packet: Pick<IncomingPacket, "slot" | "attachment" | "nextHop" | "epoch">): Promise<void>;
   /**
    * A packet refused after its replay tag was computed (bad MAC or hop payload,
    * delay above the cap, unknown next hop): the scheme may keep the header as

@@ -4,7 +4,7 @@
  * see {@link checkToken}), the local spent set, and the BLS check (batched).
  * The token is stored durably before the verdict resolves.
  */
-import type { Address } from "viem";
+import { bytesToHex, type Address } from "viem";
 import type { IncomingPacket, PacketVerdict, RelayScheme, SchemeDeps } from "../scheme.js";
 import { forComponent, type Logger } from "../../log.js";
 import { loadBlindBls } from "../../crypto/blind/bls.js";
@@ -13,6 +13,9 @@ import { EPOCH_GRACE } from "./constants.js";
 import { decodeSlot } from "./slot.js";
 import { RelayTokenStore } from "./store.js";
 import { BatchVerifier } from "./verifier.js";
+
+/** Verdicts `prepare` keeps for packets still on their way to `onPacket` (a few batches' worth). */
+const MAX_PREPARED = 4_096;
 
 export type TicketsRelayOptions = { maxBatch?: number; maxDelayMs?: number };
 
@@ -37,6 +40,7 @@ export type TokenRefusal =
  * costs nothing: the token stays bound to its own epoch for the spent set,
  * redemption and the lottery beacon (drawn from epoch e+3 on for it).
  *
+ * @param checked the slot's BLS verdict when it was started already (the relay's `prepare`)
  * @returns null when the token is accepted, else the refusal reason
  * @example
  * const refusal = await checkToken(store, verifier, packet.slot, packet.epoch);
@@ -46,6 +50,7 @@ export async function checkToken(
   verifier: BatchVerifier,
   slot: Uint8Array,
   packetEpoch: bigint,
+  checked?: Promise<boolean>,
 ): Promise<TokenRefusal | null> {
   let token;
   try {
@@ -55,7 +60,8 @@ export async function checkToken(
   }
   if (token.epoch + EPOCH_GRACE < packetEpoch || token.epoch > packetEpoch + EPOCH_GRACE) return "tickets: wrong epoch";
   if (!store.claim(token.epoch, token.serial, token.signature)) return "tickets: double spend";
-  const valid = await verifier.check(token);
+  // `checked`: this slot's BLS verdict, started outside the relay's group commit (TicketsRelay.prepare).
+  const valid = await (checked ?? verifier.check(token));
   store.setState([token], valid ? "valid" : "invalid");
   return valid ? null : "tickets: invalid token";
 }
@@ -67,6 +73,8 @@ export class TicketsRelay implements RelayScheme {
   readonly #store: RelayTokenStore;
   readonly #options: TicketsRelayOptions;
   #verifier: BatchVerifier | undefined;
+  /** BLS verdicts `prepare` started, by slot, for `onPacket` to take (bounded: a dropped packet's entry ages out). */
+  readonly #checked = new Map<string, Promise<boolean>>();
   /** Reasons of rejected packets, counted. */
   readonly rejected: Record<string, number> = {};
 
@@ -106,10 +114,45 @@ export class TicketsRelay implements RelayScheme {
     this.#verifier?.flush();
   }
 
+  /** BLS checks batches so far (each pairing is shared by one batch). */
+  get batches(): number {
+    return this.#verifier?.checks ?? 0;
+  }
+
+  /**
+   * Starts the slot's BLS check before the packet's group commit. The commit runs
+   * one packet at a time and `onPacket` awaits inside it, so a check started there
+   * would always be alone in its batch and pay a whole pairing; started here,
+   * packets arriving together share one. Writes nothing: `onPacket` claims the
+   * token and records the verdict durably.
+   */
+  async prepare(packet: Pick<IncomingPacket, "slot" | "epoch">): Promise<void> {
+    const verifier = this.#verifier;
+    if (!verifier) return;
+    let token;
+    try {
+      token = decodeSlot(packet.slot);
+    } catch {
+      return; // onPacket refuses it
+    }
+    if (token.epoch + EPOCH_GRACE < packet.epoch || token.epoch > packet.epoch + EPOCH_GRACE) return;
+    const key = bytesToHex(packet.slot);
+    let verdict = this.#checked.get(key);
+    if (!verdict) {
+      verdict = verifier.check(token);
+      this.#checked.set(key, verdict);
+      if (this.#checked.size > MAX_PREPARED) this.#checked.delete(this.#checked.keys().next().value!);
+    }
+    await verdict;
+  }
+
   async onPacket(packet: IncomingPacket): Promise<PacketVerdict> {
     const verifier = this.#verifier;
     if (!verifier) return this.#reject("tickets: not started");
-    const refusal = await checkToken(this.#store, verifier, packet.slot, packet.epoch);
+    const key = bytesToHex(packet.slot);
+    const checked = this.#checked.get(key);
+    this.#checked.delete(key);
+    const refusal = await checkToken(this.#store, verifier, packet.slot, packet.epoch, checked);
     return refusal === null ? { accept: true, attachment: new Uint8Array(0) } : this.#reject(refusal);
   }
 
