@@ -38,7 +38,7 @@ import { seal } from "./seal.js";
 import { replyTarget, type ClientStore } from "./store.js";
 import { openClientStore } from "#platform/client-store";
 import { createDialNode } from "#platform/libp2p";
-import { GatewayUnreachableError } from "./errors.js";
+import { GatewayUnreachableError, NotAcknowledgedError } from "./errors.js";
 
 export type CreateClientParameters = {
   /** Node: directory of `client.sqlite`; browser: name of the IndexedDB database (`obol:<dataDir>`). */
@@ -74,6 +74,9 @@ type Queued = {
   done: { resolve: (id: Uint8Array) => void; reject: (error: unknown) => void };
 };
 
+/** How long a one-shot sender waits for its gateway's receipts (`acknowledged`): far above a loaded gateway's seconds. */
+export const ACK_TIMEOUT_MS = 30_000;
+
 /**
  * A client bound to a data directory.
  *
@@ -102,6 +105,8 @@ export class ObolClient {
   readonly #rates: LoopixRates;
   readonly #queue: Queued[] = [];
   readonly #awaitingReceipt = new PendingReceipts();
+  /** Called after each receipt (`acknowledged()` waits on them). */
+  readonly #receiptWaiters = new Set<() => void>();
   #gateway: Address;
 
   private constructor(
@@ -316,6 +321,34 @@ export class ObolClient {
     for (const q of this.#queue.splice(0)) q.done.reject(signal.reason ?? new Error("client stopped"));
   }
 
+  /**
+   * Resolves once the gateway acknowledged every packet sent so far (its receipt frame: the packet is queued or
+   * delivered there). A one-shot sender (`obol send`, `obol inbox --reply`) waits for it before `stop()`: closing the
+   * link right after the write could, on a loaded machine, reset the stream before the gateway read the packet, and
+   * the message was lost with success printed (the tickets operator walk, issue 10).
+   *
+   * @throws NotAcknowledgedError after `timeoutMs` with receipts still missing
+   */
+  async acknowledged({ timeoutMs = ACK_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#awaitingReceipt.size === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (this.#awaitingReceipt.size === 0) finish();
+      };
+      const timer = setTimeout(
+        () => finish(new NotAcknowledgedError(this.#gateway, this.#awaitingReceipt.size, timeoutMs)),
+        timeoutMs,
+      );
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        this.#receiptWaiters.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.#receiptWaiters.add(check);
+    });
+  }
+
   /** Closes links, the libp2p node (when the client created it) and the state. */
   async stop(): Promise<void> {
     await this.#pool.close();
@@ -415,5 +448,6 @@ export class ObolClient {
     if (frame.type !== "receipt") return void this.#log.warn({ type: frame.type }, "unexpected frame from gateway");
     if (this.#awaitingReceipt.settle(bytesToHex(frame.packetRef))) this.stats.receipts++;
     else this.#log.debug("receipt for an unknown packet");
+    for (const wake of this.#receiptWaiters) wake();
   }
 }

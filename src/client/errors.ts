@@ -122,3 +122,14 @@ export class GatewayUnreachableError extends ObolError {
     });
   }
 }
+
+/** The gateway did not acknowledge (receipt frame) every packet sent within the wait; they may or may not have arrived. */
+export class NotAcknowledgedError extends ObolError {
+  override name = "NotAcknowledgedError";
+  constructor(gateway: string, pending: number, timeoutMs: number, options: ObolErrorOptions = {}) {
+    super(`Gateway ${gateway} did not acknowledge ${pending} packet(s) within ${timeoutMs} ms`, {
+      hint: "the packet may still have arrived: check with the recipient before sending again; `obol status` shows whether the gateway runs",
+      ...options,
+    });
+  }
+}

@@ -38,11 +38,16 @@ export async function ok(args: string[], options: RunOptions = {}): Promise<stri
   return r.stdout;
 }
 
+/** Log lines worth showing when a wait fails: pino levels 40+ (warn, error, fatal), key rotations, final stats. */
+const NOTABLE = /"level":[456]\d|"msg":"(relay stopped|mix keys for epoch|next epoch's mix key registered)"/;
+
 export type Service = {
   child: ChildProcess;
   /** Everything printed on stdout so far. */
   stdout: () => string;
   stderr: () => string;
+  /** Its warnings and errors, its key rotations and its final stats (kept whole, unlike `stderr`). */
+  notable: () => string[];
   /** SIGTERM, then the exit code (SIGKILL after 60 s). */
   stop: () => Promise<number | null>;
 };
@@ -66,8 +71,15 @@ export async function service(
   if (input !== undefined) child.stdin!.end(input);
   let out = "";
   let err = "";
+  let partial = "";
+  const notable: string[] = [];
   child.stdout!.on("data", (d) => (out += String(d)));
-  child.stderr!.on("data", (d) => (err = (err + String(d)).slice(-20_000)));
+  child.stderr!.on("data", (d) => {
+    err = (err + String(d)).slice(-20_000);
+    const lines = (partial + String(d)).split("\n");
+    partial = lines.pop()!;
+    for (const l of lines) if (NOTABLE.test(l) && notable.length < 500) notable.push(l);
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let done = false;
   void exited.then(() => (done = true));
@@ -88,7 +100,7 @@ export async function service(
     }
     await sleep(100);
   }
-  return { child, stdout: () => out, stderr: () => err, stop };
+  return { child, stdout: () => out, stderr: () => err, notable: () => notable, stop };
 }
 
 /**
@@ -100,26 +112,24 @@ export async function until<T>(
   attempt: () => Promise<T | undefined>,
   timeoutMs: number,
   pauseMs = 1_000,
-  context: () => string = () => "",
+  context: () => string | Promise<string> = () => "",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${context()}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${await context()}`);
     await sleep(pauseMs);
   }
 }
 
-/** The warning and error lines (pino levels 40+) each service printed, for a failed wait. */
-export function warnings(services: Service[]): string {
+/**
+ * What the services logged that matters for a failed wait (see NOTABLE), after stopping them so relays print
+ * their final stats; the test fails anyway.
+ */
+export async function postmortem(services: Service[]): Promise<string> {
+  for (const s of [...services].reverse()) await s.stop();
   return services
-    .map((s, i) => {
-      const lines = s
-        .stderr()
-        .split("\n")
-        .filter((l) => /"level":(4|5|6)\d/.test(l));
-      return `service ${i} (${s.child.spawnargs.slice(2, 3).join(" ")}):\n${lines.slice(-30).join("\n")}`;
-    })
+    .map((s) => `service ${s.child.spawnargs.slice(2, 5).join(" ")}:\n${s.notable().join("\n")}`)
     .join("\n");
 }

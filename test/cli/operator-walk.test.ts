@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { obol, ok, service, until, warnings, type Service } from "./harness.js";
+import { obol, ok, service, until, postmortem, type Service } from "./harness.js";
 
 const RELAYS = [
   { name: "gw", role: "gateway" },
@@ -215,7 +215,7 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
     },
     120_000,
     1_000,
-    () => `alice's send printed: ${sent}\n${warnings(running)}`,
+    async () => `alice's send printed: ${sent}\n${await postmortem(running)}`,
   );
   expect(seen).toContain(`message ${id!.slice(0, 12)} (reply with --reply): hello Bob`);
   const bobPays = scheme === "channels" ? ["--key-file", W("bob/key")] : [];
@@ -229,7 +229,7 @@ async function walk(scheme: "channels" | "tickets"): Promise<void> {
     },
     120_000,
     1_000,
-    () => warnings(running),
+    () => postmortem(running),
   );
   expect(back).toContain(`reply to ${id!.slice(0, 12)}: hello Alice`);
 

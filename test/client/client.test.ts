@@ -62,6 +62,13 @@ describe("ObolClient over a real 5-relay network", () => {
     expect(alice.stats.receipts).toBeGreaterThan(0); // the entry gateway acknowledged the hop
   });
 
+  it("acknowledged() resolves once the gateway's receipt is in (what `obol send` waits for before it stops)", async () => {
+    await alice.send(bob.address, "acked?", { reply: false });
+    await alice.acknowledged({ timeoutMs: 60_000 });
+    expect(alice.awaitingReceipts).toBe(0);
+    expect(new TextDecoder().decode((await waitFor(bob, "message")).content)).toBe("acked?");
+  });
+
   it("keeps its identity across restarts: same address, same mailbox", async () => {
     const before = bob.address;
     await bob.stop();

@@ -55,6 +55,7 @@ ${COMMON_USAGE}`,
           replyTarget(client.state.received(), values.reply); // a wrong id is named first, before any payment check
           await checkReplyPayable(common, client.state.identity().gateway, values["deployment-dir"]);
           await client.reply(values.reply, text);
+          await client.acknowledged(); // before stop: the gateway holds the reply (ObolClient.acknowledged)
         } catch (error) {
           // The client's generic hint (create a data dir) is wrong here: the data dir is fine, the id is not.
           if (error instanceof ClientStateError)

@@ -84,6 +84,8 @@ ${COMMON_USAGE}`,
           );
       }
       const id = await client.send(to, message, { reply: !values["no-reply"] });
+      // Exit only once the gateway holds the packet: a stop right after the write could lose it (ObolClient.acknowledged).
+      await client.acknowledged();
       const hex = bytesToHex(id).slice(2);
       out.write(
         common.json
