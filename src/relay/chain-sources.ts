@@ -18,8 +18,9 @@ export const EPOCH_CACHE_MS = 500;
 
 /**
  * How long after the chain enters an epoch a relay on these sources has seen it: its refresh period
- * (`RelayInit.refreshMs`) plus the shared epoch cache. A packet filed by epoch (the audits' replay
- * tags) must not reach the relay sooner after the turn.
+ * (`RelayInit.refreshMs`) plus the shared epoch cache, and one epoch read (the relay takes the epoch
+ * before its directory read, which opens a new epoch with a transaction). A packet filed by epoch
+ * (the audits' replay tags) must not reach the relay sooner after the turn.
  *
  * @example
  * relayEpochLagMs(2_000); // 2500

@@ -125,6 +125,8 @@ export class Relay {
   #snapshot: DirectorySnapshot = { epoch: 0n, entries: [] };
   #epoch = 0n;
   #epochKnown = false;
+  /** The epoch the scheme was last told of (`onEpoch`, once the directory of that epoch was read). */
+  #schemeEpoch: bigint | null = null;
   #running = false;
   /** Set once links are closed: late receipts can no longer be matched or stored. */
   #closed = false;
@@ -287,16 +289,27 @@ export class Relay {
   }
 
   async #refresh(): Promise<void> {
-    const [snapshot, epoch] = await Promise.all([this.#c.directory(), this.#c.epoch()]);
+    // The epoch is taken as soon as it is read, not after the directory: packets are filed under this relay's
+    // epoch (a scheme's replay tags), and on a new epoch the directory read opens it in the registry (a
+    // transaction and its receipt) and reads the directory, seconds on a loaded chain. Waiting for that put the
+    // relay past `relayEpochLagMs`, so loops sent after the auditors' guard were filed under the previous epoch.
+    const directory = Promise.resolve(this.#c.directory());
+    directory.catch(() => {}); // awaited below unless the epoch read fails first
+    const epoch = await this.#c.epoch();
+    if (!this.#epochKnown || epoch !== this.#epoch) {
+      this.#epoch = epoch;
+      this.#epochKnown = true;
+    }
+    const snapshot = await directory;
     if (snapshot !== this.#snapshot) {
       this.#snapshot = snapshot;
       this.#byAddress = new Map(snapshot.entries.map((e) => [e.relay.toLowerCase(), e]));
       // Relays of the directory are admitted past every connection budget.
       guardOf(this.#c.libp2p)?.allow(snapshot.entries.flatMap((e) => peerOf(e.multiaddr) ?? []));
     }
-    if (!this.#epochKnown || epoch !== this.#epoch) {
-      this.#epoch = epoch;
-      this.#epochKnown = true;
+    // Each epoch read is announced once, in order (a refresh that read an older epoch than one announced is late).
+    if (this.#schemeEpoch === null || epoch > this.#schemeEpoch) {
+      this.#schemeEpoch = epoch;
       // Not inside the group commit: a scheme may send transactions here and must not stall packets.
       await this.#scheme.onEpoch(epoch);
     }

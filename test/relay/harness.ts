@@ -45,6 +45,8 @@ export async function startRelays(
     coverRate?: number;
     maxDelayMs?: number;
     epoch?: () => bigint;
+    /** Directory source of every relay over the test's snapshot (default: the snapshot at once). */
+    directory?: (snapshot: DirectorySnapshot) => DirectorySnapshot | Promise<DirectorySnapshot>;
     /** Relay side of the scheme per relay (default: the free scheme's). */
     relayScheme?: (deps: SchemeDeps & { relay: Address }) => RelayScheme;
     /** Mixing queue capacity of every relay (default: the relay's). */
@@ -80,7 +82,7 @@ export async function startRelays(
       db,
       log: options.log?.() ?? silentLogger(),
       scheme,
-      directory: () => snapshot,
+      directory: options.directory ? () => options.directory!(snapshot) : () => snapshot,
       epoch: options.epoch ?? (() => 1n),
     };
     const relay = createRelay(components, {

@@ -88,56 +88,131 @@ export class Auditor {
   }
 
   /**
+   * Computes the VRF proofs of loops 0 … count−1 of `epoch` (never more than
+   * jMax) ahead of the epoch: they depend on the epoch's number only, and
+   * their outputs fix the loops' send times, so `sendLoops` need not spend the
+   * epoch's first seconds on them (on a loaded node, seconds during which no
+   * loop could go out while user packets do: issue 11, the comparison's E3).
+   * Idempotent; `sendLoops` computes what was not prepared.
+   */
+  async prepareLoops(epoch: bigint, count?: number): Promise<void> {
+    const { jMax } = await this.#constants();
+    await this.#loopsOf(epoch, Math.min(count ?? jMax, jMax));
+  }
+
+  /** jMax and the epoch schedule: both fixed at deployment, read once. */
+  #constants(): Promise<{ jMax: number; info: Awaited<ReturnType<typeof epochInfo>> }> {
+    const { chain } = this.#p;
+    this.#fixed ??= Promise.all([
+      chain.publicClient.readContract({ address: shopperAddress(chain), abi: shopperAuditAbi, functionName: "jMax" }),
+      epochInfo(chain),
+    ]).then(([jMax, info]) => ({ jMax, info }));
+    this.#fixed.catch(() => {
+      this.#fixed = undefined;
+    });
+    return this.#fixed;
+  }
+  #fixed: Promise<{ jMax: number; info: Awaited<ReturnType<typeof epochInfo>> }> | undefined;
+  readonly #prepared = new Map<
+    bigint,
+    { n: number; loops: Promise<{ j: number; proof: Uint8Array; output: Uint8Array }[]> }
+  >();
+
+  /** The VRF proofs of loops 0 … n−1 of `epoch`, computed once (yielding between proofs, so relays keep forwarding). */
+  async #loopsOf(epoch: bigint, n: number): Promise<{ j: number; proof: Uint8Array; output: Uint8Array }[]> {
+    const { chain } = this.#p;
+    const cached = this.#prepared.get(epoch);
+    if (cached && cached.n >= n) return (await cached.loops).slice(0, n);
+    const made = (async () => {
+      const shopper = shopperAddress(chain);
+      const chainId = chain.publicClient.chain.id;
+      const out: { j: number; proof: Uint8Array; output: Uint8Array }[] = [];
+      for (let j = 0; j < n; j++) {
+        out.push({
+          j,
+          ...vrfProve(this.#p.vrfSecretKey, loopInput({ chainId, shopper, sender: chain.account, epoch, index: j })),
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return out;
+    })();
+    made.catch(() => this.#prepared.delete(epoch));
+    this.#prepared.set(epoch, { n, loops: made });
+    for (const e of this.#prepared.keys()) if (e < epoch - 1n) this.#prepared.delete(e);
+    return made;
+  }
+
+  /**
    * Sends loops 0 … count−1 of `epoch` (never more than jMax), each at the
    * time its VRF output fixes (`loopSendOffsetMs`): spread over the whole
    * epoch, so a relay cannot pick loops out by when they arrive (issue 11,
    * finding 1). Resolves once the last one is sent, near the epoch's end:
    * callers run it beside their epoch loop, not inside it.
+   * Times count from the epoch's start: by chain time, or with `spreadMs` from
+   * `seenAt` (when the caller saw the epoch begin; default: now), never from
+   * when this call's own chain reads are done (the comparison's first loops
+   * reached a mix 3–7 s into the epoch that way, a loop-free start E3 found:
+   * issue 11).
    * A loop whose time has passed when this is called (a late start or a
-   * restart) is skipped, never sent late: a burst of late loops would stand
-   * out. A loop is stored just before it is sent, so a restart never exceeds
-   * the cap; the epoch is re-read before each send and loops stop when it moved.
+   * restart), or that is more than one mean hop delay late when its route
+   * could be built (the epoch's layers, read meanwhile), is skipped, never
+   * sent late: a burst of late loops would stand out. A timer that fires late
+   * (a busy process) still sends its loop. A loop is stored just before
+   * it is sent, so a restart never exceeds the cap; the epoch is re-read before
+   * each send and loops stop when it moved.
    *
    * @param options.signal stops the schedule (no loop is sent after it aborts)
+   * @param options.seenAt with `spreadMs`: the clock's time (`clock.now()`) when the caller saw the epoch begin
    * @returns number of loops sent now
    */
-  async sendLoops(epoch: bigint, count?: number, { signal }: { signal?: AbortSignal } = {}): Promise<number> {
+  async sendLoops(
+    epoch: bigint,
+    count?: number,
+    { signal, seenAt }: { signal?: AbortSignal; seenAt?: number } = {},
+  ): Promise<number> {
     const { chain } = this.#p;
     const clock = this.#p.clock ?? realClock(signal);
+    const calledAt = seenAt ?? clock.now();
     const guardMs = this.#p.guardMs ?? 3_000;
-    const shopper = shopperAddress(chain);
-    const jMax = await chain.publicClient.readContract({
-      address: shopper,
-      abi: shopperAuditAbi,
-      functionName: "jMax",
+    // The epoch's layers (its seed, its members' keys) exist only from its start: read them while the first loop waits.
+    let layersAt = Number.POSITIVE_INFINITY;
+    const layersRead = loopLayers(chain, epoch).then((layers) => {
+      layersAt = clock.now();
+      return layers;
     });
-    const n = Math.min(count ?? jMax, jMax);
-    const layers = await loopLayers(chain, epoch);
-    const info = await epochInfo(chain);
+    layersRead.catch(() => {});
+    const { info, jMax } = await this.#constants();
+    const loops = await this.#loopsOf(epoch, Math.min(count ?? jMax, jMax));
     const epochMs = Math.min(Number(info.duration) * 1000, this.#p.spreadMs ?? Number.POSITIVE_INFINITY);
     // Chain time says how far into the epoch we are; the local clock times the sends from here.
-    // A devnet window starts when we see the epoch: its chain clock runs ahead under bursts of blocks.
-    const block = await chain.publicClient.getBlock({ blockTag: "latest" });
-    const elapsedMs =
-      this.#p.spreadMs !== undefined ? 0 : Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
-    const startedAt = clock.now() - elapsedMs;
-    const stored = new Set(this.store.loopsOf(epoch).map((l) => l.index));
-    const chainId = chain.publicClient.chain.id;
-    const plan: { j: number; at: number; proof: Uint8Array; output: Uint8Array }[] = [];
-    for (let j = 0; j < n; j++) {
-      if (stored.has(j)) continue;
-      const { proof, output } = vrfProve(
-        this.#p.vrfSecretKey,
-        loopInput({ chainId, shopper, sender: chain.account, epoch, index: j }),
-      );
-      const at = loopSendOffsetMs(output, epochMs, guardMs);
-      if (at >= elapsedMs) plan.push({ j, at, proof, output });
+    // A devnet window starts when the caller saw the epoch: its chain clock runs ahead under bursts of blocks.
+    let startedAt: number;
+    let elapsedMs: number;
+    if (this.#p.spreadMs !== undefined) {
+      startedAt = calledAt;
+      elapsedMs = Math.max(0, clock.now() - startedAt);
+    } else {
+      const block = await chain.publicClient.getBlock({ blockTag: "latest" });
+      elapsedMs = Math.max(0, Number(block.timestamp - epochStart(info, epoch)) * 1000);
+      startedAt = clock.now() - elapsedMs;
     }
-    plan.sort((a, b) => a.at - b.at);
+    const stored = new Set(this.store.loopsOf(epoch).map((l) => l.index));
+    const plan = loops
+      .filter((l) => !stored.has(l.j))
+      .map((l) => ({ ...l, at: loopSendOffsetMs(l.output, epochMs, guardMs) }))
+      .filter((l) => l.at >= elapsedMs)
+      .sort((a, b) => a.at - b.at);
     let sent = 0;
+    let late = 0;
     for (const { j, at, proof, output } of plan) {
       await clock.sleep(startedAt + at - clock.now());
       if (signal?.aborted || (await currentEpoch(chain)) !== epoch) break;
+      const layers = await layersRead;
+      // Only the wait for the route skips a loop; a timer that fires late (a busy process) still sends it.
+      if (layersAt - (startedAt + at) > this.#p.meanDelayMs) {
+        late++;
+        continue;
+      }
       const loop = buildLoop({
         beta: output,
         layers,
@@ -164,7 +239,7 @@ export class Auditor {
       this.store.setLoopState(epoch, j, "sent");
       sent++;
     }
-    this.#log.info({ epoch, sent, planned: plan.length, elapsedMs, epochMs }, "sent verifiable loops");
+    this.#log.info({ epoch, sent, planned: plan.length, late, elapsedMs, epochMs }, "sent verifiable loops");
     return sent;
   }
 

@@ -34,22 +34,24 @@ export async function loopLayers(chain: ChainClients, epoch: bigint): Promise<Lo
     chain.publicClient.readContract({ address, abi: shopperAuditAbi, functionName: "layerMembers", args: [epoch, l] });
   // The layers need the epoch's seed (empty until then); if nobody opened the epoch yet, open it.
   if ((await read(0)).length === 0) await ensureEpochOpen(chain).catch(() => {});
-  const layers: RouteHop[][] = [];
-  for (let l = 0; l < 5; l++) {
-    const members = await read(l);
-    if (members.length === 0) throw new ShopperEmptyLayerError(epoch, l);
-    const hops: RouteHop[] = [];
-    for (const relay of members) {
-      const [mixKey] = await chain.publicClient.readContract({
-        address: chain.deployment.contracts.RelayRegistry,
-        abi: relayRegistryAbi,
-        functionName: "keysAt",
-        args: [relay, epoch],
-      });
-      hops.push({ relay, mixKey: hexToBytes(mixKey), layer: l });
-    }
-    layers.push(hops);
-  }
+  // Every read at once: the auditor needs them early in the epoch, when a devnet's node is busiest.
+  const members = await Promise.all([0, 1, 2, 3, 4].map(read));
+  const layers = await Promise.all(
+    members.map((relays, l) => {
+      if (relays.length === 0) throw new ShopperEmptyLayerError(epoch, l);
+      return Promise.all(
+        relays.map(async (relay): Promise<RouteHop> => {
+          const [mixKey] = await chain.publicClient.readContract({
+            address: chain.deployment.contracts.RelayRegistry,
+            abi: relayRegistryAbi,
+            functionName: "keysAt",
+            args: [relay, epoch],
+          });
+          return { relay, mixKey: hexToBytes(mixKey), layer: l };
+        }),
+      );
+    }),
+  );
   return layers;
 }
 

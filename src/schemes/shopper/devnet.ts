@@ -36,8 +36,8 @@ import { InvalidInputError } from "../../errors.js";
 /**
  * Reward pool funded at setup, loops per relay per epoch, and where in each
  * epoch they go out: a devnet's chain is advanced by hand through hour-long
- * epochs (the e2e test waits about 10 s), so loops are spread over 2–5 s after
- * the auditor sees the epoch, not the whole hour as on a live network
+ * epochs (the e2e test waits about 10 s), so loops are spread over 3 s after a
+ * guard (`auditTiming`) from when the auditor sees the epoch, not the whole hour as on a live network
  * (docs/shopper.md §3). The comparison instead says how long client traffic
  * runs in the epoch it enters (`DevnetContext.epochTrafficMs`) and loops are
  * spread over that (`auditTiming`).
@@ -54,7 +54,9 @@ export const DEVNET_SHOPPER = {
  * When the auditors send their loops: over `epochTrafficMs` from when each sees the epoch, when the
  * comparison gives it (so loops arrive at a mix over the same stretch as the epoch's client packets,
  * issue 11 finding 1), with a guard of 1.5 × the relays' epoch lag (the lag plus room for their chain
- * read), and watching the epoch as often as that lag; else the devnet's fixed spread and guard.
+ * read), and watching the epoch as often as that lag; else the devnet's fixed 3 s of sends after a
+ * guard of at least `DEVNET_SHOPPER.guardMs` and of 1.5 × the lag (loops count from when the auditor
+ * saw the epoch, so a shorter guard would send some before every relay saw it).
  *
  * @example
  * auditTiming({ relayEpochLagMs: 400, epochTrafficMs: 15_000 }); // { spreadMs: 15000, guardMs: 600, pollMs: 400 }
@@ -64,9 +66,13 @@ export function auditTiming(c: { relayEpochLagMs: number; epochTrafficMs?: numbe
   guardMs: number;
   pollMs: number;
 } {
-  if (c.epochTrafficMs === undefined)
-    return { spreadMs: DEVNET_SHOPPER.spreadMs, guardMs: DEVNET_SHOPPER.guardMs, pollMs: 1_000 };
   const guardMs = Math.ceil(1.5 * c.relayEpochLagMs);
+  if (c.epochTrafficMs === undefined) {
+    // Never inside the relays' lag: loops count from the sighting, and the e2e test's relays lag 2.5 s.
+    const guard = Math.max(DEVNET_SHOPPER.guardMs, guardMs);
+    const sending = DEVNET_SHOPPER.spreadMs - 2 * DEVNET_SHOPPER.guardMs;
+    return { spreadMs: 2 * guard + sending, guardMs: guard, pollMs: 1_000 };
+  }
   if (!(c.epochTrafficMs > 4 * guardMs))
     throw new InvalidInputError("epochTrafficMs", `must exceed four guards (${4 * guardMs} ms)`, {
       hint: "run a longer workload (--duration)",
@@ -169,25 +175,33 @@ export const devnet: SchemeDevnet = {
           pollMs: timing.pollMs,
           onError: (error) => l.debug({ err: error, relay: r.name }, "auditor epoch error"),
           onEpoch: async (epoch) => {
+            // The epoch's stretch starts here, when the auditor sees the epoch, not after its reads below.
+            const seenAt = Date.now();
             const [, bls] = await r.chain.publicClient.readContract({
               address: registry,
               abi: relayRegistryAbi,
               functionName: "keysAt",
               args: [r.chain.account, epoch],
             });
+            // The next epoch's VRF proofs, made ahead (they fix its send times): after this epoch's loops, or now.
+            const prepareNext = () =>
+              auditor
+                .prepareLoops(epoch + 1n, DEVNET_SHOPPER.loopsPerEpoch)
+                .catch((error) => l.debug({ err: error, relay: r.name }, "preparing loops failed"));
             // First the epoch's loops, sent across it (times from the VRF) beside the epoch loop, so their
             // stretch starts when the epoch is seen, not after the audit steps (seconds of transactions);
             // every transaction of this account (the snapshot `sendLoops` may send, the steps') takes its nonce in turn.
             if (bls.toLowerCase() === bytesToHex(vrf.publicKey)) {
               const run: Promise<void> = auditor
-                .sendLoops(epoch, DEVNET_SHOPPER.loopsPerEpoch, { signal: both })
+                .sendLoops(epoch, DEVNET_SHOPPER.loopsPerEpoch, { signal: both, seenAt })
                 .then(
                   () => {},
                   (error) => l.warn({ err: error, relay: r.name }, "loops failed"),
                 )
+                .then(prepareNext)
                 .finally(() => sending.delete(run));
               sending.add(run);
-            }
+            } else void prepareNext();
             await auditor.onEpoch(epoch).catch((error) => l.warn({ err: error, relay: r.name }, "audit step failed"));
           },
         }),

@@ -5,6 +5,14 @@
  * layer-2 mix: user packets over the whole workload (audit epoch entered halfway, then a long drain),
  * audit loops at the send times the real `loopSendOffsetMs` gives for the timing `auditTiming`
  * derives. With the old fixed 7 s spread the loops bunch at the epoch's start and E3 finds them.
+ *
+ * And where that stretch starts (issue 11, the residual E3 of npm start): in the comparison before
+ * this fix the first loop reached E3's mix 3.0–7.1 s into the epoch while user packets arrived from
+ * 0.1–1.2 s (time since the epoch began alone: AUC 0.783, 0.429, 0.568 per seed against 0.767,
+ * 0.357, 0.598 with all features; previous peer, link age and next hop together 0.522, 0.304,
+ * 0.504), because `sendLoops` started the stretch after its own chain reads. The real Auditor on
+ * the real contracts, on a virtual clock: its loops go out at their VRF-fixed offsets from when
+ * the auditor saw the epoch, however late the call (failed before: every loop as late as the call).
  */
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
@@ -16,6 +24,14 @@ import { epochTrafficWindowMs, pathDelayAllowanceMs } from "../../../src/sim/com
 import type { HopObservation } from "../../../src/sim/compare/instrument.js";
 import { seededRandom } from "../../../src/sim/random.js";
 import { relayEpochLagMs } from "../../../src/relay/chain-sources.js";
+import { Auditor } from "../../../src/schemes/shopper/auditor.js";
+import { loopInput } from "../../../src/schemes/shopper/loop.js";
+import { vrfProve } from "../../../src/crypto/vrf/bls.js";
+import { openDatabase } from "../../../src/store/db.js";
+import { silentLogger } from "../../../src/log.js";
+import { chainOf, virtualClock } from "../../../src/schemes/shopper/world-traffic.js";
+import { WORLD_PARAMS } from "../../../src/schemes/shopper/world.js";
+import { createWorld } from "./fixture.js";
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
 const mix2 = addr(0x22);
@@ -102,11 +118,12 @@ describe("audit loops in the comparison's audit epoch", () => {
     expect(comparison.guardMs).toBeGreaterThanOrEqual(relayEpochLagMs(200, 200));
     // The auditor sees the epoch within one poll, so its guard still starts after every relay saw it.
     expect(comparison.pollMs).toBeLessThan(comparison.guardMs);
-    // A plain devnet (no window given) keeps its fixed spread.
-    expect(auditTiming({ relayEpochLagMs: 2_500 })).toMatchObject({
+    // A plain devnet (no window given) keeps its 3 s of sends, after a guard that covers the relays' lag too.
+    expect(auditTiming({ relayEpochLagMs: 1_000 })).toMatchObject({
       spreadMs: DEVNET_SHOPPER.spreadMs,
       guardMs: DEVNET_SHOPPER.guardMs,
     });
+    expect(auditTiming({ relayEpochLagMs: 2_500 })).toMatchObject({ spreadMs: 10_500, guardMs: 3_750 });
   });
 
   it("refuses a window too short for the guard, saying to run a longer workload", () => {
@@ -125,4 +142,47 @@ describe("audit loops in the comparison's audit epoch", () => {
     expect(spread.high).toBeLessThan(0.6);
     expect(spread.mean).toBeLessThan(0.56);
   });
+});
+
+describe("the auditor's stretch in an epoch", () => {
+  it("starts when the auditor saw the epoch, not when its own chain reads were done", async () => {
+    const w = await createWorld({ gateways: 2, mixesPerLayer: 2, jMax: 8 });
+    const e = 1n;
+    await w.gotoEpoch(e);
+    const r = w.relays[0]!;
+    const chain = chainOf(w, r);
+    const { spreadMs, guardMs } = comparison;
+    const clock = virtualClock(0); // 0: the auditor sees the epoch
+    const sent: number[] = [];
+    const auditor = new Auditor({
+      chain,
+      db: openDatabase(":memory:"),
+      log: silentLogger(),
+      vrfSecretKey: r.vrf.secretKey,
+      params: WORLD_PARAMS,
+      meanDelayMs: 200,
+      clock,
+      spreadMs,
+      guardMs,
+      send: async () => void sent.push(clock.now()),
+    });
+    // The stretch starts 3 s after the sighting on the old code (its own chain reads took seconds in the comparison).
+    const lateMs = 3_000;
+    await clock.sleep(lateMs);
+    await auditor.sendLoops(e, 8, { seenAt: 0 });
+    const offsets = Array.from({ length: 8 }, (_, index) => {
+      const input = loopInput({
+        chainId: chain.publicClient.chain.id,
+        shopper: w.shopper.address,
+        sender: r.address,
+        epoch: e,
+        index,
+      });
+      return loopSendOffsetMs(vrfProve(r.vrf.secretKey, input).output, spreadMs, guardMs);
+    }).sort((a, b) => a - b);
+    // Each loop at its offset from the sighting; those whose time had passed are skipped, none sent late.
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent).toEqual(offsets.filter((at) => at >= lateMs));
+    expect(Math.max(...sent)).toBeLessThan(spreadMs - guardMs);
+  }, 300_000);
 });

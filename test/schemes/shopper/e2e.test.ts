@@ -67,8 +67,8 @@ describe("shopper end to end", () => {
       // Keys registered by the hook are in force from the next epoch: loops run there.
       const E = (await currentEpoch(chain)) + 1n;
       await advanceDevChainToEpoch(chain, E);
-      // Every auditor sends its loops through the live relays (8 per relay, spread over 2–5 s
-      // from when it sees the epoch; DEVNET_SHOPPER); read from their stores.
+      // Every auditor sends its loops through the live relays (8 per relay, spread over 3.75–6.75 s
+      // from when it sees the epoch: `auditTiming` with these relays' 2.5 s lag); read from their stores.
       const dbs = net.relays.map((r) => openDatabase(join(r.dataDir, "shopper-auditor.sqlite")));
       const stores = dbs.map((db) => new ShopperStore(db));
       // Each loop is stored just before its send; one whose send failed stays unsent and is never revealed.
